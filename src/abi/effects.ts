@@ -1,0 +1,61 @@
+/**
+ * The effects a guest program yields: the only ways guest code touches the machine. Guest code
+ * computes in plain TypeScript and yields one of these to spend CPU time, make an atomic memory
+ * operation, or enter the kernel.
+ */
+
+export enum Op {
+  /** Spend `n` CPU cycles in user mode. */
+  Compute = 0,
+  /** Enter the kernel: `nr` and up to six arguments; resumes with the call's result. */
+  Syscall = 1,
+  /** An atomic read-modify-write on a 32-bit word; resumes with the word's old value. */
+  Atomic = 2,
+  // Kernel-only effects (interpreted by the CPU, never yielded by guests) start at 16.
+  Spend = 16,
+  Lock = 17,
+  Unlock = 18,
+  TryLock = 19,
+  SendIpi = 20,
+  Halt = 21,
+  Switch = 22,
+  IrqWindow = 23,
+}
+
+export enum AtomicOp {
+  Load = 0,
+  Store = 1,
+  Exchange = 2,
+  CompareExchange = 3,
+  FetchAdd = 4,
+  FetchOr = 5,
+  FetchAnd = 6,
+}
+
+export interface ComputeEffect {
+  op: Op.Compute;
+  /** Cycles; converted to time by the running CPU's clock frequency. */
+  n: number;
+}
+
+export interface SyscallEffect {
+  op: Op.Syscall;
+  nr: number;
+  args: unknown[];
+}
+
+export interface AtomicEffect {
+  op: Op.Atomic;
+  kind: AtomicOp;
+  addr: number;
+  /** Operand: the value to store or add, or the expected value of a compare-exchange. */
+  a: number;
+  /** The desired value of a compare-exchange. */
+  b: number;
+}
+
+export type GuestEffect = ComputeEffect | SyscallEffect | AtomicEffect;
+
+/** A guest program or libc routine: a generator of effects returning T. */
+// biome-ignore lint/suspicious/noExplicitAny: what a yield resumes with depends on the effect.
+export type Program<T = void> = Generator<GuestEffect, T, any>;

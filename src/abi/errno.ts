@@ -1,0 +1,39 @@
+/** errno values, with Linux's numbers (asm-generic/errno-base.h, errno.h). */
+
+export const EPERM = 1;
+export const ENOENT = 2;
+export const ESRCH = 3;
+export const EINTR = 4;
+export const EBADF = 9;
+export const ECHILD = 10;
+export const EAGAIN = 11;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const EINVAL = 22;
+export const ERANGE = 34;
+export const EDEADLK = 35;
+export const ENOSYS = 38;
+export const ETIMEDOUT = 110;
+export const EOWNERDEAD = 130;
+export const ENOTRECOVERABLE = 131;
+
+export const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  [EPERM]: 'EPERM',
+  [ENOENT]: 'ENOENT',
+  [ESRCH]: 'ESRCH',
+  [EINTR]: 'EINTR',
+  [EBADF]: 'EBADF',
+  [ECHILD]: 'ECHILD',
+  [EAGAIN]: 'EAGAIN',
+  [ENOMEM]: 'ENOMEM',
+  [EFAULT]: 'EFAULT',
+  [EBUSY]: 'EBUSY',
+  [EINVAL]: 'EINVAL',
+  [ERANGE]: 'ERANGE',
+  [EDEADLK]: 'EDEADLK',
+  [ENOSYS]: 'ENOSYS',
+  [ETIMEDOUT]: 'ETIMEDOUT',
+  [EOWNERDEAD]: 'EOWNERDEAD',
+  [ENOTRECOVERABLE]: 'ENOTRECOVERABLE',
+};

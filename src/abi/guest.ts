@@ -1,0 +1,40 @@
+/**
+ * The handle a guest thread holds: the machine as guest code sees it. Guest code (libc,
+ * workloads, services) imports this and the other abi modules, never the kernel or hardware.
+ */
+import type { AtomicEffect, AtomicOp, ComputeEffect, Program, SyscallEffect } from './effects.ts';
+
+/** The entry point of a thread or a program: runs on the thread it is given. */
+export type ThreadEntry = (t: Guest, arg: unknown) => Program<unknown>;
+
+export interface Guest {
+  readonly pid: number;
+  readonly tid: number;
+  /** Spend `cycles` CPU cycles (yield the result). */
+  compute(cycles: number): ComputeEffect;
+  /** Enter the kernel (yield the result; it resumes with the call's return value). */
+  syscall(nr: number, ...args: unknown[]): SyscallEffect;
+  /** An atomic operation on the 32-bit word at `addr` (yield it; resumes with the old value). */
+  atomic(kind: AtomicOp, addr: number, a?: number, b?: number): AtomicEffect;
+  /** A plain 32-bit load from this process's memory; an unmapped address faults (SIGSEGV). */
+  load32(addr: number): number;
+  /** A plain 32-bit store to this process's memory. */
+  store32(addr: number, value: number): void;
+  /** Where this thread's mmapped stack ends (its highest address). */
+  readonly stackTop: number;
+  /** The process's data segment: where libc keeps its process-wide globals. */
+  readonly data: Record<string, unknown>;
+}
+
+/** A named guest program that `spawn` can start in a new process. */
+export interface ProgramImage {
+  name: string;
+  main: ThreadEntry;
+}
+
+/** Helper for raw system calls inside generator code: yields the call and returns its result. */
+export function* sys(t: Guest, nr: number, ...args: unknown[]): Program<number> {
+  return (yield t.syscall(nr, ...args)) as number;
+}
+
+export type { AtomicOp };

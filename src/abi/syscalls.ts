@@ -1,0 +1,94 @@
+/**
+ * System-call numbers and their flags. Calls that Linux has keep Linux x86-64 numbers; the
+ * Redox proc-scheme steps of thread creation (SCHED-12) and process spawn get numbers from 1000.
+ * A raw system call returns a non-negative result or a negated errno, as Linux's do.
+ */
+
+export const SYS_MMAP = 9;
+export const SYS_MUNMAP = 11;
+export const SYS_SCHED_YIELD = 24;
+export const SYS_NANOSLEEP = 35;
+export const SYS_GETPID = 39;
+export const SYS_EXIT = 60;
+export const SYS_WAIT4 = 61;
+export const SYS_KILL = 62;
+export const SYS_GETTID = 186;
+export const SYS_FUTEX = 202;
+export const SYS_CLOCK_GETTIME = 228;
+export const SYS_EXIT_GROUP = 231;
+
+/** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
+export const SYS_PROC_NEW_THREAD = 1000;
+/** proc scheme, round trip 2: write the new context's registers (entry, argument, stack). */
+export const SYS_PROC_SET_REGS = 1001;
+/** proc scheme, round trip 3: write `start` to the context's handle, making it runnable. */
+export const SYS_PROC_START = 1002;
+/** fork-equivalent plus exec of a registered guest program; returns the child's pid. */
+export const SYS_SPAWN = 1010;
+/** Blocks until the thread `tid` of this process exits; returns its exit value slot. */
+export const SYS_THREAD_JOIN = 1020;
+
+export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
+  [SYS_MMAP]: 'mmap',
+  [SYS_MUNMAP]: 'munmap',
+  [SYS_SCHED_YIELD]: 'sched_yield',
+  [SYS_NANOSLEEP]: 'nanosleep',
+  [SYS_GETPID]: 'getpid',
+  [SYS_EXIT]: 'exit',
+  [SYS_WAIT4]: 'wait4',
+  [SYS_KILL]: 'kill',
+  [SYS_GETTID]: 'gettid',
+  [SYS_FUTEX]: 'futex',
+  [SYS_CLOCK_GETTIME]: 'clock_gettime',
+  [SYS_EXIT_GROUP]: 'exit_group',
+  [SYS_PROC_NEW_THREAD]: 'proc:new-thread',
+  [SYS_PROC_SET_REGS]: 'proc:regs',
+  [SYS_PROC_START]: 'proc:start',
+  [SYS_SPAWN]: 'spawn',
+  [SYS_THREAD_JOIN]: 'thread_join',
+};
+
+/** futex(2) operations (include/uapi/linux/futex.h). */
+export const FUTEX_WAIT = 0;
+export const FUTEX_WAKE = 1;
+export const FUTEX_WAIT64 = 3;
+export const FUTEX_PRIVATE_FLAG = 128;
+export const FUTEX_CLOCK_REALTIME = 256;
+export const FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+
+/** clock ids (include/uapi/linux/time.h). */
+export const CLOCK_REALTIME = 0;
+export const CLOCK_MONOTONIC = 1;
+export const CLOCK_PROCESS_CPUTIME_ID = 2;
+export const CLOCK_THREAD_CPUTIME_ID = 3;
+
+/** mmap protection and flags (asm-generic/mman-common.h). */
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_ANONYMOUS = 0x20;
+
+/** wait4 status encoding, as Linux's: exit code in bits 8..15, or the killing signal in 0..6. */
+export const SIGABRT = 6;
+export const SIGKILL = 9;
+export const SIGSEGV = 11;
+export function exitStatus(code: number): number {
+  return (code & 0xff) << 8;
+}
+export function signalStatus(signal: number): number {
+  return signal & 0x7f;
+}
+export function WIFEXITED(status: number): boolean {
+  return (status & 0x7f) === 0;
+}
+export function WEXITSTATUS(status: number): number {
+  return (status >> 8) & 0xff;
+}
+export function WIFSIGNALED(status: number): boolean {
+  return (status & 0x7f) !== 0 && (status & 0x7f) !== 0x7f;
+}
+export function WTERMSIG(status: number): number {
+  return status & 0x7f;
+}

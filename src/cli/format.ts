@@ -1,0 +1,90 @@
+/** The readable text summary of one run's report, printed by `smpsim run` without `--json`. */
+import type { ExpectationResult, RunReport } from '../report/types.ts';
+
+/** Renders `report` as lines of text ending in a newline: header, CPUs, locks, futexes, latency, checks. */
+export function formatRunReport(report: RunReport): string {
+  const lines = [
+    `scenario ${report.scenario}  seed ${report.seed}  policy ${report.policy}  tick ${report.tick}  ` +
+      `cpus ${report.cpus.length}  sim ${formatNs(report.sim_ns)}  events ${report.events}`,
+  ];
+  if (report.error !== undefined) lines.push(`run ended early: ${report.error}`);
+  lines.push('', ...cpuTable(report));
+  if (report.locks.length > 0) lines.push('', ...lockTable(report));
+  lines.push('', `futex: ${formatCounts(report.futex)}`);
+  const w = report.wakeup_latency;
+  lines.push(
+    `wakeup latency: ${w.count} wakeups, p50 ${formatNs(w.p50_ns)}, p90 ${formatNs(w.p90_ns)}, ` +
+      `p99 ${formatNs(w.p99_ns)}, max ${formatNs(w.max_ns)}`,
+  );
+  const p = report.processes;
+  lines.push(`processes: ${p.spawned} spawned, ${p.exited} exited, ${p.killed} killed`);
+  if (report.expectations.length > 0) {
+    lines.push('', 'expectations:', ...report.expectations.map((e) => `  ${formatExpectation(e)}`));
+  }
+  const failed = report.expectations.filter((e) => !e.pass).length;
+  const verdict = report.passed
+    ? 'PASSED'
+    : `FAILED (${failed} of ${report.expectations.length} checks failed)`;
+  lines.push('', `result: ${verdict}`, `trace hash: ${report.trace_hash}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function cpuTable(report: RunReport): string[] {
+  const ms = (ns: number) => (ns / 1e6).toFixed(3);
+  const rows = report.cpus.map((c) => [
+    String(c.id),
+    ms(c.user_ns),
+    ms(c.kernel_ns),
+    ms(c.spin_ns),
+    ms(c.idle_ns),
+    (c.utilisation * 100).toFixed(1),
+    String(c.context_switches),
+    String(c.migrations_in),
+  ]);
+  return table(
+    ['cpu', 'user ms', 'kernel ms', 'spin ms', 'idle ms', 'util %', 'switches', 'migrations'],
+    rows,
+  );
+}
+
+function lockTable(report: RunReport): string[] {
+  const rows = report.locks.map((l) => [
+    l.name,
+    String(l.acquisitions),
+    String(l.contended),
+    (l.spin_ns / 1e6).toFixed(3),
+  ]);
+  return table(['lock', 'acquisitions', 'contended', 'spin ms'], rows);
+}
+
+/** `PASS metric op expected (actual X)`, with the note on failures, where the reader needs the why. */
+export function formatExpectation(e: ExpectationResult): string {
+  const actual = e.actual === null ? 'missing' : String(e.actual);
+  const note = !e.pass && e.note !== undefined ? ` - ${e.note}` : '';
+  return `${e.pass ? 'PASS' : 'FAIL'} ${e.metric} ${e.op} ${e.expected} (actual ${actual})${note}`;
+}
+
+/** Nanoseconds in the largest unit that keeps the figure above 1 (ns, µs, ms, s). */
+export function formatNs(ns: number): string {
+  const abs = Math.abs(ns);
+  if (abs < 1e3) return `${ns} ns`;
+  if (abs < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (abs < 1e9) return `${(ns / 1e6).toFixed(3)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** Left-aligns the first `leftColumns` columns (names) and right-aligns the rest (numbers read best so). */
+export function table(headers: string[], rows: string[][], leftColumns = 1): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)];
+}

@@ -1,0 +1,131 @@
+/** `smpsim list`: the built-in workloads, scheduler policies, tick sources and seed scenarios. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse } from 'smol-toml';
+import {
+  SCHED_POLICIES,
+  type SchedPolicyName,
+  TICK_SOURCES,
+  type TickSourceName,
+  WORKLOAD_KINDS,
+  type WorkloadKind,
+} from '../machine/config.ts';
+import { table } from './format.ts';
+
+const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
+  primes: 'segmented prime counting split over workers (processes or threads); the scaling workload',
+  spin: 'CPU-bound threads that only compute; measures the simulator itself',
+  pingpong: 'pairs of threads handing a token back and forth through futexes',
+};
+
+const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {
+  dwrr: 'baseline: DWRR over one global queue set, one global switch lock, deferred wakeups (SCHED-1)',
+  fair: 'improved: per-CPU run queues, CFS-style vruntime, placement, stealing, balancing (SCHED-2..4)',
+};
+
+const TICK_DESCRIPTIONS: Record<TickSourceName, string> = {
+  pit: 'PIT on the boot CPU (divisor 4847, about 246 Hz), relayed to the others by IPI (baseline)',
+  lapic: 'per-CPU LAPIC periodic timer, 1000 Hz by default (improved)',
+};
+
+/** A scenario file found under `scenarios/seeds/`. */
+export interface ListedScenario {
+  /** Path relative to the package root. */
+  file: string;
+  /** The scenario's `name`, or the file name if it has none. */
+  name: string;
+  /** First line of its `description`, or empty. */
+  description: string;
+  /** Set when the file could not be read as TOML; `list` shows it rather than failing. */
+  error?: string;
+}
+
+/** What `smpsim list --json` prints (schema `smpsim.list/1`). */
+export interface ListResult {
+  schema: 'smpsim.list/1';
+  workloads: string[];
+  policies: string[];
+  tick_sources: string[];
+  /** One-line descriptions by category and name. */
+  descriptions: {
+    workloads: Record<string, string>;
+    policies: Record<string, string>;
+    tick_sources: Record<string, string>;
+  };
+  scenarios: ListedScenario[];
+}
+
+/** Gathers the list; `packageRoot` is the directory holding `scenarios/`. */
+export function listEverything(packageRoot: string): ListResult {
+  return {
+    schema: 'smpsim.list/1',
+    workloads: [...WORKLOAD_KINDS],
+    policies: [...SCHED_POLICIES],
+    tick_sources: [...TICK_SOURCES],
+    descriptions: {
+      workloads: WORKLOAD_DESCRIPTIONS,
+      policies: POLICY_DESCRIPTIONS,
+      tick_sources: TICK_DESCRIPTIONS,
+    },
+    scenarios: listSeedScenarios(packageRoot),
+  };
+}
+
+/** Seed scenarios in file-name order; a missing directory is an empty list. */
+export function listSeedScenarios(packageRoot: string): ListedScenario[] {
+  const dir = join(packageRoot, 'scenarios', 'seeds');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.toml'));
+  } catch {
+    return [];
+  }
+  return names.sort().map((n) => describeScenario(join(dir, n), `scenarios/seeds/${n}`));
+}
+
+/** Reads only `name` and `description`, leniently: `list` is for browsing, `run` does the checking. */
+function describeScenario(path: string, file: string): ListedScenario {
+  try {
+    const doc = parse(readFileSync(path, 'utf8'));
+    const name = typeof doc.name === 'string' ? doc.name : basename(file, '.toml');
+    const description =
+      typeof doc.description === 'string' ? (doc.description.trim().split('\n')[0] ?? '') : '';
+    return { file, name, description };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return { file, name: basename(file, '.toml'), description: '', error: reason };
+  }
+}
+
+/** The text form of the list. */
+export function formatList(result: ListResult): string {
+  const section = (title: string, names: string[], descriptions: Record<string, string>) => [
+    `${title}:`,
+    ...table(
+      ['  name', 'description'],
+      names.map((n) => [`  ${n}`, descriptions[n] ?? '']),
+      2,
+    ).slice(1),
+    '',
+  ];
+  const scenarios =
+    result.scenarios.length === 0
+      ? ['  (none found under scenarios/seeds/)']
+      : table(
+          ['  file', 'name', 'description'],
+          result.scenarios.map((s) => [
+            `  ${s.file}`,
+            s.name,
+            s.error === undefined ? s.description : `(unreadable: ${s.error})`,
+          ]),
+          3,
+        ).slice(1);
+  return [
+    ...section('workloads', result.workloads, result.descriptions.workloads),
+    ...section('scheduler policies (kernel.scheduler)', result.policies, result.descriptions.policies),
+    ...section('tick sources (machine.tick.source)', result.tick_sources, result.descriptions.tick_sources),
+    'scenarios:',
+    ...scenarios,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,202 @@
+/** The `smpsim` command: parses the command line with commander and maps every outcome to an exit status. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
+import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
+import { runConfig } from '../machine/run.ts';
+import { ScenarioError } from '../scenario/errors.ts';
+import { loadScenarioFile } from '../scenario/load.ts';
+import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
+import { commandImpls, type ScaleOptions } from './commands.ts';
+import { UsageError } from './errors.ts';
+import { parseChoiceFlag, parseIntFlag, parseIntListFlag, parseRangeFlag } from './flags.ts';
+import { formatRunReport } from './format.ts';
+import { formatList, listEverything } from './list.ts';
+
+/** Where the command writes; tests pass their own to capture output. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Exit statuses (DESIGN.md, "Contracts other tools rely on"); 70 is sysexits' EX_SOFTWARE. */
+export const EXIT_OK = 0;
+export const EXIT_EXPECTATION_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERNAL_ERROR = 70;
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const COMMAND_NAMES = ['run', 'scale', 'bench', 'demo', 'list'];
+const SEED_MAX = Number.MAX_SAFE_INTEGER;
+const RUNS_MAX = 100;
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs `smpsim` with `argv` (without the node and script names) and returns the exit status:
+ * 0 success, 1 an expectation failed, 2 bad input (one line on stderr), 70 an internal error.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    if (argv.length === 0) throw commandError('missing command');
+    let status = EXIT_OK;
+    const program = buildProgram(io, (s) => {
+      status = s;
+    });
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** Maps a thrown error to its one-line message and exit status. */
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end parsing by throwing, with exit code 0.
+    if (error.exitCode === 0) return EXIT_OK;
+    // `smpsim help <unknown>` makes commander print help as an error; one line replaces it.
+    if (error.code === 'commander.help') return reportError(commandError('unknown command'), io);
+    io.err(`smpsim: ${commanderMessage(error)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (error instanceof ScenarioError || error instanceof UsageError) {
+    io.err(`smpsim: ${error.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(
+    `smpsim: internal error: ${oneLine(message)} (please report; rerun with SMPSIM_DEBUG=1 for the stack)\n`,
+  );
+  if (process.env.SMPSIM_DEBUG === '1' && error instanceof Error && error.stack !== undefined) {
+    io.err(`${error.stack}\n`);
+  }
+  return EXIT_INTERNAL_ERROR;
+}
+
+function commandError(problem: string): UsageError {
+  return new UsageError('', problem, `${COMMAND_NAMES.join(', ')}; see smpsim --help`);
+}
+
+/** Commander's messages start with `error: ` and may put a suggestion on a second line. */
+function commanderMessage(error: CommanderError): string {
+  const text = oneLine(error.message.replace(/^error:\s*/, ''));
+  // Commander suggests a near name when it has one; otherwise list them all.
+  const listCommands = error.code === 'commander.unknownCommand' && !text.includes('Did you mean');
+  return listCommands ? `${text} (allowed: ${COMMAND_NAMES.join(', ')})` : text;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** A fresh program per call, because commander keeps parsed state on the Command objects. */
+function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
+  const program = new Command('smpsim')
+    .description('A deterministic multi-core machine with a real microkernel and threading library on it')
+    .version(packageVersion())
+    .exitOverride()
+    // Errors are printed once, as one line, by reportError; commander's own output would add help text.
+    .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: () => {} });
+
+  program
+    .command('run')
+    .description('run one scenario file and check its expectations')
+    .argument('<file>', 'scenario file (TOML)')
+    .option('--seed <n>', "seed, replacing the scenario file's")
+    .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
+    .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
+    .option('--json', 'print the JSON report (schema smpsim.run/1)')
+    .action(async (file: string, opts: { seed?: string; set?: string[]; trace?: string; json?: boolean }) => {
+      setStatus(await runCommand(file, opts, io));
+    });
+
+  program
+    .command('scale')
+    .description('scaling study: the primes workload over CPU counts and scheduler policies')
+    .option('--policy <policy>', 'dwrr, fair or both', 'both')
+    .option('--cpus <list>', 'comma list of CPU counts', '1,2,4')
+    .option('--workload <kind>', 'workload to scale', 'primes')
+    .option('--mode <mode>', 'process or thread', PRIMES_DEFAULT.mode)
+    .option('--partition <partition>', 'interleaved or contiguous', PRIMES_DEFAULT.partition)
+    .option('--runs <n>', 'runs per point (the median is reported)', '5')
+    .option('--seed <n>', 'first seed; run k uses seed + k', '1')
+    .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
+    .option('--json', 'print the JSON report (schema smpsim.scale/1)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      setStatus(await commandImpls.scale(parseScaleOptions(opts)));
+    });
+
+  program
+    .command('bench')
+    .description("the simulator's own speed")
+    .option('--quick', 'a shorter run, for smoke tests')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { quick?: boolean; json?: boolean }) => {
+      setStatus(await commandImpls.bench({ json: opts.json === true, quick: opts.quick === true }));
+    });
+
+  program
+    .command('demo')
+    .description('the default job: the scaling demo and a few seed scenarios, summarised')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      setStatus(await commandImpls.demo({ json: opts.json === true }));
+    });
+
+  program
+    .command('list')
+    .description('built-in workloads, scheduler policies, tick sources and seed scenarios')
+    .option('--json', 'print one JSON object (schema smpsim.list/1)')
+    .action((opts: { json?: boolean }) => {
+      const result = listEverything(PACKAGE_ROOT);
+      io.out(opts.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatList(result));
+      setStatus(EXIT_OK);
+    });
+
+  return program;
+}
+
+/** Accumulates a repeatable flag; no default is given so that help does not print `(default: [])`. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+async function runCommand(
+  file: string,
+  opts: { seed?: string; set?: string[]; trace?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
+  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
+  // Awaited so that an asynchronous runConfig needs no change here.
+  const report = await runConfig(config, opts.trace === undefined ? {} : { traceFile: opts.trace });
+  io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
+  return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
+}
+
+/** Checks every `scale` flag; the defaults above are strings so they go through the same checks. */
+export function parseScaleOptions(opts: Record<string, string | boolean | undefined>): ScaleOptions {
+  const str = (key: string) => String(opts[key]);
+  const policy = parseChoiceFlag('--policy', str('policy'), [...SCHED_POLICIES, 'both'] as const);
+  return {
+    policies: policy === 'both' ? [...SCHED_POLICIES] : [policy as SchedPolicyName],
+    cpus: parseIntListFlag('--cpus', str('cpus'), 1, CPUS_MAX),
+    workload: parseChoiceFlag('--workload', str('workload'), ['primes'] as const),
+    mode: parseChoiceFlag('--mode', str('mode'), PRIMES_MODES),
+    partition: parseChoiceFlag('--partition', str('partition'), PRIMES_PARTITIONS),
+    runs: parseIntFlag('--runs', str('runs'), 1, RUNS_MAX),
+    seed: parseIntFlag('--seed', str('seed'), 0, SEED_MAX),
+    range: parseRangeFlag('--range', str('range'), PRIMES_RANGE_MAX),
+    json: opts.json === true,
+  };
+}

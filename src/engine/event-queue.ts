@@ -1,0 +1,138 @@
+/**
+ * The engine's event queue: a binary min-heap over typed arrays, ordered by (time, sequence).
+ *
+ * This is the hot path of every simulation, so it stores no objects: an event is a time, an
+ * insertion sequence number, a handler kind and two integer arguments, each in its own typed
+ * array. Equal times pop in insertion order, which is what makes runs deterministic.
+ */
+import { assert } from './assert.ts';
+
+const CAPACITY_INITIAL = 1024;
+
+export class EventQueue {
+  #timeNs = new Float64Array(CAPACITY_INITIAL);
+  #seq = new Float64Array(CAPACITY_INITIAL);
+  #kind = new Int32Array(CAPACITY_INITIAL);
+  #arg = new Int32Array(CAPACITY_INITIAL);
+  #tag = new Int32Array(CAPACITY_INITIAL);
+  #size = 0;
+  #seqNext = 0;
+
+  /** Fields of the event that `pop` removed last (read them before the next `pop`). */
+  poppedTimeNs = 0;
+  poppedKind = 0;
+  poppedArg = 0;
+  poppedTag = 0;
+  poppedSeq = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Time of the earliest event; Infinity when empty. */
+  peekTimeNs(): number {
+    return this.#size === 0 ? Number.POSITIVE_INFINITY : this.#timeNs[0]!;
+  }
+
+  /** Time of the second-earliest event (a child of the root); Infinity if fewer than two. */
+  peekSecondTimeNs(): number {
+    if (this.#size < 2) return Number.POSITIVE_INFINITY;
+    if (this.#size === 2) return this.#timeNs[1]!;
+    return Math.min(this.#timeNs[1]!, this.#timeNs[2]!);
+  }
+
+  push(timeNs: number, kind: number, arg: number, tag: number): void {
+    this.pushWithSeq(timeNs, this.#seqNext++, kind, arg, tag);
+  }
+
+  /** Re-inserts an event with its original sequence number (used when a tie is re-ordered). */
+  pushWithSeq(timeNs: number, seq: number, kind: number, arg: number, tag: number): void {
+    assert(timeNs >= 0, 'event-queue: negative time');
+    if (this.#size === this.#timeNs.length) this.#grow();
+    let i = this.#size++;
+    const timeArr = this.#timeNs;
+    const seqArr = this.#seq;
+    // Sift up: move parents down until the new event's slot is found.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = timeArr[parent]!;
+      if (pt < timeNs || (pt === timeNs && seqArr[parent]! < seq)) break;
+      this.#move(parent, i);
+      i = parent;
+    }
+    timeArr[i] = timeNs;
+    seqArr[i] = seq;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
+  }
+
+  /** Removes the earliest event into the `popped*` fields; false when empty. */
+  pop(): boolean {
+    const size = this.#size;
+    if (size === 0) return false;
+    this.poppedTimeNs = this.#timeNs[0]!;
+    this.poppedSeq = this.#seq[0]!;
+    this.poppedKind = this.#kind[0]!;
+    this.poppedArg = this.#arg[0]!;
+    this.poppedTag = this.#tag[0]!;
+    const last = size - 1;
+    this.#size = last;
+    if (last > 0) this.#siftDownFromRoot(last);
+    return true;
+  }
+
+  #siftDownFromRoot(last: number): void {
+    const timeArr = this.#timeNs;
+    const seqArr = this.#seq;
+    const t = timeArr[last]!;
+    const s = seqArr[last]!;
+    const kind = this.#kind[last]!;
+    const arg = this.#arg[last]!;
+    const tag = this.#tag[last]!;
+    const size = this.#size;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= size) break;
+      let child = left;
+      const right = left + 1;
+      if (right < size) {
+        const lt = timeArr[left]!;
+        const rt = timeArr[right]!;
+        if (rt < lt || (rt === lt && seqArr[right]! < seqArr[left]!)) child = right;
+      }
+      const ct = timeArr[child]!;
+      if (t < ct || (t === ct && s < seqArr[child]!)) break;
+      this.#move(child, i);
+      i = child;
+    }
+    timeArr[i] = t;
+    seqArr[i] = s;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
+  }
+
+  #move(from: number, to: number): void {
+    this.#timeNs[to] = this.#timeNs[from]!;
+    this.#seq[to] = this.#seq[from]!;
+    this.#kind[to] = this.#kind[from]!;
+    this.#arg[to] = this.#arg[from]!;
+    this.#tag[to] = this.#tag[from]!;
+  }
+
+  #grow(): void {
+    const capacity = this.#timeNs.length * 2;
+    const grow = <T extends Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.#timeNs = grow(this.#timeNs, (n) => new Float64Array(n));
+    this.#seq = grow(this.#seq, (n) => new Float64Array(n));
+    this.#kind = grow(this.#kind, (n) => new Int32Array(n));
+    this.#arg = grow(this.#arg, (n) => new Int32Array(n));
+    this.#tag = grow(this.#tag, (n) => new Int32Array(n));
+  }
+}

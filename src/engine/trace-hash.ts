@@ -1,0 +1,38 @@
+/**
+ * The run's identity: a 64-bit hash (two 32-bit lanes of a multiply-xorshift mix) over every
+ * scheduling decision, effect and wakeup, updated on the hot path with integer math only.
+ */
+
+export class TraceHash {
+  #h1 = 0x811c9dc5 | 0;
+  #h2 = 0x9747b28c | 0;
+  /** Records mixed in so far. */
+  records = 0;
+
+  /** Mixes one record of up to three integers (a record kind and its operands). */
+  mix(kind: number, a: number, b: number): void {
+    this.records++;
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    h1 = Math.imul(h1 ^ kind, 0x01000193);
+    h1 = Math.imul(h1 ^ (a | 0), 0x01000193);
+    h1 = Math.imul(h1 ^ (b | 0), 0x01000193);
+    h2 = Math.imul((h2 ^ (a * 31 + kind)) | 0, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+    h2 = Math.imul(h2 ^ (b | 0) ^ Math.floor(a / 0x100000000), 0x5bd1e995);
+    h2 ^= h2 >>> 13;
+    this.#h1 = h1;
+    this.#h2 = h2;
+  }
+
+  /** Mixes a time in ns (may exceed 32 bits). */
+  mixTime(kind: number, timeNs: number): void {
+    this.mix(kind, timeNs % 0x100000000, Math.floor(timeNs / 0x100000000));
+  }
+
+  /** The hash as 16 hex digits. */
+  hex(): string {
+    const f = (x: number) => (x >>> 0).toString(16).padStart(8, '0');
+    return f(this.#h1) + f(this.#h2);
+  }
+}

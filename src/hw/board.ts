@@ -1,0 +1,46 @@
+/**
+ * The simulated board: the engine's CPU handlers, the CPUs with their clocks, physical memory and
+ * the timers. Built by the machine layer; the kernel then installs its hooks on every CPU.
+ */
+import { ChoiceKind, type Decider } from '../engine/decider.ts';
+import { Engine } from '../engine/engine.ts';
+import { TraceHash } from '../engine/trace-hash.ts';
+import type { CostModel } from './cost-model.ts';
+import { Cpu, type CpuBus } from './cpu.ts';
+import { PhysicalMemory } from './memory.ts';
+import { Topology, type TopologySpec } from './topology.ts';
+
+export interface BoardSpec {
+  topology: TopologySpec;
+  cpuMhz: number;
+  memoryBytes: number;
+  costs: CostModel;
+  decider: Decider;
+}
+
+export class Board implements CpuBus {
+  readonly engine: Engine;
+  readonly costs: CostModel;
+  readonly topology: Topology;
+  readonly trace = new TraceHash();
+  readonly cpus: Cpu[] = [];
+  readonly memory: PhysicalMemory;
+  readonly kindResume: number;
+  readonly kindIrq: number;
+
+  constructor(spec: BoardSpec) {
+    this.engine = new Engine(spec.decider);
+    this.costs = spec.costs;
+    this.topology = new Topology(spec.topology);
+    this.memory = new PhysicalMemory(spec.memoryBytes);
+    const cpus = this.cpus;
+    this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen));
+    this.kindIrq = this.engine.register('irq', (cpuId, vector) => cpus[cpuId]!.raise(vector));
+    const skewPpm = spec.costs.cpuSkewPpm;
+    for (let id = 0; id < this.topology.count; id++) {
+      // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
+      const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1) - skewPpm : 0;
+      cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000)));
+    }
+  }
+}

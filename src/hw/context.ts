@@ -1,0 +1,47 @@
+/**
+ * What a CPU executes: a context with a stack of frames. The bottom frame of a thread is its
+ * user program; system calls and interrupts push kernel frames above it. The kernel's threads
+ * extend this; the CPU knows nothing else about them.
+ */
+
+export enum FrameKind {
+  User = 0,
+  /** A system call handler: its return value resumes the frame below. */
+  Syscall = 1,
+  /** An interrupt handler: its frame below resumes as it was. */
+  Irq = 2,
+  /** Other kernel code (the idle loop, switch finish, fault handling). */
+  Kernel = 3,
+}
+
+export interface Frame {
+  // biome-ignore lint/suspicious/noExplicitAny: frames hold guest and kernel generators alike.
+  gen: Generator<any, unknown, any>;
+  kind: FrameKind;
+  /** The value the generator is resumed with next. */
+  resume: unknown;
+  /** Cycles of an interrupted compute effect still to run before the generator resumes. */
+  computeLeftCycles: number;
+}
+
+export interface ExecContext {
+  /** Context id (the kernel's tid; idle contexts use negative ids). */
+  readonly id: number;
+  readonly frames: Frame[];
+  /** CPU time charged while this context was current (user and kernel). */
+  cpuTimeNs: number;
+  /** Address-space id: a switch between different ones costs a CR3 load. */
+  readonly asid: number;
+}
+
+export function pushFrame(ctx: ExecContext, frame: Frame): void {
+  ctx.frames.push(frame);
+}
+
+export function makeFrame(
+  // biome-ignore lint/suspicious/noExplicitAny: see Frame.gen.
+  gen: Generator<any, unknown, any>,
+  kind: FrameKind,
+): Frame {
+  return { gen, kind, resume: undefined, computeLeftCycles: 0 };
+}

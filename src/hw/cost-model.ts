@@ -1,0 +1,60 @@
+/**
+ * The one cost model: every time a simulated operation takes, as a named parameter with a unit
+ * in its name, a default, and where the default comes from (models.md §7). Scenarios override
+ * any of them under `[costs]`.
+ */
+
+export interface CostParam {
+  value: number;
+  source: string;
+}
+
+const PARAMS = {
+  syscallNs: { value: 100, source: 'syscall entry+exit, 50-300 ns (models.md §7)' },
+  atomicNs: { value: 20, source: 'uncontended CAS, L1-local, 10-20 ns (models.md §7)' },
+  cacheLineNs: { value: 50, source: 'cache-line transfer same die, 20-100 ns (chipsandcheese 2023)' },
+  cacheLineRemoteNs: { value: 150, source: 'cache-line transfer cross-socket, 100-200 ns (chipsandcheese)' },
+  lockHoldMinNs: { value: 10, source: 'shortest critical section: one store to release' },
+  contextSwitchNs: { value: 1000, source: 'thread switch direct cost, ~1 us (Linux 6.6 pipe ping-pong)' },
+  addressSpaceSwitchNs: { value: 1400, source: 'process switch 2.4 us minus thread switch 1.0 us: CR3 load' },
+  schedScanPerContextNs: { value: 30, source: 'Redox DWRR scan budget 20-50 ns per context visited' },
+  schedPickNs: { value: 150, source: 'per-CPU run-queue pick/insert (rb-tree ops), estimate' },
+  ipiSendNs: { value: 150, source: 'ICR write and delivery-status poll, estimate' },
+  ipiLatencyNs: { value: 1000, source: 'IPI send to remote handler entry same socket, 0.5-2 us' },
+  ipiLatencyRemoteNs: { value: 1750, source: 'IPI cross-socket, about 1.5-2 us' },
+  irqEntryNs: { value: 250, source: 'interrupt entry, EOI and iret, estimate' },
+  idleWakeNs: { value: 1500, source: 'C1 exit latency 1-2 us' },
+  timerIrqNs: { value: 400, source: 'timer handler body: time update, timeout scan, estimate' },
+  futexHashNs: { value: 60, source: 'futex key translation and bucket lookup, estimate' },
+  futexWakeOneNs: {
+    value: 90,
+    source: 'FUTEX_WAKE with no waiters 150 ns = syscall + bucket (models.md §7)',
+  },
+  schemeCallNs: { value: 1200, source: 'one proc-scheme round trip (SCHED-12): dispatch, copy, reply' },
+  threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
+  processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },
+  processExitNs: { value: 20000, source: 'address-space teardown on exit' },
+  pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
+  pageMapNs: { value: 100, source: 'page-table update per page' },
+  computeJitterPpm: { value: 20000, source: 'run-to-run variation of a compute burst, +-2%' },
+  cpuSkewPpm: { value: 3000, source: 'per-CPU effective speed offset drawn at boot, +-0.3%' },
+} satisfies Record<string, CostParam>;
+
+export type CostName = keyof typeof PARAMS;
+export type CostModel = { readonly [K in CostName]: number };
+
+export const COST_NAMES = Object.keys(PARAMS) as CostName[];
+
+export function costSource(name: CostName): string {
+  return PARAMS[name].source;
+}
+
+/** The defaults with `overrides` applied; names must be COST_NAMES (the scenario loader checks). */
+export function resolveCostModel(overrides: Readonly<Record<string, number>> = {}): CostModel {
+  const model = {} as Record<CostName, number>;
+  for (const name of COST_NAMES) model[name] = overrides[name] ?? PARAMS[name].value;
+  for (const name of Object.keys(overrides)) {
+    if (!(name in PARAMS)) throw new Error(`cost-model: unknown parameter ${name}`);
+  }
+  return model;
+}

@@ -1,0 +1,422 @@
+/**
+ * A CPU: an interpreter of effects. It runs the top frame of its current context, charges each
+ * effect's cost from the cost model, spins on held locks, halts, and takes interrupts at the
+ * points real hardware would (user mode, `sti; hlt`, `sti; nop`). Kernel frames run with
+ * interrupts disabled, so an interrupt that arrives meanwhile stays pending until one of those
+ * points. The CPU knows nothing of schedulers: the kernel installs its handlers as CpuHooks.
+ */
+import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
+import { Op } from '../abi/effects.ts';
+import { assert } from '../engine/assert.ts';
+import { ChoiceKind } from '../engine/decider.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { TraceHash } from '../engine/trace-hash.ts';
+import { type ExecContext, type Frame, FrameKind, makeFrame } from './context.ts';
+import type { CostModel } from './cost-model.ts';
+import {
+  IPI_ALL,
+  IPI_ALL_BUT_SELF,
+  IPI_SELF,
+  type KernelEffect,
+  type KernelGen,
+  type LockEffect,
+  type SwitchEffect,
+} from './effects.ts';
+import type { SpinLock } from './spinlock.ts';
+import type { Topology } from './topology.ts';
+
+/** Handlers the kernel installs; the CPU calls them and runs the kernel code they return. */
+export interface CpuHooks {
+  syscall(cpu: Cpu, ctx: ExecContext, effect: SyscallEffect): KernelGen<unknown>;
+  interrupt(cpu: Cpu, vector: number): KernelGen<void>;
+  /** Guest code of `ctx` threw: a memory fault or an uncaught exception. */
+  guestFault(cpu: Cpu, ctx: ExecContext, error: unknown): KernelGen<void>;
+  /** An atomic operation on guest memory; may throw a fault, which becomes `guestFault`. */
+  atomic(cpu: Cpu, ctx: ExecContext, effect: AtomicEffect): number;
+  /** Kernel work due before returning to user mode (a pending reschedule), or null. */
+  returnToUser(cpu: Cpu, ctx: ExecContext): KernelGen<void> | null;
+  onSwitch(cpu: Cpu, prev: ExecContext, next: ExecContext): void;
+}
+
+/** Shared hardware a CPU reaches: the engine, the other CPUs, the costs, the trace. */
+export interface CpuBus {
+  readonly engine: Engine;
+  readonly costs: CostModel;
+  readonly topology: Topology;
+  readonly trace: TraceHash;
+  readonly cpus: readonly Cpu[];
+  /** Engine event kinds of the CPU handlers (registered once by the board). */
+  readonly kindResume: number;
+  readonly kindIrq: number;
+}
+
+enum Wait {
+  Running = 0,
+  Effect = 1,
+  Spin = 2,
+  Halt = 3,
+}
+
+/** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
+const ZERO_TIME_EFFECTS_MAX = 100_000;
+const VECTORS = 256;
+
+export class Cpu {
+  readonly id: number;
+  readonly bus: CpuBus;
+  hooks!: CpuHooks;
+  /** Cycles per nanosecond, with this CPU's boot-time skew applied. */
+  cyclesPerNs: number;
+  current!: ExecContext;
+
+  // Accounting (ns).
+  userNs = 0;
+  kernelNs = 0;
+  spinNs = 0;
+  idleNs = 0;
+  effects = 0;
+
+  #wait: Wait = Wait.Running;
+  /** Generation of the pending resume event; bumping it cancels that event. */
+  #resumeGen = 0;
+  #effectStartNs = 0;
+  #effectEndNs = 0;
+  #effectUserCompute = false;
+  #waitSinceNs = 0;
+  /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
+  #haltWoke = false;
+  readonly #pending = new Uint8Array(VECTORS);
+  #pendingCount = 0;
+
+  constructor(id: number, bus: CpuBus, cyclesPerNs: number) {
+    this.id = id;
+    this.bus = bus;
+    this.cyclesPerNs = cyclesPerNs;
+  }
+
+  get halted(): boolean {
+    return this.#wait === Wait.Halt;
+  }
+
+  get spinning(): boolean {
+    return this.#wait === Wait.Spin;
+  }
+
+  get hasPendingIrq(): boolean {
+    return this.#pendingCount > 0;
+  }
+
+  /** Starts executing the current context (called once at boot). */
+  start(): void {
+    this.#run();
+  }
+
+  /** The engine's resume event for this CPU. */
+  onResume(gen: number): void {
+    if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
+    assert(this.#wait === Wait.Effect, 'cpu: resume while not waiting on an effect');
+    this.#wait = Wait.Running;
+    const frame = this.#top();
+    if (this.#effectUserCompute) frame.computeLeftCycles = 0;
+    if (this.#haltWoke) {
+      this.#haltWoke = false;
+      if (this.#pendingCount > 0 && this.#deliverIrq()) return;
+    }
+    this.#run();
+  }
+
+  /** An interrupt arrives (timer or IPI). */
+  raise(vector: number): void {
+    if (this.#pending[vector] === 0) {
+      this.#pending[vector] = 1;
+      this.#pendingCount++;
+    }
+    this.bus.trace.mix(0x1f, this.id, vector);
+    if (this.#wait === Wait.Halt) {
+      const now = this.bus.engine.nowNs;
+      const wakeNs = this.bus.costs.idleWakeNs;
+      this.idleNs += now - this.#waitSinceNs + wakeNs;
+      this.#haltWoke = true;
+      this.#scheduleResume(wakeNs, false);
+    } else if (this.#wait === Wait.Effect && this.#effectUserCompute) {
+      this.#splitCompute();
+      this.#run();
+    }
+  }
+
+  /** Granted a lock it was spinning on, effective after `delayNs` (the cache-line hand-off). */
+  grantLock(lockObj: SpinLock, delayNs: number): void {
+    assert(this.#wait === Wait.Spin, 'cpu: lock granted to a CPU that is not spinning');
+    const now = this.bus.engine.nowNs;
+    const spun = now + delayNs - this.#waitSinceNs;
+    this.spinNs += spun;
+    lockObj.spinNs += spun;
+    this.#scheduleResume(delayNs, false);
+  }
+
+  #top(): Frame {
+    const frames = this.current.frames;
+    assert(frames.length > 0, 'cpu: context has no frames');
+    return frames[frames.length - 1]!;
+  }
+
+  #scheduleResume(delayNs: number, userCompute: boolean): void {
+    const now = this.bus.engine.nowNs;
+    this.#wait = Wait.Effect;
+    this.#effectStartNs = now;
+    this.#effectEndNs = now + delayNs;
+    this.#effectUserCompute = userCompute;
+    this.bus.engine.queue.push(now + delayNs, this.bus.kindResume, this.id, ++this.#resumeGen);
+  }
+
+  /** An interrupt arrived mid-compute: keep the unfinished cycles on the frame, cancel the event. */
+  #splitCompute(): void {
+    const now = this.bus.engine.nowNs;
+    const frame = this.#top();
+    const total = this.#effectEndNs - this.#effectStartNs;
+    const leftNs = this.#effectEndNs - now;
+    if (leftNs > 0 && total > 0) {
+      frame.computeLeftCycles = Math.ceil(frame.computeLeftCycles * (leftNs / total));
+      this.userNs -= leftNs;
+      this.current.cpuTimeNs -= leftNs;
+    } else {
+      frame.computeLeftCycles = 0;
+    }
+    this.#resumeGen++;
+    this.#wait = Wait.Running;
+  }
+
+  /** Charges `ns` of kernel time and waits for it. */
+  #spendKernel(ns: number): void {
+    this.kernelNs += ns;
+    this.current.cpuTimeNs += ns;
+    this.#scheduleResume(ns, false);
+  }
+
+  #startCompute(frame: Frame): void {
+    const costs = this.bus.costs;
+    let ns = frame.computeLeftCycles / this.cyclesPerNs;
+    const ppm = costs.computeJitterPpm;
+    if (ppm > 0) {
+      const draw = this.bus.engine.decider.choose(ChoiceKind.Jitter, 2 * ppm + 1) - ppm;
+      ns *= 1 + draw / 1_000_000;
+    }
+    const whole = Math.max(1, Math.round(ns));
+    this.userNs += whole;
+    this.current.cpuTimeNs += whole;
+    this.#scheduleResume(whole, true);
+  }
+
+  /** Runs frames until an effect takes time, the CPU spins, or it halts. */
+  #run(): void {
+    let zeroTimeEffects = 0;
+    for (;;) {
+      assert(++zeroTimeEffects < ZERO_TIME_EFFECTS_MAX, `cpu ${this.id}: kernel code loops without time`);
+      const frame = this.#top();
+      if (frame.kind === FrameKind.User) {
+        if (this.#pendingCount > 0) {
+          this.#deliverIrq();
+          return;
+        }
+        if (frame.computeLeftCycles > 0) {
+          this.#startCompute(frame);
+          return;
+        }
+      }
+      const resume = frame.resume;
+      frame.resume = undefined;
+      let result: IteratorResult<KernelEffect, unknown>;
+      try {
+        result = frame.gen.next(resume);
+      } catch (error) {
+        if (frame.kind !== FrameKind.User) throw this.#kernelBug(error);
+        this.current.frames.push(
+          makeFrame(this.hooks.guestFault(this, this.current, error), FrameKind.Kernel),
+        );
+        continue;
+      }
+      if (result.done) {
+        this.#popFrame(frame, result.value);
+        continue;
+      }
+      this.effects++;
+      if (this.#interpret(frame, result.value)) return;
+    }
+  }
+
+  #popFrame(frame: Frame, value: unknown): void {
+    const frames = this.current.frames;
+    assert(frame.kind !== FrameKind.User, `cpu ${this.id}: user program returned without exit`);
+    frames.pop();
+    assert(frames.length > 0, `cpu ${this.id}: kernel frame returned to nothing`);
+    const below = frames[frames.length - 1]!;
+    if (frame.kind === FrameKind.Syscall) below.resume = value;
+    if (below.kind === FrameKind.User) {
+      const work = this.hooks.returnToUser(this, this.current);
+      if (work !== null) frames.push(makeFrame(work, FrameKind.Kernel));
+    }
+  }
+
+  /** Interprets one effect; returns true when the CPU now waits (time passes or it spins/halts). */
+  #interpret(frame: Frame, effect: KernelEffect): boolean {
+    const costs = this.bus.costs;
+    switch (effect.op) {
+      case Op.Compute:
+        this.bus.trace.mix(Op.Compute, this.current.id, effect.n);
+        frame.computeLeftCycles = effect.n;
+        this.#startCompute(frame);
+        return true;
+      case Op.Spend:
+        this.#spendKernel(effect.n);
+        return true;
+      case Op.Syscall:
+        this.bus.trace.mix(Op.Syscall, this.current.id, effect.nr);
+        this.current.frames.push(
+          makeFrame(this.hooks.syscall(this, this.current, effect), FrameKind.Syscall),
+        );
+        this.#spendKernel(costs.syscallNs);
+        return true;
+      case Op.Atomic:
+        return this.#atomic(frame, effect);
+      case Op.Lock:
+        return this.#lock(effect);
+      case Op.TryLock:
+        frame.resume = this.#tryLock(effect.lock);
+        this.#spendKernel(this.#lineCostNs(effect.lock));
+        return true;
+      case Op.Unlock:
+        this.#unlock(effect.lock);
+        return false;
+      case Op.SendIpi:
+        this.#sendIpi(effect.target, effect.vector);
+        this.#spendKernel(costs.ipiSendNs);
+        return true;
+      case Op.Halt:
+        if (this.#pendingCount > 0) return this.#deliverIrq();
+        this.#wait = Wait.Halt;
+        this.#waitSinceNs = this.bus.engine.nowNs;
+        return true;
+      case Op.IrqWindow:
+        return this.#pendingCount > 0 ? this.#deliverIrq() : false;
+      case Op.Switch:
+        this.#switch(effect);
+        return false;
+    }
+  }
+
+  #atomic(frame: Frame, effect: AtomicEffect): boolean {
+    try {
+      frame.resume = this.hooks.atomic(this, this.current, effect);
+    } catch (error) {
+      if (frame.kind !== FrameKind.User) throw this.#kernelBug(error);
+      this.current.frames.push(makeFrame(this.hooks.guestFault(this, this.current, error), FrameKind.Kernel));
+      return false;
+    }
+    const ns = this.bus.costs.atomicNs;
+    if (frame.kind === FrameKind.User) {
+      this.userNs += ns;
+      this.current.cpuTimeNs += ns;
+      this.#scheduleResume(ns, false);
+    } else {
+      this.#spendKernel(ns);
+    }
+    return true;
+  }
+
+  /** Cost of a CAS on a lock's cache line: local, or fetched from the last holder's CPU. */
+  #lineCostNs(l: SpinLock): number {
+    const costs = this.bus.costs;
+    if (l.lastHolder < 0 || l.lastHolder === this.id) return costs.atomicNs;
+    const remote = !this.bus.topology.samePackage(l.lastHolder, this.id);
+    return costs.atomicNs + (remote ? costs.cacheLineRemoteNs : costs.cacheLineNs);
+  }
+
+  #lock(effect: LockEffect): boolean {
+    const l = effect.lock;
+    assert(l.holder !== this.id, `cpu ${this.id}: relocking ${l.name}`);
+    const costNs = this.#lineCostNs(l);
+    if (this.#tryLock(l)) {
+      this.#spendKernel(costNs);
+      return true;
+    }
+    l.contended++;
+    l.spinners.push(this.id);
+    this.#wait = Wait.Spin;
+    this.#waitSinceNs = this.bus.engine.nowNs;
+    this.bus.trace.mix(0x2a, this.id, l.acquisitions);
+    return true;
+  }
+
+  #tryLock(l: SpinLock): boolean {
+    if (l.holder >= 0) return false;
+    l.holder = this.id;
+    l.lastHolder = this.id;
+    l.acquisitions++;
+    return true;
+  }
+
+  #unlock(l: SpinLock): void {
+    assert(l.holder === this.id, `cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
+    l.holder = -1;
+    const spinners = l.spinners;
+    if (spinners.length === 0) return;
+    const index =
+      spinners.length === 1 ? 0 : this.bus.engine.decider.choose(ChoiceKind.LockRace, spinners.length);
+    const winnerId = spinners[index]!;
+    spinners.splice(index, 1);
+    const winner = this.bus.cpus[winnerId]!;
+    const handoffNs = winner.#lineCostNs(l);
+    l.holder = winnerId;
+    l.lastHolder = winnerId;
+    l.acquisitions++;
+    this.bus.trace.mix(0x2b, winnerId, l.acquisitions);
+    winner.grantLock(l, handoffNs);
+  }
+
+  #sendIpi(target: number, vector: number): void {
+    const bus = this.bus;
+    const deliver = (to: number): void => {
+      const remote = !bus.topology.samePackage(this.id, to);
+      const latency = to === this.id ? 0 : remote ? bus.costs.ipiLatencyRemoteNs : bus.costs.ipiLatencyNs;
+      bus.engine.after(latency, bus.kindIrq, to, vector);
+    };
+    if (target >= 0) deliver(target);
+    else if (target === IPI_SELF) deliver(this.id);
+    else {
+      assert(target === IPI_ALL || target === IPI_ALL_BUT_SELF, 'cpu: bad IPI shorthand');
+      for (let to = 0; to < bus.cpus.length; to++) {
+        if (to !== this.id || target === IPI_ALL) deliver(to);
+      }
+    }
+  }
+
+  /** Takes the highest pending vector: pushes its handler and charges the entry cost. */
+  #deliverIrq(): boolean {
+    let vector = VECTORS - 1;
+    while (this.#pending[vector] === 0) vector--;
+    this.#pending[vector] = 0;
+    this.#pendingCount--;
+    this.current.frames.push(makeFrame(this.hooks.interrupt(this, vector), FrameKind.Irq));
+    this.#spendKernel(this.bus.costs.irqEntryNs);
+    return true;
+  }
+
+  #switch(effect: SwitchEffect): void {
+    const prev = this.current;
+    const next = effect.next;
+    assert(prev !== next, `cpu ${this.id}: switch to the running context`);
+    this.#top().resume = 1; // the switch call returns 1 in prev when prev next runs
+    this.current = next;
+    if (effect.finish !== null) next.frames.push(makeFrame(effect.finish, FrameKind.Kernel));
+    this.bus.trace.mix(Op.Switch, prev.id, next.id);
+    this.hooks.onSwitch(this, prev, next);
+  }
+
+  #kernelBug(error: unknown): Error {
+    const now = this.bus.engine.nowNs;
+    const message = error instanceof Error ? error.message : String(error);
+    const wrapped = new Error(`kernel: ${message} (cpu=${this.id} ctx=${this.current.id} t=${now}ns)`);
+    wrapped.cause = error;
+    return wrapped;
+  }
+}

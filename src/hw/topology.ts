@@ -1,0 +1,74 @@
+/**
+ * CPU topology: packages, cores, SMT siblings and NUMA nodes with a SLIT-style distance matrix
+ * (local = 10, ACPI 6.5 §5.2.17).
+ */
+import { assert } from '../engine/assert.ts';
+
+export interface CpuPlace {
+  cpuId: number;
+  apicId: number;
+  packageId: number;
+  coreId: number;
+  smtIndex: number;
+  nodeId: number;
+}
+
+export interface TopologySpec {
+  cpus: number;
+  smt: number;
+  packages: number;
+  numaNodes: number;
+  numaRemoteDistance: number;
+}
+
+export class Topology {
+  readonly cpus: readonly CpuPlace[];
+  readonly nodeCount: number;
+  /** distance[i * nodeCount + j], SLIT convention. */
+  readonly #distance: Uint8Array;
+
+  constructor(spec: TopologySpec) {
+    assert(spec.cpus >= 1 && spec.cpus <= 256, 'topology: cpus out of range');
+    assert(spec.cpus % (spec.smt * spec.packages) === 0, 'topology: cpus not divisible by smt*packages');
+    assert(spec.packages % spec.numaNodes === 0, 'topology: packages not divisible by nodes');
+    const perPackage = spec.cpus / spec.packages;
+    const packagesPerNode = spec.packages / spec.numaNodes;
+    const cpus: CpuPlace[] = [];
+    for (let cpuId = 0; cpuId < spec.cpus; cpuId++) {
+      const packageId = Math.floor(cpuId / perPackage);
+      const inPackage = cpuId % perPackage;
+      cpus.push({
+        cpuId,
+        apicId: cpuId, // contiguous APIC ids; MADT-driven ids come with the boot model (HW-7)
+        packageId,
+        coreId: packageId * (perPackage / spec.smt) + Math.floor(inPackage / spec.smt),
+        smtIndex: inPackage % spec.smt,
+        nodeId: Math.floor(packageId / packagesPerNode),
+      });
+    }
+    this.cpus = cpus;
+    this.nodeCount = spec.numaNodes;
+    this.#distance = new Uint8Array(spec.numaNodes * spec.numaNodes);
+    for (let i = 0; i < spec.numaNodes; i++) {
+      for (let j = 0; j < spec.numaNodes; j++) {
+        this.#distance[i * spec.numaNodes + j] = i === j ? 10 : spec.numaRemoteDistance;
+      }
+    }
+  }
+
+  get count(): number {
+    return this.cpus.length;
+  }
+
+  nodeDistance(fromNode: number, toNode: number): number {
+    return this.#distance[fromNode * this.nodeCount + toNode]!;
+  }
+
+  samePackage(a: number, b: number): boolean {
+    return this.cpus[a]!.packageId === this.cpus[b]!.packageId;
+  }
+
+  sameCore(a: number, b: number): boolean {
+    return this.cpus[a]!.coreId === this.cpus[b]!.coreId;
+  }
+}

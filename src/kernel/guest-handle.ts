@@ -1,0 +1,58 @@
+/** The kernel's implementation of the `Guest` handle a guest thread's code receives. */
+import { type AtomicEffect, AtomicOp, type ComputeEffect, Op, type SyscallEffect } from '../abi/effects.ts';
+import type { Guest } from '../abi/guest.ts';
+import type { Thread } from './thread.ts';
+
+export class GuestHandle implements Guest {
+  readonly #thread: Thread;
+  /** Reused: a compute effect is consumed before the guest can yield the next one. */
+  readonly #compute: ComputeEffect = { op: Op.Compute, n: 0 };
+  readonly #atomic: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
+
+  constructor(thread: Thread) {
+    this.#thread = thread;
+  }
+
+  get pid(): number {
+    return this.#thread.process.pid;
+  }
+
+  get tid(): number {
+    return this.#thread.id;
+  }
+
+  get stackTop(): number {
+    return this.#thread.stackTop;
+  }
+
+  get data(): Record<string, unknown> {
+    return this.#thread.process.data;
+  }
+
+  compute(cycles: number): ComputeEffect {
+    const effect = this.#compute;
+    effect.n = cycles;
+    return effect;
+  }
+
+  syscall(nr: number, ...args: unknown[]): SyscallEffect {
+    return { op: Op.Syscall, nr, args };
+  }
+
+  atomic(kind: AtomicOp, addr: number, a = 0, b = 0): AtomicEffect {
+    const effect = this.#atomic;
+    effect.kind = kind;
+    effect.addr = addr;
+    effect.a = a;
+    effect.b = b;
+    return effect;
+  }
+
+  load32(addr: number): number {
+    return this.#thread.process.vm.load32(addr);
+  }
+
+  store32(addr: number, value: number): void {
+    this.#thread.process.vm.store32(addr, value);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
+ * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
+ */
+import { AtomicOp, type AtomicEffect, type Program, type SyscallEffect } from '../abi/effects.ts';
+import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
+import { assert } from '../engine/assert.ts';
+import type { Board } from '../hw/board.ts';
+import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
+import type { Cpu, CpuHooks } from '../hw/cpu.ts';
+import type { KernelGen } from '../hw/effects.ts';
+import { FutexTable } from './futex.ts';
+import { GuestHandle } from './guest-handle.ts';
+import { onInterrupt } from './interrupts.ts';
+import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { Process, ProcessState } from './process.ts';
+import type { SchedHost, SchedPolicy } from './sched/policy.ts';
+import { idleLoop, schedule } from './sched/switch.ts';
+import { dispatchSyscall } from './syscall.ts';
+import { type Context, IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
+import { AddressSpace, GuestFault } from './vm.ts';
+
+export interface KernelOptions {
+  threadsMax: number;
+  /** Check kernel invariants after every context switch (tests turn this on). */
+  checkInvariants: boolean;
+}
+
+export interface GuestFaultRecord {
+  pid: number;
+  tid: number;
+  timeNs: number;
+  signal: number;
+  message: string;
+}
+
+/** Why a run ended before its root process exited. */
+export class KernelStop extends Error {
+  override name = 'KernelStop';
+}
+
+export class Kernel implements SchedHost {
+  readonly board: Board;
+  policy!: SchedPolicy;
+  readonly options: KernelOptions;
+  readonly idle: IdleContext[] = [];
+  readonly needResched: Uint8Array;
+  readonly threads = new Map<number, Thread>();
+  readonly processes = new Map<number, Process>();
+  readonly futex = new FutexTable();
+  readonly frameRefs = new Map<number, number>();
+  readonly faults: GuestFaultRecord[] = [];
+  /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
+  realtimeOffsetNs = 0;
+  readonly stats = {
+    interrupts: 0,
+    spuriousInterrupts: 0,
+    ticks: 0,
+    processesSpawned: 0,
+    processesExited: 0,
+    processesKilled: 0,
+    threadsCreated: 0,
+  };
+  readonly switches: Uint32Array;
+  readonly migrations: Uint32Array;
+  readonly syscallCounts = new Map<number, number>();
+  /** Wakeup-to-run latencies in ns. */
+  wakeLatencies = new Float64Array(1024);
+  wakeLatencyCount = 0;
+  /** The root process, whose exit ends the run. */
+  root: Process | null = null;
+  finished = false;
+  /** Called at every context switch (the trace exporter listens here). */
+  switchListener: ((cpuId: number, prev: ExecContext, next: ExecContext) => void) | null = null;
+  /** Set when the run stopped abnormally (a deadlock). */
+  stopReason: string | null = null;
+  readonly #loadedAsid: Int32Array;
+  #nextPid = 1;
+  #nextTid = 1;
+  #liveThreads = 0;
+
+  constructor(board: Board, options: KernelOptions) {
+    this.board = board;
+    this.options = options;
+    const n = board.cpus.length;
+    this.needResched = new Uint8Array(n);
+    this.switches = new Uint32Array(n);
+    this.migrations = new Uint32Array(n);
+    this.#loadedAsid = new Int32Array(n);
+  }
+
+  get nowNs(): number {
+    return this.board.engine.nowNs;
+  }
+
+  /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
+  boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
+    this.policy = policy;
+    const hooks = this.#hooks();
+    for (const cpu of this.board.cpus) {
+      const idle = new IdleContext(cpu.id);
+      idle.frames.push(makeFrame(idleLoop(this, cpu), FrameKind.Kernel));
+      this.idle.push(idle);
+      cpu.hooks = hooks;
+      cpu.current = idle;
+    }
+    const root = this.createProcess(rootImage, null);
+    assert(root !== null, 'kernel: no memory for the root process');
+    this.root = root;
+    const bsp = this.board.cpus[0]!;
+    // The root's first thread is started from the BSP's boot path, before any CPU runs.
+    const starter = startMainThread(this, bsp, root, rootArg);
+    bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
+    for (const cpu of this.board.cpus) cpu.start();
+  }
+
+  createProcess(image: ProgramImage, parent: Process | null): Process | null {
+    const vm = new AddressSpace(this.board.memory, this.frameRefs);
+    const p = new Process(this.#nextPid++, parent, image, vm);
+    parent?.vm.inheritShared(vm);
+    parent?.children.push(p);
+    this.processes.set(p.pid, p);
+    this.stats.processesSpawned++;
+    return p;
+  }
+
+  createThread(p: Process): Thread | null {
+    if (this.#liveThreads >= this.options.threadsMax) return null;
+    const t = new Thread(this.#nextTid++, p);
+    p.threads.push(t);
+    p.liveThreads++;
+    this.#liveThreads++;
+    this.threads.set(t.id, t);
+    this.stats.threadsCreated++;
+    return t;
+  }
+
+  /** Gives a not-yet-started thread its user program: `entry(arg)`, then exit with its value. */
+  setEntry(t: Thread, entry: ThreadEntry, arg: unknown, processMain: boolean): void {
+    assert(t.frames.length === 0, 'kernel: thread already has an entry');
+    const guest = new GuestHandle(t);
+    t.frames.push(makeFrame(userMain(guest, entry, arg, processMain), FrameKind.User));
+    // ret_from_fork: the first thing a new thread runs is a return to user mode.
+    t.frames.push(makeFrame(retFromFork(), FrameKind.Kernel));
+  }
+
+  /** Blocks the running thread `t` (the caller then releases its locks and schedules). */
+  blockCurrent(cpu: Cpu, t: Thread, reason: string, deadlineNs: number): void {
+    assert(cpu.current === t, 'kernel: blocking a thread that is not current');
+    t.state = ThreadState.Blocked;
+    t.blockedOn = reason;
+    t.timedOut = false;
+    t.interrupted = false;
+    t.wakeNs = Number.POSITIVE_INFINITY;
+    if (deadlineNs >= 0) this.policy.armTimeout(cpu, t, deadlineNs);
+  }
+
+  /**
+   * The CPU a thread runs on now. Kernel code that called schedule() must ask again: a context
+   * can come back on a different CPU than the one it blocked on.
+   */
+  cpuOf(t: Thread): Cpu {
+    assert(t.running, `kernel: context ${t.id} is not running`);
+    return this.board.cpus[t.lastCpu]!;
+  }
+
+  /** Makes a blocked thread runnable (Context::unblock) and lets the policy queue it. */
+  *wakeThread(cpu: Cpu, t: Thread): KernelGen<boolean> {
+    if (t.state !== ThreadState.Blocked) return false;
+    t.state = ThreadState.Runnable;
+    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wokenAtNs = this.nowNs;
+    this.board.trace.mix(0x41, cpu.id, t.id);
+    yield* this.policy.wake(cpu, t);
+    return true;
+  }
+
+  expireTimeout(t: Thread): void {
+    assert(t.state === ThreadState.Blocked, 'kernel: timeout of a thread that is not blocked');
+    t.state = ThreadState.Runnable;
+    t.timedOut = true;
+    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wokenAtNs = this.nowNs;
+    this.board.trace.mix(0x42, t.id, 0);
+  }
+
+  markDead(t: Thread): void {
+    if (t.state === ThreadState.Dead) return;
+    t.state = ThreadState.Dead;
+    t.blockedOn = '';
+    t.process.liveThreads--;
+    this.#liveThreads--;
+    this.policy.remove(t);
+  }
+
+  traceDecision(kind: number, a: number, b: number): void {
+    this.board.trace.mix(kind, a, b);
+  }
+
+  countSyscall(nr: number): void {
+    this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
+  }
+
+  /** Bookkeeping of a switch decided on `cpu`; returns the switch's cost in ns. */
+  beginSwitch(cpu: Cpu, prev: Context, next: Context): number {
+    const costs = this.board.costs;
+    if (isThread(prev)) prev.running = false;
+    this.switches[cpu.id]!++;
+    let costNs = costs.contextSwitchNs;
+    if (isThread(next)) {
+      assert(!next.running, `kernel: context ${next.id} selected while running`);
+      assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
+      next.running = true;
+      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) this.migrations[cpu.id]!++;
+      next.lastCpu = cpu.id;
+      if (next.wokenAtNs >= 0) {
+        this.#recordWakeLatency(this.nowNs - next.wokenAtNs);
+        next.wokenAtNs = -1;
+      }
+      if (this.#loadedAsid[cpu.id] !== next.asid) {
+        costNs += costs.addressSpaceSwitchNs; // CR3 load: the address space differs
+        this.#loadedAsid[cpu.id] = next.asid;
+      }
+    }
+    if (this.options.checkInvariants) this.checkInvariants(cpu, prev, next);
+    return costNs;
+  }
+
+  #recordWakeLatency(ns: number): void {
+    if (this.wakeLatencyCount === this.wakeLatencies.length) {
+      const grown = new Float64Array(this.wakeLatencies.length * 2);
+      grown.set(this.wakeLatencies);
+      this.wakeLatencies = grown;
+    }
+    this.wakeLatencies[this.wakeLatencyCount++] = ns;
+  }
+
+  /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */
+  noteHalt(cpu: Cpu): void {
+    if (this.finished) return;
+    for (const other of this.board.cpus) if (other !== cpu && !other.halted) return;
+    for (const t of this.threads.values()) {
+      if (t.state === ThreadState.Runnable) return;
+      if (t.state === ThreadState.Blocked && t.wakeNs !== Number.POSITIVE_INFINITY) return;
+    }
+    this.stopReason = `deadlock: every thread is blocked with no timeout\n${this.waitForGraph()}`;
+    this.board.engine.stop();
+  }
+
+  /** The blocked threads and what each waits for, one per line. */
+  waitForGraph(): string {
+    const lines: string[] = [];
+    for (const t of this.threads.values()) {
+      if (t.state === ThreadState.Dead) continue;
+      const what = t.state === ThreadState.Blocked ? t.blockedOn : THREAD_STATE_NAMES[t.state];
+      lines.push(`  tid ${t.id} (pid ${t.process.pid} ${t.process.image.name}) waits on ${what}`);
+    }
+    return lines.join('\n');
+  }
+
+  finish(root: Process): void {
+    assert(root === this.root, 'kernel: finish by a process that is not the root');
+    this.finished = true;
+    this.board.engine.stop();
+  }
+
+  /** Kernel invariants (DESIGN.md "Assertions as documentation"). */
+  checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
+    const running = new Set<ExecContext>();
+    for (const c of this.board.cpus) {
+      const current = c === cpu ? next : c.current;
+      assert(!running.has(current), `invariant: context ${current.id} current on two CPUs`);
+      running.add(current);
+    }
+    const queued = this.policy.queued();
+    const seen = new Set<Thread>();
+    for (const t of queued) {
+      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
+      seen.add(t);
+      assert(
+        t.state !== ThreadState.Blocked || this.policy.name === 'dwrr',
+        `invariant: blocked ${t.id} queued`,
+      );
+      assert(!running.has(t) || t === prev, `invariant: running context ${t.id} is queued`);
+    }
+  }
+
+  #hooks(): CpuHooks {
+    return {
+      syscall: (cpu, ctx, effect: SyscallEffect) =>
+        dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
+      interrupt: (cpu, vector) => onInterrupt(this, cpu, vector),
+      guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
+      atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
+      returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
+      onSwitch: (cpu, prev, next) => this.switchListener?.(cpu.id, prev, next),
+    };
+  }
+
+  #onGuestFault(cpu: Cpu, t: Thread, error: unknown): KernelGen<void> {
+    const signal = error instanceof GuestFault ? error.signal : SIGABRT;
+    const message = error instanceof Error ? error.message : String(error);
+    this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
+    this.board.trace.mix(0x66, t.id, signal);
+    return killProcess(this, cpu, t, signal);
+  }
+
+  #atomic(t: Thread, effect: AtomicEffect): number {
+    const vm = t.process.vm;
+    const addr = effect.addr;
+    const old = vm.load32(addr);
+    switch (effect.kind) {
+      case AtomicOp.Load:
+        break;
+      case AtomicOp.Store:
+      case AtomicOp.Exchange:
+        vm.store32(addr, effect.a);
+        break;
+      case AtomicOp.CompareExchange:
+        if (old === effect.a >>> 0) vm.store32(addr, effect.b);
+        break;
+      case AtomicOp.FetchAdd:
+        vm.store32(addr, old + effect.a);
+        break;
+      case AtomicOp.FetchOr:
+        vm.store32(addr, old | effect.a);
+        break;
+      case AtomicOp.FetchAnd:
+        vm.store32(addr, old & effect.a);
+        break;
+    }
+    this.board.trace.mix(0x60 + effect.kind, addr, old);
+    return old;
+  }
+
+  #returnToUser(cpu: Cpu, ctx: ExecContext): KernelGen<void> | null {
+    if (!isThread(ctx)) return null;
+    if (ctx.killPending) return threadExit(this, cpu, ctx);
+    if (this.needResched[cpu.id] === 1) return reschedule(this, cpu);
+    return null;
+  }
+
+  /** Name of a system call for reports. */
+  static syscallName(nr: number): string {
+    return SYSCALL_NAMES[nr] ?? `sys_${nr}`;
+  }
+
+  liveProcessCount(): number {
+    let n = 0;
+    for (const p of this.processes.values()) if (p.state === ProcessState.Alive) n++;
+    return n;
+  }
+}
+
+function* reschedule(k: Kernel, cpu: Cpu): KernelGen<void> {
+  yield* schedule(k, cpu);
+}
+
+function* retFromFork(): KernelGen<void> {}
+
+/** A thread's user-mode bottom frame: the entry, then exit (or exit_group for a process's main). */
+function* userMain(
+  guest: GuestHandle,
+  entry: ThreadEntry,
+  arg: unknown,
+  processMain: boolean,
+): Program<never> {
+  const value = yield* entry(guest, arg);
+  const code = typeof value === 'number' ? value : 0;
+  yield guest.syscall(processMain ? SYS_EXIT_GROUP : SYS_EXIT, code);
+  throw new Error('exit returned');
+}

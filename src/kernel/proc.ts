@@ -1,0 +1,182 @@
+/**
+ * Processes and threads: thread creation through the proc scheme in three round trips
+ * (SCHED-12), spawn (a fork-equivalent then exec), exit, wait4, and killing a process.
+ */
+import { ECHILD, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
+import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import { exitStatus, PROT_READ, PROT_WRITE, SIGKILL, signalStatus } from '../abi/syscalls.ts';
+import type { Cpu } from '../hw/cpu.ts';
+import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
+import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { sysFutex } from './futex.ts';
+import type { Kernel } from './kernel.ts';
+import { type Process, ProcessState } from './process.ts';
+import { schedule } from './sched/switch.ts';
+import { type Thread, ThreadState } from './thread.ts';
+
+/** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
+export const STACK_BYTES_DEFAULT = 64 * 1024;
+const FUTEX_WAKE_ALL = 0x7fffffff;
+
+/** proc:new-thread: a new context in the caller's process, not yet started. */
+export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
+  yield spend(k.board.costs.schemeCallNs + k.board.costs.threadSetupNs);
+  const created = k.createThread(t.process);
+  return created === null ? -ENOMEM : created.id;
+}
+
+/** proc:regs: the new context's entry point, argument, stack and clear-tid word. */
+export function* sysProcSetRegs(
+  k: Kernel,
+  t: Thread,
+  tid: number,
+  entry: ThreadEntry,
+  arg: unknown,
+  stackTop: number,
+  clearTidAddr: number,
+): KernelGen<number> {
+  yield spend(k.board.costs.schemeCallNs);
+  const target = k.threads.get(tid);
+  if (target === undefined || target.process !== t.process || target.state !== ThreadState.NotYetStarted) {
+    return -ESRCH;
+  }
+  if (typeof entry !== 'function') return -EINVAL;
+  target.stackTop = stackTop;
+  target.clearTidAddr = clearTidAddr;
+  k.setEntry(target, entry, arg, false);
+  return 0;
+}
+
+/** proc:start: the context becomes runnable. */
+export function* sysProcStart(k: Kernel, cpu: Cpu, t: Thread, tid: number): KernelGen<number> {
+  yield spend(k.board.costs.schemeCallNs);
+  const target = k.threads.get(tid);
+  if (target === undefined || target.process !== t.process) return -ESRCH;
+  if (target.state !== ThreadState.NotYetStarted || target.frames.length === 0) return -EINVAL;
+  yield* k.policy.start(cpu, target);
+  return 0;
+}
+
+/** spawn: a new process running `image.main(arg)`, inheriting the caller's MAP_SHARED regions. */
+export function* sysSpawn(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  image: ProgramImage,
+  arg: unknown,
+): KernelGen<number> {
+  if (image === null || typeof image !== 'object' || typeof image.main !== 'function') return -EINVAL;
+  yield spend(k.board.costs.processSpawnNs);
+  const child = k.createProcess(image, t.process);
+  if (child === null) return -ENOMEM;
+  const main = yield* startMainThread(k, cpu, child, arg);
+  return main === null ? -ENOMEM : child.pid;
+}
+
+/** Creates, maps a stack for and starts the first thread of `p`. */
+export function* startMainThread(k: Kernel, cpu: Cpu, p: Process, arg: unknown): KernelGen<Thread | null> {
+  const thread = k.createThread(p);
+  if (thread === null) return null;
+  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT, PROT_READ | PROT_WRITE, false);
+  if (stack < 0) return null;
+  thread.stackTop = stack + STACK_BYTES_DEFAULT;
+  k.setEntry(thread, p.image.main, arg, true);
+  yield* k.policy.start(cpu, thread);
+  return thread;
+}
+
+/** exit: this thread ends; the last thread's exit ends the process. Never returns. */
+export function* sysExit(k: Kernel, cpu: Cpu, t: Thread, code: number): KernelGen<void> {
+  if (t.process.liveThreads === 1 && t.process.killedBy === 0) t.process.exitCode = code;
+  yield* threadExit(k, cpu, t);
+}
+
+/** exit_group: every thread of the process ends. Never returns. */
+export function* sysExitGroup(k: Kernel, cpu: Cpu, t: Thread, code: number): KernelGen<void> {
+  if (t.process.killedBy === 0) t.process.exitCode = code;
+  yield* killOtherThreads(k, cpu, t);
+  yield* threadExit(k, cpu, t);
+}
+
+/** Kills a whole process with `signal` from one of its threads (a fault, an abort). */
+export function* killProcess(k: Kernel, cpu: Cpu, t: Thread, signal: number): KernelGen<void> {
+  t.process.killedBy = signal;
+  yield* killOtherThreads(k, cpu, t);
+  yield* threadExit(k, cpu, t);
+}
+
+/** Marks the other live threads for death and makes each reach a return to user mode soon. */
+function* killOtherThreads(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
+  for (const other of t.process.threads) {
+    if (other === t || other.state === ThreadState.Dead || other.killPending) continue;
+    other.killPending = true;
+    if (other.state === ThreadState.NotYetStarted) {
+      k.markDead(other);
+    } else if (other.state === ThreadState.Blocked) {
+      other.interrupted = true;
+      yield* k.wakeThread(cpu, other);
+    } else if (other.running && other.lastCpu !== cpu.id) {
+      yield sendIpi(other.lastCpu, VEC_IPI_SWITCH);
+    }
+  }
+}
+
+/** The common end of a thread: clear-tid wake, death, process exit if last, switch away. */
+export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
+  if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
+    t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
+    yield* sysFutex(k, cpu, t, t.clearTidAddr, 1, FUTEX_WAKE_ALL, -1);
+  }
+  k.markDead(t);
+  if (t.process.liveThreads === 0) yield* processExit(k, cpu, t.process);
+  yield* schedule(k, cpu);
+  throw new Error('proc: a dead thread was scheduled again');
+}
+
+function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
+  yield spend(k.board.costs.processExitNs);
+  p.vm.destroy();
+  p.status = p.killedBy !== 0 ? signalStatus(p.killedBy) : exitStatus(p.exitCode);
+  p.state = ProcessState.Zombie;
+  k.stats.processesExited++;
+  if (p.killedBy !== 0) k.stats.processesKilled++;
+  for (const child of p.children) {
+    if (child.state === ProcessState.Zombie) child.state = ProcessState.Reaped; // no one left to wait
+  }
+  if (p.parent === null) {
+    k.finish(p);
+    return;
+  }
+  for (const waiter of p.parent.threads) {
+    if (waiter.state === ThreadState.Blocked && waiter.blockedOn === 'wait4')
+      yield* k.wakeThread(cpu, waiter);
+  }
+}
+
+/** wait4(pid, statusAddr, options): reap a zombie child, blocking until one exits. */
+export function* sysWait4(
+  k: Kernel,
+  cpuAtEntry: Cpu,
+  t: Thread,
+  pid: number,
+  statusAddr: number,
+): KernelGen<number> {
+  const p = t.process;
+  let cpu = cpuAtEntry;
+  for (;;) {
+    const candidates = p.children.filter(
+      (c) => c.state !== ProcessState.Reaped && (pid === -1 || c.pid === pid),
+    );
+    if (candidates.length === 0) return -ECHILD;
+    const zombie = candidates.find((c) => c.state === ProcessState.Zombie);
+    if (zombie !== undefined) {
+      zombie.state = ProcessState.Reaped;
+      if (statusAddr !== 0) p.vm.store32(statusAddr, zombie.status);
+      return zombie.pid;
+    }
+    if (t.killPending) return -SIGKILL;
+    k.blockCurrent(cpu, t, 'wait4', -1);
+    yield* schedule(k, cpu);
+    cpu = k.cpuOf(t);
+  }
+}

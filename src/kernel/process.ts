@@ -1,0 +1,37 @@
+/** Processes: an address space, threads, a parent, children and an exit status. */
+import type { ProgramImage } from '../abi/guest.ts';
+import type { AddressSpace } from './vm.ts';
+import type { Thread } from './thread.ts';
+
+export enum ProcessState {
+  Alive = 0,
+  /** Exited, status not yet collected by the parent's wait4. */
+  Zombie = 1,
+  Reaped = 2,
+}
+
+export class Process {
+  readonly pid: number;
+  readonly parent: Process | null;
+  readonly image: ProgramImage;
+  readonly vm: AddressSpace;
+  readonly threads: Thread[] = [];
+  readonly children: Process[] = [];
+  state = ProcessState.Alive;
+  /** wait4 status, Linux encoding (abi/syscalls.ts). */
+  status = 0;
+  /** The process-wide data segment guest code (libc) keeps its globals in. */
+  readonly data: Record<string, unknown> = {};
+  liveThreads = 0;
+  /** Exit code given by exit_group, or by the last thread's exit. */
+  exitCode = 0;
+  /** Set once a fatal signal has been taken (the status reports it). */
+  killedBy = 0;
+
+  constructor(pid: number, parent: Process | null, image: ProgramImage, vm: AddressSpace) {
+    this.pid = pid;
+    this.parent = parent;
+    this.image = image;
+    this.vm = vm;
+  }
+}

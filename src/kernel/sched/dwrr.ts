@@ -1,0 +1,232 @@
+/**
+ * `dwrr`: the baseline scheduler as Redox's code behaves at 2df7467d (SCHED-1, models.md §1).
+ *
+ * One global set of 40 FIFOs under RUN_CONTEXTS, blocked and new contexts in IDLE_CONTEXTS, one
+ * global CONTEXT_SWITCH_LOCK around every switch, per-CPU deficit counters, a 3-tick quantum.
+ * Its quirks are reproduced, not fixed:
+ * - a pick ends the scan and the next scan resumes after it, so each non-empty queue gets at
+ *   most one pick per rotation, whatever its weight; priorities 0-20 are effectively equal;
+ * - wakeups are deferred: a woken context stays in IDLE_CONTEXTS until some CPU's switch scans
+ *   it, and that scan is skipped when the lock is contended (try-lock);
+ * - the wakeup IPI is a broadcast whose only effect is to pull idle CPUs out of `hlt`;
+ * - a tick that finds the switch lock held skips its switch;
+ * - when nothing else is runnable, the previous context still goes through the idle context.
+ */
+import type { Cpu } from '../../hw/cpu.ts';
+import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
+import { SpinLock } from '../../hw/spinlock.ts';
+import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
+import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
+import type { SchedHost, SchedPolicy } from './policy.ts';
+import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+
+/** Ticks per quantum (switch.rs `tick`): 3 PIT ticks, about 12.19 ms. */
+export const DWRR_QUANTUM_TICKS = 3;
+/** The scan gives up after this many iterations (switch.rs). */
+export const DWRR_ITERATIONS_MAX = 5000;
+
+export class DwrrPolicy implements SchedPolicy {
+  readonly name = 'dwrr';
+  readonly runLock = new SpinLock('RUN_CONTEXTS');
+  readonly idleLock = new SpinLock('IDLE_CONTEXTS');
+  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
+  /** RUN_CONTEXTS.set: one FIFO per priority level. */
+  readonly set: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
+  /** IDLE_CONTEXTS: blocked, sleeping and new contexts, and woken ones not yet scanned. */
+  readonly idleContexts: Thread[] = [];
+  readonly #host: SchedHost;
+  /** Per-CPU `balance[40]` deficit counters. */
+  readonly #balance: Int32Array[];
+  readonly #lastQueue: Int32Array;
+  readonly #pitTicks: Int32Array;
+  /** The CPU's last switch found nothing (cpu_stats state Idle): `was_idle`. */
+  readonly #wasIdle: Uint8Array;
+  #scans = 0;
+  #scanIterations = 0;
+  #skippedWakeupScans = 0;
+  #ticksSkippedLockHeld = 0;
+
+  constructor(host: SchedHost) {
+    this.#host = host;
+    const cpus = host.board.cpus.length;
+    this.#balance = Array.from({ length: cpus }, () => new Int32Array(PRIO_LEVELS));
+    this.#lastQueue = new Int32Array(cpus).fill(PRIO_LEVELS - 1);
+    this.#pitTicks = new Int32Array(cpus);
+    this.#wasIdle = new Uint8Array(cpus);
+  }
+
+  switchLock(): SpinLock {
+    return this.contextSwitchLock;
+  }
+
+  *tick(cpu: Cpu): KernelGen<boolean> {
+    const ticks = ++this.#pitTicks[cpu.id]!;
+    if (ticks < DWRR_QUANTUM_TICKS) return false;
+    if (this.contextSwitchLock.held) {
+      this.#ticksSkippedLockHeld++;
+      return false;
+    }
+    return true;
+  }
+
+  *start(cpu: Cpu, t: Thread): KernelGen<void> {
+    // context::spawn puts new contexts in IDLE_CONTEXTS; starting one only unblocks it.
+    yield lock(this.idleLock);
+    this.idleContexts.push(t);
+    yield unlock(this.idleLock);
+    t.state = ThreadState.Runnable;
+    yield* this.#kick(cpu, t);
+  }
+
+  *wake(cpu: Cpu, t: Thread): KernelGen<void> {
+    yield* this.#kick(cpu, t);
+  }
+
+  /** Context::unblock: a broadcast wakeup IPI unless the context last ran on this CPU. */
+  *#kick(cpu: Cpu, t: Thread): KernelGen<void> {
+    if (t.lastCpu !== cpu.id) yield sendIpi(IPI_ALL_BUT_SELF, VEC_IPI_WAKEUP);
+  }
+
+  armTimeout(_cpu: Cpu, t: Thread, deadlineNs: number): void {
+    t.wakeNs = deadlineNs; // checked only inside switch(): timer resolution is one switch
+  }
+
+  *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
+    this.#pitTicks[cpu.id] = 0; // every switch() restarts the quantum
+    yield* this.#wakeupContexts(prev);
+    yield lock(this.runLock);
+    const next = yield* this.#scan(cpu, prev);
+    if (isThread(prev)) {
+      if (prev.state === ThreadState.Runnable) this.set[prev.prio]!.push(prev);
+      else yield* this.#toIdleContexts(prev);
+    }
+    yield unlock(this.runLock);
+    if (next !== null) {
+      this.#wasIdle[cpu.id] = 0;
+      return next;
+    }
+    const idle = this.#host.idle[cpu.id]!;
+    if (this.#wasIdle[cpu.id] === 0 && prev !== idle) return idle; // Kernel state, not Idle
+    this.#wasIdle[cpu.id] = 1;
+    return null;
+  }
+
+  /** wakeup_contexts: move runnable and expired contexts from IDLE_CONTEXTS to the run queues. */
+  *#wakeupContexts(prev: Context): KernelGen<void> {
+    const got = (yield tryLock(this.idleLock)) as boolean;
+    if (!got) {
+      this.#skippedWakeupScans++; // "other cpus may be spawning or killing contexts"
+      return;
+    }
+    const now = this.#host.board.engine.nowNs;
+    const list = this.idleContexts;
+    const visited = list.length;
+    const wakeups: Thread[] = [];
+    for (let i = 0; i < visited; i++) {
+      const t = list.shift()!;
+      if (t.state === ThreadState.Dead) continue;
+      if (t === prev) list.push(t);
+      else if (t.state === ThreadState.Blocked && t.wakeNs <= now) wakeups.push(t);
+      else if (t.state === ThreadState.Runnable && !t.running) wakeups.push(t);
+      else list.push(t);
+    }
+    yield spend(visited * this.#host.board.costs.schedScanPerContextNs);
+    yield unlock(this.idleLock);
+    if (wakeups.length === 0) return;
+    yield lock(this.runLock);
+    for (const t of wakeups) this.set[t.prio]!.push(t);
+    yield unlock(this.runLock);
+  }
+
+  /** select_next_context's scan over the 40 queues; RUN_CONTEXTS is held. */
+  *#scan(cpu: Cpu, prev: Context): KernelGen<Thread | null> {
+    const balance = this.#balance[cpu.id]!;
+    const blocked: Thread[] = [];
+    let i = this.#lastQueue[cpu.id]! % PRIO_LEVELS;
+    let emptyQueues = 0;
+    let iterations = 0;
+    let skipped = 0;
+    let visited = 0;
+    let next: Thread | null = null;
+    const total = this.set.reduce((sum, q) => sum + q.length, 0);
+    scan: for (;;) {
+      i = (i + 1) % PRIO_LEVELS;
+      iterations++;
+      if (iterations >= DWRR_ITERATIONS_MAX) break;
+      if (skipped > total && total > 0) break;
+      const queue = this.set[i]!;
+      if (queue.length === 0) {
+        if (++emptyQueues >= PRIO_LEVELS) break;
+        continue;
+      }
+      emptyQueues = 0;
+      if (balance[i]! < NICE_0_WEIGHT) {
+        balance[i]! += PRIO_TO_WEIGHT[i]!; // the credit consumes the visit
+        continue;
+      }
+      const length = queue.length;
+      for (let n = 0; n < length; n++) {
+        const t = queue.shift()!;
+        visited++;
+        if (t.state === ThreadState.Dead) {
+          skipped++; // a ghost: its weak reference no longer upgrades
+          continue;
+        }
+        if (t === prev) {
+          queue.push(t);
+          continue;
+        }
+        const verdict = this.#updateRunnable(t, cpu.id);
+        if (verdict === 'switch') {
+          next = t;
+          balance[i]! -= NICE_0_WEIGHT;
+          break scan;
+        }
+        if (verdict === 'blocked') blocked.push(t);
+        else queue.push(t);
+        if (++skipped >= total) break scan;
+      }
+    }
+    this.#lastQueue[cpu.id] = i;
+    this.#scans++;
+    this.#scanIterations += iterations;
+    this.#host.traceDecision(0x51, cpu.id, next === null ? -1 : next.id);
+    const costs = this.#host.board.costs;
+    yield spend(costs.schedPickNs + visited * costs.schedScanPerContextNs + iterations * 2);
+    for (const t of blocked) yield* this.#toIdleContexts(t);
+    return next;
+  }
+
+  /** update_runnable: skip running or disallowed contexts; wake expired sleepers (no IPI). */
+  #updateRunnable(t: Thread, cpuId: number): 'switch' | 'skip' | 'blocked' {
+    if (t.running) return 'skip';
+    if (!t.allowedOn(cpuId)) return 'skip';
+    if (t.state === ThreadState.Blocked && t.wakeNs <= this.#host.board.engine.nowNs) {
+      this.#host.expireTimeout(t);
+    }
+    return t.state === ThreadState.Runnable ? 'switch' : 'blocked';
+  }
+
+  *#toIdleContexts(t: Thread): KernelGen<void> {
+    yield lock(this.idleLock);
+    this.idleContexts.push(t);
+    yield unlock(this.idleLock);
+  }
+
+  remove(): void {
+    // Dead contexts are dropped lazily when a scan meets them, as Redox drops dead weak refs.
+  }
+
+  queued(): Thread[] {
+    return this.set.flat().filter((t) => t.state !== ThreadState.Dead);
+  }
+
+  stats(): Record<string, number> {
+    return {
+      scans: this.#scans,
+      scan_iterations: this.#scanIterations,
+      wakeup_scans_skipped: this.#skippedWakeupScans,
+      ticks_skipped_lock_held: this.#ticksSkippedLockHeld,
+    };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The scheduler interface every policy implements, and the part of the kernel a policy may use.
+ * The generic switch path (`switch.ts`) takes the policy's switch lock, asks it to select, and
+ * performs the switch; a policy decides only queues, picks, ticks and wakeup placement.
+ */
+import type { Board } from '../../hw/board.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import type { KernelGen } from '../../hw/effects.ts';
+import type { SpinLock } from '../../hw/spinlock.ts';
+import type { Context, IdleContext, Thread } from '../thread.ts';
+
+/** What policies need from the kernel. */
+export interface SchedHost {
+  readonly board: Board;
+  readonly idle: readonly IdleContext[];
+  /** Per-CPU "reschedule at the next return to user mode" flags (Linux TIF_NEED_RESCHED). */
+  readonly needResched: Uint8Array;
+  /** Makes `t` runnable after a block ended by its deadline (sets `timedOut`). */
+  expireTimeout(t: Thread): void;
+  /** Trace hook for scheduling decisions. */
+  traceDecision(kind: number, a: number, b: number): void;
+}
+
+export interface SchedPolicy {
+  readonly name: string;
+  /** The lock held across selection and the switch on `cpuId`. */
+  switchLock(cpuId: number): SpinLock;
+  /** A timer tick on `cpu`: account, expire timers; true when the CPU should switch now. */
+  tick(cpu: Cpu): KernelGen<boolean>;
+  /** A context created through the proc scheme is started (made runnable the first time). */
+  start(cpu: Cpu, t: Thread): KernelGen<void>;
+  /** A blocked context was made Runnable by `cpu`: queue it (or defer it) and kick a CPU. */
+  wake(cpu: Cpu, t: Thread): KernelGen<void>;
+  /** A timed block begins on `cpu` with an absolute monotonic deadline. */
+  armTimeout(cpu: Cpu, t: Thread, deadlineNs: number): void;
+  /**
+   * Chooses what `cpu` runs next and requeues `prev`; the switch lock is held. Returns the next
+   * context (a thread, this CPU's idle context, or `prev` to keep running), or null when there
+   * is nothing to run and the CPU should halt.
+   */
+  select(cpu: Cpu, prev: Context): KernelGen<Context | null>;
+  /** `t` died or was killed: drop it from every queue the policy keeps. */
+  remove(t: Thread): void;
+  /** Every context the policy holds as runnable-but-not-running (for invariant checks). */
+  queued(): Thread[];
+  /** Policy-specific figures for the report. */
+  stats(): Record<string, number>;
+}

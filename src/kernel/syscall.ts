@@ -1,0 +1,90 @@
+/**
+ * System-call dispatch: a table from number to handler, as xv6's syscall.c. An unknown number
+ * returns ENOSYS to the guest; it never stops the kernel.
+ */
+import { ENOSYS, EINVAL } from '../abi/errno.ts';
+import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import {
+  MAP_ANONYMOUS,
+  MAP_SHARED,
+  SYS_CLOCK_GETTIME,
+  SYS_EXIT,
+  SYS_EXIT_GROUP,
+  SYS_FUTEX,
+  SYS_GETPID,
+  SYS_GETTID,
+  SYS_MMAP,
+  SYS_NANOSLEEP,
+  SYS_PROC_NEW_THREAD,
+  SYS_PROC_SET_REGS,
+  SYS_PROC_START,
+  SYS_SCHED_YIELD,
+  SYS_SPAWN,
+  SYS_WAIT4,
+} from '../abi/syscalls.ts';
+import type { Cpu } from '../hw/cpu.ts';
+import { type KernelGen, spend } from '../hw/effects.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
+import { sysFutex } from './futex.ts';
+import type { Kernel } from './kernel.ts';
+import {
+  sysExit,
+  sysExitGroup,
+  sysProcNewThread,
+  sysProcSetRegs,
+  sysProcStart,
+  sysSpawn,
+  sysWait4,
+} from './proc.ts';
+import type { Thread } from './thread.ts';
+import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
+
+type Handler = (k: Kernel, cpu: Cpu, t: Thread, args: unknown[]) => KernelGen<unknown>;
+
+const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
+
+const TABLE: Record<number, Handler> = {
+  [SYS_FUTEX]: (k, cpu, t, a) => sysFutex(k, cpu, t, num(a[0]), num(a[1]), num(a[2]), num(a[3], -1)),
+  [SYS_SCHED_YIELD]: (k, cpu) => sysSchedYield(k, cpu),
+  [SYS_NANOSLEEP]: (k, cpu, t, a) => sysNanosleep(k, cpu, t, num(a[0], -1)),
+  [SYS_CLOCK_GETTIME]: function* (k, _cpu, t, a) {
+    return sysClockGettime(k, t, num(a[0], -1));
+  },
+  [SYS_GETPID]: function* (_k, _cpu, t) {
+    return t.process.pid;
+  },
+  [SYS_GETTID]: function* (_k, _cpu, t) {
+    return t.id;
+  },
+  [SYS_MMAP]: (k, _cpu, t, a) => sysMmap(k, t, num(a[1]), num(a[2]), num(a[3])),
+  [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
+  [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
+  [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
+  [SYS_PROC_NEW_THREAD]: (k, _cpu, t) => sysProcNewThread(k, t),
+  [SYS_PROC_SET_REGS]: (k, _cpu, t, a) =>
+    sysProcSetRegs(k, t, num(a[0]), a[1] as ThreadEntry, a[2], num(a[3]), num(a[4])),
+  [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
+  [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
+};
+
+export function* dispatchSyscall(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  nr: number,
+  args: unknown[],
+): KernelGen<unknown> {
+  const handler = TABLE[nr];
+  k.countSyscall(nr);
+  if (handler === undefined) return -ENOSYS;
+  return yield* handler(k, cpu, t, args);
+}
+
+/** mmap(addr, length, prot, flags): anonymous mappings only; pages are zeroed and mapped now. */
+function* sysMmap(k: Kernel, t: Thread, length: number, prot: number, flags: number): KernelGen<number> {
+  if (!(length > 0) || (flags & MAP_ANONYMOUS) === 0) return -EINVAL;
+  const pages = Math.ceil(length / PAGE_SIZE);
+  yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
+  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0);
+  return addr < 0 ? -12 : addr;
+}

@@ -1,0 +1,91 @@
+/**
+ * Contexts (threads) and their states, as Redox's `Context` has them (models.md §1.1): the
+ * kernel's unit of scheduling. The idle context of each CPU is a context too, never queued.
+ */
+import type { ExecContext, Frame } from '../hw/context.ts';
+import type { Process } from './process.ts';
+
+export enum ThreadState {
+  /** Can run: queued, or running on a CPU (see `running`). */
+  Runnable = 0,
+  /** Soft-blocked: a wakeup, a timeout or a signal makes it runnable. */
+  Blocked = 1,
+  /** Created through the proc scheme, not yet started (HardBlocked{NotYetStarted}). */
+  NotYetStarted = 2,
+  Dead = 3,
+}
+
+export const THREAD_STATE_NAMES = ['runnable', 'blocked', 'not-yet-started', 'dead'] as const;
+
+/** Redox priority levels (0 most favoured); prio p is Linux nice p-20. */
+export const PRIO_LEVELS = 40;
+export const PRIO_DEFAULT = 20;
+
+export class Thread implements ExecContext {
+  readonly id: number;
+  readonly process: Process;
+  readonly frames: Frame[] = [];
+  cpuTimeNs = 0;
+  state = ThreadState.NotYetStarted;
+  /** On a CPU right now (Redox `running`). */
+  running = false;
+  /** The CPU it last ran on, or -1 (Redox `cpu_id`). */
+  lastCpu = -1;
+  /** Redox priority 0..39 (nice + 20). */
+  prio = PRIO_DEFAULT;
+  /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
+  wakeNs = Number.POSITIVE_INFINITY;
+  /** Set when a timed block ended by its deadline rather than a wakeup. */
+  timedOut = false;
+  /** Set when a signal ended a block (EINTR). */
+  interrupted = false;
+  /** What it waits for while blocked: shown in deadlock reports. */
+  blockedOn = '';
+  /** Time it was last made runnable by a wakeup, for wakeup-latency statistics; -1 if none. */
+  wokenAtNs = -1;
+  /** The process is being killed: exit at the next return to user mode. */
+  killPending = false;
+  /** Preemption is deferred while > 0 (Redox `preempt_locks`). */
+  preemptLocks = 0;
+  /** Allowed CPUs; null means all. */
+  affinity: Uint8Array | null = null;
+  /** Guest address the kernel clears and futex-wakes at exit (CLONE_CHILD_CLEARTID). */
+  clearTidAddr = 0;
+  exitValue: unknown = undefined;
+  stackTop = 0;
+  /** Scheduler-private state, owned by the active policy. */
+  sched: unknown = null;
+
+  constructor(id: number, process: Process) {
+    this.id = id;
+    this.process = process;
+  }
+
+  get asid(): number {
+    return this.process.pid;
+  }
+
+  allowedOn(cpuId: number): boolean {
+    return this.affinity === null || this.affinity[cpuId] === 1;
+  }
+}
+
+/** A CPU's idle context (Redox's `[kmain]`), pinned to its CPU. Ids are -1 - cpuId. */
+export class IdleContext implements ExecContext {
+  readonly id: number;
+  readonly frames: Frame[] = [];
+  cpuTimeNs = 0;
+  readonly asid = 0;
+  readonly cpuId: number;
+
+  constructor(cpuId: number) {
+    this.cpuId = cpuId;
+    this.id = -1 - cpuId;
+  }
+}
+
+export type Context = Thread | IdleContext;
+
+export function isThread(ctx: ExecContext): ctx is Thread {
+  return ctx.id >= 0;
+}

@@ -1,0 +1,146 @@
+/**
+ * Address spaces: anonymous mmap regions backed by frames, translation of guest addresses, and
+ * the faults a bad access raises. Addresses are 32-bit; the user range is [USER_BASE, USER_TOP).
+ */
+import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  type PageTable,
+  PageTable as PageTableImpl,
+  PTE_READ,
+  PTE_USER,
+  PTE_WRITE,
+  type PhysicalMemory,
+} from '../hw/memory.ts';
+import { SIGSEGV } from '../abi/syscalls.ts';
+
+export const USER_BASE = 0x0001_0000;
+export const USER_TOP = 0xc000_0000;
+const SIGBUS = 7;
+
+/** A guest memory access that the hardware refuses: delivered to the process as a signal. */
+export class GuestFault extends Error {
+  override name = 'GuestFault';
+  readonly signal: number;
+  readonly addr: number;
+
+  constructor(signal: number, addr: number, what: string) {
+    super(`${what} at 0x${(addr >>> 0).toString(16)}`);
+    this.signal = signal;
+    this.addr = addr;
+  }
+}
+
+export interface Region {
+  start: number;
+  pages: number;
+  prot: number;
+  shared: boolean;
+}
+
+export class AddressSpace {
+  readonly pageTable: PageTable = new PageTableImpl();
+  readonly regions: Region[] = [];
+  readonly #memory: PhysicalMemory;
+  /** Frames shared between address spaces, with their reference counts. */
+  readonly #frameRefs: Map<number, number>;
+  /** mmap hands out addresses downward from here. */
+  #mmapNext = USER_TOP;
+
+  constructor(memory: PhysicalMemory, frameRefs: Map<number, number>) {
+    this.#memory = memory;
+    this.#frameRefs = frameRefs;
+  }
+
+  /** Maps `bytes` of zeroed anonymous memory; returns the address, or -1 when out of memory. */
+  mmapAnonymous(bytes: number, prot: number, shared: boolean): number {
+    const pages = Math.ceil(bytes / PAGE_SIZE);
+    const start = this.#mmapNext - pages * PAGE_SIZE;
+    if (start < USER_BASE) return -1;
+    const frames: number[] = [];
+    for (let i = 0; i < pages; i++) {
+      const frame = this.#memory.allocFrame();
+      if (frame < 0) {
+        for (const f of frames) this.#memory.freeFrame(f);
+        return -1;
+      }
+      frames.push(frame);
+    }
+    const flags = protToPte(prot);
+    frames.forEach((frame, i) => {
+      this.pageTable.map((start >>> PAGE_SHIFT) + i, frame, flags);
+      this.#frameRefs.set(frame, 1);
+    });
+    this.#mmapNext = start;
+    this.regions.push({ start, pages, prot, shared });
+    return start;
+  }
+
+  /** Gives `child` the same frames for every shared region (MAP_SHARED survives spawn). */
+  inheritShared(child: AddressSpace): void {
+    for (const region of this.regions) {
+      if (!region.shared) continue;
+      const first = region.start >>> PAGE_SHIFT;
+      for (let vpn = first; vpn < first + region.pages; vpn++) {
+        const pte = this.pageTable.lookup(vpn)!;
+        child.pageTable.map(vpn, pte.frame, pte.flags);
+        this.#frameRefs.set(pte.frame, (this.#frameRefs.get(pte.frame) ?? 0) + 1);
+      }
+      child.regions.push({ ...region });
+      child.#mmapNext = Math.min(child.#mmapNext, region.start);
+    }
+  }
+
+  /** Unmaps everything; frames whose last reference this was go back to the allocator. */
+  destroy(): number {
+    let pages = 0;
+    for (const [vpn, pte] of [...this.pageTable.entries()]) {
+      this.pageTable.unmap(vpn);
+      const refs = (this.#frameRefs.get(pte.frame) ?? 1) - 1;
+      if (refs === 0) {
+        this.#frameRefs.delete(pte.frame);
+        this.#memory.freeFrame(pte.frame);
+      } else {
+        this.#frameRefs.set(pte.frame, refs);
+      }
+      pages++;
+    }
+    this.regions.length = 0;
+    return pages;
+  }
+
+  /** The words of the frame holding `addr` and the word index, after access checks. */
+  #word(addr: number, write: boolean): [Int32Array, number] {
+    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
+    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
+    if (pte === undefined) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
+    if ((pte.flags & (write ? PTE_WRITE : PTE_READ)) === 0) {
+      throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
+    }
+    return [this.#memory.words(pte.frame), (addr & (PAGE_SIZE - 1)) >>> 2];
+  }
+
+  load32(addr: number): number {
+    const [words, index] = this.#word(addr, false);
+    return words[index]! >>> 0;
+  }
+
+  store32(addr: number, value: number): void {
+    const [words, index] = this.#word(addr, true);
+    words[index] = value | 0;
+  }
+
+  /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */
+  physicalAddress(addr: number): number {
+    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
+    if (pte === undefined) return -1;
+    return pte.frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
+  }
+}
+
+function protToPte(prot: number): number {
+  let flags = PTE_USER;
+  if (prot & 1) flags |= PTE_READ;
+  if (prot & 2) flags |= PTE_WRITE | PTE_READ;
+  return flags;
+}

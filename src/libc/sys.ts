@@ -1,0 +1,47 @@
+/** Raw system-call wrappers used by the rest of libc; each returns the kernel's result (or -errno). */
+import type { Program } from '../abi/effects.ts';
+import type { Guest } from '../abi/guest.ts';
+import {
+  CLOCK_MONOTONIC,
+  FUTEX_WAIT,
+  FUTEX_WAKE,
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  PROT_READ,
+  PROT_WRITE,
+  SYS_CLOCK_GETTIME,
+  SYS_FUTEX,
+  SYS_MMAP,
+  SYS_NANOSLEEP,
+  SYS_SCHED_YIELD,
+} from '../abi/syscalls.ts';
+
+export function* syscall(t: Guest, nr: number, ...args: unknown[]): Program<number> {
+  return (yield t.syscall(nr, ...args)) as number;
+}
+
+/** futex(FUTEX_WAIT): sleeps while the word equals `expected`; 0, -EAGAIN, -ETIMEDOUT, -EINTR. */
+export function futex_wait(t: Guest, addr: number, expected: number, timeoutNs = -1): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeoutNs);
+}
+
+/** futex(FUTEX_WAKE): wakes up to `count` waiters; returns how many. */
+export function futex_wake(t: Guest, addr: number, count: number): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, FUTEX_WAKE, count);
+}
+
+export function mmap_anonymous(t: Guest, bytes: number, flags = MAP_PRIVATE): Program<number> {
+  return syscall(t, SYS_MMAP, 0, bytes, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS);
+}
+
+export function clock_gettime(t: Guest, clockId = CLOCK_MONOTONIC): Program<number> {
+  return syscall(t, SYS_CLOCK_GETTIME, clockId);
+}
+
+export function nanosleep(t: Guest, durationNs: number): Program<number> {
+  return syscall(t, SYS_NANOSLEEP, durationNs);
+}
+
+export function sched_yield(t: Guest): Program<number> {
+  return syscall(t, SYS_SCHED_YIELD);
+}

@@ -1,0 +1,106 @@
+/**
+ * The configuration of one simulated run: machine, kernel, workloads and limits.
+ * Scenario files (TOML) and the CLI both produce this shape; `machine/build.ts` consumes it.
+ * @module
+ */
+
+/** Scheduler policies the kernel implements (SCHED-1 baseline `dwrr`, SCHED-2..4 improved `fair`). */
+export const SCHED_POLICIES = ['dwrr', 'fair'] as const;
+export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
+
+/** Tick sources (HW-12): the PIT on the BSP relayed by IPI, or a per-CPU LAPIC periodic timer. */
+export const TICK_SOURCES = ['pit', 'lapic'] as const;
+export type TickSourceName = (typeof TICK_SOURCES)[number];
+
+export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export const PRIMES_MODES = ['process', 'thread'] as const;
+export type PrimesMode = (typeof PRIMES_MODES)[number];
+
+export const PRIMES_PARTITIONS = ['interleaved', 'contiguous'] as const;
+export type PrimesPartition = (typeof PRIMES_PARTITIONS)[number];
+
+export interface TopologyConfig {
+  /** Number of logical CPUs, 1..256. */
+  cpus: number;
+  /** Hardware threads per core (1 or 2). */
+  smt: number;
+  /** Packages (sockets); CPUs are split evenly. */
+  packages: number;
+  /** NUMA nodes; packages are split evenly across nodes. */
+  numaNodes: number;
+  /** SLIT distance between two different nodes (local is always 10). */
+  numaRemoteDistance: number;
+}
+
+export interface TickConfig {
+  source: TickSourceName;
+  /** LAPIC periodic rate; ignored for the PIT, whose rate is fixed by its divisor. */
+  hz: number;
+}
+
+export interface KernelConfig {
+  scheduler: SchedPolicyName;
+}
+
+export interface PrimesWorkload {
+  kind: 'primes';
+  mode: PrimesMode;
+  workers: number;
+  /** Half-open range [lo, hi) of integers to test. */
+  range: [number, number];
+  /** Integers per segment; segments are dealt to workers by `partition`. */
+  segment: number;
+  partition: PrimesPartition;
+}
+
+/** CPU-bound threads that only compute: the simulator's own speed benchmark. */
+export interface SpinWorkload {
+  kind: 'spin';
+  threads: number;
+  /** Compute effects each thread yields. */
+  iterations: number;
+  /** Cycles each compute effect costs. */
+  cycles: number;
+}
+
+/** Two threads handing a token back and forth through futexes. */
+export interface PingPongWorkload {
+  kind: 'pingpong';
+  pairs: number;
+  rounds: number;
+}
+
+export type WorkloadConfig = PrimesWorkload | SpinWorkload | PingPongWorkload;
+
+export interface LimitsConfig {
+  /** Simulated time after which the run stops with a limit error. */
+  simNsMax: number;
+  /** Engine events after which the run stops with a limit error. */
+  eventsMax: number;
+  /** Threads alive at once. */
+  threadsMax: number;
+}
+
+/** A comparison the run's metrics must satisfy; exactly one operator is set. */
+export interface Expectation {
+  metric: string;
+  equals?: number;
+  min?: number;
+  max?: number;
+  /** Human note shown when the check fails. */
+  note?: string;
+}
+
+export interface RunConfig {
+  name: string;
+  seed: number;
+  machine: { topology: TopologyConfig; tick: TickConfig; cpuMhz: number };
+  kernel: KernelConfig;
+  /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
+  costs: Record<string, number>;
+  workloads: WorkloadConfig[];
+  limits: LimitsConfig;
+  expect: Expectation[];
+}

@@ -1,0 +1,46 @@
+/**
+ * Defaults for every field of a run's configuration, and the two presets: the baseline kernel
+ * as its code behaves and the improved kernel its plans describe.
+ * @module
+ */
+import type { RunConfig, SchedPolicyName, TickConfig, TopologyConfig } from './config.ts';
+
+/** Limits of the simulated machine (like xv6's param.h). */
+export const CPUS_MAX = 256;
+export const THREADS_MAX = 4096;
+export const SIM_NS_MAX_DEFAULT = 600_000_000_000; // 10 simulated minutes
+export const EVENTS_MAX_DEFAULT = 200_000_000;
+
+export function defaultTopology(cpus: number): TopologyConfig {
+  return { cpus, smt: 1, packages: 1, numaNodes: 1, numaRemoteDistance: 20 };
+}
+
+/**
+ * The tick each preset uses: the baseline's PIT relayed by IPI (HW-12, models.md §1.2), the
+ * improved kernel's per-CPU LAPIC timer at 1000 Hz.
+ */
+export function presetTick(policy: SchedPolicyName): TickConfig {
+  return policy === 'dwrr' ? { source: 'pit', hz: 246 } : { source: 'lapic', hz: 1000 };
+}
+
+export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
+  return {
+    name: 'unnamed',
+    seed: 1,
+    machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
+    kernel: { scheduler: policy },
+    costs: {},
+    workloads: [],
+    limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },
+    expect: [],
+  };
+}
+
+/** The primes workload's defaults (SCHED-13, RING-6): π(2,000,000) = 148933. */
+export const PRIMES_DEFAULT = {
+  range: [2, 2_000_000] as [number, number],
+  segment: 10_000,
+  partition: 'interleaved' as const,
+  mode: 'process' as const,
+};
+export const PRIMES_COUNT_2M = 148933;

@@ -1,0 +1,40 @@
+/**
+ * The root process: starts every configured workload as a child process and reaps them all.
+ * Its exit ends the run.
+ */
+import type { Program } from '../abi/effects.ts';
+import type { Guest, ProgramImage } from '../abi/guest.ts';
+import { spawn, waitpid } from '../libc/process.ts';
+import { PINGPONG_MAIN } from '../workloads/pingpong.ts';
+import { PRIMES_MAIN } from '../workloads/primes.ts';
+import { SPIN_MAIN } from '../workloads/spin.ts';
+import type { WorkloadConfig } from './config.ts';
+
+export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
+  switch (w.kind) {
+    case 'primes':
+      return [
+        PRIMES_MAIN,
+        { mode: w.mode, workers: w.workers, range: w.range, segment: w.segment, partition: w.partition },
+      ];
+    case 'spin':
+      return [SPIN_MAIN, { threads: w.threads, iterations: w.iterations, cycles: w.cycles }];
+    case 'pingpong':
+      return [PINGPONG_MAIN, { pairs: w.pairs, rounds: w.rounds }];
+  }
+}
+
+function* initMain(t: Guest, raw: unknown): Program<number> {
+  const workloads = raw as WorkloadConfig[];
+  const pids: number[] = [];
+  for (const w of workloads) {
+    const [image, arg] = workloadImage(w);
+    const pid = yield* spawn(t, image, arg);
+    if (pid < 0) throw new Error(`init: spawn of ${image.name} failed (${pid})`);
+    pids.push(pid);
+  }
+  for (const pid of pids) yield* waitpid(t, pid);
+  return 0;
+}
+
+export const INIT: ProgramImage = { name: 'init', main: initMain };

@@ -1,0 +1,40 @@
+/**
+ * Runs one configuration to completion and builds its report.
+ * @module
+ */
+import { evaluateExpectations } from '../scenario/expect.ts';
+import { buildReport } from '../report/build.ts';
+import { ChromeTraceRecorder } from '../report/chrome-trace.ts';
+import type { RunReport } from '../report/types.ts';
+import { type BuildOptions, buildMachine, type Machine } from './build.ts';
+import type { RunConfig } from './config.ts';
+
+export interface RunOptions extends BuildOptions {
+  /** Write a Chrome trace-event JSON here (one track per CPU). */
+  traceFile?: string;
+}
+
+export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
+  const machine = buildMachine(config, options);
+  const recorder = options.traceFile === undefined ? null : new ChromeTraceRecorder(machine.kernel);
+  const reason = machine.board.engine.run(config.limits);
+  const error = stopError(machine, config, reason);
+  if (recorder !== null && options.traceFile !== undefined) recorder.write(options.traceFile);
+  const report = buildReport(config, machine, error);
+  report.expectations = evaluateExpectations(config.expect, report.metrics);
+  report.passed = error === undefined && report.expectations.every((e) => e.pass);
+  return report;
+}
+
+function stopError(machine: Machine, config: RunConfig, reason: string): string | undefined {
+  const kernel = machine.kernel;
+  if (kernel.finished) return undefined;
+  if (kernel.stopReason !== null) return kernel.stopReason;
+  const what =
+    reason === 'sim-time-limit'
+      ? `sim-time limit hit (${config.limits.simNsMax} ns)`
+      : reason === 'event-limit'
+        ? `event limit hit (${config.limits.eventsMax} events)`
+        : `the machine went quiet before the root process exited (${reason})`;
+  return `${what}\n${kernel.waitForGraph()}`;
+}

@@ -1,0 +1,151 @@
+/** Builds a run's JSON report and its flat metrics from the machine after the run. */
+import { assert } from '../engine/assert.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import type { RunConfig } from '../machine/config.ts';
+import type { Machine } from '../machine/build.ts';
+import { sieveCount } from '../workloads/primes-math.ts';
+import type { PrimesOutput } from '../workloads/primes.ts';
+import { summariseLatencies } from './stats.ts';
+import type { CpuReport, RunReport } from './types.ts';
+
+export function buildReport(config: RunConfig, machine: Machine, error: string | undefined): RunReport {
+  const { board, kernel } = machine;
+  const simNs = board.engine.nowNs;
+  const cpus: CpuReport[] = board.cpus.map((cpu) => {
+    const busy = cpu.userNs + cpu.kernelNs + cpu.spinNs;
+    return {
+      id: cpu.id,
+      user_ns: cpu.userNs,
+      kernel_ns: cpu.kernelNs,
+      spin_ns: cpu.spinNs,
+      idle_ns: Math.max(0, simNs - busy),
+      utilisation: simNs > 0 ? Math.min(1, busy / simNs) : 0,
+      context_switches: kernel.switches[cpu.id]!,
+      migrations_in: kernel.migrations[cpu.id]!,
+    };
+  });
+  const locks = [kernel.futex.lock, ...policyLocks(kernel)].map((l) => ({
+    name: l.name,
+    acquisitions: l.acquisitions,
+    contended: l.contended,
+    spin_ns: l.spinNs,
+  }));
+  const futex: Record<string, number> = { ...kernel.futex.counts, entries_left: kernel.futex.entryCount() };
+  const report: RunReport = {
+    schema: 'smpsim.run/1',
+    scenario: config.name,
+    seed: config.seed,
+    sim_ns: simNs,
+    events: board.engine.events,
+    trace_hash: board.trace.hex(),
+    policy: config.kernel.scheduler,
+    tick: config.machine.tick.source === 'pit' ? 'pit' : `lapic@${config.machine.tick.hz}Hz`,
+    cpus,
+    locks,
+    futex,
+    wakeup_latency: summariseLatencies(kernel.wakeLatencies, kernel.wakeLatencyCount),
+    processes: {
+      spawned: kernel.stats.processesSpawned,
+      exited: kernel.stats.processesExited,
+      killed: kernel.stats.processesKilled,
+    },
+    metrics: {},
+    expectations: [],
+    passed: true,
+  };
+  if (error !== undefined) report.error = error;
+  report.metrics = metricsOf(config, kernel, report);
+  return report;
+}
+
+/** Every lock a policy owns, found by shape (the policies keep them as SpinLock fields). */
+function policyLocks(
+  kernel: Kernel,
+): { name: string; acquisitions: number; contended: number; spinNs: number }[] {
+  const seen = new Set<string>();
+  const out: { name: string; acquisitions: number; contended: number; spinNs: number }[] = [];
+  const add = (l: { name: string; acquisitions: number; contended: number; spinNs: number }) => {
+    if (!seen.has(l.name)) {
+      seen.add(l.name);
+      out.push(l);
+    }
+  };
+  for (const cpu of kernel.board.cpus) add(kernel.policy.switchLock(cpu.id));
+  for (const value of Object.values(kernel.policy)) {
+    if (value !== null && typeof value === 'object' && 'spinners' in value && 'name' in value)
+      add(value as never);
+  }
+  return out;
+}
+
+function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record<string, number> {
+  const m: Record<string, number> = {
+    sim_ns: report.sim_ns,
+    events: report.events,
+    context_switches: report.cpus.reduce((s, c) => s + c.context_switches, 0),
+    migrations: report.cpus.reduce((s, c) => s + c.migrations_in, 0),
+    'cpu.min_utilisation': Math.min(...report.cpus.map((c) => c.utilisation)),
+    'cpu.spin_ns': report.cpus.reduce((s, c) => s + c.spin_ns, 0),
+    'wakeup.p50_ns': report.wakeup_latency.p50_ns,
+    'wakeup.p99_ns': report.wakeup_latency.p99_ns,
+    'processes.killed': report.processes.killed,
+    'processes.exited': report.processes.exited,
+    'run.error': report.error === undefined ? 0 : 1,
+  };
+  for (const c of report.cpus) m[`cpu.${c.id}.utilisation`] = c.utilisation;
+  for (const [name, value] of Object.entries(report.futex)) m[`futex.${name}`] = value;
+  for (const [name, value] of Object.entries(kernel.policy.stats())) m[`sched.${name}`] = value;
+  for (const l of report.locks) m[`lock.${l.name}.spin_ns`] = l.spin_ns;
+  workloadMetrics(config, kernel, m);
+  return m;
+}
+
+/** Reads each workload's published output from its process (guest → harness, like its stdout). */
+function workloadMetrics(config: RunConfig, kernel: Kernel, m: Record<string, number>): void {
+  const outputs = [...kernel.processes.values()].filter((p) => p.parent === kernel.root && p.data.output);
+  config.workloads.forEach((w, index) => {
+    const process = outputs[index];
+    assert(process === undefined || process.image.name === w.kind, 'report: workload outputs out of order');
+    const output = (process?.data.output ?? {}) as Record<string, Record<string, unknown>>;
+    const values = output[w.kind] ?? {};
+    const put = (name: string, value: number) => {
+      m[`workload.${index}.${name}`] = value;
+      if (m[`workload.${w.kind}.${name}`] === undefined) m[`workload.${w.kind}.${name}`] = value;
+    };
+    put('completed', process === undefined ? 0 : 1);
+    for (const [key, value] of Object.entries(values)) if (typeof value === 'number') put(snake(key), value);
+    if (w.kind === 'primes' && process !== undefined) {
+      const p = values as unknown as PrimesOutput;
+      const reference = sieveCount(w.range[0], w.range[1]);
+      put('expected_count', reference.count);
+      put('checksum_ok', p.count === reference.count && p.sum === reference.sum ? 1 : 0);
+      put('serialised', serialised(p.intervals) ? 1 : 0);
+      put('max_overlap', maxOverlap(p.intervals));
+    }
+  });
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The most worker intervals that were ever running at once. */
+export function maxOverlap(intervals: readonly [number, number][]): number {
+  const points = intervals.flatMap(([s, e]) => [
+    [s, 1],
+    [e, -1],
+  ]);
+  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let live = 0;
+  let best = 0;
+  for (const [, delta] of points) {
+    live += delta!;
+    best = Math.max(best, live);
+  }
+  return best;
+}
+
+/** RING-6: a timed section with several workers of which never two ran at once was serialised. */
+export function serialised(intervals: readonly [number, number][]): boolean {
+  return intervals.length > 1 && maxOverlap(intervals) <= 1;
+}

@@ -1,0 +1,69 @@
+/**
+ * The JSON report of one run (schema `smpsim.run/1`) and of a scaling study (`smpsim.scale/1`).
+ * Field names are snake_case because they are a contract read by other tools.
+ * @module
+ */
+
+export interface CpuReport {
+  id: number;
+  /** Time running guest (user-mode) code. */
+  user_ns: number;
+  /** Time in kernel paths: system calls, interrupts, the scheduler, switches. */
+  kernel_ns: number;
+  /** Time spinning on a contended kernel lock. */
+  spin_ns: number;
+  /** Time halted with nothing to run. */
+  idle_ns: number;
+  /** user_ns + kernel_ns + spin_ns over the run's simulated time. */
+  utilisation: number;
+  context_switches: number;
+  migrations_in: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50_ns: number;
+  p90_ns: number;
+  p99_ns: number;
+  max_ns: number;
+}
+
+export interface LockReport {
+  name: string;
+  acquisitions: number;
+  contended: number;
+  spin_ns: number;
+}
+
+export interface ExpectationResult {
+  metric: string;
+  /** `equals`, `min` or `max`. */
+  op: string;
+  expected: number;
+  /** null when the run produced no such metric. */
+  actual: number | null;
+  pass: boolean;
+  note?: string;
+}
+
+export interface RunReport {
+  schema: 'smpsim.run/1';
+  scenario: string;
+  seed: number;
+  sim_ns: number;
+  events: number;
+  trace_hash: string;
+  policy: string;
+  tick: string;
+  cpus: CpuReport[];
+  locks: LockReport[];
+  futex: Record<string, number>;
+  wakeup_latency: LatencySummary;
+  processes: { spawned: number; exited: number; killed: number };
+  /** Flat metric names (`workload.primes.count`, `cpu.0.utilisation`, …) that `[[expect]]` reads. */
+  metrics: Record<string, number>;
+  expectations: ExpectationResult[];
+  passed: boolean;
+  /** Set when the run ended early: a limit was hit or every thread blocked. */
+  error?: string;
+}

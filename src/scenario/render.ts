@@ -1,0 +1,46 @@
+/** Renders a RunConfig back to scenario TOML, every field explicit, so a configuration can be saved and rerun. */
+import { stringify } from 'smol-toml';
+import type { RunConfig, WorkloadConfig } from '../machine/config.ts';
+
+/**
+ * The scenario text that `parseScenario` turns back into `config` (the inverse of loading, with all
+ * defaults written out). Used to record the exact configuration of generated runs.
+ */
+export function renderScenario(config: RunConfig): string {
+  const { topology, tick, cpuMhz } = config.machine;
+  const doc = {
+    name: config.name,
+    seed: config.seed,
+    machine: {
+      cpus: topology.cpus,
+      smt: topology.smt,
+      packages: topology.packages,
+      numa_nodes: topology.numaNodes,
+      numa_remote_distance: topology.numaRemoteDistance,
+      cpu_mhz: cpuMhz,
+      tick: { source: tick.source, hz: tick.hz },
+    },
+    kernel: { scheduler: config.kernel.scheduler },
+    costs: nullProtoCopy(config.costs),
+    limits: {
+      sim_ns_max: config.limits.simNsMax,
+      events_max: config.limits.eventsMax,
+      threads_max: config.limits.threadsMax,
+    },
+    workload: config.workloads.map(renderWorkload),
+    expect: config.expect.map((e) => ({ ...e })),
+  };
+  return stringify(doc);
+}
+
+function renderWorkload(w: WorkloadConfig): Record<string, unknown> {
+  // Spread keeps the TOML key order equal to the config's; only primes has a non-scalar field.
+  return w.kind === 'primes' ? { ...w, range: [...w.range] } : { ...w };
+}
+
+/** A copy whose keys cannot collide with Object.prototype (a cost called `__proto__` stays a key). */
+function nullProtoCopy(record: Record<string, number>): Record<string, number> {
+  const copy: Record<string, number> = Object.create(null);
+  for (const [key, value] of Object.entries(record)) copy[key] = value;
+  return copy;
+}

@@ -1,0 +1,228 @@
+/** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
+import {
+  type Expectation,
+  type KernelConfig,
+  type LimitsConfig,
+  type RunConfig,
+  SCHED_POLICIES,
+  type SchedPolicyName,
+  TICK_SOURCES,
+  type TickConfig,
+  type TickSourceName,
+} from '../machine/config.ts';
+import {
+  CPUS_MAX,
+  defaultRunConfig,
+  EVENTS_MAX_DEFAULT,
+  presetTick,
+  SIM_NS_MAX_DEFAULT,
+  THREADS_MAX,
+} from '../machine/defaults.ts';
+import {
+  allowedNames,
+  fail,
+  fieldPath,
+  kindOf,
+  own,
+  type ReadContext,
+  readChoice,
+  readInt,
+  readNumber,
+  readString,
+  readTable,
+  type Table,
+} from './fields.ts';
+import { readWorkload } from './workload.ts';
+
+/** Keys a scenario may have at its top level. `description` and `claims` are documentation only. */
+export const SCENARIO_KEYS = [
+  'name',
+  'seed',
+  'description',
+  'claims',
+  'machine',
+  'kernel',
+  'costs',
+  'limits',
+  'workload',
+  'expect',
+] as const;
+const MACHINE_KEYS = ['cpus', 'smt', 'packages', 'numa_nodes', 'numa_remote_distance', 'cpu_mhz', 'tick'];
+const TICK_KEYS = ['source', 'hz'];
+const KERNEL_KEYS = ['scheduler'];
+const LIMITS_KEYS = ['sim_ns_max', 'events_max', 'threads_max'];
+const EXPECT_KEYS = ['metric', 'equals', 'min', 'max', 'note'];
+const EXPECT_OPS = ['equals', 'min', 'max'] as const;
+
+/** Bounds of machine fields (see `TopologyConfig`); SLIT distances are one byte and 10 means local. */
+const TICK_HZ_MIN = 10;
+const TICK_HZ_MAX = 10_000;
+const CPU_MHZ_MIN = 100;
+const CPU_MHZ_MAX = 10_000;
+const NUMA_DISTANCE_MIN = 11;
+const NUMA_DISTANCE_MAX = 254;
+
+/** Options of {@link validateScenario}. */
+export interface ValidateOptions {
+  /** Cost-model parameter names; when given, `[costs]` keys outside it are errors. */
+  knownCostNames?: readonly string[];
+}
+
+/** Checks every field of `doc` and fills in defaults; throws ScenarioError on the first problem. */
+export function validateScenario(ctx: ReadContext, doc: unknown, options: ValidateOptions = {}): RunConfig {
+  const top = readTable(ctx, doc, '', SCENARIO_KEYS);
+  const name = readString(ctx, top, 'name', '');
+  const seed = readInt(ctx, top, 'seed', '', { min: 0, fallback: 1 });
+  readString(ctx, top, 'description', '', '');
+  readClaims(ctx, own(top, 'claims'));
+  const kernel = readKernel(ctx, own(top, 'kernel'));
+  const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
+  const cpus = machine.topology.cpus;
+  const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
+  return {
+    name,
+    seed,
+    machine,
+    kernel,
+    costs: readCosts(ctx, own(top, 'costs'), options.knownCostNames),
+    workloads,
+    limits: readLimits(ctx, own(top, 'limits')),
+    expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
+  };
+}
+
+function readClaims(ctx: ReadContext, value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) fail(ctx, 'claims', `expected an array of strings, got ${kindOf(value)}`);
+  value.forEach((claim, i) => {
+    if (typeof claim !== 'string') fail(ctx, `claims.${i}`, `expected a string, got ${kindOf(claim)}`);
+  });
+}
+
+/** `[[key]]` entries; absent means none. A single `[key]` table is a common slip, so it is named. */
+function readArrayOfTables(ctx: ReadContext, top: Table, key: string): unknown[] {
+  const value = own(top, key);
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(ctx, key, `expected an array of tables ([[${key}]]), got ${kindOf(value)}`);
+  return value;
+}
+
+function readKernel(ctx: ReadContext, value: unknown): KernelConfig {
+  const table = readTable(ctx, value ?? {}, 'kernel', KERNEL_KEYS);
+  const fallback = defaultRunConfig().kernel.scheduler;
+  return {
+    scheduler: readChoice(ctx, table, 'scheduler', 'kernel', {
+      choices: SCHED_POLICIES,
+      noun: 'a scheduler',
+      fallback,
+    }),
+  };
+}
+
+/** `[machine]`: when the table is present `cpus` is required, so a machine is never half-specified by accident. */
+function readMachine(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName): RunConfig['machine'] {
+  const defaults = defaultRunConfig(scheduler).machine;
+  const table = readTable(ctx, value ?? { cpus: defaults.topology.cpus }, 'machine', MACHINE_KEYS);
+  const p = 'machine';
+  const cpus = readInt(ctx, table, 'cpus', p, { min: 1, max: CPUS_MAX });
+  const smt = readInt(ctx, table, 'smt', p, { min: 1, max: 2, fallback: defaults.topology.smt });
+  const packages = readInt(ctx, table, 'packages', p, { min: 1, max: cpus, fallback: 1 });
+  if (cpus % (smt * packages) !== 0) {
+    const what = `${cpus} CPUs do not split evenly into ${packages} package(s) of ${smt}-thread cores`;
+    fail(ctx, fieldPath(p, 'cpus'), what, `a multiple of ${smt * packages}`);
+  }
+  const numaNodes = readInt(ctx, table, 'numa_nodes', p, { min: 1, max: packages, fallback: 1 });
+  if (packages % numaNodes !== 0) {
+    const divisors = Array.from({ length: packages }, (_, i) => i + 1).filter((d) => packages % d === 0);
+    const what = `${packages} packages do not split evenly into ${numaNodes} nodes`;
+    fail(ctx, fieldPath(p, 'numa_nodes'), what, allowedNames(divisors.map(String), String(numaNodes)));
+  }
+  return {
+    topology: {
+      cpus,
+      smt,
+      packages,
+      numaNodes,
+      numaRemoteDistance: readInt(ctx, table, 'numa_remote_distance', p, {
+        min: NUMA_DISTANCE_MIN,
+        max: NUMA_DISTANCE_MAX,
+        fallback: defaults.topology.numaRemoteDistance,
+      }),
+    },
+    tick: readTick(ctx, own(table, 'tick'), scheduler),
+    cpuMhz: readInt(ctx, table, 'cpu_mhz', p, {
+      min: CPU_MHZ_MIN,
+      max: CPU_MHZ_MAX,
+      fallback: defaults.cpuMhz,
+    }),
+  };
+}
+
+/** The tick defaults to the scheduler's preset (HW-12); a source given alone gets that source's usual rate. */
+function readTick(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName): TickConfig {
+  const preset = presetTick(scheduler);
+  const table = readTable(ctx, value ?? {}, 'machine.tick', TICK_KEYS);
+  const source = readChoice(ctx, table, 'source', 'machine.tick', {
+    choices: TICK_SOURCES,
+    noun: 'a tick source',
+    fallback: preset.source,
+  });
+  const hz = readInt(ctx, table, 'hz', 'machine.tick', {
+    min: TICK_HZ_MIN,
+    max: TICK_HZ_MAX,
+    fallback: source === preset.source ? preset.hz : usualTickHz(source),
+  });
+  return { source, hz };
+}
+
+/** The rate each source has in the preset that uses it: the PIT's divisor 4847 (≈246 Hz), the LAPIC's 1000 Hz. */
+function usualTickHz(source: TickSourceName): number {
+  return presetTick(source === 'pit' ? 'dwrr' : 'fair').hz;
+}
+
+function readCosts(
+  ctx: ReadContext,
+  value: unknown,
+  knownCostNames: readonly string[] | undefined,
+): Record<string, number> {
+  const table = readTable(ctx, value ?? {}, 'costs', Object.keys(value ?? {}));
+  const costs: Record<string, number> = {};
+  for (const key of Object.keys(table)) {
+    const field = fieldPath('costs', key);
+    if (knownCostNames !== undefined && !knownCostNames.includes(key)) {
+      fail(ctx, field, 'unknown cost parameter', allowedNames(knownCostNames, key));
+    }
+    // defineProperty, not assignment, so that a key named `__proto__` stays an ordinary (rejected or kept) key.
+    const cost = readNumber(ctx, table[key], field, 0);
+    Object.defineProperty(costs, key, { value: cost, enumerable: true, writable: true, configurable: true });
+  }
+  return costs;
+}
+
+function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
+  const table = readTable(ctx, value ?? {}, 'limits', LIMITS_KEYS);
+  return {
+    simNsMax: readInt(ctx, table, 'sim_ns_max', 'limits', { min: 1, fallback: SIM_NS_MAX_DEFAULT }),
+    eventsMax: readInt(ctx, table, 'events_max', 'limits', { min: 1, fallback: EVENTS_MAX_DEFAULT }),
+    threadsMax: readInt(ctx, table, 'threads_max', 'limits', {
+      min: 1,
+      max: THREADS_MAX,
+      fallback: THREADS_MAX,
+    }),
+  };
+}
+
+/** An `[[expect]]` entry: a metric and exactly one comparison, so the check's meaning is never ambiguous. */
+function readExpectation(ctx: ReadContext, value: unknown, prefix: string): Expectation {
+  const table = readTable(ctx, value, prefix, EXPECT_KEYS);
+  const metric = readString(ctx, table, 'metric', prefix);
+  const ops = EXPECT_OPS.filter((op) => own(table, op) !== undefined);
+  if (ops.length !== 1) {
+    const what = ops.length === 0 ? 'no comparison given' : `${ops.join(' and ')} given together`;
+    fail(ctx, prefix, what, 'exactly one of equals, min, max');
+  }
+  const op = ops[0]!;
+  const expectation: Expectation = { metric, [op]: readNumber(ctx, own(table, op), fieldPath(prefix, op)) };
+  if (own(table, 'note') !== undefined) expectation.note = readString(ctx, table, 'note', prefix, '');
+  return expectation;
+}

@@ -1,0 +1,120 @@
+/** Validation of one `[[workload]]` entry into a WorkloadConfig (primes, spin or pingpong). */
+import {
+  PRIMES_MODES,
+  PRIMES_PARTITIONS,
+  type PingPongWorkload,
+  type PrimesWorkload,
+  type SpinWorkload,
+  WORKLOAD_KINDS,
+  type WorkloadConfig,
+} from '../machine/config.ts';
+import { PRIMES_DEFAULT, THREADS_MAX } from '../machine/defaults.ts';
+import {
+  checkInt,
+  fail,
+  fieldPath,
+  own,
+  type ReadContext,
+  readChoice,
+  readInt,
+  readTable,
+} from './fields.ts';
+
+/** Bounds of the primes workload: enough for SCHED-13's 2,000,000 with room to spare, small enough to finish. */
+export const PRIMES_RANGE_MAX = 100_000_000;
+export const PRIMES_SEGMENT_MIN = 100;
+export const PRIMES_SEGMENT_MAX = 10_000_000;
+export const PRIMES_WORKERS_MAX = 256;
+
+/** Keys each workload kind accepts; `kind` is common to all. */
+const WORKLOAD_KEYS = {
+  primes: ['kind', 'mode', 'workers', 'range', 'segment', 'partition'],
+  spin: ['kind', 'threads', 'iterations', 'cycles'],
+  pingpong: ['kind', 'pairs', 'rounds'],
+} as const satisfies Record<WorkloadConfig['kind'], readonly string[]>;
+
+/**
+ * Reads `[[workload]]` entry `index`. Worker and thread counts default to the machine's CPU count,
+ * the natural size for a scaling run; amounts of work have no sensible default and are required.
+ */
+export function readWorkload(ctx: ReadContext, value: unknown, index: number, cpus: number): WorkloadConfig {
+  const prefix = `workload.${index}`;
+  // Check `kind` first: which other keys are allowed depends on it.
+  const loose = readTable(ctx, value, prefix, [...new Set(Object.values(WORKLOAD_KEYS).flat())]);
+  const kind = readChoice(ctx, loose, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
+  const table = readTable(ctx, loose, prefix, WORKLOAD_KEYS[kind]);
+  switch (kind) {
+    case 'primes':
+      return readPrimes(ctx, table, prefix, cpus);
+    case 'spin':
+      return readSpin(ctx, table, prefix, cpus);
+    case 'pingpong':
+      return readPingPong(ctx, table, prefix);
+  }
+}
+
+function readPrimes(
+  ctx: ReadContext,
+  table: Record<string, unknown>,
+  prefix: string,
+  cpus: number,
+): PrimesWorkload {
+  return {
+    kind: 'primes',
+    mode: readChoice(ctx, table, 'mode', prefix, {
+      choices: PRIMES_MODES,
+      noun: 'a primes mode',
+      fallback: PRIMES_DEFAULT.mode,
+    }),
+    workers: readInt(ctx, table, 'workers', prefix, {
+      min: 1,
+      max: PRIMES_WORKERS_MAX,
+      fallback: Math.min(cpus, PRIMES_WORKERS_MAX),
+    }),
+    range: readRange(ctx, own(table, 'range'), fieldPath(prefix, 'range')),
+    segment: readInt(ctx, table, 'segment', prefix, {
+      min: PRIMES_SEGMENT_MIN,
+      max: PRIMES_SEGMENT_MAX,
+      fallback: PRIMES_DEFAULT.segment,
+    }),
+    partition: readChoice(ctx, table, 'partition', prefix, {
+      choices: PRIMES_PARTITIONS,
+      noun: 'a partition',
+      fallback: PRIMES_DEFAULT.partition,
+    }),
+  };
+}
+
+/** Reads `range = [lo, hi]`, the half-open interval of integers to test. */
+function readRange(ctx: ReadContext, value: unknown, field: string): [number, number] {
+  const allowed = `[lo, hi] with 0 <= lo < hi <= ${PRIMES_RANGE_MAX}`;
+  if (value === undefined) return [...PRIMES_DEFAULT.range];
+  if (!Array.isArray(value) || value.length !== 2) fail(ctx, field, 'expected two integers', allowed);
+  const lo = checkInt(ctx, value[0], `${field}.0`, 0, PRIMES_RANGE_MAX - 1);
+  const hi = checkInt(ctx, value[1], `${field}.1`, 1, PRIMES_RANGE_MAX);
+  if (lo >= hi) fail(ctx, field, `[${lo}, ${hi}] is empty`, allowed);
+  return [lo, hi];
+}
+
+function readSpin(
+  ctx: ReadContext,
+  table: Record<string, unknown>,
+  prefix: string,
+  cpus: number,
+): SpinWorkload {
+  return {
+    kind: 'spin',
+    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
+    iterations: readInt(ctx, table, 'iterations', prefix, { min: 1 }),
+    cycles: readInt(ctx, table, 'cycles', prefix, { min: 1 }),
+  };
+}
+
+function readPingPong(ctx: ReadContext, table: Record<string, unknown>, prefix: string): PingPongWorkload {
+  return {
+    kind: 'pingpong',
+    // Each pair is two threads, so the thread limit bounds the pairs.
+    pairs: readInt(ctx, table, 'pairs', prefix, { min: 1, max: THREADS_MAX / 2, fallback: 1 }),
+    rounds: readInt(ctx, table, 'rounds', prefix, { min: 1 }),
+  };
+}

@@ -1,0 +1,152 @@
+// Property tests for the scenario parser: rendered configs round-trip, and bad input only ever raises ScenarioError.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  type Expectation,
+  PRIMES_MODES,
+  PRIMES_PARTITIONS,
+  type RunConfig,
+  SCHED_POLICIES,
+  TICK_SOURCES,
+  type WorkloadConfig,
+} from '../../src/machine/config.ts';
+import { ScenarioError } from '../../src/scenario/errors.ts';
+import { parseScenario } from '../../src/scenario/load.ts';
+import { renderScenario } from '../../src/scenario/render.ts';
+
+const count = (max: number) => fc.integer({ min: 1, max });
+const cost = fc.double({ min: 0, max: 1e12, noNaN: true }).map((x) => x + 0); // + 0 turns -0 into 0
+
+const topology = fc
+  .record({ smt: fc.constantFrom(1, 2), packages: count(4), nodesPick: fc.nat(), coresPer: count(16) })
+  .chain(({ smt, packages, nodesPick, coresPer }) => {
+    const divisors = [1, 2, 3, 4].filter((d) => packages % d === 0);
+    const numaNodes = divisors[nodesPick % divisors.length]!;
+    return fc.record({
+      cpus: fc.constant(Math.min(smt * packages * coresPer, 256 - (256 % (smt * packages)))),
+      smt: fc.constant(smt),
+      packages: fc.constant(packages),
+      numaNodes: fc.constant(numaNodes),
+      numaRemoteDistance: fc.integer({ min: 11, max: 254 }),
+    });
+  });
+
+const workload: fc.Arbitrary<WorkloadConfig> = fc.oneof(
+  fc
+    .record({
+      mode: fc.constantFrom(...PRIMES_MODES),
+      workers: count(256),
+      lo: fc.integer({ min: 0, max: 99_999_999 }),
+      span: count(1_000_000),
+      segment: fc.integer({ min: 100, max: 10_000_000 }),
+      partition: fc.constantFrom(...PRIMES_PARTITIONS),
+    })
+    .map(({ lo, span, ...rest }) => ({
+      kind: 'primes' as const,
+      ...rest,
+      range: [lo, Math.min(lo + span, 100_000_000)] as [number, number],
+    })),
+  fc.record({
+    kind: fc.constant('spin' as const),
+    threads: count(4096),
+    iterations: count(1e9),
+    cycles: count(1e9),
+  }),
+  fc.record({ kind: fc.constant('pingpong' as const), pairs: count(2048), rounds: count(1e9) }),
+);
+
+const expectation: fc.Arbitrary<Expectation> = fc
+  .record({
+    metric: fc.string({ minLength: 1 }),
+    op: fc.constantFrom('equals', 'min', 'max'),
+    value: fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0),
+    note: fc.option(fc.string(), { nil: undefined }),
+  })
+  .map(({ metric, op, value, note }) =>
+    note === undefined ? { metric, [op]: value } : { metric, [op]: value, note },
+  );
+
+const runConfig: fc.Arbitrary<RunConfig> = fc.record({
+  name: fc.string({ minLength: 1 }),
+  seed: fc.nat(),
+  machine: fc.record({
+    topology,
+    tick: fc.record({ source: fc.constantFrom(...TICK_SOURCES), hz: fc.integer({ min: 10, max: 10_000 }) }),
+    cpuMhz: fc.integer({ min: 100, max: 10_000 }),
+  }),
+  kernel: fc.record({ scheduler: fc.constantFrom(...SCHED_POLICIES) }),
+  costs: fc.dictionary(fc.string({ minLength: 1 }), cost),
+  workloads: fc.array(workload, { maxLength: 4 }),
+  limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),
+  expect: fc.array(expectation, { maxLength: 4 }),
+});
+
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** Runs `parse` and lets through only a ScenarioError, whose message must be one line. */
+function onlyScenarioErrors(parse: () => unknown): void {
+  try {
+    parse();
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    assert.doesNotMatch(error.message, /[\r\n]/);
+    assert.ok(error.message.startsWith('f.toml: '), error.message);
+  }
+}
+
+test('any valid config rendered to TOML parses back to the same config', () => {
+  fc.assert(
+    fc.property(runConfig, (config) => {
+      const parsed = parseScenario(renderScenario(config), 'f.toml');
+      // fast-check may build null-prototype objects; compare plain data (all numbers here are finite).
+      assert.deepEqual(plain(parsed), plain(config));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('random text never raises anything but a one-line ScenarioError', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), (text) =>
+      onlyScenarioErrors(() => parseScenario(text, 'f.toml')),
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('random edits of a valid scenario never raise anything but a one-line ScenarioError', () => {
+  const edit = fc.record({ at: fc.nat(), cut: fc.nat({ max: 20 }), insert: fc.string({ maxLength: 20 }) });
+  fc.assert(
+    fc.property(runConfig, fc.array(edit, { minLength: 1, maxLength: 4 }), (config, edits) => {
+      let text = renderScenario(config);
+      for (const { at, cut, insert } of edits) {
+        const i = at % (text.length + 1);
+        text = text.slice(0, i) + insert + text.slice(i + cut);
+      }
+      onlyScenarioErrors(() => parseScenario(text, 'f.toml'));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('random --set assignments never raise anything but a one-line ScenarioError', () => {
+  const path = fc
+    .array(
+      fc.oneof(fc.constantFrom('machine', 'cpus', 'workload', '0', 'tick', 'costs', 'kernel'), fc.string()),
+      {
+        minLength: 1,
+        maxLength: 4,
+      },
+    )
+    .map((keys) => keys.join('.'));
+  const assignment = fc.tuple(path, fc.string({ maxLength: 20 })).map(([p, v]) => `${p}=${v}`);
+  fc.assert(
+    fc.property(runConfig, fc.array(assignment, { maxLength: 3 }), (config, set) =>
+      onlyScenarioErrors(() => parseScenario(renderScenario(config), 'f.toml', { set })),
+    ),
+    { numRuns: 300 },
+  );
+});
