@@ -1,8 +1,19 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
+import { fileURLToPath } from 'node:url';
+import { formatDemo, runDemo } from '../report/demo.ts';
+import { formatScale, runScaleStudy } from '../report/scale.ts';
+
+/** Where a command writes its output. */
+export interface CommandIo {
+  out: (text: string) => void;
+}
 
 /** A command's body: takes its parsed options, returns the exit status (0 ok, 1 an expectation failed). */
-export type CommandImpl<Options = Record<string, unknown>> = (options: Options) => Promise<number> | number;
+export type CommandImpl<Options = Record<string, unknown>> = (
+  options: Options,
+  io: CommandIo,
+) => Promise<number> | number;
 
 /** `smpsim scale`: a scaling study of the primes workload over CPU counts and policies (SCHED-13, RING-6). */
 export interface ScaleOptions {
@@ -14,6 +25,8 @@ export interface ScaleOptions {
   workload: 'primes';
   mode: PrimesMode;
   partition: PrimesPartition;
+  /** Workers (processes or threads) in every run; the same workload at every CPU count. */
+  workers: number;
   /** Repeated runs per (policy, cpus) point, seeds `seed`, `seed + 1`, ... */
   runs: number;
   /** First seed. */
@@ -35,9 +48,11 @@ export interface DemoOptions {
   json: boolean;
 }
 
-/** Placeholder for `smpsim scale`. */
-export const scaleImpl: CommandImpl<ScaleOptions> = () => {
-  throw new Error('scale: not built yet');
+/** `smpsim scale`: exit 1 when some point has no accepted run. */
+export const scaleImpl: CommandImpl<ScaleOptions> = (options, io) => {
+  const report = runScaleStudy(options);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScale(report));
+  return report.complete ? 0 : 1;
 };
 
 /** Placeholder for `smpsim bench`. */
@@ -45,9 +60,13 @@ export const benchImpl: CommandImpl<BenchOptions> = () => {
   throw new Error('bench: not built yet');
 };
 
-/** Placeholder for `smpsim demo`. */
-export const demoImpl: CommandImpl<DemoOptions> = () => {
-  throw new Error('demo: not built yet');
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `smpsim demo`: exit 1 when a seed scenario or a scaling point failed. */
+export const demoImpl: CommandImpl<DemoOptions> = (options, io) => {
+  const report = runDemo(PACKAGE_ROOT);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemo(report));
+  return report.passed ? 0 : 1;
 };
 
 /**

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { COST_NAMES } from '../hw/cost-model.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { runConfig } from '../machine/run.ts';
@@ -128,12 +129,13 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .option('--workload <kind>', 'workload to scale', 'primes')
     .option('--mode <mode>', 'process or thread', PRIMES_DEFAULT.mode)
     .option('--partition <partition>', 'interleaved or contiguous', PRIMES_DEFAULT.partition)
+    .option('--workers <n>', 'workers per run (default: the largest CPU count)')
     .option('--runs <n>', 'runs per point (the median is reported)', '5')
     .option('--seed <n>', 'first seed; run k uses seed + k', '1')
     .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      setStatus(await commandImpls.scale(parseScaleOptions(opts)));
+      setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
     });
 
   program
@@ -142,7 +144,7 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--json', 'print one JSON object')
     .action(async (opts: { quick?: boolean; json?: boolean }) => {
-      setStatus(await commandImpls.bench({ json: opts.json === true, quick: opts.quick === true }));
+      setStatus(await commandImpls.bench({ json: opts.json === true, quick: opts.quick === true }, io));
     });
 
   program
@@ -150,7 +152,7 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .description('the default job: the scaling demo and a few seed scenarios, summarised')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      setStatus(await commandImpls.demo({ json: opts.json === true }));
+      setStatus(await commandImpls.demo({ json: opts.json === true }, io));
     });
 
   program
@@ -177,7 +179,7 @@ async function runCommand(
   io: CliIo,
 ): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
-  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
+  const config = loadScenarioFile(file, { seed, set: opts.set ?? [], knownCostNames: COST_NAMES });
   // Awaited so that an asynchronous runConfig needs no change here.
   const report = await runConfig(config, opts.trace === undefined ? {} : { traceFile: opts.trace });
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
@@ -188,9 +190,12 @@ async function runCommand(
 export function parseScaleOptions(opts: Record<string, string | boolean | undefined>): ScaleOptions {
   const str = (key: string) => String(opts[key]);
   const policy = parseChoiceFlag('--policy', str('policy'), [...SCHED_POLICIES, 'both'] as const);
+  const cpus = parseIntListFlag('--cpus', str('cpus'), 1, CPUS_MAX);
   return {
     policies: policy === 'both' ? [...SCHED_POLICIES] : [policy as SchedPolicyName],
-    cpus: parseIntListFlag('--cpus', str('cpus'), 1, CPUS_MAX),
+    cpus,
+    workers:
+      opts.workers === undefined ? Math.max(...cpus) : parseIntFlag('--workers', str('workers'), 1, CPUS_MAX),
     workload: parseChoiceFlag('--workload', str('workload'), ['primes'] as const),
     mode: parseChoiceFlag('--mode', str('mode'), PRIMES_MODES),
     partition: parseChoiceFlag('--partition', str('partition'), PRIMES_PARTITIONS),

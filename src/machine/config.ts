@@ -93,6 +93,18 @@ export interface Expectation {
   note?: string;
 }
 
+/**
+ * A sweep runs the same scenario at several CPU counts, each with `runs` seeds, and derives
+ * medians and speedups of one metric (SCHED-13, RING-6): `sweep.median_ns.<cpus>`,
+ * `sweep.speedup.<cpus>` (relative to the first count) and `sweep.rejected_runs`.
+ */
+export interface SweepConfig {
+  cpus: number[];
+  runs: number;
+  /** The metric that measures the time of each run (smaller is faster). */
+  metric: string;
+}
+
 export interface RunConfig {
   name: string;
   seed: number;
@@ -103,4 +115,5 @@ export interface RunConfig {
   workloads: WorkloadConfig[];
   limits: LimitsConfig;
   expect: Expectation[];
+  sweep: SweepConfig | null;
 }

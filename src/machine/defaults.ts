@@ -33,6 +33,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     workloads: [],
     limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },
     expect: [],
+    sweep: null,
   };
 }
 

@@ -6,6 +6,7 @@ import { evaluateExpectations } from '../scenario/expect.ts';
 import { buildReport } from '../report/build.ts';
 import { ChromeTraceRecorder } from '../report/chrome-trace.ts';
 import type { RunReport } from '../report/types.ts';
+import { combineHashes, runSweep } from './sweep.ts';
 import { type BuildOptions, buildMachine, type Machine } from './build.ts';
 import type { RunConfig } from './config.ts';
 
@@ -21,6 +22,12 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
   const error = stopError(machine, config, reason);
   if (recorder !== null && options.traceFile !== undefined) recorder.write(options.traceFile);
   const report = buildReport(config, machine, error);
+  if (config.sweep !== null) {
+    const sweep = runSweep(config);
+    Object.assign(report.metrics, sweep.metrics);
+    report.sweep_hashes = sweep.hashes;
+    report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
+  }
   report.expectations = evaluateExpectations(config.expect, report.metrics);
   report.passed = error === undefined && report.expectations.every((e) => e.pass);
   return report;

@@ -64,6 +64,8 @@ export interface RunReport {
   metrics: Record<string, number>;
   expectations: ExpectationResult[];
   passed: boolean;
+  /** Trace hashes of a `[sweep]`'s runs, in order. */
+  sweep_hashes?: string[];
   /** Set when the run ended early: a limit was hit or every thread blocked. */
   error?: string;
 }

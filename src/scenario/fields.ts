@@ -10,7 +10,7 @@ export interface ReadContext {
 }
 
 /** Lists longer than this are cut to the nearest names, so that one-line errors stay readable. */
-const ALLOWED_NAMES_SHOWN_MAX = 10;
+const ALLOWED_NAMES_SHOWN_MAX = 12;
 
 /** Throws the ScenarioError for `field`. */
 export function fail(ctx: ReadContext, field: string, problem: string, allowed?: string): never {

@@ -29,6 +29,7 @@ export function renderScenario(config: RunConfig): string {
     },
     workload: config.workloads.map(renderWorkload),
     expect: config.expect.map((e) => ({ ...e })),
+    ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
   };
   return stringify(doc);
 }

@@ -6,6 +6,7 @@ import {
   type RunConfig,
   SCHED_POLICIES,
   type SchedPolicyName,
+  type SweepConfig,
   TICK_SOURCES,
   type TickConfig,
   type TickSourceName,
@@ -20,6 +21,7 @@ import {
 } from '../machine/defaults.ts';
 import {
   allowedNames,
+  checkInt,
   fail,
   fieldPath,
   kindOf,
@@ -46,7 +48,10 @@ export const SCENARIO_KEYS = [
   'limits',
   'workload',
   'expect',
+  'sweep',
 ] as const;
+const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
+const SWEEP_RUNS_MAX = 100;
 const MACHINE_KEYS = ['cpus', 'smt', 'packages', 'numa_nodes', 'numa_remote_distance', 'cpu_mhz', 'tick'];
 const TICK_KEYS = ['source', 'hz'];
 const KERNEL_KEYS = ['scheduler'];
@@ -88,6 +93,30 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
+    sweep: readSweep(ctx, own(top, 'sweep')),
+  };
+}
+
+/** `[sweep]`: CPU counts (distinct, 1..256), runs per count, and the metric that times a run. */
+function readSweep(ctx: ReadContext, value: unknown): SweepConfig | null {
+  if (value === undefined) return null;
+  const table = readTable(ctx, value, 'sweep', SWEEP_KEYS);
+  const list = own(table, 'cpus');
+  if (!Array.isArray(list) || list.length === 0) {
+    fail(
+      ctx,
+      'sweep.cpus',
+      `expected a non-empty array of CPU counts, got ${kindOf(list)}`,
+      `integers 1..${CPUS_MAX}`,
+    );
+  }
+  const cpus = list.map((v, i) => checkInt(ctx, v, `sweep.cpus.${i}`, 1, CPUS_MAX));
+  if (new Set(cpus).size !== cpus.length)
+    fail(ctx, 'sweep.cpus', 'a CPU count is listed twice', 'distinct counts');
+  return {
+    cpus,
+    runs: readInt(ctx, table, 'runs', 'sweep', { min: 1, max: SWEEP_RUNS_MAX, fallback: 3 }),
+    metric: readString(ctx, table, 'metric', 'sweep', 'workload.primes.elapsed_ns'),
   };
 }
 

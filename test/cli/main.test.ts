@@ -109,6 +109,7 @@ test('scale passes typed options, defaults included, to its implementation', asy
   assert.deepEqual(received, {
     policies: ['dwrr', 'fair'],
     cpus: [1, 2, 4],
+    workers: 4,
     workload: 'primes',
     mode: 'process',
     partition: 'interleaved',
@@ -122,6 +123,7 @@ test('scale passes typed options, defaults included, to its implementation', asy
   assert.deepEqual(received, {
     policies: ['fair'],
     cpus: [8, 1],
+    workers: 8,
     workload: 'primes',
     mode: 'thread',
     partition: 'contiguous',

@@ -80,6 +80,14 @@ const runConfig: fc.Arbitrary<RunConfig> = fc.record({
   workloads: fc.array(workload, { maxLength: 4 }),
   limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),
   expect: fc.array(expectation, { maxLength: 4 }),
+  sweep: fc.option(
+    fc.record({
+      cpus: fc.uniqueArray(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 5 }),
+      runs: fc.integer({ min: 1, max: 100 }),
+      metric: fc.string({ minLength: 1 }),
+    }),
+    { nil: null },
+  ),
 });
 
 function plain(value: unknown): unknown {

@@ -1,0 +1,44 @@
+/**
+ * A scenario's `[sweep]`: the same configuration at several CPU counts, `runs` seeds each, with
+ * the median of one timing metric and the speedup against the first count (SCHED-13, RING-6).
+ * A run is rejected, as the scaling harness rejects it, when it ended in an error, its primes
+ * checksum is wrong, or its timed section was serialised.
+ */
+import { TraceHash } from '../engine/trace-hash.ts';
+import { runScaleRuns } from '../report/scale.ts';
+import type { RunConfig } from './config.ts';
+
+export interface SweepResult {
+  metrics: Record<string, number>;
+  /** Trace hashes of every run, in order, for the report. */
+  hashes: string[];
+}
+
+export function runSweep(config: RunConfig): SweepResult {
+  const sweep = config.sweep;
+  if (sweep === null) return { metrics: {}, hashes: [] };
+  const metrics: Record<string, number> = {};
+  const hashes: string[] = [];
+  let base: number | null = null;
+  let rejected = 0;
+  for (const cpus of sweep.cpus) {
+    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric);
+    hashes.push(...point.runs.map((r) => r.trace_hash));
+    rejected += point.runs.filter((r) => r.rejected !== null).length;
+    if (point.median_ns === null) continue;
+    metrics[`sweep.median_ns.${cpus}`] = point.median_ns;
+    base ??= point.median_ns;
+    metrics[`sweep.speedup.${cpus}`] = Math.round((base / point.median_ns) * 1000) / 1000;
+  }
+  metrics['sweep.rejected_runs'] = rejected;
+  return { metrics, hashes };
+}
+
+/** One hash over several runs' hashes (16 hex digits each), so a sweep has one identity. */
+export function combineHashes(hashes: readonly string[]): string {
+  const combined = new TraceHash();
+  for (const hex of hashes) {
+    combined.mix(0x5e, Number.parseInt(hex.slice(0, 8), 16), Number.parseInt(hex.slice(8, 16), 16));
+  }
+  return combined.hex();
+}

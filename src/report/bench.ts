@@ -1,0 +1,408 @@
+/**
+ * `smpsim bench`: the simulator's own speed. Fixed, deterministic workloads (seed 1) run to
+ * completion; each is warmed up once, timed three times, and the best repetition reported as
+ * effects and engine events per wall-clock second. The compute workload is set next to the
+ * reference loop (`bench-reference.ts`), and their ratio says what share of a bare heap +
+ * generator loop's speed the simulator keeps (the issue's target: at least 0.30).
+ *
+ * Wall-clock reads are allowed here and only here: this is the report layer timing whole runs
+ * from outside, never code inside a simulation (DESIGN.md, "Determinism").
+ * @module
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus as osCpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildMachine } from '../machine/build.ts';
+import type { RunConfig, SchedPolicyName, WorkloadConfig } from '../machine/config.ts';
+import { defaultRunConfig } from '../machine/defaults.ts';
+import { referenceLoop } from './bench-reference.ts';
+
+export const BENCH_SCHEMA = 'smpsim.bench/1';
+/** Timed repetitions per measurement; the fastest is reported (the least disturbed by the host). */
+export const BENCH_REPETITIONS = 3;
+/** Where recorded results live, one `YYYY-MM-DD-<what>.json` per recording. */
+export const BENCH_RESULTS_DIR = 'bench/results';
+/** The issue's target for the compute workload: simulator rate ÷ reference rate. */
+export const BENCH_RATIO_TARGET = 0.3;
+
+/** Cycles per compute effect in the compute workloads: 10 µs at 3 GHz. */
+const COMPUTE_CYCLES = 30_000;
+const COMPUTE_THREADS = 4;
+/** Warm-up runs are this fraction of the timed run (but never empty). */
+const WARMUP_FRACTION = 0.1;
+
+export interface BenchReferenceResult {
+  effects_per_s: number;
+  wall_ms: number;
+}
+
+export interface BenchWorkloadResult {
+  name: string;
+  /** What the workload measures, one line. */
+  description: string;
+  /** Wall time of the best repetition of `engine.run` (building the machine is not timed). */
+  wall_ms: number;
+  /** Effects interpreted by all CPUs (guest and kernel), the sum of `cpu.effects`. */
+  effects: number;
+  /** Engine events dispatched. */
+  events: number;
+  effects_per_s: number;
+  events_per_s: number;
+  /** Simulated time at the end of the run. */
+  sim_ns: number;
+  sim_ns_per_wall_s: number;
+  repetitions: number;
+  /** Which timed repetition (1-based) was the fastest and is reported. */
+  best_repetition: number;
+  /** The reference loop over the same number of effects and generators (compute only). */
+  reference?: BenchReferenceResult;
+  /** effects_per_s ÷ reference.effects_per_s (compute only). */
+  ratio?: number;
+}
+
+export interface BenchReport {
+  schema: typeof BENCH_SCHEMA;
+  node_version: string;
+  cpu_model: string;
+  quick: boolean;
+  workloads: BenchWorkloadResult[];
+  /** The compute workload's ratio to the reference loop. */
+  ratio_compute: number;
+}
+
+/** A new report against the newest recorded one: new ÷ old effects per second, per workload. */
+export interface BenchComparison {
+  /** The recorded result compared against. */
+  file: string;
+  /** Whether that result was a `--quick` run (quick rates are a little lower: less JIT warm-up). */
+  quick: boolean;
+  /** Keyed by workload name; workloads missing from either report are left out. */
+  effects_per_s_ratio: Record<string, number>;
+  /** new ratio_compute ÷ old ratio_compute. */
+  ratio_compute_ratio: number;
+}
+
+/** One fixed workload of the benchmark. */
+export interface BenchWorkload {
+  name: string;
+  description: string;
+  /** The timed configuration. */
+  config: RunConfig;
+  /** A short run of the same shape, run once before timing. */
+  warmup: RunConfig;
+  /** Generators the reference loop should use, or null when this workload has no reference. */
+  referenceGenerators: number | null;
+}
+
+function benchConfig(name: string, policy: SchedPolicyName, workload: WorkloadConfig): RunConfig {
+  const config = defaultRunConfig(policy, 4);
+  config.name = `bench-${name}`;
+  config.seed = 1;
+  config.workloads = [workload];
+  return config;
+}
+
+function spin(iterations: number): WorkloadConfig {
+  return { kind: 'spin', threads: COMPUTE_THREADS, iterations, cycles: COMPUTE_CYCLES };
+}
+
+function pingpong(rounds: number): WorkloadConfig {
+  return { kind: 'pingpong', pairs: 2, rounds };
+}
+
+function primes(hi: number): WorkloadConfig {
+  return {
+    kind: 'primes',
+    mode: 'process',
+    workers: 4,
+    range: [2, hi],
+    segment: 10_000,
+    partition: 'interleaved',
+  };
+}
+
+function warmupCount(n: number): number {
+  return Math.max(1, Math.round(n * WARMUP_FRACTION));
+}
+
+/**
+ * The benchmark's workloads. Sizes are chosen so that a normal run takes about 1–2 s of wall
+ * time per timed repetition on a 2020s x86 core (quick: about 0.2 s).
+ */
+export function benchWorkloads(quick: boolean): BenchWorkload[] {
+  const spinIterations = quick ? 200_000 : 1_250_000;
+  const rounds = quick ? 10_000 : 45_000;
+  const primesHi = quick ? 500_000 : 2_000_000;
+  return [
+    {
+      name: 'compute',
+      description: `spin: ${COMPUTE_THREADS} threads of compute effects (${COMPUTE_CYCLES} cycles), 4 CPUs, fair`,
+      config: benchConfig('compute', 'fair', spin(spinIterations)),
+      warmup: benchConfig('compute', 'fair', spin(warmupCount(spinIterations))),
+      referenceGenerators: COMPUTE_THREADS,
+    },
+    {
+      name: 'compute-dwrr',
+      description: `the compute workload on the baseline dwrr scheduler (PIT tick relayed by IPI)`,
+      config: benchConfig('compute-dwrr', 'dwrr', spin(spinIterations)),
+      warmup: benchConfig('compute-dwrr', 'dwrr', spin(warmupCount(spinIterations))),
+      referenceGenerators: null,
+    },
+    {
+      name: 'futex-pingpong',
+      description: 'pingpong: 2 pairs handing a token through FUTEX_WAIT/FUTEX_WAKE, 4 CPUs, fair',
+      config: benchConfig('futex-pingpong', 'fair', pingpong(rounds)),
+      warmup: benchConfig('futex-pingpong', 'fair', pingpong(warmupCount(rounds))),
+      referenceGenerators: null,
+    },
+    {
+      name: 'primes',
+      description: `primes: 4 worker processes over [2, ${primesHi}), 4 CPUs, fair (real sieve work per effect)`,
+      config: benchConfig('primes', 'fair', primes(primesHi)),
+      warmup: benchConfig('primes', 'fair', primes(Math.max(20_000, warmupCount(primesHi)))),
+      referenceGenerators: null,
+    },
+  ];
+}
+
+interface Measurement {
+  wallMs: number;
+  effects: number;
+  events: number;
+  simNs: number;
+}
+
+/** Builds the machine (untimed), then times `engine.run` to completion. */
+function measureOnce(config: RunConfig): Measurement {
+  const machine = buildMachine(config);
+  const engine = machine.board.engine;
+  const start = performance.now();
+  const reason = engine.run(config.limits);
+  const wallMs = performance.now() - start;
+  if (!machine.kernel.finished) {
+    throw new Error(`bench: ${config.name} did not finish (${machine.kernel.stopReason ?? reason})`);
+  }
+  let effects = 0;
+  for (const cpu of machine.board.cpus) effects += cpu.effects;
+  return { wallMs, effects, events: engine.events, simNs: engine.nowNs };
+}
+
+/** Runs `measure` once to warm up, then `BENCH_REPETITIONS` times; returns the fastest and its index. */
+function bestOf<T extends { wallMs: number }>(warmup: () => unknown, measure: () => T): [T, number] {
+  warmup();
+  let best: T | null = null;
+  let bestIndex = 0;
+  for (let i = 0; i < BENCH_REPETITIONS; i++) {
+    const m = measure();
+    if (best === null || m.wallMs < best.wallMs) {
+      best = m;
+      bestIndex = i;
+    }
+  }
+  return [best!, bestIndex + 1];
+}
+
+function perSecond(count: number, wallMs: number): number {
+  return wallMs > 0 ? (count * 1000) / wallMs : 0;
+}
+
+function runWorkload(w: BenchWorkload): BenchWorkloadResult {
+  const runs: Measurement[] = [];
+  const [best, bestRepetition] = bestOf(
+    () => measureOnce(w.warmup),
+    () => {
+      const m = measureOnce(w.config);
+      runs.push(m);
+      return m;
+    },
+  );
+  // The simulator is deterministic: every repetition must do exactly the same work.
+  for (const m of runs) {
+    if (m.effects !== best.effects || m.events !== best.events || m.simNs !== best.simNs) {
+      throw new Error(`bench: ${w.name} repetitions differ (determinism broken)`);
+    }
+  }
+  const result: BenchWorkloadResult = {
+    name: w.name,
+    description: w.description,
+    wall_ms: round3(best.wallMs),
+    effects: best.effects,
+    events: best.events,
+    effects_per_s: Math.round(perSecond(best.effects, best.wallMs)),
+    events_per_s: Math.round(perSecond(best.events, best.wallMs)),
+    sim_ns: best.simNs,
+    sim_ns_per_wall_s: Math.round(perSecond(best.simNs, best.wallMs)),
+    repetitions: BENCH_REPETITIONS,
+    best_repetition: bestRepetition,
+  };
+  if (w.referenceGenerators !== null) {
+    const generators = w.referenceGenerators;
+    const [ref] = bestOf(
+      () => referenceLoop(warmupCount(best.effects), generators, COMPUTE_CYCLES),
+      () => referenceLoop(best.effects, generators, COMPUTE_CYCLES),
+    );
+    const refRate = perSecond(ref.effects, ref.wallMs);
+    result.reference = { effects_per_s: Math.round(refRate), wall_ms: round3(ref.wallMs) };
+    result.ratio = round4(refRate > 0 ? perSecond(best.effects, best.wallMs) / refRate : 0);
+  }
+  return result;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+export function runBench(options: { quick: boolean }): BenchReport {
+  const workloads = benchWorkloads(options.quick).map(runWorkload);
+  const compute = workloads.find((w) => w.name === 'compute');
+  return {
+    schema: BENCH_SCHEMA,
+    node_version: process.version,
+    cpu_model: osCpus()[0]?.model.trim() ?? 'unknown',
+    quick: options.quick,
+    workloads,
+    ratio_compute: compute?.ratio ?? 0,
+  };
+}
+
+/** Writes `report` as pretty JSON (creating the directory), as `smpsim bench --json` prints it. */
+export function writeBenchResult(report: BenchReport, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * The newest recorded result in `dir`: the lexicographically greatest `*.json` name, which for
+ * `YYYY-MM-DD-<what>.json` names is the newest date. Empty files are skipped (a shell redirect
+ * `> bench/results/new.json` creates the file before the bench that fills it runs). Null when
+ * the directory is missing or holds no result.
+ */
+export function latestBenchResult(
+  dir: string = BENCH_RESULTS_DIR,
+): { file: string; report: BenchReport } | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const candidates = names.filter((n) => n.endsWith('.json')).sort();
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const file = join(dir, candidates[i]!);
+    if (!statSync(file).isFile() || statSync(file).size === 0) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`bench: ${file}: not valid JSON (${(error as Error).message})`);
+    }
+    if (!isBenchReport(parsed)) throw new Error(`bench: ${file}: schema is not ${BENCH_SCHEMA}`);
+    return { file, report: parsed };
+  }
+  return null;
+}
+
+function isBenchReport(value: unknown): value is BenchReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<BenchReport>;
+  return v.schema === BENCH_SCHEMA && Array.isArray(v.workloads);
+}
+
+/** Compares `report` with the newest recorded result in `dir`; null when there is none. */
+export function compareWithPrevious(
+  report: BenchReport,
+  dir: string = BENCH_RESULTS_DIR,
+): BenchComparison | null {
+  const previous = latestBenchResult(dir);
+  if (previous === null) return null;
+  const old = previous.report;
+  const effectsRatio: Record<string, number> = {};
+  for (const w of report.workloads) {
+    const o = old.workloads.find((x) => x.name === w.name);
+    if (o === undefined || !(o.effects_per_s > 0)) continue;
+    effectsRatio[w.name] = round4(w.effects_per_s / o.effects_per_s);
+  }
+  return {
+    file: previous.file,
+    quick: old.quick === true,
+    effects_per_s_ratio: effectsRatio,
+    ratio_compute_ratio: old.ratio_compute > 0 ? round4(report.ratio_compute / old.ratio_compute) : 0,
+  };
+}
+
+/** The readable table `smpsim bench` prints without `--json`. */
+export function formatBench(report: BenchReport, previous: BenchComparison | null = null): string {
+  const header = ['workload', 'wall ms', 'effects', 'events', 'effects/s', 'events/s', 'sim ms/wall s'];
+  const rows = report.workloads.map((w) => [
+    w.name,
+    w.wall_ms.toFixed(1),
+    String(w.effects),
+    String(w.events),
+    millions(w.effects_per_s),
+    millions(w.events_per_s),
+    (w.sim_ns_per_wall_s / 1e6).toFixed(1),
+  ]);
+  const lines = [
+    `smpsim bench${report.quick ? ' --quick' : ''}  node ${report.node_version}  cpu ${report.cpu_model}`,
+    `best of ${BENCH_REPETITIONS} timed repetitions after one warm-up run`,
+    '',
+    ...table(header, rows),
+    '',
+  ];
+  for (const w of report.workloads) {
+    if (w.reference === undefined || w.ratio === undefined) continue;
+    const verdict = w.ratio >= BENCH_RATIO_TARGET ? 'meets' : 'BELOW';
+    lines.push(
+      `${w.name}: reference loop ${millions(w.reference.effects_per_s)} effects/s ` +
+        `(${w.reference.wall_ms.toFixed(1)} ms); ratio ${w.ratio.toFixed(3)} ` +
+        `(${verdict} the ${BENCH_RATIO_TARGET.toFixed(2)} target)`,
+    );
+  }
+  if (previous !== null) {
+    lines.push(
+      '',
+      `against ${previous.file}${previous.quick ? ' (a --quick run)' : ''} (new ÷ old effects/s):`,
+    );
+    for (const [name, ratio] of Object.entries(previous.effects_per_s_ratio)) {
+      lines.push(`  ${name.padEnd(16)} ${ratio.toFixed(3)}`);
+    }
+    lines.push(`  ${'ratio_compute'.padEnd(16)} ${previous.ratio_compute_ratio.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function millions(perSecond: number): string {
+  return `${(perSecond / 1e6).toFixed(2)}M`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+/**
+ * The body of `smpsim bench [--json] [--quick]`: runs the benchmark and prints it, as one JSON
+ * object (with a `previous` comparison when a result is recorded under bench/results) or as a
+ * table. Returns the exit status.
+ */
+export function benchCommand(
+  options: { json: boolean; quick: boolean },
+  io: { out(s: string): void },
+  resultsDir: string = BENCH_RESULTS_DIR,
+): number {
+  const report = runBench({ quick: options.quick });
+  const previous = compareWithPrevious(report, resultsDir);
+  if (options.json) {
+    const out = previous === null ? report : { ...report, previous };
+    io.out(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    io.out(formatBench(report, previous));
+  }
+  return 0;
+}

@@ -1,0 +1,188 @@
+/**
+ * The scaling study (SCHED-13, RING-6): the same primes workload under each CPU count and policy,
+ * repeated with several seeds; raw per-run times kept, the median of the accepted runs reported,
+ * and a run rejected when its checksum is wrong or its timed section was serialised.
+ */
+import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
+import { defaultRunConfig } from '../machine/defaults.ts';
+import { runConfig } from '../machine/run.ts';
+import { median } from './stats.ts';
+
+export interface ScaleStudy {
+  policies: SchedPolicyName[];
+  cpus: number[];
+  workers: number;
+  mode: 'process' | 'thread';
+  partition: 'interleaved' | 'contiguous';
+  runs: number;
+  seed: number;
+  range: [number, number];
+}
+
+export interface ScaleRun {
+  seed: number;
+  /** Simulated time of the timed section: first spawn to last reap. */
+  elapsed_ns: number;
+  /** Simulated time of the whole run, boot to the root's exit. */
+  sim_ns: number;
+  trace_hash: string;
+  checksum_ok: boolean;
+  serialised: boolean;
+  /** Why the run is not counted, or null. */
+  rejected: string | null;
+}
+
+export interface ScalePoint {
+  cpus: number;
+  runs: ScaleRun[];
+  /** Simulated times of the accepted runs, ns. */
+  times_ns: number[];
+  /** Median of the accepted runs, or null when every run was rejected. */
+  median_ns: number | null;
+}
+
+export interface PolicyScale {
+  policy: SchedPolicyName;
+  points: ScalePoint[];
+  /** Keyed by CPU count: median at the first count ÷ median at this count. */
+  speedup: Record<string, number | null>;
+}
+
+export interface ScaleReport {
+  schema: 'smpsim.scale/1';
+  workload: 'primes';
+  mode: 'process' | 'thread';
+  partition: 'interleaved' | 'contiguous';
+  workers: number;
+  range: [number, number];
+  runs_per_point: number;
+  results: PolicyScale[];
+  /** With one policy: its speedup map, for `jq .speedup`. */
+  speedup?: Record<string, number | null>;
+  /** False when some point has no accepted run. */
+  complete: boolean;
+}
+
+export function runScaleStudy(study: ScaleStudy): ScaleReport {
+  const results = study.policies.map((policy) => scalePolicy(study, policy));
+  const report: ScaleReport = {
+    schema: 'smpsim.scale/1',
+    workload: 'primes',
+    mode: study.mode,
+    partition: study.partition,
+    workers: study.workers,
+    range: study.range,
+    runs_per_point: study.runs,
+    results,
+    complete: results.every((r) => r.points.every((p) => p.median_ns !== null)),
+  };
+  if (results.length === 1) report.speedup = results[0]!.speedup;
+  return report;
+}
+
+function scalePolicy(study: ScaleStudy, policy: SchedPolicyName): PolicyScale {
+  const points = study.cpus.map((cpus) => scalePoint(study, policy, cpus));
+  const base = points[0]?.median_ns ?? null;
+  const speedup: Record<string, number | null> = {};
+  for (const p of points) {
+    speedup[String(p.cpus)] = base === null || p.median_ns === null ? null : round3(base / p.median_ns);
+  }
+  return { policy, points, speedup };
+}
+
+function scalePoint(study: ScaleStudy, policy: SchedPolicyName, cpus: number): ScalePoint {
+  const config = defaultRunConfig(policy, cpus);
+  config.name = `scale-${policy}`;
+  config.seed = study.seed;
+  config.workloads = [
+    {
+      kind: 'primes',
+      mode: study.mode,
+      workers: study.workers,
+      range: study.range,
+      segment: 10_000,
+      partition: study.partition,
+    },
+  ];
+  return runScaleRuns(config, cpus, study.runs, 'workload.primes.elapsed_ns');
+}
+
+/**
+ * Runs `config` on `cpus` CPUs with seeds seed .. seed+runs-1 and takes the median of `metric`
+ * over the accepted runs. The tick and everything else stay as configured.
+ */
+export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metric: string): ScalePoint {
+  const results: ScaleRun[] = [];
+  for (let k = 0; k < runs; k++) {
+    const run: RunConfig = {
+      ...config,
+      seed: config.seed + k,
+      machine: { ...config.machine, topology: { ...config.machine.topology, cpus } },
+      expect: [],
+      sweep: null,
+    };
+    const report = runConfig(run);
+    const m = report.metrics;
+    const hasPrimes = m['workload.primes.checksum_ok'] !== undefined;
+    const checksumOk = !hasPrimes || m['workload.primes.checksum_ok'] === 1;
+    // RING-6: with several CPUs and workers, workers that never overlapped mean the section ran serially.
+    const serialisedRun = cpus > 1 && m['workload.primes.serialised'] === 1;
+    const time = m[metric];
+    const rejected =
+      report.error !== undefined
+        ? `run error: ${report.error.split('\n')[0]}`
+        : time === undefined
+          ? `no metric ${metric}`
+          : !checksumOk
+            ? 'checksum mismatch'
+            : serialisedRun
+              ? 'timed section serialised'
+              : null;
+    results.push({
+      seed: run.seed,
+      elapsed_ns: time ?? 0,
+      sim_ns: report.sim_ns,
+      trace_hash: report.trace_hash,
+      checksum_ok: checksumOk,
+      serialised: serialisedRun,
+      rejected,
+    });
+  }
+  const times = results.filter((r) => r.rejected === null).map((r) => r.elapsed_ns);
+  return { cpus, runs: results, times_ns: times, median_ns: times.length === 0 ? null : median(times) };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** The study as a readable table, one block per policy. */
+export function formatScale(report: ScaleReport): string {
+  const lines = [
+    `primes ${report.mode} mode, ${report.workers} workers, range [${report.range[0]}, ${report.range[1]}), ` +
+      `${report.partition} segments, ${report.runs_per_point} runs per point (timed section, simulated ms)`,
+  ];
+  for (const r of report.results) {
+    lines.push('', `  ${r.policy}`, '    cpus  median ms  speedup  runs (ms)');
+    for (const p of r.points) {
+      const runs = p.runs.map((run) =>
+        run.rejected === null ? ms(run.elapsed_ns) : `REJECTED(${run.rejected})`,
+      );
+      const medianText = p.median_ns === null ? '-' : ms(p.median_ns);
+      const speedup = r.speedup[String(p.cpus)];
+      const speedupText = speedup === null || speedup === undefined ? '-' : `${speedup.toFixed(2)}x`;
+      lines.push(
+        `    ${pad(String(p.cpus), 4)}  ${pad(medianText, 9)}  ${pad(speedupText, 7)}  ${runs.join(' ')}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function ms(ns: number): string {
+  return (ns / 1e6).toFixed(2);
+}
+
+function pad(text: string, width: number): string {
+  return text.padStart(width);
+}

@@ -1,0 +1,157 @@
+// The event queue against a reference model: a plain array kept in (time, insertion order).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { EventQueue } from '../../src/engine/event-queue.ts';
+
+interface Ev {
+  timeNs: number;
+  seq: number;
+  kind: number;
+  arg: number;
+  tag: number;
+}
+
+/** The reference: every event in an array sorted by (time, seq); pop takes the front. */
+class Model {
+  readonly events: Ev[] = [];
+  seqNext = 0;
+
+  push(timeNs: number, kind: number, arg: number, tag: number): void {
+    this.insert({ timeNs, seq: this.seqNext++, kind, arg, tag });
+  }
+
+  insert(ev: Ev): void {
+    let i = this.events.length;
+    while (i > 0) {
+      const prev = this.events[i - 1]!;
+      if (prev.timeNs < ev.timeNs || (prev.timeNs === ev.timeNs && prev.seq < ev.seq)) break;
+      i--;
+    }
+    this.events.splice(i, 0, ev);
+  }
+
+  pop(): Ev | undefined {
+    return this.events.shift();
+  }
+}
+
+function popped(q: EventQueue): Ev {
+  return { timeNs: q.poppedTimeNs, seq: q.poppedSeq, kind: q.poppedKind, arg: q.poppedArg, tag: q.poppedTag };
+}
+
+function checkPeeks(q: EventQueue, m: Model): void {
+  assert.equal(q.size, m.events.length);
+  assert.equal(q.peekTimeNs(), m.events[0]?.timeNs ?? Number.POSITIVE_INFINITY);
+  assert.equal(q.peekSecondTimeNs(), m.events[1]?.timeNs ?? Number.POSITIVE_INFINITY);
+}
+
+type Cmd =
+  | { op: 'push'; timeNs: number; kind: number; arg: number; tag: number }
+  | { op: 'pop' }
+  /** Pop `n` events and put them back with pushWithSeq in reverse order: nothing may change. */
+  | { op: 'reinsert'; n: number };
+
+const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('push' as const),
+      // A narrow time range makes ties common, which is the interesting case.
+      timeNs: fc.integer({ min: 0, max: 12 }),
+      kind: fc.integer({ min: 0, max: 1000 }),
+      arg: int32,
+      tag: int32,
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('pop' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('reinsert' as const), n: fc.integer({ min: 1, max: 6 }) }),
+  },
+);
+
+function apply(q: EventQueue, m: Model, cmd: Cmd): void {
+  if (cmd.op === 'push') {
+    q.push(cmd.timeNs, cmd.kind, cmd.arg, cmd.tag);
+    m.push(cmd.timeNs, cmd.kind, cmd.arg, cmd.tag);
+  } else if (cmd.op === 'pop') {
+    const expected = m.pop();
+    assert.equal(q.pop(), expected !== undefined);
+    if (expected !== undefined) assert.deepEqual(popped(q), expected);
+  } else {
+    const taken: Ev[] = [];
+    while (taken.length < cmd.n && q.pop()) taken.push(popped(q));
+    for (const ev of [...taken].reverse()) q.pushWithSeq(ev.timeNs, ev.seq, ev.kind, ev.arg, ev.tag);
+  }
+  checkPeeks(q, m);
+}
+
+test('random pushes and pops come out exactly as the sorted reference model, ties in insertion order', () => {
+  fc.assert(
+    fc.property(fc.array(cmdArb, { maxLength: 300 }), (cmds) => {
+      const q = new EventQueue();
+      const m = new Model();
+      for (const cmd of cmds) apply(q, m, cmd);
+      while (m.events.length > 0) apply(q, m, { op: 'pop' });
+      assert.equal(q.pop(), false);
+    }),
+    { numRuns: 300, seed: 42 },
+  );
+});
+
+test('the queue grows past its initial capacity of 1024 and keeps every event in order', () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1025, maxLength: 3000 }), (times) => {
+      const q = new EventQueue();
+      const m = new Model();
+      times.forEach((t, i) => {
+        q.push(t, i, -i | 0, i * 7);
+        m.push(t, i, -i | 0, i * 7);
+      });
+      assert.equal(q.size, times.length);
+      checkPeeks(q, m);
+      for (let i = 0; i < times.length; i++) {
+        assert.equal(q.pop(), true);
+        assert.deepEqual(popped(q), m.pop());
+      }
+      assert.equal(q.size, 0);
+    }),
+    { numRuns: 20, seed: 7 },
+  );
+});
+
+test('events re-inserted with pushWithSeq keep their original order among later pushes', () => {
+  const q = new EventQueue();
+  for (let i = 0; i < 5; i++) q.push(100, i, 0, 0); // seqs 0..4, all tied
+  const taken: Ev[] = [];
+  for (let i = 0; i < 3; i++) {
+    q.pop();
+    taken.push(popped(q));
+  }
+  q.push(100, 5, 0, 0); // seq 5: pushed after the others, so it must pop last
+  for (const ev of taken.reverse()) q.pushWithSeq(ev.timeNs, ev.seq, ev.kind, ev.arg, ev.tag);
+  const kinds: number[] = [];
+  while (q.pop()) kinds.push(q.poppedKind);
+  assert.deepEqual(kinds, [0, 1, 2, 3, 4, 5]);
+});
+
+test('peekSecondTimeNs is Infinity with fewer than two events and the runner-up time otherwise', () => {
+  const q = new EventQueue();
+  assert.equal(q.peekTimeNs(), Number.POSITIVE_INFINITY);
+  assert.equal(q.peekSecondTimeNs(), Number.POSITIVE_INFINITY);
+  q.push(30, 0, 0, 0);
+  assert.equal(q.peekTimeNs(), 30);
+  assert.equal(q.peekSecondTimeNs(), Number.POSITIVE_INFINITY);
+  q.push(10, 0, 0, 0);
+  assert.equal(q.peekSecondTimeNs(), 30);
+  q.push(20, 0, 0, 0);
+  assert.equal(q.peekTimeNs(), 10);
+  assert.equal(q.peekSecondTimeNs(), 20);
+});
+
+test('a negative time is refused', () => {
+  const q = new EventQueue();
+  assert.throws(() => q.push(-1, 0, 0, 0), /event-queue: negative time/);
+});

@@ -1,0 +1,77 @@
+/**
+ * A harness for custom guest programs: builds a Board and a Kernel the way src/machine/build.ts
+ * does, but boots the kernel with the test's own root program instead of init. Tests record
+ * what guests observe into arrays captured by closure and assert on them after the run.
+ */
+import type { ThreadEntry } from '../../src/abi/guest.ts';
+import { PrngDecider } from '../../src/engine/decider.ts';
+import type { StopReason } from '../../src/engine/engine.ts';
+import { Prng } from '../../src/engine/prng.ts';
+import { Board } from '../../src/hw/board.ts';
+import { resolveCostModel } from '../../src/hw/cost-model.ts';
+import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit } from '../../src/hw/timer.ts';
+import { Kernel } from '../../src/kernel/kernel.ts';
+import { DwrrPolicy } from '../../src/kernel/sched/dwrr.ts';
+import { FairPolicy } from '../../src/kernel/sched/fair.ts';
+import { defaultTopology } from '../../src/machine/defaults.ts';
+
+export interface GuestMachineOptions {
+  policy?: 'fair' | 'dwrr';
+  cpus?: number;
+  seed?: number;
+  /** The tick source; defaults to each policy's preset (dwrr: PIT, fair: LAPIC at 1000 Hz). */
+  tick?: 'pit' | 'lapic';
+  lapicHz?: number;
+  /** Cost-model overrides (e.g. `{ computeJitterPpm: 0 }` for exact timings). */
+  costs?: Record<string, number>;
+  checkInvariants?: boolean;
+  threadsMax?: number;
+}
+
+export interface GuestMachine {
+  board: Board;
+  kernel: Kernel;
+  tickPeriodNs: number;
+}
+
+/** Builds and boots a machine whose root process runs `main(arg)`; nothing has run yet. */
+export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachineOptions = {}): GuestMachine {
+  const policyName = options.policy ?? 'fair';
+  const board = new Board({
+    topology: defaultTopology(options.cpus ?? 1),
+    cpuMhz: 3000,
+    memoryBytes: 1 << 28,
+    costs: resolveCostModel(options.costs ?? {}),
+    decider: new PrngDecider(new Prng(options.seed ?? 1)),
+  });
+  const kernel = new Kernel(board, {
+    threadsMax: options.threadsMax ?? 256,
+    checkInvariants: options.checkInvariants ?? true,
+  });
+  const policy = policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);
+  const tick = options.tick ?? (policyName === 'dwrr' ? 'pit' : 'lapic');
+  const tickPeriodNs =
+    tick === 'pit'
+      ? startPit(board.engine, board.cpus[0]!, PIT_DIVISOR_REDOX)
+      : startLapicPeriodic(board.engine, board.cpus, options.lapicHz ?? 1000);
+  kernel.boot(policy, { name: 'test', main }, arg);
+  return { board, kernel, tickPeriodNs };
+}
+
+export interface GuestRun extends GuestMachine {
+  reason: StopReason;
+}
+
+/** Boots `main(arg)` and runs the engine until the root exits, a deadlock, or the limits. */
+export function runGuest(
+  main: ThreadEntry,
+  arg: unknown,
+  options: GuestMachineOptions & { simNsMax?: number; eventsMax?: number } = {},
+): GuestRun {
+  const machine = bootGuest(main, arg, options);
+  const reason = machine.board.engine.run({
+    simNsMax: options.simNsMax ?? 10_000_000_000,
+    eventsMax: options.eventsMax ?? 2_000_000,
+  });
+  return { ...machine, reason };
+}
