@@ -144,15 +144,6 @@ test('the exit status of a command implementation is the exit status of smpsim',
   assert.deepEqual(received, { json: true, quick: true });
 });
 
-test('commands not built yet fail loudly as internal errors', async () => {
-  const outcome = await smpsim('demo');
-  assert.equal(outcome.status, 70);
-  assert.equal(
-    outcome.err,
-    'smpsim: internal error: demo: not built yet (please report; rerun with SMPSIM_DEBUG=1 for the stack)\n',
-  );
-});
-
 test('an unexpected error prints one line, and the stack only with SMPSIM_DEBUG=1', async () => {
   commandImpls.bench = () => {
     throw new Error('boom\nsecond line');
