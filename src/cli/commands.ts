@@ -1,6 +1,7 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { fileURLToPath } from 'node:url';
+import { benchCommand } from '../report/bench.ts';
 import { formatDemo, runDemo } from '../report/demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
 
@@ -55,10 +56,8 @@ export const scaleImpl: CommandImpl<ScaleOptions> = (options, io) => {
   return report.complete ? 0 : 1;
 };
 
-/** Placeholder for `smpsim bench`. */
-export const benchImpl: CommandImpl<BenchOptions> = () => {
-  throw new Error('bench: not built yet');
-};
+/** `smpsim bench`: the simulator's own speed, compared with the previous recorded result. */
+export const benchImpl: CommandImpl<BenchOptions> = (options, io) => benchCommand(options, io);
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -130,8 +130,8 @@ function warmupCount(n: number): number {
  * time per timed repetition on a 2020s x86 core (quick: about 0.2 s).
  */
 export function benchWorkloads(quick: boolean): BenchWorkload[] {
-  const spinIterations = quick ? 200_000 : 1_250_000;
-  const rounds = quick ? 10_000 : 45_000;
+  const spinIterations = quick ? 250_000 : 1_500_000;
+  const rounds = quick ? 15_000 : 70_000;
   const primesHi = quick ? 500_000 : 2_000_000;
   return [
     {
@@ -389,15 +389,16 @@ function table(header: string[], rows: string[][]): string[] {
 /**
  * The body of `smpsim bench [--json] [--quick]`: runs the benchmark and prints it, as one JSON
  * object (with a `previous` comparison when a result is recorded under bench/results) or as a
- * table. Returns the exit status.
+ * table. Returns the exit status. `deps` lets tests point at another results directory or reuse
+ * a report instead of running the benchmark again.
  */
 export function benchCommand(
   options: { json: boolean; quick: boolean },
   io: { out(s: string): void },
-  resultsDir: string = BENCH_RESULTS_DIR,
+  deps: { resultsDir?: string; run?: (options: { quick: boolean }) => BenchReport } = {},
 ): number {
-  const report = runBench({ quick: options.quick });
-  const previous = compareWithPrevious(report, resultsDir);
+  const report = (deps.run ?? runBench)({ quick: options.quick });
+  const previous = compareWithPrevious(report, deps.resultsDir ?? BENCH_RESULTS_DIR);
   if (options.json) {
     const out = previous === null ? report : { ...report, previous };
     io.out(`${JSON.stringify(out, null, 2)}\n`);

@@ -75,7 +75,8 @@ test('a fault in one thread kills every thread of its process', () => {
   const { parentSaw, run } = spawnAndReap(
     image('two-threads', function* (t) {
       yield* pthread_create(t, null, spinner, null);
-      yield t.compute(6_000_000);
+      // 20 ms of its own work, time-sliced with the sibling, then a fault.
+      for (let i = 0; i < 20; i++) yield t.compute(3_000_000);
       t.load32(0x20000);
       return 0;
     }),

@@ -19,7 +19,14 @@ interface TraceEvent {
 function traceOf(cpus: number): { events: TraceEvent[]; simNs: number } {
   const config = defaultRunConfig('fair', cpus);
   config.workloads = [
-    { kind: 'primes', mode: 'thread', workers: 4, range: [2, 100_000], segment: 10_000, partition: 'interleaved' },
+    {
+      kind: 'primes',
+      mode: 'thread',
+      workers: 4,
+      range: [2, 100_000],
+      segment: 10_000,
+      partition: 'interleaved',
+    },
   ];
   const path = join(mkdtempSync(join(tmpdir(), 'smpsim-trace-')), 'run.json');
   const report = runConfig(config, { traceFile: path });

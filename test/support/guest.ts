@@ -58,6 +58,16 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
   return { board, kernel, tickPeriodNs };
 }
 
+/**
+ * Runs `fn` from an engine event at simulated time `timeNs`: how a test reaches into the kernel
+ * (the harness, never guest code) at a chosen instant, deterministically.
+ */
+export function atTime(machine: GuestMachine, timeNs: number, fn: () => void): void {
+  const engine = machine.board.engine;
+  const kind = engine.register(`test-hook@${timeNs}`, fn);
+  engine.at(timeNs, kind, 0, 0);
+}
+
 export interface GuestRun extends GuestMachine {
   reason: StopReason;
 }
