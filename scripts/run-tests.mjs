@@ -20,6 +20,7 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(2);
 }
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...files];
+// A test that hangs fails after 120 s instead of stalling CI.
+const args = ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-reporter=spec', ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -7,6 +7,12 @@ import type { AtomicEffect, AtomicOp, ComputeEffect, Program, SyscallEffect } fr
 /** The entry point of a thread or a program: runs on the thread it is given. */
 export type ThreadEntry = (t: Guest, arg: unknown) => Program<unknown>;
 
+/**
+ * Called in the thread, in user mode, with the value its entry returned, just before the thread
+ * exits: where libc keeps a pthread's exit value. It makes no system calls.
+ */
+export type ThreadReturnHook = (t: Guest, value: unknown) => void;
+
 export interface Guest {
   readonly pid: number;
   readonly tid: number;

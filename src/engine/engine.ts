@@ -59,18 +59,31 @@ export class Engine {
     const queue = this.queue;
     const handlers = this.#handlers;
     const controlsTies = this.decider.controlsTies;
+    const simNsMax = limits.simNsMax;
+    const eventsMax = limits.eventsMax;
     this.#stopRequested = false;
+    let reason: StopReason = 'idle';
     while (queue.size > 0) {
-      if (this.#stopRequested) return 'stopped';
-      if (this.events >= limits.eventsMax) return 'event-limit';
-      if (queue.peekTimeNs() > limits.simNsMax) return 'sim-time-limit';
+      if (this.#stopRequested) {
+        reason = 'stopped';
+        break;
+      }
+      if (this.events >= eventsMax) {
+        reason = 'event-limit';
+        break;
+      }
+      if (queue.peekTimeNs() > simNsMax) {
+        reason = 'sim-time-limit';
+        break;
+      }
       if (controlsTies && queue.peekSecondTimeNs() === queue.peekTimeNs()) this.#popTie();
       else queue.pop();
       this.nowNs = queue.poppedTimeNs;
       this.events++;
       handlers[queue.poppedKind]!(queue.poppedArg, queue.poppedTag);
     }
-    return this.#stopRequested ? 'stopped' : 'idle';
+    if (reason === 'idle' && this.#stopRequested) reason = 'stopped';
+    return reason;
   }
 
   /** Pops every event due now, lets the decider pick one, and puts the others back unchanged. */

@@ -19,6 +19,8 @@ export class Prng {
   #b: number;
   #c: number;
   #d: number;
+  #belowN = -1;
+  #belowLimit = 0;
 
   constructor(seed: number) {
     assert(Number.isInteger(seed), 'prng: seed must be an integer');
@@ -49,14 +51,21 @@ export class Prng {
 
   /** A uniform integer in [0, n), 1 <= n <= 2^32, without modulo bias (rejection sampling). */
   below(n: number): number {
-    assert(n >= 1 && n <= 0x100000000 && Number.isInteger(n), 'prng: below() range');
+    if (n !== this.#belowN) this.#setBelow(n);
     if (n === 1) return 0;
     // Accept x only below the largest multiple of n that fits in 32 bits; all values are exact.
-    const limit = 0x100000000 - (0x100000000 % n);
+    // x - floor(x / n) * n is x % n without V8's slow out-of-line float modulo.
     for (;;) {
       const x = this.nextU32();
-      if (x < limit) return x % n;
+      if (x < this.#belowLimit) return x - Math.floor(x / n) * n;
     }
+  }
+
+  /** Caches the rejection limit: the hot path draws with the same n again and again. */
+  #setBelow(n: number): void {
+    assert(n >= 1 && n <= 0x100000000 && Number.isInteger(n), 'prng: below() range');
+    this.#belowN = n;
+    this.#belowLimit = 0x100000000 - (0x100000000 % n);
   }
 
   /** An independent generator derived from this one (for per-CPU or per-device streams). */

@@ -8,8 +8,9 @@
 import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import { Op } from '../abi/effects.ts';
 import { assert } from '../engine/assert.ts';
-import { ChoiceKind } from '../engine/decider.ts';
+import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { EventQueue } from '../engine/event-queue.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
 import { type ExecContext, type Frame, FrameKind, makeFrame } from './context.ts';
 import type { CostModel } from './cost-model.ts';
@@ -88,10 +89,25 @@ export class Cpu {
   readonly #pending = new Uint8Array(VECTORS);
   #pendingCount = 0;
 
+  // Hot-path references, cached so each effect does not walk bus.engine.queue.
+  readonly #engine: Engine;
+  readonly #queue: EventQueue;
+  readonly #decider: Decider;
+  readonly #kindResume: number;
+  /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
+  readonly #jitterRange: number;
+  readonly #jitterPpm: number;
+
   constructor(id: number, bus: CpuBus, cyclesPerNs: number) {
     this.id = id;
     this.bus = bus;
     this.cyclesPerNs = cyclesPerNs;
+    this.#engine = bus.engine;
+    this.#queue = bus.engine.queue;
+    this.#decider = bus.engine.decider;
+    this.#kindResume = bus.kindResume;
+    this.#jitterPpm = bus.costs.computeJitterPpm;
+    this.#jitterRange = this.#jitterPpm > 0 ? 2 * this.#jitterPpm + 1 : 0;
   }
 
   get halted(): boolean {
@@ -156,17 +172,16 @@ export class Cpu {
 
   #top(): Frame {
     const frames = this.current.frames;
-    assert(frames.length > 0, 'cpu: context has no frames');
     return frames[frames.length - 1]!;
   }
 
   #scheduleResume(delayNs: number, userCompute: boolean): void {
-    const now = this.bus.engine.nowNs;
+    const now = this.#engine.nowNs;
     this.#wait = Wait.Effect;
     this.#effectStartNs = now;
     this.#effectEndNs = now + delayNs;
     this.#effectUserCompute = userCompute;
-    this.bus.engine.queue.push(now + delayNs, this.bus.kindResume, this.id, ++this.#resumeGen);
+    this.#queue.push(now + delayNs, this.#kindResume, this.id, ++this.#resumeGen);
   }
 
   /** An interrupt arrived mid-compute: keep the unfinished cycles on the frame, cancel the event. */
@@ -194,14 +209,13 @@ export class Cpu {
   }
 
   #startCompute(frame: Frame): void {
-    const costs = this.bus.costs;
     let ns = frame.computeLeftCycles / this.cyclesPerNs;
-    const ppm = costs.computeJitterPpm;
-    if (ppm > 0) {
-      const draw = this.bus.engine.decider.choose(ChoiceKind.Jitter, 2 * ppm + 1) - ppm;
-      ns *= 1 + draw / 1_000_000;
+    if (this.#jitterRange > 0) {
+      const draw = this.#decider.choose(ChoiceKind.Jitter, this.#jitterRange) - this.#jitterPpm;
+      ns += (ns * draw) / 1_000_000;
     }
-    const whole = Math.max(1, Math.round(ns));
+    // Integer ns, at least 1: floor(x + 0.5) rounds as Math.round does for positive x.
+    const whole = ns < 1 ? 1 : Math.floor(ns + 0.5);
     this.userNs += whole;
     this.current.cpuTimeNs += whole;
     this.#scheduleResume(whole, true);
@@ -211,7 +225,7 @@ export class Cpu {
   #run(): void {
     let zeroTimeEffects = 0;
     for (;;) {
-      assert(++zeroTimeEffects < ZERO_TIME_EFFECTS_MAX, `cpu ${this.id}: kernel code loops without time`);
+      if (++zeroTimeEffects >= ZERO_TIME_EFFECTS_MAX) this.#loopsWithoutTime();
       const frame = this.#top();
       if (frame.kind === FrameKind.User) {
         if (this.#pendingCount > 0) {
@@ -244,12 +258,25 @@ export class Cpu {
     }
   }
 
+  #loopsWithoutTime(): never {
+    throw new Error(`cpu ${this.id}: kernel code loops without time (ctx=${this.current.id})`);
+  }
+
+  /**
+   * A frame's generator returned. A system call's value resumes the frame below; a user frame
+   * returns into the user frame below it, as a function returns to its caller's address (how a
+   * thread's entry returns into its exit stub without a delegating generator in between).
+   */
   #popFrame(frame: Frame, value: unknown): void {
     const frames = this.current.frames;
-    assert(frame.kind !== FrameKind.User, `cpu ${this.id}: user program returned without exit`);
     frames.pop();
-    assert(frames.length > 0, `cpu ${this.id}: kernel frame returned to nothing`);
+    assert(frames.length > 0, `cpu ${this.id}: a frame returned to nothing`);
     const below = frames[frames.length - 1]!;
+    if (frame.kind === FrameKind.User) {
+      assert(below.kind === FrameKind.User, `cpu ${this.id}: user code returned into the kernel`);
+      below.resume = value;
+      return;
+    }
     if (frame.kind === FrameKind.Syscall) below.resume = value;
     if (below.kind === FrameKind.User) {
       const work = this.hooks.returnToUser(this, this.current);

@@ -2,8 +2,15 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  */
-import { AtomicOp, type AtomicEffect, type Program, type SyscallEffect } from '../abi/effects.ts';
-import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import {
+  AtomicOp,
+  type AtomicEffect,
+  type ComputeEffect,
+  Op,
+  type Program,
+  type SyscallEffect,
+} from '../abi/effects.ts';
+import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
@@ -136,11 +143,23 @@ export class Kernel implements SchedHost {
     return t;
   }
 
-  /** Gives a not-yet-started thread its user program: `entry(arg)`, then exit with its value. */
-  setEntry(t: Thread, entry: ThreadEntry, arg: unknown, processMain: boolean): void {
+  /**
+   * Gives a not-yet-started thread its user program: `entry(arg)` returning into an exit stub
+   * (the return address a real thread's stack starts with), which exits with its value.
+   */
+  setEntry(
+    t: Thread,
+    entry: ThreadEntry,
+    arg: unknown,
+    processMain: boolean,
+    onReturn: ThreadReturnHook | null = null,
+  ): void {
     assert(t.frames.length === 0, 'kernel: thread already has an entry');
     const guest = new GuestHandle(t);
-    t.frames.push(makeFrame(userMain(guest, entry, arg, processMain), FrameKind.User));
+    const stub = exitStub(guest, processMain, onReturn);
+    stub.next(); // run the stub up to where it receives the entry's return value
+    t.frames.push(makeFrame(stub, FrameKind.User));
+    t.frames.push(makeFrame(entry(guest, arg), FrameKind.User));
     // ret_from_fork: the first thing a new thread runs is a return to user mode.
     t.frames.push(makeFrame(retFromFork(), FrameKind.Kernel));
   }
@@ -359,14 +378,17 @@ function* reschedule(k: Kernel, cpu: Cpu): KernelGen<void> {
 
 function* retFromFork(): KernelGen<void> {}
 
-/** A thread's user-mode bottom frame: the entry, then exit (or exit_group for a process's main). */
-function* userMain(
+/** Yielded once when the exit stub is primed; never reaches a CPU. */
+const STUB_PRIMED: ComputeEffect = { op: Op.Compute, n: 0 };
+
+/** A thread's bottom frame: takes the entry's return value, then exit (exit_group for a process's main). */
+function* exitStub(
   guest: GuestHandle,
-  entry: ThreadEntry,
-  arg: unknown,
   processMain: boolean,
+  onReturn: ThreadReturnHook | null,
 ): Program<never> {
-  const value = yield* entry(guest, arg);
+  const value: unknown = yield STUB_PRIMED;
+  onReturn?.(guest, value);
   const code = typeof value === 'number' ? value : 0;
   yield guest.syscall(processMain ? SYS_EXIT_GROUP : SYS_EXIT, code);
   throw new Error('exit returned');

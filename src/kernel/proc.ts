@@ -3,7 +3,7 @@
  * (SCHED-12), spawn (a fork-equivalent then exec), exit, wait4, and killing a process.
  */
 import { ECHILD, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
-import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { exitStatus, PROT_READ, PROT_WRITE, SIGKILL, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
@@ -25,7 +25,7 @@ export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
   return created === null ? -ENOMEM : created.id;
 }
 
-/** proc:regs: the new context's entry point, argument, stack and clear-tid word. */
+/** proc:regs: the new context's entry point, argument, stack, clear-tid word and return hook. */
 export function* sysProcSetRegs(
   k: Kernel,
   t: Thread,
@@ -34,6 +34,7 @@ export function* sysProcSetRegs(
   arg: unknown,
   stackTop: number,
   clearTidAddr: number,
+  onReturn: ThreadReturnHook | null,
 ): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs);
   const target = k.threads.get(tid);
@@ -41,9 +42,10 @@ export function* sysProcSetRegs(
     return -ESRCH;
   }
   if (typeof entry !== 'function') return -EINVAL;
+  if (onReturn !== null && typeof onReturn !== 'function') return -EINVAL;
   target.stackTop = stackTop;
   target.clearTidAddr = clearTidAddr;
-  k.setEntry(target, entry, arg, false);
+  k.setEntry(target, entry, arg, false, onReturn);
   return 0;
 }
 

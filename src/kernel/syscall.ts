@@ -3,7 +3,7 @@
  * returns ENOSYS to the guest; it never stops the kernel.
  */
 import { ENOSYS, EINVAL } from '../abi/errno.ts';
-import type { ProgramImage, ThreadEntry } from '../abi/guest.ts';
+import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import {
   MAP_ANONYMOUS,
   MAP_SHARED,
@@ -62,7 +62,16 @@ const TABLE: Record<number, Handler> = {
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
   [SYS_PROC_NEW_THREAD]: (k, _cpu, t) => sysProcNewThread(k, t),
   [SYS_PROC_SET_REGS]: (k, _cpu, t, a) =>
-    sysProcSetRegs(k, t, num(a[0]), a[1] as ThreadEntry, a[2], num(a[3]), num(a[4])),
+    sysProcSetRegs(
+      k,
+      t,
+      num(a[0]),
+      a[1] as ThreadEntry,
+      a[2],
+      num(a[3]),
+      num(a[4]),
+      (a[5] ?? null) as ThreadReturnHook | null,
+    ),
   [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };

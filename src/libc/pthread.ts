@@ -30,21 +30,6 @@ function table(t: Guest): ThreadTable {
   return tt;
 }
 
-interface StartArg {
-  entry: ThreadEntry;
-  arg: unknown;
-  descriptor: pthread_t;
-}
-
-/** The kernel runs this in the new thread: the user's routine, then its value is kept for join. */
-function* startRoutine(t: Guest, raw: unknown): Program<number> {
-  const start = raw as StartArg;
-  table(t).self.set(t.tid, start.descriptor);
-  const value = yield* start.entry(t, start.arg);
-  table(t).exitValues.set(start.descriptor, value);
-  return 0;
-}
-
 /** Returns [0, handle] or [errno, 0]. */
 export function* pthread_create(
   t: Guest,
@@ -61,8 +46,20 @@ export function* pthread_create(
   const tid = yield* syscall(t, SYS_PROC_NEW_THREAD);
   if (tid < 0) return [EAGAIN, 0];
   t.store32(descriptor, tid);
-  const start: StartArg = { entry, arg, descriptor };
-  const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, startRoutine, start, stack + stackBytes, descriptor);
+  const threads = table(t);
+  threads.self.set(tid, descriptor);
+  // The entry returns into the kernel's exit stub, which hands its value to this hook first.
+  const keepExitValue = (_self: Guest, value: unknown) => threads.exitValues.set(descriptor, value);
+  const regs = yield* syscall(
+    t,
+    SYS_PROC_SET_REGS,
+    tid,
+    entry,
+    arg,
+    stack + stackBytes,
+    descriptor,
+    keepExitValue,
+  );
   if (regs < 0) return [EAGAIN, 0];
   const started = yield* syscall(t, SYS_PROC_START, tid);
   if (started < 0) return [EAGAIN, 0];

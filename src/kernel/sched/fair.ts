@@ -112,13 +112,18 @@ export class FairPolicy implements SchedPolicy {
     if (candidate !== Number.POSITIVE_INFINITY && candidate > rq.minVruntime) rq.minVruntime = candidate;
   }
 
-  /** The scheduling period and a context's share of it (sched_slice). */
+  /**
+   * The scheduling period and a context's share of it (sched_slice). A context not yet on the
+   * queue counts as if it were, as Linux's sched_vslice does for a forked task.
+   */
   #slice(rq: RunQueue, t: Thread): number {
-    const nr = rq.nrRunning;
+    const queued = entity(t).onRq;
+    const nr = rq.nrRunning + (queued ? 0 : 1);
+    const load = rq.loadWeight + (queued ? 0 : weightOf(t));
     const latency = LATENCY_NS * this.#scale;
     const minGran = MIN_GRANULARITY_NS * this.#scale;
     const period = nr > 8 ? nr * minGran : latency;
-    return (period * weightOf(t)) / Math.max(rq.loadWeight, 1);
+    return (period * weightOf(t)) / load;
   }
 
   #insert(rq: RunQueue, t: Thread): void {
