@@ -3,7 +3,7 @@
  * as its code behaves and the improved kernel its plans describe.
  * @module
  */
-import type { RunConfig, SchedPolicyName, TickConfig, TopologyConfig } from './config.ts';
+import type { PrimesWorkload, RunConfig, SchedPolicyName, TickConfig, TopologyConfig } from './config.ts';
 
 /** Limits of the simulated machine (like xv6's param.h). */
 export const CPUS_MAX = 256;
@@ -45,3 +45,16 @@ export const PRIMES_DEFAULT = {
   mode: 'process' as const,
 };
 export const PRIMES_COUNT_2M = 148933;
+
+/** A primes workload with the defaults above; `fields` overrides any of them. */
+export function primesWorkload(fields: Partial<Omit<PrimesWorkload, 'kind'>> = {}): PrimesWorkload {
+  return {
+    kind: 'primes',
+    mode: PRIMES_DEFAULT.mode,
+    workers: 4,
+    range: PRIMES_DEFAULT.range,
+    segment: PRIMES_DEFAULT.segment,
+    partition: PRIMES_DEFAULT.partition,
+    ...fields,
+  };
+}

@@ -4,7 +4,7 @@
  * and a run rejected when its checksum is wrong or its timed section was serialised.
  */
 import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
-import { defaultRunConfig } from '../machine/defaults.ts';
+import { defaultRunConfig, primesWorkload } from '../machine/defaults.ts';
 import { runConfig } from '../machine/run.ts';
 import { median } from './stats.ts';
 
@@ -95,14 +95,12 @@ function scalePoint(study: ScaleStudy, policy: SchedPolicyName, cpus: number): S
   config.name = `scale-${policy}`;
   config.seed = study.seed;
   config.workloads = [
-    {
-      kind: 'primes',
+    primesWorkload({
       mode: study.mode,
       workers: study.workers,
       range: study.range,
-      segment: 10_000,
       partition: study.partition,
-    },
+    }),
   ];
   return runScaleRuns(config, cpus, study.runs, 'workload.primes.elapsed_ns');
 }

@@ -2,21 +2,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunConfig, SchedPolicyName } from '../../src/machine/config.ts';
-import { defaultRunConfig } from '../../src/machine/defaults.ts';
+import { defaultRunConfig, primesWorkload } from '../../src/machine/defaults.ts';
 import { runConfig } from '../../src/machine/run.ts';
 
 function primesConfig(policy: SchedPolicyName, seed: number, cpus = 4): RunConfig {
   const config = defaultRunConfig(policy, cpus);
   config.seed = seed;
   config.workloads = [
-    {
-      kind: 'primes',
-      mode: 'process',
-      workers: 4,
+    primesWorkload({
       range: [2, 50_000],
       segment: 5_000,
-      partition: 'interleaved',
-    },
+    }),
     { kind: 'pingpong', pairs: 1, rounds: 20 },
   ];
   return config;
@@ -46,14 +42,9 @@ for (const policy of ['dwrr', 'fair'] as const) {
   test(`${policy}: a 4-CPU primes run with invariant checks after every switch completes correctly`, () => {
     const config = defaultRunConfig(policy, 4);
     config.workloads = [
-      {
-        kind: 'primes',
-        mode: 'process',
-        workers: 4,
+      primesWorkload({
         range: [2, 200_000],
-        segment: 10_000,
-        partition: 'interleaved',
-      },
+      }),
     ];
     const report = runConfig(config, { checkInvariants: true });
     assert.equal(report.error, undefined);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultRunConfig } from '../../src/machine/defaults.ts';
+import { defaultRunConfig, primesWorkload } from '../../src/machine/defaults.ts';
 import { runConfig } from '../../src/machine/run.ts';
 
 interface TraceEvent {
@@ -19,14 +19,10 @@ interface TraceEvent {
 function traceOf(cpus: number): { events: TraceEvent[]; simNs: number } {
   const config = defaultRunConfig('fair', cpus);
   config.workloads = [
-    {
-      kind: 'primes',
+    primesWorkload({
       mode: 'thread',
-      workers: 4,
       range: [2, 100_000],
-      segment: 10_000,
-      partition: 'interleaved',
-    },
+    }),
   ];
   const path = join(mkdtempSync(join(tmpdir(), 'smpsim-trace-')), 'run.json');
   const report = runConfig(config, { traceFile: path });

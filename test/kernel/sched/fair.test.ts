@@ -7,7 +7,7 @@ import type { Guest } from '../../../src/abi/guest.ts';
 import type { FairEntity } from '../../../src/kernel/sched/fair.ts';
 import { PRIO_TO_WEIGHT } from '../../../src/kernel/sched/weights.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
-import { defaultRunConfig } from '../../../src/machine/defaults.ts';
+import { defaultRunConfig, primesWorkload } from '../../../src/machine/defaults.ts';
 import { runConfig } from '../../../src/machine/run.ts';
 import { atTime, bootGuest } from '../../support/guest.ts';
 import { fractions, measureShares } from '../../support/shares.ts';
@@ -77,14 +77,12 @@ test('an idle CPU steals queued threads when 8 threads start on a busy 4-CPU mac
   const config = defaultRunConfig('fair', 4);
   // Contiguous blocks of the range cost different amounts, so CPUs run dry at different times.
   config.workloads = [
-    {
-      kind: 'primes',
+    primesWorkload({
       mode: 'thread',
       workers: 8,
       range: [2, 200_000],
-      segment: 10_000,
       partition: 'contiguous',
-    },
+    }),
   ];
   const report = runConfig(config, { checkInvariants: true });
   assert.equal(report.error, undefined);
