@@ -11,6 +11,7 @@ export function formatRunReport(report: RunReport): string {
   lines.push('', ...cpuTable(report));
   if (report.locks.length > 0) lines.push('', ...lockTable(report));
   lines.push('', `futex: ${formatCounts(report.futex)}`);
+  lines.push(`syscalls: ${formatCounts(report.syscalls)}`);
   const w = report.wakeup_latency;
   lines.push(
     `wakeup latency: ${w.count} wakeups, p50 ${formatNs(w.p50_ns)}, p90 ${formatNs(w.p90_ns)}, ` +

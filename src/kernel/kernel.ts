@@ -21,7 +21,7 @@ import { FutexTable } from './futex.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
-import { Process, ProcessState } from './process.ts';
+import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
@@ -363,12 +363,6 @@ export class Kernel implements SchedHost {
   /** Name of a system call for reports. */
   static syscallName(nr: number): string {
     return SYSCALL_NAMES[nr] ?? `sys_${nr}`;
-  }
-
-  liveProcessCount(): number {
-    let n = 0;
-    for (const p of this.processes.values()) if (p.state === ProcessState.Alive) n++;
-    return n;
   }
 }
 

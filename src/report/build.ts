@@ -1,6 +1,6 @@
 /** Builds a run's JSON report and its flat metrics from the machine after the run. */
 import { assert } from '../engine/assert.ts';
-import type { Kernel } from '../kernel/kernel.ts';
+import { Kernel } from '../kernel/kernel.ts';
 import type { RunConfig } from '../machine/config.ts';
 import type { Machine } from '../machine/build.ts';
 import { sieveCount } from '../workloads/primes-math.ts';
@@ -24,7 +24,7 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       migrations_in: kernel.migrations[cpu.id]!,
     };
   });
-  const locks = [kernel.futex.lock, ...policyLocks(kernel)].map((l) => ({
+  const locks = [kernel.futex.lock, ...kernel.policy.locks()].map((l) => ({
     name: l.name,
     acquisitions: l.acquisitions,
     contended: l.contended,
@@ -43,6 +43,11 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     cpus,
     locks,
     futex,
+    syscalls: Object.fromEntries(
+      [...kernel.syscallCounts.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([nr, n]) => [Kernel.syscallName(nr), n]),
+    ),
     wakeup_latency: summariseLatencies(kernel.wakeLatencies, kernel.wakeLatencyCount),
     processes: {
       spawned: kernel.stats.processesSpawned,
@@ -56,26 +61,6 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
   if (error !== undefined) report.error = error;
   report.metrics = metricsOf(config, kernel, report);
   return report;
-}
-
-/** Every lock a policy owns, found by shape (the policies keep them as SpinLock fields). */
-function policyLocks(
-  kernel: Kernel,
-): { name: string; acquisitions: number; contended: number; spinNs: number }[] {
-  const seen = new Set<string>();
-  const out: { name: string; acquisitions: number; contended: number; spinNs: number }[] = [];
-  const add = (l: { name: string; acquisitions: number; contended: number; spinNs: number }) => {
-    if (!seen.has(l.name)) {
-      seen.add(l.name);
-      out.push(l);
-    }
-  };
-  for (const cpu of kernel.board.cpus) add(kernel.policy.switchLock(cpu.id));
-  for (const value of Object.values(kernel.policy)) {
-    if (value !== null && typeof value === 'object' && 'spinners' in value && 'name' in value)
-      add(value as never);
-  }
-  return out;
 }
 
 function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record<string, number> {
@@ -94,6 +79,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   };
   for (const c of report.cpus) m[`cpu.${c.id}.utilisation`] = c.utilisation;
   for (const [name, value] of Object.entries(report.futex)) m[`futex.${name}`] = value;
+  for (const [name, value] of Object.entries(report.syscalls)) m[`syscall.${name}`] = value;
   for (const [name, value] of Object.entries(kernel.policy.stats())) m[`sched.${name}`] = value;
   for (const l of report.locks) m[`lock.${l.name}.spin_ns`] = l.spin_ns;
   workloadMetrics(config, kernel, m);

@@ -58,6 +58,8 @@ export interface RunReport {
   cpus: CpuReport[];
   locks: LockReport[];
   futex: Record<string, number>;
+  /** System calls made, by name. */
+  syscalls: Record<string, number>;
   wakeup_latency: LatencySummary;
   processes: { spawned: number; exited: number; killed: number };
   /** Flat metric names (`workload.primes.count`, `cpu.0.utilisation`, …) that `[[expect]]` reads. */

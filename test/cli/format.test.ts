@@ -27,6 +27,7 @@ const report: RunReport = {
   ],
   locks: [{ name: 'futex-bucket', acquisitions: 40, contended: 3, spin_ns: 1500 }],
   futex: { wait: 4, wake: 5 },
+  syscalls: { futex: 3 },
   wakeup_latency: { count: 4, p50_ns: 900, p90_ns: 12_000, p99_ns: 12_000, max_ns: 1_200_000 },
   processes: { spawned: 4, exited: 4, killed: 0 },
   metrics: { 'workload.primes.count': 148933 },
@@ -49,6 +50,7 @@ test('the summary shows the header, CPU table, latency, checks and trace hash', 
   assert.equal(lines[5], 'lock          acquisitions  contended  spin ms');
   assert.equal(lines[6], 'futex-bucket            40          3    0.002');
   assert.match(text, /^futex: wait 4, wake 5$/m);
+  assert.match(text, /^syscalls: futex 3$/m);
   assert.match(text, /^wakeup latency: 4 wakeups, p50 900 ns, p90 12\.0 µs, p99 12\.0 µs, max 1\.200 ms$/m);
   assert.match(text, /^ {2}PASS workload\.primes\.count equals 148933 \(actual 148933\)$/m);
   assert.match(text, /^ {2}FAIL speedup min 1\.6 \(actual missing\) - SCHED-13$/m);

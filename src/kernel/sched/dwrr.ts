@@ -221,6 +221,10 @@ export class DwrrPolicy implements SchedPolicy {
     return this.set.flat().filter((t) => t.state !== ThreadState.Dead);
   }
 
+  locks(): SpinLock[] {
+    return [this.contextSwitchLock, this.runLock, this.idleLock];
+  }
+
   stats(): Record<string, number> {
     return {
       scans: this.#scans,

@@ -351,6 +351,10 @@ export class FairPolicy implements SchedPolicy {
     return this.#rqs.flatMap((rq) => rq.queue);
   }
 
+  locks(): SpinLock[] {
+    return this.#rqs.map((rq) => rq.lock);
+  }
+
   stats(): Record<string, number> {
     return { steals: this.#steals, wake_ipis: this.#wakeIpis };
   }

@@ -43,6 +43,8 @@ export interface SchedPolicy {
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */
   queued(): Thread[];
+  /** Every lock the policy takes, for contention reports. */
+  locks(): SpinLock[];
   /** Policy-specific figures for the report. */
   stats(): Record<string, number>;
 }
