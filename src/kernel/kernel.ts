@@ -17,7 +17,7 @@ import type { Board } from '../hw/board.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
-import { FutexTable } from './futex.ts';
+import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
@@ -32,6 +32,8 @@ export interface KernelOptions {
   threadsMax: number;
   /** Check kernel invariants after every context switch (tests turn this on). */
   checkInvariants: boolean;
+  /** The futex table's mode and shards; the baseline's (redox, one global lock) by default. */
+  futex?: FutexOptions;
 }
 
 export interface GuestFaultRecord {
@@ -55,7 +57,7 @@ export class Kernel implements SchedHost {
   readonly needResched: Uint8Array;
   readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
-  readonly futex = new FutexTable();
+  readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
   readonly faults: GuestFaultRecord[] = [];
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
@@ -90,6 +92,7 @@ export class Kernel implements SchedHost {
   constructor(board: Board, options: KernelOptions) {
     this.board = board;
     this.options = options;
+    this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
     this.switches = new Uint32Array(n);

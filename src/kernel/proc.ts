@@ -4,11 +4,11 @@
  */
 import { ECHILD, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { exitStatus, PROT_READ, PROT_WRITE, SIGKILL, signalStatus } from '../abi/syscalls.ts';
+import { exitStatus, FUTEX_WAKE, PROT_READ, PROT_WRITE, SIGKILL, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
-import { sysFutex } from './futex.ts';
+import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
 import { schedule } from './sched/switch.ts';
@@ -127,7 +127,15 @@ function* killOtherThreads(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
 export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
     t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
-    yield* sysFutex(k, cpu, t, t.clearTidAddr, 1, FUTEX_WAKE_ALL, -1);
+    const wake = {
+      addr: t.clearTidAddr,
+      op: FUTEX_WAKE,
+      val: FUTEX_WAKE_ALL,
+      timeoutOrVal2: -1,
+      addr2: 0,
+      val3: 0,
+    };
+    yield* sysFutex(k, cpu, t, wake);
   }
   k.markDead(t);
   if (t.process.liveThreads === 0) yield* processExit(k, cpu, t.process);

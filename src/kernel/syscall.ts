@@ -25,7 +25,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import { sysFutex } from './futex.ts';
+import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import {
   sysExit,
@@ -44,7 +44,15 @@ type Handler = (k: Kernel, cpu: Cpu, t: Thread, args: unknown[]) => KernelGen<un
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
 
 const TABLE: Record<number, Handler> = {
-  [SYS_FUTEX]: (k, cpu, t, a) => sysFutex(k, cpu, t, num(a[0]), num(a[1]), num(a[2]), num(a[3], -1)),
+  [SYS_FUTEX]: (k, cpu, t, a) =>
+    sysFutex(k, cpu, t, {
+      addr: num(a[0]),
+      op: num(a[1]),
+      val: num(a[2]),
+      timeoutOrVal2: num(a[3], -1),
+      addr2: num(a[4]),
+      val3: num(a[5]),
+    }),
   [SYS_SCHED_YIELD]: (k, cpu) => sysSchedYield(k, cpu),
   [SYS_NANOSLEEP]: (k, cpu, t, a) => sysNanosleep(k, cpu, t, num(a[0], -1)),
   [SYS_CLOCK_GETTIME]: function* (k, _cpu, t, a) {

@@ -130,6 +130,13 @@ export class AddressSpace {
     words[index] = value | 0;
   }
 
+  /** True when a 32-bit access at `addr` would succeed (aligned, mapped, permitted). */
+  canAccess(addr: number, write: boolean): boolean {
+    if ((addr & 3) !== 0) return false;
+    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
+    return pte !== undefined && (pte.flags & (write ? PTE_WRITE : PTE_READ)) !== 0;
+  }
+
   /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */
   physicalAddress(addr: number): number {
     const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);

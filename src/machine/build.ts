@@ -40,6 +40,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   const kernel = new Kernel(board, {
     threadsMax: config.limits.threadsMax,
     checkInvariants: options.checkInvariants ?? false,
+    futex: config.kernel.futex,
   });
   const policy: SchedPolicy =
     config.kernel.scheduler === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);

@@ -40,8 +40,15 @@ export interface TickConfig {
   hz: number;
 }
 
+import type { FutexMode } from '../kernel/futex/table.ts';
+
+/** Futex table modes (FUTEX-1..8): Redox's code, the Red Bear patches, Linux's semantics. */
+export { FUTEX_MODES, type FutexMode } from '../kernel/futex/table.ts';
+
 export interface KernelConfig {
   scheduler: SchedPolicyName;
+  /** The futex table: its mode and shard count (redox always has one global lock). */
+  futex: { mode: FutexMode; shards: number };
 }
 
 export interface PrimesWorkload {

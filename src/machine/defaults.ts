@@ -3,7 +3,14 @@
  * as its code behaves and the improved kernel its plans describe.
  * @module
  */
-import type { PrimesWorkload, RunConfig, SchedPolicyName, TickConfig, TopologyConfig } from './config.ts';
+import type {
+  KernelConfig,
+  PrimesWorkload,
+  RunConfig,
+  SchedPolicyName,
+  TickConfig,
+  TopologyConfig,
+} from './config.ts';
 
 /** Limits of the simulated machine (like xv6's param.h). */
 export const CPUS_MAX = 256;
@@ -23,12 +30,20 @@ export function presetTick(policy: SchedPolicyName): TickConfig {
   return policy === 'dwrr' ? { source: 'pit', hz: 246 } : { source: 'lapic', hz: 1000 };
 }
 
+/**
+ * The futex table each preset uses: the baseline's single global lock as Redox's code has it
+ * (FUTEX-1, FUTEX-2), and the improved kernel's Linux semantics over 64 shards.
+ */
+export function presetFutex(policy: SchedPolicyName): KernelConfig['futex'] {
+  return policy === 'dwrr' ? { mode: 'redox', shards: 1 } : { mode: 'linux', shards: 64 };
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
     seed: 1,
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
-    kernel: { scheduler: policy },
+    kernel: { scheduler: policy, futex: presetFutex(policy) },
     costs: {},
     workloads: [],
     limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },

@@ -24,12 +24,14 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       migrations_in: kernel.migrations[cpu.id]!,
     };
   });
-  const locks = [kernel.futex.lock, ...kernel.policy.locks()].map((l) => ({
-    name: l.name,
-    acquisitions: l.acquisitions,
-    contended: l.contended,
-    spin_ns: l.spinNs,
-  }));
+  const locks = [...kernel.futex.locks(), ...kernel.policy.locks()]
+    .filter((l) => l.acquisitions > 0 || l.name === 'FUTEXES')
+    .map((l) => ({
+      name: l.name,
+      acquisitions: l.acquisitions,
+      contended: l.contended,
+      spin_ns: l.spinNs,
+    }));
   const futex: Record<string, number> = { ...kernel.futex.counts, entries_left: kernel.futex.entryCount() };
   const report: RunReport = {
     schema: 'smpsim.run/1',

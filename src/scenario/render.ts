@@ -20,7 +20,7 @@ export function renderScenario(config: RunConfig): string {
       cpu_mhz: cpuMhz,
       tick: { source: tick.source, hz: tick.hz },
     },
-    kernel: { scheduler: config.kernel.scheduler },
+    kernel: { scheduler: config.kernel.scheduler, futex: { ...config.kernel.futex } },
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,

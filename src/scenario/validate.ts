@@ -1,6 +1,7 @@
 /** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
 import {
   type Expectation,
+  FUTEX_MODES,
   type KernelConfig,
   type LimitsConfig,
   type RunConfig,
@@ -15,6 +16,7 @@ import {
   CPUS_MAX,
   defaultRunConfig,
   EVENTS_MAX_DEFAULT,
+  presetFutex,
   presetTick,
   SIM_NS_MAX_DEFAULT,
   THREADS_MAX,
@@ -54,7 +56,9 @@ const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
 const MACHINE_KEYS = ['cpus', 'smt', 'packages', 'numa_nodes', 'numa_remote_distance', 'cpu_mhz', 'tick'];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler'];
+const KERNEL_KEYS = ['scheduler', 'futex'];
+const FUTEX_KEYS = ['mode', 'shards'];
+const FUTEX_SHARDS_MAX = 4096;
 const LIMITS_KEYS = ['sim_ns_max', 'events_max', 'threads_max'];
 const EXPECT_KEYS = ['metric', 'equals', 'min', 'max', 'note'];
 const EXPECT_OPS = ['equals', 'min', 'max'] as const;
@@ -139,13 +143,33 @@ function readArrayOfTables(ctx: ReadContext, top: Table, key: string): unknown[]
 function readKernel(ctx: ReadContext, value: unknown): KernelConfig {
   const table = readTable(ctx, value ?? {}, 'kernel', KERNEL_KEYS);
   const fallback = defaultRunConfig().kernel.scheduler;
-  return {
-    scheduler: readChoice(ctx, table, 'scheduler', 'kernel', {
-      choices: SCHED_POLICIES,
-      noun: 'a scheduler',
-      fallback,
-    }),
-  };
+  const scheduler = readChoice(ctx, table, 'scheduler', 'kernel', {
+    choices: SCHED_POLICIES,
+    noun: 'a scheduler',
+    fallback,
+  });
+  return { scheduler, futex: readFutex(ctx, own(table, 'futex'), scheduler) };
+}
+
+/** `[kernel] futex = { mode, shards }`; defaults follow the scheduler's preset. */
+function readFutex(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName): KernelConfig['futex'] {
+  const preset = presetFutex(scheduler);
+  const table = readTable(ctx, value ?? {}, 'kernel.futex', FUTEX_KEYS);
+  const mode = readChoice(ctx, table, 'mode', 'kernel.futex', {
+    choices: FUTEX_MODES,
+    noun: 'a futex mode',
+    fallback: preset.mode,
+  });
+  const shardsDefault = mode === 'redox' ? 1 : mode === preset.mode ? preset.shards : 64;
+  const shards = readInt(ctx, table, 'shards', 'kernel.futex', {
+    min: 1,
+    max: FUTEX_SHARDS_MAX,
+    fallback: shardsDefault,
+  });
+  if (mode === 'redox' && shards !== 1) {
+    fail(ctx, 'kernel.futex.shards', 'redox has one global futex lock', '1 (or mode redbear or linux)');
+  }
+  return { mode, shards };
 }
 
 /** `[machine]`: when the table is present `cpus` is required, so a machine is never half-specified by accident. */

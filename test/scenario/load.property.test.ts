@@ -75,7 +75,19 @@ const runConfig: fc.Arbitrary<RunConfig> = fc.record({
     tick: fc.record({ source: fc.constantFrom(...TICK_SOURCES), hz: fc.integer({ min: 10, max: 10_000 }) }),
     cpuMhz: fc.integer({ min: 100, max: 10_000 }),
   }),
-  kernel: fc.record({ scheduler: fc.constantFrom(...SCHED_POLICIES) }),
+  kernel: fc.oneof(
+    fc.record({
+      scheduler: fc.constantFrom(...SCHED_POLICIES),
+      futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
+    }),
+    fc.record({
+      scheduler: fc.constantFrom(...SCHED_POLICIES),
+      futex: fc.record({
+        mode: fc.constantFrom('redbear' as const, 'linux' as const),
+        shards: fc.integer({ min: 1, max: 4096 }),
+      }),
+    }),
+  ),
   costs: fc.dictionary(fc.string({ minLength: 1 }), cost),
   workloads: fc.array(workload, { maxLength: 4 }),
   limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),

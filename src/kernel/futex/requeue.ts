@@ -1,0 +1,77 @@
+/**
+ * FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (FUTEX-3): wake some waiters of one word and move others to
+ * a second word without waking them, so a condition-variable broadcast wakes one thread and
+ * hands the rest to the mutex instead of a thundering herd. Both shards are locked in
+ * ascending order, as Red Bear's P8-futex-requeue and Linux's double_lock_hb do.
+ */
+import { EAGAIN } from '../../abi/errno.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Thread } from '../thread.ts';
+import type { FutexShard } from './table.ts';
+import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, wakeLocked } from './wait-wake.ts';
+
+/** Locks one or two shards, lower index first; returns them in unlock order. */
+export function* lockPair(k: Kernel, a: FutexShard, b: FutexShard): KernelGen<FutexShard[]> {
+  const shards = k.futex.shards;
+  if (a === b) {
+    yield lock(a.lock);
+    return [a];
+  }
+  const [first, second] = shards.indexOf(a) < shards.indexOf(b) ? [a, b] : [b, a];
+  yield lock(first.lock);
+  yield lock(second.lock);
+  return [second, first];
+}
+
+export function* unlockAll(held: FutexShard[]): KernelGen<void> {
+  for (const shard of held) yield unlock(shard.lock);
+}
+
+/**
+ * Wakes up to `wakeCount` waiters of `from`, then moves up to `moveCount` of the rest to `to`.
+ * With `compare` set, returns -EAGAIN when the word at `addr` differs from it. Returns
+ * woken + moved.
+ */
+export function* futexRequeue(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  from: FutexTarget,
+  to: FutexTarget,
+  wakeCount: number,
+  moveCount: number,
+  compare: number | null,
+): KernelGen<number> {
+  const table = k.futex;
+  table.counts.requeue++;
+  yield spend(2 * k.board.costs.futexHashNs);
+  const held = yield* lockPair(k, from.shard, to.shard);
+  if (compare !== null && t.process.vm.load32(addr) !== compare >>> 0) {
+    table.counts.eagain++;
+    yield* unlockAll(held);
+    return -EAGAIN;
+  }
+  const woken = yield* wakeLocked(k, cpu, t, addr, from, wakeCount, FUTEX_BITSET_MATCH_ANY);
+  const list = from.shard.buckets.get(from.key) ?? [];
+  let moved = 0;
+  let i = 0;
+  while (i < list.length && moved < moveCount) {
+    const waiter = list[i]!;
+    if (!matches(table, waiter, from, t, addr)) {
+      i++;
+      continue;
+    }
+    list.splice(i, 1);
+    waiter.key = to.key;
+    table.bucket(to.shard, to.key).push(waiter);
+    moved++;
+    yield spend(k.board.costs.futexWakeOneNs);
+  }
+  table.tidy(from.shard, from.key);
+  table.counts.requeued += moved;
+  yield* unlockAll(held);
+  return woken + moved;
+}

@@ -1,0 +1,125 @@
+/**
+ * The futex table (FUTEX-2): waiters hashed by key into shards, each shard with its own lock.
+ * The mode decides the layout and the matching rules:
+ * - `redox`: Redox at 2df7467d (models.md §2): one shard under one global lock (FUTEXES),
+ *   keyed by physical address, a waiter matches only the same virtual address and process;
+ * - `redbear`: the Red Bear patches: 64 shards by page, `(phys >> 12) % 64`;
+ * - `linux`: the improved target: 64 shards hashed by the full key; private futexes keyed by
+ *   (address space, virtual address), shared ones by physical address (FUTEX-1).
+ */
+import { assert } from '../../engine/assert.ts';
+import { SpinLock } from '../../hw/spinlock.ts';
+import type { Process } from '../process.ts';
+import type { Thread } from '../thread.ts';
+
+export const FUTEX_MODES = ['redox', 'redbear', 'linux'] as const;
+export type FutexMode = (typeof FUTEX_MODES)[number];
+
+export interface FutexOptions {
+  mode: FutexMode;
+  /** Shards (each a lock and its buckets); redox always has one. */
+  shards: number;
+}
+
+/** Bound on waiters in one bucket, so a runaway guest fails loudly rather than slowly. */
+export const FUTEX_BUCKET_WAITERS_MAX = 1 << 16;
+
+export interface FutexWaiter {
+  thread: Thread;
+  /** The key it waits on (see FutexTable.key); changes when it is requeued. */
+  key: number;
+  /** The virtual address and process it waited with (redox matches on both). */
+  vaddr: number;
+  process: Process;
+  /** FUTEX_WAIT_BITSET's bitset; MATCH_ANY for plain waits. */
+  bitset: number;
+  /** Set by the waker that removed it from its bucket. */
+  woken: boolean;
+}
+
+export class FutexShard {
+  readonly lock: SpinLock;
+  readonly buckets = new Map<number, FutexWaiter[]>();
+
+  constructor(name: string) {
+    this.lock = new SpinLock(name);
+  }
+}
+
+export class FutexTable {
+  readonly mode: FutexMode;
+  readonly shards: FutexShard[];
+  readonly counts = {
+    wait: 0,
+    wake: 0,
+    woken: 0,
+    eagain: 0,
+    timeouts: 0,
+    stale_consumed: 0,
+    requeue: 0,
+    requeued: 0,
+    wake_op: 0,
+  };
+
+  constructor(options: FutexOptions) {
+    this.mode = options.mode;
+    const shards = options.mode === 'redox' ? 1 : options.shards;
+    assert(shards >= 1 && Number.isInteger(shards), 'futex: shard count');
+    this.shards = Array.from(
+      { length: shards },
+      (_, i) => new FutexShard(shards === 1 ? 'FUTEXES' : `futex-shard${i}`),
+    );
+  }
+
+  /** The global lock of the single-shard table (the baseline's FUTEXES). */
+  get lock(): SpinLock {
+    return this.shards[0]!.lock;
+  }
+
+  /**
+   * A waiter's key: the physical address for shared futexes (and for every futex in redox and
+   * redbear modes), or -(pid * 2^32 + vaddr) - 1 for private ones, negative so the two never meet.
+   */
+  key(process: Process, vaddr: number, phys: number, isPrivate: boolean): number {
+    if (this.mode !== 'linux' || !isPrivate) return phys;
+    return -(process.pid * 0x1_0000_0000 + vaddr) - 1;
+  }
+
+  shardOf(key: number, phys: number): FutexShard {
+    const n = this.shards.length;
+    if (n === 1) return this.shards[0]!;
+    if (this.mode === 'redbear') return this.shards[Math.floor(phys / 4096) % n]!;
+    return this.shards[hashKey(key) % n]!;
+  }
+
+  bucket(shard: FutexShard, key: number): FutexWaiter[] {
+    let list = shard.buckets.get(key);
+    if (list === undefined) shard.buckets.set(key, (list = []));
+    assert(list.length < FUTEX_BUCKET_WAITERS_MAX, 'futex: bucket waiter bound');
+    return list;
+  }
+
+  /** Drops an empty bucket so the table does not grow with every address ever waited on. */
+  tidy(shard: FutexShard, key: number): void {
+    if (shard.buckets.get(key)?.length === 0) shard.buckets.delete(key);
+  }
+
+  /** Waiter entries in the table (stale ones included). */
+  entryCount(): number {
+    let n = 0;
+    for (const shard of this.shards) for (const list of shard.buckets.values()) n += list.length;
+    return n;
+  }
+
+  locks(): SpinLock[] {
+    return this.shards.map((s) => s.lock);
+  }
+}
+
+/** A 32-bit integer mix of a key (murmur3's finaliser over both halves), for shard selection. */
+function hashKey(key: number): number {
+  let h = (key | 0) ^ Math.floor(key / 0x1_0000_0000);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -1,0 +1,170 @@
+/**
+ * FUTEX_WAIT, WAIT64, WAIT_BITSET, WAKE and WAKE_BITSET over the table, in each mode's rules:
+ * redox and redbear wake by swap-remove and leave a timed-out waiter's entry behind (models.md
+ * §2); linux wakes in FIFO order and a timed-out waiter removes itself (kernel/futex/waitwake.c).
+ */
+import { EAGAIN, EFAULT, EINVAL, ETIMEDOUT } from '../../abi/errno.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
+import type { Kernel } from '../kernel.ts';
+import { schedule } from '../sched/switch.ts';
+import { type Thread, ThreadState } from '../thread.ts';
+import type { FutexShard, FutexTable, FutexWaiter } from './table.ts';
+
+export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
+
+/** A futex word resolved: its key and shard, or a negative errno. */
+export interface FutexTarget {
+  key: number;
+  phys: number;
+  shard: FutexShard;
+}
+
+/** Checks alignment and mapping and finds the word's key and shard (FUTEX-1). */
+export function resolveTarget(
+  k: Kernel,
+  t: Thread,
+  addr: number,
+  isPrivate: boolean,
+  align = 4,
+): FutexTarget | number {
+  if (addr % align !== 0) return -EINVAL;
+  const phys = t.process.vm.physicalAddress(addr);
+  if (phys < 0 || !t.process.vm.canAccess(addr, false)) return -EFAULT;
+  const table = k.futex;
+  const key = table.key(t.process, addr, phys, isPrivate);
+  return { key, phys, shard: table.shardOf(key, phys) };
+}
+
+/**
+ * Sleeps while the word at `addr` equals `expected`. `deadlineNs` is an absolute monotonic time
+ * or -1. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT.
+ */
+export function* futexWait(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  expected: number,
+  deadlineNs: number,
+  bitset: number,
+): KernelGen<number> {
+  const table = k.futex;
+  table.counts.wait++;
+  yield spend(k.board.costs.futexHashNs);
+  yield lock(target.shard.lock);
+  // WAIT64 compares the low word only: guest words are 32-bit in this model.
+  if (t.process.vm.load32(addr) !== expected >>> 0) {
+    table.counts.eagain++;
+    yield unlock(target.shard.lock);
+    return -EAGAIN;
+  }
+  const waiter: FutexWaiter = {
+    thread: t,
+    key: target.key,
+    vaddr: addr,
+    process: t.process,
+    bitset,
+    woken: false,
+  };
+  table.bucket(target.shard, target.key).push(waiter);
+  k.blockCurrent(cpu, t, `futex 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
+  yield unlock(target.shard.lock);
+  yield* schedule(k, cpu);
+  if (waiter.woken || !t.timedOut) return 0;
+  table.counts.timeouts++;
+  if (table.mode === 'linux') yield* removeWaiter(k, waiter);
+  return -ETIMEDOUT; // redox and redbear leave the entry behind for a later wake to consume
+}
+
+/** A timed-out waiter takes itself out of its bucket (unless a waker got there first). */
+function* removeWaiter(k: Kernel, waiter: FutexWaiter): KernelGen<void> {
+  // The key may have changed by a requeue while it slept: look it up again under the lock.
+  for (;;) {
+    const key = waiter.key;
+    const shard = k.futex.shardOf(key, key >= 0 ? key : 0);
+    yield lock(shard.lock);
+    if (waiter.key !== key) {
+      yield unlock(shard.lock);
+      continue;
+    }
+    const list = shard.buckets.get(key);
+    const index = list?.indexOf(waiter) ?? -1;
+    if (index >= 0) list!.splice(index, 1);
+    k.futex.tidy(shard, key);
+    yield unlock(shard.lock);
+    return;
+  }
+}
+
+/** Does `waiter` wait on what `t`'s wake at `addr` names? Redox also compares address and process. */
+export function matches(
+  table: FutexTable,
+  waiter: FutexWaiter,
+  target: FutexTarget,
+  t: Thread,
+  addr: number,
+): boolean {
+  if (waiter.key !== target.key) return false;
+  return table.mode === 'linux' || (waiter.vaddr === addr && waiter.process === t.process);
+}
+
+/**
+ * Wakes up to `count` waiters on the target whose bitset meets `bitset`; the caller holds the
+ * target's shard lock. Returns how many it took off the table.
+ */
+export function* wakeLocked(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  count: number,
+  bitset: number,
+): KernelGen<number> {
+  const table = k.futex;
+  const list = target.shard.buckets.get(target.key);
+  let woken = 0;
+  if (list === undefined) return 0;
+  let i = 0;
+  while (i < list.length && woken < count) {
+    const waiter = list[i]!;
+    if (!matches(table, waiter, target, t, addr) || (waiter.bitset & bitset) === 0) {
+      i++;
+      continue;
+    }
+    if (table.mode === 'linux') {
+      list.splice(i, 1); // FIFO: the plist order of SCHED_OTHER waiters
+    } else {
+      const last = list.pop()!; // swap_remove: the last entry fills the hole
+      if (i < list.length) list[i] = last;
+    }
+    waiter.woken = true;
+    if (waiter.thread.state === ThreadState.Blocked) yield* k.wakeThread(cpu, waiter.thread);
+    else table.counts.stale_consumed++; // a redox entry left behind by a timeout or a death
+    woken++;
+    yield spend(k.board.costs.futexWakeOneNs);
+  }
+  table.tidy(target.shard, target.key);
+  table.counts.woken += woken;
+  return woken;
+}
+
+/** FUTEX_WAKE and WAKE_BITSET: wakes up to `count` waiters; returns how many. */
+export function* futexWake(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  count: number,
+  bitset: number,
+): KernelGen<number> {
+  k.futex.counts.wake++;
+  yield spend(k.board.costs.futexHashNs);
+  yield lock(target.shard.lock);
+  const woken = yield* wakeLocked(k, cpu, t, addr, target, count, bitset);
+  yield unlock(target.shard.lock);
+  return woken;
+}

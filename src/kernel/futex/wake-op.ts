@@ -1,0 +1,127 @@
+/**
+ * FUTEX_WAKE_OP (FUTEX-4): atomically apply an encoded operation to a second word, wake waiters
+ * of the first, and wake waiters of the second if the old value passes an encoded comparison.
+ * Encoding (include/uapi/linux/futex.h, models.md §5): bit 31 OPARG_SHIFT, bits 28-30 op,
+ * bits 24-27 cmp, bits 12-23 oparg and bits 0-11 cmparg, both 12-bit sign-extended.
+ */
+import { EFAULT, ENOSYS } from '../../abi/errno.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import { type KernelGen, spend } from '../../hw/effects.ts';
+import type { Kernel } from '../kernel.ts';
+import type { Thread } from '../thread.ts';
+import { lockPair, unlockAll } from './requeue.ts';
+import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, wakeLocked } from './wait-wake.ts';
+
+export const FUTEX_OP_SET = 0;
+export const FUTEX_OP_ADD = 1;
+export const FUTEX_OP_OR = 2;
+export const FUTEX_OP_ANDN = 3;
+export const FUTEX_OP_XOR = 4;
+export const FUTEX_OP_OPARG_SHIFT = 8;
+export const FUTEX_OP_CMP_EQ = 0;
+export const FUTEX_OP_CMP_NE = 1;
+export const FUTEX_OP_CMP_LT = 2;
+export const FUTEX_OP_CMP_LE = 3;
+export const FUTEX_OP_CMP_GT = 4;
+export const FUTEX_OP_CMP_GE = 5;
+
+/** FUTEX_OP(op, oparg, cmp, cmparg), as the C macro builds val3. */
+export function encodeWakeOp(op: number, oparg: number, cmp: number, cmparg: number): number {
+  return (((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff)) >>> 0;
+}
+
+export interface WakeOp {
+  op: number;
+  shift: boolean;
+  oparg: number;
+  cmp: number;
+  cmparg: number;
+}
+
+function signExtend12(x: number): number {
+  return (x << 20) >> 20;
+}
+
+export function decodeWakeOp(val3: number): WakeOp {
+  const opField = (val3 >>> 28) & 0xf;
+  return {
+    op: opField & 7,
+    shift: (opField & FUTEX_OP_OPARG_SHIFT) !== 0,
+    cmp: (val3 >>> 24) & 0xf,
+    oparg: signExtend12((val3 >>> 12) & 0xfff),
+    cmparg: signExtend12(val3 & 0xfff),
+  };
+}
+
+/** The new value of the word, or null for an unknown op (ENOSYS). Values are 32-bit. */
+export function applyWakeOp(decoded: WakeOp, old: number): number | null {
+  // Linux masks a shift count outside 0..31 (with a warning) rather than failing.
+  const oparg = decoded.shift ? (1 << (decoded.oparg & 31)) | 0 : decoded.oparg;
+  switch (decoded.op) {
+    case FUTEX_OP_SET:
+      return oparg >>> 0;
+    case FUTEX_OP_ADD:
+      return (old + oparg) >>> 0;
+    case FUTEX_OP_OR:
+      return (old | oparg) >>> 0;
+    case FUTEX_OP_ANDN:
+      return (old & ~oparg) >>> 0;
+    case FUTEX_OP_XOR:
+      return (old ^ oparg) >>> 0;
+    default:
+      return null;
+  }
+}
+
+/** The comparison of the old value (as a signed int) with cmparg, or null for an unknown cmp. */
+export function compareWakeOp(decoded: WakeOp, old: number): boolean | null {
+  const a = old | 0;
+  const b = decoded.cmparg;
+  switch (decoded.cmp) {
+    case FUTEX_OP_CMP_EQ:
+      return a === b;
+    case FUTEX_OP_CMP_NE:
+      return a !== b;
+    case FUTEX_OP_CMP_LT:
+      return a < b;
+    case FUTEX_OP_CMP_LE:
+      return a <= b;
+    case FUTEX_OP_CMP_GT:
+      return a > b;
+    case FUTEX_OP_CMP_GE:
+      return a >= b;
+    default:
+      return null;
+  }
+}
+
+/** FUTEX_WAKE_OP(uaddr, nrWake, nrWake2, uaddr2, val3): returns the total woken. */
+export function* futexWakeOp(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  first: FutexTarget,
+  addr2: number,
+  second: FutexTarget,
+  wakeCount: number,
+  wakeCount2: number,
+  val3: number,
+): KernelGen<number> {
+  const decoded = decodeWakeOp(val3);
+  if (decoded.cmp > FUTEX_OP_CMP_GE || decoded.op > FUTEX_OP_XOR) return -ENOSYS;
+  if (!t.process.vm.canAccess(addr2, true)) return -EFAULT;
+  k.futex.counts.wake_op++;
+  yield spend(2 * k.board.costs.futexHashNs);
+  const held = yield* lockPair(k, first.shard, second.shard);
+  const vm = t.process.vm;
+  const old = vm.load32(addr2);
+  vm.store32(addr2, applyWakeOp(decoded, old)!);
+  yield spend(k.board.costs.atomicNs);
+  let woken = yield* wakeLocked(k, cpu, t, addr, first, wakeCount, FUTEX_BITSET_MATCH_ANY);
+  if (compareWakeOp(decoded, old)) {
+    woken += yield* wakeLocked(k, cpu, t, addr2, second, wakeCount2, FUTEX_BITSET_MATCH_ANY);
+  }
+  yield* unlockAll(held);
+  return woken;
+}
