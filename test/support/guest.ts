@@ -10,6 +10,7 @@ import { Prng } from '../../src/engine/prng.ts';
 import { Board } from '../../src/hw/board.ts';
 import { resolveCostModel } from '../../src/hw/cost-model.ts';
 import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit } from '../../src/hw/timer.ts';
+import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { DwrrPolicy } from '../../src/kernel/sched/dwrr.ts';
 import { FairPolicy } from '../../src/kernel/sched/fair.ts';
@@ -26,6 +27,8 @@ export interface GuestMachineOptions {
   costs?: Record<string, number>;
   checkInvariants?: boolean;
   threadsMax?: number;
+  /** The futex table; the baseline's (redox, one global lock) by default. */
+  futex?: FutexOptions;
 }
 
 export interface GuestMachine {
@@ -47,6 +50,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
   const kernel = new Kernel(board, {
     threadsMax: options.threadsMax ?? 256,
     checkInvariants: options.checkInvariants ?? true,
+    futex: options.futex ?? { mode: 'redox', shards: 1 },
   });
   const policy = policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);
   const tick = options.tick ?? (policyName === 'dwrr' ? 'pit' : 'lapic');

@@ -1,0 +1,215 @@
+/**
+ * The linux futex mode from a guest's side (FUTEX-1..5): return values, errno values, wake
+ * counts and word contents for REQUEUE, CMP_REQUEUE, WAKE_OP, the bitset operations and keys.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Program } from '../../../src/abi/effects.ts';
+import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/abi/errno.ts';
+import type { Guest } from '../../../src/abi/guest.ts';
+import {
+  FUTEX_CLOCK_REALTIME,
+  FUTEX_PRIVATE_FLAG,
+  MAP_SHARED,
+  SYS_FUTEX,
+} from '../../../src/abi/syscalls.ts';
+import type { FutexMode } from '../../../src/kernel/futex/table.ts';
+import { encodeWakeOp, FUTEX_OP_ADD, FUTEX_OP_CMP_EQ } from '../../../src/kernel/futex/wake-op.ts';
+import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
+import { spawn, waitpid } from '../../../src/libc/process.ts';
+import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
+import { runGuest } from '../../support/guest.ts';
+
+const WAIT = 0;
+const WAKE = 1;
+const REQUEUE = 3;
+const CMP_REQUEUE = 4;
+const WAKE_OP = 5;
+const WAIT_BITSET = 9;
+const WAKE_BITSET = 10;
+const INT_MAX = 0x7fffffff;
+const SETTLE_CYCLES = 6_000_000; // 2 ms at 3 GHz: long enough for the waiters to block
+
+function futex(
+  t: Guest,
+  addr: number,
+  op: number,
+  val: number,
+  val2 = -1,
+  addr2 = 0,
+  val3 = 0,
+): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
+}
+
+interface Waiting {
+  addr: number;
+  op: number;
+  bitset: number;
+  results: number[];
+}
+
+function* waiter(t: Guest, raw: unknown): Program<number> {
+  const w = raw as Waiting;
+  w.results.push(yield* futex(t, w.addr, w.op, 0, -1, 0, w.bitset));
+  return 0;
+}
+
+/** Runs `body` on a 2-CPU linux-mode machine with `n` threads waiting on word A; returns its log. */
+function withWaiters(
+  n: number,
+  body: (t: Guest, a: number, b: number, log: number[]) => Program<void>,
+  options: { mode?: FutexMode; op?: number; bitsets?: number[] } = {},
+): { log: number[]; results: number[]; entries: number } {
+  const log: number[] = [];
+  const results: number[] = [];
+  const run = runGuest(
+    function* (t) {
+      const page = yield* mmap_anonymous(t, 4096);
+      const [a, b] = [page, page + 64];
+      const threads: pthread_t[] = [];
+      for (let i = 0; i < n; i++) {
+        const bitset = options.bitsets?.[i] ?? 0xffffffff;
+        const w: Waiting = { addr: a, op: options.op ?? WAIT, bitset, results };
+        threads.push((yield* pthread_create(t, null, waiter, w))[1]);
+      }
+      yield t.compute(SETTLE_CYCLES);
+      yield* body(t, a, b, log);
+      for (const th of threads) yield* pthread_join(t, th);
+      return 0;
+    },
+    null,
+    { cpus: 2, futex: { mode: options.mode ?? 'linux', shards: 64 } },
+  );
+  assert.equal(run.kernel.finished, true, run.kernel.stopReason ?? 'the run did not finish');
+  return { log, results, entries: run.kernel.futex.entryCount() };
+}
+
+test('CMP_REQUEUE wakes one waiter and moves the rest, returning woken + moved', () => {
+  const { log, results } = withWaiters(4, function* (t, a, b, out) {
+    out.push(yield* futex(t, a, CMP_REQUEUE, 1, INT_MAX, b, 0));
+    yield t.compute(SETTLE_CYCLES);
+    out.push(yield* futex(t, a, WAKE, INT_MAX), yield* futex(t, b, WAKE, INT_MAX));
+  });
+  assert.deepEqual(log, [4, 0, 3]);
+  assert.deepEqual(results, [0, 0, 0, 0]);
+});
+
+test('CMP_REQUEUE returns EAGAIN and moves nothing when the word differs from val3', () => {
+  const { log } = withWaiters(2, function* (t, a, b, out) {
+    out.push(yield* futex(t, a, CMP_REQUEUE, 1, INT_MAX, b, 99));
+    out.push(yield* futex(t, b, WAKE, INT_MAX), yield* futex(t, a, WAKE, INT_MAX));
+  });
+  assert.deepEqual(log, [-EAGAIN, 0, 2]);
+});
+
+test('REQUEUE moves at most val2 waiters', () => {
+  const { log } = withWaiters(3, function* (t, a, b, out) {
+    out.push(yield* futex(t, a, REQUEUE, 0, 2, b));
+    out.push(yield* futex(t, b, WAKE, INT_MAX), yield* futex(t, a, WAKE, INT_MAX));
+  });
+  assert.deepEqual(log, [2, 2, 1]);
+});
+
+test('WAKE_OP adds to the second word and wakes on both when the old value compares equal', () => {
+  const { log } = withWaiters(2, function* (t, a, b, out) {
+    const op = encodeWakeOp(FUTEX_OP_ADD, 5, FUTEX_OP_CMP_EQ, 0);
+    out.push(yield* futex(t, a, WAKE_OP, 1, 1, b, op), t.load32(b));
+    out.push(yield* futex(t, a, WAKE_OP, 1, 1, b, op), t.load32(b));
+  });
+  // The first call's comparison (old 0 == 0) holds; the second's (old 5 == 0) does not, but
+  // its first wake still takes the remaining waiter of word A.
+  assert.deepEqual(log, [1, 5, 1, 10]);
+});
+
+test('WAKE_OP with an unknown comparison is ENOSYS and leaves the word alone', () => {
+  const { log } = withWaiters(1, function* (t, a, b, out) {
+    out.push(yield* futex(t, a, WAKE_OP, 1, 1, b, encodeWakeOp(FUTEX_OP_ADD, 5, 9, 0)), t.load32(b));
+    out.push(yield* futex(t, a, WAKE, 1));
+  });
+  assert.deepEqual(log, [-ENOSYS, 0, 1]);
+});
+
+test('WAKE_BITSET wakes only the waiters whose bitset meets it', () => {
+  const { log, results } = withWaiters(
+    3,
+    function* (t, a, _b, out) {
+      out.push(yield* futex(t, a, WAKE_BITSET, INT_MAX, -1, 0, 0b010));
+      out.push(yield* futex(t, a, WAKE_BITSET, INT_MAX, -1, 0, 0b001));
+    },
+    { op: WAIT_BITSET, bitsets: [0b001, 0b010, 0b110] },
+  );
+  assert.deepEqual(log, [2, 1]);
+  assert.deepEqual(results, [0, 0, 0]);
+});
+
+test('a zero bitset is EINVAL for both bitset operations', () => {
+  const { log } = withWaiters(0, function* (t, a, _b, out) {
+    out.push(yield* futex(t, a, WAIT_BITSET, 0, -1, 0, 0), yield* futex(t, a, WAKE_BITSET, 1, -1, 0, 0));
+  });
+  assert.deepEqual(log, [-EINVAL, -EINVAL]);
+});
+
+test('unknown ops are ENOSYS on linux and EINVAL on redox; CLOCK_REALTIME needs WAIT_BITSET', () => {
+  const linux = withWaiters(0, function* (t, a, _b, out) {
+    out.push(
+      yield* futex(t, a, 2, 0),
+      yield* futex(t, a, 14, 0),
+      yield* futex(t, a, WAIT | FUTEX_CLOCK_REALTIME, 1),
+    );
+  });
+  assert.deepEqual(linux.log, [-ENOSYS, -ENOSYS, -ENOSYS]);
+  const redox = withWaiters(
+    0,
+    function* (t, a, _b, out) {
+      out.push(yield* futex(t, a, 5, 0), yield* futex(t, a, 4, 0));
+    },
+    { mode: 'redox' },
+  );
+  assert.deepEqual(redox.log, [-EINVAL, -EINVAL]);
+});
+
+test('a timed-out linux waiter takes its entry out of the table', () => {
+  const { log, entries } = withWaiters(0, function* (t, a, _b, out) {
+    out.push(yield* futex(t, a, WAIT, 0, 1_500_000));
+  });
+  assert.deepEqual(log, [-ETIMEDOUT]);
+  assert.equal(entries, 0);
+});
+
+function* sharedWaiterChild(t: Guest, raw: unknown): Program<number> {
+  const { word, op } = raw as { word: number; op: number };
+  const r = yield* futex(t, word, op, 0, 20_000_000);
+  return r === 0 ? 0 : 1;
+}
+
+/** A child waits on a MAP_SHARED word; the parent wakes it. Returns [wake result, child exit code]. */
+function crossProcess(privateFlag: number): number[] {
+  const out: number[] = [];
+  runGuest(
+    function* (t) {
+      const word = yield* mmap_anonymous(t, 4096, MAP_SHARED);
+      const pid = yield* spawn(
+        t,
+        { name: 'child', main: sharedWaiterChild },
+        { word, op: WAIT | privateFlag },
+      );
+      yield t.compute(SETTLE_CYCLES * 2);
+      out.push(yield* futex(t, word, WAKE | privateFlag, 1));
+      const [, status] = yield* waitpid(t, pid);
+      out.push((status >> 8) & 0xff);
+      return 0;
+    },
+    null,
+    { cpus: 2, futex: { mode: 'linux', shards: 64 } },
+  );
+  return out;
+}
+
+test('shared futexes key on the physical address: processes sharing a mapping wake each other', () => {
+  assert.deepEqual(crossProcess(0), [1, 0]);
+});
+
+test('private futexes key on (address space, address): another process cannot wake them', () => {
+  assert.deepEqual(crossProcess(FUTEX_PRIVATE_FLAG), [0, 1]);
+});
