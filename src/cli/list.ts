@@ -16,6 +16,8 @@ const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
   primes: 'segmented prime counting split over workers (processes or threads); the scaling workload',
   spin: 'CPU-bound threads that only compute; measures the simulator itself',
   pingpong: 'pairs of threads handing a token back and forth through futexes',
+  futexhash:
+    'threads calling FUTEX_WAIT with a value that never matches: futex table lock throughput (perf bench futex hash)',
 };
 
 const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {

@@ -12,7 +12,7 @@ export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
 export const TICK_SOURCES = ['pit', 'lapic'] as const;
 export type TickSourceName = (typeof TICK_SOURCES)[number];
 
-export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong'] as const;
+export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const PRIMES_MODES = ['process', 'thread'] as const;
@@ -79,7 +79,15 @@ export interface PingPongWorkload {
   rounds: number;
 }
 
-export type WorkloadConfig = PrimesWorkload | SpinWorkload | PingPongWorkload;
+/** Threads calling FUTEX_WAIT with a value that never matches: the futex table's lock throughput. */
+export interface FutexHashWorkload {
+  kind: 'futexhash';
+  threads: number;
+  futexes: number;
+  ops: number;
+}
+
+export type WorkloadConfig = PrimesWorkload | SpinWorkload | PingPongWorkload | FutexHashWorkload;
 
 export interface LimitsConfig {
   /** Simulated time after which the run stops with a limit error. */
@@ -112,6 +120,21 @@ export interface SweepConfig {
   metric: string;
 }
 
+/**
+ * A scenario's `[compare]`: the same scenario with some fields changed (its baseline, say),
+ * run beside it, so one run measures an improvement against what it replaces. For each listed
+ * metric the report gets `compare.<metric>` (the variant's value) and `ratio.<metric>`
+ * (this run's value over the variant's).
+ */
+export interface CompareConfig {
+  name: string;
+  /** The `path=value` changes that make the variant, as `--set` takes them. */
+  set: string[];
+  metrics: string[];
+  /** The variant, validated. */
+  config: RunConfig;
+}
+
 export interface RunConfig {
   name: string;
   seed: number;
@@ -123,4 +146,5 @@ export interface RunConfig {
   limits: LimitsConfig;
   expect: Expectation[];
   sweep: SweepConfig | null;
+  compare: CompareConfig | null;
 }

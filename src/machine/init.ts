@@ -5,6 +5,7 @@
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { spawn, waitpid } from '../libc/process.ts';
+import { FUTEXHASH_MAIN } from '../workloads/futexhash.ts';
 import { PINGPONG_MAIN } from '../workloads/pingpong.ts';
 import { PRIMES_MAIN } from '../workloads/primes.ts';
 import { SPIN_MAIN } from '../workloads/spin.ts';
@@ -21,6 +22,8 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
       return [SPIN_MAIN, { threads: w.threads, iterations: w.iterations, cycles: w.cycles }];
     case 'pingpong':
       return [PINGPONG_MAIN, { pairs: w.pairs, rounds: w.rounds }];
+    case 'futexhash':
+      return [FUTEXHASH_MAIN, { threads: w.threads, futexes: w.futexes, ops: w.ops }];
   }
 }
 

@@ -28,6 +28,23 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
     report.sweep_hashes = sweep.hashes;
     report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
   }
+  if (config.compare !== null) {
+    const variant = runConfig(config.compare.config, {});
+    report.compare = {
+      name: config.compare.name,
+      trace_hash: variant.trace_hash,
+      error: variant.error ?? null,
+    };
+    for (const metric of config.compare.metrics) {
+      const mine = report.metrics[metric];
+      const theirs = variant.metrics[metric];
+      if (theirs !== undefined) report.metrics[`compare.${metric}`] = theirs;
+      if (mine !== undefined && theirs !== undefined && theirs !== 0) {
+        report.metrics[`ratio.${metric}`] = Math.round((mine / theirs) * 1000) / 1000;
+      }
+    }
+    report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);
+  }
   report.expectations = evaluateExpectations(config.expect, report.metrics);
   report.passed = error === undefined && report.expectations.every((e) => e.pass);
   return report;

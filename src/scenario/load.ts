@@ -1,9 +1,9 @@
 /** Loads a scenario file (TOML) into a validated RunConfig, applying `--set` and `--seed` overrides. */
 import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
-import type { RunConfig } from '../machine/config.ts';
+import type { CompareConfig, RunConfig } from '../machine/config.ts';
 import { ScenarioError } from './errors.ts';
-import { checkInt, type Table } from './fields.ts';
+import { checkInt, fail, kindOf, own, readString, readTable, type Table } from './fields.ts';
 import { applySetOverrides } from './set.ts';
 import { validateScenario } from './validate.ts';
 
@@ -40,10 +40,41 @@ export function parseScenario(text: string, fileName: string, overrides: Scenari
   const config = withSetBlame(overrides.set ?? [], () =>
     validateScenario(ctx, doc, { knownCostNames: overrides.knownCostNames }),
   );
+  config.compare = readCompare(ctx, doc, overrides);
   if (overrides.seed !== undefined) {
     config.seed = checkInt(ctx, overrides.seed, '--seed', 0, Number.MAX_SAFE_INTEGER, '>= 0');
+    if (config.compare !== null) config.compare.config.seed = config.seed;
   }
   return config;
+}
+
+const COMPARE_KEYS = ['name', 'set', 'metrics'];
+
+/**
+ * `[compare]`: a copy of the document with `set` applied (and no sweep, expectations or compare
+ * of its own), validated like the scenario itself, so a bad field in it is named as such.
+ */
+function readCompare(ctx: { file: string }, doc: Table, overrides: ScenarioOverrides): CompareConfig | null {
+  const raw = own(doc, 'compare');
+  if (raw === undefined) return null;
+  const table = readTable(ctx, raw, 'compare', COMPARE_KEYS);
+  const name = readString(ctx, table, 'name', 'compare');
+  const set = readStringList(ctx, own(table, 'set'), 'compare.set');
+  const metrics = readStringList(ctx, own(table, 'metrics'), 'compare.metrics');
+  const variant = structuredClone(doc);
+  for (const key of ['compare', 'sweep', 'expect']) delete variant[key];
+  applySetOverrides(variant, set, `${ctx.file} [compare]`);
+  const config = validateScenario({ file: `${ctx.file} [compare]` }, variant, {
+    knownCostNames: overrides.knownCostNames,
+  });
+  return { name, set, metrics, config };
+}
+
+function readStringList(ctx: { file: string }, value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
+    fail(ctx, field, `expected a non-empty array of strings, got ${kindOf(value)}`);
+  }
+  return value as string[];
 }
 
 /**

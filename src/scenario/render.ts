@@ -30,6 +30,15 @@ export function renderScenario(config: RunConfig): string {
     workload: config.workloads.map(renderWorkload),
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
+    ...(config.compare === null
+      ? {}
+      : {
+          compare: {
+            name: config.compare.name,
+            set: [...config.compare.set],
+            metrics: [...config.compare.metrics],
+          },
+        }),
   };
   return stringify(doc);
 }

@@ -51,6 +51,7 @@ export const SCENARIO_KEYS = [
   'workload',
   'expect',
   'sweep',
+  'compare',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
@@ -98,6 +99,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
     limits: readLimits(ctx, own(top, 'limits')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
     sweep: readSweep(ctx, own(top, 'sweep')),
+    compare: null, // filled in by load.ts, which can re-validate a changed copy of the document
   };
 }
 

@@ -1,4 +1,4 @@
-/** Validation of one `[[workload]]` entry into a WorkloadConfig (primes, spin or pingpong). */
+/** Validation of one `[[workload]]` entry into a WorkloadConfig (primes, spin, pingpong, futexhash). */
 import {
   PRIMES_MODES,
   PRIMES_PARTITIONS,
@@ -7,6 +7,7 @@ import {
   type SpinWorkload,
   WORKLOAD_KINDS,
   type WorkloadConfig,
+  type FutexHashWorkload,
 } from '../machine/config.ts';
 import { PRIMES_DEFAULT, THREADS_MAX } from '../machine/defaults.ts';
 import {
@@ -31,6 +32,7 @@ const WORKLOAD_KEYS = {
   primes: ['kind', 'mode', 'workers', 'range', 'segment', 'partition'],
   spin: ['kind', 'threads', 'iterations', 'cycles'],
   pingpong: ['kind', 'pairs', 'rounds'],
+  futexhash: ['kind', 'threads', 'futexes', 'ops'],
 } as const satisfies Record<WorkloadConfig['kind'], readonly string[]>;
 
 /**
@@ -50,6 +52,8 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
       return readSpin(ctx, table, prefix, cpus);
     case 'pingpong':
       return readPingPong(ctx, table, prefix);
+    case 'futexhash':
+      return readFutexHash(ctx, table, prefix, cpus);
   }
 }
 
@@ -107,6 +111,20 @@ function readSpin(
     threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
     iterations: readInt(ctx, table, 'iterations', prefix, { min: 1 }),
     cycles: readInt(ctx, table, 'cycles', prefix, { min: 1 }),
+  };
+}
+
+function readFutexHash(
+  ctx: ReadContext,
+  table: Record<string, unknown>,
+  prefix: string,
+  cpus: number,
+): FutexHashWorkload {
+  return {
+    kind: 'futexhash',
+    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
+    futexes: readInt(ctx, table, 'futexes', prefix, { min: 1, max: 1 << 16, fallback: 1024 }),
+    ops: readInt(ctx, table, 'ops', prefix, { min: 1 }),
   };
 }
 

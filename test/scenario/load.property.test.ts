@@ -92,6 +92,7 @@ const runConfig: fc.Arbitrary<RunConfig> = fc.record({
   workloads: fc.array(workload, { maxLength: 4 }),
   limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),
   expect: fc.array(expectation, { maxLength: 4 }),
+  compare: fc.constant(null),
   sweep: fc.option(
     fc.record({
       cpus: fc.uniqueArray(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 5 }),
