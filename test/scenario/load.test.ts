@@ -136,7 +136,9 @@ test('workload ranges must be two ordered integers within bounds', () => {
   assert.equal(w('[-1, 10]').field, 'workload.0.range.0');
   assert.equal(errorOf('name = "x"\n[workload]\nkind = "primes"').field, 'workload');
   assert.equal(
-    errorOf('name = "x"\n[[workload]]\nkind = "fork"').message.includes('(allowed: primes, spin, pingpong, futexhash)'),
+    errorOf('name = "x"\n[[workload]]\nkind = "fork"').message.includes(
+      '(allowed: primes, spin, pingpong, futexhash)',
+    ),
     true,
   );
 });
