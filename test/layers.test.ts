@@ -220,3 +220,33 @@ test('the abi imports nothing outside src/abi', () => {
   );
   assert.deepEqual(violations, []);
 });
+
+/** DESIGN.md's layer table, top to bottom: a layer imports only from itself and the ones above. */
+const LAYER_ORDER = [
+  'engine',
+  'abi',
+  'hw',
+  'kernel',
+  'libc',
+  'services',
+  'workloads',
+  'machine',
+  'explore',
+  'report',
+  'scenario',
+  'cli',
+];
+
+test('every layer imports only from itself and the layers above it in DESIGN.md', () => {
+  const violations = LAYER_ORDER.flatMap((layer, rank) =>
+    importViolations(
+      [`src/${layer}`],
+      (to) => {
+        const below = LAYER_ORDER.slice(rank + 1);
+        return !below.some((lower) => under(to, `src/${lower}`));
+      },
+      `${layer} may not import a layer below it`,
+    ),
+  );
+  assert.deepEqual(violations, []);
+});

@@ -2,7 +2,7 @@
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../report/bench.ts';
-import { formatDemo, runDemo } from '../report/demo.ts';
+import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
 
 /** Where a command writes its output. */

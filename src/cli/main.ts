@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { COST_NAMES } from '../hw/cost-model.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
-import { runConfig } from '../machine/run.ts';
+import { runConfig } from '../report/run.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';

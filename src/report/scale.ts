@@ -5,8 +5,8 @@
  */
 import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../machine/defaults.ts';
-import { runConfig } from '../machine/run.ts';
-import { median } from './stats.ts';
+import { runConfig } from './run.ts';
+import { median, ratio3 } from './stats.ts';
 
 export interface ScaleStudy {
   policies: SchedPolicyName[];
@@ -85,7 +85,7 @@ function scalePolicy(study: ScaleStudy, policy: SchedPolicyName): PolicyScale {
   const base = points[0]?.median_ns ?? null;
   const speedup: Record<string, number | null> = {};
   for (const p of points) {
-    speedup[String(p.cpus)] = base === null || p.median_ns === null ? null : round3(base / p.median_ns);
+    speedup[String(p.cpus)] = base === null || p.median_ns === null ? null : ratio3(base, p.median_ns);
   }
   return { policy, points, speedup };
 }
@@ -118,6 +118,7 @@ export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metr
       machine: { ...config.machine, topology: { ...config.machine.topology, cpus } },
       expect: [],
       sweep: null,
+      compare: null,
     };
     const report = runConfig(run);
     const m = report.metrics;
@@ -148,10 +149,6 @@ export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metr
   }
   const times = results.filter((r) => r.rejected === null).map((r) => r.elapsed_ns);
   return { cpus, runs: results, times_ns: times, median_ns: times.length === 0 ? null : median(times) };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** The study as a readable table, one block per policy. */

@@ -8,6 +8,11 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(rank, sorted.length) - 1]!;
 }
 
+/** a / b rounded to three decimals: how speedups and improvement ratios are reported. */
+export function ratio3(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunConfig, SchedPolicyName } from '../../src/machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../../src/machine/defaults.ts';
-import { runConfig } from '../../src/machine/run.ts';
+import { runConfig } from '../../src/report/run.ts';
 
 function primesConfig(policy: SchedPolicyName, seed: number, cpus = 4): RunConfig {
   const config = defaultRunConfig(policy, cpus);

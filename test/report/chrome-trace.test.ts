@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultRunConfig, primesWorkload } from '../../src/machine/defaults.ts';
-import { runConfig } from '../../src/machine/run.ts';
+import { runConfig } from '../../src/report/run.ts';
 
 interface TraceEvent {
   name: string;

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { COST_NAMES } from '../../src/hw/cost-model.ts';
-import { runConfig } from '../../src/machine/run.ts';
+import { runConfig } from '../../src/report/run.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 
 const SEEDS_DIR = join(import.meta.dirname, '..', '..', 'scenarios', 'seeds');

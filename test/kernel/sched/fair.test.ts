@@ -8,7 +8,7 @@ import type { FairEntity } from '../../../src/kernel/sched/fair.ts';
 import { PRIO_TO_WEIGHT } from '../../../src/kernel/sched/weights.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { defaultRunConfig, primesWorkload } from '../../../src/machine/defaults.ts';
-import { runConfig } from '../../../src/machine/run.ts';
+import { runConfig } from '../../../src/report/run.ts';
 import { atTime, bootGuest } from '../../support/guest.ts';
 import { fractions, measureShares } from '../../support/shares.ts';
 

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { COST_NAMES } from '../hw/cost-model.ts';
 import type { SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, PRIMES_DEFAULT } from '../machine/defaults.ts';
-import { runConfig } from '../machine/run.ts';
+import { runConfig } from '../report/run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
-import { formatScale, runScaleStudy, type ScaleReport } from './scale.ts';
+import { formatScale, runScaleStudy, type ScaleReport } from '../report/scale.ts';
 
 export interface HandoffResult {
   policy: SchedPolicyName;

@@ -5,8 +5,9 @@
  * checksum is wrong, or its timed section was serialised.
  */
 import { TraceHash } from '../engine/trace-hash.ts';
-import { runScaleRuns } from '../report/scale.ts';
-import type { RunConfig } from './config.ts';
+import { runScaleRuns } from './scale.ts';
+import { ratio3 } from './stats.ts';
+import type { RunConfig } from '../machine/config.ts';
 
 export interface SweepResult {
   metrics: Record<string, number>;
@@ -28,7 +29,7 @@ export function runSweep(config: RunConfig): SweepResult {
     if (point.median_ns === null) continue;
     metrics[`sweep.median_ns.${cpus}`] = point.median_ns;
     base ??= point.median_ns;
-    metrics[`sweep.speedup.${cpus}`] = Math.round((base / point.median_ns) * 1000) / 1000;
+    metrics[`sweep.speedup.${cpus}`] = ratio3(base, point.median_ns);
   }
   metrics['sweep.rejected_runs'] = rejected;
   return { metrics, hashes };

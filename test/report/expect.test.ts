@@ -1,7 +1,7 @@
 // Expectation checks against a run's metrics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluateExpectations } from '../../src/scenario/expect.ts';
+import { evaluateExpectations } from '../../src/report/expect.ts';
 
 test('equals on an integer is exact', () => {
   const [hit, miss] = evaluateExpectations(

@@ -1,6 +1,6 @@
 /** Checks a run's metrics against a scenario's `[[expect]]` entries. */
 import type { Expectation } from '../machine/config.ts';
-import type { ExpectationResult } from '../report/types.ts';
+import type { ExpectationResult } from './types.ts';
 
 /** Relative tolerance for `equals` on non-integers, so that float summation order cannot fail a check. */
 export const EQUALS_RELATIVE_TOLERANCE = 1e-9;

@@ -2,13 +2,14 @@
  * Runs one configuration to completion and builds its report.
  * @module
  */
-import { evaluateExpectations } from '../scenario/expect.ts';
-import { buildReport } from '../report/build.ts';
-import { ChromeTraceRecorder } from '../report/chrome-trace.ts';
-import type { RunReport } from '../report/types.ts';
+import { evaluateExpectations } from './expect.ts';
+import { buildReport } from './build.ts';
+import { ChromeTraceRecorder } from './chrome-trace.ts';
+import type { RunReport } from './types.ts';
+import { ratio3 } from './stats.ts';
 import { combineHashes, runSweep } from './sweep.ts';
-import { type BuildOptions, buildMachine, type Machine } from './build.ts';
-import type { RunConfig } from './config.ts';
+import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
+import type { RunConfig } from '../machine/config.ts';
 
 export interface RunOptions extends BuildOptions {
   /** Write a Chrome trace-event JSON here (one track per CPU). */
@@ -40,7 +41,7 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
       const theirs = variant.metrics[metric];
       if (theirs !== undefined) report.metrics[`compare.${metric}`] = theirs;
       if (mine !== undefined && theirs !== undefined && theirs !== 0) {
-        report.metrics[`ratio.${metric}`] = Math.round((mine / theirs) * 1000) / 1000;
+        report.metrics[`ratio.${metric}`] = ratio3(mine, theirs);
       }
     }
     report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);
