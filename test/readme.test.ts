@@ -1,0 +1,71 @@
+/**
+ * The figures in README.md come from running the model, not from typing: this test reruns the
+ * demo and the contiguous-partition study, reads the newest bench result, and finds each
+ * figure in the README. When the model changes, this fails until the README is regenerated.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { formatDemo, runDemo } from '../src/cli/demo.ts';
+import { runScaleStudy } from '../src/report/scale.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const readmeLines = new Set(README.split('\n').map((line) => line.trim()));
+
+test("the README's demo output is what smpsim demo prints", () => {
+  const text = formatDemo(runDemo(ROOT));
+  const figures = text
+    .split('\n')
+    .filter((line) => /^\s+\d+\s+[\d.]+\s+[\d.]+x\s/.test(line) || /^\s+(dwrr|fair)\s+[\d.]/.test(line))
+    .concat(text.split('\n').filter((line) => /^\s+PASS\s/.test(line)));
+  assert.ok(figures.length >= 10, `expected the demo's table rows, got ${figures.length}`);
+  const missing = figures.map((line) => line.trim()).filter((line) => !readmeLines.has(line));
+  assert.deepEqual(missing, [], 'README.md shows demo figures the model no longer gives');
+});
+
+test("the README's contiguous-partition speedup is what the model gives", () => {
+  const study = runScaleStudy({
+    policies: ['fair'],
+    cpus: [1, 4],
+    workers: 4,
+    mode: 'process',
+    partition: 'contiguous',
+    runs: 1,
+    seed: 1,
+    range: [2, 2_000_000],
+  });
+  const speedup = study.speedup?.['4'];
+  assert.ok(typeof speedup === 'number');
+  assert.ok(
+    README.includes(`(${speedup.toFixed(1)}× on 4 CPUs)`),
+    `README should say ${speedup.toFixed(1)}×`,
+  );
+});
+
+test("the README's speed table is the newest recorded bench result", () => {
+  const dir = join(ROOT, 'bench', 'results');
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .at(-1)!;
+  const result = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as {
+    ratio_compute: number;
+    workloads: { name: string; effects_per_s: number }[];
+    previous?: { effects_per_s_ratio: Record<string, number> };
+  };
+  assert.ok(README.includes(newest), `README should name ${newest}`);
+  const label: Record<string, string> = {
+    compute: 'compute (fair)',
+    'compute-dwrr': 'compute (dwrr)',
+    'futex-pingpong': 'futex ping-pong',
+  };
+  for (const w of result.workloads.filter((x) => x.name in label)) {
+    const millions = (w.effects_per_s / 1e6).toFixed(1);
+    const vsPrevious = result.previous?.effects_per_s_ratio[w.name]?.toFixed(2);
+    const row = `| ${label[w.name]} | ${millions} M | ${vsPrevious}× |`;
+    assert.ok(readmeLines.has(row), `README should have the row ${row}`);
+  }
+  assert.ok(README.includes(`reaches ${result.ratio_compute.toFixed(2)} of it`));
+});
