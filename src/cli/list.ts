@@ -10,7 +10,10 @@ import {
   WORKLOAD_KINDS,
   type WorkloadKind,
 } from '../machine/config.ts';
+import { COST_NAMES, costSource, resolveCostModel } from '../hw/cost-model.ts';
 import { table } from './format.ts';
+
+const COST_DEFAULTS = resolveCostModel();
 
 const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
   primes: 'segmented prime counting split over workers (processes or threads); the scaling workload',
@@ -55,6 +58,8 @@ export interface ListResult {
     tick_sources: Record<string, string>;
   };
   scenarios: ListedScenario[];
+  /** The cost model: every parameter with its default and the source of that default. */
+  costs: { name: string; default: number; source: string }[];
 }
 
 /** Gathers the list; `packageRoot` is the directory holding `scenarios/`. */
@@ -70,6 +75,7 @@ export function listEverything(packageRoot: string): ListResult {
       tick_sources: TICK_DESCRIPTIONS,
     },
     scenarios: listSeedScenarios(packageRoot),
+    costs: COST_NAMES.map((name) => ({ name, default: COST_DEFAULTS[name], source: costSource(name) })),
   };
 }
 
@@ -128,6 +134,13 @@ export function formatList(result: ListResult): string {
     ...section('tick sources (machine.tick.source)', result.tick_sources, result.descriptions.tick_sources),
     'scenarios:',
     ...scenarios,
+    '',
+    'cost model ([costs] in a scenario, --set costs.<name>=<value>):',
+    ...table(
+      ['  name', 'default', 'source'],
+      result.costs.map((c) => [`  ${c.name}`, String(c.default), c.source]),
+      3,
+    ).slice(1),
     '',
   ].join('\n');
 }

@@ -34,10 +34,6 @@ export interface ExecContext {
   readonly asid: number;
 }
 
-export function pushFrame(ctx: ExecContext, frame: Frame): void {
-  ctx.frames.push(frame);
-}
-
 export function makeFrame(
   // biome-ignore lint/suspicious/noExplicitAny: see Frame.gen.
   gen: Generator<any, unknown, any>,

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listSeedScenarios } from '../../src/cli/list.ts';
+import { formatList, listEverything, listSeedScenarios } from '../../src/cli/list.ts';
+import { COST_NAMES } from '../../src/hw/cost-model.ts';
 
 test('seed scenarios are listed in file order with name and first description line', () => {
   const root = mkdtempSync(join(tmpdir(), 'smpsim-list-'));
@@ -28,4 +29,16 @@ test('seed scenarios are listed in file order with name and first description li
 
 test('a package without scenarios/seeds lists no scenarios', () => {
   assert.deepEqual(listSeedScenarios(mkdtempSync(join(tmpdir(), 'smpsim-list-'))), []);
+});
+
+test('list shows every cost-model parameter with its default and its source', () => {
+  const result = listEverything(join(import.meta.dirname, '..', '..'));
+  const jitter = result.costs.find((c) => c.name === 'computeJitterPpm');
+  assert.deepEqual(jitter, {
+    name: 'computeJitterPpm',
+    default: 20000,
+    source: 'run-to-run variation of a compute burst, +-2%',
+  });
+  assert.equal(result.costs.length, COST_NAMES.length);
+  assert.match(formatList(result), /^ {2}ipiLatencyNs\s+1000\s+IPI send to remote handler entry/m);
 });
