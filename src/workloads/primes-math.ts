@@ -51,8 +51,18 @@ export function trialDivide(lo: number, hi: number, bases: readonly number[]): S
   return { count, sum, divisions };
 }
 
+/** Reference answers already computed, by range: every run of a study checks the same range. */
+const sieveCache = new Map<string, { count: number; sum: number }>();
+
 /** The reference answer for [lo, hi), by a sieve of Eratosthenes outside the simulation. */
 export function sieveCount(lo: number, hi: number): { count: number; sum: number } {
+  const key = `${lo},${hi}`;
+  let answer = sieveCache.get(key);
+  if (answer === undefined) sieveCache.set(key, (answer = sieve(lo, hi)));
+  return answer;
+}
+
+function sieve(lo: number, hi: number): { count: number; sum: number } {
   const composite = new Uint8Array(hi);
   let count = 0;
   let sum = 0;
