@@ -2,13 +2,14 @@
  * `smpsim demo`, the default job: the baseline kernel (dwrr, Redox as its code behaves) and the
  * improved one (fair) on the same workloads, measured in one run, plus every seed scenario.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { COST_NAMES } from '../hw/cost-model.ts';
 import type { SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { runConfig } from '../report/run.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
+import { formatExpectation } from './format.ts';
+import { listSeedScenarios } from './list.ts';
 import { formatScale, runScaleStudy, type ScaleReport } from '../report/scale.ts';
 
 export interface HandoffResult {
@@ -23,8 +24,11 @@ export interface HandoffResult {
 export interface ScenarioResult {
   file: string;
   name: string;
+  description: string;
   passed: boolean;
   failed: string[];
+  /** Each expectation with its actual value, as `run` prints them. */
+  checks: string[];
   trace_hash: string;
 }
 
@@ -51,7 +55,7 @@ export function runDemo(packageRoot: string): DemoReport {
     range: PRIMES_DEFAULT.range,
   });
   const handoff = POLICIES.map(runHandoff);
-  const scenarios = runSeedScenarios(join(packageRoot, 'scenarios', 'seeds'));
+  const scenarios = runSeedScenarios(packageRoot);
   const passed = scale.complete && scenarios.every((s) => s.passed);
   return { schema: 'smpsim.demo/1', scale, handoff, scenarios, passed };
 }
@@ -76,18 +80,17 @@ function runHandoff(policy: SchedPolicyName): HandoffResult {
   };
 }
 
-function runSeedScenarios(dir: string): ScenarioResult[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.toml'))
-    .sort();
-  return files.map((file) => {
-    const config = loadScenarioFile(join(dir, file), { knownCostNames: COST_NAMES });
+function runSeedScenarios(packageRoot: string): ScenarioResult[] {
+  return listSeedScenarios(packageRoot).map((listed) => {
+    const config = loadScenarioFile(join(packageRoot, listed.file), { knownCostNames: COST_NAMES });
     const report = runConfig(config);
     return {
-      file,
+      file: listed.file,
       name: config.name,
+      description: listed.description,
       passed: report.passed,
       failed: report.expectations.filter((e) => !e.pass).map((e) => e.metric),
+      checks: report.expectations.map(formatExpectation),
       trace_hash: report.trace_hash,
     };
   });
@@ -125,6 +128,8 @@ export function formatDemo(report: DemoReport): string {
   for (const s of report.scenarios) {
     const verdict = s.passed ? 'PASS' : `FAIL (${s.failed.join(', ') || 'run error'})`;
     out.push(`   ${verdict.padEnd(6)} ${s.name.padEnd(28)} trace ${s.trace_hash}`);
+    if (s.description !== '') out.push(`          ${s.description}`);
+    for (const check of s.checks) out.push(`          ${check.trim()}`);
   }
   out.push('');
   out.push(report.passed ? 'demo: all checks passed' : 'demo: SOME CHECKS FAILED');
@@ -139,6 +144,6 @@ function indent(text: string): string {
   return text
     .trimEnd()
     .split('\n')
-    .map((line) => `   ${line}`)
+    .map((line) => (line.trim() === '' ? '' : `   ${line}`))
     .join('\n');
 }
