@@ -11,6 +11,8 @@ import {
   type WorkloadKind,
 } from '../machine/config.ts';
 import { COST_NAMES, costSource, resolveCostModel } from '../hw/cost-model.ts';
+import type { ParamSpec } from '../workloads/program.ts';
+import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import { table } from './format.ts';
 
 const COST_DEFAULTS = resolveCostModel();
@@ -21,6 +23,7 @@ const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
   pingpong: 'pairs of threads handing a token back and forth through futexes',
   futexhash:
     'threads calling FUTEX_WAIT with a value that never matches: futex table lock throughput (perf bench futex hash)',
+  program: 'a named guest program with its own parameters (`program = "<name>"`; see guest programs below)',
 };
 
 const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {
@@ -58,6 +61,13 @@ export interface ListResult {
     tick_sources: Record<string, string>;
   };
   scenarios: ListedScenario[];
+  /** Guest programs for `kind = "program"`, with their parameters. */
+  programs: {
+    name: string;
+    doc: string;
+    claims: string[];
+    params: { name: string; doc: string; allowed: string }[];
+  }[];
   /** The cost model: every parameter with its default and the source of that default. */
   costs: { name: string; default: number; source: string }[];
 }
@@ -75,8 +85,30 @@ export function listEverything(packageRoot: string): ListResult {
       tick_sources: TICK_DESCRIPTIONS,
     },
     scenarios: listSeedScenarios(packageRoot),
+    programs: programNames().map((name) => {
+      const p = PROGRAMS.get(name)!;
+      return {
+        name,
+        doc: p.doc,
+        claims: [...p.claims],
+        params: p.params.map((s) => ({ name: s.name, doc: s.doc, allowed: describeParam(s) })),
+      };
+    }),
     costs: COST_NAMES.map((name) => ({ name, default: COST_DEFAULTS[name], source: costSource(name) })),
   };
+}
+
+/** What a parameter accepts, and its default, in a few words. */
+function describeParam(s: ParamSpec): string {
+  const fallback = s.fallback === undefined ? 'required' : `default ${JSON.stringify(s.fallback)}`;
+  switch (s.kind) {
+    case 'int':
+      return `integer ${s.min}..${s.max}, ${fallback}`;
+    case 'choice':
+      return `${s.choices.join(' | ')}, ${fallback}`;
+    case 'ints':
+      return `up to ${s.maxLength} integers ${s.min}..${s.max}, ${fallback}`;
+  }
 }
 
 /** Seed scenarios in file-name order; a missing directory is an empty list. */
@@ -132,6 +164,14 @@ export function formatList(result: ListResult): string {
     ...section('workloads', result.workloads, result.descriptions.workloads),
     ...section('scheduler policies (kernel.scheduler)', result.policies, result.descriptions.policies),
     ...section('tick sources (machine.tick.source)', result.tick_sources, result.descriptions.tick_sources),
+    'guest programs (kind = "program", program = "<name>"):',
+    ...(result.programs.length === 0
+      ? ['  (none)']
+      : result.programs.flatMap((p) => [
+          `  ${p.name}: ${p.doc}${p.claims.length > 0 ? ` (${p.claims.join(', ')})` : ''}`,
+          ...p.params.map((s) => `      ${s.name}: ${s.doc} (${s.allowed})`),
+        ])),
+    '',
     'scenarios:',
     ...scenarios,
     '',

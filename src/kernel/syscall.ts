@@ -10,7 +10,6 @@ import {
   SYS_CLOCK_GETTIME,
   SYS_EXIT,
   SYS_EXIT_GROUP,
-  SYS_FUTEX,
   SYS_GETPID,
   SYS_GETTID,
   SYS_MMAP,
@@ -25,7 +24,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import { sysFutex } from './futex/syscall.ts';
+import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import {
   sysExit,
@@ -36,23 +35,13 @@ import {
   sysSpawn,
   sysWait4,
 } from './proc.ts';
+import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
 import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
 
-type Handler = (k: Kernel, cpu: Cpu, t: Thread, args: unknown[]) => KernelGen<unknown>;
+const num = argNum;
 
-const num = (v: unknown, fallback = 0): number => (typeof v === 'number' ? v : fallback);
-
-const TABLE: Record<number, Handler> = {
-  [SYS_FUTEX]: (k, cpu, t, a) =>
-    sysFutex(k, cpu, t, {
-      addr: num(a[0]),
-      op: num(a[1]),
-      val: num(a[2]),
-      timeoutOrVal2: num(a[3], -1),
-      addr2: num(a[4]),
-      val3: num(a[5]),
-    }),
+const CORE: SyscallTable = {
   [SYS_SCHED_YIELD]: (k, cpu) => sysSchedYield(k, cpu),
   [SYS_NANOSLEEP]: (k, cpu, t, a) => sysNanosleep(k, cpu, t, num(a[0], -1)),
   [SYS_CLOCK_GETTIME]: function* (k, _cpu, t, a) {
@@ -83,6 +72,8 @@ const TABLE: Record<number, Handler> = {
   [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
+
+const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS };
 
 export function* dispatchSyscall(
   k: Kernel,

@@ -2,6 +2,7 @@
  * Contexts (threads) and their states, as Redox's `Context` has them (models.md §1.1): the
  * kernel's unit of scheduling. The idle context of each CPU is a context too, never queued.
  */
+import { DL_PRIO, isRtPolicy, MAX_RT_PRIO, SCHED_DEADLINE, SCHED_OTHER } from '../abi/sched.ts';
 import type { ExecContext, Frame } from '../hw/context.ts';
 import type { Process } from './process.ts';
 
@@ -31,8 +32,17 @@ export class Thread implements ExecContext {
   running = false;
   /** The CPU it last ran on, or -1 (Redox `cpu_id`). */
   lastCpu = -1;
-  /** Redox priority 0..39 (nice + 20). */
+  /** Redox priority 0..39 (nice + 20): the static priority of a normal context. */
   prio = PRIO_DEFAULT;
+  /** Scheduling class (SCHED_OTHER, SCHED_FIFO, ... from abi/sched.ts). */
+  policy = SCHED_OTHER;
+  /** RT priority 1..99 for FIFO and RR, 0 otherwise (sched_param.sched_priority). */
+  rtPriority = 0;
+  /**
+   * The kernel priority a PI boost lends this context (the top PI waiter's effective priority,
+   * Linux's `pi_top_task` prio), or Infinity when nothing is boosting it.
+   */
+  piBoost = Number.POSITIVE_INFINITY;
   /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
   wakeNs = Number.POSITIVE_INFINITY;
   /** Set when a timed block ended by its deadline rather than a wakeup. */
@@ -68,6 +78,22 @@ export class Thread implements ExecContext {
   allowedOn(cpuId: number): boolean {
     return this.affinity === null || this.affinity[cpuId] === 1;
   }
+}
+
+/**
+ * The priority a context's own class and parameters give it on the kernel's one scale
+ * (Linux `normal_prio`): deadline -1, RT 99 - rtPriority, normal 100 + (nice + 20).
+ * Lower is more important.
+ */
+export function normalPrio(t: Thread): number {
+  if (t.policy === SCHED_DEADLINE) return DL_PRIO;
+  if (isRtPolicy(t.policy)) return MAX_RT_PRIO - 1 - t.rtPriority;
+  return MAX_RT_PRIO + t.prio;
+}
+
+/** The priority it is scheduled at: its own, or a PI boost if that is more important. */
+export function effectivePrio(t: Thread): number {
+  return t.piBoost < normalPrio(t) ? t.piBoost : normalPrio(t);
 }
 
 /** A CPU's idle context (Redox's `[kmain]`), pinned to its CPU. Ids are -1 - cpuId. */

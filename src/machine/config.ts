@@ -12,7 +12,7 @@ export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
 export const TICK_SOURCES = ['pit', 'lapic'] as const;
 export type TickSourceName = (typeof TICK_SOURCES)[number];
 
-export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash'] as const;
+export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash', 'program'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const PRIMES_MODES = ['process', 'thread'] as const;
@@ -41,6 +41,7 @@ export interface TickConfig {
 }
 
 import type { FutexMode } from '../kernel/futex/table.ts';
+import type { ParamValue } from '../workloads/program.ts';
 
 /** Futex table modes (FUTEX-1..8): Redox's code, the Red Bear patches, Linux's semantics. */
 export { FUTEX_MODES, type FutexMode } from '../kernel/futex/table.ts';
@@ -87,7 +88,24 @@ export interface FutexHashWorkload {
   ops: number;
 }
 
-export type WorkloadConfig = PrimesWorkload | SpinWorkload | PingPongWorkload | FutexHashWorkload;
+/** A guest program from `workloads/registry.ts`, run with its validated parameters. */
+export interface ProgramWorkload {
+  kind: 'program';
+  program: string;
+  params: Record<string, ParamValue>;
+}
+
+export type WorkloadConfig =
+  | PrimesWorkload
+  | SpinWorkload
+  | PingPongWorkload
+  | FutexHashWorkload
+  | ProgramWorkload;
+
+/** The name a workload's process runs under and publishes its output by. */
+export function workloadName(w: WorkloadConfig): string {
+  return w.kind === 'program' ? w.program : w.kind;
+}
 
 export interface LimitsConfig {
   /** Simulated time after which the run stops with a limit error. */

@@ -8,6 +8,7 @@ import { spawn, waitpid } from '../libc/process.ts';
 import { FUTEXHASH_MAIN } from '../workloads/futexhash.ts';
 import { PINGPONG_MAIN } from '../workloads/pingpong.ts';
 import { PRIMES_MAIN } from '../workloads/primes.ts';
+import { PROGRAMS } from '../workloads/registry.ts';
 import { SPIN_MAIN } from '../workloads/spin.ts';
 import type { WorkloadConfig } from './config.ts';
 
@@ -24,6 +25,11 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
       return [PINGPONG_MAIN, { pairs: w.pairs, rounds: w.rounds }];
     case 'futexhash':
       return [FUTEXHASH_MAIN, { threads: w.threads, futexes: w.futexes, ops: w.ops }];
+    case 'program': {
+      const program = PROGRAMS.get(w.program);
+      if (program === undefined) throw new Error(`init: no guest program named ${w.program}`);
+      return [program.image, w.params];
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 /** Builds a run's JSON report and its flat metrics from the machine after the run. */
 import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
-import type { RunConfig } from '../machine/config.ts';
+import { type RunConfig, workloadName } from '../machine/config.ts';
 import type { Machine } from '../machine/build.ts';
 import { sieveCount } from '../workloads/primes-math.ts';
 import type { PrimesOutput } from '../workloads/primes.ts';
@@ -94,12 +94,13 @@ function workloadMetrics(config: RunConfig, kernel: Kernel, m: Record<string, nu
   const outputs = [...kernel.processes.values()].filter((p) => p.parent === kernel.root && p.data.output);
   config.workloads.forEach((w, index) => {
     const process = outputs[index];
-    assert(process === undefined || process.image.name === w.kind, 'report: workload outputs out of order');
+    const name = workloadName(w);
+    assert(process === undefined || process.image.name === name, 'report: workload outputs out of order');
     const output = (process?.data.output ?? {}) as Record<string, Record<string, unknown>>;
-    const values = output[w.kind] ?? {};
-    const put = (name: string, value: number) => {
-      m[`workload.${index}.${name}`] = value;
-      if (m[`workload.${w.kind}.${name}`] === undefined) m[`workload.${w.kind}.${name}`] = value;
+    const values = output[name] ?? {};
+    const put = (key: string, value: number) => {
+      m[`workload.${index}.${key}`] = value;
+      if (m[`workload.${name}.${key}`] === undefined) m[`workload.${name}.${key}`] = value;
     };
     put('completed', process === undefined ? 0 : 1);
     for (const [key, value] of Object.entries(values)) if (typeof value === 'number') put(snake(key), value);

@@ -8,12 +8,17 @@ import {
   WORKLOAD_KINDS,
   type WorkloadConfig,
   type FutexHashWorkload,
+  type ProgramWorkload,
 } from '../machine/config.ts';
 import { PRIMES_DEFAULT, THREADS_MAX } from '../machine/defaults.ts';
+import type { ParamSpec, ParamValue } from '../workloads/program.ts';
+import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
   checkInt,
   fail,
   fieldPath,
+  isTable,
+  kindOf,
   own,
   type ReadContext,
   readChoice,
@@ -33,6 +38,8 @@ const WORKLOAD_KEYS = {
   spin: ['kind', 'threads', 'iterations', 'cycles'],
   pingpong: ['kind', 'pairs', 'rounds'],
   futexhash: ['kind', 'threads', 'futexes', 'ops'],
+  // A program's own parameters are checked against its declaration in readProgram.
+  program: ['kind', 'program'],
 } as const satisfies Record<WorkloadConfig['kind'], readonly string[]>;
 
 /**
@@ -42,9 +49,10 @@ const WORKLOAD_KEYS = {
 export function readWorkload(ctx: ReadContext, value: unknown, index: number, cpus: number): WorkloadConfig {
   const prefix = `workload.${index}`;
   // Check `kind` first: which other keys are allowed depends on it.
-  const loose = readTable(ctx, value, prefix, [...new Set(Object.values(WORKLOAD_KEYS).flat())]);
-  const kind = readChoice(ctx, loose, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
-  const table = readTable(ctx, loose, prefix, WORKLOAD_KEYS[kind]);
+  if (!isTable(value)) fail(ctx, prefix, `expected a table, got ${kindOf(value)}`);
+  const kind = readChoice(ctx, value, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
+  if (kind === 'program') return readProgram(ctx, value, prefix);
+  const table = readTable(ctx, value, prefix, WORKLOAD_KEYS[kind]);
   switch (kind) {
     case 'primes':
       return readPrimes(ctx, table, prefix, cpus);
@@ -54,6 +62,59 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
       return readPingPong(ctx, table, prefix);
     case 'futexhash':
       return readFutexHash(ctx, table, prefix, cpus);
+  }
+}
+
+/** `kind = "program"`: the program's name, then each parameter it declares, by its spec. */
+function readProgram(ctx: ReadContext, value: Record<string, unknown>, prefix: string): ProgramWorkload {
+  const names = programNames();
+  const loose = readTable(ctx, value, prefix, [
+    ...WORKLOAD_KEYS.program,
+    ...new Set([...PROGRAMS.values()].flatMap((p) => p.params.map((s) => s.name))),
+  ]);
+  const name = readChoice(ctx, loose, 'program', prefix, { choices: names, noun: 'a guest program' });
+  const program = PROGRAMS.get(name)!;
+  const table = readTable(ctx, loose, prefix, [
+    ...WORKLOAD_KEYS.program,
+    ...program.params.map((s) => s.name),
+  ]);
+  const params: Record<string, ParamValue> = {};
+  for (const spec of program.params) params[spec.name] = readParam(ctx, table, prefix, spec);
+  return { kind: 'program', program: name, params };
+}
+
+function readParam(
+  ctx: ReadContext,
+  table: Record<string, unknown>,
+  prefix: string,
+  spec: ParamSpec,
+): ParamValue {
+  switch (spec.kind) {
+    case 'int':
+      return readInt(ctx, table, spec.name, prefix, {
+        min: spec.min,
+        max: spec.max,
+        fallback: spec.fallback,
+      });
+    case 'choice':
+      return readChoice(ctx, table, spec.name, prefix, {
+        choices: spec.choices,
+        noun: `a ${spec.name}`,
+        fallback: spec.fallback,
+      });
+    case 'ints': {
+      const field = fieldPath(prefix, spec.name);
+      const raw = own(table, spec.name);
+      const allowed = `a list of 1..${spec.maxLength} integers ${spec.min}..${spec.max}`;
+      if (raw === undefined) {
+        if (spec.fallback !== undefined) return [...spec.fallback];
+        fail(ctx, field, 'required key is missing', allowed);
+      }
+      if (!Array.isArray(raw) || raw.length === 0 || raw.length > spec.maxLength) {
+        fail(ctx, field, `expected ${allowed}, got ${kindOf(raw)}`, allowed);
+      }
+      return raw.map((v, i) => checkInt(ctx, v, `${field}.${i}`, spec.min, spec.max));
+    }
   }
 }
 

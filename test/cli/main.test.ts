@@ -171,7 +171,8 @@ test('list --json prints one JSON object with the policies, workloads and tick s
   const list = JSON.parse(outcome.out);
   assert.equal(list.schema, 'smpsim.list/1');
   assert.ok(list.policies.includes('dwrr') && list.policies.includes('fair'));
-  assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash']);
+  assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash', 'program']);
+  assert.ok(Array.isArray(list.programs));
   assert.deepEqual(list.tick_sources, ['pit', 'lapic']);
   assert.equal(typeof list.descriptions.policies.dwrr, 'string');
   assert.ok(Array.isArray(list.scenarios));

@@ -7,10 +7,11 @@
  * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME); -1 means none.
  */
 import { EINVAL, ENOSYS } from '../../abi/errno.ts';
-import { FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG } from '../../abi/syscalls.ts';
+import { FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, SYS_FUTEX } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
+import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
 import { futexRequeue } from './requeue.ts';
 import { FUTEX_BITSET_MATCH_ANY, futexWait, futexWake, resolveTarget } from './wait-wake.ts';
@@ -104,3 +105,15 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
 function relativeDeadline(k: Kernel, timeoutNs: number): number {
   return timeoutNs < 0 ? -1 : k.nowNs + timeoutNs;
 }
+
+export const FUTEX_SYSCALLS: SyscallTable = {
+  [SYS_FUTEX]: (k, cpu, t, a) =>
+    sysFutex(k, cpu, t, {
+      addr: argNum(a[0]),
+      op: argNum(a[1]),
+      val: argNum(a[2]),
+      timeoutOrVal2: argNum(a[3], -1),
+      addr2: argNum(a[4]),
+      val3: argNum(a[5]),
+    }),
+};

@@ -213,6 +213,12 @@ export class DwrrPolicy implements SchedPolicy {
     yield unlock(this.idleLock);
   }
 
+  /**
+   * Redox has no priority inheritance and no RT classes: a queued context stays in the queue of
+   * the priority it was queued at, and picks up a changed `prio` when it is next requeued.
+   */
+  *prioChanged(): KernelGen<void> {}
+
   remove(): void {
     // Dead contexts are dropped lazily when a scan meets them, as Redox drops dead weak refs.
   }

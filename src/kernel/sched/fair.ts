@@ -336,6 +336,13 @@ export class FairPolicy implements SchedPolicy {
     return t;
   }
 
+  /**
+   * Normal contexts weigh by their static priority, which a PI boost does not change (as in
+   * Linux, where boosting within the fair class leaves the load weight alone); RT classes and
+   * the preemption a boost causes come with them.
+   */
+  *prioChanged(): KernelGen<void> {}
+
   remove(t: Thread): void {
     const e = entity(t);
     if (!e.onRq) return;

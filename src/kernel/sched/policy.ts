@@ -39,6 +39,12 @@ export interface SchedPolicy {
    * is nothing to run and the CPU should halt.
    */
   select(cpu: Cpu, prev: Context): KernelGen<Context | null>;
+  /**
+   * `t`'s effective priority changed (a PI boost began or ended, or its class or parameters
+   * were set): move it within the policy's queues if it is queued, and preempt if it now
+   * outranks what a CPU runs. Called with no policy lock held.
+   */
+  prioChanged(cpu: Cpu, t: Thread): KernelGen<void>;
   /** `t` died or was killed: drop it from every queue the policy keeps. */
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */

@@ -1,0 +1,51 @@
+/**
+ * Guest programs a scenario can run by name (`[[workload]] kind = "program"`), each with a
+ * typed parameter list. A program describes its parameters so the scenario loader validates
+ * them with the same one-line errors as every other field, and publishes its results in
+ * `t.data.output[<program name>]`, which the report turns into `workload.<name>.<key>` metrics.
+ * New programs live in their own files and are listed in `registry.ts`.
+ */
+import type { ProgramImage } from '../abi/guest.ts';
+
+export type ParamValue = number | string | number[];
+
+interface ParamBase {
+  name: string;
+  /** One line for `smpsim list` and error messages. */
+  doc: string;
+}
+
+export type ParamSpec =
+  | (ParamBase & { kind: 'int'; min: number; max: number; fallback?: number })
+  | (ParamBase & { kind: 'choice'; choices: readonly string[]; fallback?: string })
+  | (ParamBase & { kind: 'ints'; min: number; max: number; maxLength: number; fallback?: number[] });
+
+export interface GuestProgram {
+  /** The program's name; also its image's name and the key of its published output. */
+  readonly image: ProgramImage;
+  readonly doc: string;
+  /** Seed-claim ids the program exercises. */
+  readonly claims: readonly string[];
+  readonly params: readonly ParamSpec[];
+}
+
+/** The parameters a program's main receives: every declared parameter, defaults filled in. */
+export type ProgramArgs = Readonly<Record<string, ParamValue>>;
+
+export function intArg(args: ProgramArgs, name: string): number {
+  const v = args[name];
+  if (typeof v !== 'number') throw new Error(`program argument ${name} is not an integer`);
+  return v;
+}
+
+export function stringArg(args: ProgramArgs, name: string): string {
+  const v = args[name];
+  if (typeof v !== 'string') throw new Error(`program argument ${name} is not a string`);
+  return v;
+}
+
+export function intsArg(args: ProgramArgs, name: string): number[] {
+  const v = args[name];
+  if (!Array.isArray(v)) throw new Error(`program argument ${name} is not a list of integers`);
+  return v;
+}

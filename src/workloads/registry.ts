@@ -1,0 +1,13 @@
+/**
+ * Every guest program a scenario can name with `kind = "program"`. Add a program by writing
+ * its file (a `GuestProgram`) and listing it here.
+ */
+import type { GuestProgram } from './program.ts';
+
+const LIST: GuestProgram[] = [];
+
+export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
+
+export function programNames(): string[] {
+  return [...PROGRAMS.keys()].sort();
+}
