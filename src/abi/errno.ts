@@ -4,10 +4,12 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const E2BIG = 7;
 export const EBADF = 9;
 export const ECHILD = 10;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
+export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EINVAL = 22;
@@ -23,10 +25,12 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENOENT]: 'ENOENT',
   [ESRCH]: 'ESRCH',
   [EINTR]: 'EINTR',
+  [E2BIG]: 'E2BIG',
   [EBADF]: 'EBADF',
   [ECHILD]: 'ECHILD',
   [EAGAIN]: 'EAGAIN',
   [ENOMEM]: 'ENOMEM',
+  [EACCES]: 'EACCES',
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EINVAL]: 'EINVAL',

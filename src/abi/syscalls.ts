@@ -12,10 +12,22 @@ export const SYS_GETPID = 39;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
+export const SYS_SETUID = 105;
+export const SYS_GETPRIORITY = 140;
+export const SYS_SETPRIORITY = 141;
+export const SYS_SCHED_SETPARAM = 142;
+export const SYS_SCHED_GETPARAM = 143;
+export const SYS_SCHED_SETSCHEDULER = 144;
+export const SYS_SCHED_GETSCHEDULER = 145;
+export const SYS_SCHED_GET_PRIORITY_MAX = 146;
+export const SYS_SCHED_GET_PRIORITY_MIN = 147;
+export const SYS_SCHED_RR_GET_INTERVAL = 148;
 export const SYS_GETTID = 186;
 export const SYS_FUTEX = 202;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
+export const SYS_SCHED_SETATTR = 314;
+export const SYS_SCHED_GETATTR = 315;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
 export const SYS_PROC_NEW_THREAD = 1000;
@@ -37,10 +49,22 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
+  [SYS_SETUID]: 'setuid',
+  [SYS_GETPRIORITY]: 'getpriority',
+  [SYS_SETPRIORITY]: 'setpriority',
+  [SYS_SCHED_SETPARAM]: 'sched_setparam',
+  [SYS_SCHED_GETPARAM]: 'sched_getparam',
+  [SYS_SCHED_SETSCHEDULER]: 'sched_setscheduler',
+  [SYS_SCHED_GETSCHEDULER]: 'sched_getscheduler',
+  [SYS_SCHED_GET_PRIORITY_MAX]: 'sched_get_priority_max',
+  [SYS_SCHED_GET_PRIORITY_MIN]: 'sched_get_priority_min',
+  [SYS_SCHED_RR_GET_INTERVAL]: 'sched_rr_get_interval',
   [SYS_GETTID]: 'gettid',
   [SYS_FUTEX]: 'futex',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
   [SYS_EXIT_GROUP]: 'exit_group',
+  [SYS_SCHED_SETATTR]: 'sched_setattr',
+  [SYS_SCHED_GETATTR]: 'sched_getattr',
   [SYS_PROC_NEW_THREAD]: 'proc:new-thread',
   [SYS_PROC_SET_REGS]: 'proc:regs',
   [SYS_PROC_START]: 'proc:start',

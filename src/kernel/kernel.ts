@@ -128,6 +128,7 @@ export class Kernel implements SchedHost {
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
     const vm = new AddressSpace(this.board.memory, this.frameRefs);
     const p = new Process(this.#nextPid++, parent, image, vm);
+    p.uid = parent?.uid ?? 0;
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
     this.processes.set(p.pid, p);

@@ -23,6 +23,11 @@ export class Process {
   /** The process-wide data segment guest code (libc) keeps its globals in. */
   readonly data: Record<string, unknown> = {};
   liveThreads = 0;
+  /**
+   * User id: 0 (root) is privileged (CAP_SYS_NICE: RT and deadline classes, lowering nice).
+   * Inherited from the parent; setuid to another id drops the privilege for good (kernel/cred.ts).
+   */
+  uid = 0;
   /** Exit code given by exit_group, or by the last thread's exit. */
   exitCode = 0;
   /** Set once a fatal signal has been taken (the status reports it). */

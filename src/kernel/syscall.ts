@@ -24,6 +24,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { CRED_SYSCALLS } from './cred.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import {
@@ -35,6 +36,7 @@ import {
   sysSpawn,
   sysWait4,
 } from './proc.ts';
+import { SCHED_SYSCALLS } from './sched/syscalls.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
 import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
@@ -73,7 +75,13 @@ const CORE: SyscallTable = {
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
 
-const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS };
+const TABLE: SyscallTable = {
+  ...CORE,
+  ...FUTEX_SYSCALLS,
+  // Scheduling classes and nice (SCHED-7, LIBC-5), and the uid they check.
+  ...SCHED_SYSCALLS,
+  ...CRED_SYSCALLS,
+};
 
 export function* dispatchSyscall(
   k: Kernel,

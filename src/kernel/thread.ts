@@ -39,6 +39,13 @@ export class Thread implements ExecContext {
   /** RT priority 1..99 for FIFO and RR, 0 otherwise (sched_param.sched_priority). */
   rtPriority = 0;
   /**
+   * SCHED_DEADLINE parameters (sched_attr runtime, deadline, period; ns), 0 for other classes.
+   * The run-time state of the constant-bandwidth server is the policy's (sched/deadline.ts).
+   */
+  dlRuntimeNs = 0;
+  dlDeadlineNs = 0;
+  dlPeriodNs = 0;
+  /**
    * The kernel priority a PI boost lends this context (the top PI waiter's effective priority,
    * Linux's `pi_top_task` prio), or Infinity when nothing is boosting it.
    */

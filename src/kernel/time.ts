@@ -10,7 +10,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
 import { schedule } from './sched/switch.ts';
-import type { Thread } from './thread.ts';
+import { isThread, type Thread } from './thread.ts';
 
 /** clock_gettime: returns the clock's value in ns (the ABI returns it rather than a timespec). */
 export function sysClockGettime(k: Kernel, t: Thread, clockId: number): number {
@@ -41,8 +41,10 @@ export function* sysNanosleep(k: Kernel, cpuAtEntry: Cpu, t: Thread, durationNs:
   return 0;
 }
 
-/** sched_yield: Redox calls switch() directly. */
+/** sched_yield: Redox calls switch() directly; a policy with classes requeues first (SCHED-7). */
 export function* sysSchedYield(k: Kernel, cpu: Cpu): KernelGen<number> {
+  const current = cpu.current;
+  if (isThread(current)) k.policy.yieldCurrent?.(cpu, current);
   yield* schedule(k, cpu);
   return 0;
 }

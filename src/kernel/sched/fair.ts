@@ -7,14 +7,39 @@
  * ones no earlier than the minimum minus half the latency target. New contexts go to the
  * least-loaded allowed CPU; an idle CPU steals a queued context from the busiest other CPU
  * (try-lock only, as Redox HEAD steals).
+ *
+ * Scheduling classes (SCHED-7): each run queue also holds an RT queue (SCHED_FIFO/SCHED_RR,
+ * `rt.ts`) and a deadline queue (SCHED_DEADLINE, `deadline.ts`). A pick takes the earliest
+ * deadline, else the most important RT context (unless RT is throttled), else the smallest
+ * vruntime. A context is scheduled in the class of its effective priority (`effectivePrio`), so
+ * a PI boost into the RT range moves a normal context into the RT queue until the boost ends.
+ * RT and deadline contexts wake on a CPU that runs less important work (Linux's
+ * select_task_rq_rt / select_task_rq_dl), a CPU about to run less important work pulls them
+ * from the other run queues (pull_rt_task / pull_dl_task), and a preempted one is pushed by
+ * asking such a CPU to reschedule (and so to pull it).
  */
+import {
+  MAX_RT_PRIO,
+  SCHED_DEADLINE,
+  SCHED_FIFO,
+  SCHED_OTHER,
+  SCHED_RR,
+} from '../../abi/sched.ts';
 import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
-import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
+import { type Context, effectivePrio, isThread, normalPrio, type Thread, ThreadState } from '../thread.ts';
+import {
+  type DlEntity,
+  DlRunQueue,
+  dlOnWakeup,
+  dlReplenish,
+  dlReplenishAtNs,
+} from './deadline.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
+import { RR_TIMESLICE_NS, RtRunQueue } from './rt.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
 /** CFS tunables before scaling (fair.c, Linux ≤6.5). */
@@ -22,8 +47,19 @@ const LATENCY_NS = 6_000_000;
 const MIN_GRANULARITY_NS = 750_000;
 const WAKEUP_GRANULARITY_NS = 1_000_000;
 
+/** Scheduling classes in the order they outrank each other (higher wins). */
+export const CLASS_FAIR = 0;
+export const CLASS_RT = 1;
+export const CLASS_DL = 2;
+
+/** The class a context is scheduled in: that of its effective priority (PI boosts included). */
+export function classOf(t: Thread): number {
+  const p = effectivePrio(t);
+  return p < 0 ? CLASS_DL : p < MAX_RT_PRIO ? CLASS_RT : CLASS_FAIR;
+}
+
 /** Per-context state of this policy. */
-export interface FairEntity {
+export interface FairEntity extends DlEntity {
   vruntime: number;
   /** The run queue (CPU) it belongs to while on one; -1 otherwise. */
   rq: number;
@@ -33,6 +69,20 @@ export interface FairEntity {
   execStartNs: number;
   /** When its current slice began. */
   sliceStartNs: number;
+  /** The class it is queued or running in (CLASS_*), fixed at enqueue and by prioChanged. */
+  klass: number;
+  /** The effective priority it is queued or running at (its RT level for CLASS_RT). */
+  prio: number;
+  /** The weight it adds to its run queue's load while in the fair class (Linux se->load). */
+  weight: number;
+  /** SCHED_RR: run time left in its quantum (Linux rt.time_slice). */
+  rrLeftNs: number;
+  /** An RT context goes back to the tail of its level when switched out (yield, RR expiry). */
+  putBackTail: boolean;
+  /** Lifted into the deadline class by a PI boost: never throttled, queued first. */
+  dlBoosted: boolean;
+  /** The deadline parameters its server was set up with (new ones restart the server). */
+  dlParams: string;
 }
 
 class RunQueue {
@@ -45,21 +95,82 @@ class RunQueue {
   loadWeight = 0;
   /** Timed blocks armed on this CPU, ordered by deadline. */
   readonly timers: Thread[] = [];
+  readonly rt = new RtRunQueue();
+  readonly dl = new DlRunQueue(dlKey);
 
   constructor(cpuId: number) {
     this.lock = new SpinLock(`rq${cpuId}`);
   }
 
+  /** Runnable contexts of every class on this queue, curr included (throttled ones not). */
   get nrRunning(): number {
-    return this.queue.length + (this.curr === null ? 0 : 1);
+    return this.queue.length + this.rt.count + this.dl.count + (this.curr === null ? 0 : 1);
+  }
+
+  /** Contexts of the fair class, curr included (Linux cfs_rq->nr_running). */
+  get fairRunning(): number {
+    return this.queue.length + (this.curr !== null && entity(this.curr).klass === CLASS_FAIR ? 1 : 0);
   }
 }
 
 function entity(t: Thread): FairEntity {
   if (t.sched === null) {
-    t.sched = { vruntime: 0, rq: -1, onRq: false, execStartNs: 0, sliceStartNs: 0 } satisfies FairEntity;
+    t.sched = {
+      vruntime: 0,
+      rq: -1,
+      onRq: false,
+      execStartNs: 0,
+      sliceStartNs: 0,
+      klass: CLASS_FAIR,
+      prio: 0,
+      weight: 0,
+      rrLeftNs: RR_TIMESLICE_NS,
+      putBackTail: false,
+      dlBoosted: false,
+      dlParams: '',
+      dlRuntimeLeftNs: 0,
+      dlDeadlineAbsNs: 0,
+      dlNew: true,
+      dlThrottled: false,
+      dlYielded: false,
+    } satisfies FairEntity;
   }
   return t.sched as FairEntity;
+}
+
+/** Order of the deadline queue: the server's absolute deadline; a boosted context first. */
+function dlKey(t: Thread): number {
+  const e = entity(t);
+  return e.dlBoosted ? Number.NEGATIVE_INFINITY : e.dlDeadlineAbsNs;
+}
+
+function dlReplenishAt(t: Thread): number {
+  return dlReplenishAtNs(entity(t), t);
+}
+
+/** True when `a` should run before `b` and they are not both fair (then CFS decides). */
+function outranks(a: Thread, b: Thread): boolean {
+  const ea = entity(a);
+  const eb = entity(b);
+  if (ea.klass !== eb.klass) return ea.klass > eb.klass;
+  if (ea.klass === CLASS_RT) return ea.prio < eb.prio;
+  if (ea.klass === CLASS_DL) return dlKey(a) < dlKey(b);
+  return false;
+}
+
+/**
+ * How important the work of a run queue is, on the kernel's priority scale (lower = more
+ * important): -1 with deadline work, the best RT level with RT work that may run, 100 with
+ * normal work only, 141 idle (Linux cpupri's view of a CPU).
+ */
+function rqPrio(rq: RunQueue): number {
+  const curr = rq.curr;
+  const ec = curr === null ? null : entity(curr);
+  if (rq.dl.count > 0 || ec?.klass === CLASS_DL) return -1;
+  let p = rq.rt.throttled ? MAX_RT_PRIO : rq.rt.highest();
+  if (ec !== null && ec.klass === CLASS_RT && ec.prio < p) p = ec.prio;
+  if (p < MAX_RT_PRIO) return p;
+  return curr !== null || rq.queue.length > 0 ? MAX_RT_PRIO : MAX_RT_PRIO + 41;
 }
 
 function weightOf(t: Thread): number {
@@ -68,12 +179,17 @@ function weightOf(t: Thread): number {
 
 export class FairPolicy implements SchedPolicy {
   readonly name = 'fair';
+  readonly classes: readonly number[] = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE];
   readonly #host: SchedHost;
   readonly #rqs: RunQueue[];
   /** 1 + ilog2(min(ncpus, 8)): Linux's SCHED_TUNABLESCALING_LOG factor. */
   readonly #scale: number;
   #steals = 0;
   #wakeIpis = 0;
+  /** RT and deadline contexts queued (not running, not throttled) on all run queues. */
+  #classQueued = 0;
+  #pulls = 0;
+  #pushes = 0;
 
   constructor(host: SchedHost) {
     this.#host = host;
@@ -99,14 +215,21 @@ export class FairPolicy implements SchedPolicy {
     const deltaNs = now - e.execStartNs;
     if (deltaNs <= 0) return;
     e.execStartNs = now;
-    e.vruntime += (deltaNs * NICE_0_WEIGHT) / weightOf(curr);
-    this.#updateMin(rq);
+    if (e.klass === CLASS_FAIR) {
+      e.vruntime += (deltaNs * NICE_0_WEIGHT) / weightOf(curr);
+      this.#updateMin(rq);
+    } else if (e.klass === CLASS_RT) {
+      rq.rt.charge(now, deltaNs); // update_curr_rt: rt_time, and the throttle past the runtime
+      e.rrLeftNs -= deltaNs;
+    } else if (!e.dlBoosted) {
+      e.dlRuntimeLeftNs -= deltaNs; // update_curr_dl
+    }
   }
 
   /** min_vruntime = max(old, min(curr, leftmost)): monotonic. */
   #updateMin(rq: RunQueue): void {
     let candidate = Number.POSITIVE_INFINITY;
-    if (rq.curr !== null) candidate = entity(rq.curr).vruntime;
+    if (rq.curr !== null && entity(rq.curr).klass === CLASS_FAIR) candidate = entity(rq.curr).vruntime;
     const first = rq.queue[0];
     if (first !== undefined) candidate = Math.min(candidate, entity(first).vruntime);
     if (candidate !== Number.POSITIVE_INFINITY && candidate > rq.minVruntime) rq.minVruntime = candidate;
@@ -118,7 +241,7 @@ export class FairPolicy implements SchedPolicy {
    */
   #slice(rq: RunQueue, t: Thread): number {
     const queued = entity(t).onRq;
-    const nr = rq.nrRunning + (queued ? 0 : 1);
+    const nr = rq.fairRunning + (queued ? 0 : 1);
     const load = rq.loadWeight + (queued ? 0 : weightOf(t));
     const latency = LATENCY_NS * this.#scale;
     const minGran = MIN_GRANULARITY_NS * this.#scale;
@@ -146,19 +269,85 @@ export class FairPolicy implements SchedPolicy {
     rq.queue.splice(index, 1);
   }
 
-  /** Puts a runnable, not-running context on `rq` (enqueue_entity). */
+  /** Puts a runnable, not-running context on `rq` (enqueue_task of its class, a wakeup). */
   #enqueue(rq: RunQueue, cpuId: number, t: Thread): void {
     const e = entity(t);
     assert(!e.onRq, 'fair: enqueue of a context already on a run queue');
     e.rq = cpuId;
     e.onRq = true;
-    rq.loadWeight += weightOf(t);
-    this.#insert(rq, t);
+    this.#setClass(rq, t, true);
+    if (e.klass === CLASS_FAIR) this.#insert(rq, t);
+    else this.#classInsert(rq, t, false);
+  }
+
+  /**
+   * Gives an on-queue context the class and priority of its effective priority: moves its
+   * weight in or out of the fair load, and starts its deadline server when it enters that
+   * class (at `wakeup`: the CBS wakeup rule). It is in no class queue while this runs.
+   */
+  #setClass(rq: RunQueue, t: Thread, wakeup: boolean): void {
+    const e = entity(t);
+    const wasFair = e.onRq && e.klass === CLASS_FAIR && e.weight > 0;
+    const klass = classOf(t);
+    if (wasFair) rq.loadWeight -= e.weight;
+    e.weight = 0;
+    if (klass === CLASS_FAIR) {
+      e.weight = weightOf(t);
+      rq.loadWeight += e.weight;
+      if (!wakeup && e.klass !== CLASS_FAIR) {
+        // Back from another class: placed as a waking sleeper would be.
+        e.vruntime = Math.max(e.vruntime, rq.minVruntime - (LATENCY_NS * this.#scale) / 2);
+      }
+    } else if (klass === CLASS_DL) {
+      this.#syncDl(t, wakeup || e.klass !== CLASS_DL);
+    }
+    e.klass = klass;
+    e.prio = effectivePrio(t);
+  }
+
+  /**
+   * A deadline context's server: boosted or not, restarted when its parameters changed, and
+   * the CBS wakeup rule at an activation (idempotent at one instant, so placement may apply it
+   * before the enqueue does).
+   */
+  #syncDl(t: Thread, activation: boolean): void {
+    const e = entity(t);
+    e.dlBoosted = effectivePrio(t) < normalPrio(t);
+    if (t.policy !== SCHED_DEADLINE) return;
+    const params = `${t.dlRuntimeNs}/${t.dlDeadlineNs}/${t.dlPeriodNs}`;
+    if (params !== e.dlParams) {
+      e.dlParams = params;
+      e.dlNew = true;
+    }
+    if (activation || e.dlNew) dlOnWakeup(e, t, this.#now());
+  }
+
+  /** Queues an RT or deadline context (not running) in its class queue on `rq`. */
+  #classInsert(rq: RunQueue, t: Thread, head: boolean): void {
+    const e = entity(t);
+    if (e.klass === CLASS_RT) rq.rt.enqueue(t, e.prio, head);
+    else rq.dl.insert(t);
+    this.#classQueued++;
+  }
+
+  /** Takes a queued context out of whichever queue of `rq` holds it. */
+  #dequeueQueued(rq: RunQueue, t: Thread): void {
+    const e = entity(t);
+    if (e.klass === CLASS_FAIR) {
+      this.#removeQueued(rq, t);
+      return;
+    }
+    if (e.klass === CLASS_DL && rq.dl.unthrottle(t)) return;
+    if (e.klass === CLASS_RT) rq.rt.remove(t, e.prio);
+    else rq.dl.remove(t);
+    this.#classQueued--;
   }
 
   *tick(cpu: Cpu): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
+    const classes = yield* this.#tickClasses(cpu, rq);
+    if (classes !== null) return classes;
     const curr = rq.curr;
     if (curr === null || rq.queue.length === 0) return false;
     this.#updateCurr(rq);
@@ -169,6 +358,82 @@ export class FairPolicy implements SchedPolicy {
     // check_preempt_tick: never before min granularity; then if curr is a slice ahead.
     if (ranNs < MIN_GRANULARITY_NS * this.#scale) return false;
     return e.vruntime - entity(rq.queue[0]!).vruntime > slice;
+  }
+
+  /**
+   * The RT and deadline part of a tick: the RT period timer, due deadline replenishments, and
+   * the accounting of an RT or deadline curr (throttling, RR quantum, exhausted runtime).
+   * Returns the tick's verdict, or null when curr is a fair context (CFS decides).
+   */
+  *#tickClasses(cpu: Cpu, rq: RunQueue): KernelGen<boolean | null> {
+    const now = this.#now();
+    let resched = rq.rt.advance(now) && rq.rt.count > 0;
+    if (rq.dl.throttled.length > 0) yield* this.#replenishDue(cpu, rq);
+    // A CPU without RT or deadline work retries a pull that lost a try-lock race.
+    if (this.#classQueued > rq.rt.count + rq.dl.count && rqPrio(rq) >= MAX_RT_PRIO && this.#pullable(cpu.id)) {
+      resched = true;
+    }
+    const curr = rq.curr;
+    if (curr === null) return resched;
+    const e = entity(curr);
+    if (e.klass === CLASS_FAIR) return resched ? true : null;
+    this.#updateCurr(rq);
+    if (e.klass === CLASS_RT) {
+      if (rq.rt.throttled) return true;
+      // task_tick_rt: a spent RR quantum is refilled, and requeued only behind a peer.
+      if (curr.policy === SCHED_RR && e.rrLeftNs <= 0) {
+        e.rrLeftNs = RR_TIMESLICE_NS;
+        if (rq.rt.levelLength(e.prio) > 0) {
+          e.putBackTail = true;
+          resched = true;
+        }
+      }
+      return resched;
+    }
+    if (!e.dlBoosted && e.dlRuntimeLeftNs <= 0) {
+      this.#dlThrottle(curr);
+      return true;
+    }
+    return resched;
+  }
+
+  /** Another run queue holds a queued RT or deadline context that may run on `cpuId`. */
+  #pullable(cpuId: number): boolean {
+    const allowed = (t: Thread) => t.allowedOn(cpuId);
+    for (let id = 0; id < this.#rqs.length; id++) {
+      const other = this.#rqs[id]!;
+      if (id === cpuId || other.dl.count + other.rt.count === 0) continue;
+      if (other.dl.queue.some(allowed) || other.rt.find(allowed) !== null) return true;
+    }
+    return false;
+  }
+
+  /** A deadline curr used up its runtime (or yielded): throttle it, or replenish at once. */
+  #dlThrottle(t: Thread): void {
+    const e = entity(t);
+    if (dlReplenishAtNs(e, t) <= this.#now()) dlReplenish(e, t, this.#now());
+    else e.dlThrottled = true; // the switch parks it on the throttled list
+  }
+
+  /** Replenishes the throttled servers of `rq` whose next period has begun and queues them. */
+  *#replenishDue(cpu: Cpu, rq: RunQueue): KernelGen<void> {
+    const now = this.#now();
+    while (rq.dl.throttled.length > 0 && dlReplenishAt(rq.dl.throttled[0]!) <= now) {
+      const t = rq.dl.throttled.shift()!;
+      const e = entity(t);
+      dlReplenish(e, t, now);
+      e.onRq = false; // re-activated below, on the CPU the placement picks
+      e.rq = -1;
+      const target = this.#classTarget(t, cpu.id, false) ?? cpu.id;
+      const to = this.#rqs[target]!;
+      yield lock(to.lock);
+      e.rq = target;
+      e.onRq = true;
+      this.#classInsert(to, t, false);
+      yield spend(this.#host.board.costs.schedPickNs);
+      yield unlock(to.lock);
+      yield* this.#kick(cpu, target, t);
+    }
   }
 
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
@@ -190,7 +455,7 @@ export class FairPolicy implements SchedPolicy {
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
-    const target = this.#leastLoaded(t, cpu.id);
+    const target = this.#classTarget(t, cpu.id, true) ?? this.#leastLoaded(t, cpu.id);
     const rq = this.#rqs[target]!;
     yield lock(rq.lock);
     // place_entity for a new context: one virtual slice after the minimum (START_DEBIT).
@@ -205,7 +470,7 @@ export class FairPolicy implements SchedPolicy {
   *wake(cpu: Cpu, t: Thread): KernelGen<void> {
     const e = entity(t);
     if (e.onRq) return; // still current on its CPU, not yet switched out: it just keeps running
-    const target = this.#selectWakeCpu(t, cpu.id);
+    const target = this.#classTarget(t, cpu.id, true) ?? this.#selectWakeCpu(t, cpu.id);
     const rq = this.#rqs[target]!;
     yield lock(rq.lock);
     if (e.rq >= 0 && e.rq !== target) e.vruntime += rq.minVruntime - this.#rqs[e.rq]!.minVruntime;
@@ -222,7 +487,9 @@ export class FairPolicy implements SchedPolicy {
     const rq = this.#rqs[target]!;
     const curr = rq.curr;
     let preempt = curr === null;
-    if (curr !== null) {
+    if (curr !== null && (entity(t).klass !== CLASS_FAIR || entity(curr).klass !== CLASS_FAIR)) {
+      preempt = outranks(t, curr); // check_preempt_curr across classes, RT levels, deadlines
+    } else if (curr !== null) {
       const gran = (WAKEUP_GRANULARITY_NS * this.#scale * NICE_0_WEIGHT) / weightOf(t);
       preempt = entity(curr).vruntime - entity(t).vruntime > gran;
     }
@@ -277,14 +544,17 @@ export class FairPolicy implements SchedPolicy {
       rq.curr = null;
       const e = entity(prev);
       if (prev.state === ThreadState.Runnable) {
-        this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
+        if (e.klass === CLASS_FAIR) this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
+        else this.#putPrevClass(rq, prev);
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
         e.rq = -1;
-        rq.loadWeight -= weightOf(prev);
+        rq.loadWeight -= e.weight;
+        e.weight = 0;
       }
     }
-    let next: Thread | null = rq.queue.shift() ?? null;
+    let next: Thread | null = this.#classQueued > 0 ? yield* this.#pickClass(cpu, rq) : null;
+    if (next === null) next = rq.queue.shift() ?? null;
     let costNs = this.#host.board.costs.schedPickNs;
     if (next === null) {
       next = yield* this.#steal(cpu, rq);
@@ -298,10 +568,193 @@ export class FairPolicy implements SchedPolicy {
       e.execStartNs = this.#now();
       if (next !== prev) e.sliceStartNs = e.execStartNs;
       this.#updateMin(rq);
+      if (next !== prev && isThread(prev) && prev.state === ThreadState.Runnable) yield* this.#push(cpu, prev);
       return next;
     }
     const idle = this.#host.idle[cpu.id]!;
     return prev === idle ? null : idle;
+  }
+
+  /**
+   * put_prev_task of the RT and deadline classes: a preempted RT context goes back to the head
+   * of its level (the tail after a yield or a spent RR quantum); a throttled deadline server is
+   * parked until its replenishment.
+   */
+  #putPrevClass(rq: RunQueue, prev: Thread): void {
+    const e = entity(prev);
+    if (e.klass === CLASS_DL && e.dlThrottled) {
+      rq.dl.throttle(prev, dlReplenishAt(prev), dlReplenishAt);
+      return;
+    }
+    const tail = e.putBackTail;
+    e.putBackTail = false;
+    this.#classInsert(rq, prev, !tail);
+  }
+
+  /**
+   * The most important deadline or RT context for `cpu`: its own queues' best, or a queued one
+   * pulled from another run queue when that one outranks it (pull_dl_task, pull_rt_task). The
+   * pull takes the other queue's lock with a try-lock, as idle stealing does.
+   */
+  *#pickClass(cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
+    let best = rq.dl.first() ?? (rq.rt.throttled ? null : rq.rt.first());
+    let from = rq;
+    const localQueued = rq.dl.count + rq.rt.count;
+    if (this.#classQueued > localQueued) {
+      let victim: RunQueue | null = null;
+      let candidate: Thread | null = null;
+      for (const other of this.#rqs) {
+        if (other === rq || other.dl.count + other.rt.count === 0) continue;
+        const allowed = (t: Thread) => t.allowedOn(cpu.id);
+        let c: Thread | null = other.dl.queue.find(allowed) ?? null;
+        if (c === null && !rq.rt.throttled) c = other.rt.find(allowed);
+        if (c === null) continue;
+        const target = candidate ?? best;
+        if (target === null || outranks(c, target)) {
+          candidate = c;
+          victim = other;
+        }
+      }
+      if (victim !== null && candidate !== null) {
+        const got = (yield tryLock(victim.lock)) as boolean;
+        if (got) {
+          const e = entity(candidate);
+          if (e.onRq && e.rq === this.#rqs.indexOf(victim) && victim.curr !== candidate) {
+            best = candidate;
+            from = victim;
+            this.#pulls++;
+            this.#host.traceDecision(0x54, e.rq, candidate.id);
+          }
+          if (from !== victim) yield unlock(victim.lock);
+        }
+      }
+    }
+    if (best === null) return null;
+    this.#dequeueQueued(from, best);
+    if (from !== rq) {
+      entity(best).rq = cpu.id;
+      yield unlock(from.lock);
+    }
+    return best;
+  }
+
+  /**
+   * An RT or deadline context just lost its CPU while still runnable: if another CPU runs
+   * less important work, ask it to reschedule, and it pulls the context (push_rt_task's effect,
+   * carried out as Linux's RT_PUSH_IPI does, by the CPU that gains it).
+   */
+  *#push(cpu: Cpu, t: Thread): KernelGen<void> {
+    const e = entity(t);
+    if (e.klass === CLASS_FAIR || (e.klass === CLASS_RT && this.#rqs[cpu.id]!.rt.throttled)) return;
+    if (e.klass === CLASS_DL && e.dlThrottled) return;
+    const target = this.#lowerCpu(t, cpu.id);
+    if (target < 0) return;
+    this.#pushes++;
+    yield* this.#reschedCpu(cpu, target);
+  }
+
+  /** Asks `target` to reschedule: its flag, and an IPI when it is another CPU. */
+  *#reschedCpu(cpu: Cpu, target: number): KernelGen<void> {
+    if (target === cpu.id) {
+      this.#host.needResched[target] = 1;
+    } else if (this.#host.needResched[target] === 0) {
+      this.#host.needResched[target] = 1;
+      this.#wakeIpis++;
+      yield sendIpi(target, VEC_IPI_SWITCH);
+    }
+  }
+
+  /**
+   * The allowed CPU other than `exceptCpu` whose work `t` outranks most clearly (the lowest
+   * cpupri; idle lowest of all; for a deadline context a CPU without deadline work, else the
+   * latest deadline), or -1 when `t` outranks nothing anywhere. Ties go to `t`'s last CPU, then
+   * the lowest id.
+   */
+  #lowerCpu(t: Thread, exceptCpu: number): number {
+    const e = entity(t);
+    let best = -1;
+    let bestPrio = e.klass === CLASS_DL ? -1 : e.prio;
+    let bestDeadline = dlKey(t);
+    const consider = (id: number) => {
+      if (id === exceptCpu || !t.allowedOn(id)) return;
+      const rq = this.#rqs[id]!;
+      const p = rqPrio(rq);
+      if (p > bestPrio) {
+        best = id;
+        bestPrio = p;
+        bestDeadline = dlKey(t);
+      } else if (p === -1 && bestPrio === -1 && e.klass === CLASS_DL) {
+        // Both run deadline work: the later earliest deadline loses the CPU (cpudl).
+        const d = this.#earliestDeadline(rq);
+        if (d > bestDeadline) {
+          best = id;
+          bestDeadline = d;
+        }
+      }
+    };
+    if (t.lastCpu >= 0) consider(t.lastCpu);
+    for (let id = 0; id < this.#rqs.length; id++) if (id !== t.lastCpu) consider(id);
+    return best;
+  }
+
+  /** The earliest deadline a run queue runs or holds (Infinity when none). */
+  #earliestDeadline(rq: RunQueue): number {
+    let d = Number.POSITIVE_INFINITY;
+    if (rq.curr !== null && entity(rq.curr).klass === CLASS_DL) d = dlKey(rq.curr);
+    const first = rq.dl.first();
+    if (first !== null) d = Math.min(d, dlKey(first));
+    return d;
+  }
+
+  /**
+   * Wakeup placement of RT and deadline contexts (select_task_rq_rt / select_task_rq_dl): stay
+   * on the last CPU unless it runs something at least as important, else take the CPU with the
+   * least important work that `t` outranks. Null for a fair context (the fair placement decides).
+   */
+  #classTarget(t: Thread, wakerCpu: number, wakeup: boolean): number | null {
+    const klass = classOf(t);
+    if (klass === CLASS_FAIR) return null;
+    const e = entity(t);
+    e.klass = klass; // for the comparisons below; enqueue sets it for good
+    e.prio = effectivePrio(t);
+    if (klass === CLASS_DL) this.#syncDl(t, wakeup); // rank by the deadline the wakeup gives it
+    const home = t.lastCpu >= 0 && t.allowedOn(t.lastCpu) ? t.lastCpu : wakerCpu;
+    if (t.allowedOn(home)) {
+      const curr = this.#rqs[home]!.curr;
+      const blocked = curr !== null && entity(curr).klass !== CLASS_FAIR && !outranks(t, curr);
+      if (!blocked) return home;
+    }
+    const lower = this.#lowerCpu(t, -1);
+    if (lower >= 0) return lower;
+    return t.allowedOn(home) ? home : this.#leastLoaded(t, wakerCpu);
+  }
+
+  /** sched_yield from the running `t` (Linux yield_task): RT to the tail, deadline gives up q. */
+  yieldCurrent(cpu: Cpu, t: Thread): void {
+    const rq = this.#rqs[cpu.id]!;
+    if (rq.curr !== t) return;
+    const e = entity(t);
+    if (e.klass === CLASS_RT) {
+      e.putBackTail = true;
+    } else if (e.klass === CLASS_DL && !e.dlBoosted) {
+      this.#updateCurr(rq);
+      e.dlYielded = true; // dl_yield: the rest of this period's runtime is given up
+      this.#dlThrottle(t);
+    }
+  }
+
+  /**
+   * sched_rr_get_interval: RR's quantum, 0 for FIFO and deadline, a fair context's slice of its
+   * queue's period (get_rr_interval_fair; 0 when its queue carries no load).
+   */
+  rrIntervalNs(t: Thread): number {
+    const klass = classOf(t);
+    if (klass === CLASS_RT) return t.policy === SCHED_RR ? RR_TIMESLICE_NS : 0;
+    if (klass === CLASS_DL) return 0;
+    const e = entity(t);
+    const rq = this.#rqs[e.onRq ? e.rq : Math.max(t.lastCpu, 0)]!;
+    if (rq.loadWeight === 0 && !e.onRq) return 0;
+    return this.#slice(rq, t);
   }
 
   /** Idle stealing: take the first queued context of the busiest other run queue (try-lock). */
@@ -337,25 +790,78 @@ export class FairPolicy implements SchedPolicy {
   }
 
   /**
-   * Normal contexts weigh by their static priority, which a PI boost does not change (as in
-   * Linux, where boosting within the fair class leaves the load weight alone); RT classes and
-   * the preemption a boost causes come with them.
+   * `t`'s effective priority, class, nice or deadline parameters changed (sched_setscheduler,
+   * setpriority, a PI boost beginning or ending). A queued context moves to the queue of its
+   * new class and priority: to the head of an RT level when its priority fell, the tail when it
+   * rose (__sched_setscheduler's ENQUEUE_HEAD rule). A fair context is reweighted. The CPU is
+   * rescheduled when `t` now outranks what runs there, or when the running `t` lost its rank.
+   * A context not on a run queue (blocked, not started) takes its new class when it wakes.
    */
-  *prioChanged(): KernelGen<void> {}
+  *prioChanged(cpu: Cpu, t: Thread): KernelGen<void> {
+    const e = entity(t);
+    if (!e.onRq) return;
+    const rqId = e.rq;
+    const rq = this.#rqs[rqId]!;
+    yield lock(rq.lock);
+    if (!e.onRq || e.rq !== rqId) {
+      yield unlock(rq.lock); // it moved or blocked meanwhile; the new priority applies from there
+      return;
+    }
+    const oldPrio = e.prio;
+    const oldKlass = e.klass;
+    const oldWeight = e.weight;
+    const newPrio = effectivePrio(t);
+    let resched = false;
+    if (rq.curr === t) {
+      this.#updateCurr(rq); // charge the time so far to the old class
+      this.#setClass(rq, t, false);
+      if (e.klass === CLASS_RT && oldKlass === CLASS_RT && newPrio !== oldPrio) e.putBackTail = newPrio < oldPrio;
+      const best = rq.dl.first() ?? (rq.rt.throttled ? null : rq.rt.first()) ?? rq.queue[0] ?? null;
+      if (best !== null) {
+        resched = e.klass === CLASS_FAIR && entity(best).klass === CLASS_FAIR ? e.weight < oldWeight : outranks(best, t);
+      }
+    } else {
+      const throttled = e.klass === CLASS_DL && e.dlThrottled;
+      this.#dequeueQueued(rq, t);
+      if (e.klass === CLASS_FAIR) {
+        rq.loadWeight -= e.weight;
+        e.weight = 0;
+      }
+      e.onRq = false; // #setClass sees a context in no queue
+      this.#setClass(rq, t, false);
+      e.onRq = true;
+      if (throttled && e.klass === CLASS_DL && !e.dlBoosted) {
+        rq.dl.throttle(t, dlReplenishAt(t), dlReplenishAt); // still waiting for its period
+      } else {
+        e.dlThrottled = false;
+        if (e.klass === CLASS_FAIR) this.#insert(rq, t);
+        else this.#classInsert(rq, t, oldKlass === e.klass && newPrio > oldPrio);
+        const curr = rq.curr;
+        if (curr === null) resched = true;
+        else if (e.klass === CLASS_FAIR && entity(curr).klass === CLASS_FAIR) resched = e.weight > oldWeight;
+        else resched = outranks(t, curr);
+      }
+    }
+    yield spend(this.#host.board.costs.schedPickNs);
+    yield unlock(rq.lock);
+    this.#host.traceDecision(0x55, t.id, newPrio);
+    if (resched) yield* this.#reschedCpu(cpu, rqId);
+  }
 
   remove(t: Thread): void {
     const e = entity(t);
     if (!e.onRq) return;
     const rq = this.#rqs[e.rq]!;
     if (rq.curr === t) return; // the switch path deactivates the running context
-    this.#removeQueued(rq, t);
-    rq.loadWeight -= weightOf(t);
+    this.#dequeueQueued(rq, t);
+    rq.loadWeight -= e.weight;
+    e.weight = 0;
     e.onRq = false;
     e.rq = -1;
   }
 
   queued(): Thread[] {
-    return this.#rqs.flatMap((rq) => rq.queue);
+    return this.#rqs.flatMap((rq) => [...rq.queue, ...rq.rt.all(), ...rq.dl.queue, ...rq.dl.throttled]);
   }
 
   locks(): SpinLock[] {
@@ -363,6 +869,14 @@ export class FairPolicy implements SchedPolicy {
   }
 
   stats(): Record<string, number> {
-    return { steals: this.#steals, wake_ipis: this.#wakeIpis };
+    const sum = (f: (rq: RunQueue) => number) => this.#rqs.reduce((n, rq) => n + f(rq), 0);
+    return {
+      steals: this.#steals,
+      wake_ipis: this.#wakeIpis,
+      rt_pulls: this.#pulls,
+      rt_pushes: this.#pushes,
+      rt_throttles: sum((rq) => rq.rt.throttles),
+      dl_throttles: sum((rq) => rq.dl.throttles),
+    };
   }
 }

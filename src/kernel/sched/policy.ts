@@ -45,6 +45,16 @@ export interface SchedPolicy {
    * outranks what a CPU runs. Called with no policy lock held.
    */
   prioChanged(cpu: Cpu, t: Thread): KernelGen<void>;
+  /**
+   * The scheduling classes (abi/sched.ts policy numbers) the policy implements, for
+   * sched_setscheduler and friends (SCHED-7). Absent: the policy has no such calls at all
+   * (the baseline: Redox has no sched_* system calls; they answer ENOSYS).
+   */
+  readonly classes?: readonly number[];
+  /** sched_yield by the running `t` on `cpu`, before the switch (Linux's yield_task). */
+  yieldCurrent?(cpu: Cpu, t: Thread): void;
+  /** What sched_rr_get_interval reports for `t` (ns), when the policy has the call. */
+  rrIntervalNs?(t: Thread): number;
   /** `t` died or was killed: drop it from every queue the policy keeps. */
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */

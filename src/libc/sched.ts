@@ -1,0 +1,157 @@
+/**
+ * sched.h and the nice calls of sys/resource.h (LIBC-5): thin wrappers over the kernel's
+ * sched_* and setpriority/getpriority calls (kernel/sched/syscalls.ts), passing struct
+ * sched_param, struct sched_attr and struct timespec through guest memory as Linux's ABI does.
+ *
+ * POSIX has these functions return -1 and set errno; this libc has no errno variable, so (as
+ * the pthread_* functions here do) each returns the errno value itself, 0 on success, and a
+ * function that produces a value returns [errno, value].
+ */
+import type { Program } from '../abi/effects.ts';
+import { EACCES, EPERM } from '../abi/errno.ts';
+import type { Guest } from '../abi/guest.ts';
+import { PRIO_PROCESS, SCHED_ATTR, SCHED_ATTR_SIZE_VER1, type SchedAttr } from '../abi/sched.ts';
+import {
+  SYS_GETPRIORITY,
+  SYS_SCHED_GET_PRIORITY_MAX,
+  SYS_SCHED_GET_PRIORITY_MIN,
+  SYS_SCHED_GETATTR,
+  SYS_SCHED_GETPARAM,
+  SYS_SCHED_GETSCHEDULER,
+  SYS_SCHED_RR_GET_INTERVAL,
+  SYS_SCHED_SETATTR,
+  SYS_SCHED_SETPARAM,
+  SYS_SCHED_SETSCHEDULER,
+  SYS_SETPRIORITY,
+} from '../abi/syscalls.ts';
+import { malloc } from './malloc.ts';
+import { syscall } from './sys.ts';
+
+export interface sched_param {
+  sched_priority: number;
+}
+
+/** A thread's scratch buffer for the structs it passes to the kernel (64 bytes, per thread). */
+function* scratch(t: Guest): Program<number> {
+  let buffers = t.data.schedScratch as Map<number, number> | undefined;
+  if (buffers === undefined) t.data.schedScratch = buffers = new Map();
+  let addr = buffers.get(t.tid);
+  if (addr === undefined) {
+    addr = yield* malloc(t, 64);
+    buffers.set(t.tid, addr);
+  }
+  return addr;
+}
+
+const errnoOf = (r: number) => (r < 0 ? -r : 0);
+
+function put64(t: Guest, addr: number, value: number): void {
+  t.store32(addr, value % 2 ** 32);
+  t.store32(addr + 4, Math.floor(value / 2 ** 32));
+}
+
+function get64(t: Guest, addr: number): number {
+  return t.load32(addr + 4) * 2 ** 32 + t.load32(addr);
+}
+
+/** sched_setscheduler(pid, policy, param): 0 or an errno. */
+export function* sched_setscheduler(t: Guest, pid: number, policy: number, param: sched_param): Program<number> {
+  const buf = yield* scratch(t);
+  t.store32(buf, param.sched_priority);
+  return errnoOf(yield* syscall(t, SYS_SCHED_SETSCHEDULER, pid, policy, buf));
+}
+
+/** sched_getscheduler(pid): [0, policy] or [errno, -1]. */
+export function* sched_getscheduler(t: Guest, pid: number): Program<[number, number]> {
+  const r = yield* syscall(t, SYS_SCHED_GETSCHEDULER, pid);
+  return r < 0 ? [-r, -1] : [0, r];
+}
+
+/** sched_setparam(pid, param): 0 or an errno. */
+export function* sched_setparam(t: Guest, pid: number, param: sched_param): Program<number> {
+  const buf = yield* scratch(t);
+  t.store32(buf, param.sched_priority);
+  return errnoOf(yield* syscall(t, SYS_SCHED_SETPARAM, pid, buf));
+}
+
+/** sched_getparam(pid): [0, param] or [errno, null]. */
+export function* sched_getparam(t: Guest, pid: number): Program<[number, sched_param | null]> {
+  const buf = yield* scratch(t);
+  const r = yield* syscall(t, SYS_SCHED_GETPARAM, pid, buf);
+  return r < 0 ? [-r, null] : [0, { sched_priority: t.load32(buf) | 0 }];
+}
+
+/** sched_get_priority_max(policy): [0, max] or [errno, -1]. */
+export function* sched_get_priority_max(t: Guest, policy: number): Program<[number, number]> {
+  const r = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MAX, policy);
+  return r < 0 ? [-r, -1] : [0, r];
+}
+
+/** sched_get_priority_min(policy): [0, min] or [errno, -1]. */
+export function* sched_get_priority_min(t: Guest, policy: number): Program<[number, number]> {
+  const r = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MIN, policy);
+  return r < 0 ? [-r, -1] : [0, r];
+}
+
+/** sched_rr_get_interval(pid): [0, interval in ns] (read back from the timespec) or [errno, -1]. */
+export function* sched_rr_get_interval(t: Guest, pid: number): Program<[number, number]> {
+  const buf = yield* scratch(t);
+  const r = yield* syscall(t, SYS_SCHED_RR_GET_INTERVAL, pid, buf);
+  if (r < 0) return [-r, -1];
+  return [0, get64(t, buf) * 1e9 + get64(t, buf + 8)];
+}
+
+/** sched_setattr(pid, attr, flags): 0 or an errno. Times are in ns, as in struct sched_attr. */
+export function* sched_setattr(t: Guest, pid: number, attr: SchedAttr, flags = 0): Program<number> {
+  const buf = yield* scratch(t);
+  t.store32(buf + SCHED_ATTR.size, SCHED_ATTR_SIZE_VER1);
+  t.store32(buf + SCHED_ATTR.policy, attr.policy);
+  put64(t, buf + SCHED_ATTR.flags, attr.flags);
+  t.store32(buf + SCHED_ATTR.nice, attr.nice);
+  t.store32(buf + SCHED_ATTR.priority, attr.priority);
+  put64(t, buf + SCHED_ATTR.runtime, attr.runtimeNs);
+  put64(t, buf + SCHED_ATTR.deadline, attr.deadlineNs);
+  put64(t, buf + SCHED_ATTR.period, attr.periodNs);
+  t.store32(buf + SCHED_ATTR.utilMin, 0);
+  t.store32(buf + SCHED_ATTR.utilMax, 0);
+  return errnoOf(yield* syscall(t, SYS_SCHED_SETATTR, pid, buf, flags));
+}
+
+/** sched_getattr(pid): [0, attr] or [errno, null]. */
+export function* sched_getattr(t: Guest, pid: number): Program<[number, SchedAttr | null]> {
+  const buf = yield* scratch(t);
+  const r = yield* syscall(t, SYS_SCHED_GETATTR, pid, buf, SCHED_ATTR_SIZE_VER1, 0);
+  if (r < 0) return [-r, null];
+  return [
+    0,
+    {
+      policy: t.load32(buf + SCHED_ATTR.policy),
+      flags: get64(t, buf + SCHED_ATTR.flags),
+      nice: t.load32(buf + SCHED_ATTR.nice) | 0,
+      priority: t.load32(buf + SCHED_ATTR.priority),
+      runtimeNs: get64(t, buf + SCHED_ATTR.runtime),
+      deadlineNs: get64(t, buf + SCHED_ATTR.deadline),
+      periodNs: get64(t, buf + SCHED_ATTR.period),
+    },
+  ];
+}
+
+/** setpriority(which, who, nice): 0 or an errno (EACCES for lowering nice unprivileged). */
+export function* setpriority(t: Guest, which: number, who: number, nice: number): Program<number> {
+  return errnoOf(yield* syscall(t, SYS_SETPRIORITY, which, who, nice));
+}
+
+/** getpriority(which, who): [0, nice] or [errno, 0]; the kernel returns 20 - nice, as Linux's. */
+export function* getpriority(t: Guest, which: number, who: number): Program<[number, number]> {
+  const r = yield* syscall(t, SYS_GETPRIORITY, which, who);
+  return r < 0 ? [-r, 0] : [0, 20 - r];
+}
+
+/** nice(inc): [0, the new nice] or [errno, -1], through get/setpriority as glibc's (EACCES -> EPERM). */
+export function* nice(t: Guest, inc: number): Program<[number, number]> {
+  const [err, current] = yield* getpriority(t, PRIO_PROCESS, 0);
+  if (err !== 0) return [err, -1];
+  const set = yield* setpriority(t, PRIO_PROCESS, 0, current + inc);
+  if (set !== 0) return [set === EACCES ? EPERM : set, -1];
+  return yield* getpriority(t, PRIO_PROCESS, 0);
+}
