@@ -55,7 +55,12 @@ function get64(t: Guest, addr: number): number {
 }
 
 /** sched_setscheduler(pid, policy, param): 0 or an errno. */
-export function* sched_setscheduler(t: Guest, pid: number, policy: number, param: sched_param): Program<number> {
+export function* sched_setscheduler(
+  t: Guest,
+  pid: number,
+  policy: number,
+  param: sched_param,
+): Program<number> {
   const buf = yield* scratch(t);
   t.store32(buf, param.sched_priority);
   return errnoOf(yield* syscall(t, SYS_SCHED_SETSCHEDULER, pid, policy, buf));

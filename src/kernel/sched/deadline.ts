@@ -104,7 +104,8 @@ export function dlOnWakeup(e: DlEntity, t: Thread, nowNs: number): void {
   }
   const passed = e.dlDeadlineAbsNs <= nowNs;
   // dl_entity_overflow: q / (d - now) > Q / D, cross-multiplied as Linux does.
-  const overflow = !passed && (e.dlDeadlineAbsNs - nowNs) * t.dlRuntimeNs < e.dlRuntimeLeftNs * t.dlDeadlineNs;
+  const overflow =
+    !passed && (e.dlDeadlineAbsNs - nowNs) * t.dlRuntimeNs < e.dlRuntimeLeftNs * t.dlDeadlineNs;
   if (!passed && !overflow) return;
   if (!passed && t.dlDeadlineNs !== t.dlPeriodNs) {
     // Revised CBS for constrained deadlines: keep d, run at density Q/D until it.

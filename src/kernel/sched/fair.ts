@@ -18,26 +18,14 @@
  * from the other run queues (pull_rt_task / pull_dl_task), and a preempted one is pushed by
  * asking such a CPU to reschedule (and so to pull it).
  */
-import {
-  MAX_RT_PRIO,
-  SCHED_DEADLINE,
-  SCHED_FIFO,
-  SCHED_OTHER,
-  SCHED_RR,
-} from '../../abi/sched.ts';
+import { MAX_RT_PRIO, SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../abi/sched.ts';
 import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import { type Context, effectivePrio, isThread, normalPrio, type Thread, ThreadState } from '../thread.ts';
-import {
-  type DlEntity,
-  DlRunQueue,
-  dlOnWakeup,
-  dlReplenish,
-  dlReplenishAtNs,
-} from './deadline.ts';
+import { type DlEntity, DlRunQueue, dlOnWakeup, dlReplenish, dlReplenishAtNs } from './deadline.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { RR_TIMESLICE_NS, RtRunQueue } from './rt.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
@@ -370,7 +358,11 @@ export class FairPolicy implements SchedPolicy {
     let resched = rq.rt.advance(now) && rq.rt.count > 0;
     if (rq.dl.throttled.length > 0) yield* this.#replenishDue(cpu, rq);
     // A CPU without RT or deadline work retries a pull that lost a try-lock race.
-    if (this.#classQueued > rq.rt.count + rq.dl.count && rqPrio(rq) >= MAX_RT_PRIO && this.#pullable(cpu.id)) {
+    if (
+      this.#classQueued > rq.rt.count + rq.dl.count &&
+      rqPrio(rq) >= MAX_RT_PRIO &&
+      this.#pullable(cpu.id)
+    ) {
       resched = true;
     }
     const curr = rq.curr;
@@ -544,7 +536,8 @@ export class FairPolicy implements SchedPolicy {
       rq.curr = null;
       const e = entity(prev);
       if (prev.state === ThreadState.Runnable) {
-        if (e.klass === CLASS_FAIR) this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
+        if (e.klass === CLASS_FAIR)
+          this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
         else this.#putPrevClass(rq, prev);
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
@@ -568,7 +561,8 @@ export class FairPolicy implements SchedPolicy {
       e.execStartNs = this.#now();
       if (next !== prev) e.sliceStartNs = e.execStartNs;
       this.#updateMin(rq);
-      if (next !== prev && isThread(prev) && prev.state === ThreadState.Runnable) yield* this.#push(cpu, prev);
+      if (next !== prev && isThread(prev) && prev.state === ThreadState.Runnable)
+        yield* this.#push(cpu, prev);
       return next;
     }
     const idle = this.#host.idle[cpu.id]!;
@@ -815,10 +809,14 @@ export class FairPolicy implements SchedPolicy {
     if (rq.curr === t) {
       this.#updateCurr(rq); // charge the time so far to the old class
       this.#setClass(rq, t, false);
-      if (e.klass === CLASS_RT && oldKlass === CLASS_RT && newPrio !== oldPrio) e.putBackTail = newPrio < oldPrio;
+      if (e.klass === CLASS_RT && oldKlass === CLASS_RT && newPrio !== oldPrio)
+        e.putBackTail = newPrio < oldPrio;
       const best = rq.dl.first() ?? (rq.rt.throttled ? null : rq.rt.first()) ?? rq.queue[0] ?? null;
       if (best !== null) {
-        resched = e.klass === CLASS_FAIR && entity(best).klass === CLASS_FAIR ? e.weight < oldWeight : outranks(best, t);
+        resched =
+          e.klass === CLASS_FAIR && entity(best).klass === CLASS_FAIR
+            ? e.weight < oldWeight
+            : outranks(best, t);
       }
     } else {
       const throttled = e.klass === CLASS_DL && e.dlThrottled;

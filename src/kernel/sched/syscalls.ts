@@ -163,7 +163,9 @@ function* setScheduler(
       ? nice === niceOf(t)
       : isRtPolicy(policy)
         ? attr.priority === t.rtPriority
-        : attr.runtimeNs === t.dlRuntimeNs && attr.deadlineNs === t.dlDeadlineNs && periodNs === t.dlPeriodNs);
+        : attr.runtimeNs === t.dlRuntimeNs &&
+          attr.deadlineNs === t.dlDeadlineNs &&
+          periodNs === t.dlPeriodNs);
   if (unchanged) return 0; // Linux returns before touching the queues
   if (policy === SCHED_DEADLINE) {
     // A deadline context must be allowed on every CPU of its root domain (EPERM otherwise).
@@ -397,16 +399,17 @@ function* sysGetPriority(k: Kernel, caller: Thread, which: number, who: number):
 const num = argNum;
 
 export const SCHED_SYSCALLS: SyscallTable = {
-  [SYS_SCHED_SETSCHEDULER]: (k, cpu, t, a) => sysSetScheduler(k, cpu, t, num(a[0], -1), num(a[1], -1), num(a[2])),
-  [SYS_SCHED_SETPARAM]: (k, cpu, t, a) => sysSetScheduler(k, cpu, t, num(a[0], -1), SETPARAM_POLICY, num(a[1])),
+  [SYS_SCHED_SETSCHEDULER]: (k, cpu, t, a) =>
+    sysSetScheduler(k, cpu, t, num(a[0], -1), num(a[1], -1), num(a[2])),
+  [SYS_SCHED_SETPARAM]: (k, cpu, t, a) =>
+    sysSetScheduler(k, cpu, t, num(a[0], -1), SETPARAM_POLICY, num(a[1])),
   [SYS_SCHED_GETSCHEDULER]: (k, _cpu, t, a) => sysGetScheduler(k, t, num(a[0], -1)),
   [SYS_SCHED_GETPARAM]: (k, _cpu, t, a) => sysGetParam(k, t, num(a[0], -1), num(a[1])),
   [SYS_SCHED_GET_PRIORITY_MAX]: (k, _cpu, _t, a) => sysPriorityLimit(k, num(a[0], -1), true),
   [SYS_SCHED_GET_PRIORITY_MIN]: (k, _cpu, _t, a) => sysPriorityLimit(k, num(a[0], -1), false),
   [SYS_SCHED_RR_GET_INTERVAL]: (k, _cpu, t, a) => sysRrGetInterval(k, t, num(a[0], -1), num(a[1])),
   [SYS_SCHED_SETATTR]: (k, cpu, t, a) => sysSetAttr(k, cpu, t, num(a[0], -1), num(a[1]), num(a[2])),
-  [SYS_SCHED_GETATTR]: (k, _cpu, t, a) =>
-    sysGetAttr(k, t, num(a[0], -1), num(a[1]), num(a[2]), num(a[3])),
+  [SYS_SCHED_GETATTR]: (k, _cpu, t, a) => sysGetAttr(k, t, num(a[0], -1), num(a[1]), num(a[2]), num(a[3])),
   [SYS_SETPRIORITY]: (k, cpu, t, a) => sysSetPriority(k, cpu, t, num(a[0], -1), num(a[1], -1), num(a[2])),
   [SYS_GETPRIORITY]: (k, _cpu, t, a) => sysGetPriority(k, t, num(a[0], -1), num(a[1], -1)),
 };

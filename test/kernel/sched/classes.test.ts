@@ -1,0 +1,264 @@
+// Scheduling classes of the `fair` policy (SCHED-7): FIFO and RR over OTHER, RT throttling, RR
+// quanta, head/tail requeueing, wakeup preemption across CPUs, PI boosts through prioChanged,
+// and SCHED_DEADLINE's constant-bandwidth servers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
+import type { Guest } from '../../../src/abi/guest.ts';
+import { SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../../src/abi/sched.ts';
+import type { KernelGen } from '../../../src/hw/effects.ts';
+import type { Thread } from '../../../src/kernel/thread.ts';
+import { sched_setattr, sched_setscheduler } from '../../../src/libc/sched.ts';
+import { pthread_create } from '../../../src/libc/pthread.ts';
+import {
+  clock_gettime,
+  futex_wait,
+  futex_wake,
+  mmap_anonymous,
+  nanosleep,
+  sched_yield,
+} from '../../../src/libc/sys.ts';
+import { atTime, bootGuest, type GuestMachine } from '../../support/guest.ts';
+
+interface Spec {
+  policy: number;
+  /** RT priority for FIFO/RR; nice for OTHER. */
+  prio?: number;
+  /** Deadline reservation (ns). */
+  dl?: [number, number, number];
+  /** The thread's body after the release; CPU-bound forever by default. */
+  body?: (t: Guest, index: number) => Program<void>;
+}
+
+interface Setup {
+  machine: GuestMachine;
+  tids: number[];
+  thread(index: number): Thread;
+  /** CPU time of each thread at each sample instant. */
+  samples: number[][];
+  /** [cpu, tid, startNs] for every switch to a thread. */
+  switches: [number, number, number][];
+}
+
+const RELEASE_AT_NS = 2_000_000;
+
+/**
+ * Threads that each enter their class, block on a start word, and are released together at
+ * 2 ms; their CPU times are sampled at `sampleAtNs`.
+ */
+function setup(specs: Spec[], o: { cpus?: number; sampleAtNs?: number[]; untilNs: number }): Setup {
+  const tids: number[] = [];
+  function* worker(t: Guest, arg: unknown): Program<number> {
+    const { start, index } = arg as { start: number; index: number };
+    tids[index] = t.tid;
+    const s = specs[index]!;
+    let err = 0;
+    if (s.policy === SCHED_DEADLINE) {
+      const [runtimeNs, deadlineNs, periodNs] = s.dl!;
+      err = yield* sched_setattr(t, 0, {
+        policy: s.policy,
+        flags: 0,
+        nice: 0,
+        priority: 0,
+        runtimeNs,
+        deadlineNs,
+        periodNs,
+      });
+    } else if (s.policy !== SCHED_OTHER) {
+      err = yield* sched_setscheduler(t, 0, s.policy, { sched_priority: s.prio! });
+    } else if (s.prio !== undefined) {
+      err = yield* sched_setattr(t, 0, {
+        policy: SCHED_OTHER,
+        flags: 0,
+        nice: s.prio,
+        priority: 0,
+        runtimeNs: 0,
+        deadlineNs: 0,
+        periodNs: 0,
+      });
+    }
+    assert.equal(err, 0, `thread ${index} entered its class`);
+    while (((yield t.atomic(AtomicOp.Load, start)) as number) === 0) yield* futex_wait(t, start, 0);
+    if (s.body !== undefined) {
+      yield* s.body(t, index);
+      return 0;
+    }
+    for (;;) yield t.compute(300_000);
+  }
+  function* main(t: Guest): Program<number> {
+    const start = yield* mmap_anonymous(t, 4096);
+    for (let index = 0; index < specs.length; index++)
+      yield* pthread_create(t, null, worker, { start, index });
+    yield* nanosleep(t, RELEASE_AT_NS);
+    yield t.atomic(AtomicOp.Store, start, 1);
+    yield* futex_wake(t, start, 0x7fffffff);
+    yield* futex_wait(t, start + 4, 0); // park: the run ends at its time limit
+    return 0;
+  }
+  const machine = bootGuest(main, null, { cpus: o.cpus ?? 1, costs: { computeJitterPpm: 0 } });
+  const samples: number[][] = [];
+  const switches: [number, number, number][] = [];
+  machine.kernel.switchListener = (cpuId, _prev, next) => {
+    if (next.id >= 0) switches.push([cpuId, next.id, machine.board.engine.nowNs]);
+  };
+  for (const at of o.sampleAtNs ?? []) {
+    atTime(machine, at, () => samples.push(tids.map((id) => machine.kernel.threads.get(id)!.cpuTimeNs)));
+  }
+  const reason = machine.board.engine.run({ simNsMax: o.untilNs, eventsMax: 20_000_000 });
+  assert.equal(reason, 'sim-time-limit');
+  assert.equal(machine.kernel.stopReason, null);
+  return { machine, tids, thread: (i) => machine.kernel.threads.get(tids[i]!)!, samples, switches };
+}
+
+const deltas = (s: number[][], i: number) => s[i]!.map((v, j) => v - s[i - 1]![j]!);
+
+test('a FIFO hog takes the CPU from OTHER until throttled: OTHER gets 50 ms of every second', () => {
+  const seconds = [3_000_000, 1_003_000_000, 2_003_000_000, 3_003_000_000];
+  const r = setup([{ policy: SCHED_FIFO, prio: 10 }, { policy: SCHED_OTHER }], {
+    sampleAtNs: seconds,
+    untilNs: 3_100_000_000,
+  });
+  // The first period starts when the hog first runs (2 ms in), so the first window sees 47 ms;
+  // after that the RT queue is throttled at 950 ms of each 1 s period, OTHER runs the rest.
+  assert.equal(deltas(r.samples, 1)[1], 46_998_650);
+  assert.equal(deltas(r.samples, 2)[1], 50_000_000);
+  assert.equal(deltas(r.samples, 3)[1], 50_000_000);
+  assert.equal(r.machine.kernel.policy.stats().rt_throttles, 3);
+});
+
+test('two RR threads at one priority alternate in 100 ms quanta; a FIFO pair does not', () => {
+  const rr = setup(
+    [
+      { policy: SCHED_RR, prio: 5 },
+      { policy: SCHED_RR, prio: 5 },
+    ],
+    { untilNs: 700_000_000 },
+  );
+  // Runs after the release; each lasts until the next switch.
+  const runs = rr.switches
+    .filter(([, tid, at]) => rr.tids.includes(tid) && at > RELEASE_AT_NS + 1_000_000)
+    .map(([, tid, at]) => [rr.tids.indexOf(tid), at] as const);
+  const slices = runs.slice(0, -1).map(([index, at], i) => [index, runs[i + 1]![1] - at] as const);
+  assert.deepEqual(
+    slices.map(([index]) => index),
+    [0, 1, 0, 1, 0],
+  );
+  // A quantum is 100 ms of run time and ends at the first tick (every 1 ms) after it is spent.
+  for (const [, ns] of slices.slice(1)) assert.equal(ns, 101_000_000);
+  const fifo = setup(
+    [
+      { policy: SCHED_FIFO, prio: 5 },
+      { policy: SCHED_FIFO, prio: 5 },
+    ],
+    {
+      sampleAtNs: [3_000_000, 603_000_000],
+      untilNs: 700_000_000,
+    },
+  );
+  // The release wakes index 1 first; it never gives way. (CPU time is charged when a 100 µs
+  // compute chunk starts, so the window's edges cut a chunk.)
+  const [first, second] = deltas(fifo.samples, 1);
+  assert.equal(first, 0);
+  assert.ok(Math.abs(second! - 600_000_000) < 100_000, `${second}`);
+});
+
+test('sched_yield moves a FIFO thread to the tail of its level: equal threads take turns', () => {
+  const seq: number[] = [];
+  const turns = function* (t: Guest, index: number): Program<void> {
+    for (let i = 0; i < 3; i++) {
+      seq.push(index);
+      yield t.compute(3_000_000);
+      yield* sched_yield(t);
+    }
+    for (;;) yield* nanosleep(t, 1_000_000_000);
+  };
+  setup(
+    [
+      { policy: SCHED_FIFO, prio: 20, body: turns },
+      { policy: SCHED_FIFO, prio: 20, body: turns },
+      { policy: SCHED_FIFO, prio: 20, body: turns },
+    ],
+    { untilNs: 30_000_000 },
+  );
+  // The release wakes them in the futex's order (2 first); each yield then passes the CPU on.
+  assert.deepEqual(seq, [2, 0, 1, 2, 0, 1, 2, 0, 1]);
+});
+
+test('a preempted FIFO thread goes back to the head of its level, ahead of its equal peer', () => {
+  const log: string[] = [];
+  const low = function* (t: Guest, index: number): Program<void> {
+    log.push(`low${index}`);
+    yield t.compute(15_000_000); // 5 ms
+    log.push(`low${index} done`);
+    for (;;) yield* nanosleep(t, 1_000_000_000);
+  };
+  const high = function* (t: Guest): Program<void> {
+    yield* nanosleep(t, 2_000_000); // wakes while low0 runs, preempts it
+    log.push('high runs');
+    yield t.compute(3_000_000);
+    log.push('high done');
+    for (;;) yield* nanosleep(t, 1_000_000_000);
+  };
+  setup(
+    [
+      { policy: SCHED_FIFO, prio: 10, body: low },
+      { policy: SCHED_FIFO, prio: 10, body: low },
+      { policy: SCHED_FIFO, prio: 50, body: high },
+    ],
+    { untilNs: 40_000_000 },
+  );
+  assert.deepEqual(log, ['low0', 'high runs', 'high done', 'low0 done', 'low1', 'low1 done']);
+});
+
+/** A FIFO thread blocked on a futex word, woken at 10 ms by an OTHER thread on another CPU. */
+function wakeLatency(policy: 'fair' | 'dwrr'): { latencyNs: number; kernelNs: number } {
+  let wokenAt = 0;
+  let runAt = 0;
+  function* waiter(t: Guest, word: number): Program<number> {
+    if (policy === 'fair')
+      assert.equal(yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 50 }), 0);
+    while (t.load32(word) === 0) yield* futex_wait(t, word, 0);
+    runAt = yield* clock_gettime(t);
+    return 0;
+  }
+  function* hog(t: Guest): Program<number> {
+    for (;;) yield t.compute(300_000);
+  }
+  function* waker(t: Guest, word: number): Program<number> {
+    yield* nanosleep(t, 10_000_000);
+    wokenAt = yield* clock_gettime(t);
+    yield t.atomic(AtomicOp.Store, word, 1);
+    yield* futex_wake(t, word, 1);
+    for (;;) yield t.compute(300_000);
+  }
+  const machine = bootGuest(
+    function* (t) {
+      const word = yield* mmap_anonymous(t, 4096);
+      yield* pthread_create(t, null, waiter as never, word);
+      yield* pthread_create(t, null, hog, null);
+      yield* pthread_create(t, null, waker as never, word);
+      yield* pthread_create(t, null, hog, null);
+      yield* futex_wait(t, word + 4, 0);
+      return 0;
+    },
+    null,
+    { policy, cpus: 2, costs: { computeJitterPpm: 0 } },
+  );
+  machine.board.engine.run({ simNsMax: 60_000_000, eventsMax: 5_000_000 });
+  assert.ok(runAt > 0, 'the waiter ran');
+  return {
+    latencyNs: runAt - wokenAt,
+    kernelNs: machine.kernel.wakeLatencies[machine.kernel.wakeLatencyCount - 1]!,
+  };
+}
+
+test('a waking FIFO thread preempts a SCHED_OTHER thread within 100 µs (dwrr: next quantum)', () => {
+  const fair = wakeLatency('fair');
+  // fair: the futex wake places the waiter on its last CPU, which runs an OTHER hog, and sends
+  // the reschedule IPI: IPI 1 µs + interrupt entry + switch, measured by the guests' clocks.
+  assert.equal(fair.latencyNs, 2940);
+  assert.equal(fair.kernelNs, 1640, 'wakeup to switch, as the kernel records it');
+  // dwrr has no RT class: the waiter waits in IDLE_CONTEXTS for the next 3-tick switch.
+  const dwrr = wakeLatency('dwrr');
+  assert.equal(dwrr.latencyNs, 12_186_661);
+});
