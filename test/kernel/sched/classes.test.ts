@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../../src/abi/sched.ts';
-import type { KernelGen } from '../../../src/hw/effects.ts';
 import type { Thread } from '../../../src/kernel/thread.ts';
 import { sched_setattr, sched_setscheduler } from '../../../src/libc/sched.ts';
 import { pthread_create } from '../../../src/libc/pthread.ts';
