@@ -261,3 +261,107 @@ test('a waking FIFO thread preempts a SCHED_OTHER thread within 100 µs (dwrr: n
   const dwrr = wakeLatency('dwrr');
   assert.equal(dwrr.latencyNs, 12_186_661);
 });
+
+test('RT work spreads: on 2 CPUs the two most important of three FIFO hogs run, OTHER waits', () => {
+  const r = setup(
+    [
+      { policy: SCHED_FIFO, prio: 10 },
+      { policy: SCHED_FIFO, prio: 20 },
+      { policy: SCHED_FIFO, prio: 30 },
+      { policy: SCHED_OTHER },
+    ],
+    { cpus: 2, sampleAtNs: [10_000_000, 510_000_000], untilNs: 520_000_000 },
+  );
+  const [low, mid, high, other] = deltas(r.samples, 1);
+  assert.equal(low, 0);
+  assert.equal(other, 0);
+  for (const ns of [mid!, high!]) assert.ok(Math.abs(ns - 500_000_000) < 100_000, `${ns}`);
+});
+
+test('a deadline server gets its reservation: 2 ms per 10 ms against an OTHER hog on one CPU', () => {
+  const r = setup(
+    [{ policy: SCHED_DEADLINE, dl: [2_000_000, 10_000_000, 10_000_000] }, { policy: SCHED_OTHER }],
+    {
+      sampleAtNs: [100_000_000, 600_000_000],
+      untilNs: 610_000_000,
+    },
+  );
+  const [dlNs, otherNs] = deltas(r.samples, 1);
+  // Runtime is charged at ticks (1 ms) and replenished at the tick after each period starts.
+  assert.ok(Math.abs(dlNs! / 500_000_000 - 0.2) < 0.005, `deadline share ${dlNs! / 5e8}`);
+  assert.ok(Math.abs(otherNs! / 500_000_000 - 0.8) < 0.005, `other share ${otherNs! / 5e8}`);
+  // One throttle per 10 ms period from the release at 2 ms to the end at 610 ms.
+  assert.equal(r.machine.kernel.policy.stats().dl_throttles, 61);
+});
+
+test('deadline outranks FIFO, which outranks OTHER, on one CPU', () => {
+  const r = setup(
+    [
+      { policy: SCHED_OTHER },
+      { policy: SCHED_FIFO, prio: 99 },
+      { policy: SCHED_DEADLINE, dl: [5_000_000, 10_000_000, 10_000_000] },
+    ],
+    { sampleAtNs: [100_000_000, 600_000_000], untilNs: 610_000_000 },
+  );
+  const [other, fifo, deadline] = deltas(r.samples, 1).map((ns) => Math.round(ns / 5_000_000));
+  assert.deepEqual([other, fifo, deadline], [0, 50, 50], 'percent of the window');
+});
+
+/** Runs a policy hook outside any CPU, as a test harness may between events. */
+function drain(gen: Generator<unknown, void, unknown>): void {
+  for (let step = gen.next(); !step.done; step = gen.next(true));
+}
+
+test('a PI boost into the RT range runs a queued OTHER context in the RT class until it ends', () => {
+  let boosted: Thread | null = null;
+  const samples: number[][] = [];
+  const specs: Spec[] = [{ policy: SCHED_OTHER }, { policy: SCHED_OTHER }];
+  const tids: number[] = [];
+  const machine = bootGuest(
+    function* (t) {
+      const start = yield* mmap_anonymous(t, 4096);
+      for (let index = 0; index < specs.length; index++) {
+        yield* pthread_create(
+          t,
+          null,
+          function* (c: Guest) {
+            tids[index] = c.tid;
+            while (c.load32(start) === 0) yield* futex_wait(c, start, 0);
+            for (;;) yield c.compute(300_000);
+          },
+          null,
+        );
+      }
+      yield* nanosleep(t, RELEASE_AT_NS);
+      yield t.atomic(AtomicOp.Store, start, 1);
+      yield* futex_wake(t, start, 0x7fffffff);
+      yield* futex_wait(t, start + 4, 0);
+      return 0;
+    },
+    null,
+    { cpus: 1, costs: { computeJitterPpm: 0 } },
+  );
+  const cpu = machine.board.cpus[0]!;
+  const sample = () => samples.push(tids.map((id) => machine.kernel.threads.get(id)!.cpuTimeNs));
+  atTime(machine, 50_000_000, () => {
+    sample();
+    boosted = machine.kernel.threads.get(tids[1]!)!;
+    boosted.piBoost = 99 - 50; // a waiter at RT priority 50 lends its priority
+    drain(machine.kernel.policy.prioChanged(cpu, boosted) as Generator<unknown, void, unknown>);
+  });
+  atTime(machine, 52_000_000, sample);
+  atTime(machine, 150_000_000, () => {
+    sample();
+    boosted!.piBoost = Number.POSITIVE_INFINITY;
+    drain(machine.kernel.policy.prioChanged(cpu, boosted!) as Generator<unknown, void, unknown>);
+  });
+  atTime(machine, 250_000_000, sample);
+  machine.board.engine.run({ simNsMax: 260_000_000, eventsMax: 5_000_000 });
+  // Boosted from 50 ms: within a tick it takes the CPU and keeps it (RT over OTHER).
+  const [otherBoosted, boostedRun] = deltas(samples, 2);
+  assert.equal(otherBoosted, 0);
+  assert.ok(Math.abs(boostedRun! - 98_000_000) < 100_000, `${boostedRun}`);
+  // Unboosted: back to sharing by vruntime.
+  const [a, b] = deltas(samples, 3);
+  assert.ok(Math.abs(a! - b!) < 10_000_000, `${a} vs ${b}`);
+});
