@@ -23,6 +23,8 @@ export class Process {
   /** The process-wide data segment guest code (libc) keeps its globals in. */
   readonly data: Record<string, unknown> = {};
   liveThreads = 0;
+  /** The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid. */
+  uid = 0;
   /** Exit code given by exit_group, or by the last thread's exit. */
   exitCode = 0;
   /** Set once a fatal signal has been taken (the status reports it). */

@@ -156,7 +156,7 @@ export class FairPolicy implements SchedPolicy {
     this.#insert(rq, t);
   }
 
-  *tick(cpu: Cpu): KernelGen<boolean> {
+  *tick(cpu: Cpu, _periods: number): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
     const curr = rq.curr;
@@ -169,6 +169,21 @@ export class FairPolicy implements SchedPolicy {
     // check_preempt_tick: never before min granularity; then if curr is a slice ahead.
     if (ranNs < MIN_GRANULARITY_NS * this.#scale) return false;
     return e.vruntime - entity(rq.queue[0]!).vruntime > slice;
+  }
+
+  /**
+   * Tickless (HW-12): the earliest timer armed on this CPU, and, while a context runs, the end
+   * of its slice (as Linux's hrtick programs it), or one period from now once that has passed.
+   */
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const rq = this.#rqs[cpu.id]!;
+    let next = rq.timers.length > 0 ? rq.timers[0]!.wakeNs : Number.POSITIVE_INFINITY;
+    if (rq.curr !== null) {
+      const nowNs = this.#now();
+      const sliceEndNs = entity(rq.curr).sliceStartNs + this.#slice(rq, rq.curr);
+      next = Math.min(next, sliceEndNs > nowNs ? sliceEndNs : nowNs + periodNs);
+    }
+    return next;
   }
 
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
