@@ -323,36 +323,30 @@ export class Kernel implements SchedHost {
 
   /** Kernel invariants (DESIGN.md "Assertions as documentation"). */
   checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
-    const running = new Set<ExecContext>();
-    for (const c of this.board.cpus) {
-      const current = c === cpu ? next : c.current;
-      assert(!running.has(current), `invariant: context ${current.id} current on two CPUs`);
-      running.add(current);
-    }
-    const queued = this.policy.queued();
-    const seen = new Set<Thread>();
-    for (const t of queued) {
-      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
-      seen.add(t);
-      assert(
-        t.state !== ThreadState.Blocked || this.policy.name === 'dwrr' || this.policy.name === 'redbear',
-        `invariant: blocked ${t.id} queued`,
-      );
-      assert(!running.has(t) || t === prev, `invariant: running context ${t.id} is queued`);
-    }
+    this.#checkInvariants(cpu, prev, next);
   }
 
   /**
-   * The invariants as they stand between any two events (tests check them after every event):
-   * no context current on two CPUs, none in two run queues, a queued context current on a CPU
-   * only while that CPU is inside a switch (it holds its switch lock), blocked contexts queued
-   * only by the policies that leave them there until a scan finds them (dwrr, redbear).
+   * The invariants as they stand between any two events (tests check them after every event),
+   * with every CPU's current context as it is.
    */
   checkInvariantsNow(): void {
+    this.#checkInvariants(null, null, null);
+  }
+
+  /**
+   * No context current on two CPUs; none in two run queues; blocked contexts queued only by the
+   * policies that leave them there until a scan finds them (dwrr, redbear); a queued context
+   * current on a CPU only while that CPU is inside a switch, holding its switch lock (a context
+   * that blocked and was woken before its CPU switched away, Linux's on_cpu window). `cpu`
+   * switching from `prev` to `next` counts as running `next`.
+   */
+  #checkInvariants(cpu: Cpu | null, prev: Context | null, next: Context | null): void {
     const runningOn = new Map<ExecContext, number>();
     for (const c of this.board.cpus) {
-      assert(!runningOn.has(c.current), `invariant: context ${c.current.id} current on two CPUs`);
-      runningOn.set(c.current, c.id);
+      const current = c === cpu ? next! : c.current;
+      assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
+      runningOn.set(current, c.id);
     }
     const lazy = this.policy.name === 'dwrr' || this.policy.name === 'redbear';
     const seen = new Set<Thread>();
@@ -361,10 +355,9 @@ export class Kernel implements SchedHost {
       seen.add(t);
       assert(t.state !== ThreadState.Blocked || lazy, `invariant: blocked ${t.id} queued`);
       const cpuId = runningOn.get(t);
-      if (cpuId !== undefined) {
-        const inSwitch = this.policy.switchLock(cpuId).holder === cpuId;
-        assert(inSwitch, `invariant: context ${t.id} queued while running on cpu ${cpuId} outside a switch`);
-      }
+      if (cpuId === undefined || t === prev) continue;
+      const inSwitch = this.policy.switchLock(cpuId).holder === cpuId;
+      assert(inSwitch, `invariant: running context ${t.id} is queued (cpu ${cpuId}, outside a switch)`);
     }
   }
 

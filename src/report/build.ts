@@ -41,7 +41,10 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     events: board.engine.events,
     trace_hash: board.trace.hex(),
     policy: config.kernel.scheduler,
-    tick: config.machine.tick.source === 'pit' ? 'pit' : `lapic@${config.machine.tick.hz}Hz`,
+    tick:
+      config.machine.tick.source === 'pit'
+        ? 'pit'
+        : `${config.machine.tick.source}@${config.machine.tick.hz}Hz`,
     cpus,
     locks,
     futex,
