@@ -12,6 +12,8 @@ export const SYS_GETPID = 39;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
+export const SYS_GETUID = 102;
+export const SYS_SETUID = 105;
 export const SYS_GETTID = 186;
 export const SYS_FUTEX = 202;
 export const SYS_CLOCK_GETTIME = 228;
@@ -27,6 +29,16 @@ export const SYS_PROC_START = 1002;
 export const SYS_SPAWN = 1010;
 /** Blocks until the thread `tid` of this process exits; returns its exit value slot. */
 export const SYS_THREAD_JOIN = 1020;
+/**
+ * Per-thread proc handles (SCHED-11): open `/proc/<tid>/<name>` (name, sched-policy, priority,
+ * sched-affinity) and get a descriptor; read and write move the value through guest memory.
+ */
+export const SYS_PROC_HANDLE_OPEN = 1030;
+/** read(fd, bufAddr, len): copies the handle's value to guest memory; returns the bytes copied. */
+export const SYS_PROC_HANDLE_READ = 1031;
+/** write(fd, bufAddr, len): sets the handle's value from guest memory; returns the bytes taken. */
+export const SYS_PROC_HANDLE_WRITE = 1032;
+export const SYS_PROC_HANDLE_CLOSE = 1033;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
@@ -37,6 +49,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
+  [SYS_GETUID]: 'getuid',
+  [SYS_SETUID]: 'setuid',
   [SYS_GETTID]: 'gettid',
   [SYS_FUTEX]: 'futex',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
@@ -46,6 +60,10 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_START]: 'proc:start',
   [SYS_SPAWN]: 'spawn',
   [SYS_THREAD_JOIN]: 'thread_join',
+  [SYS_PROC_HANDLE_OPEN]: 'proc:open',
+  [SYS_PROC_HANDLE_READ]: 'proc:read',
+  [SYS_PROC_HANDLE_WRITE]: 'proc:write',
+  [SYS_PROC_HANDLE_CLOSE]: 'proc:close',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

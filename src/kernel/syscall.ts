@@ -26,6 +26,7 @@ import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
+import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -73,7 +74,7 @@ const CORE: SyscallTable = {
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
 
-const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS };
+const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS, ...PROC_HANDLE_SYSCALLS };
 
 export function* dispatchSyscall(
   k: Kernel,
