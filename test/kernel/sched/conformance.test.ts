@@ -11,7 +11,6 @@ import { DWRR_QUANTUM_TICKS } from '../../../src/kernel/sched/dwrr.ts';
 import { pthread_setaffinity_np } from '../../../src/libc/proc-handles.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { clock_gettime, futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../../../src/libc/sys.ts';
-import type { SchedPolicyName } from '../../../src/machine/config.ts';
 import { SCHED_POLICIES } from '../../../src/machine/config.ts';
 import { pitPeriodNs, PIT_DIVISOR_REDOX } from '../../../src/hw/timer.ts';
 import { bootGuest, type GuestMachine, type GuestMachineOptions } from '../../support/guest.ts';
