@@ -3,8 +3,9 @@
  * its file (a `GuestProgram`) and listing it here.
  */
 import type { GuestProgram } from './program.ts';
+import { SCHBENCH } from './schbench.ts';
 
-const LIST: GuestProgram[] = [];
+const LIST: GuestProgram[] = [SCHBENCH];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
 
