@@ -30,6 +30,11 @@ const PARAMS = {
     value: 90,
     source: 'FUTEX_WAKE with no waiters 150 ns = syscall + bucket (models.md §7)',
   },
+  signalSendNs: {
+    value: 250,
+    source:
+      'kill/tgkill: permission check, sigqueue allocation, pending-set update (Linux ~0.3 us, lmbench lat_sig)',
+  },
   schemeCallNs: { value: 1200, source: 'one proc-scheme round trip (SCHED-12): dispatch, copy, reply' },
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },

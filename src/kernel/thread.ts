@@ -45,6 +45,8 @@ export class Thread implements ExecContext {
   piBoost = Number.POSITIVE_INFINITY;
   /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
   wakeNs = Number.POSITIVE_INFINITY;
+  /** The CLOCK_REALTIME deadline of a realtime-timed block (see Kernel.realtimeWaiters). */
+  realtimeDeadlineNs = 0;
   /** Set when a timed block ended by its deadline rather than a wakeup. */
   timedOut = false;
   /** Set when a signal ended a block (EINTR). */
@@ -59,6 +61,12 @@ export class Thread implements ExecContext {
   preemptLocks = 0;
   /** Allowed CPUs; null means all. */
   affinity: Uint8Array | null = null;
+  /** Signals sent to this thread and not yet taken (bit sig-1, see abi/signal.ts). */
+  sigPending = 0;
+  /** Blocked signals (rt_sigprocmask). */
+  sigMask = 0;
+  /** The set a sigtimedwait waits for, so such a signal wakes it though blocked; 0 otherwise. */
+  sigWaitSet = 0;
   /** Guest address the kernel clears and futex-wakes at exit (CLONE_CHILD_CLEARTID). */
   clearTidAddr = 0;
   exitValue: unknown = undefined;

@@ -84,6 +84,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const [name, value] of Object.entries(report.syscalls)) m[`syscall.${name}`] = value;
   for (const [name, value] of Object.entries(kernel.policy.stats())) m[`sched.${name}`] = value;
   for (const [name, value] of Object.entries(kernel.stats)) m[`kernel.${snake(name)}`] = value;
+  for (const [name, value] of Object.entries(kernel.signalCounts)) m[`signal.${name}`] = value;
   for (const l of report.locks) m[`lock.${l.name}.spin_ns`] = l.spin_ns;
   workloadMetrics(config, kernel, m);
   return m;

@@ -78,7 +78,8 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
     case FutexOp.WaitBitset: {
       if (a.val3 >>> 0 === 0) return -EINVAL;
       const deadline = a.timeoutOrVal2 < 0 ? -1 : a.timeoutOrVal2 - (realtime ? k.realtimeOffsetNs : 0);
-      return yield* futexWait(k, cpu, t, a.addr, target, a.val, deadline, a.val3 >>> 0);
+      const rtDeadline = realtime && a.timeoutOrVal2 >= 0 ? a.timeoutOrVal2 : -1;
+      return yield* futexWait(k, cpu, t, a.addr, target, a.val, deadline, a.val3 >>> 0, rtDeadline);
     }
     case FutexOp.Wake:
       return yield* futexWake(k, cpu, t, a.addr, target, a.val, FUTEX_BITSET_MATCH_ANY);

@@ -55,6 +55,7 @@ export class FutexTable {
     woken: 0,
     eagain: 0,
     timeouts: 0,
+    interrupted: 0,
     stale_consumed: 0,
     requeue: 0,
     requeued: 0,
