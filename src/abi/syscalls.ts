@@ -24,6 +24,8 @@ export const SYS_CLOCK_SETTIME = 227;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
 export const SYS_TGKILL = 234;
+export const SYS_SET_ROBUST_LIST = 273;
+export const SYS_GET_ROBUST_LIST = 274;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
 export const SYS_PROC_NEW_THREAD = 1000;
@@ -45,6 +47,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_RT_SIGTIMEDWAIT]: 'rt_sigtimedwait',
   [SYS_TKILL]: 'tkill',
   [SYS_TGKILL]: 'tgkill',
+  [SYS_SET_ROBUST_LIST]: 'set_robust_list',
+  [SYS_GET_ROBUST_LIST]: 'get_robust_list',
   [SYS_CLOCK_SETTIME]: 'clock_settime',
   [SYS_MUNMAP]: 'munmap',
   [SYS_SCHED_YIELD]: 'sched_yield',

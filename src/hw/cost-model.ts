@@ -30,6 +30,10 @@ const PARAMS = {
     value: 90,
     source: 'FUTEX_WAKE with no waiters 150 ns = syscall + bucket (models.md §7)',
   },
+  futexPiChainStepNs: {
+    value: 120,
+    source: 'one step of rt_mutex_adjust_prio_chain: pi_lock, waiter requeue, prio update (Linux rtmutex.c)',
+  },
   signalSendNs: {
     value: 250,
     source:

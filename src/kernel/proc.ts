@@ -8,6 +8,7 @@ import { exitStatus, FUTEX_WAKE, PROT_READ, PROT_WRITE, signalStatus } from '../
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
@@ -131,6 +132,7 @@ export function* doomThreads(k: Kernel, cpu: Cpu, p: Process, except: Thread | n
 
 /** The common end of a thread: clear-tid wake, death, process exit if last, switch away. */
 export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
+  yield* exitRobustList(k, cpu, t);
   if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
     t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
     const wake = {

@@ -50,7 +50,7 @@ export function* sysNanosleep(k: Kernel, cpuAtEntry: Cpu, t: Thread, durationNs:
 
 /**
  * clock_settime(CLOCK_REALTIME, ns): moves the wall clock. Waits with a realtime deadline (FUTEX
- * WAIT_BITSET with FUTEX_CLOCK_REALTIME, LOCK_PI) are re-armed against the new time, and end at
+ * WAIT_BITSET with FUTEX_CLOCK_REALTIME) are re-armed against the new time, and end at
  * once if it has passed; monotonic waits do not move (FUTEX-8, LIBC-3).
  */
 function* sysClockSettime(k: Kernel, cpu: Cpu, clockId: number, ns: number): KernelGen<number> {

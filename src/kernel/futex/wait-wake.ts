@@ -76,6 +76,8 @@ export function* futexWait(
     process: t.process,
     bitset,
     woken: false,
+    acquired: false,
+    requeuePiKey: null,
   };
   table.bucket(target.shard, target.key).push(waiter);
   k.blockCurrent(cpu, t, `futex 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
@@ -157,6 +159,8 @@ export function* wakeLocked(
       i++;
       continue;
     }
+    // A WAIT_REQUEUE_PI waiter may only leave by CMP_REQUEUE_PI (futex_wake's -EINVAL).
+    if (waiter.requeuePiKey !== null) return -EINVAL;
     if (table.mode === 'linux') {
       list.splice(i, 1); // FIFO: the plist order of SCHED_OTHER waiters
     } else {
