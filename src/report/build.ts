@@ -78,6 +78,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
     'processes.killed': report.processes.killed,
     'processes.exited': report.processes.exited,
     'run.error': report.error === undefined ? 0 : 1,
+    'run.deadlocked': report.error?.startsWith('deadlock') === true ? 1 : 0,
   };
   for (const c of report.cpus) m[`cpu.${c.id}.utilisation`] = c.utilisation;
   for (const [name, value] of Object.entries(report.futex)) m[`futex.${name}`] = value;
