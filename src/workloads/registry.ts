@@ -2,11 +2,12 @@
  * Every guest program a scenario can name with `kind = "program"`. Add a program by writing
  * its file (a `GuestProgram`) and listing it here.
  */
+import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import type { GuestProgram } from './program.ts';
 
-const LIST: GuestProgram[] = [FUTEX_HERD, FUTEX_ROBUST];
+const LIST: GuestProgram[] = [FUTEX_BENCH, FUTEX_HERD, FUTEX_ROBUST];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
 
