@@ -23,7 +23,7 @@ import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
 import { lockPair, unlockAll } from './requeue.ts';
-import type { FutexShard, FutexWaiter } from './table.ts';
+import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches } from './wait-wake.ts';
 
 export const FUTEX_TID_MASK = 0x3fffffff;
@@ -122,8 +122,8 @@ function detachIfIdle(s: PiState): void {
   s.shard.pi.delete(s.key);
 }
 
-/** Makes `w`'s thread the owner of `s` (a hand-off or an acquisition after a requeue). */
-function giveTo(s: PiState, w: FutexWaiter): void {
+/** Makes `w`'s thread the owner of `s` (a hand-off, an acquisition after a requeue, a dead owner's). */
+export function giveTo(s: PiState, w: FutexWaiter): void {
   s.owner?.piHeld.delete(s);
   s.owner = w.thread;
   w.thread.piHeld.add(s);
@@ -193,16 +193,7 @@ export function* futexLockPi(
       s.owner = owner;
       owner.piHeld.add(s);
     }
-    const waiter: FutexWaiter = {
-      thread: t,
-      key: target.key,
-      vaddr: addr,
-      process: t.process,
-      bitset: FUTEX_BITSET_MATCH_ANY,
-      woken: false,
-      acquired: false,
-      requeuePiKey: null,
-    };
+    const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY);
     enqueueByPrio(s.waiters, waiter);
     t.piWaiting = s;
     if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
@@ -343,16 +334,7 @@ export function* futexWaitRequeuePi(
     yield unlock(target.shard.lock);
     return -EINTR;
   }
-  const waiter: FutexWaiter = {
-    thread: t,
-    key: target.key,
-    vaddr: addr,
-    process: t.process,
-    bitset: FUTEX_BITSET_MATCH_ANY,
-    woken: false,
-    acquired: false,
-    requeuePiKey: to.key,
-  };
+  const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY, to.key);
   table.bucket(target.shard, target.key).push(waiter);
   k.blockCurrent(cpu, t, `futex-requeue-pi 0x${addr.toString(16)}`, deadlineNs);
   yield unlock(target.shard.lock);

@@ -19,7 +19,7 @@ import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
-import { adjustChain, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from './pi.ts';
+import { adjustChain, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, giveTo } from './pi.ts';
 import { FUTEX_BITSET_MATCH_ANY, resolveTarget, wakeLocked } from './wait-wake.ts';
 
 export const ROBUST_LIST_HEAD_BYTES = 12;
@@ -101,12 +101,7 @@ function* handleDeath(k: Kernel, cpu: Cpu, t: Thread, uaddr: number, pi: boolean
     if (s !== undefined && top !== undefined) {
       // A PI lock with waiters goes to the top one, OWNER_DIED set for it to see.
       vm.store32(uaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
-      s.owner?.piHeld.delete(s);
-      s.owner = top.thread;
-      top.thread.piHeld.add(s);
-      top.thread.piWaiting = null;
-      top.acquired = true;
-      top.woken = true;
+      giveTo(s, top);
       k.futex.counts.robust_owner_died++;
       yield* k.wakeThread(cpu, top.thread);
       if (s.waiters.length === 0) {

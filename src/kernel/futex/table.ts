@@ -42,6 +42,17 @@ export interface FutexWaiter {
   requeuePiKey: number | null;
 }
 
+/** A waiter entry for `t` waiting at `vaddr` under `key`. */
+export function newWaiter(
+  t: Thread,
+  key: number,
+  vaddr: number,
+  bitset: number,
+  requeuePiKey: number | null = null,
+): FutexWaiter {
+  return { thread: t, key, vaddr, process: t.process, bitset, woken: false, acquired: false, requeuePiKey };
+}
+
 export class FutexShard {
   readonly lock: SpinLock;
   readonly buckets = new Map<number, FutexWaiter[]>();

@@ -10,7 +10,7 @@ import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
-import type { FutexShard, FutexTable, FutexWaiter } from './table.ts';
+import { type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
@@ -69,16 +69,7 @@ export function* futexWait(
     yield unlock(target.shard.lock);
     return -EINTR;
   }
-  const waiter: FutexWaiter = {
-    thread: t,
-    key: target.key,
-    vaddr: addr,
-    process: t.process,
-    bitset,
-    woken: false,
-    acquired: false,
-    requeuePiKey: null,
-  };
+  const waiter = newWaiter(t, target.key, addr, bitset);
   table.bucket(target.shard, target.key).push(waiter);
   k.blockCurrent(cpu, t, `futex 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
   if (realtimeDeadlineNs >= 0) {
