@@ -25,6 +25,8 @@ export class Engine {
   readonly #handlers: EventHandler[] = [];
   readonly #names: string[] = [];
   #stopRequested = false;
+  /** Called after every event (tests check kernel invariants here); null for none. */
+  afterEvent: (() => void) | null = null;
 
   constructor(decider: Decider) {
     this.decider = decider;
@@ -61,6 +63,7 @@ export class Engine {
     const controlsTies = this.decider.controlsTies;
     const simNsMax = limits.simNsMax;
     const eventsMax = limits.eventsMax;
+    const afterEvent = this.afterEvent;
     this.#stopRequested = false;
     let reason: StopReason = 'idle';
     while (queue.size > 0) {
@@ -81,6 +84,7 @@ export class Engine {
       this.nowNs = queue.poppedTimeNs;
       this.events++;
       handlers[queue.poppedKind]!(queue.poppedArg, queue.poppedTag);
+      if (afterEvent !== null) afterEvent();
     }
     if (reason === 'idle' && this.#stopRequested) reason = 'stopped';
     return reason;

@@ -24,9 +24,9 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
-import { CRED_SYSCALLS } from './cred.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
+import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -37,9 +37,10 @@ import {
   sysWait4,
 } from './proc.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
+import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
-import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
+import { sysClockGettime, sysNanosleep, sysSchedYield, TIME_SYSCALLS } from './time.ts';
 
 const num = argNum;
 
@@ -78,9 +79,11 @@ const CORE: SyscallTable = {
 const TABLE: SyscallTable = {
   ...CORE,
   ...FUTEX_SYSCALLS,
-  // Scheduling classes and nice (SCHED-7, LIBC-5), and the uid they check.
+  ...SIGNAL_SYSCALLS,
+  ...TIME_SYSCALLS,
+  ...PROC_HANDLE_SYSCALLS,
+  // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,
-  ...CRED_SYSCALLS,
 };
 
 export function* dispatchSyscall(

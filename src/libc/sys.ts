@@ -14,7 +14,6 @@ import {
   SYS_MMAP,
   SYS_NANOSLEEP,
   SYS_SCHED_YIELD,
-  SYS_SETUID,
 } from '../abi/syscalls.ts';
 
 export function* syscall(t: Guest, nr: number, ...args: unknown[]): Program<number> {
@@ -45,9 +44,4 @@ export function nanosleep(t: Guest, durationNs: number): Program<number> {
 
 export function sched_yield(t: Guest): Program<number> {
   return syscall(t, SYS_SCHED_YIELD);
-}
-
-/** setuid(uid): 0 or -errno; a root process that leaves uid 0 loses its scheduling privilege. */
-export function setuid(t: Guest, uid: number): Program<number> {
-  return syscall(t, SYS_SETUID, uid);
 }

@@ -3,11 +3,19 @@
  * its file (a `GuestProgram`) and listing it here.
  */
 import { DLPERIODIC } from './dlperiodic.ts';
+import { FUTEX_BENCH } from './futex-bench.ts';
+import { FUTEX_HERD } from './futex-herd.ts';
+import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
 import { RTCLASSES } from './rtclasses.ts';
+import { SCHBENCH } from './schbench.ts';
 
 const LIST: GuestProgram[] = [
+  FUTEX_BENCH,
+  FUTEX_HERD,
+  FUTEX_ROBUST,
+  SCHBENCH,
   NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
   RTCLASSES, // SCHED-7 (sched-classes)
   DLPERIODIC, // SCHED-7 (sched-classes)

@@ -27,7 +27,7 @@ import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import { type Context, effectivePrio, isThread, normalPrio, type Thread, ThreadState } from '../thread.ts';
 import { type DlEntity, DlRunQueue, dlOnWakeup, dlReplenish, dlReplenishAtNs } from './deadline.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
-import { RR_TIMESLICE_NS, RtRunQueue } from './rt.ts';
+import { RR_TIMESLICE_NS, RT_PERIOD_NS, RT_RUNTIME_NS, RtRunQueue } from './rt.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
 /** CFS tunables before scaling (fair.c, Linux ≤6.5). */
@@ -81,8 +81,11 @@ class RunQueue {
   minVruntime = 0;
   /** Sum of the weights of queued contexts and curr. */
   loadWeight = 0;
-  /** Timed blocks armed on this CPU, ordered by deadline. */
-  readonly timers: Thread[] = [];
+  /**
+   * Timed blocks armed on this CPU, ordered by deadline. An entry goes stale when its context
+   * is woken first or re-armed (a realtime clock jump); `at` tells a live entry from a stale one.
+   */
+  readonly timers: { t: Thread; at: number }[] = [];
   readonly rt = new RtRunQueue();
   readonly dl = new DlRunQueue(dlKey);
 
@@ -331,7 +334,7 @@ export class FairPolicy implements SchedPolicy {
     this.#classQueued--;
   }
 
-  *tick(cpu: Cpu): KernelGen<boolean> {
+  *tick(cpu: Cpu, _periods: number): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
     const classes = yield* this.#tickClasses(cpu, rq);
@@ -428,11 +431,44 @@ export class FairPolicy implements SchedPolicy {
     }
   }
 
+  /**
+   * Tickless (HW-12): the earliest timer armed on this CPU, and, while a context runs, the end
+   * of its slice (as Linux's hrtick programs it), or one period from now once that has passed.
+   */
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const rq = this.#rqs[cpu.id]!;
+    let next = rq.timers.length > 0 ? rq.timers[0]!.at : Number.POSITIVE_INFINITY;
+    // RT and deadline classes (SCHED-7): the next replenishment and the RT period timer.
+    if (rq.dl.throttled.length > 0) next = Math.min(next, dlReplenishAt(rq.dl.throttled[0]!));
+    if (rq.rt.periodActive) next = Math.min(next, rq.rt.periodStartNs + RT_PERIOD_NS);
+    if (rq.curr !== null) {
+      const nowNs = this.#now();
+      const sliceEndNs = this.#currEndNs(rq, rq.curr, nowNs);
+      next = Math.min(next, sliceEndNs > nowNs ? sliceEndNs : nowNs + periodNs);
+    }
+    return next;
+  }
+
+  /**
+   * When curr's turn ends if nothing else happens: a fair slice; an RT context's RR quantum or
+   * the moment its CPU's RT runtime runs out; a deadline server's runtime.
+   */
+  #currEndNs(rq: RunQueue, curr: Thread, nowNs: number): number {
+    const e = entity(curr);
+    if (e.klass === CLASS_FAIR) return e.sliceStartNs + this.#slice(rq, curr);
+    const ranNs = nowNs - e.execStartNs; // not yet charged
+    if (e.klass === CLASS_DL)
+      return e.dlBoosted ? Number.POSITIVE_INFINITY : nowNs + e.dlRuntimeLeftNs - ranNs;
+    let end = rq.rt.throttled ? Number.POSITIVE_INFINITY : nowNs + RT_RUNTIME_NS - rq.rt.rtTimeNs - ranNs + 1;
+    if (curr.policy === SCHED_RR) end = Math.min(end, nowNs + e.rrLeftNs - ranNs);
+    return end;
+  }
+
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
     const now = this.#now();
-    while (rq.timers.length > 0 && rq.timers[0]!.wakeNs <= now) {
-      const t = rq.timers.shift()!;
-      if (t.state !== ThreadState.Blocked) continue;
+    while (rq.timers.length > 0 && rq.timers[0]!.at <= now) {
+      const { t, at } = rq.timers.shift()!;
+      if (t.state !== ThreadState.Blocked || t.wakeNs !== at) continue;
       this.#host.expireTimeout(t);
       yield* this.wake(cpu, t);
     }
@@ -442,8 +478,8 @@ export class FairPolicy implements SchedPolicy {
     t.wakeNs = deadlineNs;
     const timers = this.#rqs[cpu.id]!.timers;
     let i = timers.length;
-    while (i > 0 && timers[i - 1]!.wakeNs > deadlineNs) i--;
-    timers.splice(i, 0, t);
+    while (i > 0 && timers[i - 1]!.at > deadlineNs) i--;
+    timers.splice(i, 0, { t, at: deadlineNs });
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
@@ -617,7 +653,7 @@ export class FairPolicy implements SchedPolicy {
             best = candidate;
             from = victim;
             this.#pulls++;
-            this.#host.traceDecision(0x54, e.rq, candidate.id);
+            this.#host.traceDecision(0x5c, e.rq, candidate.id);
           }
           if (from !== victim) yield unlock(victim.lock);
         }
@@ -842,7 +878,7 @@ export class FairPolicy implements SchedPolicy {
     }
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(rq.lock);
-    this.#host.traceDecision(0x55, t.id, newPrio);
+    this.#host.traceDecision(0x5d, t.id, newPrio);
     if (resched) yield* this.#reschedCpu(cpu, rqId);
   }
 

@@ -169,7 +169,7 @@ function* setScheduler(
   if (unchanged) return 0; // Linux returns before touching the queues
   if (policy === SCHED_DEADLINE) {
     // A deadline context must be allowed on every CPU of its root domain (EPERM otherwise).
-    if (t.affinity !== null && t.affinity.some((allowed) => allowed === 0)) return -EPERM;
+    if (t.affinity?.some((allowed) => allowed === 0)) return -EPERM;
     const newBw = toRatio(periodNs, attr.runtimeNs);
     const oldBw = t.policy === SCHED_DEADLINE ? dlBandwidth(t) : 0;
     const cpus = k.board.cpus.length;
@@ -187,7 +187,7 @@ function* setScheduler(
     t.dlDeadlineNs = 0;
     t.dlPeriodNs = 0;
   }
-  k.board.trace.mix(0x56, t.id, policy);
+  k.board.trace.mix(0x5a, t.id, policy);
   yield* k.policy.prioChanged(cpu, t);
   return 0;
 }
@@ -380,7 +380,7 @@ function* sysSetPriority(
     if (error === -ESRCH) error = 0;
     if (nice === niceOf(t)) continue;
     t.prio = nice + PRIO_DEFAULT;
-    k.board.trace.mix(0x57, t.id, t.prio);
+    k.board.trace.mix(0x5b, t.id, t.prio);
     // set_user_nice: an RT or deadline context only records it; a normal one is reweighted.
     if (isFairPolicy(t.policy)) yield* k.policy.prioChanged(cpu, t);
   }
