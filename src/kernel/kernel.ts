@@ -34,6 +34,11 @@ export interface KernelOptions {
   checkInvariants: boolean;
   /** The futex table's mode and shards; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
+  /**
+   * The root process's environment (envp); every spawned process inherits its parent's. Guest
+   * libc reads its configuration here, as a real one reads LD_LIBRARY_PATH or GLIBC_TUNABLES.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface GuestFaultRecord {
@@ -127,7 +132,7 @@ export class Kernel implements SchedHost {
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
     const vm = new AddressSpace(this.board.memory, this.frameRefs);
-    const p = new Process(this.#nextPid++, parent, image, vm);
+    const p = new Process(this.#nextPid++, parent, image, vm, parent?.env ?? this.options.env ?? {});
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
     this.processes.set(p.pid, p);

@@ -11,6 +11,7 @@ import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
+import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig } from './config.ts';
 import { INIT } from './init.ts';
 
@@ -41,6 +42,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     threadsMax: config.limits.threadsMax,
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
+    env: libcEnv(config.libc.variant),
   });
   const policy: SchedPolicy =
     config.kernel.scheduler === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);

@@ -14,6 +14,7 @@ import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { DwrrPolicy } from '../../src/kernel/sched/dwrr.ts';
 import { FairPolicy } from '../../src/kernel/sched/fair.ts';
+import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
 import { defaultTopology } from '../../src/machine/defaults.ts';
 
 export interface GuestMachineOptions {
@@ -29,6 +30,8 @@ export interface GuestMachineOptions {
   threadsMax?: number;
   /** The futex table; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
+  /** The libc variant of every process; by default the one that speaks the futex mode's ABI. */
+  libc?: LibcVariantName;
 }
 
 export interface GuestMachine {
@@ -47,10 +50,12 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     costs: resolveCostModel(options.costs ?? {}),
     decider: new PrngDecider(new Prng(options.seed ?? 1)),
   });
+  const futex = options.futex ?? { mode: 'redox', shards: 1 };
   const kernel = new Kernel(board, {
     threadsMax: options.threadsMax ?? 256,
     checkInvariants: options.checkInvariants ?? true,
-    futex: options.futex ?? { mode: 'redox', shards: 1 },
+    futex,
+    env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
   });
   const policy = policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);
   const tick = options.tick ?? (policyName === 'dwrr' ? 'pit' : 'lapic');
