@@ -7,11 +7,13 @@ import type { Guest } from '../../src/abi/guest.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import {
   pthread_cond_broadcast,
-  pthread_cond_init,
+  pthread_cond_new,
   pthread_cond_signal,
   pthread_cond_wait,
-  pthread_mutex_init,
+} from '../../src/libc/cond.ts';
+import {
   pthread_mutex_lock,
+  pthread_mutex_new,
   pthread_mutex_trylock,
   pthread_mutex_unlock,
 } from '../../src/libc/mutex.ts';
@@ -43,7 +45,7 @@ for (const policy of ['fair', 'dwrr'] as const) {
     let word = -1;
     const run = runGuest(
       function* (t) {
-        const s: Shared = { mutex: yield* pthread_mutex_init(t), counter: yield* malloc(t, 4), rounds: 500 };
+        const s: Shared = { mutex: yield* pthread_mutex_new(t), counter: yield* malloc(t, 4), rounds: 500 };
         const threads: pthread_t[] = [];
         for (let i = 0; i < 4; i++) threads.push((yield* pthread_create(t, null, incrementer, s))[1]);
         for (const th of threads) yield* pthread_join(t, th);
@@ -64,7 +66,7 @@ for (const policy of ['fair', 'dwrr'] as const) {
 test('trylock on a held mutex returns EBUSY and takes it when free', () => {
   const results: number[] = [];
   runGuest(function* (t) {
-    const m = yield* pthread_mutex_init(t);
+    const m = yield* pthread_mutex_new(t);
     results.push(yield* pthread_mutex_trylock(t, m));
     results.push(yield* pthread_mutex_trylock(t, m));
     yield* pthread_mutex_unlock(t, m);
@@ -96,8 +98,8 @@ test('a signal lets exactly one waiter through and a broadcast lets the rest thr
   const run = runGuest(
     function* (t) {
       const g: Gate = {
-        mutex: yield* pthread_mutex_init(t),
-        cond: yield* pthread_cond_init(t),
+        mutex: yield* pthread_mutex_new(t),
+        cond: yield* pthread_cond_new(t),
         ready: yield* malloc(t, 4),
         woken: yield* malloc(t, 4),
       };
