@@ -63,8 +63,8 @@ function* returnsArg(_t: Guest, arg: unknown): Program<unknown> {
   return arg;
 }
 
-function* exitsEarly(t: Guest, arg: unknown): Program<never> {
-  yield* pthread_exit(t, { early: arg });
+function* exitsEarly(t: Guest, arg: unknown): Program<unknown> {
+  return yield* pthread_exit(t, { early: arg });
 }
 
 for (const variant of VARIANTS) {
