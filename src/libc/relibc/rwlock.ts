@@ -36,7 +36,7 @@ export function* rdlock(t: Guest, rw: number, deadline: Deadline | null, trying:
 export function* wrlock(t: Guest, rw: number, deadline: Deadline | null, trying: boolean): Program<number> {
   for (;;) {
     const s = (yield t.atomic(AtomicOp.Load, rw)) as number;
-    const bitOnly = s & WAITING_WR;
+    const bitOnly = (s & WAITING_WR) >>> 0;
     if (((yield t.atomic(AtomicOp.CompareExchange, rw, bitOnly, EXCLUSIVE)) as number) === bitOnly) return 0;
     if (trying) return EBUSY;
     const count = s & COUNT_MASK;
