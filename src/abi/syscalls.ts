@@ -6,6 +6,9 @@
 
 export const SYS_MMAP = 9;
 export const SYS_MPROTECT = 10;
+export const SYS_RT_SIGACTION = 13;
+export const SYS_RT_SIGPROCMASK = 14;
+export const SYS_RT_SIGRETURN = 15;
 export const SYS_MUNMAP = 11;
 export const SYS_SCHED_YIELD = 24;
 export const SYS_NANOSLEEP = 35;
@@ -13,10 +16,17 @@ export const SYS_GETPID = 39;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
+export const SYS_RT_SIGPENDING = 127;
+export const SYS_RT_SIGTIMEDWAIT = 128;
 export const SYS_GETTID = 186;
+export const SYS_TKILL = 200;
 export const SYS_FUTEX = 202;
+export const SYS_CLOCK_SETTIME = 227;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
+export const SYS_TGKILL = 234;
+export const SYS_SET_ROBUST_LIST = 273;
+export const SYS_GET_ROBUST_LIST = 274;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
 export const SYS_PROC_NEW_THREAD = 1000;
@@ -32,6 +42,16 @@ export const SYS_THREAD_JOIN = 1020;
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
   [SYS_MPROTECT]: 'mprotect',
+  [SYS_RT_SIGACTION]: 'rt_sigaction',
+  [SYS_RT_SIGPROCMASK]: 'rt_sigprocmask',
+  [SYS_RT_SIGRETURN]: 'rt_sigreturn',
+  [SYS_RT_SIGPENDING]: 'rt_sigpending',
+  [SYS_RT_SIGTIMEDWAIT]: 'rt_sigtimedwait',
+  [SYS_TKILL]: 'tkill',
+  [SYS_TGKILL]: 'tgkill',
+  [SYS_SET_ROBUST_LIST]: 'set_robust_list',
+  [SYS_GET_ROBUST_LIST]: 'get_robust_list',
+  [SYS_CLOCK_SETTIME]: 'clock_settime',
   [SYS_MUNMAP]: 'munmap',
   [SYS_SCHED_YIELD]: 'sched_yield',
   [SYS_NANOSLEEP]: 'nanosleep',
@@ -80,9 +100,7 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 
 /** wait4 status encoding, as Linux's: exit code in bits 8..15, or the killing signal in 0..6. */
-export const SIGABRT = 6;
-export const SIGKILL = 9;
-export const SIGSEGV = 11;
+export { SIGABRT, SIGKILL, SIGSEGV } from './signal.ts';
 export function exitStatus(code: number): number {
   return (code & 0xff) << 8;
 }

@@ -9,7 +9,7 @@ import { runConfig } from '../report/run.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
-import { commandImpls, type ScaleOptions } from './commands.ts';
+import { type BenchOptions, commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag, parseIntListFlag, parseRangeFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
@@ -140,11 +140,16 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
 
   program
     .command('bench')
-    .description("the simulator's own speed")
+    .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
+    .argument('[suite]', 'speed (default) or futex')
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { quick?: boolean; json?: boolean }) => {
-      setStatus(await commandImpls.bench({ json: opts.json === true, quick: opts.quick === true }, io));
+    .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
+      if (suite !== undefined && suite !== 'speed' && suite !== 'futex') {
+        throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
+      }
+      const options = { json: opts.json === true, quick: opts.quick === true, suite: suite ?? 'speed' };
+      setStatus(await commandImpls.bench(options as BenchOptions, io));
     });
 
   program

@@ -30,6 +30,15 @@ const PARAMS = {
     value: 90,
     source: 'FUTEX_WAKE with no waiters 150 ns = syscall + bucket (models.md §7)',
   },
+  futexPiChainStepNs: {
+    value: 120,
+    source: 'one step of rt_mutex_adjust_prio_chain: pi_lock, waiter requeue, prio update (Linux rtmutex.c)',
+  },
+  signalSendNs: {
+    value: 250,
+    source:
+      'kill/tgkill: permission check, sigqueue allocation, pending-set update (Linux ~0.3 us, lmbench lat_sig)',
+  },
   schemeCallNs: { value: 1200, source: 'one proc-scheme round trip (SCHED-12): dispatch, copy, reply' },
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },

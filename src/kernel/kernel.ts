@@ -21,6 +21,7 @@ import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
@@ -67,6 +68,8 @@ export class Kernel implements SchedHost {
   readonly faults: GuestFaultRecord[] = [];
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
   realtimeOffsetNs = 0;
+  /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
+  readonly realtimeWaiters = new Set<Thread>();
   readonly stats = {
     interrupts: 0,
     spuriousInterrupts: 0,
@@ -76,6 +79,7 @@ export class Kernel implements SchedHost {
     processesKilled: 0,
     threadsCreated: 0,
   };
+  readonly signalCounts = { sent: 0, delivered: 0, discarded: 0 };
   readonly switches: Uint32Array;
   readonly migrations: Uint32Array;
   readonly syscallCounts = new Map<number, number>();
@@ -364,6 +368,10 @@ export class Kernel implements SchedHost {
   #returnToUser(cpu: Cpu, ctx: ExecContext): KernelGen<void> | null {
     if (!isThread(ctx)) return null;
     if (ctx.killPending) return threadExit(this, cpu, ctx);
+    if (deliverable(ctx) !== 0) {
+      const work = takeSignal(this, cpu, ctx);
+      if (work !== null || this.needResched[cpu.id] === 0) return work;
+    }
     if (this.needResched[cpu.id] === 1) return reschedule(this, cpu);
     return null;
   }

@@ -36,9 +36,10 @@ import {
   sysSpawn,
   sysWait4,
 } from './proc.ts';
+import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
-import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
+import { sysClockGettime, sysNanosleep, sysSchedYield, TIME_SYSCALLS } from './time.ts';
 
 const num = argNum;
 
@@ -75,7 +76,7 @@ const CORE: SyscallTable = {
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
 
-const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS };
+const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS, ...SIGNAL_SYSCALLS, ...TIME_SYSCALLS };
 
 export function* dispatchSyscall(
   k: Kernel,

@@ -11,7 +11,7 @@
  * improved semaphore is a count plus a waiter count: post wakes one waiter, and only if any.
  */
 import { AtomicOp, type Program } from '../abi/effects.ts';
-import { EAGAIN, EINVAL, EOVERFLOW, ETIMEDOUT } from '../abi/errno.ts';
+import { EAGAIN, EINTR, EINVAL, EOVERFLOW, ETIMEDOUT } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { failWith } from './errno.ts';
@@ -66,6 +66,7 @@ function* waitImproved(t: Guest, s: sem_t, deadline: Deadline | null): Program<n
     const r = yield* futexWaitUntil(t, s + VALUE, 0, deadline, shared(t, s));
     yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, -1);
     if (r === -ETIMEDOUT) return (yield* tryTake(t, s)) ? 0 : ETIMEDOUT;
+    if (r === -EINTR) return EINTR; // POSIX: a signal handler interrupts sem_wait
   }
 }
 

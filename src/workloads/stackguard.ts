@@ -23,7 +23,7 @@ import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 /** Bytes of locals each recursive call keeps on the stack. */
 const FRAME_BYTES = 256;
 /** Cycles each call computes. */
-const CALL_CYCLES = 200;
+const CALL_CYCLES = 3_000;
 /** The depth siblings reach: 100 frames of 256 bytes, well inside a 64 KiB stack. */
 const SIBLING_DEPTH = 100;
 

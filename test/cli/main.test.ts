@@ -141,7 +141,12 @@ test('the exit status of a command implementation is the exit status of smpsim',
     return 1;
   };
   assert.equal((await smpsim('bench', '--quick', '--json')).status, 1);
-  assert.deepEqual(received, { json: true, quick: true });
+  assert.deepEqual(received, { json: true, quick: true, suite: 'speed' });
+  assert.equal((await smpsim('bench', 'futex')).status, 1);
+  assert.deepEqual(received, { json: false, quick: false, suite: 'futex' });
+  const bad = await smpsim('bench', 'fast');
+  assert.equal(bad.status, 2);
+  assert.equal(bad.err, 'smpsim: bench: unknown suite "fast" (allowed: speed, futex)\n');
 });
 
 test('an unexpected error prints one line, and the stack only with SMPSIM_DEBUG=1', async () => {

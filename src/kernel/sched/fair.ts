@@ -43,8 +43,11 @@ class RunQueue {
   minVruntime = 0;
   /** Sum of the weights of queued contexts and curr. */
   loadWeight = 0;
-  /** Timed blocks armed on this CPU, ordered by deadline. */
-  readonly timers: Thread[] = [];
+  /**
+   * Timed blocks armed on this CPU, ordered by deadline. An entry goes stale when its context
+   * is woken first or re-armed (a realtime clock jump); `at` tells a live entry from a stale one.
+   */
+  readonly timers: { t: Thread; at: number }[] = [];
 
   constructor(cpuId: number) {
     this.lock = new SpinLock(`rq${cpuId}`);
@@ -173,9 +176,9 @@ export class FairPolicy implements SchedPolicy {
 
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
     const now = this.#now();
-    while (rq.timers.length > 0 && rq.timers[0]!.wakeNs <= now) {
-      const t = rq.timers.shift()!;
-      if (t.state !== ThreadState.Blocked) continue;
+    while (rq.timers.length > 0 && rq.timers[0]!.at <= now) {
+      const { t, at } = rq.timers.shift()!;
+      if (t.state !== ThreadState.Blocked || t.wakeNs !== at) continue;
       this.#host.expireTimeout(t);
       yield* this.wake(cpu, t);
     }
@@ -185,8 +188,8 @@ export class FairPolicy implements SchedPolicy {
     t.wakeNs = deadlineNs;
     const timers = this.#rqs[cpu.id]!.timers;
     let i = timers.length;
-    while (i > 0 && timers[i - 1]!.wakeNs > deadlineNs) i--;
-    timers.splice(i, 0, t);
+    while (i > 0 && timers[i - 1]!.at > deadlineNs) i--;
+    timers.splice(i, 0, { t, at: deadlineNs });
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
