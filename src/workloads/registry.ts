@@ -2,13 +2,15 @@
  * Every guest program a scenario can name with `kind = "program"`. Add a program by writing
  * its file (a `GuestProgram`) and listing it here.
  */
+import { CONDHERD } from './condherd.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import type { GuestProgram } from './program.ts';
 import { SCHBENCH } from './schbench.ts';
+import { STACKGUARD } from './stackguard.ts';
 
-const LIST: GuestProgram[] = [FUTEX_BENCH, FUTEX_HERD, FUTEX_ROBUST, SCHBENCH];
+const LIST: GuestProgram[] = [FUTEX_BENCH, FUTEX_HERD, FUTEX_ROBUST, CONDHERD, STACKGUARD, SCHBENCH];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
 
