@@ -16,6 +16,7 @@ export const EINVAL = 22;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENOSYS = 38;
+export const EOVERFLOW = 75;
 export const ETIMEDOUT = 110;
 export const EOWNERDEAD = 130;
 export const ENOTRECOVERABLE = 131;
@@ -37,6 +38,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENOSYS]: 'ENOSYS',
+  [EOVERFLOW]: 'EOVERFLOW',
   [ETIMEDOUT]: 'ETIMEDOUT',
   [EOWNERDEAD]: 'EOWNERDEAD',
   [ENOTRECOVERABLE]: 'ENOTRECOVERABLE',

@@ -28,6 +28,8 @@ export interface Guest {
   store32(addr: number, value: number): void;
   /** Where this thread's mmapped stack ends (its highest address). */
   readonly stackTop: number;
+  /** The process's environment (envp): inherited from its parent, read without a system call. */
+  readonly env: Readonly<Record<string, string>>;
   /** The process's data segment: where libc keeps its process-wide globals. */
   readonly data: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
  */
 
 export const SYS_MMAP = 9;
+export const SYS_MPROTECT = 10;
 export const SYS_RT_SIGACTION = 13;
 export const SYS_RT_SIGPROCMASK = 14;
 export const SYS_RT_SIGRETURN = 15;
@@ -63,6 +64,7 @@ export const SYS_PROC_HANDLE_CLOSE = 1033;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
+  [SYS_MPROTECT]: 'mprotect',
   [SYS_RT_SIGACTION]: 'rt_sigaction',
   [SYS_RT_SIGPROCMASK]: 'rt_sigprocmask',
   [SYS_RT_SIGRETURN]: 'rt_sigreturn',
@@ -111,7 +113,14 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
 /** futex(2) operations (include/uapi/linux/futex.h). */
 export const FUTEX_WAIT = 0;
 export const FUTEX_WAKE = 1;
+/** Redox's WAIT64 (models.md §2); Linux numbers op 3 FUTEX_REQUEUE. */
 export const FUTEX_WAIT64 = 3;
+export const FUTEX_REQUEUE = 3;
+export const FUTEX_CMP_REQUEUE = 4;
+export const FUTEX_WAKE_OP = 5;
+export const FUTEX_WAIT_BITSET = 9;
+export const FUTEX_WAKE_BITSET = 10;
+export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 export const FUTEX_PRIVATE_FLAG = 128;
 export const FUTEX_CLOCK_REALTIME = 256;
 export const FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);

@@ -25,6 +25,10 @@ export class GuestHandle implements Guest {
     return this.#thread.stackTop;
   }
 
+  get env(): Readonly<Record<string, string>> {
+    return this.#thread.process.env;
+  }
+
   get data(): Record<string, unknown> {
     return this.#thread.process.data;
   }

@@ -41,6 +41,11 @@ export interface KernelOptions {
    * schedule() in which a kernel fault is raised while the switch lock is held.
    */
   injectSwitchFaults?: readonly number[];
+  /**
+   * The root process's environment (envp); every spawned process inherits its parent's. Guest
+   * libc reads its configuration here, as a real one reads LD_LIBRARY_PATH or GLIBC_TUNABLES.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface GuestFaultRecord {
@@ -164,7 +169,7 @@ export class Kernel implements SchedHost {
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
     const vm = new AddressSpace(this.board.memory, this.frameRefs);
-    const p = new Process(this.#nextPid++, parent, image, vm);
+    const p = new Process(this.#nextPid++, parent, image, vm, parent?.env ?? this.options.env ?? {});
     p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);

@@ -4,9 +4,10 @@
  */
 import { ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { exitStatus, FUTEX_WAKE, PROT_READ, PROT_WRITE, signalStatus } from '../abi/syscalls.ts';
+import { exitStatus, FUTEX_WAKE, PROT_NONE, PROT_READ, PROT_WRITE, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
 import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
@@ -83,9 +84,12 @@ export function* sysSpawn(
 export function* startMainThread(k: Kernel, cpu: Cpu, p: Process, arg: unknown): KernelGen<Thread | null> {
   const thread = k.createThread(p);
   if (thread === null) return null;
-  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT, PROT_READ | PROT_WRITE, false);
+  // The lowest page is a PROT_NONE guard, so overflowing the stack faults instead of running
+  // into the mapping below (LIBC-8; Linux keeps a guard gap below the main stack too).
+  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT + PAGE_SIZE, PROT_READ | PROT_WRITE, false);
   if (stack < 0) return null;
-  thread.stackTop = stack + STACK_BYTES_DEFAULT;
+  p.vm.mprotect(stack, PAGE_SIZE, PROT_NONE);
+  thread.stackTop = stack + PAGE_SIZE + STACK_BYTES_DEFAULT;
   k.setEntry(thread, p.image.main, arg, true);
   yield* k.policy.start(cpu, thread);
   return thread;

@@ -38,8 +38,18 @@ export class Process {
   /** Set once a fatal signal has been taken (the status reports it). */
   killedBy = 0;
 
-  constructor(pid: number, parent: Process | null, image: ProgramImage, vm: AddressSpace) {
+  /** The environment (envp), inherited from the parent at spawn. */
+  readonly env: Readonly<Record<string, string>>;
+
+  constructor(
+    pid: number,
+    parent: Process | null,
+    image: ProgramImage,
+    vm: AddressSpace,
+    env: Readonly<Record<string, string>>,
+  ) {
     this.pid = pid;
+    this.env = env;
     this.parent = parent;
     this.image = image;
     this.vm = vm;

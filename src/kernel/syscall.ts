@@ -13,6 +13,7 @@ import {
   SYS_GETPID,
   SYS_GETTID,
   SYS_MMAP,
+  SYS_MPROTECT,
   SYS_NANOSLEEP,
   SYS_PROC_NEW_THREAD,
   SYS_PROC_SET_REGS,
@@ -57,6 +58,7 @@ const CORE: SyscallTable = {
     return t.id;
   },
   [SYS_MMAP]: (k, _cpu, t, a) => sysMmap(k, t, num(a[1]), num(a[2]), num(a[3])),
+  [SYS_MPROTECT]: (k, _cpu, t, a) => sysMprotect(k, t, num(a[0]), num(a[1], -1), num(a[2])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
@@ -106,4 +108,10 @@ function* sysMmap(k: Kernel, t: Thread, length: number, prot: number, flags: num
   yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
   const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0);
   return addr < 0 ? -12 : addr;
+}
+
+/** mprotect(addr, length, prot): new protection for mapped pages (a PROT_NONE guard page, LIBC-8). */
+function* sysMprotect(k: Kernel, t: Thread, addr: number, length: number, prot: number): KernelGen<number> {
+  yield spend(Math.ceil(Math.max(length, 0) / PAGE_SIZE) * k.board.costs.pageMapNs);
+  return t.process.vm.mprotect(addr, length, prot);
 }

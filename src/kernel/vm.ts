@@ -12,6 +12,7 @@ import {
   PTE_WRITE,
   type PhysicalMemory,
 } from '../hw/memory.ts';
+import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
 
 export const USER_BASE = 0x0001_0000;
@@ -73,6 +74,23 @@ export class AddressSpace {
     this.#mmapNext = start;
     this.regions.push({ start, pages, prot, shared });
     return start;
+  }
+
+  /**
+   * mprotect: changes the protection of every page in [addr, addr + bytes). Returns 0, -EINVAL
+   * for an address that is not page-aligned, or -ENOMEM when part of the range is not mapped
+   * (mm/mprotect.c's answers). Guard pages (LIBC-8) are pages made PROT_NONE this way.
+   */
+  mprotect(addr: number, bytes: number, prot: number): number {
+    if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
+    const first = addr >>> PAGE_SHIFT;
+    const pages = Math.ceil(bytes / PAGE_SIZE);
+    for (let vpn = first; vpn < first + pages; vpn++) {
+      if (this.pageTable.lookup(vpn) === undefined) return -ENOMEM;
+    }
+    const flags = protToPte(prot);
+    for (let vpn = first; vpn < first + pages; vpn++) this.pageTable.lookup(vpn)!.flags = flags;
+    return 0;
   }
 
   /** Gives `child` the same frames for every shared region (MAP_SHARED survives spawn). */

@@ -1,66 +1,145 @@
 /**
- * pthread mutexes and condition variables, first form. The mutex is Drepper's three-state futex
- * word ("Futexes Are Tricky", 2011, mutex 2): 0 free, 1 locked, 2 locked with waiters, so an
- * uncontended lock and unlock make no system call. The condvar is a sequence word.
+ * pthread mutexes (LIBC-2): normal, recursive and errorcheck; lock, trylock, timedlock and
+ * clocklock; mutex attributes. The algorithm is the calling process's libc variant's: relibc's
+ * tid word with a wake-all unlock (relibc/mutex.ts) or the three-state word (improved/mutex.ts).
+ * Robust and priority-protocol mutexes are not offered yet: their attribute setters are absent
+ * rather than accepted and ignored.
  */
-import { AtomicOp, type Program } from '../abi/effects.ts';
+import type { Program } from '../abi/effects.ts';
+import { EBUSY, EINVAL } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
-import { EBUSY } from '../abi/errno.ts';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
+import { checkDeadline, type Deadline } from './futex.ts';
+import * as improved from './improved/mutex.ts';
+import {
+  KIND_PSHARED,
+  MUTEX_BYTES,
+  MUTEX_COUNT,
+  MUTEX_KIND,
+  MUTEX_OWNER,
+  PTHREAD_MUTEX_DEFAULT,
+  PTHREAD_MUTEX_ERRORCHECK,
+  PTHREAD_MUTEX_NORMAL,
+  PTHREAD_MUTEX_RECURSIVE,
+  PTHREAD_PRIO_NONE,
+  PTHREAD_PROCESS_PRIVATE,
+  PTHREAD_PROCESS_SHARED,
+  PTHREAD_MUTEX_STALLED,
+} from './layout.ts';
 import { malloc } from './malloc.ts';
-import { futex_wait, futex_wake } from './sys.ts';
+import * as relibc from './relibc/mutex.ts';
+import { libcName } from './variant.ts';
 
+/** The address of a pthread_mutex_t (MUTEX_BYTES of guest memory; all zeros is a default mutex). */
 export type pthread_mutex_t = number;
-export type pthread_cond_t = number;
 
-const INT_MAX = 0x7fffffff;
-
-export function* pthread_mutex_init(t: Guest): Program<pthread_mutex_t> {
-  return yield* malloc(t, 4);
+export class pthread_mutexattr_t {
+  initialized = false;
+  type = PTHREAD_MUTEX_DEFAULT;
+  pshared = PTHREAD_PROCESS_PRIVATE;
+  /** Kept for pthread_mutexattr_setrobust (robust futex list, LIBC-2). */
+  robust = PTHREAD_MUTEX_STALLED;
+  /** Kept for pthread_mutexattr_setprotocol (PI and priority ceiling, LIBC-2, LIBC-10). */
+  protocol = PTHREAD_PRIO_NONE;
+  prioceiling = 0;
 }
 
-export function* pthread_mutex_lock(t: Guest, m: pthread_mutex_t): Program<number> {
-  let c = (yield t.atomic(AtomicOp.CompareExchange, m, 0, 1)) as number;
-  if (c === 0) return 0;
-  if (c !== 2) c = (yield t.atomic(AtomicOp.Exchange, m, 2)) as number;
-  while (c !== 0) {
-    yield* futex_wait(t, m, 2);
-    c = (yield t.atomic(AtomicOp.Exchange, m, 2)) as number;
+export function pthread_mutexattr_init(attr: pthread_mutexattr_t): number {
+  Object.assign(attr, new pthread_mutexattr_t());
+  attr.initialized = true;
+  return 0;
+}
+
+export function pthread_mutexattr_destroy(attr: pthread_mutexattr_t): number {
+  if (!attr.initialized) return EINVAL;
+  attr.initialized = false;
+  return 0;
+}
+
+export function pthread_mutexattr_settype(attr: pthread_mutexattr_t, type: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (
+    type !== PTHREAD_MUTEX_NORMAL &&
+    type !== PTHREAD_MUTEX_RECURSIVE &&
+    type !== PTHREAD_MUTEX_ERRORCHECK
+  ) {
+    return EINVAL;
   }
+  attr.type = type;
   return 0;
 }
 
-export function* pthread_mutex_trylock(t: Guest, m: pthread_mutex_t): Program<number> {
-  const c = (yield t.atomic(AtomicOp.CompareExchange, m, 0, 1)) as number;
-  return c === 0 ? 0 : EBUSY;
+export function pthread_mutexattr_gettype(attr: pthread_mutexattr_t): [number, number] {
+  return attr.initialized ? [0, attr.type] : [EINVAL, 0];
 }
 
-export function* pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<number> {
-  const old = (yield t.atomic(AtomicOp.Exchange, m, 0)) as number;
-  if (old === 2) yield* futex_wake(t, m, 1);
+export function pthread_mutexattr_setpshared(attr: pthread_mutexattr_t, pshared: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
+  attr.pshared = pshared;
   return 0;
 }
 
-export function* pthread_cond_init(t: Guest): Program<pthread_cond_t> {
-  return yield* malloc(t, 4);
+export function pthread_mutexattr_getpshared(attr: pthread_mutexattr_t): [number, number] {
+  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
 }
 
-/** Waits for a signal; the mutex is released while waiting and held again on return. */
-export function* pthread_cond_wait(t: Guest, c: pthread_cond_t, m: pthread_mutex_t): Program<number> {
-  const seq = (yield t.atomic(AtomicOp.Load, c)) as number;
-  yield* pthread_mutex_unlock(t, m);
-  yield* futex_wait(t, c, seq);
-  yield* pthread_mutex_lock(t, m);
+/** Initialises the mutex at `m` (MUTEX_BYTES of memory); EINVAL for an uninitialised attr. */
+export function pthread_mutex_init(t: Guest, m: pthread_mutex_t, attr: pthread_mutexattr_t | null): number {
+  if (attr !== null && !attr.initialized) return EINVAL;
+  const kind =
+    (attr?.type ?? PTHREAD_MUTEX_DEFAULT) | (attr?.pshared === PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0);
+  t.store32(m, 0);
+  t.store32(m + MUTEX_KIND, kind);
+  t.store32(m + MUTEX_OWNER, 0);
+  t.store32(m + MUTEX_COUNT, 0);
   return 0;
 }
 
-export function* pthread_cond_signal(t: Guest, c: pthread_cond_t): Program<number> {
-  yield t.atomic(AtomicOp.FetchAdd, c, 1);
-  yield* futex_wake(t, c, 1);
-  return 0;
+/** Allocates and initialises a mutex; returns its address (a convenience for guest programs). */
+export function* pthread_mutex_new(
+  t: Guest,
+  attr: pthread_mutexattr_t | null = null,
+): Program<pthread_mutex_t> {
+  const m = yield* malloc(t, MUTEX_BYTES);
+  const err = pthread_mutex_init(t, m, attr);
+  if (err !== 0) throw new Error(`pthread_mutex_new: pthread_mutex_init failed (${err})`);
+  return m;
 }
 
-export function* pthread_cond_broadcast(t: Guest, c: pthread_cond_t): Program<number> {
-  yield t.atomic(AtomicOp.FetchAdd, c, 1);
-  yield* futex_wake(t, c, INT_MAX);
-  return 0;
+/** EBUSY while locked, as glibc. */
+export function pthread_mutex_destroy(t: Guest, m: pthread_mutex_t): number {
+  return t.load32(m) !== 0 ? EBUSY : 0;
+}
+
+export function pthread_mutex_lock(t: Guest, m: pthread_mutex_t): Program<number> {
+  return libcName(t) === 'relibc' ? relibc.lock(t, m, null) : improved.lock(t, m, null);
+}
+
+/** EBUSY when held (by another thread, or by the caller for a normal or errorcheck mutex). */
+export function pthread_mutex_trylock(t: Guest, m: pthread_mutex_t): Program<number> {
+  return libcName(t) === 'relibc' ? relibc.trylock(t, m) : improved.trylock(t, m);
+}
+
+/** As lock, giving up with ETIMEDOUT at `abstimeNs` on CLOCK_REALTIME; EINVAL for a bad abstime. */
+export function pthread_mutex_timedlock(t: Guest, m: pthread_mutex_t, abstimeNs: number): Program<number> {
+  return pthread_mutex_clocklock(t, m, CLOCK_REALTIME, abstimeNs);
+}
+
+/** pthread_mutex_clocklock (glibc 2.30): the deadline on CLOCK_REALTIME or CLOCK_MONOTONIC. */
+export function* pthread_mutex_clocklock(
+  t: Guest,
+  m: pthread_mutex_t,
+  clock: number,
+  abstimeNs: number,
+): Program<number> {
+  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
+  const deadline: Deadline = { clock, ns: abstimeNs };
+  // POSIX: abstime need not be checked when the lock is free, but an invalid one is EINVAL.
+  if (checkDeadline(deadline) !== 0) return EINVAL;
+  return libcName(t) === 'relibc' ? yield* relibc.lock(t, m, deadline) : yield* improved.lock(t, m, deadline);
+}
+
+export function pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<number> {
+  return libcName(t) === 'relibc' ? relibc.unlock(t, m) : improved.unlock(t, m);
 }

@@ -1,95 +1,280 @@
 /**
- * pthread threads: create (three proc-scheme round trips, SCHED-12), join on the kernel's
- * clear-tid futex word, exit with a value, self.
+ * pthread threads (LIBC-1, LIBC-8): attributes, create (three proc-scheme round trips,
+ * SCHED-12), join on the kernel's clear-tid futex word, detach, exit with a value, self, equal.
+ * Each thread's stack is mmapped with a PROT_NONE guard page below it, so an overflow faults
+ * (SIGSEGV) instead of running into the mapping underneath. Stacks of joined or detached
+ * threads are kept and reused by later creates of the same size, as glibc's stack cache does.
  */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ThreadEntry } from '../abi/guest.ts';
 import { EAGAIN, EDEADLK, EINVAL, ESRCH } from '../abi/errno.ts';
-import { SYS_EXIT, SYS_PROC_NEW_THREAD, SYS_PROC_SET_REGS, SYS_PROC_START } from '../abi/syscalls.ts';
+import {
+  PROT_NONE,
+  SYS_EXIT,
+  SYS_PROC_NEW_THREAD,
+  SYS_PROC_SET_REGS,
+  SYS_PROC_START,
+} from '../abi/syscalls.ts';
+import { futexWaitUntil } from './futex.ts';
+import { runKeyDestructors } from './key.ts';
+import {
+  PAGE_SIZE,
+  PTHREAD_CREATE_DETACHED,
+  PTHREAD_CREATE_JOINABLE,
+  PTHREAD_GUARD_DEFAULT,
+  PTHREAD_INHERIT_SCHED,
+  PTHREAD_STACK_DEFAULT,
+  PTHREAD_STACK_MIN,
+} from './layout.ts';
 import { malloc } from './malloc.ts';
-import { futex_wait, mmap_anonymous, syscall } from './sys.ts';
+import { STACK_TOP_RESERVED, stack_forget } from './stack.ts';
+import { mmap_anonymous, mprotect, syscall } from './sys.ts';
 
-/** A thread handle: the address of its descriptor, whose first word is its tid until it exits. */
+export { PTHREAD_STACK_DEFAULT } from './layout.ts';
+
+/**
+ * A thread handle: the address of its descriptor, whose first word is its tid until it exits
+ * (the kernel clears it and futex-wakes it: CLONE_CHILD_CLEARTID). An initial thread's
+ * descriptor is the top of its stack.
+ */
 export type pthread_t = number;
 
-export interface pthread_attr_t {
-  stackSizeBytes?: number;
-  detached?: boolean;
+/** pthread_attr_t. The scheduling fields are kept for pthread_attr_setsched* (LIBC-5). */
+export class pthread_attr_t {
+  initialized = false;
+  detachstate = PTHREAD_CREATE_JOINABLE;
+  stacksize = PTHREAD_STACK_DEFAULT;
+  guardsize = PTHREAD_GUARD_DEFAULT;
+  inheritsched = PTHREAD_INHERIT_SCHED;
+  schedpolicy = 0;
+  schedpriority = 0;
+  /** CPUs the thread may run on; null means inherit (pthread_attr_setaffinity_np, LIBC-6). */
+  affinity: number[] | null = null;
 }
 
-export const PTHREAD_STACK_DEFAULT = 64 * 1024;
+export function pthread_attr_init(attr: pthread_attr_t): number {
+  Object.assign(attr, new pthread_attr_t());
+  attr.initialized = true;
+  return 0;
+}
+
+export function pthread_attr_destroy(attr: pthread_attr_t): number {
+  if (!attr.initialized) return EINVAL;
+  attr.initialized = false;
+  return 0;
+}
+
+export function pthread_attr_setdetachstate(attr: pthread_attr_t, state: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (state !== PTHREAD_CREATE_JOINABLE && state !== PTHREAD_CREATE_DETACHED) return EINVAL;
+  attr.detachstate = state;
+  return 0;
+}
+
+export function pthread_attr_getdetachstate(attr: pthread_attr_t): [number, number] {
+  return attr.initialized ? [0, attr.detachstate] : [EINVAL, 0];
+}
+
+/** EINVAL below PTHREAD_STACK_MIN, as glibc. */
+export function pthread_attr_setstacksize(attr: pthread_attr_t, bytes: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (!Number.isSafeInteger(bytes) || bytes < PTHREAD_STACK_MIN) return EINVAL;
+  attr.stacksize = bytes;
+  return 0;
+}
+
+export function pthread_attr_getstacksize(attr: pthread_attr_t): [number, number] {
+  return attr.initialized ? [0, attr.stacksize] : [EINVAL, 0];
+}
+
+/** Any size is accepted; create rounds it up to whole pages (0 means no guard page). */
+export function pthread_attr_setguardsize(attr: pthread_attr_t, bytes: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) return EINVAL;
+  attr.guardsize = bytes;
+  return 0;
+}
+
+export function pthread_attr_getguardsize(attr: pthread_attr_t): [number, number] {
+  return attr.initialized ? [0, attr.guardsize] : [EINVAL, 0];
+}
+
+interface StackMapping {
+  base: number;
+  guardBytes: number;
+  stackBytes: number;
+}
+
+interface ThreadRecord {
+  handle: pthread_t;
+  tid: number;
+  detached: boolean;
+  /** The tid of the thread blocked in pthread_join on it, or 0. */
+  joiner: number;
+  exited: boolean;
+  value: unknown;
+  /** Its stack, null for an initial thread (the kernel mapped that one). */
+  stack: StackMapping | null;
+}
 
 interface ThreadTable {
-  exitValues: Map<pthread_t, unknown>;
-  self: Map<number, pthread_t>;
+  byHandle: Map<pthread_t, ThreadRecord>;
+  byTid: Map<number, ThreadRecord>;
+  /** Stacks of finished threads, reusable once the kernel has cleared the owner's tid word. */
+  cache: { stack: StackMapping; handle: pthread_t }[];
 }
 
 function table(t: Guest): ThreadTable {
   let tt = t.data.pthreads as ThreadTable | undefined;
-  if (tt === undefined) t.data.pthreads = tt = { exitValues: new Map(), self: new Map() };
+  if (tt === undefined) t.data.pthreads = tt = { byHandle: new Map(), byTid: new Map(), cache: [] };
   return tt;
 }
 
-/** Returns [0, handle] or [errno, 0]. */
+const roundToPages = (bytes: number) => Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+
+/** A cached stack of this shape whose thread has gone, or a fresh mapping with its guard. */
+function* allocateStack(t: Guest, guardBytes: number, stackBytes: number): Program<StackMapping | null> {
+  const cache = table(t).cache;
+  const i = cache.findIndex(
+    (c) => c.stack.guardBytes === guardBytes && c.stack.stackBytes === stackBytes && t.load32(c.handle) === 0,
+  );
+  if (i >= 0) return cache.splice(i, 1)[0]!.stack;
+  const base = yield* mmap_anonymous(t, guardBytes + stackBytes);
+  if (base < 0) return null;
+  if (guardBytes > 0 && (yield* mprotect(t, base, guardBytes, PROT_NONE)) < 0) return null;
+  return { base, guardBytes, stackBytes };
+}
+
+/** Returns [0, handle] or [errno, 0]: EAGAIN when memory or threads run out, EINVAL for a bad attr. */
 export function* pthread_create(
   t: Guest,
   attr: pthread_attr_t | null,
   entry: ThreadEntry,
   arg: unknown,
 ): Program<[number, pthread_t]> {
-  const stackBytes = attr?.stackSizeBytes ?? PTHREAD_STACK_DEFAULT;
-  if (stackBytes < 16 * 1024) return [EINVAL, 0];
+  if (attr !== null && !attr.initialized) return [EINVAL, 0];
+  const stackBytes = roundToPages(attr?.stacksize ?? PTHREAD_STACK_DEFAULT);
+  const guardBytes = roundToPages(attr?.guardsize ?? PTHREAD_GUARD_DEFAULT);
   const descriptor = yield* malloc(t, 16);
-  const stack = yield* mmap_anonymous(t, stackBytes);
-  if (stack < 0) return [EAGAIN, 0];
+  const stack = yield* allocateStack(t, guardBytes, stackBytes);
+  if (stack === null) return [EAGAIN, 0];
   // The three proc-scheme round trips of Redox thread creation (SCHED-12).
   const tid = yield* syscall(t, SYS_PROC_NEW_THREAD);
-  if (tid < 0) return [EAGAIN, 0];
+  if (tid < 0) {
+    table(t).cache.push({ stack, handle: descriptor }); // its tid word is 0: reusable at once
+    return [EAGAIN, 0];
+  }
   t.store32(descriptor, tid);
-  const threads = table(t);
-  threads.self.set(tid, descriptor);
-  // The entry returns into the kernel's exit stub, which hands its value to this hook first.
-  const keepExitValue = (_self: Guest, value: unknown) => threads.exitValues.set(descriptor, value);
-  const regs = yield* syscall(
-    t,
-    SYS_PROC_SET_REGS,
+  const record: ThreadRecord = {
+    handle: descriptor,
     tid,
-    entry,
-    arg,
-    stack + stackBytes,
-    descriptor,
-    keepExitValue,
-  );
+    detached: attr?.detachstate === PTHREAD_CREATE_DETACHED,
+    joiner: 0,
+    exited: false,
+    value: undefined,
+    stack,
+  };
+  const threads = table(t);
+  threads.byHandle.set(descriptor, record);
+  threads.byTid.set(tid, record);
+  const top = stack.base + stack.guardBytes + stack.stackBytes;
+  const start: ThreadStart = { entry, arg, record };
+  const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, threadStart, start, top, descriptor, null);
   if (regs < 0) return [EAGAIN, 0];
   const started = yield* syscall(t, SYS_PROC_START, tid);
   if (started < 0) return [EAGAIN, 0];
   return [0, descriptor];
 }
 
-/** Waits for the thread to exit; returns [0, its value] or [errno, undefined]. */
-export function* pthread_join(t: Guest, thread: pthread_t): Program<[number, unknown]> {
-  const tid = t.load32(thread);
-  if (tid === t.tid) return [EDEADLK, undefined];
+interface ThreadStart {
+  entry: ThreadEntry;
+  arg: unknown;
+  record: ThreadRecord;
+}
+
+/** Every created thread starts here: its entry, then the exit path pthread_exit also takes. */
+function* threadStart(t: Guest, raw: unknown): Program<unknown> {
+  const start = raw as ThreadStart;
+  const value = yield* start.entry(t, start.arg);
+  yield* threadFinish(t, start.record, value);
+  return value;
+}
+
+/** Destructors, then the exit value is published; a detached thread releases itself. */
+function* threadFinish(t: Guest, record: ThreadRecord, value: unknown): Program<void> {
+  yield* runKeyDestructors(t);
+  record.value = value;
+  record.exited = true;
+  stack_forget(t, t.tid);
+  if (record.detached) release(t, record);
+}
+
+/** Forgets a finished thread; its stack becomes reusable once the kernel clears its tid word. */
+function release(t: Guest, record: ThreadRecord): void {
   const threads = table(t);
-  if (tid === 0 && !threads.exitValues.has(thread)) return [ESRCH, undefined];
+  threads.byHandle.delete(record.handle);
+  if (threads.byTid.get(record.tid) === record) threads.byTid.delete(record.tid);
+  if (record.stack !== null) threads.cache.push({ stack: record.stack, handle: record.handle });
+}
+
+/**
+ * Waits for the thread to exit; returns [0, its value] or [errno, undefined]: EDEADLK joining
+ * oneself, EINVAL for a detached thread or one another thread is joining, ESRCH for a handle
+ * that names no thread (never created, or already joined).
+ */
+export function* pthread_join(t: Guest, thread: pthread_t): Program<[number, unknown]> {
+  const record = table(t).byHandle.get(thread);
+  if (record === undefined) return [ESRCH, undefined];
+  if (record.tid === t.tid) return [EDEADLK, undefined];
+  if (record.detached || (record.joiner !== 0 && record.joiner !== t.tid)) return [EINVAL, undefined];
+  record.joiner = t.tid;
   for (;;) {
     const current = t.load32(thread);
     if (current === 0) break;
-    yield* futex_wait(t, thread, current);
+    // The kernel's clear-tid wake is a shared (non-private) FUTEX_WAKE, as glibc's join expects.
+    yield* futexWaitUntil(t, thread, current, null, true);
   }
-  const value = threads.exitValues.get(thread);
-  threads.exitValues.delete(thread);
-  return [0, value];
+  release(t, record);
+  return [0, record.value];
 }
 
-/** Ends the calling thread with `value`. */
+/** Marks the thread detached (released at once if it has exited); ESRCH unknown, EINVAL already detached. */
+export function pthread_detach(t: Guest, thread: pthread_t): number {
+  const record = table(t).byHandle.get(thread);
+  if (record === undefined) return ESRCH;
+  if (record.detached) return EINVAL;
+  record.detached = true;
+  if (record.exited) release(t, record);
+  return 0;
+}
+
+/** Ends the calling thread with `value` after running its key destructors. */
 export function* pthread_exit(t: Guest, value: unknown): Program<never> {
-  const self = table(t).self.get(t.tid);
-  if (self !== undefined) table(t).exitValues.set(self, value);
-  yield t.syscall(SYS_EXIT, 0);
+  const record = selfRecord(t);
+  yield* threadFinish(t, record, value);
+  yield t.syscall(SYS_EXIT, typeof value === 'number' ? value : 0);
   throw new Error('pthread_exit: exit returned');
 }
 
+function selfRecord(t: Guest): ThreadRecord {
+  const threads = table(t);
+  let record = threads.byTid.get(t.tid);
+  if (record === undefined) {
+    // An initial thread (a process's first): its descriptor is the top of its stack.
+    const handle = t.stackTop - STACK_TOP_RESERVED;
+    t.store32(handle, t.tid);
+    record = { handle, tid: t.tid, detached: false, joiner: 0, exited: false, value: undefined, stack: null };
+    threads.byHandle.set(handle, record);
+    threads.byTid.set(t.tid, record);
+  }
+  return record;
+}
+
 export function pthread_self(t: Guest): pthread_t {
-  return table(t).self.get(t.tid) ?? 0;
+  return selfRecord(t).handle;
+}
+
+/** Non-zero when the two handles name the same thread. */
+export function pthread_equal(a: pthread_t, b: pthread_t): number {
+  return a === b ? 1 : 0;
 }

@@ -3,9 +3,10 @@
  * sched_* and setpriority/getpriority calls (kernel/sched/syscalls.ts), passing struct
  * sched_param, struct sched_attr and struct timespec through guest memory as Linux's ABI does.
  *
- * POSIX has these functions return -1 and set errno; this libc has no errno variable, so (as
- * the pthread_* functions here do) each returns the errno value itself, 0 on success, and a
- * function that produces a value returns [errno, value].
+ * As POSIX has them, each returns -1 and sets the calling thread's errno (libc/errno.ts) on
+ * failure. Where C fills a struct through a pointer, the JS function returns [result, value]
+ * (result 0 or -1). getpriority returns the nice value, and -1 both for nice -1 and for an
+ * error: clear errno first to tell them apart, as POSIX says.
  */
 import type { Program } from '../abi/effects.ts';
 import { EACCES, EPERM } from '../abi/errno.ts';
@@ -24,6 +25,7 @@ import {
   SYS_SCHED_SETSCHEDULER,
   SYS_SETPRIORITY,
 } from '../abi/syscalls.ts';
+import { errno, failWith, setErrno } from './errno.ts';
 import { malloc } from './malloc.ts';
 import { syscall } from './sys.ts';
 
@@ -43,7 +45,10 @@ function* scratch(t: Guest): Program<number> {
   return addr;
 }
 
-const errnoOf = (r: number) => (r < 0 ? -r : 0);
+/** A raw result as POSIX reports it: the value, or -1 with errno set. */
+function posix(t: Guest, r: number): number {
+  return r < 0 ? failWith(t, -r) : r;
+}
 
 function put64(t: Guest, addr: number, value: number): void {
   t.store32(addr, value % 2 ** 32);
@@ -63,50 +68,47 @@ export function* sched_setscheduler(
 ): Program<number> {
   const buf = yield* scratch(t);
   t.store32(buf, param.sched_priority);
-  return errnoOf(yield* syscall(t, SYS_SCHED_SETSCHEDULER, pid, policy, buf));
+  return posix(t, yield* syscall(t, SYS_SCHED_SETSCHEDULER, pid, policy, buf));
 }
 
-/** sched_getscheduler(pid): [0, policy] or [errno, -1]. */
-export function* sched_getscheduler(t: Guest, pid: number): Program<[number, number]> {
-  const r = yield* syscall(t, SYS_SCHED_GETSCHEDULER, pid);
-  return r < 0 ? [-r, -1] : [0, r];
+/** sched_getscheduler(pid): the policy, or -1. */
+export function* sched_getscheduler(t: Guest, pid: number): Program<number> {
+  return posix(t, yield* syscall(t, SYS_SCHED_GETSCHEDULER, pid));
 }
 
 /** sched_setparam(pid, param): 0 or an errno. */
 export function* sched_setparam(t: Guest, pid: number, param: sched_param): Program<number> {
   const buf = yield* scratch(t);
   t.store32(buf, param.sched_priority);
-  return errnoOf(yield* syscall(t, SYS_SCHED_SETPARAM, pid, buf));
+  return posix(t, yield* syscall(t, SYS_SCHED_SETPARAM, pid, buf));
 }
 
-/** sched_getparam(pid): [0, param] or [errno, null]. */
+/** sched_getparam(pid): [0, param] or [-1, null]. */
 export function* sched_getparam(t: Guest, pid: number): Program<[number, sched_param | null]> {
   const buf = yield* scratch(t);
   const r = yield* syscall(t, SYS_SCHED_GETPARAM, pid, buf);
-  return r < 0 ? [-r, null] : [0, { sched_priority: t.load32(buf) | 0 }];
+  return r < 0 ? [failWith(t, -r), null] : [0, { sched_priority: t.load32(buf) | 0 }];
 }
 
-/** sched_get_priority_max(policy): [0, max] or [errno, -1]. */
-export function* sched_get_priority_max(t: Guest, policy: number): Program<[number, number]> {
-  const r = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MAX, policy);
-  return r < 0 ? [-r, -1] : [0, r];
+/** sched_get_priority_max(policy): the maximum, or -1. */
+export function* sched_get_priority_max(t: Guest, policy: number): Program<number> {
+  return posix(t, yield* syscall(t, SYS_SCHED_GET_PRIORITY_MAX, policy));
 }
 
-/** sched_get_priority_min(policy): [0, min] or [errno, -1]. */
-export function* sched_get_priority_min(t: Guest, policy: number): Program<[number, number]> {
-  const r = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MIN, policy);
-  return r < 0 ? [-r, -1] : [0, r];
+/** sched_get_priority_min(policy): the minimum, or -1. */
+export function* sched_get_priority_min(t: Guest, policy: number): Program<number> {
+  return posix(t, yield* syscall(t, SYS_SCHED_GET_PRIORITY_MIN, policy));
 }
 
-/** sched_rr_get_interval(pid): [0, interval in ns] (read back from the timespec) or [errno, -1]. */
+/** sched_rr_get_interval(pid): [0, interval in ns] (read back from the timespec) or [-1, -1]. */
 export function* sched_rr_get_interval(t: Guest, pid: number): Program<[number, number]> {
   const buf = yield* scratch(t);
   const r = yield* syscall(t, SYS_SCHED_RR_GET_INTERVAL, pid, buf);
-  if (r < 0) return [-r, -1];
+  if (r < 0) return [failWith(t, -r), -1];
   return [0, get64(t, buf) * 1e9 + get64(t, buf + 8)];
 }
 
-/** sched_setattr(pid, attr, flags): 0 or an errno. Times are in ns, as in struct sched_attr. */
+/** sched_setattr(pid, attr, flags): 0 or -1. Times are in ns, as in struct sched_attr. */
 export function* sched_setattr(t: Guest, pid: number, attr: SchedAttr, flags = 0): Program<number> {
   const buf = yield* scratch(t);
   t.store32(buf + SCHED_ATTR.size, SCHED_ATTR_SIZE_VER1);
@@ -119,14 +121,14 @@ export function* sched_setattr(t: Guest, pid: number, attr: SchedAttr, flags = 0
   put64(t, buf + SCHED_ATTR.period, attr.periodNs);
   t.store32(buf + SCHED_ATTR.utilMin, 0);
   t.store32(buf + SCHED_ATTR.utilMax, 0);
-  return errnoOf(yield* syscall(t, SYS_SCHED_SETATTR, pid, buf, flags));
+  return posix(t, yield* syscall(t, SYS_SCHED_SETATTR, pid, buf, flags));
 }
 
-/** sched_getattr(pid): [0, attr] or [errno, null]. */
+/** sched_getattr(pid): [0, attr] or [-1, null]. */
 export function* sched_getattr(t: Guest, pid: number): Program<[number, SchedAttr | null]> {
   const buf = yield* scratch(t);
   const r = yield* syscall(t, SYS_SCHED_GETATTR, pid, buf, SCHED_ATTR_SIZE_VER1, 0);
-  if (r < 0) return [-r, null];
+  if (r < 0) return [failWith(t, -r), null];
   return [
     0,
     {
@@ -141,22 +143,25 @@ export function* sched_getattr(t: Guest, pid: number): Program<[number, SchedAtt
   ];
 }
 
-/** setpriority(which, who, nice): 0 or an errno (EACCES for lowering nice unprivileged). */
+/** setpriority(which, who, nice): 0 or -1 (errno EACCES for lowering nice unprivileged). */
 export function* setpriority(t: Guest, which: number, who: number, nice: number): Program<number> {
-  return errnoOf(yield* syscall(t, SYS_SETPRIORITY, which, who, nice));
+  return posix(t, yield* syscall(t, SYS_SETPRIORITY, which, who, nice));
 }
 
-/** getpriority(which, who): [0, nice] or [errno, 0]; the kernel returns 20 - nice, as Linux's. */
-export function* getpriority(t: Guest, which: number, who: number): Program<[number, number]> {
+/** getpriority(which, who): the nice value; the kernel returns 20 - nice, as Linux's. */
+export function* getpriority(t: Guest, which: number, who: number): Program<number> {
   const r = yield* syscall(t, SYS_GETPRIORITY, which, who);
-  return r < 0 ? [-r, 0] : [0, 20 - r];
+  return r < 0 ? failWith(t, -r) : 20 - r;
 }
 
-/** nice(inc): [0, the new nice] or [errno, -1], through get/setpriority as glibc's (EACCES -> EPERM). */
-export function* nice(t: Guest, inc: number): Program<[number, number]> {
-  const [err, current] = yield* getpriority(t, PRIO_PROCESS, 0);
-  if (err !== 0) return [err, -1];
-  const set = yield* setpriority(t, PRIO_PROCESS, 0, current + inc);
-  if (set !== 0) return [set === EACCES ? EPERM : set, -1];
+/** nice(inc): the new nice, or -1, through get/setpriority as glibc's (EACCES becomes EPERM). */
+export function* nice(t: Guest, inc: number): Program<number> {
+  setErrno(t, 0);
+  const current = yield* getpriority(t, PRIO_PROCESS, 0);
+  if (current === -1 && errno(t) !== 0) return -1;
+  if ((yield* setpriority(t, PRIO_PROCESS, 0, current + inc)) !== 0) {
+    if (errno(t) === EACCES) setErrno(t, EPERM);
+    return -1;
+  }
   return yield* getpriority(t, PRIO_PROCESS, 0);
 }

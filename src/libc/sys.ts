@@ -11,7 +11,9 @@ import {
   PROT_WRITE,
   SYS_CLOCK_GETTIME,
   SYS_FUTEX,
+  SYS_GETTID,
   SYS_MMAP,
+  SYS_MPROTECT,
   SYS_NANOSLEEP,
   SYS_SCHED_YIELD,
 } from '../abi/syscalls.ts';
@@ -20,7 +22,11 @@ export function* syscall(t: Guest, nr: number, ...args: unknown[]): Program<numb
   return (yield t.syscall(nr, ...args)) as number;
 }
 
-/** futex(FUTEX_WAIT): sleeps while the word equals `expected`; 0, -EAGAIN, -ETIMEDOUT, -EINTR. */
+/**
+ * Raw futex(FUTEX_WAIT): sleeps while the word equals `expected`; 0, -EAGAIN, -ETIMEDOUT, -EINTR.
+ * `timeoutNs` is passed as is: an absolute monotonic deadline to Redox, a relative timeout to
+ * Linux (src/kernel/futex/syscall.ts). libc's primitives use futex.ts instead.
+ */
 export function futex_wait(t: Guest, addr: number, expected: number, timeoutNs = -1): Program<number> {
   return syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeoutNs);
 }
@@ -44,4 +50,13 @@ export function nanosleep(t: Guest, durationNs: number): Program<number> {
 
 export function sched_yield(t: Guest): Program<number> {
   return syscall(t, SYS_SCHED_YIELD);
+}
+
+/** mprotect(addr, length, prot): 0 or -errno. */
+export function mprotect(t: Guest, addr: number, bytes: number, prot: number): Program<number> {
+  return syscall(t, SYS_MPROTECT, addr, bytes, prot);
+}
+
+export function gettid(t: Guest): Program<number> {
+  return syscall(t, SYS_GETTID);
 }

@@ -12,6 +12,7 @@ import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
+import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { INIT } from './init.ts';
 
@@ -42,6 +43,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     threadsMax: config.limits.threadsMax,
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
+    env: libcEnv(config.libc.variant),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel);
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);

@@ -48,6 +48,7 @@ export interface TickConfig {
 }
 
 import type { FutexMode } from '../kernel/futex/table.ts';
+import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
 
 /** Futex table modes (FUTEX-1..8): Redox's code, the Red Bear patches, Linux's semantics. */
@@ -57,6 +58,14 @@ export interface KernelConfig {
   scheduler: SchedPolicyName;
   /** The futex table: its mode and shard count (redox always has one global lock). */
   futex: { mode: FutexMode; shards: number };
+}
+
+/** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */
+export { LIBC_VARIANTS, type LibcVariantName } from '../libc/variant.ts';
+
+export interface LibcConfig {
+  /** relibc speaks the Redox futex ABI (redox, redbear); improved speaks Linux's (linux). */
+  variant: LibcVariantName;
 }
 
 export interface PrimesWorkload {
@@ -165,6 +174,7 @@ export interface RunConfig {
   seed: number;
   machine: { topology: TopologyConfig; tick: TickConfig; cpuMhz: number };
   kernel: KernelConfig;
+  libc: LibcConfig;
   /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
   costs: Record<string, number>;
   workloads: WorkloadConfig[];

@@ -4,7 +4,9 @@
  * @module
  */
 import type {
+  FutexMode,
   KernelConfig,
+  LibcConfig,
   PrimesWorkload,
   RunConfig,
   SchedPolicyName,
@@ -41,12 +43,21 @@ export function presetFutex(policy: SchedPolicyName): KernelConfig['futex'] {
   return { mode: 'linux', shards: 64 };
 }
 
+/**
+ * The libc each futex ABI gets by default: relibc on Redox's (the baseline preset, dwrr), the
+ * improved libc on Linux's (the improved preset, fair).
+ */
+export function presetLibc(mode: FutexMode): LibcConfig {
+  return { variant: mode === 'linux' ? 'improved' : 'relibc' };
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
     seed: 1,
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
     kernel: { scheduler: policy, futex: presetFutex(policy) },
+    libc: presetLibc(presetFutex(policy).mode),
     costs: {},
     workloads: [],
     limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },

@@ -21,6 +21,7 @@ export function renderScenario(config: RunConfig): string {
       tick: { source: tick.source, hz: tick.hz },
     },
     kernel: { scheduler: config.kernel.scheduler, futex: { ...config.kernel.futex } },
+    libc: { variant: config.libc.variant },
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,

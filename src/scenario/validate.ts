@@ -3,6 +3,8 @@ import {
   type Expectation,
   FUTEX_MODES,
   type KernelConfig,
+  LIBC_VARIANTS,
+  type LibcConfig,
   type LimitsConfig,
   type RunConfig,
   SCHED_POLICIES,
@@ -17,6 +19,7 @@ import {
   defaultRunConfig,
   EVENTS_MAX_DEFAULT,
   presetFutex,
+  presetLibc,
   presetTick,
   SIM_NS_MAX_DEFAULT,
   THREADS_MAX,
@@ -46,6 +49,7 @@ export const SCENARIO_KEYS = [
   'claims',
   'machine',
   'kernel',
+  'libc',
   'costs',
   'limits',
   'workload',
@@ -60,6 +64,7 @@ const TICK_KEYS = ['source', 'hz'];
 const KERNEL_KEYS = ['scheduler', 'futex'];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
+const LIBC_KEYS = ['variant'];
 const LIMITS_KEYS = ['sim_ns_max', 'events_max', 'threads_max'];
 const EXPECT_KEYS = ['metric', 'equals', 'min', 'max', 'note'];
 const EXPECT_OPS = ['equals', 'min', 'max'] as const;
@@ -86,6 +91,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
   readString(ctx, top, 'description', '', '');
   readClaims(ctx, own(top, 'claims'));
   const kernel = readKernel(ctx, own(top, 'kernel'));
+  const libc = readLibc(ctx, own(top, 'libc'), kernel);
   const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
   const cpus = machine.topology.cpus;
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
@@ -94,6 +100,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
     seed,
     machine,
     kernel,
+    libc,
     costs: readCosts(ctx, own(top, 'costs'), options.knownCostNames),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),
@@ -172,6 +179,26 @@ function readFutex(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName)
     fail(ctx, 'kernel.futex.shards', 'redox has one global futex lock', '1 (or mode redbear or linux)');
   }
   return { mode, shards };
+}
+
+/**
+ * `[libc] variant`: defaults follow the futex mode (relibc on redox and redbear, improved on
+ * linux). Each variant speaks one futex ABI (relibc passes WAIT absolute Redox deadlines, the
+ * improved libc needs WAIT_BITSET and CMP_REQUEUE), so a mismatched pair is refused.
+ */
+function readLibc(ctx: ReadContext, value: unknown, kernel: KernelConfig): LibcConfig {
+  const table = readTable(ctx, value ?? {}, 'libc', LIBC_KEYS);
+  const variant = readChoice(ctx, table, 'variant', 'libc', {
+    choices: LIBC_VARIANTS,
+    noun: 'a libc variant',
+    fallback: presetLibc(kernel.futex.mode).variant,
+  });
+  const needsLinux = variant === 'improved';
+  if (needsLinux !== (kernel.futex.mode === 'linux')) {
+    const what = `libc ${variant} does not speak the ${kernel.futex.mode} futex ABI`;
+    fail(ctx, 'libc.variant', what, needsLinux ? 'relibc (or kernel.futex.mode linux)' : 'improved');
+  }
+  return { variant };
 }
 
 /** `[machine]`: when the table is present `cpus` is required, so a machine is never half-specified by accident. */

@@ -12,6 +12,7 @@ import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { EBUSY } from '../abi/errno.ts';
 import { SCHED_DEADLINE, SCHED_OTHER } from '../abi/sched.ts';
+import { errno } from '../libc/errno.ts';
 import { sched_setattr, sched_setscheduler } from '../libc/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import {
@@ -50,10 +51,9 @@ const dlAttr = (runtimeUs: number, periodUs: number) => ({
 
 function* periodic(t: Guest, raw: unknown): Program<number> {
   const a = raw as Task;
-  const err = yield* sched_setattr(t, 0, dlAttr(a.runtimeUs, a.periodUs));
-  if (err !== 0) {
+  if ((yield* sched_setattr(t, 0, dlAttr(a.runtimeUs, a.periodUs))) !== 0) {
     a.shared.refused++;
-    return err;
+    return errno(t);
   }
   while (((yield t.atomic(AtomicOp.Load, a.block)) as number) === 0) yield* futex_wait(t, a.block, 0);
   const periodNs = a.periodUs * 1000;
@@ -72,8 +72,8 @@ function* periodic(t: Guest, raw: unknown): Program<number> {
 
 function* holder(t: Guest, raw: unknown): Program<number> {
   const a = raw as { runtimeUs: number; block: number; result: number[] };
-  const err = yield* sched_setattr(t, 0, dlAttr(a.runtimeUs, OVERCOMMIT_PERIOD_US));
-  a.result.push(err);
+  const r = yield* sched_setattr(t, 0, dlAttr(a.runtimeUs, OVERCOMMIT_PERIOD_US));
+  a.result.push(r === 0 ? 0 : errno(t));
   while (((yield t.atomic(AtomicOp.Load, a.block)) as number) === 0) yield* futex_wait(t, a.block, 0);
   return 0;
 }

@@ -9,6 +9,7 @@
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { PRIO_PROCESS } from '../abi/sched.ts';
+import { errno } from '../libc/errno.ts';
 import { setpriority } from '../libc/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../libc/sys.ts';
@@ -33,8 +34,9 @@ interface WorkerArgs {
 
 function* worker(t: Guest, raw: unknown): Program<number> {
   const a = raw as WorkerArgs;
-  const err = yield* setpriority(t, PRIO_PROCESS, 0, a.nice);
-  if (err !== 0) throw new Error(`niceshares: setpriority(${a.nice}) failed (${err})`);
+  if ((yield* setpriority(t, PRIO_PROCESS, 0, a.nice)) !== 0) {
+    throw new Error(`niceshares: setpriority(${a.nice}) failed (errno ${errno(t)})`);
+  }
   while (((yield t.atomic(AtomicOp.Load, a.block)) as number) === 0) yield* futex_wait(t, a.block, 0);
   const counter = a.block + 8 + 4 * a.index;
   while (t.load32(a.block + 4) === 0) {

@@ -2,6 +2,7 @@
  * Every guest program a scenario can name with `kind = "program"`. Add a program by writing
  * its file (a `GuestProgram`) and listing it here.
  */
+import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
@@ -10,11 +11,14 @@ import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { STACKGUARD } from './stackguard.ts';
 
 const LIST: GuestProgram[] = [
   FUTEX_BENCH,
   FUTEX_HERD,
   FUTEX_ROBUST,
+  CONDHERD,
+  STACKGUARD,
   SCHBENCH,
   NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
   RTCLASSES, // SCHED-7 (sched-classes)

@@ -17,6 +17,7 @@ import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { ENOSYS } from '../abi/errno.ts';
 import { PRIO_PROCESS, SCHED_FIFO, SCHED_RR } from '../abi/sched.ts';
+import { errno } from '../libc/errno.ts';
 import { sched_setscheduler, setpriority } from '../libc/sched.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { clock_gettime, futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../libc/sys.ts';
@@ -30,11 +31,11 @@ const GAP_NS = 50_000;
 
 /** Enters `policy` at `priority`; without RT classes, falls back to nice -20. True if RT. */
 function* enterRt(t: Guest, policy: number, priority: number): Program<boolean> {
-  const err = yield* sched_setscheduler(t, 0, policy, { sched_priority: priority });
-  if (err === 0) return true;
-  if (err !== ENOSYS) throw new Error(`rtclasses: sched_setscheduler failed (${err})`);
-  const nice = yield* setpriority(t, PRIO_PROCESS, 0, -20);
-  if (nice !== 0) throw new Error(`rtclasses: setpriority failed (${nice})`);
+  if ((yield* sched_setscheduler(t, 0, policy, { sched_priority: priority })) === 0) return true;
+  if (errno(t) !== ENOSYS) throw new Error(`rtclasses: sched_setscheduler failed (errno ${errno(t)})`);
+  if ((yield* setpriority(t, PRIO_PROCESS, 0, -20)) !== 0) {
+    throw new Error(`rtclasses: setpriority failed (errno ${errno(t)})`);
+  }
   return false;
 }
 

@@ -73,7 +73,7 @@ test('a timed FUTEX_WAIT returns -ETIMEDOUT after its timeout and leaves its ent
   const run = runOk(function* (t) {
     const word = yield* mmap_anonymous(t, 4096);
     const t0 = yield* clock_gettime(t);
-    seen.push(yield* futex_wait(t, word, 0, 2_000_000));
+    seen.push(yield* futex_wait(t, word, 0, t0 + 2_000_000)); // Redox: an absolute deadline
     seen.push((yield* clock_gettime(t)) - t0);
     return 0;
   });
@@ -88,7 +88,7 @@ test('a later FUTEX_WAKE consumes the stale entry of a timed-out waiter and coun
   const wakes: number[] = [];
   const run = runOk(function* (t) {
     const word = yield* mmap_anonymous(t, 4096);
-    yield* futex_wait(t, word, 0, 1_000_000);
+    yield* futex_wait(t, word, 0, (yield* clock_gettime(t)) + 1_000_000); // absolute, as Redox takes it
     wakes.push(yield* futex_wake(t, word, 1));
     wakes.push(yield* futex_wake(t, word, 1));
     return 0;
@@ -139,7 +139,8 @@ test('a waiter in one process is not woken by a wake on the same MAP_SHARED word
   const child = {
     name: 'child',
     *main(t: Guest, arg: unknown): Program<number> {
-      childSaw.push(yield* futex_wait(t, arg as number, 0, 20_000_000));
+      const deadline = (yield* clock_gettime(t)) + 20_000_000; // Redox: an absolute deadline
+      childSaw.push(yield* futex_wait(t, arg as number, 0, deadline));
       return 0;
     },
   };

@@ -2,21 +2,42 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../src/abi/effects.ts';
-import { EBUSY } from '../../src/abi/errno.ts';
+import { EAGAIN, EBUSY, EDEADLK, EINVAL, EPERM, ETIMEDOUT } from '../../src/abi/errno.ts';
+import { CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import {
   pthread_cond_broadcast,
-  pthread_cond_init,
+  pthread_cond_new,
   pthread_cond_signal,
   pthread_cond_wait,
-  pthread_mutex_init,
+} from '../../src/libc/cond.ts';
+import {
+  MUTEX_COUNT,
+  PTHREAD_MUTEX_ERRORCHECK,
+  PTHREAD_MUTEX_NORMAL,
+  PTHREAD_MUTEX_RECURSIVE,
+  PTHREAD_PROCESS_SHARED,
+} from '../../src/libc/layout.ts';
+import {
+  pthread_mutex_destroy,
   pthread_mutex_lock,
+  pthread_mutex_new,
+  pthread_mutex_timedlock,
+  pthread_mutexattr_destroy,
+  pthread_mutexattr_getpshared,
+  pthread_mutexattr_gettype,
+  pthread_mutexattr_init,
+  pthread_mutexattr_setpshared,
+  pthread_mutexattr_settype,
+  pthread_mutexattr_t,
   pthread_mutex_trylock,
   pthread_mutex_unlock,
 } from '../../src/libc/mutex.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
+import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
 import { runGuest } from '../support/guest.ts';
+import { runLibc } from '../support/libc.ts';
 
 interface Shared {
   mutex: number;
@@ -43,7 +64,7 @@ for (const policy of ['fair', 'dwrr'] as const) {
     let word = -1;
     const run = runGuest(
       function* (t) {
-        const s: Shared = { mutex: yield* pthread_mutex_init(t), counter: yield* malloc(t, 4), rounds: 500 };
+        const s: Shared = { mutex: yield* pthread_mutex_new(t), counter: yield* malloc(t, 4), rounds: 500 };
         const threads: pthread_t[] = [];
         for (let i = 0; i < 4; i++) threads.push((yield* pthread_create(t, null, incrementer, s))[1]);
         for (const th of threads) yield* pthread_join(t, th);
@@ -64,7 +85,7 @@ for (const policy of ['fair', 'dwrr'] as const) {
 test('trylock on a held mutex returns EBUSY and takes it when free', () => {
   const results: number[] = [];
   runGuest(function* (t) {
-    const m = yield* pthread_mutex_init(t);
+    const m = yield* pthread_mutex_new(t);
     results.push(yield* pthread_mutex_trylock(t, m));
     results.push(yield* pthread_mutex_trylock(t, m));
     yield* pthread_mutex_unlock(t, m);
@@ -96,8 +117,8 @@ test('a signal lets exactly one waiter through and a broadcast lets the rest thr
   const run = runGuest(
     function* (t) {
       const g: Gate = {
-        mutex: yield* pthread_mutex_init(t),
-        cond: yield* pthread_cond_init(t),
+        mutex: yield* pthread_mutex_new(t),
+        cond: yield* pthread_cond_new(t),
         ready: yield* malloc(t, 4),
         woken: yield* malloc(t, 4),
       };
@@ -123,4 +144,132 @@ test('a signal lets exactly one waiter through and a broadcast lets the rest thr
   );
   assert.equal(run.kernel.finished, true);
   assert.deepEqual(seen, [1, 3]);
+});
+
+function kindAttr(type: number): pthread_mutexattr_t {
+  const a = new pthread_mutexattr_t();
+  pthread_mutexattr_init(a);
+  assert.equal(pthread_mutexattr_settype(a, type), 0);
+  return a;
+}
+
+test('mutexattr settype/gettype and pshared check their values', () => {
+  const a = new pthread_mutexattr_t();
+  assert.equal(pthread_mutexattr_settype(a, PTHREAD_MUTEX_RECURSIVE), EINVAL, 'not initialised');
+  assert.equal(pthread_mutexattr_init(a), 0);
+  assert.deepEqual(pthread_mutexattr_gettype(a), [0, PTHREAD_MUTEX_NORMAL]);
+  assert.equal(pthread_mutexattr_settype(a, 3), EINVAL);
+  assert.equal(pthread_mutexattr_settype(a, PTHREAD_MUTEX_ERRORCHECK), 0);
+  assert.deepEqual(pthread_mutexattr_gettype(a), [0, PTHREAD_MUTEX_ERRORCHECK]);
+  assert.equal(pthread_mutexattr_setpshared(a, 2), EINVAL);
+  assert.equal(pthread_mutexattr_setpshared(a, PTHREAD_PROCESS_SHARED), 0);
+  assert.deepEqual(pthread_mutexattr_getpshared(a), [0, PTHREAD_PROCESS_SHARED]);
+  assert.equal(pthread_mutexattr_destroy(a), 0);
+  assert.deepEqual(pthread_mutexattr_gettype(a), [EINVAL, 0]);
+});
+
+/** What the owner and another thread get from each call on a mutex of `type`. */
+function* ownerAndOther(t: Guest, type: number, out: unknown[]): Program<void> {
+  const m = yield* pthread_mutex_new(t, kindAttr(type));
+  out.push(yield* pthread_mutex_lock(t, m));
+  out.push(yield* pthread_mutex_trylock(t, m)); // relock attempts by the owner
+  const now = yield* clock_gettime(t, CLOCK_REALTIME);
+  out.push(yield* pthread_mutex_timedlock(t, m, now + 2_000_000));
+  const [, th] = yield* pthread_create(
+    t,
+    null,
+    function* (t2) {
+      const r: unknown[] = [];
+      r.push(yield* pthread_mutex_trylock(t2, m));
+      const now2 = yield* clock_gettime(t2, CLOCK_REALTIME);
+      r.push(yield* pthread_mutex_timedlock(t2, m, now2 + 3_000_000));
+      r.push(yield* pthread_mutex_unlock(t2, m)); // not the owner
+      return r;
+    },
+    null,
+  );
+  out.push((yield* pthread_join(t, th))[1]);
+  out.push(pthread_mutex_destroy(t, m));
+}
+
+test('normal, recursive and errorcheck mutexes: relock, trylock, timedlock and unlock results (improved)', () => {
+  const out: Record<string, unknown[]> = { normal: [], recursive: [], errorcheck: [] };
+  runLibc('improved', function* (t) {
+    yield* ownerAndOther(t, PTHREAD_MUTEX_RECURSIVE, out.recursive!);
+    yield* ownerAndOther(t, PTHREAD_MUTEX_ERRORCHECK, out.errorcheck!);
+    // normal: the owner's timedlock waits on itself until the deadline (POSIX: deadlock).
+    yield* ownerAndOther(t, PTHREAD_MUTEX_NORMAL, out.normal!);
+  });
+  // Recursive: lock, trylock, timedlock each add a level; the other thread is refused.
+  assert.deepEqual(out.recursive, [0, 0, 0, [EBUSY, ETIMEDOUT, EPERM], EBUSY]);
+  assert.deepEqual(out.errorcheck, [0, EBUSY, EDEADLK, [EBUSY, ETIMEDOUT, EPERM], EBUSY]);
+  assert.deepEqual(out.normal, [0, EBUSY, ETIMEDOUT, [EBUSY, ETIMEDOUT, 0], 0]);
+});
+
+test('relibc keeps its quirks: errorcheck relock EAGAIN, trylock EDEADLK; a normal unlock by anyone (models.md §3)', () => {
+  const out: Record<string, unknown[]> = { recursive: [], errorcheck: [] };
+  runLibc('relibc', function* (t) {
+    yield* ownerAndOther(t, PTHREAD_MUTEX_RECURSIVE, out.recursive!);
+    yield* ownerAndOther(t, PTHREAD_MUTEX_ERRORCHECK, out.errorcheck!);
+  });
+  assert.deepEqual(out.recursive, [0, 0, 0, [EBUSY, ETIMEDOUT, EPERM], EBUSY]);
+  assert.deepEqual(out.errorcheck, [0, EDEADLK, EAGAIN, [EBUSY, ETIMEDOUT, EPERM], EBUSY]);
+});
+
+for (const variant of ['relibc', 'improved'] as const) {
+  test(`a recursive mutex refuses a level past the u32 count with EAGAIN and unlocks level by level (${variant})`, () => {
+    const out: number[] = [];
+    runLibc(variant, function* (t) {
+      const m = yield* pthread_mutex_new(t, kindAttr(PTHREAD_MUTEX_RECURSIVE));
+      out.push(yield* pthread_mutex_lock(t, m), yield* pthread_mutex_lock(t, m));
+      out.push(t.load32(m + MUTEX_COUNT));
+      t.store32(m + MUTEX_COUNT, 0xffffffff); // as if locked 2^32-1 times
+      out.push(yield* pthread_mutex_lock(t, m), yield* pthread_mutex_trylock(t, m));
+      t.store32(m + MUTEX_COUNT, 2);
+      out.push(yield* pthread_mutex_unlock(t, m), pthread_mutex_destroy(t, m));
+      out.push(yield* pthread_mutex_unlock(t, m), pthread_mutex_destroy(t, m));
+      out.push(yield* pthread_mutex_unlock(t, m)); // not held any more
+    });
+    assert.deepEqual(out, [0, 0, 2, EAGAIN, EAGAIN, 0, EBUSY, 0, 0, EPERM]);
+  });
+
+  test(`a timedlock with an invalid abstime is EINVAL, with a past one ETIMEDOUT (${variant})`, () => {
+    const out: number[] = [];
+    runLibc(variant, function* (t) {
+      const m = yield* pthread_mutex_new(t);
+      out.push(yield* pthread_mutex_timedlock(t, m, Number.NaN));
+      const [, th] = yield* pthread_create(
+        t,
+        null,
+        function* (t2) {
+          yield* pthread_mutex_lock(t2, m);
+          yield* nanosleep(t2, 10_000_000);
+          yield* pthread_mutex_unlock(t2, m);
+          return 0;
+        },
+        null,
+      );
+      yield* nanosleep(t, 1_000_000);
+      out.push(yield* pthread_mutex_timedlock(t, m, 0.5));
+      out.push(yield* pthread_mutex_timedlock(t, m, 1000));
+      out.push(yield* pthread_mutex_lock(t, m));
+      yield* pthread_join(t, th);
+    });
+    assert.deepEqual(out, [EINVAL, EINVAL, ETIMEDOUT, 0]);
+  });
+}
+
+test('relibc calls futex_wake on every unlock; the improved mutex only when there are waiters (models.md §3)', () => {
+  const counts: Record<string, number> = {};
+  for (const variant of ['relibc', 'improved'] as const) {
+    const run = runLibc(variant, function* (t) {
+      const m = yield* pthread_mutex_new(t);
+      for (let i = 0; i < 10; i++) {
+        yield* pthread_mutex_lock(t, m);
+        yield* pthread_mutex_unlock(t, m);
+      }
+    });
+    counts[variant] = run.kernel.futex.counts.wake;
+  }
+  assert.deepEqual(counts, { relibc: 10, improved: 0 });
 });

@@ -67,7 +67,7 @@ const expectation: fc.Arbitrary<Expectation> = fc
     note === undefined ? { metric, [op]: value } : { metric, [op]: value, note },
   );
 
-const runConfig: fc.Arbitrary<RunConfig> = fc.record({
+const runConfigWithoutLibc = fc.record({
   name: fc.string({ minLength: 1 }),
   seed: fc.nat(),
   machine: fc.record({
@@ -102,6 +102,12 @@ const runConfig: fc.Arbitrary<RunConfig> = fc.record({
     { nil: null },
   ),
 });
+
+/** The libc follows the futex ABI it speaks: relibc on redox and redbear, improved on linux. */
+const runConfig: fc.Arbitrary<RunConfig> = runConfigWithoutLibc.map((c) => ({
+  ...c,
+  libc: { variant: c.kernel.futex.mode === 'linux' ? ('improved' as const) : ('relibc' as const) },
+}));
 
 function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));

@@ -87,7 +87,7 @@ test('an unknown scheduler names the field and the allowed policies', () => {
 test('unknown keys are rejected at every level with the allowed keys listed', () => {
   assert.match(
     errorOf('name = "x"\ncolour = 1').message,
-    /^bad\.toml: colour: unknown key \(allowed: name, seed,/,
+    /^bad\.toml: colour: unknown key \(allowed: (\w+, )+\.\.\. \d+ more\)$/,
   );
   assert.match(errorOf('name = "x"\n[machine]\ncpus = 2\ncpuz = 2').message, /machine\.cpuz: unknown key/);
   assert.match(

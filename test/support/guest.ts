@@ -11,6 +11,7 @@ import { Board } from '../../src/hw/board.ts';
 import { resolveCostModel } from '../../src/hw/cost-model.ts';
 import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
+import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
 import { makePolicy, startTick } from '../../src/machine/build.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
 import { defaultTopology, presetTick } from '../../src/machine/defaults.ts';
@@ -31,6 +32,8 @@ export interface GuestMachineOptions {
   threadsMax?: number;
   /** The futex table; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
+  /** The libc variant of every process; by default the one that speaks the futex mode's ABI. */
+  libc?: LibcVariantName;
 }
 
 export interface GuestMachine {
@@ -49,11 +52,13 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     costs: resolveCostModel(options.costs ?? {}),
     decider: new PrngDecider(new Prng(options.seed ?? 1)),
   });
+  const futex = options.futex ?? { mode: 'redox', shards: 1 };
   const kernel = new Kernel(board, {
     threadsMax: options.threadsMax ?? 256,
     checkInvariants: options.checkInvariants ?? true,
-    futex: options.futex ?? { mode: 'redox', shards: 1 },
+    futex,
     injectSwitchFaults: options.injectSwitchFaults ?? [],
+    env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
   });
   const policy = makePolicy(policyName, kernel);
   const source = options.tick ?? presetTick(policyName).source;

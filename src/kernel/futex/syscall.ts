@@ -3,8 +3,10 @@
  * ABI and dispatches it. Redox numbers its ops WAIT 0, WAKE 1, REQUEUE 2, WAIT64 3 and answers
  * EINVAL to anything it lacks (models.md §2); Red Bear adds REQUEUE and CMP_REQUEUE 4; Linux
  * numbers them as include/uapi/linux/futex.h does and answers ENOSYS to an unknown op (§5).
- * Timeouts are nanoseconds: relative for WAIT, absolute for WAIT_BITSET (CLOCK_MONOTONIC, or
- * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME); -1 means none.
+ * Timeouts are nanoseconds, -1 meaning none. Linux takes WAIT's as relative and WAIT_BITSET's as
+ * absolute (CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME) (§5); Redox and Red
+ * Bear take WAIT's and WAIT64's as an absolute CLOCK_MONOTONIC deadline, stored straight into
+ * `context.wake` (§2), which is what relibc passes (§3).
  */
 import { EINVAL, ENOSYS } from '../../abi/errno.ts';
 import { FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, SYS_FUTEX } from '../../abi/syscalls.ts';
@@ -96,7 +98,7 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
         a.addr,
         target,
         a.val,
-        relativeDeadline(k, a.timeoutOrVal2),
+        mode === 'linux' ? relativeDeadline(k, a.timeoutOrVal2) : absoluteDeadline(k, a.timeoutOrVal2, false),
         FUTEX_BITSET_MATCH_ANY,
       );
     case FutexOp.WaitBitset: {

@@ -7,6 +7,7 @@ import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../../src/abi/sched.ts';
 import type { Thread } from '../../../src/kernel/thread.ts';
+import { errno } from '../../../src/libc/errno.ts';
 import { sched_setattr, sched_setscheduler } from '../../../src/libc/sched.ts';
 import { pthread_create } from '../../../src/libc/pthread.ts';
 import {
@@ -76,7 +77,7 @@ function setup(specs: Spec[], o: { cpus?: number; sampleAtNs?: number[]; untilNs
         periodNs: 0,
       });
     }
-    assert.equal(err, 0, `thread ${index} entered its class`);
+    assert.equal(err, 0, `thread ${index} entered its class (errno ${errno(t)})`);
     while (((yield t.atomic(AtomicOp.Load, start)) as number) === 0) yield* futex_wait(t, start, 0);
     if (s.body !== undefined) {
       yield* s.body(t, index);

@@ -1,0 +1,141 @@
+/**
+ * pthread barriers (LIBC-4): exactly one thread of each cycle gets
+ * PTHREAD_BARRIER_SERIAL_THREAD, the others 0. Words: an internal three-state lock, the count,
+ * the arrivals of the current cycle, and a generation number the others futex-wait on.
+ * relibc (upstream @08fc95fc, models.md §3) builds it from its internal Mutex, whose unlock
+ * wakes ALL when contended, and its Cond, whose wake is a broadcast; the improved libc's
+ * internal lock wakes one, and the last arrival wakes the cycle's waiters once.
+ */
+import { AtomicOp, type Program } from '../abi/effects.ts';
+import { EINVAL } from '../abi/errno.ts';
+import type { Guest } from '../abi/guest.ts';
+import { futexWaitUntil, futexWakeN, INT_MAX } from './futex.ts';
+import {
+  BARRIER_BYTES,
+  PTHREAD_BARRIER_SERIAL_THREAD,
+  PTHREAD_PROCESS_PRIVATE,
+  PTHREAD_PROCESS_SHARED,
+} from './layout.ts';
+import { malloc } from './malloc.ts';
+import { libcName } from './variant.ts';
+
+/** The address of a pthread_barrier_t (BARRIER_BYTES). */
+export type pthread_barrier_t = number;
+
+const LOCK = 0;
+const COUNT = 4;
+const ARRIVED = 8;
+const GENERATION = 12;
+const FLAGS = 16;
+const PSHARED = 0x80;
+
+export class pthread_barrierattr_t {
+  initialized = false;
+  pshared = PTHREAD_PROCESS_PRIVATE;
+}
+
+export function pthread_barrierattr_init(attr: pthread_barrierattr_t): number {
+  Object.assign(attr, new pthread_barrierattr_t());
+  attr.initialized = true;
+  return 0;
+}
+
+export function pthread_barrierattr_destroy(attr: pthread_barrierattr_t): number {
+  if (!attr.initialized) return EINVAL;
+  attr.initialized = false;
+  return 0;
+}
+
+export function pthread_barrierattr_setpshared(attr: pthread_barrierattr_t, pshared: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
+  attr.pshared = pshared;
+  return 0;
+}
+
+export function pthread_barrierattr_getpshared(attr: pthread_barrierattr_t): [number, number] {
+  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
+}
+
+/** EINVAL for a count of 0 (or an uninitialised attr). */
+export function pthread_barrier_init(
+  t: Guest,
+  b: pthread_barrier_t,
+  attr: pthread_barrierattr_t | null,
+  count: number,
+): number {
+  if (
+    (attr !== null && !attr.initialized) ||
+    !Number.isSafeInteger(count) ||
+    count < 1 ||
+    count > 0x7fffffff
+  ) {
+    return EINVAL;
+  }
+  t.store32(b + LOCK, 0);
+  t.store32(b + COUNT, count);
+  t.store32(b + ARRIVED, 0);
+  t.store32(b + GENERATION, 0);
+  t.store32(b + FLAGS, attr?.pshared === PTHREAD_PROCESS_SHARED ? PSHARED : 0);
+  return 0;
+}
+
+/** Allocates and initialises a barrier for `count` threads; returns its address. */
+export function* pthread_barrier_new(t: Guest, count: number): Program<pthread_barrier_t> {
+  const b = yield* malloc(t, BARRIER_BYTES);
+  const err = pthread_barrier_init(t, b, null, count);
+  if (err !== 0) throw new Error(`pthread_barrier_new: pthread_barrier_init failed (${err})`);
+  return b;
+}
+
+export function pthread_barrier_destroy(_t: Guest, _b: pthread_barrier_t): number {
+  return 0;
+}
+
+const shared = (t: Guest, b: number) => (t.load32(b + FLAGS) & PSHARED) !== 0;
+
+function* lockInternal(t: Guest, b: number): Program<void> {
+  let c = (yield t.atomic(AtomicOp.CompareExchange, b + LOCK, 0, 1)) as number;
+  if (c === 0) return;
+  if (c !== 2) c = (yield t.atomic(AtomicOp.Exchange, b + LOCK, 2)) as number;
+  while (c !== 0) {
+    yield* futexWaitUntil(t, b + LOCK, 2, null, shared(t, b));
+    c = (yield t.atomic(AtomicOp.Exchange, b + LOCK, 2)) as number;
+  }
+}
+
+function* unlockInternal(t: Guest, b: number): Program<void> {
+  const old = (yield t.atomic(AtomicOp.Exchange, b + LOCK, 0)) as number;
+  // relibc's internal Mutex wakes ALL waiters when it was contended (models.md §3).
+  if (old === 2) yield* futexWakeN(t, b + LOCK, libcName(t) === 'relibc' ? INT_MAX : 1, shared(t, b));
+}
+
+/** Returns PTHREAD_BARRIER_SERIAL_THREAD to the last arrival of a cycle and 0 to the others. */
+export function* pthread_barrier_wait(t: Guest, b: pthread_barrier_t): Program<number> {
+  yield* lockInternal(t, b);
+  const arrived = t.load32(b + ARRIVED) + 1;
+  const generation = t.load32(b + GENERATION);
+  if (arrived === t.load32(b + COUNT)) {
+    t.store32(b + ARRIVED, 0);
+    yield t.atomic(AtomicOp.Store, b + GENERATION, generation + 1);
+    yield* futexWakeN(t, b + GENERATION, INT_MAX, shared(t, b));
+    yield* unlockInternal(t, b);
+    return PTHREAD_BARRIER_SERIAL_THREAD;
+  }
+  t.store32(b + ARRIVED, arrived);
+  if (libcName(t) === 'relibc') {
+    // relibc's Cond::wait: unlock, wait on the sequence, relock, and recheck under the lock.
+    while (t.load32(b + GENERATION) === generation) {
+      yield* unlockInternal(t, b);
+      yield* futexWaitUntil(t, b + GENERATION, generation, null, shared(t, b));
+      yield* lockInternal(t, b);
+    }
+    yield* unlockInternal(t, b);
+    return 0;
+  }
+  yield* unlockInternal(t, b);
+  while (((yield t.atomic(AtomicOp.Load, b + GENERATION)) as number) === generation) {
+    yield* futexWaitUntil(t, b + GENERATION, generation, null, shared(t, b));
+  }
+  return 0;
+}

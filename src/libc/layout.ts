@@ -1,0 +1,73 @@
+/**
+ * Constants and memory layouts shared by libc's primitives. Values follow glibc's headers
+ * (bits/pthreadtypes.h, pthread.h, limits.h) so code written against glibc reads the same.
+ * Objects live in guest memory (a zeroed object is the static initializer, as
+ * PTHREAD_MUTEX_INITIALIZER is all zeros); attribute objects are plain TypeScript records,
+ * since they never reach the kernel.
+ */
+export const PAGE_SIZE = 4096;
+
+export const PTHREAD_CREATE_JOINABLE = 0;
+export const PTHREAD_CREATE_DETACHED = 1;
+export const PTHREAD_INHERIT_SCHED = 0;
+export const PTHREAD_EXPLICIT_SCHED = 1;
+export const PTHREAD_SCOPE_SYSTEM = 0;
+/** Smallest stack pthread_attr_setstacksize accepts (glibc's PTHREAD_STACK_MIN on x86-64). */
+export const PTHREAD_STACK_MIN = 16384;
+export const PTHREAD_STACK_DEFAULT = 64 * 1024;
+export const PTHREAD_GUARD_DEFAULT = PAGE_SIZE;
+export const PTHREAD_KEYS_MAX = 1024;
+export const PTHREAD_DESTRUCTOR_ITERATIONS = 4;
+
+export const PTHREAD_MUTEX_NORMAL = 0;
+export const PTHREAD_MUTEX_RECURSIVE = 1;
+export const PTHREAD_MUTEX_ERRORCHECK = 2;
+export const PTHREAD_MUTEX_DEFAULT = PTHREAD_MUTEX_NORMAL;
+export const PTHREAD_PROCESS_PRIVATE = 0;
+export const PTHREAD_PROCESS_SHARED = 1;
+export const PTHREAD_MUTEX_STALLED = 0;
+export const PTHREAD_MUTEX_ROBUST = 1;
+export const PTHREAD_PRIO_NONE = 0;
+export const PTHREAD_PRIO_INHERIT = 1;
+export const PTHREAD_PRIO_PROTECT = 2;
+
+export const PTHREAD_RWLOCK_PREFER_READER_NP = 0;
+export const PTHREAD_RWLOCK_PREFER_WRITER_NP = 1;
+export const PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP = 2;
+export const PTHREAD_BARRIER_SERIAL_THREAD = -1;
+
+export const SEM_VALUE_MAX = 0x7fffffff;
+/** The recursion count is a u32, as glibc's __count and relibc's recursive_count. */
+export const RECURSIVE_COUNT_MAX = 0xffffffff;
+
+/**
+ * pthread_mutex_t, 16 bytes: the lock word, the kind, the owner's tid (improved libc; relibc
+ * keeps the owner in the lock word itself) and the recursion count.
+ */
+export const MUTEX_BYTES = 16;
+export const MUTEX_LOCK = 0;
+export const MUTEX_KIND = 4;
+export const MUTEX_OWNER = 8;
+export const MUTEX_COUNT = 12;
+/** Kind word: the type in bits 0-1, process-shared in bit 7; bits 4-6 are kept for robust and protocol. */
+export const KIND_TYPE_MASK = 3;
+export const KIND_PSHARED = 0x80;
+
+/** pthread_cond_t, 16 bytes; each variant lays out its words (relibc: cur, prev; improved: seq, waiters). */
+export const COND_BYTES = 16;
+export const COND_FLAGS = 12;
+/** Cond flags: bit 0 CLOCK_MONOTONIC, bit 7 process-shared. */
+export const COND_MONOTONIC = 1;
+
+/** pthread_rwlock_t, 32 bytes. */
+export const RWLOCK_BYTES = 32;
+export const RWLOCK_FLAGS = 28;
+
+/** pthread_barrier_t, 32 bytes. */
+export const BARRIER_BYTES = 32;
+/** sem_t, 16 bytes. */
+export const SEM_BYTES = 16;
+/** pthread_spinlock_t and pthread_once_t: one word. */
+export const SPINLOCK_BYTES = 4;
+export const ONCE_BYTES = 4;
+export const PTHREAD_ONCE_INIT = 0;

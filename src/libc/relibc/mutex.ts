@@ -1,0 +1,64 @@
+/**
+ * relibc's pthread mutex as its code behaves (src/sync/pthread_mutex.rs @08fc95fc, models.md
+ * §3): the word is 0 or the owner's tid, SPIN_COUNT is 0, a contended locker futex-waits on the
+ * tid it saw, and every unlock stores 0 and calls futex_wake(ALL): one system call per unlock
+ * and a thundering herd when there are waiters. Its quirks are kept: an errorcheck relock
+ * returns EAGAIN (trylock EDEADLK), and the recursion count starts at 1 on the first lock.
+ */
+import { AtomicOp, type Program } from '../../abi/effects.ts';
+import { EAGAIN, EBUSY, EDEADLK, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
+import type { Guest } from '../../abi/guest.ts';
+import { type Deadline, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
+import {
+  KIND_TYPE_MASK,
+  MUTEX_COUNT,
+  MUTEX_KIND,
+  PTHREAD_MUTEX_ERRORCHECK,
+  PTHREAD_MUTEX_NORMAL,
+  PTHREAD_MUTEX_RECURSIVE,
+  RECURSIVE_COUNT_MAX,
+} from '../layout.ts';
+
+const typeOf = (t: Guest, m: number) => t.load32(m + MUTEX_KIND) & KIND_TYPE_MASK;
+
+function incrementCount(t: Guest, m: number): number {
+  const count = t.load32(m + MUTEX_COUNT);
+  if (count === RECURSIVE_COUNT_MAX) return EAGAIN;
+  t.store32(m + MUTEX_COUNT, count + 1);
+  return 0;
+}
+
+export function* lock(t: Guest, m: number, deadline: Deadline | null): Program<number> {
+  const type = typeOf(t, m);
+  for (;;) {
+    const seen = (yield t.atomic(AtomicOp.CompareExchange, m, 0, t.tid)) as number;
+    if (seen === 0) return type === PTHREAD_MUTEX_RECURSIVE ? incrementCount(t, m) : 0;
+    if (seen === t.tid && type === PTHREAD_MUTEX_RECURSIVE) return incrementCount(t, m);
+    if (seen === t.tid && type === PTHREAD_MUTEX_ERRORCHECK) return EAGAIN;
+    if ((yield* futexWaitUntil(t, m, seen, deadline, false)) === -ETIMEDOUT) return ETIMEDOUT;
+  }
+}
+
+export function* trylock(t: Guest, m: number): Program<number> {
+  const type = typeOf(t, m);
+  const seen = (yield t.atomic(AtomicOp.CompareExchange, m, 0, t.tid)) as number;
+  if (type === PTHREAD_MUTEX_RECURSIVE) {
+    if (seen !== 0 && seen !== t.tid) return EBUSY;
+    return incrementCount(t, m);
+  }
+  if (seen === 0) return 0;
+  return seen === t.tid && type === PTHREAD_MUTEX_ERRORCHECK ? EDEADLK : EBUSY;
+}
+
+export function* unlock(t: Guest, m: number): Program<number> {
+  const type = typeOf(t, m);
+  if (type !== PTHREAD_MUTEX_NORMAL && t.load32(m) !== t.tid) return EPERM;
+  if (type === PTHREAD_MUTEX_RECURSIVE) {
+    const next = t.load32(m + MUTEX_COUNT) - 1;
+    t.store32(m + MUTEX_COUNT, next);
+    if (next > 0) return 0;
+  }
+  yield t.atomic(AtomicOp.Store, m, 0);
+  yield* futexWakeN(t, m, INT_MAX, false);
+  return 0;
+}

@@ -1,0 +1,98 @@
+/** Unnamed semaphores (LIBC-4): results and errno, pshared across processes, relibc's inverted wait. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Program } from '../../src/abi/effects.ts';
+import { EAGAIN, EINVAL, EOVERFLOW, ETIMEDOUT } from '../../src/abi/errno.ts';
+import type { Guest } from '../../src/abi/guest.ts';
+import { CLOCK_REALTIME, MAP_SHARED } from '../../src/abi/syscalls.ts';
+import { errno } from '../../src/libc/errno.ts';
+import { SEM_VALUE_MAX } from '../../src/libc/layout.ts';
+import { malloc } from '../../src/libc/malloc.ts';
+import { spawn, waitpid } from '../../src/libc/process.ts';
+import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
+import {
+  sem_getvalue,
+  sem_init,
+  sem_post,
+  sem_timedwait,
+  sem_trywait,
+  sem_wait,
+} from '../../src/libc/sem.ts';
+import { clock_gettime, mmap_anonymous, nanosleep } from '../../src/libc/sys.ts';
+import { runLibc } from '../support/libc.ts';
+
+test('improved: init, trywait, timedwait, post, getvalue with their errno values', () => {
+  const out: unknown[] = [];
+  runLibc('improved', function* (t) {
+    const s = yield* malloc(t, 16);
+    out.push(sem_init(t, s, 0, SEM_VALUE_MAX + 1), errno(t));
+    out.push(sem_init(t, s, 0, 1), yield* sem_getvalue(t, s));
+    out.push(yield* sem_wait(t, s), yield* sem_trywait(t, s), errno(t));
+    const now = yield* clock_gettime(t, CLOCK_REALTIME);
+    out.push(yield* sem_timedwait(t, s, now + 2_000_000), errno(t));
+    out.push(yield* sem_timedwait(t, s, Number.NaN), errno(t));
+    out.push(yield* sem_post(t, s), yield* sem_trywait(t, s));
+    sem_init(t, s, 0, SEM_VALUE_MAX);
+    out.push(yield* sem_post(t, s), errno(t));
+  });
+  assert.deepEqual(out, [
+    -1,
+    EINVAL,
+    0,
+    [0, 1],
+    0,
+    -1,
+    EAGAIN,
+    -1,
+    ETIMEDOUT,
+    -1,
+    EINVAL,
+    0,
+    0,
+    -1,
+    EOVERFLOW,
+  ]);
+});
+
+test('improved: a waiter blocks until a post from another thread, which wakes exactly one', () => {
+  const out: number[] = [];
+  const run = runLibc('improved', function* (t) {
+    const s = yield* malloc(t, 16);
+    sem_init(t, s, 0, 0);
+    const [, th] = yield* pthread_create(t, null, (t2) => sem_wait(t2, s), null);
+    yield* nanosleep(t, 2_000_000);
+    out.push(yield* sem_post(t, s));
+    out.push((yield* pthread_join(t, th))[1] as number, (yield* sem_getvalue(t, s))[1]);
+  });
+  assert.deepEqual(out, [0, 0, 0]);
+  assert.equal(run.kernel.futex.counts.woken, 2, 'the post woke the waiter, the exit woke the joiner');
+});
+
+function* sharedChild(t: Guest, raw: unknown): Program<number> {
+  return (yield* sem_wait(t, raw as number)) === 0 ? 7 : 1;
+}
+
+test('improved: pshared semaphore in MAP_SHARED memory wakes a waiter in another process', () => {
+  const out: number[] = [];
+  runLibc('improved', function* (t) {
+    const s = yield* mmap_anonymous(t, 4096, MAP_SHARED);
+    sem_init(t, s, 1, 0);
+    const pid = yield* spawn(t, { name: 'child', main: sharedChild }, s);
+    yield* nanosleep(t, 3_000_000);
+    out.push(yield* sem_post(t, s), (yield* waitpid(t, pid))[1] >> 8);
+  });
+  assert.deepEqual(out, [0, 7]);
+});
+
+test('relibc @08fc95fc: sem_wait on 0 returns at once; on 3 it drains to 0 (models.md §3)', () => {
+  const out: unknown[] = [];
+  runLibc('relibc', function* (t) {
+    const s = yield* malloc(t, 16);
+    sem_init(t, s, 0, 0);
+    out.push(yield* sem_wait(t, s), yield* sem_getvalue(t, s));
+    sem_init(t, s, 0, 3);
+    out.push(yield* sem_wait(t, s), yield* sem_getvalue(t, s));
+    out.push(yield* sem_trywait(t, s), errno(t));
+  });
+  assert.deepEqual(out, [0, [0, 0], 0, [0, 0], -1, EAGAIN]);
+});
