@@ -65,20 +65,10 @@ export class Engine {
     const eventsMax = limits.eventsMax;
     const afterEvent = this.afterEvent;
     this.#stopRequested = false;
-    let reason: StopReason = 'idle';
     while (queue.size > 0) {
-      if (this.#stopRequested) {
-        reason = 'stopped';
-        break;
-      }
-      if (this.events >= eventsMax) {
-        reason = 'event-limit';
-        break;
-      }
-      if (queue.peekTimeNs() > simNsMax) {
-        reason = 'sim-time-limit';
-        break;
-      }
+      if (this.#stopRequested) return 'stopped';
+      if (this.events >= eventsMax) return 'event-limit';
+      if (queue.peekTimeNs() > simNsMax) return 'sim-time-limit';
       if (controlsTies && queue.peekSecondTimeNs() === queue.peekTimeNs()) this.#popTie();
       else queue.pop();
       this.nowNs = queue.poppedTimeNs;
@@ -86,8 +76,7 @@ export class Engine {
       handlers[queue.poppedKind]!(queue.poppedArg, queue.poppedTag);
       if (afterEvent !== null) afterEvent();
     }
-    if (reason === 'idle' && this.#stopRequested) reason = 'stopped';
-    return reason;
+    return this.#stopRequested ? 'stopped' : 'idle';
   }
 
   /** Pops every event due now, lets the decider pick one, and puts the others back unchanged. */

@@ -357,7 +357,7 @@ export class Kernel implements SchedHost {
       assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
       runningOn.set(current, c.id);
     }
-    const lazy = this.policy.name === 'dwrr' || this.policy.name === 'redbear';
+    const lazy = this.policy.keepsBlockedQueued;
     const seen = new Set<Thread>();
     for (const t of this.policy.queued()) {
       assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);

@@ -170,6 +170,7 @@ function weightOf(t: Thread): number {
 
 export class FairPolicy implements SchedPolicy {
   readonly name = 'fair';
+  readonly keepsBlockedQueued = false;
   readonly classes: readonly number[] = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE];
   readonly #host: SchedHost;
   readonly #rqs: RunQueue[];
@@ -521,14 +522,7 @@ export class FairPolicy implements SchedPolicy {
       const gran = (WAKEUP_GRANULARITY_NS * this.#scale * NICE_0_WEIGHT) / weightOf(t);
       preempt = entity(curr).vruntime - entity(t).vruntime > gran;
     }
-    if (!preempt) return;
-    if (target === cpu.id) {
-      this.#host.needResched[target] = 1;
-    } else if (this.#host.needResched[target] === 0) {
-      this.#host.needResched[target] = 1;
-      this.#wakeIpis++;
-      yield sendIpi(target, VEC_IPI_SWITCH);
-    }
+    if (preempt) yield* this.#reschedCpu(cpu, target);
   }
 
   /** Wakeup placement: the last CPU if idle, the waker's if idle, any idle, else the last. */

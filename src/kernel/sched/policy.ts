@@ -23,6 +23,12 @@ export interface SchedHost {
 
 export interface SchedPolicy {
   readonly name: string;
+  /**
+   * Whether a blocked context may stay in the policy's queues until a scan finds it (Redox's
+   * DWRR and the Red Bear overlay, which skip non-runnable contexts when they select); false
+   * for policies that dequeue on block, where a queued blocked context is a bug.
+   */
+  readonly keepsBlockedQueued: boolean;
   /** The lock held across selection and the switch on `cpuId`. */
   switchLock(cpuId: number): SpinLock;
   /**

@@ -130,6 +130,7 @@ interface Pick {
 
 export class RedbearPolicy implements SchedPolicy {
   readonly name = 'redbear';
+  readonly keepsBlockedQueued = true;
   readonly runLock = new SpinLock('RUN_CONTEXTS');
   readonly idleLock = new SpinLock('IDLE_CONTEXTS');
   readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
