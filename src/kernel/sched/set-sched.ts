@@ -50,9 +50,40 @@ export function checkSchedPermission(caller: Thread, target: Thread, policy: num
   return 0;
 }
 
+/** A deadline context's reservation (sched_attr's runtime, deadline and period). */
+export interface DlParams {
+  runtimeNs: number;
+  deadlineNs: number;
+  periodNs: number;
+}
+
 /**
- * Gives `target` a class, an RT priority and a nice value, and tells the policy its effective
- * priority may have changed. Returns 0 or -EINVAL; permission is the caller's to check.
+ * Makes a validated, permitted change take effect: the class, its RT priority, the static
+ * priority (`prio`, null to keep it) and the deadline reservation (null outside SCHED_DEADLINE),
+ * then the policy's requeue. Both the sched_* system calls and the proc handles end here.
+ */
+export function* applySched(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  policy: number,
+  rtPriority: number,
+  prio: number | null,
+  dl: DlParams | null,
+): KernelGen<void> {
+  t.policy = policy;
+  t.rtPriority = isRtPolicy(policy) ? rtPriority : 0;
+  if (prio !== null) t.prio = prio;
+  t.dlRuntimeNs = dl?.runtimeNs ?? 0;
+  t.dlDeadlineNs = dl?.deadlineNs ?? 0;
+  t.dlPeriodNs = dl?.periodNs ?? 0;
+  k.board.trace.mix(0x5a, t.id, policy * 256 + t.rtPriority);
+  yield* k.policy.prioChanged(cpu, t);
+}
+
+/**
+ * Gives `target` a class, an RT priority and a nice value through the proc handles. Returns 0
+ * or -EINVAL; permission is the caller's to check.
  */
 export function* setThreadSched(
   k: Kernel,
@@ -64,10 +95,6 @@ export function* setThreadSched(
 ): KernelGen<number> {
   const invalid = validateSched(policy, rtPriority, nice);
   if (invalid !== 0) return invalid;
-  target.policy = policy;
-  target.rtPriority = rtPriority;
-  target.prio = nice + PRIO_DEFAULT;
-  k.board.trace.mix(0x57, target.id, policy * 256 + rtPriority);
-  yield* k.policy.prioChanged(cpu, target);
+  yield* applySched(k, cpu, target, policy, rtPriority, nice + PRIO_DEFAULT, null);
   return 0;
 }

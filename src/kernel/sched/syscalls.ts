@@ -69,6 +69,7 @@ import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { PRIO_DEFAULT, type Thread, ThreadState } from '../thread.ts';
 import { checkDlParams, dlBandwidth, dlOverflow, toRatio } from './deadline.ts';
 import { RT_PERIOD_NS, RT_RUNTIME_NS } from './rt.ts';
+import { applySched } from './set-sched.ts';
 
 const VALID_POLICIES = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE];
 /** sched_setparam keeps the policy (Linux's SETPARAM_POLICY). */
@@ -175,20 +176,9 @@ function* setScheduler(
     const cpus = k.board.cpus.length;
     if (dlOverflow(totalDlBandwidth(k), oldBw, newBw, cpus, RT_RUNTIME_NS, RT_PERIOD_NS)) return -EBUSY;
   }
-  t.policy = policy;
-  t.rtPriority = isRtPolicy(policy) ? attr.priority : 0;
-  if (isFairPolicy(policy)) t.prio = nice + PRIO_DEFAULT;
-  if (policy === SCHED_DEADLINE) {
-    t.dlRuntimeNs = attr.runtimeNs;
-    t.dlDeadlineNs = attr.deadlineNs;
-    t.dlPeriodNs = periodNs;
-  } else {
-    t.dlRuntimeNs = 0;
-    t.dlDeadlineNs = 0;
-    t.dlPeriodNs = 0;
-  }
-  k.board.trace.mix(0x5a, t.id, policy);
-  yield* k.policy.prioChanged(cpu, t);
+  const dl =
+    policy === SCHED_DEADLINE ? { runtimeNs: attr.runtimeNs, deadlineNs: attr.deadlineNs, periodNs } : null;
+  yield* applySched(k, cpu, t, policy, attr.priority, isFairPolicy(policy) ? nice + PRIO_DEFAULT : null, dl);
   return 0;
 }
 
