@@ -16,25 +16,17 @@ import {
   SYS_PROC_HANDLE_WRITE,
   SYS_SETUID,
 } from '../abi/syscalls.ts';
-import { malloc } from './malloc.ts';
 import type { pthread_t } from './pthread.ts';
 import { spawn } from './process.ts';
+import { SCRATCH_BYTES, threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
 /** Linux TASK_COMM_LEN: a name is at most 15 bytes plus its NUL. */
 export const TASK_COMM_LEN = 16;
-/** Bytes of the scratch buffer values travel through (a 2048-CPU mask fits). */
-const BUFFER_BYTES = 256;
-
 /** Red Bear's sched-policy encoding (its `SchedPolicy` discriminants). */
 const HANDLE_POLICY: Record<number, number> = { [SCHED_FIFO]: 0, [SCHED_RR]: 1, [SCHED_OTHER]: 2 };
 const FROM_HANDLE_POLICY = [SCHED_FIFO, SCHED_RR, SCHED_OTHER];
 
-function* buffer(t: Guest): Program<number> {
-  let addr = t.data.procHandleBuffer as number | undefined;
-  if (addr === undefined) t.data.procHandleBuffer = addr = yield* malloc(t, BUFFER_BYTES);
-  return addr;
-}
 
 function putBytes(t: Guest, addr: number, bytes: Uint8Array): void {
   for (let w = 0; w < bytes.length; w += 4) {
@@ -54,7 +46,7 @@ function getBytes(t: Guest, addr: number, len: number): Uint8Array {
 function* readHandle(t: Guest, tid: number, name: string, len: number): Program<[number, Uint8Array]> {
   const fd = yield* syscall(t, SYS_PROC_HANDLE_OPEN, `/proc/${tid}/${name}`);
   if (fd < 0) return [-fd, new Uint8Array(0)];
-  const buf = yield* buffer(t);
+  const buf = yield* threadScratch(t);
   const n = yield* syscall(t, SYS_PROC_HANDLE_READ, fd, buf, len);
   yield* syscall(t, SYS_PROC_HANDLE_CLOSE, fd);
   if (n < 0) return [-n, new Uint8Array(0)];
@@ -65,7 +57,7 @@ function* readHandle(t: Guest, tid: number, name: string, len: number): Program<
 function* writeHandle(t: Guest, tid: number, name: string, bytes: Uint8Array): Program<number> {
   const fd = yield* syscall(t, SYS_PROC_HANDLE_OPEN, `/proc/${tid}/${name}`);
   if (fd < 0) return -fd;
-  const buf = yield* buffer(t);
+  const buf = yield* threadScratch(t);
   putBytes(t, buf, bytes);
   const n = yield* syscall(t, SYS_PROC_HANDLE_WRITE, fd, buf, bytes.length);
   yield* syscall(t, SYS_PROC_HANDLE_CLOSE, fd);
@@ -136,7 +128,7 @@ export function* pthread_setaffinity_np(
   const top = cpus.reduce((m, c) => Math.max(m, c), 0);
   const bytes = new Uint8Array(Math.ceil((top + 1) / 64) * 8);
   for (const c of cpus) {
-    if (!Number.isInteger(c) || c < 0 || c >= BUFFER_BYTES * 8) return EINVAL;
+    if (!Number.isInteger(c) || c < 0 || c >= SCRATCH_BYTES * 8) return EINVAL;
     bytes[c >> 3]! |= 1 << (c & 7);
   }
   return yield* writeHandle(t, tidOf(t, thread), 'sched-affinity', bytes);
@@ -144,7 +136,7 @@ export function* pthread_setaffinity_np(
 
 /** pthread_getaffinity_np: [0, the CPUs the thread may run on]. */
 export function* pthread_getaffinity_np(t: Guest, thread: pthread_t): Program<[number, number[]]> {
-  const [err, bytes] = yield* readHandle(t, tidOf(t, thread), 'sched-affinity', BUFFER_BYTES);
+  const [err, bytes] = yield* readHandle(t, tidOf(t, thread), 'sched-affinity', SCRATCH_BYTES);
   if (err !== 0) return [err, []];
   const cpus: number[] = [];
   for (let i = 0; i < bytes.length * 8; i++) if ((bytes[i >> 3]! & (1 << (i & 7))) !== 0) cpus.push(i);

@@ -2,7 +2,7 @@
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
-import { malloc } from './malloc.ts';
+import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
 /** Starts `image.main(arg)` in a new process; returns its pid or -errno. */
@@ -12,8 +12,7 @@ export function spawn(t: Guest, image: ProgramImage, arg: unknown): Program<numb
 
 /** Waits for a child (-1: any); returns [pid, status] or [-errno, 0]. */
 export function* waitpid(t: Guest, pid: number): Program<[number, number]> {
-  let statusAddr = t.data.waitStatusAddr as number | undefined;
-  if (statusAddr === undefined) t.data.waitStatusAddr = statusAddr = yield* malloc(t, 4);
+  const statusAddr = yield* threadScratch(t);
   const result = yield* syscall(t, SYS_WAIT4, pid, statusAddr, 0);
   if (result < 0) return [result, 0];
   return [result, t.load32(statusAddr)];

@@ -26,23 +26,11 @@ import {
   SYS_SETPRIORITY,
 } from '../abi/syscalls.ts';
 import { errno, failWith, setErrno } from './errno.ts';
-import { malloc } from './malloc.ts';
+import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
 export interface sched_param {
   sched_priority: number;
-}
-
-/** A thread's scratch buffer for the structs it passes to the kernel (64 bytes, per thread). */
-function* scratch(t: Guest): Program<number> {
-  let buffers = t.data.schedScratch as Map<number, number> | undefined;
-  if (buffers === undefined) t.data.schedScratch = buffers = new Map();
-  let addr = buffers.get(t.tid);
-  if (addr === undefined) {
-    addr = yield* malloc(t, 64);
-    buffers.set(t.tid, addr);
-  }
-  return addr;
 }
 
 /** A raw result as POSIX reports it: the value, or -1 with errno set. */
@@ -66,7 +54,7 @@ export function* sched_setscheduler(
   policy: number,
   param: sched_param,
 ): Program<number> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   t.store32(buf, param.sched_priority);
   return posix(t, yield* syscall(t, SYS_SCHED_SETSCHEDULER, pid, policy, buf));
 }
@@ -78,14 +66,14 @@ export function* sched_getscheduler(t: Guest, pid: number): Program<number> {
 
 /** sched_setparam(pid, param): 0 or an errno. */
 export function* sched_setparam(t: Guest, pid: number, param: sched_param): Program<number> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   t.store32(buf, param.sched_priority);
   return posix(t, yield* syscall(t, SYS_SCHED_SETPARAM, pid, buf));
 }
 
 /** sched_getparam(pid): [0, param] or [-1, null]. */
 export function* sched_getparam(t: Guest, pid: number): Program<[number, sched_param | null]> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   const r = yield* syscall(t, SYS_SCHED_GETPARAM, pid, buf);
   return r < 0 ? [failWith(t, -r), null] : [0, { sched_priority: t.load32(buf) | 0 }];
 }
@@ -102,7 +90,7 @@ export function* sched_get_priority_min(t: Guest, policy: number): Program<numbe
 
 /** sched_rr_get_interval(pid): [0, interval in ns] (read back from the timespec) or [-1, -1]. */
 export function* sched_rr_get_interval(t: Guest, pid: number): Program<[number, number]> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   const r = yield* syscall(t, SYS_SCHED_RR_GET_INTERVAL, pid, buf);
   if (r < 0) return [failWith(t, -r), -1];
   return [0, get64(t, buf) * 1e9 + get64(t, buf + 8)];
@@ -110,7 +98,7 @@ export function* sched_rr_get_interval(t: Guest, pid: number): Program<[number, 
 
 /** sched_setattr(pid, attr, flags): 0 or -1. Times are in ns, as in struct sched_attr. */
 export function* sched_setattr(t: Guest, pid: number, attr: SchedAttr, flags = 0): Program<number> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   t.store32(buf + SCHED_ATTR.size, SCHED_ATTR_SIZE_VER1);
   t.store32(buf + SCHED_ATTR.policy, attr.policy);
   put64(t, buf + SCHED_ATTR.flags, attr.flags);
@@ -126,7 +114,7 @@ export function* sched_setattr(t: Guest, pid: number, attr: SchedAttr, flags = 0
 
 /** sched_getattr(pid): [0, attr] or [-1, null]. */
 export function* sched_getattr(t: Guest, pid: number): Program<[number, SchedAttr | null]> {
-  const buf = yield* scratch(t);
+  const buf = yield* threadScratch(t);
   const r = yield* syscall(t, SYS_SCHED_GETATTR, pid, buf, SCHED_ATTR_SIZE_VER1, 0);
   if (r < 0) return [failWith(t, -r), null];
   return [

@@ -15,7 +15,7 @@ import {
   SYS_RT_SIGTIMEDWAIT,
   SYS_TGKILL,
 } from '../abi/syscalls.ts';
-import { malloc } from './malloc.ts';
+import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
 export function kill(t: Guest, pid: number, sig: number): Program<number> {
@@ -34,23 +34,12 @@ export function sigaction(t: Guest, sig: number, act: SigAction | null, oldact?:
   return syscall(t, SYS_RT_SIGACTION, sig, act, oldact ?? null);
 }
 
-/** A scratch word in the thread's process for passing signal sets through guest memory. */
-function* scratch(t: Guest): Program<number> {
-  let addr = t.data.sigScratch as number | undefined;
-  if (addr === undefined) {
-    addr = yield* malloc(t, 64 * 4);
-    t.data.sigScratch = addr;
-  }
-  // One word per thread slot: tids are unique, so no two threads share one at a time.
-  return addr + (t.tid % 64) * 4;
-}
-
 /**
  * pthread_sigmask(how, set, wantOld): returns [errno, old mask]. `set` null leaves the mask
  * alone (a query). The sets are 32-bit masks (bit sig-1).
  */
 export function* pthread_sigmask(t: Guest, how: number, set: number | null): Program<[number, number]> {
-  const word = yield* scratch(t);
+  const word = yield* threadScratch(t);
   if (set !== null) t.store32(word, set >>> 0);
   const r = yield* syscall(t, SYS_RT_SIGPROCMASK, how, set === null ? 0 : word, word);
   return r < 0 ? [-r, 0] : [0, t.load32(word)];
@@ -58,14 +47,14 @@ export function* pthread_sigmask(t: Guest, how: number, set: number | null): Pro
 
 /** sigpending: the blocked signals that are pending, or -errno. */
 export function* sigpending(t: Guest): Program<number> {
-  const word = yield* scratch(t);
+  const word = yield* threadScratch(t);
   const r = yield* syscall(t, SYS_RT_SIGPENDING, word);
   return r < 0 ? r : t.load32(word);
 }
 
 /** sigtimedwait(set, timeout): the signal taken, or -EAGAIN on timeout, -EINTR. */
 export function* sigtimedwait(t: Guest, set: number, timeoutNs = -1): Program<number> {
-  const word = yield* scratch(t);
+  const word = yield* threadScratch(t);
   t.store32(word, set >>> 0);
   return yield* syscall(t, SYS_RT_SIGTIMEDWAIT, word, 0, timeoutNs);
 }
