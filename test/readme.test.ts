@@ -1,13 +1,15 @@
 /**
  * The figures in README.md come from running the model, not from typing: this test reruns the
- * demo and the contiguous-partition study, reads the newest bench result, and finds each
- * figure in the README. When the model changes, this fails until the README is regenerated.
+ * demo, the contiguous-partition study and the futex benchmark, reads the newest bench results,
+ * and finds each figure in the README. When the model changes, this fails until the README is
+ * regenerated (`node scripts/update-readme.mjs`).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
+import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -68,4 +70,18 @@ test("the README's speed table is the newest recorded bench result", () => {
     assert.ok(readmeLines.has(row), `README should have the row ${row}`);
   }
   assert.ok(README.includes(`reaches ${result.ratio_compute.toFixed(2)} of it`));
+});
+
+test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", () => {
+  const dir = join(ROOT, 'bench', 'results', 'futex');
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .at(-1)!;
+  assert.ok(README.includes(`bench/results/futex/${newest}`), `README should name ${newest}`);
+  const recorded = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as BenchFutexReport;
+  // Simulated and deterministic: rerunning gives the recorded figures exactly.
+  assert.deepEqual(runBenchFutex({ quick: false }), recorded, 'rerun `node scripts/update-readme.mjs`');
+  const missing = benchFutexMarkdown(recorded).filter((row) => !readmeLines.has(row));
+  assert.deepEqual(missing, [], 'README.md shows futex figures the recorded result does not');
 });

@@ -27,7 +27,6 @@ export const TASK_COMM_LEN = 16;
 const HANDLE_POLICY: Record<number, number> = { [SCHED_FIFO]: 0, [SCHED_RR]: 1, [SCHED_OTHER]: 2 };
 const FROM_HANDLE_POLICY = [SCHED_FIFO, SCHED_RR, SCHED_OTHER];
 
-
 function putBytes(t: Guest, addr: number, bytes: Uint8Array): void {
   for (let w = 0; w < bytes.length; w += 4) {
     let word = 0;

@@ -108,3 +108,21 @@ export function formatBenchFutex(report: BenchFutexReport): string {
 function fmt(opsPerSec: number): string {
   return opsPerSec >= 1e6 ? `${(opsPerSec / 1e6).toFixed(2)}M` : `${(opsPerSec / 1e3).toFixed(1)}k`;
 }
+
+/** The README's table of a report: one Markdown row per shape and CPU count. */
+export function benchFutexMarkdown(report: BenchFutexReport): string[] {
+  const rows = [
+    '| shape | CPUs | global lock ops/s | 64 shards ops/s | gain | spin on the global lock |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const ops = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${Math.round(x / 1e3)} k`);
+  const spin = (ns: number) => `${(ns / 1e6).toFixed(ns >= 1e8 ? 0 : ns >= 1e6 ? 1 : 2)} ms`;
+  for (const g of report.rows.filter((r) => r.table === 'global')) {
+    const s = report.rows.find((r) => r.shape === g.shape && r.cpus === g.cpus && r.table === '64-shards')!;
+    const gain = report.shard_gain[`${g.shape}@${g.cpus}`] ?? 0;
+    rows.push(
+      `| ${g.shape} | ${g.cpus} | ${ops(g.ops_per_sim_s)} | ${ops(s.ops_per_sim_s)} | ${gain.toFixed(2)}× | ${spin(g.spin_ns)} |`,
+    );
+  }
+  return rows;
+}

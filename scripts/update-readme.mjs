@@ -1,0 +1,59 @@
+// Regenerates the README's model-produced parts, so its figures stay what the model gives
+// (test/readme.test.ts checks them):
+// - the seed-scenario part of the demo block, from `smpsim demo`;
+// - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
+//   (simulated, hence deterministic) and rewrites the table from it.
+// Usage: node scripts/update-readme.mjs
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { register } from 'tsx/esm/api';
+
+register();
+const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
+
+const root = join(import.meta.dirname, '..');
+const smpsim = (...args) =>
+  execFileSync(process.execPath, [join(root, 'bin', 'smpsim.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+const readme = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+
+/** Replaces README lines [from, to) with `lines`. */
+function splice(from, to, lines, what) {
+  if (from < 0 || to < 0) throw new Error(`update-readme: README has no ${what}`);
+  readme.splice(from, to - from, ...lines);
+  console.log(`README.md: ${lines.length} lines of ${what}`);
+}
+
+// Seed scenarios.
+const demo = smpsim('demo').split('\n');
+const start = demo.findIndex((l) => l.startsWith('3. Seed scenarios'));
+let end = demo.findIndex((l, i) => i > start && l.startsWith('demo:'));
+while (end > start && demo[end - 1].trim() === '') end--;
+if (start < 0 || end < 0) throw new Error('update-readme: demo output has no seed-scenario section');
+const from = readme.findIndex((l) => l.startsWith('3. Seed scenarios'));
+splice(
+  from,
+  readme.findIndex((l, i) => i > from && l.startsWith('```')),
+  demo.slice(start, end),
+  'seed scenarios',
+);
+
+// Futex benchmark.
+const dir = join(root, 'bench', 'results', 'futex');
+const newest = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .at(-1);
+const futex = runBenchFutex({ quick: false });
+writeFileSync(join(dir, newest), `${JSON.stringify(futex, null, 2)}\n`);
+const table = benchFutexMarkdown(futex);
+const head = readme.findIndex((l) => l.startsWith('| shape | CPUs | global lock ops/s'));
+let tail = head;
+while (tail < readme.length && readme[tail].startsWith('|')) tail++;
+splice(head, tail, table, 'futex benchmark table');
+
+writeFileSync(join(root, 'README.md'), readme.join('\n'));
