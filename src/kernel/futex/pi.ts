@@ -20,11 +20,10 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
-import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
 import { lockPair, unlockAll } from './requeue.ts';
 import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
-import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches } from './wait-wake.ts';
+import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, queueWaiter } from './wait-wake.ts';
 
 export const FUTEX_TID_MASK = 0x3fffffff;
 export const FUTEX_OWNER_DIED = 0x40000000;
@@ -322,22 +321,18 @@ export function* futexWaitRequeuePi(
   const table = k.futex;
   let cpu = cpuAtEntry;
   if (target.key === to.key) return -EINVAL;
-  table.counts.wait++;
-  yield spend(k.board.costs.futexHashNs);
-  yield lock(target.shard.lock);
-  if (t.process.vm.load32(addr) !== expected >>> 0) {
-    table.counts.eagain++;
-    yield unlock(target.shard.lock);
-    return -EAGAIN;
-  }
-  if (signalPending(t)) {
-    yield unlock(target.shard.lock);
-    return -EINTR;
-  }
-  const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY, to.key);
-  table.bucket(target.shard, target.key).push(waiter);
-  k.blockCurrent(cpu, t, `futex-requeue-pi 0x${addr.toString(16)}`, deadlineNs);
-  yield unlock(target.shard.lock);
+  const waiter = yield* queueWaiter(
+    k,
+    cpu,
+    t,
+    addr,
+    target,
+    expected,
+    deadlineNs,
+    FUTEX_BITSET_MATCH_ANY,
+    to.key,
+  );
+  if (typeof waiter === 'number') return waiter;
   for (;;) {
     yield* schedule(k, cpu);
     cpu = k.cpuOf(t);

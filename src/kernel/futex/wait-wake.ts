@@ -56,27 +56,19 @@ export function* futexWait(
   realtimeDeadlineNs = -1,
 ): KernelGen<number> {
   const table = k.futex;
-  table.counts.wait++;
-  yield spend(k.board.costs.futexHashNs);
-  yield lock(target.shard.lock);
-  // WAIT64 compares the low word only: guest words are 32-bit in this model.
-  if (t.process.vm.load32(addr) !== expected >>> 0) {
-    table.counts.eagain++;
-    yield unlock(target.shard.lock);
-    return -EAGAIN;
-  }
-  if (signalPending(t)) {
-    yield unlock(target.shard.lock);
-    return -EINTR;
-  }
-  const waiter = newWaiter(t, target.key, addr, bitset);
-  table.bucket(target.shard, target.key).push(waiter);
-  k.blockCurrent(cpu, t, `futex 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
-  if (realtimeDeadlineNs >= 0) {
-    t.realtimeDeadlineNs = realtimeDeadlineNs;
-    k.realtimeWaiters.add(t);
-  }
-  yield unlock(target.shard.lock);
+  const waiter = yield* queueWaiter(
+    k,
+    cpu,
+    t,
+    addr,
+    target,
+    expected,
+    deadlineNs,
+    bitset,
+    null,
+    realtimeDeadlineNs,
+  );
+  if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
   if (realtimeDeadlineNs >= 0) k.realtimeWaiters.delete(t);
   if (waiter.woken) return 0;
@@ -92,6 +84,49 @@ export function* futexWait(
     return waiter.woken ? 0 : -EINTR;
   }
   return 0;
+}
+
+/**
+ * The first half of every futex wait: under the shard lock, EAGAIN when the word is not
+ * `expected` (WAIT64 compares the low word only: guest words are 32-bit in this model), EINTR
+ * when a signal is already pending; otherwise queue a waiter, block `t` (with `deadlineNs`, and
+ * `realtimeDeadlineNs` for a clock jump to re-arm when >= 0) and unlock. The caller schedules.
+ */
+export function* queueWaiter(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  expected: number,
+  deadlineNs: number,
+  bitset: number,
+  requeuePiKey: number | null,
+  realtimeDeadlineNs = -1,
+): KernelGen<FutexWaiter | number> {
+  const table = k.futex;
+  table.counts.wait++;
+  yield spend(k.board.costs.futexHashNs);
+  yield lock(target.shard.lock);
+  if (t.process.vm.load32(addr) !== expected >>> 0) {
+    table.counts.eagain++;
+    yield unlock(target.shard.lock);
+    return -EAGAIN;
+  }
+  if (signalPending(t)) {
+    yield unlock(target.shard.lock);
+    return -EINTR;
+  }
+  const waiter = newWaiter(t, target.key, addr, bitset, requeuePiKey);
+  table.bucket(target.shard, target.key).push(waiter);
+  const what = requeuePiKey === null ? 'futex' : 'futex-requeue-pi';
+  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
+  if (realtimeDeadlineNs >= 0) {
+    t.realtimeDeadlineNs = realtimeDeadlineNs;
+    k.realtimeWaiters.add(t);
+  }
+  yield unlock(target.shard.lock);
+  return waiter;
 }
 
 /** A timed-out waiter takes itself out of its bucket (unless a waker got there first). */
