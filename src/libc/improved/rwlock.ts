@@ -70,17 +70,32 @@ export function* rdlock(t: Guest, rw: number, deadline: Deadline | null, trying:
       yield* unlockInternal(t, rw);
       return err;
     }
-    bump(t, rw + READERS_QUEUED, 1);
-    const seq = t.load32(rw + READERS_WAKEUP);
-    yield* unlockInternal(t, rw);
-    const r = yield* futexWaitUntil(t, rw + READERS_WAKEUP, seq, deadline, shared(t, rw));
-    yield* lockInternal(t, rw);
-    bump(t, rw + READERS_QUEUED, -1);
+    const r = yield* sleepQueued(t, rw, READERS_QUEUED, READERS_WAKEUP, deadline);
     if (r === -ETIMEDOUT) {
       yield* unlockInternal(t, rw);
       return ETIMEDOUT;
     }
   }
+}
+
+/**
+ * Sleeps as one of the queued readers or writers (counted at `queued`) until the sequence word
+ * at `wakeup` moves or the deadline passes; the internal lock is held on entry and on return.
+ */
+function* sleepQueued(
+  t: Guest,
+  rw: number,
+  queued: number,
+  wakeup: number,
+  deadline: Deadline | null,
+): Program<number> {
+  bump(t, rw + queued, 1);
+  const seq = t.load32(rw + wakeup);
+  yield* unlockInternal(t, rw);
+  const r = yield* futexWaitUntil(t, rw + wakeup, seq, deadline, shared(t, rw));
+  yield* lockInternal(t, rw);
+  bump(t, rw + queued, -1);
+  return r;
 }
 
 /** Write lock: 0, EBUSY (trying), EDEADLK (the caller writes already), ETIMEDOUT. */
@@ -98,12 +113,7 @@ export function* wrlock(t: Guest, rw: number, deadline: Deadline | null, trying:
       yield* unlockInternal(t, rw);
       return err;
     }
-    bump(t, rw + WRITERS_QUEUED, 1);
-    const seq = t.load32(rw + WRITER_WAKEUP);
-    yield* unlockInternal(t, rw);
-    const r = yield* futexWaitUntil(t, rw + WRITER_WAKEUP, seq, deadline, shared(t, rw));
-    yield* lockInternal(t, rw);
-    bump(t, rw + WRITERS_QUEUED, -1);
+    const r = yield* sleepQueued(t, rw, WRITERS_QUEUED, WRITER_WAKEUP, deadline);
     if (r === -ETIMEDOUT) {
       // A reader held back for this writer (writer preference) may go now.
       const wakeReaders = t.load32(rw + WRITERS_QUEUED) === 0 && t.load32(rw + READERS_QUEUED) > 0;
