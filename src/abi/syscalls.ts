@@ -14,6 +14,8 @@ export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
 export const SYS_GETTID = 186;
 export const SYS_FUTEX = 202;
+export const SYS_SCHED_SETAFFINITY = 203;
+export const SYS_SCHED_GETAFFINITY = 204;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
 
@@ -39,6 +41,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_KILL]: 'kill',
   [SYS_GETTID]: 'gettid',
   [SYS_FUTEX]: 'futex',
+  [SYS_SCHED_SETAFFINITY]: 'sched_setaffinity',
+  [SYS_SCHED_GETAFFINITY]: 'sched_getaffinity',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
   [SYS_EXIT_GROUP]: 'exit_group',
   [SYS_PROC_NEW_THREAD]: 'proc:new-thread',

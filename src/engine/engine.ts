@@ -22,6 +22,8 @@ export class Engine {
   events = 0;
   readonly queue = new EventQueue();
   readonly decider: Decider;
+  /** Called after every event when set (tests check kernel invariants here). */
+  afterEvent: (() => void) | null = null;
   readonly #handlers: EventHandler[] = [];
   readonly #names: string[] = [];
   #stopRequested = false;
@@ -61,6 +63,7 @@ export class Engine {
     const controlsTies = this.decider.controlsTies;
     const simNsMax = limits.simNsMax;
     const eventsMax = limits.eventsMax;
+    const afterEvent = this.afterEvent;
     this.#stopRequested = false;
     let reason: StopReason = 'idle';
     while (queue.size > 0) {
@@ -81,6 +84,7 @@ export class Engine {
       this.nowNs = queue.poppedTimeNs;
       this.events++;
       handlers[queue.poppedKind]!(queue.poppedArg, queue.poppedTag);
+      if (afterEvent !== null) afterEvent();
     }
     if (reason === 'idle' && this.#stopRequested) reason = 'stopped';
     return reason;

@@ -15,6 +15,7 @@ import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscall
 import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
+import { migrationWarmNs } from '../hw/migration.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
@@ -30,7 +31,7 @@ import { AddressSpace, GuestFault } from './vm.ts';
 
 export interface KernelOptions {
   threadsMax: number;
-  /** Check kernel invariants after every context switch (tests turn this on). */
+  /** Check kernel invariants after every event and at every context switch (tests turn this on). */
   checkInvariants: boolean;
   /** The futex table's mode and shards; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
@@ -70,6 +71,11 @@ export class Kernel implements SchedHost {
     processesExited: 0,
     processesKilled: 0,
     threadsCreated: 0,
+    /** Migrations that crossed a package, and a NUMA node (SCHED-5, SCHED-6). */
+    migrationsCrossPackage: 0,
+    migrationsCrossNode: 0,
+    /** Cache warm-up time charged to migrated contexts (hw/migration.ts). */
+    migrationWarmNs: 0,
   };
   readonly switches: Uint32Array;
   readonly migrations: Uint32Array;
@@ -98,6 +104,7 @@ export class Kernel implements SchedHost {
     this.switches = new Uint32Array(n);
     this.migrations = new Uint32Array(n);
     this.#loadedAsid = new Int32Array(n);
+    if (options.checkInvariants) board.engine.afterEvent = () => this.checkEventInvariants();
   }
 
   get nowNs(): number {
@@ -234,7 +241,8 @@ export class Kernel implements SchedHost {
       assert(!next.running, `kernel: context ${next.id} selected while running`);
       assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
       next.running = true;
-      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) this.migrations[cpu.id]!++;
+      next.affinityMovePending = false;
+      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) costNs += this.#migrated(next.lastCpu, cpu.id);
       next.lastCpu = cpu.id;
       if (next.wokenAtNs >= 0) {
         this.#recordWakeLatency(this.nowNs - next.wokenAtNs);
@@ -247,6 +255,17 @@ export class Kernel implements SchedHost {
     }
     if (this.options.checkInvariants) this.checkInvariants(cpu, prev, next);
     return costNs;
+  }
+
+  /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
+  #migrated(fromCpu: number, toCpu: number): number {
+    const topology = this.board.topology;
+    this.migrations[toCpu]!++;
+    if (!topology.samePackage(fromCpu, toCpu)) this.stats.migrationsCrossPackage++;
+    if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) this.stats.migrationsCrossNode++;
+    const warmNs = migrationWarmNs(topology, this.board.costs, fromCpu, toCpu);
+    this.stats.migrationWarmNs += warmNs;
+    return warmNs;
   }
 
   #recordWakeLatency(ns: number): void {
@@ -287,14 +306,19 @@ export class Kernel implements SchedHost {
     this.board.engine.stop();
   }
 
-  /** Kernel invariants (DESIGN.md "Assertions as documentation"). */
+  /**
+   * Kernel invariants at a context switch on `cpu` from `prev` to `next` (DESIGN.md "Assertions
+   * as documentation"): no context current on two CPUs, none in two run queues, none both
+   * running and queued, and the context picked allowed on the CPU that picked it (SCHED-8).
+   */
   checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
-    const running = new Set<ExecContext>();
-    for (const c of this.board.cpus) {
-      const current = c === cpu ? next : c.current;
-      assert(!running.has(current), `invariant: context ${current.id} current on two CPUs`);
-      running.add(current);
+    if (isThread(next)) {
+      assert(
+        next.allowedOn(cpu.id),
+        `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
+      );
     }
+    const running = this.#checkCurrents(cpu, next);
     const queued = this.policy.queued();
     const seen = new Set<Thread>();
     for (const t of queued) {
@@ -308,6 +332,32 @@ export class Kernel implements SchedHost {
     }
   }
 
+  /**
+   * Invariants that hold between any two events, whatever each CPU is in the middle of: no
+   * context current on two CPUs, every running thread on a CPU its mask allows (or one it may
+   * keep until the switch its mask change forced), and the policy's own (`checkInvariants`).
+   */
+  checkEventInvariants(): void {
+    this.#checkCurrents(null, null);
+    this.policy.checkInvariants?.(this.threads.values());
+  }
+
+  #checkCurrents(cpu: Cpu | null, next: Context | null): Set<ExecContext> {
+    const running = new Set<ExecContext>();
+    for (const c of this.board.cpus) {
+      const current = c === cpu ? next! : c.current;
+      assert(!running.has(current), `invariant: context ${current.id} current on two CPUs`);
+      running.add(current);
+      if (isThread(current) && current.state !== ThreadState.Dead) {
+        assert(
+          current.allowedOn(c.id) || current.affinityMovePending,
+          `invariant: context ${current.id} runs on CPU ${c.id} outside its mask`,
+        );
+      }
+    }
+    return running;
+  }
+
   #hooks(): CpuHooks {
     return {
       syscall: (cpu, ctx, effect: SyscallEffect) =>
@@ -315,6 +365,13 @@ export class Kernel implements SchedHost {
       interrupt: (cpu, vector) => onInterrupt(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
       atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
+      memoryNode: (_cpu, ctx, addr, memPermille) => {
+        const t = ctx as Thread;
+        const node = t.process.vm.nodeOf(addr);
+        t.memNode = node;
+        t.memPermille = memPermille;
+        return node;
+      },
       returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
       onSwitch: (cpu, prev, next) => this.switchListener?.(cpu.id, prev, next),
     };

@@ -22,7 +22,9 @@ const FUTEX_WAKE_ALL = 0x7fffffff;
 export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs + k.board.costs.threadSetupNs);
   const created = k.createThread(t.process);
-  return created === null ? -ENOMEM : created.id;
+  if (created === null) return -ENOMEM;
+  created.affinity = t.affinity; // clone copies the creator's CPU mask (SCHED-8)
+  return created.id;
 }
 
 /** proc:regs: the new context's entry point, argument, stack, clear-tid word and return hook. */
@@ -71,15 +73,23 @@ export function* sysSpawn(
   yield spend(k.board.costs.processSpawnNs);
   const child = k.createProcess(image, t.process);
   if (child === null) return -ENOMEM;
-  const main = yield* startMainThread(k, cpu, child, arg);
+  const main = yield* startMainThread(k, cpu, child, arg, t.affinity);
   return main === null ? -ENOMEM : child.pid;
 }
 
 /** Creates, maps a stack for and starts the first thread of `p`. */
-export function* startMainThread(k: Kernel, cpu: Cpu, p: Process, arg: unknown): KernelGen<Thread | null> {
+export function* startMainThread(
+  k: Kernel,
+  cpu: Cpu,
+  p: Process,
+  arg: unknown,
+  affinity: Uint8Array | null = null,
+): KernelGen<Thread | null> {
   const thread = k.createThread(p);
   if (thread === null) return null;
-  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT, PROT_READ | PROT_WRITE, false);
+  thread.affinity = affinity; // fork copies the parent thread's CPU mask (SCHED-8)
+  const node = k.board.topology.nodeOf(cpu.id);
+  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT, PROT_READ | PROT_WRITE, false, node);
   if (stack < 0) return null;
   thread.stackTop = stack + STACK_BYTES_DEFAULT;
   k.setEntry(thread, p.image.main, arg, true);

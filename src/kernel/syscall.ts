@@ -26,6 +26,7 @@ import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
+import { SCHED_SYSCALLS } from './sched/syscalls.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -53,7 +54,7 @@ const CORE: SyscallTable = {
   [SYS_GETTID]: function* (_k, _cpu, t) {
     return t.id;
   },
-  [SYS_MMAP]: (k, _cpu, t, a) => sysMmap(k, t, num(a[1]), num(a[2]), num(a[3])),
+  [SYS_MMAP]: (k, cpu, t, a) => sysMmap(k, cpu, t, num(a[1]), num(a[2]), num(a[3])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
@@ -73,7 +74,7 @@ const CORE: SyscallTable = {
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
 
-const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS };
+const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS, ...SCHED_SYSCALLS };
 
 export function* dispatchSyscall(
   k: Kernel,
@@ -89,10 +90,18 @@ export function* dispatchSyscall(
 }
 
 /** mmap(addr, length, prot, flags): anonymous mappings only; pages are zeroed and mapped now. */
-function* sysMmap(k: Kernel, t: Thread, length: number, prot: number, flags: number): KernelGen<number> {
+function* sysMmap(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  length: number,
+  prot: number,
+  flags: number,
+): KernelGen<number> {
   if (!(length > 0) || (flags & MAP_ANONYMOUS) === 0) return -EINVAL;
   const pages = Math.ceil(length / PAGE_SIZE);
   yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
-  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0);
+  const node = k.board.topology.nodeOf(cpu.id);
+  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0, node);
   return addr < 0 ? -12 : addr;
 }

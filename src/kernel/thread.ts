@@ -57,8 +57,20 @@ export class Thread implements ExecContext {
   killPending = false;
   /** Preemption is deferred while > 0 (Redox `preempt_locks`). */
   preemptLocks = 0;
-  /** Allowed CPUs; null means all. */
+  /** Allowed CPUs (1 = allowed, indexed by CPU id); null means all (SCHED-8). */
   affinity: Uint8Array | null = null;
+  /**
+   * Set when its mask was changed to exclude the CPU it is running on: it may keep that CPU
+   * only until its next switch, which the change forced (cleared when it is switched in).
+   */
+  affinityMovePending = false;
+  /**
+   * NUMA hints (HW-14, SCHED-6): the node of the memory its last memory-bound compute touched
+   * (-1: none yet), and what share of that compute, in thousandths, stalled on memory. The
+   * kernel learns them where Linux's NUMA hinting faults learn numa_preferred_nid.
+   */
+  memNode = -1;
+  memPermille = 0;
   /** Guest address the kernel clears and futex-wakes at exit (CLONE_CHILD_CLEARTID). */
   clearTidAddr = 0;
   exitValue: unknown = undefined;

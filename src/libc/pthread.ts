@@ -7,6 +7,7 @@ import type { Guest, ThreadEntry } from '../abi/guest.ts';
 import { EAGAIN, EDEADLK, EINVAL, ESRCH } from '../abi/errno.ts';
 import { SYS_EXIT, SYS_PROC_NEW_THREAD, SYS_PROC_SET_REGS, SYS_PROC_START } from '../abi/syscalls.ts';
 import { malloc } from './malloc.ts';
+import { sched_setaffinity_cpus } from './sched.ts';
 import { futex_wait, mmap_anonymous, syscall } from './sys.ts';
 
 /** A thread handle: the address of its descriptor, whose first word is its tid until it exits. */
@@ -15,6 +16,8 @@ export type pthread_t = number;
 export interface pthread_attr_t {
   stackSizeBytes?: number;
   detached?: boolean;
+  /** CPUs the thread may run on from its start (pthread_attr_setaffinity_np); all when absent. */
+  cpuset?: readonly number[];
 }
 
 export const PTHREAD_STACK_DEFAULT = 64 * 1024;
@@ -61,6 +64,11 @@ export function* pthread_create(
     keepExitValue,
   );
   if (regs < 0) return [EAGAIN, 0];
+  if (attr?.cpuset !== undefined) {
+    // glibc sets the mask of the new thread before it first runs (pthread_attr_setaffinity_np).
+    const r = yield* sched_setaffinity_cpus(t, tid, attr.cpuset);
+    if (r < 0) return [-r, 0];
+  }
   const started = yield* syscall(t, SYS_PROC_START, tid);
   if (started < 0) return [EAGAIN, 0];
   return [0, descriptor];

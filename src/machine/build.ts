@@ -43,7 +43,9 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     futex: config.kernel.futex,
   });
   const policy: SchedPolicy =
-    config.kernel.scheduler === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);
+    config.kernel.scheduler === 'dwrr'
+      ? new DwrrPolicy(kernel)
+      : new FairPolicy(kernel, { numa: config.kernel.numa });
   const tick = config.machine.tick;
   const tickPeriodNs =
     tick.source === 'pit'

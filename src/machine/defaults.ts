@@ -43,7 +43,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     name: 'unnamed',
     seed: 1,
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
-    kernel: { scheduler: policy, futex: presetFutex(policy) },
+    kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     costs: {},
     workloads: [],
     limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },

@@ -4,9 +4,12 @@
  * Per-CPU run queues, each with its own lock, which is also that CPU's switch lock: no global
  * lock on the switch path. CFS-style weighted vruntime (Linux ≤6.5 fair.c, models.md §4.2):
  * pick the smallest, new contexts start at the queue's minimum plus one virtual slice, waking
- * ones no earlier than the minimum minus half the latency target. New contexts go to the
- * least-loaded allowed CPU; an idle CPU steals a queued context from the busiest other CPU
- * (try-lock only, as Redox HEAD steals).
+ * ones no earlier than the minimum minus half the latency target. Where contexts go is decided
+ * in `balance.ts` (SCHED-4..6, SCHED-8): new ones on the least-loaded allowed CPU, woken ones on
+ * their last or the waker's CPU when idle, else the best allowed one; an idle CPU steals from
+ * another queue (try-lock only, as Redox HEAD steals), and every CPU pulls from a busier queue
+ * every 100 ms, taking both run-queue locks in CPU-id order. This file takes the locks and moves
+ * the contexts.
  */
 import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
@@ -14,8 +17,23 @@ import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
+import {
+  BALANCE_INTERVAL_NS,
+  bestCpu,
+  bestPull,
+  MIGRATE_MAX,
+  nextToMove,
+  type PlacementEnv,
+  placeNew,
+  selectWakeCpu,
+} from './balance.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+
+export interface FairOptions {
+  /** NUMA awareness (SCHED-6): prefer the own node when stealing, count SLIT costs. */
+  numa: boolean;
+}
 
 /** CFS tunables before scaling (fair.c, Linux ≤6.5). */
 const LATENCY_NS = 6_000_000;
@@ -33,9 +51,12 @@ export interface FairEntity {
   execStartNs: number;
   /** When its current slice began. */
   sliceStartNs: number;
+  /** When it last stopped running, for cache hotness; -1 before its first run. */
+  lastRanNs: number;
 }
 
 class RunQueue {
+  readonly cpuId: number;
   readonly lock: SpinLock;
   /** Queued (not running) contexts ordered by (vruntime, tid). */
   readonly queue: Thread[] = [];
@@ -47,6 +68,7 @@ class RunQueue {
   readonly timers: Thread[] = [];
 
   constructor(cpuId: number) {
+    this.cpuId = cpuId;
     this.lock = new SpinLock(`rq${cpuId}`);
   }
 
@@ -57,7 +79,14 @@ class RunQueue {
 
 function entity(t: Thread): FairEntity {
   if (t.sched === null) {
-    t.sched = { vruntime: 0, rq: -1, onRq: false, execStartNs: 0, sliceStartNs: 0 } satisfies FairEntity;
+    t.sched = {
+      vruntime: 0,
+      rq: -1,
+      onRq: false,
+      execStartNs: 0,
+      sliceStartNs: 0,
+      lastRanNs: -1,
+    } satisfies FairEntity;
   }
   return t.sched as FairEntity;
 }
@@ -72,14 +101,39 @@ export class FairPolicy implements SchedPolicy {
   readonly #rqs: RunQueue[];
   /** 1 + ilog2(min(ncpus, 8)): Linux's SCHED_TUNABLESCALING_LOG factor. */
   readonly #scale: number;
-  #steals = 0;
-  #wakeIpis = 0;
+  readonly #env: PlacementEnv;
+  /** Per CPU: when its next periodic balance is due. */
+  readonly #nextBalanceNs: Float64Array;
+  readonly #counts = {
+    /** Idle steals that took something, and the contexts they took. */
+    steals: 0,
+    stolen: 0,
+    /** Steals abandoned because the victim's lock was busy (try-lock). */
+    stealLockBusy: 0,
+    /** Periodic balance passes run, and the contexts they moved. */
+    balanceRuns: 0,
+    balanceMoves: 0,
+    /** Contexts moved because an affinity change excluded their CPU (SCHED-8). */
+    affinityMoves: 0,
+    wakeIpis: 0,
+  };
 
-  constructor(host: SchedHost) {
+  constructor(host: SchedHost, options: FairOptions = { numa: true }) {
     this.#host = host;
     const cpus = host.board.cpus.length;
     this.#rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id));
     this.#scale = 1 + Math.floor(Math.log2(Math.min(cpus, 8)));
+    this.#nextBalanceNs = new Float64Array(cpus).fill(BALANCE_INTERVAL_NS);
+    const board = host.board;
+    this.#env = {
+      topology: board.topology,
+      costs: board.costs,
+      numa: options.numa,
+      get nowNs() {
+        return board.engine.nowNs;
+      },
+      lastRanNs: (t) => entity(t).lastRanNs,
+    };
   }
 
   switchLock(cpuId: number): SpinLock {
@@ -154,11 +208,30 @@ export class FairPolicy implements SchedPolicy {
     e.onRq = true;
     rq.loadWeight += weightOf(t);
     this.#insert(rq, t);
+    if (t.allowedOn(cpuId)) t.affinityMovePending = false;
+  }
+
+  /**
+   * Moves queued `t` from `src` to `dst`, both locked: its vruntime keeps its distance to the
+   * queue's minimum (Linux rebases on migration).
+   */
+  #migrate(src: RunQueue, dst: RunQueue, t: Thread): void {
+    assert(t.allowedOn(dst.cpuId), `fair: moving context ${t.id} to CPU ${dst.cpuId} outside its mask`);
+    this.#removeQueued(src, t);
+    src.loadWeight -= weightOf(t);
+    const e = entity(t);
+    e.onRq = false;
+    e.vruntime += dst.minVruntime - src.minVruntime;
+    this.#enqueue(dst, dst.cpuId, t);
   }
 
   *tick(cpu: Cpu): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
+    if (this.#now() >= this.#nextBalanceNs[cpu.id]!) {
+      this.#nextBalanceNs[cpu.id] = this.#now() + BALANCE_INTERVAL_NS;
+      yield* this.#periodicBalance(cpu);
+    }
     const curr = rq.curr;
     if (curr === null || rq.queue.length === 0) return false;
     this.#updateCurr(rq);
@@ -190,7 +263,7 @@ export class FairPolicy implements SchedPolicy {
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
-    const target = this.#leastLoaded(t, cpu.id);
+    const target = placeNew(this.#env, this.#rqs, t, cpu.id);
     const rq = this.#rqs[target]!;
     yield lock(rq.lock);
     // place_entity for a new context: one virtual slice after the minimum (START_DEBIT).
@@ -205,7 +278,7 @@ export class FairPolicy implements SchedPolicy {
   *wake(cpu: Cpu, t: Thread): KernelGen<void> {
     const e = entity(t);
     if (e.onRq) return; // still current on its CPU, not yet switched out: it just keeps running
-    const target = this.#selectWakeCpu(t, cpu.id);
+    const target = selectWakeCpu(this.#env, this.#rqs, t, cpu.id);
     const rq = this.#rqs[target]!;
     yield lock(rq.lock);
     if (e.rq >= 0 && e.rq !== target) e.vruntime += rq.minVruntime - this.#rqs[e.rq]!.minVruntime;
@@ -231,43 +304,9 @@ export class FairPolicy implements SchedPolicy {
       this.#host.needResched[target] = 1;
     } else if (this.#host.needResched[target] === 0) {
       this.#host.needResched[target] = 1;
-      this.#wakeIpis++;
+      this.#counts.wakeIpis++;
       yield sendIpi(target, VEC_IPI_SWITCH);
     }
-  }
-
-  /** Wakeup placement: the last CPU if idle, the waker's if idle, any idle, else the last. */
-  #selectWakeCpu(t: Thread, wakerCpu: number): number {
-    const idle = (id: number) => this.#rqs[id]!.nrRunning === 0 && t.allowedOn(id);
-    if (t.lastCpu >= 0 && idle(t.lastCpu)) return t.lastCpu;
-    if (idle(wakerCpu)) return wakerCpu;
-    const n = this.#rqs.length;
-    const from = Math.max(t.lastCpu, 0);
-    for (let k = 1; k < n; k++) {
-      const id = (from + k) % n;
-      if (idle(id)) return id;
-    }
-    if (t.lastCpu >= 0 && t.allowedOn(t.lastCpu)) return t.lastCpu;
-    return this.#leastLoaded(t, wakerCpu);
-  }
-
-  /** The allowed CPU with the fewest runnable contexts; ties go to `preferCpu`, then the lowest id. */
-  #leastLoaded(t: Thread, preferCpu: number): number {
-    let best = -1;
-    let bestLoad = Number.POSITIVE_INFINITY;
-    if (t.allowedOn(preferCpu)) {
-      best = preferCpu;
-      bestLoad = this.#rqs[preferCpu]!.nrRunning;
-    }
-    for (let id = 0; id < this.#rqs.length; id++) {
-      const load = this.#rqs[id]!.nrRunning;
-      if (t.allowedOn(id) && load < bestLoad) {
-        best = id;
-        bestLoad = load;
-      }
-    }
-    assert(best >= 0, 'fair: context allowed on no CPU');
-    return best;
   }
 
   *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
@@ -276,15 +315,18 @@ export class FairPolicy implements SchedPolicy {
       this.#updateCurr(rq);
       rq.curr = null;
       const e = entity(prev);
-      if (prev.state === ThreadState.Runnable) {
+      e.lastRanNs = this.#now();
+      if (prev.state === ThreadState.Runnable && prev.allowedOn(cpu.id)) {
         this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
+      } else if (prev.state === ThreadState.Runnable) {
+        yield* this.#pushAway(cpu, rq, prev); // its mask no longer has this CPU (SCHED-8)
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
         e.rq = -1;
         rq.loadWeight -= weightOf(prev);
       }
     }
-    let next: Thread | null = rq.queue.shift() ?? null;
+    let next = this.#pickAllowed(rq, cpu.id);
     let costNs = this.#host.board.costs.schedPickNs;
     if (next === null) {
       next = yield* this.#steal(cpu, rq);
@@ -304,36 +346,159 @@ export class FairPolicy implements SchedPolicy {
     return prev === idle ? null : idle;
   }
 
-  /** Idle stealing: take the first queued context of the busiest other run queue (try-lock). */
-  *#steal(cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
-    const n = this.#rqs.length;
-    let victimId = -1;
-    let victimLoad = 0;
-    for (let k = 1; k < n; k++) {
-      const id = (cpu.id + k) % n;
-      const load = this.#rqs[id]!.queue.length;
-      if (load > victimLoad && this.#rqs[id]!.queue.some((t) => t.allowedOn(cpu.id))) {
-        victimId = id;
-        victimLoad = load;
+  /**
+   * Takes the leftmost queued context allowed here. Only a context whose mask changed a moment
+   * ago can be queued on a CPU it is not allowed on; it waits for `affinityChanged` to move it.
+   */
+  #pickAllowed(rq: RunQueue, cpuId: number): Thread | null {
+    const q = rq.queue;
+    for (let i = 0; i < q.length; i++) {
+      const t = q[i]!;
+      if (t.allowedOn(cpuId)) {
+        q.splice(i, 1);
+        return t;
       }
     }
-    if (victimId < 0) return null;
-    const victim = this.#rqs[victimId]!;
+    return null;
+  }
+
+  /**
+   * The context switched out is runnable but may no longer run here: queue it on the best CPU
+   * it is allowed on. This CPU's run-queue lock is held; the target's is taken in CPU-id order
+   * (Linux double_lock_balance: a higher id is simply locked; a lower one is tried, and on
+   * failure this lock is dropped and both are taken in order).
+   */
+  *#pushAway(cpu: Cpu, rq: RunQueue, t: Thread): KernelGen<void> {
+    const e = entity(t);
+    e.onRq = false;
+    e.rq = -1;
+    rq.loadWeight -= weightOf(t);
+    const target = this.#rqs[bestCpu(this.#env, this.#rqs, t, cpu.id)]!;
+    if (target.cpuId > cpu.id) {
+      yield lock(target.lock);
+    } else if (!((yield tryLock(target.lock)) as boolean)) {
+      yield unlock(rq.lock);
+      yield lock(target.lock);
+      yield lock(rq.lock);
+    }
+    e.vruntime += target.minVruntime - rq.minVruntime;
+    this.#enqueue(target, target.cpuId, t);
+    yield spend(this.#host.board.costs.schedPickNs);
+    yield unlock(target.lock);
+    this.#counts.affinityMoves++;
+    this.#host.traceDecision(0x54, target.cpuId, t.id);
+    yield* this.#kick(cpu, target.cpuId, t);
+  }
+
+  /**
+   * Idle stealing (SCHED-4): this CPU has nothing queued. `bestPull` names the queue to take
+   * from (the own node's first with NUMA awareness, SCHED-6); its lock is only tried, never
+   * waited for (Redox HEAD), and under it contexts move while each move still gains, so one
+   * steal can even out a queue that holds many.
+   */
+  *#steal(cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
+    const candidate = bestPull(this.#env, this.#rqs, cpu.id);
+    if (candidate === null) return null;
+    const victim = this.#rqs[candidate.src]!;
     const got = (yield tryLock(victim.lock)) as boolean;
-    if (!got) return null;
-    const t = victim.queue.find((c) => c.allowedOn(cpu.id)) ?? null;
-    if (t !== null) {
-      this.#removeQueued(victim, t);
-      victim.loadWeight -= weightOf(t);
-      const e = entity(t);
-      e.vruntime += rq.minVruntime - victim.minVruntime; // rebase onto this queue
-      e.rq = cpu.id;
-      rq.loadWeight += weightOf(t);
-      this.#steals++;
-      this.#host.traceDecision(0x53, victimId, t.id);
+    if (!got) {
+      this.#counts.stealLockBusy++;
+      return null;
+    }
+    const moved = this.#pullFrom(victim, rq);
+    if (moved > 0) {
+      this.#counts.steals++;
+      this.#counts.stolen += moved;
     }
     yield unlock(victim.lock);
-    return t;
+    return this.#pickAllowed(rq, cpu.id);
+  }
+
+  /** Moves contexts from `src` to `dst` (both locked) while it pays; returns how many. */
+  #pullFrom(src: RunQueue, dst: RunQueue): number {
+    let moved = 0;
+    while (moved < MIGRATE_MAX) {
+      const t = nextToMove(this.#env, src, dst);
+      if (t === null) break;
+      this.#migrate(src, dst, t);
+      this.#host.traceDecision(0x53, src.cpuId, t.id);
+      moved++;
+    }
+    return moved;
+  }
+
+  /**
+   * Periodic balancing (SCHED-4): every 100 ms each CPU, from its tick, pulls from the queue
+   * `bestPull` names. Both run-queue locks are taken, lowest CPU id first (Linux
+   * double_rq_lock), and waited for: the spin shows in the report as `lock.rq<n>.spin_ns`.
+   * What was pulled runs when the tick's preemption check or the idle loop next picks.
+   */
+  *#periodicBalance(cpu: Cpu): KernelGen<void> {
+    const costs = this.#host.board.costs;
+    this.#counts.balanceRuns++;
+    yield spend(this.#rqs.length * costs.schedScanPerContextNs);
+    const candidate = bestPull(this.#env, this.#rqs, cpu.id);
+    if (candidate === null) return;
+    const dst = this.#rqs[cpu.id]!;
+    const src = this.#rqs[candidate.src]!;
+    const [first, second] = src.cpuId < dst.cpuId ? [src, dst] : [dst, src];
+    yield lock(first.lock);
+    yield lock(second.lock);
+    const moved = this.#pullFrom(src, dst);
+    yield spend(costs.schedPickNs * Math.max(1, moved));
+    yield unlock(second.lock);
+    yield unlock(first.lock);
+    this.#counts.balanceMoves += moved;
+    if (moved > 0 && dst.curr !== null) {
+      const e = entity(dst.curr);
+      this.#updateCurr(dst);
+      // A pulled context well behind in virtual time preempts at once, as a wakeup would.
+      const head = dst.queue[0];
+      if (head !== undefined && e.vruntime - entity(head).vruntime > this.#slice(dst, dst.curr)) {
+        this.#host.needResched[cpu.id] = 1;
+      }
+    }
+  }
+
+  /**
+   * `t`'s mask changed (SCHED-8). Queued on a CPU it may no longer use, it moves now, under both
+   * queues' locks in CPU-id order; running on one, its CPU is told to reschedule, and the
+   * switch moves it (`select` then finds it runnable but not allowed).
+   */
+  *affinityChanged(cpu: Cpu, t: Thread): KernelGen<void> {
+    if (t.state !== ThreadState.Runnable) return;
+    const e = entity(t);
+    const queuedOn = e.onRq ? this.#rqs[e.rq]! : null;
+    if (queuedOn === null || queuedOn.curr === t) {
+      if (!t.running || t.allowedOn(t.lastCpu)) return;
+      t.affinityMovePending = true;
+      const target = t.lastCpu;
+      if (target === cpu.id) {
+        this.#host.needResched[target] = 1;
+      } else {
+        this.#host.needResched[target] = 1;
+        yield sendIpi(target, VEC_IPI_SWITCH);
+      }
+      return;
+    }
+    if (t.allowedOn(queuedOn.cpuId)) return;
+    t.affinityMovePending = true;
+    const dst = this.#rqs[bestCpu(this.#env, this.#rqs, t, queuedOn.cpuId)]!;
+    const src = queuedOn;
+    const [first, second] = src.cpuId < dst.cpuId ? [src, dst] : [dst, src];
+    yield lock(first.lock);
+    yield lock(second.lock);
+    // While this CPU spun, `t` may have been stolen to a CPU it is allowed on: then it stays.
+    const still = e.onRq && e.rq === src.cpuId && src.curr !== t;
+    if (still) {
+      this.#migrate(src, dst, t);
+      this.#counts.affinityMoves++;
+      this.#host.traceDecision(0x54, dst.cpuId, t.id);
+    }
+    yield spend(this.#host.board.costs.schedPickNs);
+    yield unlock(second.lock);
+    yield unlock(first.lock);
+    if (still) yield* this.#kick(cpu, dst.cpuId, t);
   }
 
   /**
@@ -363,6 +528,57 @@ export class FairPolicy implements SchedPolicy {
   }
 
   stats(): Record<string, number> {
-    return { steals: this.#steals, wake_ipis: this.#wakeIpis };
+    const c = this.#counts;
+    return {
+      steals: c.steals,
+      stolen: c.stolen,
+      steal_lock_busy: c.stealLockBusy,
+      balance_runs: c.balanceRuns,
+      balance_moves: c.balanceMoves,
+      affinity_moves: c.affinityMoves,
+      wake_ipis: c.wakeIpis,
+      rq_lock_spin_ns: this.#rqs.reduce((sum, rq) => sum + rq.lock.spinNs, 0),
+    };
+  }
+
+  /**
+   * The policy's own invariants (run after every event in tests): every queue whose lock is free
+   * is consistent (its contexts runnable, not running, on it by their own record, and allowed
+   * on its CPU unless their mask changed a moment ago; its load the sum of their weights); and
+   * when no queue's lock is held, no scheduling operation is half done, so every runnable
+   * context that is not running is in exactly one queue.
+   */
+  checkInvariants(threads: Iterable<Thread>): void {
+    let allFree = true;
+    const where = new Map<Thread, number>();
+    for (const rq of this.#rqs) {
+      if (rq.lock.held) {
+        allFree = false;
+        continue;
+      }
+      let load = rq.curr === null ? 0 : weightOf(rq.curr);
+      for (const t of rq.queue) {
+        assert(!where.has(t), `invariant: context ${t.id} queued on CPUs ${where.get(t)} and ${rq.cpuId}`);
+        where.set(t, rq.cpuId);
+        const e = entity(t);
+        assert(t.state === ThreadState.Runnable, `invariant: queued context ${t.id} is not runnable`);
+        assert(!t.running, `invariant: queued context ${t.id} is running`);
+        assert(e.onRq && e.rq === rq.cpuId, `invariant: context ${t.id} queued on ${rq.cpuId} says ${e.rq}`);
+        assert(
+          t.allowedOn(rq.cpuId) || t.affinityMovePending,
+          `invariant: context ${t.id} queued on CPU ${rq.cpuId} outside its mask`,
+        );
+        load += weightOf(t);
+      }
+      assert(
+        load === rq.loadWeight,
+        `invariant: rq${rq.cpuId} load ${rq.loadWeight}, contexts weigh ${load}`,
+      );
+    }
+    if (!allFree) return;
+    for (const t of threads) {
+      if (t.state !== ThreadState.Runnable || t.running) continue;
+      assert(where.has(t), `invariant: runnable context ${t.id} is in no run queue`);
+    }
   }
 }

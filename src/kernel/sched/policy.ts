@@ -45,6 +45,14 @@ export interface SchedPolicy {
    * outranks what a CPU runs. Called with no policy lock held.
    */
   prioChanged(cpu: Cpu, t: Thread): KernelGen<void>;
+  /**
+   * `t`'s CPU mask changed (SCHED-8; sched_setaffinity). A policy that moves contexts itself
+   * moves `t` off a CPU it may no longer use; without this hook the mask only takes effect at
+   * the next pick, as in Redox (each pick checks the mask). Called with no policy lock held.
+   */
+  affinityChanged?(cpu: Cpu, t: Thread): KernelGen<void>;
+  /** Checks the policy's own structures (tests run it after every event); throws on a violation. */
+  checkInvariants?(threads: Iterable<Thread>): void;
   /** `t` died or was killed: drop it from every queue the policy keeps. */
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */

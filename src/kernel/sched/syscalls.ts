@@ -1,0 +1,118 @@
+/**
+ * Scheduling system calls (SCHED-8): sched_setaffinity and sched_getaffinity with Linux's ABI
+ * (kernel/sched/core.c). The mask is a bitmap in guest memory, CPU n at bit n % 8 of byte n / 8
+ * (little-endian `unsigned long` words, as Linux's cpumask); its kernel size is
+ * BITS_TO_LONGS(nr_cpu_ids) longs. Errors come in Linux's order: EFAULT (the mask cannot be
+ * read), ESRCH (no such thread; 0 means the caller), EINVAL (no online CPU in the mask, or a
+ * getaffinity buffer too small or not a whole number of longs). getaffinity returns the bytes
+ * it wrote, as the raw syscall does (glibc's wrapper turns that into 0).
+ */
+import { EFAULT, EINVAL, ESRCH } from '../../abi/errno.ts';
+import { SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import { type KernelGen, spend } from '../../hw/effects.ts';
+import type { Kernel } from '../kernel.ts';
+import { argNum, type SyscallTable } from '../syscall-types.ts';
+import { type Thread, ThreadState } from '../thread.ts';
+import type { AddressSpace } from '../vm.ts';
+
+const LONG_BYTES = 8;
+
+/** cpumask_size(): the kernel's mask in bytes, whole longs covering every CPU. */
+export function cpumaskBytes(cpus: number): number {
+  return Math.ceil(cpus / (8 * LONG_BYTES)) * LONG_BYTES;
+}
+
+/** The thread a pid names (a tid; 0 is the caller), or null (ESRCH). */
+function findThread(k: Kernel, caller: Thread, pid: number): Thread | null {
+  if (pid === 0) return caller;
+  const t = k.threads.get(pid);
+  return t === undefined || t.state === ThreadState.Dead ? null : t;
+}
+
+function readByte(vm: AddressSpace, addr: number): number | null {
+  const word = addr & ~3;
+  if (!vm.canAccess(word, false)) return null;
+  return (vm.load32(word) >>> ((addr & 3) * 8)) & 0xff;
+}
+
+function writeByte(vm: AddressSpace, addr: number, value: number): boolean {
+  const word = addr & ~3;
+  if (!vm.canAccess(word, true)) return false;
+  const shift = (addr & 3) * 8;
+  vm.store32(word, (vm.load32(word) & ~(0xff << shift)) | (value << shift));
+  return true;
+}
+
+/** sched_setaffinity(pid, len, mask): the thread may run only on the mask's online CPUs. */
+export function* sysSchedSetaffinity(
+  k: Kernel,
+  cpu: Cpu,
+  caller: Thread,
+  pid: number,
+  len: number,
+  maskAddr: number,
+): KernelGen<number> {
+  yield spend(k.board.costs.schedPickNs);
+  const cpus = k.board.cpus.length;
+  // get_user_cpu_mask: at most cpumask_size() bytes are read; a shorter mask is zero-extended.
+  const bytes = Math.min(Math.max(len, 0), cpumaskBytes(cpus));
+  const allowed = new Uint8Array(cpus);
+  let any = false;
+  for (let i = 0; i < bytes; i++) {
+    const byte = readByte(caller.process.vm, maskAddr + i);
+    if (byte === null) return -EFAULT;
+    for (let bit = 0; bit < 8; bit++) {
+      const id = i * 8 + bit;
+      if (id < cpus && (byte >> bit) & 1) {
+        allowed[id] = 1;
+        any = true;
+      }
+    }
+  }
+  const t = findThread(k, caller, pid);
+  if (t === null) return -ESRCH;
+  if (!any) return -EINVAL; // __set_cpus_allowed_ptr: no active CPU in the mask
+  setAffinity(t, allowed);
+  if (k.policy.affinityChanged !== undefined) yield* k.policy.affinityChanged(cpu, t);
+  return 0;
+}
+
+/** Stores the mask (null when it allows every CPU) and flags a running thread it now excludes. */
+export function setAffinity(t: Thread, allowed: Uint8Array): void {
+  t.affinity = allowed.every((bit) => bit === 1) ? null : allowed;
+  if (t.running && !t.allowedOn(t.lastCpu)) t.affinityMovePending = true;
+}
+
+/** sched_getaffinity(pid, len, mask): writes the thread's mask; returns the bytes written. */
+export function* sysSchedGetaffinity(
+  k: Kernel,
+  _cpu: Cpu,
+  caller: Thread,
+  pid: number,
+  len: number,
+  maskAddr: number,
+): KernelGen<number> {
+  yield spend(k.board.costs.schedPickNs);
+  const cpus = k.board.cpus.length;
+  if (len * 8 < cpus || len % LONG_BYTES !== 0) return -EINVAL;
+  const t = findThread(k, caller, pid);
+  if (t === null) return -ESRCH;
+  const bytes = Math.min(len, cpumaskBytes(cpus));
+  for (let i = 0; i < bytes; i++) {
+    let byte = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const id = i * 8 + bit;
+      if (id < cpus && t.allowedOn(id)) byte |= 1 << bit;
+    }
+    if (!writeByte(caller.process.vm, maskAddr + i, byte)) return -EFAULT;
+  }
+  return bytes;
+}
+
+export const SCHED_SYSCALLS: SyscallTable = {
+  [SYS_SCHED_SETAFFINITY]: (k, cpu, t, a) =>
+    sysSchedSetaffinity(k, cpu, t, argNum(a[0], -1), argNum(a[1]), argNum(a[2])),
+  [SYS_SCHED_GETAFFINITY]: (k, cpu, t, a) =>
+    sysSchedGetaffinity(k, cpu, t, argNum(a[0], -1), argNum(a[1]), argNum(a[2])),
+};
