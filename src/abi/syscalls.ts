@@ -18,6 +18,7 @@ export const SYS_SCHED_SETAFFINITY = 203;
 export const SYS_SCHED_GETAFFINITY = 204;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
+export const SYS_GETCPU = 309;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
 export const SYS_PROC_NEW_THREAD = 1000;
@@ -45,6 +46,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SCHED_GETAFFINITY]: 'sched_getaffinity',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
   [SYS_EXIT_GROUP]: 'exit_group',
+  [SYS_GETCPU]: 'getcpu',
   [SYS_PROC_NEW_THREAD]: 'proc:new-thread',
   [SYS_PROC_SET_REGS]: 'proc:regs',
   [SYS_PROC_START]: 'proc:start',

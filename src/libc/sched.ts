@@ -7,7 +7,7 @@
 import type { Program } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
 import { EINVAL } from '../abi/errno.ts';
-import { SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../abi/syscalls.ts';
+import { SYS_GETCPU, SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../abi/syscalls.ts';
 import { malloc } from './malloc.ts';
 import { syscall } from './sys.ts';
 
@@ -59,6 +59,11 @@ export function* sched_getaffinity(
   if (written < 0) return written;
   for (let i = written; i + 4 <= cpusetsize; i += 4) t.store32(mask + i, 0);
   return 0;
+}
+
+/** sched_getcpu(): the CPU the caller is running on (it may move right after). */
+export function sched_getcpu(t: Guest): Program<number> {
+  return syscall(t, SYS_GETCPU, 0, 0, 0);
 }
 
 /** The mask as a list of CPU ids: sets a fresh cpu_set_t and calls sched_setaffinity. */

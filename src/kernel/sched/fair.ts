@@ -108,6 +108,9 @@ export class FairPolicy implements SchedPolicy {
     /** Idle steals that took something, and the contexts they took. */
     steals: 0,
     stolen: 0,
+    /** Of the contexts stolen or pulled by the balancer, those that changed NUMA node (SCHED-6). */
+    stolenCrossNode: 0,
+    balanceMovesCrossNode: 0,
     /** Steals abandoned because the victim's lock was busy (try-lock). */
     stealLockBusy: 0,
     /** Periodic balance passes run, and the contexts they moved. */
@@ -405,7 +408,7 @@ export class FairPolicy implements SchedPolicy {
       this.#counts.stealLockBusy++;
       return null;
     }
-    const moved = this.#pullFrom(victim, rq);
+    const moved = this.#pullFrom(victim, rq, true);
     if (moved > 0) {
       this.#counts.steals++;
       this.#counts.stolen += moved;
@@ -414,8 +417,13 @@ export class FairPolicy implements SchedPolicy {
     return this.#pickAllowed(rq, cpu.id);
   }
 
-  /** Moves contexts from `src` to `dst` (both locked) while it pays; returns how many. */
-  #pullFrom(src: RunQueue, dst: RunQueue): number {
+  /**
+   * Moves contexts from `src` to `dst` (both locked) while it pays; returns how many, and counts
+   * those that changed NUMA node.
+   */
+  #pullFrom(src: RunQueue, dst: RunQueue, steal: boolean): number {
+    const topology = this.#host.board.topology;
+    const crossNode = topology.nodeOf(src.cpuId) !== topology.nodeOf(dst.cpuId);
     let moved = 0;
     while (moved < MIGRATE_MAX) {
       const t = nextToMove(this.#env, src, dst);
@@ -424,6 +432,8 @@ export class FairPolicy implements SchedPolicy {
       this.#host.traceDecision(0x53, src.cpuId, t.id);
       moved++;
     }
+    if (crossNode && steal) this.#counts.stolenCrossNode += moved;
+    else if (crossNode) this.#counts.balanceMovesCrossNode += moved;
     return moved;
   }
 
@@ -444,7 +454,7 @@ export class FairPolicy implements SchedPolicy {
     const [first, second] = src.cpuId < dst.cpuId ? [src, dst] : [dst, src];
     yield lock(first.lock);
     yield lock(second.lock);
-    const moved = this.#pullFrom(src, dst);
+    const moved = this.#pullFrom(src, dst, false);
     yield spend(costs.schedPickNs * Math.max(1, moved));
     yield unlock(second.lock);
     yield unlock(first.lock);
@@ -532,9 +542,11 @@ export class FairPolicy implements SchedPolicy {
     return {
       steals: c.steals,
       stolen: c.stolen,
+      stolen_cross_node: c.stolenCrossNode,
       steal_lock_busy: c.stealLockBusy,
       balance_runs: c.balanceRuns,
       balance_moves: c.balanceMoves,
+      balance_moves_cross_node: c.balanceMovesCrossNode,
       affinity_moves: c.affinityMoves,
       wake_ipis: c.wakeIpis,
       rq_lock_spin_ns: this.#rqs.reduce((sum, rq) => sum + rq.lock.spinNs, 0),

@@ -8,7 +8,7 @@
  * it wrote, as the raw syscall does (glibc's wrapper turns that into 0).
  */
 import { EFAULT, EINVAL, ESRCH } from '../../abi/errno.ts';
-import { SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
+import { SYS_GETCPU, SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
@@ -110,7 +110,32 @@ export function* sysSchedGetaffinity(
   return bytes;
 }
 
+/**
+ * getcpu(cpu, node, tcache): the CPU the caller runs on. Linux stores it (and the node) through
+ * the pointers; this ABI also returns the CPU id, as clock_gettime returns its value. A pointer
+ * that cannot be written is EFAULT.
+ */
+export function* sysGetcpu(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  cpuAddr: number,
+  nodeAddr: number,
+): KernelGen<number> {
+  const vm = t.process.vm;
+  if (cpuAddr !== 0) {
+    if (!vm.canAccess(cpuAddr, true)) return -EFAULT;
+    vm.store32(cpuAddr, cpu.id);
+  }
+  if (nodeAddr !== 0) {
+    if (!vm.canAccess(nodeAddr, true)) return -EFAULT;
+    vm.store32(nodeAddr, k.board.topology.nodeOf(cpu.id));
+  }
+  return cpu.id;
+}
+
 export const SCHED_SYSCALLS: SyscallTable = {
+  [SYS_GETCPU]: (k, cpu, t, a) => sysGetcpu(k, cpu, t, argNum(a[0]), argNum(a[1])),
   [SYS_SCHED_SETAFFINITY]: (k, cpu, t, a) =>
     sysSchedSetaffinity(k, cpu, t, argNum(a[0], -1), argNum(a[1]), argNum(a[2])),
   [SYS_SCHED_GETAFFINITY]: (k, cpu, t, a) =>
