@@ -241,7 +241,7 @@ export class Kernel implements SchedHost {
       assert(!next.running, `kernel: context ${next.id} selected while running`);
       assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
       next.running = true;
-      next.affinityMovePending = false;
+      if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
       if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) costNs += this.#migrated(next.lastCpu, cpu.id);
       next.lastCpu = cpu.id;
       if (next.wokenAtNs >= 0) {
@@ -313,8 +313,9 @@ export class Kernel implements SchedHost {
    */
   checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
     if (isThread(next)) {
+      // Only a mask changed after the pick, unlocked (the baseline's way), excuses it.
       assert(
-        next.allowedOn(cpu.id),
+        next.allowedOn(cpu.id) || next.affinityMovePending,
         `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
       );
     }
@@ -328,7 +329,10 @@ export class Kernel implements SchedHost {
         t.state !== ThreadState.Blocked || this.policy.name === 'dwrr',
         `invariant: blocked ${t.id} queued`,
       );
-      assert(!running.has(t) || t === prev, `invariant: running context ${t.id} is queued`);
+      // A context being switched out is requeued before its CPU leaves its stack: allowed only
+      // while that CPU is inside its switch (holding its switch lock).
+      const switching = t.lastCpu >= 0 && this.policy.switchLock(t.lastCpu).holder === t.lastCpu;
+      assert(!running.has(t) || t === prev || switching, `invariant: running context ${t.id} is queued`);
     }
   }
 

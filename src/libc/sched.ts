@@ -87,9 +87,14 @@ export function* sched_getaffinity_cpus(t: Guest, pid: number): Program<number[]
   return cpus;
 }
 
-/** One cpu_set_t per process for the list-based helpers (they use it and are done). */
+/** One cpu_set_t per thread for the list-based helpers (threads of a process share `data`). */
 function* scratchSet(t: Guest): Program<cpu_set_t> {
-  let set = t.data.schedScratchSet as number | undefined;
-  if (set === undefined) t.data.schedScratchSet = set = yield* cpu_set_alloc(t);
+  let sets = t.data.schedScratchSets as Map<number, cpu_set_t> | undefined;
+  if (sets === undefined) t.data.schedScratchSets = sets = new Map();
+  let set = sets.get(t.tid);
+  if (set === undefined) {
+    set = yield* cpu_set_alloc(t);
+    sets.set(t.tid, set);
+  }
   return set;
 }

@@ -14,11 +14,16 @@ import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { DwrrPolicy } from '../../src/kernel/sched/dwrr.ts';
 import { FairPolicy } from '../../src/kernel/sched/fair.ts';
+import type { TopologySpec } from '../../src/hw/topology.ts';
 import { defaultTopology } from '../../src/machine/defaults.ts';
 
 export interface GuestMachineOptions {
   policy?: 'fair' | 'dwrr';
   cpus?: number;
+  /** Packages, SMT and NUMA nodes (defaults: one package, no SMT, one node). */
+  topology?: Partial<Omit<TopologySpec, 'cpus'>>;
+  /** fair's NUMA awareness (default on). */
+  numa?: boolean;
   seed?: number;
   /** The tick source; defaults to each policy's preset (dwrr: PIT, fair: LAPIC at 1000 Hz). */
   tick?: 'pit' | 'lapic';
@@ -41,7 +46,7 @@ export interface GuestMachine {
 export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachineOptions = {}): GuestMachine {
   const policyName = options.policy ?? 'fair';
   const board = new Board({
-    topology: defaultTopology(options.cpus ?? 1),
+    topology: { ...defaultTopology(options.cpus ?? 1), ...options.topology },
     cpuMhz: 3000,
     memoryBytes: 1 << 28,
     costs: resolveCostModel(options.costs ?? {}),
@@ -52,7 +57,8 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     checkInvariants: options.checkInvariants ?? true,
     futex: options.futex ?? { mode: 'redox', shards: 1 },
   });
-  const policy = policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel);
+  const policy =
+    policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel, { numa: options.numa ?? true });
   const tick = options.tick ?? (policyName === 'dwrr' ? 'pit' : 'lapic');
   const tickPeriodNs =
     tick === 'pit'

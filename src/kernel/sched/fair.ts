@@ -61,6 +61,8 @@ class RunQueue {
   /** Queued (not running) contexts ordered by (vruntime, tid). */
   readonly queue: Thread[] = [];
   curr: Thread | null = null;
+  /** Switched out runnable on a CPU its mask no longer allows: queued elsewhere after the switch. */
+  pushPending: Thread | null = null;
   minVruntime = 0;
   /** Sum of the weights of queued contexts and curr. */
   loadWeight = 0;
@@ -211,7 +213,6 @@ export class FairPolicy implements SchedPolicy {
     e.onRq = true;
     rq.loadWeight += weightOf(t);
     this.#insert(rq, t);
-    if (t.allowedOn(cpuId)) t.affinityMovePending = false;
   }
 
   /**
@@ -265,10 +266,23 @@ export class FairPolicy implements SchedPolicy {
     timers.splice(i, 0, t);
   }
 
+  /**
+   * Locks the run queue `choose` names and returns it, choosing again if `t`'s mask changed to
+   * exclude it while this CPU waited for the lock (masks are written under the lock of the
+   * queue a context is on, so once held the choice stays valid).
+   */
+  *#lockAllowed(t: Thread, choose: () => number): KernelGen<RunQueue> {
+    for (;;) {
+      const rq = this.#rqs[choose()]!;
+      yield lock(rq.lock);
+      if (t.allowedOn(rq.cpuId)) return rq;
+      yield unlock(rq.lock);
+    }
+  }
+
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
-    const target = placeNew(this.#env, this.#rqs, t, cpu.id);
-    const rq = this.#rqs[target]!;
-    yield lock(rq.lock);
+    const rq = yield* this.#lockAllowed(t, () => placeNew(this.#env, this.#rqs, t, cpu.id));
+    const target = rq.cpuId;
     // place_entity for a new context: one virtual slice after the minimum (START_DEBIT).
     entity(t).vruntime = rq.minVruntime + (this.#slice(rq, t) * NICE_0_WEIGHT) / weightOf(t);
     t.state = ThreadState.Runnable;
@@ -281,9 +295,8 @@ export class FairPolicy implements SchedPolicy {
   *wake(cpu: Cpu, t: Thread): KernelGen<void> {
     const e = entity(t);
     if (e.onRq) return; // still current on its CPU, not yet switched out: it just keeps running
-    const target = selectWakeCpu(this.#env, this.#rqs, t, cpu.id);
-    const rq = this.#rqs[target]!;
-    yield lock(rq.lock);
+    const rq = yield* this.#lockAllowed(t, () => selectWakeCpu(this.#env, this.#rqs, t, cpu.id));
+    const target = rq.cpuId;
     if (e.rq >= 0 && e.rq !== target) e.vruntime += rq.minVruntime - this.#rqs[e.rq]!.minVruntime;
     // Sleeper credit (GENTLE_FAIR_SLEEPERS): at most half a latency period behind the minimum.
     e.vruntime = Math.max(e.vruntime, rq.minVruntime - (LATENCY_NS * this.#scale) / 2);
@@ -322,7 +335,13 @@ export class FairPolicy implements SchedPolicy {
       if (prev.state === ThreadState.Runnable && prev.allowedOn(cpu.id)) {
         this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
       } else if (prev.state === ThreadState.Runnable) {
-        yield* this.#pushAway(cpu, rq, prev); // its mask no longer has this CPU (SCHED-8)
+        // Its mask no longer has this CPU (SCHED-8). It runs on this stack until the switch is
+        // done, so it is queued elsewhere only then (afterSwitch), as Linux defers such a push
+        // to a balance callback after the switch.
+        e.onRq = false;
+        e.rq = -1;
+        rq.loadWeight -= weightOf(prev);
+        rq.pushPending = prev;
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
         e.rq = -1;
@@ -366,25 +385,17 @@ export class FairPolicy implements SchedPolicy {
   }
 
   /**
-   * The context switched out is runnable but may no longer run here: queue it on the best CPU
-   * it is allowed on. This CPU's run-queue lock is held; the target's is taken in CPU-id order
-   * (Linux double_lock_balance: a higher id is simply locked; a lower one is tried, and on
-   * failure this lock is dropped and both are taken in order).
+   * After a switch on `cpu` (its run-queue lock released): the context switched out because
+   * its mask excluded this CPU is queued on the best CPU it is allowed on, and kicked there.
    */
-  *#pushAway(cpu: Cpu, rq: RunQueue, t: Thread): KernelGen<void> {
-    const e = entity(t);
-    e.onRq = false;
-    e.rq = -1;
-    rq.loadWeight -= weightOf(t);
-    const target = this.#rqs[bestCpu(this.#env, this.#rqs, t, cpu.id)]!;
-    if (target.cpuId > cpu.id) {
-      yield lock(target.lock);
-    } else if (!((yield tryLock(target.lock)) as boolean)) {
-      yield unlock(rq.lock);
-      yield lock(target.lock);
-      yield lock(rq.lock);
-    }
-    e.vruntime += target.minVruntime - rq.minVruntime;
+  *afterSwitch(cpu: Cpu): KernelGen<void> {
+    const rq = this.#rqs[cpu.id]!;
+    const t = rq.pushPending;
+    if (t === null) return;
+    rq.pushPending = null;
+    if (t.state !== ThreadState.Runnable) return; // killed meanwhile
+    const target = yield* this.#lockAllowed(t, () => bestCpu(this.#env, this.#rqs, t, cpu.id));
+    entity(t).vruntime += target.minVruntime - rq.minVruntime;
     this.#enqueue(target, target.cpuId, t);
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(target.lock);
@@ -471,44 +482,70 @@ export class FairPolicy implements SchedPolicy {
   }
 
   /**
-   * `t`'s mask changed (SCHED-8). Queued on a CPU it may no longer use, it moves now, under both
-   * queues' locks in CPU-id order; running on one, its CPU is told to reschedule, and the
-   * switch moves it (`select` then finds it runnable but not allowed).
+   * sched_setaffinity (SCHED-8): the mask is written under the lock of the run queue `t` is on,
+   * as Linux writes it under task_rq_lock, so no pick, steal or balance sees it change midway.
+   * Queued on a CPU the new mask excludes, `t` moves at once (the target's lock taken in CPU-id
+   * order); running on one, its CPU is told to reschedule, and the switch queues it elsewhere
+   * (`select`, then `afterSwitch`). A context on no queue (blocked, new, or being pushed) gets
+   * its mask at once; wakeup and start check it again under the target's lock.
    */
-  *affinityChanged(cpu: Cpu, t: Thread): KernelGen<void> {
-    if (t.state !== ThreadState.Runnable) return;
+  *setAffinity(cpu: Cpu, t: Thread, mask: Uint8Array | null): KernelGen<void> {
     const e = entity(t);
-    const queuedOn = e.onRq ? this.#rqs[e.rq]! : null;
-    if (queuedOn === null || queuedOn.curr === t) {
-      if (!t.running || t.allowedOn(t.lastCpu)) return;
-      t.affinityMovePending = true;
-      const target = t.lastCpu;
-      if (target === cpu.id) {
-        this.#host.needResched[target] = 1;
-      } else {
-        this.#host.needResched[target] = 1;
-        yield sendIpi(target, VEC_IPI_SWITCH);
+    for (;;) {
+      if (!e.onRq) {
+        t.affinity = mask;
+        // Still current while it blocks or is pushed away: it is leaving its CPU anyway.
+        if (t.running && !t.allowedOn(t.lastCpu)) t.affinityMovePending = true;
+        return;
       }
-      return;
-    }
-    if (t.allowedOn(queuedOn.cpuId)) return;
-    t.affinityMovePending = true;
-    const dst = this.#rqs[bestCpu(this.#env, this.#rqs, t, queuedOn.cpuId)]!;
-    const src = queuedOn;
-    const [first, second] = src.cpuId < dst.cpuId ? [src, dst] : [dst, src];
-    yield lock(first.lock);
-    yield lock(second.lock);
-    // While this CPU spun, `t` may have been stolen to a CPU it is allowed on: then it stays.
-    const still = e.onRq && e.rq === src.cpuId && src.curr !== t;
-    if (still) {
+      const src = this.#rqs[e.rq]!;
+      yield lock(src.lock);
+      if (!e.onRq || e.rq !== src.cpuId) {
+        yield unlock(src.lock); // it moved while this CPU waited: follow it
+        continue;
+      }
+      if (mask === null || mask[src.cpuId] === 1) {
+        t.affinity = mask;
+        yield unlock(src.lock);
+        return;
+      }
+      if (src.curr === t) {
+        t.affinity = mask;
+        t.affinityMovePending = true;
+        this.#host.needResched[src.cpuId] = 1;
+        yield unlock(src.lock);
+        if (src.cpuId !== cpu.id) yield sendIpi(src.cpuId, VEC_IPI_SWITCH);
+        return;
+      }
+      // Queued here, and the new mask excludes this CPU: the mask is written only once both
+      // locks are held, so the context is never queued outside its mask with a lock free.
+      const old = t.affinity;
+      t.affinity = mask;
+      const dst = this.#rqs[bestCpu(this.#env, this.#rqs, t, src.cpuId)]!;
+      t.affinity = old;
+      if (dst.cpuId > src.cpuId) {
+        yield lock(dst.lock);
+      } else if (!((yield tryLock(dst.lock)) as boolean)) {
+        // Keep the lock order: drop src, take both lowest first, and check `t` is still there.
+        yield unlock(src.lock);
+        yield lock(dst.lock);
+        yield lock(src.lock);
+        if (!e.onRq || e.rq !== src.cpuId || src.curr === t) {
+          yield unlock(src.lock);
+          yield unlock(dst.lock);
+          continue;
+        }
+      }
+      t.affinity = mask;
       this.#migrate(src, dst, t);
       this.#counts.affinityMoves++;
       this.#host.traceDecision(0x54, dst.cpuId, t.id);
+      yield spend(this.#host.board.costs.schedPickNs);
+      yield unlock(src.lock);
+      yield unlock(dst.lock);
+      yield* this.#kick(cpu, dst.cpuId, t);
+      return;
     }
-    yield spend(this.#host.board.costs.schedPickNs);
-    yield unlock(second.lock);
-    yield unlock(first.lock);
-    if (still) yield* this.#kick(cpu, dst.cpuId, t);
   }
 
   /**
@@ -577,7 +614,7 @@ export class FairPolicy implements SchedPolicy {
         assert(!t.running, `invariant: queued context ${t.id} is running`);
         assert(e.onRq && e.rq === rq.cpuId, `invariant: context ${t.id} queued on ${rq.cpuId} says ${e.rq}`);
         assert(
-          t.allowedOn(rq.cpuId) || t.affinityMovePending,
+          t.allowedOn(rq.cpuId),
           `invariant: context ${t.id} queued on CPU ${rq.cpuId} outside its mask`,
         );
         load += weightOf(t);
@@ -586,6 +623,7 @@ export class FairPolicy implements SchedPolicy {
         load === rq.loadWeight,
         `invariant: rq${rq.cpuId} load ${rq.loadWeight}, contexts weigh ${load}`,
       );
+      assert(rq.pushPending === null, `invariant: rq${rq.cpuId} has a push pending with its lock free`);
     }
     if (!allFree) return;
     for (const t of threads) {

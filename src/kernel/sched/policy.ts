@@ -46,11 +46,17 @@ export interface SchedPolicy {
    */
   prioChanged(cpu: Cpu, t: Thread): KernelGen<void>;
   /**
-   * `t`'s CPU mask changed (SCHED-8; sched_setaffinity). A policy that moves contexts itself
-   * moves `t` off a CPU it may no longer use; without this hook the mask only takes effect at
-   * the next pick, as in Redox (each pick checks the mask). Called with no policy lock held.
+   * sched_setaffinity (SCHED-8): gives `t` the CPU mask `mask` (null: every CPU) under the
+   * policy's locks and moves it off a CPU the mask excludes. Without this hook the kernel writes
+   * the mask at once, unlocked, and it takes effect at the next pick, as in Redox (each pick
+   * checks the mask; a running context keeps its CPU until its next switch).
    */
-  affinityChanged?(cpu: Cpu, t: Thread): KernelGen<void>;
+  setAffinity?(cpu: Cpu, t: Thread, mask: Uint8Array | null): KernelGen<void>;
+  /**
+   * Runs on `cpu` right after a switch, once its switch lock is released (Linux's balance
+   * callbacks): work that may only happen once the previous context is off the CPU.
+   */
+  afterSwitch?(cpu: Cpu): KernelGen<void>;
   /** Checks the policy's own structures (tests run it after every event); throws on a violation. */
   checkInvariants?(threads: Iterable<Thread>): void;
   /** `t` died or was killed: drop it from every queue the policy keeps. */

@@ -32,14 +32,18 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
     return SWITCHED;
   }
   const costNs = k.beginSwitch(cpu, prev, next);
-  yield switchTo(next, switchFinish(switchLock, costNs));
+  yield switchTo(next, switchFinish(k, cpu, switchLock, costNs));
   return SWITCHED;
 }
 
-/** Runs on the next context's stack: the architectural switch's cost, then the lock release. */
-function* switchFinish(switchLock: SpinLock, costNs: number): KernelGen<void> {
+/**
+ * Runs on the next context's stack: the architectural switch's cost, the lock release, then
+ * the policy's after-switch work (if it has any).
+ */
+function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number): KernelGen<void> {
   yield spend(costNs);
   yield unlock(switchLock);
+  if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
 }
 
 /** A CPU's idle context (startup/mod.rs run_userspace): switch, then `hlt` or `nop`. */

@@ -73,15 +73,16 @@ export function* sysSchedSetaffinity(
   const t = findThread(k, caller, pid);
   if (t === null) return -ESRCH;
   if (!any) return -EINVAL; // __set_cpus_allowed_ptr: no active CPU in the mask
-  setAffinity(t, allowed);
-  if (k.policy.affinityChanged !== undefined) yield* k.policy.affinityChanged(cpu, t);
+  const mask = allowed.every((bit) => bit === 1) ? null : allowed;
+  if (k.policy.setAffinity !== undefined) {
+    yield* k.policy.setAffinity(cpu, t, mask);
+  } else {
+    // Redox: an atomic store, no lock. A runnable context may be running, or picked and on its
+    // way to a CPU, that the new mask excludes; it keeps that CPU until its next switch.
+    t.affinity = mask;
+    if (t.state === ThreadState.Runnable || t.running) t.affinityMovePending = true;
+  }
   return 0;
-}
-
-/** Stores the mask (null when it allows every CPU) and flags a running thread it now excludes. */
-export function setAffinity(t: Thread, allowed: Uint8Array): void {
-  t.affinity = allowed.every((bit) => bit === 1) ? null : allowed;
-  if (t.running && !t.allowedOn(t.lastCpu)) t.affinityMovePending = true;
 }
 
 /** sched_getaffinity(pid, len, mask): writes the thread's mask; returns the bytes written. */
