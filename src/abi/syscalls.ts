@@ -5,6 +5,9 @@
  */
 
 export const SYS_MMAP = 9;
+export const SYS_RT_SIGACTION = 13;
+export const SYS_RT_SIGPROCMASK = 14;
+export const SYS_RT_SIGRETURN = 15;
 export const SYS_MUNMAP = 11;
 export const SYS_SCHED_YIELD = 24;
 export const SYS_NANOSLEEP = 35;
@@ -12,12 +15,21 @@ export const SYS_GETPID = 39;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
+export const SYS_GETUID = 102;
+export const SYS_SETUID = 105;
+export const SYS_RT_SIGPENDING = 127;
+export const SYS_RT_SIGTIMEDWAIT = 128;
 export const SYS_GETTID = 186;
+export const SYS_TKILL = 200;
 export const SYS_FUTEX = 202;
 export const SYS_SCHED_SETAFFINITY = 203;
 export const SYS_SCHED_GETAFFINITY = 204;
+export const SYS_CLOCK_SETTIME = 227;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
+export const SYS_TGKILL = 234;
+export const SYS_SET_ROBUST_LIST = 273;
+export const SYS_GET_ROBUST_LIST = 274;
 export const SYS_GETCPU = 309;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
@@ -30,9 +42,29 @@ export const SYS_PROC_START = 1002;
 export const SYS_SPAWN = 1010;
 /** Blocks until the thread `tid` of this process exits; returns its exit value slot. */
 export const SYS_THREAD_JOIN = 1020;
+/**
+ * Per-thread proc handles (SCHED-11): open `/proc/<tid>/<name>` (name, sched-policy, priority,
+ * sched-affinity) and get a descriptor; read and write move the value through guest memory.
+ */
+export const SYS_PROC_HANDLE_OPEN = 1030;
+/** read(fd, bufAddr, len): copies the handle's value to guest memory; returns the bytes copied. */
+export const SYS_PROC_HANDLE_READ = 1031;
+/** write(fd, bufAddr, len): sets the handle's value from guest memory; returns the bytes taken. */
+export const SYS_PROC_HANDLE_WRITE = 1032;
+export const SYS_PROC_HANDLE_CLOSE = 1033;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
+  [SYS_RT_SIGACTION]: 'rt_sigaction',
+  [SYS_RT_SIGPROCMASK]: 'rt_sigprocmask',
+  [SYS_RT_SIGRETURN]: 'rt_sigreturn',
+  [SYS_RT_SIGPENDING]: 'rt_sigpending',
+  [SYS_RT_SIGTIMEDWAIT]: 'rt_sigtimedwait',
+  [SYS_TKILL]: 'tkill',
+  [SYS_TGKILL]: 'tgkill',
+  [SYS_SET_ROBUST_LIST]: 'set_robust_list',
+  [SYS_GET_ROBUST_LIST]: 'get_robust_list',
+  [SYS_CLOCK_SETTIME]: 'clock_settime',
   [SYS_MUNMAP]: 'munmap',
   [SYS_SCHED_YIELD]: 'sched_yield',
   [SYS_NANOSLEEP]: 'nanosleep',
@@ -40,6 +72,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
+  [SYS_GETUID]: 'getuid',
+  [SYS_SETUID]: 'setuid',
   [SYS_GETTID]: 'gettid',
   [SYS_FUTEX]: 'futex',
   [SYS_SCHED_SETAFFINITY]: 'sched_setaffinity',
@@ -52,6 +86,10 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_START]: 'proc:start',
   [SYS_SPAWN]: 'spawn',
   [SYS_THREAD_JOIN]: 'thread_join',
+  [SYS_PROC_HANDLE_OPEN]: 'proc:open',
+  [SYS_PROC_HANDLE_READ]: 'proc:read',
+  [SYS_PROC_HANDLE_WRITE]: 'proc:write',
+  [SYS_PROC_HANDLE_CLOSE]: 'proc:close',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */
@@ -77,9 +115,7 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 
 /** wait4 status encoding, as Linux's: exit code in bits 8..15, or the killing signal in 0..6. */
-export const SIGABRT = 6;
-export const SIGKILL = 9;
-export const SIGSEGV = 11;
+export { SIGABRT, SIGKILL, SIGSEGV } from './signal.ts';
 export function exitStatus(code: number): number {
   return (code & 0xff) << 8;
 }

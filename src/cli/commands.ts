@@ -2,6 +2,7 @@
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../report/bench.ts';
+import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
 
@@ -42,6 +43,8 @@ export interface BenchOptions {
   json: boolean;
   /** A shorter run for CI and smoke tests. */
   quick: boolean;
+  /** `speed` (the simulator's own speed, the default) or `futex` (the futex table, simulated). */
+  suite?: 'speed' | 'futex';
 }
 
 /** `smpsim demo`: the default job, a scaling demo plus a few seed scenarios. */
@@ -57,7 +60,12 @@ export const scaleImpl: CommandImpl<ScaleOptions> = (options, io) => {
 };
 
 /** `smpsim bench`: the simulator's own speed, compared with the previous recorded result. */
-export const benchImpl: CommandImpl<BenchOptions> = (options, io) => benchCommand(options, io);
+export const benchImpl: CommandImpl<BenchOptions> = (options, io) => {
+  if (options.suite !== 'futex') return benchCommand(options, io);
+  const report = runBenchFutex({ quick: options.quick });
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchFutex(report));
+  return 0;
+};
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

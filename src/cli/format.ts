@@ -19,6 +19,15 @@ export function formatRunReport(report: RunReport): string {
   );
   const p = report.processes;
   lines.push(`processes: ${p.spawned} spawned, ${p.exited} exited, ${p.killed} killed`);
+  if (report.compare !== undefined && report.compare !== null) {
+    const c = report.compare;
+    lines.push('', `compared with "${c.name}" (trace hash ${c.trace_hash}):`);
+    const compared = Object.entries(report.metrics).filter(
+      ([k]) => k.startsWith('compare.') || k.startsWith('ratio.'),
+    );
+    for (const [k, v] of compared) lines.push(`  ${k} = ${v}`);
+    if (c.error !== null) lines.push(`  its run ended early: ${c.error.split('\n').join('\n    ')}`);
+  }
   if (report.expectations.length > 0) {
     lines.push('', 'expectations:', ...report.expectations.map((e) => `  ${formatExpectation(e)}`));
   }

@@ -28,12 +28,16 @@ const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
 
 const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {
   dwrr: 'baseline: DWRR over one global queue set, one global switch lock, deferred wakeups (SCHED-1)',
+  redbear:
+    'Red Bear patches as written: RT pass, min-vruntime pass, per-CPU queues, stealing, 100 ms balancing that overwrites affinity (models.md §1.7)',
   fair: 'improved: per-CPU run queues, CFS-style vruntime, placement, stealing, balancing (SCHED-2..4)',
 };
 
 const TICK_DESCRIPTIONS: Record<TickSourceName, string> = {
   pit: 'PIT on the boot CPU (divisor 4847, about 246 Hz), relayed to the others by IPI (baseline)',
   lapic: 'per-CPU LAPIC periodic timer, 1000 Hz by default (improved)',
+  'tsc-deadline':
+    'LAPIC timer in TSC-deadline mode: one-shot, programmed from the next slice end or timer; no tick on idle CPUs (hz = nominal tick, 1000 by default)',
 };
 
 /** A scenario file found under `scenarios/seeds/`. */

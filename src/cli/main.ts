@@ -9,7 +9,7 @@ import { runConfig } from '../report/run.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
-import { commandImpls, type ScaleOptions } from './commands.ts';
+import { type BenchOptions, commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag, parseIntListFlag, parseRangeFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
@@ -140,11 +140,16 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
 
   program
     .command('bench')
-    .description("the simulator's own speed")
+    .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
+    .argument('[suite]', 'speed (default) or futex')
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { quick?: boolean; json?: boolean }) => {
-      setStatus(await commandImpls.bench({ json: opts.json === true, quick: opts.quick === true }, io));
+    .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
+      if (suite !== undefined && suite !== 'speed' && suite !== 'futex') {
+        throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
+      }
+      const options = { json: opts.json === true, quick: opts.quick === true, suite: suite ?? 'speed' };
+      setStatus(await commandImpls.bench(options as BenchOptions, io));
     });
 
   program
@@ -192,7 +197,8 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
   const policy = parseChoiceFlag('--policy', str('policy'), [...SCHED_POLICIES, 'both'] as const);
   const cpus = parseIntListFlag('--cpus', str('cpus'), 1, CPUS_MAX);
   return {
-    policies: policy === 'both' ? [...SCHED_POLICIES] : [policy as SchedPolicyName],
+    // `both`: the baseline and the improved kernel, the comparison the scaling study is about.
+    policies: policy === 'both' ? ['dwrr', 'fair'] : [policy as SchedPolicyName],
     cpus,
     workers:
       opts.workers === undefined ? Math.max(...cpus) : parseIntFlag('--workers', str('workers'), 1, CPUS_MAX),

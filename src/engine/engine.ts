@@ -22,11 +22,11 @@ export class Engine {
   events = 0;
   readonly queue = new EventQueue();
   readonly decider: Decider;
-  /** Called after every event when set (tests check kernel invariants here). */
-  afterEvent: (() => void) | null = null;
   readonly #handlers: EventHandler[] = [];
   readonly #names: string[] = [];
   #stopRequested = false;
+  /** Called after every event (tests check kernel invariants here); null for none. */
+  afterEvent: (() => void) | null = null;
 
   constructor(decider: Decider) {
     this.decider = decider;

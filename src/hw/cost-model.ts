@@ -25,10 +25,23 @@ const PARAMS = {
   irqEntryNs: { value: 250, source: 'interrupt entry, EOI and iret, estimate' },
   idleWakeNs: { value: 1500, source: 'C1 exit latency 1-2 us' },
   timerIrqNs: { value: 400, source: 'timer handler body: time update, timeout scan, estimate' },
+  tscDeadlineWriteNs: {
+    value: 40,
+    source: 'WRMSR to IA32_TSC_DEADLINE, about 100-150 cycles at 3 GHz (estimate)',
+  },
   futexHashNs: { value: 60, source: 'futex key translation and bucket lookup, estimate' },
   futexWakeOneNs: {
     value: 90,
     source: 'FUTEX_WAKE with no waiters 150 ns = syscall + bucket (models.md §7)',
+  },
+  futexPiChainStepNs: {
+    value: 120,
+    source: 'one step of rt_mutex_adjust_prio_chain: pi_lock, waiter requeue, prio update (Linux rtmutex.c)',
+  },
+  signalSendNs: {
+    value: 250,
+    source:
+      'kill/tgkill: permission check, sigqueue allocation, pending-set update (Linux ~0.3 us, lmbench lat_sig)',
   },
   schemeCallNs: { value: 1200, source: 'one proc-scheme round trip (SCHED-12): dispatch, copy, reply' },
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },

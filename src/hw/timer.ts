@@ -44,3 +44,46 @@ export function startLapicPeriodic(engine: Engine, cpus: readonly Cpu[], hz: num
   }
   return periodNs;
 }
+
+/**
+ * The LAPIC timer in TSC-deadline mode (Intel SDM vol. 3 §11.5.4.1): each CPU writes an absolute
+ * deadline to IA32_TSC_DEADLINE and gets one interrupt when the TSC reaches it; writing 0
+ * disarms it, and a new write replaces the old deadline. A tickless kernel programs it from what
+ * it next needs, so a halted CPU with nothing due gets no interrupt at all (HW-12).
+ */
+export class TscDeadlineTimer {
+  readonly #engine: Engine;
+  readonly #kind: number;
+  /** The armed deadline per CPU, or Infinity. */
+  readonly #deadlineNs: Float64Array;
+  /** Bumped on every write, so an event of a replaced deadline is ignored. */
+  readonly #generation: Uint32Array;
+  /** Interrupts delivered, per CPU. */
+  readonly fired: Uint32Array;
+
+  constructor(engine: Engine, cpus: readonly Cpu[]) {
+    this.#engine = engine;
+    this.#deadlineNs = new Float64Array(cpus.length).fill(Number.POSITIVE_INFINITY);
+    this.#generation = new Uint32Array(cpus.length);
+    this.fired = new Uint32Array(cpus.length);
+    this.#kind = engine.register('tsc-deadline', (cpuId, generation) => {
+      if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
+      this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
+      this.fired[cpuId]!++;
+      cpus[cpuId]!.raise(VEC_LAPIC_TIMER);
+    });
+  }
+
+  deadlineNs(cpuId: number): number {
+    return this.#deadlineNs[cpuId]!;
+  }
+
+  /** Writes IA32_TSC_DEADLINE: Infinity disarms; a deadline in the past fires at once. */
+  arm(cpuId: number, deadlineNs: number): void {
+    if (deadlineNs === this.#deadlineNs[cpuId]) return; // the same value: nothing changes
+    const generation = ++this.#generation[cpuId]!;
+    this.#deadlineNs[cpuId] = deadlineNs;
+    if (deadlineNs === Number.POSITIVE_INFINITY) return;
+    this.#engine.at(Math.max(Math.ceil(deadlineNs), this.#engine.nowNs), this.#kind, cpuId, generation);
+  }
+}

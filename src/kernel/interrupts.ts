@@ -1,6 +1,7 @@
 /**
  * Interrupt handlers: the PIT on the BSP relays its tick to every other CPU by IPI 0x43 as Redox
- * does (irq.rs, models.md §1.2); the LAPIC timer ticks each CPU itself; the wakeup IPI only
+ * does (irq.rs, models.md §1.2); the LAPIC timer, periodic or in TSC-deadline mode, ticks each CPU
+ * itself (tick.ts); the wakeup IPI only
  * brings a CPU out of `hlt`; the switch IPI asks for a reschedule.
  */
 import type { Cpu } from '../hw/cpu.ts';
@@ -14,7 +15,7 @@ import {
   VEC_PIT,
 } from '../hw/vectors.ts';
 import type { Kernel } from './kernel.ts';
-import { schedule } from './sched/switch.ts';
+import { tick } from './tick.ts';
 
 export function* onInterrupt(k: Kernel, cpu: Cpu, vector: number): KernelGen<void> {
   k.stats.interrupts++;
@@ -40,9 +41,4 @@ export function* onInterrupt(k: Kernel, cpu: Cpu, vector: number): KernelGen<voi
     default:
       k.stats.spuriousInterrupts++;
   }
-}
-
-function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
-  k.stats.ticks++;
-  if (yield* k.policy.tick(cpu)) yield* schedule(k, cpu);
 }

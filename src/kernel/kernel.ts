@@ -14,6 +14,7 @@ import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.t
 import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
+import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import { migrationWarmNs } from '../hw/migration.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
@@ -22,6 +23,7 @@ import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
@@ -35,6 +37,11 @@ export interface KernelOptions {
   checkInvariants: boolean;
   /** The futex table's mode and shards; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
+  /**
+   * Fault injection (SCHED-9): the ordinals (1-based, counted over all CPUs) of the calls to
+   * schedule() in which a kernel fault is raised while the switch lock is held.
+   */
+  injectSwitchFaults?: readonly number[];
 }
 
 export interface GuestFaultRecord {
@@ -63,6 +70,8 @@ export class Kernel implements SchedHost {
   readonly faults: GuestFaultRecord[] = [];
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
   realtimeOffsetNs = 0;
+  /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
+  readonly realtimeWaiters = new Set<Thread>();
   readonly stats = {
     interrupts: 0,
     spuriousInterrupts: 0,
@@ -76,7 +85,26 @@ export class Kernel implements SchedHost {
     migrationsCrossNode: 0,
     /** Cache warm-up time charged to migrated contexts (hw/migration.ts). */
     migrationWarmNs: 0,
+    /** Timer interrupts taken by a CPU running its idle context (HW-12: none when tickless). */
+    idleTicks: 0,
+    /** Ticks that wanted to preempt a context holding preempt locks. */
+    preemptionsDeferred: 0,
+    /** Deferred preemptions made when the last preempt lock dropped. */
+    deferredPreemptionsRun: 0,
+    /** Kernel faults taken inside a switch and unwound (SCHED-9). */
+    switchFaults: 0,
   };
+  /** The nominal tick period: the policies count their quanta in it. */
+  tickPeriodNs = 0;
+  /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
+  deadlineTimer: TscDeadlineTimer | null = null;
+  /** When each CPU's current deadline was programmed. */
+  readonly deadlineProgrammedNs: Float64Array;
+  /** Per CPU: a tick wanted to preempt while preempt locks were held. */
+  readonly preemptDeferred: Uint8Array;
+  /** schedule() calls so far, for fault injection. */
+  scheduleCalls = 0;
+  readonly signalCounts = { sent: 0, delivered: 0, discarded: 0 };
   readonly switches: Uint32Array;
   readonly migrations: Uint32Array;
   readonly syscallCounts = new Map<number, number>();
@@ -94,6 +122,7 @@ export class Kernel implements SchedHost {
   #nextPid = 1;
   #nextTid = 1;
   #liveThreads = 0;
+  readonly #faultAt: Set<number>;
 
   constructor(board: Board, options: KernelOptions) {
     this.board = board;
@@ -104,7 +133,15 @@ export class Kernel implements SchedHost {
     this.switches = new Uint32Array(n);
     this.migrations = new Uint32Array(n);
     this.#loadedAsid = new Int32Array(n);
-    if (options.checkInvariants) board.engine.afterEvent = () => this.checkEventInvariants();
+    this.deadlineProgrammedNs = new Float64Array(n);
+    this.preemptDeferred = new Uint8Array(n);
+    this.#faultAt = new Set(options.injectSwitchFaults ?? []);
+    if (options.checkInvariants) board.engine.afterEvent = () => this.checkInvariantsNow();
+  }
+
+  /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
+  switchFaultDue(): boolean {
+    return this.#faultAt.size > 0 && this.#faultAt.has(this.scheduleCalls);
   }
 
   get nowNs(): number {
@@ -135,6 +172,7 @@ export class Kernel implements SchedHost {
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
     const vm = new AddressSpace(this.board.memory, this.frameRefs);
     const p = new Process(this.#nextPid++, parent, image, vm);
+    p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
     this.processes.set(p.pid, p);
@@ -308,8 +346,7 @@ export class Kernel implements SchedHost {
 
   /**
    * Kernel invariants at a context switch on `cpu` from `prev` to `next` (DESIGN.md "Assertions
-   * as documentation"): no context current on two CPUs, none in two run queues, none both
-   * running and queued, and the context picked allowed on the CPU that picked it (SCHED-8).
+   * as documentation"), and the context picked allowed on the CPU that picked it (SCHED-8).
    */
   checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
     if (isThread(next)) {
@@ -319,39 +356,32 @@ export class Kernel implements SchedHost {
         `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
       );
     }
-    const running = this.#checkCurrents(cpu, next);
-    const queued = this.policy.queued();
-    const seen = new Set<Thread>();
-    for (const t of queued) {
-      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
-      seen.add(t);
-      assert(
-        t.state !== ThreadState.Blocked || this.policy.name === 'dwrr',
-        `invariant: blocked ${t.id} queued`,
-      );
-      // A context being switched out is requeued before its CPU leaves its stack: allowed only
-      // while that CPU is inside its switch (holding its switch lock).
-      const switching = t.lastCpu >= 0 && this.policy.switchLock(t.lastCpu).holder === t.lastCpu;
-      assert(!running.has(t) || t === prev || switching, `invariant: running context ${t.id} is queued`);
-    }
+    this.#checkInvariants(cpu, prev, next);
   }
 
   /**
-   * Invariants that hold between any two events, whatever each CPU is in the middle of: no
-   * context current on two CPUs, every running thread on a CPU its mask allows (or one it may
-   * keep until the switch its mask change forced), and the policy's own (`checkInvariants`).
+   * The invariants as they stand between any two events (tests check them after every event),
+   * with every CPU's current context as it is, and the policy's own (`checkInvariants`).
    */
-  checkEventInvariants(): void {
-    this.#checkCurrents(null, null);
+  checkInvariantsNow(): void {
+    this.#checkInvariants(null, null, null);
     this.policy.checkInvariants?.(this.threads.values());
   }
 
-  #checkCurrents(cpu: Cpu | null, next: Context | null): Set<ExecContext> {
-    const running = new Set<ExecContext>();
+  /**
+   * No context current on two CPUs; every running thread on a CPU its mask allows, or one it may
+   * keep until the switch its mask change forced (SCHED-8); none in two run queues; blocked
+   * contexts queued only by the policies that leave them there until a scan finds them (dwrr,
+   * redbear); a queued context current on a CPU only while that CPU is inside a switch, holding
+   * its switch lock (a context that blocked and was woken before its CPU switched away, Linux's
+   * on_cpu window). `cpu` switching from `prev` to `next` counts as running `next`.
+   */
+  #checkInvariants(cpu: Cpu | null, prev: Context | null, next: Context | null): void {
+    const runningOn = new Map<ExecContext, number>();
     for (const c of this.board.cpus) {
       const current = c === cpu ? next! : c.current;
-      assert(!running.has(current), `invariant: context ${current.id} current on two CPUs`);
-      running.add(current);
+      assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
+      runningOn.set(current, c.id);
       if (isThread(current) && current.state !== ThreadState.Dead) {
         assert(
           current.allowedOn(c.id) || current.affinityMovePending,
@@ -359,7 +389,17 @@ export class Kernel implements SchedHost {
         );
       }
     }
-    return running;
+    const lazy = this.policy.name === 'dwrr' || this.policy.name === 'redbear';
+    const seen = new Set<Thread>();
+    for (const t of this.policy.queued()) {
+      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
+      seen.add(t);
+      assert(t.state !== ThreadState.Blocked || lazy, `invariant: blocked ${t.id} queued`);
+      const cpuId = runningOn.get(t);
+      if (cpuId === undefined || t === prev) continue;
+      const inSwitch = this.policy.switchLock(cpuId).holder === cpuId;
+      assert(inSwitch, `invariant: running context ${t.id} is queued (cpu ${cpuId}, outside a switch)`);
+    }
   }
 
   #hooks(): CpuHooks {
@@ -420,6 +460,10 @@ export class Kernel implements SchedHost {
   #returnToUser(cpu: Cpu, ctx: ExecContext): KernelGen<void> | null {
     if (!isThread(ctx)) return null;
     if (ctx.killPending) return threadExit(this, cpu, ctx);
+    if (deliverable(ctx) !== 0) {
+      const work = takeSignal(this, cpu, ctx);
+      if (work !== null || this.needResched[cpu.id] === 0) return work;
+    }
     if (this.needResched[cpu.id] === 1) return reschedule(this, cpu);
     return null;
   }

@@ -2,16 +2,18 @@
  * Processes and threads: thread creation through the proc scheme in three round trips
  * (SCHED-12), spawn (a fork-equivalent then exec), exit, wait4, and killing a process.
  */
-import { ECHILD, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
+import { ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { exitStatus, FUTEX_WAKE, PROT_READ, PROT_WRITE, SIGKILL, signalStatus } from '../abi/syscalls.ts';
+import { exitStatus, FUTEX_WAKE, PROT_READ, PROT_WRITE, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
 import { schedule } from './sched/switch.ts';
+import { signalPending } from './signal.ts';
 import { type Thread, ThreadState } from './thread.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
@@ -24,6 +26,7 @@ export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
   const created = k.createThread(t.process);
   if (created === null) return -ENOMEM;
   created.affinity = t.affinity; // clone copies the creator's CPU mask (SCHED-8)
+  created.sigMask = t.sigMask; // a new thread inherits its creator's signal mask (clone)
   return created.id;
 }
 
@@ -106,21 +109,24 @@ export function* sysExit(k: Kernel, cpu: Cpu, t: Thread, code: number): KernelGe
 /** exit_group: every thread of the process ends. Never returns. */
 export function* sysExitGroup(k: Kernel, cpu: Cpu, t: Thread, code: number): KernelGen<void> {
   if (t.process.killedBy === 0) t.process.exitCode = code;
-  yield* killOtherThreads(k, cpu, t);
+  yield* doomThreads(k, cpu, t.process, t);
   yield* threadExit(k, cpu, t);
 }
 
 /** Kills a whole process with `signal` from one of its threads (a fault, an abort). */
 export function* killProcess(k: Kernel, cpu: Cpu, t: Thread, signal: number): KernelGen<void> {
   t.process.killedBy = signal;
-  yield* killOtherThreads(k, cpu, t);
+  yield* doomThreads(k, cpu, t.process, t);
   yield* threadExit(k, cpu, t);
 }
 
-/** Marks the other live threads for death and makes each reach a return to user mode soon. */
-function* killOtherThreads(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
-  for (const other of t.process.threads) {
-    if (other === t || other.state === ThreadState.Dead || other.killPending) continue;
+/**
+ * Marks the live threads of `p` other than `except` for death and makes each reach a return to
+ * user mode soon: a blocked one is interrupted, one running elsewhere gets an IPI.
+ */
+export function* doomThreads(k: Kernel, cpu: Cpu, p: Process, except: Thread | null): KernelGen<void> {
+  for (const other of p.threads) {
+    if (other === except || other.state === ThreadState.Dead || other.killPending) continue;
     other.killPending = true;
     if (other.state === ThreadState.NotYetStarted) {
       k.markDead(other);
@@ -135,6 +141,7 @@ function* killOtherThreads(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
 
 /** The common end of a thread: clear-tid wake, death, process exit if last, switch away. */
 export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
+  yield* exitRobustList(k, cpu, t);
   if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
     t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
     const wake = {
@@ -194,7 +201,7 @@ export function* sysWait4(
       if (statusAddr !== 0) p.vm.store32(statusAddr, zombie.status);
       return zombie.pid;
     }
-    if (t.killPending) return -SIGKILL;
+    if (signalPending(t)) return -EINTR;
     k.blockCurrent(cpu, t, 'wait4', -1);
     yield* schedule(k, cpu);
     cpu = k.cpuOf(t);

@@ -1,5 +1,6 @@
 /** Processes: an address space, threads, a parent, children and an exit status. */
 import type { ProgramImage } from '../abi/guest.ts';
+import type { SigAction } from '../abi/signal.ts';
 import type { AddressSpace } from './vm.ts';
 import type { Thread } from './thread.ts';
 
@@ -23,8 +24,14 @@ export class Process {
   /** The process-wide data segment guest code (libc) keeps its globals in. */
   readonly data: Record<string, unknown> = {};
   liveThreads = 0;
+  /** The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid. */
+  uid = 0;
   /** Exit code given by exit_group, or by the last thread's exit. */
   exitCode = 0;
+  /** Process-directed signals not yet taken by a thread. */
+  sigPending = 0;
+  /** Dispositions by signal number (rt_sigaction); undefined is SIG_DFL. */
+  readonly sigActions: (SigAction | undefined)[] = [];
   /** Set once a fatal signal has been taken (the status reports it). */
   killedBy = 0;
 

@@ -27,6 +27,7 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
+import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -36,9 +37,10 @@ import {
   sysSpawn,
   sysWait4,
 } from './proc.ts';
+import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
-import { sysClockGettime, sysNanosleep, sysSchedYield } from './time.ts';
+import { sysClockGettime, sysNanosleep, sysSchedYield, TIME_SYSCALLS } from './time.ts';
 
 const num = argNum;
 
@@ -74,7 +76,14 @@ const CORE: SyscallTable = {
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
 };
 
-const TABLE: SyscallTable = { ...CORE, ...FUTEX_SYSCALLS, ...SCHED_SYSCALLS };
+const TABLE: SyscallTable = {
+  ...CORE,
+  ...FUTEX_SYSCALLS,
+  ...SIGNAL_SYSCALLS,
+  ...TIME_SYSCALLS,
+  ...PROC_HANDLE_SYSCALLS,
+  ...SCHED_SYSCALLS,
+};
 
 export function* dispatchSyscall(
   k: Kernel,

@@ -4,6 +4,7 @@
  */
 import { DL_PRIO, isRtPolicy, MAX_RT_PRIO, SCHED_DEADLINE, SCHED_OTHER } from '../abi/sched.ts';
 import type { ExecContext, Frame } from '../hw/context.ts';
+import type { PiState } from './futex/pi.ts';
 import type { Process } from './process.ts';
 
 export enum ThreadState {
@@ -43,8 +44,19 @@ export class Thread implements ExecContext {
    * Linux's `pi_top_task` prio), or Infinity when nothing is boosting it.
    */
   piBoost = Number.POSITIVE_INFINITY;
+  /** PI locks it owns that have (or had) waiters: their top waiters make its boost. */
+  readonly piHeld = new Set<PiState>();
+  /** The PI lock it is blocked on, for walking the chain of owners; null otherwise. */
+  piWaiting: PiState | null = null;
+  /** Red Bear PI: the `prio` to restore when its waiters are gone, or -1 when not boosted. */
+  piSavedPrio = -1;
+  /** set_robust_list: the head's guest address (0 = none) and the length it was given. */
+  robustHead = 0;
+  robustLen = 0;
   /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
   wakeNs = Number.POSITIVE_INFINITY;
+  /** The CLOCK_REALTIME deadline of a realtime-timed block (see Kernel.realtimeWaiters). */
+  realtimeDeadlineNs = 0;
   /** Set when a timed block ended by its deadline rather than a wakeup. */
   timedOut = false;
   /** Set when a signal ended a block (EINTR). */
@@ -71,6 +83,12 @@ export class Thread implements ExecContext {
    */
   memNode = -1;
   memPermille = 0;
+  /** Signals sent to this thread and not yet taken (bit sig-1, see abi/signal.ts). */
+  sigPending = 0;
+  /** Blocked signals (rt_sigprocmask). */
+  sigMask = 0;
+  /** The set a sigtimedwait waits for, so such a signal wakes it though blocked; 0 otherwise. */
+  sigWaitSet = 0;
   /** Guest address the kernel clears and futex-wakes at exit (CLONE_CHILD_CLEARTID). */
   clearTidAddr = 0;
   exitValue: unknown = undefined;

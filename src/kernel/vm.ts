@@ -12,11 +12,10 @@ import {
   PTE_WRITE,
   type PhysicalMemory,
 } from '../hw/memory.ts';
-import { SIGSEGV } from '../abi/syscalls.ts';
+import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
 
 export const USER_BASE = 0x0001_0000;
 export const USER_TOP = 0xc000_0000;
-const SIGBUS = 7;
 
 /** A guest memory access that the hardware refuses: delivered to the process as a signal. */
 export class GuestFault extends Error {

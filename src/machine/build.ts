@@ -6,12 +6,13 @@ import { PrngDecider, type Decider } from '../engine/decider.ts';
 import { Prng } from '../engine/prng.ts';
 import { Board } from '../hw/board.ts';
 import { resolveCostModel } from '../hw/cost-model.ts';
-import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit } from '../hw/timer.ts';
+import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit, TscDeadlineTimer } from '../hw/timer.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
-import type { RunConfig } from './config.ts';
+import { RedbearPolicy } from '../kernel/sched/redbear.ts';
+import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { INIT } from './init.ts';
 
 /** Physical memory of every machine: 1 GiB, allocated frame by frame as the guests map it. */
@@ -42,15 +43,41 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
   });
-  const policy: SchedPolicy =
-    config.kernel.scheduler === 'dwrr'
-      ? new DwrrPolicy(kernel)
-      : new FairPolicy(kernel, { numa: config.kernel.numa });
-  const tick = config.machine.tick;
-  const tickPeriodNs =
-    tick.source === 'pit'
-      ? startPit(board.engine, board.cpus[0]!, PIT_DIVISOR_REDOX)
-      : startLapicPeriodic(board.engine, board.cpus, tick.hz);
+  const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
+  const tickPeriodNs = startTick(board, kernel, config.machine.tick);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
+}
+
+export function makePolicy(
+  name: SchedPolicyName,
+  kernel: Kernel,
+  options: { numa: boolean } = { numa: true },
+): SchedPolicy {
+  switch (name) {
+    case 'dwrr':
+      return new DwrrPolicy(kernel);
+    case 'redbear':
+      return new RedbearPolicy(kernel);
+    case 'fair':
+      return new FairPolicy(kernel, options);
+  }
+}
+
+/**
+ * Starts the tick source and tells the kernel its period: the PIT on the BSP, every CPU's LAPIC
+ * timer in periodic mode, or (tickless) the TSC-deadline timer the kernel programs itself (HW-12).
+ */
+export function startTick(board: Board, kernel: Kernel, tick: TickConfig): number {
+  let periodNs: number;
+  if (tick.source === 'pit') {
+    periodNs = startPit(board.engine, board.cpus[0]!, PIT_DIVISOR_REDOX);
+  } else if (tick.source === 'lapic') {
+    periodNs = startLapicPeriodic(board.engine, board.cpus, tick.hz);
+  } else {
+    periodNs = Math.round(1e9 / tick.hz);
+    kernel.deadlineTimer = new TscDeadlineTimer(board.engine, board.cpus);
+  }
+  kernel.tickPeriodNs = periodNs;
+  return periodNs;
 }

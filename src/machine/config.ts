@@ -4,12 +4,19 @@
  * @module
  */
 
-/** Scheduler policies the kernel implements (SCHED-1 baseline `dwrr`, SCHED-2..4 improved `fair`). */
-export const SCHED_POLICIES = ['dwrr', 'fair'] as const;
+/**
+ * Scheduler policies the kernel implements: SCHED-1 baseline `dwrr`, the Red Bear patches as
+ * written `redbear` (models.md §1.7), SCHED-2..4 improved `fair`.
+ */
+export const SCHED_POLICIES = ['dwrr', 'redbear', 'fair'] as const;
 export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
 
-/** Tick sources (HW-12): the PIT on the BSP relayed by IPI, or a per-CPU LAPIC periodic timer. */
-export const TICK_SOURCES = ['pit', 'lapic'] as const;
+/**
+ * Tick sources (HW-12): the PIT on the BSP relayed by IPI, a per-CPU LAPIC periodic timer, or
+ * the LAPIC timer in TSC-deadline mode, one-shot and tickless (`hz` is then the nominal tick the
+ * policies count their quanta in).
+ */
+export const TICK_SOURCES = ['pit', 'lapic', 'tsc-deadline'] as const;
 export type TickSourceName = (typeof TICK_SOURCES)[number];
 
 export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash', 'program'] as const;

@@ -23,19 +23,22 @@ export function defaultTopology(cpus: number): TopologyConfig {
 }
 
 /**
- * The tick each preset uses: the baseline's PIT relayed by IPI (HW-12, models.md §1.2), the
- * improved kernel's per-CPU LAPIC timer at 1000 Hz.
+ * The tick each preset uses: the baseline's PIT relayed by IPI (HW-12, models.md §1.2), which
+ * the Red Bear patches keep, and the improved kernel's per-CPU LAPIC timer at 1000 Hz.
  */
 export function presetTick(policy: SchedPolicyName): TickConfig {
-  return policy === 'dwrr' ? { source: 'pit', hz: 246 } : { source: 'lapic', hz: 1000 };
+  return policy === 'fair' ? { source: 'lapic', hz: 1000 } : { source: 'pit', hz: 246 };
 }
 
 /**
  * The futex table each preset uses: the baseline's single global lock as Redox's code has it
- * (FUTEX-1, FUTEX-2), and the improved kernel's Linux semantics over 64 shards.
+ * (FUTEX-1, FUTEX-2), the Red Bear patches' 64 page-keyed shards, and the improved kernel's
+ * Linux semantics over 64 shards.
  */
 export function presetFutex(policy: SchedPolicyName): KernelConfig['futex'] {
-  return policy === 'dwrr' ? { mode: 'redox', shards: 1 } : { mode: 'linux', shards: 64 };
+  if (policy === 'dwrr') return { mode: 'redox', shards: 1 };
+  if (policy === 'redbear') return { mode: 'redbear', shards: 64 };
+  return { mode: 'linux', shards: 64 };
 }
 
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {

@@ -41,7 +41,10 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     events: board.engine.events,
     trace_hash: board.trace.hex(),
     policy: config.kernel.scheduler,
-    tick: config.machine.tick.source === 'pit' ? 'pit' : `lapic@${config.machine.tick.hz}Hz`,
+    tick:
+      config.machine.tick.source === 'pit'
+        ? 'pit'
+        : `${config.machine.tick.source}@${config.machine.tick.hz}Hz`,
     cpus,
     locks,
     futex,
@@ -81,12 +84,14 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
     'processes.killed': report.processes.killed,
     'processes.exited': report.processes.exited,
     'run.error': report.error === undefined ? 0 : 1,
+    'run.deadlocked': report.error?.startsWith('deadlock') === true ? 1 : 0,
   };
   for (const c of report.cpus) m[`cpu.${c.id}.utilisation`] = c.utilisation;
   for (const [name, value] of Object.entries(report.futex)) m[`futex.${name}`] = value;
   for (const [name, value] of Object.entries(report.syscalls)) m[`syscall.${name}`] = value;
   for (const [name, value] of Object.entries(kernel.policy.stats())) m[`sched.${name}`] = value;
   for (const [name, value] of Object.entries(kernel.stats)) m[`kernel.${snake(name)}`] = value;
+  for (const [name, value] of Object.entries(kernel.signalCounts)) m[`signal.${name}`] = value;
   for (const l of report.locks) m[`lock.${l.name}.spin_ns`] = l.spin_ns;
   workloadMetrics(config, kernel, m);
   return m;

@@ -243,9 +243,9 @@ function readTick(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName):
   return { source, hz };
 }
 
-/** The rate each source has in the preset that uses it: the PIT's divisor 4847 (≈246 Hz), the LAPIC's 1000 Hz. */
+/** The rate each source has in the preset that uses it: the PIT's divisor 4847 (≈246 Hz), the LAPIC's 1000 Hz (also TSC-deadline's nominal tick). */
 function usualTickHz(source: TickSourceName): number {
-  return presetTick(source === 'pit' ? 'dwrr' : 'fair').hz;
+  return presetTick(source === 'pit' ? 'dwrr' : 'fair').hz; // tsc-deadline: a 1000 Hz nominal tick
 }
 
 function readCosts(

@@ -67,7 +67,7 @@ test('run on a bad field is bad input naming the field and allowed values', asyn
   const outcome = await smpsim('run', path);
   assertOneLineError(
     outcome,
-    /field\.toml: kernel\.scheduler: "cfs" is not a scheduler \(allowed: dwrr, fair\)/,
+    /field\.toml: kernel\.scheduler: "cfs" is not a scheduler \(allowed: dwrr, redbear, fair\)/,
   );
   const set = await smpsim('run', path, '--set', 'kernel.scheduler=dwrr', '--set', 'machine.cpus=999');
   assertOneLineError(set, /machine\.cpus \(from --set\): 999 is out of range/);
@@ -85,7 +85,7 @@ test('scale flags are checked, naming the flag and what it allows', async () => 
   assertOneLineError(await smpsim('scale', '--cpus', '2,2'), /--cpus: 2 is listed twice/);
   assertOneLineError(
     await smpsim('scale', '--policy', 'cfs'),
-    /--policy: "cfs" is not allowed \(allowed: dwrr, fair, both\)/,
+    /--policy: "cfs" is not allowed \(allowed: dwrr, redbear, fair, both\)/,
   );
   assertOneLineError(
     await smpsim('scale', '--mode', 'fiber'),
@@ -141,7 +141,12 @@ test('the exit status of a command implementation is the exit status of smpsim',
     return 1;
   };
   assert.equal((await smpsim('bench', '--quick', '--json')).status, 1);
-  assert.deepEqual(received, { json: true, quick: true });
+  assert.deepEqual(received, { json: true, quick: true, suite: 'speed' });
+  assert.equal((await smpsim('bench', 'futex')).status, 1);
+  assert.deepEqual(received, { json: false, quick: false, suite: 'futex' });
+  const bad = await smpsim('bench', 'fast');
+  assert.equal(bad.status, 2);
+  assert.equal(bad.err, 'smpsim: bench: unknown suite "fast" (allowed: speed, futex)\n');
 });
 
 test('an unexpected error prints one line, and the stack only with SMPSIM_DEBUG=1', async () => {
@@ -173,7 +178,8 @@ test('list --json prints one JSON object with the policies, workloads and tick s
   assert.ok(list.policies.includes('dwrr') && list.policies.includes('fair'));
   assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash', 'program']);
   assert.ok(Array.isArray(list.programs));
-  assert.deepEqual(list.tick_sources, ['pit', 'lapic']);
+  assert.deepEqual(list.policies, ['dwrr', 'redbear', 'fair']);
+  assert.deepEqual(list.tick_sources, ['pit', 'lapic', 'tsc-deadline']);
   assert.equal(typeof list.descriptions.policies.dwrr, 'string');
   assert.ok(Array.isArray(list.scenarios));
 });
@@ -182,7 +188,8 @@ test('list without --json prints readable sections', async () => {
   const outcome = await smpsim('list');
   assert.equal(outcome.status, 0);
   assert.match(outcome.out, /^scheduler policies/m);
-  assert.match(outcome.out, /^ {2}dwrr {2}baseline/m);
+  assert.match(outcome.out, /^ {2}dwrr {5}baseline/m);
+  assert.match(outcome.out, /^ {2}redbear {2}Red Bear patches as written/m);
 });
 
 test('--help prints usage on stdout and exits 0, for the program and each command', async () => {

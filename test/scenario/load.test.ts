@@ -76,7 +76,10 @@ test('the dwrr scheduler brings the PIT tick unless the tick is given', () => {
 
 test('an unknown scheduler names the field and the allowed policies', () => {
   const error = errorOf('name = "x"\n[kernel]\nscheduler = "cfs"');
-  assert.equal(error.message, 'bad.toml: kernel.scheduler: "cfs" is not a scheduler (allowed: dwrr, fair)');
+  assert.equal(
+    error.message,
+    'bad.toml: kernel.scheduler: "cfs" is not a scheduler (allowed: dwrr, redbear, fair)',
+  );
   assert.equal(error.file, 'bad.toml');
   assert.equal(error.field, 'kernel.scheduler');
 });

@@ -9,25 +9,27 @@ import type { StopReason } from '../../src/engine/engine.ts';
 import { Prng } from '../../src/engine/prng.ts';
 import { Board } from '../../src/hw/board.ts';
 import { resolveCostModel } from '../../src/hw/cost-model.ts';
-import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit } from '../../src/hw/timer.ts';
 import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
-import { DwrrPolicy } from '../../src/kernel/sched/dwrr.ts';
-import { FairPolicy } from '../../src/kernel/sched/fair.ts';
+import { makePolicy, startTick } from '../../src/machine/build.ts';
+import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
+import { defaultTopology, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
-import { defaultTopology } from '../../src/machine/defaults.ts';
 
 export interface GuestMachineOptions {
-  policy?: 'fair' | 'dwrr';
+  policy?: SchedPolicyName;
   cpus?: number;
   /** Packages, SMT and NUMA nodes (defaults: one package, no SMT, one node). */
   topology?: Partial<Omit<TopologySpec, 'cpus'>>;
   /** fair's NUMA awareness (default on). */
   numa?: boolean;
   seed?: number;
-  /** The tick source; defaults to each policy's preset (dwrr: PIT, fair: LAPIC at 1000 Hz). */
-  tick?: 'pit' | 'lapic';
+  /** The tick source; defaults to each policy's preset (dwrr, redbear: PIT; fair: LAPIC at 1000 Hz). */
+  tick?: TickSourceName;
+  /** The LAPIC rate, or TSC-deadline's nominal tick (default 1000 Hz). */
   lapicHz?: number;
+  /** Fault injection: schedule() calls (1-based) that take a kernel fault (SCHED-9). */
+  injectSwitchFaults?: number[];
   /** Cost-model overrides (e.g. `{ computeJitterPpm: 0 }` for exact timings). */
   costs?: Record<string, number>;
   checkInvariants?: boolean;
@@ -56,14 +58,11 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     threadsMax: options.threadsMax ?? 256,
     checkInvariants: options.checkInvariants ?? true,
     futex: options.futex ?? { mode: 'redox', shards: 1 },
+    injectSwitchFaults: options.injectSwitchFaults ?? [],
   });
-  const policy =
-    policyName === 'dwrr' ? new DwrrPolicy(kernel) : new FairPolicy(kernel, { numa: options.numa ?? true });
-  const tick = options.tick ?? (policyName === 'dwrr' ? 'pit' : 'lapic');
-  const tickPeriodNs =
-    tick === 'pit'
-      ? startPit(board.engine, board.cpus[0]!, PIT_DIVISOR_REDOX)
-      : startLapicPeriodic(board.engine, board.cpus, options.lapicHz ?? 1000);
+  const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
+  const source = options.tick ?? presetTick(policyName).source;
+  const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });
   kernel.boot(policy, { name: 'test', main }, arg);
   return { board, kernel, tickPeriodNs };
 }

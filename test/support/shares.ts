@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { AtomicOp, type Program } from '../../src/abi/effects.ts';
 import type { Guest } from '../../src/abi/guest.ts';
+import type { SchedPolicyName } from '../../src/machine/config.ts';
 import type { Thread } from '../../src/kernel/thread.ts';
 import { ThreadState } from '../../src/kernel/thread.ts';
 import { pthread_create } from '../../src/libc/pthread.ts';
@@ -13,7 +14,7 @@ import { futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../../src/lib
 import { atTime, bootGuest, type GuestMachine } from './guest.ts';
 
 export interface ShareOptions {
-  policy: 'fair' | 'dwrr';
+  policy: SchedPolicyName;
   /** One worker per entry, at that Redox prio (nice + 20). */
   prios: number[];
   cpus?: number;

@@ -55,6 +55,10 @@ export function* futexRequeue(
     return -EAGAIN;
   }
   const woken = yield* wakeLocked(k, cpu, t, addr, from, wakeCount, FUTEX_BITSET_MATCH_ANY);
+  if (woken < 0) {
+    yield* unlockAll(held);
+    return woken;
+  }
   const list = from.shard.buckets.get(from.key) ?? [];
   let moved = 0;
   let i = 0;

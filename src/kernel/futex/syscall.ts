@@ -13,7 +13,9 @@ import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
+import { futexCmpRequeuePi, futexLockPi, futexUnlockPi, futexWaitRequeuePi } from './pi.ts';
 import { futexRequeue } from './requeue.ts';
+import { ROBUST_SYSCALLS } from './robust.ts';
 import { FUTEX_BITSET_MATCH_ANY, futexWait, futexWake, resolveTarget } from './wait-wake.ts';
 import { futexWakeOp } from './wake-op.ts';
 
@@ -27,19 +29,41 @@ enum FutexOp {
   WakeOp,
   WaitBitset,
   WakeBitset,
+  LockPi,
+  LockPi2,
+  UnlockPi,
+  TrylockPi,
+  WaitRequeuePi,
+  CmpRequeuePi,
 }
 
 const REDOX_OPS: Record<number, FutexOp> = { 0: FutexOp.Wait, 1: FutexOp.Wake, 3: FutexOp.Wait64 };
-const REDBEAR_OPS: Record<number, FutexOp> = { ...REDOX_OPS, 2: FutexOp.Requeue, 4: FutexOp.CmpRequeue };
+const REDBEAR_OPS: Record<number, FutexOp> = {
+  ...REDOX_OPS,
+  2: FutexOp.Requeue,
+  4: FutexOp.CmpRequeue,
+  6: FutexOp.LockPi,
+  7: FutexOp.UnlockPi,
+  8: FutexOp.TrylockPi,
+};
 const LINUX_OPS: Record<number, FutexOp> = {
   0: FutexOp.Wait,
   1: FutexOp.Wake,
   3: FutexOp.Requeue,
   4: FutexOp.CmpRequeue,
   5: FutexOp.WakeOp,
+  6: FutexOp.LockPi,
+  7: FutexOp.UnlockPi,
+  8: FutexOp.TrylockPi,
   9: FutexOp.WaitBitset,
   10: FutexOp.WakeBitset,
+  11: FutexOp.WaitRequeuePi,
+  12: FutexOp.CmpRequeuePi,
+  13: FutexOp.LockPi2,
 };
+
+/** Ops that take FUTEX_CLOCK_REALTIME (futex_init_timeout); any other answers ENOSYS. */
+const REALTIME_OK = new Set([FutexOp.WaitBitset, FutexOp.WaitRequeuePi, FutexOp.LockPi2]);
 
 export interface FutexArgs {
   addr: number;
@@ -58,7 +82,7 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   if (op === undefined) return mode === 'linux' ? -ENOSYS : -EINVAL;
   const realtime = (a.op & FUTEX_CLOCK_REALTIME) !== 0;
   // FUTEX_CLOCK_REALTIME is only meaningful with an absolute timeout (futex_init_timeout).
-  if (mode === 'linux' && realtime && op !== FutexOp.WaitBitset) return -ENOSYS;
+  if (mode === 'linux' && realtime && !REALTIME_OK.has(op)) return -ENOSYS;
   const isPrivate = (a.op & FUTEX_PRIVATE_FLAG) !== 0;
   const target = resolveTarget(k, t, a.addr, isPrivate, op === FutexOp.Wait64 ? 8 : 4);
   if (typeof target === 'number') return target;
@@ -78,7 +102,8 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
     case FutexOp.WaitBitset: {
       if (a.val3 >>> 0 === 0) return -EINVAL;
       const deadline = a.timeoutOrVal2 < 0 ? -1 : a.timeoutOrVal2 - (realtime ? k.realtimeOffsetNs : 0);
-      return yield* futexWait(k, cpu, t, a.addr, target, a.val, deadline, a.val3 >>> 0);
+      const rtDeadline = realtime && a.timeoutOrVal2 >= 0 ? a.timeoutOrVal2 : -1;
+      return yield* futexWait(k, cpu, t, a.addr, target, a.val, deadline, a.val3 >>> 0, rtDeadline);
     }
     case FutexOp.Wake:
       return yield* futexWake(k, cpu, t, a.addr, target, a.val, FUTEX_BITSET_MATCH_ANY);
@@ -93,6 +118,27 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
       const compare = op === FutexOp.CmpRequeue ? a.val3 : null;
       return yield* futexRequeue(k, cpu, t, a.addr, target, to, a.val, a.timeoutOrVal2, compare);
     }
+    case FutexOp.LockPi:
+    case FutexOp.LockPi2:
+    case FutexOp.TrylockPi: {
+      // LOCK_PI's timeout is absolute on CLOCK_REALTIME; LOCK_PI2's on MONOTONIC unless the flag.
+      const onRealtime = op === FutexOp.LockPi || realtime;
+      const deadline = absoluteDeadline(k, a.timeoutOrVal2, onRealtime);
+      return yield* futexLockPi(k, cpu, t, a.addr, target, deadline, op === FutexOp.TrylockPi);
+    }
+    case FutexOp.UnlockPi:
+      return yield* futexUnlockPi(k, cpu, t, a.addr, target);
+    case FutexOp.WaitRequeuePi: {
+      const to = resolveTarget(k, t, a.addr2, isPrivate);
+      if (typeof to === 'number') return to;
+      const deadline = absoluteDeadline(k, a.timeoutOrVal2, realtime);
+      return yield* futexWaitRequeuePi(k, cpu, t, a.addr, target, a.val, to, deadline);
+    }
+    case FutexOp.CmpRequeuePi: {
+      const to = resolveTarget(k, t, a.addr2, isPrivate);
+      if (typeof to === 'number') return to;
+      return yield* futexCmpRequeuePi(k, cpu, t, a.addr, target, a.addr2, to, a.val, a.timeoutOrVal2, a.val3);
+    }
     case FutexOp.WakeOp: {
       const second = resolveTarget(k, t, a.addr2, isPrivate);
       if (typeof second === 'number') return second;
@@ -101,12 +147,19 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   }
 }
 
+/** An absolute timeout on either clock as a monotonic deadline (-1 for none). */
+function absoluteDeadline(k: Kernel, timeoutNs: number, realtime: boolean): number {
+  if (timeoutNs < 0) return -1;
+  return realtime ? timeoutNs - k.realtimeOffsetNs : timeoutNs;
+}
+
 /** A relative timeout as an absolute monotonic deadline (-1 for none). */
 function relativeDeadline(k: Kernel, timeoutNs: number): number {
   return timeoutNs < 0 ? -1 : k.nowNs + timeoutNs;
 }
 
 export const FUTEX_SYSCALLS: SyscallTable = {
+  ...ROBUST_SYSCALLS,
   [SYS_FUTEX]: (k, cpu, t, a) =>
     sysFutex(k, cpu, t, {
       addr: argNum(a[0]),

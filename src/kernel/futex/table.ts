@@ -10,6 +10,7 @@
 import { assert } from '../../engine/assert.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import type { Process } from '../process.ts';
+import type { PiState } from './pi.ts';
 import type { Thread } from '../thread.ts';
 
 export const FUTEX_MODES = ['redox', 'redbear', 'linux'] as const;
@@ -35,11 +36,28 @@ export interface FutexWaiter {
   bitset: number;
   /** Set by the waker that removed it from its bucket. */
   woken: boolean;
+  /** PI: set when the lock was handed to it (UNLOCK_PI, CMP_REQUEUE_PI, a dead owner's robust list). */
+  acquired: boolean;
+  /** WAIT_REQUEUE_PI: the key of the PI lock it may be requeued to; null for other waits. */
+  requeuePiKey: number | null;
+}
+
+/** A waiter entry for `t` waiting at `vaddr` under `key`. */
+export function newWaiter(
+  t: Thread,
+  key: number,
+  vaddr: number,
+  bitset: number,
+  requeuePiKey: number | null = null,
+): FutexWaiter {
+  return { thread: t, key, vaddr, process: t.process, bitset, woken: false, acquired: false, requeuePiKey };
 }
 
 export class FutexShard {
   readonly lock: SpinLock;
   readonly buckets = new Map<number, FutexWaiter[]>();
+  /** PI locks with waiters, by key (pi.ts). */
+  readonly pi = new Map<number, PiState>();
 
   constructor(name: string) {
     this.lock = new SpinLock(name);
@@ -55,10 +73,18 @@ export class FutexTable {
     woken: 0,
     eagain: 0,
     timeouts: 0,
+    interrupted: 0,
     stale_consumed: 0,
     requeue: 0,
     requeued: 0,
     wake_op: 0,
+    lock_pi: 0,
+    unlock_pi: 0,
+    pi_handoffs: 0,
+    pi_boosts: 0,
+    pi_deadlocks: 0,
+    robust_walks: 0,
+    robust_owner_died: 0,
   };
 
   constructor(options: FutexOptions) {

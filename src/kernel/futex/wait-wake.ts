@@ -3,13 +3,14 @@
  * redox and redbear wake by swap-remove and leave a timed-out waiter's entry behind (models.md
  * §2); linux wakes in FIFO order and a timed-out waiter removes itself (kernel/futex/waitwake.c).
  */
-import { EAGAIN, EFAULT, EINVAL, ETIMEDOUT } from '../../abi/errno.ts';
+import { EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
+import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
-import type { FutexShard, FutexTable, FutexWaiter } from './table.ts';
+import { type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
@@ -38,7 +39,10 @@ export function resolveTarget(
 
 /**
  * Sleeps while the word at `addr` equals `expected`. `deadlineNs` is an absolute monotonic time
- * or -1. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT.
+ * or -1; `realtimeDeadlineNs`, when >= 0, is the same deadline on CLOCK_REALTIME, so a clock
+ * jump re-arms it. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT / -EINTR. A signal already
+ * pending stops the wait before it blocks (all modes: Redox checks too); one that arrives while
+ * it sleeps ends it with EINTR in linux mode, while Redox's code returns 0 and leaves the entry.
  */
 export function* futexWait(
   k: Kernel,
@@ -49,6 +53,7 @@ export function* futexWait(
   expected: number,
   deadlineNs: number,
   bitset: number,
+  realtimeDeadlineNs = -1,
 ): KernelGen<number> {
   const table = k.futex;
   table.counts.wait++;
@@ -60,22 +65,33 @@ export function* futexWait(
     yield unlock(target.shard.lock);
     return -EAGAIN;
   }
-  const waiter: FutexWaiter = {
-    thread: t,
-    key: target.key,
-    vaddr: addr,
-    process: t.process,
-    bitset,
-    woken: false,
-  };
+  if (signalPending(t)) {
+    yield unlock(target.shard.lock);
+    return -EINTR;
+  }
+  const waiter = newWaiter(t, target.key, addr, bitset);
   table.bucket(target.shard, target.key).push(waiter);
   k.blockCurrent(cpu, t, `futex 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
+  if (realtimeDeadlineNs >= 0) {
+    t.realtimeDeadlineNs = realtimeDeadlineNs;
+    k.realtimeWaiters.add(t);
+  }
   yield unlock(target.shard.lock);
   yield* schedule(k, cpu);
-  if (waiter.woken || !t.timedOut) return 0;
-  table.counts.timeouts++;
-  if (table.mode === 'linux') yield* removeWaiter(k, waiter);
-  return -ETIMEDOUT; // redox and redbear leave the entry behind for a later wake to consume
+  if (realtimeDeadlineNs >= 0) k.realtimeWaiters.delete(t);
+  if (waiter.woken) return 0;
+  if (t.timedOut) {
+    table.counts.timeouts++;
+    if (table.mode === 'linux') yield* removeWaiter(k, waiter);
+    return -ETIMEDOUT; // redox and redbear leave the entry behind for a later wake to consume
+  }
+  if (t.interrupted && table.mode === 'linux') {
+    table.counts.interrupted++;
+    yield* removeWaiter(k, waiter);
+    // A wake that raced with the signal took the waiter first: report the wake, as Linux does.
+    return waiter.woken ? 0 : -EINTR;
+  }
+  return 0;
 }
 
 /** A timed-out waiter takes itself out of its bucket (unless a waker got there first). */
@@ -134,6 +150,8 @@ export function* wakeLocked(
       i++;
       continue;
     }
+    // A WAIT_REQUEUE_PI waiter may only leave by CMP_REQUEUE_PI (futex_wake's -EINVAL).
+    if (waiter.requeuePiKey !== null) return -EINVAL;
     if (table.mode === 'linux') {
       list.splice(i, 1); // FIFO: the plist order of SCHED_OTHER waiters
     } else {

@@ -17,13 +17,12 @@ import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
+import { collectWakeups, dwrrScan, earliestWakeNs } from './dwrr-core.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
-import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
 /** Ticks per quantum (switch.rs `tick`): 3 PIT ticks, about 12.19 ms. */
 export const DWRR_QUANTUM_TICKS = 3;
-/** The scan gives up after this many iterations (switch.rs). */
-export const DWRR_ITERATIONS_MAX = 5000;
+export { DWRR_ITERATIONS_MAX } from './dwrr-core.ts';
 
 export class DwrrPolicy implements SchedPolicy {
   readonly name = 'dwrr';
@@ -59,14 +58,27 @@ export class DwrrPolicy implements SchedPolicy {
     return this.contextSwitchLock;
   }
 
-  *tick(cpu: Cpu): KernelGen<boolean> {
-    const ticks = ++this.#pitTicks[cpu.id]!;
+  *tick(cpu: Cpu, periods: number): KernelGen<boolean> {
+    const ticks = (this.#pitTicks[cpu.id]! += periods);
     if (ticks < DWRR_QUANTUM_TICKS) return false;
     if (this.contextSwitchLock.held) {
       this.#ticksSkippedLockHeld++;
       return false;
     }
     return true;
+  }
+
+  /**
+   * Tickless (TSC-deadline, HW-12): a CPU running a thread needs a tick where its 3-tick quantum
+   * ends; a halted CPU needs one only when a sleeper's timeout falls due, since timeouts are
+   * checked in switch() and a halted CPU's wakeup runs switch().
+   */
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const nowNs = this.#host.board.engine.nowNs;
+    if (isThread(cpu.current)) {
+      return nowNs + Math.max(1, DWRR_QUANTUM_TICKS - this.#pitTicks[cpu.id]!) * periodNs;
+    }
+    return earliestWakeNs(this.idleContexts);
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
@@ -118,18 +130,8 @@ export class DwrrPolicy implements SchedPolicy {
       this.#skippedWakeupScans++; // "other cpus may be spawning or killing contexts"
       return;
     }
-    const now = this.#host.board.engine.nowNs;
-    const list = this.idleContexts;
-    const visited = list.length;
-    const wakeups: Thread[] = [];
-    for (let i = 0; i < visited; i++) {
-      const t = list.shift()!;
-      if (t.state === ThreadState.Dead) continue;
-      if (t === prev) list.push(t);
-      else if (t.state === ThreadState.Blocked && t.wakeNs <= now) wakeups.push(t);
-      else if (t.state === ThreadState.Runnable && !t.running) wakeups.push(t);
-      else list.push(t);
-    }
+    const visited = this.idleContexts.length;
+    const wakeups = collectWakeups(this.idleContexts, prev, this.#host.board.engine.nowNs);
     yield spend(visited * this.#host.board.costs.schedScanPerContextNs);
     yield unlock(this.idleLock);
     if (wakeups.length === 0) return;
@@ -138,74 +140,29 @@ export class DwrrPolicy implements SchedPolicy {
     yield unlock(this.runLock);
   }
 
-  /** select_next_context's scan over the 40 queues; RUN_CONTEXTS is held. */
+  /** select_next_context's scan over the 40 queues (dwrr-core.ts); RUN_CONTEXTS is held. */
   *#scan(cpu: Cpu, prev: Context): KernelGen<Thread | null> {
-    const balance = this.#balance[cpu.id]!;
-    const blocked: Thread[] = [];
-    let i = this.#lastQueue[cpu.id]! % PRIO_LEVELS;
-    let emptyQueues = 0;
-    let iterations = 0;
-    let skipped = 0;
-    let visited = 0;
-    let next: Thread | null = null;
-    const total = this.set.reduce((sum, q) => sum + q.length, 0);
-    scan: for (;;) {
-      i = (i + 1) % PRIO_LEVELS;
-      iterations++;
-      if (iterations >= DWRR_ITERATIONS_MAX) break;
-      if (skipped > total && total > 0) break;
-      const queue = this.set[i]!;
-      if (queue.length === 0) {
-        if (++emptyQueues >= PRIO_LEVELS) break;
-        continue;
-      }
-      emptyQueues = 0;
-      if (balance[i]! < NICE_0_WEIGHT) {
-        balance[i]! += PRIO_TO_WEIGHT[i]!; // the credit consumes the visit
-        continue;
-      }
-      const length = queue.length;
-      for (let n = 0; n < length; n++) {
-        const t = queue.shift()!;
-        visited++;
-        if (t.state === ThreadState.Dead) {
-          skipped++; // a ghost: its weak reference no longer upgrades
-          continue;
-        }
-        if (t === prev) {
-          queue.push(t);
-          continue;
-        }
-        const verdict = this.#updateRunnable(t, cpu.id);
-        if (verdict === 'switch') {
-          next = t;
-          balance[i]! -= NICE_0_WEIGHT;
-          break scan;
-        }
-        if (verdict === 'blocked') blocked.push(t);
-        else queue.push(t);
-        if (++skipped >= total) break scan;
-      }
-    }
-    this.#lastQueue[cpu.id] = i;
+    const host = this.#host;
+    const r = dwrrScan(
+      this.set,
+      this.#balance[cpu.id]!,
+      this.#lastQueue[cpu.id]!,
+      cpu.id,
+      prev,
+      host.board.engine.nowNs,
+      this.#expire,
+    );
+    this.#lastQueue[cpu.id] = r.lastQueue;
     this.#scans++;
-    this.#scanIterations += iterations;
-    this.#host.traceDecision(0x51, cpu.id, next === null ? -1 : next.id);
-    const costs = this.#host.board.costs;
-    yield spend(costs.schedPickNs + visited * costs.schedScanPerContextNs + iterations * 2);
-    for (const t of blocked) yield* this.#toIdleContexts(t);
-    return next;
+    this.#scanIterations += r.iterations;
+    host.traceDecision(0x51, cpu.id, r.next === null ? -1 : r.next.id);
+    const costs = host.board.costs;
+    yield spend(costs.schedPickNs + r.visited * costs.schedScanPerContextNs + r.iterations * 2);
+    for (const t of r.blocked) yield* this.#toIdleContexts(t);
+    return r.next;
   }
 
-  /** update_runnable: skip running or disallowed contexts; wake expired sleepers (no IPI). */
-  #updateRunnable(t: Thread, cpuId: number): 'switch' | 'skip' | 'blocked' {
-    if (t.running) return 'skip';
-    if (!t.allowedOn(cpuId)) return 'skip';
-    if (t.state === ThreadState.Blocked && t.wakeNs <= this.#host.board.engine.nowNs) {
-      this.#host.expireTimeout(t);
-    }
-    return t.state === ThreadState.Runnable ? 'switch' : 'blocked';
-  }
+  readonly #expire = (t: Thread): void => this.#host.expireTimeout(t);
 
   *#toIdleContexts(t: Thread): KernelGen<void> {
     yield lock(this.idleLock);

@@ -53,6 +53,11 @@ export interface FairEntity {
   sliceStartNs: number;
   /** When it last stopped running, for cache hotness; -1 before its first run. */
   lastRanNs: number;
+  /**
+   * The weight it added to its queue's load when enqueued (Linux se->load): a priority change
+   * while queued is picked up at the next enqueue, and the load stays the sum of what was added.
+   */
+  weight: number;
 }
 
 class RunQueue {
@@ -66,8 +71,11 @@ class RunQueue {
   minVruntime = 0;
   /** Sum of the weights of queued contexts and curr. */
   loadWeight = 0;
-  /** Timed blocks armed on this CPU, ordered by deadline. */
-  readonly timers: Thread[] = [];
+  /**
+   * Timed blocks armed on this CPU, ordered by deadline. An entry goes stale when its context
+   * is woken first or re-armed (a realtime clock jump); `at` tells a live entry from a stale one.
+   */
+  readonly timers: { t: Thread; at: number }[] = [];
 
   constructor(cpuId: number) {
     this.cpuId = cpuId;
@@ -88,6 +96,7 @@ function entity(t: Thread): FairEntity {
       execStartNs: 0,
       sliceStartNs: 0,
       lastRanNs: -1,
+      weight: 0,
     } satisfies FairEntity;
   }
   return t.sched as FairEntity;
@@ -211,7 +220,8 @@ export class FairPolicy implements SchedPolicy {
     assert(!e.onRq, 'fair: enqueue of a context already on a run queue');
     e.rq = cpuId;
     e.onRq = true;
-    rq.loadWeight += weightOf(t);
+    e.weight = weightOf(t);
+    rq.loadWeight += e.weight;
     this.#insert(rq, t);
   }
 
@@ -222,14 +232,14 @@ export class FairPolicy implements SchedPolicy {
   #migrate(src: RunQueue, dst: RunQueue, t: Thread): void {
     assert(t.allowedOn(dst.cpuId), `fair: moving context ${t.id} to CPU ${dst.cpuId} outside its mask`);
     this.#removeQueued(src, t);
-    src.loadWeight -= weightOf(t);
+    src.loadWeight -= entity(t).weight;
     const e = entity(t);
     e.onRq = false;
     e.vruntime += dst.minVruntime - src.minVruntime;
     this.#enqueue(dst, dst.cpuId, t);
   }
 
-  *tick(cpu: Cpu): KernelGen<boolean> {
+  *tick(cpu: Cpu, _periods: number): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
     if (this.#now() >= this.#nextBalanceNs[cpu.id]!) {
@@ -248,11 +258,26 @@ export class FairPolicy implements SchedPolicy {
     return e.vruntime - entity(rq.queue[0]!).vruntime > slice;
   }
 
+  /**
+   * Tickless (HW-12): the earliest timer armed on this CPU, and, while a context runs, the end
+   * of its slice (as Linux's hrtick programs it), or one period from now once that has passed.
+   */
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const rq = this.#rqs[cpu.id]!;
+    let next = rq.timers.length > 0 ? rq.timers[0]!.at : Number.POSITIVE_INFINITY;
+    if (rq.curr !== null) {
+      const nowNs = this.#now();
+      const sliceEndNs = entity(rq.curr).sliceStartNs + this.#slice(rq, rq.curr);
+      next = Math.min(next, sliceEndNs > nowNs ? sliceEndNs : nowNs + periodNs);
+    }
+    return next;
+  }
+
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
     const now = this.#now();
-    while (rq.timers.length > 0 && rq.timers[0]!.wakeNs <= now) {
-      const t = rq.timers.shift()!;
-      if (t.state !== ThreadState.Blocked) continue;
+    while (rq.timers.length > 0 && rq.timers[0]!.at <= now) {
+      const { t, at } = rq.timers.shift()!;
+      if (t.state !== ThreadState.Blocked || t.wakeNs !== at) continue;
       this.#host.expireTimeout(t);
       yield* this.wake(cpu, t);
     }
@@ -262,8 +287,8 @@ export class FairPolicy implements SchedPolicy {
     t.wakeNs = deadlineNs;
     const timers = this.#rqs[cpu.id]!.timers;
     let i = timers.length;
-    while (i > 0 && timers[i - 1]!.wakeNs > deadlineNs) i--;
-    timers.splice(i, 0, t);
+    while (i > 0 && timers[i - 1]!.at > deadlineNs) i--;
+    timers.splice(i, 0, { t, at: deadlineNs });
   }
 
   /**
@@ -340,12 +365,12 @@ export class FairPolicy implements SchedPolicy {
         // to a balance callback after the switch.
         e.onRq = false;
         e.rq = -1;
-        rq.loadWeight -= weightOf(prev);
+        rq.loadWeight -= e.weight;
         rq.pushPending = prev;
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
         e.rq = -1;
-        rq.loadWeight -= weightOf(prev);
+        rq.loadWeight -= e.weight;
       }
     }
     let next = this.#pickAllowed(rq, cpu.id);
@@ -561,7 +586,7 @@ export class FairPolicy implements SchedPolicy {
     const rq = this.#rqs[e.rq]!;
     if (rq.curr === t) return; // the switch path deactivates the running context
     this.#removeQueued(rq, t);
-    rq.loadWeight -= weightOf(t);
+    rq.loadWeight -= e.weight;
     e.onRq = false;
     e.rq = -1;
   }
@@ -605,7 +630,7 @@ export class FairPolicy implements SchedPolicy {
         allFree = false;
         continue;
       }
-      let load = rq.curr === null ? 0 : weightOf(rq.curr);
+      let load = rq.curr === null ? 0 : entity(rq.curr).weight;
       for (const t of rq.queue) {
         assert(!where.has(t), `invariant: context ${t.id} queued on CPUs ${where.get(t)} and ${rq.cpuId}`);
         where.set(t, rq.cpuId);
@@ -617,7 +642,7 @@ export class FairPolicy implements SchedPolicy {
           t.allowedOn(rq.cpuId),
           `invariant: context ${t.id} queued on CPU ${rq.cpuId} outside its mask`,
         );
-        load += weightOf(t);
+        load += e.weight;
       }
       assert(
         load === rq.loadWeight,

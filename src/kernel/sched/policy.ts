@@ -25,8 +25,19 @@ export interface SchedPolicy {
   readonly name: string;
   /** The lock held across selection and the switch on `cpuId`. */
   switchLock(cpuId: number): SpinLock;
-  /** A timer tick on `cpu`: account, expire timers; true when the CPU should switch now. */
-  tick(cpu: Cpu): KernelGen<boolean>;
+  /**
+   * A timer tick on `cpu`: account, expire timers; true when the CPU should switch now.
+   * `periods` is how many nominal tick periods it stands for: 1 for a periodic source, more
+   * when a one-shot TSC deadline replaced several ticks (HW-12).
+   */
+  tick(cpu: Cpu, periods: number): KernelGen<boolean>;
+  /**
+   * Tickless operation (TSC-deadline, HW-12): the absolute time at which `cpu` next needs a
+   * tick, from the policy's own needs (the end of the running context's slice, the earliest
+   * timer it must expire), or Infinity when it needs none. `periodNs` is the nominal tick the
+   * policy counts its slices in.
+   */
+  nextTickNs(cpu: Cpu, periodNs: number): number;
   /** A context created through the proc scheme is started (made runnable the first time). */
   start(cpu: Cpu, t: Thread): KernelGen<void>;
   /** A blocked context was made Runnable by `cpu`: queue it (or defer it) and kick a CPU. */

@@ -6,7 +6,9 @@
 import type { Cpu } from '../../hw/cpu.ts';
 import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from '../../hw/effects.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
+import { InjectedKernelFault } from '../fault.ts';
 import type { Kernel } from '../kernel.ts';
+import { programDeadline } from '../tick.ts';
 import { type Context, isThread, ThreadState } from '../thread.ts';
 
 export const SWITCHED = 1;
@@ -16,19 +18,31 @@ export const ALL_IDLE = 2;
 export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   const prev = cpu.current as Context;
   k.needResched[cpu.id] = 0;
+  k.scheduleCalls++;
   const switchLock = k.policy.switchLock(cpu.id);
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
     yield unlock(switchLock);
+    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
     return SWITCHED; // not preemptable: pretend the switch happened (switch.rs)
   }
-  const next = yield* k.policy.select(cpu, prev);
+  let next: Context | null;
+  try {
+    if (k.switchFaultDue()) throw new InjectedKernelFault(`fault injected in switch ${k.scheduleCalls}`);
+    next = yield* k.policy.select(cpu, prev);
+  } catch (error) {
+    if (!(error instanceof InjectedKernelFault)) throw error;
+    yield* unwindSwitchFault(k, cpu);
+    return yield* schedule(k, cpu);
+  }
   if (next === null) {
     yield unlock(switchLock);
+    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
     return ALL_IDLE;
   }
   if (next === prev) {
     yield unlock(switchLock);
+    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
     return SWITCHED;
   }
   const costNs = k.beginSwitch(cpu, prev, next);
@@ -37,12 +51,27 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
 }
 
 /**
- * Runs on the next context's stack: the architectural switch's cost, the lock release, then
- * the policy's after-switch work (if it has any).
+ * A kernel fault taken inside a switch (SCHED-9): unwinding drops every guard the CPU holds, as
+ * Rust drops lock guards while it unwinds, and with them the switch lock, the switch-in-progress
+ * flag (Redox's CONTEXT_SWITCH_LOCK). Without this the CPU, and every CPU that later switches,
+ * would spin on it forever. The caller then retries the switch, so the CPU keeps scheduling.
+ */
+function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
+  k.stats.switchFaults++;
+  k.traceDecision(0x5f, cpu.id, k.scheduleCalls);
+  for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
+    if (l.holder === cpu.id) yield unlock(l);
+  }
+}
+
+/**
+ * Runs on the next context's stack: the architectural switch's cost, the lock release, then the
+ * policy's after-switch work (if it has any).
  */
 function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number): KernelGen<void> {
   yield spend(costNs);
   yield unlock(switchLock);
+  if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
   if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
 }
 

@@ -10,7 +10,8 @@
 import { EFAULT, EINVAL, ESRCH } from '../../abi/errno.ts';
 import { SYS_GETCPU, SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
-import { type KernelGen, spend } from '../../hw/effects.ts';
+import { type KernelGen, sendIpi, spend } from '../../hw/effects.ts';
+import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
@@ -73,16 +74,30 @@ export function* sysSchedSetaffinity(
   const t = findThread(k, caller, pid);
   if (t === null) return -ESRCH;
   if (!any) return -EINVAL; // __set_cpus_allowed_ptr: no active CPU in the mask
+  yield* setThreadAffinity(k, cpu, t, allowed);
+  return 0;
+}
+
+/**
+ * Gives `t` the CPU mask `allowed` (indexed by CPU id, at least one online CPU), for
+ * sched_setaffinity and the proc scheme's `sched-affinity` handle alike. A policy that keeps
+ * per-CPU queues writes it under its locks and moves `t` itself (`setAffinity`); otherwise the
+ * mask is stored at once, and a running `t` its new mask excludes is made to switch, so the next
+ * pick (which checks masks) moves it.
+ */
+export function* setThreadAffinity(k: Kernel, cpu: Cpu, t: Thread, allowed: Uint8Array): KernelGen<void> {
   const mask = allowed.every((bit) => bit === 1) ? null : allowed;
   if (k.policy.setAffinity !== undefined) {
     yield* k.policy.setAffinity(cpu, t, mask);
-  } else {
-    // Redox: an atomic store, no lock. A runnable context may be running, or picked and on its
-    // way to a CPU, that the new mask excludes; it keeps that CPU until its next switch.
-    t.affinity = mask;
-    if (t.state === ThreadState.Runnable || t.running) t.affinityMovePending = true;
+    return;
   }
-  return 0;
+  t.affinity = mask;
+  // Until that switch (or a pick made before the write lands) it may still run where it was.
+  if (t.state === ThreadState.Runnable || t.running) t.affinityMovePending = true;
+  if (t.running && !t.allowedOn(t.lastCpu)) {
+    if (t.lastCpu === cpu.id) k.needResched[cpu.id] = 1;
+    else yield sendIpi(t.lastCpu, VEC_IPI_SWITCH);
+  }
 }
 
 /** sched_getaffinity(pid, len, mask): writes the thread's mask; returns the bytes written. */

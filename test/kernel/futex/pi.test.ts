@@ -1,0 +1,328 @@
+/**
+ * PI futexes (FUTEX-6) and robust lists (FUTEX-7) from a guest's side: return values, errno
+ * values, word contents, hand-off versus re-compete, chain boosting and cycles.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Program } from '../../../src/abi/effects.ts';
+import { EAGAIN, EDEADLK, EINVAL, ENOSYS, EPERM, ETIMEDOUT } from '../../../src/abi/errno.ts';
+import type { Guest } from '../../../src/abi/guest.ts';
+import { CLOCK_REALTIME, SYS_FUTEX, SYS_GETTID, SYS_SET_ROBUST_LIST } from '../../../src/abi/syscalls.ts';
+import { FUTEX_OWNER_DIED, FUTEX_WAITERS } from '../../../src/kernel/futex/pi.ts';
+import type { FutexMode } from '../../../src/kernel/futex/table.ts';
+import type { Kernel } from '../../../src/kernel/kernel.ts';
+import { malloc } from '../../../src/libc/malloc.ts';
+import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
+import { clock_gettime, nanosleep, syscall } from '../../../src/libc/sys.ts';
+import { bootGuest } from '../../support/guest.ts';
+
+const MS = 1_000_000;
+const LOCK_PI = 6;
+const UNLOCK_PI = 7;
+const TRYLOCK_PI = 8;
+const WAIT = 0;
+const WAIT_REQUEUE_PI = 11;
+const CMP_REQUEUE_PI = 12;
+const INT_MAX = 0x7fffffff;
+
+const futex = (t: Guest, addr: number, op: number, val = 0, val2 = -1, addr2 = 0, val3 = 0) =>
+  syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
+const gettid = (t: Guest) => syscall(t, SYS_GETTID);
+
+/** Runs `main` on a machine in `mode`; `main` gets the kernel for reaching in as a harness. */
+function run(mode: FutexMode, cpus: number, main: (t: Guest, k: () => Kernel) => Program<number>): void {
+  const machine = bootGuest((t) => main(t, () => machine.kernel), null, {
+    cpus,
+    futex: { mode, shards: mode === 'redox' ? 1 : 64 },
+  });
+  const reason = machine.board.engine.run({ simNsMax: 10_000_000_000, eventsMax: 2_000_000 });
+  assert.equal(reason, 'stopped', machine.kernel.stopReason ?? '');
+  assert.deepEqual(machine.kernel.faults, []);
+}
+
+test('LOCK_PI, TRYLOCK_PI and UNLOCK_PI on an uncontended word, with their errors', () => {
+  const got: (number | string)[] = [];
+  run('linux', 1, function* (t) {
+    const word = yield* malloc(t, 4);
+    const me = yield* gettid(t);
+    got.push(yield* futex(t, word, LOCK_PI));
+    got.push(t.load32(word) === me ? 'owner' : `word ${t.load32(word)}`);
+    got.push(yield* futex(t, word, LOCK_PI));
+    got.push(yield* futex(t, word, TRYLOCK_PI));
+    got.push(yield* futex(t, word, UNLOCK_PI));
+    got.push(t.load32(word));
+    got.push(yield* futex(t, word, UNLOCK_PI)); // not the owner any more
+    got.push(yield* futex(t, word, TRYLOCK_PI));
+    t.store32(word, 0);
+    got.push(yield* futex(t, word + 1, LOCK_PI)); // misaligned
+    return 0;
+  });
+  assert.deepEqual(got, [0, 'owner', -EDEADLK, -EDEADLK, 0, 0, -EPERM, 0, -EINVAL]);
+});
+
+test('Redox has no PI ops (EINVAL) and no robust lists (ENOSYS)', () => {
+  const got: number[] = [];
+  run('redox', 1, function* (t) {
+    const word = yield* malloc(t, 16);
+    got.push(yield* futex(t, word, LOCK_PI));
+    got.push(yield* syscall(t, SYS_SET_ROBUST_LIST, word, 12));
+    return 0;
+  });
+  assert.deepEqual(got, [-EINVAL, -ENOSYS]);
+});
+
+interface Contended {
+  word: number;
+  log: string[];
+}
+
+function* contender(t: Guest, raw: unknown): Program<number> {
+  const c = raw as Contended;
+  const me = yield* gettid(t);
+  const r = yield* futex(t, c.word, LOCK_PI);
+  const word = t.load32(c.word);
+  c.log.push(`locked=${r} owner=${(word & 0x3fffffff) === me} waiters=${(word & FUTEX_WAITERS) !== 0}`);
+  c.log.push(`unlock=${yield* futex(t, c.word, UNLOCK_PI)}`);
+  return 0;
+}
+
+function contended(mode: FutexMode): string[] {
+  const log: string[] = [];
+  run(mode, 2, function* (t) {
+    const c: Contended = { word: yield* malloc(t, 4), log };
+    log.push(`lock=${yield* futex(t, c.word, LOCK_PI)}`);
+    const [, th] = yield* pthread_create(t, null, contender, c);
+    yield* nanosleep(t, 2 * MS);
+    log.push(`waiters-bit=${(t.load32(c.word) & FUTEX_WAITERS) !== 0}`);
+    log.push(`trylock-other=${yield* futex(t, c.word, TRYLOCK_PI)}`);
+    log.push(`unlock=${yield* futex(t, c.word, UNLOCK_PI)}`);
+    log.push(`after-unlock=${t.load32(c.word) === 0 ? 'free' : 'held'}`);
+    yield* pthread_join(t, th);
+    return 0;
+  });
+  return log;
+}
+
+test('linux UNLOCK_PI hands the lock to the waiter, which returns owning it', () => {
+  assert.deepEqual(contended('linux'), [
+    'lock=0',
+    'waiters-bit=true',
+    `trylock-other=${-EDEADLK}`,
+    'unlock=0',
+    'after-unlock=held',
+    'locked=0 owner=true waiters=true',
+    'unlock=0',
+  ]);
+});
+
+test('redbear UNLOCK_PI frees the word and wakes the waiter to re-compete (no hand-off)', () => {
+  assert.deepEqual(contended('redbear'), [
+    'lock=0',
+    'waiters-bit=true',
+    `trylock-other=${-EDEADLK}`,
+    'unlock=0',
+    'after-unlock=free',
+    'locked=0 owner=true waiters=false',
+    'unlock=0',
+  ]);
+});
+
+interface Chain {
+  l1: number;
+  l2: number;
+  tids: number[];
+  log: string[];
+}
+
+/** T2: takes L2, then blocks on L1 (held by main). */
+function* middle(t: Guest, raw: unknown): Program<number> {
+  const c = raw as Chain;
+  c.tids[2] = yield* gettid(t);
+  yield* futex(t, c.l2, LOCK_PI);
+  c.log.push(`t2 lock l1=${yield* futex(t, c.l1, LOCK_PI)}`);
+  yield* futex(t, c.l1, UNLOCK_PI);
+  yield* futex(t, c.l2, UNLOCK_PI);
+  return 0;
+}
+
+/** T3: high priority, blocks on L2 with a timeout. */
+function* top(t: Guest, raw: unknown): Program<number> {
+  const c = raw as Chain;
+  c.tids[3] = yield* gettid(t);
+  yield* nanosleep(t, 1 * MS); // the harness raises its priority meanwhile
+  // LOCK_PI's timeout is absolute on CLOCK_REALTIME (Red Bear has no LOCK_PI2).
+  const deadline = (yield* clock_gettime(t, CLOCK_REALTIME)) + 5 * MS;
+  c.log.push(`t3 lock l2=${yield* futex(t, c.l2, LOCK_PI, 0, deadline)}`);
+  return 0;
+}
+
+function chain(mode: FutexMode): { log: string[]; boosts: string[] } {
+  const log: string[] = [];
+  const boosts: string[] = [];
+  run(mode, 4, function* (t, k) {
+    const c: Chain = { l1: yield* malloc(t, 4), l2: yield* malloc(t, 4), tids: [], log };
+    c.tids[1] = yield* gettid(t);
+    yield* futex(t, c.l1, LOCK_PI);
+    const [, t2] = yield* pthread_create(t, null, middle, c);
+    yield* nanosleep(t, 1 * MS);
+    const [, t3] = yield* pthread_create(t, null, top, c);
+    // Harness: T3 runs at nice -10 (Redox prio 10, kernel prio 110); T1 and T2 at nice 0.
+    yield* nanosleep(t, MS / 2);
+    k().threads.get(c.tids[3] ?? -1)!.prio = 10;
+    yield* nanosleep(t, 3 * MS);
+    const show = (n: number) => {
+      const th = k().threads.get(c.tids[n]!)!;
+      return `t${n} boost=${th.piBoost === Number.POSITIVE_INFINITY ? '-' : th.piBoost} prio=${th.prio}`;
+    };
+    boosts.push(show(1), show(2));
+    yield* nanosleep(t, 5 * MS); // T3 times out
+    boosts.push(show(1), show(2));
+    yield* futex(t, c.l1, UNLOCK_PI);
+    yield* pthread_join(t, t2);
+    yield* pthread_join(t, t3);
+    return 0;
+  });
+  return { log, boosts };
+}
+
+test('linux boosts every owner up the chain to the top waiter, and restores them when it leaves', () => {
+  const { log, boosts } = chain('linux');
+  // Once T3 leaves, T1's top waiter is T2 at 120: a "boost" equal to its own priority.
+  assert.deepEqual(boosts, [
+    't1 boost=110 prio=20',
+    't2 boost=110 prio=20',
+    't1 boost=120 prio=20',
+    't2 boost=- prio=20',
+  ]);
+  assert.deepEqual(log, [`t3 lock l2=${-ETIMEDOUT}`, 't2 lock l1=0']);
+});
+
+test('redbear boosts one level deep: the direct owner only, by lowering its prio', () => {
+  const { log, boosts } = chain('redbear');
+  assert.deepEqual(boosts, [
+    't1 boost=- prio=20',
+    't2 boost=- prio=10',
+    't1 boost=- prio=20',
+    't2 boost=- prio=20',
+  ]);
+  assert.deepEqual(log, [`t3 lock l2=${-ETIMEDOUT}`, 't2 lock l1=0']);
+});
+
+test('LOCK_PI answers EDEADLK when the wait would close a cycle of owners (linux)', () => {
+  const log: string[] = [];
+  function* second(t: Guest, raw: unknown): Program<number> {
+    const [a, b] = raw as [number, number];
+    yield* futex(t, b, LOCK_PI);
+    yield* nanosleep(t, 2 * MS);
+    log.push(`t2 lock a=${yield* futex(t, a, LOCK_PI)}`);
+    yield* futex(t, b, UNLOCK_PI);
+    return 0;
+  }
+  run('linux', 2, function* (t) {
+    const a = yield* malloc(t, 4);
+    const b = yield* malloc(t, 4);
+    yield* futex(t, a, LOCK_PI);
+    const [, th] = yield* pthread_create(t, null, second, [a, b]);
+    yield* nanosleep(t, 1 * MS);
+    log.push(`t1 lock b=${yield* futex(t, b, LOCK_PI)}`); // blocks until T2 gives up b
+    yield* futex(t, b, UNLOCK_PI);
+    yield* futex(t, a, UNLOCK_PI);
+    yield* pthread_join(t, th);
+    return 0;
+  });
+  assert.deepEqual(log, [`t2 lock a=${-EDEADLK}`, 't1 lock b=0']);
+});
+
+test('CMP_REQUEUE_PI gives the PI lock to one waiter and queues the rest on it; each then gets it by hand-off', () => {
+  const log: string[] = [];
+  const order: number[] = [];
+  function* condWaiter(t: Guest, raw: unknown): Program<number> {
+    const [cond, mutex] = raw as [number, number];
+    const r = yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, mutex);
+    order.push(r);
+    yield* futex(t, mutex, UNLOCK_PI);
+    return 0;
+  }
+  run('linux', 4, function* (t) {
+    const cond = yield* malloc(t, 4);
+    const mutex = yield* malloc(t, 4);
+    const threads: number[] = [];
+    for (let i = 0; i < 3; i++) threads.push((yield* pthread_create(t, null, condWaiter, [cond, mutex]))[1]);
+    yield* nanosleep(t, 2 * MS);
+    log.push(`bad-nr-wake=${yield* futex(t, cond, CMP_REQUEUE_PI, 2, INT_MAX, mutex, 0)}`);
+    log.push(`value-differs=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, INT_MAX, mutex, 7)}`);
+    log.push(`plain-wait-same=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, cond)}`);
+    log.push(`requeue=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, INT_MAX, mutex, 0)}`);
+    for (const th of threads) yield* pthread_join(t, th);
+    log.push(`mutex=${t.load32(mutex)}`);
+    return 0;
+  });
+  assert.deepEqual(log, [
+    `bad-nr-wake=${-EINVAL}`,
+    `value-differs=${-EAGAIN}`,
+    `plain-wait-same=${-EINVAL}`,
+    'requeue=3',
+    'mutex=0',
+  ]);
+  assert.deepEqual(order, [0, 0, 0]);
+});
+
+/** The robust-list layout: head {next, offset, pending} then one entry whose lock word follows. */
+function* robustOwner(t: Guest, raw: unknown): Program<number> {
+  const { head, entry, useRobust } = raw as { head: number; entry: number; useRobust: boolean };
+  const me = yield* gettid(t);
+  t.store32(head, entry); // list: head -> entry -> head
+  t.store32(head + 4, 4); // futex_offset: the lock word is 4 bytes after the entry
+  t.store32(head + 8, 0);
+  t.store32(entry, head);
+  if (useRobust) yield* syscall(t, SYS_SET_ROBUST_LIST, head, 12);
+  t.store32(entry + 4, me); // take the lock word (the userspace fast path)
+  // Long enough that the waiter's 0.5 ms sleep ends first whichever CPUs' 1 ms ticks serve the
+  // two timers (each CPU's tick has its own phase).
+  yield* nanosleep(t, 5 * MS);
+  return 0; // dies holding it
+}
+
+test('a dying owner on a robust list leaves OWNER_DIED and wakes its waiter (FUTEX-7)', () => {
+  const log: string[] = [];
+  run('linux', 2, function* (t) {
+    const head = yield* malloc(t, 12);
+    const entry = yield* malloc(t, 8);
+    const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: true });
+    yield* nanosleep(t, MS / 2);
+    const lockWord = entry + 4;
+    const owner = t.load32(lockWord);
+    t.store32(lockWord, owner | FUTEX_WAITERS);
+    log.push(`wait=${yield* futex(t, lockWord, WAIT, owner | FUTEX_WAITERS)}`);
+    const word = t.load32(lockWord);
+    log.push(
+      `owner-died=${(word & FUTEX_OWNER_DIED) !== 0} tid=${word & 0x3fffffff} waiters=${(word & FUTEX_WAITERS) !== 0}`,
+    );
+    log.push(`len-check=${yield* syscall(t, SYS_SET_ROBUST_LIST, head, 24)}`);
+    yield* pthread_join(t, th);
+    return 0;
+  });
+  assert.deepEqual(log, ['wait=0', 'owner-died=true tid=0 waiters=true', `len-check=${-EINVAL}`]);
+});
+
+test('without a robust list the waiter of a dead owner waits forever: a deadlock with its wait-for graph', () => {
+  const machine = bootGuest(
+    function* (t) {
+      const head = yield* malloc(t, 12);
+      const entry = yield* malloc(t, 8);
+      const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: false });
+      yield* nanosleep(t, MS / 2);
+      const lockWord = entry + 4;
+      const owner = t.load32(lockWord);
+      yield* futex(t, lockWord, WAIT, owner);
+      yield* pthread_join(t, th);
+      return 0;
+    },
+    null,
+    { cpus: 2, futex: { mode: 'linux', shards: 64 } },
+  );
+  const reason = machine.board.engine.run({ simNsMax: 10_000_000_000, eventsMax: 2_000_000 });
+  assert.equal(reason, 'stopped');
+  assert.match(machine.kernel.stopReason ?? '', /deadlock/);
+  assert.match(machine.kernel.waitForGraph(), /futex 0x[0-9a-f]+ pid 1/);
+});

@@ -1,0 +1,303 @@
+/**
+ * Signals and the waits they interrupt (FUTEX-8): handlers, masks, sigtimedwait, default
+ * actions, EINTR from futex waits and nanosleep in each futex mode, realtime clock jumps, and
+ * the errors of each call.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Program } from '../../src/abi/effects.ts';
+import { EAGAIN, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
+import type { Guest } from '../../src/abi/guest.ts';
+import {
+  SIG_BLOCK,
+  SIG_IGN,
+  SIGCHLD,
+  SIGKILL,
+  SIGTERM,
+  SIGUSR1,
+  SIGUSR2,
+  sigBit,
+} from '../../src/abi/signal.ts';
+import {
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
+  FUTEX_CLOCK_REALTIME,
+  SYS_CLOCK_SETTIME,
+  SYS_FUTEX,
+  SYS_GETTID,
+  WIFSIGNALED,
+  WTERMSIG,
+} from '../../src/abi/syscalls.ts';
+import type { FutexMode } from '../../src/kernel/futex/table.ts';
+import { malloc } from '../../src/libc/malloc.ts';
+import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
+import { spawn, waitpid } from '../../src/libc/process.ts';
+import {
+  kill,
+  pthread_kill,
+  pthread_sigmask,
+  sigaction,
+  sigpending,
+  sigtimedwait,
+} from '../../src/libc/signal.ts';
+import { clock_gettime, futex_wait, nanosleep, syscall } from '../../src/libc/sys.ts';
+import { runGuest } from '../support/guest.ts';
+
+const MS = 1_000_000;
+const WAIT_BITSET = 9;
+const MATCH_ANY = 0xffffffff;
+
+interface Shared {
+  word: number;
+  tid: number;
+  log: string[];
+}
+
+/** A thread that publishes its tid, then waits on `word` and logs what the wait returned. */
+function* futexSleeper(t: Guest, raw: unknown): Program<number> {
+  const s = raw as Shared;
+  s.tid = yield* syscall(t, SYS_GETTID);
+  const r = yield* futex_wait(t, s.word, 0);
+  s.log.push(`wait=${r}`);
+  return 0;
+}
+
+function* onUsr1(_t: Guest, sig: number): Program<void> {
+  current?.push(`handler ${sig}`);
+}
+let current: string[] | null = null;
+
+/** Main: installs a USR1 handler, starts a sleeper, signals it after 1 ms, joins. */
+function interruptedWait(mode: FutexMode): string[] {
+  const log: string[] = [];
+  current = log;
+  function* main(t: Guest): Program<number> {
+    log.push(`sigaction=${yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags: 0 })}`);
+    const s: Shared = { word: yield* malloc(t, 4), tid: 0, log };
+    const [, th] = yield* pthread_create(t, null, futexSleeper, s);
+    yield* nanosleep(t, 1 * MS);
+    log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
+    yield* pthread_join(t, th);
+    return 0;
+  }
+  const run = runGuest(main, null, { cpus: 2, futex: { mode, shards: mode === 'redox' ? 1 : 64 } });
+  assert.equal(run.reason, 'stopped');
+  current = null;
+  return log;
+}
+
+test('a signal ends a linux-mode futex wait with EINTR, after its handler ran on the waiter', () => {
+  assert.deepEqual(interruptedWait('linux'), ['sigaction=0', 'kill=0', 'handler 10', `wait=${-EINTR}`]);
+});
+
+test('Redox returns 0 from a signal-interrupted futex wait, as its code does (models.md §2)', () => {
+  assert.deepEqual(interruptedWait('redox'), ['sigaction=0', 'kill=0', 'handler 10', 'wait=0']);
+});
+
+test('a signal already pending stops a futex wait before it blocks, in every mode', () => {
+  for (const mode of ['redox', 'linux'] as const) {
+    const log: string[] = [];
+    function* main(t: Guest): Program<number> {
+      yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags: 0 });
+      const [, old] = yield* pthread_sigmask(t, SIG_BLOCK, sigBit(SIGUSR1));
+      log.push(`old=${old}`);
+      const me = yield* syscall(t, SYS_GETTID);
+      yield* pthread_kill(t, me, SIGUSR1);
+      log.push(`pending=${yield* sigpending(t)}`);
+      // Unblocking delivers it on the way out of rt_sigprocmask, so the wait below blocks.
+      yield* pthread_sigmask(t, 1, sigBit(SIGUSR1));
+      const word = yield* malloc(t, 4);
+      log.push(`timed=${yield* futex_wait(t, word, 0, 1 * MS)}`);
+      return 0;
+    }
+    current = log;
+    runGuest(main, null, { futex: { mode, shards: 1 } });
+    current = null;
+    assert.deepEqual(log, ['old=0', `pending=${sigBit(SIGUSR1)}`, 'handler 10', `timed=${-ETIMEDOUT}`], mode);
+  }
+});
+
+test('a blocked signal does not interrupt; sigtimedwait takes it, and times out with EAGAIN', () => {
+  const log: string[] = [];
+  function* sender(t: Guest, raw: unknown): Program<number> {
+    const s = raw as { tid: number };
+    yield* nanosleep(t, 2 * MS);
+    log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR2)}`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    const s = { tid: yield* syscall(t, SYS_GETTID) };
+    yield* pthread_sigmask(t, SIG_BLOCK, sigBit(SIGUSR2));
+    const [, th] = yield* pthread_create(t, null, sender, s);
+    const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    log.push(`sleep=${yield* nanosleep(t, 5 * MS)}`); // not interrupted: USR2 is blocked
+    log.push(`slept>=5ms=${(yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0 >= 5 * MS}`);
+    log.push(`take=${yield* sigtimedwait(t, sigBit(SIGUSR2), 0)}`);
+    log.push(`again=${yield* sigtimedwait(t, sigBit(SIGUSR2), 1 * MS)}`);
+    yield* pthread_join(t, th);
+    return 0;
+  }
+  runGuest(main, null, { cpus: 2 });
+  assert.deepEqual(log, ['kill=0', 'sleep=0', 'slept>=5ms=true', `take=${SIGUSR2}`, `again=${-EAGAIN}`]);
+});
+
+test('sigtimedwait wakes when a signal of its set arrives, though the set is blocked', () => {
+  const log: string[] = [];
+  function* waiter(t: Guest, raw: unknown): Program<number> {
+    const s = raw as Shared;
+    yield* pthread_sigmask(t, SIG_BLOCK, sigBit(SIGUSR1));
+    s.tid = yield* syscall(t, SYS_GETTID);
+    const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    const sig = yield* sigtimedwait(t, sigBit(SIGUSR1));
+    log.push(`sig=${sig} after=${Math.round(((yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    const s: Shared = { word: 0, tid: 0, log };
+    const [, th] = yield* pthread_create(t, null, waiter, s);
+    yield* nanosleep(t, 3 * MS);
+    yield* pthread_kill(t, s.tid, SIGUSR1);
+    yield* pthread_join(t, th);
+    return 0;
+  }
+  runGuest(main, null, { cpus: 2 });
+  // The sender's 3 ms nanosleep ends at the next 1 ms LAPIC tick after its deadline: timers
+  // expire on ticks, as in a tick-based kernel.
+  assert.deepEqual(log, [`sig=${SIGUSR1} after=4ms`]);
+});
+
+test('default actions: SIGTERM and SIGKILL end a process with that signal; SIGCHLD is ignored', () => {
+  const statuses: number[] = [];
+  function* victim(t: Guest): Program<number> {
+    yield* nanosleep(t, 100 * MS);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    for (const sig of [SIGTERM, SIGKILL, SIGCHLD]) {
+      const pid = yield* spawn(t, { name: 'victim', main: victim }, null);
+      yield* nanosleep(t, 1 * MS);
+      statuses.push(yield* kill(t, pid, sig));
+      const [, status] = yield* waitpid(t, pid);
+      statuses.push(WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+    }
+    return 0;
+  }
+  runGuest(main, null, { cpus: 2 });
+  assert.deepEqual(statuses, [0, SIGTERM, 0, SIGKILL, 0, -1]);
+});
+
+test('SIG_IGN discards a signal; kill, tgkill and sigaction reject bad arguments', () => {
+  const got: number[] = [];
+  function* main(t: Guest): Program<number> {
+    const me = yield* syscall(t, SYS_GETTID);
+    got.push(yield* sigaction(t, SIGUSR1, { handler: SIG_IGN, mask: 0, flags: 0 }));
+    got.push(yield* pthread_kill(t, me, SIGUSR1));
+    got.push(yield* sigpending(t));
+    got.push(yield* kill(t, t.pid, 33)); // beyond the modelled set
+    got.push(yield* kill(t, 999, SIGUSR1));
+    got.push(yield* kill(t, 0, SIGUSR1)); // process groups are not modelled
+    got.push(yield* pthread_kill(t, 999, SIGUSR1));
+    got.push(yield* sigaction(t, SIGKILL, { handler: SIG_IGN, mask: 0, flags: 0 }));
+    got.push(yield* kill(t, t.pid, 0)); // existence check
+    const [err] = yield* pthread_sigmask(t, 7, 0);
+    got.push(err);
+    return 0;
+  }
+  runGuest(main, null);
+  assert.deepEqual(got, [0, 0, 0, -EINVAL, -ESRCH, -EINVAL, ESRCH, -EINVAL, 0, EINVAL]);
+});
+
+test('nanosleep returns EINTR when a handled signal arrives', () => {
+  const log: string[] = [];
+  function* sleeper(t: Guest, raw: unknown): Program<number> {
+    const s = raw as Shared;
+    s.tid = yield* syscall(t, SYS_GETTID);
+    log.push(`sleep=${yield* nanosleep(t, 50 * MS)}`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags: 0 });
+    const s: Shared = { word: 0, tid: 0, log };
+    const [, th] = yield* pthread_create(t, null, sleeper, s);
+    yield* nanosleep(t, 1 * MS);
+    yield* pthread_kill(t, s.tid, SIGUSR1);
+    yield* pthread_join(t, th);
+    return 0;
+  }
+  current = log;
+  runGuest(main, null, { cpus: 2 });
+  current = null;
+  assert.deepEqual(log, ['handler 10', `sleep=${-EINTR}`]);
+});
+
+test('a realtime clock jump ends a realtime futex wait at once and leaves a monotonic one alone', () => {
+  const log: string[] = [];
+  function* realtimeWaiter(t: Guest, raw: unknown): Program<number> {
+    const word = raw as number;
+    const deadline = (yield* clock_gettime(t, CLOCK_REALTIME)) + 1000 * MS;
+    const r = yield* syscall(
+      t,
+      SYS_FUTEX,
+      word,
+      WAIT_BITSET | FUTEX_CLOCK_REALTIME,
+      0,
+      deadline,
+      0,
+      MATCH_ANY,
+    );
+    log.push(`realtime=${r} at ${Math.round((yield* clock_gettime(t, CLOCK_MONOTONIC)) / MS)}ms`);
+    return 0;
+  }
+  function* monotonicWaiter(t: Guest, raw: unknown): Program<number> {
+    const word = raw as number;
+    const deadline = (yield* clock_gettime(t, CLOCK_MONOTONIC)) + 20 * MS;
+    const r = yield* syscall(t, SYS_FUTEX, word, WAIT_BITSET, 0, deadline, 0, MATCH_ANY);
+    log.push(`monotonic=${r} at ${Math.round((yield* clock_gettime(t, CLOCK_MONOTONIC)) / MS)}ms`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    const word = yield* malloc(t, 4);
+    const [, a] = yield* pthread_create(t, null, realtimeWaiter, word);
+    const [, b] = yield* pthread_create(t, null, monotonicWaiter, word);
+    yield* nanosleep(t, 5 * MS);
+    const now = yield* clock_gettime(t, CLOCK_REALTIME);
+    log.push(`settime=${yield* syscall(t, SYS_CLOCK_SETTIME, CLOCK_REALTIME, now + 2000 * MS)}`);
+    yield* pthread_join(t, a);
+    yield* pthread_join(t, b);
+    return 0;
+  }
+  runGuest(main, null, { cpus: 4, futex: { mode: 'linux', shards: 64 } });
+  // The jump comes when main's 5 ms sleep ends (at the tick after it); the monotonic wait ends at
+  // the tick after its 20 ms deadline.
+  assert.deepEqual(log, ['settime=0', `realtime=${-ETIMEDOUT} at 6ms`, `monotonic=${-ETIMEDOUT} at 21ms`]);
+});
+
+test('fair: a context woken early and re-armed does not hold back the timers armed between', () => {
+  // A arms at 10 ms, B at 20 ms; A is woken at 1 ms and re-arms at 51 ms. A stale entry for A
+  // at the head of the timer list once kept B waiting until 51 ms.
+  const log: string[] = [];
+  let t0 = 0;
+  function* a(t: Guest, raw: unknown): Program<number> {
+    log.push(`a1=${yield* futex_wait(t, raw as number, 0, 10 * MS)}`);
+    log.push(`a2=${yield* futex_wait(t, raw as number, 0, 50 * MS)}`);
+    return 0;
+  }
+  function* b(t: Guest, raw: unknown): Program<number> {
+    const r = yield* futex_wait(t, raw as number, 0, 20 * MS);
+    log.push(`b=${r} at ${Math.round(((yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    const words = yield* malloc(t, 8);
+    t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    const [, ta] = yield* pthread_create(t, null, a, words);
+    const [, tb] = yield* pthread_create(t, null, b, words + 4);
+    yield* nanosleep(t, 1 * MS);
+    yield* syscall(t, SYS_FUTEX, words, 1, 1);
+    yield* pthread_join(t, ta);
+    yield* pthread_join(t, tb);
+    return 0;
+  }
+  runGuest(main, null, { cpus: 1, futex: { mode: 'linux', shards: 64 } });
+  assert.deepEqual(log, ['a1=0', `b=${-ETIMEDOUT} at 21ms`, `a2=${-ETIMEDOUT}`]); // the tick after 20 ms
+});
