@@ -4,6 +4,9 @@
  */
 import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
+import { AFFINITY } from './affinity.ts';
+import { CPUHOG } from './cpuhog.ts';
+import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
@@ -20,9 +23,12 @@ const LIST: GuestProgram[] = [
   CONDHERD,
   STACKGUARD,
   SCHBENCH,
-  NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
-  RTCLASSES, // SCHED-7 (sched-classes)
-  DLPERIODIC, // SCHED-7 (sched-classes)
+  NICESHARES, // SCHED-3, SCHED-7
+  RTCLASSES, // SCHED-7
+  DLPERIODIC, // SCHED-7
+  AFFINITY, // SCHED-8
+  CPUHOG, // SCHED-4
+  NUMAMEM, // SCHED-6, HW-14
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
