@@ -9,6 +9,7 @@ import { CPUHOG } from './cpuhog.ts';
 import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
+import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
@@ -20,6 +21,7 @@ const LIST: GuestProgram[] = [
   FUTEX_BENCH,
   FUTEX_HERD,
   FUTEX_ROBUST,
+  FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
   STACKGUARD,
   SCHBENCH,
