@@ -7,7 +7,9 @@
  * what each call returned and in which step it returned (so who was woken, and by which call),
  * then the final words.
  *
- * The model is Linux's futex(2) for normal-priority threads: a key is the word and whether the
+ * The model is Linux's futex(2) for normal-priority threads: WAKE and WAKE_OP count a waiter
+ * before they test the limit, so asking for 0 still wakes one; REQUEUE refuses negative counts
+ * with EINVAL; a key is the word and whether the
  * call was PRIVATE (a private and a shared call on one word never meet, as Linux's keys differ);
  * waiters of one key wake in FIFO order; REQUEUE appends the moved waiters to the target's queue
  * in order; WAKE_OP applies its operation to the second word before it wakes; a timeout ends a
@@ -170,8 +172,11 @@ class Model {
       }
       case 'wake':
         if (op.bitset === 0) return done(-EINVAL);
-        return done(this.#wake(s.step, keyOf(op.word, op.priv), op.n, op.bitset ?? FUTEX_BITSET_MATCH_ANY));
+        return done(
+          this.#wake(s.step, keyOf(op.word, op.priv), Math.max(op.n, 1), op.bitset ?? FUTEX_BITSET_MATCH_ANY),
+        );
       case 'requeue': {
+        if (op.n < 0 || op.n2 < 0) return done(-EINVAL);
         if (op.cmp !== null && this.words[op.word] !== op.cmp) return done(-EAGAIN);
         const from = keyOf(op.word, op.priv);
         const woken = this.#wake(s.step, from, op.n, FUTEX_BITSET_MATCH_ANY);
@@ -185,9 +190,9 @@ class Model {
       case 'wakeop': {
         const old = this.words[op.to]!;
         this.words[op.to] = applyWakeOp(old, op.op, op.shift, op.oparg) >>> 0;
-        let woken = this.#wake(s.step, keyOf(op.word, op.priv), op.n, FUTEX_BITSET_MATCH_ANY);
+        let woken = this.#wake(s.step, keyOf(op.word, op.priv), Math.max(op.n, 1), FUTEX_BITSET_MATCH_ANY);
         if (compare(old, op.cmp, op.cmparg)) {
-          woken += this.#wake(s.step, keyOf(op.to, op.priv), op.n2, FUTEX_BITSET_MATCH_ANY);
+          woken += this.#wake(s.step, keyOf(op.to, op.priv), Math.max(op.n2, 1), FUTEX_BITSET_MATCH_ANY);
         }
         return done(woken);
       }
@@ -205,7 +210,8 @@ const word = fc.integer({ min: 0, max: WORDS - 1 });
 const small = fc.integer({ min: 0, max: 3 });
 /** A wait's expected value: mostly the word's current value (-1), so that most waits block. */
 const expected = fc.constantFrom(-1, -1, -1, -1, 0, 1);
-const count = fc.constantFrom(1, 2, INT_MAX);
+const count = fc.constantFrom(0, 1, 1, 2, INT_MAX);
+const requeueCount = fc.constantFrom(-1, 0, 0, 1, 1, INT_MAX, INT_MAX);
 const bitset = fc.constantFrom<number | null>(null, null, 0b01, 0b10, 0b11, 0);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('store' as const), word, value: small }) },
@@ -241,8 +247,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('requeue' as const),
       word,
       priv: fc.boolean(),
-      n: fc.constantFrom(0, 1, INT_MAX),
-      n2: fc.constantFrom(0, 1, INT_MAX),
+      n: requeueCount,
+      n2: requeueCount,
       to: word,
       cmp: fc.constantFrom<number | null>(null, 0, 1, 2),
     }),
