@@ -1,10 +1,12 @@
 /** The `smpsim` command: parses the command line with commander and maps every outcome to an exit status. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { COST_NAMES } from '../hw/cost-model.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
+import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { runConfig } from '../report/run.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
@@ -161,6 +163,16 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     });
 
   program
+    .command('policies')
+    .description('run scenarios under dwrr, redbear and fair; print their headline metrics side by side')
+    .argument('[files...]', 'scenario files (default: every seed scenario with a headline)')
+    .option('--markdown', 'print a Markdown table')
+    .option('--json', 'print one JSON object (schema smpsim.policies/1)')
+    .action((files: string[], opts: { markdown?: boolean; json?: boolean }) => {
+      setStatus(policiesCommand(files, opts, io));
+    });
+
+  program
     .command('list')
     .description('built-in workloads, scheduler policies, tick sources and seed scenarios')
     .option('--json', 'print one JSON object (schema smpsim.list/1)')
@@ -171,6 +183,24 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     });
 
   return program;
+}
+
+/** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
+function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boolean }, io: CliIo): number {
+  const load = (file: string, policy: SchedPolicyName) =>
+    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`], knownCostNames: COST_NAMES });
+  const scenarios =
+    files.length > 0
+      ? files
+      : listEverything(PACKAGE_ROOT)
+          .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
+          .filter((path) => loadScenarioFile(path, { knownCostNames: COST_NAMES }).headline.length > 0);
+  for (const file of scenarios) loadScenarioFile(file, { knownCostNames: COST_NAMES }); // bad files fail first
+  const report = runPolicies(scenarios, load);
+  if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
+  else io.out(formatPolicies(report));
+  return EXIT_OK;
 }
 
 /** Accumulates a repeatable flag; no default is given so that help does not print `(default: [])`. */

@@ -177,6 +177,8 @@ export interface CompareConfig {
 export interface RunConfig {
   name: string;
   seed: number;
+  /** Metrics that sum the scenario up (`headline`), tabulated per policy by `smpsim policies`. */
+  headline: string[];
   machine: { topology: TopologyConfig; tick: TickConfig; cpuMhz: number };
   kernel: KernelConfig;
   libc: LibcConfig;

@@ -55,6 +55,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
   return {
     name: 'unnamed',
     seed: 1,
+    headline: [],
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
     kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     libc: presetLibc(presetFutex(policy).mode),

@@ -11,6 +11,7 @@ export function renderScenario(config: RunConfig): string {
   const doc = {
     name: config.name,
     seed: config.seed,
+    ...(config.headline.length === 0 ? {} : { headline: [...config.headline] }),
     machine: {
       cpus: topology.cpus,
       smt: topology.smt,

@@ -41,12 +41,16 @@ import {
 } from './fields.ts';
 import { readWorkload } from './workload.ts';
 
-/** Keys a scenario may have at its top level. `description` and `claims` are documentation only. */
+/**
+ * Keys a scenario may have at its top level. `description` and `claims` are documentation only;
+ * `headline` names the metrics that sum the scenario up (what `smpsim policies` tabulates).
+ */
 export const SCENARIO_KEYS = [
   'name',
   'seed',
   'description',
   'claims',
+  'headline',
   'machine',
   'kernel',
   'libc',
@@ -89,7 +93,8 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
   const name = readString(ctx, top, 'name', '');
   const seed = readInt(ctx, top, 'seed', '', { min: 0, fallback: 1 });
   readString(ctx, top, 'description', '', '');
-  readClaims(ctx, own(top, 'claims'));
+  readStrings(ctx, own(top, 'claims'), 'claims');
+  const headline = readStrings(ctx, own(top, 'headline'), 'headline');
   const kernel = readKernel(ctx, own(top, 'kernel'));
   const libc = readLibc(ctx, own(top, 'libc'), kernel);
   const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
@@ -98,6 +103,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
   return {
     name,
     seed,
+    headline,
     machine,
     kernel,
     libc,
@@ -133,11 +139,13 @@ function readSweep(ctx: ReadContext, value: unknown): SweepConfig | null {
   };
 }
 
-function readClaims(ctx: ReadContext, value: unknown): void {
-  if (value === undefined) return;
-  if (!Array.isArray(value)) fail(ctx, 'claims', `expected an array of strings, got ${kindOf(value)}`);
-  value.forEach((claim, i) => {
-    if (typeof claim !== 'string') fail(ctx, `claims.${i}`, `expected a string, got ${kindOf(claim)}`);
+/** An array of strings at top-level `key`; absent means none. */
+function readStrings(ctx: ReadContext, value: unknown, key: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(ctx, key, `expected an array of strings, got ${kindOf(value)}`);
+  return value.map((item, i) => {
+    if (typeof item !== 'string') fail(ctx, `${key}.${i}`, `expected a string, got ${kindOf(item)}`);
+    return item as string;
   });
 }
 

@@ -70,6 +70,7 @@ const expectation: fc.Arbitrary<Expectation> = fc
 const runConfigWithoutLibc = fc.record({
   name: fc.string({ minLength: 1 }),
   seed: fc.nat(),
+  headline: fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }),
   machine: fc.record({
     topology,
     tick: fc.record({ source: fc.constantFrom(...TICK_SOURCES), hz: fc.integer({ min: 10, max: 10_000 }) }),

@@ -1,0 +1,110 @@
+/**
+ * `smpsim policies`: each scenario run under every scheduler policy (dwrr, redbear, fair), with
+ * its `headline` metrics side by side, so one command compares the baseline, the plans as the
+ * patches wrote them, and the improved design on the same workload (issue 3's table). Each run
+ * takes the policy's preset (its tick source) as `--set kernel.scheduler=...` does; the
+ * scenario's `[compare]` and expectations are not run.
+ * @module
+ */
+import { SCHED_POLICIES, type RunConfig, type SchedPolicyName } from '../machine/config.ts';
+import { runConfig } from './run.ts';
+
+export const POLICIES_SCHEMA = 'smpsim.policies/1';
+
+export interface PolicyCell {
+  /** The metric's value, or null when the run did not produce it. */
+  value: number | null;
+  /** Why the run stopped early, if it did (a deadlock, a guest failure, a limit). */
+  error: string | null;
+}
+
+export interface PolicyRow {
+  scenario: string;
+  metric: string;
+  cells: Record<SchedPolicyName, PolicyCell>;
+}
+
+export interface PoliciesReport {
+  schema: typeof POLICIES_SCHEMA;
+  policies: SchedPolicyName[];
+  rows: PolicyRow[];
+}
+
+/**
+ * Runs each scenario (as `load` gives it, for a policy) under every policy. `load` returns the
+ * scenario's configuration with that scheduler, or throws for a bad file.
+ */
+export function runPolicies(
+  scenarios: readonly string[],
+  load: (scenario: string, policy: SchedPolicyName) => RunConfig,
+): PoliciesReport {
+  const policies = [...SCHED_POLICIES];
+  const rows: PolicyRow[] = [];
+  for (const scenario of scenarios) {
+    const runs = new Map<SchedPolicyName, { metrics: Record<string, number>; error: string | null }>();
+    let headline: string[] = [];
+    let name = scenario;
+    for (const policy of policies) {
+      const config = load(scenario, policy);
+      config.compare = null;
+      config.expect = [];
+      headline = config.headline;
+      name = config.name;
+      const report = runConfig(config);
+      runs.set(policy, { metrics: report.metrics, error: report.error ?? null });
+    }
+    for (const metric of headline) {
+      const cells = {} as Record<SchedPolicyName, PolicyCell>;
+      for (const policy of policies) {
+        const run = runs.get(policy)!;
+        cells[policy] = { value: run.metrics[metric] ?? null, error: run.error };
+      }
+      rows.push({ scenario: name, metric, cells });
+    }
+  }
+  return { schema: POLICIES_SCHEMA, policies, rows };
+}
+
+/** A value at 4 significant digits (integers as they are), or the reason there is none. */
+function cellText(cell: PolicyCell): string {
+  if (cell.value === null) return cell.error === null ? 'n/a' : 'failed';
+  const v = cell.value;
+  if (Number.isInteger(v)) return String(v);
+  return Number(v.toPrecision(4)).toString();
+}
+
+export function formatPolicies(report: PoliciesReport): string {
+  const header = ['scenario', 'metric', ...report.policies];
+  const body = report.rows.map((r) => [
+    r.scenario,
+    r.metric,
+    ...report.policies.map((p) => cellText(r.cells[p])),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const failures = new Set<string>();
+  for (const r of report.rows) {
+    for (const p of report.policies) {
+      const e = r.cells[p].error;
+      if (e !== null) failures.add(`${r.scenario} under ${p}: ${e.split('\n')[0]}`);
+    }
+  }
+  const notes = [...failures].map((f) => `  ${f}`);
+  return `${[line(header), ...body.map(line), ...(notes.length > 0 ? ['', 'runs that stopped early:', ...notes] : [])].join('\n')}\n`;
+}
+
+/** The same table in Markdown, for the README. */
+export function policiesMarkdown(report: PoliciesReport): string[] {
+  return [
+    `| scenario | metric | ${report.policies.join(' | ')} |`,
+    `|---|---|${report.policies.map(() => '---:').join('|')}|`,
+    ...report.rows.map(
+      (r) =>
+        `| ${r.scenario} | \`${r.metric}\` | ${report.policies.map((p) => cellText(r.cells[p])).join(' | ')} |`,
+    ),
+  ];
+}
