@@ -25,6 +25,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { CLONE_SYSCALLS } from './clone.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
@@ -38,6 +39,7 @@ import {
   sysWait4,
 } from './proc.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
+import { SHM_SYSCALLS } from './shm.ts';
 import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
@@ -86,6 +88,9 @@ const TABLE: SyscallTable = {
   ...PROC_HANDLE_SYSCALLS,
   // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,
+  // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
+  ...CLONE_SYSCALLS,
+  ...SHM_SYSCALLS,
 };
 
 export function* dispatchSyscall(
