@@ -304,3 +304,26 @@ export function threadTid(t: Guest, thread: pthread_t): number {
   return table(t).byHandle.get(thread)?.tid ?? 0;
 }
 
+/**
+ * In a fork child (LIBC-9): the forking thread, `parentTid` in the parent, is the only thread,
+ * now with the caller's tid; every other thread's record is forgotten and its stack goes to the
+ * cache with a cleared tid word, as glibc's child reclaims the stacks of threads it lacks.
+ */
+export function forkChildThreads(t: Guest, parentTid: number): void {
+  const threads = table(t);
+  const mine = threads.byTid.get(parentTid);
+  for (const record of threads.byHandle.values()) {
+    if (record === mine) continue;
+    t.store32(record.handle, 0);
+    if (record.stack !== null) threads.cache.push({ stack: record.stack, handle: record.handle });
+  }
+  for (const entry of threads.cache) t.store32(entry.handle, 0);
+  threads.byHandle.clear();
+  threads.byTid.clear();
+  if (mine === undefined) return;
+  mine.tid = t.tid;
+  mine.joiner = 0;
+  t.store32(mine.handle, t.tid);
+  threads.byHandle.set(mine.handle, mine);
+  threads.byTid.set(t.tid, mine);
+}
