@@ -4,6 +4,7 @@
  */
 import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
+import { FORK_ATFORK } from './fork-atfork.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
@@ -23,6 +24,7 @@ const LIST: GuestProgram[] = [
   NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
   RTCLASSES, // SCHED-7 (sched-classes)
   DLPERIODIC, // SCHED-7 (sched-classes)
+  FORK_ATFORK, // LIBC-9 (libc-proc)
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
