@@ -92,10 +92,18 @@ const cancelWord = (t: Guest) => selfDescriptor(t) + THREAD_CANCEL;
 
 const actsNow = (w: number) => (w & (DISABLED | EXITING)) === 0 && (w & CANCELED) !== 0;
 
+/**
+ * pthread_exit's first step (improved): the thread is exiting, so a cancellation point in one
+ * of its cleanup handlers or key destructors does not act again (glibc's EXITING_BIT).
+ */
+export function markExiting(t: Guest): void {
+  if (libcName(t) === 'relibc') return;
+  const word = cancelWord(t);
+  t.store32(word, (t.load32(word) | EXITING | DISABLED) & ~WINDOW);
+}
+
 /** Acts on a cancellation request: the thread exits with PTHREAD_CANCELED. */
 function* act(t: Guest): Program<never> {
-  const word = cancelWord(t);
-  if (libcName(t) === 'improved') t.store32(word, (t.load32(word) | EXITING | DISABLED) & ~WINDOW);
   return yield* pthread_exit(t, PTHREAD_CANCELED);
 }
 

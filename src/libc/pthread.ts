@@ -16,7 +16,7 @@ import {
   SYS_PROC_START,
   SYS_SET_TID_ADDRESS,
 } from '../abi/syscalls.ts';
-import { cancellationPoint } from './cancel.ts';
+import { cancellationPoint, markExiting } from './cancel.ts';
 import { runCleanupHandlers } from './cleanup.ts';
 import { futexWaitUntil } from './futex.ts';
 import { runKeyDestructors } from './key.ts';
@@ -263,6 +263,7 @@ function* forgetJoiner(_t: Guest, record: unknown): Program<void> {
 /** Ends the calling thread with `value` after running its cleanup handlers and key destructors. */
 export function* pthread_exit(t: Guest, value: unknown): Program<never> {
   const record = selfRecord(t);
+  markExiting(t); // LIBC-7: no cancellation acts while the thread exits
   // An initial thread was started by the kernel with no clear-tid word: register its
   // descriptor's, so a pthread_join of it sees the word cleared when it is gone (LIBC-1).
   if (record.stack === null) yield* syscall(t, SYS_SET_TID_ADDRESS, record.handle);

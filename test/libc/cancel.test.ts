@@ -440,3 +440,32 @@ test('relibc: enabling cancellation with a request queued exits at once', () => 
   assert.deepEqual(log, ['before enable']);
   assert.equal(value, PTHREAD_CANCELED);
 });
+
+test('improved: once a thread exits, a cancellation point in its cleanup handlers does not act again', () => {
+  const log: string[] = [];
+  let value: unknown;
+  runLibc('improved', function* (t) {
+    const [, th] = yield* pthread_create(
+      t,
+      null,
+      function* (t2) {
+        pthread_cleanup_push(
+          t2,
+          function* (t3) {
+            yield* nanosleep(t3, 1 * MS); // a cancellation point, with the request still set
+            log.push('second handler finished');
+          },
+          null,
+        );
+        pthread_cleanup_push(t2, note, [log, 'first handler']);
+        for (;;) yield* nanosleep(t2, 1 * MS);
+      },
+      null,
+    );
+    yield* nanosleep(t, 3 * MS);
+    yield* pthread_cancel(t, th);
+    value = (yield* pthread_join(t, th))[1];
+  });
+  assert.deepEqual(log, ['first handler', 'second handler finished']);
+  assert.equal(value, PTHREAD_CANCELED);
+});

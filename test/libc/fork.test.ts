@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EAGAIN, ETIMEDOUT } from '../../src/abi/errno.ts';
+import { EAGAIN, EPERM, ETIMEDOUT } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { CLOCK_REALTIME, MAP_SHARED, SYS_GETTID, WEXITSTATUS } from '../../src/abi/syscalls.ts';
 import { errno, setErrno } from '../../src/libc/errno.ts';
@@ -18,7 +18,11 @@ import {
   pthread_mutex_new,
   pthread_mutex_timedlock,
   pthread_mutex_unlock,
+  pthread_mutexattr_init,
+  pthread_mutexattr_settype,
+  pthread_mutexattr_t,
 } from '../../src/libc/mutex.ts';
+import { PTHREAD_MUTEX_ERRORCHECK } from '../../src/libc/layout.ts';
 import { waitpid } from '../../src/libc/process.ts';
 import { pthread_create, pthread_join, pthread_self } from '../../src/libc/pthread.ts';
 import { clock_gettime, mmap_anonymous, nanosleep, syscall } from '../../src/libc/sys.ts';
@@ -247,5 +251,38 @@ test('a failed fork: -1 with EAGAIN; improved runs the parent handlers, relibc d
     );
     assert.deepEqual(out, [-1, EAGAIN], variant);
     assert.deepEqual(log, variant === 'relibc' ? ['prepare'] : ['prepare', 'parent'], variant);
+  }
+});
+
+test('an errorcheck mutex locked in prepare is EPERM to unlock in the child: the child has a new tid', () => {
+  for (const variant of VARIANTS) {
+    const out: number[] = [];
+    runLibc(variant, function* (t) {
+      const attr = new pthread_mutexattr_t();
+      pthread_mutexattr_init(attr);
+      pthread_mutexattr_settype(attr, PTHREAD_MUTEX_ERRORCHECK);
+      const m = yield* pthread_mutex_new(t, attr);
+      const shared = yield* mmap_anonymous(t, 4096, MAP_SHARED);
+      pthread_atfork(
+        t,
+        function* (h) {
+          yield* pthread_mutex_lock(h, m);
+        },
+        function* (h) {
+          out.push(yield* pthread_mutex_unlock(h, m));
+        },
+        function* (h) {
+          h.store32(shared, yield* pthread_mutex_unlock(h, m));
+        },
+      );
+      yield* waitpid(
+        t,
+        yield* fork(t, function* () {
+          return 0;
+        }),
+      );
+      out.push(t.load32(shared));
+    });
+    assert.deepEqual(out, [0, EPERM], variant);
   }
 });
