@@ -35,6 +35,7 @@ import {
   SYS_SHM_OPEN,
   SYS_SHM_UNLINK,
 } from '../abi/syscalls.ts';
+import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Kernel } from './kernel.ts';
@@ -77,6 +78,7 @@ function checkName(name: unknown): number {
 
 function* sysShmOpen(
   k: Kernel,
+  cpu: Cpu,
   t: Thread,
   name: unknown,
   oflag: number,
@@ -110,8 +112,9 @@ function* sysShmOpen(
     const words = (init ?? []) as unknown[];
     if (words.length > (pages * PAGE_SIZE) / 4 || words.some((w) => typeof w !== 'number')) return -EINVAL;
     const frames: number[] = [];
+    const node = k.board.topology.nodeOf(cpu.id); // first touch: the creator's node (HW-14)
     for (let i = 0; i < pages; i++) {
-      const frame = k.board.memory.allocFrame();
+      const frame = k.board.memory.allocFrame(node);
       if (frame < 0) {
         for (const f of frames) k.board.memory.freeFrame(f);
         return -ENOMEM;
@@ -167,8 +170,8 @@ function* sysMunmap(k: Kernel, t: Thread, addr: number, length: number): KernelG
 const num = argNum;
 
 export const SHM_SYSCALLS: SyscallTable = {
-  [SYS_SHM_OPEN]: (k, _cpu, t, a) =>
-    sysShmOpen(k, t, a[0], num(a[1]), num(a[2]), num(a[3], -1), num(a[4]), a[5] ?? null),
+  [SYS_SHM_OPEN]: (k, cpu, t, a) =>
+    sysShmOpen(k, cpu, t, a[0], num(a[1]), num(a[2]), num(a[3], -1), num(a[4]), a[5] ?? null),
   [SYS_SHM_UNLINK]: (k, _cpu, t, a) => sysShmUnlink(k, t, a[0]),
   [SYS_MUNMAP]: (k, _cpu, t, a) => sysMunmap(k, t, num(a[0], -1), num(a[1], -1)),
 };
