@@ -12,9 +12,11 @@ export const ENOMEM = 12;
 export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const EEXIST = 17;
 export const EINVAL = 22;
 export const ERANGE = 34;
 export const EDEADLK = 35;
+export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const EOVERFLOW = 75;
 export const ETIMEDOUT = 110;
@@ -34,9 +36,11 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EACCES]: 'EACCES',
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
+  [EEXIST]: 'EEXIST',
   [EINVAL]: 'EINVAL',
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
+  [ENAMETOOLONG]: 'ENAMETOOLONG',
   [ENOSYS]: 'ENOSYS',
   [EOVERFLOW]: 'EOVERFLOW',
   [ETIMEDOUT]: 'ETIMEDOUT',

@@ -13,6 +13,7 @@ export const SYS_MUNMAP = 11;
 export const SYS_SCHED_YIELD = 24;
 export const SYS_NANOSLEEP = 35;
 export const SYS_GETPID = 39;
+export const SYS_FORK = 57;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
@@ -31,6 +32,7 @@ export const SYS_SCHED_GET_PRIORITY_MIN = 147;
 export const SYS_SCHED_RR_GET_INTERVAL = 148;
 export const SYS_GETTID = 186;
 export const SYS_TKILL = 200;
+export const SYS_SET_TID_ADDRESS = 218;
 export const SYS_FUTEX = 202;
 export const SYS_SCHED_SETAFFINITY = 203;
 export const SYS_SCHED_GETAFFINITY = 204;
@@ -64,6 +66,14 @@ export const SYS_PROC_HANDLE_READ = 1031;
 /** write(fd, bufAddr, len): sets the handle's value from guest memory; returns the bytes taken. */
 export const SYS_PROC_HANDLE_WRITE = 1032;
 export const SYS_PROC_HANDLE_CLOSE = 1033;
+/**
+ * The `shm:` scheme (Redox's ipcd; Linux has no system call for it: glibc's shm_open opens a file
+ * under /dev/shm), open and fmap in one round trip: shm_open(name, oflag, mode, bytes, inoAddr,
+ * init) maps the named object MAP_SHARED and returns its address (kernel/shm.ts).
+ */
+export const SYS_SHM_OPEN = 1040;
+/** shm_unlink(name): removes the name; the object lives until its last mapping goes. */
+export const SYS_SHM_UNLINK = 1041;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
@@ -75,6 +85,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_RT_SIGTIMEDWAIT]: 'rt_sigtimedwait',
   [SYS_TKILL]: 'tkill',
   [SYS_TGKILL]: 'tgkill',
+  [SYS_SET_TID_ADDRESS]: 'set_tid_address',
   [SYS_SET_ROBUST_LIST]: 'set_robust_list',
   [SYS_GET_ROBUST_LIST]: 'get_robust_list',
   [SYS_CLOCK_SETTIME]: 'clock_settime',
@@ -82,6 +93,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SCHED_YIELD]: 'sched_yield',
   [SYS_NANOSLEEP]: 'nanosleep',
   [SYS_GETPID]: 'getpid',
+  [SYS_FORK]: 'fork',
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
@@ -114,6 +126,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_HANDLE_READ]: 'proc:read',
   [SYS_PROC_HANDLE_WRITE]: 'proc:write',
   [SYS_PROC_HANDLE_CLOSE]: 'proc:close',
+  [SYS_SHM_OPEN]: 'shm:open',
+  [SYS_SHM_UNLINK]: 'shm:unlink',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */
@@ -150,6 +164,14 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+
+/** open(2) flags (asm-generic/fcntl.h), as shm_open and sem_open take them. */
+export const O_RDONLY = 0;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+/** Longest name a path component may have (limits.h). */
+export const NAME_MAX = 255;
 
 /** wait4 status encoding, as Linux's: exit code in bits 8..15, or the killing signal in 0..6. */
 export { SIGABRT, SIGKILL, SIGSEGV } from './signal.ts';

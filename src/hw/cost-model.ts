@@ -47,6 +47,12 @@ const PARAMS = {
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },
   processExitNs: { value: 20000, source: 'address-space teardown on exit' },
+  processForkNs: {
+    value: 25000,
+    source:
+      'fork without its page copies: task, mm and descriptor-table copies and the page-table walk (lmbench lat_proc fork+exit is 50-100 us on current x86 Linux, copies and exit included)',
+  },
+  pageCopyNs: { value: 400, source: 'copying a 4 KiB page (read and write) at ~10 GB/s of memcpy bandwidth' },
   pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
   pageMapNs: { value: 100, source: 'page-table update per page' },
   // Cache warm-up after a migration (SCHED-5): what a context pays on its first run on a CPU whose

@@ -66,6 +66,16 @@ function tableOf(p: Process): HandleTable {
   return table;
 }
 
+/** fork: the child gets a copy of the parent's descriptor table (the same handles, same numbers). */
+export function forkHandles(parent: Process, child: Process): void {
+  const table = TABLES.get(parent);
+  if (table === undefined) return;
+  TABLES.set(child, {
+    nextFd: table.nextFd,
+    open: new Map([...table.open].map(([fd, h]) => [fd, { ...h }])),
+  });
+}
+
 /** A thread's name: set through its handle, else its program's name (cut to 15 bytes). */
 export function threadName(t: Thread): string {
   return NAMES.get(t) ?? cutBytes(t.process.image.name, TASK_COMM_LEN - 1);

@@ -25,6 +25,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { CLONE_SYSCALLS } from './clone.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
@@ -39,6 +40,7 @@ import {
 } from './proc.ts';
 import { AFFINITY_SYSCALLS } from './sched/affinity.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
+import { SHM_SYSCALLS } from './shm.ts';
 import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
@@ -89,6 +91,9 @@ const TABLE: SyscallTable = {
   ...SCHED_SYSCALLS,
   // CPU affinity and getcpu (SCHED-8).
   ...AFFINITY_SYSCALLS,
+  // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
+  ...CLONE_SYSCALLS,
+  ...SHM_SYSCALLS,
 };
 
 export function* dispatchSyscall(

@@ -112,18 +112,100 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * fork: gives `child` a copy of every private region, page by page with each page's own
+   * protection (guard pages stay PROT_NONE), in new frames. Shared regions are not touched here:
+   * `inheritShared` gave the child the same frames. Returns the pages copied, or -1 when memory
+   * ran out (the frames already copied stay mapped in the child, whose teardown frees them).
+   * The copies are taken on `node`, the forking CPU's: the copier is their first toucher.
+   */
+  copyPrivateInto(child: AddressSpace, node = 0): number {
+    let copied = 0;
+    for (const region of this.regions) {
+      if (region.shared) continue;
+      const first = region.start >>> PAGE_SHIFT;
+      for (let vpn = first; vpn < first + region.pages; vpn++) {
+        const pte = this.pageTable.lookup(vpn);
+        if (pte === undefined) continue;
+        const frame = this.#memory.allocFrame(node);
+        if (frame < 0) return -1;
+        this.#memory.words(frame).set(this.#memory.words(pte.frame));
+        child.pageTable.map(vpn, frame, pte.flags);
+        this.#frameRefs.set(frame, 1);
+        copied++;
+      }
+      child.regions.push({ ...region });
+      child.#mmapNext = Math.min(child.#mmapNext, region.start);
+    }
+    return copied;
+  }
+
+  /**
+   * Maps existing frames (a shared-memory object's) as one MAP_SHARED region with `prot`; each
+   * frame gains a reference. Returns the address, or -1 when the address space is full.
+   */
+  mapFrames(frames: readonly number[], prot: number): number {
+    const start = this.#mmapNext - frames.length * PAGE_SIZE;
+    if (start < USER_BASE) return -1;
+    const flags = protToPte(prot);
+    frames.forEach((frame, i) => {
+      this.pageTable.map((start >>> PAGE_SHIFT) + i, frame, flags);
+      this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
+    });
+    this.#mmapNext = start;
+    this.regions.push({ start, pages: frames.length, prot, shared: true });
+    return start;
+  }
+
+  /**
+   * munmap: unmaps every mapped page in [addr, addr + bytes), dropping a reference to each frame
+   * (the last one frees it) and cutting the regions around the hole. Unmapped pages in the range
+   * are no error, as on Linux. Returns the pages unmapped, or -EINVAL for an address that is not
+   * page-aligned or a length that is not positive (mm/mmap.c's answers).
+   */
+  munmap(addr: number, bytes: number): number {
+    if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes > 0) || addr < 0) return -EINVAL;
+    const first = addr >>> PAGE_SHIFT;
+    const end = first + Math.ceil(bytes / PAGE_SIZE);
+    let pages = 0;
+    for (let vpn = first; vpn < end; vpn++) {
+      const pte = this.pageTable.unmap(vpn);
+      if (pte === undefined) continue;
+      this.#dropFrame(pte.frame);
+      pages++;
+    }
+    const kept: Region[] = [];
+    for (const r of this.regions) {
+      const rFirst = r.start >>> PAGE_SHIFT;
+      const rEnd = rFirst + r.pages;
+      if (rEnd <= first || rFirst >= end) {
+        kept.push(r);
+        continue;
+      }
+      if (rFirst < first) kept.push({ ...r, pages: first - rFirst });
+      if (rEnd > end) kept.push({ ...r, start: end * PAGE_SIZE, pages: rEnd - end });
+    }
+    this.regions.length = 0;
+    this.regions.push(...kept);
+    return pages;
+  }
+
+  #dropFrame(frame: number): void {
+    const refs = (this.#frameRefs.get(frame) ?? 1) - 1;
+    if (refs === 0) {
+      this.#frameRefs.delete(frame);
+      this.#memory.freeFrame(frame);
+    } else {
+      this.#frameRefs.set(frame, refs);
+    }
+  }
+
   /** Unmaps everything; frames whose last reference this was go back to the allocator. */
   destroy(): number {
     let pages = 0;
     for (const [vpn, pte] of [...this.pageTable.entries()]) {
       this.pageTable.unmap(vpn);
-      const refs = (this.#frameRefs.get(pte.frame) ?? 1) - 1;
-      if (refs === 0) {
-        this.#frameRefs.delete(pte.frame);
-        this.#memory.freeFrame(pte.frame);
-      } else {
-        this.#frameRefs.set(pte.frame, refs);
-      }
+      this.#dropFrame(pte.frame);
       pages++;
     }
     this.regions.length = 0;

@@ -71,3 +71,19 @@ export const SEM_BYTES = 16;
 export const SPINLOCK_BYTES = 4;
 export const ONCE_BYTES = 4;
 export const PTHREAD_ONCE_INIT = 0;
+
+/** pthread_setcancelstate / pthread_setcanceltype values (glibc's pthread.h; LIBC-7). */
+export const PTHREAD_CANCEL_ENABLE = 0;
+export const PTHREAD_CANCEL_DISABLE = 1;
+export const PTHREAD_CANCEL_DEFERRED = 0;
+export const PTHREAD_CANCEL_ASYNCHRONOUS = 1;
+
+/**
+ * A thread descriptor (pthread_t points at it), 16 bytes: the tid word the kernel clears at exit,
+ * then the cancellation word (cancel.ts).
+ */
+export const THREAD_TID = 0;
+export const THREAD_CANCEL = 4;
+
+/** sem_open's failure value (glibc's SEM_FAILED is a null sem_t *). */
+export const SEM_FAILED = 0;

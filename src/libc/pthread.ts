@@ -14,7 +14,10 @@ import {
   SYS_PROC_NEW_THREAD,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
+  SYS_SET_TID_ADDRESS,
 } from '../abi/syscalls.ts';
+import { cancellationPoint, markExiting } from './cancel.ts';
+import { runCleanupHandlers } from './cleanup.ts';
 import { futexWaitUntil } from './futex.ts';
 import { runKeyDestructors } from './key.ts';
 import {
@@ -223,8 +226,12 @@ function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   return value;
 }
 
-/** Destructors, then the exit value is published; a detached thread releases itself. */
+/**
+ * Cleanup handlers still pushed (LIBC-7), destructors, then the exit value is published; a
+ * detached thread releases itself.
+ */
 function* threadFinish(t: Guest, record: ThreadRecord, value: unknown): Program<void> {
+  yield* runCleanupHandlers(t);
   yield* runKeyDestructors(t);
   record.value = value;
   record.exited = true;
@@ -255,7 +262,8 @@ export function* pthread_join(t: Guest, thread: pthread_t): Program<[number, unk
     const current = t.load32(thread);
     if (current === 0) break;
     // The kernel's clear-tid wake is a shared (non-private) FUTEX_WAKE, as glibc's join expects.
-    yield* futexWaitUntil(t, thread, current, null, true);
+    // A cancellation point (LIBC-7): a joiner cancelled here leaves the thread joinable.
+    yield* cancellationPoint(t, futexWaitUntil(t, thread, current, null, true), forgetJoiner, record);
   }
   release(t, record);
   return [0, record.value];
@@ -271,9 +279,17 @@ export function pthread_detach(t: Guest, thread: pthread_t): number {
   return 0;
 }
 
-/** Ends the calling thread with `value` after running its key destructors. */
+function* forgetJoiner(_t: Guest, record: unknown): Program<void> {
+  (record as ThreadRecord).joiner = 0;
+}
+
+/** Ends the calling thread with `value` after running its cleanup handlers and key destructors. */
 export function* pthread_exit(t: Guest, value: unknown): Program<never> {
   const record = selfRecord(t);
+  markExiting(t); // LIBC-7: no cancellation acts while the thread exits
+  // An initial thread was started by the kernel with no clear-tid word: register its
+  // descriptor's, so a pthread_join of it sees the word cleared when it is gone (LIBC-1).
+  if (record.stack === null) yield* syscall(t, SYS_SET_TID_ADDRESS, record.handle);
   yield* threadFinish(t, record, value);
   yield t.syscall(SYS_EXIT, typeof value === 'number' ? value : 0);
   throw new Error('pthread_exit: exit returned');
@@ -300,4 +316,38 @@ export function pthread_self(t: Guest): pthread_t {
 /** Non-zero when the two handles name the same thread. */
 export function pthread_equal(a: pthread_t, b: pthread_t): number {
   return a === b ? 1 : 0;
+}
+
+/** The descriptor (pthread_t) of the calling thread. */
+export function selfDescriptor(t: Guest): pthread_t {
+  return selfRecord(t).handle;
+}
+
+/** The kernel tid a handle names, or 0 when the handle names no thread this process knows. */
+export function threadTid(t: Guest, thread: pthread_t): number {
+  return table(t).byHandle.get(thread)?.tid ?? 0;
+}
+
+/**
+ * In a fork child (LIBC-9): the forking thread, `parentTid` in the parent, is the only thread,
+ * now with the caller's tid; every other thread's record is forgotten and its stack goes to the
+ * cache with a cleared tid word, as glibc's child reclaims the stacks of threads it lacks.
+ */
+export function forkChildThreads(t: Guest, parentTid: number): void {
+  const threads = table(t);
+  const mine = threads.byTid.get(parentTid);
+  for (const record of threads.byHandle.values()) {
+    if (record === mine) continue;
+    t.store32(record.handle, 0);
+    if (record.stack !== null) threads.cache.push({ stack: record.stack, handle: record.handle });
+  }
+  for (const entry of threads.cache) t.store32(entry.handle, 0);
+  threads.byHandle.clear();
+  threads.byTid.clear();
+  if (mine === undefined) return;
+  mine.tid = t.tid;
+  mine.joiner = 0;
+  t.store32(mine.handle, t.tid);
+  threads.byHandle.set(mine.handle, mine);
+  threads.byTid.set(t.tid, mine);
 }

@@ -14,6 +14,7 @@ import { AtomicOp, type Program } from '../abi/effects.ts';
 import { EAGAIN, EINTR, EINVAL, EOVERFLOW, ETIMEDOUT } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
+import { cancellationPoint } from './cancel.ts';
 import { failWith } from './errno.ts';
 import {
   checkDeadline,
@@ -63,11 +64,17 @@ function* waitImproved(t: Guest, s: sem_t, deadline: Deadline | null): Program<n
     if (yield* tryTake(t, s)) return 0;
     if (checkDeadline(deadline) !== 0) return EINVAL;
     yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, 1);
-    const r = yield* futexWaitUntil(t, s + VALUE, 0, deadline, shared(t, s));
+    // A cancellation point (LIBC-7): a waiter cancelled here takes itself off the count.
+    const sleep = futexWaitUntil(t, s + VALUE, 0, deadline, shared(t, s));
+    const r = yield* cancellationPoint(t, sleep, leaveWaiters, s);
     yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, -1);
     if (r === -ETIMEDOUT) return (yield* tryTake(t, s)) ? 0 : ETIMEDOUT;
     if (r === -EINTR) return EINTR; // POSIX: a signal handler interrupts sem_wait
   }
+}
+
+function* leaveWaiters(t: Guest, s: unknown): Program<void> {
+  yield t.atomic(AtomicOp.FetchAdd, (s as sem_t) + WAITERS, -1);
 }
 
 /** relibc @08fc95fc's Semaphore::wait, inverted test included (see the module comment). */

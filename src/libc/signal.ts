@@ -15,6 +15,7 @@ import {
   SYS_RT_SIGTIMEDWAIT,
   SYS_TGKILL,
 } from '../abi/syscalls.ts';
+import { cancellationPoint } from './cancel.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
@@ -56,7 +57,8 @@ export function* sigpending(t: Guest): Program<number> {
 export function* sigtimedwait(t: Guest, set: number, timeoutNs = -1): Program<number> {
   const word = yield* threadScratch(t);
   t.store32(word, set >>> 0);
-  return yield* syscall(t, SYS_RT_SIGTIMEDWAIT, word, 0, timeoutNs);
+  // A cancellation point (LIBC-7, cancel.ts).
+  return yield* cancellationPoint(t, syscall(t, SYS_RT_SIGTIMEDWAIT, word, 0, timeoutNs));
 }
 
 /** sigwait(set): [0, sig] or [errno, 0], as POSIX returns it. */

@@ -17,6 +17,7 @@ import {
   SYS_NANOSLEEP,
   SYS_SCHED_YIELD,
 } from '../abi/syscalls.ts';
+import { cancellationPoint } from './cancel.ts';
 
 export function* syscall(t: Guest, nr: number, ...args: unknown[]): Program<number> {
   return (yield t.syscall(nr, ...args)) as number;
@@ -44,8 +45,18 @@ export function clock_gettime(t: Guest, clockId = CLOCK_MONOTONIC): Program<numb
   return syscall(t, SYS_CLOCK_GETTIME, clockId);
 }
 
+/** nanosleep: 0, -EINTR or -EINVAL; a cancellation point (LIBC-7, cancel.ts). */
 export function nanosleep(t: Guest, durationNs: number): Program<number> {
-  return syscall(t, SYS_NANOSLEEP, durationNs);
+  return cancellationPoint(t, syscall(t, SYS_NANOSLEEP, durationNs));
+}
+
+/** sleep(seconds): 0, or the whole seconds left (rounded up) when a signal ended it; a cancellation point. */
+export function* sleep(t: Guest, seconds: number): Program<number> {
+  const start = yield* clock_gettime(t, CLOCK_MONOTONIC);
+  const r = yield* nanosleep(t, seconds * 1_000_000_000);
+  if (r === 0) return 0;
+  const slept = (yield* clock_gettime(t, CLOCK_MONOTONIC)) - start;
+  return Math.max(0, Math.ceil((seconds * 1_000_000_000 - slept) / 1_000_000_000));
 }
 
 export function sched_yield(t: Guest): Program<number> {

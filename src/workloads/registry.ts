@@ -6,6 +6,7 @@ import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
 import { AFFINITY } from './affinity.ts';
 import { CPUHOG } from './cpuhog.ts';
+import { FORK_ATFORK } from './fork-atfork.ts';
 import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
@@ -31,6 +32,7 @@ const LIST: GuestProgram[] = [
   AFFINITY, // SCHED-8
   CPUHOG, // SCHED-4
   NUMAMEM, // SCHED-6, HW-14
+  FORK_ATFORK, // LIBC-9
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -247,3 +247,24 @@ test('a stack overflow touches the guard page: SIGSEGV for its process only (LIB
   assert.equal(run.kernel.faults.length, 1);
   assert.match(run.kernel.faults[0]!.message, /^write to protected memory at 0x/);
 });
+
+test("joining a process's initial thread after its pthread_exit gets its value (set_tid_address)", () => {
+  for (const variant of VARIANTS) {
+    const out: unknown[] = [];
+    const run = runLibc(variant, function* (t) {
+      const main = pthread_self(t);
+      yield* pthread_create(
+        t,
+        null,
+        function* (t2) {
+          out.push(yield* pthread_join(t2, main));
+        },
+        null,
+      );
+      yield* nanosleep(t, 1_000_000);
+      yield* pthread_exit(t, 'main is done');
+    });
+    assert.deepEqual(out, [[0, 'main is done']], variant);
+    assert.equal(run.kernel.stopReason, null, variant);
+  }
+});

@@ -9,6 +9,7 @@
 import { AtomicOp, type Program } from '../../abi/effects.ts';
 import { EPERM, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
+import { cancellationPoint } from '../cancel.ts';
 import { type Deadline, futexCmpRequeue, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
 import { COND_FLAGS } from '../layout.ts';
 import { isShared, reacquireAfterWait, releaseForWait } from './mutex.ts';
@@ -36,12 +37,21 @@ export function* wait(t: Guest, c: number, m: number, deadline: Deadline | null)
     yield t.atomic(AtomicOp.FetchAdd, c + COND_WAITERS, -1);
     return EPERM;
   }
-  const r = yield* futexWaitUntil(t, c + COND_SEQ, seq, deadline, shared(t, c));
+  // A cancellation point (LIBC-7): cancelled here, the waiter leaves the count and re-takes the
+  // mutex before the caller's cleanup handlers run, as POSIX requires.
+  const sleep = futexWaitUntil(t, c + COND_SEQ, seq, deadline, shared(t, c));
+  const r = yield* cancellationPoint(t, sleep, cancelledWait, { c, m, count });
   yield t.atomic(AtomicOp.FetchAdd, c + COND_WAITERS, -1);
   yield* reacquireAfterWait(t, m, count);
   // A waiter signalled (or requeued) just as its deadline passed reports the wakeup.
   if (r === -ETIMEDOUT && t.load32(c + COND_SEQ) === seq) return ETIMEDOUT;
   return 0;
+}
+
+function* cancelledWait(t: Guest, raw: unknown): Program<void> {
+  const { c, m, count } = raw as { c: number; m: number; count: number };
+  yield t.atomic(AtomicOp.FetchAdd, c + COND_WAITERS, -1);
+  yield* reacquireAfterWait(t, m, count);
 }
 
 export function* signal(t: Guest, c: number): Program<number> {
