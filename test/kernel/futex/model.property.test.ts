@@ -150,34 +150,39 @@ class Model {
   }
 
   run(s: Step): void {
+    const r = this.#outcome(s);
+    if (r !== null) this.outcomes[s.thread]!.push([s.step, r]);
+  }
+
+  /** What the call returns at once, or null when it blocks (its outcome comes later). */
+  #outcome(s: Step): number | null {
     const out = this.outcomes[s.thread]!;
     const op = s.op;
-    const done = (r: number): void => {
-      out.push([s.step, r]);
-    };
     switch (op.kind) {
       case 'store':
         this.words[op.word] = op.value;
-        done(0);
-        return;
+        return 0;
       case 'wait': {
-        if (op.bitset === 0) return done(-EINVAL);
-        if (this.words[op.word] !== op.val) return done(-EAGAIN);
+        if (op.bitset === 0) return -EINVAL;
+        if (this.words[op.word] !== op.val) return -EAGAIN;
         const expiresBefore = op.timeoutSteps > 0 ? s.step + op.timeoutSteps + 1 : Number.POSITIVE_INFINITY;
         const slot = out.length;
         out.push([-1, 1]); // filled in when it ends
         const bitset = op.bitset ?? FUTEX_BITSET_MATCH_ANY;
         this.queue.push({ thread: s.thread, key: keyOf(op.word, op.priv), bitset, expiresBefore, slot });
-        return;
+        return null;
       }
       case 'wake':
-        if (op.bitset === 0) return done(-EINVAL);
-        return done(
-          this.#wake(s.step, keyOf(op.word, op.priv), Math.max(op.n, 1), op.bitset ?? FUTEX_BITSET_MATCH_ANY),
+        if (op.bitset === 0) return -EINVAL;
+        return this.#wake(
+          s.step,
+          keyOf(op.word, op.priv),
+          Math.max(op.n, 1),
+          op.bitset ?? FUTEX_BITSET_MATCH_ANY,
         );
       case 'requeue': {
-        if (op.n < 0 || op.n2 < 0) return done(-EINVAL);
-        if (op.cmp !== null && this.words[op.word] !== op.cmp) return done(-EAGAIN);
+        if (op.n < 0 || op.n2 < 0) return -EINVAL;
+        if (op.cmp !== null && this.words[op.word] !== op.cmp) return -EAGAIN;
         const from = keyOf(op.word, op.priv);
         const woken = this.#wake(s.step, from, op.n, FUTEX_BITSET_MATCH_ANY);
         const moving = this.queue.filter((w) => w.key === from).slice(0, op.n2);
@@ -185,7 +190,7 @@ class Model {
           this.queue.splice(this.queue.indexOf(w), 1);
           this.queue.push({ ...w, key: keyOf(op.to, op.priv) });
         }
-        return done(woken + moving.length);
+        return woken + moving.length;
       }
       case 'wakeop': {
         const old = this.words[op.to]!;
@@ -194,7 +199,7 @@ class Model {
         if (compare(old, op.cmp, op.cmparg)) {
           woken += this.#wake(s.step, keyOf(op.to, op.priv), Math.max(op.n2, 1), FUTEX_BITSET_MATCH_ANY);
         }
-        return done(woken);
+        return woken;
       }
     }
   }
