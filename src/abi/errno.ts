@@ -17,6 +17,8 @@ export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENOSYS = 38;
 export const EOVERFLOW = 75;
+/** ENOTSUP (= EOPNOTSUPP on Linux). */
+export const ENOTSUP = 95;
 export const ETIMEDOUT = 110;
 export const EOWNERDEAD = 130;
 export const ENOTRECOVERABLE = 131;
@@ -39,6 +41,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EDEADLK]: 'EDEADLK',
   [ENOSYS]: 'ENOSYS',
   [EOVERFLOW]: 'EOVERFLOW',
+  [ENOTSUP]: 'ENOTSUP',
   [ETIMEDOUT]: 'ETIMEDOUT',
   [EOWNERDEAD]: 'EOWNERDEAD',
   [ENOTRECOVERABLE]: 'ENOTRECOVERABLE',
