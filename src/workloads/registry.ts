@@ -9,6 +9,8 @@ import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
+import { PRIO_INVERSION } from './prio-inversion.ts';
+import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
@@ -23,6 +25,8 @@ const LIST: GuestProgram[] = [
   NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
   RTCLASSES, // SCHED-7 (sched-classes)
   DLPERIODIC, // SCHED-7 (sched-classes)
+  PRIO_INVERSION, // LIBC-10 (libc-mutex)
+  ROBUST_OWNER, // LIBC-2 (libc-mutex)
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
