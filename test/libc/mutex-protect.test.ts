@@ -37,6 +37,7 @@ import {
   pthread_mutexattr_t,
 } from '../../src/libc/mutex.ts';
 import { malloc } from '../../src/libc/malloc.ts';
+import { pthread_cond_new, pthread_cond_signal, pthread_cond_wait } from '../../src/libc/cond.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
 import { sched_getparam, sched_getscheduler, sched_setscheduler } from '../../src/libc/sched.ts';
 import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
@@ -248,4 +249,35 @@ test('pthread_mutex_getprioceiling/setprioceiling: old value, range, non-PP EINV
     [0, 35],
     [0, [EDEADLK, 0], 0, 0, 'fifo/25', [0, 25], 'fifo/45', 0, 'fifo/5', 0, 'fifo/35', 0],
   ]);
+});
+
+test('pthread_cond_wait with a PRIO_PROTECT mutex drops the ceiling while it sleeps and takes it again', () => {
+  const seen: string[] = [];
+  runLibc('improved', function* (t) {
+    const m = yield* pthread_mutex_new(t, ppAttr(40));
+    const c = yield* pthread_cond_new(t);
+    const tid = yield* malloc(t, 4);
+    const [, th] = yield* pthread_create(
+      t,
+      null,
+      function* (t2) {
+        yield* sched_setscheduler(t2, 0, SCHED_FIFO, { sched_priority: 10 });
+        t2.store32(tid, t2.tid);
+        yield* pthread_mutex_lock(t2, m);
+        seen.push(`before ${yield* priority(t2)}`);
+        const r = yield* pthread_cond_wait(t2, c, m);
+        seen.push(`woke=${r} at ${yield* priority(t2)}`);
+        yield* pthread_mutex_unlock(t2, m);
+        seen.push(`after ${yield* priority(t2)}`);
+        return 0;
+      },
+      null,
+    );
+    yield* nanosleep(t, 2 * MS);
+    const [, param] = yield* sched_getparam(t, t.load32(tid));
+    seen.push(`asleep fifo/${param?.sched_priority}`);
+    yield* pthread_cond_signal(t, c);
+    yield* pthread_join(t, th);
+  });
+  assert.deepEqual(seen, ['before fifo/40', 'asleep fifo/10', 'woke=0 at fifo/40', 'after fifo/10']);
 });

@@ -493,3 +493,37 @@ test('a recursive robust mutex refuses a level past the u32 count with EAGAIN', 
   });
   assert.deepEqual(out, [0, EAGAIN, EAGAIN]);
 });
+
+test('pthread_cond_wait returns EOWNERDEAD when the mutex it relocks was left by a dead owner', () => {
+  const out: unknown[] = [];
+  runLibc('improved', function* (t) {
+    const m = yield* pthread_mutex_new(t, robustAttr());
+    const c = yield* pthread_cond_new(t);
+    const [, waiter] = yield* pthread_create(
+      t,
+      null,
+      function* (t2) {
+        yield* pthread_mutex_lock(t2, m);
+        const r = yield* pthread_cond_wait(t2, c, m);
+        const held = (t2.load32(m) & 0x3fffffff) === t2.tid;
+        return [r, held, pthread_mutex_consistent(t2, m), yield* pthread_mutex_unlock(t2, m)];
+      },
+      null,
+    );
+    yield* nanosleep(t, MS);
+    const [, dying] = yield* pthread_create(
+      t,
+      null,
+      function* (t2) {
+        yield* pthread_mutex_lock(t2, m);
+        yield* pthread_cond_broadcast(t2, c); // the waiter is requeued onto the held mutex
+        yield* nanosleep(t2, MS);
+        return 0; // exits holding it
+      },
+      null,
+    );
+    yield* pthread_join(t, dying);
+    out.push((yield* pthread_join(t, waiter))[1]);
+  });
+  assert.deepEqual(out, [[EOWNERDEAD, true, 0, 0]]);
+});
