@@ -36,6 +36,13 @@ export interface ComputeEffect {
   op: Op.Compute;
   /** Cycles; converted to time by the running CPU's clock frequency. */
   n: number;
+  /**
+   * A memory-bound burst (HW-14) declares the data it streams, `memAddr`, and which part of its
+   * cycles, in thousandths, are memory stalls at local-node latency (`memPermille`): run on a CPU
+   * of another node, those stalls stretch by the SLIT ratio. Absent or 0 means cache-resident.
+   */
+  memAddr?: number;
+  memPermille?: number;
 }
 
 export interface SyscallEffect {

@@ -18,6 +18,11 @@ export interface Guest {
   readonly tid: number;
   /** Spend `cycles` CPU cycles (yield the result). */
   compute(cycles: number): ComputeEffect;
+  /**
+   * Spend `cycles` CPU cycles of which `memPermille` thousandths stall on memory at `addr`
+   * (yield the result): those take longer when that memory is on a remote NUMA node.
+   */
+  computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect;
   /** Enter the kernel (yield the result; it resumes with the call's return value). */
   syscall(nr: number, ...args: unknown[]): SyscallEffect;
   /** An atomic operation on the 32-bit word at `addr` (yield it; resumes with the old value). */

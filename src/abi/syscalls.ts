@@ -32,6 +32,8 @@ export const SYS_SCHED_RR_GET_INTERVAL = 148;
 export const SYS_GETTID = 186;
 export const SYS_TKILL = 200;
 export const SYS_FUTEX = 202;
+export const SYS_SCHED_SETAFFINITY = 203;
+export const SYS_SCHED_GETAFFINITY = 204;
 export const SYS_CLOCK_SETTIME = 227;
 export const SYS_CLOCK_GETTIME = 228;
 export const SYS_EXIT_GROUP = 231;
@@ -40,6 +42,7 @@ export const SYS_SET_ROBUST_LIST = 273;
 export const SYS_GET_ROBUST_LIST = 274;
 export const SYS_SCHED_SETATTR = 314;
 export const SYS_SCHED_GETATTR = 315;
+export const SYS_GETCPU = 309;
 
 /** proc scheme, round trip 1: open `proc:<pid>/new-thread`; returns the new context's tid. */
 export const SYS_PROC_NEW_THREAD = 1000;
@@ -95,10 +98,13 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SCHED_RR_GET_INTERVAL]: 'sched_rr_get_interval',
   [SYS_GETTID]: 'gettid',
   [SYS_FUTEX]: 'futex',
+  [SYS_SCHED_SETAFFINITY]: 'sched_setaffinity',
+  [SYS_SCHED_GETAFFINITY]: 'sched_getaffinity',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
   [SYS_EXIT_GROUP]: 'exit_group',
   [SYS_SCHED_SETATTR]: 'sched_setattr',
   [SYS_SCHED_GETATTR]: 'sched_getattr',
+  [SYS_GETCPU]: 'getcpu',
   [SYS_PROC_NEW_THREAD]: 'proc:new-thread',
   [SYS_PROC_SET_REGS]: 'proc:regs',
   [SYS_PROC_START]: 'proc:start',

@@ -32,7 +32,10 @@ export class Board implements CpuBus {
     this.engine = new Engine(spec.decider);
     this.costs = spec.costs;
     this.topology = new Topology(spec.topology);
-    this.memory = new PhysicalMemory(spec.memoryBytes);
+    const topology = this.topology;
+    this.memory = new PhysicalMemory(spec.memoryBytes, topology.nodeCount, (a, b) =>
+      topology.nodeDistance(a, b),
+    );
     const cpus = this.cpus;
     this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen));
     this.kindIrq = this.engine.register('irq', (cpuId, vector) => cpus[cpuId]!.raise(vector));

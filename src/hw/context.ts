@@ -22,6 +22,9 @@ export interface Frame {
   resume: unknown;
   /** Cycles of an interrupted compute effect still to run before the generator resumes. */
   computeLeftCycles: number;
+  /** Of that compute, thousandths that stall on memory (HW-14), and the node holding it (-1: none). */
+  computeMemPermille: number;
+  computeMemNode: number;
 }
 
 export interface ExecContext {
@@ -39,5 +42,5 @@ export function makeFrame(
   gen: Generator<any, unknown, any>,
   kind: FrameKind,
 ): Frame {
-  return { gen, kind, resume: undefined, computeLeftCycles: 0 };
+  return { gen, kind, resume: undefined, computeLeftCycles: 0, computeMemPermille: 0, computeMemNode: -1 };
 }

@@ -49,6 +49,25 @@ const PARAMS = {
   processExitNs: { value: 20000, source: 'address-space teardown on exit' },
   pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
   pageMapNs: { value: 100, source: 'page-table update per page' },
+  // Cache warm-up after a migration (SCHED-5): what a context pays on its first run on a CPU whose
+  // caches do not hold its working set. Linux treats a task as cache-hot for
+  // sysctl_sched_migration_cost = 0.5 ms (kernel/sched/fair.c), an upper bound for these; Li, Ding
+  // and Shen, "Quantifying the Cost of Context Switch" (ExpCS 2007) measure the indirect (cache)
+  // cost of losing a working set at a few µs for small sets up to ~1.5 ms for multi-MiB ones.
+  migrateSmtWarmNs: {
+    value: 1000,
+    source: 'to the SMT sibling: L1/L2 and TLBs are shared by the core, only per-thread state moves',
+  },
+  migrateCoreWarmNs: {
+    value: 30000,
+    source:
+      'to another core of the package: refill a 1-2 MiB private L2 from the shared L3, ~20k lines at ~1.5 ns each with ~10 misses in flight (L3 hit ~15 ns)',
+  },
+  migratePackageWarmNs: {
+    value: 150000,
+    source:
+      'to another package: L2 and L3 cold, ~20k lines from DRAM at ~80 ns with ~10 in flight; below sched_migration_cost 0.5 ms',
+  },
   computeJitterPpm: { value: 20000, source: 'run-to-run variation of a compute burst, +-2%' },
   cpuSkewPpm: { value: 3000, source: 'per-CPU effective speed offset drawn at boot, +-0.3%' },
 } satisfies Record<string, CostParam>;

@@ -34,6 +34,8 @@ export interface CpuHooks {
   guestFault(cpu: Cpu, ctx: ExecContext, error: unknown): KernelGen<void>;
   /** An atomic operation on guest memory; may throw a fault, which becomes `guestFault`. */
   atomic(cpu: Cpu, ctx: ExecContext, effect: AtomicEffect): number;
+  /** The NUMA node of the memory at `addr` in `ctx`'s address space, or -1 (HW-14). */
+  memoryNode(cpu: Cpu, ctx: ExecContext, addr: number, memPermille: number): number;
   /** Kernel work due before returning to user mode (a pending reschedule), or null. */
   returnToUser(cpu: Cpu, ctx: ExecContext): KernelGen<void> | null;
   onSwitch(cpu: Cpu, prev: ExecContext, next: ExecContext): void;
@@ -76,6 +78,8 @@ export class Cpu {
   spinNs = 0;
   idleNs = 0;
   effects = 0;
+  /** Extra user time memory-bound compute spent because its memory was on another node (HW-14). */
+  remoteMemNs = 0;
 
   #wait: Wait = Wait.Running;
   /** Generation of the pending resume event; bumping it cancels that event. */
@@ -83,6 +87,8 @@ export class Cpu {
   #effectStartNs = 0;
   #effectEndNs = 0;
   #effectUserCompute = false;
+  /** Of the compute effect in progress, the ns that remote memory added. */
+  #effectRemoteNs = 0;
   #waitSinceNs = 0;
   /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
   #haltWoke = false;
@@ -194,6 +200,7 @@ export class Cpu {
       frame.computeLeftCycles = Math.ceil(frame.computeLeftCycles * (leftNs / total));
       this.userNs -= leftNs;
       this.current.cpuTimeNs -= leftNs;
+      if (this.#effectRemoteNs > 0) this.remoteMemNs -= Math.round((this.#effectRemoteNs * leftNs) / total);
     } else {
       frame.computeLeftCycles = 0;
     }
@@ -213,6 +220,18 @@ export class Cpu {
     if (this.#jitterRange > 0) {
       const draw = this.#decider.choose(ChoiceKind.Jitter, this.#jitterRange) - this.#jitterPpm;
       ns += (ns * draw) / 1_000_000;
+    }
+    this.#effectRemoteNs = 0;
+    if (frame.computeMemPermille > 0 && frame.computeMemNode >= 0) {
+      // Memory stalls stretch by the SLIT ratio d/10 (models.md §7); the rest runs as fast.
+      const topology = this.bus.topology;
+      const distance = topology.nodeDistance(topology.nodeOf(this.id), frame.computeMemNode);
+      if (distance !== 10) {
+        const extra = (ns * frame.computeMemPermille * (distance - 10)) / 10_000;
+        ns += extra;
+        this.#effectRemoteNs = Math.round(extra);
+        this.remoteMemNs += this.#effectRemoteNs;
+      }
     }
     // Integer ns, at least 1: floor(x + 0.5) rounds as Math.round does for positive x.
     const whole = ns < 1 ? 1 : Math.floor(ns + 0.5);
@@ -291,6 +310,17 @@ export class Cpu {
       case Op.Compute:
         this.bus.trace.mix(Op.Compute, this.current.id, effect.n);
         frame.computeLeftCycles = effect.n;
+        if (effect.memPermille !== undefined && effect.memPermille > 0) {
+          frame.computeMemPermille = effect.memPermille;
+          frame.computeMemNode = this.hooks.memoryNode(
+            this,
+            this.current,
+            effect.memAddr ?? 0,
+            effect.memPermille,
+          );
+        } else if (frame.computeMemPermille !== 0) {
+          frame.computeMemPermille = 0;
+        }
         this.#startCompute(frame);
         return true;
       case Op.Spend:

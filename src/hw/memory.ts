@@ -10,33 +10,74 @@ const WORDS_PER_PAGE = PAGE_SIZE / 4;
 
 export class PhysicalMemory {
   readonly frameCount: number;
+  /** NUMA nodes; frames are split into equal contiguous ranges, one per node (as SRAT describes). */
+  readonly nodeCount: number;
   /** Frame contents as 32-bit words, created on first allocation. */
   readonly #frames: (Int32Array | undefined)[] = [];
-  readonly #free: number[] = [];
-  #nextFresh = 1; // frame 0 is never handed out, so a physical address of 0 is always invalid
+  /** Per node: freed frames, and the next never-used frame of its range. */
+  readonly #free: number[][];
+  readonly #nextFresh: number[];
+  readonly #framesPerNode: number;
+  /** Per node: the other nodes nearest first (SLIT order), where an exhausted node falls back. */
+  readonly #fallback: number[][];
   framesInUse = 0;
+  /** Allocations that asked for a node and got another because it was full (HW-14). */
+  fallbackAllocations = 0;
 
-  constructor(bytes: number) {
+  constructor(bytes: number, nodeCount = 1, distance: (a: number, b: number) => number = () => 10) {
     this.frameCount = Math.floor(bytes / PAGE_SIZE);
     assert(this.frameCount > 1, 'memory: too small');
+    assert(nodeCount >= 1 && this.frameCount >= 2 * nodeCount, 'memory: too small for its nodes');
+    this.nodeCount = nodeCount;
+    this.#framesPerNode = Math.floor(this.frameCount / nodeCount);
+    this.#free = Array.from({ length: nodeCount }, () => []);
+    // Frame 0 is never handed out, so a physical address of 0 is always invalid.
+    this.#nextFresh = Array.from({ length: nodeCount }, (_, n) => (n === 0 ? 1 : n * this.#framesPerNode));
+    this.#fallback = Array.from({ length: nodeCount }, (_, n) =>
+      Array.from({ length: nodeCount }, (_, m) => m)
+        .filter((m) => m !== n)
+        .sort((a, b) => distance(n, a) - distance(n, b) || a - b),
+    );
   }
 
-  /** Allocates a zeroed frame; returns its number, or -1 when memory is exhausted. */
-  allocFrame(): number {
-    let frame = this.#free.pop();
-    if (frame === undefined) {
-      if (this.#nextFresh >= this.frameCount) return -1;
-      frame = this.#nextFresh++;
+  /** The node a frame belongs to. */
+  nodeOf(frame: number): number {
+    return Math.min(Math.floor(frame / this.#framesPerNode), this.nodeCount - 1);
+  }
+
+  /**
+   * Allocates a zeroed frame, on `node` when it has one free, else on the nearest node that
+   * does (HW-14); returns its number, or -1 when memory is exhausted.
+   */
+  allocFrame(node = 0): number {
+    let frame = this.#take(node);
+    if (frame < 0) {
+      for (const other of this.#fallback[node]!) {
+        frame = this.#take(other);
+        if (frame >= 0) {
+          this.fallbackAllocations++;
+          break;
+        }
+      }
+      if (frame < 0) return -1;
     }
     this.#frames[frame] = new Int32Array(WORDS_PER_PAGE);
     this.framesInUse++;
     return frame;
   }
 
+  #take(node: number): number {
+    const freed = this.#free[node]!.pop();
+    if (freed !== undefined) return freed;
+    const end = node === this.nodeCount - 1 ? this.frameCount : (node + 1) * this.#framesPerNode;
+    if (this.#nextFresh[node]! >= end) return -1;
+    return this.#nextFresh[node]!++;
+  }
+
   freeFrame(frame: number): void {
     assert(this.#frames[frame] !== undefined, 'memory: freeing a free frame');
     this.#frames[frame] = undefined;
-    this.#free.push(frame);
+    this.#free[this.nodeOf(frame)]!.push(frame);
     this.framesInUse--;
   }
 

@@ -71,4 +71,31 @@ export class Topology {
   sameCore(a: number, b: number): boolean {
     return this.cpus[a]!.coreId === this.cpus[b]!.coreId;
   }
+
+  nodeOf(cpuId: number): number {
+    return this.cpus[cpuId]!.nodeId;
+  }
+
+  /** SLIT distance between the nodes of two CPUs (10 on the same node). */
+  cpuDistance(a: number, b: number): number {
+    return this.nodeDistance(this.cpus[a]!.nodeId, this.cpus[b]!.nodeId);
+  }
+
+  /**
+   * How far a context moves from CPU `from` to CPU `to`, as the cache levels it leaves behind:
+   * the same CPU, its SMT sibling (same core), another core of the package, another package.
+   */
+  migrationLevel(from: number, to: number): MigrationLevel {
+    if (from === to) return MigrationLevel.None;
+    if (this.sameCore(from, to)) return MigrationLevel.Smt;
+    if (this.samePackage(from, to)) return MigrationLevel.Core;
+    return MigrationLevel.Package;
+  }
+}
+
+export enum MigrationLevel {
+  None = 0,
+  Smt = 1,
+  Core = 2,
+  Package = 3,
 }

@@ -7,6 +7,7 @@ export class GuestHandle implements Guest {
   readonly #thread: Thread;
   /** Reused: a compute effect is consumed before the guest can yield the next one. */
   readonly #compute: ComputeEffect = { op: Op.Compute, n: 0 };
+  readonly #computeMem: ComputeEffect = { op: Op.Compute, n: 0, memAddr: 0, memPermille: 0 };
   readonly #atomic: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
   constructor(thread: Thread) {
@@ -36,6 +37,14 @@ export class GuestHandle implements Guest {
   compute(cycles: number): ComputeEffect {
     const effect = this.#compute;
     effect.n = cycles;
+    return effect;
+  }
+
+  computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect {
+    const effect = this.#computeMem;
+    effect.n = cycles;
+    effect.memAddr = addr;
+    effect.memPermille = Math.max(0, Math.min(1000, memPermille));
     return effect;
   }
 

@@ -16,6 +16,7 @@ import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
 import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
+import { migrationWarmNs } from '../hw/migration.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
@@ -32,7 +33,7 @@ import { AddressSpace, GuestFault } from './vm.ts';
 
 export interface KernelOptions {
   threadsMax: number;
-  /** Check kernel invariants after every context switch (tests turn this on). */
+  /** Check kernel invariants after every event and at every context switch (tests turn this on). */
   checkInvariants: boolean;
   /** The futex table's mode and shards; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
@@ -84,6 +85,11 @@ export class Kernel implements SchedHost {
     processesExited: 0,
     processesKilled: 0,
     threadsCreated: 0,
+    /** Migrations that crossed a package, and a NUMA node (SCHED-5, SCHED-6). */
+    migrationsCrossPackage: 0,
+    migrationsCrossNode: 0,
+    /** Cache warm-up time charged to migrated contexts (hw/migration.ts). */
+    migrationWarmNs: 0,
     /** Timer interrupts taken by a CPU running its idle context (HW-12: none when tickless). */
     idleTicks: 0,
     /** Ticks that wanted to preempt a context holding preempt locks. */
@@ -106,6 +112,12 @@ export class Kernel implements SchedHost {
   readonly signalCounts = { sent: 0, delivered: 0, discarded: 0 };
   readonly switches: Uint32Array;
   readonly migrations: Uint32Array;
+  /**
+   * Per CPU: the cache warm-up the context just switched in still has to pay (SCHED-5). It is
+   * spent after the switch lock is released: the misses happen as the context runs, not inside
+   * the switch.
+   */
+  readonly pendingWarmNs: Float64Array;
   readonly syscallCounts = new Map<number, number>();
   /** Wakeup-to-run latencies in ns. */
   wakeLatencies = new Float64Array(1024);
@@ -131,10 +143,12 @@ export class Kernel implements SchedHost {
     this.needResched = new Uint8Array(n);
     this.switches = new Uint32Array(n);
     this.migrations = new Uint32Array(n);
+    this.pendingWarmNs = new Float64Array(n);
     this.#loadedAsid = new Int32Array(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.preemptDeferred = new Uint8Array(n);
     this.#faultAt = new Set(options.injectSwitchFaults ?? []);
+    if (options.checkInvariants) board.engine.afterEvent = () => this.checkInvariantsNow();
   }
 
   /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
@@ -267,18 +281,28 @@ export class Kernel implements SchedHost {
     this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
   }
 
-  /** Bookkeeping of a switch decided on `cpu`; returns the switch's cost in ns. */
+  /**
+   * Bookkeeping of a switch decided on `cpu`; returns the switch's cost in ns. A migrated
+   * context's warm-up goes to `pendingWarmNs`.
+   */
   beginSwitch(cpu: Cpu, prev: Context, next: Context): number {
     const costs = this.board.costs;
-    if (isThread(prev)) prev.running = false;
+    if (isThread(prev)) {
+      prev.running = false;
+      prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
+    }
     this.switches[cpu.id]!++;
     let costNs = costs.contextSwitchNs;
     if (isThread(next)) {
       assert(!next.running, `kernel: context ${next.id} selected while running`);
       assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
       next.running = true;
-      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) this.migrations[cpu.id]!++;
+      if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
+      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {
+        this.pendingWarmNs[cpu.id] = this.#migrated(next.lastCpu, cpu.id, next.lastStintNs);
+      }
       next.lastCpu = cpu.id;
+      next.stintStartCpuNs = next.cpuTimeNs;
       if (next.wokenAtNs >= 0) {
         this.#recordWakeLatency(this.nowNs - next.wokenAtNs);
         next.wokenAtNs = -1;
@@ -290,6 +314,17 @@ export class Kernel implements SchedHost {
     }
     if (this.options.checkInvariants) this.checkInvariants(cpu, prev, next);
     return costNs;
+  }
+
+  /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
+  #migrated(fromCpu: number, toCpu: number, footprintNs: number): number {
+    const topology = this.board.topology;
+    this.migrations[toCpu]!++;
+    if (!topology.samePackage(fromCpu, toCpu)) this.stats.migrationsCrossPackage++;
+    if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) this.stats.migrationsCrossNode++;
+    const warmNs = migrationWarmNs(topology, this.board.costs, fromCpu, toCpu, true, footprintNs);
+    this.stats.migrationWarmNs += warmNs;
+    return warmNs;
   }
 
   #recordWakeLatency(ns: number): void {
@@ -330,25 +365,37 @@ export class Kernel implements SchedHost {
     this.board.engine.stop();
   }
 
-  /** Kernel invariants (DESIGN.md "Assertions as documentation"). */
+  /**
+   * Kernel invariants at a context switch on `cpu` from `prev` to `next` (DESIGN.md "Assertions
+   * as documentation"), and the context picked allowed on the CPU that picked it (SCHED-8).
+   */
   checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
+    if (isThread(next)) {
+      // Only a mask changed after the pick, unlocked (the baseline's way), excuses it.
+      assert(
+        next.allowedOn(cpu.id) || next.affinityMovePending,
+        `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
+      );
+    }
     this.#checkInvariants(cpu, prev, next);
   }
 
   /**
    * The invariants as they stand between any two events (tests check them after every event),
-   * with every CPU's current context as it is.
+   * with every CPU's current context as it is, and the policy's own (`checkInvariants`).
    */
   checkInvariantsNow(): void {
     this.#checkInvariants(null, null, null);
+    this.policy.checkInvariants?.(this.threads.values());
   }
 
   /**
-   * No context current on two CPUs; none in two run queues; blocked contexts queued only by the
-   * policies that leave them there until a scan finds them (dwrr, redbear); a queued context
-   * current on a CPU only while that CPU is inside a switch, holding its switch lock (a context
-   * that blocked and was woken before its CPU switched away, Linux's on_cpu window). `cpu`
-   * switching from `prev` to `next` counts as running `next`.
+   * No context current on two CPUs; every running thread on a CPU its mask allows, or one it may
+   * keep until the switch its mask change forced (SCHED-8); none in two run queues; blocked
+   * contexts queued only by the policies that leave them there until a scan finds them (dwrr,
+   * redbear); a queued context current on a CPU only while that CPU is inside a switch, holding
+   * its switch lock (a context that blocked and was woken before its CPU switched away, Linux's
+   * on_cpu window). `cpu` switching from `prev` to `next` counts as running `next`.
    */
   #checkInvariants(cpu: Cpu | null, prev: Context | null, next: Context | null): void {
     const runningOn = new Map<ExecContext, number>();
@@ -356,6 +403,12 @@ export class Kernel implements SchedHost {
       const current = c === cpu ? next! : c.current;
       assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
       runningOn.set(current, c.id);
+      if (isThread(current) && current.state !== ThreadState.Dead) {
+        assert(
+          current.allowedOn(c.id) || current.affinityMovePending,
+          `invariant: context ${current.id} runs on CPU ${c.id} outside its mask`,
+        );
+      }
     }
     const lazy = this.policy.keepsBlockedQueued;
     const seen = new Set<Thread>();
@@ -377,6 +430,13 @@ export class Kernel implements SchedHost {
       interrupt: (cpu, vector) => onInterrupt(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
       atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
+      memoryNode: (_cpu, ctx, addr, memPermille) => {
+        const t = ctx as Thread;
+        const node = t.process.vm.nodeOf(addr);
+        t.memNode = node;
+        t.memPermille = memPermille;
+        return node;
+      },
       returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
       onSwitch: (cpu, prev, next) => this.switchListener?.(cpu.id, prev, next),
     };

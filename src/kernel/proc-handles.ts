@@ -28,12 +28,12 @@ import {
   SYS_SETUID,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
-import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
-import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { type KernelGen, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
 import type { Process } from './process.ts';
 import { RB_POLICY_FIFO, RB_POLICY_OTHER, RB_POLICY_RR, redbearPolicy } from './sched/redbear.ts';
 import { checkSchedPermission, setThreadSched } from './sched/set-sched.ts';
+import { setThreadAffinity } from './sched/affinity.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
 import type { AddressSpace } from './vm.ts';
@@ -202,14 +202,8 @@ function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len
         }
       }
       if (online === 0) return -EINVAL;
-      target.affinity = mask;
       k.board.trace.mix(0x58, target.id, online);
-      // Running where it may no longer run: make that CPU switch, so it moves at once.
-      if (target.running && mask[target.lastCpu] === 0 && target.lastCpu !== cpu.id) {
-        yield sendIpi(target.lastCpu, VEC_IPI_SWITCH);
-      } else if (target.running && mask[cpu.id] === 0 && target.lastCpu === cpu.id) {
-        k.needResched[cpu.id] = 1;
-      }
+      yield* setThreadAffinity(k, cpu, target, mask);
       return len;
     }
   }

@@ -26,6 +26,7 @@ export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs + k.board.costs.threadSetupNs);
   const created = k.createThread(t.process);
   if (created === null) return -ENOMEM;
+  created.affinity = t.affinity; // clone copies the creator's CPU mask (SCHED-8)
   created.sigMask = t.sigMask; // a new thread inherits its creator's signal mask (clone)
   return created.id;
 }
@@ -76,17 +77,25 @@ export function* sysSpawn(
   yield spend(k.board.costs.processSpawnNs);
   const child = k.createProcess(image, t.process);
   if (child === null) return -ENOMEM;
-  const main = yield* startMainThread(k, cpu, child, arg);
+  const main = yield* startMainThread(k, cpu, child, arg, t.affinity);
   return main === null ? -ENOMEM : child.pid;
 }
 
 /** Creates, maps a stack for and starts the first thread of `p`. */
-export function* startMainThread(k: Kernel, cpu: Cpu, p: Process, arg: unknown): KernelGen<Thread | null> {
+export function* startMainThread(
+  k: Kernel,
+  cpu: Cpu,
+  p: Process,
+  arg: unknown,
+  affinity: Uint8Array | null = null,
+): KernelGen<Thread | null> {
   const thread = k.createThread(p);
   if (thread === null) return null;
+  thread.affinity = affinity; // fork copies the parent thread's CPU mask (SCHED-8)
+  const node = k.board.topology.nodeOf(cpu.id);
   // The lowest page is a PROT_NONE guard, so overflowing the stack faults instead of running
   // into the mapping below (LIBC-8; Linux keeps a guard gap below the main stack too).
-  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT + PAGE_SIZE, PROT_READ | PROT_WRITE, false);
+  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT + PAGE_SIZE, PROT_READ | PROT_WRITE, false, node);
   if (stack < 0) return null;
   p.vm.mprotect(stack, PAGE_SIZE, PROT_NONE);
   thread.stackTop = stack + PAGE_SIZE + STACK_BYTES_DEFAULT;

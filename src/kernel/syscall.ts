@@ -37,6 +37,7 @@ import {
   sysSpawn,
   sysWait4,
 } from './proc.ts';
+import { AFFINITY_SYSCALLS } from './sched/affinity.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
 import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
@@ -57,7 +58,7 @@ const CORE: SyscallTable = {
   [SYS_GETTID]: function* (_k, _cpu, t) {
     return t.id;
   },
-  [SYS_MMAP]: (k, _cpu, t, a) => sysMmap(k, t, num(a[1]), num(a[2]), num(a[3])),
+  [SYS_MMAP]: (k, cpu, t, a) => sysMmap(k, cpu, t, num(a[1]), num(a[2]), num(a[3])),
   [SYS_MPROTECT]: (k, _cpu, t, a) => sysMprotect(k, t, num(a[0]), num(a[1], -1), num(a[2])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
@@ -86,6 +87,8 @@ const TABLE: SyscallTable = {
   ...PROC_HANDLE_SYSCALLS,
   // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,
+  // CPU affinity and getcpu (SCHED-8).
+  ...AFFINITY_SYSCALLS,
 };
 
 export function* dispatchSyscall(
@@ -102,11 +105,19 @@ export function* dispatchSyscall(
 }
 
 /** mmap(addr, length, prot, flags): anonymous mappings only; pages are zeroed and mapped now. */
-function* sysMmap(k: Kernel, t: Thread, length: number, prot: number, flags: number): KernelGen<number> {
+function* sysMmap(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  length: number,
+  prot: number,
+  flags: number,
+): KernelGen<number> {
   if (!(length > 0) || (flags & MAP_ANONYMOUS) === 0) return -EINVAL;
   const pages = Math.ceil(length / PAGE_SIZE);
   yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
-  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0);
+  const node = k.board.topology.nodeOf(cpu.id);
+  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0, node);
   return addr < 0 ? -12 : addr;
 }
 

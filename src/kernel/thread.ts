@@ -33,6 +33,14 @@ export class Thread implements ExecContext {
   running = false;
   /** The CPU it last ran on, or -1 (Redox `cpu_id`). */
   lastCpu = -1;
+  /** cpuTimeNs when it last went on a CPU. */
+  stintStartCpuNs = 0;
+  /**
+   * CPU time of its last stint on a CPU: a bound on the cache footprint a migration makes it
+   * refetch (it cannot have brought in more than it had time to; SCHED-5). Infinity before its
+   * first stint ends.
+   */
+  lastStintNs = Number.POSITIVE_INFINITY;
   /** Redox priority 0..39 (nice + 20): the static priority of a normal context. */
   prio = PRIO_DEFAULT;
   /** Scheduling class (SCHED_OTHER, SCHED_FIFO, ... from abi/sched.ts). */
@@ -76,8 +84,20 @@ export class Thread implements ExecContext {
   killPending = false;
   /** Preemption is deferred while > 0 (Redox `preempt_locks`). */
   preemptLocks = 0;
-  /** Allowed CPUs; null means all. */
+  /** Allowed CPUs (1 = allowed, indexed by CPU id); null means all (SCHED-8). */
   affinity: Uint8Array | null = null;
+  /**
+   * Set when its mask was changed to exclude the CPU it is running on: it may keep that CPU
+   * only until its next switch, which the change forced (cleared when it is switched in).
+   */
+  affinityMovePending = false;
+  /**
+   * NUMA hints (HW-14, SCHED-6): the node of the memory its last memory-bound compute touched
+   * (-1: none yet), and what share of that compute, in thousandths, stalled on memory. The
+   * kernel learns them where Linux's NUMA hinting faults learn numa_preferred_nid.
+   */
+  memNode = -1;
+  memPermille = 0;
   /** Signals sent to this thread and not yet taken (bit sig-1, see abi/signal.ts). */
   sigPending = 0;
   /** Blocked signals (rt_sigprocmask). */

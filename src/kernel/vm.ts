@@ -52,14 +52,18 @@ export class AddressSpace {
     this.#frameRefs = frameRefs;
   }
 
-  /** Maps `bytes` of zeroed anonymous memory; returns the address, or -1 when out of memory. */
-  mmapAnonymous(bytes: number, prot: number, shared: boolean): number {
+  /**
+   * Maps `bytes` of zeroed anonymous memory; returns the address, or -1 when out of memory.
+   * Frames are taken on `node` (the caller's: pages are mapped at once, so the mapping thread is
+   * the first toucher and Linux's first-touch policy puts them on its node) while it has any.
+   */
+  mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0): number {
     const pages = Math.ceil(bytes / PAGE_SIZE);
     const start = this.#mmapNext - pages * PAGE_SIZE;
     if (start < USER_BASE) return -1;
     const frames: number[] = [];
     for (let i = 0; i < pages; i++) {
-      const frame = this.#memory.allocFrame();
+      const frame = this.#memory.allocFrame(node);
       if (frame < 0) {
         for (const f of frames) this.#memory.freeFrame(f);
         return -1;
@@ -152,6 +156,12 @@ export class AddressSpace {
     if ((addr & 3) !== 0) return false;
     const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
     return pte !== undefined && (pte.flags & (write ? PTE_WRITE : PTE_READ)) !== 0;
+  }
+
+  /** The NUMA node holding the page of `addr`, or -1 when it is not mapped. */
+  nodeOf(addr: number): number {
+    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
+    return pte === undefined ? -1 : this.#memory.nodeOf(pte.frame);
   }
 
   /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */

@@ -30,6 +30,8 @@ import { malloc } from './malloc.ts';
 import { robustHead } from './robust-list.ts';
 import { STACK_TOP_RESERVED, stack_forget } from './stack.ts';
 import { mmap_anonymous, mprotect, syscall } from './sys.ts';
+import { CPU_SETSIZE, sched_setaffinity_cpus } from './sched.ts';
+import { errno } from './errno.ts';
 import { libcName } from './variant.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
@@ -99,6 +101,23 @@ export function pthread_attr_setguardsize(attr: pthread_attr_t, bytes: number): 
 
 export function pthread_attr_getguardsize(attr: pthread_attr_t): [number, number] {
   return attr.initialized ? [0, attr.guardsize] : [EINVAL, 0];
+}
+
+/**
+ * pthread_attr_setaffinity_np, with the set given as CPU ids (the C cpu_set_t's members). The
+ * mask is checked by the kernel when the thread is created: a set with no online CPU makes
+ * pthread_create fail with EINVAL, as glibc's does.
+ */
+export function pthread_attr_setaffinity_np(attr: pthread_attr_t, cpus: readonly number[]): number {
+  if (!attr.initialized) return EINVAL;
+  if (cpus.some((cpu) => !Number.isInteger(cpu) || cpu < 0 || cpu >= CPU_SETSIZE)) return EINVAL;
+  attr.affinity = [...cpus];
+  return 0;
+}
+
+/** pthread_attr_getaffinity_np: [0, the CPU ids] ([0, null] when the thread will inherit). */
+export function pthread_attr_getaffinity_np(attr: pthread_attr_t): [number, number[] | null] {
+  return attr.initialized ? [0, attr.affinity === null ? null : [...attr.affinity]] : [EINVAL, null];
 }
 
 interface StackMapping {
@@ -183,6 +202,10 @@ export function* pthread_create(
   const start: ThreadStart = { entry, arg, record };
   const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, threadStart, start, top, descriptor, null);
   if (regs < 0) return [EAGAIN, 0];
+  if (attr?.affinity != null) {
+    // glibc sets the mask of the new thread before it first runs (pthread_attr_setaffinity_np).
+    if ((yield* sched_setaffinity_cpus(t, tid, attr.affinity)) < 0) return [errno(t), 0];
+  }
   const started = yield* syscall(t, SYS_PROC_START, tid);
   if (started < 0) return [EAGAIN, 0];
   return [0, descriptor];

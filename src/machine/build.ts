@@ -45,20 +45,24 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     futex: config.kernel.futex,
     env: libcEnv(config.libc.variant),
   });
-  const policy = makePolicy(config.kernel.scheduler, kernel);
+  const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
 }
 
-export function makePolicy(name: SchedPolicyName, kernel: Kernel): SchedPolicy {
+export function makePolicy(
+  name: SchedPolicyName,
+  kernel: Kernel,
+  options: { numa: boolean } = { numa: true },
+): SchedPolicy {
   switch (name) {
     case 'dwrr':
       return new DwrrPolicy(kernel);
     case 'redbear':
       return new RedbearPolicy(kernel);
     case 'fair':
-      return new FairPolicy(kernel);
+      return new FairPolicy(kernel, options);
   }
 }
 

@@ -58,6 +58,11 @@ export interface KernelConfig {
   scheduler: SchedPolicyName;
   /** The futex table: its mode and shard count (redox always has one global lock). */
   futex: { mode: FutexMode; shards: number };
+  /**
+   * NUMA awareness of `fair` (SCHED-6): steal on the own node first, weigh SLIT distances and
+   * remote-memory slowdown in placement. On by default; off to compare. dwrr ignores it.
+   */
+  numa: boolean;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

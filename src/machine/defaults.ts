@@ -56,7 +56,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     name: 'unnamed',
     seed: 1,
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
-    kernel: { scheduler: policy, futex: presetFutex(policy) },
+    kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     libc: presetLibc(presetFutex(policy).mode),
     costs: {},
     workloads: [],

@@ -76,6 +76,9 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
     migrations: report.cpus.reduce((s, c) => s + c.migrations_in, 0),
     'cpu.min_utilisation': Math.min(...report.cpus.map((c) => c.utilisation)),
     'cpu.spin_ns': report.cpus.reduce((s, c) => s + c.spin_ns, 0),
+    // HW-14: extra time memory-bound compute spent on memory of another NUMA node.
+    'mem.remote_ns': kernel.board.cpus.reduce((s, c) => s + c.remoteMemNs, 0),
+    'mem.fallback_allocations': kernel.board.memory.fallbackAllocations,
     'wakeup.p50_ns': report.wakeup_latency.p50_ns,
     'wakeup.p99_ns': report.wakeup_latency.p99_ns,
     'processes.killed': report.processes.killed,

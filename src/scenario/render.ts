@@ -20,7 +20,11 @@ export function renderScenario(config: RunConfig): string {
       cpu_mhz: cpuMhz,
       tick: { source: tick.source, hz: tick.hz },
     },
-    kernel: { scheduler: config.kernel.scheduler, futex: { ...config.kernel.futex } },
+    kernel: {
+      scheduler: config.kernel.scheduler,
+      futex: { ...config.kernel.futex },
+      numa: config.kernel.numa,
+    },
     libc: { variant: config.libc.variant },
     costs: nullProtoCopy(config.costs),
     limits: {

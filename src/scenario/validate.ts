@@ -61,7 +61,7 @@ const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
 const MACHINE_KEYS = ['cpus', 'smt', 'packages', 'numa_nodes', 'numa_remote_distance', 'cpu_mhz', 'tick'];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex'];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa'];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -157,7 +157,20 @@ function readKernel(ctx: ReadContext, value: unknown): KernelConfig {
     noun: 'a scheduler',
     fallback,
   });
-  return { scheduler, futex: readFutex(ctx, own(table, 'futex'), scheduler) };
+  return {
+    scheduler,
+    futex: readFutex(ctx, own(table, 'futex'), scheduler),
+    numa: readBool(ctx, table, 'numa', 'kernel', true),
+  };
+}
+
+/** A boolean key; absent means `fallback`. */
+function readBool(ctx: ReadContext, table: Table, key: string, prefix: string, fallback: boolean): boolean {
+  const value = own(table, key);
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    fail(ctx, fieldPath(prefix, key), `expected a boolean, got ${kindOf(value)}`, 'true, false');
+  return value;
 }
 
 /** `[kernel] futex = { mode, shards }`; defaults follow the scheduler's preset. */

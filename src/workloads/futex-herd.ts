@@ -25,6 +25,8 @@ interface Shared {
   herd: number;
   futexCalls: number;
   doneNs: number;
+  /** Work each woken waiter does holding the mutex. */
+  holdCycles: number;
 }
 
 /** Drepper's mutex lock, counting the sleeps of a thread that has left the condition wait. */
@@ -64,7 +66,7 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
     if ((yield* futex_wait(t, s.mutex, 2)) === 0) s.herd++;
     c = (yield t.atomic(AtomicOp.Exchange, s.mutex, 2)) as number;
   }
-  yield t.compute(3000); // 1 us of work in the critical section
+  yield t.compute(s.holdCycles); // the work done under the mutex
   yield* unlock(t, s, true);
   s.doneNs = yield* clock_gettime(t);
   return 0;
@@ -75,7 +77,15 @@ function* herdMain(t: Guest, raw: unknown): Program<number> {
   const n = intArg(args, 'waiters');
   const requeue = stringArg(args, 'broadcast') === 'requeue';
   const words = yield* malloc(t, 8);
-  const s: Shared = { mutex: words, cond: words + 4, ready: 0, herd: 0, futexCalls: 0, doneNs: 0 };
+  const s: Shared = {
+    mutex: words,
+    cond: words + 4,
+    ready: 0,
+    herd: 0,
+    futexCalls: 0,
+    doneNs: 0,
+    holdCycles: intArg(args, 'hold_cycles'),
+  };
   const threads: pthread_t[] = [];
   for (let i = 0; i < n; i++) {
     const [err, th] = yield* pthread_create(t, null, waiter, s);
@@ -124,6 +134,14 @@ export const FUTEX_HERD: GuestProgram = {
       doc: 'how the broadcast wakes them',
       choices: ['wake-all', 'requeue'],
       fallback: 'requeue',
+    },
+    {
+      kind: 'int',
+      name: 'hold_cycles',
+      doc: 'cycles each woken waiter computes holding the mutex (3000 = 1 us at 3 GHz)',
+      min: 0,
+      max: 100_000_000,
+      fallback: 3000,
     },
   ],
 };

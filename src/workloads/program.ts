@@ -6,6 +6,7 @@
  * New programs live in their own files and are listed in `registry.ts`.
  */
 import type { ProgramImage } from '../abi/guest.ts';
+import { pthread_attr_init, pthread_attr_setaffinity_np, pthread_attr_t } from '../libc/pthread.ts';
 
 export type ParamValue = number | string | number[];
 
@@ -48,4 +49,13 @@ export function intsArg(args: ProgramArgs, name: string): number[] {
   const v = args[name];
   if (!Array.isArray(v)) throw new Error(`program argument ${name} is not a list of integers`);
   return v;
+}
+
+/** A thread attribute that starts the thread on `cpus` only (pthread_attr_setaffinity_np). */
+export function attrOnCpus(cpus: readonly number[]): pthread_attr_t {
+  const attr = new pthread_attr_t();
+  pthread_attr_init(attr);
+  const err = pthread_attr_setaffinity_np(attr, cpus);
+  if (err !== 0) throw new Error(`pthread_attr_setaffinity_np(${cpus.join(',')}) failed (${err})`);
+  return attr;
 }

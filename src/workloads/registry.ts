@@ -4,8 +4,12 @@
  */
 import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
+import { AFFINITY } from './affinity.ts';
+import { CPUHOG } from './cpuhog.ts';
+import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
+import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
@@ -19,14 +23,18 @@ const LIST: GuestProgram[] = [
   FUTEX_BENCH,
   FUTEX_HERD,
   FUTEX_ROBUST,
+  FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
   STACKGUARD,
   SCHBENCH,
-  NICESHARES, // SCHED-3, SCHED-7 (sched-classes)
-  RTCLASSES, // SCHED-7 (sched-classes)
-  DLPERIODIC, // SCHED-7 (sched-classes)
-  PRIO_INVERSION, // LIBC-10 (libc-mutex)
-  ROBUST_OWNER, // LIBC-2 (libc-mutex)
+  NICESHARES, // SCHED-3, SCHED-7
+  RTCLASSES, // SCHED-7
+  DLPERIODIC, // SCHED-7
+  AFFINITY, // SCHED-8
+  CPUHOG, // SCHED-4
+  NUMAMEM, // SCHED-6, HW-14
+  PRIO_INVERSION, // LIBC-10
+  ROBUST_OWNER, // LIBC-2
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -79,6 +79,7 @@ const runConfigWithoutLibc = fc.record({
     fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
       futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
+      numa: fc.boolean(),
     }),
     fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
@@ -86,6 +87,7 @@ const runConfigWithoutLibc = fc.record({
         mode: fc.constantFrom('redbear' as const, 'linux' as const),
         shards: fc.integer({ min: 1, max: 4096 }),
       }),
+      numa: fc.boolean(),
     }),
   ),
   costs: fc.dictionary(fc.string({ minLength: 1 }), cost),

@@ -15,10 +15,15 @@ import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
 import { makePolicy, startTick } from '../../src/machine/build.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
 import { defaultTopology, presetTick } from '../../src/machine/defaults.ts';
+import type { TopologySpec } from '../../src/hw/topology.ts';
 
 export interface GuestMachineOptions {
   policy?: SchedPolicyName;
   cpus?: number;
+  /** Packages, SMT and NUMA nodes (defaults: one package, no SMT, one node). */
+  topology?: Partial<Omit<TopologySpec, 'cpus'>>;
+  /** fair's NUMA awareness (default on). */
+  numa?: boolean;
   seed?: number;
   /** The tick source; defaults to each policy's preset (dwrr, redbear: PIT; fair: LAPIC at 1000 Hz). */
   tick?: TickSourceName;
@@ -46,7 +51,7 @@ export interface GuestMachine {
 export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachineOptions = {}): GuestMachine {
   const policyName = options.policy ?? 'fair';
   const board = new Board({
-    topology: defaultTopology(options.cpus ?? 1),
+    topology: { ...defaultTopology(options.cpus ?? 1), ...options.topology },
     cpuMhz: 3000,
     memoryBytes: 1 << 28,
     costs: resolveCostModel(options.costs ?? {}),
@@ -60,7 +65,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     injectSwitchFaults: options.injectSwitchFaults ?? [],
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
   });
-  const policy = makePolicy(policyName, kernel);
+  const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;
   const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });
   kernel.boot(policy, { name: 'test', main }, arg);

@@ -4,7 +4,7 @@
  * hands the rest to the mutex instead of a thundering herd. Both shards are locked in
  * ascending order, as Red Bear's P8-futex-requeue and Linux's double_lock_hb do.
  */
-import { EAGAIN } from '../../abi/errno.ts';
+import { EAGAIN, EINVAL } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
@@ -46,6 +46,8 @@ export function* futexRequeue(
   compare: number | null,
 ): KernelGen<number> {
   const table = k.futex;
+  // futex_requeue: negative counts are refused before anything is looked at.
+  if (table.mode === 'linux' && (wakeCount < 0 || moveCount < 0)) return -EINVAL;
   table.counts.requeue++;
   yield spend(2 * k.board.costs.futexHashNs);
   const held = yield* lockPair(k, from.shard, to.shard);

@@ -10,7 +10,7 @@ import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
-import { type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
+import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
@@ -204,6 +204,15 @@ export function* wakeLocked(
   return woken;
 }
 
+/**
+ * How many waiters a wake asking for `count` may take. Linux's futex_wake and futex_wake_op
+ * count a waiter before they test the limit (`if (++ret >= nr_wake) break`), so a count of 0 or
+ * less still wakes one when there is one; Redox's loop tests first and wakes none.
+ */
+export function wakeLimit(mode: FutexMode, count: number): number {
+  return mode === 'linux' ? Math.max(count, 1) : count;
+}
+
 /** FUTEX_WAKE and WAKE_BITSET: wakes up to `count` waiters; returns how many. */
 export function* futexWake(
   k: Kernel,
@@ -217,7 +226,7 @@ export function* futexWake(
   k.futex.counts.wake++;
   yield spend(k.board.costs.futexHashNs);
   yield lock(target.shard.lock);
-  const woken = yield* wakeLocked(k, cpu, t, addr, target, count, bitset);
+  const woken = yield* wakeLocked(k, cpu, t, addr, target, wakeLimit(k.futex.mode, count), bitset);
   yield unlock(target.shard.lock);
   return woken;
 }

@@ -10,7 +10,7 @@ import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
 import { lockPair, unlockAll } from './requeue.ts';
-import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, wakeLocked } from './wait-wake.ts';
+import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, wakeLimit, wakeLocked } from './wait-wake.ts';
 
 export const FUTEX_OP_SET = 0;
 export const FUTEX_OP_ADD = 1;
@@ -118,9 +118,10 @@ export function* futexWakeOp(
   const old = vm.load32(addr2);
   vm.store32(addr2, applyWakeOp(decoded, old)!);
   yield spend(k.board.costs.atomicNs);
-  let woken = yield* wakeLocked(k, cpu, t, addr, first, wakeCount, FUTEX_BITSET_MATCH_ANY);
+  const mode = k.futex.mode;
+  let woken = yield* wakeLocked(k, cpu, t, addr, first, wakeLimit(mode, wakeCount), FUTEX_BITSET_MATCH_ANY);
   if (compareWakeOp(decoded, old)) {
-    woken += yield* wakeLocked(k, cpu, t, addr2, second, wakeCount2, FUTEX_BITSET_MATCH_ANY);
+    woken += yield* wakeLocked(k, cpu, t, addr2, second, wakeLimit(mode, wakeCount2), FUTEX_BITSET_MATCH_ANY);
   }
   yield* unlockAll(held);
   return woken;

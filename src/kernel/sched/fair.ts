@@ -4,9 +4,12 @@
  * Per-CPU run queues, each with its own lock, which is also that CPU's switch lock: no global
  * lock on the switch path. CFS-style weighted vruntime (Linux ≤6.5 fair.c, models.md §4.2):
  * pick the smallest, new contexts start at the queue's minimum plus one virtual slice, waking
- * ones no earlier than the minimum minus half the latency target. New contexts go to the
- * least-loaded allowed CPU; an idle CPU steals a queued context from the busiest other CPU
- * (try-lock only, as Redox HEAD steals).
+ * ones no earlier than the minimum minus half the latency target. Where fair contexts go is
+ * decided in `balance.ts` (SCHED-4..6, SCHED-8): new ones on the least-loaded allowed CPU, woken
+ * ones on their last or the waker's CPU when idle, else the best allowed one; an idle CPU steals
+ * from another queue (try-lock only, as Redox HEAD steals), and every CPU pulls from a busier
+ * queue every 100 ms, taking both run-queue locks in CPU-id order. This file takes the locks and
+ * moves the contexts.
  *
  * Scheduling classes (SCHED-7): each run queue also holds an RT queue (SCHED_FIFO/SCHED_RR,
  * `rt.ts`) and a deadline queue (SCHED_DEADLINE, `deadline.ts`). A pick takes the earliest
@@ -25,10 +28,21 @@ import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import { type Context, effectivePrio, isThread, normalPrio, type Thread, ThreadState } from '../thread.ts';
+import {
+  BALANCE_INTERVAL_NS,
+  bestCpu,
+  bestPull,
+  MIGRATE_MAX,
+  nextToMove,
+  type PlacementEnv,
+  placeNew,
+  selectWakeCpu,
+  weightOf,
+} from './balance.ts';
 import { type DlEntity, DlRunQueue, dlOnWakeup, dlReplenish, dlReplenishAtNs } from './deadline.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { RR_TIMESLICE_NS, RT_PERIOD_NS, RT_RUNTIME_NS, RtRunQueue } from './rt.ts';
-import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+import { NICE_0_WEIGHT } from './weights.ts';
 
 /** CFS tunables before scaling (fair.c, Linux ≤6.5). */
 const LATENCY_NS = 6_000_000;
@@ -46,6 +60,11 @@ export function classOf(t: Thread): number {
   return p < 0 ? CLASS_DL : p < MAX_RT_PRIO ? CLASS_RT : CLASS_FAIR;
 }
 
+export interface FairOptions {
+  /** NUMA awareness (SCHED-6): prefer the own node when stealing, count SLIT costs. */
+  numa: boolean;
+}
+
 /** Per-context state of this policy. */
 export interface FairEntity extends DlEntity {
   vruntime: number;
@@ -61,8 +80,14 @@ export interface FairEntity extends DlEntity {
   klass: number;
   /** The effective priority it is queued or running at (its RT level for CLASS_RT). */
   prio: number;
-  /** The weight it adds to its run queue's load while in the fair class (Linux se->load). */
+  /**
+   * The weight it added to its run queue's load while in the fair class (Linux se->load): a
+   * priority change while queued is applied by prioChanged, so the load stays the sum of what
+   * was added.
+   */
   weight: number;
+  /** When it last stopped running, for cache hotness; -1 before its first run. */
+  lastRanNs: number;
   /** SCHED_RR: run time left in its quantum (Linux rt.time_slice). */
   rrLeftNs: number;
   /** An RT context goes back to the tail of its level when switched out (yield, RR expiry). */
@@ -74,6 +99,7 @@ export interface FairEntity extends DlEntity {
 }
 
 class RunQueue {
+  readonly cpuId: number;
   readonly lock: SpinLock;
   /** Queued (not running) contexts ordered by (vruntime, tid). */
   readonly queue: Thread[] = [];
@@ -88,8 +114,11 @@ class RunQueue {
   readonly timers: { t: Thread; at: number }[] = [];
   readonly rt = new RtRunQueue();
   readonly dl = new DlRunQueue(dlKey);
+  /** Switched out runnable on a CPU its mask no longer allows: queued elsewhere after the switch. */
+  pushPending: Thread | null = null;
 
   constructor(cpuId: number) {
+    this.cpuId = cpuId;
     this.lock = new SpinLock(`rq${cpuId}`);
   }
 
@@ -112,6 +141,7 @@ function entity(t: Thread): FairEntity {
       onRq: false,
       execStartNs: 0,
       sliceStartNs: 0,
+      lastRanNs: -1,
       klass: CLASS_FAIR,
       prio: 0,
       weight: 0,
@@ -164,10 +194,6 @@ function rqPrio(rq: RunQueue): number {
   return curr !== null || rq.queue.length > 0 ? MAX_RT_PRIO : MAX_RT_PRIO + 41;
 }
 
-function weightOf(t: Thread): number {
-  return PRIO_TO_WEIGHT[t.prio]!;
-}
-
 export class FairPolicy implements SchedPolicy {
   readonly name = 'fair';
   readonly keepsBlockedQueued = false;
@@ -176,18 +202,47 @@ export class FairPolicy implements SchedPolicy {
   readonly #rqs: RunQueue[];
   /** 1 + ilog2(min(ncpus, 8)): Linux's SCHED_TUNABLESCALING_LOG factor. */
   readonly #scale: number;
-  #steals = 0;
-  #wakeIpis = 0;
+  readonly #env: PlacementEnv;
+  /** Per CPU: when its next periodic balance is due. */
+  readonly #nextBalanceNs: Float64Array;
   /** RT and deadline contexts queued (not running, not throttled) on all run queues. */
   #classQueued = 0;
-  #pulls = 0;
-  #pushes = 0;
+  readonly #counts = {
+    /** Idle steals that took something, and the contexts they took. */
+    steals: 0,
+    stolen: 0,
+    /** Of the contexts stolen or pulled by the balancer, those that changed NUMA node (SCHED-6). */
+    stolenCrossNode: 0,
+    balanceMovesCrossNode: 0,
+    /** Steals abandoned because the victim's lock was busy (try-lock). */
+    stealLockBusy: 0,
+    /** Periodic balance passes run, and the contexts they moved. */
+    balanceRuns: 0,
+    balanceMoves: 0,
+    /** Contexts moved because an affinity change excluded their CPU (SCHED-8). */
+    affinityMoves: 0,
+    wakeIpis: 0,
+    /** RT and deadline contexts pulled by a CPU about to run less important work, and pushes. */
+    rtPulls: 0,
+    rtPushes: 0,
+  };
 
-  constructor(host: SchedHost) {
+  constructor(host: SchedHost, options: FairOptions = { numa: true }) {
     this.#host = host;
     const cpus = host.board.cpus.length;
     this.#rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id));
     this.#scale = 1 + Math.floor(Math.log2(Math.min(cpus, 8)));
+    this.#nextBalanceNs = new Float64Array(cpus).fill(BALANCE_INTERVAL_NS);
+    const board = host.board;
+    this.#env = {
+      topology: board.topology,
+      costs: board.costs,
+      numa: options.numa,
+      get nowNs() {
+        return board.engine.nowNs;
+      },
+      lastRanNs: (t) => entity(t).lastRanNs,
+    };
   }
 
   switchLock(cpuId: number): SpinLock {
@@ -273,6 +328,21 @@ export class FairPolicy implements SchedPolicy {
   }
 
   /**
+   * Moves queued `t` from `src` to `dst`, both locked: its vruntime keeps its distance to the
+   * queue's minimum (Linux rebases on migration).
+   */
+  #migrate(src: RunQueue, dst: RunQueue, t: Thread): void {
+    assert(t.allowedOn(dst.cpuId), `fair: moving context ${t.id} to CPU ${dst.cpuId} outside its mask`);
+    const e = entity(t);
+    this.#dequeueQueued(src, t);
+    src.loadWeight -= e.weight;
+    e.weight = 0;
+    e.onRq = false;
+    e.vruntime += dst.minVruntime - src.minVruntime;
+    this.#enqueue(dst, dst.cpuId, t);
+  }
+
+  /**
    * Gives an on-queue context the class and priority of its effective priority: moves its
    * weight in or out of the fair load, and starts its deadline server when it enters that
    * class (at `wakeup`: the CBS wakeup rule). It is in no class queue while this runs.
@@ -338,6 +408,10 @@ export class FairPolicy implements SchedPolicy {
   *tick(cpu: Cpu, _periods: number): KernelGen<boolean> {
     const rq = this.#rqs[cpu.id]!;
     yield* this.#expireTimers(cpu, rq);
+    if (this.#now() >= this.#nextBalanceNs[cpu.id]!) {
+      this.#nextBalanceNs[cpu.id] = this.#now() + BALANCE_INTERVAL_NS;
+      yield* this.#periodicBalance(cpu);
+    }
     const classes = yield* this.#tickClasses(cpu, rq);
     if (classes !== null) return classes;
     const curr = rq.curr;
@@ -483,10 +557,26 @@ export class FairPolicy implements SchedPolicy {
     timers.splice(i, 0, { t, at: deadlineNs });
   }
 
+  /**
+   * Locks the run queue `choose` names and returns it, choosing again if `t`'s mask changed to
+   * exclude it while this CPU waited for the lock (masks are written under the lock of the
+   * queue a context is on, so once held the choice stays valid).
+   */
+  *#lockAllowed(t: Thread, choose: () => number): KernelGen<RunQueue> {
+    for (;;) {
+      const rq = this.#rqs[choose()]!;
+      yield lock(rq.lock);
+      if (t.allowedOn(rq.cpuId)) return rq;
+      yield unlock(rq.lock);
+    }
+  }
+
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
-    const target = this.#classTarget(t, cpu.id, true) ?? this.#leastLoaded(t, cpu.id);
-    const rq = this.#rqs[target]!;
-    yield lock(rq.lock);
+    const rq = yield* this.#lockAllowed(
+      t,
+      () => this.#classTarget(t, cpu.id, true) ?? placeNew(this.#env, this.#rqs, t, cpu.id),
+    );
+    const target = rq.cpuId;
     // place_entity for a new context: one virtual slice after the minimum (START_DEBIT).
     entity(t).vruntime = rq.minVruntime + (this.#slice(rq, t) * NICE_0_WEIGHT) / weightOf(t);
     t.state = ThreadState.Runnable;
@@ -499,9 +589,11 @@ export class FairPolicy implements SchedPolicy {
   *wake(cpu: Cpu, t: Thread): KernelGen<void> {
     const e = entity(t);
     if (e.onRq) return; // still current on its CPU, not yet switched out: it just keeps running
-    const target = this.#classTarget(t, cpu.id, true) ?? this.#selectWakeCpu(t, cpu.id);
-    const rq = this.#rqs[target]!;
-    yield lock(rq.lock);
+    const rq = yield* this.#lockAllowed(
+      t,
+      () => this.#classTarget(t, cpu.id, true) ?? selectWakeCpu(this.#env, this.#rqs, t, cpu.id),
+    );
+    const target = rq.cpuId;
     if (e.rq >= 0 && e.rq !== target) e.vruntime += rq.minVruntime - this.#rqs[e.rq]!.minVruntime;
     // Sleeper credit (GENTLE_FAIR_SLEEPERS): at most half a latency period behind the minimum.
     e.vruntime = Math.max(e.vruntime, rq.minVruntime - (LATENCY_NS * this.#scale) / 2);
@@ -523,21 +615,6 @@ export class FairPolicy implements SchedPolicy {
       preempt = entity(curr).vruntime - entity(t).vruntime > gran;
     }
     if (preempt) yield* this.#reschedCpu(cpu, target);
-  }
-
-  /** Wakeup placement: the last CPU if idle, the waker's if idle, any idle, else the last. */
-  #selectWakeCpu(t: Thread, wakerCpu: number): number {
-    const idle = (id: number) => this.#rqs[id]!.nrRunning === 0 && t.allowedOn(id);
-    if (t.lastCpu >= 0 && idle(t.lastCpu)) return t.lastCpu;
-    if (idle(wakerCpu)) return wakerCpu;
-    const n = this.#rqs.length;
-    const from = Math.max(t.lastCpu, 0);
-    for (let k = 1; k < n; k++) {
-      const id = (from + k) % n;
-      if (idle(id)) return id;
-    }
-    if (t.lastCpu >= 0 && t.allowedOn(t.lastCpu)) return t.lastCpu;
-    return this.#leastLoaded(t, wakerCpu);
   }
 
   /** The allowed CPU with the fewest runnable contexts; ties go to `preferCpu`, then the lowest id. */
@@ -565,10 +642,21 @@ export class FairPolicy implements SchedPolicy {
       this.#updateCurr(rq);
       rq.curr = null;
       const e = entity(prev);
-      if (prev.state === ThreadState.Runnable) {
+      e.lastRanNs = this.#now();
+      if (prev.state === ThreadState.Runnable && prev.allowedOn(cpu.id)) {
         if (e.klass === CLASS_FAIR)
           this.#insert(rq, prev); // put_prev_task: back in the tree, still on_rq
         else this.#putPrevClass(rq, prev);
+      } else if (prev.state === ThreadState.Runnable) {
+        // Its mask no longer has this CPU (SCHED-8). It runs on this stack until the switch is
+        // done, so it is queued elsewhere only then (afterSwitch), as Linux defers such a push
+        // to a balance callback after the switch.
+        e.onRq = false;
+        e.rq = -1;
+        rq.loadWeight -= e.weight;
+        e.weight = 0;
+        e.putBackTail = false;
+        rq.pushPending = prev;
       } else if (e.onRq) {
         e.onRq = false; // deactivate: blocked or dead
         e.rq = -1;
@@ -577,7 +665,7 @@ export class FairPolicy implements SchedPolicy {
       }
     }
     let next: Thread | null = this.#classQueued > 0 ? yield* this.#pickClass(cpu, rq) : null;
-    if (next === null) next = rq.queue.shift() ?? null;
+    if (next === null) next = this.#pickAllowed(rq, cpu.id);
     let costNs = this.#host.board.costs.schedPickNs;
     if (next === null) {
       next = yield* this.#steal(cpu, rq);
@@ -591,7 +679,7 @@ export class FairPolicy implements SchedPolicy {
       e.execStartNs = this.#now();
       if (next !== prev) e.sliceStartNs = e.execStartNs;
       this.#updateMin(rq);
-      if (next !== prev && isThread(prev) && prev.state === ThreadState.Runnable)
+      if (next !== prev && isThread(prev) && prev.state === ThreadState.Runnable && rq.pushPending !== prev)
         yield* this.#push(cpu, prev);
       return next;
     }
@@ -646,7 +734,7 @@ export class FairPolicy implements SchedPolicy {
           if (e.onRq && e.rq === this.#rqs.indexOf(victim) && victim.curr !== candidate) {
             best = candidate;
             from = victim;
-            this.#pulls++;
+            this.#counts.rtPulls++;
             this.#host.traceDecision(0x5c, e.rq, candidate.id);
           }
           if (from !== victim) yield unlock(victim.lock);
@@ -673,7 +761,7 @@ export class FairPolicy implements SchedPolicy {
     if (e.klass === CLASS_DL && e.dlThrottled) return;
     const target = this.#lowerCpu(t, cpu.id);
     if (target < 0) return;
-    this.#pushes++;
+    this.#counts.rtPushes++;
     yield* this.#reschedCpu(cpu, target);
   }
 
@@ -683,7 +771,7 @@ export class FairPolicy implements SchedPolicy {
       this.#host.needResched[target] = 1;
     } else if (this.#host.needResched[target] === 0) {
       this.#host.needResched[target] = 1;
-      this.#wakeIpis++;
+      this.#counts.wakeIpis++;
       yield sendIpi(target, VEC_IPI_SWITCH);
     }
   }
@@ -781,36 +869,184 @@ export class FairPolicy implements SchedPolicy {
     return this.#slice(rq, t);
   }
 
-  /** Idle stealing: take the first queued context of the busiest other run queue (try-lock). */
-  *#steal(cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
-    const n = this.#rqs.length;
-    let victimId = -1;
-    let victimLoad = 0;
-    for (let k = 1; k < n; k++) {
-      const id = (cpu.id + k) % n;
-      const load = this.#rqs[id]!.queue.length;
-      if (load > victimLoad && this.#rqs[id]!.queue.some((t) => t.allowedOn(cpu.id))) {
-        victimId = id;
-        victimLoad = load;
+  /**
+   * Takes the leftmost queued context allowed here. Only a context whose mask changed a moment
+   * ago can be queued on a CPU it is not allowed on; it waits for `affinityChanged` to move it.
+   */
+  #pickAllowed(rq: RunQueue, cpuId: number): Thread | null {
+    const q = rq.queue;
+    for (let i = 0; i < q.length; i++) {
+      const t = q[i]!;
+      if (t.allowedOn(cpuId)) {
+        q.splice(i, 1);
+        return t;
       }
     }
-    if (victimId < 0) return null;
-    const victim = this.#rqs[victimId]!;
+    return null;
+  }
+
+  /**
+   * After a switch on `cpu` (its run-queue lock released): the context switched out because
+   * its mask excluded this CPU is queued on the best CPU it is allowed on, and kicked there.
+   */
+  *afterSwitch(cpu: Cpu): KernelGen<void> {
+    const rq = this.#rqs[cpu.id]!;
+    const t = rq.pushPending;
+    if (t === null) return;
+    rq.pushPending = null;
+    if (t.state !== ThreadState.Runnable) return; // killed meanwhile
+    const target = yield* this.#lockAllowed(t, () => bestCpu(this.#env, this.#rqs, t, cpu.id));
+    entity(t).vruntime += target.minVruntime - rq.minVruntime;
+    this.#enqueue(target, target.cpuId, t);
+    yield spend(this.#host.board.costs.schedPickNs);
+    yield unlock(target.lock);
+    this.#counts.affinityMoves++;
+    this.#host.traceDecision(0x54, target.cpuId, t.id);
+    yield* this.#kick(cpu, target.cpuId, t);
+  }
+
+  /**
+   * Idle stealing (SCHED-4): this CPU has nothing queued. `bestPull` names the queue to take
+   * from (the own node's first with NUMA awareness, SCHED-6); its lock is only tried, never
+   * waited for (Redox HEAD), and under it contexts move while each move still gains, so one
+   * steal can even out a queue that holds many.
+   */
+  *#steal(cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
+    const candidate = bestPull(this.#env, this.#rqs, cpu.id);
+    if (candidate === null) return null;
+    const victim = this.#rqs[candidate.src]!;
     const got = (yield tryLock(victim.lock)) as boolean;
-    if (!got) return null;
-    const t = victim.queue.find((c) => c.allowedOn(cpu.id)) ?? null;
-    if (t !== null) {
-      this.#removeQueued(victim, t);
-      victim.loadWeight -= weightOf(t);
-      const e = entity(t);
-      e.vruntime += rq.minVruntime - victim.minVruntime; // rebase onto this queue
-      e.rq = cpu.id;
-      rq.loadWeight += weightOf(t);
-      this.#steals++;
-      this.#host.traceDecision(0x53, victimId, t.id);
+    if (!got) {
+      this.#counts.stealLockBusy++;
+      return null;
+    }
+    const moved = this.#pullFrom(victim, rq, true);
+    if (moved > 0) {
+      this.#counts.steals++;
+      this.#counts.stolen += moved;
     }
     yield unlock(victim.lock);
-    return t;
+    return this.#pickAllowed(rq, cpu.id);
+  }
+
+  /**
+   * Moves contexts from `src` to `dst` (both locked) while it pays; returns how many, and counts
+   * those that changed NUMA node.
+   */
+  #pullFrom(src: RunQueue, dst: RunQueue, steal: boolean): number {
+    const topology = this.#host.board.topology;
+    const crossNode = topology.nodeOf(src.cpuId) !== topology.nodeOf(dst.cpuId);
+    let moved = 0;
+    while (moved < MIGRATE_MAX) {
+      const t = nextToMove(this.#env, src, dst);
+      if (t === null) break;
+      this.#migrate(src, dst, t);
+      this.#host.traceDecision(0x53, src.cpuId, t.id);
+      moved++;
+    }
+    if (crossNode && steal) this.#counts.stolenCrossNode += moved;
+    else if (crossNode) this.#counts.balanceMovesCrossNode += moved;
+    return moved;
+  }
+
+  /**
+   * Periodic balancing (SCHED-4): every 100 ms each CPU, from its tick, pulls from the queue
+   * `bestPull` names. Both run-queue locks are taken, lowest CPU id first (Linux
+   * double_rq_lock), and waited for: the spin shows in the report as `lock.rq<n>.spin_ns`.
+   * What was pulled runs when the tick's preemption check or the idle loop next picks.
+   */
+  *#periodicBalance(cpu: Cpu): KernelGen<void> {
+    const costs = this.#host.board.costs;
+    this.#counts.balanceRuns++;
+    yield spend(this.#rqs.length * costs.schedScanPerContextNs);
+    const candidate = bestPull(this.#env, this.#rqs, cpu.id);
+    if (candidate === null) return;
+    const dst = this.#rqs[cpu.id]!;
+    const src = this.#rqs[candidate.src]!;
+    const [first, second] = src.cpuId < dst.cpuId ? [src, dst] : [dst, src];
+    yield lock(first.lock);
+    yield lock(second.lock);
+    const moved = this.#pullFrom(src, dst, false);
+    yield spend(costs.schedPickNs * Math.max(1, moved));
+    yield unlock(second.lock);
+    yield unlock(first.lock);
+    this.#counts.balanceMoves += moved;
+    if (moved > 0 && dst.curr !== null) {
+      const e = entity(dst.curr);
+      this.#updateCurr(dst);
+      // A pulled context well behind in virtual time preempts at once, as a wakeup would.
+      const head = dst.queue[0];
+      if (head !== undefined && e.vruntime - entity(head).vruntime > this.#slice(dst, dst.curr)) {
+        this.#host.needResched[cpu.id] = 1;
+      }
+    }
+  }
+
+  /**
+   * sched_setaffinity (SCHED-8): the mask is written under the lock of the run queue `t` is on,
+   * as Linux writes it under task_rq_lock, so no pick, steal or balance sees it change midway.
+   * Queued on a CPU the new mask excludes, `t` moves at once (the target's lock taken in CPU-id
+   * order); running on one, its CPU is told to reschedule, and the switch queues it elsewhere
+   * (`select`, then `afterSwitch`). A context on no queue (blocked, new, or being pushed) gets
+   * its mask at once; wakeup and start check it again under the target's lock.
+   */
+  *setAffinity(cpu: Cpu, t: Thread, mask: Uint8Array | null): KernelGen<void> {
+    const e = entity(t);
+    for (;;) {
+      if (!e.onRq) {
+        t.affinity = mask;
+        // Still current while it blocks or is pushed away: it is leaving its CPU anyway.
+        if (t.running && !t.allowedOn(t.lastCpu)) t.affinityMovePending = true;
+        return;
+      }
+      const src = this.#rqs[e.rq]!;
+      yield lock(src.lock);
+      if (!e.onRq || e.rq !== src.cpuId) {
+        yield unlock(src.lock); // it moved while this CPU waited: follow it
+        continue;
+      }
+      if (mask === null || mask[src.cpuId] === 1) {
+        t.affinity = mask;
+        yield unlock(src.lock);
+        return;
+      }
+      if (src.curr === t) {
+        t.affinity = mask;
+        t.affinityMovePending = true;
+        this.#host.needResched[src.cpuId] = 1;
+        yield unlock(src.lock);
+        if (src.cpuId !== cpu.id) yield sendIpi(src.cpuId, VEC_IPI_SWITCH);
+        return;
+      }
+      // Queued here, and the new mask excludes this CPU: the mask is written only once both
+      // locks are held, so the context is never queued outside its mask with a lock free.
+      const old = t.affinity;
+      t.affinity = mask;
+      const dst = this.#rqs[bestCpu(this.#env, this.#rqs, t, src.cpuId)]!;
+      t.affinity = old;
+      if (dst.cpuId > src.cpuId) {
+        yield lock(dst.lock);
+      } else if (!((yield tryLock(dst.lock)) as boolean)) {
+        // Keep the lock order: drop src, take both lowest first, and check `t` is still there.
+        yield unlock(src.lock);
+        yield lock(dst.lock);
+        yield lock(src.lock);
+        if (!e.onRq || e.rq !== src.cpuId || src.curr === t) {
+          yield unlock(src.lock);
+          yield unlock(dst.lock);
+          continue;
+        }
+      }
+      t.affinity = mask;
+      this.#migrate(src, dst, t);
+      this.#counts.affinityMoves++;
+      this.#host.traceDecision(0x54, dst.cpuId, t.id);
+      yield spend(this.#host.board.costs.schedPickNs);
+      yield unlock(src.lock);
+      yield unlock(dst.lock);
+      yield* this.#kick(cpu, dst.cpuId, t);
+      return;
+    }
   }
 
   /**
@@ -898,13 +1134,73 @@ export class FairPolicy implements SchedPolicy {
 
   stats(): Record<string, number> {
     const sum = (f: (rq: RunQueue) => number) => this.#rqs.reduce((n, rq) => n + f(rq), 0);
+    const c = this.#counts;
     return {
-      steals: this.#steals,
-      wake_ipis: this.#wakeIpis,
-      rt_pulls: this.#pulls,
-      rt_pushes: this.#pushes,
+      steals: c.steals,
+      stolen: c.stolen,
+      stolen_cross_node: c.stolenCrossNode,
+      steal_lock_busy: c.stealLockBusy,
+      balance_runs: c.balanceRuns,
+      balance_moves: c.balanceMoves,
+      balance_moves_cross_node: c.balanceMovesCrossNode,
+      affinity_moves: c.affinityMoves,
+      wake_ipis: c.wakeIpis,
+      rq_lock_spin_ns: sum((rq) => rq.lock.spinNs),
+      rt_pulls: c.rtPulls,
+      rt_pushes: c.rtPushes,
       rt_throttles: sum((rq) => rq.rt.throttles),
       dl_throttles: sum((rq) => rq.dl.throttles),
     };
+  }
+  /**
+   * The policy's own invariants (run after every event in tests): every queue whose lock is free
+   * is consistent (its contexts runnable, not running, on it by their own record, and allowed
+   * on its CPU unless their mask changed a moment ago; its load the sum of their weights); and
+   * when no queue's lock is held, no scheduling operation is half done, so every runnable
+   * context that is not running is in exactly one queue.
+   */
+  checkInvariants(threads: Iterable<Thread>): void {
+    let allFree = true;
+    const where = new Map<Thread, number>();
+    for (const rq of this.#rqs) {
+      if (rq.lock.held) {
+        allFree = false;
+        continue;
+      }
+      let load = rq.curr === null ? 0 : entity(rq.curr).weight;
+      // RT and deadline contexts (SCHED-7) sit in their class queues and add no fair load.
+      for (const [klass, list] of [
+        [CLASS_RT, rq.rt.all()],
+        [CLASS_DL, [...rq.dl.queue, ...rq.dl.throttled]],
+      ] as const) {
+        for (const t of list) {
+          assert(entity(t).klass === klass, `invariant: context ${t.id} queued in the wrong class`);
+          assert(entity(t).weight === 0, `invariant: ${t.id} in class ${klass} carries fair load`);
+        }
+      }
+      for (const t of [...rq.queue, ...rq.rt.all(), ...rq.dl.queue, ...rq.dl.throttled]) {
+        assert(!where.has(t), `invariant: context ${t.id} queued on CPUs ${where.get(t)} and ${rq.cpuId}`);
+        where.set(t, rq.cpuId);
+        const e = entity(t);
+        assert(t.state === ThreadState.Runnable, `invariant: queued context ${t.id} is not runnable`);
+        assert(!t.running, `invariant: queued context ${t.id} is running`);
+        assert(e.onRq && e.rq === rq.cpuId, `invariant: context ${t.id} queued on ${rq.cpuId} says ${e.rq}`);
+        assert(
+          t.allowedOn(rq.cpuId),
+          `invariant: context ${t.id} queued on CPU ${rq.cpuId} outside its mask`,
+        );
+        if (e.klass === CLASS_FAIR) load += e.weight;
+      }
+      assert(
+        load === rq.loadWeight,
+        `invariant: rq${rq.cpuId} load ${rq.loadWeight}, contexts weigh ${load}`,
+      );
+      assert(rq.pushPending === null, `invariant: rq${rq.cpuId} has a push pending with its lock free`);
+    }
+    if (!allFree) return;
+    for (const t of threads) {
+      if (t.state !== ThreadState.Runnable || t.running) continue;
+      assert(where.has(t), `invariant: runnable context ${t.id} is in no run queue`);
+    }
   }
 }

@@ -72,6 +72,20 @@ export interface SchedPolicy {
   yieldCurrent?(cpu: Cpu, t: Thread): void;
   /** What sched_rr_get_interval reports for `t` (ns), when the policy has the call. */
   rrIntervalNs?(t: Thread): number;
+  /**
+   * sched_setaffinity (SCHED-8): gives `t` the CPU mask `mask` (null: every CPU) under the
+   * policy's locks and moves it off a CPU the mask excludes. Without this hook the kernel writes
+   * the mask at once, unlocked, and it takes effect at the next pick, as in Redox (each pick
+   * checks the mask; a running context keeps its CPU until its next switch).
+   */
+  setAffinity?(cpu: Cpu, t: Thread, mask: Uint8Array | null): KernelGen<void>;
+  /**
+   * Runs on `cpu` right after a switch, once its switch lock is released (Linux's balance
+   * callbacks): work that may only happen once the previous context is off the CPU.
+   */
+  afterSwitch?(cpu: Cpu): KernelGen<void>;
+  /** Checks the policy's own structures (tests run it after every event); throws on a violation. */
+  checkInvariants?(threads: Iterable<Thread>): void;
   /** `t` died or was killed: drop it from every queue the policy keeps. */
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */

@@ -64,11 +64,20 @@ function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
   }
 }
 
-/** Runs on the next context's stack: the architectural switch's cost, then the lock release. */
+/**
+ * Runs on the next context's stack: the architectural switch's cost, the lock release, the
+ * policy's after-switch work (if it has any), then the cache warm-up of a migrated context.
+ */
 function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number): KernelGen<void> {
   yield spend(costNs);
   yield unlock(switchLock);
   if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
+  if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
+  const warmNs = k.pendingWarmNs[cpu.id]!;
+  if (warmNs > 0) {
+    k.pendingWarmNs[cpu.id] = 0;
+    yield spend(warmNs);
+  }
 }
 
 /** A CPU's idle context (startup/mod.rs run_userspace): switch, then `hlt` or `nop`. */

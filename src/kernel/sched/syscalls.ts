@@ -81,7 +81,7 @@ const niceOf = (t: Thread) => t.prio - PRIO_DEFAULT;
 const privileged = (t: Thread) => t.process.uid === 0;
 
 /** A thread by id (0: the caller), or null when there is no live one (ESRCH). */
-function findThread(k: Kernel, caller: Thread, tid: number): Thread | null {
+export function findThread(k: Kernel, caller: Thread, tid: number): Thread | null {
   if (tid === 0) return caller;
   const t = k.threads.get(tid);
   return t === undefined || t.state === ThreadState.Dead ? null : t;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
-import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/abi/errno.ts';
+import { EAGAIN, EFAULT, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import {
   FUTEX_CLOCK_REALTIME,
@@ -167,6 +167,38 @@ test('unknown ops are ENOSYS on linux and EINVAL on redox; CLOCK_REALTIME needs 
     { mode: 'redox' },
   );
   assert.deepEqual(redox.log, [-EINVAL, -EINVAL]);
+});
+
+test('WAKE for 0 still wakes one on linux (it counts before it tests), none on redox', () => {
+  const linux = withWaiters(2, function* (t, a, _b, out) {
+    out.push(yield* futex(t, a, WAKE, 0));
+    yield t.compute(SETTLE_CYCLES);
+    out.push(yield* futex(t, a, WAKE, INT_MAX));
+  });
+  assert.deepEqual(linux.log, [1, 1]);
+  const redox = withWaiters(
+    2,
+    function* (t, a, _b, out) {
+      out.push(yield* futex(t, a, WAKE, 0), yield* futex(t, a, WAKE, INT_MAX));
+    },
+    { mode: 'redox' },
+  );
+  assert.deepEqual(redox.log, [0, 2]);
+});
+
+test('REQUEUE and WAKE_OP check their second word and counts: EINVAL, EFAULT', () => {
+  const { log, results } = withWaiters(1, function* (t, a, b, out) {
+    out.push(
+      yield* futex(t, a, REQUEUE, -1, 1, b), // negative nr_wake
+      yield* futex(t, a, CMP_REQUEUE, 1, -1, b, 0), // negative nr_requeue
+      yield* futex(t, a, REQUEUE, 1, 1, b + 2), // misaligned uaddr2
+      yield* futex(t, a, REQUEUE, 1, 1, 8), // unmapped uaddr2 (page 0)
+      yield* futex(t, a, WAKE_OP, 1, 1, 8, encodeWakeOp(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0)),
+      yield* futex(t, a, WAKE, 1), // the waiter is still there after all of them
+    );
+  });
+  assert.deepEqual(log, [-EINVAL, -EINVAL, -EINVAL, -EFAULT, -EFAULT, 1]);
+  assert.deepEqual(results, [0]);
 });
 
 test('a timed-out linux waiter takes its entry out of the table', () => {

@@ -277,7 +277,9 @@ function* robustOwner(t: Guest, raw: unknown): Program<number> {
   t.store32(entry, head);
   if (useRobust) yield* syscall(t, SYS_SET_ROBUST_LIST, head, 12);
   t.store32(entry + 4, me); // take the lock word (the userspace fast path)
-  yield* nanosleep(t, 1 * MS);
+  // Long enough that the waiter's 0.5 ms sleep ends first whichever CPUs' 1 ms ticks serve the
+  // two timers (each CPU's tick has its own phase).
+  yield* nanosleep(t, 5 * MS);
   return 0; // dies holding it
 }
 

@@ -120,9 +120,11 @@ test('a FIFO hog takes the CPU from OTHER until throttled: OTHER gets 50 ms of e
   });
   // The first period starts when the hog first runs (2 ms in), so the first window sees 47 ms;
   // after that the RT queue is throttled at 950 ms of each 1 s period, OTHER runs the rest.
-  assert.equal(deltas(r.samples, 1)[1], 46_998_650);
-  assert.equal(deltas(r.samples, 2)[1], 50_000_000);
-  assert.equal(deltas(r.samples, 3)[1], 50_000_000);
+  // The tick that runs a 100 ms balance pass while OTHER is current charges OTHER the pass's
+  // 30 ns scan, once in each window (as Linux accounts tick work to the current task).
+  assert.equal(deltas(r.samples, 1)[1], 46_998_680);
+  assert.equal(deltas(r.samples, 2)[1], 50_000_030);
+  assert.equal(deltas(r.samples, 3)[1], 50_000_030);
   assert.equal(r.machine.kernel.policy.stats().rt_throttles, 3);
 });
 
@@ -260,7 +262,9 @@ test('a waking FIFO thread preempts a SCHED_OTHER thread within 100 µs (dwrr: n
   assert.equal(fair.kernelNs, 1640, 'wakeup to switch, as the kernel records it');
   // dwrr has no RT class: the waiter waits in IDLE_CONTEXTS for the next 3-tick switch.
   const dwrr = wakeLatency('dwrr');
-  assert.equal(dwrr.latencyNs, 12_186_661);
+  // (One of dwrr's global-queue picks moves the waiter across cores: it pays a warm-up bounded by
+  // its last stint on a CPU, SCHED-5.)
+  assert.equal(dwrr.latencyNs, 12_185_081);
 });
 
 test('RT work spreads: on 2 CPUs the two most important of three FIFO hogs run, OTHER waits', () => {

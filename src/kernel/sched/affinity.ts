@@ -1,0 +1,155 @@
+/**
+ * CPU-affinity system calls (SCHED-8): sched_setaffinity and sched_getaffinity with Linux's ABI
+ * (kernel/sched/core.c). The mask is a bitmap in guest memory, CPU n at bit n % 8 of byte n / 8
+ * (little-endian `unsigned long` words, as Linux's cpumask); its kernel size is
+ * BITS_TO_LONGS(nr_cpu_ids) longs. Errors come in Linux's order: EFAULT (the mask cannot be
+ * read), ESRCH (no such thread; 0 means the caller), EINVAL (no online CPU in the mask, or a
+ * getaffinity buffer too small or not a whole number of longs). getaffinity returns the bytes
+ * it wrote, as the raw syscall does (glibc's wrapper turns that into 0).
+ */
+import { EFAULT, EINVAL, EPERM, ESRCH } from '../../abi/errno.ts';
+import { SYS_GETCPU, SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
+import type { Cpu } from '../../hw/cpu.ts';
+import { type KernelGen, sendIpi, spend } from '../../hw/effects.ts';
+import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
+import type { Kernel } from '../kernel.ts';
+import { argNum, type SyscallTable } from '../syscall-types.ts';
+import { type Thread, ThreadState } from '../thread.ts';
+import { findThread } from './syscalls.ts';
+import type { AddressSpace } from '../vm.ts';
+
+const LONG_BYTES = 8;
+
+/** cpumask_size(): the kernel's mask in bytes, whole longs covering every CPU. */
+export function cpumaskBytes(cpus: number): number {
+  return Math.ceil(cpus / (8 * LONG_BYTES)) * LONG_BYTES;
+}
+
+function readByte(vm: AddressSpace, addr: number): number | null {
+  const word = addr & ~3;
+  if (!vm.canAccess(word, false)) return null;
+  return (vm.load32(word) >>> ((addr & 3) * 8)) & 0xff;
+}
+
+function writeByte(vm: AddressSpace, addr: number, value: number): boolean {
+  const word = addr & ~3;
+  if (!vm.canAccess(word, true)) return false;
+  const shift = (addr & 3) * 8;
+  vm.store32(word, (vm.load32(word) & ~(0xff << shift)) | (value << shift));
+  return true;
+}
+
+/** sched_setaffinity(pid, len, mask): the thread may run only on the mask's online CPUs. */
+export function* sysSchedSetaffinity(
+  k: Kernel,
+  cpu: Cpu,
+  caller: Thread,
+  pid: number,
+  len: number,
+  maskAddr: number,
+): KernelGen<number> {
+  yield spend(k.board.costs.schedPickNs);
+  const cpus = k.board.cpus.length;
+  // get_user_cpu_mask: at most cpumask_size() bytes are read; a shorter mask is zero-extended.
+  const bytes = Math.min(Math.max(len, 0), cpumaskBytes(cpus));
+  const allowed = new Uint8Array(cpus);
+  let any = false;
+  for (let i = 0; i < bytes; i++) {
+    const byte = readByte(caller.process.vm, maskAddr + i);
+    if (byte === null) return -EFAULT;
+    for (let bit = 0; bit < 8; bit++) {
+      const id = i * 8 + bit;
+      if (id < cpus && (byte >> bit) & 1) {
+        allowed[id] = 1;
+        any = true;
+      }
+    }
+  }
+  const t = findThread(k, caller, pid);
+  if (t === null) return -ESRCH;
+  // check_same_owner: another user's thread needs CAP_SYS_NICE (here uid 0).
+  if (caller.process.uid !== 0 && caller.process.uid !== t.process.uid) return -EPERM;
+  if (!any) return -EINVAL; // __set_cpus_allowed_ptr: no active CPU in the mask
+  yield* setThreadAffinity(k, cpu, t, allowed);
+  return 0;
+}
+
+/**
+ * Gives `t` the CPU mask `allowed` (indexed by CPU id, at least one online CPU), for
+ * sched_setaffinity and the proc scheme's `sched-affinity` handle alike. A policy that keeps
+ * per-CPU queues writes it under its locks and moves `t` itself (`setAffinity`); otherwise the
+ * mask is stored at once, and a running `t` its new mask excludes is made to switch, so the next
+ * pick (which checks masks) moves it.
+ */
+export function* setThreadAffinity(k: Kernel, cpu: Cpu, t: Thread, allowed: Uint8Array): KernelGen<void> {
+  const mask = allowed.every((bit) => bit === 1) ? null : allowed;
+  if (k.policy.setAffinity !== undefined) {
+    yield* k.policy.setAffinity(cpu, t, mask);
+    return;
+  }
+  t.affinity = mask;
+  // Until that switch (or a pick made before the write lands) it may still run where it was.
+  if (t.state === ThreadState.Runnable || t.running) t.affinityMovePending = true;
+  if (t.running && !t.allowedOn(t.lastCpu)) {
+    if (t.lastCpu === cpu.id) k.needResched[cpu.id] = 1;
+    else yield sendIpi(t.lastCpu, VEC_IPI_SWITCH);
+  }
+}
+
+/** sched_getaffinity(pid, len, mask): writes the thread's mask; returns the bytes written. */
+export function* sysSchedGetaffinity(
+  k: Kernel,
+  _cpu: Cpu,
+  caller: Thread,
+  pid: number,
+  len: number,
+  maskAddr: number,
+): KernelGen<number> {
+  yield spend(k.board.costs.schedPickNs);
+  const cpus = k.board.cpus.length;
+  if (len * 8 < cpus || len % LONG_BYTES !== 0) return -EINVAL;
+  const t = findThread(k, caller, pid);
+  if (t === null) return -ESRCH;
+  const bytes = Math.min(len, cpumaskBytes(cpus));
+  for (let i = 0; i < bytes; i++) {
+    let byte = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const id = i * 8 + bit;
+      if (id < cpus && t.allowedOn(id)) byte |= 1 << bit;
+    }
+    if (!writeByte(caller.process.vm, maskAddr + i, byte)) return -EFAULT;
+  }
+  return bytes;
+}
+
+/**
+ * getcpu(cpu, node, tcache): the CPU the caller runs on. Linux stores it (and the node) through
+ * the pointers; this ABI also returns the CPU id, as clock_gettime returns its value. A pointer
+ * that cannot be written is EFAULT.
+ */
+export function* sysGetcpu(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  cpuAddr: number,
+  nodeAddr: number,
+): KernelGen<number> {
+  const vm = t.process.vm;
+  if (cpuAddr !== 0) {
+    if (!vm.canAccess(cpuAddr, true)) return -EFAULT;
+    vm.store32(cpuAddr, cpu.id);
+  }
+  if (nodeAddr !== 0) {
+    if (!vm.canAccess(nodeAddr, true)) return -EFAULT;
+    vm.store32(nodeAddr, k.board.topology.nodeOf(cpu.id));
+  }
+  return cpu.id;
+}
+
+export const AFFINITY_SYSCALLS: SyscallTable = {
+  [SYS_GETCPU]: (k, cpu, t, a) => sysGetcpu(k, cpu, t, argNum(a[0]), argNum(a[1])),
+  [SYS_SCHED_SETAFFINITY]: (k, cpu, t, a) =>
+    sysSchedSetaffinity(k, cpu, t, argNum(a[0], -1), argNum(a[1]), argNum(a[2])),
+  [SYS_SCHED_GETAFFINITY]: (k, cpu, t, a) =>
+    sysSchedGetaffinity(k, cpu, t, argNum(a[0], -1), argNum(a[1]), argNum(a[2])),
+};
