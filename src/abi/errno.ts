@@ -19,6 +19,8 @@ export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const EOVERFLOW = 75;
+/** ENOTSUP (= EOPNOTSUPP on Linux). */
+export const ENOTSUP = 95;
 export const ETIMEDOUT = 110;
 export const EOWNERDEAD = 130;
 export const ENOTRECOVERABLE = 131;
@@ -43,6 +45,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENAMETOOLONG]: 'ENAMETOOLONG',
   [ENOSYS]: 'ENOSYS',
   [EOVERFLOW]: 'EOVERFLOW',
+  [ENOTSUP]: 'ENOTSUP',
   [ETIMEDOUT]: 'ETIMEDOUT',
   [EOWNERDEAD]: 'EOWNERDEAD',
   [ENOTRECOVERABLE]: 'ENOTRECOVERABLE',

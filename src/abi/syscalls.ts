@@ -138,18 +138,23 @@ export const FUTEX_WAIT64 = 3;
 export const FUTEX_REQUEUE = 3;
 export const FUTEX_CMP_REQUEUE = 4;
 export const FUTEX_WAKE_OP = 5;
-export const FUTEX_WAIT_BITSET = 9;
-export const FUTEX_WAKE_BITSET = 10;
 export const FUTEX_LOCK_PI = 6;
 export const FUTEX_UNLOCK_PI = 7;
 export const FUTEX_TRYLOCK_PI = 8;
+export const FUTEX_WAIT_BITSET = 9;
+export const FUTEX_WAKE_BITSET = 10;
 export const FUTEX_WAIT_REQUEUE_PI = 11;
 export const FUTEX_CMP_REQUEUE_PI = 12;
+/** LOCK_PI with a CLOCK_MONOTONIC deadline unless FUTEX_CLOCK_REALTIME (Linux 5.14). */
 export const FUTEX_LOCK_PI2 = 13;
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 export const FUTEX_PRIVATE_FLAG = 128;
 export const FUTEX_CLOCK_REALTIME = 256;
 export const FUTEX_CMD_MASK = ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+/** The PI / robust futex word: owner TID in bits 0..29, OWNER_DIED bit 30, WAITERS bit 31. */
+export const FUTEX_TID_MASK = 0x3fffffff;
+export const FUTEX_OWNER_DIED = 0x40000000;
+export const FUTEX_WAITERS = 0x80000000;
 
 /** clock ids (include/uapi/linux/time.h). */
 export const CLOCK_REALTIME = 0;

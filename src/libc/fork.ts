@@ -117,7 +117,16 @@ const PER_THREAD_MAPS: readonly [string, string | null][] = [
   ['stackPointers', null],
   ['threadScratch', null],
   ['atforkByThread', null],
+  // PRIO_PROTECT ceiling counts: the child keeps the priority fork copied, so it keeps the counts.
+  ['tpp', null],
 ];
+
+/**
+ * Per-thread state the child must not inherit at all: the robust-list registration is the
+ * kernel's per thread, and a forked child has none (Linux), so libc registers again on the
+ * child's first robust lock.
+ */
+const DROPPED_IN_CHILD: readonly string[] = ['robustHeads'];
 
 function adoptThreadState(t: Guest, parentTid: number): void {
   forkChildThreads(t, parentTid);
@@ -131,4 +140,5 @@ function adoptThreadState(t: Guest, parentTid: number): void {
     map.clear();
     if (mine !== undefined) map.set(t.tid, mine);
   }
+  for (const key of DROPPED_IN_CHILD) delete t.data[key];
 }

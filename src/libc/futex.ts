@@ -18,9 +18,15 @@ import {
   FUTEX_BITSET_MATCH_ANY,
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMP_REQUEUE,
+  FUTEX_CMP_REQUEUE_PI,
+  FUTEX_LOCK_PI,
+  FUTEX_LOCK_PI2,
   FUTEX_PRIVATE_FLAG,
+  FUTEX_TRYLOCK_PI,
+  FUTEX_UNLOCK_PI,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
+  FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAKE,
   SYS_FUTEX,
 } from '../abi/syscalls.ts';
@@ -112,4 +118,76 @@ export function futexCmpRequeue(
 ): Program<number> {
   const flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
   return syscall(t, SYS_FUTEX, addr, FUTEX_CMP_REQUEUE | flags, wake, move, addr2, expected);
+}
+
+/*
+ * The PI operations (improved libc only; FUTEX-6). Each word is private unless `shared`.
+ */
+const privateFlag = (shared: boolean) => (shared ? 0 : FUTEX_PRIVATE_FLAG);
+
+/**
+ * FUTEX_LOCK_PI: 0 owning the word, or -errno (-ETIMEDOUT, -EDEADLK, -ESRCH, -EAGAIN). A
+ * REALTIME deadline goes to LOCK_PI (absolute on CLOCK_REALTIME), a MONOTONIC one to LOCK_PI2
+ * (absolute on CLOCK_MONOTONIC), as glibc 2.35 chooses.
+ */
+export function* futexLockPi(
+  t: Guest,
+  addr: number,
+  deadline: Deadline | null,
+  shared: boolean,
+): Program<number> {
+  const flags = privateFlag(shared);
+  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_LOCK_PI | flags, 0, -1);
+  if (deadline.ns < 0) return -ETIMEDOUT;
+  const op = deadline.clock === CLOCK_REALTIME ? FUTEX_LOCK_PI : FUTEX_LOCK_PI2;
+  return yield* syscall(t, SYS_FUTEX, addr, op | flags, 0, deadline.ns);
+}
+
+/** FUTEX_TRYLOCK_PI: 0 owning the word, -EAGAIN when it is held. */
+export function futexTrylockPi(t: Guest, addr: number, shared: boolean): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, FUTEX_TRYLOCK_PI | privateFlag(shared), 0, -1);
+}
+
+/** FUTEX_UNLOCK_PI: hands the word to the top waiter (or frees it); -EPERM for a non-owner. */
+export function futexUnlockPi(t: Guest, addr: number, shared: boolean): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, FUTEX_UNLOCK_PI | privateFlag(shared));
+}
+
+/**
+ * FUTEX_WAIT_REQUEUE_PI: sleeps on `addr` while it holds `expected` until a CMP_REQUEUE_PI moves
+ * it to the PI word `pi`; 0 means it returns owning `pi`. -EAGAIN (a plain wake or a stale
+ * value), -ETIMEDOUT and -EINTR mean it does not own it.
+ */
+export function* futexWaitRequeuePi(
+  t: Guest,
+  addr: number,
+  expected: number,
+  pi: number,
+  deadline: Deadline | null,
+  shared: boolean,
+): Program<number> {
+  let op = FUTEX_WAIT_REQUEUE_PI | privateFlag(shared);
+  let timeout = -1;
+  if (deadline !== null) {
+    if (deadline.ns < 0) return -ETIMEDOUT;
+    if (deadline.clock === CLOCK_REALTIME) op |= FUTEX_CLOCK_REALTIME;
+    timeout = deadline.ns;
+  }
+  return yield* syscall(t, SYS_FUTEX, addr, op, expected, timeout, pi, 0);
+}
+
+/**
+ * FUTEX_CMP_REQUEUE_PI: if `addr` still holds `expected`, gives the PI word `pi` to the top
+ * waiter when it is free (or queues that waiter on it) and moves up to `move` more onto it.
+ * Returns woken + moved, or -errno (-EAGAIN when the value moved on).
+ */
+export function futexCmpRequeuePi(
+  t: Guest,
+  addr: number,
+  move: number,
+  pi: number,
+  expected: number,
+  shared: boolean,
+): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, FUTEX_CMP_REQUEUE_PI | privateFlag(shared), 1, move, pi, expected);
 }

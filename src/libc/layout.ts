@@ -41,17 +41,39 @@ export const SEM_VALUE_MAX = 0x7fffffff;
 export const RECURSIVE_COUNT_MAX = 0xffffffff;
 
 /**
- * pthread_mutex_t, 16 bytes: the lock word, the kind, the owner's tid (improved libc; relibc
- * keeps the owner in the lock word itself) and the recursion count.
+ * pthread_mutex_t, 24 bytes: the lock word, the kind, the owner's tid (improved libc; relibc
+ * keeps the owner in the lock word itself) and the recursion count, then the robust-list node
+ * {prev, next} (glibc's __list; `next` is the entry address the kernel walks, LIBC-2).
  */
-export const MUTEX_BYTES = 16;
+export const MUTEX_BYTES = 24;
 export const MUTEX_LOCK = 0;
 export const MUTEX_KIND = 4;
 export const MUTEX_OWNER = 8;
 export const MUTEX_COUNT = 12;
-/** Kind word: the type in bits 0-1, process-shared in bit 7; bits 4-6 are kept for robust and protocol. */
+export const MUTEX_PREV = 16;
+export const MUTEX_NEXT = 20;
+/**
+ * Kind word, with glibc's bit values (pthreadP.h): the type in bits 0-1, robust bit 4,
+ * priority inheritance bit 5, priority protection bit 6, process-shared bit 7.
+ */
 export const KIND_TYPE_MASK = 3;
+export const KIND_ROBUST = 0x10;
+export const KIND_PI = 0x20;
+export const KIND_PP = 0x40;
 export const KIND_PSHARED = 0x80;
+/**
+ * The owner word of a robust mutex whose owner died (EOWNERDEAD handed it on; the new owner has
+ * not called pthread_mutex_consistent yet), and of one unlocked in that state: unusable for good.
+ * glibc's PTHREAD_MUTEX_INCONSISTENT and PTHREAD_MUTEX_NOTRECOVERABLE.
+ */
+export const MUTEX_INCONSISTENT = 0x7fffffff;
+export const MUTEX_NOTRECOVERABLE = 0x7ffffffe;
+/**
+ * A PTHREAD_PRIO_PROTECT mutex keeps its ceiling in the lock word's bits 19-31 (glibc's
+ * PTHREAD_MUTEX_PRIO_CEILING_SHIFT/MASK), beside the 0/1/2 lock state in the low bits.
+ */
+export const PRIO_CEILING_SHIFT = 19;
+export const PRIO_CEILING_MASK = 0xfff80000;
 
 /** pthread_cond_t, 16 bytes; each variant lays out its words (relibc: cur, prev; improved: seq, waiters). */
 export const COND_BYTES = 16;

@@ -1,30 +1,49 @@
 /**
- * pthread mutexes (LIBC-2): normal, recursive and errorcheck; lock, trylock, timedlock and
- * clocklock; mutex attributes. The algorithm is the calling process's libc variant's: relibc's
- * tid word with a wake-all unlock (relibc/mutex.ts) or the three-state word (improved/mutex.ts).
- * Robust and priority-protocol mutexes are not offered yet: their attribute setters are absent
- * rather than accepted and ignored.
+ * pthread mutexes (LIBC-2): normal, recursive and errorcheck; robust (EOWNERDEAD,
+ * pthread_mutex_consistent, ENOTRECOVERABLE); PTHREAD_PRIO_INHERIT and PTHREAD_PRIO_PROTECT
+ * (ceilings); lock, trylock, timedlock and clocklock; mutex attributes. The algorithm is the
+ * calling process's libc variant's: relibc's tid word with a wake-all unlock (relibc/mutex.ts)
+ * or the improved libc's words (improved/mutex.ts and the files it dispatches to).
+ *
+ * relibc at 08fc95fc (models.md §3) stores the robust, protocol and ceiling attributes but
+ * implements none of them: a robust mutex differs only in that a non-owner's unlock is EPERM,
+ * pthread_mutex_consistent does nothing and returns 0, the protocol is ignored, and
+ * pthread_mutex_getprioceiling/setprioceiling answer 0 (old ceiling 0) without doing anything
+ * (its RlctMutex::prioceiling and replace_prioceiling print a TODO and return Ok(0)).
+ * Attribute setters check their values POSIX-style in both variants (relibc's store anything
+ * and its pthread_mutex_init rejects a bad robust or type value; the setters here have no
+ * process to ask which libc they belong to).
  */
 import type { Program } from '../abi/effects.ts';
-import { EBUSY, EINVAL } from '../abi/errno.ts';
+import { EBUSY, EINVAL, ENOTSUP } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
 import * as improved from './improved/mutex.ts';
+import { validCeiling, getCeiling, setCeiling } from './improved/mutex-pp.ts';
 import {
+  KIND_PI,
+  KIND_PP,
   KIND_PSHARED,
+  KIND_ROBUST,
   MUTEX_BYTES,
   MUTEX_COUNT,
   MUTEX_KIND,
+  MUTEX_NEXT,
   MUTEX_OWNER,
+  MUTEX_PREV,
+  PRIO_CEILING_SHIFT,
   PTHREAD_MUTEX_DEFAULT,
   PTHREAD_MUTEX_ERRORCHECK,
   PTHREAD_MUTEX_NORMAL,
   PTHREAD_MUTEX_RECURSIVE,
+  PTHREAD_MUTEX_ROBUST,
+  PTHREAD_MUTEX_STALLED,
+  PTHREAD_PRIO_INHERIT,
   PTHREAD_PRIO_NONE,
+  PTHREAD_PRIO_PROTECT,
   PTHREAD_PROCESS_PRIVATE,
   PTHREAD_PROCESS_SHARED,
-  PTHREAD_MUTEX_STALLED,
 } from './layout.ts';
 import { malloc } from './malloc.ts';
 import * as relibc from './relibc/mutex.ts';
@@ -37,10 +56,9 @@ export class pthread_mutexattr_t {
   initialized = false;
   type = PTHREAD_MUTEX_DEFAULT;
   pshared = PTHREAD_PROCESS_PRIVATE;
-  /** Kept for pthread_mutexattr_setrobust (robust futex list, LIBC-2). */
   robust = PTHREAD_MUTEX_STALLED;
-  /** Kept for pthread_mutexattr_setprotocol (PI and priority ceiling, LIBC-2, LIBC-10). */
   protocol = PTHREAD_PRIO_NONE;
+  /** 0 until set: a PRIO_PROTECT mutex then gets the lowest FIFO priority, 1, as glibc's. */
   prioceiling = 0;
 }
 
@@ -84,15 +102,70 @@ export function pthread_mutexattr_getpshared(attr: pthread_mutexattr_t): [number
   return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
 }
 
-/** Initialises the mutex at `m` (MUTEX_BYTES of memory); EINVAL for an uninitialised attr. */
+/** PTHREAD_MUTEX_STALLED (default) or PTHREAD_MUTEX_ROBUST. */
+export function pthread_mutexattr_setrobust(attr: pthread_mutexattr_t, robust: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (robust !== PTHREAD_MUTEX_STALLED && robust !== PTHREAD_MUTEX_ROBUST) return EINVAL;
+  attr.robust = robust;
+  return 0;
+}
+
+export function pthread_mutexattr_getrobust(attr: pthread_mutexattr_t): [number, number] {
+  return attr.initialized ? [0, attr.robust] : [EINVAL, 0];
+}
+
+/** PTHREAD_PRIO_NONE (default), PTHREAD_PRIO_INHERIT or PTHREAD_PRIO_PROTECT. */
+export function pthread_mutexattr_setprotocol(attr: pthread_mutexattr_t, protocol: number): number {
+  if (!attr.initialized) return EINVAL;
+  if (
+    protocol !== PTHREAD_PRIO_NONE &&
+    protocol !== PTHREAD_PRIO_INHERIT &&
+    protocol !== PTHREAD_PRIO_PROTECT
+  )
+    return EINVAL;
+  attr.protocol = protocol;
+  return 0;
+}
+
+export function pthread_mutexattr_getprotocol(attr: pthread_mutexattr_t): [number, number] {
+  return attr.initialized ? [0, attr.protocol] : [EINVAL, 0];
+}
+
+/** A ceiling in SCHED_FIFO's range, 1..99 (sched_get_priority_min/max); EINVAL outside it. */
+export function pthread_mutexattr_setprioceiling(attr: pthread_mutexattr_t, ceiling: number): number {
+  if (!attr.initialized || !validCeiling(ceiling)) return EINVAL;
+  attr.prioceiling = ceiling;
+  return 0;
+}
+
+/** The ceiling; 1 (the lowest FIFO priority) while none was set, as glibc's. */
+export function pthread_mutexattr_getprioceiling(attr: pthread_mutexattr_t): [number, number] {
+  return attr.initialized ? [0, Math.max(attr.prioceiling, 1)] : [EINVAL, 0];
+}
+
+/**
+ * Initialises the mutex at `m` (MUTEX_BYTES of memory); EINVAL for an uninitialised attr. The
+ * improved libc refuses a robust PRIO_PROTECT mutex with ENOTSUP, as glibc does.
+ */
 export function pthread_mutex_init(t: Guest, m: pthread_mutex_t, attr: pthread_mutexattr_t | null): number {
   if (attr !== null && !attr.initialized) return EINVAL;
+  const relibcMutex = libcName(t) === 'relibc';
+  const robust = attr?.robust === PTHREAD_MUTEX_ROBUST;
+  const protocol = relibcMutex ? PTHREAD_PRIO_NONE : (attr?.protocol ?? PTHREAD_PRIO_NONE);
+  if (robust && protocol === PTHREAD_PRIO_PROTECT) return ENOTSUP;
   const kind =
-    (attr?.type ?? PTHREAD_MUTEX_DEFAULT) | (attr?.pshared === PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0);
-  t.store32(m, 0);
+    (attr?.type ?? PTHREAD_MUTEX_DEFAULT) |
+    (attr?.pshared === PTHREAD_PROCESS_SHARED ? KIND_PSHARED : 0) |
+    (robust ? KIND_ROBUST : 0) |
+    (protocol === PTHREAD_PRIO_INHERIT ? KIND_PI : 0) |
+    (protocol === PTHREAD_PRIO_PROTECT ? KIND_PP : 0);
+  const ceiling = protocol === PTHREAD_PRIO_PROTECT ? Math.max(attr?.prioceiling ?? 0, 1) : 0;
+  t.store32(m, ceiling << PRIO_CEILING_SHIFT);
   t.store32(m + MUTEX_KIND, kind);
   t.store32(m + MUTEX_OWNER, 0);
   t.store32(m + MUTEX_COUNT, 0);
+  t.store32(m + MUTEX_PREV, 0);
+  t.store32(m + MUTEX_NEXT, 0);
   return 0;
 }
 
@@ -107,9 +180,10 @@ export function* pthread_mutex_new(
   return m;
 }
 
-/** EBUSY while locked, as glibc. */
+/** EBUSY while locked. */
 export function pthread_mutex_destroy(t: Guest, m: pthread_mutex_t): number {
-  return t.load32(m) !== 0 ? EBUSY : 0;
+  const locked = libcName(t) === 'relibc' ? t.load32(m) !== 0 : improved.isLocked(t, m);
+  return locked ? EBUSY : 0;
 }
 
 export function pthread_mutex_lock(t: Guest, m: pthread_mutex_t): Program<number> {
@@ -142,4 +216,31 @@ export function* pthread_mutex_clocklock(
 
 export function pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<number> {
   return libcName(t) === 'relibc' ? relibc.unlock(t, m) : improved.unlock(t, m);
+}
+
+/**
+ * Marks a robust mutex the caller took with EOWNERDEAD consistent again (improved: EINVAL if it
+ * is not robust, not inconsistent, or not the caller's). relibc: a no-op returning 0.
+ */
+export function pthread_mutex_consistent(t: Guest, m: pthread_mutex_t): number {
+  return libcName(t) === 'relibc' ? 0 : improved.consistent(t, m);
+}
+
+/** [0, ceiling] of a PRIO_PROTECT mutex, [EINVAL, 0] for another. relibc: always [0, 0]. */
+export function pthread_mutex_getprioceiling(t: Guest, m: pthread_mutex_t): [number, number] {
+  return libcName(t) === 'relibc' ? [0, 0] : getCeiling(t, m);
+}
+
+/**
+ * Changes a PRIO_PROTECT mutex's ceiling, locking it meanwhile: [0, old ceiling], or [EINVAL, 0]
+ * (not PRIO_PROTECT, ceiling outside 1..99), [EDEADLK, 0] (an errorcheck mutex the caller
+ * holds). relibc: [0, 0], nothing changed.
+ */
+export function* pthread_mutex_setprioceiling(
+  t: Guest,
+  m: pthread_mutex_t,
+  ceiling: number,
+): Program<[number, number]> {
+  if (libcName(t) === 'relibc') return [0, 0];
+  return yield* setCeiling(t, m, ceiling);
 }

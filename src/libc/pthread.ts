@@ -30,10 +30,12 @@ import {
   PTHREAD_STACK_MIN,
 } from './layout.ts';
 import { malloc } from './malloc.ts';
+import { robustHead } from './robust-list.ts';
 import { STACK_TOP_RESERVED, stack_forget } from './stack.ts';
 import { mmap_anonymous, mprotect, syscall } from './sys.ts';
 import { CPU_SETSIZE, sched_setaffinity_cpus } from './sched.ts';
 import { errno } from './errno.ts';
+import { libcName } from './variant.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
 
@@ -221,6 +223,9 @@ interface ThreadStart {
 /** Every created thread starts here: its entry, then the exit path pthread_exit also takes. */
 function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   const start = raw as ThreadStart;
+  // The improved libc registers the thread's robust mutex list as it starts, as glibc's
+  // start_thread does (LIBC-2); relibc has no robust lists.
+  if (libcName(t) === 'improved') yield* robustHead(t);
   const value = yield* start.entry(t, start.arg);
   yield* threadFinish(t, start.record, value);
   return value;

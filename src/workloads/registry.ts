@@ -14,6 +14,8 @@ import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
+import { PRIO_INVERSION } from './prio-inversion.ts';
+import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
@@ -33,6 +35,8 @@ const LIST: GuestProgram[] = [
   CPUHOG, // SCHED-4
   NUMAMEM, // SCHED-6, HW-14
   FORK_ATFORK, // LIBC-9
+  PRIO_INVERSION, // LIBC-10
+  ROBUST_OWNER, // LIBC-2
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

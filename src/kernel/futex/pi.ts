@@ -380,7 +380,8 @@ export function* futexWaitRequeuePi(
 /**
  * FUTEX_CMP_REQUEUE_PI: EAGAIN unless `*addr == compare`; tries to take the PI lock at `addr2`
  * for the top waiter (which then wakes owning it), and moves up to `moveCount` other waiters
- * onto the lock's PI state, boosting its owner. `wakeCount` must be 1. Returns woken + moved.
+ * (and the top one, if it could not take the lock) onto the lock's PI state, boosting its
+ * owner. `wakeCount` must be 1. Returns woken + moved.
  */
 export function* futexCmpRequeuePi(
   k: Kernel,
@@ -430,8 +431,12 @@ export function* futexCmpRequeuePi(
   }
   const ownerWord = vm.load32(addr2);
   const owner = ownerOf(k, ownerWord);
+  // The top waiter that could not take the lock is requeued in the wake slot, beyond moveCount
+  // (Linux's "requeue nr_requeue waiters and possibly one more"): pthread_cond_signal's
+  // CMP_REQUEUE_PI(1, 0) queues its waiter on a held PI mutex this way.
+  const limit = woken === 1 ? moveCount : moveCount + 1;
   for (const w of candidates) {
-    if (moved >= moveCount || owner === null) break;
+    if (moved >= limit || owner === null) break;
     take(w);
     vm.store32(addr2, (vm.load32(addr2) | FUTEX_WAITERS) >>> 0);
     const s = attach(to.shard, to.key, owner);

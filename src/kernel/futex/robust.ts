@@ -60,6 +60,9 @@ function fetch(t: Thread, addr: number): number | null {
   return vm.load32(addr);
 }
 
+/** An entry pointer without its PI mark bit, as an unsigned address (guest addresses pass 2^31). */
+const unmarked = (entry: number) => (entry & ~1) >>> 0;
+
 /** Walks `t`'s robust list as it exits. */
 export function* exitRobustList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   const head = t.robustHead;
@@ -71,13 +74,13 @@ export function* exitRobustList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void>
   if (entry === null || offsetWord === null || pending === null) return;
   const offset = offsetWord | 0;
   for (let walked = 0; entry !== head && walked < ROBUST_LIST_LIMIT; walked++) {
-    const next = fetch(t, entry & ~1);
+    const next = fetch(t, unmarked(entry));
     if (next === null) return;
-    if (entry !== pending) yield* handleDeath(k, cpu, t, (entry & ~1) + offset, (entry & 1) === 1);
+    if (entry !== pending) yield* handleDeath(k, cpu, t, unmarked(entry) + offset, (entry & 1) === 1);
     entry = next;
     yield spend(k.board.costs.futexHashNs);
   }
-  if (pending !== 0) yield* handleDeath(k, cpu, t, (pending & ~1) + offset, (pending & 1) === 1);
+  if (pending !== 0) yield* handleDeath(k, cpu, t, unmarked(pending) + offset, (pending & 1) === 1);
 }
 
 /** One lock word of a dying owner (handle_futex_death). */

@@ -4,12 +4,16 @@
  * tid it saw, and every unlock stores 0 and calls futex_wake(ALL): one system call per unlock
  * and a thundering herd when there are waiters. Its quirks are kept: an errorcheck relock
  * returns EAGAIN (trylock EDEADLK), and the recursion count starts at 1 on the first lock.
+ * Robustness is stored but not implemented: a robust mutex's only difference is that a
+ * non-owner's unlock is EPERM (as for recursive and errorcheck ones); a dead owner's waiters
+ * wait forever. The priority protocol is ignored (models.md §3).
  */
 import { AtomicOp, type Program } from '../../abi/effects.ts';
 import { EAGAIN, EBUSY, EDEADLK, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { type Deadline, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
 import {
+  KIND_ROBUST,
   KIND_TYPE_MASK,
   MUTEX_COUNT,
   MUTEX_KIND,
@@ -52,7 +56,8 @@ export function* trylock(t: Guest, m: number): Program<number> {
 
 export function* unlock(t: Guest, m: number): Program<number> {
   const type = typeOf(t, m);
-  if (type !== PTHREAD_MUTEX_NORMAL && t.load32(m) !== t.tid) return EPERM;
+  const robust = (t.load32(m + MUTEX_KIND) & KIND_ROBUST) !== 0;
+  if ((robust || type !== PTHREAD_MUTEX_NORMAL) && (t.load32(m) & 0x7fffffff) !== t.tid) return EPERM;
   if (type === PTHREAD_MUTEX_RECURSIVE) {
     const next = t.load32(m + MUTEX_COUNT) - 1;
     t.store32(m + MUTEX_COUNT, next);

@@ -326,3 +326,26 @@ test('without a robust list the waiter of a dead owner waits forever: a deadlock
   assert.match(machine.kernel.stopReason ?? '', /deadlock/);
   assert.match(machine.kernel.waitForGraph(), /futex 0x[0-9a-f]+ pid 1/);
 });
+
+test('CMP_REQUEUE_PI(1, 0) on a held PI lock queues the top waiter on it (the wake slot), as Linux', () => {
+  const log: string[] = [];
+  function* condWaiter(t: Guest, raw: unknown): Program<number> {
+    const [cond, mutex] = raw as [number, number];
+    log.push(`waiter=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, mutex)}`);
+    yield* futex(t, mutex, UNLOCK_PI);
+    return 0;
+  }
+  run('linux', 2, function* (t) {
+    const cond = yield* malloc(t, 4);
+    const mutex = yield* malloc(t, 4);
+    yield* futex(t, mutex, LOCK_PI);
+    const [, th] = yield* pthread_create(t, null, condWaiter, [cond, mutex]);
+    yield* nanosleep(t, 2 * MS);
+    log.push(`requeue=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, 0, mutex, 0)}`);
+    log.push(`waiters-bit=${(t.load32(mutex) & FUTEX_WAITERS) !== 0}`);
+    log.push(`unlock=${yield* futex(t, mutex, UNLOCK_PI)}`);
+    yield* pthread_join(t, th);
+    return 0;
+  });
+  assert.deepEqual(log, ['requeue=1', 'waiters-bit=true', 'unlock=0', 'waiter=0']);
+});
