@@ -34,7 +34,12 @@ import {
   SYS_SCHED_SETSCHEDULER,
 } from '../abi/syscalls.ts';
 import { errno } from './errno.ts';
-import { PTHREAD_EXPLICIT_SCHED, PTHREAD_INHERIT_SCHED, PTHREAD_SCOPE_PROCESS, PTHREAD_SCOPE_SYSTEM } from './layout.ts';
+import {
+  PTHREAD_EXPLICIT_SCHED,
+  PTHREAD_INHERIT_SCHED,
+  PTHREAD_SCOPE_PROCESS,
+  PTHREAD_SCOPE_SYSTEM,
+} from './layout.ts';
 import * as procHandles from './proc-handles.ts';
 import { type pthread_attr_t, type pthread_t, pthread_self, threadTid } from './pthread.ts';
 import { type sched_param, sched_getaffinity_cpus, sched_setaffinity_cpus } from './sched.ts';
@@ -54,7 +59,8 @@ export function threadCpuClockId(tid: number): number {
 }
 
 const isRelibc = (t: Guest) => libcName(t) === 'relibc';
-const posixPolicy = (policy: number) => policy === SCHED_OTHER || policy === SCHED_FIFO || policy === SCHED_RR;
+const posixPolicy = (policy: number) =>
+  policy === SCHED_OTHER || policy === SCHED_FIFO || policy === SCHED_RR;
 
 function relibcTodo(call: string): never {
   throw new Error(`relibc: ${call} is todo!() (src/pthread/mod.rs get_sched_param)`);
@@ -221,7 +227,11 @@ export function* pthread_setschedprio(t: Guest, thread: pthread_t, prio: number)
  * pthread_setaffinity_np with the set as CPU ids: glibc's is sched_setaffinity on the tid,
  * returning its errno (EINVAL for a set with no online CPU, EPERM for another user's thread).
  */
-export function* pthread_setaffinity_np(t: Guest, thread: pthread_t, cpus: readonly number[]): Program<number> {
+export function* pthread_setaffinity_np(
+  t: Guest,
+  thread: pthread_t,
+  cpus: readonly number[],
+): Program<number> {
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
   if (isRelibc(t)) return yield* procHandles.pthread_setaffinity_np(t, thread, cpus);
