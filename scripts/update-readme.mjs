@@ -2,7 +2,8 @@
 // (test/readme.test.ts checks them):
 // - the seed-scenario part of the demo block, from `smpsim demo`;
 // - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
-//   (simulated, hence deterministic) and rewrites the table from it.
+//   (simulated, hence deterministic) and rewrites the table from it;
+// - the policy comparison table, from `smpsim policies --markdown`.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,5 +56,11 @@ const head = readme.findIndex((l) => l.startsWith('| shape | CPUs | global lock 
 let tail = head;
 while (tail < readme.length && readme[tail].startsWith('|')) tail++;
 splice(head, tail, table, 'futex benchmark table');
+
+// The policy comparison table (issue 3), from `smpsim policies --markdown`.
+const policies = smpsim('policies', '--markdown').trimEnd().split('\n');
+const pBegin = readme.findIndex((l) => l.startsWith('<!-- policies:begin'));
+const pEnd = readme.findIndex((l) => l.startsWith('<!-- policies:end'));
+splice(pBegin + 1, pEnd, policies, 'policy comparison table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

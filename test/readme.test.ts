@@ -1,6 +1,7 @@
 /**
  * The figures in README.md come from running the model, not from typing: this test reruns the
- * demo, the contiguous-partition study and the futex benchmark, reads the newest bench results,
+ * demo, the contiguous-partition study, the futex benchmark and the policy table, reads the newest
+ * bench results,
  * and finds each figure in the README. When the model changes, this fails until the README is
  * regenerated (`node scripts/update-readme.mjs`).
  */
@@ -10,7 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
+import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
+import { loadScenarioFile } from '../src/scenario/load.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -84,4 +87,19 @@ test("the README's futex benchmark table is the recorded result, and the recorde
   assert.deepEqual(runBenchFutex({ quick: false }), recorded, 'rerun `node scripts/update-readme.mjs`');
   const missing = benchFutexMarkdown(recorded).filter((row) => !readmeLines.has(row));
   assert.deepEqual(missing, [], 'README.md shows futex figures the recorded result does not');
+});
+
+test("the README's policy comparison table is what smpsim policies gives", () => {
+  const seeds = join(ROOT, 'scenarios', 'seeds');
+  const files = readdirSync(seeds)
+    .filter((f) => f.endsWith('.toml'))
+    .sort()
+    .map((f) => join(seeds, f))
+    .filter((path) => loadScenarioFile(path).headline.length > 0);
+  assert.ok(files.length >= 8, `expected the sched scenarios with headlines, got ${files.length}`);
+  const report = runPolicies(files, (file, policy) =>
+    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] }),
+  );
+  const missing = policiesMarkdown(report).filter((line) => !readmeLines.has(line));
+  assert.deepEqual(missing, [], 'README.md shows policy figures the model no longer gives');
 });

@@ -14,8 +14,10 @@ export const POLICIES_SCHEMA = 'smpsim.policies/1';
 export interface PolicyCell {
   /** The metric's value, or null when the run did not produce it. */
   value: number | null;
-  /** Why the run stopped early, if it did (a deadlock, a guest failure, a limit). */
+  /** Why the run stopped early, if it did (a deadlock, a limit). */
   error: string | null;
+  /** Guest processes killed in the run (a fault or a failed check in the guest). */
+  killed: number;
 }
 
 export interface PolicyRow {
@@ -57,7 +59,11 @@ export function runPolicies(
       const cells = {} as Record<SchedPolicyName, PolicyCell>;
       for (const policy of policies) {
         const run = runs.get(policy)!;
-        cells[policy] = { value: run.metrics[metric] ?? null, error: run.error };
+        cells[policy] = {
+          value: run.metrics[metric] ?? null,
+          error: run.error,
+          killed: run.metrics['processes.killed'] ?? 0,
+        };
       }
       rows.push({ scenario: name, metric, cells });
     }
@@ -67,7 +73,7 @@ export function runPolicies(
 
 /** A value at 4 significant digits (integers as they are), or the reason there is none. */
 function cellText(cell: PolicyCell): string {
-  if (cell.value === null) return cell.error === null ? 'n/a' : 'failed';
+  if (cell.value === null) return cell.error !== null ? 'stopped' : cell.killed > 0 ? 'killed' : 'n/a';
   const v = cell.value;
   if (Number.isInteger(v)) return String(v);
   return Number(v.toPrecision(4)).toString();
@@ -94,7 +100,8 @@ export function formatPolicies(report: PoliciesReport): string {
     }
   }
   const notes = [...failures].map((f) => `  ${f}`);
-  return `${[line(header), ...body.map(line), ...(notes.length > 0 ? ['', 'runs that stopped early:', ...notes] : [])].join('\n')}\n`;
+  const legend = 'stopped: the run ended early (below); killed: a guest process died before reporting';
+  return `${[line(header), ...body.map(line), '', legend, ...(notes.length > 0 ? ['', 'runs that stopped early:', ...notes] : [])].join('\n')}\n`;
 }
 
 /** The same table in Markdown, for the README. */

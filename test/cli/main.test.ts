@@ -204,3 +204,32 @@ test('--help prints usage on stdout and exits 0, for the program and each comman
   }
   assert.match((await smpsim('scale', '--help')).out, /--runs <n>/);
 });
+
+test('policies runs a scenario under each policy and prints its headline metrics; a bad file is bad input', async () => {
+  const file = tempFile(
+    'tiny.toml',
+    [
+      'name = "tiny"',
+      'headline = ["cpu.0.utilisation"]',
+      '[machine]',
+      'cpus = 1',
+      '[[workload]]',
+      'kind = "spin"',
+      'threads = 1',
+      'iterations = 10',
+      'cycles = 300000',
+    ].join('\n'),
+  );
+  const outcome = await smpsim('policies', '--json', file);
+  assert.equal(outcome.status, 0, outcome.err);
+  const report = JSON.parse(outcome.out) as { policies: string[]; rows: { metric: string }[] };
+  assert.deepEqual(report.policies, ['dwrr', 'redbear', 'fair']);
+  assert.deepEqual(
+    report.rows.map((r) => r.metric),
+    ['cpu.0.utilisation'],
+  );
+  assertOneLineError(
+    await smpsim('policies', join(tmpdir(), 'no-such-scenario.toml')),
+    /no-such-scenario\.toml/,
+  );
+});

@@ -36,7 +36,7 @@ import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { DWRR_QUANTUM_TICKS } from './dwrr.ts';
-import { collectWakeups, dwrrScan, earliestWakeNs } from './dwrr-core.ts';
+import { collectWakeups, dwrrScan, earliestWakeNs, updateRunnable } from './dwrr-core.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
@@ -323,6 +323,7 @@ export class RedbearPolicy implements SchedPolicy {
   /** pick_next_from_queues: passes 0, 1 and 2 over one queue set; its lock is held. */
   #pickFromQueues(queues: Thread[][], pc: PerCpuSched, cpuId: number, prev: Context): Pick {
     let visited = 0;
+    const now = this.#now();
     // Pass 0 (P5-sched-rt-policy): the first runnable FIFO/RR context, prio 0 → 39.
     for (let prio = 0; prio < PRIO_LEVELS; prio++) {
       const queue = queues[prio]!;
@@ -331,7 +332,9 @@ export class RedbearPolicy implements SchedPolicy {
         const t = queue.shift()!;
         visited++;
         if (t.state === ThreadState.Dead) continue; // a ghost is dropped
-        const candidate = t !== prev && t.state === ThreadState.Runnable && !t.running && t.allowedOn(cpuId);
+        // Candidates are judged by the base's update_runnable, which also wakes an expired
+        // sleeper in place (a woken context waits in the queue until a pass judges it).
+        const candidate = t !== prev && updateRunnable(t, cpuId, now, this.#expire) === 'switch';
         if (candidate && redbearPolicy(t.policy) !== RB_POLICY_OTHER) {
           this.#counts.picks_rt++;
           return { next: t, pass: 'rt', blocked: [], visited };
@@ -346,7 +349,7 @@ export class RedbearPolicy implements SchedPolicy {
     for (let prio = 0; prio < PRIO_LEVELS; prio++) {
       for (const t of queues[prio]!) {
         visited++;
-        if (t === prev || t.state !== ThreadState.Runnable || t.running || !t.allowedOn(cpuId)) continue;
+        if (t === prev || updateRunnable(t, cpuId, now, this.#expire) !== 'switch') continue;
         if (redbearPolicy(t.policy) !== RB_POLICY_OTHER) continue;
         let v = redbearEntity(t).vruntime;
         if (t.lastCpu === cpuId) v -= Math.floor(v / 8); // cache-affine discount

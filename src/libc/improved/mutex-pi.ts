@@ -13,16 +13,7 @@
  * deadlock and as glibc parks the thread; a timed lock then ends with ETIMEDOUT.
  */
 import { AtomicOp, type Program } from '../../abi/effects.ts';
-import {
-  EAGAIN,
-  EBUSY,
-  EDEADLK,
-  ENOTRECOVERABLE,
-  EOWNERDEAD,
-  EPERM,
-  ESRCH,
-  ETIMEDOUT,
-} from '../../abi/errno.ts';
+import { EAGAIN, EBUSY, EDEADLK, ENOTRECOVERABLE, EOWNERDEAD, ESRCH, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK } from '../../abi/syscalls.ts';
 import { type Deadline, futexLockPi, futexTrylockPi, futexUnlockPi, futexWaitUntil } from '../futex.ts';
@@ -37,7 +28,7 @@ import {
 } from '../layout.ts';
 import { malloc } from '../malloc.ts';
 import { clearPending, dequeue, enqueue, robustHead, setPending } from '../robust-list.ts';
-import { addLevel, cas, isShared, kindOf, loadWord, typeOf } from './mutex-common.ts';
+import { addLevel, cas, unlockLevel, isShared, kindOf, loadWord, typeOf } from './mutex-common.ts';
 
 /** Locks (or with `trying`, tries once): 0, EOWNERDEAD, EBUSY, ETIMEDOUT, EDEADLK, EAGAIN, ENOTRECOVERABLE. */
 export function* piLock(t: Guest, m: number, deadline: Deadline | null, trying: boolean): Program<number> {
@@ -115,15 +106,8 @@ function* releasePi(t: Guest, m: number): Program<void> {
 
 /** EPERM unless the caller's tid is in the word; an inconsistent robust mutex becomes unrecoverable. */
 export function* piUnlock(t: Guest, m: number): Program<number> {
-  const id = t.tid;
-  if ((t.load32(m) & FUTEX_TID_MASK) !== id) return EPERM;
-  if (typeOf(t, m) === PTHREAD_MUTEX_RECURSIVE) {
-    const count = t.load32(m + MUTEX_COUNT) - 1;
-    if (count > 0) {
-      t.store32(m + MUTEX_COUNT, count);
-      return 0;
-    }
-  }
+  const level = unlockLevel(t, m);
+  if (level !== null) return level;
   const robust = (kindOf(t, m) & KIND_ROBUST) !== 0;
   const inconsistent = t.load32(m + MUTEX_OWNER) === MUTEX_INCONSISTENT;
   const head = robust ? yield* robustHead(t) : 0;

@@ -18,7 +18,7 @@
  * relock waits on itself (POSIX: deadlock) and a normal trylock is EBUSY, as glibc.
  */
 import { AtomicOp, type Program } from '../../abi/effects.ts';
-import { EBUSY, EDEADLK, ENOTRECOVERABLE, EOWNERDEAD, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
+import { EBUSY, EDEADLK, ENOTRECOVERABLE, EOWNERDEAD, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from '../../abi/syscalls.ts';
 import { type Deadline, futexWaitUntil, futexWakeN } from '../futex.ts';
@@ -31,7 +31,7 @@ import {
   PTHREAD_MUTEX_RECURSIVE,
 } from '../layout.ts';
 import { clearPending, dequeue, enqueue, robustHead, setPending } from '../robust-list.ts';
-import { addLevel, cas, isShared, loadWord, typeOf } from './mutex-common.ts';
+import { addLevel, cas, unlockLevel, isShared, loadWord, typeOf } from './mutex-common.ts';
 
 /**
  * Locks (or with `trying`, tries once); `assumeWaiters` is set by a condvar waiter coming back,
@@ -110,15 +110,8 @@ function* releaseWord(t: Guest, m: number, shared: boolean): Program<void> {
 
 /** EPERM unless the caller's tid is in the word; an inconsistent mutex becomes unrecoverable. */
 export function* robustUnlock(t: Guest, m: number): Program<number> {
-  const id = t.tid;
-  if ((t.load32(m) & FUTEX_TID_MASK) !== id) return EPERM;
-  if (typeOf(t, m) === PTHREAD_MUTEX_RECURSIVE) {
-    const count = t.load32(m + MUTEX_COUNT) - 1;
-    if (count > 0) {
-      t.store32(m + MUTEX_COUNT, count);
-      return 0;
-    }
-  }
+  const level = unlockLevel(t, m);
+  if (level !== null) return level;
   const head = yield* robustHead(t);
   const inconsistent = t.load32(m + MUTEX_OWNER) === MUTEX_INCONSISTENT;
   setPending(t, head, m, false);
