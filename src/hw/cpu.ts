@@ -124,6 +124,16 @@ export class Cpu {
     return this.#wait === Wait.Spin;
   }
 
+  /**
+   * User compute already charged to the current context's cpuTimeNs but not yet elapsed: a
+   * compute burst is charged when it starts, so a reader of another thread's CPU-time clock
+   * (LIBC-6) takes this off to see the time it has run so far. 0 when no burst is running.
+   */
+  get computeAheadNs(): number {
+    if (this.#wait !== Wait.Effect || !this.#effectUserCompute) return 0;
+    return Math.max(0, this.#effectEndNs - this.#engine.nowNs);
+  }
+
   get hasPendingIrq(): boolean {
     return this.#pendingCount > 0;
   }

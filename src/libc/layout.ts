@@ -12,6 +12,7 @@ export const PTHREAD_CREATE_DETACHED = 1;
 export const PTHREAD_INHERIT_SCHED = 0;
 export const PTHREAD_EXPLICIT_SCHED = 1;
 export const PTHREAD_SCOPE_SYSTEM = 0;
+export const PTHREAD_SCOPE_PROCESS = 1;
 /** Smallest stack pthread_attr_setstacksize accepts (glibc's PTHREAD_STACK_MIN on x86-64). */
 export const PTHREAD_STACK_MIN = 16384;
 export const PTHREAD_STACK_DEFAULT = 64 * 1024;

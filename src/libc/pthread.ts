@@ -26,6 +26,7 @@ import {
   PTHREAD_CREATE_JOINABLE,
   PTHREAD_GUARD_DEFAULT,
   PTHREAD_INHERIT_SCHED,
+  PTHREAD_SCOPE_SYSTEM,
   PTHREAD_STACK_DEFAULT,
   PTHREAD_STACK_MIN,
 } from './layout.ts';
@@ -36,6 +37,7 @@ import { mmap_anonymous, mprotect, syscall } from './sys.ts';
 import { CPU_SETSIZE, sched_setaffinity_cpus } from './sched.ts';
 import { errno } from './errno.ts';
 import { libcName } from './variant.ts';
+import { applyCreateSched } from './pthread-sched.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
 
@@ -55,6 +57,9 @@ export class pthread_attr_t {
   inheritsched = PTHREAD_INHERIT_SCHED;
   schedpolicy = 0;
   schedpriority = 0;
+  /** Which of policy and param were set (glibc's ATTR_FLAG_POLICY_SET / SCHED_SET; pthread-sched.ts). */
+  schedset = 0;
+  scope = PTHREAD_SCOPE_SYSTEM;
   /** CPUs the thread may run on; null means inherit (pthread_attr_setaffinity_np, LIBC-6). */
   affinity: number[] | null = null;
 }
@@ -202,27 +207,41 @@ export function* pthread_create(
   threads.byHandle.set(descriptor, record);
   threads.byTid.set(tid, record);
   const top = stack.base + stack.guardBytes + stack.stackBytes;
-  const start: ThreadStart = { entry, arg, record };
+  const start: ThreadStart = { entry, arg, record, setupFailed: false };
   const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, threadStart, start, top, descriptor, null);
   if (regs < 0) return [EAGAIN, 0];
+  let err = 0;
   if (attr?.affinity != null) {
     // glibc sets the mask of the new thread before it first runs (pthread_attr_setaffinity_np).
-    if ((yield* sched_setaffinity_cpus(t, tid, attr.affinity)) < 0) return [errno(t), 0];
+    if ((yield* sched_setaffinity_cpus(t, tid, attr.affinity)) < 0) err = errno(t);
+  }
+  // PTHREAD_EXPLICIT_SCHED: policy and priority too, before it first runs (LIBC-5).
+  if (err === 0 && attr !== null) err = yield* applyCreateSched(t, tid, attr);
+  if (err !== 0) {
+    // As glibc's setup_failed: the thread starts only to exit at once, detached, freeing itself.
+    start.setupFailed = true;
+    record.detached = true;
   }
   const started = yield* syscall(t, SYS_PROC_START, tid);
   if (started < 0) return [EAGAIN, 0];
-  return [0, descriptor];
+  return err !== 0 ? [err, 0] : [0, descriptor];
 }
 
 interface ThreadStart {
   entry: ThreadEntry;
   arg: unknown;
   record: ThreadRecord;
+  /** Its scheduling or affinity could not be applied: it exits without running `entry`. */
+  setupFailed: boolean;
 }
 
 /** Every created thread starts here: its entry, then the exit path pthread_exit also takes. */
 function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   const start = raw as ThreadStart;
+  if (start.setupFailed) {
+    yield* threadFinish(t, start.record, undefined);
+    return undefined;
+  }
   // The improved libc registers the thread's robust mutex list as it starts, as glibc's
   // start_thread does (LIBC-2); relibc has no robust lists.
   if (libcName(t) === 'improved') yield* robustHead(t);
