@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EINVAL, ENOENT, ENOSYS, ENOTSUP, EPERM, ERANGE, ESRCH } from '../../src/abi/errno.ts';
+import { EAGAIN, EINVAL, ENOENT, ENOSYS, ENOTSUP, EPERM, ERANGE, ESRCH } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
-import { SCHED_BATCH, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../src/abi/sched.ts';
+import { SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../src/abi/sched.ts';
 import { SIGABRT } from '../../src/abi/signal.ts';
 import {
   CLOCK_MONOTONIC,
@@ -56,7 +56,12 @@ import {
   pthread_setschedprio,
   threadCpuClockId,
 } from '../../src/libc/pthread-sched.ts';
-import { sched_getparam, sched_getscheduler, sched_setscheduler } from '../../src/libc/sched.ts';
+import {
+  sched_getparam,
+  sched_getscheduler,
+  sched_setattr,
+  sched_setscheduler,
+} from '../../src/libc/sched.ts';
 import { sched_setaffinity_cpus } from '../../src/libc/sched.ts';
 import { errno } from '../../src/libc/errno.ts';
 import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
@@ -169,6 +174,9 @@ test('improved: PTHREAD_EXPLICIT_SCHED applies policy and priority before the th
       pthread_attr_setschedpolicy(t, bare, SCHED_RR);
       [err, th] = yield* pthread_create(t, bare, record, null);
       yield* pthread_join(t, th);
+      // INHERIT now that the creator is FIFO 30: clone copies the class and priority.
+      [err, th] = yield* pthread_create(t, newAttr(), record, null);
+      yield* pthread_join(t, th);
       // A priority the policy does not allow: the kernel's EINVAL from pthread_create.
       const bad = newAttr();
       pthread_attr_setinheritsched(t, bad, PTHREAD_EXPLICIT_SCHED);
@@ -186,6 +194,7 @@ test('improved: PTHREAD_EXPLICIT_SCHED applies policy and priority before the th
     [SCHED_OTHER, 0],
     [SCHED_FIFO, 30],
     [SCHED_RR, 30],
+    [SCHED_FIFO, 30],
     [EINVAL, 0],
   ]);
 });
@@ -516,4 +525,35 @@ test('relibc: pthread_getschedparam is todo!(): the process aborts', () => {
   assert.equal(run.kernel.faults.length, 1);
   assert.match(run.kernel.faults[0]!.message, /relibc: pthread_getschedparam is todo!\(\)/);
   assert.deepEqual(seen, [SIGABRT]);
+});
+
+test('improved: a SCHED_DEADLINE thread cannot create threads (EAGAIN, as sched_fork refuses)', () => {
+  const seen: unknown[] = [];
+  runLibc(
+    'improved',
+    function* (t) {
+      const dl = {
+        policy: SCHED_DEADLINE,
+        flags: 0,
+        nice: 0,
+        priority: 0,
+        runtimeNs: MS,
+        deadlineNs: 10 * MS,
+        periodNs: 10 * MS,
+      };
+      seen.push(yield* sched_setattr(t, 0, dl));
+      seen.push(
+        (yield* pthread_create(
+          t,
+          newAttr(),
+          function* () {
+            return 0;
+          },
+          null,
+        ))[0],
+      );
+    },
+    { policy: 'fair' },
+  );
+  assert.deepEqual(seen, [0, EAGAIN]);
 });
