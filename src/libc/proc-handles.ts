@@ -1,5 +1,5 @@
 /**
- * Thread names, scheduling parameters and affinity through the per-thread proc handles
+ * Thread names, scheduling parameters and affinity through the per-thread proc handles, by tid
  * (SCHED-11, LIBC-6): `/proc/<tid>/name`, `sched-policy`, `priority`, `sched-affinity`. Each
  * call opens the handle, moves the value through a buffer in this process's memory, and closes
  * it, as relibc does over Redox's proc scheme. Errors come back as errno values (0 = success).
@@ -16,7 +16,6 @@ import {
   SYS_PROC_HANDLE_WRITE,
   SYS_SETUID,
 } from '../abi/syscalls.ts';
-import type { pthread_t } from './pthread.ts';
 import { spawn } from './process.ts';
 import { SCRATCH_BYTES, threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
@@ -63,22 +62,17 @@ function* writeHandle(t: Guest, tid: number, name: string, bytes: Uint8Array): P
   return n < 0 ? -n : 0;
 }
 
-/** The kernel's tid of a pthread (the first word of its descriptor); 0 for pthread_self's own. */
-function tidOf(t: Guest, thread: pthread_t): number {
-  return thread === 0 ? t.tid : t.load32(thread);
-}
-
-/** pthread_setname_np: ERANGE when the name needs more than 15 bytes (glibc). */
-export function* pthread_setname_np(t: Guest, thread: pthread_t, name: string): Program<number> {
+/** Sets thread `tid`'s name through `name`: ERANGE when it needs more than 15 bytes (glibc). */
+export function* proc_set_name(t: Guest, tid: number, name: string): Program<number> {
   const bytes = new TextEncoder().encode(name);
   if (bytes.length >= TASK_COMM_LEN) return ERANGE;
-  return yield* writeHandle(t, tidOf(t, thread), 'name', bytes);
+  return yield* writeHandle(t, tid, 'name', bytes);
 }
 
-/** pthread_getname_np: [0, name], or ERANGE when `len` is below TASK_COMM_LEN (glibc). */
-export function* pthread_getname_np(t: Guest, thread: pthread_t, len: number): Program<[number, string]> {
+/** [0, thread `tid`'s name], or ERANGE when `len` is below TASK_COMM_LEN (glibc). */
+export function* proc_get_name(t: Guest, tid: number, len: number): Program<[number, string]> {
   if (len < TASK_COMM_LEN) return [ERANGE, ''];
-  const [err, bytes] = yield* readHandle(t, tidOf(t, thread), 'name', len);
+  const [err, bytes] = yield* readHandle(t, tid, 'name', len);
   if (err !== 0) return [err, ''];
   const end = bytes.indexOf(0);
   return [0, new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end))];
@@ -118,24 +112,20 @@ export function* proc_get_priority(t: Guest, tid: number): Program<[number, numb
   return [0, new DataView(bytes.buffer).getUint32(0, true)];
 }
 
-/** pthread_setaffinity_np: the thread may run only on `cpus`; EINVAL when none is online. */
-export function* pthread_setaffinity_np(
-  t: Guest,
-  thread: pthread_t,
-  cpus: readonly number[],
-): Program<number> {
+/** Thread `tid` may run only on `cpus`, through `sched-affinity`; EINVAL when none is online. */
+export function* proc_set_affinity(t: Guest, tid: number, cpus: readonly number[]): Program<number> {
   const top = cpus.reduce((m, c) => Math.max(m, c), 0);
   const bytes = new Uint8Array(Math.ceil((top + 1) / 64) * 8);
   for (const c of cpus) {
     if (!Number.isInteger(c) || c < 0 || c >= SCRATCH_BYTES * 8) return EINVAL;
     bytes[c >> 3]! |= 1 << (c & 7);
   }
-  return yield* writeHandle(t, tidOf(t, thread), 'sched-affinity', bytes);
+  return yield* writeHandle(t, tid, 'sched-affinity', bytes);
 }
 
-/** pthread_getaffinity_np: [0, the CPUs the thread may run on]. */
-export function* pthread_getaffinity_np(t: Guest, thread: pthread_t): Program<[number, number[]]> {
-  const [err, bytes] = yield* readHandle(t, tidOf(t, thread), 'sched-affinity', SCRATCH_BYTES);
+/** [0, the CPUs thread `tid` may run on], from `sched-affinity`. */
+export function* proc_get_affinity(t: Guest, tid: number): Program<[number, number[]]> {
+  const [err, bytes] = yield* readHandle(t, tid, 'sched-affinity', SCRATCH_BYTES);
   if (err !== 0) return [err, []];
   const cpus: number[] = [];
   for (let i = 0; i < bytes.length * 8; i++) if ((bytes[i >> 3]! & (1 << (i & 7))) !== 0) cpus.push(i);

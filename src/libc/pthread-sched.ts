@@ -234,7 +234,7 @@ export function* pthread_setaffinity_np(
 ): Program<number> {
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
-  if (isRelibc(t)) return yield* procHandles.pthread_setaffinity_np(t, thread, cpus);
+  if (isRelibc(t)) return yield* procHandles.proc_set_affinity(t, tid, cpus);
   return (yield* sched_setaffinity_cpus(t, tid, cpus)) < 0 ? errno(t) : 0;
 }
 
@@ -242,7 +242,7 @@ export function* pthread_setaffinity_np(
 export function* pthread_getaffinity_np(t: Guest, thread: pthread_t): Program<[number, number[]]> {
   const tid = liveTid(t, thread);
   if (tid === 0) return [ESRCH, []];
-  if (isRelibc(t)) return yield* procHandles.pthread_getaffinity_np(t, thread);
+  if (isRelibc(t)) return yield* procHandles.proc_get_affinity(t, tid);
   const cpus = yield* sched_getaffinity_cpus(t, tid);
   return typeof cpus === 'number' ? [errno(t), []] : [0, cpus];
 }
@@ -252,14 +252,16 @@ export function* pthread_getaffinity_np(t: Guest, thread: pthread_t): Program<[n
  * /proc/self/task/<tid>/comm): ERANGE for a name of more than 15 bytes, ESRCH for a gone thread.
  */
 export function* pthread_setname_np(t: Guest, thread: pthread_t, name: string): Program<number> {
-  if (liveTid(t, thread) === 0) return ESRCH;
-  return yield* procHandles.pthread_setname_np(t, thread, name);
+  const tid = liveTid(t, thread);
+  if (tid === 0) return ESRCH;
+  return yield* procHandles.proc_set_name(t, tid, name);
 }
 
 /** pthread_getname_np: [0, name]; ERANGE when `len` is below 16 (TASK_COMM_LEN), ESRCH. */
 export function* pthread_getname_np(t: Guest, thread: pthread_t, len: number): Program<[number, string]> {
-  if (liveTid(t, thread) === 0) return [ESRCH, ''];
-  return yield* procHandles.pthread_getname_np(t, thread, len);
+  const tid = liveTid(t, thread);
+  if (tid === 0) return [ESRCH, ''];
+  return yield* procHandles.proc_get_name(t, tid, len);
 }
 
 /**

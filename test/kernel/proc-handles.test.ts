@@ -15,27 +15,26 @@ import {
   proc_get_sched_policy,
   proc_set_priority,
   proc_set_sched_policy,
-  pthread_getaffinity_np,
-  pthread_getname_np,
-  pthread_setaffinity_np,
-  pthread_setname_np,
+  proc_get_affinity,
+  proc_get_name,
+  proc_set_affinity,
+  proc_set_name,
   setuid,
   spawn_as,
 } from '../../src/libc/proc-handles.ts';
-import { pthread_self } from '../../src/libc/pthread.ts';
 import { syscall } from '../../src/libc/sys.ts';
 import { runGuest } from '../support/guest.ts';
 
 test('a thread names itself; names are cut at 15 bytes by the kernel and refused past 15 by libc', () => {
   const seen: unknown[] = [];
   const run = runGuest(function* (t) {
-    seen.push(yield* pthread_getname_np(t, pthread_self(t), 16)); // the program's name
-    seen.push(yield* pthread_setname_np(t, 0, 'worker-0'));
-    seen.push(yield* pthread_getname_np(t, 0, 16));
-    seen.push(yield* pthread_getname_np(t, 0, 15)); // glibc: buffer below TASK_COMM_LEN
-    seen.push(yield* pthread_setname_np(t, 0, '0123456789abcdef')); // 16 bytes
-    seen.push(yield* pthread_setname_np(t, 0, '0123456789abcde')); // 15 bytes
-    seen.push(yield* pthread_getname_np(t, 0, 16));
+    seen.push(yield* proc_get_name(t, t.tid, 16)); // the program's name
+    seen.push(yield* proc_set_name(t, t.tid, 'worker-0'));
+    seen.push(yield* proc_get_name(t, t.tid, 16));
+    seen.push(yield* proc_get_name(t, t.tid, 15)); // glibc: buffer below TASK_COMM_LEN
+    seen.push(yield* proc_set_name(t, t.tid, '0123456789abcdef')); // 16 bytes
+    seen.push(yield* proc_set_name(t, t.tid, '0123456789abcde')); // 15 bytes
+    seen.push(yield* proc_get_name(t, t.tid, 16));
     return 0;
   }, null);
   assert.equal(run.kernel.finished, true);
@@ -67,10 +66,10 @@ test('sched-affinity round-trips; a mask with no online CPU is EINVAL; the threa
   const seen: unknown[] = [];
   const run = runGuest(
     function* (t) {
-      seen.push(yield* pthread_getaffinity_np(t, 0));
-      seen.push(yield* pthread_setaffinity_np(t, 0, [5])); // a 4-CPU machine has no CPU 5
-      seen.push(yield* pthread_setaffinity_np(t, 0, [2]));
-      seen.push(yield* pthread_getaffinity_np(t, 0));
+      seen.push(yield* proc_get_affinity(t, t.tid));
+      seen.push(yield* proc_set_affinity(t, t.tid, [5])); // a 4-CPU machine has no CPU 5
+      seen.push(yield* proc_set_affinity(t, t.tid, [2]));
+      seen.push(yield* proc_get_affinity(t, t.tid));
       for (let i = 0; i < 20; i++) yield t.compute(3_000_000);
       return 0;
     },
@@ -101,7 +100,7 @@ test("another user's process may read but not change a thread; root may; setuid 
     childSeen.push(yield* proc_get_priority(t, tid)); // reading is open to all
     childSeen.push(yield* proc_set_priority(t, tid, 30));
     childSeen.push(yield* proc_set_sched_policy(t, tid, SCHED_OTHER, 0));
-    childSeen.push(yield* pthread_setaffinity_np(t, 0, [0])); // its own thread: allowed
+    childSeen.push(yield* proc_set_affinity(t, t.tid, [0])); // its own thread: allowed
     childSeen.push(yield* proc_set_sched_policy(t, t.tid, SCHED_FIFO, 10)); // RT needs root
     childSeen.push(yield* proc_set_priority(t, t.tid, 10)); // raising priority needs root
     childSeen.push(yield* proc_set_priority(t, t.tid, 30)); // lowering it does not

@@ -9,7 +9,7 @@ import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { DWRR_QUANTUM_TICKS } from '../../../src/kernel/sched/dwrr.ts';
 import { SCHED_FIFO } from '../../../src/abi/sched.ts';
-import { proc_set_sched_policy, pthread_setaffinity_np } from '../../../src/libc/proc-handles.ts';
+import { proc_set_affinity, proc_set_sched_policy } from '../../../src/libc/proc-handles.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { clock_gettime, futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../../../src/libc/sys.ts';
 import { SCHED_POLICIES } from '../../../src/machine/config.ts';
@@ -181,7 +181,7 @@ for (const policy of SCHED_POLICIES) {
           null,
           function* (g: Guest): Program<number> {
             pinnedTid = g.tid;
-            assert.equal(yield* pthread_setaffinity_np(g, 0, [1]), 0);
+            assert.equal(yield* proc_set_affinity(g, g.tid, [1]), 0);
             for (let i = 0; i < 40; i++) {
               yield* nanosleep(g, 500_000);
               yield g.compute(300_000);
