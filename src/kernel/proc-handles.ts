@@ -33,7 +33,7 @@ import type { Kernel } from './kernel.ts';
 import type { Process } from './process.ts';
 import { RB_POLICY_FIFO, RB_POLICY_OTHER, RB_POLICY_RR, redbearPolicy } from './sched/redbear.ts';
 import { checkSchedPermission, setThreadSched } from './sched/set-sched.ts';
-import { setThreadAffinity } from './sched/affinity.ts';
+import { cpumaskBytes, setThreadAffinity } from './sched/affinity.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
 import type { AddressSpace } from './vm.ts';
@@ -92,11 +92,6 @@ export function parseProcPath(path: string): { tid: number; handle: ProcHandleNa
   if (match === null) return null;
   const handle = PROC_HANDLE_NAMES.find((h) => h === match[2]);
   return handle === undefined ? null : { tid: Number(match[1]), handle };
-}
-
-/** Bytes of the affinity mask: whole 64-bit words, enough for every CPU. */
-export function affinityMaskBytes(cpus: number): number {
-  return Math.ceil(cpus / 64) * 8;
 }
 
 function* sysOpen(k: Kernel, t: Thread, path: unknown): KernelGen<number> {
@@ -158,7 +153,7 @@ function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Arra
     }
     case 'sched-affinity': {
       const cpus = k.board.cpus.length;
-      const out = new Uint8Array(affinityMaskBytes(cpus));
+      const out = new Uint8Array(cpumaskBytes(cpus));
       for (let id = 0; id < cpus; id++) if (target.allowedOn(id)) out[id >> 3]! |= 1 << (id & 7);
       return out;
     }
