@@ -57,7 +57,7 @@ test("the README's speed table is the newest recorded bench result", () => {
     .at(-1)!;
   const result = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as {
     ratio_compute: number;
-    workloads: { name: string; effects_per_s: number }[];
+    workloads: { name: string; effects_per_s: number; reference?: { effects_per_s: number } }[];
     previous?: { effects_per_s_ratio: Record<string, number> };
   };
   assert.ok(README.includes(newest), `README should name ${newest}`);
@@ -73,6 +73,8 @@ test("the README's speed table is the newest recorded bench result", () => {
     assert.ok(readmeLines.has(row), `README should have the row ${row}`);
   }
   assert.ok(README.includes(`reaches ${result.ratio_compute.toFixed(2)} of it`));
+  const reference = result.workloads.find((w) => w.name === 'compute')?.reference?.effects_per_s ?? 0;
+  assert.ok(README.includes(`runs about ${Math.round(reference / 1e6)} M effects/s`));
 });
 
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", () => {
