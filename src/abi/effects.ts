@@ -11,6 +11,13 @@ export enum Op {
   Syscall = 1,
   /** An atomic read-modify-write on a 32-bit word; resumes with the word's old value. */
   Atomic = 2,
+  /**
+   * Call a user function without a delegating generator: the CPU runs `program` as a new user
+   * frame and resumes the caller with its return value, as a `call` returns to its return
+   * address. Each effect the callee yields then goes straight to the CPU; a `yield*` chain
+   * would pass it through every generator on the way (the thread entry of a long loop).
+   */
+  Call = 3,
   // Kernel-only effects (interpreted by the CPU, never yielded by guests) start at 16.
   Spend = 16,
   Lock = 17,
@@ -61,7 +68,12 @@ export interface AtomicEffect {
   b: number;
 }
 
-export type GuestEffect = ComputeEffect | SyscallEffect | AtomicEffect;
+export interface CallEffect {
+  op: Op.Call;
+  program: Program<unknown>;
+}
+
+export type GuestEffect = ComputeEffect | SyscallEffect | AtomicEffect | CallEffect;
 
 /** A guest program or libc routine: a generator of effects returning T. */
 // biome-ignore lint/suspicious/noExplicitAny: what a yield resumes with depends on the effect.

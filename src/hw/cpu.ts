@@ -232,22 +232,27 @@ export class Cpu {
       ns += (ns * draw) / 1_000_000;
     }
     this.#effectRemoteNs = 0;
-    if (frame.computeMemPermille > 0 && frame.computeMemNode >= 0) {
-      // Memory stalls stretch by the SLIT ratio d/10 (models.md §7); the rest runs as fast.
-      const topology = this.bus.topology;
-      const distance = topology.nodeDistance(topology.nodeOf(this.id), frame.computeMemNode);
-      if (distance !== 10) {
-        const extra = (ns * frame.computeMemPermille * (distance - 10)) / 10_000;
-        ns += extra;
-        this.#effectRemoteNs = Math.round(extra);
-        this.remoteMemNs += this.#effectRemoteNs;
-      }
-    }
+    if (frame.computeMemPermille > 0 && frame.computeMemNode >= 0) ns += this.#remoteStretchNs(frame, ns);
     // Integer ns, at least 1: floor(x + 0.5) rounds as Math.round does for positive x.
     const whole = ns < 1 ? 1 : Math.floor(ns + 0.5);
     this.userNs += whole;
     this.current.cpuTimeNs += whole;
     this.#scheduleResume(whole, true);
+  }
+
+  /**
+   * What remote memory adds to a memory-bound burst of `ns` (HW-14): its memory stalls stretch by
+   * the SLIT ratio d/10 (models.md §7); the rest runs as fast. Kept out of `#startCompute`, which
+   * every burst runs, so that one stays small enough for V8 to inline the jitter draw into it.
+   */
+  #remoteStretchNs(frame: Frame, ns: number): number {
+    const topology = this.bus.topology;
+    const distance = topology.nodeDistance(topology.nodeOf(this.id), frame.computeMemNode);
+    if (distance === 10) return 0;
+    const extra = (ns * frame.computeMemPermille * (distance - 10)) / 10_000;
+    this.#effectRemoteNs = Math.round(extra);
+    this.remoteMemNs += this.#effectRemoteNs;
+    return extra;
   }
 
   /** Runs frames until an effect takes time, the CPU spins, or it halts. */
@@ -367,6 +372,12 @@ export class Cpu {
         return this.#pendingCount > 0 ? this.#deliverIrq() : false;
       case Op.Switch:
         this.#switch(effect);
+        return false;
+      case Op.Call:
+        // Only user code calls: kernel code delegates with yield* (it never runs for long).
+        if (frame.kind !== FrameKind.User)
+          throw this.#kernelBug(new Error('kernel code yielded a user call'));
+        this.current.frames.push(makeFrame(effect.program, FrameKind.User));
         return false;
     }
   }

@@ -2,7 +2,13 @@
  * Effects that kernel code yields to the CPU: spending time, spinlocks, IPIs, halting and the
  * context switch itself. Guest effects (compute, syscall, atomic) are in `abi/effects.ts`.
  */
-import { type AtomicEffect, type ComputeEffect, Op, type SyscallEffect } from '../abi/effects.ts';
+import {
+  type AtomicEffect,
+  type CallEffect,
+  type ComputeEffect,
+  Op,
+  type SyscallEffect,
+} from '../abi/effects.ts';
 import type { ExecContext } from './context.ts';
 import type { SpinLock } from './spinlock.ts';
 
@@ -42,7 +48,8 @@ export type KernelEffect =
   | SwitchEffect
   | AtomicEffect
   | ComputeEffect
-  | SyscallEffect;
+  | SyscallEffect
+  | CallEffect;
 
 /** Kernel code: a generator of effects returning T. */
 // biome-ignore lint/suspicious/noExplicitAny: the resume value depends on the effect yielded.

@@ -1,12 +1,21 @@
 /** The kernel's implementation of the `Guest` handle a guest thread's code receives. */
-import { type AtomicEffect, AtomicOp, type ComputeEffect, Op, type SyscallEffect } from '../abi/effects.ts';
+import {
+  type AtomicEffect,
+  AtomicOp,
+  type CallEffect,
+  type ComputeEffect,
+  Op,
+  type Program,
+  type SyscallEffect,
+} from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
 import type { Thread } from './thread.ts';
 
 export class GuestHandle implements Guest {
   readonly #thread: Thread;
   /** Reused: a compute effect is consumed before the guest can yield the next one. */
-  readonly #compute: ComputeEffect = { op: Op.Compute, n: 0 };
+  // Both compute effects have one shape, so the CPU's reads of them stay monomorphic.
+  readonly #compute: ComputeEffect = { op: Op.Compute, n: 0, memAddr: 0, memPermille: 0 };
   readonly #computeMem: ComputeEffect = { op: Op.Compute, n: 0, memAddr: 0, memPermille: 0 };
   readonly #atomic: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
@@ -46,6 +55,10 @@ export class GuestHandle implements Guest {
     effect.memAddr = addr;
     effect.memPermille = Math.max(0, Math.min(1000, memPermille));
     return effect;
+  }
+
+  call(program: Program<unknown>): CallEffect {
+    return { op: Op.Call, program };
   }
 
   syscall(nr: number, ...args: unknown[]): SyscallEffect {
