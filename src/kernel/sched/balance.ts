@@ -154,11 +154,15 @@ export function selectWakeCpu(
   t: Thread,
   wakerCpu: number,
 ): number {
-  const idle = (id: number) => rqs[id]!.nrRunning === 0 && t.allowedOn(id);
   const last = t.lastCpu;
-  if (last >= 0 && idle(last)) return last;
-  if (idle(wakerCpu) && memorySlowdown(env, t, wakerCpu) === 1) return wakerCpu;
+  if (last >= 0 && idleFor(rqs, t, last)) return last;
+  if (idleFor(rqs, t, wakerCpu) && memorySlowdown(env, t, wakerCpu) === 1) return wakerCpu;
   return bestCpu(env, rqs, t, last >= 0 ? last : wakerCpu);
+}
+
+/** CPU `id` runs nothing and `t` may run there. (Not a closure: see Cpu#deliverIpi.) */
+function idleFor(rqs: readonly RqView[], t: Thread, id: number): boolean {
+  return rqs[id]!.nrRunning === 0 && t.allowedOn(id);
 }
 
 /** A queued context worth moving, and from where. */
