@@ -19,11 +19,13 @@ export function formatRunReport(report: RunReport): string {
   );
   const p = report.processes;
   lines.push(`processes: ${p.spawned} spawned, ${p.exited} exited, ${p.killed} killed`);
-  if (report.compare !== undefined && report.compare !== null) {
-    const c = report.compare;
+  const variants = report.compare ?? [];
+  for (const c of variants) {
     lines.push('', `compared with "${c.name}" (trace hash ${c.trace_hash}):`);
+    // A lone [compare] owns every compare./ratio. metric; [[compare]] variants their own prefix.
+    const own = variants.length === 1 ? '' : `${c.name}.`;
     const compared = Object.entries(report.metrics).filter(
-      ([k]) => k.startsWith('compare.') || k.startsWith('ratio.'),
+      ([k]) => k.startsWith(`compare.${own}`) || k.startsWith(`ratio.${own}`),
     );
     for (const [k, v] of compared) lines.push(`  ${k} = ${v}`);
     if (c.error !== null) lines.push(`  its run ended early: ${c.error.split('\n').join('\n    ')}`);

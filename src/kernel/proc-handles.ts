@@ -13,6 +13,9 @@
  * - `sched-affinity`: a CPU bit mask in 64-bit words (bit i = CPU i), as many words as CPUs
  *   need; a write with no online CPU in it fails with EINVAL.
  *
+ * `sched-policy` and `priority` are Red Bear's: a kernel whose scheduler lacks them (dwrr, as
+ * upstream Redox) answers ENOENT to their open (`SchedPolicy.schedHandles`).
+ *
  * Reading is open to every process, as /proc is; writing needs the target's user or root
  * (uid 0), and raising a priority or choosing an RT class needs root (set-sched.ts). A process
  * runs as its parent's uid; `setuid` changes it (root only, to another uid).
@@ -99,6 +102,9 @@ function* sysOpen(k: Kernel, t: Thread, path: unknown): KernelGen<number> {
   if (typeof path !== 'string') return -EFAULT;
   const parsed = parseProcPath(path);
   if (parsed === null) return -ENOENT;
+  if (!k.policy.schedHandles && (parsed.handle === 'sched-policy' || parsed.handle === 'priority')) {
+    return -ENOENT;
+  }
   const target = k.threads.get(parsed.tid);
   if (target === undefined || target.state === ThreadState.Dead) return -ESRCH;
   const table = tableOf(t.process);

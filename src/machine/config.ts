@@ -163,13 +163,16 @@ export interface SweepConfig {
  * A scenario's `[compare]`: the same scenario with some fields changed (its baseline, say),
  * run beside it, so one run measures an improvement against what it replaces. For each listed
  * metric the report gets `compare.<metric>` (the variant's value) and `ratio.<metric>`
- * (this run's value over the variant's).
+ * (this run's value over the variant's). A scenario may instead name several variants as
+ * `[[compare]]`; their metrics are then `compare.<name>.<metric>` and `ratio.<name>.<metric>`.
  */
 export interface CompareConfig {
   name: string;
   /** The `path=value` changes that make the variant, as `--set` takes them. */
   set: string[];
   metrics: string[];
+  /** What follows `compare.` and `ratio.` before the metric: '' for `[compare]`, `<name>.` in `[[compare]]`. */
+  prefix: string;
   /** The variant, validated. */
   config: RunConfig;
 }
@@ -188,5 +191,6 @@ export interface RunConfig {
   limits: LimitsConfig;
   expect: Expectation[];
   sweep: SweepConfig | null;
-  compare: CompareConfig | null;
+  /** The variants run beside this one; empty for none. */
+  compare: CompareConfig[];
 }

@@ -64,7 +64,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },
     expect: [],
     sweep: null,
-    compare: null,
+    compare: [],
   };
 }
 

@@ -48,7 +48,7 @@ export function runPolicies(
     let name = scenario;
     for (const policy of policies) {
       const config = load(scenario, policy);
-      config.compare = null;
+      config.compare = [];
       config.expect = [];
       headline = config.headline;
       name = config.name;

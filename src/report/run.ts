@@ -29,19 +29,20 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
     report.sweep_hashes = sweep.hashes;
     report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
   }
-  if (config.compare !== null) {
-    const variant = runConfig(config.compare.config, {});
-    report.compare = {
-      name: config.compare.name,
+  if (config.compare.length > 0) report.compare = [];
+  for (const compare of config.compare) {
+    const variant = runConfig(compare.config, {});
+    report.compare?.push({
+      name: compare.name,
       trace_hash: variant.trace_hash,
       error: variant.error ?? null,
-    };
-    for (const metric of config.compare.metrics) {
+    });
+    for (const metric of compare.metrics) {
       const mine = report.metrics[metric];
       const theirs = variant.metrics[metric];
-      if (theirs !== undefined) report.metrics[`compare.${metric}`] = theirs;
+      if (theirs !== undefined) report.metrics[`compare.${compare.prefix}${metric}`] = theirs;
       if (mine !== undefined && theirs !== undefined && theirs !== 0) {
-        report.metrics[`ratio.${metric}`] = ratio3(mine, theirs);
+        report.metrics[`ratio.${compare.prefix}${metric}`] = ratio3(mine, theirs);
       }
     }
     report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);

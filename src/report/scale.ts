@@ -118,7 +118,7 @@ export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metr
       machine: { ...config.machine, topology: { ...config.machine.topology, cpus } },
       expect: [],
       sweep: null,
-      compare: null,
+      compare: [],
     };
     const report = runConfig(run);
     const m = report.metrics;

@@ -66,8 +66,8 @@ export interface RunReport {
   metrics: Record<string, number>;
   expectations: ExpectationResult[];
   passed: boolean;
-  /** The `[compare]` variant's run. */
-  compare?: { name: string; trace_hash: string; error: string | null };
+  /** The runs of the `[compare]` variant or `[[compare]]` variants, in order. */
+  compare?: { name: string; trace_hash: string; error: string | null }[];
   /** Trace hashes of a `[sweep]`'s runs, in order. */
   sweep_hashes?: string[];
   /** Set when the run ended early: a limit was hit or every thread blocked. */

@@ -43,7 +43,7 @@ export function parseScenario(text: string, fileName: string, overrides: Scenari
   config.compare = readCompare(ctx, doc, overrides);
   if (overrides.seed !== undefined) {
     config.seed = checkInt(ctx, overrides.seed, '--seed', 0, Number.MAX_SAFE_INTEGER, '>= 0');
-    if (config.compare !== null) config.compare.config.seed = config.seed;
+    for (const variant of config.compare) variant.config.seed = config.seed;
   }
   return config;
 }
@@ -51,23 +51,50 @@ export function parseScenario(text: string, fileName: string, overrides: Scenari
 const COMPARE_KEYS = ['name', 'set', 'metrics'];
 
 /**
- * `[compare]`: a copy of the document with `set` applied (and no sweep, expectations or compare
- * of its own), validated like the scenario itself, so a bad field in it is named as such.
+ * `[compare]`, or several variants as `[[compare]]`: each a copy of the document with its `set`
+ * applied (and no sweep, expectations or compare of its own), validated like the scenario
+ * itself, so a bad field in it is named as such.
  */
-function readCompare(ctx: { file: string }, doc: Table, overrides: ScenarioOverrides): CompareConfig | null {
+function readCompare(ctx: { file: string }, doc: Table, overrides: ScenarioOverrides): CompareConfig[] {
   const raw = own(doc, 'compare');
-  if (raw === undefined) return null;
-  const table = readTable(ctx, raw, 'compare', COMPARE_KEYS);
-  const name = readString(ctx, table, 'name', 'compare');
-  const set = readStringList(ctx, own(table, 'set'), 'compare.set');
-  const metrics = readStringList(ctx, own(table, 'metrics'), 'compare.metrics');
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) return [readVariant(ctx, doc, overrides, raw, 'compare', false)];
+  if (raw.length === 0) fail(ctx, 'compare', 'expected at least one [[compare]] table');
+  const variants = raw.map((entry, i) => readVariant(ctx, doc, overrides, entry, `compare.${i}`, true));
+  const seen = new Set<string>();
+  variants.forEach((v, i) => {
+    if (seen.has(v.name)) fail(ctx, `compare.${i}.name`, `"${v.name}" names another [[compare]] too`);
+    seen.add(v.name);
+  });
+  return variants;
+}
+
+/** A name usable inside a metric path: `compare.<name>.<metric>`. */
+const VARIANT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+function readVariant(
+  ctx: { file: string },
+  doc: Table,
+  overrides: ScenarioOverrides,
+  raw: unknown,
+  field: string,
+  named: boolean,
+): CompareConfig {
+  const table = readTable(ctx, raw, field, COMPARE_KEYS);
+  const name = readString(ctx, table, 'name', field);
+  if (named && !VARIANT_NAME.test(name)) {
+    fail(ctx, `${field}.name`, `"${name}" is not allowed: lower-case letters, digits, "-" and "_"`);
+  }
+  const set = readStringList(ctx, own(table, 'set'), `${field}.set`);
+  const metrics = readStringList(ctx, own(table, 'metrics'), `${field}.metrics`);
   const variant = structuredClone(doc);
   for (const key of ['compare', 'sweep', 'expect']) delete variant[key];
-  applySetOverrides(variant, set, `${ctx.file} [compare]`);
-  const config = validateScenario({ file: `${ctx.file} [compare]` }, variant, {
+  const where = named ? `[[compare]] ${name}` : '[compare]';
+  applySetOverrides(variant, set, `${ctx.file} ${where}`);
+  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant, {
     knownCostNames: overrides.knownCostNames,
   });
-  return { name, set, metrics, config };
+  return { name, set, metrics, prefix: named ? `${name}.` : '', config };
 }
 
 function readStringList(ctx: { file: string }, value: unknown, field: string): string[] {

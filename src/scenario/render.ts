@@ -36,17 +36,16 @@ export function renderScenario(config: RunConfig): string {
     workload: config.workloads.map(renderWorkload),
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
-    ...(config.compare === null
-      ? {}
-      : {
-          compare: {
-            name: config.compare.name,
-            set: [...config.compare.set],
-            metrics: [...config.compare.metrics],
-          },
-        }),
+    ...compareTables(config),
   };
   return stringify(doc);
+}
+
+/** `[compare]` as one table, `[[compare]]` as an array: what the scenario itself wrote. */
+function compareTables(config: RunConfig): Record<string, unknown> {
+  const tables = config.compare.map((c) => ({ name: c.name, set: [...c.set], metrics: [...c.metrics] }));
+  if (tables.length === 0) return {};
+  return { compare: config.compare.length === 1 && config.compare[0]!.prefix === '' ? tables[0] : tables };
 }
 
 function renderWorkload(w: WorkloadConfig): Record<string, unknown> {

@@ -112,7 +112,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
     limits: readLimits(ctx, own(top, 'limits')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
     sweep: readSweep(ctx, own(top, 'sweep')),
-    compare: null, // filled in by load.ts, which can re-validate a changed copy of the document
+    compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
   };
 }
 

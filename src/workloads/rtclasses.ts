@@ -10,14 +10,17 @@
  *    SCHED_OTHER thread; the latency is waker's clock before FUTEX_WAKE to the waiter's clock
  *    when it runs (the claim: under 100 µs).
  *
- * Where the kernel has no RT classes (the baseline answers ENOSYS), the program uses the best
- * nice instead (-20) and publishes `rt_available = 0`, so a [compare] shows what the baseline does.
+ * Where the kernel has no sched_setscheduler (ENOSYS: Redox and Red Bear), the program asks
+ * through Red Bear's `/proc/<tid>/sched-policy` handle, as Red Bear's relibc does; where that is
+ * missing too (upstream Redox), it uses the best nice (-20) and publishes `rt_available = 0`.
+ * `rt_interface` says which way worked: 2 the system call, 1 the handle, 0 neither.
  */
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { ENOSYS } from '../abi/errno.ts';
+import { ENOENT, ENOSYS } from '../abi/errno.ts';
 import { PRIO_PROCESS, SCHED_FIFO, SCHED_RR } from '../abi/sched.ts';
 import { errno } from '../libc/errno.ts';
+import { proc_set_sched_policy } from '../libc/proc-handles.ts';
 import { sched_setscheduler, setpriority } from '../libc/sched.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { clock_gettime, futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../libc/sys.ts';
@@ -29,14 +32,29 @@ const CHUNK_NS = 100_000;
 /** A gap this much longer than a chunk means the thread was off the CPU. */
 const GAP_NS = 50_000;
 
-/** Enters `policy` at `priority`; without RT classes, falls back to nice -20. True if RT. */
-function* enterRt(t: Guest, policy: number, priority: number): Program<boolean> {
-  if ((yield* sched_setscheduler(t, 0, policy, { sched_priority: priority })) === 0) return true;
+/** How a thread got its RT class: Linux's system call, Red Bear's proc handle, or not at all. */
+enum RtVia {
+  None = 0,
+  ProcHandle = 1,
+  Syscall = 2,
+}
+
+/**
+ * Enters `policy` at `priority` the way the system offers: sched_setscheduler (Linux, fair);
+ * where that is ENOSYS, Red Bear's `/proc/<tid>/sched-policy` handle (its relibc's way,
+ * P5-proc-setschedpolicy); where that handle does not exist either (ENOENT: upstream Redox),
+ * the best nice (-20).
+ */
+function* enterRt(t: Guest, policy: number, priority: number): Program<RtVia> {
+  if ((yield* sched_setscheduler(t, 0, policy, { sched_priority: priority })) === 0) return RtVia.Syscall;
   if (errno(t) !== ENOSYS) throw new Error(`rtclasses: sched_setscheduler failed (errno ${errno(t)})`);
+  const viaHandle = yield* proc_set_sched_policy(t, t.tid, policy, priority);
+  if (viaHandle === 0) return RtVia.ProcHandle;
+  if (viaHandle !== ENOENT) throw new Error(`rtclasses: sched-policy handle failed (errno ${viaHandle})`);
   if ((yield* setpriority(t, PRIO_PROCESS, 0, -20)) !== 0) {
     throw new Error(`rtclasses: setpriority failed (errno ${errno(t)})`);
   }
-  return false;
+  return RtVia.None;
 }
 
 interface Shared {
@@ -44,7 +62,7 @@ interface Shared {
   endNs: number;
   /** Per-second work of the OTHER thread (ns), or slice lengths, or latencies. */
   values: number[];
-  rt: boolean;
+  rt: RtVia;
 }
 
 function* fifoHog(t: Guest, raw: unknown): Program<number> {
@@ -119,13 +137,14 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
     word,
     endNs: start + seconds * 1_000_000_000,
     values: new Array(seconds).fill(0),
-    rt: false,
+    rt: RtVia.None,
   };
   const [, hog] = yield* pthread_create(t, null, fifoHog, throttle);
   const [, other] = yield* pthread_create(t, null, otherCounter, throttle);
   yield* pthread_join(t, hog);
   yield* pthread_join(t, other);
-  out.rt_available = throttle.rt ? 1 : 0;
+  out.rt_available = throttle.rt === RtVia.None ? 0 : 1;
+  out.rt_interface = throttle.rt;
   throttle.values.forEach((ns, i) => {
     out[`other_share_s${i}`] = ns / 1_000_000_000;
   });
@@ -133,7 +152,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
 
   // 2. round robin
   const rrEnd = (yield* clock_gettime(t)) + 2_000_000 + intArg(args, 'rr_ms') * 1_000_000;
-  const rr: Shared = { word: word + 32, endNs: rrEnd, values: [], rt: false };
+  const rr: Shared = { word: word + 32, endNs: rrEnd, values: [], rt: RtVia.None };
   const [, a] = yield* pthread_create(t, null, rrThread, rr);
   const [, b] = yield* pthread_create(t, null, rrThread, rr);
   yield* nanosleep(t, 2_000_000);
@@ -148,7 +167,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
 
   // 3. wakeup preemption
   const rounds = intArg(args, 'wakeups');
-  const wake = { word: word + 64, endNs: 0, values: [] as number[], rt: false, wokenAt: 0, rounds };
+  const wake = { word: word + 64, endNs: 0, values: [] as number[], rt: RtVia.None, wokenAt: 0, rounds };
   const [, w1] = yield* pthread_create(t, null, waiter, wake);
   yield* nanosleep(t, 1_000_000);
   const [, w2] = yield* pthread_create(t, null, waker, wake);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
+  type CompareConfig,
   type Expectation,
   PRIMES_MODES,
   PRIMES_PARTITIONS,
@@ -95,7 +96,7 @@ const runConfigWithoutLibc = fc.record({
   workloads: fc.array(workload, { maxLength: 4 }),
   limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),
   expect: fc.array(expectation, { maxLength: 4 }),
-  compare: fc.constant(null),
+  compare: fc.constant([] as CompareConfig[]),
   sweep: fc.option(
     fc.record({
       cpus: fc.uniqueArray(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 5 }),

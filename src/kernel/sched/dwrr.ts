@@ -27,6 +27,7 @@ export { DWRR_ITERATIONS_MAX } from './dwrr-core.ts';
 export class DwrrPolicy implements SchedPolicy {
   readonly name = 'dwrr';
   readonly keepsBlockedQueued = true;
+  readonly schedHandles = false;
   readonly runLock = new SpinLock('RUN_CONTEXTS');
   readonly idleLock = new SpinLock('IDLE_CONTEXTS');
   readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');

@@ -197,6 +197,7 @@ function rqPrio(rq: RunQueue): number {
 export class FairPolicy implements SchedPolicy {
   readonly name = 'fair';
   readonly keepsBlockedQueued = false;
+  readonly schedHandles = true;
   readonly classes: readonly number[] = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE];
   readonly #host: SchedHost;
   readonly #rqs: RunQueue[];

@@ -29,6 +29,12 @@ export interface SchedPolicy {
    * for policies that dequeue on block, where a queued blocked context is a bug.
    */
   readonly keepsBlockedQueued: boolean;
+  /**
+   * Whether the proc scheme serves Red Bear's per-thread `sched-policy` and `priority` handles
+   * (P5-proc-setschedpolicy, P7-proc-setpriority; SCHED-11). Upstream Redox (dwrr) has only
+   * `name` and `sched-affinity`: opening the other two there gives ENOENT.
+   */
+  readonly schedHandles: boolean;
   /** The lock held across selection and the switch on `cpuId`. */
   switchLock(cpuId: number): SpinLock;
   /**

@@ -131,6 +131,7 @@ interface Pick {
 export class RedbearPolicy implements SchedPolicy {
   readonly name = 'redbear';
   readonly keepsBlockedQueued = true;
+  readonly schedHandles = true;
   readonly runLock = new SpinLock('RUN_CONTEXTS');
   readonly idleLock = new SpinLock('IDLE_CONTEXTS');
   readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');

@@ -71,7 +71,7 @@ test('every ns a CPU spins is charged to a lock in the report, baseline and fair
       knownCostNames: COST_NAMES,
       set: [`kernel.scheduler="${scheduler}"`],
     });
-    config.compare = null;
+    config.compare = [];
     const report = runConfig(config);
     const lockSpin = report.locks.reduce((s, l) => s + l.spin_ns, 0);
     assert.equal(lockSpin, report.metrics['cpu.spin_ns'], scheduler);
