@@ -595,6 +595,9 @@ export class FairPolicy implements SchedPolicy {
       () => this.#classTarget(t, cpu.id, true) ?? selectWakeCpu(this.#env, this.#rqs, t, cpu.id),
     );
     const target = rq.cpuId;
+    // enqueue_entity's update_curr: the target's curr and min_vruntime are brought up to now
+    // before the woken context is placed against them and check_preempt_wakeup compares.
+    this.#updateCurr(rq);
     if (e.rq >= 0 && e.rq !== target) e.vruntime += rq.minVruntime - this.#rqs[e.rq]!.minVruntime;
     // Sleeper credit (GENTLE_FAIR_SLEEPERS): at most half a latency period behind the minimum.
     e.vruntime = Math.max(e.vruntime, rq.minVruntime - (LATENCY_NS * this.#scale) / 2);
