@@ -36,10 +36,9 @@ import type { Kernel } from './kernel.ts';
 import type { Process } from './process.ts';
 import { RB_POLICY_FIFO, RB_POLICY_OTHER, RB_POLICY_RR, redbearPolicy } from './sched/redbear.ts';
 import { checkSchedPermission, setThreadSched } from './sched/set-sched.ts';
-import { cpumaskBytes, setThreadAffinity } from './sched/affinity.ts';
+import { affinityMask, setThreadAffinity } from './sched/affinity.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
-import type { AddressSpace } from './vm.ts';
 
 export const PROC_HANDLE_NAMES = ['name', 'sched-policy', 'priority', 'sched-affinity'] as const;
 export type ProcHandleName = (typeof PROC_HANDLE_NAMES)[number];
@@ -136,10 +135,10 @@ function* sysRead(k: Kernel, t: Thread, fd: number, addr: number, len: number): 
   if (open.handle === 'name') {
     // copy_common_bytes: as much as fits; the NUL is part of the value.
     const n = Math.min(len, value.length);
-    return writeGuestBytes(t.process.vm, addr, value.subarray(0, n)) ? n : -EFAULT;
+    return t.process.vm.writeBytes(addr, value.subarray(0, n)) ? n : -EFAULT;
   }
   if (len < value.length) return -EINVAL;
-  return writeGuestBytes(t.process.vm, addr, value) ? value.length : -EFAULT;
+  return t.process.vm.writeBytes(addr, value) ? value.length : -EFAULT;
 }
 
 function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Array {
@@ -157,12 +156,8 @@ function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Arra
       new DataView(out.buffer).setUint32(0, target.prio, true);
       return out;
     }
-    case 'sched-affinity': {
-      const cpus = k.board.cpus.length;
-      const out = new Uint8Array(cpumaskBytes(cpus));
-      for (let id = 0; id < cpus; id++) if (target.allowedOn(id)) out[id >> 3]! |= 1 << (id & 7);
-      return out;
-    }
+    case 'sched-affinity':
+      return affinityMask(target, k.board.cpus.length);
   }
 }
 
@@ -174,7 +169,7 @@ function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len
   if (!(len >= 0)) return -EINVAL;
   const uid = t.process.uid;
   if (uid !== 0 && uid !== target.process.uid) return -EPERM;
-  const bytes = readGuestBytes(t.process.vm, addr, len);
+  const bytes = t.process.vm.readBytes(addr, len);
   if (bytes === null) return -EFAULT;
   switch (open.handle) {
     case 'name': {
@@ -235,31 +230,6 @@ function* sysSetuid(k: Kernel, t: Thread, uid: number): KernelGen<number> {
   if (t.process.uid !== 0 && uid !== t.process.uid) return -EPERM;
   t.process.uid = uid;
   return 0;
-}
-
-/** Copies `len` bytes of guest memory from `addr`, or null when any of it is not readable. */
-export function readGuestBytes(vm: AddressSpace, addr: number, len: number): Uint8Array | null {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) {
-    const a = addr + i;
-    const word = a & ~3;
-    if (!vm.canAccess(word, false)) return null;
-    out[i] = (vm.load32(word) >>> (8 * (a & 3))) & 0xff;
-  }
-  return out;
-}
-
-/** Copies bytes into guest memory at `addr`; false when any of it is not writable. */
-export function writeGuestBytes(vm: AddressSpace, addr: number, bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (!vm.canAccess((addr + i) & ~3, true)) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const a = addr + i;
-    const word = a & ~3;
-    const shift = 8 * (a & 3);
-    const old = vm.load32(word);
-    vm.store32(word, (old & ~(0xff << shift)) | (bytes[i]! << shift));
-  }
-  return true;
 }
 
 const num = argNum;

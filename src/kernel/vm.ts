@@ -240,6 +240,30 @@ export class AddressSpace {
     return pte !== undefined && (pte.flags & (write ? PTE_WRITE : PTE_READ)) !== 0;
   }
 
+  /** copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. */
+  readBytes(addr: number, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) {
+      const a = addr + i;
+      const word = a & ~3;
+      if (!this.canAccess(word, false)) return null;
+      out[i] = (this.load32(word) >>> (8 * (a & 3))) & 0xff;
+    }
+    return out;
+  }
+
+  /** copy_to_user: `bytes` at `addr`; false, with nothing written, when any byte is not writable. */
+  writeBytes(addr: number, bytes: Uint8Array): boolean {
+    for (let i = 0; i < bytes.length; i++) if (!this.canAccess((addr + i) & ~3, true)) return false;
+    for (let i = 0; i < bytes.length; i++) {
+      const a = addr + i;
+      const word = a & ~3;
+      const shift = 8 * (a & 3);
+      this.store32(word, (this.load32(word) & ~(0xff << shift)) | (bytes[i]! << shift));
+    }
+    return true;
+  }
+
   /** The NUMA node holding the page of `addr`, or -1 when it is not mapped. */
   nodeOf(addr: number): number {
     const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);

@@ -49,6 +49,17 @@ test('a call and a yield* of the same program take the same simulated time', () 
   assert.equal(times[0], times[1]);
 });
 
+/** Runs `child` as a process under a parent that reaps it; its wait status and the run. */
+function spawnAndReap(child: ProgramImage): { status: number; run: ReturnType<typeof runGuest> } {
+  let status = -1;
+  const run = runGuest(function* (t) {
+    const pid = yield* spawn(t, child, null);
+    [, status] = yield* waitpid(t, pid);
+    return 0;
+  }, null);
+  return { status, run };
+}
+
 test('a callee that throws kills its process with SIGABRT; the parent carries on', () => {
   const child: ProgramImage = {
     name: 'call-thrower',
@@ -62,12 +73,7 @@ test('a callee that throws kills its process with SIGABRT; the parent carries on
       return 0;
     },
   };
-  let status = -1;
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const { status, run } = spawnAndReap(child);
   assert.equal(status & 0x7f, SIGABRT);
   assert.equal(run.kernel.faults[0]!.message, 'callee bug');
 });
@@ -80,12 +86,7 @@ test('a call of something that is not a program is a guest fault, not a simulato
       return 0;
     },
   };
-  let status = -1;
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const { status, run } = spawnAndReap(child);
   assert.equal(run.kernel.finished, true);
   assert.equal(status & 0x7f, SIGABRT);
 });

@@ -16,7 +16,6 @@ import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
 import { findThread } from './syscalls.ts';
-import type { AddressSpace } from '../vm.ts';
 
 const LONG_BYTES = 8;
 
@@ -25,18 +24,11 @@ export function cpumaskBytes(cpus: number): number {
   return Math.ceil(cpus / (8 * LONG_BYTES)) * LONG_BYTES;
 }
 
-function readByte(vm: AddressSpace, addr: number): number | null {
-  const word = addr & ~3;
-  if (!vm.canAccess(word, false)) return null;
-  return (vm.load32(word) >>> ((addr & 3) * 8)) & 0xff;
-}
-
-function writeByte(vm: AddressSpace, addr: number, value: number): boolean {
-  const word = addr & ~3;
-  if (!vm.canAccess(word, true)) return false;
-  const shift = (addr & 3) * 8;
-  vm.store32(word, (vm.load32(word) & ~(0xff << shift)) | (value << shift));
-  return true;
+/** `t`'s CPU mask as the ABI carries it: bit i of byte i/8 is CPU i, in `bytes` bytes. */
+export function affinityMask(t: Thread, cpus: number, bytes = cpumaskBytes(cpus)): Uint8Array {
+  const mask = new Uint8Array(bytes);
+  for (let id = 0; id < cpus; id++) if (t.allowedOn(id)) mask[id >> 3]! |= 1 << (id & 7);
+  return mask;
 }
 
 /** sched_setaffinity(pid, len, mask): the thread may run only on the mask's online CPUs. */
@@ -54,12 +46,12 @@ export function* sysSchedSetaffinity(
   const bytes = Math.min(Math.max(len, 0), cpumaskBytes(cpus));
   const allowed = new Uint8Array(cpus);
   let any = false;
+  const mask = caller.process.vm.readBytes(maskAddr, bytes);
+  if (mask === null) return -EFAULT;
   for (let i = 0; i < bytes; i++) {
-    const byte = readByte(caller.process.vm, maskAddr + i);
-    if (byte === null) return -EFAULT;
     for (let bit = 0; bit < 8; bit++) {
       const id = i * 8 + bit;
-      if (id < cpus && (byte >> bit) & 1) {
+      if (id < cpus && (mask[i]! >> bit) & 1) {
         allowed[id] = 1;
         any = true;
       }
@@ -110,16 +102,8 @@ export function* sysSchedGetaffinity(
   if (len * 8 < cpus || len % LONG_BYTES !== 0) return -EINVAL;
   const t = findThread(k, caller, pid);
   if (t === null) return -ESRCH;
-  const bytes = Math.min(len, cpumaskBytes(cpus));
-  for (let i = 0; i < bytes; i++) {
-    let byte = 0;
-    for (let bit = 0; bit < 8; bit++) {
-      const id = i * 8 + bit;
-      if (id < cpus && t.allowedOn(id)) byte |= 1 << bit;
-    }
-    if (!writeByte(caller.process.vm, maskAddr + i, byte)) return -EFAULT;
-  }
-  return bytes;
+  const mask = affinityMask(t, cpus, Math.min(len, cpumaskBytes(cpus)));
+  return caller.process.vm.writeBytes(maskAddr, mask) ? mask.length : -EFAULT;
 }
 
 /**
