@@ -139,6 +139,44 @@ test('any valid config rendered to TOML parses back to the same config', () => {
   );
 });
 
+test('[compare] and [[compare]] variants render and parse back, each with its own changes', () => {
+  const name = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,11}$/);
+  const variant = fc.record({
+    name,
+    scheduler: fc.constantFrom(...SCHED_POLICIES),
+    metrics: fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }),
+  });
+  const variants = fc.uniqueArray(variant, { minLength: 1, maxLength: 4, selector: (v) => v.name });
+  fc.assert(
+    fc.property(runConfig, variants, fc.boolean(), (config, vs, lone) => {
+      const named = !(lone && vs.length === 1);
+      config.compare = vs.map((v) => ({
+        name: v.name,
+        set: [`kernel.scheduler="${v.scheduler}"`],
+        metrics: v.metrics,
+        prefix: named ? `${v.name}.` : '',
+        config,
+      }));
+      const parsed = parseScenario(renderScenario(config), 'f.toml');
+      assert.deepEqual(
+        parsed.compare.map((c) => [c.name, c.prefix, c.set, c.metrics, c.config.kernel.scheduler]),
+        vs.map((v) => [
+          v.name,
+          named ? `${v.name}.` : '',
+          [`kernel.scheduler="${v.scheduler}"`],
+          v.metrics,
+          v.scheduler,
+        ]),
+      );
+      for (const c of parsed.compare) {
+        assert.deepEqual(c.config.compare, [], 'a variant has no variants of its own');
+        assert.equal(c.config.workloads.length, config.workloads.length);
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
+
 test('random text never raises anything but a one-line ScenarioError', () => {
   fc.assert(
     fc.property(fc.string({ maxLength: 200 }), (text) =>
