@@ -9,6 +9,7 @@
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import { EINVAL } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
+import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { futexWaitUntil, futexWakeN, INT_MAX } from './futex.ts';
 import {
   BARRIER_BYTES,
@@ -41,20 +42,15 @@ export function pthread_barrierattr_init(attr: pthread_barrierattr_t): number {
 }
 
 export function pthread_barrierattr_destroy(attr: pthread_barrierattr_t): number {
-  if (!attr.initialized) return EINVAL;
-  attr.initialized = false;
-  return 0;
+  return attrDestroy(attr);
 }
 
 export function pthread_barrierattr_setpshared(attr: pthread_barrierattr_t, pshared: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
-  attr.pshared = pshared;
-  return 0;
+  return attrSet(attr, 'pshared', pshared, PSHARED_VALUES);
 }
 
 export function pthread_barrierattr_getpshared(attr: pthread_barrierattr_t): [number, number] {
-  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
+  return attrGet(attr, 'pshared');
 }
 
 /** EINVAL for a count of 0 (or an uninitialised attr). */

@@ -8,6 +8,7 @@ import type { Program } from '../abi/effects.ts';
 import { EINVAL } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
+import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
 import * as improved from './improved/cond.ts';
 import {
@@ -40,32 +41,24 @@ export function pthread_condattr_init(attr: pthread_condattr_t): number {
 }
 
 export function pthread_condattr_destroy(attr: pthread_condattr_t): number {
-  if (!attr.initialized) return EINVAL;
-  attr.initialized = false;
-  return 0;
+  return attrDestroy(attr);
 }
 
 /** CLOCK_REALTIME or CLOCK_MONOTONIC; any other clock is EINVAL (as glibc and relibc). */
 export function pthread_condattr_setclock(attr: pthread_condattr_t, clock: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
-  attr.clock = clock;
-  return 0;
+  return attrSet(attr, 'clock', clock, [CLOCK_REALTIME, CLOCK_MONOTONIC]);
 }
 
 export function pthread_condattr_getclock(attr: pthread_condattr_t): [number, number] {
-  return attr.initialized ? [0, attr.clock] : [EINVAL, 0];
+  return attrGet(attr, 'clock');
 }
 
 export function pthread_condattr_setpshared(attr: pthread_condattr_t, pshared: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
-  attr.pshared = pshared;
-  return 0;
+  return attrSet(attr, 'pshared', pshared, PSHARED_VALUES);
 }
 
 export function pthread_condattr_getpshared(attr: pthread_condattr_t): [number, number] {
-  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
+  return attrGet(attr, 'pshared');
 }
 
 export function pthread_cond_init(t: Guest, c: pthread_cond_t, attr: pthread_condattr_t | null): number {

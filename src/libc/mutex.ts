@@ -18,6 +18,7 @@ import type { Program } from '../abi/effects.ts';
 import { EBUSY, EINVAL, ENOTSUP } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
+import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
 import * as improved from './improved/mutex.ts';
 import { validCeiling, getCeiling, setCeiling } from './improved/mutex-pp.ts';
@@ -69,66 +70,45 @@ export function pthread_mutexattr_init(attr: pthread_mutexattr_t): number {
 }
 
 export function pthread_mutexattr_destroy(attr: pthread_mutexattr_t): number {
-  if (!attr.initialized) return EINVAL;
-  attr.initialized = false;
-  return 0;
+  return attrDestroy(attr);
 }
 
 export function pthread_mutexattr_settype(attr: pthread_mutexattr_t, type: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (
-    type !== PTHREAD_MUTEX_NORMAL &&
-    type !== PTHREAD_MUTEX_RECURSIVE &&
-    type !== PTHREAD_MUTEX_ERRORCHECK
-  ) {
-    return EINVAL;
-  }
-  attr.type = type;
-  return 0;
+  return attrSet(attr, 'type', type, [
+    PTHREAD_MUTEX_NORMAL,
+    PTHREAD_MUTEX_RECURSIVE,
+    PTHREAD_MUTEX_ERRORCHECK,
+  ]);
 }
 
 export function pthread_mutexattr_gettype(attr: pthread_mutexattr_t): [number, number] {
-  return attr.initialized ? [0, attr.type] : [EINVAL, 0];
+  return attrGet(attr, 'type');
 }
 
 export function pthread_mutexattr_setpshared(attr: pthread_mutexattr_t, pshared: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
-  attr.pshared = pshared;
-  return 0;
+  return attrSet(attr, 'pshared', pshared, PSHARED_VALUES);
 }
 
 export function pthread_mutexattr_getpshared(attr: pthread_mutexattr_t): [number, number] {
-  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
+  return attrGet(attr, 'pshared');
 }
 
 /** PTHREAD_MUTEX_STALLED (default) or PTHREAD_MUTEX_ROBUST. */
 export function pthread_mutexattr_setrobust(attr: pthread_mutexattr_t, robust: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (robust !== PTHREAD_MUTEX_STALLED && robust !== PTHREAD_MUTEX_ROBUST) return EINVAL;
-  attr.robust = robust;
-  return 0;
+  return attrSet(attr, 'robust', robust, [PTHREAD_MUTEX_STALLED, PTHREAD_MUTEX_ROBUST]);
 }
 
 export function pthread_mutexattr_getrobust(attr: pthread_mutexattr_t): [number, number] {
-  return attr.initialized ? [0, attr.robust] : [EINVAL, 0];
+  return attrGet(attr, 'robust');
 }
 
 /** PTHREAD_PRIO_NONE (default), PTHREAD_PRIO_INHERIT or PTHREAD_PRIO_PROTECT. */
 export function pthread_mutexattr_setprotocol(attr: pthread_mutexattr_t, protocol: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (
-    protocol !== PTHREAD_PRIO_NONE &&
-    protocol !== PTHREAD_PRIO_INHERIT &&
-    protocol !== PTHREAD_PRIO_PROTECT
-  )
-    return EINVAL;
-  attr.protocol = protocol;
-  return 0;
+  return attrSet(attr, 'protocol', protocol, [PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT, PTHREAD_PRIO_PROTECT]);
 }
 
 export function pthread_mutexattr_getprotocol(attr: pthread_mutexattr_t): [number, number] {
-  return attr.initialized ? [0, attr.protocol] : [EINVAL, 0];
+  return attrGet(attr, 'protocol');
 }
 
 /** A ceiling in SCHED_FIFO's range, 1..99 (sched_get_priority_min/max); EINVAL outside it. */

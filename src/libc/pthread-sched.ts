@@ -43,6 +43,7 @@ import {
 import * as procHandles from './proc-handles.ts';
 import { type pthread_attr_t, type pthread_t, pthread_self, threadTid } from './pthread.ts';
 import { type sched_param, sched_getaffinity_cpus, sched_setaffinity_cpus } from './sched.ts';
+import { attrGet } from './attr.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 import { libcName } from './variant.ts';
@@ -125,7 +126,7 @@ export function pthread_attr_setinheritsched(t: Guest, attr: pthread_attr_t, inh
 }
 
 export function pthread_attr_getinheritsched(_t: Guest, attr: pthread_attr_t): [number, number] {
-  return attr.initialized ? [0, attr.inheritsched] : [EINVAL, 0];
+  return attrGet(attr, 'inheritsched');
 }
 
 /**
@@ -142,7 +143,7 @@ export function pthread_attr_setscope(t: Guest, attr: pthread_attr_t, scope: num
 }
 
 export function pthread_attr_getscope(_t: Guest, attr: pthread_attr_t): [number, number] {
-  return attr.initialized ? [0, attr.scope] : [EINVAL, 0];
+  return attrGet(attr, 'scope');
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   SYS_PROC_START,
   SYS_SET_TID_ADDRESS,
 } from '../abi/syscalls.ts';
+import { attrDestroy, attrGet, attrSet } from './attr.ts';
 import { cancellationPoint, markExiting } from './cancel.ts';
 import { runCleanupHandlers } from './cleanup.ts';
 import { futexWaitUntil } from './futex.ts';
@@ -71,20 +72,15 @@ export function pthread_attr_init(attr: pthread_attr_t): number {
 }
 
 export function pthread_attr_destroy(attr: pthread_attr_t): number {
-  if (!attr.initialized) return EINVAL;
-  attr.initialized = false;
-  return 0;
+  return attrDestroy(attr);
 }
 
 export function pthread_attr_setdetachstate(attr: pthread_attr_t, state: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (state !== PTHREAD_CREATE_JOINABLE && state !== PTHREAD_CREATE_DETACHED) return EINVAL;
-  attr.detachstate = state;
-  return 0;
+  return attrSet(attr, 'detachstate', state, [PTHREAD_CREATE_JOINABLE, PTHREAD_CREATE_DETACHED]);
 }
 
 export function pthread_attr_getdetachstate(attr: pthread_attr_t): [number, number] {
-  return attr.initialized ? [0, attr.detachstate] : [EINVAL, 0];
+  return attrGet(attr, 'detachstate');
 }
 
 /** EINVAL below PTHREAD_STACK_MIN, as glibc. */
@@ -96,7 +92,7 @@ export function pthread_attr_setstacksize(attr: pthread_attr_t, bytes: number): 
 }
 
 export function pthread_attr_getstacksize(attr: pthread_attr_t): [number, number] {
-  return attr.initialized ? [0, attr.stacksize] : [EINVAL, 0];
+  return attrGet(attr, 'stacksize');
 }
 
 /** Any size is accepted; create rounds it up to whole pages (0 means no guard page). */
@@ -108,7 +104,7 @@ export function pthread_attr_setguardsize(attr: pthread_attr_t, bytes: number): 
 }
 
 export function pthread_attr_getguardsize(attr: pthread_attr_t): [number, number] {
-  return attr.initialized ? [0, attr.guardsize] : [EINVAL, 0];
+  return attrGet(attr, 'guardsize');
 }
 
 /**

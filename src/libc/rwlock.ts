@@ -7,12 +7,14 @@ import type { Program } from '../abi/effects.ts';
 import { EINVAL } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
+import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
 import * as improved from './improved/rwlock.ts';
 import {
   PTHREAD_PROCESS_PRIVATE,
   PTHREAD_PROCESS_SHARED,
   PTHREAD_RWLOCK_PREFER_READER_NP,
+  PTHREAD_RWLOCK_PREFER_WRITER_NP,
   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP,
   RWLOCK_BYTES,
 } from './layout.ts';
@@ -36,34 +38,28 @@ export function pthread_rwlockattr_init(attr: pthread_rwlockattr_t): number {
 }
 
 export function pthread_rwlockattr_destroy(attr: pthread_rwlockattr_t): number {
-  if (!attr.initialized) return EINVAL;
-  attr.initialized = false;
-  return 0;
+  return attrDestroy(attr);
 }
 
 /** pthread_rwlockattr_setkind_np: PREFER_READER_NP (0), PREFER_WRITER_NP (1), PREFER_WRITER_NONRECURSIVE_NP (2). */
 export function pthread_rwlockattr_setkind_np(attr: pthread_rwlockattr_t, kind: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (!(kind >= PTHREAD_RWLOCK_PREFER_READER_NP && kind <= PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP)) {
-    return EINVAL;
-  }
-  attr.kind = kind;
-  return 0;
+  return attrSet(attr, 'kind', kind, [
+    PTHREAD_RWLOCK_PREFER_READER_NP,
+    PTHREAD_RWLOCK_PREFER_WRITER_NP,
+    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP,
+  ]);
 }
 
 export function pthread_rwlockattr_getkind_np(attr: pthread_rwlockattr_t): [number, number] {
-  return attr.initialized ? [0, attr.kind] : [EINVAL, 0];
+  return attrGet(attr, 'kind');
 }
 
 export function pthread_rwlockattr_setpshared(attr: pthread_rwlockattr_t, pshared: number): number {
-  if (!attr.initialized) return EINVAL;
-  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
-  attr.pshared = pshared;
-  return 0;
+  return attrSet(attr, 'pshared', pshared, PSHARED_VALUES);
 }
 
 export function pthread_rwlockattr_getpshared(attr: pthread_rwlockattr_t): [number, number] {
-  return attr.initialized ? [0, attr.pshared] : [EINVAL, 0];
+  return attrGet(attr, 'pshared');
 }
 
 export function pthread_rwlock_init(

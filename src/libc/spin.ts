@@ -6,7 +6,7 @@
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import { EBUSY, EINVAL } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
-import { PTHREAD_PROCESS_PRIVATE, PTHREAD_PROCESS_SHARED } from './layout.ts';
+import { PSHARED_VALUES } from './attr.ts';
 
 /** The address of a pthread_spinlock_t (one word). */
 export type pthread_spinlock_t = number;
@@ -15,7 +15,7 @@ export type pthread_spinlock_t = number;
 const PAUSE_CYCLES = 40;
 
 export function pthread_spin_init(t: Guest, s: pthread_spinlock_t, pshared: number): number {
-  if (pshared !== PTHREAD_PROCESS_PRIVATE && pshared !== PTHREAD_PROCESS_SHARED) return EINVAL;
+  if (!PSHARED_VALUES.includes(pshared)) return EINVAL;
   t.store32(s, 0);
   return 0;
 }
