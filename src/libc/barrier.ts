@@ -5,6 +5,15 @@
  * relibc (upstream @08fc95fc, models.md §3) builds it from its internal Mutex, whose unlock
  * wakes ALL when contended, and its Cond, whose wake is a broadcast; the improved libc's
  * internal lock wakes one, and the last arrival wakes the cycle's waiters once.
+ *
+ * Destroy while threads are still leaving: POSIX lets the serial thread destroy and
+ * re-initialise the barrier as soon as its wait returns, while the others may not yet have
+ * seen the generation move. The improved libc counts the waiters still inside the barrier
+ * (INSIDE, bit 31 marking a destroyer asleep on it) and pthread_barrier_destroy waits until
+ * every one has left, as glibc's does (nptl/pthread_barrier_destroy.c waits for the round's
+ * threads to confirm their exit; pthread_barrier_wait.c). relibc's destroy is a no-op
+ * (src/header/pthread/barrier.rs), so a re-init that resets the generation under a waiter that
+ * has not re-checked it yet leaves that waiter asleep for good.
  */
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import { EINVAL } from '../abi/errno.ts';
@@ -28,7 +37,12 @@ const COUNT = 4;
 const ARRIVED = 8;
 const GENERATION = 12;
 const FLAGS = 16;
+/** improved: waiters of the last cycle that have not left yet, and DESTROYER. */
+const INSIDE = 20;
 const PSHARED = 0x80;
+/** In INSIDE: pthread_barrier_destroy sleeps until the count reaches 0. */
+const DESTROYER = 0x8000_0000;
+const INSIDE_COUNT = 0x7fff_ffff;
 
 export class pthread_barrierattr_t {
   initialized = false;
@@ -73,6 +87,7 @@ export function pthread_barrier_init(
   t.store32(b + ARRIVED, 0);
   t.store32(b + GENERATION, 0);
   t.store32(b + FLAGS, attr?.pshared === PTHREAD_PROCESS_SHARED ? PSHARED : 0);
+  t.store32(b + INSIDE, 0);
   return 0;
 }
 
@@ -84,8 +99,32 @@ export function* pthread_barrier_new(t: Guest, count: number): Program<pthread_b
   return b;
 }
 
-export function pthread_barrier_destroy(_t: Guest, _b: pthread_barrier_t): number {
-  return 0;
+/**
+ * 0. improved: first waits until every waiter of the last cycle has left pthread_barrier_wait
+ * (glibc's destroy); relibc: nothing (its destroy is a no-op).
+ */
+export function* pthread_barrier_destroy(t: Guest, b: pthread_barrier_t): Program<number> {
+  if (libcName(t) === 'relibc') return 0;
+  for (;;) {
+    const inside = (yield t.atomic(AtomicOp.Load, b + INSIDE)) as number;
+    if ((inside & INSIDE_COUNT) === 0) return 0;
+    const marked = (inside | DESTROYER) >>> 0;
+    if (
+      inside !== marked &&
+      ((yield t.atomic(AtomicOp.CompareExchange, b + INSIDE, inside, marked)) as number) !== inside
+    ) {
+      continue;
+    }
+    yield* futexWaitUntil(t, b + INSIDE, marked, null, shared(t, b));
+  }
+}
+
+/** improved: a waiter has left; the last one out wakes a destroyer waiting for it. */
+function* leave(t: Guest, b: pthread_barrier_t): Program<void> {
+  const old = (yield t.atomic(AtomicOp.FetchAdd, b + INSIDE, -1)) as number;
+  if ((old & INSIDE_COUNT) === 1 && (old & DESTROYER) !== 0) {
+    yield* futexWakeN(t, b + INSIDE, INT_MAX, shared(t, b));
+  }
 }
 
 const shared = (t: Guest, b: number) => (t.load32(b + FLAGS) & PSHARED) !== 0;
@@ -129,9 +168,11 @@ export function* pthread_barrier_wait(t: Guest, b: pthread_barrier_t): Program<n
     yield* unlockInternal(t, b);
     return 0;
   }
+  yield t.atomic(AtomicOp.FetchAdd, b + INSIDE, 1); // under the lock: before the cycle can end
   yield* unlockInternal(t, b);
   while (((yield t.atomic(AtomicOp.Load, b + GENERATION)) as number) === generation) {
     yield* futexWaitUntil(t, b + GENERATION, generation, null, shared(t, b));
   }
+  yield* leave(t, b);
   return 0;
 }

@@ -44,6 +44,7 @@ import * as procHandles from './proc-handles.ts';
 import { type pthread_attr_t, type pthread_t, pthread_self, threadTid } from './pthread.ts';
 import { type sched_param, sched_getaffinity_cpus, sched_setaffinity_cpus } from './sched.ts';
 import { attrGet } from './attr.ts';
+import { boostedPriority, protectedBase, setOwnPriority } from './improved/tpp.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 import { libcName } from './variant.ts';
@@ -181,7 +182,12 @@ function liveTid(t: Guest, thread: pthread_t): number {
   return t.load32(thread) === tid ? tid : 0;
 }
 
-/** pthread_setschedparam: sched_setscheduler on the thread's tid; ESRCH, EINVAL, EPERM. */
+/**
+ * pthread_setschedparam: sched_setscheduler on the thread's tid; ESRCH, EINVAL (a negative or
+ * unknown policy, a priority the policy does not take: the kernel's), EPERM. A thread holding
+ * PRIO_PROTECT mutexes keeps its ceiling boost: the kernel gets the higher of the two and the
+ * requested priority becomes its own (nptl/pthread_setschedparam.c).
+ */
 export function* pthread_setschedparam(
   t: Guest,
   thread: pthread_t,
@@ -192,12 +198,18 @@ export function* pthread_setschedparam(
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
   const buf = yield* threadScratch(t);
-  t.store32(buf, param.sched_priority);
+  t.store32(buf, boostedPriority(t, tid, param.sched_priority));
   const r = yield* syscall(t, SYS_SCHED_SETSCHEDULER, tid, policy, buf);
-  return r < 0 ? -r : 0;
+  if (r < 0) return -r;
+  setOwnPriority(t, tid, policy, param.sched_priority);
+  return 0;
 }
 
-/** pthread_getschedparam: [0, policy, param] or [errno, -1, null]. */
+/**
+ * pthread_getschedparam: [0, policy, param] or [errno, -1, null]: the thread's own policy and
+ * priority, which while it holds PRIO_PROTECT mutexes is not the ceiling the kernel runs it at
+ * (glibc reports pd->schedparam; the boost lives in pd->tpp: tpp.ts protectedBase).
+ */
 export function* pthread_getschedparam(
   t: Guest,
   thread: pthread_t,
@@ -205,6 +217,8 @@ export function* pthread_getschedparam(
   if (isRelibc(t)) relibcTodo('pthread_getschedparam');
   const tid = liveTid(t, thread);
   if (tid === 0) return [ESRCH, -1, null];
+  const own = protectedBase(t, tid);
+  if (own !== null) return [0, own.policy, { sched_priority: own.priority }];
   const policy = yield* syscall(t, SYS_SCHED_GETSCHEDULER, tid);
   if (policy < 0) return [-policy, -1, null];
   const buf = yield* threadScratch(t);
@@ -213,15 +227,21 @@ export function* pthread_getschedparam(
   return [0, policy, { sched_priority: t.load32(buf) | 0 }];
 }
 
-/** pthread_setschedprio: sched_setparam on the thread's tid (its policy kept). */
+/**
+ * pthread_setschedprio: sched_setparam on the thread's tid (its policy kept), raised to a held
+ * PRIO_PROTECT ceiling as pthread_setschedparam is (nptl/pthread_setschedprio.c).
+ */
 export function* pthread_setschedprio(t: Guest, thread: pthread_t, prio: number): Program<number> {
   if (isRelibc(t)) return 0; // relibc: set_sched_priority is `// TODO Ok(())`
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
   const buf = yield* threadScratch(t);
-  t.store32(buf, prio);
+  t.store32(buf, boostedPriority(t, tid, prio));
   const r = yield* syscall(t, SYS_SCHED_SETPARAM, tid, buf);
-  return r < 0 ? -r : 0;
+  if (r < 0) return -r;
+  const own = protectedBase(t, tid);
+  if (own !== null) setOwnPriority(t, tid, own.policy, prio);
+  return 0;
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * pthread threads (LIBC-1, LIBC-8): attributes, create (three proc-scheme round trips,
- * SCHED-12), join on the kernel's clear-tid futex word, detach, exit with a value, self, equal.
+ * SCHED-12), detach, exit with a value, self, equal; join is in join.ts.
  * Each thread's stack is mmapped with a PROT_NONE guard page below it, so an overflow faults
  * (SIGSEGV) instead of running into the mapping underneath. Stacks of joined or detached
  * threads are kept and reused by later creates of the same size, as glibc's stack cache does.
  */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ThreadEntry } from '../abi/guest.ts';
-import { EAGAIN, EDEADLK, EINVAL, ESRCH } from '../abi/errno.ts';
+import { EAGAIN, EINVAL, ESRCH } from '../abi/errno.ts';
 import {
   PROT_NONE,
   SYS_EXIT,
@@ -17,9 +17,8 @@ import {
   SYS_SET_TID_ADDRESS,
 } from '../abi/syscalls.ts';
 import { attrDestroy, attrGet, attrSet } from './attr.ts';
-import { cancellationPoint, markExiting } from './cancel.ts';
+import { markExiting } from './cancel.ts';
 import { runCleanupHandlers } from './cleanup.ts';
-import { futexWaitUntil } from './futex.ts';
 import { runKeyDestructors } from './key.ts';
 import {
   PAGE_SIZE,
@@ -41,6 +40,7 @@ import { libcName } from './variant.ts';
 import { applyCreateSched } from './pthread-sched.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
+export { pthread_join } from './join.ts';
 
 /**
  * A thread handle: the address of its descriptor, whose first word is its tid until it exits
@@ -130,7 +130,7 @@ interface StackMapping {
   stackBytes: number;
 }
 
-interface ThreadRecord {
+export interface ThreadRecord {
   handle: pthread_t;
   tid: number;
   detached: boolean;
@@ -257,37 +257,20 @@ function* threadFinish(t: Guest, record: ThreadRecord, value: unknown): Program<
   record.value = value;
   record.exited = true;
   stack_forget(t, t.tid);
-  if (record.detached) release(t, record);
+  if (record.detached) releaseThread(t, record);
+}
+
+/** The record of a thread of this process by its handle, or undefined (never created, or joined). */
+export function threadRecord(t: Guest, thread: pthread_t): ThreadRecord | undefined {
+  return table(t).byHandle.get(thread);
 }
 
 /** Forgets a finished thread; its stack becomes reusable once the kernel clears its tid word. */
-function release(t: Guest, record: ThreadRecord): void {
+export function releaseThread(t: Guest, record: ThreadRecord): void {
   const threads = table(t);
   threads.byHandle.delete(record.handle);
   if (threads.byTid.get(record.tid) === record) threads.byTid.delete(record.tid);
   if (record.stack !== null) threads.cache.push({ stack: record.stack, handle: record.handle });
-}
-
-/**
- * Waits for the thread to exit; returns [0, its value] or [errno, undefined]: EDEADLK joining
- * oneself, EINVAL for a detached thread or one another thread is joining, ESRCH for a handle
- * that names no thread (never created, or already joined).
- */
-export function* pthread_join(t: Guest, thread: pthread_t): Program<[number, unknown]> {
-  const record = table(t).byHandle.get(thread);
-  if (record === undefined) return [ESRCH, undefined];
-  if (record.tid === t.tid) return [EDEADLK, undefined];
-  if (record.detached || (record.joiner !== 0 && record.joiner !== t.tid)) return [EINVAL, undefined];
-  record.joiner = t.tid;
-  for (;;) {
-    const current = t.load32(thread);
-    if (current === 0) break;
-    // The kernel's clear-tid wake is a shared (non-private) FUTEX_WAKE, as glibc's join expects.
-    // A cancellation point (LIBC-7): a joiner cancelled here leaves the thread joinable.
-    yield* cancellationPoint(t, futexWaitUntil(t, thread, current, null, true), forgetJoiner, record);
-  }
-  release(t, record);
-  return [0, record.value];
 }
 
 /** Marks the thread detached (released at once if it has exited); ESRCH unknown, EINVAL already detached. */
@@ -296,12 +279,8 @@ export function pthread_detach(t: Guest, thread: pthread_t): number {
   if (record === undefined) return ESRCH;
   if (record.detached) return EINVAL;
   record.detached = true;
-  if (record.exited) release(t, record);
+  if (record.exited) releaseThread(t, record);
   return 0;
-}
-
-function* forgetJoiner(_t: Guest, record: unknown): Program<void> {
-  (record as ThreadRecord).joiner = 0;
 }
 
 /** Ends the calling thread with `value` after running its cleanup handlers and key destructors. */

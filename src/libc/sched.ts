@@ -92,9 +92,14 @@ export function* sched_get_priority_min(t: Guest, policy: number): Program<numbe
   return posix(t, yield* syscall(t, SYS_SCHED_GET_PRIORITY_MIN, policy));
 }
 
-/** sched_rr_get_interval(pid): [0, interval in ns] (read back from the timespec) or [-1, -1]. */
-export function* sched_rr_get_interval(t: Guest, pid: number): Program<[number, number]> {
-  const buf = yield* threadScratch(t);
+/**
+ * sched_rr_get_interval(pid, interval): [0, interval in ns] (read back from the timespec) or
+ * [-1, -1] with errno. `interval` is the struct timespec the kernel fills; 0 is C's NULL, which
+ * the kernel refuses with EFAULT (put_timespec64 in kernel/sched/syscalls.c) after its pid
+ * checks, as glibc passes the pointer through unchecked. Without it, the thread's scratch buffer.
+ */
+export function* sched_rr_get_interval(t: Guest, pid: number, interval?: number): Program<[number, number]> {
+  const buf = interval ?? (yield* threadScratch(t));
   const r = yield* syscall(t, SYS_SCHED_RR_GET_INTERVAL, pid, buf);
   if (r < 0) return [failWith(t, -r), -1];
   return [0, get64(t, buf) * 1e9 + get64(t, buf + 8)];

@@ -8,7 +8,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EAGAIN, EINVAL, ENOENT, ENOSYS, ENOTSUP, EPERM, ERANGE, ESRCH } from '../../src/abi/errno.ts';
+import {
+  EAGAIN,
+  EFAULT,
+  EINVAL,
+  ENOENT,
+  ENOSYS,
+  ENOTSUP,
+  EPERM,
+  ERANGE,
+  ESRCH,
+} from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../src/abi/sched.ts';
 import { SIGABRT } from '../../src/abi/signal.ts';
@@ -59,20 +69,41 @@ import {
 import {
   sched_getparam,
   sched_getscheduler,
+  sched_rr_get_interval,
   sched_setattr,
   sched_setscheduler,
 } from '../../src/libc/sched.ts';
+import {
+  pthread_mutex_lock,
+  pthread_mutex_new,
+  pthread_mutex_unlock,
+  pthread_mutexattr_init,
+  pthread_mutexattr_setprioceiling,
+  pthread_mutexattr_setprotocol,
+  pthread_mutexattr_t,
+} from '../../src/libc/mutex.ts';
+import { PTHREAD_PRIO_PROTECT } from '../../src/libc/layout.ts';
+import { malloc } from '../../src/libc/malloc.ts';
 import { sched_setaffinity_cpus } from '../../src/libc/sched.ts';
 import { errno } from '../../src/libc/errno.ts';
 import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
 import { runGuest } from '../support/guest.ts';
-import { runLibc } from '../support/libc.ts';
+import { runLibc, VARIANTS } from '../support/libc.ts';
 
 const MS = 1_000_000;
 /** The test machine's CPUs run at about 3000 MHz (test/support/guest.ts), each with a small skew. */
 const CYCLES_PER_NS = 3;
 const BURST_CYCLES = 10 * MS * CYCLES_PER_NS;
 const SYSCALL_NS = 100; // cost-model syscallNs: charged to the caller before the handler runs
+
+/** A PTHREAD_PRIO_PROTECT mutex attribute with `ceiling`. */
+function ppAttr(ceiling: number): pthread_mutexattr_t {
+  const a = new pthread_mutexattr_t();
+  pthread_mutexattr_init(a);
+  pthread_mutexattr_setprotocol(a, PTHREAD_PRIO_PROTECT);
+  pthread_mutexattr_setprioceiling(a, ceiling);
+  return a;
+}
 
 function newAttr(): pthread_attr_t {
   const a = new pthread_attr_t();
@@ -288,6 +319,136 @@ test('improved: setschedparam, getschedparam and setschedprio on another thread;
     EINVAL,
     [SCHED_RR, 40],
   ]);
+});
+
+test('improved: pthread_getschedparam reports the own priority while a PRIO_PROTECT mutex raises the thread; set* while raised keep the ceiling', () => {
+  const seen: unknown[] = [];
+  const fromMain: unknown[] = [];
+  runLibc(
+    'improved',
+    function* (t) {
+      const m = yield* pthread_mutex_new(t, ppAttr(40));
+      let stop = false;
+      let locked = false;
+      const [, th] = yield* pthread_create(
+        t,
+        null,
+        function* (c) {
+          const self = pthread_self(c);
+          seen.push(yield* sched_setscheduler(c, 0, SCHED_FIFO, { sched_priority: 10 }));
+          seen.push(yield* pthread_mutex_lock(c, m), yield* own(c), yield* pthread_getschedparam(c, self));
+          locked = true;
+          while (!stop) yield* nanosleep(c, MS); // main reads it from outside meanwhile
+          // While raised: the kernel gets the higher of the request and the ceiling.
+          seen.push(yield* pthread_setschedparam(c, self, SCHED_FIFO, { sched_priority: 20 }));
+          seen.push(yield* own(c), yield* pthread_getschedparam(c, self));
+          seen.push(
+            yield* pthread_setschedprio(c, self, 50),
+            yield* own(c),
+            yield* pthread_getschedparam(c, self),
+          );
+          seen.push(
+            yield* pthread_setschedprio(c, self, 30),
+            yield* own(c),
+            yield* pthread_getschedparam(c, self),
+          );
+          // The last PROTECT unlock restores the priority last set, not the one before the lock.
+          seen.push(yield* pthread_mutex_unlock(c, m), yield* own(c), yield* pthread_getschedparam(c, self));
+          return 0;
+        },
+        null,
+      );
+      while (!locked) yield* nanosleep(t, MS);
+      fromMain.push(yield* pthread_getschedparam(t, th), yield* sched_getparam(t, threadTid(t, th)));
+      stop = true;
+      yield* pthread_join(t, th);
+    },
+    { policy: 'fair' },
+  );
+  const fifo = (prio: number) => [0, SCHED_FIFO, { sched_priority: prio }];
+  assert.deepEqual(seen, [
+    0,
+    0,
+    [SCHED_FIFO, 40],
+    fifo(10),
+    0,
+    [SCHED_FIFO, 40],
+    fifo(20),
+    0,
+    [SCHED_FIFO, 50],
+    fifo(50),
+    0,
+    [SCHED_FIFO, 40],
+    fifo(30),
+    0,
+    [SCHED_FIFO, 30],
+    fifo(30),
+  ]);
+  assert.deepEqual(fromMain, [fifo(10), [0, { sched_priority: 40 }]]);
+});
+
+for (const variant of VARIANTS) {
+  test(`sched_setscheduler and pthread_setschedparam with a negative or unknown policy: EINVAL, nothing changes (${variant}, fair)`, () => {
+    const seen: unknown[] = [];
+    runLibc(
+      variant,
+      function* (t) {
+        const self = pthread_self(t);
+        seen.push(yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 30 }));
+        for (const policy of [-1, -5, 4, 7]) {
+          seen.push(yield* sched_setscheduler(t, 0, policy, { sched_priority: 20 }), errno(t));
+          seen.push(yield* pthread_setschedparam(t, self, policy, { sched_priority: 20 }));
+        }
+        seen.push(yield* own(t));
+      },
+      { policy: 'fair' },
+    );
+    // relibc's pthread_setschedparam is `// TODO Ok(())`; its sched_setscheduler reaches the kernel.
+    const threadCall = variant === 'improved' ? EINVAL : 0;
+    assert.deepEqual(seen, [0, ...[-1, -5, 4, 7].flatMap(() => [-1, EINVAL, threadCall]), [SCHED_FIFO, 30]]);
+  });
+
+  test(`sched_rr_get_interval with a NULL result pointer: EFAULT after the pid checks (${variant}, fair)`, () => {
+    const seen: unknown[] = [];
+    runLibc(
+      variant,
+      function* (t) {
+        seen.push(yield* sched_setscheduler(t, 0, SCHED_RR, { sched_priority: 10 }));
+        const ts = yield* malloc(t, 16);
+        seen.push(yield* sched_rr_get_interval(t, 0, ts), t.load32(ts), t.load32(ts + 8));
+        seen.push(yield* sched_rr_get_interval(t, 0, 0), errno(t));
+        seen.push(yield* sched_rr_get_interval(t, 4242, 0), errno(t));
+        seen.push(yield* sched_rr_get_interval(t, -1, 0), errno(t));
+      },
+      { policy: 'fair' },
+    );
+    // RR_TIMESLICE: 100 ms, { tv_sec 0, tv_nsec 100000000 }.
+    assert.deepEqual(seen, [
+      0,
+      [0, 100 * MS],
+      0,
+      100 * MS,
+      [-1, -1],
+      EFAULT,
+      [-1, -1],
+      ESRCH,
+      [-1, -1],
+      EINVAL,
+    ]);
+  });
+}
+
+test('relibc under dwrr: a bad policy and a NULL interval are ENOSYS first: Redox has no sched_* calls', () => {
+  const seen: unknown[] = [];
+  runLibc(
+    'relibc',
+    function* (t) {
+      seen.push(yield* sched_setscheduler(t, 0, -1, { sched_priority: 0 }), errno(t));
+      seen.push(yield* sched_rr_get_interval(t, 0, 0), errno(t));
+    },
+    { policy: 'dwrr' },
+  );
+  assert.deepEqual(seen, [-1, ENOSYS, [-1, -1], ENOSYS]);
 });
 
 test('improved: affinity and names on a thread; EINVAL, ERANGE', () => {

@@ -1,10 +1,29 @@
-/** Threads (LIBC-1, LIBC-8): attributes, create, join, detach, exit, self, keys, once, guard pages. */
+/**
+ * Threads (LIBC-1, LIBC-8): attributes, create, join and glibc's tryjoin/timedjoin/clockjoin,
+ * detach, exit, self, keys, once (and a cancelled once routine), guard pages.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EAGAIN, EDEADLK, EINVAL, ESRCH } from '../../src/abi/errno.ts';
+import { EAGAIN, EBUSY, EDEADLK, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
-import { SIGSEGV, WEXITSTATUS, WIFEXITED, WIFSIGNALED, WTERMSIG } from '../../src/abi/syscalls.ts';
+import {
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
+  SIGABRT,
+  SIGSEGV,
+  WEXITSTATUS,
+  WIFEXITED,
+  WIFSIGNALED,
+  WTERMSIG,
+} from '../../src/abi/syscalls.ts';
+import {
+  PTHREAD_CANCEL_ENABLE,
+  PTHREAD_CANCELED,
+  pthread_cancel,
+  pthread_setcancelstate,
+} from '../../src/libc/cancel.ts';
+import { pthread_clockjoin_np, pthread_timedjoin_np, pthread_tryjoin_np } from '../../src/libc/join.ts';
 import {
   pthread_getspecific,
   pthread_key_create,
@@ -38,8 +57,16 @@ import {
   pthread_self,
 } from '../../src/libc/pthread.ts';
 import { stack_enter, stack_leave } from '../../src/libc/stack.ts';
-import { nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { runGuest } from '../support/guest.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
+
+const MS = 1_000_000;
+/**
+ * A timed wait that expires at a tick returns through the tick's interrupt, the wake-up and the
+ * switch back, then the clock read: a few microseconds on the test machine's cost model.
+ */
+const TIMED_WAKE_SLACK_NS = 20_000;
 
 test('attribute setters check their values and getters return them', () => {
   const a = new pthread_attr_t();
@@ -204,6 +231,173 @@ for (const variant of VARIANTS) {
     assert.equal(after, 4, 'every caller returned after the routine finished');
   });
 }
+
+/** A once routine whose first run sleeps 100 ms in nanosleep (a cancellation point) and is cancelled there. */
+function onceRoutine(log: string[]): (t: Guest) => Program<void> {
+  let calls = 0;
+  return function* (t) {
+    calls++;
+    log.push(`init${calls}`);
+    if (calls === 1) yield* nanosleep(t, 100 * MS);
+  };
+}
+
+/** A thread that calls pthread_once and logs its return under `name`. */
+function onceCaller(once: number, init: (t: Guest) => Program<void>, log: string[], relibcEnable = false) {
+  return function* (t: Guest, name: unknown): Program<unknown> {
+    // relibc starts every thread with cancellation disabled (cancel.ts).
+    if (relibcEnable) yield* pthread_setcancelstate(t, PTHREAD_CANCEL_ENABLE);
+    const r = yield* pthread_once(t, once, init);
+    log.push(`${name as string} returned ${r}`);
+    return r;
+  };
+}
+
+test('improved: a cancelled pthread_once routine leaves the once "not run": the waiter is woken and runs it (glibc clear_once_control)', () => {
+  const log: string[] = [];
+  const seen: unknown[] = [];
+  runLibc('improved', function* (t) {
+    const once = yield* malloc(t, 4);
+    const init = onceRoutine(log);
+    const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log), 'A');
+    yield* nanosleep(t, MS); // A is asleep in its routine
+    seen.push(t.load32(once));
+    const [, b] = yield* pthread_create(t, null, onceCaller(once, init, log), 'B');
+    yield* nanosleep(t, MS); // B waits for A's routine
+    seen.push(t.load32(once));
+    seen.push(yield* pthread_cancel(t, a));
+    seen.push((yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
+    seen.push(yield* pthread_join(t, b));
+    seen.push(t.load32(once));
+    seen.push(yield* pthread_once(t, once, init)); // done: the routine does not run a third time
+  });
+  // 1 running, 2 running with a waiter, then 3 done (once.ts states).
+  assert.deepEqual(seen, [1, 2, 0, true, [0, 0], 3, 0]);
+  assert.deepEqual(log, ['init1', 'init2', 'B returned 0']);
+});
+
+test('improved: with no waiter, the cancelled routine resets the once to 0 and the next pthread_once runs it', () => {
+  const log: string[] = [];
+  const seen: unknown[] = [];
+  runLibc('improved', function* (t) {
+    const once = yield* malloc(t, 4);
+    const init = onceRoutine(log);
+    const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log), 'A');
+    yield* nanosleep(t, MS);
+    seen.push(yield* pthread_cancel(t, a), (yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
+    seen.push(t.load32(once));
+    seen.push(yield* pthread_once(t, once, init), t.load32(once));
+  });
+  assert.deepEqual(seen, [0, true, 0, 0, 3]);
+  assert.deepEqual(log, ['init1', 'init2']);
+});
+
+test('relibc: a cancelled pthread_once routine leaves the once running: a later caller waits for good', () => {
+  const log: string[] = [];
+  const seen: unknown[] = [];
+  runLibc('relibc', function* (t) {
+    const once = yield* malloc(t, 4);
+    const init = onceRoutine(log);
+    const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log, true), 'A');
+    yield* nanosleep(t, MS);
+    seen.push(yield* pthread_cancel(t, a), (yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
+    seen.push(t.load32(once));
+    yield* pthread_create(t, null, onceCaller(once, init, log), 'C');
+    yield* nanosleep(t, 20 * MS); // C spins 999 times, marks the word and sleeps: nobody wakes it
+    seen.push(t.load32(once));
+    // The root returns: exit_group ends C with the process.
+  });
+  assert.deepEqual(seen, [0, true, 1, 2]);
+  assert.deepEqual(log, ['init1']);
+});
+
+test('improved: pthread_tryjoin_np is EBUSY while the thread runs; timedjoin/clockjoin give ETIMEDOUT, then another thread joins', () => {
+  const seen: unknown[] = [];
+  const lateNs: number[] = [];
+  const run = runLibc('improved', function* (t) {
+    const sleeper = function* (c: Guest, name: unknown): Program<unknown> {
+      yield* nanosleep(c, 20 * MS);
+      return name;
+    };
+    const [, w] = yield* pthread_create(t, null, sleeper, 'W');
+    seen.push(yield* pthread_tryjoin_np(t, w));
+    seen.push(yield* pthread_tryjoin_np(t, pthread_self(t))); // glibc looks at the tid word first
+    const rt = yield* clock_gettime(t, CLOCK_REALTIME);
+    seen.push(yield* pthread_timedjoin_np(t, w, rt + 2 * MS));
+    lateNs.push((yield* clock_gettime(t, CLOCK_REALTIME)) - (rt + 2 * MS));
+    seen.push(yield* pthread_clockjoin_np(t, w, 99, 0)); // not a futex clock
+    seen.push(yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, 1.5)); // no such time
+    const mono = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    seen.push(yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, mono + 2 * MS));
+    lateNs.push((yield* clock_gettime(t, CLOCK_MONOTONIC)) - (mono + 2 * MS));
+    // The timed-out joins left W joinable by anyone: another thread joins it.
+    const [, j] = yield* pthread_create(t, null, (c) => pthread_join(c, w), null);
+    seen.push(yield* pthread_join(t, j));
+    seen.push(yield* pthread_tryjoin_np(t, w)); // joined: the handle names nothing
+    // Threads that have exited: no wait, whatever the deadline.
+    const quick = function* (_c: Guest, name: unknown): Program<unknown> {
+      return name;
+    };
+    const [, x] = yield* pthread_create(t, null, quick, 'X');
+    const [, y] = yield* pthread_create(t, null, quick, 'Y');
+    yield* nanosleep(t, MS);
+    seen.push(yield* pthread_tryjoin_np(t, x), yield* pthread_timedjoin_np(t, y, 0));
+    // A deadline after the exit: the join returns with the value.
+    const [, z] = yield* pthread_create(t, null, sleeper, 'Z');
+    const mono2 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    seen.push(yield* pthread_clockjoin_np(t, z, CLOCK_MONOTONIC, mono2 + 100 * MS));
+  });
+  assert.deepEqual(seen, [
+    [EBUSY, undefined],
+    [EBUSY, undefined],
+    [ETIMEDOUT, undefined],
+    [EINVAL, undefined],
+    [EINVAL, undefined],
+    [ETIMEDOUT, undefined],
+    [0, [0, 'W']],
+    [ESRCH, undefined],
+    [0, 'X'],
+    [0, 'Y'],
+    [0, 'Z'],
+  ]);
+  // Never before the deadline; at most one tick after it while timeouts expire at ticks.
+  for (const late of lateNs) {
+    assert.ok(
+      late >= 0 && late <= run.tickPeriodNs + TIMED_WAKE_SLACK_NS,
+      `woke ${late} ns after the deadline`,
+    );
+  }
+});
+
+test('relibc: pthread_tryjoin_np, pthread_timedjoin_np and pthread_clockjoin_np do not exist: each call aborts its process', () => {
+  const calls: [string, (t: Guest, th: number) => Program<unknown>][] = [
+    ['pthread_tryjoin_np', (c, th) => pthread_tryjoin_np(c, th)],
+    ['pthread_timedjoin_np', (c, th) => pthread_timedjoin_np(c, th, 0)],
+    ['pthread_clockjoin_np', (c, th) => pthread_clockjoin_np(c, th, CLOCK_MONOTONIC, 0)],
+  ];
+  const signals: number[] = [];
+  const run = runGuest(
+    function* (t) {
+      for (const [name, call] of calls) {
+        const main = function* (c: Guest): Program<number> {
+          yield* call(c, pthread_self(c));
+          return 0;
+        };
+        const pid = yield* spawn(t, { name, main }, null);
+        const [, status] = yield* waitpid(t, pid);
+        signals.push(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      }
+      return 0;
+    },
+    null,
+    { libc: 'relibc', futex: { mode: 'redox', shards: 1 } },
+  );
+  assert.deepEqual(signals, [SIGABRT, SIGABRT, SIGABRT]);
+  assert.deepEqual(
+    run.kernel.faults.map((f) => f.message),
+    calls.map(([name]) => `relibc: ${name} is not implemented (relibc's pthread.h has no ${name})`),
+  );
+});
 
 /** Recursion with a 512-byte frame per call, bounded only by `depth`. */
 function* recurse(t: Guest, depth: number): Program<number> {

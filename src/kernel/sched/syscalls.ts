@@ -388,9 +388,19 @@ function* sysGetPriority(k: Kernel, caller: Thread, which: number, who: number):
 
 const num = argNum;
 
+/** A refusal that still answers ENOSYS first where the policy has no sched_* calls (dwrr). */
+function* refuse(k: Kernel, errno: number): KernelGen<number> {
+  return hasClasses(k) ? errno : -ENOSYS;
+}
+
 export const SCHED_SYSCALLS: SyscallTable = {
-  [SYS_SCHED_SETSCHEDULER]: (k, cpu, t, a) =>
-    sysSetScheduler(k, cpu, t, num(a[0], -1), num(a[1], -1), num(a[2])),
+  [SYS_SCHED_SETSCHEDULER]: (k, cpu, t, a) => {
+    const policy = num(a[1], -1);
+    // SYSCALL_DEFINE3(sched_setscheduler) refuses a negative policy before do_sched_setscheduler:
+    // -1 is sched_setparam's internal "keep the policy", never a caller's (issue 11).
+    if (policy < 0) return refuse(k, -EINVAL);
+    return sysSetScheduler(k, cpu, t, num(a[0], -1), policy, num(a[2]));
+  },
   [SYS_SCHED_SETPARAM]: (k, cpu, t, a) =>
     sysSetScheduler(k, cpu, t, num(a[0], -1), SETPARAM_POLICY, num(a[1])),
   [SYS_SCHED_GETSCHEDULER]: (k, _cpu, t, a) => sysGetScheduler(k, t, num(a[0], -1)),

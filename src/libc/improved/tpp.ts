@@ -87,3 +87,43 @@ export function* changePriority(t: Guest, previous: number, next: number): Progr
   s.max = before;
   return -r;
 }
+
+/** The bookkeeping of thread `tid` of the caller's process while it holds a PP mutex, else null. */
+function holding(t: Guest, tid: number): Tpp | null {
+  const s = (t.data.tpp as Map<number, Tpp> | undefined)?.get(tid);
+  return s !== undefined && s.max > 0 ? s : null;
+}
+
+/**
+ * What pthread_getschedparam reports for thread `tid` while it holds a PP mutex: its own policy
+ * and priority, not the boost. glibc keeps them in the descriptor (pd->schedpolicy,
+ * pd->schedparam; nptl/pthread_getschedparam.c) and the boost only in pd->tpp (nptl/tpp.c), so
+ * the kernel's raised priority never shows there. null when it holds none: the kernel's
+ * values are then its own.
+ */
+export function protectedBase(t: Guest, tid: number): { policy: number; priority: number } | null {
+  const s = holding(t, tid);
+  return s === null ? null : { policy: s.policy, priority: s.base };
+}
+
+/**
+ * The priority the kernel gets when pthread_setschedparam/setschedprio set thread `tid` to
+ * `priority`: raised to its highest held ceiling, as nptl/pthread_setschedparam.c does when
+ * pd->tpp->priomax is above the request.
+ */
+export function boostedPriority(t: Guest, tid: number, priority: number): number {
+  const s = holding(t, tid);
+  return s === null ? priority : Math.max(priority, s.max);
+}
+
+/**
+ * After a successful pthread_setschedparam/setschedprio on `tid`: its new own policy and
+ * priority, which the last PP unlock restores (glibc stores the caller's param, not the boosted
+ * one, in pd->schedparam). Nothing to keep when it holds none: ownPriority reads the kernel.
+ */
+export function setOwnPriority(t: Guest, tid: number, policy: number, priority: number): void {
+  const s = holding(t, tid);
+  if (s === null) return;
+  s.policy = policy;
+  s.base = priority;
+}
