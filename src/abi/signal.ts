@@ -61,5 +61,7 @@ export interface SigAction {
   flags: number;
 }
 
+/** Restart a call the handler interrupted when the call allows it (ERESTARTSYS; kernel/restart.ts). */
+export const SA_RESTART = 0x10000000;
 export const SA_NODEFER = 0x40000000;
 export const SA_RESETHAND = 0x80000000;

@@ -23,6 +23,7 @@ import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { settleRestart } from './restart.ts';
 import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
@@ -484,6 +485,8 @@ export class Kernel implements SchedHost {
     if (deliverable(ctx) !== 0) {
       const work = takeSignal(this, cpu, ctx);
       if (work !== null || this.needResched[cpu.id] === 0) return work;
+    } else {
+      settleRestart(ctx, null); // no handler runs: a call that asked to be restarted is
     }
     if (this.needResched[cpu.id] === 1) return reschedule(this, cpu);
     return null;

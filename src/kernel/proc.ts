@@ -9,6 +9,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { exitPiStateList } from './futex/pi.ts';
 import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
@@ -158,6 +159,7 @@ export function* doomThreads(k: Kernel, cpu: Cpu, p: Process, except: Thread | n
 /** The common end of a thread: clear-tid wake, death, process exit if last, switch away. */
 export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   yield* exitRobustList(k, cpu, t);
+  yield* exitPiStateList(k, cpu, t);
   if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
     t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
     const wake = {

@@ -8,7 +8,8 @@
  * - a process-directed signal goes to the first thread that does not block it (the main
  *   thread first, as complete_signal prefers), or stays pending on the process;
  * - a thread blocked in the kernel with a deliverable signal is woken and its call returns
- *   EINTR; a thread running on another CPU gets a reschedule IPI so it reaches user mode;
+ *   EINTR, or is restarted after the handler (ERESTARTNOINTR, or ERESTARTSYS under SA_RESTART:
+ *   restart.ts); a thread running on another CPU gets a reschedule IPI so it reaches user mode;
  * - SIGKILL kills the whole process; a fatal default action kills it with that signal.
  * Stop signals (job control) are not modelled: sending SIGSTOP or SIGCONT's stop relatives
  * answers EINVAL rather than pretending.
@@ -49,6 +50,7 @@ import { GuestHandle } from './guest-handle.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
 import { doomThreads, killProcess } from './proc.ts';
+import { settleRestart } from './restart.ts';
 import { schedule } from './sched/switch.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { type Thread, ThreadState } from './thread.ts';
@@ -125,7 +127,8 @@ function* killFromOutside(k: Kernel, cpu: Cpu, p: Process, sig: number): KernelG
 /**
  * At a return to user mode: takes the lowest deliverable signal and acts on it. A handler is
  * pushed as a user frame that, when it returns, calls rt_sigreturn and hands the interrupted
- * frame back the value it was about to receive. Returns kernel work to run, or null.
+ * frame back the value it was about to receive; a system call that asked for a restart is
+ * restarted under it or ends with EINTR (restart.ts). Returns kernel work to run, or null.
  */
 export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | null {
   const bits = deliverable(t);
@@ -135,9 +138,16 @@ export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | nu
   else t.process.sigPending = (t.process.sigPending & ~bit) >>> 0;
   const action = actionOf(t.process, sig);
   const handler = action?.handler ?? SIG_DFL;
-  if (handler === SIG_IGN || (handler === SIG_DFL && (DEFAULT_IGNORED & bit) !== 0)) return null;
+  if (handler === SIG_IGN || (handler === SIG_DFL && (DEFAULT_IGNORED & bit) !== 0)) {
+    settleRestart(t, null);
+    return null;
+  }
   k.signalCounts.delivered++;
-  if (handler === SIG_DFL) return killProcess(k, cpu, t, sig);
+  if (handler === SIG_DFL) {
+    t.restart = null; // the process dies: nothing to restart
+    return killProcess(k, cpu, t, sig);
+  }
+  settleRestart(t, action!.flags);
   const savedMask = t.sigMask;
   t.sigMask = (t.sigMask | action!.mask | ((action!.flags & SA_NODEFER) !== 0 ? 0 : bit)) & ~UNBLOCKABLE;
   if ((action!.flags & SA_RESETHAND) !== 0) t.process.sigActions[sig] = undefined;

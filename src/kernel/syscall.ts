@@ -29,6 +29,7 @@ import { CLONE_SYSCALLS } from './clone.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
+import { noteRestart } from './restart.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -106,7 +107,9 @@ export function* dispatchSyscall(
   const handler = TABLE[nr];
   k.countSyscall(nr);
   if (handler === undefined) return -ENOSYS;
-  return yield* handler(k, cpu, t, args);
+  const result = yield* handler(k, cpu, t, args);
+  noteRestart(t, nr, args, result);
+  return result;
 }
 
 /** mmap(addr, length, prot, flags): anonymous mappings only; pages are zeroed and mapped now. */

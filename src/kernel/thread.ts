@@ -6,6 +6,7 @@ import { DL_PRIO, isRtPolicy, MAX_RT_PRIO, SCHED_DEADLINE, SCHED_OTHER } from '.
 import type { ExecContext, Frame } from '../hw/context.ts';
 import type { PiState } from './futex/pi.ts';
 import type { Process } from './process.ts';
+import type { PendingRestart } from './restart.ts';
 
 export enum ThreadState {
   /** Can run: queued, or running on a CPU (see `running`). */
@@ -76,6 +77,8 @@ export class Thread implements ExecContext {
   timedOut = false;
   /** Set when a signal ended a block (EINTR). */
   interrupted = false;
+  /** A system call that asked to be restarted, until the return to user mode settles it. */
+  restart: PendingRestart | null = null;
   /** What it waits for while blocked: shown in deadlock reports. */
   blockedOn = '';
   /** Time it was last made runnable by a wakeup, for wakeup-latency statistics; -1 if none. */

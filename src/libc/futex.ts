@@ -155,8 +155,9 @@ export function futexUnlockPi(t: Guest, addr: number, shared: boolean): Program<
 
 /**
  * FUTEX_WAIT_REQUEUE_PI: sleeps on `addr` while it holds `expected` until a CMP_REQUEUE_PI moves
- * it to the PI word `pi`; 0 means it returns owning `pi`. -EAGAIN (a plain wake or a stale
- * value), -ETIMEDOUT and -EINTR mean it does not own it.
+ * it to the PI word `pi`; 0 means it returns owning `pi`. -EAGAIN (a plain wake, a stale
+ * value, or a signal once requeued) and -ETIMEDOUT mean it does not own it; a signal before the
+ * requeue restarts the call in the kernel (ERESTARTNOINTR), so it never answers -EINTR.
  */
 export function* futexWaitRequeuePi(
   t: Guest,

@@ -9,6 +9,7 @@ import type { Program } from '../../src/abi/effects.ts';
 import { EAGAIN, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import {
+  SA_RESTART,
   SIG_BLOCK,
   SIG_IGN,
   SIGCHLD,
@@ -40,7 +41,7 @@ import {
   sigpending,
   sigtimedwait,
 } from '../../src/libc/signal.ts';
-import { clock_gettime, futex_wait, nanosleep, syscall } from '../../src/libc/sys.ts';
+import { clock_gettime, futex_wait, futex_wake, nanosleep, syscall } from '../../src/libc/sys.ts';
 import { runGuest } from '../support/guest.ts';
 
 const MS = 1_000_000;
@@ -300,4 +301,45 @@ test('fair: a context woken early and re-armed does not hold back the timers arm
   }
   runGuest(main, null, { cpus: 1, futex: { mode: 'linux', shards: 64 } });
   assert.deepEqual(log, ['a1=0', `b=${-ETIMEDOUT} at 21ms`, `a2=${-ETIMEDOUT}`]); // the tick after 20 ms
+});
+
+/**
+ * Linux's futex_wait returns -ERESTARTSYS to a signal when it has no timeout: restarted after a
+ * handler with SA_RESTART (here the restarted wait is then woken: 0), EINTR without it. With a
+ * timeout it returns -ERESTART_RESTARTBLOCK, which a handler turns into EINTR, SA_RESTART or not.
+ */
+function restartedWait(flags: number, timeoutNs: number): string[] {
+  const log: string[] = [];
+  current = log;
+  function* sleeper(t: Guest, raw: unknown): Program<number> {
+    const s = raw as Shared;
+    s.tid = yield* syscall(t, SYS_GETTID);
+    s.log.push(`wait=${yield* futex_wait(t, s.word, 0, timeoutNs)}`);
+    return 0;
+  }
+  function* main(t: Guest): Program<number> {
+    yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags });
+    const s: Shared = { word: yield* malloc(t, 4), tid: 0, log };
+    const [, th] = yield* pthread_create(t, null, sleeper, s);
+    yield* nanosleep(t, 1 * MS);
+    log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
+    yield* nanosleep(t, 1 * MS);
+    log.push(`wake=${yield* futex_wake(t, s.word, 1)}`);
+    yield* pthread_join(t, th);
+    return 0;
+  }
+  const run = runGuest(main, null, { cpus: 2, futex: { mode: 'linux', shards: 64 } });
+  current = null;
+  assert.equal(run.kernel.finished, true, run.kernel.stopReason ?? 'the run did not finish');
+  assert.deepEqual(run.kernel.faults, []);
+  return log;
+}
+
+test('linux: an untimed futex wait interrupted by an SA_RESTART handler is restarted; without it, EINTR', () => {
+  assert.deepEqual(restartedWait(SA_RESTART, -1), ['kill=0', 'handler 10', 'wake=1', 'wait=0']);
+  assert.deepEqual(restartedWait(0, -1), ['kill=0', 'handler 10', `wait=${-EINTR}`, 'wake=0']);
+});
+
+test('linux: a timed futex wait interrupted by a handler returns EINTR even under SA_RESTART', () => {
+  assert.deepEqual(restartedWait(SA_RESTART, 50 * MS), ['kill=0', 'handler 10', `wait=${-EINTR}`, 'wake=0']);
 });

@@ -1,7 +1,7 @@
 /**
  * Priority-inheritance futexes (FUTEX-6): LOCK_PI, UNLOCK_PI, TRYLOCK_PI on the Linux word
- * (owner TID in bits 0..29, OWNER_DIED bit 30, WAITERS bit 31), and the requeue-PI pair for PI
- * condition variables. Two behaviours, as the modes have them (models.md §2, §5):
+ * (owner TID in bits 0..29, OWNER_DIED bit 30, WAITERS bit 31), and what a dying owner leaves.
+ * Two behaviours, as the modes have them (models.md §2, §5):
  * - `linux`: waiters queue by priority on the lock's PI state; the owner and every owner up
  *   the chain it blocks on run at the best priority of the waiters behind them (rt_mutex
  *   boosting, transitive, recomputed on every change); UNLOCK_PI hands the lock to the top
@@ -12,18 +12,24 @@
  *   when the owner's waiter list empties.
  * Redox has no PI ops (EINVAL, in syscall.ts).
  *
- * Signals do not end a PI lock wait: Linux restarts LOCK_PI transparently (ERESTARTNOINTR), so
- * here the waiter keeps waiting and takes the signal when it returns to user mode.
+ * Linux mode also has futex_lock_pi's signal rule: a signal ends the rt_mutex wait and the call
+ * returns -ERESTARTNOINTR, so it is issued again after the handler runs (restart.ts), whatever
+ * SA_RESTART says; Red Bear's waiter keeps waiting and takes the signal when it returns to user
+ * mode. A thread that exits owning PI locks hands each to its top waiter with OWNER_DIED set
+ * (exit_pi_state_list); Linux's plain and PI waiters share one hash chain, so a PI op on a word
+ * whose top waiter is plain is EINVAL (chain.ts). The requeue-PI pair is in requeue-pi.ts.
  */
 import { EAGAIN, EDEADLK, EINTR, EINVAL, EPERM, ESRCH, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
+import { ERESTARTNOINTR } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
+import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
-import { lockPair, unlockAll } from './requeue.ts';
+import { plainWaiterOnTop, stamp } from './chain.ts';
 import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
-import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, queueWaiter } from './wait-wake.ts';
+import { FUTEX_BITSET_MATCH_ANY, type FutexTarget } from './wait-wake.ts';
 
 export const FUTEX_TID_MASK = 0x3fffffff;
 export const FUTEX_OWNER_DIED = 0x40000000;
@@ -48,7 +54,7 @@ export class PiState {
 }
 
 /** Inserts `w` after every waiter of the same or better priority. */
-function enqueueByPrio(list: FutexWaiter[], w: FutexWaiter): void {
+export function enqueueByPrio(list: FutexWaiter[], w: FutexWaiter): void {
   const prio = effectivePrio(w.thread);
   let i = list.length;
   while (i > 0 && effectivePrio(list[i - 1]!.thread) > prio) i--;
@@ -61,7 +67,7 @@ function topPrio(s: PiState): number {
 }
 
 /** The owner named by a word, if it is a live thread. */
-function ownerOf(k: Kernel, word: number): Thread | null {
+export function ownerOf(k: Kernel, word: number): Thread | null {
   const owner = k.threads.get(word & FUTEX_TID_MASK);
   return owner === undefined || owner.state === ThreadState.Dead ? null : owner;
 }
@@ -105,7 +111,7 @@ function piStateOf(shard: FutexShard, key: number): PiState | undefined {
   return shard.pi.get(key);
 }
 
-function attach(shard: FutexShard, key: number, owner: Thread | null): PiState {
+export function attach(shard: FutexShard, key: number, owner: Thread | null): PiState {
   let s = shard.pi.get(key);
   if (s === undefined) {
     s = new PiState(key, shard, owner);
@@ -115,7 +121,7 @@ function attach(shard: FutexShard, key: number, owner: Thread | null): PiState {
   return s;
 }
 
-function detachIfIdle(s: PiState): void {
+export function detachIfIdle(s: PiState): void {
   if (s.waiters.length > 0) return;
   s.owner?.piHeld.delete(s);
   s.shard.pi.delete(s.key);
@@ -153,6 +159,16 @@ export function* futexLockPi(
     yield lock(target.shard.lock);
     const word = vm.load32(addr);
     const ownerTid = word & FUTEX_TID_MASK;
+    if (ownerTid === t.id) {
+      yield unlock(target.shard.lock);
+      return -EDEADLK;
+    }
+    // futex_lock_pi_atomic looks at the word's top waiter before the word itself: a plain
+    // waiter there means the word is used as a plain futex too (attach_to_pi_state's case [3]).
+    if (table.mode === 'linux' && plainWaiterOnTop(target.shard, target.key)) {
+      yield unlock(target.shard.lock);
+      return -EINVAL;
+    }
     if (ownerTid === 0) {
       // Free (perhaps with OWNER_DIED kept for the new owner to see): take it.
       const s = piStateOf(target.shard, target.key);
@@ -165,10 +181,6 @@ export function* futexLockPi(
       }
       yield unlock(target.shard.lock);
       return 0;
-    }
-    if (ownerTid === t.id) {
-      yield unlock(target.shard.lock);
-      return -EDEADLK;
     }
     if (trylock) {
       yield unlock(target.shard.lock);
@@ -185,6 +197,11 @@ export function* futexLockPi(
       yield unlock(target.shard.lock);
       return -EDEADLK;
     }
+    if (table.mode === 'linux' && signalPending(t)) {
+      // The rt_mutex wait would end at once: restart after the handler (as below).
+      yield unlock(target.shard.lock);
+      return -ERESTARTNOINTR;
+    }
     vm.store32(addr, (word | FUTEX_WAITERS) >>> 0);
     const s = attach(target.shard, target.key, owner);
     if (s.owner !== owner) {
@@ -193,6 +210,7 @@ export function* futexLockPi(
       owner.piHeld.add(s);
     }
     const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY);
+    stamp(table, waiter); // its place in the hash chain (chain.ts)
     enqueueByPrio(s.waiters, waiter);
     t.piWaiting = s;
     if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
@@ -208,8 +226,9 @@ export function* futexLockPi(
         result = -1; // redbear: woken to re-compete
       else if (t.timedOut) result = -ETIMEDOUT;
       else if (t.killPending) result = -EINTR;
+      else if (table.mode === 'linux' && t.interrupted) result = -ERESTARTNOINTR;
       else {
-        // A signal: Linux restarts LOCK_PI; keep waiting (see the module note).
+        // Red Bear: a signal does not end the wait (see the module note).
         k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, deadlineNs);
       }
     }
@@ -231,6 +250,7 @@ export function* futexLockPi(
     if (table.mode === 'linux') yield* adjustChain(k, cpu, previousOwner);
     else if (s.waiters.length === 0 && previousOwner !== null) yield* redbearRestore(k, cpu, previousOwner);
     if (result === -ETIMEDOUT) table.counts.timeouts++;
+    if (result === -ERESTARTNOINTR) table.counts.interrupted++;
     yield unlock(target.shard.lock);
     return result;
   }
@@ -270,6 +290,11 @@ export function* futexUnlockPi(
     yield unlock(target.shard.lock);
     return -EPERM;
   }
+  // futex_unlock_pi: a top waiter without PI state means user space mixed the word up.
+  if (table.mode === 'linux' && plainWaiterOnTop(target.shard, target.key)) {
+    yield unlock(target.shard.lock);
+    return -EINVAL;
+  }
   const s = piStateOf(target.shard, target.key);
   const top = s?.waiters.shift();
   if (s === undefined || top === undefined) {
@@ -304,152 +329,29 @@ export function* futexUnlockPi(
 }
 
 /**
- * FUTEX_WAIT_REQUEUE_PI: waits on the condition word `addr` (non-PI) for a CMP_REQUEUE_PI to
- * `addr2`, and returns 0 owning the PI lock at `addr2`. A plain wake before the requeue answers
- * EAGAIN; a timeout ETIMEDOUT; a signal before the requeue EINTR.
+ * A thread's exit with PI locks it still owns (Linux's exit_pi_state_list, kernel/futex/core.c,
+ * run after the robust-list walk): each lock with waiters goes to its top waiter, which wakes
+ * owning it. Linux clears the pi_state's owner and unlocks the rt_mutex; the waiter that takes
+ * it then writes the word in fixup_pi_owner as its TID | WAITERS | OWNER_DIED (OWNER_DIED since
+ * the pi_state had no owner). Here the exit path writes that word for it, in the waiter's own
+ * address space, so FUTEX_LOCK_PI returns 0 over the same word. Linux mode only: Red Bear's
+ * patches have no such walk, and its waiters wait on.
  */
-export function* futexWaitRequeuePi(
-  k: Kernel,
-  cpuAtEntry: Cpu,
-  t: Thread,
-  addr: number,
-  target: FutexTarget,
-  expected: number,
-  to: FutexTarget,
-  deadlineNs: number,
-): KernelGen<number> {
-  const table = k.futex;
-  let cpu = cpuAtEntry;
-  if (target.key === to.key) return -EINVAL;
-  const waiter = yield* queueWaiter(
-    k,
-    cpu,
-    t,
-    addr,
-    target,
-    expected,
-    deadlineNs,
-    FUTEX_BITSET_MATCH_ANY,
-    to.key,
-  );
-  if (typeof waiter === 'number') return waiter;
-  for (;;) {
-    yield* schedule(k, cpu);
-    cpu = k.cpuOf(t);
-    if (waiter.acquired) return 0;
-    if (waiter.woken) return -EAGAIN;
-    const onPi = t.piWaiting;
-    if (onPi === null) {
-      // Still on the condition word: a timeout or a signal ends the wait.
-      const result = t.timedOut ? -ETIMEDOUT : -EINTR;
-      const held = yield* lockPair(k, target.shard, to.shard);
-      if (waiter.acquired || waiter.woken) {
-        yield* unlockAll(held);
-        return waiter.acquired ? 0 : -EAGAIN;
-      }
-      if (t.piWaiting === null) {
-        const list = target.shard.buckets.get(target.key);
-        const index = list?.indexOf(waiter) ?? -1;
-        if (index >= 0) list!.splice(index, 1);
-        table.tidy(target.shard, target.key);
-        yield* unlockAll(held);
-        return result;
-      }
-      yield* unlockAll(held);
+export function* exitPiStateList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
+  if (k.futex.mode !== 'linux') return;
+  for (const s of [...t.piHeld]) {
+    yield lock(s.shard.lock);
+    const top = s.owner === t ? s.waiters.shift() : undefined;
+    if (top !== undefined) {
+      top.process.vm.store32(top.lockVaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
+      giveTo(s, top);
+      k.futex.counts.pi_owner_died++;
+      yield* k.wakeThread(cpu, top.thread);
+      yield* adjustChain(k, cpu, top.thread);
+      yield spend(k.board.costs.futexWakeOneNs);
     }
-    // Requeued onto the PI lock: wait for the hand-off like LOCK_PI (a timeout still counts).
-    if (t.timedOut) {
-      yield lock(to.shard.lock);
-      if (waiter.acquired) {
-        yield unlock(to.shard.lock);
-        return 0;
-      }
-      const s = t.piWaiting!;
-      s.waiters.splice(s.waiters.indexOf(waiter), 1);
-      t.piWaiting = null;
-      const previousOwner = s.owner;
-      detachIfIdle(s);
-      yield* adjustChain(k, cpu, previousOwner);
-      yield unlock(to.shard.lock);
-      return -ETIMEDOUT;
-    }
-    k.blockCurrent(cpu, t, 'futex-requeue-pi (on the PI lock)', deadlineNs);
-  }
-}
-
-/**
- * FUTEX_CMP_REQUEUE_PI: EAGAIN unless `*addr == compare`; tries to take the PI lock at `addr2`
- * for the top waiter (which then wakes owning it), and moves up to `moveCount` other waiters
- * (and the top one, if it could not take the lock) onto the lock's PI state, boosting its
- * owner. `wakeCount` must be 1. Returns woken + moved.
- */
-export function* futexCmpRequeuePi(
-  k: Kernel,
-  cpu: Cpu,
-  t: Thread,
-  addr: number,
-  from: FutexTarget,
-  addr2: number,
-  to: FutexTarget,
-  wakeCount: number,
-  moveCount: number,
-  compare: number,
-): KernelGen<number> {
-  const table = k.futex;
-  const vm = t.process.vm;
-  if (wakeCount !== 1 || moveCount < 0 || from.key === to.key) return -EINVAL;
-  table.counts.requeue++;
-  yield spend(2 * k.board.costs.futexHashNs);
-  const held = yield* lockPair(k, from.shard, to.shard);
-  if (vm.load32(addr) !== compare >>> 0) {
-    table.counts.eagain++;
-    yield* unlockAll(held);
-    return -EAGAIN;
-  }
-  const list = from.shard.buckets.get(from.key) ?? [];
-  const candidates = list.filter((w) => matches(table, w, from, t, addr));
-  if (candidates.some((w) => w.requeuePiKey !== to.key)) {
-    yield* unlockAll(held);
-    return -EINVAL; // a waiter that did not ask to be requeued to this PI lock
-  }
-  let woken = 0;
-  let moved = 0;
-  const take = (w: FutexWaiter) => list.splice(list.indexOf(w), 1);
-  const first = candidates[0];
-  if (first !== undefined && (vm.load32(addr2) & FUTEX_TID_MASK) === 0) {
-    take(first);
-    const word = vm.load32(addr2);
-    const more = candidates.length > 1 && moveCount > 0;
-    vm.store32(addr2, (first.thread.id | (word & FUTEX_OWNER_DIED) | (more ? FUTEX_WAITERS : 0)) >>> 0);
-    const s = attach(to.shard, to.key, null);
-    giveTo(s, first);
-    first.key = to.key;
-    yield* k.wakeThread(cpu, first.thread);
+    if (s.owner === t) t.piHeld.delete(s);
     detachIfIdle(s);
-    woken = 1;
-    candidates.shift();
+    yield unlock(s.shard.lock);
   }
-  const ownerWord = vm.load32(addr2);
-  const owner = ownerOf(k, ownerWord);
-  // The top waiter that could not take the lock is requeued in the wake slot, beyond moveCount
-  // (Linux's "requeue nr_requeue waiters and possibly one more"): pthread_cond_signal's
-  // CMP_REQUEUE_PI(1, 0) queues its waiter on a held PI mutex this way.
-  const limit = woken === 1 ? moveCount : moveCount + 1;
-  for (const w of candidates) {
-    if (moved >= limit || owner === null) break;
-    take(w);
-    vm.store32(addr2, (vm.load32(addr2) | FUTEX_WAITERS) >>> 0);
-    const s = attach(to.shard, to.key, owner);
-    w.key = to.key;
-    w.requeuePiKey = null;
-    enqueueByPrio(s.waiters, w);
-    w.thread.piWaiting = s;
-    moved++;
-    yield spend(k.board.costs.futexWakeOneNs);
-  }
-  table.tidy(from.shard, from.key);
-  if (moved > 0 && owner !== null) yield* adjustChain(k, cpu, owner);
-  table.counts.requeued += moved;
-  yield* unlockAll(held);
-  return woken + moved;
 }

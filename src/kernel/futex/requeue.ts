@@ -2,14 +2,17 @@
  * FUTEX_REQUEUE and FUTEX_CMP_REQUEUE (FUTEX-3): wake some waiters of one word and move others to
  * a second word without waking them, so a condition-variable broadcast wakes one thread and
  * hands the rest to the mutex instead of a thundering herd. Both shards are locked in
- * ascending order, as Red Bear's P8-futex-requeue and Linux's double_lock_hb do.
+ * ascending order, as Red Bear's P8-futex-requeue and Linux's double_lock_hb do. In linux mode
+ * a moved waiter joins the target's chain in priority order (chain.ts), and a PI waiter on the
+ * source word makes the call EINVAL.
  */
 import { EAGAIN, EINVAL } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
-import type { FutexShard } from './table.ts';
+import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
+import type { FutexShard, FutexWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, wakeLocked } from './wait-wake.ts';
 
 /** Locks one or two shards, lower index first; returns them in unlock order. */
@@ -62,22 +65,32 @@ export function* futexRequeue(
     return woken;
   }
   const list = from.shard.buckets.get(from.key) ?? [];
-  let moved = 0;
-  let i = 0;
-  while (i < list.length && moved < moveCount) {
-    const waiter = list[i]!;
-    if (!matches(table, waiter, from, t, addr)) {
-      i++;
-      continue;
+  // Linux's loop (kernel/futex/requeue.c) meets the chain's PI waiters too: requeueing one, or a
+  // WAIT_REQUEUE_PI waiter, is EINVAL, after the ones before it have been moved.
+  const pi = table.mode === 'linux' ? firstPiWaiter(from.shard, from.key) : undefined;
+  const movers: FutexWaiter[] = [];
+  let invalid = false;
+  for (const waiter of list) {
+    if (movers.length >= moveCount) break;
+    if (!matches(table, waiter, from, t, addr)) continue;
+    if ((pi !== undefined && chainBefore(pi, waiter)) || waiter.requeuePiKey !== null) {
+      invalid = true;
+      break;
     }
-    list.splice(i, 1);
+    movers.push(waiter);
+  }
+  if (pi !== undefined && movers.length < moveCount) invalid = true;
+  for (const waiter of movers) {
+    // One chain for both keys: Linux's requeue_futex leaves the waiter where it is.
+    if (table.mode === 'linux' && from.key === to.key) continue;
+    list.splice(list.indexOf(waiter), 1);
     waiter.key = to.key;
-    table.bucket(to.shard, to.key).push(waiter);
-    moved++;
+    enqueue(table, to.shard, to.key, waiter);
     yield spend(k.board.costs.futexWakeOneNs);
   }
+  const moved = movers.length;
   table.tidy(from.shard, from.key);
   table.counts.requeued += moved;
   yield* unlockAll(held);
-  return woken + moved;
+  return invalid ? -EINVAL : woken + moved;
 }

@@ -15,8 +15,9 @@ import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
-import { futexCmpRequeuePi, futexLockPi, futexUnlockPi, futexWaitRequeuePi } from './pi.ts';
+import { futexLockPi, futexUnlockPi } from './pi.ts';
 import { futexRequeue } from './requeue.ts';
+import { futexCmpRequeuePi, futexWaitRequeuePi } from './requeue-pi.ts';
 import { ROBUST_SYSCALLS } from './robust.ts';
 import { FUTEX_BITSET_MATCH_ANY, futexWait, futexWake, resolveTarget } from './wait-wake.ts';
 import { futexWakeOp } from './wake-op.ts';
@@ -134,7 +135,7 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
       const to = resolveTarget(k, t, a.addr2, isPrivate);
       if (typeof to === 'number') return to;
       const deadline = absoluteDeadline(k, a.timeoutOrVal2, realtime);
-      return yield* futexWaitRequeuePi(k, cpu, t, a.addr, target, a.val, to, deadline);
+      return yield* futexWaitRequeuePi(k, cpu, t, a.addr, target, a.val, a.addr2, to, deadline);
     }
     case FutexOp.CmpRequeuePi: {
       const to = resolveTarget(k, t, a.addr2, isPrivate);

@@ -5,13 +5,15 @@
  *   keyed by physical address, a waiter matches only the same virtual address and process;
  * - `redbear`: the Red Bear patches: 64 shards by page, `(phys >> 12) % 64`;
  * - `linux`: the improved target: 64 shards hashed by the full key; private futexes keyed by
- *   (address space, virtual address), shared ones by physical address (FUTEX-1).
+ *   (address space, virtual address), shared ones by physical address (FUTEX-1); a key's
+ *   waiters in Linux's plist order (chain.ts).
  */
+import { MAX_RT_PRIO } from '../../abi/sched.ts';
 import { assert } from '../../engine/assert.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import type { Process } from '../process.ts';
 import type { PiState } from './pi.ts';
-import type { Thread } from '../thread.ts';
+import { normalPrio, type Thread } from '../thread.ts';
 
 export const FUTEX_MODES = ['redox', 'redbear', 'linux'] as const;
 export type FutexMode = (typeof FUTEX_MODES)[number];
@@ -40,6 +42,16 @@ export interface FutexWaiter {
   acquired: boolean;
   /** WAIT_REQUEUE_PI: the key of the PI lock it may be requeued to; null for other waits. */
   requeuePiKey: number | null;
+  /**
+   * The PI lock word it waits to own, in its own address space: LOCK_PI's address, or
+   * WAIT_REQUEUE_PI's second address; its own address for other waits. A dying owner's exit
+   * path writes the new owner's word there (pi.ts exitPiStateList).
+   */
+  lockVaddr: number;
+  /** Its priority in the hash chain, fixed when it queued (chain.ts: Linux's plist node prio). */
+  prio: number;
+  /** Its arrival in the chain, for FIFO order among equal priorities (chain.ts stamps it). */
+  seq: number;
 }
 
 /** A waiter entry for `t` waiting at `vaddr` under `key`. */
@@ -49,8 +61,31 @@ export function newWaiter(
   vaddr: number,
   bitset: number,
   requeuePiKey: number | null = null,
+  lockVaddr = vaddr,
 ): FutexWaiter {
-  return { thread: t, key, vaddr, process: t.process, bitset, woken: false, acquired: false, requeuePiKey };
+  return {
+    thread: t,
+    key,
+    vaddr,
+    process: t.process,
+    bitset,
+    woken: false,
+    acquired: false,
+    requeuePiKey,
+    lockVaddr,
+    prio: chainPrio(t),
+    seq: 0,
+  };
+}
+
+/**
+ * The priority a waiter registers with (Linux's __futex_queue): its normal priority if it is a
+ * real-time or deadline thread, MAX_RT_PRIO for every other, so that RT waiters come first in
+ * priority order and the rest share one priority and keep FIFO order. The normal priority, not
+ * a PI boost: the plist node is not requeued when a boost changes.
+ */
+export function chainPrio(t: Thread): number {
+  return Math.min(normalPrio(t), MAX_RT_PRIO);
 }
 
 export class FutexShard {
@@ -85,7 +120,10 @@ export class FutexTable {
     pi_deadlocks: 0,
     robust_walks: 0,
     robust_owner_died: 0,
+    pi_owner_died: 0,
   };
+  /** The last arrival stamp given to a waiter (chain.ts). */
+  chainSeq = 0;
 
   constructor(options: FutexOptions) {
     this.mode = options.mode;

@@ -1,15 +1,19 @@
 /**
  * FUTEX_WAIT, WAIT64, WAIT_BITSET, WAKE and WAKE_BITSET over the table, in each mode's rules:
  * redox and redbear wake by swap-remove and leave a timed-out waiter's entry behind (models.md
- * §2); linux wakes in FIFO order and a timed-out waiter removes itself (kernel/futex/waitwake.c).
+ * §2); linux wakes in its plist order (chain.ts: real-time waiters by priority, then the rest
+ * FIFO), refuses with EINVAL a wake that meets a PI waiter, and a timed-out waiter removes itself
+ * (kernel/futex/waitwake.c).
  */
 import { EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
+import { ERESTARTSYS } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
+import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
 import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
@@ -42,7 +46,8 @@ export function resolveTarget(
  * or -1; `realtimeDeadlineNs`, when >= 0, is the same deadline on CLOCK_REALTIME, so a clock
  * jump re-arms it. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT / -EINTR. A signal already
  * pending stops the wait before it blocks (all modes: Redox checks too); one that arrives while
- * it sleeps ends it with EINTR in linux mode, while Redox's code returns 0 and leaves the entry.
+ * it sleeps ends it in linux mode (EINTR, or a restart under SA_RESTART when there is no
+ * timeout), while Redox's code returns 0 and leaves the entry.
  */
 export function* futexWait(
   k: Kernel,
@@ -68,6 +73,10 @@ export function* futexWait(
     null,
     realtimeDeadlineNs,
   );
+  // Linux's futex_wait answers a signal with ERESTARTSYS when it has no timeout (restarted under
+  // SA_RESTART, else EINTR) and with EINTR to a handler when it has one (ERESTART_RESTARTBLOCK).
+  const interruptedCode = table.mode === 'linux' && deadlineNs < 0 ? -ERESTARTSYS : -EINTR;
+  if (waiter === -EINTR) return interruptedCode;
   if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
   if (realtimeDeadlineNs >= 0) k.realtimeWaiters.delete(t);
@@ -81,7 +90,7 @@ export function* futexWait(
     table.counts.interrupted++;
     yield* removeWaiter(k, waiter);
     // A wake that raced with the signal took the waiter first: report the wake, as Linux does.
-    return waiter.woken ? 0 : -EINTR;
+    return waiter.woken ? 0 : interruptedCode;
   }
   return 0;
 }
@@ -101,7 +110,7 @@ export function* queueWaiter(
   expected: number,
   deadlineNs: number,
   bitset: number,
-  requeuePiKey: number | null,
+  requeuePi: { key: number; vaddr: number } | null,
   realtimeDeadlineNs = -1,
 ): KernelGen<FutexWaiter | number> {
   const table = k.futex;
@@ -117,9 +126,9 @@ export function* queueWaiter(
     yield unlock(target.shard.lock);
     return -EINTR;
   }
-  const waiter = newWaiter(t, target.key, addr, bitset, requeuePiKey);
-  table.bucket(target.shard, target.key).push(waiter);
-  const what = requeuePiKey === null ? 'futex' : 'futex-requeue-pi';
+  const waiter = newWaiter(t, target.key, addr, bitset, requeuePi?.key ?? null, requeuePi?.vaddr ?? addr);
+  enqueue(table, target.shard, target.key, waiter);
+  const what = requeuePi === null ? 'futex' : 'futex-requeue-pi';
   k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
   if (realtimeDeadlineNs >= 0) {
     t.realtimeDeadlineNs = realtimeDeadlineNs;
@@ -162,8 +171,12 @@ export function matches(
 }
 
 /**
- * Wakes up to `count` waiters on the target whose bitset meets `bitset`; the caller holds the
- * target's shard lock. Returns how many it took off the table.
+ * Wakes up to `count` waiters on the target whose bitset meets `bitset`, in chain order; the
+ * caller holds the target's shard lock. Returns how many it took off the table, or -EINVAL when
+ * it met a waiter that only a PI operation may end before it had woken `count`: a LOCK_PI waiter
+ * (linux keeps them on the same hash chain) or a WAIT_REQUEUE_PI waiter. As futex_wake does
+ * (kernel/futex/waitwake.c), that test comes before the bitset test, and the waiters it passed
+ * on the way stay woken.
  */
 export function* wakeLocked(
   k: Kernel,
@@ -176,19 +189,26 @@ export function* wakeLocked(
 ): KernelGen<number> {
   const table = k.futex;
   const list = target.shard.buckets.get(target.key);
+  const pi = table.mode === 'linux' ? firstPiWaiter(target.shard, target.key) : undefined;
   let woken = 0;
-  if (list === undefined) return 0;
+  let invalid = false;
   let i = 0;
-  while (i < list.length && woken < count) {
+  while (list !== undefined && i < list.length && woken < count) {
     const waiter = list[i]!;
-    if (!matches(table, waiter, target, t, addr) || (waiter.bitset & bitset) === 0) {
+    if (!matches(table, waiter, target, t, addr)) {
       i++;
       continue;
     }
-    // A WAIT_REQUEUE_PI waiter may only leave by CMP_REQUEUE_PI (futex_wake's -EINVAL).
-    if (waiter.requeuePiKey !== null) return -EINVAL;
+    if ((pi !== undefined && chainBefore(pi, waiter)) || waiter.requeuePiKey !== null) {
+      invalid = true;
+      break;
+    }
+    if ((waiter.bitset & bitset) === 0) {
+      i++;
+      continue;
+    }
     if (table.mode === 'linux') {
-      list.splice(i, 1); // FIFO: the plist order of SCHED_OTHER waiters
+      list.splice(i, 1); // the chain's order: priority, then FIFO
     } else {
       const last = list.pop()!; // swap_remove: the last entry fills the hole
       if (i < list.length) list[i] = last;
@@ -199,9 +219,11 @@ export function* wakeLocked(
     woken++;
     yield spend(k.board.costs.futexWakeOneNs);
   }
+  // The chain goes on to the PI waiters: a wake that still wants more reaches one.
+  if (pi !== undefined && woken < count) invalid = true;
   table.tidy(target.shard, target.key);
   table.counts.woken += woken;
-  return woken;
+  return invalid ? -EINVAL : woken;
 }
 
 /**

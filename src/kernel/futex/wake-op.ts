@@ -119,9 +119,20 @@ export function* futexWakeOp(
   vm.store32(addr2, applyWakeOp(decoded, old)!);
   yield spend(k.board.costs.atomicNs);
   const mode = k.futex.mode;
+  // A PI waiter (or a WAIT_REQUEUE_PI one) met on either word makes the whole call EINVAL, the
+  // operation on the second word staying done (futex_wake_op's `goto out_unlock`).
   let woken = yield* wakeLocked(k, cpu, t, addr, first, wakeLimit(mode, wakeCount), FUTEX_BITSET_MATCH_ANY);
-  if (compareWakeOp(decoded, old)) {
-    woken += yield* wakeLocked(k, cpu, t, addr2, second, wakeLimit(mode, wakeCount2), FUTEX_BITSET_MATCH_ANY);
+  if (woken >= 0 && compareWakeOp(decoded, old)) {
+    const wokenOnSecond = yield* wakeLocked(
+      k,
+      cpu,
+      t,
+      addr2,
+      second,
+      wakeLimit(mode, wakeCount2),
+      FUTEX_BITSET_MATCH_ANY,
+    );
+    woken = wokenOnSecond < 0 ? wokenOnSecond : woken + wokenOnSecond;
   }
   yield* unlockAll(held);
   return woken;

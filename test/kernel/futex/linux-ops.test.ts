@@ -1,6 +1,7 @@
 /**
  * The linux futex mode from a guest's side (FUTEX-1..5): return values, errno values, wake
- * counts and word contents for REQUEUE, CMP_REQUEUE, WAKE_OP, the bitset operations and keys.
+ * counts and word contents for REQUEUE, CMP_REQUEUE, WAKE_OP, the bitset operations and keys,
+ * and the order waiters wake in (Linux's plist against Redox's swap-remove, issue 11).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,7 +16,9 @@ import {
 } from '../../../src/abi/syscalls.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import { encodeWakeOp, FUTEX_OP_ADD, FUTEX_OP_CMP_EQ } from '../../../src/kernel/futex/wake-op.ts';
+import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
+import { sched_setscheduler } from '../../../src/libc/sched.ts';
 import { spawn, waitpid } from '../../../src/libc/process.ts';
 import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
 import { runGuest } from '../../support/guest.ts';
@@ -244,4 +247,119 @@ test('shared futexes key on the physical address: processes sharing a mapping wa
 
 test('private futexes key on (address space, address): another process cannot wake them', () => {
   assert.deepEqual(crossProcess(FUTEX_PRIVATE_FLAG), [0, 1]);
+});
+
+/** A waiter with a scheduling class: OTHER, or FIFO at `rtPrio`; logs `name` when woken. */
+interface Ranked {
+  name: string;
+  word: number;
+  rtPrio: number;
+  order: string[];
+}
+
+function* rankedWaiter(t: Guest, raw: unknown): Program<number> {
+  const w = raw as Ranked;
+  if (w.rtPrio > 0) {
+    const set = yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: w.rtPrio });
+    if (set !== 0) w.order.push(`${w.name}: sched_setscheduler ${set}`);
+  }
+  const r = yield* futex(t, w.word, WAIT, 0);
+  w.order.push(r === 0 ? w.name : `${w.name}: ${r}`);
+  return 0;
+}
+
+/**
+ * Queues the `waiters` ([name, word index, FIFO priority or 0]) one at a time, in that order,
+ * runs `body`, and returns the names in the order the waiters woke.
+ */
+function wakeOrder(
+  mode: FutexMode,
+  waiters: [string, number, number][],
+  body: (t: Guest, words: number[], log: number[]) => Program<void>,
+): { order: string[]; log: number[] } {
+  const order: string[] = [];
+  const log: number[] = [];
+  const run = runGuest(
+    function* (t) {
+      const page = yield* mmap_anonymous(t, 4096);
+      const words = [page, page + 64];
+      const threads: pthread_t[] = [];
+      for (const [name, index, rtPrio] of waiters) {
+        const w: Ranked = { name, word: words[index]!, rtPrio, order };
+        threads.push((yield* pthread_create(t, null, rankedWaiter, w))[1]);
+        yield t.compute(SETTLE_CYCLES); // it blocks before the next one starts
+      }
+      yield* body(t, words, log);
+      for (const th of threads) yield* pthread_join(t, th);
+      return 0;
+    },
+    null,
+    { cpus: 2, futex: { mode, shards: mode === 'redox' ? 1 : 64 } },
+  );
+  assert.equal(run.kernel.finished, true, run.kernel.stopReason ?? 'the run did not finish');
+  assert.deepEqual(run.kernel.faults, []);
+  return { order, log };
+}
+
+/** WAKE of 1, `n` times, each woken waiter given time to log before the next wake. */
+function* wakeOneByOne(t: Guest, word: number, n: number, log: number[]): Program<void> {
+  for (let i = 0; i < n; i++) {
+    log.push(yield* futex(t, word, WAKE, 1));
+    yield t.compute(SETTLE_CYCLES);
+  }
+}
+
+test('linux FUTEX_WAKE wakes the best real-time waiter first, then SCHED_OTHER ones in FIFO order (plist)', () => {
+  // FIFO 50 has kernel priority 49, FIFO 10 has 89; every SCHED_OTHER waiter registers at 100.
+  const { order, log } = wakeOrder(
+    'linux',
+    [
+      ['A other', 0, 0],
+      ['B fifo10', 0, 10],
+      ['C other', 0, 0],
+      ['D fifo50', 0, 50],
+      ['E fifo10', 0, 10],
+    ],
+    (t, words, out) => wakeOneByOne(t, words[0]!, 5, out),
+  );
+  assert.deepEqual(order, ['D fifo50', 'B fifo10', 'E fifo10', 'A other', 'C other']);
+  assert.deepEqual(log, [1, 1, 1, 1, 1]);
+});
+
+test('linux CMP_REQUEUE adds each moved waiter behind the target waiters of its priority', () => {
+  // Word 1 holds F (other) then G (FIFO 20): chain G, F. Word 0's chain is D, B, A; requeued in
+  // that order, each goes after the target's waiters of the same or better priority.
+  const { order, log } = wakeOrder(
+    'linux',
+    [
+      ['A other', 0, 0],
+      ['F other', 1, 0],
+      ['B fifo10', 0, 10],
+      ['G fifo20', 1, 20],
+      ['D fifo50', 0, 50],
+    ],
+    function* (t, words, out) {
+      out.push(yield* futex(t, words[0]!, CMP_REQUEUE, 0, INT_MAX, words[1]!, 0));
+      yield* wakeOneByOne(t, words[1]!, 5, out);
+    },
+  );
+  assert.deepEqual(order, ['D fifo50', 'G fifo20', 'B fifo10', 'F other', 'A other']);
+  assert.deepEqual(log, [3, 1, 1, 1, 1, 1]);
+});
+
+test('redox wakes by swap-remove: the first waiter, then the last moved into its slot, and so on', () => {
+  // Redox's Vec [A, B, C, D, E]: waking index 0 moves E there, then D, then C.
+  const { order, log } = wakeOrder(
+    'redox',
+    [
+      ['A', 0, 0],
+      ['B', 0, 0],
+      ['C', 0, 0],
+      ['D', 0, 0],
+      ['E', 0, 0],
+    ],
+    (t, words, out) => wakeOneByOne(t, words[0]!, 5, out),
+  );
+  assert.deepEqual(order, ['A', 'E', 'D', 'C', 'B']);
+  assert.deepEqual(log, [1, 1, 1, 1, 1]);
 });

@@ -7,13 +7,16 @@
  * what each call returned and in which step it returned (so who was woken, and by which call),
  * then the final words.
  *
- * The model is Linux's futex(2) for normal-priority threads: WAKE and WAKE_OP count a waiter
- * before they test the limit, so asking for 0 still wakes one; REQUEUE refuses negative counts
- * with EINVAL; a key is the word and whether the
- * call was PRIVATE (a private and a shared call on one word never meet, as Linux's keys differ);
- * waiters of one key wake in FIFO order; REQUEUE appends the moved waiters to the target's queue
- * in order; WAKE_OP applies its operation to the second word before it wakes; a timeout ends a
- * wait with ETIMEDOUT and leaves no entry.
+ * The model is Linux's futex(2): WAKE and WAKE_OP count a waiter before they test the limit, so
+ * asking for 0 still wakes one; REQUEUE refuses negative counts with EINVAL; a key is the word
+ * and whether the call was PRIVATE (a private and a shared call on one word never meet, as
+ * Linux's keys differ); WAKE_OP applies its operation to the second word before it wakes; a
+ * timeout ends a wait with ETIMEDOUT and leaves no entry. Each thread is SCHED_OTHER or
+ * SCHED_FIFO (10 or 50), and the queue is Linux's plist (kernel/futex/core.c, __futex_queue): a
+ * waiter goes behind every waiter of the same or better priority, where a FIFO p thread has
+ * priority 99 - p and every SCHED_OTHER thread shares MAX_RT_PRIO (100), so SCHED_OTHER waiters
+ * wake in FIFO order after the real-time ones; REQUEUE moves waiters in queue order, each put
+ * behind the target's waiters of the same or better priority (plist_add).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -35,7 +38,9 @@ import {
   SYS_FUTEX,
 } from '../../../src/abi/syscalls.ts';
 import { encodeWakeOp } from '../../../src/kernel/futex/wake-op.ts';
+import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
+import { sched_setscheduler } from '../../../src/libc/sched.ts';
 import { clock_gettime, mmap_anonymous, nanosleep, syscall } from '../../../src/libc/sys.ts';
 import { runGuest } from '../../support/guest.ts';
 
@@ -75,6 +80,8 @@ type Outcome = [step: number, result: number];
 
 interface Waiter {
   thread: number;
+  /** Its plist priority: 99 - p for SCHED_FIFO p, 100 (MAX_RT_PRIO) for SCHED_OTHER. */
+  prio: number;
   key: string;
   bitset: number;
   /** The step before which it times out (it expires half a step earlier); Infinity: never. */
@@ -109,11 +116,26 @@ function compare(old: number, cmp: number, arg: number): boolean {
 /** The reference model: runs the script and says what every call returns, and when. */
 class Model {
   readonly words = new Array<number>(WORDS).fill(0);
+  /** Every key's waiters in one list, sorted by priority and FIFO among equals. */
   readonly queue: Waiter[] = [];
   readonly outcomes: Outcome[][];
+  readonly rtPrios: readonly number[];
 
-  constructor(threads: number) {
-    this.outcomes = Array.from({ length: threads }, () => []);
+  constructor(rtPrios: readonly number[]) {
+    this.rtPrios = rtPrios;
+    this.outcomes = rtPrios.map(() => []);
+  }
+
+  prioOf(thread: number): number {
+    const rt = this.rtPrios[thread]!;
+    return rt > 0 ? 99 - rt : 100;
+  }
+
+  /** plist_add: behind every waiter of the same or better priority. */
+  #enqueue(w: Waiter): void {
+    let i = this.queue.length;
+    while (i > 0 && this.queue[i - 1]!.prio > w.prio) i--;
+    this.queue.splice(i, 0, w);
   }
 
   blocked(thread: number): boolean {
@@ -169,7 +191,8 @@ class Model {
         const slot = out.length;
         out.push([-1, 1]); // filled in when it ends
         const bitset = op.bitset ?? FUTEX_BITSET_MATCH_ANY;
-        this.queue.push({ thread: s.thread, key: keyOf(op.word, op.priv), bitset, expiresBefore, slot });
+        const key = keyOf(op.word, op.priv);
+        this.#enqueue({ thread: s.thread, prio: this.prioOf(s.thread), key, bitset, expiresBefore, slot });
         return null;
       }
       case 'wake':
@@ -188,7 +211,7 @@ class Model {
         const moving = this.queue.filter((w) => w.key === from).slice(0, op.n2);
         for (const w of moving) {
           this.queue.splice(this.queue.indexOf(w), 1);
-          this.queue.push({ ...w, key: keyOf(op.to, op.priv) });
+          this.#enqueue({ ...w, key: keyOf(op.to, op.priv) });
         }
         return woken + moving.length;
       }
@@ -291,6 +314,8 @@ function concrete(op: Op, words: readonly number[]): Op {
 
 interface Script {
   threads: number;
+  /** Each thread's SCHED_FIFO priority, or 0 for SCHED_OTHER. */
+  rtPrios: number[];
   steps: Step[];
   /** The step of the final wake-everything calls made by the main thread. */
   finalStep: number;
@@ -299,8 +324,9 @@ interface Script {
 }
 
 /** Assigns each raw step to a thread that is not blocked in the model, and runs the model. */
-function buildScript(threads: number, raw: RawStep[]): Script {
-  const model = new Model(threads);
+function buildScript(rtPrios: number[], raw: RawStep[]): Script {
+  const threads = rtPrios.length;
+  const model = new Model(rtPrios);
   const steps: Step[] = [];
   raw.forEach((r, step) => {
     model.expire(step);
@@ -329,7 +355,7 @@ function buildScript(threads: number, raw: RawStep[]): Script {
       finalWakes.push(woken);
     }
   }
-  return { threads, steps, finalStep, model, finalWakes };
+  return { threads, rtPrios, steps, finalStep, model, finalWakes };
 }
 
 interface Observed {
@@ -338,6 +364,7 @@ interface Observed {
   words: number[];
   entriesLeft: number;
   finished: boolean;
+  faults: unknown[];
 }
 
 /** Runs the script on a 2-CPU machine with the linux futex mode and `shards` table locks. */
@@ -407,6 +434,10 @@ function runScript(script: Script, shards: number): Observed {
   }
   function* worker(t: Guest, raw: unknown): Program<number> {
     const { base, index } = raw as { base: number; index: number };
+    const rtPrio = script.rtPrios[index]!;
+    if (rtPrio > 0 && (yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: rtPrio })) !== 0) {
+      throw new Error(`sched_setscheduler(FIFO ${rtPrio}) failed`);
+    }
     for (const s of script.steps) {
       if (s.thread !== index) continue;
       yield* sleepUntil(t, s.step);
@@ -441,15 +472,16 @@ function runScript(script: Script, shards: number): Observed {
     words,
     entriesLeft: run.kernel.futex.entryCount(),
     finished: run.kernel.finished,
+    faults: run.kernel.faults,
   };
 }
 
 const scriptArb = fc
   .record({
-    threads: fc.integer({ min: 3, max: 6 }),
+    rtPrios: fc.array(fc.constantFrom(0, 0, 10, 50), { minLength: 3, maxLength: 6 }),
     raw: fc.array(fc.record({ pick: fc.nat(), op: opArb }), { minLength: 8, maxLength: 30, size: 'max' }),
   })
-  .map(({ threads, raw }) => buildScript(threads, raw));
+  .map(({ rtPrios, raw }) => buildScript(rtPrios, raw));
 
 for (const shards of [1, 64]) {
   test(`random futex sequences from many threads match the reference model (linux mode, ${shards} table lock${shards > 1 ? 's' : ''})`, () => {
@@ -461,6 +493,7 @@ for (const shards of [1, 64]) {
         assert.deepEqual(seen.finalWakes, script.finalWakes, 'the final wakes');
         assert.deepEqual(seen.words, script.model.words, 'the words');
         assert.equal(seen.entriesLeft, 0, 'no entry left in the table');
+        assert.deepEqual(seen.faults, [], 'no guest fault');
       }),
       { numRuns: 60, seed: 4 + shards },
     );
@@ -476,14 +509,17 @@ test('the model is not vacuous: a script with a wake, a requeue and a timeout pr
     bitset: null,
     timeoutSteps,
   });
-  const script = buildScript(4, [
-    { pick: 0, op: wait(0) }, // thread 0 waits on word 0
-    { pick: 0, op: wait(0) }, // thread 1 (the first free one)
-    { pick: 0, op: wait(1, 1) }, // thread 2 waits on word 1, times out before step 4
-    { pick: 0, op: { kind: 'requeue', word: 0, priv: true, n: 1, n2: 1, to: 1, cmp: 0 } }, // thread 3
-    // A shared wake of word 1 does not meet the private waiter there.
-    { pick: 0, op: { kind: 'wake', word: 1, priv: false, n: INT_MAX, bitset: null } },
-  ]);
+  const script = buildScript(
+    [0, 0, 0, 0],
+    [
+      { pick: 0, op: wait(0) }, // thread 0 waits on word 0
+      { pick: 0, op: wait(0) }, // thread 1 (the first free one)
+      { pick: 0, op: wait(1, 1) }, // thread 2 waits on word 1, times out before step 4
+      { pick: 0, op: { kind: 'requeue', word: 0, priv: true, n: 1, n2: 1, to: 1, cmp: 0 } }, // thread 3
+      // A shared wake of word 1 does not meet the private waiter there.
+      { pick: 0, op: { kind: 'wake', word: 1, priv: false, n: INT_MAX, bitset: null } },
+    ],
+  );
   assert.equal(script.finalStep, 9);
   assert.deepEqual(script.model.outcomes, [
     [
@@ -495,6 +531,42 @@ test('the model is not vacuous: a script with a wake, a requeue and a timeout pr
     [[3, 2]], // one woken + one moved
   ]);
   assert.deepEqual(script.finalWakes, [0, 0, 0, 1]);
+  const seen = runScript(script, 64);
+  assert.deepEqual(seen.outcomes, script.model.outcomes);
+  assert.deepEqual(seen.finalWakes, script.finalWakes);
+});
+
+test('the model follows the plist: a real-time waiter wakes first, SCHED_OTHER ones in FIFO order', () => {
+  const wait = (w: number): Op => ({
+    kind: 'wait',
+    word: w,
+    priv: true,
+    val: 0,
+    bitset: null,
+    timeoutSteps: 0,
+  });
+  const wakeOne: Op = { kind: 'wake', word: 0, priv: true, n: 1, bitset: null };
+  // Threads 0 and 2 are SCHED_OTHER, thread 1 SCHED_FIFO 50, thread 3 SCHED_FIFO 10.
+  const script = buildScript(
+    [0, 50, 0, 10],
+    [
+      { pick: 0, op: wait(0) }, // thread 0
+      { pick: 0, op: wait(0) }, // thread 1, the first free one
+      { pick: 0, op: wait(0) }, // thread 2
+      { pick: 0, op: wakeOne }, // thread 3: wakes thread 1, the real-time one
+      { pick: 1, op: wakeOne }, // free: 1 and 3; picks 3: wakes thread 0, the first SCHED_OTHER
+    ],
+  );
+  assert.deepEqual(script.model.outcomes, [
+    [[4, 0]],
+    [[3, 0]],
+    [[9, 0]],
+    [
+      [3, 1],
+      [4, 1],
+    ],
+  ]);
+  assert.deepEqual(script.finalWakes, [0, 1, 0, 0]);
   const seen = runScript(script, 64);
   assert.deepEqual(seen.outcomes, script.model.outcomes);
   assert.deepEqual(seen.finalWakes, script.finalWakes);

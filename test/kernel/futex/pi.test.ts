@@ -349,3 +349,78 @@ test('CMP_REQUEUE_PI(1, 0) on a held PI lock queues the top waiter on it (the wa
   });
   assert.deepEqual(log, ['requeue=1', 'waiters-bit=true', 'unlock=0', 'waiter=0']);
 });
+
+interface DyingOwner {
+  word: number;
+  log: string[];
+}
+
+/** Takes the PI lock and exits holding it, with no robust list. */
+function* piOwnerExits(t: Guest, raw: unknown): Program<number> {
+  const o = raw as DyingOwner;
+  o.log.push(`owner lock=${yield* futex(t, o.word, LOCK_PI)}`);
+  yield* nanosleep(t, 5 * MS);
+  return 0; // exits owning it
+}
+
+/** Waits for the PI lock, logs what it got and the word, holds it 1 ms, and unlocks it. */
+function* piHeir(t: Guest, raw: unknown): Program<number> {
+  const o = raw as DyingOwner;
+  yield* nanosleep(t, 1 * MS);
+  const me = yield* gettid(t);
+  const r = yield* futex(t, o.word, LOCK_PI);
+  const word = t.load32(o.word);
+  o.log.push(`heir lock=${r} tid=${(word & 0x3fffffff) === me} bits=${(word & ~0x3fffffff) >>> 0}`);
+  yield* nanosleep(t, 1 * MS);
+  o.log.push(`heir unlock=${yield* futex(t, o.word, UNLOCK_PI)}`);
+  return 0;
+}
+
+test('a PI owner that exits without a robust list hands each lock to its top waiter with OWNER_DIED (linux)', () => {
+  const log: string[] = [];
+  run('linux', 2, function* (t, k) {
+    const o: DyingOwner = { word: yield* malloc(t, 4), log };
+    const [, owner] = yield* pthread_create(t, null, piOwnerExits, o);
+    const [, heir] = yield* pthread_create(t, null, piHeir, o); // queues first
+    yield* nanosleep(t, 2 * MS);
+    const me = yield* gettid(t);
+    const r = yield* futex(t, o.word, LOCK_PI); // queues second; gets it from the heir
+    const word = t.load32(o.word);
+    log.push(`main lock=${r} tid=${(word & 0x3fffffff) === me} bits=${(word & ~0x3fffffff) >>> 0}`);
+    log.push(`main unlock=${yield* futex(t, o.word, UNLOCK_PI)} word=${t.load32(o.word)}`);
+    log.push(`handed=${k().futex.counts.pi_owner_died}`);
+    yield* pthread_join(t, owner);
+    yield* pthread_join(t, heir);
+    return 0;
+  });
+  assert.deepEqual(log, [
+    'owner lock=0',
+    // fixup_pi_owner's word: the new owner's TID | WAITERS | OWNER_DIED.
+    `heir lock=0 tid=true bits=${(FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0}`,
+    'heir unlock=0',
+    // wake_futex_pi hands it on as TID | WAITERS: OWNER_DIED is cleared.
+    `main lock=0 tid=true bits=${FUTEX_WAITERS}`,
+    'main unlock=0 word=0',
+    'handed=1',
+  ]);
+});
+
+test('redbear has no exit walk of PI state: the waiter of an owner that exited waits forever', () => {
+  const log: string[] = [];
+  const machine = bootGuest(
+    function* (t) {
+      const o: DyingOwner = { word: yield* malloc(t, 4), log };
+      yield* pthread_create(t, null, piOwnerExits, o);
+      yield* nanosleep(t, 1 * MS);
+      log.push(`main lock=${yield* futex(t, o.word, LOCK_PI)}`);
+      return 0;
+    },
+    null,
+    { cpus: 2, futex: { mode: 'redbear', shards: 64 } },
+  );
+  const reason = machine.board.engine.run({ simNsMax: 10_000_000_000, eventsMax: 2_000_000 });
+  assert.equal(reason, 'stopped');
+  assert.match(machine.kernel.stopReason ?? '', /deadlock/);
+  assert.match(machine.kernel.waitForGraph(), /pi-futex 0x[0-9a-f]+ owner \d+/);
+  assert.deepEqual(log, ['owner lock=0']);
+});
