@@ -61,6 +61,7 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     },
     metrics: {},
     expectations: [],
+    failure: null,
     passed: true,
   };
   if (error !== undefined) report.error = error;

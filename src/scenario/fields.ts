@@ -73,10 +73,25 @@ export function own(table: Table, key: string): unknown {
 /** Joins allowed names for an error, keeping the ones closest to `near` when there are too many. */
 export function allowedNames(names: readonly string[], near: string): string {
   if (names.length <= ALLOWED_NAMES_SHOWN_MAX) return names.join(', ');
-  const closest = [...names]
-    .sort((a, b) => editDistance(a, near) - editDistance(b, near) || a.localeCompare(b))
-    .slice(0, ALLOWED_NAMES_SHOWN_MAX);
-  return `${closest.join(', ')}, ... ${names.length - closest.length} more`;
+  return nearestNames(names, near, ALLOWED_NAMES_SHOWN_MAX);
+}
+
+/** Only this much of a user's text is compared, so ranking stays cheap whatever its length. */
+const NEAR_CHARS_MAX = 64;
+
+/**
+ * The `shown` names closest to `near` (edit distance, then name), with a count of the rest: each
+ * distance computed once, so thousands of names cost a sort, not a sort of distance calls.
+ */
+export function nearestNames(names: readonly string[], near: string, shown: number): string {
+  const target = near.slice(0, NEAR_CHARS_MAX);
+  const ranked = names
+    .map((name) => ({ name, d: editDistance(name.slice(0, NEAR_CHARS_MAX), target) }))
+    .sort((a, b) => a.d - b.d || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, shown)
+    .map((r) => r.name);
+  const rest = names.length - ranked.length;
+  return rest > 0 ? `${ranked.join(', ')}, ... ${rest} more` : ranked.join(', ');
 }
 
 /** Levenshtein distance, case-insensitive; only used to rank suggestions. */
@@ -131,13 +146,24 @@ export function checkInt(
   return value;
 }
 
-/** Reads a finite number >= min (costs and expectation bounds may be fractional). */
-export function readNumber(ctx: ReadContext, value: unknown, field: string, min = -Infinity): number {
-  const range = min === -Infinity ? 'a finite number' : `a number >= ${min}`;
+/** Reads a finite number in [min, max] (costs and expectation bounds may be fractional). */
+export function readNumber(
+  ctx: ReadContext,
+  value: unknown,
+  field: string,
+  min = -Infinity,
+  max = Infinity,
+): number {
+  const range =
+    max !== Infinity
+      ? `a number ${min}..${max}`
+      : min === -Infinity
+        ? 'a finite number'
+        : `a number >= ${min}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     fail(ctx, field, `expected a number, got ${show(value)}`, range);
   }
-  if (value < min) fail(ctx, field, `${value} is out of range`, range);
+  if (value < min || value > max) fail(ctx, field, `${value} is out of range`, range);
   return value;
 }
 

@@ -4,6 +4,7 @@ import { parse, TomlError } from 'smol-toml';
 import type { CompareConfig, RunConfig } from '../machine/config.ts';
 import { ScenarioError } from './errors.ts';
 import { checkInt, fail, kindOf, own, readString, readTable, type Table } from './fields.ts';
+import { checkRunCount } from './limits.ts';
 import { applySetOverrides } from './set.ts';
 import { validateScenario } from './validate.ts';
 
@@ -13,7 +14,10 @@ export interface ScenarioOverrides {
   seed?: number;
   /** `path=value` assignments applied before validation (`--set`), in order. */
   set?: readonly string[];
-  /** Cost-model parameter names; when given, unknown `[costs]` keys are errors. */
+  /**
+   * Ignored: `[costs]` keys are always checked against the cost model now. Kept so that callers
+   * written before that need no change.
+   */
   knownCostNames?: readonly string[];
 }
 
@@ -37,10 +41,9 @@ export function parseScenario(text: string, fileName: string, overrides: Scenari
   const ctx = { file: fileName };
   const doc = parseToml(text, fileName);
   applySetOverrides(doc, overrides.set ?? [], fileName);
-  const config = withSetBlame(overrides.set ?? [], () =>
-    validateScenario(ctx, doc, { knownCostNames: overrides.knownCostNames }),
-  );
-  config.compare = readCompare(ctx, doc, overrides);
+  const config = withSetBlame(overrides.set ?? [], () => validateScenario(ctx, doc));
+  config.compare = readCompare(ctx, doc);
+  checkRunCount(ctx, config);
   if (overrides.seed !== undefined) {
     config.seed = checkInt(ctx, overrides.seed, '--seed', 0, Number.MAX_SAFE_INTEGER, '>= 0');
     for (const variant of config.compare) variant.config.seed = config.seed;
@@ -55,12 +58,12 @@ const COMPARE_KEYS = ['name', 'set', 'metrics'];
  * applied (and no sweep, expectations or compare of its own), validated like the scenario
  * itself, so a bad field in it is named as such.
  */
-function readCompare(ctx: { file: string }, doc: Table, overrides: ScenarioOverrides): CompareConfig[] {
+function readCompare(ctx: { file: string }, doc: Table): CompareConfig[] {
   const raw = own(doc, 'compare');
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) return [readVariant(ctx, doc, overrides, raw, 'compare', false)];
+  if (!Array.isArray(raw)) return [readVariant(ctx, doc, raw, 'compare', false)];
   if (raw.length === 0) fail(ctx, 'compare', 'expected at least one [[compare]] table');
-  const variants = raw.map((entry, i) => readVariant(ctx, doc, overrides, entry, `compare.${i}`, true));
+  const variants = raw.map((entry, i) => readVariant(ctx, doc, entry, `compare.${i}`, true));
   const seen = new Set<string>();
   variants.forEach((v, i) => {
     if (seen.has(v.name)) fail(ctx, `compare.${i}.name`, `"${v.name}" names another [[compare]] too`);
@@ -75,7 +78,6 @@ const VARIANT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 function readVariant(
   ctx: { file: string },
   doc: Table,
-  overrides: ScenarioOverrides,
   raw: unknown,
   field: string,
   named: boolean,
@@ -91,9 +93,7 @@ function readVariant(
   for (const key of ['compare', 'sweep', 'expect']) delete variant[key];
   const where = named ? `[[compare]] ${name}` : '[compare]';
   applySetOverrides(variant, set, `${ctx.file} ${where}`);
-  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant, {
-    knownCostNames: overrides.knownCostNames,
-  });
+  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant);
   return { name, set, metrics, prefix: named ? `${name}.` : '', config };
 }
 
