@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { COST_NAMES } from '../hw/cost-model.ts';
-import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
+import {
+  PRIMES_MODES,
+  PRIMES_PARTITIONS,
+  type RunConfig,
+  SCHED_POLICIES,
+  type SchedPolicyName,
+} from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
@@ -25,6 +31,7 @@ import {
 } from './flags.ts';
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
+import { formatMetrics, listMetrics } from './metrics.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -147,6 +154,18 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     });
 
   program
+    .command('metrics')
+    .description('run a scenario and list the metric names it reports, with their values')
+    .argument('<file>', 'scenario file (TOML)')
+    .option('--seed <n>', "seed, replacing the scenario file's")
+    .option('--set <path=value>', 'override a scenario field (repeatable)', collect)
+    .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
+    .option('--json', 'print one JSON object (schema smpsim.metrics/1)')
+    .action((file: string, opts: RunFlags) => {
+      setStatus(metricsCommand(file, opts, io));
+    });
+
+  program
     .command('scale')
     .description('scaling study: the primes workload over CPU counts and scheduler policies')
     .option('--policy <policy>', 'dwrr, fair or both', 'both')
@@ -163,18 +182,31 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
     });
 
-  program
+  program;
+  const bench = program
     .command('bench')
     .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
-    .argument('[suite]', 'speed (default) or futex')
+    .argument('[suite]', 'speed (the default; futex is its own subcommand)')
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--json', 'print one JSON object')
     .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
-      if (suite !== undefined && suite !== 'speed' && suite !== 'futex') {
+      if (suite !== undefined && suite !== 'speed') {
         throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
       }
-      const options = { json: opts.json === true, quick: opts.quick === true, suite: suite ?? 'speed' };
-      setStatus(await commandImpls.bench(options as BenchOptions, io));
+      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'speed' };
+      setStatus(await commandImpls.bench(options, io));
+    });
+  // A subcommand, so that `bench futex --help` prints its own help.
+  bench
+    .command('futex')
+    .description(
+      'the futex table under perf-bench-futex shapes, one global lock against 64 shards (simulated)',
+    )
+    .option('--quick', 'a shorter run, for smoke tests')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { quick?: boolean; json?: boolean }) => {
+      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'futex' };
+      setStatus(await commandImpls.bench(options, io));
     });
 
   program
@@ -240,22 +272,38 @@ interface RunFlags {
 }
 
 async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
-  const timeoutS =
-    opts.timeout === undefined ? undefined : parseSecondsFlag('--timeout', opts.timeout, WALL_S_MAX);
   // Checked before the run, so a bad path costs nothing instead of the whole simulation.
   if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
-  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
-  const wall =
-    timeoutS === undefined
-      ? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max')
-      : new WallBudget(timeoutS, '--timeout');
+  const { config, wall } = loadForRun(file, opts);
   const report = await blameFile(file, () =>
     runConfig(config, opts.trace === undefined ? { wall } : { wall, traceFile: opts.trace }),
   );
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
+}
+
+/** `smpsim metrics`: exit 1, with the reason, when the run did not do its work (its list is partial). */
+function metricsCommand(file: string, opts: RunFlags, io: CliIo): number {
+  const { config, wall } = loadForRun(file, opts);
+  const listing = blameFile(file, () => listMetrics(config, wall));
+  io.out(opts.json === true ? `${JSON.stringify(listing, null, 2)}\n` : formatMetrics(listing));
+  if (listing.failure === null) return EXIT_OK;
+  io.err(`smpsim: ${file}: run failed, so the list is partial: ${listing.failure}\n`);
+  return EXIT_EXPECTATION_FAILED;
+}
+
+/** The flags `run` and `metrics` share, checked, and the scenario loaded with them. */
+function loadForRun(file: string, opts: RunFlags): { config: RunConfig; wall: WallBudget } {
+  const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
+  const timeoutS =
+    opts.timeout === undefined ? undefined : parseSecondsFlag('--timeout', opts.timeout, WALL_S_MAX);
+  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
+  const wall =
+    timeoutS === undefined
+      ? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max')
+      : new WallBudget(timeoutS, '--timeout');
+  return { config, wall };
 }
 
 /** Names the scenario file in a metric-name or wall-clock error raised by its run. */

@@ -1,5 +1,5 @@
 /** Loads a scenario file (TOML) into a validated RunConfig, applying `--set` and `--seed` overrides. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import type { CompareConfig, RunConfig } from '../machine/config.ts';
 import { ScenarioError } from './errors.ts';
@@ -26,14 +26,67 @@ export interface ScenarioOverrides {
  * ScenarioError whose message starts with `path` as given.
  */
 export function loadScenarioFile(path: string, overrides: ScenarioOverrides = {}): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ScenarioError({ file: path, field: '', problem: `cannot read scenario file (${code})` });
+  return parseScenario(readScenarioText(path), path, overrides);
+}
+
+/** The largest scenario file read: the seed scenarios are a few KiB; 1 MiB leaves room for any real one. */
+export const SCENARIO_BYTES_MAX = 1 << 20;
+
+/**
+ * The file's text, read as bytes up to {@link SCENARIO_BYTES_MAX} and decoded as strict UTF-8, so
+ * that `/dev/zero`, a huge file or a binary one is refused with one line instead of filling
+ * memory or being read with replacement characters.
+ */
+export function readScenarioText(path: string): string {
+  const bytes = readBytesCapped(path, SCENARIO_BYTES_MAX);
+  if (bytes === null) {
+    const problem = `the file is larger than ${SCENARIO_BYTES_MAX} bytes`;
+    throw new ScenarioError({
+      file: path,
+      field: '',
+      problem,
+      allowed: `a scenario of at most ${SCENARIO_BYTES_MAX} bytes`,
+    });
   }
-  return parseScenario(text, path, overrides);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScenarioError({
+      file: path,
+      field: '',
+      problem: 'the file is not valid UTF-8 text',
+      allowed: 'UTF-8 TOML',
+    });
+  }
+}
+
+/** Up to `maxBytes` of the file, or null when it has more; works for pipes and devices too. */
+function readBytesCapped(path: string, maxBytes: number): Uint8Array | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled > maxBytes ? null : buffer.subarray(0, filled);
+  } catch (error) {
+    throw unreadable(path, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unreadable(path: string, error: unknown): ScenarioError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new ScenarioError({ file: path, field: '', problem: `cannot read scenario file (${code})` });
 }
 
 /** Parses and validates scenario `text`; `fileName` only labels error messages. */
