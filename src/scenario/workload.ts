@@ -116,12 +116,14 @@ function readParam(
     case 'ints': {
       const field = fieldPath(prefix, spec.name);
       const raw = own(table, spec.name);
-      const allowed = `a list of 1..${spec.maxLength} integers ${spec.min}..${spec.max}`;
+      // A list whose default is empty may be given empty (as a rendered configuration writes it).
+      const minLength = spec.fallback?.length === 0 ? 0 : 1;
+      const allowed = `a list of ${minLength}..${spec.maxLength} integers ${spec.min}..${spec.max}`;
       if (raw === undefined) {
         if (spec.fallback !== undefined) return [...spec.fallback];
         fail(ctx, field, 'required key is missing', allowed);
       }
-      if (!Array.isArray(raw) || raw.length === 0 || raw.length > spec.maxLength) {
+      if (!Array.isArray(raw) || raw.length < minLength || raw.length > spec.maxLength) {
         fail(ctx, field, `expected ${allowed}, got ${kindOf(raw)}`, allowed);
       }
       return raw.map((v, i) => checkInt(ctx, v, `${field}.${i}`, spec.min, spec.max));
