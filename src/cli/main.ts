@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { COST_NAMES } from '../hw/cost-model.ts';
 import {
   PRIMES_MODES,
   PRIMES_PARTITIONS,
@@ -243,14 +242,14 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
 function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boolean }, io: CliIo): number {
   const load = (file: string, policy: SchedPolicyName) =>
-    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`], knownCostNames: COST_NAMES });
+    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
     files.length > 0
       ? files
       : listEverything(PACKAGE_ROOT)
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
-          .filter((path) => loadScenarioFile(path, { knownCostNames: COST_NAMES }).headline.length > 0);
-  for (const file of scenarios) loadScenarioFile(file, { knownCostNames: COST_NAMES }); // bad files fail first
+          .filter((path) => loadScenarioFile(path).headline.length > 0);
+  for (const file of scenarios) loadScenarioFile(file); // bad files fail first
   const report = runPolicies(scenarios, load);
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);

@@ -35,9 +35,10 @@ export class TraceHash {
     h1 = Math.imul(h1 ^ (b | 0), 0x01000193);
     // The low 32 bits of the time (ToInt32 wraps), in the lane that takes every operand whole.
     h1 = Math.imul(h1 ^ nowNs, 0x01000193);
-    h2 = Math.imul((h2 ^ (a * 31 + kind)) | 0, 0x5bd1e995);
+    // The other lane takes the low bits of the time too (so both lanes tell times apart), and the
+    // high bits of the time and of `a`, which may exceed 32 bits.
+    h2 = Math.imul(h2 ^ (a * 31 + kind) ^ nowNs, 0x5bd1e995);
     h2 ^= h2 >>> 15;
-    // The high bits of the time and of `a` (both may exceed 32 bits), in the other lane.
     h2 = Math.imul(h2 ^ (b | 0) ^ Math.floor(a / 0x100000000) ^ (nowNs / 0x100000000), 0x5bd1e995);
     h2 ^= h2 >>> 13;
     this.#h1 = h1;
