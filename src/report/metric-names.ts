@@ -6,7 +6,7 @@
  * the check runs only after a run that did its work.
  */
 import type { RunConfig } from '../machine/config.ts';
-import { nearestNames } from '../scenario/fields.ts';
+import { nearestNames } from './nearest-names.ts';
 
 /** Suggestions shown for an unknown name. */
 const NEAREST_SHOWN = 5;
