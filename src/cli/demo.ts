@@ -3,7 +3,6 @@
  * improved one (fair) on the same workloads, measured in one run, plus every seed scenario.
  */
 import { join } from 'node:path';
-import { COST_NAMES } from '../hw/cost-model.ts';
 import type { SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { runConfig } from '../report/run.ts';
@@ -82,7 +81,7 @@ function runHandoff(policy: SchedPolicyName): HandoffResult {
 
 function runSeedScenarios(packageRoot: string): ScenarioResult[] {
   return listSeedScenarios(packageRoot).map((listed) => {
-    const config = loadScenarioFile(join(packageRoot, listed.file), { knownCostNames: COST_NAMES });
+    const config = loadScenarioFile(join(packageRoot, listed.file));
     const report = runConfig(config);
     return {
       file: listed.file,

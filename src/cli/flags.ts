@@ -1,4 +1,6 @@
 /** Parsers for command-line flag values; each throws a UsageError naming the flag and what it accepts. */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UsageError } from './errors.ts';
 
 /** Parses a decimal integer in [min, max] (`--runs 5`, `--seed 7`). */
@@ -53,4 +55,44 @@ export function parseChoiceFlag<T extends string>(flag: string, raw: string, cho
     throw new UsageError(flag, `${JSON.stringify(raw)} is not allowed`, choices.join(', '));
   }
   return raw as T;
+}
+
+/** Parses a positive number of seconds, fractions allowed (`--timeout 2.5`), at most `max`. */
+export function parseSecondsFlag(flag: string, raw: string, max: number): number {
+  const allowed = `seconds, more than 0 and at most ${max}`;
+  const text = raw.trim();
+  if (!/^\d+(\.\d+)?$/.test(text))
+    throw new UsageError(flag, `${JSON.stringify(raw)} is not a number`, allowed);
+  const value = Number(text);
+  if (!(value > 0 && value <= max)) throw new UsageError(flag, `${text} is out of range`, allowed);
+  return value;
+}
+
+/**
+ * Checks that `path` can be written: an existing file that is writable, or a new name in a
+ * writable directory. The file is not created here, so a refused run leaves nothing behind.
+ */
+export function checkWritableFile(flag: string, path: string): void {
+  const allowed = 'a file path in a writable directory';
+  if (path === '') throw new UsageError(flag, 'empty path', allowed);
+  const kind = statKind(path);
+  if (kind === 'directory') throw new UsageError(flag, `${path} is a directory`, allowed);
+  const target = kind === 'missing' ? dirname(path) : path;
+  if (kind === 'missing' && statKind(target) !== 'directory') {
+    throw new UsageError(flag, `${target} is not a directory`, allowed);
+  }
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new UsageError(flag, `cannot write ${path} (${code})`, allowed);
+  }
+}
+
+function statKind(path: string): 'file' | 'directory' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
 }

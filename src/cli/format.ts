@@ -33,12 +33,16 @@ export function formatRunReport(report: RunReport): string {
   if (report.expectations.length > 0) {
     lines.push('', 'expectations:', ...report.expectations.map((e) => `  ${formatExpectation(e)}`));
   }
-  const failed = report.expectations.filter((e) => !e.pass).length;
-  const verdict = report.passed
-    ? 'PASSED'
-    : `FAILED (${failed} of ${report.expectations.length} checks failed)`;
-  lines.push('', `result: ${verdict}`, `trace hash: ${report.trace_hash}`);
+  lines.push('', `result: ${verdict(report)}`, `trace hash: ${report.trace_hash}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** PASSED, or FAILED with the reason the run did not do its work, else the count of failed checks. */
+function verdict(report: RunReport): string {
+  if (report.passed) return 'PASSED';
+  if (report.failure !== null) return `FAILED: ${report.failure}`;
+  const failed = report.expectations.filter((e) => !e.pass).length;
+  return `FAILED (${failed} of ${report.expectations.length} checks failed)`;
 }
 
 function cpuTable(report: RunReport): string[] {

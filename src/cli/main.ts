@@ -3,19 +3,34 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { COST_NAMES } from '../hw/cost-model.ts';
-import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
-import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
+import {
+  PRIMES_MODES,
+  PRIMES_PARTITIONS,
+  type RunConfig,
+  SCHED_POLICIES,
+  type SchedPolicyName,
+} from '../machine/config.ts';
+import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
+import { MetricNameError } from '../report/metric-names.ts';
 import { runConfig } from '../report/run.ts';
+import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
 import { type BenchOptions, commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
-import { parseChoiceFlag, parseIntFlag, parseIntListFlag, parseRangeFlag } from './flags.ts';
+import {
+  checkWritableFile,
+  parseChoiceFlag,
+  parseIntFlag,
+  parseIntListFlag,
+  parseRangeFlag,
+  parseSecondsFlag,
+} from './flags.ts';
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
+import { formatMetrics, listMetrics } from './metrics.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -30,7 +45,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMMAND_NAMES = ['run', 'scale', 'bench', 'demo', 'list'];
+const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list'];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;
 
@@ -67,9 +82,14 @@ function reportError(error: unknown, io: CliIo): number {
     io.err(`smpsim: ${commanderMessage(error)}\n`);
     return EXIT_BAD_INPUT;
   }
-  if (error instanceof ScenarioError || error instanceof UsageError) {
-    io.err(`smpsim: ${error.message}\n`);
+  if (error instanceof ScenarioError || error instanceof UsageError || error instanceof MetricNameError) {
+    io.err(`smpsim: ${clipLine(error.message)}\n`);
     return EXIT_BAD_INPUT;
+  }
+  // A limit of the invocation is a run that did not do its work, not bad input.
+  if (error instanceof WallClockLimitError) {
+    io.err(`smpsim: ${clipLine(error.message)}\n`);
+    return EXIT_EXPECTATION_FAILED;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.err(
@@ -97,6 +117,14 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+/** An error line longer than this is cut: a message names the field and a few allowed values. */
+const ERROR_LINE_CHARS_MAX = 400;
+
+function clipLine(text: string): string {
+  const line = oneLine(text);
+  return line.length <= ERROR_LINE_CHARS_MAX ? line : `${line.slice(0, ERROR_LINE_CHARS_MAX - 3)}...`;
+}
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
@@ -118,9 +146,22 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .option('--seed <n>', "seed, replacing the scenario file's")
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
     .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
+    .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
-    .action(async (file: string, opts: { seed?: string; set?: string[]; trace?: string; json?: boolean }) => {
+    .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
+    });
+
+  program
+    .command('metrics')
+    .description('run a scenario and list the metric names it reports, with their values')
+    .argument('<file>', 'scenario file (TOML)')
+    .option('--seed <n>', "seed, replacing the scenario file's")
+    .option('--set <path=value>', 'override a scenario field (repeatable)', collect)
+    .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
+    .option('--json', 'print one JSON object (schema smpsim.metrics/1)')
+    .action((file: string, opts: RunFlags) => {
+      setStatus(metricsCommand(file, opts, io));
     });
 
   program
@@ -140,18 +181,31 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
     });
 
-  program
+  program;
+  const bench = program
     .command('bench')
     .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
-    .argument('[suite]', 'speed (default) or futex')
+    .argument('[suite]', 'speed (the default; futex is its own subcommand)')
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--json', 'print one JSON object')
     .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
-      if (suite !== undefined && suite !== 'speed' && suite !== 'futex') {
+      if (suite !== undefined && suite !== 'speed') {
         throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
       }
-      const options = { json: opts.json === true, quick: opts.quick === true, suite: suite ?? 'speed' };
-      setStatus(await commandImpls.bench(options as BenchOptions, io));
+      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'speed' };
+      setStatus(await commandImpls.bench(options, io));
+    });
+  // A subcommand, so that `bench futex --help` prints its own help.
+  bench
+    .command('futex')
+    .description(
+      'the futex table under perf-bench-futex shapes, one global lock against 64 shards (simulated)',
+    )
+    .option('--quick', 'a shorter run, for smoke tests')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { quick?: boolean; json?: boolean }) => {
+      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'futex' };
+      setStatus(await commandImpls.bench(options, io));
     });
 
   program
@@ -188,14 +242,14 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
 function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boolean }, io: CliIo): number {
   const load = (file: string, policy: SchedPolicyName) =>
-    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`], knownCostNames: COST_NAMES });
+    loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
     files.length > 0
       ? files
       : listEverything(PACKAGE_ROOT)
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
-          .filter((path) => loadScenarioFile(path, { knownCostNames: COST_NAMES }).headline.length > 0);
-  for (const file of scenarios) loadScenarioFile(file, { knownCostNames: COST_NAMES }); // bad files fail first
+          .filter((path) => loadScenarioFile(path).headline.length > 0);
+  for (const file of scenarios) loadScenarioFile(file); // bad files fail first
   const report = runPolicies(scenarios, load);
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
@@ -208,17 +262,60 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function runCommand(
-  file: string,
-  opts: { seed?: string; set?: string[]; trace?: string; json?: boolean },
-  io: CliIo,
-): Promise<number> {
-  const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
-  const config = loadScenarioFile(file, { seed, set: opts.set ?? [], knownCostNames: COST_NAMES });
-  // Awaited so that an asynchronous runConfig needs no change here.
-  const report = await runConfig(config, opts.trace === undefined ? {} : { traceFile: opts.trace });
+interface RunFlags {
+  seed?: string;
+  set?: string[];
+  trace?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
+  // Checked before the run, so a bad path costs nothing instead of the whole simulation.
+  if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
+  const { config, wall } = loadForRun(file, opts);
+  const report = await blameFile(file, () =>
+    runConfig(config, opts.trace === undefined ? { wall } : { wall, traceFile: opts.trace }),
+  );
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
+  if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
+}
+
+/** `smpsim metrics`: exit 1, with the reason, when the run did not do its work (its list is partial). */
+function metricsCommand(file: string, opts: RunFlags, io: CliIo): number {
+  const { config, wall } = loadForRun(file, opts);
+  const listing = blameFile(file, () => listMetrics(config, wall));
+  io.out(opts.json === true ? `${JSON.stringify(listing, null, 2)}\n` : formatMetrics(listing));
+  if (listing.failure === null) return EXIT_OK;
+  io.err(`smpsim: ${file}: run failed, so the list is partial: ${listing.failure}\n`);
+  return EXIT_EXPECTATION_FAILED;
+}
+
+/** The flags `run` and `metrics` share, checked, and the scenario loaded with them. */
+function loadForRun(file: string, opts: RunFlags): { config: RunConfig; wall: WallBudget } {
+  const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
+  const timeoutS =
+    opts.timeout === undefined ? undefined : parseSecondsFlag('--timeout', opts.timeout, WALL_S_MAX);
+  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
+  const wall =
+    timeoutS === undefined
+      ? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max')
+      : new WallBudget(timeoutS, '--timeout');
+  return { config, wall };
+}
+
+/** Names the scenario file in a metric-name or wall-clock error raised by its run. */
+function blameFile<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof MetricNameError) {
+      throw new ScenarioError({ file, field: error.field, problem: error.problem, allowed: error.allowed });
+    }
+    if (error instanceof WallClockLimitError) throw new WallClockLimitError(`${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Checks every `scale` flag; the defaults above are strings so they go through the same checks. */

@@ -22,7 +22,7 @@ export class Board implements CpuBus {
   readonly engine: Engine;
   readonly costs: CostModel;
   readonly topology: Topology;
-  readonly trace = new TraceHash();
+  readonly trace: TraceHash;
   readonly cpus: Cpu[] = [];
   readonly memory: PhysicalMemory;
   readonly kindResume: number;
@@ -30,6 +30,7 @@ export class Board implements CpuBus {
 
   constructor(spec: BoardSpec) {
     this.engine = new Engine(spec.decider);
+    this.trace = new TraceHash(this.engine); // every record carries the engine's time
     this.costs = spec.costs;
     this.topology = new Topology(spec.topology);
     const topology = this.topology;

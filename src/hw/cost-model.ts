@@ -7,7 +7,18 @@
 export interface CostParam {
   value: number;
   source: string;
+  /** Largest allowed value when not the default for its unit (see {@link costRange}). */
+  max?: number;
 }
+
+/**
+ * The largest time any one cost may be: a second is a thousand times the slowest real operation
+ * modelled (a process spawn), and keeps every sum of costs far inside a double's integers.
+ */
+export const COST_NS_MAX = 1_000_000_000;
+/** Jitter and skew are parts per million of a speed; at a million a CPU would stop or run backwards. */
+const JITTER_PPM_MAX = 500_000;
+const SKEW_PPM_MAX = 100_000;
 
 const PARAMS = {
   syscallNs: { value: 100, source: 'syscall entry+exit, 50-300 ns (models.md §7)' },
@@ -74,8 +85,16 @@ const PARAMS = {
     source:
       'to another package: L2 and L3 cold, ~20k lines from DRAM at ~80 ns with ~10 in flight; below sched_migration_cost 0.5 ms',
   },
-  computeJitterPpm: { value: 20000, source: 'run-to-run variation of a compute burst, +-2%' },
-  cpuSkewPpm: { value: 3000, source: 'per-CPU effective speed offset drawn at boot, +-0.3%' },
+  computeJitterPpm: {
+    value: 20000,
+    source: 'run-to-run variation of a compute burst, +-2%',
+    max: JITTER_PPM_MAX,
+  },
+  cpuSkewPpm: {
+    value: 3000,
+    source: 'per-CPU effective speed offset drawn at boot, +-0.3%',
+    max: SKEW_PPM_MAX,
+  },
 } satisfies Record<string, CostParam>;
 
 export type CostName = keyof typeof PARAMS;
@@ -87,12 +106,27 @@ export function costSource(name: CostName): string {
   return PARAMS[name].source;
 }
 
+/** The values `name` may take, inclusive: every cost is at least 0. */
+export function costRange(name: CostName): [number, number] {
+  const param: CostParam = PARAMS[name];
+  return [0, param.max ?? COST_NS_MAX];
+}
+
+/** True when `name` is a cost-model parameter (own keys only, so `constructor` is not one). */
+export function isCostName(name: string): name is CostName {
+  return Object.hasOwn(PARAMS, name);
+}
+
 /** The defaults with `overrides` applied; names must be COST_NAMES (the scenario loader checks). */
 export function resolveCostModel(overrides: Readonly<Record<string, number>> = {}): CostModel {
   const model = {} as Record<CostName, number>;
   for (const name of COST_NAMES) model[name] = overrides[name] ?? PARAMS[name].value;
   for (const name of Object.keys(overrides)) {
-    if (!(name in PARAMS)) throw new Error(`cost-model: unknown parameter ${name}`);
+    if (!isCostName(name)) throw new Error(`cost-model: unknown parameter ${name}`);
+    const [min, max] = costRange(name);
+    const value = overrides[name]!;
+    if (!(value >= min && value <= max))
+      throw new Error(`cost-model: ${name} = ${value} is outside ${min}..${max}`);
   }
   return model;
 }

@@ -135,6 +135,31 @@ export interface LimitsConfig {
   eventsMax: number;
   /** Threads alive at once. */
   threadsMax: number;
+  /**
+   * Wall-clock seconds one invocation may take over all its runs (the sweep's and the variants'
+   * included). Only aborts: the wall clock never reaches the simulation.
+   */
+  wallSMax: number;
+  /** Runs one invocation may make: 1 + sweep CPU counts × runs + compare variants. */
+  runsMax: number;
+}
+
+/**
+ * How a run may end: `exit`, the root process exits after reaping every workload; `deadlock`,
+ * every thread blocks with no timeout; `limit`, the run hits a simulated-time or event limit.
+ */
+export const RUN_ENDS = ['exit', 'deadlock', 'limit'] as const;
+export type RunEnd = (typeof RUN_ENDS)[number];
+
+/**
+ * What a scenario declares its run ends with (`[outcome]`). Anything else is a failed run, so a
+ * workload that was killed or never started cannot pass as done (issue 12).
+ */
+export interface OutcomeConfig {
+  /** How the run ends; `exit` unless declared. */
+  ends: RunEnd;
+  /** Guest processes a fatal signal kills during the run, exactly; 0 unless declared. */
+  killed: number;
 }
 
 /** A comparison the run's metrics must satisfy; exactly one operator is set. */
@@ -189,6 +214,8 @@ export interface RunConfig {
   costs: Record<string, number>;
   workloads: WorkloadConfig[];
   limits: LimitsConfig;
+  /** How the run is declared to end; any other ending fails it. */
+  outcome: OutcomeConfig;
   expect: Expectation[];
   sweep: SweepConfig | null;
   /** The variants run beside this one; empty for none. */

@@ -19,6 +19,12 @@ export const CPUS_MAX = 256;
 export const THREADS_MAX = 4096;
 export const SIM_NS_MAX_DEFAULT = 600_000_000_000; // 10 simulated minutes
 export const EVENTS_MAX_DEFAULT = 200_000_000;
+/** Wall-clock seconds per invocation: the longest seed scenario takes a few seconds. */
+export const WALL_S_MAX_DEFAULT = 300;
+export const WALL_S_MAX = 86_400;
+/** Runs per invocation: the widest seed scenario makes 7 (a run and six [[compare]] variants). */
+export const RUNS_MAX_DEFAULT = 64;
+export const RUNS_MAX = 1000;
 
 export function defaultTopology(cpus: number): TopologyConfig {
   return { cpus, smt: 1, packages: 1, numaNodes: 1, numaRemoteDistance: 20 };
@@ -61,7 +67,14 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     libc: presetLibc(presetFutex(policy).mode),
     costs: {},
     workloads: [],
-    limits: { simNsMax: SIM_NS_MAX_DEFAULT, eventsMax: EVENTS_MAX_DEFAULT, threadsMax: THREADS_MAX },
+    limits: {
+      simNsMax: SIM_NS_MAX_DEFAULT,
+      eventsMax: EVENTS_MAX_DEFAULT,
+      threadsMax: THREADS_MAX,
+      wallSMax: WALL_S_MAX_DEFAULT,
+      runsMax: RUNS_MAX_DEFAULT,
+    },
+    outcome: { ends: 'exit', killed: 0 },
     expect: [],
     sweep: null,
     compare: [],

@@ -1,42 +1,72 @@
 /**
- * Runs one configuration to completion and builds its report.
+ * Runs one configuration to completion and builds its report: the run itself, its sweep and its
+ * compare variants, each held to its declared outcome, all under one wall-clock budget.
  * @module
  */
 import { evaluateExpectations } from './expect.ts';
 import { buildReport } from './build.ts';
 import { ChromeTraceRecorder } from './chrome-trace.ts';
+import { checkCompareMetrics, checkScenarioMetrics } from './metric-names.ts';
+import { outcomeFailure } from './outcome.ts';
 import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
 import { combineHashes, runSweep } from './sweep.ts';
+import { WallBudget } from './wall-budget.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
-import type { RunConfig } from '../machine/config.ts';
+import type { LimitsConfig, RunConfig } from '../machine/config.ts';
 
 export interface RunOptions extends BuildOptions {
   /** Write a Chrome trace-event JSON here (one track per CPU). */
   traceFile?: string;
+  /**
+   * The wall-clock budget this run shares with the rest of its invocation; by default a new one
+   * of the scenario's `limits.wall_s_max`.
+   */
+  wall?: WallBudget;
+  /**
+   * Skip the metric-name checks (`smpsim metrics` lists a run's names whatever the scenario's
+   * expectations call them).
+   */
+  skipNameChecks?: boolean;
 }
 
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
+  const wall = options.wall ?? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max');
   const machine = buildMachine(config, options);
   const recorder = options.traceFile === undefined ? null : new ChromeTraceRecorder(machine.kernel);
-  const reason = machine.board.engine.run(config.limits);
+  const reason = runEngine(machine, config.limits, wall);
   const error = stopError(machine, config, reason);
   if (recorder !== null && options.traceFile !== undefined) recorder.write(options.traceFile);
   const report = buildReport(config, machine, error);
+  report.failure = outcomeFailure(config, machine.kernel, error);
   if (config.sweep !== null) {
-    const sweep = runSweep(config);
+    const sweep = runSweep(config, wall);
     Object.assign(report.metrics, sweep.metrics);
     report.sweep_hashes = sweep.hashes;
     report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
   }
+  runVariants(config, report, wall, options.skipNameChecks === true);
+  if (report.failure === null && options.skipNameChecks !== true)
+    checkScenarioMetrics(config, report.metrics);
+  report.expectations = evaluateExpectations(config.expect, report.metrics);
+  report.passed = report.failure === null && report.expectations.every((e) => e.pass);
+  return report;
+}
+
+/** Runs each `[compare]` variant; its metrics join the report and its failure fails the run. */
+function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, skipNameChecks: boolean): void {
   if (config.compare.length > 0) report.compare = [];
-  for (const compare of config.compare) {
-    const variant = runConfig(compare.config, {});
+  config.compare.forEach((compare, index) => {
+    const variant = runConfig(compare.config, { wall, skipNameChecks: true });
     report.compare?.push({
       name: compare.name,
       trace_hash: variant.trace_hash,
       error: variant.error ?? null,
     });
+    if (variant.failure !== null) report.failure ??= `[compare] ${compare.name}: ${variant.failure}`;
+    else if (report.failure === null && !skipNameChecks) {
+      checkCompareMetrics(config, index, report.metrics, variant.metrics);
+    }
     for (const metric of compare.metrics) {
       const mine = report.metrics[metric];
       const theirs = variant.metrics[metric];
@@ -46,10 +76,27 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
       }
     }
     report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);
+  });
+}
+
+/**
+ * Events between two looks at the wall clock: at a few million events a second that is a look
+ * every fraction of a second, and nothing on the per-event path.
+ */
+const EVENTS_PER_SLICE = 1 << 20;
+
+/**
+ * The engine's run in slices of events, the wall budget checked between them. A slice ends as an
+ * event limit does, between two events, so the run is the same event for event as one call.
+ */
+function runEngine(machine: Machine, limits: LimitsConfig, wall: WallBudget): string {
+  const engine = machine.board.engine;
+  for (;;) {
+    const eventsMax = Math.min(limits.eventsMax, engine.events + EVENTS_PER_SLICE);
+    const reason = engine.run({ simNsMax: limits.simNsMax, eventsMax });
+    if (reason !== 'event-limit' || engine.events >= limits.eventsMax) return reason;
+    wall.check();
   }
-  report.expectations = evaluateExpectations(config.expect, report.metrics);
-  report.passed = error === undefined && report.expectations.every((e) => e.pass);
-  return report;
 }
 
 function stopError(machine: Machine, config: RunConfig, reason: string): string | undefined {
@@ -58,9 +105,9 @@ function stopError(machine: Machine, config: RunConfig, reason: string): string 
   if (kernel.stopReason !== null) return kernel.stopReason;
   const what =
     reason === 'sim-time-limit'
-      ? `sim-time limit hit (${config.limits.simNsMax} ns)`
+      ? `sim-time limit hit (limits.sim_ns_max = ${config.limits.simNsMax} ns)`
       : reason === 'event-limit'
-        ? `event limit hit (${config.limits.eventsMax} events)`
+        ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events)`
         : `the machine went quiet before the root process exited (${reason})`;
   return `${what}\n${kernel.waitForGraph()}`;
 }

@@ -7,6 +7,7 @@ import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../machine/defaults.ts';
 import { runConfig } from './run.ts';
 import { median, ratio3 } from './stats.ts';
+import type { WallBudget } from './wall-budget.ts';
 
 export interface ScaleStudy {
   policies: SchedPolicyName[];
@@ -109,7 +110,13 @@ function scalePoint(study: ScaleStudy, policy: SchedPolicyName, cpus: number): S
  * Runs `config` on `cpus` CPUs with seeds seed .. seed+runs-1 and takes the median of `metric`
  * over the accepted runs. The tick and everything else stay as configured.
  */
-export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metric: string): ScalePoint {
+export function runScaleRuns(
+  config: RunConfig,
+  cpus: number,
+  runs: number,
+  metric: string,
+  wall?: WallBudget,
+): ScalePoint {
   const results: ScaleRun[] = [];
   for (let k = 0; k < runs; k++) {
     const run: RunConfig = {
@@ -120,7 +127,7 @@ export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metr
       sweep: null,
       compare: [],
     };
-    const report = runConfig(run);
+    const report = runConfig(run, { wall, skipNameChecks: true });
     const m = report.metrics;
     const hasPrimes = m['workload.primes.checksum_ok'] !== undefined;
     const checksumOk = !hasPrimes || m['workload.primes.checksum_ok'] === 1;
@@ -128,8 +135,8 @@ export function runScaleRuns(config: RunConfig, cpus: number, runs: number, metr
     const serialisedRun = cpus > 1 && m['workload.primes.serialised'] === 1;
     const time = m[metric];
     const rejected =
-      report.error !== undefined
-        ? `run error: ${report.error.split('\n')[0]}`
+      report.failure !== null
+        ? `run failure: ${report.failure}`
         : time === undefined
           ? `no metric ${metric}`
           : !checksumOk

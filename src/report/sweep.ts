@@ -4,10 +4,11 @@
  * A run is rejected, as the scaling harness rejects it, when it ended in an error, its primes
  * checksum is wrong, or its timed section was serialised.
  */
-import { TraceHash } from '../engine/trace-hash.ts';
+import { NO_CLOCK, TraceHash } from '../engine/trace-hash.ts';
 import { runScaleRuns } from './scale.ts';
 import { ratio3 } from './stats.ts';
 import type { RunConfig } from '../machine/config.ts';
+import type { WallBudget } from './wall-budget.ts';
 
 export interface SweepResult {
   metrics: Record<string, number>;
@@ -15,7 +16,7 @@ export interface SweepResult {
   hashes: string[];
 }
 
-export function runSweep(config: RunConfig): SweepResult {
+export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
   const sweep = config.sweep;
   if (sweep === null) return { metrics: {}, hashes: [] };
   const metrics: Record<string, number> = {};
@@ -23,7 +24,7 @@ export function runSweep(config: RunConfig): SweepResult {
   let base: number | null = null;
   let rejected = 0;
   for (const cpus of sweep.cpus) {
-    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric);
+    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall);
     hashes.push(...point.runs.map((r) => r.trace_hash));
     rejected += point.runs.filter((r) => r.rejected !== null).length;
     if (point.median_ns === null) continue;
@@ -37,7 +38,7 @@ export function runSweep(config: RunConfig): SweepResult {
 
 /** One hash over several runs' hashes (16 hex digits each), so a sweep has one identity. */
 export function combineHashes(hashes: readonly string[]): string {
-  const combined = new TraceHash();
+  const combined = new TraceHash(NO_CLOCK);
   for (const hex of hashes) {
     combined.mix(0x5e, Number.parseInt(hex.slice(0, 8), 16), Number.parseInt(hex.slice(8, 16), 16));
   }

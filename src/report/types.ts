@@ -65,6 +65,11 @@ export interface RunReport {
   /** Flat metric names (`workload.primes.count`, `cpu.0.utilisation`, …) that `[[expect]]` reads. */
   metrics: Record<string, number>;
   expectations: ExpectationResult[];
+  /**
+   * Why the run did not do its work (a guest killed, a workload that never started or exited
+   * non-zero, a limit, a deadlock), unless the scenario's `[outcome]` declares it; null if it did.
+   */
+  failure: string | null;
   passed: boolean;
   /** The runs of the `[compare]` variant or `[[compare]]` variants, in order. */
   compare?: { name: string; trace_hash: string; error: string | null }[];

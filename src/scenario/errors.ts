@@ -32,11 +32,30 @@ export class ScenarioError extends Error {
   }
 }
 
+/**
+ * Each part's most characters in a message: a field path or a value can come from the user at
+ * any length, and a message must stay one readable line (issue 12 found 5 KB ones).
+ */
+const PART_CHARS_MAX = { file: 200, field: 80, problem: 200, allowed: 240 };
+
 /** Renders `<file>: <field>: <problem> (allowed: <allowed>)`, leaving out the parts that are empty. */
 export function formatScenarioProblem(p: ScenarioProblem): string {
-  const parts = [p.file, p.field, p.problem].filter((s) => s !== '').map(oneLine);
-  const allowed = p.allowed === undefined || p.allowed === '' ? '' : ` (allowed: ${oneLine(p.allowed)})`;
+  const parts = [
+    clip(p.file, PART_CHARS_MAX.file),
+    clip(p.field, PART_CHARS_MAX.field),
+    clip(p.problem, PART_CHARS_MAX.problem),
+  ].filter((s) => s !== '');
+  const allowed =
+    p.allowed === undefined || p.allowed === ''
+      ? ''
+      : ` (allowed: ${clip(p.allowed, PART_CHARS_MAX.allowed)})`;
   return `${parts.join(': ')}${allowed}`;
+}
+
+/** One line of at most `max` characters, the cut marked. */
+function clip(text: string, max: number): string {
+  const line = oneLine(text);
+  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
 }
 
 /** Collapses line breaks so that text from parsers or user values cannot split a message. */

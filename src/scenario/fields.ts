@@ -1,4 +1,5 @@
 /** Typed readers over an untyped TOML table: each checks one field and throws a ScenarioError naming it. */
+import { nearestNames } from '../report/nearest-names.ts';
 import { ScenarioError } from './errors.ts';
 
 /** A TOML table as smol-toml returns it (null-prototype object of unknown values). */
@@ -73,26 +74,7 @@ export function own(table: Table, key: string): unknown {
 /** Joins allowed names for an error, keeping the ones closest to `near` when there are too many. */
 export function allowedNames(names: readonly string[], near: string): string {
   if (names.length <= ALLOWED_NAMES_SHOWN_MAX) return names.join(', ');
-  const closest = [...names]
-    .sort((a, b) => editDistance(a, near) - editDistance(b, near) || a.localeCompare(b))
-    .slice(0, ALLOWED_NAMES_SHOWN_MAX);
-  return `${closest.join(', ')}, ... ${names.length - closest.length} more`;
-}
-
-/** Levenshtein distance, case-insensitive; only used to rank suggestions. */
-function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost));
-    }
-    prev = row;
-  }
-  return prev[t.length]!;
+  return nearestNames(names, near, ALLOWED_NAMES_SHOWN_MAX);
 }
 
 /** Bounds for {@link readInt}; `fallback` is used when the key is absent, else the key is required. */
@@ -131,13 +113,24 @@ export function checkInt(
   return value;
 }
 
-/** Reads a finite number >= min (costs and expectation bounds may be fractional). */
-export function readNumber(ctx: ReadContext, value: unknown, field: string, min = -Infinity): number {
-  const range = min === -Infinity ? 'a finite number' : `a number >= ${min}`;
+/** Reads a finite number in [min, max] (costs and expectation bounds may be fractional). */
+export function readNumber(
+  ctx: ReadContext,
+  value: unknown,
+  field: string,
+  min = -Infinity,
+  max = Infinity,
+): number {
+  const range =
+    max !== Infinity
+      ? `a number ${min}..${max}`
+      : min === -Infinity
+        ? 'a finite number'
+        : `a number >= ${min}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     fail(ctx, field, `expected a number, got ${show(value)}`, range);
   }
-  if (value < min) fail(ctx, field, `${value} is out of range`, range);
+  if (value < min || value > max) fail(ctx, field, `${value} is out of range`, range);
   return value;
 }
 

@@ -1,9 +1,10 @@
 /** Loads a scenario file (TOML) into a validated RunConfig, applying `--set` and `--seed` overrides. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import type { CompareConfig, RunConfig } from '../machine/config.ts';
 import { ScenarioError } from './errors.ts';
 import { checkInt, fail, kindOf, own, readString, readTable, type Table } from './fields.ts';
+import { checkRunCount } from './limits.ts';
 import { applySetOverrides } from './set.ts';
 import { validateScenario } from './validate.ts';
 
@@ -13,7 +14,10 @@ export interface ScenarioOverrides {
   seed?: number;
   /** `path=value` assignments applied before validation (`--set`), in order. */
   set?: readonly string[];
-  /** Cost-model parameter names; when given, unknown `[costs]` keys are errors. */
+  /**
+   * Ignored: `[costs]` keys are always checked against the cost model now. Kept so that callers
+   * written before that need no change.
+   */
   knownCostNames?: readonly string[];
 }
 
@@ -22,14 +26,67 @@ export interface ScenarioOverrides {
  * ScenarioError whose message starts with `path` as given.
  */
 export function loadScenarioFile(path: string, overrides: ScenarioOverrides = {}): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new ScenarioError({ file: path, field: '', problem: `cannot read scenario file (${code})` });
+  return parseScenario(readScenarioText(path), path, overrides);
+}
+
+/** The largest scenario file read: the seed scenarios are a few KiB; 1 MiB leaves room for any real one. */
+export const SCENARIO_BYTES_MAX = 1 << 20;
+
+/**
+ * The file's text, read as bytes up to {@link SCENARIO_BYTES_MAX} and decoded as strict UTF-8, so
+ * that `/dev/zero`, a huge file or a binary one is refused with one line instead of filling
+ * memory or being read with replacement characters.
+ */
+export function readScenarioText(path: string): string {
+  const bytes = readBytesCapped(path, SCENARIO_BYTES_MAX);
+  if (bytes === null) {
+    const problem = `the file is larger than ${SCENARIO_BYTES_MAX} bytes`;
+    throw new ScenarioError({
+      file: path,
+      field: '',
+      problem,
+      allowed: `a scenario of at most ${SCENARIO_BYTES_MAX} bytes`,
+    });
   }
-  return parseScenario(text, path, overrides);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScenarioError({
+      file: path,
+      field: '',
+      problem: 'the file is not valid UTF-8 text',
+      allowed: 'UTF-8 TOML',
+    });
+  }
+}
+
+/** Up to `maxBytes` of the file, or null when it has more; works for pipes and devices too. */
+function readBytesCapped(path: string, maxBytes: number): Uint8Array | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled > maxBytes ? null : buffer.subarray(0, filled);
+  } catch (error) {
+    throw unreadable(path, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unreadable(path: string, error: unknown): ScenarioError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new ScenarioError({ file: path, field: '', problem: `cannot read scenario file (${code})` });
 }
 
 /** Parses and validates scenario `text`; `fileName` only labels error messages. */
@@ -37,10 +94,9 @@ export function parseScenario(text: string, fileName: string, overrides: Scenari
   const ctx = { file: fileName };
   const doc = parseToml(text, fileName);
   applySetOverrides(doc, overrides.set ?? [], fileName);
-  const config = withSetBlame(overrides.set ?? [], () =>
-    validateScenario(ctx, doc, { knownCostNames: overrides.knownCostNames }),
-  );
-  config.compare = readCompare(ctx, doc, overrides);
+  const config = withSetBlame(overrides.set ?? [], () => validateScenario(ctx, doc));
+  config.compare = readCompare(ctx, doc);
+  checkRunCount(ctx, config);
   if (overrides.seed !== undefined) {
     config.seed = checkInt(ctx, overrides.seed, '--seed', 0, Number.MAX_SAFE_INTEGER, '>= 0');
     for (const variant of config.compare) variant.config.seed = config.seed;
@@ -55,12 +111,12 @@ const COMPARE_KEYS = ['name', 'set', 'metrics'];
  * applied (and no sweep, expectations or compare of its own), validated like the scenario
  * itself, so a bad field in it is named as such.
  */
-function readCompare(ctx: { file: string }, doc: Table, overrides: ScenarioOverrides): CompareConfig[] {
+function readCompare(ctx: { file: string }, doc: Table): CompareConfig[] {
   const raw = own(doc, 'compare');
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) return [readVariant(ctx, doc, overrides, raw, 'compare', false)];
+  if (!Array.isArray(raw)) return [readVariant(ctx, doc, raw, 'compare', false)];
   if (raw.length === 0) fail(ctx, 'compare', 'expected at least one [[compare]] table');
-  const variants = raw.map((entry, i) => readVariant(ctx, doc, overrides, entry, `compare.${i}`, true));
+  const variants = raw.map((entry, i) => readVariant(ctx, doc, entry, `compare.${i}`, true));
   const seen = new Set<string>();
   variants.forEach((v, i) => {
     if (seen.has(v.name)) fail(ctx, `compare.${i}.name`, `"${v.name}" names another [[compare]] too`);
@@ -75,7 +131,6 @@ const VARIANT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 function readVariant(
   ctx: { file: string },
   doc: Table,
-  overrides: ScenarioOverrides,
   raw: unknown,
   field: string,
   named: boolean,
@@ -91,9 +146,7 @@ function readVariant(
   for (const key of ['compare', 'sweep', 'expect']) delete variant[key];
   const where = named ? `[[compare]] ${name}` : '[compare]';
   applySetOverrides(variant, set, `${ctx.file} ${where}`);
-  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant, {
-    knownCostNames: overrides.knownCostNames,
-  });
+  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant);
   return { name, set, metrics, prefix: named ? `${name}.` : '', config };
 }
 

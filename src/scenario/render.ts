@@ -32,7 +32,10 @@ export function renderScenario(config: RunConfig): string {
       sim_ns_max: config.limits.simNsMax,
       events_max: config.limits.eventsMax,
       threads_max: config.limits.threadsMax,
+      wall_s_max: config.limits.wallSMax,
+      runs_max: config.limits.runsMax,
     },
+    outcome: { ends: config.outcome.ends, killed: config.outcome.killed },
     workload: config.workloads.map(renderWorkload),
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
@@ -49,6 +52,11 @@ function compareTables(config: RunConfig): Record<string, unknown> {
 }
 
 function renderWorkload(w: WorkloadConfig): Record<string, unknown> {
+  // A program's parameters sit beside `program` in the file, as the loader reads them.
+  if (w.kind === 'program') {
+    const params = Object.entries(w.params).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]);
+    return { kind: w.kind, program: w.program, ...Object.fromEntries(params) };
+  }
   // Spread keeps the TOML key order equal to the config's; only primes has a non-scalar field.
   return w.kind === 'primes' ? { ...w, range: [...w.range] } : { ...w };
 }

@@ -12,15 +12,16 @@ import { isTable, kindOf, type Table } from './fields.ts';
 export function applySetOverrides(doc: Table, sets: readonly string[], file: string): void {
   for (const assignment of sets) {
     const eq = assignment.indexOf('=');
-    const path = eq < 0 ? assignment : assignment.slice(0, eq);
+    // Spaces around the keys and the value are the shell's, not the scenario's: `machine.cpus = 8`.
+    const path = (eq < 0 ? assignment : assignment.slice(0, eq)).trim();
     const field = `--set ${path}`;
     const bad = (problem: string, allowed?: string): never => {
       throw new ScenarioError({ file, field, problem, allowed });
     };
     if (eq < 0) bad('expected path=value', 'e.g. machine.cpus=8');
-    const keys = path.split('.');
+    const keys = path.split('.').map((k) => k.trim());
     if (keys.some((k) => k.trim() === '')) bad('empty key in path', 'dotted keys such as workload.0.workers');
-    setPath(doc, keys, parseSetValue(assignment.slice(eq + 1)), bad);
+    setPath(doc, keys, parseSetValue(assignment.slice(eq + 1).trim()), bad);
   }
 }
 

@@ -5,7 +5,6 @@ import {
   type KernelConfig,
   LIBC_VARIANTS,
   type LibcConfig,
-  type LimitsConfig,
   type RunConfig,
   SCHED_POLICIES,
   type SchedPolicyName,
@@ -14,21 +13,13 @@ import {
   type TickConfig,
   type TickSourceName,
 } from '../machine/config.ts';
-import {
-  CPUS_MAX,
-  defaultRunConfig,
-  EVENTS_MAX_DEFAULT,
-  presetFutex,
-  presetLibc,
-  presetTick,
-  SIM_NS_MAX_DEFAULT,
-  THREADS_MAX,
-} from '../machine/defaults.ts';
+import { CPUS_MAX, defaultRunConfig, presetFutex, presetLibc, presetTick } from '../machine/defaults.ts';
 import {
   allowedNames,
   checkInt,
   fail,
   fieldPath,
+  isTable,
   kindOf,
   own,
   type ReadContext,
@@ -39,6 +30,8 @@ import {
   readTable,
   type Table,
 } from './fields.ts';
+import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-model.ts';
+import { readLimits, readOutcome } from './limits.ts';
 import { readWorkload } from './workload.ts';
 
 /**
@@ -56,6 +49,7 @@ export const SCENARIO_KEYS = [
   'libc',
   'costs',
   'limits',
+  'outcome',
   'workload',
   'expect',
   'sweep',
@@ -69,7 +63,6 @@ const KERNEL_KEYS = ['scheduler', 'futex', 'numa'];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
-const LIMITS_KEYS = ['sim_ns_max', 'events_max', 'threads_max'];
 const EXPECT_KEYS = ['metric', 'equals', 'min', 'max', 'note'];
 const EXPECT_OPS = ['equals', 'min', 'max'] as const;
 
@@ -81,14 +74,8 @@ const CPU_MHZ_MAX = 10_000;
 const NUMA_DISTANCE_MIN = 11;
 const NUMA_DISTANCE_MAX = 254;
 
-/** Options of {@link validateScenario}. */
-export interface ValidateOptions {
-  /** Cost-model parameter names; when given, `[costs]` keys outside it are errors. */
-  knownCostNames?: readonly string[];
-}
-
 /** Checks every field of `doc` and fills in defaults; throws ScenarioError on the first problem. */
-export function validateScenario(ctx: ReadContext, doc: unknown, options: ValidateOptions = {}): RunConfig {
+export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   const top = readTable(ctx, doc, '', SCENARIO_KEYS);
   const name = readString(ctx, top, 'name', '');
   const seed = readInt(ctx, top, 'seed', '', { min: 0, fallback: 1 });
@@ -100,20 +87,27 @@ export function validateScenario(ctx: ReadContext, doc: unknown, options: Valida
   const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
   const cpus = machine.topology.cpus;
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
-  return {
+  const config: RunConfig = {
     name,
     seed,
     headline,
     machine,
     kernel,
     libc,
-    costs: readCosts(ctx, own(top, 'costs'), options.knownCostNames),
+    costs: readCosts(ctx, own(top, 'costs')),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),
+    outcome: readOutcome(ctx, own(top, 'outcome')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
     sweep: readSweep(ctx, own(top, 'sweep')),
     compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
   };
+  // A run with nothing to do would pass every check it has: refused, not reported as done. Checked
+  // last, so that a file's other mistakes are named first.
+  if (workloads.length === 0) {
+    fail(ctx, 'workload', 'the scenario has no [[workload]]', 'at least one [[workload]] table');
+  }
+  return config;
 }
 
 /** `[sweep]`: CPU counts (distinct, 1..256), runs per count, and the metric that times a run. */
@@ -283,36 +277,33 @@ function usualTickHz(source: TickSourceName): number {
   return presetTick(source === 'pit' ? 'dwrr' : 'fair').hz; // tsc-deadline: a 1000 Hz nominal tick
 }
 
-function readCosts(
-  ctx: ReadContext,
-  value: unknown,
-  knownCostNames: readonly string[] | undefined,
-): Record<string, number> {
-  const table = readTable(ctx, value ?? {}, 'costs', Object.keys(value ?? {}));
+/**
+ * `[costs]`: each key a cost-model parameter within its range (hw/cost-model.ts). Unknown keys
+ * are found in one pass and only the first is named, with a count of the rest, so a file with
+ * thousands of them is refused as fast as one with one.
+ */
+function readCosts(ctx: ReadContext, value: unknown): Record<string, number> {
   const costs: Record<string, number> = {};
-  for (const key of Object.keys(table)) {
-    const field = fieldPath('costs', key);
-    if (knownCostNames !== undefined && !knownCostNames.includes(key)) {
-      fail(ctx, field, 'unknown cost parameter', allowedNames(knownCostNames, key));
-    }
-    // defineProperty, not assignment, so that a key named `__proto__` stays an ordinary (rejected or kept) key.
-    const cost = readNumber(ctx, table[key], field, 0);
+  if (value === undefined) return costs;
+  if (!isTable(value)) fail(ctx, 'costs', `expected a table, got ${kindOf(value)}`);
+  const keys = Object.keys(value);
+  const unknown = keys.filter((key) => !isCostName(key));
+  if (unknown.length > 0) {
+    const more = unknown.length === 1 ? '' : ` (and ${unknown.length - 1} more unknown keys)`;
+    fail(
+      ctx,
+      fieldPath('costs', unknown[0]!),
+      `unknown cost parameter${more}`,
+      allowedNames(COST_NAMES, unknown[0]!),
+    );
+  }
+  for (const key of keys as CostName[]) {
+    const [min, max] = costRange(key);
+    const cost = readNumber(ctx, value[key], fieldPath('costs', key), min, max);
+    // defineProperty, not assignment, so that no key can reach a prototype.
     Object.defineProperty(costs, key, { value: cost, enumerable: true, writable: true, configurable: true });
   }
   return costs;
-}
-
-function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
-  const table = readTable(ctx, value ?? {}, 'limits', LIMITS_KEYS);
-  return {
-    simNsMax: readInt(ctx, table, 'sim_ns_max', 'limits', { min: 1, fallback: SIM_NS_MAX_DEFAULT }),
-    eventsMax: readInt(ctx, table, 'events_max', 'limits', { min: 1, fallback: EVENTS_MAX_DEFAULT }),
-    threadsMax: readInt(ctx, table, 'threads_max', 'limits', {
-      min: 1,
-      max: THREADS_MAX,
-      fallback: THREADS_MAX,
-    }),
-  };
 }
 
 /** An `[[expect]]` entry: a metric and exactly one comparison, so the check's meaning is never ambiguous. */

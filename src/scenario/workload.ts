@@ -31,6 +31,10 @@ export const PRIMES_RANGE_MAX = 100_000_000;
 export const PRIMES_SEGMENT_MIN = 100;
 export const PRIMES_SEGMENT_MAX = 10_000_000;
 export const PRIMES_WORKERS_MAX = 256;
+/** Repetitions of a built-in workload's step (iterations, rounds, ops): a billion is hours of simulated work. */
+export const WORK_COUNT_MAX = 1_000_000_000;
+/** One compute burst: 10^10 cycles are over 3 simulated seconds at 3 GHz. */
+export const BURST_CYCLES_MAX = 10_000_000_000;
 
 /** Keys each workload kind accepts; `kind` is common to all. */
 const WORKLOAD_KEYS = {
@@ -51,7 +55,7 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
   // Check `kind` first: which other keys are allowed depends on it.
   if (!isTable(value)) fail(ctx, prefix, `expected a table, got ${kindOf(value)}`);
   const kind = readChoice(ctx, value, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
-  if (kind === 'program') return readProgram(ctx, value, prefix);
+  if (kind === 'program') return readProgram(ctx, value, prefix, cpus);
   const table = readTable(ctx, value, prefix, WORKLOAD_KEYS[kind]);
   switch (kind) {
     case 'primes':
@@ -66,7 +70,12 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
 }
 
 /** `kind = "program"`: the program's name, then each parameter it declares, by its spec. */
-function readProgram(ctx: ReadContext, value: Record<string, unknown>, prefix: string): ProgramWorkload {
+function readProgram(
+  ctx: ReadContext,
+  value: Record<string, unknown>,
+  prefix: string,
+  cpus: number,
+): ProgramWorkload {
   const names = programNames();
   const loose = readTable(ctx, value, prefix, [
     ...WORKLOAD_KEYS.program,
@@ -80,6 +89,8 @@ function readProgram(ctx: ReadContext, value: Record<string, unknown>, prefix: s
   ]);
   const params: Record<string, ParamValue> = {};
   for (const spec of program.params) params[spec.name] = readParam(ctx, table, prefix, spec);
+  const problem = program.check?.(params, { cpus }) ?? null;
+  if (problem !== null) fail(ctx, fieldPath(prefix, problem.param), problem.problem, problem.allowed);
   return { kind: 'program', program: name, params };
 }
 
@@ -105,12 +116,14 @@ function readParam(
     case 'ints': {
       const field = fieldPath(prefix, spec.name);
       const raw = own(table, spec.name);
-      const allowed = `a list of 1..${spec.maxLength} integers ${spec.min}..${spec.max}`;
+      // A list whose default is empty may be given empty (as a rendered configuration writes it).
+      const minLength = spec.fallback?.length === 0 ? 0 : 1;
+      const allowed = `a list of ${minLength}..${spec.maxLength} integers ${spec.min}..${spec.max}`;
       if (raw === undefined) {
         if (spec.fallback !== undefined) return [...spec.fallback];
         fail(ctx, field, 'required key is missing', allowed);
       }
-      if (!Array.isArray(raw) || raw.length === 0 || raw.length > spec.maxLength) {
+      if (!Array.isArray(raw) || raw.length < minLength || raw.length > spec.maxLength) {
         fail(ctx, field, `expected ${allowed}, got ${kindOf(raw)}`, allowed);
       }
       return raw.map((v, i) => checkInt(ctx, v, `${field}.${i}`, spec.min, spec.max));
@@ -170,8 +183,8 @@ function readSpin(
   return {
     kind: 'spin',
     threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
-    iterations: readInt(ctx, table, 'iterations', prefix, { min: 1 }),
-    cycles: readInt(ctx, table, 'cycles', prefix, { min: 1 }),
+    iterations: readInt(ctx, table, 'iterations', prefix, { min: 1, max: WORK_COUNT_MAX }),
+    cycles: readInt(ctx, table, 'cycles', prefix, { min: 1, max: BURST_CYCLES_MAX }),
   };
 }
 
@@ -185,7 +198,7 @@ function readFutexHash(
     kind: 'futexhash',
     threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
     futexes: readInt(ctx, table, 'futexes', prefix, { min: 1, max: 1 << 16, fallback: 1024 }),
-    ops: readInt(ctx, table, 'ops', prefix, { min: 1 }),
+    ops: readInt(ctx, table, 'ops', prefix, { min: 1, max: WORK_COUNT_MAX }),
   };
 }
 
@@ -194,6 +207,6 @@ function readPingPong(ctx: ReadContext, table: Record<string, unknown>, prefix: 
     kind: 'pingpong',
     // Each pair is two threads, so the thread limit bounds the pairs.
     pairs: readInt(ctx, table, 'pairs', prefix, { min: 1, max: THREADS_MAX / 2, fallback: 1 }),
-    rounds: readInt(ctx, table, 'rounds', prefix, { min: 1 }),
+    rounds: readInt(ctx, table, 'rounds', prefix, { min: 1, max: WORK_COUNT_MAX }),
   };
 }

@@ -91,7 +91,13 @@ function* condHerdMain(t: Guest, raw: unknown): Program<number> {
   }
   const t0 = yield* clock_gettime(t);
   for (let r = 0; r < rounds; r++) {
-    yield* until(t, h.sleeping, (n) => n === waiters); // every waiter waits for round r
+    // Every waiter waits for round r: every token of round r - 1 is taken (each by a different
+    // waiter, since a waiter takes one per round) and every waiter is back in pthread_cond_wait.
+    // `sleeping` alone is not enough: with many waiters some of round r - 1's are still inside
+    // pthread_cond_wait, woken but not yet returned, and a new batch would overwrite their tokens.
+    // Tokens only fall until the next batch, so once 0 they stay 0 while `sleeping` is polled.
+    yield* until(t, h.tokens, (n) => n === 0);
+    yield* until(t, h.sleeping, (n) => n === waiters);
     yield* pthread_mutex_lock(t, h.m);
     t.store32(h.round, r + 1);
     if (op === 'broadcast') {

@@ -73,4 +73,13 @@ export const CPUHOG: GuestProgram = {
       fallback: 300_000,
     },
   ],
+  check: (args, machine) => {
+    const cpu = intArg(args, 'born_on');
+    if (cpu < machine.cpus) return null;
+    return {
+      param: 'born_on',
+      problem: `CPU ${cpu} does not exist on ${machine.cpus} CPUs`,
+      allowed: `0..${machine.cpus - 1}`,
+    };
+  },
 };

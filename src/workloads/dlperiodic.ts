@@ -184,4 +184,18 @@ export const DLPERIODIC: GuestProgram = {
       fallback: [],
     },
   ],
+  check: (args) => {
+    const tasks = intsArg(args, 'runtime_us').length;
+    for (const param of ['period_us', 'work_us']) {
+      const n = intsArg(args, param).length;
+      if (n !== tasks) {
+        return {
+          param,
+          problem: `${n} entries for ${tasks} tasks`,
+          allowed: `${tasks} entries, one per runtime_us`,
+        };
+      }
+    }
+    return null;
+  },
 };

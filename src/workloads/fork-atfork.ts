@@ -22,11 +22,13 @@ import {
 } from '../libc/mutex.ts';
 import { waitpid } from '../libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, mmap_anonymous, nanosleep } from '../libc/sys.ts';
+import { clock_gettime, mmap_anonymous } from '../libc/sys.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 /** Cycles per microsecond at the 3 GHz every preset machine runs. */
 const CYCLES_PER_US = 3_000;
+/** How often the main thread looks whether a holder holds the mutex. */
+const POLL_US = 5;
 /** Between two holds a holder works this long without the lock. */
 const GAP_US = 100;
 
@@ -80,7 +82,9 @@ function* forkAtforkMain(t: Guest, raw: unknown): Program<number> {
     if (err !== 0) throw new Error(`fork-atfork: pthread_create failed (${err})`);
     threads.push(th);
   }
-  while (t.load32(page + HELD) === 0) yield* nanosleep(t, 20_000); // fork while it is held
+  // Fork while it is held, just after a hold began: polled by computing, not sleeping, since a
+  // sleep may last a tick or two and the hold could be nearly over when the poll sees it.
+  while (t.load32(page + HELD) === 0) yield t.compute(POLL_US * CYCLES_PER_US);
   const before = yield* clock_gettime(t, CLOCK_MONOTONIC);
   const pid = yield* fork(t, function* (c) {
     const start = yield* clock_gettime(c, CLOCK_MONOTONIC);

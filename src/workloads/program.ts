@@ -21,6 +21,18 @@ export type ParamSpec =
   | (ParamBase & { kind: 'choice'; choices: readonly string[]; fallback?: string })
   | (ParamBase & { kind: 'ints'; min: number; max: number; maxLength: number; fallback?: number[] });
 
+/** What a program's {@link GuestProgram.check} finds wrong: the parameter, the problem, what is allowed. */
+export interface ParamProblem {
+  param: string;
+  problem: string;
+  allowed: string;
+}
+
+/** What a program's parameters may be checked against besides each other. */
+export interface ProgramMachine {
+  cpus: number;
+}
+
 export interface GuestProgram {
   /** The program's name; also its image's name and the key of its published output. */
   readonly image: ProgramImage;
@@ -28,6 +40,12 @@ export interface GuestProgram {
   /** Seed-claim ids the program exercises. */
   readonly claims: readonly string[];
   readonly params: readonly ParamSpec[];
+  /**
+   * A check across parameters, or against the machine, that no one parameter's spec expresses
+   * (lists that must be as long as each other, a CPU that must exist). The scenario loader
+   * refuses what it finds as bad input, so the guest never starts with arguments it would die of.
+   */
+  readonly check?: (args: ProgramArgs, machine: ProgramMachine) => ParamProblem | null;
 }
 
 /** The parameters a program's main receives: every declared parameter, defaults filled in. */

@@ -35,6 +35,7 @@ const report: RunReport = {
     { metric: 'workload.primes.count', op: 'equals', expected: 148933, actual: 148933, pass: true },
     { metric: 'speedup', op: 'min', expected: 1.6, actual: null, pass: false, note: 'SCHED-13' },
   ],
+  failure: null,
   passed: false,
 };
 
@@ -69,5 +70,14 @@ test('durations pick a readable unit', () => {
   assert.deepEqual(
     [formatNs(999), formatNs(1500), formatNs(2_000_000), formatNs(3e9)],
     ['999 ns', '1.5 µs', '2.000 ms', '3.000 s'],
+  );
+});
+
+test('a run that did not do its work says why on its result line', () => {
+  const failure = '1 guest process was killed (outcome.killed = 0): pid 2 (cpuhog) by SIGABRT: boom';
+  const text = formatRunReport({ ...report, expectations: [], failure });
+  assert.match(
+    text,
+    /^result: FAILED: 1 guest process was killed \(outcome\.killed = 0\): pid 2 \(cpuhog\) by SIGABRT: boom$/m,
   );
 });

@@ -43,7 +43,10 @@ test('an unknown flag is bad input', async () => {
 });
 
 test('an unknown or missing command is bad input', async () => {
-  assertOneLineError(await smpsim('frobnicate'), /unknown command 'frobnicate' \(allowed: run, scale/);
+  assertOneLineError(
+    await smpsim('frobnicate'),
+    /unknown command 'frobnicate' \(allowed: run, metrics, scale, bench, demo, policies, list\)/,
+  );
   assertOneLineError(await smpsim('rn'), /unknown command 'rn' \(Did you mean run\?\)/);
   assertOneLineError(await smpsim(), /^smpsim: missing command \(allowed: run,/);
   assertOneLineError(await smpsim('help', 'frobnicate'), /unknown command/);

@@ -7,17 +7,20 @@ import {
   type Expectation,
   PRIMES_MODES,
   PRIMES_PARTITIONS,
+  RUN_ENDS,
   type RunConfig,
   SCHED_POLICIES,
   TICK_SOURCES,
   type WorkloadConfig,
 } from '../../src/machine/config.ts';
+import { COST_NAMES } from '../../src/hw/cost-model.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
 
 const count = (max: number) => fc.integer({ min: 1, max });
-const cost = fc.double({ min: 0, max: 1e12, noNaN: true }).map((x) => x + 0); // + 0 turns -0 into 0
+// + 0 turns -0 into 0; every cost parameter allows at least 0..100000.
+const cost = fc.double({ min: 0, max: 100_000, noNaN: true }).map((x) => x + 0);
 
 const topology = fc
   .record({ smt: fc.constantFrom(1, 2), packages: count(4), nodesPick: fc.nat(), coresPer: count(16) })
@@ -92,15 +95,22 @@ const runConfigWithoutLibc = fc.record({
       numa: fc.boolean(),
     }),
   ),
-  costs: fc.dictionary(fc.string({ minLength: 1 }), cost),
-  workloads: fc.array(workload, { maxLength: 4 }),
-  limits: fc.record({ simNsMax: count(2 ** 50), eventsMax: count(2 ** 50), threadsMax: count(4096) }),
+  costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
+  workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
+  limits: fc.record({
+    simNsMax: count(2 ** 50),
+    eventsMax: count(2 ** 50),
+    threadsMax: count(4096),
+    wallSMax: count(86_400),
+    runsMax: fc.constant(1000),
+  }),
+  outcome: fc.record({ ends: fc.constantFrom(...RUN_ENDS), killed: fc.nat({ max: 4096 }) }),
   expect: fc.array(expectation, { maxLength: 4 }),
   compare: fc.constant([] as CompareConfig[]),
   sweep: fc.option(
     fc.record({
       cpus: fc.uniqueArray(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 5 }),
-      runs: fc.integer({ min: 1, max: 100 }),
+      runs: fc.integer({ min: 1, max: 100 }), // at most 5 x 100 runs: inside runs_max 1000
       metric: fc.string({ minLength: 1 }),
     }),
     { nil: null },

@@ -1,34 +1,53 @@
-/** Every scenario under scenarios/seeds/ passes its own expectations, twice with the same trace hash. */
+/**
+ * Every scenario under scenarios/seeds/ passes its own expectations under its own seed (twice,
+ * with the same trace hash and time) and under two other seeds (issue 12: a threshold must hold
+ * for what the model guarantees, not for one run). The other seeds run once each, without the
+ * repeat, which keeps the file's time near that of three runs per scenario.
+ */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COST_NAMES } from '../../src/hw/cost-model.ts';
 import { runConfig } from '../../src/report/run.ts';
+import type { RunReport } from '../../src/report/types.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 
 const SEEDS_DIR = join(import.meta.dirname, '..', '..', 'scenarios', 'seeds');
 const files = readdirSync(SEEDS_DIR)
   .filter((f) => f.endsWith('.toml'))
   .sort();
+/** The seeds the issue found failures with, beside each scenario's own. */
+const OTHER_SEEDS = [2, 12345];
+
+function run(file: string, seed?: number): RunReport {
+  return runConfig(loadScenarioFile(join(SEEDS_DIR, file), seed === undefined ? {} : { seed }));
+}
+
+function assertPassed(file: string, report: RunReport): void {
+  const failed = report.expectations.filter((e) => !e.pass).map((e) => `${e.metric}=${e.actual}`);
+  assert.deepEqual(failed, [], `${file} seed ${report.seed}: failed expectations`);
+  assert.equal(report.failure, null, `${file} seed ${report.seed}: the run did not do its work`);
+  assert.equal(report.passed, true);
+}
 
 test('the seed scenario folder is not empty', () => {
   assert.ok(files.includes('smp-process-scale.toml'));
 });
 
 for (const file of files) {
-  test(`${file} passes its expectations, twice with the same trace hash`, () => {
-    const load = () => loadScenarioFile(join(SEEDS_DIR, file), { knownCostNames: COST_NAMES });
-    const first = runConfig(load());
-    const failed = first.expectations.filter((e) => !e.pass).map((e) => `${e.metric}=${e.actual}`);
-    assert.deepEqual(failed, [], `${file}: failed expectations`);
-    assert.equal(first.error, undefined);
-    assert.equal(first.passed, true);
+  test(`${file} passes under its own seed and ${OTHER_SEEDS.join(' and ')}, the same run twice`, () => {
+    const first = run(file);
+    assertPassed(file, first);
     assert.ok(first.expectations.length > 0, 'a seed scenario must check something');
-    const second = runConfig(load());
+    const second = run(file);
     assert.equal(second.trace_hash, first.trace_hash);
     assert.equal(second.sim_ns, first.sim_ns);
-    const otherSeed = runConfig(loadScenarioFile(join(SEEDS_DIR, file), { seed: first.seed + 1000 }));
-    assert.notEqual(otherSeed.trace_hash, first.trace_hash, 'a different seed must give a different run');
+    const hashes = new Set([first.trace_hash]);
+    for (const seed of OTHER_SEEDS.filter((s) => s !== first.seed)) {
+      const other = run(file, seed);
+      assertPassed(file, other);
+      assert.ok(!hashes.has(other.trace_hash), `${file}: seed ${seed} must give a different run`);
+      hashes.add(other.trace_hash);
+    }
   });
 }
