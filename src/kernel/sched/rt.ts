@@ -73,10 +73,10 @@ export class RtRunQueue {
     return p === MAX_RT_PRIO ? null : this.#levels[p]![0]!;
   }
 
-  /** The first queued context, most important level first, that `accept` takes. */
-  find(accept: (t: Thread) => boolean): Thread | null {
+  /** The first queued context allowed on `cpuId`, most important level first (no closure). */
+  findAllowed(cpuId: number): Thread | null {
     if (this.#count === 0) return null;
-    for (const level of this.#levels) for (const t of level) if (accept(t)) return t;
+    for (const level of this.#levels) for (const t of level) if (t.allowedOn(cpuId)) return t;
     return null;
   }
 
