@@ -30,6 +30,7 @@
  *   interrupt, or for some other CPU to steal it.
  */
 import { isRtPolicy, SCHED_FIFO, SCHED_RR } from '../../abi/sched.ts';
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
@@ -37,6 +38,7 @@ import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { DWRR_QUANTUM_TICKS } from './dwrr.ts';
 import { collectWakeups, dwrrScan, earliestWakeNs, updateRunnable } from './dwrr-core.ts';
+import { checkPlaces, checkScanState, checkTickCounts, type PlaceList } from './dwrr-invariants.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
@@ -145,6 +147,16 @@ export class RedbearPolicy implements SchedPolicy {
   /** The one-CPU masks `assign_context_to_cpu` writes, one shared array per CPU. */
   readonly #singleMasks: Uint8Array[];
   readonly #singleMaskSet: Set<Uint8Array>;
+  /**
+   * Contexts the balancer popped from one CPU's queues and has not yet pushed on the other's
+   * (or on IDLE_CONTEXTS): between the two locks they are in no list (migrate_one_context).
+   * With the clock deciding, no event boundary falls in that window with every lock free (the
+   * next lock's cost ends the event holding it); an explorer that steps any CPU at any effect
+   * will see it, and the invariant check counts them as placed.
+   */
+  readonly #inTransit: Thread[] = [];
+  /** The lists a context can be in, for the invariant check. */
+  readonly #places: readonly PlaceList[];
   readonly #counts = {
     picks_rt: 0,
     picks_vruntime: 0,
@@ -171,6 +183,14 @@ export class RedbearPolicy implements SchedPolicy {
       return mask;
     });
     this.#singleMaskSet = new Set(this.#singleMasks);
+    this.#places = [
+      { name: 'IDLE_CONTEXTS', list: this.idleContexts },
+      { name: 'a migration in flight', list: this.#inTransit },
+      ...this.globalSet.map((list, prio) => ({ name: `RUN_CONTEXTS[${prio}]`, list })),
+      ...this.#percpu.flatMap((pc, id) =>
+        pc.runQueues.map((list, prio) => ({ name: `cpu ${id} run_queues[${prio}]`, list })),
+      ),
+    ];
   }
 
   #now(): number {
@@ -480,22 +500,27 @@ export class RedbearPolicy implements SchedPolicy {
     const blocked: Thread[] = [];
     yield lock(from.lock);
     const found = this.#popMovable(from, target, blocked);
+    this.#inTransit.push(...blocked);
+    if (found !== null) this.#inTransit.push(found[0]);
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(from.lock);
-    yield* this.#toIdleContexts(blocked);
+    yield* this.#toIdleContexts(blocked, this.#inTransit);
     if (found === null) return false;
     yield lock(to.lock);
     to.runQueues[found[1]]!.push(found[0]);
+    this.#inTransit.length = 0;
     yield unlock(to.lock);
     this.#counts.balance_migrations++;
     this.#host.traceDecision(0x56, target, found[0].id);
     return true;
   }
 
-  *#toIdleContexts(list: Thread[]): KernelGen<void> {
+  /** Pushes `list` on IDLE_CONTEXTS; `transit`, if given, is cleared in the same step. */
+  *#toIdleContexts(list: Thread[], transit: Thread[] | null = null): KernelGen<void> {
     if (list.length === 0) return;
     yield lock(this.idleLock);
     for (const t of list) this.idleContexts.push(t);
+    if (transit !== null) transit.splice(0, list.length); // the blocked ones went in first
     yield unlock(this.idleLock);
   }
 
@@ -520,7 +545,36 @@ export class RedbearPolicy implements SchedPolicy {
     return [this.contextSwitchLock, this.runLock, this.idleLock, ...this.#percpu.map((pc) => pc.lock)];
   }
 
+  /**
+   * The policy's invariants (dwrr-invariants.ts) and the patches' own: nothing is ever queued on
+   * RUN_CONTEXTS once they are in; a queued context carries the patches' fields, with a
+   * non-negative vruntime and `sched_rr_ticks_consumed` still 0 (nothing increments it).
+   */
+  checkInvariants(threads: Iterable<Thread>): void {
+    let allFree = !this.contextSwitchLock.held && !this.runLock.held && !this.idleLock.held;
+    for (const pc of this.#percpu) if (pc.lock.held) allFree = false;
+    checkPlaces(this.#places, threads, allFree);
+    for (const q of this.globalSet)
+      assert(q.length === 0, 'invariant: redbear queued a context on RUN_CONTEXTS');
+    this.#percpu.forEach((pc, id) => {
+      checkScanState(id, pc.balance, pc.lastQueue);
+      for (const q of pc.runQueues) for (const t of q) checkEntity(t);
+    });
+    checkTickCounts(this.#pitTicks);
+  }
+
   stats(): Record<string, number> {
     return { ...this.#counts };
   }
+}
+
+/** A queued context's Red Bear fields: present, vruntime a non-negative whole number, RR ticks 0. */
+function checkEntity(t: Thread): void {
+  assert(t.sched !== null, `invariant: queued context ${t.id} has no Red Bear fields`);
+  const e = t.sched as RedbearEntity;
+  assert(
+    Number.isInteger(e.vruntime) && e.vruntime >= 0,
+    `invariant: context ${t.id} vruntime ${e.vruntime}`,
+  );
+  assert(e.rrTicksConsumed === 0, `invariant: context ${t.id} counted RR ticks (nothing increments them)`);
 }
