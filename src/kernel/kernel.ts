@@ -20,6 +20,7 @@ import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
+import { LockOrder } from './lock-order.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { deliverable, takeSignal } from './signal.ts';
@@ -163,6 +164,8 @@ export class Kernel implements SchedHost {
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
     this.policy = policy;
+    // Lockdep in tests: every blocking acquisition checked against the lock order.
+    if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);

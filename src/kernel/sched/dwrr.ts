@@ -17,6 +17,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
+import { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_SWITCH } from '../lock-order.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { collectWakeups, dwrrScan, earliestWakeNs } from './dwrr-core.ts';
 import { checkPlaces, checkScanState, checkTickCounts, type PlaceList } from './dwrr-invariants.ts';
@@ -30,9 +31,9 @@ export class DwrrPolicy implements SchedPolicy {
   readonly name = 'dwrr';
   readonly keepsBlockedQueued = true;
   readonly schedHandles = false;
-  readonly runLock = new SpinLock('RUN_CONTEXTS');
-  readonly idleLock = new SpinLock('IDLE_CONTEXTS');
-  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
+  readonly runLock = new SpinLock('RUN_CONTEXTS', LOCK_RUN_CONTEXTS);
+  readonly idleLock = new SpinLock('IDLE_CONTEXTS', LOCK_IDLE_CONTEXTS);
+  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK', LOCK_SWITCH);
   /** RUN_CONTEXTS.set: one FIFO per priority level. */
   readonly set: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
   /** IDLE_CONTEXTS: blocked, sleeping and new contexts, and woken ones not yet scanned. */

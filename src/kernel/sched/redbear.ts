@@ -35,6 +35,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
+import { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_SWITCH, LOCK_RUN_QUEUE } from '../lock-order.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { DWRR_QUANTUM_TICKS } from './dwrr.ts';
 import { collectWakeups, dwrrScan, earliestWakeNs, updateRunnable } from './dwrr-core.ts';
@@ -111,7 +112,7 @@ class PerCpuSched {
   lastBalanceTimeNs = 0;
 
   constructor(cpuId: number) {
-    this.lock = new SpinLock(`sched${cpuId}`);
+    this.lock = new SpinLock(`sched${cpuId}`, LOCK_RUN_QUEUE, cpuId);
   }
 
   get depth(): number {
@@ -134,9 +135,9 @@ export class RedbearPolicy implements SchedPolicy {
   readonly name = 'redbear';
   readonly keepsBlockedQueued = true;
   readonly schedHandles = true;
-  readonly runLock = new SpinLock('RUN_CONTEXTS');
-  readonly idleLock = new SpinLock('IDLE_CONTEXTS');
-  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
+  readonly runLock = new SpinLock('RUN_CONTEXTS', LOCK_RUN_CONTEXTS);
+  readonly idleLock = new SpinLock('IDLE_CONTEXTS', LOCK_IDLE_CONTEXTS);
+  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK', LOCK_SWITCH);
   /** RUN_CONTEXTS: still searched last, but nothing queues there once the patches are in. */
   readonly globalSet: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
   readonly idleContexts: Thread[] = [];

@@ -8,6 +8,7 @@
 import { MAX_RT_PRIO } from '../../../abi/sched.ts';
 import { assert } from '../../../engine/assert.ts';
 import { SpinLock } from '../../../hw/spinlock.ts';
+import { LOCK_RUN_QUEUE } from '../../lock-order.ts';
 import type { Thread } from '../../thread.ts';
 import { DlRunQueue } from '../deadline.ts';
 import { RtRunQueue } from '../rt.ts';
@@ -40,7 +41,8 @@ export class RunQueue {
 
   constructor(cpuId: number) {
     this.cpuId = cpuId;
-    this.lock = new SpinLock(`rq${cpuId}`);
+    // Run-queue locks nest in CPU-id order (double_rq_lock): the id is the lock's subclass.
+    this.lock = new SpinLock(`rq${cpuId}`, LOCK_RUN_QUEUE, cpuId);
   }
 
   /** Runnable contexts of every class on this queue, curr included (throttled ones not). */
