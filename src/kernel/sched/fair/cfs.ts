@@ -5,6 +5,7 @@
  * contexts start one virtual slice after the queue's minimum (START_DEBIT), waking ones no
  * earlier than the minimum minus half the latency target (GENTLE_FAIR_SLEEPERS).
  */
+import { assert } from '../../../engine/assert.ts';
 import type { Thread } from '../../thread.ts';
 import { NICE_0_WEIGHT } from '../weights.ts';
 import { weightOf } from './balance.ts';
@@ -26,6 +27,7 @@ export function updateCurr(s: FairState, rq: RunQueue): void {
   const curr = rq.curr;
   if (curr === null) return;
   const e = entity(curr);
+  assert(e.onRq && e.rq === rq.cpuId, 'fair: curr is not on its run queue');
   const now = s.nowNs();
   const deltaNs = now - e.execStartNs;
   if (deltaNs <= 0) return;
@@ -52,6 +54,7 @@ export function slice(s: FairState, rq: RunQueue, t: Thread): number {
   const latency = LATENCY_NS * s.scale;
   const minGran = MIN_GRANULARITY_NS * s.scale;
   const period = nr > 8 ? nr * minGran : latency;
+  assert(load > 0, 'fair: a slice of a queue with no load');
   return (period * weightOf(t)) / load;
 }
 

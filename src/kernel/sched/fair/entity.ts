@@ -4,6 +4,7 @@
  * contexts of different classes rank against each other.
  */
 import { MAX_RT_PRIO } from '../../../abi/sched.ts';
+import { assert } from '../../../engine/assert.ts';
 import { effectivePrio, type Thread } from '../../thread.ts';
 import { type DlEntity, dlReplenishAtNs } from '../deadline.ts';
 import { RR_TIMESLICE_NS } from '../rt.ts';
@@ -95,7 +96,10 @@ export function outranks(a: Thread, b: Thread): boolean {
   const ea = entity(a);
   const eb = entity(b);
   if (ea.klass !== eb.klass) return ea.klass > eb.klass;
-  if (ea.klass === CLASS_RT) return ea.prio < eb.prio;
+  if (ea.klass === CLASS_RT) {
+    assert(ea.prio < MAX_RT_PRIO && eb.prio < MAX_RT_PRIO, 'fair: an RT context at a normal priority');
+    return ea.prio < eb.prio;
+  }
   if (ea.klass === CLASS_DL) return dlKey(a) < dlKey(b);
   return false;
 }

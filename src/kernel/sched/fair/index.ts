@@ -9,6 +9,7 @@
  * what a tick does is in `tick.ts`; the policy's invariants in `invariants.ts`.
  */
 import { SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../../abi/sched.ts';
+import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../../hw/effects.ts';
 import type { SpinLock } from '../../../hw/spinlock.ts';
@@ -73,6 +74,9 @@ export class FairPolicy implements SchedPolicy {
   *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
     const s = this.#s;
     const rq = s.rq(cpu.id);
+    // curr is what this CPU runs, or nothing; the last switch's push has been done.
+    assert(rq.curr === null || rq.curr === prev, 'fair: curr is not the context switching out');
+    assert(rq.pushPending === null, 'fair: a push pending from the last switch');
     if (isThread(prev) && rq.curr === prev) putPrev(s, rq, prev);
     let next: Thread | null = s.classQueued > 0 ? yield* pickClass(s, cpu, rq) : null;
     if (next === null) next = rq.pickAllowed();

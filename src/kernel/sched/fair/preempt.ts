@@ -4,6 +4,7 @@
  * rank, between fair contexts by the wakeup granularity), and how a CPU is told to reschedule
  * (resched_curr: its flag, and a reschedule IPI when it is another CPU).
  */
+import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, sendIpi } from '../../../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../../../hw/vectors.ts';
@@ -27,6 +28,7 @@ export function* kick(s: FairState, cpu: Cpu, target: number, t: Thread): Kernel
 /** Asks `target` to reschedule: its flag, and an IPI when it is another CPU. */
 export function* reschedCpu(s: FairState, cpu: Cpu, target: number): KernelGen<void> {
   const needResched = s.host.needResched;
+  assert(target >= 0 && target < needResched.length, 'fair: reschedule of no CPU');
   if (target === cpu.id) {
     needResched[target] = 1;
   } else if (needResched[target] === 0) {

@@ -5,6 +5,7 @@
  * `migrate.ts`, `wakeup.ts`, `tick.ts`) is a set of functions over this one record, as Linux's
  * sched/*.c files are functions over the per-CPU `struct rq`s.
  */
+import { assert } from '../../../engine/assert.ts';
 import type { SchedHost } from '../policy.ts';
 import { BALANCE_INTERVAL_NS, type PlacementEnv } from './balance.ts';
 import { entity } from './entity.ts';
@@ -74,6 +75,7 @@ export class FairState {
   constructor(host: SchedHost, options: FairOptions) {
     this.host = host;
     const cpus = host.board.cpus.length;
+    assert(cpus >= 1 && host.needResched.length === cpus, 'fair: a host without CPUs or flags for each');
     this.rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id));
     this.scale = 1 + Math.floor(Math.log2(Math.min(cpus, 8)));
     this.nextBalanceNs = new Float64Array(cpus).fill(BALANCE_INTERVAL_NS);

@@ -5,6 +5,7 @@
  * `nextTickNs` is when the next of these is needed, as Linux's hrtick programs a slice's end.
  */
 import { MAX_RT_PRIO, SCHED_RR } from '../../../abi/sched.ts';
+import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../../hw/effects.ts';
 import { type Thread, ThreadState } from '../../thread.ts';
@@ -97,6 +98,7 @@ function* replenishDue(s: FairState, cpu: Cpu, rq: RunQueue): KernelGen<void> {
   while (rq.dl.throttled.length > 0 && dlReplenishAt(rq.dl.throttled[0]!) <= now) {
     const t = rq.dl.throttled.shift()!;
     const e = entity(t);
+    assert(e.klass === CLASS_DL && e.onRq && e.rq === rq.cpuId, 'fair: a parked server not on its queue');
     dlReplenish(e, t, now);
     e.onRq = false; // re-activated below, on the CPU the placement picks
     e.rq = -1;

@@ -4,6 +4,7 @@
  * re-chosen if the context's mask changed to exclude it meanwhile; they are placed in virtual
  * time against that queue (`cfs.ts`), queued, and the CPU is kicked if they should preempt.
  */
+import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../../hw/effects.ts';
 import { type Thread, ThreadState } from '../../thread.ts';
@@ -46,6 +47,7 @@ export function* lockAllowed(s: FairState, t: Thread, cpuId: number, why: number
 
 /** A context created through the proc scheme is made runnable for the first time. */
 export function* start(s: FairState, cpu: Cpu, t: Thread): KernelGen<void> {
+  assert(!entity(t).onRq, 'fair: start of a context already on a run queue');
   const rq = yield* lockAllowed(s, t, cpu.id, PLACE_START);
   const target = rq.cpuId;
   placeStarting(s, rq, t);
