@@ -412,6 +412,7 @@ export class Cpu {
   #lock(effect: LockEffect): boolean {
     const l = effect.lock;
     assert(l.holder !== this.id, `cpu ${this.id}: relocking ${l.name}`);
+    if (l.orderCheck !== null) l.orderCheck.beforeLock(this.id, l); // lockdep, in tests
     const costNs = this.#lineCostNs(l);
     if (this.#tryLock(l)) {
       this.#spendKernel(costNs);

@@ -16,11 +16,11 @@ import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
 import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
-import { migrationWarmNs } from '../hw/migration.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
+import { LockOrder } from './lock-order.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { settleRestart } from './restart.ts';
@@ -130,7 +130,8 @@ export class Kernel implements SchedHost {
   switchListener: ((cpuId: number, prev: ExecContext, next: ExecContext) => void) | null = null;
   /** Set when the run stopped abnormally (a deadlock). */
   stopReason: string | null = null;
-  readonly #loadedAsid: Int32Array;
+  /** Per CPU: the address space loaded in its CR3 (the switch accounting, sched/switch.ts). */
+  readonly loadedAsid: Int32Array;
   #nextPid = 1;
   #nextTid = 1;
   #liveThreads = 0;
@@ -145,7 +146,7 @@ export class Kernel implements SchedHost {
     this.switches = new Uint32Array(n);
     this.migrations = new Uint32Array(n);
     this.pendingWarmNs = new Float64Array(n);
-    this.#loadedAsid = new Int32Array(n);
+    this.loadedAsid = new Int32Array(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.preemptDeferred = new Uint8Array(n);
     this.#faultAt = new Set(options.injectSwitchFaults ?? []);
@@ -164,6 +165,8 @@ export class Kernel implements SchedHost {
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
     this.policy = policy;
+    // Lockdep in tests: every blocking acquisition checked against the lock order.
+    if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
@@ -280,61 +283,6 @@ export class Kernel implements SchedHost {
 
   countSyscall(nr: number): void {
     this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
-  }
-
-  /**
-   * Bookkeeping of a switch decided on `cpu`; returns the switch's cost in ns. A migrated
-   * context's warm-up goes to `pendingWarmNs`.
-   */
-  beginSwitch(cpu: Cpu, prev: Context, next: Context): number {
-    const costs = this.board.costs;
-    if (isThread(prev)) {
-      prev.running = false;
-      prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
-    }
-    this.switches[cpu.id]!++;
-    let costNs = costs.contextSwitchNs;
-    if (isThread(next)) {
-      assert(!next.running, `kernel: context ${next.id} selected while running`);
-      assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
-      next.running = true;
-      if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
-      if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {
-        this.pendingWarmNs[cpu.id] = this.#migrated(next.lastCpu, cpu.id, next.lastStintNs);
-      }
-      next.lastCpu = cpu.id;
-      next.stintStartCpuNs = next.cpuTimeNs;
-      if (next.wokenAtNs >= 0) {
-        this.#recordWakeLatency(this.nowNs - next.wokenAtNs);
-        next.wokenAtNs = -1;
-      }
-      if (this.#loadedAsid[cpu.id] !== next.asid) {
-        costNs += costs.addressSpaceSwitchNs; // CR3 load: the address space differs
-        this.#loadedAsid[cpu.id] = next.asid;
-      }
-    }
-    if (this.options.checkInvariants) this.checkInvariants(cpu, prev, next);
-    return costNs;
-  }
-
-  /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
-  #migrated(fromCpu: number, toCpu: number, footprintNs: number): number {
-    const topology = this.board.topology;
-    this.migrations[toCpu]!++;
-    if (!topology.samePackage(fromCpu, toCpu)) this.stats.migrationsCrossPackage++;
-    if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) this.stats.migrationsCrossNode++;
-    const warmNs = migrationWarmNs(topology, this.board.costs, fromCpu, toCpu, true, footprintNs);
-    this.stats.migrationWarmNs += warmNs;
-    return warmNs;
-  }
-
-  #recordWakeLatency(ns: number): void {
-    if (this.wakeLatencyCount === this.wakeLatencies.length) {
-      const grown = new Float64Array(this.wakeLatencies.length * 2);
-      grown.set(this.wakeLatencies);
-      this.wakeLatencies = grown;
-    }
-    this.wakeLatencies[this.wakeLatencyCount++] = ns;
   }
 
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */

@@ -9,7 +9,7 @@ import { resolveCostModel } from '../hw/cost-model.ts';
 import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit, TscDeadlineTimer } from '../hw/timer.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
-import { FairPolicy } from '../kernel/sched/fair.ts';
+import { FairPolicy } from '../kernel/sched/fair/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';

@@ -11,6 +11,7 @@
 import { MAX_RT_PRIO } from '../../abi/sched.ts';
 import { assert } from '../../engine/assert.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
+import { LOCK_FUTEX_SHARD } from '../lock-order.ts';
 import type { Process } from '../process.ts';
 import type { PiState } from './pi.ts';
 import { normalPrio, type Thread } from '../thread.ts';
@@ -94,8 +95,9 @@ export class FutexShard {
   /** PI locks with waiters, by key (pi.ts). */
   readonly pi = new Map<number, PiState>();
 
-  constructor(name: string) {
-    this.lock = new SpinLock(name);
+  /** `index` orders two shards' locks (requeue takes them lowest first, kernel/lock-order.ts). */
+  constructor(name: string, index: number) {
+    this.lock = new SpinLock(name, LOCK_FUTEX_SHARD, index);
   }
 }
 
@@ -131,7 +133,7 @@ export class FutexTable {
     assert(shards >= 1 && Number.isInteger(shards), 'futex: shard count');
     this.shards = Array.from(
       { length: shards },
-      (_, i) => new FutexShard(shards === 1 ? 'FUTEXES' : `futex-shard${i}`),
+      (_, i) => new FutexShard(shards === 1 ? 'FUTEXES' : `futex-shard${i}`, i),
     );
   }
 

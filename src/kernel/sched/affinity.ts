@@ -9,6 +9,7 @@
  */
 import { EFAULT, EINVAL, EPERM, ESRCH } from '../../abi/errno.ts';
 import { SYS_GETCPU, SYS_SCHED_GETAFFINITY, SYS_SCHED_SETAFFINITY } from '../../abi/syscalls.ts';
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
@@ -26,6 +27,7 @@ export function cpumaskBytes(cpus: number): number {
 
 /** `t`'s CPU mask as the ABI carries it: bit i of byte i/8 is CPU i, in `bytes` bytes. */
 export function affinityMask(t: Thread, cpus: number, bytes = cpumaskBytes(cpus)): Uint8Array {
+  assert(bytes * 8 >= cpus, 'affinity: a cpumask too short for the CPUs');
   const mask = new Uint8Array(bytes);
   for (let id = 0; id < cpus; id++) if (t.allowedOn(id)) mask[id >> 3]! |= 1 << (id & 7);
   return mask;
@@ -74,6 +76,8 @@ export function* sysSchedSetaffinity(
  * pick (which checks masks) moves it.
  */
 export function* setThreadAffinity(k: Kernel, cpu: Cpu, t: Thread, allowed: Uint8Array): KernelGen<void> {
+  assert(allowed.length === k.board.cpus.length, 'affinity: a mask not indexed by CPU id');
+  assert(allowed.indexOf(1) >= 0, 'affinity: a mask with no CPU in it'); // callers answer EINVAL first
   const mask = allowed.every((bit) => bit === 1) ? null : allowed;
   if (k.policy.setAffinity !== undefined) {
     yield* k.policy.setAffinity(cpu, t, mask);

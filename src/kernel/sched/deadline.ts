@@ -26,6 +26,7 @@
  * the boost here carries only a priority, so a boosted context is queued ahead of every deadline
  * (deadline -Infinity) until the boost ends.
  */
+import { assert } from '../../engine/assert.ts';
 import type { Thread } from '../thread.ts';
 
 /** __checkparam_dl: runtime of at least 2^DL_SCALE ns (DL_SCALE = 10). */
@@ -89,6 +90,10 @@ export function dlOverflow(
 
 /** setup_new_dl_entity: a fresh server. */
 export function dlSetupNew(e: DlEntity, t: Thread, nowNs: number): void {
+  assert(
+    t.dlRuntimeNs > 0 && t.dlDeadlineNs >= t.dlRuntimeNs,
+    'deadline: a server without a valid reservation',
+  );
   e.dlDeadlineAbsNs = nowNs + t.dlDeadlineNs;
   e.dlRuntimeLeftNs = t.dlRuntimeNs;
   e.dlNew = false;
@@ -135,6 +140,8 @@ export function dlReplenish(e: DlEntity, t: Thread, nowNs: number): void {
   }
   e.dlYielded = false;
   e.dlThrottled = false;
+  // A replenished server has budget left and a deadline not yet passed (replenish_dl_entity).
+  assert(e.dlRuntimeLeftNs > 0 && e.dlDeadlineAbsNs >= nowNs, 'deadline: replenishment left no budget');
 }
 
 /** The deadline-ordered queue of one CPU and its throttled servers. */

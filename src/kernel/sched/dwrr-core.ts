@@ -5,6 +5,7 @@
  * this code as their last selection pass and their wakeup scan (P8-percpu-wiring), so it lives
  * here once. Pure functions over the queues: the callers hold the locks and charge the time.
  */
+import { assert } from '../../engine/assert.ts';
 import { type Context, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
@@ -95,6 +96,7 @@ export function dwrrScan(
       if (verdict === 'switch') {
         next = t;
         balance[i]! -= NICE_0_WEIGHT;
+        assert(balance[i]! >= 0, 'dwrr: a queue paid more than its credit');
         break scan;
       }
       if (verdict === 'blocked') blocked.push(t);
@@ -113,14 +115,19 @@ export function dwrrScan(
 export function collectWakeups(list: Thread[], prev: Context, nowNs: number): Thread[] {
   const visited = list.length;
   const wakeups: Thread[] = [];
+  let dropped = 0;
   for (let i = 0; i < visited; i++) {
     const t = list.shift()!;
-    if (t.state === ThreadState.Dead) continue;
+    if (t.state === ThreadState.Dead) {
+      dropped++;
+      continue;
+    }
     if (t === prev) list.push(t);
     else if (t.state === ThreadState.Blocked && t.wakeNs <= nowNs) wakeups.push(t);
     else if (t.state === ThreadState.Runnable && !t.running) wakeups.push(t);
     else list.push(t);
   }
+  assert(list.length + wakeups.length + dropped === visited, 'dwrr: IDLE_CONTEXTS walk lost a context');
   return wakeups;
 }
 

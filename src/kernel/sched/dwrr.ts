@@ -12,12 +12,15 @@
  * - a tick that finds the switch lock held skips its switch;
  * - when nothing else is runnable, the previous context still goes through the idle context.
  */
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
+import { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_SWITCH } from '../lock-order.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { collectWakeups, dwrrScan, earliestWakeNs } from './dwrr-core.ts';
+import { checkPlaces, checkScanState, checkTickCounts, type PlaceList } from './dwrr-invariants.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 
 /** Ticks per quantum (switch.rs `tick`): 3 PIT ticks, about 12.19 ms. */
@@ -28,9 +31,9 @@ export class DwrrPolicy implements SchedPolicy {
   readonly name = 'dwrr';
   readonly keepsBlockedQueued = true;
   readonly schedHandles = false;
-  readonly runLock = new SpinLock('RUN_CONTEXTS');
-  readonly idleLock = new SpinLock('IDLE_CONTEXTS');
-  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
+  readonly runLock = new SpinLock('RUN_CONTEXTS', LOCK_RUN_CONTEXTS);
+  readonly idleLock = new SpinLock('IDLE_CONTEXTS', LOCK_IDLE_CONTEXTS);
+  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK', LOCK_SWITCH);
   /** RUN_CONTEXTS.set: one FIFO per priority level. */
   readonly set: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
   /** IDLE_CONTEXTS: blocked, sleeping and new contexts, and woken ones not yet scanned. */
@@ -46,6 +49,8 @@ export class DwrrPolicy implements SchedPolicy {
   #scanIterations = 0;
   #skippedWakeupScans = 0;
   #ticksSkippedLockHeld = 0;
+  /** The lists a context can be in, for the invariant check. */
+  readonly #places: readonly PlaceList[];
 
   constructor(host: SchedHost) {
     this.#host = host;
@@ -54,6 +59,10 @@ export class DwrrPolicy implements SchedPolicy {
     this.#lastQueue = new Int32Array(cpus).fill(PRIO_LEVELS - 1);
     this.#pitTicks = new Int32Array(cpus);
     this.#wasIdle = new Uint8Array(cpus);
+    this.#places = [
+      { name: 'IDLE_CONTEXTS', list: this.idleContexts },
+      ...this.set.map((list, prio) => ({ name: `RUN_CONTEXTS[${prio}]`, list })),
+    ];
   }
 
   switchLock(): SpinLock {
@@ -188,6 +197,21 @@ export class DwrrPolicy implements SchedPolicy {
 
   locks(): SpinLock[] {
     return [this.contextSwitchLock, this.runLock, this.idleLock];
+  }
+
+  /**
+   * The policy's invariants (dwrr-invariants.ts): each live context in at most one list, and
+   * with no dwrr lock held every started one not running in exactly one; each CPU's deficit
+   * counters and `last_queue` in range.
+   */
+  checkInvariants(threads: Iterable<Thread>): void {
+    const allFree = !this.contextSwitchLock.held && !this.runLock.held && !this.idleLock.held;
+    checkPlaces(this.#places, threads, allFree);
+    for (let id = 0; id < this.#balance.length; id++) {
+      checkScanState(id, this.#balance[id]!, this.#lastQueue[id]!);
+    }
+    checkTickCounts(this.#pitTicks);
+    assert(this.#scanIterations >= this.#scans, 'invariant: dwrr counted fewer scan iterations than scans');
   }
 
   stats(): Record<string, number> {

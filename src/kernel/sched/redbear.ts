@@ -28,113 +28,50 @@
  * - `sched_rr_quantum` (100 ms) is stored but nothing counts it down;
  * - a context moved to an idle CPU by the balancer gets no IPI: it waits for that CPU's next
  *   interrupt, or for some other CPU to steal it.
+ *
+ * Why this file is over 400 lines: it is one policy object whose private state (the per-CPU
+ * sets, IDLE_CONTEXTS, the one-CPU masks, the counters) every path here reads and writes under
+ * the patches' locks, in the order the patches take them; the parts that need none of it are
+ * apart: the per-context fields and priority mapping (redbear-entity.ts) and the three
+ * selection passes (redbear-passes.ts).
  */
-import { isRtPolicy, SCHED_FIFO, SCHED_RR } from '../../abi/sched.ts';
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../hw/effects.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { VEC_IPI_WAKEUP } from '../../hw/vectors.ts';
+import { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_SWITCH } from '../lock-order.ts';
 import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { DWRR_QUANTUM_TICKS } from './dwrr.ts';
-import { collectWakeups, dwrrScan, earliestWakeNs, updateRunnable } from './dwrr-core.ts';
+import { collectWakeups, earliestWakeNs } from './dwrr-core.ts';
+import { checkPlaces, checkScanState, checkTickCounts, type PlaceList } from './dwrr-invariants.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
+import { checkEntity, RB_POLICY_OTHER, redbearEntity, redbearPolicy, redbearPrio } from './redbear-entity.ts';
+import { PerCpuSched, type Pick, pickFromQueues } from './redbear-passes.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
 
-/** Red Bear's `SchedPolicy` discriminants (P5-sched-policy-context): what its proc handle carries. */
-export const RB_POLICY_FIFO = 0;
-export const RB_POLICY_RR = 1;
-export const RB_POLICY_OTHER = 2;
+export {
+  DEFAULT_SCHED_RR_QUANTUM_NS,
+  RB_POLICY_FIFO,
+  RB_POLICY_OTHER,
+  RB_POLICY_RR,
+  type RedbearEntity,
+  redbearEntity,
+  redbearPolicy,
+  redbearPrio,
+  rtPriorityToKernelPrio,
+} from './redbear-entity.ts';
 
 /** `LOAD_BALANCE_INTERVAL_NS` (P8-percpu-wiring). */
 export const LOAD_BALANCE_INTERVAL_NS = 100_000_000;
-/** `DEFAULT_SCHED_RR_QUANTUM`: stored on every context, never enforced. */
-export const DEFAULT_SCHED_RR_QUANTUM_NS = 100_000_000;
-
-/** Red Bear's policy for a Linux policy number: it knows only Fifo, RoundRobin and Other. */
-export function redbearPolicy(linuxPolicy: number): number {
-  if (linuxPolicy === SCHED_FIFO) return RB_POLICY_FIFO;
-  if (linuxPolicy === SCHED_RR) return RB_POLICY_RR;
-  return RB_POLICY_OTHER;
-}
-
-/** rt_priority_to_kernel_prio: RT 99 → 0, RT 1 → 39 - 39/99 = 39 (integer division), RT 50 → 20. */
-export function rtPriorityToKernelPrio(rtPriority: number): number {
-  return PRIO_LEVELS - 1 - Math.floor((Math.min(rtPriority, 99) * (PRIO_LEVELS - 1)) / 99);
-}
-
-/**
- * The queue a context goes to (Red Bear's `prio`): its RT mapping or its static prio, or a PI
- * boost's level if lower. `piBoost` is on Linux's scale (RT 0..99, normal 100..139).
- */
-export function redbearPrio(t: Thread): number {
-  const base = isRtPolicy(t.policy)
-    ? rtPriorityToKernelPrio(t.rtPriority)
-    : Math.min(t.prio, PRIO_LEVELS - 1);
-  if (t.piBoost === Number.POSITIVE_INFINITY) return base;
-  const boost = t.piBoost < 100 ? rtPriorityToKernelPrio(99 - t.piBoost) : t.piBoost - 100;
-  return Math.min(base, Math.max(0, boost));
-}
-
-/** Per-context fields the patches add to `Context`. */
-export interface RedbearEntity {
-  /** Weighted ns of CPU time (P6-vruntime-context); starts at 0 for every new context. */
-  vruntime: number;
-  /** When it last started running (`switch_time`). */
-  switchInNs: number;
-  /** `sched_rr_quantum`: stored, never read by the scheduler. */
-  rrQuantumNs: number;
-  /** `sched_rr_ticks_consumed`: reset on block and unblock, never incremented. */
-  rrTicksConsumed: number;
-}
-
-export function redbearEntity(t: Thread): RedbearEntity {
-  if (t.sched === null) {
-    t.sched = {
-      vruntime: 0,
-      switchInNs: 0,
-      rrQuantumNs: DEFAULT_SCHED_RR_QUANTUM_NS,
-      rrTicksConsumed: 0,
-    } satisfies RedbearEntity;
-  }
-  return t.sched as RedbearEntity;
-}
-
-/** `PerCpuSched` (P8-percpu-sched). */
-class PerCpuSched {
-  readonly runQueues: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
-  readonly lock: SpinLock;
-  readonly balance = new Int32Array(PRIO_LEVELS);
-  /** PerCpuSched::new starts it at 0 (the base's percpu field started at 39). */
-  lastQueue = 0;
-  lastBalanceTimeNs = 0;
-
-  constructor(cpuId: number) {
-    this.lock = new SpinLock(`sched${cpuId}`);
-  }
-
-  get depth(): number {
-    let n = 0;
-    for (const q of this.runQueues) n += q.length;
-    return n;
-  }
-}
-
-type Pass = 'rt' | 'vruntime' | 'dwrr';
-
-interface Pick {
-  next: Thread | null;
-  pass: Pass | null;
-  blocked: Thread[];
-  visited: number;
-}
 
 export class RedbearPolicy implements SchedPolicy {
   readonly name = 'redbear';
   readonly keepsBlockedQueued = true;
   readonly schedHandles = true;
-  readonly runLock = new SpinLock('RUN_CONTEXTS');
-  readonly idleLock = new SpinLock('IDLE_CONTEXTS');
-  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK');
+  readonly runLock = new SpinLock('RUN_CONTEXTS', LOCK_RUN_CONTEXTS);
+  readonly idleLock = new SpinLock('IDLE_CONTEXTS', LOCK_IDLE_CONTEXTS);
+  readonly contextSwitchLock = new SpinLock('CONTEXT_SWITCH_LOCK', LOCK_SWITCH);
   /** RUN_CONTEXTS: still searched last, but nothing queues there once the patches are in. */
   readonly globalSet: Thread[][] = Array.from({ length: PRIO_LEVELS }, () => []);
   readonly idleContexts: Thread[] = [];
@@ -145,6 +82,16 @@ export class RedbearPolicy implements SchedPolicy {
   /** The one-CPU masks `assign_context_to_cpu` writes, one shared array per CPU. */
   readonly #singleMasks: Uint8Array[];
   readonly #singleMaskSet: Set<Uint8Array>;
+  /**
+   * Contexts the balancer popped from one CPU's queues and has not yet pushed on the other's
+   * (or on IDLE_CONTEXTS): between the two locks they are in no list (migrate_one_context).
+   * With the clock deciding, no event boundary falls in that window with every lock free (the
+   * next lock's cost ends the event holding it); an explorer that steps any CPU at any effect
+   * will see it, and the invariant check counts them as placed.
+   */
+  readonly #inTransit: Thread[] = [];
+  /** The lists a context can be in, for the invariant check. */
+  readonly #places: readonly PlaceList[];
   readonly #counts = {
     picks_rt: 0,
     picks_vruntime: 0,
@@ -171,6 +118,14 @@ export class RedbearPolicy implements SchedPolicy {
       return mask;
     });
     this.#singleMaskSet = new Set(this.#singleMasks);
+    this.#places = [
+      { name: 'IDLE_CONTEXTS', list: this.idleContexts },
+      { name: 'a migration in flight', list: this.#inTransit },
+      ...this.globalSet.map((list, prio) => ({ name: `RUN_CONTEXTS[${prio}]`, list })),
+      ...this.#percpu.flatMap((pc, id) =>
+        pc.runQueues.map((list, prio) => ({ name: `cpu ${id} run_queues[${prio}]`, list })),
+      ),
+    ];
   }
 
   #now(): number {
@@ -245,7 +200,7 @@ export class RedbearPolicy implements SchedPolicy {
     yield* this.#wakeupContexts(cpu, prev);
 
     yield lock(pc.lock);
-    let pick = this.#pickFromQueues(pc.runQueues, pc, cpu.id, prev);
+    let pick = this.#pick(pc.runQueues, pc, cpu.id, prev);
     yield spend(costs.schedPickNs + pick.visited * costs.schedScanPerContextNs);
     yield unlock(pc.lock);
     yield* this.#toIdleContexts(pick.blocked);
@@ -253,7 +208,7 @@ export class RedbearPolicy implements SchedPolicy {
     if (next === null) next = yield* this.#stealWork(cpu);
     if (next === null) {
       yield lock(this.runLock);
-      pick = this.#pickFromQueues(this.globalSet, pc, cpu.id, prev);
+      pick = this.#pick(this.globalSet, pc, cpu.id, prev);
       yield spend(costs.schedPickNs + pick.visited * costs.schedScanPerContextNs);
       yield unlock(this.runLock);
       yield* this.#toIdleContexts(pick.blocked);
@@ -321,62 +276,13 @@ export class RedbearPolicy implements SchedPolicy {
     yield unlock(pc.lock);
   }
 
-  /** pick_next_from_queues: passes 0, 1 and 2 over one queue set; its lock is held. */
-  #pickFromQueues(queues: Thread[][], pc: PerCpuSched, cpuId: number, prev: Context): Pick {
-    let visited = 0;
-    const now = this.#now();
-    // Pass 0 (P5-sched-rt-policy): the first runnable FIFO/RR context, prio 0 → 39.
-    for (let prio = 0; prio < PRIO_LEVELS; prio++) {
-      const queue = queues[prio]!;
-      const length = queue.length;
-      for (let n = 0; n < length; n++) {
-        const t = queue.shift()!;
-        visited++;
-        if (t.state === ThreadState.Dead) continue; // a ghost is dropped
-        // Candidates are judged by the base's update_runnable, which also wakes an expired
-        // sleeper in place (a woken context waits in the queue until a pass judges it).
-        const candidate = t !== prev && updateRunnable(t, cpuId, now, this.#expire) === 'switch';
-        if (candidate && redbearPolicy(t.policy) !== RB_POLICY_OTHER) {
-          this.#counts.picks_rt++;
-          return { next: t, pass: 'rt', blocked: [], visited };
-        }
-        queue.push(t);
-      }
-    }
-    // Pass 1 (P6-vruntime-switch, P7-cache-affine-switch): least vruntime among SCHED_OTHER.
-    let best: Thread | null = null;
-    let bestPrio = -1;
-    let least = Number.POSITIVE_INFINITY;
-    for (let prio = 0; prio < PRIO_LEVELS; prio++) {
-      for (const t of queues[prio]!) {
-        visited++;
-        if (t === prev || updateRunnable(t, cpuId, now, this.#expire) !== 'switch') continue;
-        if (redbearPolicy(t.policy) !== RB_POLICY_OTHER) continue;
-        let v = redbearEntity(t).vruntime;
-        if (t.lastCpu === cpuId) v -= Math.floor(v / 8); // cache-affine discount
-        if (v < least) {
-          least = v;
-          best = t;
-          bestPrio = prio;
-        }
-      }
-    }
-    if (best !== null) {
-      const queue = queues[bestPrio]!;
-      queue.splice(queue.indexOf(best), 1);
-      this.#counts.picks_vruntime++;
-      return { next: best, pass: 'vruntime', blocked: [], visited };
-    }
-    // Pass 2: the original DWRR scan over the same queues.
-    const r = dwrrScan(queues, pc.balance, pc.lastQueue, cpuId, prev, this.#now(), this.#expire);
-    pc.lastQueue = r.lastQueue;
-    if (r.next !== null) this.#counts.picks_dwrr++;
-    return {
-      next: r.next,
-      pass: r.next === null ? null : 'dwrr',
-      blocked: r.blocked,
-      visited: visited + r.visited,
-    };
+  /** The three passes over one queue set (redbear-passes.ts), counted by the pass that picked. */
+  #pick(queues: Thread[][], pc: PerCpuSched, cpuId: number, prev: Context): Pick {
+    const pick = pickFromQueues(queues, pc, { cpuId, prev, nowNs: this.#now(), expire: this.#expire });
+    if (pick.pass === 'rt') this.#counts.picks_rt++;
+    else if (pick.pass === 'vruntime') this.#counts.picks_vruntime++;
+    else if (pick.pass === 'dwrr') this.#counts.picks_dwrr++;
+    return pick;
   }
 
   readonly #expire = (t: Thread): void => this.#host.expireTimeout(t);
@@ -480,22 +386,27 @@ export class RedbearPolicy implements SchedPolicy {
     const blocked: Thread[] = [];
     yield lock(from.lock);
     const found = this.#popMovable(from, target, blocked);
+    this.#inTransit.push(...blocked);
+    if (found !== null) this.#inTransit.push(found[0]);
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(from.lock);
-    yield* this.#toIdleContexts(blocked);
+    yield* this.#toIdleContexts(blocked, this.#inTransit);
     if (found === null) return false;
     yield lock(to.lock);
     to.runQueues[found[1]]!.push(found[0]);
+    this.#inTransit.length = 0;
     yield unlock(to.lock);
     this.#counts.balance_migrations++;
     this.#host.traceDecision(0x56, target, found[0].id);
     return true;
   }
 
-  *#toIdleContexts(list: Thread[]): KernelGen<void> {
+  /** Pushes `list` on IDLE_CONTEXTS; `transit`, if given, is cleared in the same step. */
+  *#toIdleContexts(list: Thread[], transit: Thread[] | null = null): KernelGen<void> {
     if (list.length === 0) return;
     yield lock(this.idleLock);
     for (const t of list) this.idleContexts.push(t);
+    if (transit !== null) transit.splice(0, list.length); // the blocked ones went in first
     yield unlock(this.idleLock);
   }
 
@@ -518,6 +429,24 @@ export class RedbearPolicy implements SchedPolicy {
 
   locks(): SpinLock[] {
     return [this.contextSwitchLock, this.runLock, this.idleLock, ...this.#percpu.map((pc) => pc.lock)];
+  }
+
+  /**
+   * The policy's invariants (dwrr-invariants.ts) and the patches' own: nothing is ever queued on
+   * RUN_CONTEXTS once they are in; a queued context carries the patches' fields, with a
+   * non-negative vruntime and `sched_rr_ticks_consumed` still 0 (nothing increments it).
+   */
+  checkInvariants(threads: Iterable<Thread>): void {
+    let allFree = !this.contextSwitchLock.held && !this.runLock.held && !this.idleLock.held;
+    for (const pc of this.#percpu) if (pc.lock.held) allFree = false;
+    checkPlaces(this.#places, threads, allFree);
+    for (const q of this.globalSet)
+      assert(q.length === 0, 'invariant: redbear queued a context on RUN_CONTEXTS');
+    this.#percpu.forEach((pc, id) => {
+      checkScanState(id, pc.balance, pc.lastQueue);
+      for (const q of pc.runQueues) for (const t of q) checkEntity(t);
+    });
+    checkTickCounts(this.#pitTicks);
   }
 
   stats(): Record<string, number> {

@@ -17,6 +17,7 @@
  *   CPU's tick (this kernel has no hrtimers; 1 ms at the LAPIC's 1000 Hz).
  */
 import { MAX_RT_PRIO } from '../../abi/sched.ts';
+import { assert } from '../../engine/assert.ts';
 import type { Thread } from '../thread.ts';
 
 /** RR quantum: RR_TIMESLICE = 100 ms (include/linux/sched/rt.h). */
@@ -46,6 +47,7 @@ export class RtRunQueue {
 
   /** Queues `t` at kernel priority `prio` (0..99): at the head (preempted) or the tail. */
   enqueue(t: Thread, prio: number, head: boolean): void {
+    assert(prio >= 0 && prio < MAX_RT_PRIO, 'rt: enqueue outside the RT levels');
     const level = this.#levels[prio]!;
     if (head) level.unshift(t);
     else level.push(t);
@@ -73,10 +75,10 @@ export class RtRunQueue {
     return p === MAX_RT_PRIO ? null : this.#levels[p]![0]!;
   }
 
-  /** The first queued context, most important level first, that `accept` takes. */
-  find(accept: (t: Thread) => boolean): Thread | null {
+  /** The first queued context allowed on `cpuId`, most important level first (no closure). */
+  findAllowed(cpuId: number): Thread | null {
     if (this.#count === 0) return null;
-    for (const level of this.#levels) for (const t of level) if (accept(t)) return t;
+    for (const level of this.#levels) for (const t of level) if (t.allowedOn(cpuId)) return t;
     return null;
   }
 
@@ -95,6 +97,7 @@ export class RtRunQueue {
       this.periodActive = true; // start_rt_bandwidth: the period timer starts with RT activity
       this.periodStartNs = nowNs - deltaNs;
     }
+    assert(deltaNs > 0, 'rt: charging no run time');
     this.rtTimeNs += deltaNs;
     if (this.throttled || this.rtTimeNs <= RT_RUNTIME_NS) return false;
     this.throttled = true;
@@ -110,6 +113,7 @@ export class RtRunQueue {
     if (!this.periodActive || nowNs < this.periodStartNs + RT_PERIOD_NS) return false;
     const overrun = Math.floor((nowNs - this.periodStartNs) / RT_PERIOD_NS);
     this.periodStartNs += overrun * RT_PERIOD_NS;
+    assert(overrun >= 1, 'rt: a period timer with no period elapsed');
     this.rtTimeNs = Math.max(0, this.rtTimeNs - overrun * RT_RUNTIME_NS);
     if (this.rtTimeNs === 0 && !this.throttled && this.#count === 0) this.periodActive = false; // idle
     if (this.throttled && this.rtTimeNs < RT_RUNTIME_NS) {

@@ -9,13 +9,15 @@ import {
   RT_PRIO_MAX,
   RT_PRIO_MIN,
   SCHED_BATCH,
+  SCHED_DEADLINE,
   SCHED_IDLE,
   SCHED_OTHER,
 } from '../../abi/sched.ts';
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
-import { PRIO_DEFAULT, type Thread } from '../thread.ts';
+import { PRIO_DEFAULT, PRIO_LEVELS, type Thread } from '../thread.ts';
 
 export const NICE_MIN = -20;
 export const NICE_MAX = 19;
@@ -71,6 +73,14 @@ export function* applySched(
   prio: number | null,
   dl: DlParams | null,
 ): KernelGen<void> {
+  // The callers validated: a deadline reservation comes with SCHED_DEADLINE and only with it,
+  // and a static priority is one of the 40 Redox levels (nice -20..19).
+  assert((policy === SCHED_DEADLINE) === (dl !== null), 'sched: deadline parameters without SCHED_DEADLINE');
+  assert(
+    prio === null || (Number.isInteger(prio) && prio >= 0 && prio < PRIO_LEVELS),
+    'sched: prio out of range',
+  );
+  assert(dl === null || (dl.runtimeNs > 0 && dl.runtimeNs <= dl.deadlineNs), 'sched: unchecked reservation');
   t.policy = policy;
   t.rtPriority = isRtPolicy(policy) ? rtPriority : 0;
   if (prio !== null) t.prio = prio;

@@ -1,15 +1,20 @@
 /**
- * The generic switch path and the idle loop. Redox's `switch()` (context/switch.rs) is the
- * model: take the switch lock, select, switch stacks, and release the lock on the new stack in
- * the finish hook (models.md §1.5).
+ * The generic switch path, its accounting, and the idle loop. Redox's `switch()`
+ * (context/switch.rs) is the model: take the switch lock, select, switch stacks, and release
+ * the lock on the new stack in the finish hook (models.md §1.5). The accounting of a switch
+ * (per-CPU switch and migration counts, the migrated context's cache warm-up, wakeup-to-run
+ * latency, the CR3 load when the address space differs) is done once it is decided, as
+ * Linux's context_switch and sched_info_switch do it.
  */
+import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from '../../hw/effects.ts';
+import { migrationWarmNs } from '../../hw/migration.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
 import type { Kernel } from '../kernel.ts';
 import { programDeadline } from '../tick.ts';
-import { type Context, isThread, ThreadState } from '../thread.ts';
+import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
 
 export const SWITCHED = 1;
 export const ALL_IDLE = 2;
@@ -45,9 +50,66 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
     if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
     return SWITCHED;
   }
-  const costNs = k.beginSwitch(cpu, prev, next);
+  const costNs = beginSwitch(k, cpu, prev, next);
   yield switchTo(next, switchFinish(k, cpu, switchLock, costNs));
   return SWITCHED;
+}
+
+/**
+ * Bookkeeping of a switch decided on `cpu`; returns the switch's cost in ns. A migrated
+ * context's warm-up goes to `pendingWarmNs`, paid after the switch lock is released.
+ */
+export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): number {
+  if (isThread(prev)) {
+    prev.running = false;
+    prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
+  }
+  k.switches[cpu.id]!++;
+  let costNs = k.board.costs.contextSwitchNs;
+  if (isThread(next)) costNs += switchIn(k, cpu, next);
+  if (k.options.checkInvariants) k.checkInvariants(cpu, prev, next);
+  return costNs;
+}
+
+/** `next` starts running on `cpu`: its migration, wakeup latency and CR3 load; returns the CR3 cost. */
+function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
+  assert(!next.running, `kernel: context ${next.id} selected while running`);
+  assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
+  next.running = true;
+  if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
+  if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {
+    k.pendingWarmNs[cpu.id] = migrated(k, next.lastCpu, cpu.id, next.lastStintNs);
+  }
+  next.lastCpu = cpu.id;
+  next.stintStartCpuNs = next.cpuTimeNs;
+  if (next.wokenAtNs >= 0) {
+    recordWakeLatency(k, k.nowNs - next.wokenAtNs);
+    next.wokenAtNs = -1;
+  }
+  if (k.loadedAsid[cpu.id] === next.asid) return 0;
+  k.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
+  return k.board.costs.addressSpaceSwitchNs;
+}
+
+/** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
+function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number): number {
+  const topology = k.board.topology;
+  k.migrations[toCpu]!++;
+  if (!topology.samePackage(fromCpu, toCpu)) k.stats.migrationsCrossPackage++;
+  if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) k.stats.migrationsCrossNode++;
+  const warmNs = migrationWarmNs(topology, k.board.costs, fromCpu, toCpu, true, footprintNs);
+  k.stats.migrationWarmNs += warmNs;
+  return warmNs;
+}
+
+/** Appends one wakeup-to-run latency, doubling the buffer when it is full. */
+function recordWakeLatency(k: Kernel, ns: number): void {
+  if (k.wakeLatencyCount === k.wakeLatencies.length) {
+    const grown = new Float64Array(k.wakeLatencies.length * 2);
+    grown.set(k.wakeLatencies);
+    k.wakeLatencies = grown;
+  }
+  k.wakeLatencies[k.wakeLatencyCount++] = ns;
 }
 
 /**

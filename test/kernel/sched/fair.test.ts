@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
-import type { FairEntity } from '../../../src/kernel/sched/fair.ts';
+import type { FairEntity } from '../../../src/kernel/sched/fair/index.ts';
 import { PRIO_TO_WEIGHT } from '../../../src/kernel/sched/weights.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { defaultRunConfig, primesWorkload } from '../../../src/machine/defaults.ts';

@@ -2,7 +2,8 @@
  * Where contexts run, for the `fair` policy (SCHED-4, SCHED-5, SCHED-6, SCHED-8): wakeup and
  * initial placement, which run queue an idle CPU steals from and what it takes, and which
  * contexts the periodic balancer pulls. The decisions are pure functions of a view of the run
- * queues, so they can be tested alone; `fair.ts` takes the locks and moves the contexts.
+ * queues, so they can be tested alone; `migrate.ts` and `wakeup.ts` take the locks and move the
+ * contexts.
  *
  * One measure drives every decision: the share of a CPU a context can expect on a run queue,
  * its weight over the queue's load once it is there (CFS shares time by weight), divided by how
@@ -17,12 +18,12 @@
  * Affinity masks (SCHED-8) are a filter on every candidate: no function here ever proposes a
  * CPU a context is not allowed on.
  */
-import { assert } from '../../engine/assert.ts';
-import type { CostModel } from '../../hw/cost-model.ts';
-import { migrationWarmNs } from '../../hw/migration.ts';
-import type { Topology } from '../../hw/topology.ts';
-import type { Thread } from '../thread.ts';
-import { PRIO_TO_WEIGHT } from './weights.ts';
+import { assert } from '../../../engine/assert.ts';
+import type { CostModel } from '../../../hw/cost-model.ts';
+import { migrationWarmNs } from '../../../hw/migration.ts';
+import type { Topology } from '../../../hw/topology.ts';
+import type { Thread } from '../../thread.ts';
+import { PRIO_TO_WEIGHT } from '../weights.ts';
 
 /** The periodic balancer's interval on each CPU (SCHED-4; Red Bear's LOAD_BALANCE_INTERVAL_NS). */
 export const BALANCE_INTERVAL_NS = 100_000_000;
