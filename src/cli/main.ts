@@ -131,14 +131,24 @@ function packageVersion(): string {
 }
 
 /** A fresh program per call, because commander keeps parsed state on the Command objects. */
-function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
+function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   const program = new Command('smpsim')
     .description('A deterministic multi-core machine with a real microkernel and threading library on it')
     .version(packageVersion())
     .exitOverride()
     // Errors are printed once, as one line, by reportError; commander's own output would add help text.
     .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: () => {} });
+  addScenarioCommands(program, io, setStatus);
+  addStudyCommands(program, io, setStatus);
+  addBenchCommands(program, io, setStatus);
+  addInfoCommands(program, io, setStatus);
+  return program;
+}
 
+type SetStatus = (status: number) => void;
+
+/** `run` and `metrics`: one scenario file. */
+function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('run')
     .description('run one scenario file and check its expectations')
@@ -163,7 +173,10 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .action((file: string, opts: RunFlags) => {
       setStatus(metricsCommand(file, opts, io));
     });
+}
 
+/** `scale` and `policies`: many runs, one table. */
+function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('scale')
     .description('scaling study: the primes workload over CPU counts and scheduler policies')
@@ -181,7 +194,19 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
     });
 
-  program;
+  program
+    .command('policies')
+    .description('run scenarios under dwrr, redbear and fair; print their headline metrics side by side')
+    .argument('[files...]', 'scenario files (default: every seed scenario with a headline)')
+    .option('--markdown', 'print a Markdown table')
+    .option('--json', 'print one JSON object (schema smpsim.policies/1)')
+    .action((files: string[], opts: { markdown?: boolean; json?: boolean }) => {
+      setStatus(policiesCommand(files, opts, io));
+    });
+}
+
+/** `bench` and `bench futex`: the simulator's own speed, and the futex table's. */
+function addBenchCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
   const bench = program
     .command('bench')
     .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
@@ -207,23 +232,16 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'futex' };
       setStatus(await commandImpls.bench(options, io));
     });
+}
 
+/** `demo` and `list`: the default job, and what is built in. */
+function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('demo')
     .description('the default job: the scaling demo and a few seed scenarios, summarised')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       setStatus(await commandImpls.demo({ json: opts.json === true }, io));
-    });
-
-  program
-    .command('policies')
-    .description('run scenarios under dwrr, redbear and fair; print their headline metrics side by side')
-    .argument('[files...]', 'scenario files (default: every seed scenario with a headline)')
-    .option('--markdown', 'print a Markdown table')
-    .option('--json', 'print one JSON object (schema smpsim.policies/1)')
-    .action((files: string[], opts: { markdown?: boolean; json?: boolean }) => {
-      setStatus(policiesCommand(files, opts, io));
     });
 
   program
@@ -235,8 +253,6 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       io.out(opts.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatList(result));
       setStatus(EXIT_OK);
     });
-
-  return program;
 }
 
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
