@@ -21,7 +21,8 @@ import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
-import { onInterrupt } from './interrupts.ts';
+import { registerKernelVectors } from './interrupts.ts';
+import { irqEntry, VectorTable } from './irq.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
@@ -73,6 +74,8 @@ export class Kernel implements SchedHost {
   readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
   readonly faults: GuestFaultRecord[] = [];
+  /** Interrupt handlers by vector; drivers' vectors will register here too. */
+  readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
   realtimeOffsetNs = 0;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
@@ -148,7 +151,8 @@ export class Kernel implements SchedHost {
     this.deadlineProgrammedNs = new Float64Array(n);
     this.preemptDeferred = new Uint8Array(n);
     this.#faultAt = new Set(options.injectSwitchFaults ?? []);
-    if (options.checkInvariants) board.engine.afterEvent = () => this.checkInvariantsNow();
+    registerKernelVectors(this.irq);
+    if (options.checkInvariants) board.engine.observe(() => this.checkInvariantsNow());
   }
 
   /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
@@ -427,7 +431,7 @@ export class Kernel implements SchedHost {
     return {
       syscall: (cpu, ctx, effect: SyscallEffect) =>
         dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
-      interrupt: (cpu, vector) => onInterrupt(this, cpu, vector),
+      interrupt: (cpu, vector) => irqEntry(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
       atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
       memoryNode: (_cpu, ctx, addr, memPermille) => {
