@@ -18,7 +18,7 @@ import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import { migrationWarmNs } from '../hw/migration.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
-import type { KernelGen } from '../hw/effects.ts';
+import { IllegalEffect, type KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { registerKernelVectors } from './interrupts.ts';
@@ -447,7 +447,9 @@ export class Kernel implements SchedHost {
   }
 
   #onGuestFault(cpu: Cpu, t: Thread, error: unknown): KernelGen<void> {
-    const signal = error instanceof GuestFault ? error.signal : SIGABRT;
+    // A memory fault carries its signal, an effect the CPU refused is SIGILL, anything else a
+    // guest threw is an abort (an uncaught exception, a failed assert).
+    const signal = error instanceof GuestFault || error instanceof IllegalEffect ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
     this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
     this.board.trace.mix(0x66, t.id, signal);
