@@ -1,13 +1,14 @@
 /**
  * The simulated board: the engine's CPU handlers, the CPUs with their clocks and LAPICs, the APIC
- * bus between them, physical memory and the timers. Built by the machine layer; the kernel then
- * installs its hooks on every CPU.
+ * bus between them, physical memory, the timers and the devices registered with it (device-bus.ts).
+ * Built by the machine layer; the kernel then installs its hooks on every CPU.
  */
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import { Engine } from '../engine/engine.ts';
 import { TraceHash } from '../engine/trace-hash.ts';
 import type { CostModel } from './cost-model.ts';
 import { Cpu, type CpuBus } from './cpu.ts';
+import { DeviceBus } from './device-bus.ts';
 import { ApicBus } from './lapic.ts';
 import { PhysicalMemory } from './memory.ts';
 import { Topology, type TopologySpec } from './topology.ts';
@@ -28,6 +29,7 @@ export class Board implements CpuBus {
   readonly cpus: Cpu[] = [];
   readonly memory: PhysicalMemory;
   readonly apic: ApicBus;
+  readonly devices: DeviceBus;
   readonly kindResume: number;
 
   constructor(spec: BoardSpec) {
@@ -41,6 +43,7 @@ export class Board implements CpuBus {
     const cpus = this.cpus;
     this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen), true);
     this.apic = new ApicBus(this.engine, topology, this.costs, this.trace);
+    this.devices = new DeviceBus(this.engine);
     const skewPpm = spec.costs.cpuSkewPpm;
     for (let id = 0; id < this.topology.count; id++) {
       // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
