@@ -20,7 +20,8 @@ export enum ChoiceKind {
   /**
    * Time abstracted (`Decider.abstractsTime`): which of the CPUs (and the CPU-less devices) with
    * a pending event steps next, whatever its time. Each candidate is its subject's earliest
-   * event, so one CPU's events keep their order while CPUs overtake each other.
+   * event, so one CPU's events keep their order while CPUs overtake each other; candidates come
+   * in clock order, so candidate 0 is the event the clock would run.
    */
   Step = 4,
 }
@@ -67,6 +68,22 @@ export class Candidates {
     return i;
   }
 
+  /** Whether candidate `i` is an event due before candidate `j` (time, then insertion order). */
+  before(i: number, j: number): boolean {
+    const ti = this.eventTimeNs[i]!;
+    const tj = this.eventTimeNs[j]!;
+    return ti < tj || (ti === tj && this.eventSeq[i]! < this.eventSeq[j]!);
+  }
+
+  swap(i: number, j: number): void {
+    swapIn(this.cpu, i, j);
+    swapIn(this.eventKind, i, j);
+    swapIn(this.eventArg, i, j);
+    swapIn(this.eventTag, i, j);
+    swapIn(this.eventTimeNs, i, j);
+    swapIn(this.eventSeq, i, j);
+  }
+
   /** The index of the first candidate concerning `cpuId`, or -1. */
   indexOfCpu(cpuId: number): number {
     for (let i = 0; i < this.count; i++) if (this.cpu[i] === cpuId) return i;
@@ -92,6 +109,12 @@ export class Candidates {
     this.eventTimeNs = float(this.eventTimeNs);
     this.eventSeq = float(this.eventSeq);
   }
+}
+
+function swapIn(a: Int32Array | Float64Array, i: number, j: number): void {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
 }
 
 export interface Decider {

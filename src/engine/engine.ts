@@ -146,6 +146,7 @@ export class Engine {
     const candidates = this.candidates;
     candidates.clear();
     for (let slot = 0; slot < queue.size; slot++) this.#offerSlot(slot);
+    this.#sortStep();
     const count = candidates.count;
     const chosen = count === 1 ? 0 : this.decider.choose(ChoiceKind.Step, count, candidates);
     assert(chosen >= 0 && chosen < count, 'engine: decider chose outside the step candidates');
@@ -181,6 +182,20 @@ export class Engine {
       }
     }
     this.#slots[i] = slot;
+  }
+
+  /** Puts the step candidates in clock order (insertion sort: one per CPU, few). */
+  #sortStep(): void {
+    const candidates = this.candidates;
+    const slots = this.#slots;
+    for (let i = 1; i < candidates.count; i++) {
+      for (let j = i; j > 0 && candidates.before(j, j - 1); j--) {
+        candidates.swap(j, j - 1);
+        const slot = slots[j]!;
+        slots[j] = slots[j - 1]!;
+        slots[j - 1] = slot;
+      }
+    }
   }
 
   #cpuOf(kind: number, arg: number): number {
