@@ -18,7 +18,7 @@
  * back a delivery today, exactly as the pending bitmap without an ISR behaved before, and every
  * trace hash is unchanged. A handler that EOIs late (a future threaded IRQ) would see it.
  */
-import { assert } from '../engine/assert.ts';
+import { AssertionError, assert } from '../engine/assert.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
 import type { CostModel } from './cost-model.ts';
@@ -57,7 +57,7 @@ export class ApicBus {
 
   /** Sends `vector` to the LAPIC with APIC id `dest`; it arrives `latencyNs` from now. */
   deliver(dest: number, vector: number, latencyNs: number): void {
-    assert(dest >= 0 && dest < this.lapics.length, `apic: no LAPIC ${dest}`);
+    if (!(dest >= 0 && dest < this.lapics.length)) throw new AssertionError(`apic: no LAPIC ${dest}`);
     this.engine.after(latencyNs, this.#kind, dest, vector);
   }
 
@@ -89,7 +89,7 @@ export class Lapic {
 
   /** A vector arrives (a bus message or a local source): sets its IRR bit (edge-triggered). */
   accept(vector: number): void {
-    assert(vector >= VECTOR_MIN && vector <= VECTOR_MAX, `lapic ${this.id}: illegal vector ${vector}`);
+    if (!(vector >= VECTOR_MIN && vector <= VECTOR_MAX)) this.#fail(`illegal vector ${vector}`);
     this.#irr[vector >>> 5]! |= 1 << (vector & 31);
     this.#bus.trace.mix(0x1f, this.id, vector);
     if (this.#update()) this.#core.interruptPending();
@@ -97,7 +97,7 @@ export class Lapic {
 
   /** The core's interrupt acknowledge: the highest pending vector moves from IRR to ISR. */
   ack(): number {
-    assert(this.intr, `lapic ${this.id}: acknowledge with nothing deliverable`);
+    if (!this.intr) this.#fail('acknowledge with nothing deliverable');
     const vector = highest(this.#irr);
     this.#irr[vector >>> 5]! &= ~(1 << (vector & 31));
     this.#isr[vector >>> 5]! |= 1 << (vector & 31);
@@ -111,7 +111,7 @@ export class Lapic {
    */
   eoi(): void {
     const vector = highest(this.#isr);
-    assert(vector !== NONE, `lapic ${this.id}: EOI with nothing in service`);
+    if (vector === NONE) this.#fail('EOI with nothing in service');
     this.#isr[vector >>> 5]! &= ~(1 << (vector & 31));
     this.#update();
   }
@@ -144,6 +144,11 @@ export class Lapic {
   #sendTo(to: number, vector: number): void {
     const bus = this.#bus;
     bus.deliver(to, vector, bus.ipiLatencyNs(this.id, to));
+  }
+
+  // Asserts on this path build their message only when they fail (one IPI is several calls).
+  #fail(what: string): never {
+    throw new AssertionError(`lapic ${this.id}: ${what}`);
   }
 
   /** Recomputes INTR: the highest pending class above the highest in-service class. */
