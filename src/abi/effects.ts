@@ -18,16 +18,13 @@ export enum Op {
    * would pass it through every generator on the way (the thread entry of a long loop).
    */
   Call = 3,
-  // Kernel-only effects (interpreted by the CPU, never yielded by guests) start at 16.
-  Spend = 16,
-  Lock = 17,
-  Unlock = 18,
-  TryLock = 19,
-  SendIpi = 20,
-  Halt = 21,
-  Switch = 22,
-  IrqWindow = 23,
 }
+
+/**
+ * The last guest opcode. Kernel-only effects (hw/effects.ts `KernelOp`) start at 16; the CPU
+ * refuses any op above this one from a user frame with SIGILL.
+ */
+export const GUEST_OP_LAST = Op.Call;
 
 export enum AtomicOp {
   Load = 0,

@@ -1,13 +1,18 @@
 /**
  * The discrete-event engine: simulated time in integer nanoseconds, handlers registered by kind,
- * and the bounded run loop. It knows nothing of CPUs; hardware registers handlers here.
+ * observers called after every event, and the bounded run loop. It knows nothing of CPUs;
+ * hardware registers handlers here, saying which ones run on a CPU (an event's `arg` is then
+ * the CPU id), so a decider choosing between events knows which CPU each would step.
  */
 import { assert } from './assert.ts';
-import { ChoiceKind, type Decider } from './decider.ts';
+import { Candidates, ChoiceKind, type Decider, NO_CPU } from './decider.ts';
 import { EventQueue } from './event-queue.ts';
 
 /** A handler gets the event's two integer arguments; `engine.nowNs` is the event's time. */
 export type EventHandler = (arg: number, tag: number) => void;
+
+/** Called after every event with the event's kind and arguments (invariant checks, traces). */
+export type EngineObserver = (kind: number, arg: number, tag: number) => void;
 
 export interface EngineLimits {
   simNsMax: number;
@@ -22,21 +27,39 @@ export class Engine {
   events = 0;
   readonly queue = new EventQueue();
   readonly decider: Decider;
+  /** The one candidate buffer every choice of this run is offered in (see Candidates). */
+  readonly candidates = new Candidates();
   readonly #handlers: EventHandler[] = [];
   readonly #names: string[] = [];
+  /** Per kind: the event's `arg` is the CPU it runs on. */
+  readonly #onCpu: boolean[] = [];
+  /** Replaced, never mutated, so a run loop holding the old list is not disturbed. */
+  #observers: readonly EngineObserver[] = [];
+  /** Heap slot of each Step candidate. */
+  #slots = new Int32Array(16);
   #stopRequested = false;
-  /** Called after every event (tests check kernel invariants here); null for none. */
-  afterEvent: (() => void) | null = null;
 
   constructor(decider: Decider) {
     this.decider = decider;
   }
 
-  /** Registers a handler and returns the kind number events for it carry. */
-  register(name: string, handler: EventHandler): number {
+  /**
+   * Registers a handler and returns the kind number events for it carry. `onCpu`: the event's
+   * `arg` is the id of the CPU it runs on (a resume, an interrupt arriving at a LAPIC).
+   */
+  register(name: string, handler: EventHandler, onCpu = false): number {
     this.#handlers.push(handler);
     this.#names.push(name);
+    this.#onCpu.push(onCpu);
     return this.#handlers.length - 1;
+  }
+
+  /** Adds an observer called after every event; returns the function that removes it. */
+  observe(observer: EngineObserver): () => void {
+    this.#observers = [...this.#observers, observer];
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
   }
 
   /** Schedules an event `delayNs` from now. */
@@ -61,45 +84,122 @@ export class Engine {
     const queue = this.queue;
     const handlers = this.#handlers;
     const controlsTies = this.decider.controlsTies;
+    const abstractsTime = this.decider.abstractsTime;
     const simNsMax = limits.simNsMax;
     const eventsMax = limits.eventsMax;
-    const afterEvent = this.afterEvent;
     this.#stopRequested = false;
     while (queue.size > 0) {
       if (this.#stopRequested) return 'stopped';
       if (this.events >= eventsMax) return 'event-limit';
       if (queue.peekTimeNs() > simNsMax) return 'sim-time-limit';
-      if (controlsTies && queue.peekSecondTimeNs() === queue.peekTimeNs()) this.#popTie();
+      if (abstractsTime) this.#popStep();
+      else if (controlsTies && queue.peekSecondTimeNs() === queue.peekTimeNs()) this.#popTie();
       else queue.pop();
       this.nowNs = queue.poppedTimeNs;
       this.events++;
       handlers[queue.poppedKind]!(queue.poppedArg, queue.poppedTag);
-      if (afterEvent !== null) afterEvent();
+      const observers = this.#observers;
+      if (observers.length !== 0) this.#notify(observers);
     }
     return this.#stopRequested ? 'stopped' : 'idle';
+  }
+
+  #notify(observers: readonly EngineObserver[]): void {
+    const queue = this.queue;
+    for (const observer of observers) observer(queue.poppedKind, queue.poppedArg, queue.poppedTag);
   }
 
   /** Pops every event due now, lets the decider pick one, and puts the others back unchanged. */
   #popTie(): void {
     const queue = this.queue;
+    const candidates = this.candidates;
     const timeNs = queue.peekTimeNs();
-    const tied: number[] = [];
+    candidates.clear();
     while (queue.peekTimeNs() === timeNs) {
       queue.pop();
-      tied.push(queue.poppedSeq, queue.poppedKind, queue.poppedArg, queue.poppedTag);
+      const kind = queue.poppedKind;
+      const arg = queue.poppedArg;
+      candidates.addEvent(this.#cpuOf(kind, arg), kind, arg, queue.poppedTag, timeNs, queue.poppedSeq);
     }
-    const count = tied.length / 4;
-    const chosen = this.decider.choose(ChoiceKind.Tie, count);
+    const count = candidates.count;
+    const chosen = this.decider.choose(ChoiceKind.Tie, count, candidates);
     assert(chosen >= 0 && chosen < count, 'engine: decider chose outside the tie');
     for (let i = 0; i < count; i++) {
       if (i === chosen) continue;
-      queue.pushWithSeq(timeNs, tied[4 * i]!, tied[4 * i + 1]!, tied[4 * i + 2]!, tied[4 * i + 3]!);
+      const { eventSeq, eventKind, eventArg, eventTag } = candidates;
+      queue.pushWithSeq(timeNs, eventSeq[i]!, eventKind[i]!, eventArg[i]!, eventTag[i]!);
     }
     queue.poppedTimeNs = timeNs;
-    queue.poppedSeq = tied[4 * chosen]!;
-    queue.poppedKind = tied[4 * chosen + 1]!;
-    queue.poppedArg = tied[4 * chosen + 2]!;
-    queue.poppedTag = tied[4 * chosen + 3]!;
+    queue.poppedSeq = candidates.eventSeq[chosen]!;
+    queue.poppedKind = candidates.eventKind[chosen]!;
+    queue.poppedArg = candidates.eventArg[chosen]!;
+    queue.poppedTag = candidates.eventTag[chosen]!;
+  }
+
+  /**
+   * Time abstracted: offers the earliest pending event of each CPU (and of the CPU-less events as
+   * one more subject) and removes the one chosen; it runs at max(now, its time), so time never
+   * goes back and a CPU that overtook another makes the other's events run late.
+   */
+  #popStep(): void {
+    const queue = this.queue;
+    const candidates = this.candidates;
+    candidates.clear();
+    for (let slot = 0; slot < queue.size; slot++) this.#offerSlot(slot);
+    this.#sortStep();
+    const count = candidates.count;
+    const chosen = count === 1 ? 0 : this.decider.choose(ChoiceKind.Step, count, candidates);
+    assert(chosen >= 0 && chosen < count, 'engine: decider chose outside the step candidates');
+    queue.removeAt(this.#slots[chosen]!);
+    if (queue.poppedTimeNs < this.nowNs) queue.poppedTimeNs = this.nowNs;
+  }
+
+  /** Keeps the event in heap `slot` as its subject's candidate if it is that subject's earliest. */
+  #offerSlot(slot: number): void {
+    const queue = this.queue;
+    const candidates = this.candidates;
+    const kind = queue.kindAt(slot);
+    const arg = queue.argAt(slot);
+    const cpu = this.#cpuOf(kind, arg);
+    const timeNs = queue.timeAt(slot);
+    const seq = queue.seqAt(slot);
+    let i = candidates.indexOfCpu(cpu);
+    if (i >= 0) {
+      const t = candidates.eventTimeNs[i]!;
+      if (t < timeNs || (t === timeNs && candidates.eventSeq[i]! < seq)) return;
+      candidates.cpu[i] = cpu;
+      candidates.eventKind[i] = kind;
+      candidates.eventArg[i] = arg;
+      candidates.eventTag[i] = queue.tagAt(slot);
+      candidates.eventTimeNs[i] = timeNs;
+      candidates.eventSeq[i] = seq;
+    } else {
+      i = candidates.addEvent(cpu, kind, arg, queue.tagAt(slot), timeNs, seq);
+      if (i === this.#slots.length) {
+        const grown = new Int32Array(this.#slots.length * 2);
+        grown.set(this.#slots);
+        this.#slots = grown;
+      }
+    }
+    this.#slots[i] = slot;
+  }
+
+  /** Puts the step candidates in clock order (insertion sort: one per CPU, few). */
+  #sortStep(): void {
+    const candidates = this.candidates;
+    const slots = this.#slots;
+    for (let i = 1; i < candidates.count; i++) {
+      for (let j = i; j > 0 && candidates.before(j, j - 1); j--) {
+        candidates.swap(j, j - 1);
+        const slot = slots[j]!;
+        slots[j] = slots[j - 1]!;
+        slots[j - 1] = slot;
+      }
+    }
+  }
+
+  #cpuOf(kind: number, arg: number): number {
+    return this.#onCpu[kind] === true ? arg : NO_CPU;
   }
 
   handlerName(kind: number): string {

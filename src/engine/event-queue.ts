@@ -78,11 +78,71 @@ export class EventQueue {
     this.poppedTag = this.#tag[0]!;
     const last = size - 1;
     this.#size = last;
-    if (last > 0) this.#siftDownFromRoot(last);
+    if (last > 0) this.#siftDown(0, last);
     return true;
   }
 
-  #siftDownFromRoot(last: number): void {
+  // Heap slots, for a time-abstracted step that looks at every pending event (engine #popStep).
+  timeAt(i: number): number {
+    return this.#timeNs[i]!;
+  }
+  seqAt(i: number): number {
+    return this.#seq[i]!;
+  }
+  kindAt(i: number): number {
+    return this.#kind[i]!;
+  }
+  argAt(i: number): number {
+    return this.#arg[i]!;
+  }
+  tagAt(i: number): number {
+    return this.#tag[i]!;
+  }
+
+  /** Removes the event in heap slot `i` (0 ≤ i < size) into the `popped*` fields. */
+  removeAt(i: number): void {
+    assert(i >= 0 && i < this.#size, 'event-queue: no such slot');
+    this.poppedTimeNs = this.#timeNs[i]!;
+    this.poppedSeq = this.#seq[i]!;
+    this.poppedKind = this.#kind[i]!;
+    this.poppedArg = this.#arg[i]!;
+    this.poppedTag = this.#tag[i]!;
+    const last = --this.#size;
+    if (i === last) return;
+    // The last event fills the hole: it moves up if it sorts before the hole's parent, else down.
+    const t = this.#timeNs[last]!;
+    const s = this.#seq[last]!;
+    const parent = i > 0 ? (i - 1) >> 1 : 0;
+    const pt = this.#timeNs[parent]!;
+    if (i > 0 && (t < pt || (t === pt && s < this.#seq[parent]!))) {
+      const kind = this.#kind[last]!;
+      const arg = this.#arg[last]!;
+      const tag = this.#tag[last]!;
+      this.#siftUpInto(i, t, s, kind, arg, tag);
+    } else {
+      this.#siftDown(i, last);
+    }
+  }
+
+  /** Places the event (t, s, kind, arg, tag) at the hole `start` or above it. */
+  #siftUpInto(start: number, t: number, s: number, kind: number, arg: number, tag: number): void {
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = this.#timeNs[parent]!;
+      if (pt < t || (pt === t && this.#seq[parent]! < s)) break;
+      this.#move(parent, i);
+      i = parent;
+    }
+    this.#timeNs[i] = t;
+    this.#seq[i] = s;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
+  }
+
+  /** Places the event in slot `last` (no longer part of the heap) into the hole at `start`. */
+  #siftDown(start: number, last: number): void {
     const timeArr = this.#timeNs;
     const seqArr = this.#seq;
     const t = timeArr[last]!;
@@ -91,7 +151,7 @@ export class EventQueue {
     const arg = this.#arg[last]!;
     const tag = this.#tag[last]!;
     const size = this.#size;
-    let i = 0;
+    let i = start;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= size) break;

@@ -1,12 +1,15 @@
 /**
- * The simulated board: the engine's CPU handlers, the CPUs with their clocks, physical memory and
- * the timers. Built by the machine layer; the kernel then installs its hooks on every CPU.
+ * The simulated board: the engine's CPU handlers, the CPUs with their clocks and LAPICs, the APIC
+ * bus between them, physical memory, the timers and the devices registered with it (device-bus.ts).
+ * Built by the machine layer; the kernel then installs its hooks on every CPU.
  */
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import { Engine } from '../engine/engine.ts';
 import { TraceHash } from '../engine/trace-hash.ts';
 import type { CostModel } from './cost-model.ts';
 import { Cpu, type CpuBus } from './cpu.ts';
+import { DeviceBus } from './device-bus.ts';
+import { ApicBus } from './lapic.ts';
 import { PhysicalMemory } from './memory.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 
@@ -25,8 +28,9 @@ export class Board implements CpuBus {
   readonly trace: TraceHash;
   readonly cpus: Cpu[] = [];
   readonly memory: PhysicalMemory;
+  readonly apic: ApicBus;
+  readonly devices: DeviceBus;
   readonly kindResume: number;
-  readonly kindIrq: number;
 
   constructor(spec: BoardSpec) {
     this.engine = new Engine(spec.decider);
@@ -38,12 +42,13 @@ export class Board implements CpuBus {
       topology.nodeDistance(a, b),
     );
     const cpus = this.cpus;
-    this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen));
-    this.kindIrq = this.engine.register('irq', (cpuId, vector) => cpus[cpuId]!.raise(vector));
+    this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen), true);
+    this.apic = new ApicBus(this.engine, topology, this.costs, this.trace);
+    this.devices = new DeviceBus(this.engine);
     const skewPpm = spec.costs.cpuSkewPpm;
     for (let id = 0; id < this.topology.count; id++) {
       // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
-      const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1) - skewPpm : 0;
+      const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1, null) - skewPpm : 0;
       cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000)));
     }
   }

@@ -1,23 +1,68 @@
 /**
  * Effects that kernel code yields to the CPU: spending time, spinlocks, IPIs, halting and the
- * context switch itself. Guest effects (compute, syscall, atomic) are in `abi/effects.ts`.
+ * context switch itself. Guest effects (compute, syscall, atomic, call) are in `abi/effects.ts`;
+ * these are not part of the ABI: a user frame that yields one gets SIGILL (IllegalEffect).
  */
-import {
-  type AtomicEffect,
-  type CallEffect,
-  type ComputeEffect,
-  Op,
-  type SyscallEffect,
-} from '../abi/effects.ts';
+import type { AtomicEffect, CallEffect, ComputeEffect, SyscallEffect } from '../abi/effects.ts';
+import { GUEST_OP_LAST, Op } from '../abi/effects.ts';
+import { SIGILL } from '../abi/signal.ts';
 import type { ExecContext } from './context.ts';
 import type { SpinLock } from './spinlock.ts';
 
+/**
+ * Kernel-only opcodes, numbered after the guest ones (abi `Op`, 0 to GUEST_OP_LAST) so the CPU
+ * tells them apart with one comparison. The values are part of the trace hash (Switch is mixed).
+ */
+export enum KernelOp {
+  Spend = 16,
+  Lock = 17,
+  Unlock = 18,
+  TryLock = 19,
+  SendIpi = 20,
+  Halt = 21,
+  Switch = 22,
+  IrqWindow = 23,
+}
+
+/**
+ * What a user frame yielded that the CPU must not run: not an effect at all, an unknown op, a
+ * malformed guest effect, or a kernel-only effect. It becomes a guest fault with SIGILL, the
+ * signal of an illegal or privileged instruction (signal(7): SIGILL "Illegal Instruction"; a
+ * privileged instruction in user mode raises #GP, which Linux delivers as SIGSEGV, but these
+ * are not memory accesses, and SIGILL names the class: an operation this CPU refuses to decode).
+ */
+export class IllegalEffect extends Error {
+  override name = 'IllegalEffect';
+  readonly signal = SIGILL;
+
+  constructor(yielded: unknown) {
+    super(`illegal effect: user code yielded ${describeYield(yielded)}`);
+  }
+}
+
+/** A one-line description of what a guest yielded, naming the effect when it is one. */
+export function describeYield(yielded: unknown): string {
+  if (yielded === null || typeof yielded !== 'object') {
+    const shown = typeof yielded === 'string' ? JSON.stringify(yielded) : String(yielded);
+    return `${shown} (${typeof yielded}), not an effect`;
+  }
+  const op: unknown = (yielded as { op?: unknown }).op;
+  if (op === undefined) return 'an object without an op, not an effect';
+  if (typeof op === 'number' && op > GUEST_OP_LAST && KernelOp[op] !== undefined) {
+    return `the kernel-only effect ${KernelOp[op]} (op ${op})`;
+  }
+  if (typeof op === 'number' && op >= 0 && op <= GUEST_OP_LAST && Number.isInteger(op)) {
+    return `a malformed ${Op[op]} effect (op ${op})`;
+  }
+  return `an effect with unknown op ${typeof op === 'string' ? JSON.stringify(op) : String(op)}`;
+}
+
 export interface SpendEffect {
-  op: Op.Spend;
+  op: KernelOp.Spend;
   n: number;
 }
 export interface LockEffect {
-  op: Op.Lock | Op.Unlock | Op.TryLock;
+  op: KernelOp.Lock | KernelOp.Unlock | KernelOp.TryLock;
   lock: SpinLock;
 }
 /** Destination shorthands of the ICR (Intel SDM vol. 3 §11.6.1): bits 18-19. */
@@ -25,16 +70,16 @@ export const IPI_SELF = -1;
 export const IPI_ALL = -2;
 export const IPI_ALL_BUT_SELF = -3;
 export interface SendIpiEffect {
-  op: Op.SendIpi;
+  op: KernelOp.SendIpi;
   /** A CPU id or one of the IPI_* shorthands. */
   target: number;
   vector: number;
 }
 export interface HaltEffect {
-  op: Op.Halt | Op.IrqWindow;
+  op: KernelOp.Halt | KernelOp.IrqWindow;
 }
 export interface SwitchEffect {
-  op: Op.Switch;
+  op: KernelOp.Switch;
   next: ExecContext;
   /** Kernel code that runs first on the next context's stack (Redox's switch_finish_hook). */
   finish: KernelGen<void> | null;
@@ -56,25 +101,25 @@ export type KernelEffect =
 export type KernelGen<T = void> = Generator<KernelEffect, T, any>;
 
 export function spend(n: number): SpendEffect {
-  return { op: Op.Spend, n };
+  return { op: KernelOp.Spend, n };
 }
 export function lock(l: SpinLock): LockEffect {
-  return { op: Op.Lock, lock: l };
+  return { op: KernelOp.Lock, lock: l };
 }
 export function unlock(l: SpinLock): LockEffect {
-  return { op: Op.Unlock, lock: l };
+  return { op: KernelOp.Unlock, lock: l };
 }
 /** Resumes with true when the lock was taken. */
 export function tryLock(l: SpinLock): LockEffect {
-  return { op: Op.TryLock, lock: l };
+  return { op: KernelOp.TryLock, lock: l };
 }
 export function sendIpi(target: number, vector: number): SendIpiEffect {
-  return { op: Op.SendIpi, target, vector };
+  return { op: KernelOp.SendIpi, target, vector };
 }
 /** `sti; hlt`: wait for an interrupt (returns at once if one is pending). */
-export const HALT: HaltEffect = { op: Op.Halt };
+export const HALT: HaltEffect = { op: KernelOp.Halt };
 /** `sti; nop; cli`: let pending interrupts in, then continue. */
-export const IRQ_WINDOW: HaltEffect = { op: Op.IrqWindow };
+export const IRQ_WINDOW: HaltEffect = { op: KernelOp.IrqWindow };
 export function switchTo(next: ExecContext, finish: KernelGen<void> | null): SwitchEffect {
-  return { op: Op.Switch, next, finish };
+  return { op: KernelOp.Switch, next, finish };
 }

@@ -1,12 +1,17 @@
 /**
- * A spinlock as the hardware sees it: one cache line that CPUs compare-and-swap. When several
- * CPUs spin on a released lock, which CAS lands is a choice of the run's decider (LockRace).
+ * A spinlock as the hardware sees it: one cache line that CPUs compare-and-swap. A CAS costs a
+ * local atomic when the line is in this CPU's cache, plus a transfer from the last holder's core
+ * otherwise (models.md §7 costs). When several CPUs spin on a released lock, which CAS lands is
+ * a choice of the run's decider (LockRace), offered the spinning CPUs.
  *
  * Each lock also carries its place in the kernel's lock order (kernel/lock-order.ts): a rank,
  * and a subclass that orders locks of one rank (a CPU id, a shard index). The CPU asks
  * `orderCheck`, when one is installed (tests), before it spins for a lock; with none installed
  * the check costs one null test per blocking acquisition.
  */
+import { type Candidates, ChoiceKind, type Decider } from '../engine/decider.ts';
+import type { CostModel } from './cost-model.ts';
+import type { Topology } from './topology.ts';
 
 /** A lock outside the lock order (the kernel's checker refuses to install on one). */
 export const LOCK_UNRANKED = 0;
@@ -42,5 +47,44 @@ export class SpinLock {
 
   get held(): boolean {
     return this.holder >= 0;
+  }
+
+  /** Cost of a CAS on the lock's line from `cpuId`: local, or fetched from the last holder's CPU. */
+  lineCostNs(cpuId: number, topology: Topology, costs: CostModel): number {
+    const last = this.lastHolder;
+    if (last < 0 || last === cpuId) return costs.atomicNs;
+    const remote = !topology.samePackage(last, cpuId);
+    return costs.atomicNs + (remote ? costs.cacheLineRemoteNs : costs.cacheLineNs);
+  }
+
+  /** The CAS of `cpuId`: takes the lock if it is free. */
+  tryAcquire(cpuId: number): boolean {
+    if (this.holder >= 0) return false;
+    this.take(cpuId);
+    return true;
+  }
+
+  /** `cpuId` now holds the lock and its line. */
+  take(cpuId: number): void {
+    this.holder = cpuId;
+    this.lastHolder = cpuId;
+    this.acquisitions++;
+  }
+
+  /**
+   * The lock was released with CPUs spinning: the spinner whose CAS lands, removed from the
+   * spinners. With one spinner there is nothing to choose; with more, the decider is offered them.
+   */
+  raceWinner(decider: Decider, candidates: Candidates): number {
+    const spinners = this.spinners;
+    let index = 0;
+    if (spinners.length > 1) {
+      candidates.clear();
+      for (const cpuId of spinners) candidates.addCpu(cpuId);
+      index = decider.choose(ChoiceKind.LockRace, spinners.length, candidates);
+    }
+    const winnerId = spinners[index]!;
+    spinners.splice(index, 1);
+    return winnerId;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Timer hardware: the 8254 PIT on the BSP (channel 0, mode 2) and the per-CPU LAPIC timer in
- * periodic mode. Each raises its vector on its CPU; what the tick does is the kernel's business.
+ * periodic mode. Each raises its vector in its CPU's LAPIC; what the tick does is the kernel's
+ * business. (The PIT reaches the BSP's LAPIC directly until an IOAPIC routes its line.)
  */
 import { ChoiceKind } from '../engine/decider.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -21,7 +22,7 @@ export function pitPeriodNs(divisor: number): number {
 export function startPit(engine: Engine, bsp: Cpu, divisor: number): number {
   const periodNs = pitPeriodNs(divisor);
   const kind = engine.register('pit', () => {
-    bsp.raise(VEC_PIT);
+    bsp.lapic.accept(VEC_PIT);
     engine.after(periodNs, kind, 0, 0);
   });
   engine.after(periodNs, kind, 0, 0);
@@ -34,12 +35,16 @@ export function startPit(engine: Engine, bsp: Cpu, divisor: number): number {
  */
 export function startLapicPeriodic(engine: Engine, cpus: readonly Cpu[], hz: number): number {
   const periodNs = Math.round(1e9 / hz);
-  const kind = engine.register('lapic-timer', (cpuId) => {
-    cpus[cpuId]!.raise(VEC_LAPIC_TIMER);
-    engine.after(periodNs, kind, cpuId, 0);
-  });
+  const kind = engine.register(
+    'lapic-timer',
+    (cpuId) => {
+      cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER);
+      engine.after(periodNs, kind, cpuId, 0);
+    },
+    true,
+  );
   for (const cpu of cpus) {
-    const phaseNs = engine.decider.choose(ChoiceKind.Boot, periodNs);
+    const phaseNs = engine.decider.choose(ChoiceKind.Boot, periodNs, null);
     engine.after(periodNs + phaseNs, kind, cpu.id, 0);
   }
   return periodNs;
@@ -66,12 +71,16 @@ export class TscDeadlineTimer {
     this.#deadlineNs = new Float64Array(cpus.length).fill(Number.POSITIVE_INFINITY);
     this.#generation = new Uint32Array(cpus.length);
     this.fired = new Uint32Array(cpus.length);
-    this.#kind = engine.register('tsc-deadline', (cpuId, generation) => {
-      if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
-      this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
-      this.fired[cpuId]!++;
-      cpus[cpuId]!.raise(VEC_LAPIC_TIMER);
-    });
+    this.#kind = engine.register(
+      'tsc-deadline',
+      (cpuId, generation) => {
+        if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
+        this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
+        this.fired[cpuId]!++;
+        cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER);
+      },
+      true,
+    );
   }
 
   deadlineNs(cpuId: number): number {

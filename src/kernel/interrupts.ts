@@ -1,8 +1,9 @@
 /**
- * Interrupt handlers: the PIT on the BSP relays its tick to every other CPU by IPI 0x43 as Redox
- * does (irq.rs, models.md §1.2); the LAPIC timer, periodic or in TSC-deadline mode, ticks each CPU
- * itself (tick.ts); the wakeup IPI only
- * brings a CPU out of `hlt`; the switch IPI asks for a reschedule.
+ * The kernel's own interrupt handlers, registered in its vector table (irq.ts): the PIT on the
+ * BSP relays its tick to every other CPU by IPI 0x43 as Redox does (irq.rs, models.md §1.2);
+ * the LAPIC timer, periodic or in TSC-deadline mode, ticks each CPU itself (tick.ts); the wakeup
+ * and TLB IPIs only bring a CPU out of `hlt` (their EOI is the point); the switch IPI asks for a
+ * reschedule.
  */
 import type { Cpu } from '../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, sendIpi, spend } from '../hw/effects.ts';
@@ -14,31 +15,36 @@ import {
   VEC_LAPIC_TIMER,
   VEC_PIT,
 } from '../hw/vectors.ts';
+import type { VectorTable } from './irq.ts';
 import type { Kernel } from './kernel.ts';
 import { tick } from './tick.ts';
 
-export function* onInterrupt(k: Kernel, cpu: Cpu, vector: number): KernelGen<void> {
-  k.stats.interrupts++;
-  switch (vector) {
-    case VEC_PIT:
-      yield spend(k.board.costs.timerIrqNs);
-      if (cpu.bus.cpus.length > 1) yield sendIpi(IPI_ALL_BUT_SELF, VEC_IPI_PIT);
-      yield* tick(k, cpu);
-      return;
-    case VEC_IPI_PIT:
-      yield* tick(k, cpu);
-      return;
-    case VEC_LAPIC_TIMER:
-      yield spend(k.board.costs.timerIrqNs);
-      yield* tick(k, cpu);
-      return;
-    case VEC_IPI_WAKEUP:
-    case VEC_IPI_TLB:
-      return; // EOI only: the point was to leave `hlt`
-    case VEC_IPI_SWITCH:
-      k.needResched[cpu.id] = 1;
-      return;
-    default:
-      k.stats.spuriousInterrupts++;
-  }
+/** Installs the timer and IPI handlers every kernel has. */
+export function registerKernelVectors(table: VectorTable): void {
+  table.register(VEC_PIT, 'pit', pitInterrupt);
+  table.register(VEC_IPI_PIT, 'ipi-pit', (k, cpu) => tick(k, cpu));
+  table.register(VEC_LAPIC_TIMER, 'lapic-timer', lapicTimerInterrupt);
+  table.register(VEC_IPI_WAKEUP, 'ipi-wakeup', eoiOnly);
+  table.register(VEC_IPI_TLB, 'ipi-tlb', eoiOnly);
+  table.register(VEC_IPI_SWITCH, 'ipi-switch', switchIpi);
+}
+
+function* pitInterrupt(k: Kernel, cpu: Cpu): KernelGen<void> {
+  yield spend(k.board.costs.timerIrqNs);
+  if (cpu.bus.cpus.length > 1) yield sendIpi(IPI_ALL_BUT_SELF, VEC_IPI_PIT);
+  yield* tick(k, cpu);
+}
+
+function* lapicTimerInterrupt(k: Kernel, cpu: Cpu): KernelGen<void> {
+  yield spend(k.board.costs.timerIrqNs);
+  yield* tick(k, cpu);
+}
+
+function eoiOnly(): null {
+  return null; // the EOI (irqEntry) was the point: the CPU has left `hlt`
+}
+
+function switchIpi(k: Kernel, cpu: Cpu): null {
+  k.needResched[cpu.id] = 1;
+  return null;
 }

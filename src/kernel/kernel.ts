@@ -17,11 +17,12 @@ import type { Board } from '../hw/board.ts';
 import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
-import type { KernelGen } from '../hw/effects.ts';
+import { IllegalEffect, type KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
+import { registerKernelVectors } from './interrupts.ts';
+import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
-import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { settleRestart } from './restart.ts';
 import { deliverable, takeSignal } from './signal.ts';
@@ -74,6 +75,8 @@ export class Kernel implements SchedHost {
   readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
   readonly faults: GuestFaultRecord[] = [];
+  /** Interrupt handlers by vector; drivers' vectors will register here too. */
+  readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
   realtimeOffsetNs = 0;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
@@ -150,7 +153,8 @@ export class Kernel implements SchedHost {
     this.deadlineProgrammedNs = new Float64Array(n);
     this.preemptDeferred = new Uint8Array(n);
     this.#faultAt = new Set(options.injectSwitchFaults ?? []);
-    if (options.checkInvariants) board.engine.afterEvent = () => this.checkInvariantsNow();
+    registerKernelVectors(this.irq);
+    if (options.checkInvariants) board.engine.observe(() => this.checkInvariantsNow());
   }
 
   /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
@@ -376,7 +380,7 @@ export class Kernel implements SchedHost {
     return {
       syscall: (cpu, ctx, effect: SyscallEffect) =>
         dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
-      interrupt: (cpu, vector) => onInterrupt(this, cpu, vector),
+      interrupt: (cpu, vector) => irqEntry(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
       atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
       memoryNode: (_cpu, ctx, addr, memPermille) => {
@@ -392,7 +396,9 @@ export class Kernel implements SchedHost {
   }
 
   #onGuestFault(cpu: Cpu, t: Thread, error: unknown): KernelGen<void> {
-    const signal = error instanceof GuestFault ? error.signal : SIGABRT;
+    // A memory fault carries its signal, an effect the CPU refused is SIGILL, anything else a
+    // guest threw is an abort (an uncaught exception, a failed assert).
+    const signal = error instanceof GuestFault || error instanceof IllegalEffect ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
     this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
     this.board.trace.mix(0x66, t.id, signal);

@@ -16,6 +16,7 @@ const NO_LIMITS = { simNsMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITI
 /** Takes over ties and always runs the last of the tied events. */
 class LastTieDecider implements Decider {
   readonly controlsTies = true;
+  readonly abstractsTime = false;
   choose(_kind: ChoiceKind, n: number): number {
     return n - 1;
   }
@@ -24,6 +25,7 @@ class LastTieDecider implements Decider {
 /** Takes over ties and draws every choice, ties included, from a PRNG: an explorer in miniature. */
 class RandomDecider implements Decider {
   readonly controlsTies = true;
+  readonly abstractsTime = false;
   readonly #prng: Prng;
   constructor(seed: number) {
     this.#prng = new Prng(seed);
@@ -148,8 +150,8 @@ function chaoticRun(decider: Decider, jitterValues = 3): [number, number][] {
     log.push([engine.nowNs, tag]);
     if (budget <= 0) return;
     budget -= 2;
-    engine.after(decider.choose(ChoiceKind.Jitter, jitterValues), kind, 0, tag * 2);
-    engine.after(decider.choose(ChoiceKind.Jitter, jitterValues), kind, 0, tag * 2 + 1);
+    engine.after(decider.choose(ChoiceKind.Jitter, jitterValues, null), kind, 0, tag * 2);
+    engine.after(decider.choose(ChoiceKind.Jitter, jitterValues, null), kind, 0, tag * 2 + 1);
   });
   for (let tag = 1; tag <= 4; tag++) engine.at(0, kind, 0, tag);
   engine.run(NO_LIMITS);

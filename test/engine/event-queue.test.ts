@@ -155,3 +155,40 @@ test('a negative time is refused', () => {
   const q = new EventQueue();
   assert.throws(() => q.push(-1, 0, 0, 0), /event-queue: negative time/);
 });
+
+test('removeAt takes out exactly the event in that slot and leaves a valid heap (time-abstracted steps)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 50, maxLength: 200 }),
+      fc.array(fc.nat(), { minLength: 20, maxLength: 60 }),
+      (times, picks) => {
+        const q = new EventQueue();
+        const m = new Model();
+        times.forEach((t, i) => {
+          q.push(t, 1, i, 1000 + i);
+          m.push(t, 1, i, 1000 + i);
+        });
+        for (const pick of picks) {
+          if (q.size === 0) break;
+          const slot = pick % q.size;
+          const expected = {
+            timeNs: q.timeAt(slot),
+            seq: q.seqAt(slot),
+            kind: q.kindAt(slot),
+            arg: q.argAt(slot),
+            tag: q.tagAt(slot),
+          };
+          q.removeAt(slot);
+          assert.deepEqual(popped(q), expected);
+          const at = m.events.findIndex((e) => e.seq === expected.seq);
+          assert.ok(at >= 0, 'the removed event was in the queue');
+          m.events.splice(at, 1);
+          checkPeeks(q, m);
+        }
+        while (m.events.length > 0) apply(q, m, { op: 'pop' });
+        assert.equal(q.pop(), false);
+      },
+    ),
+    { numRuns: 300, seed: 7 },
+  );
+});

@@ -25,9 +25,12 @@ function runChecked(
   options: GuestMachineOptions,
   onSwitch?: (cpuId: number, nextId: number, nowNs: number) => void,
 ): GuestMachine & { events: number } {
-  const machine = bootGuest(main, null, { costs: { computeJitterPpm: 0, cpuSkewPpm: 0 }, ...options });
+  const machine = bootGuest(main, null, {
+    costs: { computeJitterPpm: 0, cpuSkewPpm: 0 },
+    ...options,
+    checkInvariants: true, // the kernel observes the engine: checkInvariantsNow after every event
+  });
   const kernel = machine.kernel;
-  machine.board.engine.afterEvent = () => kernel.checkInvariantsNow();
   const engine = machine.board.engine;
   if (onSwitch !== undefined)
     kernel.switchListener = (cpuId, _prev, next) => onSwitch(cpuId, next.id, engine.nowNs);

@@ -87,7 +87,7 @@ for (const policy of SCHED_POLICIES) {
     });
     atTime(machine, 70_000_000, () => {
       assert.equal(releasePreemptLock(k, cpu, locked!), true, 'a switch was deferred');
-      cpu.raise(VEC_IPI_SWITCH); // the test stands in for the guard's drop on the CPU
+      cpu.lapic.accept(VEC_IPI_SWITCH); // the test stands in for the guard's drop on the CPU
     });
     k.switchListener = (_cpu, _prev, next) => {
       if (next.id >= 2) switchTimes.push(machine.board.engine.nowNs);
