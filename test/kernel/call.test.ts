@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
 import type { Guest, ProgramImage } from '../../src/abi/guest.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
+import type { ExpectedFaults } from '../support/guest-faults.ts';
 import { runGuest } from '../support/guest.ts';
 
 const SIGABRT = 6;
@@ -50,13 +51,20 @@ test('a call and a yield* of the same program take the same simulated time', () 
 });
 
 /** Runs `child` as a process under a parent that reaps it; its wait status and the run. */
-function spawnAndReap(child: ProgramImage): { status: number; run: ReturnType<typeof runGuest> } {
+function spawnAndReap(
+  child: ProgramImage,
+  expectFaults: ExpectedFaults,
+): { status: number; run: ReturnType<typeof runGuest> } {
   let status = -1;
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const run = runGuest(
+    function* (t) {
+      const pid = yield* spawn(t, child, null);
+      [, status] = yield* waitpid(t, pid);
+      return 0;
+    },
+    null,
+    { expectFaults },
+  );
   return { status, run };
 }
 
@@ -73,9 +81,8 @@ test('a callee that throws kills its process with SIGABRT; the parent carries on
       return 0;
     },
   };
-  const { status, run } = spawnAndReap(child);
+  const { status } = spawnAndReap(child, [{ signal: 'SIGABRT', message: 'callee bug' }]);
   assert.equal(status & 0x7f, SIGABRT);
-  assert.equal(run.kernel.faults[0]!.message, 'callee bug');
 });
 
 test('a call of something that is not a program is a guest fault, not a simulator crash', () => {
@@ -86,7 +93,8 @@ test('a call of something that is not a program is a guest fault, not a simulato
       return 0;
     },
   };
-  const { status, run } = spawnAndReap(child);
+  // The message is the TypeError the CPU hits today; issue 11 asks for one naming the effect.
+  const { status, run } = spawnAndReap(child, [{ signal: 'SIGABRT' }]);
   assert.equal(run.kernel.finished, true);
   assert.equal(status & 0x7f, SIGABRT);
 });
