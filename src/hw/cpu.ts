@@ -25,6 +25,7 @@ import {
 } from './effects.ts';
 import type { SpinLock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 /** Handlers the kernel installs; the CPU calls them and runs the kernel code they return. */
 export interface CpuHooks {
@@ -163,7 +164,7 @@ export class Cpu {
       this.#pending[vector] = 1;
       this.#pendingCount++;
     }
-    this.bus.trace.mix(0x1f, this.id, vector);
+    this.bus.trace.mix(TraceKind.InterruptRaised, this.id, vector);
     if (this.#wait === Wait.Halt) {
       const now = this.bus.engine.nowNs;
       const wakeNs = this.bus.costs.idleWakeNs;
@@ -421,7 +422,7 @@ export class Cpu {
     l.spinners.push(this.id);
     this.#wait = Wait.Spin;
     this.#waitSinceNs = this.bus.engine.nowNs;
-    this.bus.trace.mix(0x2a, this.id, l.acquisitions);
+    this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
   }
 
@@ -447,7 +448,7 @@ export class Cpu {
     l.holder = winnerId;
     l.lastHolder = winnerId;
     l.acquisitions++;
-    this.bus.trace.mix(0x2b, winnerId, l.acquisitions);
+    this.bus.trace.mix(TraceKind.SpinWinner, winnerId, l.acquisitions);
     winner.grantLock(l, handoffNs);
   }
 

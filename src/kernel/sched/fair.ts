@@ -43,6 +43,7 @@ import { type DlEntity, DlRunQueue, dlOnWakeup, dlReplenish, dlReplenishAtNs } f
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { RR_TIMESLICE_NS, RT_PERIOD_NS, RT_RUNTIME_NS, RtRunQueue } from './rt.ts';
 import { NICE_0_WEIGHT } from './weights.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 /** CFS tunables before scaling (fair.c, Linux ≤6.5). */
 const LATENCY_NS = 6_000_000;
@@ -676,7 +677,7 @@ export class FairPolicy implements SchedPolicy {
       costNs += this.#host.board.costs.schedPickNs;
     }
     yield spend(costNs);
-    this.#host.traceDecision(0x52, cpu.id, next === null ? -1 : next.id);
+    this.#host.traceDecision(TraceKind.FairPick, cpu.id, next === null ? -1 : next.id);
     if (next !== null) {
       const e = entity(next);
       rq.curr = next;
@@ -739,7 +740,7 @@ export class FairPolicy implements SchedPolicy {
             best = candidate;
             from = victim;
             this.#counts.rtPulls++;
-            this.#host.traceDecision(0x5c, e.rq, candidate.id);
+            this.#host.traceDecision(TraceKind.FairRtPull, e.rq, candidate.id);
           }
           if (from !== victim) yield unlock(victim.lock);
         }
@@ -905,7 +906,7 @@ export class FairPolicy implements SchedPolicy {
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(target.lock);
     this.#counts.affinityMoves++;
-    this.#host.traceDecision(0x54, target.cpuId, t.id);
+    this.#host.traceDecision(TraceKind.FairAffinityMove, target.cpuId, t.id);
     yield* this.#kick(cpu, target.cpuId, t);
   }
 
@@ -945,7 +946,7 @@ export class FairPolicy implements SchedPolicy {
       const t = nextToMove(this.#env, src, dst);
       if (t === null) break;
       this.#migrate(src, dst, t);
-      this.#host.traceDecision(0x53, src.cpuId, t.id);
+      this.#host.traceDecision(TraceKind.FairPull, src.cpuId, t.id);
       moved++;
     }
     if (crossNode && steal) this.#counts.stolenCrossNode += moved;
@@ -1044,7 +1045,7 @@ export class FairPolicy implements SchedPolicy {
       t.affinity = mask;
       this.#migrate(src, dst, t);
       this.#counts.affinityMoves++;
-      this.#host.traceDecision(0x54, dst.cpuId, t.id);
+      this.#host.traceDecision(TraceKind.FairAffinityMove, dst.cpuId, t.id);
       yield spend(this.#host.board.costs.schedPickNs);
       yield unlock(src.lock);
       yield unlock(dst.lock);
@@ -1112,7 +1113,7 @@ export class FairPolicy implements SchedPolicy {
     }
     yield spend(this.#host.board.costs.schedPickNs);
     yield unlock(rq.lock);
-    this.#host.traceDecision(0x5d, t.id, newPrio);
+    this.#host.traceDecision(TraceKind.FairPrioChange, t.id, newPrio);
     if (resched) yield* this.#reschedCpu(cpu, rqId);
   }
 

@@ -39,6 +39,7 @@ import { DWRR_QUANTUM_TICKS } from './dwrr.ts';
 import { collectWakeups, dwrrScan, earliestWakeNs, updateRunnable } from './dwrr-core.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 /** Red Bear's `SchedPolicy` discriminants (P5-sched-policy-context): what its proc handle carries. */
 export const RB_POLICY_FIFO = 0;
@@ -260,7 +261,7 @@ export class RedbearPolicy implements SchedPolicy {
       next = pick.next;
       if (next !== null) this.#counts.picks_global++;
     }
-    this.#host.traceDecision(0x54, cpu.id, next === null ? -1 : next.id);
+    this.#host.traceDecision(TraceKind.RedbearPick, cpu.id, next === null ? -1 : next.id);
 
     const idle = this.#host.idle[cpu.id]!;
     const target: Context | null = next ?? (this.#wasIdle[cpu.id] === 0 && prev !== idle ? idle : null);
@@ -428,7 +429,7 @@ export class RedbearPolicy implements SchedPolicy {
       yield* this.#toIdleContexts(blocked);
       if (found !== null) {
         this.#counts.steals++;
-        this.#host.traceDecision(0x55, victimId, found[0].id);
+        this.#host.traceDecision(TraceKind.RedbearSteal, victimId, found[0].id);
         return found[0];
       }
     }
@@ -488,7 +489,7 @@ export class RedbearPolicy implements SchedPolicy {
     to.runQueues[found[1]]!.push(found[0]);
     yield unlock(to.lock);
     this.#counts.balance_migrations++;
-    this.#host.traceDecision(0x56, target, found[0].id);
+    this.#host.traceDecision(TraceKind.RedbearBalance, target, found[0].id);
     return true;
   }
 

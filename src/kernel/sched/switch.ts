@@ -10,6 +10,7 @@ import { InjectedKernelFault } from '../fault.ts';
 import type { Kernel } from '../kernel.ts';
 import { programDeadline } from '../tick.ts';
 import { type Context, isThread, ThreadState } from '../thread.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 export const SWITCHED = 1;
 export const ALL_IDLE = 2;
@@ -58,7 +59,7 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
  */
 function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.switchFaults++;
-  k.traceDecision(0x5f, cpu.id, k.scheduleCalls);
+  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, k.scheduleCalls);
   for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
     if (l.holder === cpu.id) yield unlock(l);
   }
