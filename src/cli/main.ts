@@ -7,6 +7,7 @@ import { COST_NAMES } from '../hw/cost-model.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
+import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfig } from '../report/run.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
@@ -118,8 +119,9 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
     .option('--seed <n>', "seed, replacing the scenario file's")
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
     .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
+    .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
-    .action(async (file: string, opts: { seed?: string; set?: string[]; trace?: string; json?: boolean }) => {
+    .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
     });
 
@@ -208,15 +210,39 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-async function runCommand(
-  file: string,
-  opts: { seed?: string; set?: string[]; trace?: string; json?: boolean },
-  io: CliIo,
-): Promise<number> {
+interface RunFlags {
+  seed?: string;
+  set?: string[];
+  trace?: string;
+  traceMaxMb?: string;
+  json?: boolean;
+}
+
+/** The largest `--trace-max-mb`: 64 GiB. */
+const TRACE_MAX_MB_MAX = 65_536;
+
+async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
+  const traceMb =
+    opts.traceMaxMb === undefined
+      ? undefined
+      : parseIntFlag('--trace-max-mb', opts.traceMaxMb, 1, TRACE_MAX_MB_MAX);
+  if (traceMb !== undefined && opts.trace === undefined)
+    throw new UsageError('--trace-max-mb', 'needs --trace');
   const config = loadScenarioFile(file, { seed, set: opts.set ?? [], knownCostNames: COST_NAMES });
+  const trace =
+    opts.trace === undefined
+      ? {}
+      : {
+          traceFile: opts.trace,
+          traceBytesMax: traceMb === undefined ? undefined : traceMb * 1024 * 1024,
+          // The bound stops the trace, not the run: say so where the user sees it.
+          onTrace: (s: ChromeTraceSummary) => {
+            if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
+          },
+        };
   // Awaited so that an asynchronous runConfig needs no change here.
-  const report = await runConfig(config, opts.trace === undefined ? {} : { traceFile: opts.trace });
+  const report = await runConfig(config, trace);
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
 }

@@ -4,7 +4,7 @@
  */
 import { evaluateExpectations } from './expect.ts';
 import { buildReport } from './build.ts';
-import { ChromeTraceRecorder } from './chrome-trace.ts';
+import { ChromeTraceRecorder, type ChromeTraceSummary } from './chrome-trace.ts';
 import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
 import { combineHashes, runSweep } from './sweep.ts';
@@ -12,16 +12,28 @@ import { type BuildOptions, buildMachine, type Machine } from '../machine/build.
 import type { RunConfig } from '../machine/config.ts';
 
 export interface RunOptions extends BuildOptions {
-  /** Write a Chrome trace-event JSON here (one track per CPU). */
+  /** Write a Chrome trace-event JSON here (one track per CPU), streamed as the run goes. */
   traceFile?: string;
+  /** The trace file's bound in bytes (chrome-trace.ts's default when absent). */
+  traceBytesMax?: number;
+  /** Told how the trace went: slices written, and a message when the bound stopped it. */
+  onTrace?: (summary: ChromeTraceSummary) => void;
 }
 
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
   const machine = buildMachine(config, options);
-  const recorder = options.traceFile === undefined ? null : new ChromeTraceRecorder(machine.kernel);
-  const reason = machine.board.engine.run(config.limits);
+  const recorder =
+    options.traceFile === undefined
+      ? null
+      : new ChromeTraceRecorder(machine.kernel, options.traceFile, { bytesMax: options.traceBytesMax });
+  let reason: string;
+  try {
+    reason = machine.board.engine.run(config.limits);
+  } finally {
+    const summary = recorder?.finish();
+    if (summary !== undefined) options.onTrace?.(summary);
+  }
   const error = stopError(machine, config, reason);
-  if (recorder !== null && options.traceFile !== undefined) recorder.write(options.traceFile);
   const report = buildReport(config, machine, error);
   if (config.sweep !== null) {
     const sweep = runSweep(config);
