@@ -97,7 +97,11 @@ function runSeedScenarios(packageRoot: string): ScenarioResult[] {
 }
 
 /** What the demo shows of one seed scenario's run. */
-export function seedScenarioResult(listed: ListedScenario, config: RunConfig, report: RunReport): ScenarioResult {
+export function seedScenarioResult(
+  listed: ListedScenario,
+  config: RunConfig,
+  report: RunReport,
+): ScenarioResult {
   return {
     file: listed.file,
     name: config.name,
