@@ -1,8 +1,8 @@
 /**
  * The figures in README.md come from running the model, not from typing: this test reruns the
  * demo, the contiguous-partition study, the futex benchmark and the policy table, reads the newest
- * bench results,
- * and finds each figure in the README. When the model changes, this fails until the README is
+ * bench results, and finds each figure in the README. The demo's seed-scenario lines come from the
+ * seed runs shared with test/scenarios/seeds.test.ts (test/support/seed-runs.ts). When the model changes, this fails until the README is
  * regenerated (`node scripts/update-readme.mjs`).
  */
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
+import { seedScenarioResults } from './support/seed-runs.ts';
 
 /** The bench result recorded when the foundation landed: what later speed is held against. */
 const FOUNDATION_BENCH = '2026-11-24-b-hotpath.json';
@@ -23,7 +24,7 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const readmeLines = new Set(README.split('\n').map((line) => line.trim()));
 
 test("the README's demo output is what smpsim demo prints", () => {
-  const text = formatDemo(runDemo(ROOT));
+  const text = formatDemo(runDemo(ROOT, seedScenarioResults));
   const figures = text
     .split('\n')
     .filter((line) => /^\s+\d+\s+[\d.]+\s+[\d.]+x\s/.test(line) || /^\s+(dwrr|fair)\s+[\d.]/.test(line))

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import type { SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { runConfig } from '../report/run.ts';
+import type { RunReport } from '../report/types.ts';
+import type { RunConfig } from '../machine/config.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { formatExpectation } from './format.ts';
-import { listSeedScenarios } from './list.ts';
+import { type ListedScenario, listSeedScenarios } from './list.ts';
 import { formatScale, runScaleStudy, type ScaleReport } from '../report/scale.ts';
 
 export interface HandoffResult {
@@ -42,7 +44,14 @@ export interface DemoReport {
 const HANDOFF_CPUS = 4;
 const POLICIES: SchedPolicyName[] = ['dwrr', 'fair'];
 
-export function runDemo(packageRoot: string): DemoReport {
+/**
+ * Runs the demo. `runScenarios` runs the seed scenarios (all of them, by default); the README
+ * check passes its own, which reuses the seed runs the scenario tests make.
+ */
+export function runDemo(
+  packageRoot: string,
+  runScenarios: (packageRoot: string) => ScenarioResult[] = runSeedScenarios,
+): DemoReport {
   const scale = runScaleStudy({
     policies: POLICIES,
     cpus: [1, 2, 4],
@@ -54,7 +63,7 @@ export function runDemo(packageRoot: string): DemoReport {
     range: PRIMES_DEFAULT.range,
   });
   const handoff = POLICIES.map(runHandoff);
-  const scenarios = runSeedScenarios(packageRoot);
+  const scenarios = runScenarios(packageRoot);
   const passed = scale.complete && scenarios.every((s) => s.passed);
   return { schema: 'smpsim.demo/1', scale, handoff, scenarios, passed };
 }
@@ -82,17 +91,25 @@ function runHandoff(policy: SchedPolicyName): HandoffResult {
 function runSeedScenarios(packageRoot: string): ScenarioResult[] {
   return listSeedScenarios(packageRoot).map((listed) => {
     const config = loadScenarioFile(join(packageRoot, listed.file));
-    const report = runConfig(config);
-    return {
-      file: listed.file,
-      name: config.name,
-      description: listed.description,
-      passed: report.passed,
-      failed: report.expectations.filter((e) => !e.pass).map((e) => e.metric),
-      checks: report.expectations.map(formatExpectation),
-      trace_hash: report.trace_hash,
-    };
+    return seedScenarioResult(listed, config, runConfig(config));
   });
+}
+
+/** What the demo shows of one seed scenario's run. */
+export function seedScenarioResult(
+  listed: ListedScenario,
+  config: RunConfig,
+  report: RunReport,
+): ScenarioResult {
+  return {
+    file: listed.file,
+    name: config.name,
+    description: listed.description,
+    passed: report.passed,
+    failed: report.expectations.filter((e) => !e.pass).map((e) => e.metric),
+    checks: report.expectations.map(formatExpectation),
+    trace_hash: report.trace_hash,
+  };
 }
 
 export function formatDemo(report: DemoReport): string {

@@ -13,6 +13,7 @@ import {
 import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
+import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfig } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { ScenarioError } from '../scenario/errors.ts';
@@ -157,6 +158,7 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
     .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
+    .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
     .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
@@ -283,16 +285,35 @@ interface RunFlags {
   set?: string[];
   trace?: string;
   timeout?: string;
+  traceMaxMb?: string;
   json?: boolean;
 }
 
+/** The largest `--trace-max-mb`: 64 GiB. */
+const TRACE_MAX_MB_MAX = 65_536;
+
 async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
+  const traceMb =
+    opts.traceMaxMb === undefined
+      ? undefined
+      : parseIntFlag('--trace-max-mb', opts.traceMaxMb, 1, TRACE_MAX_MB_MAX);
+  if (traceMb !== undefined && opts.trace === undefined)
+    throw new UsageError('--trace-max-mb', 'needs --trace');
   // Checked before the run, so a bad path costs nothing instead of the whole simulation.
   if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
   const { config, wall } = loadForRun(file, opts);
-  const report = await blameFile(file, () =>
-    runConfig(config, opts.trace === undefined ? { wall } : { wall, traceFile: opts.trace }),
-  );
+  const trace =
+    opts.trace === undefined
+      ? {}
+      : {
+          traceFile: opts.trace,
+          traceBytesMax: traceMb === undefined ? undefined : traceMb * 1024 * 1024,
+          // The bound stops the trace, not the run: say so where the user sees it.
+          onTrace: (s: ChromeTraceSummary) => {
+            if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
+          },
+        };
+  const report = await blameFile(file, () => runConfig(config, { wall, ...trace }));
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;

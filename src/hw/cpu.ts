@@ -33,6 +33,7 @@ import {
 import { type ApicBus, Lapic, type LapicCore } from './lapic.ts';
 import type { SpinLock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 /** Handlers the kernel installs; the CPU calls them and runs the kernel code they return. */
 export interface CpuHooks {
@@ -449,7 +450,7 @@ export class Cpu implements LapicCore {
     l.spinners.push(this.id);
     this.#wait = Wait.Spin;
     this.#waitSinceNs = this.bus.engine.nowNs;
-    this.bus.trace.mix(0x2a, this.id, l.acquisitions);
+    this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
   }
 
@@ -462,7 +463,7 @@ export class Cpu implements LapicCore {
     const winner = this.bus.cpus[winnerId]!;
     const handoffNs = l.lineCostNs(winnerId, this.bus.topology, this.bus.costs); // from our cache
     l.take(winnerId);
-    this.bus.trace.mix(0x2b, winnerId, l.acquisitions);
+    this.bus.trace.mix(TraceKind.SpinWinner, winnerId, l.acquisitions);
     winner.grantLock(l, handoffNs);
   }
 

@@ -18,6 +18,7 @@
  * back a delivery today, exactly as the pending bitmap without an ISR behaved before, and every
  * trace hash is unchanged. A handler that EOIs late (a future threaded IRQ) would see it.
  */
+import { TraceKind } from '../abi/trace.ts';
 import { AssertionError, assert } from '../engine/assert.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
@@ -91,7 +92,7 @@ export class Lapic {
   accept(vector: number): void {
     if (!(vector >= VECTOR_MIN && vector <= VECTOR_MAX)) this.#fail(`illegal vector ${vector}`);
     this.#irr[vector >>> 5]! |= 1 << (vector & 31);
-    this.#bus.trace.mix(0x1f, this.id, vector);
+    this.#bus.trace.mix(TraceKind.InterruptRaised, this.id, vector);
     if (this.#update()) this.#core.interruptPending();
   }
 

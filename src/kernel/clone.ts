@@ -36,6 +36,7 @@ import { forkHandles } from './proc-handles.ts';
 import { type Process, ProcessState } from './process.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 /** fork(entry, arg): the child's pid to the parent; the child runs `entry(arg)` (see above). */
 export function* sysFork(
@@ -76,7 +77,7 @@ export function* sysFork(
   thread.prio = t.prio;
   thread.affinity = t.affinity === null ? null : t.affinity.slice();
   k.setEntry(thread, entry, arg, true);
-  k.board.trace.mix(0x70, parent.pid, child.pid);
+  k.board.trace.mix(TraceKind.Fork, parent.pid, child.pid);
   yield* k.policy.start(cpu, thread);
   return child.pid;
 }

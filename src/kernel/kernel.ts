@@ -32,6 +32,7 @@ import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
 import { type Context, IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -258,7 +259,7 @@ export class Kernel implements SchedHost {
     t.state = ThreadState.Runnable;
     t.wakeNs = Number.POSITIVE_INFINITY;
     t.wokenAtNs = this.nowNs;
-    this.board.trace.mix(0x41, cpu.id, t.id);
+    this.board.trace.mix(TraceKind.Wake, cpu.id, t.id);
     yield* this.policy.wake(cpu, t);
     return true;
   }
@@ -269,7 +270,7 @@ export class Kernel implements SchedHost {
     t.timedOut = true;
     t.wakeNs = Number.POSITIVE_INFINITY;
     t.wokenAtNs = this.nowNs;
-    this.board.trace.mix(0x42, t.id, 0);
+    this.board.trace.mix(TraceKind.TimeoutExpired, t.id, 0);
   }
 
   markDead(t: Thread): void {
@@ -401,7 +402,7 @@ export class Kernel implements SchedHost {
     const signal = error instanceof GuestFault || error instanceof IllegalEffect ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
     this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
-    this.board.trace.mix(0x66, t.id, signal);
+    this.board.trace.mix(TraceKind.GuestFault, t.id, signal);
     return killProcess(this, cpu, t, signal);
   }
 
@@ -429,7 +430,7 @@ export class Kernel implements SchedHost {
         vm.store32(addr, old & effect.a);
         break;
     }
-    this.board.trace.mix(0x60 + effect.kind, addr, old);
+    this.board.trace.mix(TraceKind.AtomicBase + effect.kind, addr, old);
     return old;
   }
 

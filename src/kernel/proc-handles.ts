@@ -39,6 +39,7 @@ import { checkSchedPermission, setThreadSched } from './sched/set-sched.ts';
 import { affinityMask, setThreadAffinity } from './sched/affinity.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 export const PROC_HANDLE_NAMES = ['name', 'sched-policy', 'priority', 'sched-affinity'] as const;
 export type ProcHandleName = (typeof PROC_HANDLE_NAMES)[number];
@@ -208,7 +209,7 @@ function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len
         }
       }
       if (online === 0) return -EINVAL;
-      k.board.trace.mix(0x58, target.id, online);
+      k.board.trace.mix(TraceKind.AffinityWrite, target.id, online);
       yield* setThreadAffinity(k, cpu, target, mask);
       return len;
     }

@@ -41,6 +41,7 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Kernel } from './kernel.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 interface ShmObject {
   ino: number;
@@ -134,7 +135,7 @@ function* sysShmOpen(
   const addr = vm.mapFrames(mapped, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   if (addr < 0) return -ENOMEM;
   if (inoAddr !== 0) vm.store32(inoAddr, obj.ino);
-  k.board.trace.mix(0x71, obj.ino, addr);
+  k.board.trace.mix(TraceKind.ShmMap, obj.ino, addr);
   return addr;
 }
 

@@ -15,6 +15,7 @@ import { signalPending } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Process } from './process.ts';
 import { isThread, type Thread, ThreadState } from './thread.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 /**
  * clock_gettime: returns the clock's value in ns (the ABI returns it rather than a timespec).
@@ -104,7 +105,7 @@ function* sysClockSettime(k: Kernel, cpu: Cpu, clockId: number, ns: number): Ker
   if (clockId !== CLOCK_REALTIME) return -EINVAL;
   if (!(ns >= 0)) return -EINVAL;
   k.realtimeOffsetNs = ns - k.nowNs;
-  k.board.trace.mix(0x43, Math.floor(ns / 0x1_0000_0000), ns >>> 0);
+  k.board.trace.mix(TraceKind.RealtimeSet, Math.floor(ns / 0x1_0000_0000), ns >>> 0);
   for (const t of [...k.realtimeWaiters]) {
     if (t.state !== ThreadState.Blocked) {
       k.realtimeWaiters.delete(t);

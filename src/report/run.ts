@@ -5,7 +5,7 @@
  */
 import { evaluateExpectations } from './expect.ts';
 import { buildReport } from './build.ts';
-import { ChromeTraceRecorder } from './chrome-trace.ts';
+import { ChromeTraceRecorder, type ChromeTraceSummary } from './chrome-trace.ts';
 import { checkCompareMetrics, checkScenarioMetrics } from './metric-names.ts';
 import { outcomeFailure } from './outcome.ts';
 import type { RunReport } from './types.ts';
@@ -16,7 +16,7 @@ import { type BuildOptions, buildMachine, type Machine } from '../machine/build.
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
 
 export interface RunOptions extends BuildOptions {
-  /** Write a Chrome trace-event JSON here (one track per CPU). */
+  /** Write a Chrome trace-event JSON here (one track per CPU), streamed as the run goes. */
   traceFile?: string;
   /**
    * The wall-clock budget this run shares with the rest of its invocation; by default a new one
@@ -28,15 +28,27 @@ export interface RunOptions extends BuildOptions {
    * expectations call them).
    */
   skipNameChecks?: boolean;
+  /** The trace file's bound in bytes (chrome-trace.ts's default when absent). */
+  traceBytesMax?: number;
+  /** Told how the trace went: slices written, and a message when the bound stopped it. */
+  onTrace?: (summary: ChromeTraceSummary) => void;
 }
 
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
   const wall = options.wall ?? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max');
   const machine = buildMachine(config, options);
-  const recorder = options.traceFile === undefined ? null : new ChromeTraceRecorder(machine.kernel);
-  const reason = runEngine(machine, config.limits, wall);
+  const recorder =
+    options.traceFile === undefined
+      ? null
+      : new ChromeTraceRecorder(machine.kernel, options.traceFile, { bytesMax: options.traceBytesMax });
+  let reason: string;
+  try {
+    reason = runEngine(machine, config.limits, wall);
+  } finally {
+    const summary = recorder?.finish();
+    if (summary !== undefined) options.onTrace?.(summary);
+  }
   const error = stopError(machine, config, reason);
-  if (recorder !== null && options.traceFile !== undefined) recorder.write(options.traceFile);
   const report = buildReport(config, machine, error);
   report.failure = outcomeFailure(config, machine.kernel, error);
   if (config.sweep !== null) {

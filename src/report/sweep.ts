@@ -9,6 +9,7 @@ import { runScaleRuns } from './scale.ts';
 import { ratio3 } from './stats.ts';
 import type { RunConfig } from '../machine/config.ts';
 import type { WallBudget } from './wall-budget.ts';
+import { TraceKind } from '../abi/trace.ts';
 
 export interface SweepResult {
   metrics: Record<string, number>;
@@ -40,7 +41,11 @@ export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
 export function combineHashes(hashes: readonly string[]): string {
   const combined = new TraceHash(NO_CLOCK);
   for (const hex of hashes) {
-    combined.mix(0x5e, Number.parseInt(hex.slice(0, 8), 16), Number.parseInt(hex.slice(8, 16), 16));
+    combined.mix(
+      TraceKind.SweepHash,
+      Number.parseInt(hex.slice(0, 8), 16),
+      Number.parseInt(hex.slice(8, 16), 16),
+    );
   }
   return combined.hex();
 }

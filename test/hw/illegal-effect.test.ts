@@ -45,11 +45,15 @@ function yieldInChild(yielded: unknown): Refused {
       return 0;
     },
   };
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const run = runGuest(
+    function* (t) {
+      const pid = yield* spawn(t, child, null);
+      [, status] = yield* waitpid(t, pid);
+      return 0;
+    },
+    null,
+    { expectFaults: [{ signal: 'SIGILL' }] },
+  );
   const k = run.kernel;
   return {
     status,
@@ -118,11 +122,15 @@ test('a guest that throws still gets SIGABRT: only refused effects are SIGILL', 
       throw new Error('guest bug');
     },
   };
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const run = runGuest(
+    function* (t) {
+      const pid = yield* spawn(t, child, null);
+      [, status] = yield* waitpid(t, pid);
+      return 0;
+    },
+    null,
+    { expectFaults: [{ signal: 'SIGABRT', message: 'guest bug' }] },
+  );
   assert.equal(status & 0x7f, SIGABRT);
   assert.equal(run.kernel.faults[0]!.message, 'guest bug');
 });

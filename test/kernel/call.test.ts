@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
 import type { Guest, ProgramImage } from '../../src/abi/guest.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
+import type { ExpectedFaults } from '../support/guest-faults.ts';
 import { runGuest } from '../support/guest.ts';
 
 const SIGABRT = 6;
@@ -51,13 +52,20 @@ test('a call and a yield* of the same program take the same simulated time', () 
 });
 
 /** Runs `child` as a process under a parent that reaps it; its wait status and the run. */
-function spawnAndReap(child: ProgramImage): { status: number; run: ReturnType<typeof runGuest> } {
+function spawnAndReap(
+  child: ProgramImage,
+  expectFaults: ExpectedFaults,
+): { status: number; run: ReturnType<typeof runGuest> } {
   let status = -1;
-  const run = runGuest(function* (t) {
-    const pid = yield* spawn(t, child, null);
-    [, status] = yield* waitpid(t, pid);
-    return 0;
-  }, null);
+  const run = runGuest(
+    function* (t) {
+      const pid = yield* spawn(t, child, null);
+      [, status] = yield* waitpid(t, pid);
+      return 0;
+    },
+    null,
+    { expectFaults },
+  );
   return { status, run };
 }
 
@@ -74,9 +82,8 @@ test('a callee that throws kills its process with SIGABRT; the parent carries on
       return 0;
     },
   };
-  const { status, run } = spawnAndReap(child);
+  const { status } = spawnAndReap(child, [{ signal: 'SIGABRT', message: 'callee bug' }]);
   assert.equal(status & 0x7f, SIGABRT);
-  assert.equal(run.kernel.faults[0]!.message, 'callee bug');
 });
 
 test('a call of something that is not a program is a guest fault, not a simulator crash', () => {
@@ -87,7 +94,8 @@ test('a call of something that is not a program is a guest fault, not a simulato
       return 0;
     },
   };
-  const { status, run } = spawnAndReap(child);
+  // The message is the TypeError the CPU hits today; issue 11 asks for one naming the effect.
+  const { status, run } = spawnAndReap(child, [{ signal: 'SIGILL' }]);
   assert.equal(run.kernel.finished, true);
   // The CPU refuses the malformed call before it runs anything (test/hw/illegal-effect.test.ts).
   assert.equal(status & 0x7f, SIGILL);

@@ -65,20 +65,24 @@ test('fork: the child gets a copy of private memory and the same frames of MAP_S
 
 test("fork: the child runs on a copy of the caller's stack; its guard page still faults", () => {
   const seen: number[] = [];
-  runGuest(function* (t) {
-    const guard = yield* mmap_anonymous(t, 8192);
-    yield* mprotect(t, guard, 4096, PROT_NONE);
-    const top = t.stackTop;
-    t.store32(top - 64, 1234); // a local on the stack
-    const pid = yield* rawFork(t, function* (c) {
-      seen.push(c.stackTop === top ? 1 : 0, c.load32(top - 64));
-      c.store32(guard, 1); // PROT_NONE in the child too
+  runGuest(
+    function* (t) {
+      const guard = yield* mmap_anonymous(t, 8192);
+      yield* mprotect(t, guard, 4096, PROT_NONE);
+      const top = t.stackTop;
+      t.store32(top - 64, 1234); // a local on the stack
+      const pid = yield* rawFork(t, function* (c) {
+        seen.push(c.stackTop === top ? 1 : 0, c.load32(top - 64));
+        c.store32(guard, 1); // PROT_NONE in the child too
+        return 0;
+      });
+      const [, status] = yield* waitpid(t, pid);
+      seen.push(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
       return 0;
-    });
-    const [, status] = yield* waitpid(t, pid);
-    seen.push(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    return 0;
-  }, null);
+    },
+    null,
+    { expectFaults: [{ signal: 'SIGSEGV', message: /^write to protected memory at 0x/ }] },
+  );
   assert.deepEqual(seen, [1, 1234, SIGSEGV]);
 });
 

@@ -395,7 +395,11 @@ test('a pshared robust mutex in MAP_SHARED memory: a process that dies holding i
       return 0;
     },
     null,
-    { cpus: 2, futex: { mode: 'linux', shards: 64 } },
+    {
+      cpus: 2,
+      futex: { mode: 'linux', shards: 64 },
+      expectFaults: [{ signal: 'SIGABRT', message: 'child aborts holding the robust mutex' }],
+    },
   );
   assert.equal(run.kernel.stopReason, null);
   assert.deepEqual(out, [0, 0, EOWNERDEAD, 0, 0, SIGABRT]);

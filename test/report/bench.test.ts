@@ -54,6 +54,42 @@ test('runBench reports every workload with work done and positive rates', () => 
   }
 });
 
+/**
+ * What each quick workload does, exactly. The work is deterministic: a fixed configuration at
+ * seed 1, and the engine orders effects by simulated time with ties by insertion order, so effects,
+ * events and simulated time are the same on every host and every run (runBench also checks its
+ * three repetitions agree). These are the model's figures, pinned: a change to the kernel, the
+ * libc or the cost model that moves them must update them here and say why.
+ */
+const QUICK_WORK: Record<string, { effects: number; events: number; sim_ns: number }> = {
+  compute: { effects: 1_010_414, events: 1_040_382, sim_ns: 2_505_542_970 },
+  'compute-dwrr': { effects: 1_014_597, events: 1_016_364, sim_ns: 2_504_826_441 },
+  'futex-pingpong': { effects: 1_920_940, events: 1_501_906, sim_ns: 135_922_382 },
+  primes: { effects: 549, events: 634, sim_ns: 13_467_813 },
+};
+
+test('the quick workloads do exactly the same work on every host: effects, events, simulated time', () => {
+  for (const w of report.workloads) {
+    assert.deepEqual({ effects: w.effects, events: w.events, sim_ns: w.sim_ns }, QUICK_WORK[w.name], w.name);
+  }
+});
+
+test('the quick workloads do at least the work their configuration asks for', () => {
+  const byName = new Map(report.workloads.map((w) => [w.name, w]));
+  const spinIterations = 250_000;
+  const computeNs = (30_000 / 3000) * 1000; // 30,000 cycles at 3 GHz: 10 µs
+  for (const name of ['compute', 'compute-dwrr']) {
+    const w = byName.get(name)!;
+    // 4 threads, one per CPU, each yields 250,000 compute effects of 10 µs (jitter averages out
+    // to within 1%): at least that many effects, and about 2.5 s of simulated time.
+    assert.ok(w.effects >= 4 * spinIterations, `${name}: ${w.effects} effects`);
+    const ideal = spinIterations * computeNs;
+    assert.ok(Math.abs(w.sim_ns / ideal - 1) < 0.01, `${name}: ${w.sim_ns} ns for ${ideal} ns of work`);
+  }
+  // Two pairs hand a token 15,000 times each: every hand-off is at least a wake and a wait.
+  assert.ok(byName.get('futex-pingpong')!.effects >= 2 * 15_000 * 2);
+});
+
 test('the compute workload has a reference loop and a positive finite ratio; the others do not', () => {
   const compute = report.workloads.find((w) => w.name === 'compute')!;
   assert.ok(compute.reference !== undefined);

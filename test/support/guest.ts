@@ -2,6 +2,11 @@
  * A harness for custom guest programs: builds a Board and a Kernel the way src/machine/build.ts
  * does, but boots the kernel with the test's own root program instead of init. Tests record
  * what guests observe into arrays captured by closure and assert on them after the run.
+ *
+ * A failing `assert` inside guest code is a guest fault (SIGABRT), not a thrown test error, so
+ * every machine booted here is checked for guest faults (guest-faults.ts): `runGuest` checks
+ * when its run ends, and a hook after each test checks the machines a test booted and ran
+ * itself. A test that means to fault a guest declares it with `expectFaults`.
  */
 import type { ThreadEntry } from '../../src/abi/guest.ts';
 import { PrngDecider } from '../../src/engine/decider.ts';
@@ -16,6 +21,7 @@ import { makePolicy, startTick } from '../../src/machine/build.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
 import { defaultTopology, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
+import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
   policy?: SchedPolicyName;
@@ -39,6 +45,8 @@ export interface GuestMachineOptions {
   futex?: FutexOptions;
   /** The libc variant of every process; by default the one that speaks the futex mode's ABI. */
   libc?: LibcVariantName;
+  /** The guest faults this test means to cause; any other fault fails the test (guest-faults.ts). */
+  expectFaults?: ExpectedFaults;
 }
 
 export interface GuestMachine {
@@ -69,6 +77,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
   const source = options.tick ?? presetTick(policyName).source;
   const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });
   kernel.boot(policy, { name: 'test', main }, arg);
+  watchFaults(kernel, options.expectFaults ?? []);
   return { board, kernel, tickPeriodNs };
 }
 
@@ -97,5 +106,6 @@ export function runGuest(
     simNsMax: options.simNsMax ?? 10_000_000_000,
     eventsMax: options.eventsMax ?? 2_000_000,
   });
+  checkFaults(machine.kernel);
   return { ...machine, reason };
 }

@@ -22,6 +22,7 @@ import { type Context, isThread, PRIO_LEVELS, type Thread, ThreadState } from '.
 import { collectWakeups, dwrrScan, earliestWakeNs } from './dwrr-core.ts';
 import { checkPlaces, checkScanState, checkTickCounts, type PlaceList } from './dwrr-invariants.ts';
 import type { SchedHost, SchedPolicy } from './policy.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 /** Ticks per quantum (switch.rs `tick`): 3 PIT ticks, about 12.19 ms. */
 export const DWRR_QUANTUM_TICKS = 3;
@@ -166,7 +167,7 @@ export class DwrrPolicy implements SchedPolicy {
     this.#lastQueue[cpu.id] = r.lastQueue;
     this.#scans++;
     this.#scanIterations += r.iterations;
-    host.traceDecision(0x51, cpu.id, r.next === null ? -1 : r.next.id);
+    host.traceDecision(TraceKind.DwrrPick, cpu.id, r.next === null ? -1 : r.next.id);
     const costs = host.board.costs;
     yield spend(costs.schedPickNs + r.visited * costs.schedScanPerContextNs + r.iterations * 2);
     for (const t of r.blocked) yield* this.#toIdleContexts(t);

@@ -49,6 +49,7 @@ import type { SchedHost, SchedPolicy } from './policy.ts';
 import { checkEntity, RB_POLICY_OTHER, redbearEntity, redbearPolicy, redbearPrio } from './redbear-entity.ts';
 import { PerCpuSched, type Pick, pickFromQueues } from './redbear-passes.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 export {
   DEFAULT_SCHED_RR_QUANTUM_NS,
@@ -215,7 +216,7 @@ export class RedbearPolicy implements SchedPolicy {
       next = pick.next;
       if (next !== null) this.#counts.picks_global++;
     }
-    this.#host.traceDecision(0x54, cpu.id, next === null ? -1 : next.id);
+    this.#host.traceDecision(TraceKind.RedbearPick, cpu.id, next === null ? -1 : next.id);
 
     const idle = this.#host.idle[cpu.id]!;
     const target: Context | null = next ?? (this.#wasIdle[cpu.id] === 0 && prev !== idle ? idle : null);
@@ -334,7 +335,7 @@ export class RedbearPolicy implements SchedPolicy {
       yield* this.#toIdleContexts(blocked);
       if (found !== null) {
         this.#counts.steals++;
-        this.#host.traceDecision(0x55, victimId, found[0].id);
+        this.#host.traceDecision(TraceKind.RedbearSteal, victimId, found[0].id);
         return found[0];
       }
     }
@@ -397,7 +398,7 @@ export class RedbearPolicy implements SchedPolicy {
     this.#inTransit.length = 0;
     yield unlock(to.lock);
     this.#counts.balance_migrations++;
-    this.#host.traceDecision(0x56, target, found[0].id);
+    this.#host.traceDecision(TraceKind.RedbearBalance, target, found[0].id);
     return true;
   }
 

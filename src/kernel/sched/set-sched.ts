@@ -18,6 +18,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread } from '../thread.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 export const NICE_MIN = -20;
 export const NICE_MAX = 19;
@@ -87,7 +88,7 @@ export function* applySched(
   t.dlRuntimeNs = dl?.runtimeNs ?? 0;
   t.dlDeadlineNs = dl?.deadlineNs ?? 0;
   t.dlPeriodNs = dl?.periodNs ?? 0;
-  k.board.trace.mix(0x5a, t.id, policy * 256 + t.rtPriority);
+  k.board.trace.mix(TraceKind.SetScheduler, t.id, policy * 256 + t.rtPriority);
   yield* k.policy.prioChanged(cpu, t);
 }
 

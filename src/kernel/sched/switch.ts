@@ -15,6 +15,7 @@ import { InjectedKernelFault } from '../fault.ts';
 import type { Kernel } from '../kernel.ts';
 import { programDeadline } from '../tick.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 export const SWITCHED = 1;
 export const ALL_IDLE = 2;
@@ -120,7 +121,7 @@ function recordWakeLatency(k: Kernel, ns: number): void {
  */
 function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.switchFaults++;
-  k.traceDecision(0x5f, cpu.id, k.scheduleCalls);
+  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, k.scheduleCalls);
   for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
     if (l.holder === cpu.id) yield unlock(l);
   }

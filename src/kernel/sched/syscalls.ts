@@ -70,6 +70,7 @@ import { PRIO_DEFAULT, type Thread, ThreadState } from '../thread.ts';
 import { checkDlParams, dlBandwidth, dlOverflow, toRatio } from './deadline.ts';
 import { RT_PERIOD_NS, RT_RUNTIME_NS } from './rt.ts';
 import { applySched } from './set-sched.ts';
+import { TraceKind } from '../../abi/trace.ts';
 
 const VALID_POLICIES = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE];
 /** sched_setparam keeps the policy (Linux's SETPARAM_POLICY). */
@@ -370,7 +371,7 @@ function* sysSetPriority(
     if (error === -ESRCH) error = 0;
     if (nice === niceOf(t)) continue;
     t.prio = nice + PRIO_DEFAULT;
-    k.board.trace.mix(0x5b, t.id, t.prio);
+    k.board.trace.mix(TraceKind.SetNice, t.id, t.prio);
     // set_user_nice: an RT or deadline context only records it; a normal one is reweighted.
     if (isFairPolicy(t.policy)) yield* k.policy.prioChanged(cpu, t);
   }

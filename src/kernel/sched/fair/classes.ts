@@ -6,6 +6,7 @@
  * in and takes them out of the queue of their class (enqueue_task, dequeue_task, put_prev_task
  * of each class) and moves them between classes when their priority changes.
  */
+import { TraceKind } from '../../../abi/trace.ts';
 import { SCHED_DEADLINE } from '../../../abi/sched.ts';
 import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
@@ -157,7 +158,7 @@ export function* prioChanged(s: FairState, cpu: Cpu, t: Thread): KernelGen<void>
   const resched = rq.curr === t ? reclassRunning(s, rq, t) : reclassQueued(s, rq, t);
   yield spend(s.host.board.costs.schedPickNs);
   yield unlock(rq.lock);
-  s.host.traceDecision(0x5d, t.id, newPrio);
+  s.host.traceDecision(TraceKind.FairPrioChange, t.id, newPrio);
   if (resched) yield* reschedCpu(s, cpu, rqId);
 }
 

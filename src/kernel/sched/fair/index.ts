@@ -8,6 +8,7 @@
  * fair contexts go is decided in `balance.ts` and carried out in `wakeup.ts` and `migrate.ts`;
  * what a tick does is in `tick.ts`; the policy's invariants in `invariants.ts`.
  */
+import { TraceKind } from '../../../abi/trace.ts';
 import { SCHED_DEADLINE, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../../../abi/sched.ts';
 import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
@@ -87,7 +88,7 @@ export class FairPolicy implements SchedPolicy {
       costNs += costs.schedPickNs;
     }
     yield spend(costNs);
-    s.host.traceDecision(0x52, cpu.id, next === null ? -1 : next.id);
+    s.host.traceDecision(TraceKind.FairPick, cpu.id, next === null ? -1 : next.id);
     if (next !== null) {
       const e = entity(next);
       rq.curr = next;

@@ -5,6 +5,7 @@
  * taking both run-queue locks in CPU-id order (Linux double_rq_lock), and an affinity change
  * moves a context off a CPU its new mask excludes.
  */
+import { TraceKind } from '../../../abi/trace.ts';
 import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../../hw/effects.ts';
@@ -69,7 +70,7 @@ function pullFrom(s: FairState, src: RunQueue, dst: RunQueue, stealing: boolean)
     const t = nextToMove(s.env, src, dst);
     if (t === null) break;
     migrate(s, src, dst, t);
-    s.host.traceDecision(0x53, src.cpuId, t.id);
+    s.host.traceDecision(TraceKind.FairPull, src.cpuId, t.id);
     moved++;
   }
   if (crossNode && stealing) s.counts.stolenCrossNode += moved;
@@ -118,7 +119,7 @@ export function* afterSwitch(s: FairState, cpu: Cpu): KernelGen<void> {
   yield spend(s.host.board.costs.schedPickNs);
   yield unlock(target.lock);
   s.counts.affinityMoves++;
-  s.host.traceDecision(0x54, target.cpuId, t.id);
+  s.host.traceDecision(TraceKind.FairAffinityMove, target.cpuId, t.id);
   yield* kick(s, cpu, target.cpuId, t);
 }
 
@@ -195,7 +196,7 @@ function* moveQueued(s: FairState, cpu: Cpu, t: Thread, src: RunQueue, mask: Uin
   t.affinity = mask;
   migrate(s, src, dst, t);
   s.counts.affinityMoves++;
-  s.host.traceDecision(0x54, dst.cpuId, t.id);
+  s.host.traceDecision(TraceKind.FairAffinityMove, dst.cpuId, t.id);
   yield spend(s.host.board.costs.schedPickNs);
   yield unlock(src.lock);
   yield unlock(dst.lock);

@@ -6,6 +6,7 @@
  * reschedule, and so to pull it (push_rt_task carried out as RT_PUSH_IPI does, by the CPU that
  * gains it). The pull takes the other queue's lock with a try-lock, as idle stealing does.
  */
+import { TraceKind } from '../../../abi/trace.ts';
 import { assert } from '../../../engine/assert.ts';
 import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, tryLock, unlock } from '../../../hw/effects.ts';
@@ -44,7 +45,7 @@ export function* pickClass(s: FairState, cpu: Cpu, rq: RunQueue): KernelGen<Thre
         best = candidate;
         from = victim;
         s.counts.rtPulls++;
-        s.host.traceDecision(0x5c, e.rq, candidate.id);
+        s.host.traceDecision(TraceKind.FairRtPull, e.rq, candidate.id);
       }
       if (from !== victim) yield unlock(victim.lock);
     }

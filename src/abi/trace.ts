@@ -1,0 +1,75 @@
+/**
+ * The one registry of trace-record kinds: the first operand of every `TraceHash.mix`. A run's
+ * trace hash is only as good as its records are distinct, so each kind has one meaning and one
+ * value here, and test/abi/trace.test.ts checks that no two share a value. Record operands are
+ * listed as (a, b). Values are the ones the records had before the registry, so hashes did not
+ * move, except the two that meant two things (see TRACE_KIND_HISTORY).
+ */
+
+export const TraceKind = {
+  /** A guest compute effect (running context id, cycles); the value of Op.Compute. */
+  Compute: 0x00,
+  /** A system call entered (context id, call number); the value of Op.Syscall. */
+  Syscall: 0x01,
+  /** A context switch (prev id, next id); the value of Op.Switch. */
+  Switch: 0x16,
+  /** An interrupt raised at a CPU (cpu id, vector). */
+  InterruptRaised: 0x1f,
+  /** A CPU starts spinning on a held spinlock (cpu id, the lock's acquisitions so far). */
+  SpinStart: 0x2a,
+  /** A spinner wins a released spinlock (winner cpu id, acquisitions). */
+  SpinWinner: 0x2b,
+  /** A blocked thread made runnable (waking cpu id, tid). */
+  Wake: 0x41,
+  /** A blocked thread's timeout expired (tid, 0). */
+  TimeoutExpired: 0x42,
+  /** CLOCK_REALTIME set (high 32 bits of the ns, low 32 bits). */
+  RealtimeSet: 0x43,
+  /** dwrr picked a context (cpu id, tid or -1). */
+  DwrrPick: 0x51,
+  /** fair picked a context (cpu id, tid or -1). */
+  FairPick: 0x52,
+  /** fair moved a queued context while balancing or stealing (source cpu id, tid). */
+  FairPull: 0x53,
+  /** fair moved a context to a CPU its affinity allows (destination cpu id, tid). */
+  FairAffinityMove: 0x54,
+  /** redbear stole a context from another CPU (victim cpu id, tid). */
+  RedbearSteal: 0x55,
+  /** redbear's balancer migrated a context (target cpu id, tid). */
+  RedbearBalance: 0x56,
+  /** redbear picked a context (cpu id, tid or -1). Was 0x54, which fair's affinity move also used. */
+  RedbearPick: 0x57,
+  /** A proc-scheme affinity write (target tid, CPUs in the new mask). */
+  AffinityWrite: 0x58,
+  /** sched_setscheduler/sched_setattr applied (tid, policy * 256 + RT priority). */
+  SetScheduler: 0x5a,
+  /** setpriority/nice changed a thread's priority (tid, new prio). */
+  SetNice: 0x5b,
+  /** fair pulled an RT/deadline context from another run queue (source rq, tid). */
+  FairRtPull: 0x5c,
+  /** fair changed a context's effective priority (a PI boost or its end) (tid, new prio). */
+  FairPrioChange: 0x5d,
+  /** One seed's hash folded into a sweep's combined hash (high 32 bits, low 32 bits). */
+  SweepHash: 0x5e,
+  /** A kernel fault inside a switch was unwound (cpu id, schedule() calls so far). */
+  SwitchFaultUnwound: 0x5f,
+  /** An atomic effect, 0x60 + its AtomicOp (address, old value); 0x60..0x6f are kept for them. */
+  AtomicBase: 0x60,
+  /** A process forked (parent pid, child pid). */
+  Fork: 0x70,
+  /** A shared-memory object mapped (inode, address). */
+  ShmMap: 0x71,
+  /** A guest fault (tid, signal). Was 0x66, which an atomic FetchAnd (0x60 + 6) also used. */
+  GuestFault: 0x72,
+} as const;
+
+export type TraceKindName = keyof typeof TraceKind;
+
+/** The record kinds an atomic effect may take: `AtomicBase + op` for op in [0, ATOMIC_KINDS). */
+export const ATOMIC_KINDS = 16;
+
+/** Kinds whose value changed when the registry was made, and so moved the runs' trace hashes. */
+export const TRACE_KIND_HISTORY: readonly { kind: TraceKindName; was: number }[] = [
+  { kind: 'RedbearPick', was: 0x54 },
+  { kind: 'GuestFault', was: 0x66 },
+];
