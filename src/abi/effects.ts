@@ -5,7 +5,7 @@
  */
 
 export enum Op {
-  /** Spend `n` CPU cycles in user mode. */
+  /** Spend `cycles` CPU cycles in user mode. */
   Compute = 0,
   /** Enter the kernel: `nr` and up to six arguments; resumes with the call's result. */
   Syscall = 1,
@@ -39,7 +39,7 @@ export enum AtomicOp {
 export interface ComputeEffect {
   op: Op.Compute;
   /** Cycles; converted to time by the running CPU's clock frequency. */
-  n: number;
+  cycles: number;
   /**
    * A memory-bound burst (HW-14) declares the data it streams, `memAddr`, and which part of its
    * cycles, in thousandths, are memory stalls at local-node latency (`memPermille`): run on a CPU

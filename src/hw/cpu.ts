@@ -340,9 +340,9 @@ export class Cpu implements LapicCore {
     const costs = this.bus.costs;
     switch (effect.op) {
       case Op.Compute:
-        if (!(effect.n >= 0)) return this.#illegal(frame, effect); // NaN or negative cycles
-        this.bus.trace.mix(Op.Compute, this.current.id, effect.n);
-        frame.computeLeftCycles = effect.n;
+        if (!(effect.cycles >= 0)) return this.#illegal(frame, effect); // NaN or negative cycles
+        this.bus.trace.mix(Op.Compute, this.current.id, effect.cycles);
+        frame.computeLeftCycles = effect.cycles;
         if (effect.memPermille !== undefined && effect.memPermille > 0) {
           frame.computeMemPermille = effect.memPermille;
           frame.computeMemNode = this.hooks.memoryNode(
@@ -357,7 +357,7 @@ export class Cpu implements LapicCore {
         this.#startCompute(frame);
         return true;
       case KernelOp.Spend:
-        this.#spendKernel(effect.n);
+        this.#spendKernel(effect.ns);
         return true;
       case Op.Syscall:
         if (!Array.isArray(effect.args)) return this.#illegal(frame, effect);

@@ -59,7 +59,8 @@ export function describeYield(yielded: unknown): string {
 
 export interface SpendEffect {
   op: KernelOp.Spend;
-  n: number;
+  /** Kernel time to spend, in nanoseconds. */
+  ns: number;
 }
 export interface LockEffect {
   op: KernelOp.Lock | KernelOp.Unlock | KernelOp.TryLock;
@@ -100,8 +101,8 @@ export type KernelEffect =
 // biome-ignore lint/suspicious/noExplicitAny: the resume value depends on the effect yielded.
 export type KernelGen<T = void> = Generator<KernelEffect, T, any>;
 
-export function spend(n: number): SpendEffect {
-  return { op: KernelOp.Spend, n };
+export function spend(ns: number): SpendEffect {
+  return { op: KernelOp.Spend, ns };
 }
 export function lock(l: SpinLock): LockEffect {
   return { op: KernelOp.Lock, lock: l };

@@ -15,8 +15,8 @@ export class GuestHandle implements Guest {
   readonly #thread: Thread;
   /** Reused: a compute effect is consumed before the guest can yield the next one. */
   // Both compute effects have one shape, so the CPU's reads of them stay monomorphic.
-  readonly #compute: ComputeEffect = { op: Op.Compute, n: 0, memAddr: 0, memPermille: 0 };
-  readonly #computeMem: ComputeEffect = { op: Op.Compute, n: 0, memAddr: 0, memPermille: 0 };
+  readonly #compute: ComputeEffect = { op: Op.Compute, cycles: 0, memAddr: 0, memPermille: 0 };
+  readonly #computeMem: ComputeEffect = { op: Op.Compute, cycles: 0, memAddr: 0, memPermille: 0 };
   readonly #atomic: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
   constructor(thread: Thread) {
@@ -45,13 +45,13 @@ export class GuestHandle implements Guest {
 
   compute(cycles: number): ComputeEffect {
     const effect = this.#compute;
-    effect.n = cycles;
+    effect.cycles = cycles;
     return effect;
   }
 
   computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect {
     const effect = this.#computeMem;
-    effect.n = cycles;
+    effect.cycles = cycles;
     effect.memAddr = addr;
     effect.memPermille = Math.max(0, Math.min(1000, memPermille));
     return effect;

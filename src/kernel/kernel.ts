@@ -460,7 +460,7 @@ function* reschedule(k: Kernel, cpu: Cpu): KernelGen<void> {
 function* retFromFork(): KernelGen<void> {}
 
 /** Yielded once when the exit stub is primed; never reaches a CPU. */
-const STUB_PRIMED: ComputeEffect = { op: Op.Compute, n: 0 };
+const STUB_PRIMED: ComputeEffect = { op: Op.Compute, cycles: 0 };
 
 /** A thread's bottom frame: takes the entry's return value, then exit (exit_group for a process's main). */
 function* exitStub(

@@ -107,8 +107,8 @@ test('unknown ops and malformed guest effects are SIGILL too', () => {
   assertRefused({ op: -1 }, 'an effect with unknown op -1');
   assertRefused({ op: 1.5 }, 'an effect with unknown op 1.5');
   assertRefused({ op: '0' }, 'an effect with unknown op "0"');
-  assertRefused({ op: Op.Compute, n: Number.NaN }, 'a malformed Compute effect (op 0)');
-  assertRefused({ op: Op.Compute, n: -5 }, 'a malformed Compute effect (op 0)');
+  assertRefused({ op: Op.Compute, cycles: Number.NaN }, 'a malformed Compute effect (op 0)');
+  assertRefused({ op: Op.Compute, cycles: -5 }, 'a malformed Compute effect (op 0)');
   assertRefused({ op: Op.Syscall, nr: 1 }, 'a malformed Syscall effect (op 1)');
   assertRefused({ op: Op.Call, program: 42 }, 'a malformed Call effect (op 3)');
 });
