@@ -21,15 +21,22 @@ const WORD_SHIFT = 10; // log2(WORDS_PER_PAGE)
 const CHUNK_SHIFT = 6;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** Frames per page of allocator state (256 KiB of it). */
+const STATE_SHIFT = 16;
+const STATE_PAGE_FRAMES = 1 << STATE_SHIFT;
+const STATE_MASK = STATE_PAGE_FRAMES - 1;
+const FREE = -1;
 
 export class PhysicalMemory {
   readonly frameCount: number;
   /** NUMA nodes; frames are split into equal contiguous ranges, one per node (as SRAT describes). */
   readonly nodeCount: number;
-  /** 1 for each allocated frame (the allocator's bitmap, one byte a frame). */
-  readonly #inUse: Uint8Array;
-  /** Per frame: its storage slot + 1, or 0 while it has none (it reads zeros). */
-  readonly #slotOf: Int32Array;
+  /**
+   * Per frame, in pages of `STATE_PAGE_FRAMES` made when a frame of theirs is first allocated (a
+   * machine sized for a million threads need not pay for its untouched frames): FREE, or its
+   * storage slot + 1, or 0 while allocated without storage (it reads zeros).
+   */
+  readonly #state: (Int32Array | undefined)[] = [];
   /** Host buffers of storage slots, `CHUNK_SLOTS` pages each. */
   readonly #chunks: Int32Array[] = [];
   /** Slots given back by freed frames, reused first; then the next never-used slot. */
@@ -50,8 +57,6 @@ export class PhysicalMemory {
     assert(this.frameCount > 1, 'memory: too small');
     assert(nodeCount >= 1 && this.frameCount >= 2 * nodeCount, 'memory: too small for its nodes');
     this.nodeCount = nodeCount;
-    this.#inUse = new Uint8Array(this.frameCount);
-    this.#slotOf = new Int32Array(this.frameCount);
     this.#framesPerNode = Math.floor(this.frameCount / nodeCount);
     this.#free = Array.from({ length: nodeCount }, () => []);
     // Frame 0 is never handed out, so a physical address of 0 is always invalid.
@@ -84,9 +89,23 @@ export class PhysicalMemory {
       }
       if (frame < 0) return -1;
     }
-    this.#inUse[frame] = 1;
+    let page = this.#state[frame >>> STATE_SHIFT];
+    if (page === undefined)
+      this.#state[frame >>> STATE_SHIFT] = page = new Int32Array(STATE_PAGE_FRAMES).fill(FREE);
+    page[frame & STATE_MASK] = 0;
     this.framesInUse++;
     return frame;
+  }
+
+  /** The state of a frame (see `#state`), asserting that it is allocated. */
+  #stateOf(frame: number): number {
+    const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
+    assert(state !== FREE, 'memory: access to an unallocated frame');
+    return state;
+  }
+
+  #setState(frame: number, state: number): void {
+    this.#state[frame >>> STATE_SHIFT]![frame & STATE_MASK] = state;
   }
 
   #take(node: number): number {
@@ -98,36 +117,31 @@ export class PhysicalMemory {
   }
 
   freeFrame(frame: number): void {
-    assert(this.#inUse[frame] === 1, 'memory: freeing a free frame');
-    this.#inUse[frame] = 0;
-    const slot = this.#slotOf[frame]! - 1;
-    if (slot >= 0) {
-      this.#slotOf[frame] = 0;
-      this.#freeSlots.push(slot);
-    }
+    const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
+    assert(state !== FREE, 'memory: freeing a free frame');
+    this.#setState(frame, FREE);
+    if (state > 0) this.#freeSlots.push(state - 1);
     this.#free[this.nodeOf(frame)]!.push(frame);
     this.framesInUse--;
   }
 
   /** Word `index` (0..1023) of an allocated frame, as an unsigned 32-bit value. */
   load(frame: number, index: number): number {
-    assert(this.#inUse[frame] === 1, 'memory: access to an unallocated frame');
-    const slot = this.#slotOf[frame]! - 1;
+    const slot = this.#stateOf(frame) - 1;
     if (slot < 0) return 0; // never written: zeros
     return this.#chunks[slot >>> CHUNK_SHIFT]![((slot & CHUNK_MASK) << WORD_SHIFT) | index]! >>> 0;
   }
 
   /** Stores `value` (taken as 32 bits) at word `index` of an allocated frame. */
   store(frame: number, index: number, value: number): void {
-    assert(this.#inUse[frame] === 1, 'memory: access to an unallocated frame');
-    let slot = this.#slotOf[frame]! - 1;
+    let slot = this.#stateOf(frame) - 1;
     if (slot < 0) slot = this.#giveStorage(frame);
     this.#chunks[slot >>> CHUNK_SHIFT]![((slot & CHUNK_MASK) << WORD_SHIFT) | index] = value;
   }
 
   /** True when the frame has been written (has storage). */
   backed(frame: number): boolean {
-    return this.#slotOf[frame]! > 0;
+    return this.#stateOf(frame) > 0;
   }
 
   /** Frames with storage (written at least once since allocated). */
@@ -152,7 +166,7 @@ export class PhysicalMemory {
         this.#chunks.push(new Int32Array(CHUNK_SLOTS * WORDS_PER_PAGE));
       }
     }
-    this.#slotOf[frame] = slot + 1;
+    this.#setState(frame, slot + 1);
     return slot;
   }
 
@@ -164,8 +178,7 @@ export class PhysicalMemory {
 
   /** The words of an allocated frame, given storage if it had none: a view into its chunk. */
   words(frame: number): Int32Array {
-    assert(this.#inUse[frame] === 1, 'memory: access to an unallocated frame');
-    let slot = this.#slotOf[frame]! - 1;
+    let slot = this.#stateOf(frame) - 1;
     if (slot < 0) slot = this.#giveStorage(frame);
     const base = (slot & CHUNK_MASK) << WORD_SHIFT;
     return this.#chunks[slot >>> CHUNK_SHIFT]!.subarray(base, base + WORDS_PER_PAGE);

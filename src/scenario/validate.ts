@@ -22,6 +22,7 @@ import {
   presetLibc,
   presetTick,
   SIM_NS_MAX_DEFAULT,
+  THREADS_LIMIT_MAX,
   THREADS_MAX,
 } from '../machine/defaults.ts';
 import {
@@ -309,7 +310,7 @@ function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
     eventsMax: readInt(ctx, table, 'events_max', 'limits', { min: 1, fallback: EVENTS_MAX_DEFAULT }),
     threadsMax: readInt(ctx, table, 'threads_max', 'limits', {
       min: 1,
-      max: THREADS_MAX,
+      max: THREADS_LIMIT_MAX,
       fallback: THREADS_MAX,
     }),
   };
