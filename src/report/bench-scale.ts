@@ -187,7 +187,9 @@ function manyThreads(threads: number): BenchScale['many_threads'] {
 }
 
 export function runBenchScale(quick: boolean): BenchScale {
-  const spin = quick ? 25_000 : 150_000; // effects per thread of the 4-thread points
+  // Effects per thread of the 4-thread points: 2,000,000 effects in all (~0.25 s) in a full run,
+  // since shorter points swung by a third between two runs on a loaded host.
+  const spin = quick ? 25_000 : 500_000;
   const cpuPoints = [scalePoint(4, 4, spin), scalePoint(256, 256, Math.round(spin / 64))];
   const threadPoints = [scalePoint(4, 4, spin), scalePoint(4, 4096, Math.round(spin / 1024))];
   const scale: BenchScale = {
@@ -229,4 +231,34 @@ function round1(x: number): number {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * The rows of the README's scale table for a recorded result (test/readme.test.ts checks that
+ * the README has them, so the table is always the newest result's).
+ */
+export function benchScaleMarkdown(s: BenchScale): string[] {
+  const idle = (tick: string) => s.idle.find((p) => p.tick === tick)!;
+  const rows = [
+    `| events/s, 256 CPUs ÷ 4 CPUs (spin, a thread per CPU) | ${s.cpu_scaling.ratio.toFixed(2)}× | ≥ 0.70× |`,
+    `| events/s, 4096 threads ÷ 4 threads on 4 CPUs | ${s.thread_scaling.ratio.toFixed(2)}× | ≥ 0.50× |`,
+    `| host memory per idle thread (default 64 KiB stack) | ${(s.memory.bytes_per_idle_thread / 1024).toFixed(1)} KiB | ≤ 4 KiB plus the pages it touches |`,
+  ];
+  for (const [tick, label] of [
+    ['pit', 'PIT'],
+    ['lapic@1000Hz', 'LAPIC 1000 Hz'],
+    ['tsc-deadline', 'TSC-deadline'],
+  ] as const) {
+    const p = idle(tick);
+    rows.push(
+      `| 72 simulated hours of an idle 4-CPU machine, ${label} | ${p.wall_min_for_72h.toFixed(1)} wall min (${p.sim_s_per_wall_s} simulated s per wall s) | < 10 min |`,
+    );
+  }
+  const m = s.many_threads;
+  if (m !== undefined) {
+    rows.push(
+      `| threads in one run | ${m.threads.toLocaleString('en-US')}, ${m.parked.toLocaleString('en-US')} parked at once, ${(m.wall_ms / 1000).toFixed(1)} s wall | 100,000 |`,
+    );
+  }
+  return rows;
 }
