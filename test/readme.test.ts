@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
+import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
@@ -88,6 +89,11 @@ test("the README's speed table is the newest recorded bench result", () => {
     assert.ok(readmeLines.has(row), `README should have the row ${row}`);
   }
   assert.ok(README.includes(`reaches ${result.ratio_compute.toFixed(2)} of it`));
+  // The scale table (issue 14): every row is the newest result's.
+  const scale = (result as { scale?: BenchScale }).scale;
+  assert.ok(scale !== undefined, `${newest} should have the scale measures`);
+  for (const row of benchScaleMarkdown(scale))
+    assert.ok(readmeLines.has(row), `README should have the row ${row}`);
   const reference = result.workloads.find((w) => w.name === 'compute')?.reference?.effects_per_s ?? 0;
   assert.ok(README.includes(`runs about ${Math.round(reference / 1e6)} M effects/s`));
 });

@@ -1,10 +1,10 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
-import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../report/bench.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
+import { packageRoot } from './package-root.ts';
 
 /** Where a command writes its output. */
 export interface CommandIo {
@@ -67,7 +67,7 @@ export const benchImpl: CommandImpl<BenchOptions> = (options, io) => {
   return 0;
 };
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_ROOT = packageRoot();
 
 /** `smpsim demo`: exit 1 when a seed scenario or a scaling point failed. */
 export const demoImpl: CommandImpl<DemoOptions> = (options, io) => {

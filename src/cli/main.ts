@@ -1,7 +1,6 @@
 /** The `smpsim` command: parses the command line with commander and maps every outcome to an exit status. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import {
   PRIMES_MODES,
@@ -32,6 +31,7 @@ import {
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
 import { formatMetrics, listMetrics } from './metrics.ts';
+import { packageRoot } from './package-root.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -45,7 +45,7 @@ export const EXIT_EXPECTATION_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_ROOT = packageRoot();
 const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list'];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;

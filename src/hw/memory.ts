@@ -1,19 +1,47 @@
 /**
- * Physical memory in 4 KiB frames, allocated lazily, and the page tables (MMU) that map a
- * process's virtual pages to frames with protection bits.
+ * Physical memory in 4 KiB frames: the frame allocator (per NUMA node, with fallback) and the
+ * frames' contents.
+ *
+ * A frame's number is its physical address, and the simulated system sees it (futex keys hash
+ * it, NUMA placement reads it), so numbers are handed out exactly when the kernel allocates. A
+ * frame's *contents* are host memory the simulated system cannot see until it writes: a frame
+ * gets storage on its first write, and reads zeros until then. Storage is a slot in one of a few
+ * large shared buffers (chunks of `CHUNK_SLOTS` pages, created as needed), not an object of its
+ * own: a separate 4 KiB Int32Array per frame was a fifth to nearly half of a many-thread run's
+ * time and most of its memory (issue 14). A thread's 64 KiB stack thus costs the host the pages
+ * its thread writes, not 17.
  */
 import { assert } from '../engine/assert.ts';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
+const WORD_SHIFT = 10; // log2(WORDS_PER_PAGE)
+/** Pages of storage per host buffer: 64 pages, 256 KiB, so a small machine allocates little. */
+const CHUNK_SHIFT = 6;
+const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** Frames per page of allocator state (256 KiB of it). */
+const STATE_SHIFT = 16;
+const STATE_PAGE_FRAMES = 1 << STATE_SHIFT;
+const STATE_MASK = STATE_PAGE_FRAMES - 1;
+const FREE = -1;
 
 export class PhysicalMemory {
   readonly frameCount: number;
   /** NUMA nodes; frames are split into equal contiguous ranges, one per node (as SRAT describes). */
   readonly nodeCount: number;
-  /** Frame contents as 32-bit words, created on first allocation. */
-  readonly #frames: (Int32Array | undefined)[] = [];
+  /**
+   * Per frame, in pages of `STATE_PAGE_FRAMES` made when a frame of theirs is first allocated (a
+   * machine sized for a million threads need not pay for its untouched frames): FREE, or its
+   * storage slot + 1, or 0 while allocated without storage (it reads zeros).
+   */
+  readonly #state: (Int32Array | undefined)[] = [];
+  /** Host buffers of storage slots, `CHUNK_SLOTS` pages each. */
+  readonly #chunks: Int32Array[] = [];
+  /** Slots given back by freed frames, reused first; then the next never-used slot. */
+  readonly #freeSlots: number[] = [];
+  #nextSlot = 0;
   /** Per node: freed frames, and the next never-used frame of its range. */
   readonly #free: number[][];
   readonly #nextFresh: number[];
@@ -61,9 +89,23 @@ export class PhysicalMemory {
       }
       if (frame < 0) return -1;
     }
-    this.#frames[frame] = new Int32Array(WORDS_PER_PAGE);
+    let page = this.#state[frame >>> STATE_SHIFT];
+    if (page === undefined)
+      this.#state[frame >>> STATE_SHIFT] = page = new Int32Array(STATE_PAGE_FRAMES).fill(FREE);
+    page[frame & STATE_MASK] = 0;
     this.framesInUse++;
     return frame;
+  }
+
+  /** The state of a frame (see `#state`), asserting that it is allocated. */
+  #stateOf(frame: number): number {
+    const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
+    assert(state !== FREE, 'memory: access to an unallocated frame');
+    return state;
+  }
+
+  #setState(frame: number, state: number): void {
+    this.#state[frame >>> STATE_SHIFT]![frame & STATE_MASK] = state;
   }
 
   #take(node: number): number {
@@ -75,54 +117,74 @@ export class PhysicalMemory {
   }
 
   freeFrame(frame: number): void {
-    assert(this.#frames[frame] !== undefined, 'memory: freeing a free frame');
-    this.#frames[frame] = undefined;
+    const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
+    assert(state !== FREE, 'memory: freeing a free frame');
+    this.#setState(frame, FREE);
+    if (state > 0) this.#freeSlots.push(state - 1);
     this.#free[this.nodeOf(frame)]!.push(frame);
     this.framesInUse--;
   }
 
-  /** The words of an allocated frame. */
+  /** Word `index` (0..1023) of an allocated frame, as an unsigned 32-bit value. */
+  load(frame: number, index: number): number {
+    const slot = this.#stateOf(frame) - 1;
+    if (slot < 0) return 0; // never written: zeros
+    return this.#chunks[slot >>> CHUNK_SHIFT]![((slot & CHUNK_MASK) << WORD_SHIFT) | index]! >>> 0;
+  }
+
+  /** Stores `value` (taken as 32 bits) at word `index` of an allocated frame. */
+  store(frame: number, index: number, value: number): void {
+    let slot = this.#stateOf(frame) - 1;
+    if (slot < 0) slot = this.#giveStorage(frame);
+    this.#chunks[slot >>> CHUNK_SHIFT]![((slot & CHUNK_MASK) << WORD_SHIFT) | index] = value;
+  }
+
+  /** True when the frame has been written (has storage). */
+  backed(frame: number): boolean {
+    return this.#stateOf(frame) > 0;
+  }
+
+  /** Frames with storage (written at least once since allocated). */
+  get framesBacked(): number {
+    return this.#nextSlot - this.#freeSlots.length;
+  }
+
+  /** Host bytes of frame storage (the chunks created so far). */
+  get hostBytes(): number {
+    return this.#chunks.length * CHUNK_SLOTS * PAGE_SIZE;
+  }
+
+  /** A zeroed slot for `frame`: a freed one (zeroed now) or the next fresh one (zeroed by the host). */
+  #giveStorage(frame: number): number {
+    let slot = this.#freeSlots.pop();
+    if (slot !== undefined) {
+      const base = (slot & CHUNK_MASK) << WORD_SHIFT;
+      this.#chunks[slot >>> CHUNK_SHIFT]!.fill(0, base, base + WORDS_PER_PAGE);
+    } else {
+      slot = this.#nextSlot++;
+      if (slot >>> CHUNK_SHIFT === this.#chunks.length) {
+        this.#chunks.push(new Int32Array(CHUNK_SLOTS * WORDS_PER_PAGE));
+      }
+    }
+    this.#setState(frame, slot + 1);
+    return slot;
+  }
+
+  /** Copies the contents of frame `from` into frame `to` (both allocated). */
+  copyFrame(to: number, from: number): void {
+    if (!this.backed(from) && !this.backed(to)) return; // zeros onto zeros
+    this.words(to).set(this.words(from));
+  }
+
+  /** The words of an allocated frame, given storage if it had none: a view into its chunk. */
   words(frame: number): Int32Array {
-    const words = this.#frames[frame];
-    assert(words !== undefined, 'memory: access to an unallocated frame');
-    return words;
+    let slot = this.#stateOf(frame) - 1;
+    if (slot < 0) slot = this.#giveStorage(frame);
+    const base = (slot & CHUNK_MASK) << WORD_SHIFT;
+    return this.#chunks[slot >>> CHUNK_SHIFT]!.subarray(base, base + WORDS_PER_PAGE);
   }
 }
 
 export const PTE_READ = 1;
 export const PTE_WRITE = 2;
 export const PTE_USER = 4;
-
-/** A page-table entry: the frame and its protection bits. */
-export interface Pte {
-  frame: number;
-  flags: number;
-}
-
-/** One address space's page table (a map, not a radix tree: the walk's cost is charged elsewhere). */
-export class PageTable {
-  readonly #entries = new Map<number, Pte>();
-
-  lookup(vpn: number): Pte | undefined {
-    return this.#entries.get(vpn);
-  }
-
-  map(vpn: number, frame: number, flags: number): void {
-    assert(!this.#entries.has(vpn), 'mmu: page already mapped');
-    this.#entries.set(vpn, { frame, flags });
-  }
-
-  unmap(vpn: number): Pte | undefined {
-    const pte = this.#entries.get(vpn);
-    this.#entries.delete(vpn);
-    return pte;
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  *entries(): IterableIterator<[number, Pte]> {
-    yield* this.#entries;
-  }
-}

@@ -90,6 +90,8 @@ export class Kernel implements SchedHost {
     processesExited: 0,
     processesKilled: 0,
     threadsCreated: 0,
+    /** Thread creations refused because `limits.threads_max` threads were live (EAGAIN). */
+    threadLimitHits: 0,
     /** Migrations that crossed a package, and a NUMA node (SCHED-5, SCHED-6). */
     migrationsCrossPackage: 0,
     migrationsCrossNode: 0,
@@ -202,7 +204,10 @@ export class Kernel implements SchedHost {
   }
 
   createThread(p: Process): Thread | null {
-    if (this.#liveThreads >= this.options.threadsMax) return null;
+    if (this.#liveThreads >= this.options.threadsMax) {
+      this.stats.threadLimitHits++;
+      return null;
+    }
     const t = new Thread(this.#nextTid++, p);
     p.threads.push(t);
     p.liveThreads++;

@@ -1,19 +1,22 @@
 /**
  * Address spaces: anonymous mmap regions backed by frames, translation of guest addresses, and
  * the faults a bad access raises. Addresses are 32-bit; the user range is [USER_BASE, USER_TOP).
+ *
+ * Each region holds the frame behind each of its pages (regions.ts), so translation is a region
+ * lookup; there is no per-page table entry, and an idle thread's stack costs a region and 17
+ * frame numbers. mmap takes the frames at once, on the mapping CPU's node, since physical
+ * addresses are visible (futex keys hash them; taking frames at first touch instead moved nine
+ * seed scenarios' figures); what waits for the first write is the frames' host storage
+ * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
+ * zero page (mm/memory.c, do_anonymous_page). The guard page below a stack is a PROT_NONE region
+ * and stays a fault.
  */
-import {
-  PAGE_SHIFT,
-  PAGE_SIZE,
-  type PageTable,
-  PageTable as PageTableImpl,
-  PTE_READ,
-  PTE_USER,
-  PTE_WRITE,
-  type PhysicalMemory,
-} from '../hw/memory.ts';
+import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { type Region, RegionList } from './regions.ts';
+
+export type { Region } from './regions.ts';
 
 export const USER_BASE = 0x0001_0000;
 export const USER_TOP = 0xc000_0000;
@@ -31,18 +34,13 @@ export class GuestFault extends Error {
   }
 }
 
-export interface Region {
-  start: number;
-  pages: number;
-  prot: number;
-  shared: boolean;
-}
-
 export class AddressSpace {
-  readonly pageTable: PageTable = new PageTableImpl();
-  readonly regions: Region[] = [];
+  readonly #regions = new RegionList();
   readonly #memory: PhysicalMemory;
-  /** Frames shared between address spaces, with their reference counts. */
+  /**
+   * Reference counts of frames that may be mapped more than once (shared mappings and
+   * shared-memory objects), kernel-wide. A private frame has one mapping and no entry.
+   */
   readonly #frameRefs: Map<number, number>;
   /** mmap hands out addresses downward from here. */
   #mmapNext = USER_TOP;
@@ -52,31 +50,33 @@ export class AddressSpace {
     this.#frameRefs = frameRefs;
   }
 
+  /** The mapped regions, highest address first. */
+  get regions(): readonly Region[] {
+    return this.#regions.all;
+  }
+
   /**
-   * Maps `bytes` of zeroed anonymous memory; returns the address, or -1 when out of memory.
-   * Frames are taken on `node` (the caller's: pages are mapped at once, so the mapping thread is
-   * the first toucher and Linux's first-touch policy puts them on its node) while it has any.
+   * Maps `bytes` of zeroed anonymous memory; returns the address, or -1 when out of memory or
+   * address space. Frames are taken on `node` (the caller's: the model places a mapping's pages
+   * where the mapping thread, their first toucher under Linux's first-touch policy, runs) while
+   * it has any.
    */
   mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0): number {
     const pages = Math.ceil(bytes / PAGE_SIZE);
     const start = this.#mmapNext - pages * PAGE_SIZE;
     if (start < USER_BASE) return -1;
-    const frames: number[] = [];
+    const frames = new Int32Array(pages);
     for (let i = 0; i < pages; i++) {
       const frame = this.#memory.allocFrame(node);
       if (frame < 0) {
-        for (const f of frames) this.#memory.freeFrame(f);
+        for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
         return -1;
       }
-      frames.push(frame);
+      frames[i] = frame;
+      if (shared) this.#frameRefs.set(frame, 1);
     }
-    const flags = protToPte(prot);
-    frames.forEach((frame, i) => {
-      this.pageTable.map((start >>> PAGE_SHIFT) + i, frame, flags);
-      this.#frameRefs.set(frame, 1);
-    });
     this.#mmapNext = start;
-    this.regions.push({ start, pages, prot, shared });
+    this.#regions.insert({ start, pages, prot, shared, frames });
     return start;
   }
 
@@ -85,15 +85,14 @@ export class AddressSpace {
    * for an address that is not page-aligned, or -ENOMEM when part of the range is not mapped
    * (mm/mprotect.c's answers). Guard pages (LIBC-8) are pages made PROT_NONE this way.
    */
-  mprotect(addr: number, bytes: number, prot: number): number {
-    if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
-    const first = addr >>> PAGE_SHIFT;
-    const pages = Math.ceil(bytes / PAGE_SIZE);
-    for (let vpn = first; vpn < first + pages; vpn++) {
-      if (this.pageTable.lookup(vpn) === undefined) return -ENOMEM;
-    }
-    const flags = protToPte(prot);
-    for (let vpn = first; vpn < first + pages; vpn++) this.pageTable.lookup(vpn)!.flags = flags;
+  mprotect(signedAddr: number, bytes: number, prot: number): number {
+    if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
+    const addr = signedAddr >>> 0;
+    const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    if (end === addr) return 0;
+    if (!this.#regions.covers(addr, end)) return -ENOMEM;
+    // mprotect_fixup: the regions straddling either end are split, and the inside gets `prot`.
+    for (const r of this.#regions.carve(addr, end)) r.prot = prot;
     return 0;
   }
 
@@ -101,40 +100,35 @@ export class AddressSpace {
   inheritShared(child: AddressSpace): void {
     for (const region of this.regions) {
       if (!region.shared) continue;
-      const first = region.start >>> PAGE_SHIFT;
-      for (let vpn = first; vpn < first + region.pages; vpn++) {
-        const pte = this.pageTable.lookup(vpn)!;
-        child.pageTable.map(vpn, pte.frame, pte.flags);
-        this.#frameRefs.set(pte.frame, (this.#frameRefs.get(pte.frame) ?? 0) + 1);
-      }
-      child.regions.push({ ...region });
+      for (const frame of region.frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
+      child.#regions.insert({ ...region });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
   }
 
   /**
-   * fork: gives `child` a copy of every private region, page by page with each page's own
-   * protection (guard pages stay PROT_NONE), in new frames. Shared regions are not touched here:
-   * `inheritShared` gave the child the same frames. Returns the pages copied, or -1 when memory
-   * ran out (the frames already copied stay mapped in the child, whose teardown frees them).
-   * The copies are taken on `node`, the forking CPU's: the copier is their first toucher.
+   * fork: gives `child` a copy of every private region, with each part's own protection (guard
+   * pages stay PROT_NONE), in new frames. Shared regions are not touched here: `inheritShared`
+   * gave the child the same frames. Returns the pages copied, or -1 when memory ran out (the
+   * regions already copied stay mapped in the child, whose teardown frees them). The copies are
+   * taken on `node`, the forking CPU's: the copier is their first toucher.
    */
   copyPrivateInto(child: AddressSpace, node = 0): number {
     let copied = 0;
     for (const region of this.regions) {
       if (region.shared) continue;
-      const first = region.start >>> PAGE_SHIFT;
-      for (let vpn = first; vpn < first + region.pages; vpn++) {
-        const pte = this.pageTable.lookup(vpn);
-        if (pte === undefined) continue;
+      const frames = new Int32Array(region.pages);
+      for (let i = 0; i < region.pages; i++) {
         const frame = this.#memory.allocFrame(node);
-        if (frame < 0) return -1;
-        this.#memory.words(frame).set(this.#memory.words(pte.frame));
-        child.pageTable.map(vpn, frame, pte.flags);
-        this.#frameRefs.set(frame, 1);
-        copied++;
+        if (frame < 0) {
+          for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
+          return -1;
+        }
+        this.#memory.copyFrame(frame, region.frames[i]!);
+        frames[i] = frame;
       }
-      child.regions.push({ ...region });
+      copied += region.pages;
+      child.#regions.insert({ ...region, frames });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
     return copied;
@@ -147,13 +141,15 @@ export class AddressSpace {
   mapFrames(frames: readonly number[], prot: number): number {
     const start = this.#mmapNext - frames.length * PAGE_SIZE;
     if (start < USER_BASE) return -1;
-    const flags = protToPte(prot);
-    frames.forEach((frame, i) => {
-      this.pageTable.map((start >>> PAGE_SHIFT) + i, frame, flags);
-      this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
-    });
+    for (const frame of frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
     this.#mmapNext = start;
-    this.regions.push({ start, pages: frames.length, prot, shared: true });
+    this.#regions.insert({
+      start,
+      pages: frames.length,
+      prot,
+      shared: true,
+      frames: Int32Array.from(frames),
+    });
     return start;
   }
 
@@ -165,29 +161,16 @@ export class AddressSpace {
    */
   munmap(addr: number, bytes: number): number {
     if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes > 0) || addr < 0) return -EINVAL;
-    const first = addr >>> PAGE_SHIFT;
-    const end = first + Math.ceil(bytes / PAGE_SIZE);
+    const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
     let pages = 0;
-    for (let vpn = first; vpn < end; vpn++) {
-      const pte = this.pageTable.unmap(vpn);
-      if (pte === undefined) continue;
-      this.#dropFrame(pte.frame);
-      pages++;
-    }
-    const kept: Region[] = [];
-    for (const r of this.regions) {
-      const rFirst = r.start >>> PAGE_SHIFT;
-      const rEnd = rFirst + r.pages;
-      if (rEnd <= first || rFirst >= end) {
-        kept.push(r);
-        continue;
-      }
-      if (rFirst < first) kept.push({ ...r, pages: first - rFirst });
-      if (rEnd > end) kept.push({ ...r, start: end * PAGE_SIZE, pages: rEnd - end });
-    }
-    this.regions.length = 0;
-    this.regions.push(...kept);
+    for (const region of this.#regions.cut(addr, end)) pages += this.#release(region);
     return pages;
+  }
+
+  /** Drops the frames of a region already cut from the list; returns its pages. */
+  #release(region: Region): number {
+    for (const frame of region.frames) this.#dropFrame(frame);
+    return region.pages;
   }
 
   #dropFrame(frame: number): void {
@@ -203,41 +186,35 @@ export class AddressSpace {
   /** Unmaps everything; frames whose last reference this was go back to the allocator. */
   destroy(): number {
     let pages = 0;
-    for (const [vpn, pte] of [...this.pageTable.entries()]) {
-      this.pageTable.unmap(vpn);
-      this.#dropFrame(pte.frame);
-      pages++;
-    }
-    this.regions.length = 0;
+    for (const region of this.#regions.all) pages += this.#release(region);
+    this.#regions.clear();
     return pages;
   }
 
-  /** The words of the frame holding `addr` and the word index, after access checks. */
-  #word(addr: number, write: boolean): [Int32Array, number] {
+  /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
+  #frame(addr: number, write: boolean): number {
     if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
-    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
-    if (pte === undefined) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
-    if ((pte.flags & (write ? PTE_WRITE : PTE_READ)) === 0) {
+    const r = this.#regions.find(addr);
+    if (r === undefined) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
+    if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) {
       throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
     }
-    return [this.#memory.words(pte.frame), (addr & (PAGE_SIZE - 1)) >>> 2];
+    return r.frames[((addr >>> 0) - r.start) >>> PAGE_SHIFT]!;
   }
 
   load32(addr: number): number {
-    const [words, index] = this.#word(addr, false);
-    return words[index]! >>> 0;
+    return this.#memory.load(this.#frame(addr, false), (addr & (PAGE_SIZE - 1)) >>> 2);
   }
 
   store32(addr: number, value: number): void {
-    const [words, index] = this.#word(addr, true);
-    words[index] = value | 0;
+    this.#memory.store(this.#frame(addr, true), (addr & (PAGE_SIZE - 1)) >>> 2, value | 0);
   }
 
   /** True when a 32-bit access at `addr` would succeed (aligned, mapped, permitted). */
   canAccess(addr: number, write: boolean): boolean {
     if ((addr & 3) !== 0) return false;
-    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
-    return pte !== undefined && (pte.flags & (write ? PTE_WRITE : PTE_READ)) !== 0;
+    const r = this.#regions.find(addr);
+    return r !== undefined && (protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) !== 0;
   }
 
   /** copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. */
@@ -264,17 +241,22 @@ export class AddressSpace {
     return true;
   }
 
+  /** The frame behind the page of `addr`, whatever its protection, or -1 when it is not mapped. */
+  frameOf(addr: number): number {
+    const r = this.#regions.find(addr);
+    return r === undefined ? -1 : r.frames[((addr >>> 0) - r.start) >>> PAGE_SHIFT]!;
+  }
+
   /** The NUMA node holding the page of `addr`, or -1 when it is not mapped. */
   nodeOf(addr: number): number {
-    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
-    return pte === undefined ? -1 : this.#memory.nodeOf(pte.frame);
+    const frame = this.frameOf(addr);
+    return frame < 0 ? -1 : this.#memory.nodeOf(frame);
   }
 
   /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */
   physicalAddress(addr: number): number {
-    const pte = this.pageTable.lookup(addr >>> PAGE_SHIFT);
-    if (pte === undefined) return -1;
-    return pte.frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
+    const frame = this.frameOf(addr);
+    return frame < 0 ? -1 : frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
   }
 }
 

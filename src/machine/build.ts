@@ -14,10 +14,8 @@ import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
+import { defaultMemoryBytes } from './defaults.ts';
 import { INIT } from './init.ts';
-
-/** Physical memory of every machine: 1 GiB, allocated frame by frame as the guests map it. */
-export const MEMORY_BYTES = 1 << 30;
 
 export interface Machine {
   board: Board;
@@ -35,7 +33,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   const board = new Board({
     topology: config.machine.topology,
     cpuMhz: config.machine.cpuMhz,
-    memoryBytes: MEMORY_BYTES,
+    memoryBytes: defaultMemoryBytes(config.limits.threadsMax),
     costs: resolveCostModel(config.costs),
     decider,
   });

@@ -16,7 +16,29 @@ import type {
 
 /** Limits of the simulated machine (like xv6's param.h). */
 export const CPUS_MAX = 256;
+/** The default thread limit (`limits.threads_max`): what every run gets unless it asks for more. */
 export const THREADS_MAX = 4096;
+/**
+ * The most threads a run may ask for. The machine honours it (frames are cheap until written,
+ * and memory is sized for the count, below); 100,000 threads run in `smpsim bench` (issue 14).
+ */
+export const THREADS_LIMIT_MAX = 1_000_000;
+/** Simulated physical memory for a run allowed the default thread count. */
+export const MEMORY_BYTES_DEFAULT = 1 << 30;
+/**
+ * Memory each thread past the default count adds: a default stack (64 KiB) and its guard page,
+ * and a page of descriptor, scratch and kernel-side data. Simulated memory costs the host only
+ * what guests write (hw/memory.ts), so sizing it generously costs nothing.
+ */
+export const MEMORY_BYTES_PER_THREAD = 72 * 1024;
+
+/**
+ * Simulated memory for a run allowed `threadsMax` threads: 1 GiB, and 72 KiB more per thread past
+ * the default 4096, so that a run asking for 100,000 threads does not run out of frames at 15,000.
+ */
+export function defaultMemoryBytes(threadsMax: number): number {
+  return MEMORY_BYTES_DEFAULT + Math.max(0, threadsMax - THREADS_MAX) * MEMORY_BYTES_PER_THREAD;
+}
 export const SIM_NS_MAX_DEFAULT = 600_000_000_000; // 10 simulated minutes
 export const EVENTS_MAX_DEFAULT = 200_000_000;
 /** Wall-clock seconds per invocation: the longest seed scenario takes a few seconds. */

@@ -16,6 +16,7 @@ import { buildMachine } from '../machine/build.ts';
 import type { RunConfig, SchedPolicyName, WorkloadConfig } from '../machine/config.ts';
 import { defaultRunConfig } from '../machine/defaults.ts';
 import { referenceLoop } from './bench-reference.ts';
+import { type BenchScale, formatBenchScale, runBenchScale } from './bench-scale.ts';
 
 export const BENCH_SCHEMA = 'smpsim.bench/1';
 /** Timed repetitions per measurement; the fastest is reported (the least disturbed by the host). */
@@ -68,6 +69,8 @@ export interface BenchReport {
   workloads: BenchWorkloadResult[];
   /** The compute workload's ratio to the reference loop. */
   ratio_compute: number;
+  /** Scaling with CPUs and threads, memory per thread, idle time per tick source (bench-scale.ts). */
+  scale?: BenchScale;
 }
 
 /** A new report against the newest recorded one: new ÷ old effects per second, per workload. */
@@ -266,6 +269,7 @@ export function runBench(options: { quick: boolean }): BenchReport {
     quick: options.quick,
     workloads,
     ratio_compute: compute?.ratio ?? 0,
+    scale: runBenchScale(options.quick),
   };
 }
 
@@ -362,6 +366,7 @@ export function formatBench(report: BenchReport, previous: BenchComparison | nul
         `(${verdict} the ${BENCH_RATIO_TARGET.toFixed(2)} target)`,
     );
   }
+  if (report.scale !== undefined) lines.push('', ...formatBenchScale(report.scale));
   if (previous !== null) {
     lines.push(
       '',

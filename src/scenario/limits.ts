@@ -8,6 +8,7 @@ import {
   RUNS_MAX,
   RUNS_MAX_DEFAULT,
   SIM_NS_MAX_DEFAULT,
+  THREADS_LIMIT_MAX,
   THREADS_MAX,
   WALL_S_MAX,
   WALL_S_MAX_DEFAULT,
@@ -25,7 +26,11 @@ export function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
   return {
     simNsMax: readInt(ctx, table, 'sim_ns_max', p, { min: 1, fallback: SIM_NS_MAX_DEFAULT }),
     eventsMax: readInt(ctx, table, 'events_max', p, { min: 1, fallback: EVENTS_MAX_DEFAULT }),
-    threadsMax: readInt(ctx, table, 'threads_max', p, { min: 1, max: THREADS_MAX, fallback: THREADS_MAX }),
+    threadsMax: readInt(ctx, table, 'threads_max', p, {
+      min: 1,
+      max: THREADS_LIMIT_MAX,
+      fallback: THREADS_MAX,
+    }),
     wallSMax: readInt(ctx, table, 'wall_s_max', p, { min: 1, max: WALL_S_MAX, fallback: WALL_S_MAX_DEFAULT }),
     runsMax: readInt(ctx, table, 'runs_max', p, { min: 1, max: RUNS_MAX, fallback: RUNS_MAX_DEFAULT }),
   };

@@ -10,7 +10,7 @@ import {
   type FutexHashWorkload,
   type ProgramWorkload,
 } from '../machine/config.ts';
-import { PRIMES_DEFAULT, THREADS_MAX } from '../machine/defaults.ts';
+import { PRIMES_DEFAULT, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
 import type { ParamSpec, ParamValue } from '../workloads/program.ts';
 import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
@@ -182,7 +182,7 @@ function readSpin(
 ): SpinWorkload {
   return {
     kind: 'spin',
-    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
+    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_LIMIT_MAX, fallback: cpus }),
     iterations: readInt(ctx, table, 'iterations', prefix, { min: 1, max: WORK_COUNT_MAX }),
     cycles: readInt(ctx, table, 'cycles', prefix, { min: 1, max: BURST_CYCLES_MAX }),
   };
@@ -196,7 +196,7 @@ function readFutexHash(
 ): FutexHashWorkload {
   return {
     kind: 'futexhash',
-    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_MAX, fallback: cpus }),
+    threads: readInt(ctx, table, 'threads', prefix, { min: 1, max: THREADS_LIMIT_MAX, fallback: cpus }),
     futexes: readInt(ctx, table, 'futexes', prefix, { min: 1, max: 1 << 16, fallback: 1024 }),
     ops: readInt(ctx, table, 'ops', prefix, { min: 1, max: WORK_COUNT_MAX }),
   };
@@ -206,7 +206,7 @@ function readPingPong(ctx: ReadContext, table: Record<string, unknown>, prefix: 
   return {
     kind: 'pingpong',
     // Each pair is two threads, so the thread limit bounds the pairs.
-    pairs: readInt(ctx, table, 'pairs', prefix, { min: 1, max: THREADS_MAX / 2, fallback: 1 }),
+    pairs: readInt(ctx, table, 'pairs', prefix, { min: 1, max: THREADS_LIMIT_MAX / 2, fallback: 1 }),
     rounds: readInt(ctx, table, 'rounds', prefix, { min: 1, max: WORK_COUNT_MAX }),
   };
 }

@@ -19,6 +19,7 @@ import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
+import { THREADHERD } from './threadherd.ts';
 
 const LIST: GuestProgram[] = [
   FUTEX_BENCH,
@@ -37,6 +38,7 @@ const LIST: GuestProgram[] = [
   FORK_ATFORK, // LIBC-9
   PRIO_INVERSION, // LIBC-10
   ROBUST_OWNER, // LIBC-2
+  THREADHERD, // issue 14: scale
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

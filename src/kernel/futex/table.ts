@@ -25,8 +25,12 @@ export interface FutexOptions {
   shards: number;
 }
 
-/** Bound on waiters in one bucket, so a runaway guest fails loudly rather than slowly. */
-export const FUTEX_BUCKET_WAITERS_MAX = 1 << 16;
+/**
+ * Bound on waiters in one bucket, so a runaway guest fails loudly rather than slowly. Above the
+ * most threads a run may have (machine/defaults.ts THREADS_LIMIT_MAX, 1,000,000), all of which
+ * may wait on one word (issue 14's 100,000-thread bench parks them so).
+ */
+export const FUTEX_BUCKET_WAITERS_MAX = 1 << 20;
 
 export interface FutexWaiter {
   thread: Thread;

@@ -1,0 +1,56 @@
+// The compiled CLI (issue 14): scripts/build.mjs bundles src/ into one ES module whose `main`
+// behaves as the source's: the same listing, and the same run to the same trace hash.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { main } from '../../src/cli/main.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function captured(argv: string[], run: (argv: string[]) => Promise<number>): Promise<[number, string]> {
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  return run(argv).then(
+    (code) => {
+      process.stdout.write = write;
+      return [code, out];
+    },
+    (error) => {
+      process.stdout.write = write;
+      throw error;
+    },
+  );
+}
+
+test('build: the bundled CLI lists and runs as the source does', async () => {
+  // Inside the package, so the bundle finds package.json above it as dist/ would (.gitignore'd).
+  const outdir = mkdtempSync(join(ROOT, 'tmp-build-'));
+  try {
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), outdir], {
+      encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    const bundle = (await import(
+      pathToFileURL(join(outdir, 'smpsim.mjs')).href
+    )) as typeof import('../../src/cli/main.ts');
+    const seed = join(ROOT, 'scenarios', 'seeds', 'futex-robust.toml');
+    for (const argv of [
+      ['list', '--json'],
+      ['run', seed, '--json'],
+    ]) {
+      const [codeSource, fromSource] = await captured(argv, main);
+      const [codeBundle, fromBundle] = await captured(argv, bundle.main);
+      assert.equal(codeBundle, codeSource);
+      assert.deepEqual(JSON.parse(fromBundle), JSON.parse(fromSource), `smpsim ${argv[0]}`);
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
