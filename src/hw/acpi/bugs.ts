@@ -83,8 +83,10 @@ function edited(table: FirmwareTable, edit: (bytes: Uint8Array, view: DataView) 
 
 function duplicateApicId(madt: FirmwareTable): FirmwareTable {
   const cpus = madtCpus(madt.bytes);
-  const first = cpus[0];
-  const second = cpus.find((c, i) => i > 0 && first !== undefined && c.type === first.type);
+  // Two application processors when there are (entries 1 and 2), so the duplicate is not the BSP's.
+  const from = cpus.length >= 3 ? 1 : 0;
+  const first = cpus[from];
+  const second = cpus.find((c, i) => i > from && first !== undefined && c.type === first.type);
   if (first === undefined || second === undefined) {
     throw new FirmwareBugError('duplicate-apic-id needs two processor entries of one type');
   }

@@ -12,6 +12,7 @@
  *   above need x2APIC mode (HW-6).
  */
 import { LAPIC_ENABLED, LAPIC_ONLINE_CAPABLE, MADT_REVISION_ONLINE_CAPABLE } from '../../hw/acpi/layout.ts';
+import { idList } from './read.ts';
 import { type FirmwareTopology, report } from './types.ts';
 
 export interface MadtCpu {
@@ -77,7 +78,7 @@ function reportLimits(t: FirmwareTopology, dropped: MadtCpu[], options: CpuOptio
       code: 'max-cpus',
       severity: 'error',
       table: 'APIC',
-      message: `${dropped.length} CPUs beyond the ${options.maxCpus}-CPU limit dropped (APIC ids ${dropped.map((c) => c.apicId).join(',')})`,
+      message: `${dropped.length} CPUs beyond the ${options.maxCpus}-CPU limit dropped (APIC ids ${idList(dropped.map((c) => c.apicId))})`,
     });
   } else if (t.cpus.length > options.maxCpus * NEAR_LIMIT_SHARE) {
     warn(t, 'near-cpu-limit', `${t.cpus.length} CPUs, near the ${options.maxCpus}-CPU limit`, 'HW-6');

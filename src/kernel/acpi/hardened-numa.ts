@@ -8,6 +8,7 @@
  */
 import { DEFAULT_REMOTE_DISTANCE, SLIT_LOCAL_DISTANCE } from '../../hw/acpi/layout.ts';
 import type { Slit, Srat } from './hardened-srat.ts';
+import { idList } from './read.ts';
 import { type FirmwareTopology, report } from './types.ts';
 
 /** Linux x86-64's default MAX_NUMNODES (CONFIG_NODES_SHIFT = 6). */
@@ -67,7 +68,7 @@ function placeCpus(t: FirmwareTopology, srat: Srat, domains: number[]): void {
       t,
       'cpu-without-affinity',
       'SRAT',
-      `enabled CPUs with no SRAT affinity (APIC ids ${unplaced.map((c) => c.apicId).join(',')}): node unknown`,
+      `enabled CPUs with no SRAT affinity (APIC ids ${idList(unplaced.map((c) => c.apicId))}): node unknown`,
     );
   }
 }
@@ -79,7 +80,7 @@ function slitDistances(t: FirmwareTopology, slit: Slit, domains: number[]): numb
       t,
       'slit-srat-disagree',
       'SLIT',
-      `SRAT domains ${missing.join(',')} have no SLIT row (${slit.localities} localities): default distances for them`,
+      `SRAT domains ${idList(missing)} have no SLIT row (${slit.localities} localities): default distances for them`,
     );
   }
   if (slit.localities > domains.length) {

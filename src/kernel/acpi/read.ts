@@ -86,3 +86,9 @@ export function sdtHeader(b: Bytes): SdtHeader | undefined {
 export function hex(value: number, digits = 2): string {
   return `0x${value.toString(16).toUpperCase().padStart(digits, '0')}`;
 }
+
+/** A list of ids for a message: the first eight, then how many more. */
+export function idList(ids: readonly number[]): string {
+  const head = ids.slice(0, 8).join(',');
+  return ids.length > 8 ? `${head},... (${ids.length})` : head;
+}
