@@ -10,7 +10,7 @@ import { redoxRoot } from './redox-root.ts';
 import type { ParseOptions } from './hardened.ts';
 import { Bytes, sdtHeader, sum8 } from './read.ts';
 import type { PhysBytes, RawTable } from './source.ts';
-import { emptyTopology, type FirmwareTopology, report } from './types.ts';
+import { emptyTopology, type FirmwareCpu, type FirmwareTopology, report } from './types.ts';
 
 function key(raw: RawTable): string {
   const h = sdtHeader(new Bytes(raw.bytes));
@@ -61,6 +61,18 @@ function listTables(raws: RawTable[], t: FirmwareTopology): void {
   }
 }
 
+function bspOnly(options: ParseOptions): FirmwareCpu {
+  return {
+    apicId: options.bspApicId ?? 0,
+    uid: 0,
+    enabled: true,
+    onlineCapable: false,
+    source: 'lapic',
+    domain: null,
+    node: 0,
+  };
+}
+
 export function parseRedoxTables(
   raws: RawTable[],
   options: ParseOptions = {},
@@ -70,15 +82,7 @@ export function parseRedoxTables(
   listTables(raws, t);
   const madt = findOne(raws, 'APIC', t);
   if (madt === undefined) {
-    t.cpus.push({
-      apicId: options.bspApicId ?? 0,
-      uid: 0,
-      enabled: true,
-      onlineCapable: false,
-      source: 'lapic',
-      domain: null,
-      node: null,
-    });
+    t.cpus.push(bspOnly(options));
   } else {
     redoxMadt(madt, options.bspApicId ?? null, t, options.maxCpus ?? REDOX_MAX_CPU_COUNT);
   }
@@ -98,5 +102,10 @@ export function parseRedoxMemory(
   const t = emptyTopology('redox');
   const raws = redoxRoot(phys, bootloaderRsdp, t);
   if (t.outcome !== 'ok') return t;
+  if (raws.length === 0) {
+    // ACPI skipped (the finding says why): Redox boots on the BSP alone.
+    t.cpus.push(bspOnly(options));
+    return t;
+  }
   return parseRedoxTables(raws, options, t);
 }
