@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { COST_NAMES } from '../hw/cost-model.ts';
+import { registerAcpiCommand } from './acpi.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT } from '../machine/defaults.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
@@ -30,7 +31,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COMMAND_NAMES = ['run', 'scale', 'bench', 'demo', 'list'];
+const COMMAND_NAMES = ['run', 'scale', 'bench', 'demo', 'list', 'acpi'];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;
 
@@ -181,6 +182,8 @@ function buildProgram(io: CliIo, setStatus: (status: number) => void): Command {
       io.out(opts.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatList(result));
       setStatus(EXIT_OK);
     });
+
+  registerAcpiCommand(program, io.out, setStatus);
 
   return program;
 }

@@ -107,26 +107,43 @@ export function acceptCpus(
   options: CpuOptions,
 ): void {
   const hasLapic = entries.some((c) => c.source === 'lapic' && c.apicId !== 0xff);
-  const seen = new Set<number>();
   const dropped: MadtCpu[] = [];
+  let placeholders = 0;
   for (const c of entries) {
     if (invalidId(c, hasLapic, t)) continue;
     const use = usable(c, revision, t);
     if (use === null) continue;
-    if (seen.has(c.apicId)) {
-      warn(
-        t,
-        'duplicate-apic-id',
-        `APIC id ${c.apicId} listed twice (entry at +${c.offset}); the first is kept`,
-      );
+    const twin = t.cpus.findIndex((x) => x.apicId === c.apicId);
+    if (twin >= 0) {
+      // Firmware lists unpopulated sockets as disabled entries, often all with id 0: Linux only
+      // counts those (topology.c registers disabled CPUs as possible, unchecked); two enabled
+      // entries with one id is the bug.
+      if (use.enabled && t.cpus[twin]!.enabled) {
+        warn(
+          t,
+          'duplicate-apic-id',
+          `APIC id ${c.apicId} listed twice (entry at +${c.offset}); the first is kept`,
+        );
+      } else {
+        placeholders++;
+        if (use.enabled) t.cpus[twin] = { ...t.cpus[twin]!, uid: c.uid, ...use, source: c.source };
+      }
       continue;
     }
-    seen.add(c.apicId);
     if (t.cpus.length >= options.maxCpus) {
       dropped.push(c);
       continue;
     }
     t.cpus.push({ apicId: c.apicId, uid: c.uid, ...use, source: c.source, domain: null, node: null });
+  }
+  if (placeholders > 0) {
+    report(t, {
+      claim: 'HW-7',
+      code: 'disabled-duplicates',
+      severity: 'info',
+      table: 'APIC',
+      message: `${placeholders} disabled entries repeat an APIC id already listed (placeholder sockets): counted once`,
+    });
   }
   reportLimits(t, dropped, options);
 }

@@ -243,6 +243,7 @@ export function redoxNuma(tables: RawTable[], signatures: string[], t: FirmwareT
     if (entries === null || !applySrat(r, entries, t)) return;
   } else {
     for (const c of t.cpus) c.node = 0;
+    t.numa.domains = [0];
   }
   if (slit !== undefined && srat !== undefined) redoxSlit(slit, t);
   else t.numa.distances = [[10]];
