@@ -182,7 +182,10 @@ test('the scanned layers exist, and a rule they break would be reported with fil
   // checks below would catch a real crossing.
   const kernelUsesHw = importViolations(['src/kernel'], (to) => !under(to, 'src/hw'), 'probe');
   assert.ok(kernelUsesHw.length > 0);
-  assert.match(kernelUsesHw[0]!, /^src\/kernel\/[\w/-]+\.ts:\d+: imports \.\.?\/.*hw\/[\w-]+\.ts \(probe\)$/);
+  assert.match(
+    kernelUsesHw[0]!,
+    /^src\/kernel\/[\w/-]+\.ts:\d+: imports \.\.?\/.*hw\/[\w/-]+\.ts \(probe\)$/,
+  );
 });
 
 test('guest code (libc, workloads, services) imports neither the kernel nor the hardware', () => {
