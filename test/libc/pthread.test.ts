@@ -38,7 +38,7 @@ import {
   pthread_self,
 } from '../../src/libc/pthread.ts';
 import { stack_enter, stack_leave } from '../../src/libc/stack.ts';
-import { nanosleep } from '../../src/libc/sys.ts';
+import { sleep_ns } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 test('attribute setters check their values and getters return them', () => {
@@ -231,7 +231,7 @@ test('a stack overflow touches the guard page: SIGSEGV for its process only (LIB
       // 100 frames of 512 bytes fit a 64 KiB stack; it outlives the overflow.
       const [, th] = yield* pthread_create(t, null, (t2) => recurse(t2, 100), null);
       const [, value] = yield* pthread_join(t, th);
-      yield* nanosleep(t, 2_000_000);
+      yield* sleep_ns(t, 2_000_000);
       return value as number; // the exit status carries the depth reached
     },
   };
@@ -261,7 +261,7 @@ test("joining a process's initial thread after its pthread_exit gets its value (
         },
         null,
       );
-      yield* nanosleep(t, 1_000_000);
+      yield* sleep_ns(t, 1_000_000);
       yield* pthread_exit(t, 'main is done');
     });
     assert.deepEqual(out, [[0, 'main is done']], variant);

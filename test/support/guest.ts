@@ -39,6 +39,8 @@ export interface GuestMachineOptions {
   futex?: FutexOptions;
   /** The libc variant of every process; by default the one that speaks the futex mode's ABI. */
   libc?: LibcVariantName;
+  /** High-resolution timers (kernel/hrtimer.ts); by default on with fair, off with dwrr and redbear. */
+  hrtimers?: boolean;
 }
 
 export interface GuestMachine {
@@ -64,6 +66,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     futex,
     injectSwitchFaults: options.injectSwitchFaults ?? [],
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
+    ...(options.hrtimers === undefined ? {} : { hrtimers: options.hrtimers }),
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;

@@ -21,6 +21,7 @@ import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
+import type { Timeout } from '../timeout.ts';
 import { lockPair, unlockAll } from './requeue.ts';
 import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, queueWaiter } from './wait-wake.ts';
@@ -133,7 +134,7 @@ export function giveTo(s: PiState, w: FutexWaiter): void {
 
 /**
  * LOCK_PI / TRYLOCK_PI: takes the word for `t` if it is free; otherwise (unless trylock) waits
- * on the lock's PI state. `deadlineNs` is an absolute monotonic deadline or -1.
+ * on the lock's PI state until `timeout` (null: none).
  */
 export function* futexLockPi(
   k: Kernel,
@@ -141,7 +142,7 @@ export function* futexLockPi(
   t: Thread,
   addr: number,
   target: FutexTarget,
-  deadlineNs: number,
+  timeout: Timeout | null,
   trylock: boolean,
 ): KernelGen<number> {
   const table = k.futex;
@@ -197,7 +198,7 @@ export function* futexLockPi(
     t.piWaiting = s;
     if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
     else yield* redbearBoost(k, cpu, owner, t);
-    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, deadlineNs);
+    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
     yield unlock(target.shard.lock);
     let result: number | null = null;
     while (result === null) {
@@ -210,7 +211,7 @@ export function* futexLockPi(
       else if (t.killPending) result = -EINTR;
       else {
         // A signal: Linux restarts LOCK_PI; keep waiting (see the module note).
-        k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, deadlineNs);
+        k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
       }
     }
     if (result === 0) return 0;
@@ -316,7 +317,7 @@ export function* futexWaitRequeuePi(
   target: FutexTarget,
   expected: number,
   to: FutexTarget,
-  deadlineNs: number,
+  timeout: Timeout | null,
 ): KernelGen<number> {
   const table = k.futex;
   let cpu = cpuAtEntry;
@@ -328,7 +329,7 @@ export function* futexWaitRequeuePi(
     addr,
     target,
     expected,
-    deadlineNs,
+    timeout,
     FUTEX_BITSET_MATCH_ANY,
     to.key,
   );
@@ -373,7 +374,7 @@ export function* futexWaitRequeuePi(
       yield unlock(to.shard.lock);
       return -ETIMEDOUT;
     }
-    k.blockCurrent(cpu, t, 'futex-requeue-pi (on the PI lock)', deadlineNs);
+    k.blockCurrent(cpu, t, 'futex-requeue-pi (on the PI lock)', timeout);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
+import type { Timeout } from '../timeout.ts';
 import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
@@ -38,9 +39,9 @@ export function resolveTarget(
 }
 
 /**
- * Sleeps while the word at `addr` equals `expected`. `deadlineNs` is an absolute monotonic time
- * or -1; `realtimeDeadlineNs`, when >= 0, is the same deadline on CLOCK_REALTIME, so a clock
- * jump re-arms it. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT / -EINTR. A signal already
+ * Sleeps while the word at `addr` equals `expected`, until `timeout` (null: none; one on
+ * CLOCK_REALTIME follows clock steps, kernel/timeout.ts). Returns 0 when woken, or -EAGAIN /
+ * -ETIMEDOUT / -EINTR. A signal already
  * pending stops the wait before it blocks (all modes: Redox checks too); one that arrives while
  * it sleeps ends it with EINTR in linux mode, while Redox's code returns 0 and leaves the entry.
  */
@@ -51,26 +52,13 @@ export function* futexWait(
   addr: number,
   target: FutexTarget,
   expected: number,
-  deadlineNs: number,
+  timeout: Timeout | null,
   bitset: number,
-  realtimeDeadlineNs = -1,
 ): KernelGen<number> {
   const table = k.futex;
-  const waiter = yield* queueWaiter(
-    k,
-    cpu,
-    t,
-    addr,
-    target,
-    expected,
-    deadlineNs,
-    bitset,
-    null,
-    realtimeDeadlineNs,
-  );
+  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, timeout, bitset, null);
   if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
-  if (realtimeDeadlineNs >= 0) k.realtimeWaiters.delete(t);
   if (waiter.woken) return 0;
   if (t.timedOut) {
     table.counts.timeouts++;
@@ -89,8 +77,8 @@ export function* futexWait(
 /**
  * The first half of every futex wait: under the shard lock, EAGAIN when the word is not
  * `expected` (WAIT64 compares the low word only: guest words are 32-bit in this model), EINTR
- * when a signal is already pending; otherwise queue a waiter, block `t` (with `deadlineNs`, and
- * `realtimeDeadlineNs` for a clock jump to re-arm when >= 0) and unlock. The caller schedules.
+ * when a signal is already pending; otherwise queue a waiter, block `t` (until `timeout`) and
+ * unlock. The caller schedules.
  */
 export function* queueWaiter(
   k: Kernel,
@@ -99,10 +87,9 @@ export function* queueWaiter(
   addr: number,
   target: FutexTarget,
   expected: number,
-  deadlineNs: number,
+  timeout: Timeout | null,
   bitset: number,
   requeuePiKey: number | null,
-  realtimeDeadlineNs = -1,
 ): KernelGen<FutexWaiter | number> {
   const table = k.futex;
   table.counts.wait++;
@@ -120,11 +107,7 @@ export function* queueWaiter(
   const waiter = newWaiter(t, target.key, addr, bitset, requeuePiKey);
   table.bucket(target.shard, target.key).push(waiter);
   const what = requeuePiKey === null ? 'futex' : 'futex-requeue-pi';
-  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
-  if (realtimeDeadlineNs >= 0) {
-    t.realtimeDeadlineNs = realtimeDeadlineNs;
-    k.realtimeWaiters.add(t);
-  }
+  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, timeout);
   yield unlock(target.shard.lock);
   return waiter;
 }

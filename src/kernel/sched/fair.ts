@@ -540,6 +540,28 @@ export class FairPolicy implements SchedPolicy {
     return end;
   }
 
+  /**
+   * With hrtimers (kernel/hrtimer.ts): the next replenishment of a throttled deadline server
+   * (dl_task_timer, an hrtimer at the exact start of its next period) and the RT period timer
+   * (sched_rt_period_timer) on this CPU. Throttling when the runtime runs out stays at the tick,
+   * as in Linux, whose HRTICK_DL is off by default (kernel/sched/features.h).
+   */
+  hrtimerNextNs(cpu: Cpu): number {
+    const rq = this.#rqs[cpu.id]!;
+    let next = Number.POSITIVE_INFINITY;
+    if (rq.dl.throttled.length > 0) next = dlReplenishAt(rq.dl.throttled[0]!);
+    if (rq.rt.periodActive) next = Math.min(next, rq.rt.periodStartNs + RT_PERIOD_NS);
+    return next;
+  }
+
+  /** The hrtimer interrupt's part for this policy: the RT period and due replenishments. */
+  *runHrtimers(cpu: Cpu): KernelGen<boolean> {
+    const rq = this.#rqs[cpu.id]!;
+    const resched = rq.rt.advance(this.#now()) && rq.rt.count > 0;
+    if (rq.dl.throttled.length > 0) yield* this.#replenishDue(cpu, rq);
+    return resched;
+  }
+
   *#expireTimers(cpu: Cpu, rq: RunQueue): KernelGen<void> {
     const now = this.#now();
     while (rq.timers.length > 0 && rq.timers[0]!.at <= now) {

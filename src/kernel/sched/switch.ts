@@ -8,7 +8,7 @@ import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from 
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
 import type { Kernel } from '../kernel.ts';
-import { programDeadline } from '../tick.ts';
+import { programTimers } from '../clockevent.ts';
 import { type Context, isThread, ThreadState } from '../thread.ts';
 
 export const SWITCHED = 1;
@@ -23,7 +23,7 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
     yield unlock(switchLock);
-    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
+    if (k.programsTimers) yield* programTimers(k, cpu);
     return SWITCHED; // not preemptable: pretend the switch happened (switch.rs)
   }
   let next: Context | null;
@@ -37,12 +37,12 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   }
   if (next === null) {
     yield unlock(switchLock);
-    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
+    if (k.programsTimers) yield* programTimers(k, cpu);
     return ALL_IDLE;
   }
   if (next === prev) {
     yield unlock(switchLock);
-    if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
+    if (k.programsTimers) yield* programTimers(k, cpu);
     return SWITCHED;
   }
   const costNs = k.beginSwitch(cpu, prev, next);
@@ -71,7 +71,7 @@ function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
 function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number): KernelGen<void> {
   yield spend(costNs);
   yield unlock(switchLock);
-  if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
+  if (k.programsTimers) yield* programTimers(k, cpu);
   if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
   const warmNs = k.pendingWarmNs[cpu.id]!;
   if (warmNs > 0) {
