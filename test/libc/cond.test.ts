@@ -27,7 +27,7 @@ import {
   pthread_mutexattr_t,
 } from '../../src/libc/mutex.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { deadline_after, clock_gettime_ns, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 test('condattr_setclock takes CLOCK_REALTIME and CLOCK_MONOTONIC only', () => {
@@ -77,12 +77,12 @@ for (const variant of VARIANTS) {
         };
         const threads: number[] = [];
         for (let i = 0; i < 8; i++) threads.push((yield* pthread_create(t, null, herdWaiter, h))[1]);
-        yield* nanosleep(t, 5_000_000);
+        yield* sleep_ns(t, 5_000_000);
         yield* pthread_mutex_lock(t, h.m);
         t.store32(h.tokens, 1);
         yield* pthread_cond_signal(t, h.c);
         yield* pthread_mutex_unlock(t, h.m);
-        yield* nanosleep(t, 5_000_000);
+        yield* sleep_ns(t, 5_000_000);
         seen.push(t.load32(h.done));
         yield* pthread_mutex_lock(t, h.m);
         t.store32(h.tokens, 7);
@@ -116,15 +116,20 @@ for (const variant of VARIANTS) {
       pthread_mutexattr_settype(ma, PTHREAD_MUTEX_ERRORCHECK);
       const m = yield* pthread_mutex_new(t, ma);
       yield* pthread_mutex_lock(t, m);
-      const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
-      out.push(yield* pthread_cond_timedwait(t, mono, m, t0 + 3_000_000));
-      const waited = (yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0;
+      const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+      out.push(
+        yield* pthread_cond_timedwait(t, mono, m, yield* deadline_after(t, CLOCK_MONOTONIC, 3_000_000)),
+      );
+      const waited = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0;
       out.push(waited >= 3_000_000 && waited < 8_000_000 ? 1 : 0);
-      const r0 = yield* clock_gettime(t, CLOCK_REALTIME);
-      out.push(yield* pthread_cond_timedwait(t, real, m, r0 + 2_000_000));
-      out.push(yield* pthread_cond_timedwait(t, real, m, Number.NaN));
+      out.push(
+        yield* pthread_cond_timedwait(t, real, m, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)),
+      );
+      out.push(yield* pthread_cond_timedwait(t, real, m, yield* timespec_at(t, 0, 1_000_000_000)));
       yield* pthread_mutex_unlock(t, m);
-      out.push(yield* pthread_cond_timedwait(t, real, m, r0 + 1_000_000_000));
+      out.push(
+        yield* pthread_cond_timedwait(t, real, m, yield* deadline_after(t, CLOCK_REALTIME, 1_000_000_000)),
+      );
     });
     // relibc unlocks through its own errorcheck check too: EPERM from both.
     assert.deepEqual(out, [ETIMEDOUT, 1, ETIMEDOUT, EINVAL, EPERM]);

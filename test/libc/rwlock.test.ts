@@ -19,7 +19,7 @@ import {
   pthread_rwlockattr_setkind_np,
   pthread_rwlockattr_t,
 } from '../../src/libc/rwlock.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 test('rwlockattr kind takes 0..2', () => {
@@ -38,8 +38,7 @@ for (const variant of VARIANTS) {
       const rw = yield* pthread_rwlock_new(t);
       out.push(yield* pthread_rwlock_rdlock(t, rw), yield* pthread_rwlock_tryrdlock(t, rw));
       out.push(yield* pthread_rwlock_trywrlock(t, rw));
-      const now = yield* clock_gettime(t, CLOCK_REALTIME);
-      out.push(yield* pthread_rwlock_timedwrlock(t, rw, now + 2_000_000));
+      out.push(yield* pthread_rwlock_timedwrlock(t, rw, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)));
       out.push(yield* pthread_rwlock_unlock(t, rw), yield* pthread_rwlock_unlock(t, rw));
       out.push(yield* pthread_rwlock_wrlock(t, rw));
       const [, th] = yield* pthread_create(
@@ -50,8 +49,9 @@ for (const variant of VARIANTS) {
             yield* pthread_rwlock_tryrdlock(t2, rw),
             yield* pthread_rwlock_trywrlock(t2, rw),
           ];
-          const n = yield* clock_gettime(t2, CLOCK_REALTIME);
-          r.push(yield* pthread_rwlock_timedrdlock(t2, rw, n + 2_000_000));
+          r.push(
+            yield* pthread_rwlock_timedrdlock(t2, rw, yield* deadline_after(t2, CLOCK_REALTIME, 2_000_000)),
+          );
           return r;
         },
         null,
@@ -59,7 +59,7 @@ for (const variant of VARIANTS) {
       out.push(...((yield* pthread_join(t, th))[1] as number[]));
       out.push(yield* pthread_rwlock_unlock(t, rw), yield* pthread_rwlock_trywrlock(t, rw));
       out.push(yield* pthread_rwlock_unlock(t, rw));
-      out.push(yield* pthread_rwlock_timedrdlock(t, rw, Number.NaN));
+      out.push(yield* pthread_rwlock_timedrdlock(t, rw, yield* timespec_at(t, 0, 1_000_000_000)));
     });
     assert.deepEqual(out, [0, 0, EBUSY, ETIMEDOUT, 0, 0, 0, EBUSY, EBUSY, ETIMEDOUT, 0, 0, 0, EINVAL]);
   });
@@ -94,7 +94,7 @@ function lateReaderGetsIn(variant: 'relibc' | 'improved', preferWriters: boolean
       },
       null,
     );
-    yield* nanosleep(t, 2_000_000); // the writer is queued now
+    yield* sleep_ns(t, 2_000_000); // the writer is queued now
     const [, reader] = yield* pthread_create(
       t,
       null,

@@ -18,7 +18,8 @@ import {
   sem_trywait,
   sem_wait,
 } from '../../src/libc/sem.ts';
-import { clock_gettime, mmap_anonymous, nanosleep } from '../../src/libc/sys.ts';
+import { mmap_anonymous } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runLibc } from '../support/libc.ts';
 
 test('improved: init, trywait, timedwait, post, getvalue with their errno values', () => {
@@ -28,9 +29,8 @@ test('improved: init, trywait, timedwait, post, getvalue with their errno values
     out.push(sem_init(t, s, 0, SEM_VALUE_MAX + 1), errno(t));
     out.push(sem_init(t, s, 0, 1), yield* sem_getvalue(t, s));
     out.push(yield* sem_wait(t, s), yield* sem_trywait(t, s), errno(t));
-    const now = yield* clock_gettime(t, CLOCK_REALTIME);
-    out.push(yield* sem_timedwait(t, s, now + 2_000_000), errno(t));
-    out.push(yield* sem_timedwait(t, s, Number.NaN), errno(t));
+    out.push(yield* sem_timedwait(t, s, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)), errno(t));
+    out.push(yield* sem_timedwait(t, s, yield* timespec_at(t, 0, 1_000_000_000)), errno(t));
     out.push(yield* sem_post(t, s), yield* sem_trywait(t, s));
     sem_init(t, s, 0, SEM_VALUE_MAX);
     out.push(yield* sem_post(t, s), errno(t));
@@ -60,7 +60,7 @@ test('improved: a waiter blocks until a post from another thread, which wakes ex
     const s = yield* malloc(t, 16);
     sem_init(t, s, 0, 0);
     const [, th] = yield* pthread_create(t, null, (t2) => sem_wait(t2, s), null);
-    yield* nanosleep(t, 2_000_000);
+    yield* sleep_ns(t, 2_000_000);
     out.push(yield* sem_post(t, s));
     out.push((yield* pthread_join(t, th))[1] as number, (yield* sem_getvalue(t, s))[1]);
   });
@@ -78,7 +78,7 @@ test('improved: pshared semaphore in MAP_SHARED memory wakes a waiter in another
     const s = yield* mmap_anonymous(t, 4096, MAP_SHARED);
     sem_init(t, s, 1, 0);
     const pid = yield* spawn(t, { name: 'child', main: sharedChild }, s);
-    yield* nanosleep(t, 3_000_000);
+    yield* sleep_ns(t, 3_000_000);
     out.push(yield* sem_post(t, s), (yield* waitpid(t, pid))[1] >> 8);
   });
   assert.deepEqual(out, [0, 7]);

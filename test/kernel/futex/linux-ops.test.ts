@@ -21,6 +21,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/
 import { sched_setscheduler } from '../../../src/libc/sched.ts';
 import { spawn, waitpid } from '../../../src/libc/process.ts';
 import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
+import { timespec_ns } from '../../../src/libc/time.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const WAIT = 0;
@@ -38,7 +39,7 @@ function futex(
   addr: number,
   op: number,
   val: number,
-  val2 = -1,
+  val2 = 0,
   addr2 = 0,
   val3 = 0,
 ): Program<number> {
@@ -54,7 +55,7 @@ interface Waiting {
 
 function* waiter(t: Guest, raw: unknown): Program<number> {
   const w = raw as Waiting;
-  w.results.push(yield* futex(t, w.addr, w.op, 0, -1, 0, w.bitset));
+  w.results.push(yield* futex(t, w.addr, w.op, 0, 0, 0, w.bitset));
   return 0;
 }
 
@@ -148,7 +149,7 @@ test('WAKE_BITSET wakes only the waiters whose bitset meets it', () => {
 
 test('a zero bitset is EINVAL for both bitset operations', () => {
   const { log } = withWaiters(0, function* (t, a, _b, out) {
-    out.push(yield* futex(t, a, WAIT_BITSET, 0, -1, 0, 0), yield* futex(t, a, WAKE_BITSET, 1, -1, 0, 0));
+    out.push(yield* futex(t, a, WAIT_BITSET, 0, 0, 0, 0), yield* futex(t, a, WAKE_BITSET, 1, -1, 0, 0));
   });
   assert.deepEqual(log, [-EINVAL, -EINVAL]);
 });
@@ -206,7 +207,7 @@ test('REQUEUE and WAKE_OP check their second word and counts: EINVAL, EFAULT', (
 
 test('a timed-out linux waiter takes its entry out of the table', () => {
   const { log, entries } = withWaiters(0, function* (t, a, _b, out) {
-    out.push(yield* futex(t, a, WAIT, 0, 1_500_000));
+    out.push(yield* futex(t, a, WAIT, 0, yield* timespec_ns(t, 1_500_000)));
   });
   assert.deepEqual(log, [-ETIMEDOUT]);
   assert.equal(entries, 0);
@@ -214,7 +215,7 @@ test('a timed-out linux waiter takes its entry out of the table', () => {
 
 function* sharedWaiterChild(t: Guest, raw: unknown): Program<number> {
   const { word, op } = raw as { word: number; op: number };
-  const r = yield* futex(t, word, op, 0, 20_000_000);
+  const r = yield* futex(t, word, op, 0, yield* timespec_ns(t, 20_000_000));
   return r === 0 ? 0 : 1;
 }
 

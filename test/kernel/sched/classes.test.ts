@@ -11,14 +11,8 @@ import type { Thread } from '../../../src/kernel/thread.ts';
 import { errno } from '../../../src/libc/errno.ts';
 import { sched_setattr, sched_setscheduler } from '../../../src/libc/sched.ts';
 import { pthread_create } from '../../../src/libc/pthread.ts';
-import {
-  clock_gettime,
-  futex_wait,
-  futex_wake,
-  mmap_anonymous,
-  nanosleep,
-  sched_yield,
-} from '../../../src/libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous, sched_yield } from '../../../src/libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../../../src/libc/time.ts';
 import { atTime, bootGuest, type GuestMachine } from '../../support/guest.ts';
 
 interface Spec {
@@ -90,7 +84,7 @@ function setup(specs: Spec[], o: { cpus?: number; sampleAtNs?: number[]; untilNs
     const start = yield* mmap_anonymous(t, 4096);
     for (let index = 0; index < specs.length; index++)
       yield* pthread_create(t, null, worker, { start, index });
-    yield* nanosleep(t, RELEASE_AT_NS);
+    yield* sleep_ns(t, RELEASE_AT_NS);
     yield t.atomic(AtomicOp.Store, start, 1);
     yield* futex_wake(t, start, 0x7fffffff);
     yield* futex_wait(t, start + 4, 0); // park: the run ends at its time limit
@@ -175,7 +169,7 @@ test('sched_yield moves a FIFO thread to the tail of its level: equal threads ta
       yield t.compute(3_000_000);
       yield* sched_yield(t);
     }
-    for (;;) yield* nanosleep(t, 1_000_000_000);
+    for (;;) yield* sleep_ns(t, 1_000_000_000);
   };
   setup(
     [
@@ -195,14 +189,14 @@ test('a preempted FIFO thread goes back to the head of its level, ahead of its e
     log.push(`low${index}`);
     yield t.compute(15_000_000); // 5 ms
     log.push(`low${index} done`);
-    for (;;) yield* nanosleep(t, 1_000_000_000);
+    for (;;) yield* sleep_ns(t, 1_000_000_000);
   };
   const high = function* (t: Guest): Program<void> {
-    yield* nanosleep(t, 2_000_000); // wakes while low0 runs, preempts it
+    yield* sleep_ns(t, 2_000_000); // wakes while low0 runs, preempts it
     log.push('high runs');
     yield t.compute(3_000_000);
     log.push('high done');
-    for (;;) yield* nanosleep(t, 1_000_000_000);
+    for (;;) yield* sleep_ns(t, 1_000_000_000);
   };
   setup(
     [
@@ -223,15 +217,15 @@ function wakeLatency(policy: 'fair' | 'dwrr'): { latencyNs: number; kernelNs: nu
     if (policy === 'fair')
       assert.equal(yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 50 }), 0);
     while (t.load32(word) === 0) yield* futex_wait(t, word, 0);
-    runAt = yield* clock_gettime(t);
+    runAt = yield* clock_gettime_ns(t);
     return 0;
   }
   function* hog(t: Guest): Program<number> {
     for (;;) yield t.compute(300_000);
   }
   function* waker(t: Guest, word: number): Program<number> {
-    yield* nanosleep(t, 10_000_000);
-    wokenAt = yield* clock_gettime(t);
+    yield* sleep_ns(t, 10_000_000);
+    wokenAt = yield* clock_gettime_ns(t);
     yield t.atomic(AtomicOp.Store, word, 1);
     yield* futex_wake(t, word, 1);
     for (;;) yield t.compute(300_000);
@@ -352,7 +346,7 @@ test('a PI boost into the RT range runs a queued OTHER context in the RT class u
           null,
         );
       }
-      yield* nanosleep(t, RELEASE_AT_NS);
+      yield* sleep_ns(t, RELEASE_AT_NS);
       yield t.atomic(AtomicOp.Store, start, 1);
       yield* futex_wake(t, start, 0x7fffffff);
       yield* futex_wait(t, start + 4, 0);
