@@ -250,7 +250,7 @@ test('recursive and errorcheck robust mutexes: relock, trylock, non-owner unlock
       o.push(yield* pthread_mutex_lock(t, m));
       o.push(yield* pthread_mutex_trylock(t, m));
       o.push(
-        yield* pthread_mutex_clocklock(t, m, CLOCK_MONOTONIC, yield* deadline_after(t, CLOCK_REALTIME, MS)),
+        yield* pthread_mutex_clocklock(t, m, CLOCK_MONOTONIC, yield* deadline_after(t, CLOCK_MONOTONIC, MS)),
       );
       const [, th] = yield* pthread_create(
         t,
