@@ -24,6 +24,7 @@ import { LockOrder } from './lock-order.ts';
 import { onInterrupt } from './interrupts.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { settleRestart } from './restart.ts';
+import { KernelStats } from './stats.ts';
 import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
@@ -78,28 +79,8 @@ export class Kernel implements SchedHost {
   realtimeOffsetNs = 0;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
   readonly realtimeWaiters = new Set<Thread>();
-  readonly stats = {
-    interrupts: 0,
-    spuriousInterrupts: 0,
-    ticks: 0,
-    processesSpawned: 0,
-    processesExited: 0,
-    processesKilled: 0,
-    threadsCreated: 0,
-    /** Migrations that crossed a package, and a NUMA node (SCHED-5, SCHED-6). */
-    migrationsCrossPackage: 0,
-    migrationsCrossNode: 0,
-    /** Cache warm-up time charged to migrated contexts (hw/migration.ts). */
-    migrationWarmNs: 0,
-    /** Timer interrupts taken by a CPU running its idle context (HW-12: none when tickless). */
-    idleTicks: 0,
-    /** Ticks that wanted to preempt a context holding preempt locks. */
-    preemptionsDeferred: 0,
-    /** Deferred preemptions made when the last preempt lock dropped. */
-    deferredPreemptionsRun: 0,
-    /** Kernel faults taken inside a switch and unwound (SCHED-9). */
-    switchFaults: 0,
-  };
+  /** Counters, per-CPU switch and migration counts, system calls, wakeup latencies (stats.ts). */
+  readonly stats: KernelStats;
   /** The nominal tick period: the policies count their quanta in it. */
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
@@ -110,19 +91,12 @@ export class Kernel implements SchedHost {
   readonly preemptDeferred: Uint8Array;
   /** schedule() calls so far, for fault injection. */
   scheduleCalls = 0;
-  readonly signalCounts = { sent: 0, delivered: 0, discarded: 0 };
-  readonly switches: Uint32Array;
-  readonly migrations: Uint32Array;
   /**
    * Per CPU: the cache warm-up the context just switched in still has to pay (SCHED-5). It is
    * spent after the switch lock is released: the misses happen as the context runs, not inside
    * the switch.
    */
   readonly pendingWarmNs: Float64Array;
-  readonly syscallCounts = new Map<number, number>();
-  /** Wakeup-to-run latencies in ns. */
-  wakeLatencies = new Float64Array(1024);
-  wakeLatencyCount = 0;
   /** The root process, whose exit ends the run. */
   root: Process | null = null;
   finished = false;
@@ -143,8 +117,7 @@ export class Kernel implements SchedHost {
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
-    this.switches = new Uint32Array(n);
-    this.migrations = new Uint32Array(n);
+    this.stats = new KernelStats(n);
     this.pendingWarmNs = new Float64Array(n);
     this.loadedAsid = new Int32Array(n);
     this.deadlineProgrammedNs = new Float64Array(n);
@@ -279,10 +252,6 @@ export class Kernel implements SchedHost {
 
   traceDecision(kind: number, a: number, b: number): void {
     this.board.trace.mix(kind, a, b);
-  }
-
-  countSyscall(nr: number): void {
-    this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
   }
 
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */

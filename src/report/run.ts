@@ -7,6 +7,7 @@ import { evaluateExpectations } from './expect.ts';
 import { buildReport } from './build.ts';
 import { ChromeTraceRecorder } from './chrome-trace.ts';
 import { checkCompareMetrics, checkScenarioMetrics } from './metric-names.ts';
+import { FAMILIES } from './metric-registry.ts';
 import { outcomeFailure } from './outcome.ts';
 import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
@@ -70,9 +71,9 @@ function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, ski
     for (const metric of compare.metrics) {
       const mine = report.metrics[metric];
       const theirs = variant.metrics[metric];
-      if (theirs !== undefined) report.metrics[`compare.${compare.prefix}${metric}`] = theirs;
+      if (theirs !== undefined) report.metrics[FAMILIES.compare.of(compare.prefix, metric)] = theirs;
       if (mine !== undefined && theirs !== undefined && theirs !== 0) {
-        report.metrics[`ratio.${compare.prefix}${metric}`] = ratio3(mine, theirs);
+        report.metrics[FAMILIES.ratio.of(compare.prefix, metric)] = ratio3(mine, theirs);
       }
     }
     report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);

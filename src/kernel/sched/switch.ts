@@ -64,7 +64,7 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
     prev.running = false;
     prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
   }
-  k.switches[cpu.id]!++;
+  k.stats.switches[cpu.id]!++;
   let costNs = k.board.costs.contextSwitchNs;
   if (isThread(next)) costNs += switchIn(k, cpu, next);
   if (k.options.checkInvariants) k.checkInvariants(cpu, prev, next);
@@ -83,7 +83,7 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
   next.lastCpu = cpu.id;
   next.stintStartCpuNs = next.cpuTimeNs;
   if (next.wokenAtNs >= 0) {
-    recordWakeLatency(k, k.nowNs - next.wokenAtNs);
+    k.stats.recordWakeLatency(k.nowNs - next.wokenAtNs);
     next.wokenAtNs = -1;
   }
   if (k.loadedAsid[cpu.id] === next.asid) return 0;
@@ -94,22 +94,12 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
 /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
 function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number): number {
   const topology = k.board.topology;
-  k.migrations[toCpu]!++;
+  k.stats.migrationsIn[toCpu]!++;
   if (!topology.samePackage(fromCpu, toCpu)) k.stats.migrationsCrossPackage++;
   if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) k.stats.migrationsCrossNode++;
   const warmNs = migrationWarmNs(topology, k.board.costs, fromCpu, toCpu, true, footprintNs);
   k.stats.migrationWarmNs += warmNs;
   return warmNs;
-}
-
-/** Appends one wakeup-to-run latency, doubling the buffer when it is full. */
-function recordWakeLatency(k: Kernel, ns: number): void {
-  if (k.wakeLatencyCount === k.wakeLatencies.length) {
-    const grown = new Float64Array(k.wakeLatencies.length * 2);
-    grown.set(k.wakeLatencies);
-    k.wakeLatencies = grown;
-  }
-  k.wakeLatencies[k.wakeLatencyCount++] = ns;
 }
 
 /**

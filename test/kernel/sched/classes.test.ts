@@ -250,7 +250,7 @@ function wakeLatency(policy: 'fair' | 'dwrr'): { latencyNs: number; kernelNs: nu
   assert.ok(runAt > 0, 'the waiter ran');
   return {
     latencyNs: runAt - wokenAt,
-    kernelNs: machine.kernel.wakeLatencies[machine.kernel.wakeLatencyCount - 1]!,
+    kernelNs: machine.kernel.stats.wakeLatencies().at(-1)!,
   };
 }
 

@@ -133,7 +133,7 @@ for (const policy of SCHED_POLICIES) {
     assert.equal(run.kernel.stats.switchFaults, faults.length);
     const clean = runGuest(work, null, { policy, cpus: 2 });
     // The faults cost a retried switch each, nothing more: the same switches within a few.
-    const switches = (r: typeof run) => r.kernel.switches.reduce((a, b) => a + b, 0);
+    const switches = (r: typeof run) => r.kernel.stats.switches.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(switches(run) - switches(clean)) <= 20, `${switches(run)} vs ${switches(clean)}`);
   });
 }
