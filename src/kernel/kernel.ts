@@ -22,6 +22,7 @@ import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { LockOrder } from './lock-order.ts';
 import { onInterrupt } from './interrupts.ts';
+import { checkKernelInvariants } from './invariants.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
 import { settleRestart } from './restart.ts';
 import { KernelStats } from './stats.ts';
@@ -30,7 +31,7 @@ import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
-import { type Context, IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
+import { IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 
 export interface KernelOptions {
@@ -123,7 +124,7 @@ export class Kernel implements SchedHost {
     this.deadlineProgrammedNs = new Float64Array(n);
     this.preemptDeferred = new Uint8Array(n);
     this.#faultAt = new Set(options.injectSwitchFaults ?? []);
-    if (options.checkInvariants) board.engine.afterEvent = () => this.checkInvariantsNow();
+    if (options.checkInvariants) board.engine.afterEvent = () => checkKernelInvariants(this);
   }
 
   /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
@@ -281,64 +282,6 @@ export class Kernel implements SchedHost {
     assert(root === this.root, 'kernel: finish by a process that is not the root');
     this.finished = true;
     this.board.engine.stop();
-  }
-
-  /**
-   * Kernel invariants at a context switch on `cpu` from `prev` to `next` (DESIGN.md "Assertions
-   * as documentation"), and the context picked allowed on the CPU that picked it (SCHED-8).
-   */
-  checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
-    if (isThread(next)) {
-      // Only a mask changed after the pick, unlocked (the baseline's way), excuses it.
-      assert(
-        next.allowedOn(cpu.id) || next.affinityMovePending,
-        `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
-      );
-    }
-    this.#checkInvariants(cpu, prev, next);
-  }
-
-  /**
-   * The invariants as they stand between any two events (tests check them after every event),
-   * with every CPU's current context as it is, and the policy's own (`checkInvariants`).
-   */
-  checkInvariantsNow(): void {
-    this.#checkInvariants(null, null, null);
-    this.policy.checkInvariants?.(this.threads.values());
-  }
-
-  /**
-   * No context current on two CPUs; every running thread on a CPU its mask allows, or one it may
-   * keep until the switch its mask change forced (SCHED-8); none in two run queues; blocked
-   * contexts queued only by the policies that leave them there until a scan finds them (dwrr,
-   * redbear); a queued context current on a CPU only while that CPU is inside a switch, holding
-   * its switch lock (a context that blocked and was woken before its CPU switched away, Linux's
-   * on_cpu window). `cpu` switching from `prev` to `next` counts as running `next`.
-   */
-  #checkInvariants(cpu: Cpu | null, prev: Context | null, next: Context | null): void {
-    const runningOn = new Map<ExecContext, number>();
-    for (const c of this.board.cpus) {
-      const current = c === cpu ? next! : c.current;
-      assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
-      runningOn.set(current, c.id);
-      if (isThread(current) && current.state !== ThreadState.Dead) {
-        assert(
-          current.allowedOn(c.id) || current.affinityMovePending,
-          `invariant: context ${current.id} runs on CPU ${c.id} outside its mask`,
-        );
-      }
-    }
-    const lazy = this.policy.keepsBlockedQueued;
-    const seen = new Set<Thread>();
-    for (const t of this.policy.queued()) {
-      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
-      seen.add(t);
-      assert(t.state !== ThreadState.Blocked || lazy, `invariant: blocked ${t.id} queued`);
-      const cpuId = runningOn.get(t);
-      if (cpuId === undefined || t === prev) continue;
-      const inSwitch = this.policy.switchLock(cpuId).holder === cpuId;
-      assert(inSwitch, `invariant: running context ${t.id} is queued (cpu ${cpuId}, outside a switch)`);
-    }
   }
 
   #hooks(): CpuHooks {

@@ -12,6 +12,7 @@ import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from 
 import { migrationWarmNs } from '../../hw/migration.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
+import { checkSwitchInvariants } from '../invariants.ts';
 import type { Kernel } from '../kernel.ts';
 import { programDeadline } from '../tick.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
@@ -67,7 +68,7 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
   k.stats.switches[cpu.id]!++;
   let costNs = k.board.costs.contextSwitchNs;
   if (isThread(next)) costNs += switchIn(k, cpu, next);
-  if (k.options.checkInvariants) k.checkInvariants(cpu, prev, next);
+  if (k.options.checkInvariants) checkSwitchInvariants(k, cpu, prev, next);
   return costNs;
 }
 

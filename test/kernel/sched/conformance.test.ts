@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { ENOENT } from '../../../src/abi/errno.ts';
+import { checkKernelInvariants } from '../../../src/kernel/invariants.ts';
 import { DWRR_QUANTUM_TICKS } from '../../../src/kernel/sched/dwrr.ts';
 import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { proc_set_affinity, proc_set_sched_policy } from '../../../src/libc/proc-handles.ts';
@@ -27,7 +28,7 @@ function runChecked(
 ): GuestMachine & { events: number } {
   const machine = bootGuest(main, null, { costs: { computeJitterPpm: 0, cpuSkewPpm: 0 }, ...options });
   const kernel = machine.kernel;
-  machine.board.engine.afterEvent = () => kernel.checkInvariantsNow();
+  machine.board.engine.afterEvent = () => checkKernelInvariants(kernel);
   const engine = machine.board.engine;
   if (onSwitch !== undefined)
     kernel.switchListener = (cpuId, _prev, next) => onSwitch(cpuId, next.id, engine.nowNs);
