@@ -21,6 +21,7 @@ import type { KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { LockOrder } from './lock-order.ts';
+import { deadlockReport } from './deadlock.ts';
 import { onInterrupt } from './interrupts.ts';
 import { checkKernelInvariants } from './invariants.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
@@ -31,7 +32,7 @@ import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
-import { IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
+import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 
 export interface KernelOptions {
@@ -258,24 +259,10 @@ export class Kernel implements SchedHost {
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */
   noteHalt(cpu: Cpu): void {
     if (this.finished) return;
-    for (const other of this.board.cpus) if (other !== cpu && !other.halted) return;
-    for (const t of this.threads.values()) {
-      if (t.state === ThreadState.Runnable) return;
-      if (t.state === ThreadState.Blocked && t.wakeNs !== Number.POSITIVE_INFINITY) return;
-    }
-    this.stopReason = `deadlock: every thread is blocked with no timeout\n${this.waitForGraph()}`;
+    const report = deadlockReport(this, cpu);
+    if (report === null) return;
+    this.stopReason = report;
     this.board.engine.stop();
-  }
-
-  /** The blocked threads and what each waits for, one per line. */
-  waitForGraph(): string {
-    const lines: string[] = [];
-    for (const t of this.threads.values()) {
-      if (t.state === ThreadState.Dead) continue;
-      const what = t.state === ThreadState.Blocked ? t.blockedOn : THREAD_STATE_NAMES[t.state];
-      lines.push(`  tid ${t.id} (pid ${t.process.pid} ${t.process.image.name}) waits on ${what}`);
-    }
-    return lines.join('\n');
   }
 
   finish(root: Process): void {

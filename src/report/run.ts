@@ -13,6 +13,7 @@ import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
 import { combineHashes, runSweep } from './sweep.ts';
 import { WallBudget } from './wall-budget.ts';
+import { waitForGraph } from '../kernel/deadlock.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
 
@@ -110,5 +111,5 @@ function stopError(machine: Machine, config: RunConfig, reason: string): string 
       : reason === 'event-limit'
         ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events)`
         : `the machine went quiet before the root process exited (${reason})`;
-  return `${what}\n${kernel.waitForGraph()}`;
+  return `${what}\n${waitForGraph(kernel)}`;
 }
