@@ -25,6 +25,8 @@ import { deadlockReport } from './deadlock.ts';
 import { onInterrupt } from './interrupts.ts';
 import { checkKernelInvariants } from './invariants.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { KernelCpuState } from './cpu-state.ts';
+import { SwitchFaultPlan } from './fault.ts';
 import { settleRestart } from './restart.ts';
 import { KernelStats } from './stats.ts';
 import { deliverable, takeSignal } from './signal.ts';
@@ -66,52 +68,44 @@ export class KernelStop extends Error {
   override name = 'KernelStop';
 }
 
+/** Called at every context switch (the trace exporter and tests listen). */
+export type SwitchListener = (cpuId: number, prev: ExecContext, next: ExecContext) => void;
+
 export class Kernel implements SchedHost {
   readonly board: Board;
-  policy!: SchedPolicy;
   readonly options: KernelOptions;
-  readonly idle: IdleContext[] = [];
   readonly needResched: Uint8Array;
-  readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
-  readonly faults: GuestFaultRecord[] = [];
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
   realtimeOffsetNs = 0;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
   readonly realtimeWaiters = new Set<Thread>();
   /** Counters, per-CPU switch and migration counts, system calls, wakeup latencies (stats.ts). */
   readonly stats: KernelStats;
+  /** Per-CPU switch and preemption state (cpu-state.ts). */
+  readonly percpu: KernelCpuState;
   /** The nominal tick period: the policies count their quanta in it. */
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
   deadlineTimer: TscDeadlineTimer | null = null;
   /** When each CPU's current deadline was programmed. */
   readonly deadlineProgrammedNs: Float64Array;
-  /** Per CPU: a tick wanted to preempt while preempt locks were held. */
-  readonly preemptDeferred: Uint8Array;
-  /** schedule() calls so far, for fault injection. */
-  scheduleCalls = 0;
-  /**
-   * Per CPU: the cache warm-up the context just switched in still has to pay (SCHED-5). It is
-   * spent after the switch lock is released: the misses happen as the context runs, not inside
-   * the switch.
-   */
-  readonly pendingWarmNs: Float64Array;
-  /** The root process, whose exit ends the run. */
-  root: Process | null = null;
-  finished = false;
-  /** Called at every context switch (the trace exporter listens here). */
-  switchListener: ((cpuId: number, prev: ExecContext, next: ExecContext) => void) | null = null;
-  /** Set when the run stopped abnormally (a deadlock). */
-  stopReason: string | null = null;
-  /** Per CPU: the address space loaded in its CR3 (the switch accounting, sched/switch.ts). */
-  readonly loadedAsid: Int32Array;
+  /** Which schedule() calls take an injected kernel fault (SCHED-9), and the calls so far. */
+  readonly switchFaultPlan: SwitchFaultPlan;
+  /** Called at every context switch, in the order added. */
+  readonly switchListeners: SwitchListener[] = [];
+  #policy!: SchedPolicy;
+  readonly #idle: IdleContext[] = [];
+  readonly #threads = new Map<number, Thread>();
+  readonly #faults: GuestFaultRecord[] = [];
+  #root: Process | null = null;
+  #finished = false;
+  #stopReason: string | null = null;
   #nextPid = 1;
   #nextTid = 1;
   #liveThreads = 0;
-  readonly #faultAt: Set<number>;
 
   constructor(board: Board, options: KernelOptions) {
     this.board = board;
@@ -120,17 +114,45 @@ export class Kernel implements SchedHost {
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
-    this.pendingWarmNs = new Float64Array(n);
-    this.loadedAsid = new Int32Array(n);
+    this.percpu = new KernelCpuState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
-    this.preemptDeferred = new Uint8Array(n);
-    this.#faultAt = new Set(options.injectSwitchFaults ?? []);
+    this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
     if (options.checkInvariants) board.engine.afterEvent = () => checkKernelInvariants(this);
   }
 
-  /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
-  switchFaultDue(): boolean {
-    return this.#faultAt.size > 0 && this.#faultAt.has(this.scheduleCalls);
+  /** The scheduling policy, set once at boot. */
+  get policy(): SchedPolicy {
+    return this.#policy;
+  }
+
+  /** Each CPU's idle context, by CPU id. */
+  get idle(): readonly IdleContext[] {
+    return this.#idle;
+  }
+
+  /** Every thread created, by tid (dead ones too). */
+  get threads(): ReadonlyMap<number, Thread> {
+    return this.#threads;
+  }
+
+  /** Guest faults that killed a process, in order. */
+  get faults(): readonly GuestFaultRecord[] {
+    return this.#faults;
+  }
+
+  /** The root process, whose exit ends the run. */
+  get root(): Process | null {
+    return this.#root;
+  }
+
+  /** Whether the root process exited. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Why the run stopped abnormally (a deadlock), or null. */
+  get stopReason(): string | null {
+    return this.#stopReason;
   }
 
   get nowNs(): number {
@@ -139,20 +161,20 @@ export class Kernel implements SchedHost {
 
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
-    this.policy = policy;
+    this.#policy = policy;
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
       idle.frames.push(makeFrame(idleLoop(this, cpu), FrameKind.Kernel));
-      this.idle.push(idle);
+      this.#idle.push(idle);
       cpu.hooks = hooks;
       cpu.current = idle;
     }
     const root = this.createProcess(rootImage, null);
     assert(root !== null, 'kernel: no memory for the root process');
-    this.root = root;
+    this.#root = root;
     const bsp = this.board.cpus[0]!;
     // The root's first thread is started from the BSP's boot path, before any CPU runs.
     const starter = startMainThread(this, bsp, root, rootArg);
@@ -177,7 +199,7 @@ export class Kernel implements SchedHost {
     p.threads.push(t);
     p.liveThreads++;
     this.#liveThreads++;
-    this.threads.set(t.id, t);
+    this.#threads.set(t.id, t);
     this.stats.threadsCreated++;
     return t;
   }
@@ -261,13 +283,13 @@ export class Kernel implements SchedHost {
     if (this.finished) return;
     const report = deadlockReport(this, cpu);
     if (report === null) return;
-    this.stopReason = report;
+    this.#stopReason = report;
     this.board.engine.stop();
   }
 
   finish(root: Process): void {
     assert(root === this.root, 'kernel: finish by a process that is not the root');
-    this.finished = true;
+    this.#finished = true;
     this.board.engine.stop();
   }
 
@@ -286,14 +308,16 @@ export class Kernel implements SchedHost {
         return node;
       },
       returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
-      onSwitch: (cpu, prev, next) => this.switchListener?.(cpu.id, prev, next),
+      onSwitch: (cpu, prev, next) => {
+        for (const listener of this.switchListeners) listener(cpu.id, prev, next);
+      },
     };
   }
 
   #onGuestFault(cpu: Cpu, t: Thread, error: unknown): KernelGen<void> {
     const signal = error instanceof GuestFault ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
-    this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
+    this.#faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
     this.board.trace.mix(0x66, t.id, signal);
     return killProcess(this, cpu, t, signal);
   }

@@ -27,7 +27,7 @@ export class ChromeTraceRecorder {
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
     this.#openSince = kernel.board.cpus.map(() => 0);
-    kernel.switchListener = (cpuId, prev) => this.#close(cpuId, prev);
+    kernel.switchListeners.push((cpuId, prev) => this.#close(cpuId, prev));
   }
 
   #close(cpuId: number, prev: ExecContext): void {

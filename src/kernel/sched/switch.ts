@@ -24,7 +24,7 @@ export const ALL_IDLE = 2;
 export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   const prev = cpu.current as Context;
   k.needResched[cpu.id] = 0;
-  k.scheduleCalls++;
+  k.switchFaultPlan.countCall();
   const switchLock = k.policy.switchLock(cpu.id);
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
@@ -34,7 +34,8 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   }
   let next: Context | null;
   try {
-    if (k.switchFaultDue()) throw new InjectedKernelFault(`fault injected in switch ${k.scheduleCalls}`);
+    if (k.switchFaultPlan.due())
+      throw new InjectedKernelFault(`fault injected in switch ${k.switchFaultPlan.calls}`);
     next = yield* k.policy.select(cpu, prev);
   } catch (error) {
     if (!(error instanceof InjectedKernelFault)) throw error;
@@ -79,7 +80,7 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
   next.running = true;
   if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
   if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {
-    k.pendingWarmNs[cpu.id] = migrated(k, next.lastCpu, cpu.id, next.lastStintNs);
+    k.percpu.pendingWarmNs[cpu.id] = migrated(k, next.lastCpu, cpu.id, next.lastStintNs);
   }
   next.lastCpu = cpu.id;
   next.stintStartCpuNs = next.cpuTimeNs;
@@ -87,8 +88,8 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
     k.stats.recordWakeLatency(k.nowNs - next.wokenAtNs);
     next.wokenAtNs = -1;
   }
-  if (k.loadedAsid[cpu.id] === next.asid) return 0;
-  k.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
+  if (k.percpu.loadedAsid[cpu.id] === next.asid) return 0;
+  k.percpu.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
   return k.board.costs.addressSpaceSwitchNs;
 }
 
@@ -111,7 +112,7 @@ function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number
  */
 function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.switchFaults++;
-  k.traceDecision(0x5f, cpu.id, k.scheduleCalls);
+  k.traceDecision(0x5f, cpu.id, k.switchFaultPlan.calls);
   for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
     if (l.holder === cpu.id) yield unlock(l);
   }
@@ -126,9 +127,9 @@ function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number
   yield unlock(switchLock);
   if (k.deadlineTimer !== null) yield* programDeadline(k, cpu);
   if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
-  const warmNs = k.pendingWarmNs[cpu.id]!;
+  const warmNs = k.percpu.pendingWarmNs[cpu.id]!;
   if (warmNs > 0) {
-    k.pendingWarmNs[cpu.id] = 0;
+    k.percpu.pendingWarmNs[cpu.id] = 0;
     yield spend(warmNs);
   }
 }
