@@ -1,4 +1,32 @@
-/** Kernel faults raised on purpose by fault injection (SCHED-9): their unwinding paths are under test. */
+/**
+ * Fault injection (SCHED-9): kernel faults raised on purpose inside a switch, so that their
+ * unwinding paths are under test, and the plan saying which schedule() calls raise one.
+ */
 export class InjectedKernelFault extends Error {
   override name = 'InjectedKernelFault';
+}
+
+/** The schedule() calls (numbered from 1 over all CPUs) chosen to fault, and the count so far. */
+export class SwitchFaultPlan {
+  readonly #faultAt: ReadonlySet<number>;
+  #calls = 0;
+
+  constructor(ordinals: readonly number[]) {
+    this.#faultAt = new Set(ordinals);
+  }
+
+  /** schedule() calls so far. */
+  get calls(): number {
+    return this.#calls;
+  }
+
+  /** Counts one schedule() call. */
+  countCall(): void {
+    this.#calls++;
+  }
+
+  /** Whether the latest call counted (over all CPUs) is one chosen for an injected fault. */
+  due(): boolean {
+    return this.#faultAt.size > 0 && this.#faultAt.has(this.#calls);
+  }
 }

@@ -25,8 +25,13 @@ import { programTimers } from './clockevent.ts';
 import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
+import { deadlockReport } from './deadlock.ts';
+import { checkKernelInvariants } from './invariants.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
+import { KernelCpuState } from './cpu-state.ts';
+import { SwitchFaultPlan } from './fault.ts';
 import { settleRestart } from './restart.ts';
+import { KernelStats } from './stats.ts';
 import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
@@ -36,7 +41,7 @@ import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
 import type { Timeout } from './timeout.ts';
 import { nsToNumber } from './timespec.ts';
-import { type Context, IdleContext, isThread, Thread, THREAD_STATE_NAMES, ThreadState } from './thread.ts';
+import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
 
@@ -77,47 +82,26 @@ export class KernelStop extends Error {
   override name = 'KernelStop';
 }
 
+/** Called at every context switch (the trace exporter and tests listen). */
+export type SwitchListener = (cpuId: number, prev: ExecContext, next: ExecContext) => void;
+
 export class Kernel implements SchedHost {
   readonly board: Board;
-  policy!: SchedPolicy;
   readonly options: KernelOptions;
-  readonly idle: IdleContext[] = [];
   readonly needResched: Uint8Array;
-  readonly threads = new Map<number, Thread>();
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
-  readonly faults: GuestFaultRecord[] = [];
   /** Interrupt handlers by vector; drivers' vectors will register here too. */
   readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC, exact: boot is at a real date (time.ts). */
   realtimeOffsetNs = REALTIME_BOOT_NS;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
   readonly realtimeWaiters = new Set<Thread>();
-  readonly stats = {
-    interrupts: 0,
-    spuriousInterrupts: 0,
-    ticks: 0,
-    processesSpawned: 0,
-    processesExited: 0,
-    processesKilled: 0,
-    threadsCreated: 0,
-    /** Thread creations refused because `limits.threads_max` threads were live (EAGAIN). */
-    threadLimitHits: 0,
-    /** Migrations that crossed a package, and a NUMA node (SCHED-5, SCHED-6). */
-    migrationsCrossPackage: 0,
-    migrationsCrossNode: 0,
-    /** Cache warm-up time charged to migrated contexts (hw/migration.ts). */
-    migrationWarmNs: 0,
-    /** Timer interrupts taken by a CPU running its idle context (HW-12: none when tickless). */
-    idleTicks: 0,
-    /** Ticks that wanted to preempt a context holding preempt locks. */
-    preemptionsDeferred: 0,
-    /** Deferred preemptions made when the last preempt lock dropped. */
-    deferredPreemptionsRun: 0,
-    /** Kernel faults taken inside a switch and unwound (SCHED-9). */
-    switchFaults: 0,
-  };
+  /** Counters, per-CPU switch and migration counts, system calls, wakeup latencies (stats.ts). */
+  readonly stats: KernelStats;
+  /** Per-CPU switch and preemption state (cpu-state.ts). */
+  readonly percpu: KernelCpuState;
   /** The nominal tick period: the policies count their quanta in it. */
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
@@ -126,36 +110,20 @@ export class Kernel implements SchedHost {
   hrtimers: Hrtimers | null = null;
   /** When each CPU's current deadline was programmed. */
   readonly deadlineProgrammedNs: Float64Array;
-  /** Per CPU: a tick wanted to preempt while preempt locks were held. */
-  readonly preemptDeferred: Uint8Array;
-  /** schedule() calls so far, for fault injection. */
-  scheduleCalls = 0;
-  readonly signalCounts = { sent: 0, delivered: 0, discarded: 0 };
-  readonly switches: Uint32Array;
-  readonly migrations: Uint32Array;
-  /**
-   * Per CPU: the cache warm-up the context just switched in still has to pay (SCHED-5). It is
-   * spent after the switch lock is released: the misses happen as the context runs, not inside
-   * the switch.
-   */
-  readonly pendingWarmNs: Float64Array;
-  readonly syscallCounts = new Map<number, number>();
-  /** Wakeup-to-run latencies in ns. */
-  wakeLatencies = new Float64Array(1024);
-  wakeLatencyCount = 0;
-  /** The root process, whose exit ends the run. */
-  root: Process | null = null;
-  finished = false;
-  /** Called at every context switch (the trace exporter listens here). */
-  switchListener: ((cpuId: number, prev: ExecContext, next: ExecContext) => void) | null = null;
-  /** Set when the run stopped abnormally (a deadlock). */
-  stopReason: string | null = null;
-  /** Per CPU: the address space loaded in its CR3 (the switch accounting, sched/switch.ts). */
-  readonly loadedAsid: Int32Array;
+  /** Which schedule() calls take an injected kernel fault (SCHED-9), and the calls so far. */
+  readonly switchFaultPlan: SwitchFaultPlan;
+  /** Called at every context switch, in the order added. */
+  readonly switchListeners: SwitchListener[] = [];
+  #policy!: SchedPolicy;
+  readonly #idle: IdleContext[] = [];
+  readonly #threads = new Map<number, Thread>();
+  readonly #faults: GuestFaultRecord[] = [];
+  #root: Process | null = null;
+  #finished = false;
+  #stopReason: string | null = null;
   #nextPid = 1;
   #nextTid = 1;
   #liveThreads = 0;
-  readonly #faultAt: Set<number>;
 
   constructor(board: Board, options: KernelOptions) {
     this.board = board;
@@ -163,20 +131,47 @@ export class Kernel implements SchedHost {
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
-    this.switches = new Uint32Array(n);
-    this.migrations = new Uint32Array(n);
-    this.pendingWarmNs = new Float64Array(n);
-    this.loadedAsid = new Int32Array(n);
+    this.stats = new KernelStats(n);
+    this.percpu = new KernelCpuState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
-    this.preemptDeferred = new Uint8Array(n);
-    this.#faultAt = new Set(options.injectSwitchFaults ?? []);
+    this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
     registerKernelVectors(this.irq);
-    if (options.checkInvariants) board.engine.observe(() => this.checkInvariantsNow());
+    if (options.checkInvariants) board.engine.observe(() => checkKernelInvariants(this));
   }
 
-  /** Whether this schedule() call (numbered from 1) is one chosen for an injected fault. */
-  switchFaultDue(): boolean {
-    return this.#faultAt.size > 0 && this.#faultAt.has(this.scheduleCalls);
+  /** The scheduling policy, set once at boot. */
+  get policy(): SchedPolicy {
+    return this.#policy;
+  }
+
+  /** Each CPU's idle context, by CPU id. */
+  get idle(): readonly IdleContext[] {
+    return this.#idle;
+  }
+
+  /** Every thread created, by tid (dead ones too). */
+  get threads(): ReadonlyMap<number, Thread> {
+    return this.#threads;
+  }
+
+  /** Guest faults that killed a process, in order. */
+  get faults(): readonly GuestFaultRecord[] {
+    return this.#faults;
+  }
+
+  /** The root process, whose exit ends the run. */
+  get root(): Process | null {
+    return this.#root;
+  }
+
+  /** Whether the root process exited. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Why the run stopped abnormally (a deadlock), or null. */
+  get stopReason(): string | null {
+    return this.#stopReason;
   }
 
   get nowNs(): number {
@@ -190,7 +185,7 @@ export class Kernel implements SchedHost {
 
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
-    this.policy = policy;
+    this.#policy = policy;
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     if (this.options.hrtimers ?? policy.name === 'fair') this.#startHrtimers();
@@ -198,13 +193,13 @@ export class Kernel implements SchedHost {
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
       idle.frames.push(makeFrame(idleLoop(this, cpu), FrameKind.Kernel));
-      this.idle.push(idle);
+      this.#idle.push(idle);
       cpu.hooks = hooks;
       cpu.current = idle;
     }
     const root = this.createProcess(rootImage, null);
     assert(root !== null, 'kernel: no memory for the root process');
-    this.root = root;
+    this.#root = root;
     const bsp = this.board.cpus[0]!;
     // The root's first thread is started from the BSP's boot path, before any CPU runs.
     const starter = startMainThread(this, bsp, root, rootArg);
@@ -242,7 +237,7 @@ export class Kernel implements SchedHost {
     p.threads.push(t);
     p.liveThreads++;
     this.#liveThreads++;
-    this.threads.set(t.id, t);
+    this.#threads.set(t.id, t);
     this.stats.threadsCreated++;
     return t;
   }
@@ -369,95 +364,19 @@ export class Kernel implements SchedHost {
     this.board.trace.mix(kind, a, b);
   }
 
-  countSyscall(nr: number): void {
-    this.syscallCounts.set(nr, (this.syscallCounts.get(nr) ?? 0) + 1);
-  }
-
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */
   noteHalt(cpu: Cpu): void {
     if (this.finished) return;
-    for (const other of this.board.cpus) if (other !== cpu && !other.halted) return;
-    for (const t of this.threads.values()) {
-      if (t.state === ThreadState.Runnable) return;
-      if (t.state === ThreadState.Blocked && t.wakeNs !== Number.POSITIVE_INFINITY) return;
-    }
-    this.stopReason = `deadlock: every thread is blocked with no timeout\n${this.waitForGraph()}`;
+    const report = deadlockReport(this, cpu);
+    if (report === null) return;
+    this.#stopReason = report;
     this.board.engine.stop();
-  }
-
-  /** The blocked threads and what each waits for, one per line. */
-  waitForGraph(): string {
-    const lines: string[] = [];
-    for (const t of this.threads.values()) {
-      if (t.state === ThreadState.Dead) continue;
-      const what = t.state === ThreadState.Blocked ? t.blockedOn : THREAD_STATE_NAMES[t.state];
-      lines.push(`  tid ${t.id} (pid ${t.process.pid} ${t.process.image.name}) waits on ${what}`);
-    }
-    return lines.join('\n');
   }
 
   finish(root: Process): void {
     assert(root === this.root, 'kernel: finish by a process that is not the root');
-    this.finished = true;
+    this.#finished = true;
     this.board.engine.stop();
-  }
-
-  /**
-   * Kernel invariants at a context switch on `cpu` from `prev` to `next` (DESIGN.md "Assertions
-   * as documentation"), and the context picked allowed on the CPU that picked it (SCHED-8).
-   */
-  checkInvariants(cpu: Cpu, prev: Context, next: Context): void {
-    if (isThread(next)) {
-      // Only a mask changed after the pick, unlocked (the baseline's way), excuses it.
-      assert(
-        next.allowedOn(cpu.id) || next.affinityMovePending,
-        `invariant: context ${next.id} picked on CPU ${cpu.id} outside its mask`,
-      );
-    }
-    this.#checkInvariants(cpu, prev, next);
-  }
-
-  /**
-   * The invariants as they stand between any two events (tests check them after every event),
-   * with every CPU's current context as it is, and the policy's own (`checkInvariants`).
-   */
-  checkInvariantsNow(): void {
-    this.#checkInvariants(null, null, null);
-    this.policy.checkInvariants?.(this.threads.values());
-  }
-
-  /**
-   * No context current on two CPUs; every running thread on a CPU its mask allows, or one it may
-   * keep until the switch its mask change forced (SCHED-8); none in two run queues; blocked
-   * contexts queued only by the policies that leave them there until a scan finds them (dwrr,
-   * redbear); a queued context current on a CPU only while that CPU is inside a switch, holding
-   * its switch lock (a context that blocked and was woken before its CPU switched away, Linux's
-   * on_cpu window). `cpu` switching from `prev` to `next` counts as running `next`.
-   */
-  #checkInvariants(cpu: Cpu | null, prev: Context | null, next: Context | null): void {
-    const runningOn = new Map<ExecContext, number>();
-    for (const c of this.board.cpus) {
-      const current = c === cpu ? next! : c.current;
-      assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
-      runningOn.set(current, c.id);
-      if (isThread(current) && current.state !== ThreadState.Dead) {
-        assert(
-          current.allowedOn(c.id) || current.affinityMovePending,
-          `invariant: context ${current.id} runs on CPU ${c.id} outside its mask`,
-        );
-      }
-    }
-    const lazy = this.policy.keepsBlockedQueued;
-    const seen = new Set<Thread>();
-    for (const t of this.policy.queued()) {
-      assert(!seen.has(t), `invariant: context ${t.id} in two run queues`);
-      seen.add(t);
-      assert(t.state !== ThreadState.Blocked || lazy, `invariant: blocked ${t.id} queued`);
-      const cpuId = runningOn.get(t);
-      if (cpuId === undefined || t === prev) continue;
-      const inSwitch = this.policy.switchLock(cpuId).holder === cpuId;
-      assert(inSwitch, `invariant: running context ${t.id} is queued (cpu ${cpuId}, outside a switch)`);
-    }
   }
 
   #hooks(): CpuHooks {
@@ -475,7 +394,9 @@ export class Kernel implements SchedHost {
         return node;
       },
       returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
-      onSwitch: (cpu, prev, next) => this.switchListener?.(cpu.id, prev, next),
+      onSwitch: (cpu, prev, next) => {
+        for (const listener of this.switchListeners) listener(cpu.id, prev, next);
+      },
     };
   }
 
@@ -484,7 +405,7 @@ export class Kernel implements SchedHost {
     // guest threw is an abort (an uncaught exception, a failed assert).
     const signal = error instanceof GuestFault || error instanceof IllegalEffect ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
-    this.faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
+    this.#faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
     this.board.trace.mix(TraceKind.GuestFault, t.id, signal);
     return killProcess(this, cpu, t, signal);
   }

@@ -95,10 +95,10 @@ function* kick(k: Kernel, cpu: Cpu, t: Thread, bit: number): KernelGen<void> {
 
 /** Sends `sig` to one thread (tgkill, tkill, pthread_kill). */
 export function* signalThread(k: Kernel, cpu: Cpu, t: Thread, sig: number): KernelGen<void> {
-  k.signalCounts.sent++;
+  k.stats.signalsSent++;
   if (sig === SIGKILL) return yield* killFromOutside(k, cpu, t.process, sig);
   if (ignoredBy(t.process, sig) && (t.sigMask & sigBit(sig)) === 0 && (t.sigWaitSet & sigBit(sig)) === 0) {
-    k.signalCounts.discarded++;
+    k.stats.signalsDiscarded++;
     return;
   }
   t.sigPending = (t.sigPending | sigBit(sig)) >>> 0;
@@ -107,12 +107,12 @@ export function* signalThread(k: Kernel, cpu: Cpu, t: Thread, sig: number): Kern
 
 /** Sends `sig` to a process (kill): one thread that does not block it is made to take it. */
 export function* signalProcess(k: Kernel, cpu: Cpu, p: Process, sig: number): KernelGen<void> {
-  k.signalCounts.sent++;
+  k.stats.signalsSent++;
   if (sig === SIGKILL) return yield* killFromOutside(k, cpu, p, sig);
   const bit = sigBit(sig);
   const live = p.threads.filter((th) => th.state !== ThreadState.Dead);
   if (ignoredBy(p, sig) && live.every((th) => (th.sigMask & bit) === 0 && (th.sigWaitSet & bit) === 0)) {
-    k.signalCounts.discarded++;
+    k.stats.signalsDiscarded++;
     return;
   }
   p.sigPending = (p.sigPending | bit) >>> 0;
@@ -144,7 +144,7 @@ export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | nu
     settleRestart(t, null);
     return null;
   }
-  k.signalCounts.delivered++;
+  k.stats.signalsDelivered++;
   if (handler === SIG_DFL) {
     t.restart = null; // the process dies: nothing to restart
     return killProcess(k, cpu, t, sig);

@@ -101,7 +101,7 @@ export function* dispatchSyscall(
   args: unknown[],
 ): KernelGen<unknown> {
   const handler = TABLE[nr];
-  k.countSyscall(nr);
+  k.stats.countSyscall(nr);
   if (handler === undefined) return -ENOSYS;
   const result = yield* handler(k, cpu, t, args);
   noteRestart(t, nr, args, result);

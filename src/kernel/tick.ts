@@ -35,7 +35,7 @@ export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
   const periods = tickless ? elapsedPeriods(k, cpu) : 1;
   if (yield* k.policy.tick(cpu, periods)) {
     if (isThread(current) && current.preemptLocks > 0) {
-      k.preemptDeferred[cpu.id] = 1;
+      k.percpu.preemptDeferred[cpu.id] = 1;
       k.stats.preemptionsDeferred++;
     } else {
       yield* schedule(k, cpu);
@@ -74,8 +74,8 @@ export function* preemptEnable(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> 
 export function releasePreemptLock(k: Kernel, cpu: Cpu, t: Thread): boolean {
   assert(t.preemptLocks > 0, `preempt: context ${t.id} holds no preempt lock`);
   t.preemptLocks--;
-  if (t.preemptLocks > 0 || k.preemptDeferred[cpu.id] === 0) return false;
-  k.preemptDeferred[cpu.id] = 0;
+  if (t.preemptLocks > 0 || k.percpu.preemptDeferred[cpu.id] === 0) return false;
+  k.percpu.preemptDeferred[cpu.id] = 0;
   k.stats.deferredPreemptionsRun++;
   k.needResched[cpu.id] = 1;
   return true;

@@ -1,4 +1,7 @@
-/** Builds a run's JSON report and its flat metrics from the machine after the run. */
+/**
+ * Builds a run's JSON report and its flat metrics from the machine after the run; every metric
+ * name comes from the registry (metric-registry.ts), none from a field name.
+ */
 import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { type RunConfig, workloadName } from '../machine/config.ts';
@@ -6,6 +9,8 @@ import type { Cpu } from '../hw/cpu.ts';
 import type { Machine } from '../machine/build.ts';
 import { sieveCount } from '../workloads/primes-math.ts';
 import type { PrimesOutput } from '../workloads/primes.ts';
+import { FUTEX_ENTRIES_LEFT, FUTEX_METRICS, KERNEL_METRICS } from '../kernel/stats.ts';
+import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
 import { summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
 
@@ -22,8 +27,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       spin_ns: cpu.spinNs,
       idle_ns: Math.max(0, simNs - busy),
       utilisation: simNs > 0 ? Math.min(1, busy / simNs) : 0,
-      context_switches: kernel.switches[cpu.id]!,
-      migrations_in: kernel.migrations[cpu.id]!,
+      context_switches: kernel.stats.switches[cpu.id]!,
+      migrations_in: kernel.stats.migrationsIn[cpu.id]!,
     };
   });
   const locks = [...kernel.futex.locks(), ...kernel.policy.locks()]
@@ -34,7 +39,7 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       contended: l.contended,
       spin_ns: l.spinNs,
     }));
-  const futex: Record<string, number> = { ...kernel.futex.counts, entries_left: kernel.futex.entryCount() };
+  const futex = futexCounts(kernel);
   const report: RunReport = {
     schema: 'smpsim.run/1',
     scenario: config.name,
@@ -51,11 +56,11 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     locks,
     futex,
     syscalls: Object.fromEntries(
-      [...kernel.syscallCounts.entries()]
+      [...kernel.stats.syscalls.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([nr, n]) => [Kernel.syscallName(nr), n]),
     ),
-    wakeup_latency: summariseLatencies(kernel.wakeLatencies, kernel.wakeLatencyCount),
+    wakeup_latency: summariseLatencies(kernel.stats.wakeLatencies()),
     processes: {
       spawned: kernel.stats.processesSpawned,
       exited: kernel.stats.processesExited,
@@ -83,33 +88,32 @@ function elapsedTimes(cpu: Cpu, simNs: number): [number, number] {
   return [userNs, overNs > 0 ? Math.max(0, cpu.kernelNs - overNs) : cpu.kernelNs];
 }
 
+/**
+ * The flat metrics, every name from the registry (metric-registry.ts, kernel/stats.ts): the run's
+ * rows, then the families and the kernel's tables, in the order the report has always had.
+ */
 function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record<string, number> {
-  const m: Record<string, number> = {
-    sim_ns: report.sim_ns,
-    events: report.events,
-    context_switches: report.cpus.reduce((s, c) => s + c.context_switches, 0),
-    migrations: report.cpus.reduce((s, c) => s + c.migrations_in, 0),
-    'cpu.min_utilisation': Math.min(...report.cpus.map((c) => c.utilisation)),
-    'cpu.spin_ns': report.cpus.reduce((s, c) => s + c.spin_ns, 0),
-    // HW-14: extra time memory-bound compute spent on memory of another NUMA node.
-    'mem.remote_ns': kernel.board.cpus.reduce((s, c) => s + c.remoteMemNs, 0),
-    'mem.fallback_allocations': kernel.board.memory.fallbackAllocations,
-    'wakeup.p50_ns': report.wakeup_latency.p50_ns,
-    'wakeup.p99_ns': report.wakeup_latency.p99_ns,
-    'processes.killed': report.processes.killed,
-    'processes.exited': report.processes.exited,
-    'run.error': report.error === undefined ? 0 : 1,
-    'run.deadlocked': report.error?.startsWith('deadlock') === true ? 1 : 0,
-  };
-  for (const c of report.cpus) m[`cpu.${c.id}.utilisation`] = c.utilisation;
-  for (const [name, value] of Object.entries(report.futex)) m[`futex.${name}`] = value;
-  for (const [name, value] of Object.entries(report.syscalls)) m[`syscall.${name}`] = value;
-  for (const [name, value] of Object.entries(kernel.policy.stats())) m[`sched.${name}`] = value;
-  for (const [name, value] of Object.entries(kernel.stats)) m[`kernel.${snake(name)}`] = value;
-  for (const [name, value] of Object.entries(kernel.signalCounts)) m[`signal.${name}`] = value;
-  for (const l of report.locks) m[`lock.${l.name}.spin_ns`] = l.spin_ns;
+  const m: Record<string, number> = {};
+  const source = { report, kernel };
+  for (const row of RUN_METRICS) m[row.name] = row.read(source);
+  for (const c of report.cpus) m[FAMILIES.cpuUtilisation.of(c.id)] = c.utilisation;
+  for (const row of FUTEX_METRICS) m[row.name] = kernel.futex.counts[row.source];
+  m[FUTEX_ENTRIES_LEFT.name] = kernel.futex.entryCount();
+  for (const [name, value] of Object.entries(report.syscalls)) m[FAMILIES.syscall.of(name)] = value;
+  const policy = kernel.policy;
+  for (const [key, value] of Object.entries(policy.stats())) m[schedMetricName(policy.name, key)] = value;
+  for (const row of KERNEL_METRICS) m[row.name] = kernel.stats[row.source];
+  for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   workloadMetrics(config, kernel, m);
   return m;
+}
+
+/** The report's `futex` object: the futex rows under their names without `futex.`. */
+function futexCounts(kernel: Kernel): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const row of FUTEX_METRICS) out[row.name.slice('futex.'.length)] = kernel.futex.counts[row.source];
+  out[FUTEX_ENTRIES_LEFT.name.slice('futex.'.length)] = kernel.futex.entryCount();
+  return out;
 }
 
 /** Reads each workload's published output from its process (guest → harness, like its stdout). */
@@ -122,8 +126,9 @@ function workloadMetrics(config: RunConfig, kernel: Kernel, m: Record<string, nu
     const output = (process?.data.output ?? {}) as Record<string, Record<string, unknown>>;
     const values = output[name] ?? {};
     const put = (key: string, value: number) => {
-      m[`workload.${index}.${key}`] = value;
-      if (m[`workload.${name}.${key}`] === undefined) m[`workload.${name}.${key}`] = value;
+      m[FAMILIES.workload.of(index, key)] = value;
+      const byName = FAMILIES.workload.of(name, key);
+      if (m[byName] === undefined) m[byName] = value;
     };
     put('completed', process === undefined ? 0 : 1);
     for (const [key, value] of Object.entries(values)) if (typeof value === 'number') put(snake(key), value);
@@ -138,6 +143,11 @@ function workloadMetrics(config: RunConfig, kernel: Kernel, m: Record<string, nu
   });
 }
 
+/**
+ * A guest's output key (camelCase in its program) as a metric key: the one name derived from a
+ * field name, since a workload's output is its own (like its stdout); the registry's workload
+ * family accepts any snake_case key.
+ */
 function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

@@ -59,7 +59,7 @@ export class ChromeTraceRecorder {
       const track = { name: 'thread_name', ph: 'M', pid: 1, tid: cpu.id, args: { name: `CPU ${cpu.id}` } };
       this.#emit(`${i === 0 ? '' : ','}${JSON.stringify(track)}`);
     });
-    kernel.switchListener = (cpuId, prev) => this.#close(cpuId, prev);
+    kernel.switchListeners.push((cpuId, prev) => this.#close(cpuId, prev));
   }
 
   #close(cpuId: number, prev: ExecContext): void {

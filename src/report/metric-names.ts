@@ -6,6 +6,7 @@
  * the check runs only after a run that did its work.
  */
 import type { RunConfig } from '../machine/config.ts';
+import { FAMILIES, metricInfo } from './metric-registry.ts';
 import { nearestNames } from './nearest-names.ts';
 
 /** Suggestions shown for an unknown name. */
@@ -18,8 +19,9 @@ export class MetricNameError extends Error {
   readonly problem: string;
   readonly allowed: string;
 
-  constructor(field: string, metric: string, known: readonly string[]) {
-    const problem = `the run reports no metric ${JSON.stringify(metric)}`;
+  /** `policy`: the run's scheduling policy, named when the metric is another policy's. */
+  constructor(field: string, metric: string, known: readonly string[], policy?: string) {
+    const problem = `the run reports no metric ${JSON.stringify(metric)}${otherPolicyNote(metric, policy)}`;
     const allowed = `nearest: ${nearestNames(known, metric, NEAREST_SHOWN)}; smpsim metrics FILE lists them`;
     super(`${field}: ${problem} (allowed: ${allowed})`);
     this.field = field;
@@ -28,15 +30,27 @@ export class MetricNameError extends Error {
   }
 }
 
+/**
+ * A registered scheduler metric the run's policy does not report (the registry says whose it
+ * is): a policy mismatch, told apart from a typo.
+ */
+function otherPolicyNote(metric: string, policy: string | undefined): string {
+  const info = metricInfo(metric);
+  if (policy === undefined || info === undefined || !('policies' in info)) return '';
+  if (info.policies.includes(policy as never)) return '';
+  return ` (only ${info.policies.join(' and ')} report it; this run uses ${policy})`;
+}
+
 /** The names derived from the sweep and the variants, which exist only once those have run. */
 export function derivedMetricNames(config: RunConfig): string[] {
   const names: string[] = [];
   if (config.sweep !== null) {
-    for (const cpus of config.sweep.cpus) names.push(`sweep.median_ns.${cpus}`, `sweep.speedup.${cpus}`);
-    names.push('sweep.rejected_runs');
+    for (const cpus of config.sweep.cpus)
+      names.push(FAMILIES.sweepMedian.of(cpus), FAMILIES.sweepSpeedup.of(cpus));
+    names.push(FAMILIES.sweepRejected.of());
   }
   for (const c of config.compare) {
-    for (const m of c.metrics) names.push(`compare.${c.prefix}${m}`, `ratio.${c.prefix}${m}`);
+    for (const m of c.metrics) names.push(FAMILIES.compare.of(c.prefix, m), FAMILIES.ratio.of(c.prefix, m));
   }
   return names;
 }
@@ -64,11 +78,12 @@ export function checkCompareMetrics(
 /** Checks `sweep.metric`, `headline` and every `expect.metric` against the run's names. */
 export function checkScenarioMetrics(config: RunConfig, metrics: Readonly<Record<string, number>>): void {
   const known = new Set([...Object.keys(metrics), ...derivedMetricNames(config)]);
+  const policy = config.kernel.scheduler;
   const check = (field: string, metric: string) => {
-    if (!known.has(metric)) throw new MetricNameError(field, metric, [...known]);
+    if (!known.has(metric)) throw new MetricNameError(field, metric, [...known], policy);
   };
   if (config.sweep !== null && !Object.hasOwn(metrics, config.sweep.metric)) {
-    throw new MetricNameError('sweep.metric', config.sweep.metric, Object.keys(metrics));
+    throw new MetricNameError('sweep.metric', config.sweep.metric, Object.keys(metrics), policy);
   }
   for (const [i, metric] of config.headline.entries()) check(`headline.${i}`, metric);
   for (const [i, e] of config.expect.entries()) check(`expect.${i}.metric`, e.metric);

@@ -7,11 +7,13 @@ import { evaluateExpectations } from './expect.ts';
 import { buildReport } from './build.ts';
 import { ChromeTraceRecorder, type ChromeTraceSummary } from './chrome-trace.ts';
 import { checkCompareMetrics, checkScenarioMetrics } from './metric-names.ts';
+import { FAMILIES } from './metric-registry.ts';
 import { outcomeFailure } from './outcome.ts';
 import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
 import { combineHashes, runSweep } from './sweep.ts';
 import { WallBudget } from './wall-budget.ts';
+import { waitForGraph } from '../kernel/deadlock.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
 
@@ -82,9 +84,9 @@ function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, ski
     for (const metric of compare.metrics) {
       const mine = report.metrics[metric];
       const theirs = variant.metrics[metric];
-      if (theirs !== undefined) report.metrics[`compare.${compare.prefix}${metric}`] = theirs;
+      if (theirs !== undefined) report.metrics[FAMILIES.compare.of(compare.prefix, metric)] = theirs;
       if (mine !== undefined && theirs !== undefined && theirs !== 0) {
-        report.metrics[`ratio.${compare.prefix}${metric}`] = ratio3(mine, theirs);
+        report.metrics[FAMILIES.ratio.of(compare.prefix, metric)] = ratio3(mine, theirs);
       }
     }
     report.trace_hash = combineHashes([report.trace_hash, variant.trace_hash]);
@@ -121,5 +123,5 @@ function stopError(machine: Machine, config: RunConfig, reason: string): string 
       : reason === 'event-limit'
         ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events)`
         : `the machine went quiet before the root process exited (${reason})`;
-  return `${what}\n${kernel.waitForGraph()}`;
+  return `${what}\n${waitForGraph(kernel)}`;
 }

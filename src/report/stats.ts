@@ -20,8 +20,9 @@ export function median(values: readonly number[]): number {
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }
 
-export function summariseLatencies(values: Float64Array, count: number): LatencySummary {
-  const sorted = values.slice(0, count).sort();
+export function summariseLatencies(values: Float64Array): LatencySummary {
+  const count = values.length;
+  const sorted = values.slice().sort();
   return {
     count,
     p50_ns: percentile(sorted, 50),

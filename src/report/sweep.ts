@@ -5,6 +5,7 @@
  * checksum is wrong, or its timed section was serialised.
  */
 import { NO_CLOCK, TraceHash } from '../engine/trace-hash.ts';
+import { FAMILIES } from './metric-registry.ts';
 import { runScaleRuns } from './scale.ts';
 import { ratio3 } from './stats.ts';
 import type { RunConfig } from '../machine/config.ts';
@@ -29,11 +30,11 @@ export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
     hashes.push(...point.runs.map((r) => r.trace_hash));
     rejected += point.runs.filter((r) => r.rejected !== null).length;
     if (point.median_ns === null) continue;
-    metrics[`sweep.median_ns.${cpus}`] = point.median_ns;
+    metrics[FAMILIES.sweepMedian.of(cpus)] = point.median_ns;
     base ??= point.median_ns;
-    metrics[`sweep.speedup.${cpus}`] = ratio3(base, point.median_ns);
+    metrics[FAMILIES.sweepSpeedup.of(cpus)] = ratio3(base, point.median_ns);
   }
-  metrics['sweep.rejected_runs'] = rejected;
+  metrics[FAMILIES.sweepRejected.of()] = rejected;
   return { metrics, hashes };
 }
 

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { unregisteredMetrics } from '../../src/report/metric-registry.ts';
 import { runConfig } from '../../src/report/run.ts';
 import type { RunReport } from '../../src/report/types.ts';
 import { loadSeed, seedFiles, seedRun } from '../support/seed-runs.ts';
@@ -31,6 +32,8 @@ for (const file of files) {
     const first = seedRun(file).report;
     assertPassed(file, first);
     assert.ok(first.expectations.length > 0, 'a seed scenario must check something');
+    // Metric names are a contract (issue 13): every one the run reports is in the registry.
+    assert.deepEqual(unregisteredMetrics(first.metrics), [], `${file}: metrics missing from the registry`);
     const second = runConfig(loadSeed(file));
     assert.equal(second.trace_hash, first.trace_hash);
     assert.equal(second.sim_ns, first.sim_ns);

@@ -76,7 +76,7 @@ export function measureShares(o: ShareOptions): ShareResult {
       th.prio = o.prios[i]!;
     });
   });
-  const switches = (): number => machine.kernel.switches.reduce((sum, n) => sum + n, 0);
+  const switches = (): number => machine.kernel.stats.switches.reduce((sum, n) => sum + n, 0);
   let switchesBefore = 0;
   let switchesAfter = 0;
   let before: number[] = [];

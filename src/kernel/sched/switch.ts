@@ -12,6 +12,7 @@ import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from 
 import { migrationWarmNs } from '../../hw/migration.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
+import { checkSwitchInvariants } from '../invariants.ts';
 import type { Kernel } from '../kernel.ts';
 import { programTimers } from '../clockevent.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
@@ -24,7 +25,7 @@ export const ALL_IDLE = 2;
 export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   const prev = cpu.current as Context;
   k.needResched[cpu.id] = 0;
-  k.scheduleCalls++;
+  k.switchFaultPlan.countCall();
   const switchLock = k.policy.switchLock(cpu.id);
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
@@ -34,7 +35,8 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   }
   let next: Context | null;
   try {
-    if (k.switchFaultDue()) throw new InjectedKernelFault(`fault injected in switch ${k.scheduleCalls}`);
+    if (k.switchFaultPlan.due())
+      throw new InjectedKernelFault(`fault injected in switch ${k.switchFaultPlan.calls}`);
     next = yield* k.policy.select(cpu, prev);
   } catch (error) {
     if (!(error instanceof InjectedKernelFault)) throw error;
@@ -65,10 +67,10 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
     prev.running = false;
     prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
   }
-  k.switches[cpu.id]!++;
+  k.stats.switches[cpu.id]!++;
   let costNs = k.board.costs.contextSwitchNs;
   if (isThread(next)) costNs += switchIn(k, cpu, next);
-  if (k.options.checkInvariants) k.checkInvariants(cpu, prev, next);
+  if (k.options.checkInvariants) checkSwitchInvariants(k, cpu, prev, next);
   return costNs;
 }
 
@@ -79,38 +81,28 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
   next.running = true;
   if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
   if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {
-    k.pendingWarmNs[cpu.id] = migrated(k, next.lastCpu, cpu.id, next.lastStintNs);
+    k.percpu.pendingWarmNs[cpu.id] = migrated(k, next.lastCpu, cpu.id, next.lastStintNs);
   }
   next.lastCpu = cpu.id;
   next.stintStartCpuNs = next.cpuTimeNs;
   if (next.wokenAtNs >= 0) {
-    recordWakeLatency(k, k.nowNs - next.wokenAtNs);
+    k.stats.recordWakeLatency(k.nowNs - next.wokenAtNs);
     next.wokenAtNs = -1;
   }
-  if (k.loadedAsid[cpu.id] === next.asid) return 0;
-  k.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
+  if (k.percpu.loadedAsid[cpu.id] === next.asid) return 0;
+  k.percpu.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
   return k.board.costs.addressSpaceSwitchNs;
 }
 
 /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
 function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number): number {
   const topology = k.board.topology;
-  k.migrations[toCpu]!++;
+  k.stats.migrationsIn[toCpu]!++;
   if (!topology.samePackage(fromCpu, toCpu)) k.stats.migrationsCrossPackage++;
   if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) k.stats.migrationsCrossNode++;
   const warmNs = migrationWarmNs(topology, k.board.costs, fromCpu, toCpu, true, footprintNs);
   k.stats.migrationWarmNs += warmNs;
   return warmNs;
-}
-
-/** Appends one wakeup-to-run latency, doubling the buffer when it is full. */
-function recordWakeLatency(k: Kernel, ns: number): void {
-  if (k.wakeLatencyCount === k.wakeLatencies.length) {
-    const grown = new Float64Array(k.wakeLatencies.length * 2);
-    grown.set(k.wakeLatencies);
-    k.wakeLatencies = grown;
-  }
-  k.wakeLatencies[k.wakeLatencyCount++] = ns;
 }
 
 /**
@@ -121,7 +113,7 @@ function recordWakeLatency(k: Kernel, ns: number): void {
  */
 function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.switchFaults++;
-  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, k.scheduleCalls);
+  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, k.switchFaultPlan.calls);
   for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
     if (l.holder === cpu.id) yield unlock(l);
   }
@@ -136,9 +128,9 @@ function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number
   yield unlock(switchLock);
   if (k.programsTimers) yield* programTimers(k, cpu);
   if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
-  const warmNs = k.pendingWarmNs[cpu.id]!;
+  const warmNs = k.percpu.pendingWarmNs[cpu.id]!;
   if (warmNs > 0) {
-    k.pendingWarmNs[cpu.id] = 0;
+    k.percpu.pendingWarmNs[cpu.id] = 0;
     yield spend(warmNs);
   }
 }

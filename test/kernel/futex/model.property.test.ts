@@ -365,7 +365,7 @@ interface Observed {
   words: number[];
   entriesLeft: number;
   finished: boolean;
-  faults: unknown[];
+  faults: readonly unknown[];
 }
 
 /** Runs the script on a 2-CPU machine with the linux futex mode and `shards` table locks. */

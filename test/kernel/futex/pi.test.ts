@@ -9,6 +9,7 @@ import { EAGAIN, EDEADLK, EINVAL, ENOSYS, EPERM, ETIMEDOUT } from '../../../src/
 import type { Guest } from '../../../src/abi/guest.ts';
 import { CLOCK_REALTIME, SYS_FUTEX, SYS_GETTID, SYS_SET_ROBUST_LIST } from '../../../src/abi/syscalls.ts';
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS } from '../../../src/kernel/futex/pi.ts';
+import { waitForGraph } from '../../../src/kernel/deadlock.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import type { Kernel } from '../../../src/kernel/kernel.ts';
 import { malloc } from '../../../src/libc/malloc.ts';
@@ -325,7 +326,7 @@ test('without a robust list the waiter of a dead owner waits forever: a deadlock
   const reason = machine.board.engine.run({ simNsMax: 10_000_000_000, eventsMax: 2_000_000 });
   assert.equal(reason, 'stopped');
   assert.match(machine.kernel.stopReason ?? '', /deadlock/);
-  assert.match(machine.kernel.waitForGraph(), /futex 0x[0-9a-f]+ pid 1/);
+  assert.match(waitForGraph(machine.kernel), /futex 0x[0-9a-f]+ pid 1/);
 });
 
 test('CMP_REQUEUE_PI(1, 0) on a held PI lock queues the top waiter on it (the wake slot), as Linux', () => {
@@ -422,6 +423,6 @@ test('redbear has no exit walk of PI state: the waiter of an owner that exited w
   const reason = machine.board.engine.run({ simNsMax: 10_000_000_000, eventsMax: 2_000_000 });
   assert.equal(reason, 'stopped');
   assert.match(machine.kernel.stopReason ?? '', /deadlock/);
-  assert.match(machine.kernel.waitForGraph(), /pi-futex 0x[0-9a-f]+ owner \d+/);
+  assert.match(waitForGraph(machine.kernel), /pi-futex 0x[0-9a-f]+ owner \d+/);
   assert.deepEqual(log, ['owner lock=0']);
 });

@@ -127,13 +127,13 @@ function runPlan(p: Plan): { violations: string[]; finished: boolean; error: str
     seed: p.seed,
     topology: { packages: p.nodes, numaNodes: p.nodes },
   });
-  machine.kernel.switchListener = (cpuId, _prev, next) => {
+  machine.kernel.switchListeners.push((cpuId, _prev, next) => {
     const t = machine.kernel.threads.get(next.id);
     if (t === undefined || t.allowedOn(cpuId)) return;
     // The baseline writes masks unlocked: a context picked before the write may still arrive.
     if (p.policy === 'dwrr' && t.affinityMovePending) return;
     violations.push(`switch: ${t.id} onto CPU ${cpuId}`);
-  };
+  });
   let error: string | null = null;
   try {
     machine.board.engine.run({ simNsMax: 2_000_000_000, eventsMax: 400_000 });

@@ -93,9 +93,9 @@ function setup(specs: Spec[], o: { cpus?: number; sampleAtNs?: number[]; untilNs
   const machine = bootGuest(main, null, { cpus: o.cpus ?? 1, costs: { computeJitterPpm: 0 } });
   const samples: number[][] = [];
   const switches: [number, number, number][] = [];
-  machine.kernel.switchListener = (cpuId, _prev, next) => {
+  machine.kernel.switchListeners.push((cpuId, _prev, next) => {
     if (next.id >= 0) switches.push([cpuId, next.id, machine.board.engine.nowNs]);
-  };
+  });
   for (const at of o.sampleAtNs ?? []) {
     atTime(machine, at, () => samples.push(tids.map((id) => machine.kernel.threads.get(id)!.cpuTimeNs)));
   }
@@ -257,7 +257,7 @@ function wakeLatency(policy: 'fair' | 'dwrr'): { latencyNs: number; kernelNs: nu
   assert.ok(runAt > 0, 'the waiter ran');
   return {
     latencyNs: runAt - wokenAt,
-    kernelNs: machine.kernel.wakeLatencies[machine.kernel.wakeLatencyCount - 1]!,
+    kernelNs: machine.kernel.stats.wakeLatencies().at(-1)!,
     tickPeriodNs: machine.tickPeriodNs,
   };
 }

@@ -2,7 +2,7 @@
 // scheduler interface: start, pick and tick, wake, migrate, affinity, RT classes. Each case states what a
 // conforming scheduler does; a policy whose documented quirk departs from it is an explicit,
 // explained exception with its own exact expectation, not a skipped check. Kernel invariants
-// (kernel.checkInvariantsNow) are checked after every engine event of every run here.
+// (checkKernelInvariants, kernel/invariants.ts) are checked after every engine event of every run here.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
@@ -29,12 +29,12 @@ function runChecked(
   const machine = bootGuest(main, null, {
     costs: { computeJitterPpm: 0, cpuSkewPpm: 0 },
     ...options,
-    checkInvariants: true, // the kernel observes the engine: checkInvariantsNow after every event
+    checkInvariants: true, // the kernel observes the engine: checkKernelInvariants after every event
   });
   const kernel = machine.kernel;
   const engine = machine.board.engine;
   if (onSwitch !== undefined)
-    kernel.switchListener = (cpuId, _prev, next) => onSwitch(cpuId, next.id, engine.nowNs);
+    kernel.switchListeners.push((cpuId, _prev, next) => onSwitch(cpuId, next.id, engine.nowNs));
   machine.board.engine.run({ simNsMax: 5_000_000_000, eventsMax: 3_000_000 });
   assert.equal(kernel.stopReason, null);
   assert.equal(kernel.finished, true, 'the root process exited');

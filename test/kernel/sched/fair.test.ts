@@ -59,9 +59,9 @@ test('four CPU-bound threads created on a 4-CPU machine each start on a differen
     null,
     { cpus: 4 },
   );
-  machine.kernel.switchListener = (cpuId, _prev, next) => {
+  machine.kernel.switchListeners.push((cpuId, _prev, next) => {
     if (next.id >= 0 && !firstCpu.has(next.id)) firstCpu.set(next.id, cpuId);
-  };
+  });
   machine.board.engine.run({ simNsMax: 1_000_000_000, eventsMax: 1_000_000 });
   assert.equal(machine.kernel.finished, true);
   assert.equal(tids.length, 4);

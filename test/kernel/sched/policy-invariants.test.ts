@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
+import { checkKernelInvariants } from '../../../src/kernel/invariants.ts';
 import type { DwrrPolicy } from '../../../src/kernel/sched/dwrr.ts';
 import type { RedbearEntity, RedbearPolicy } from '../../../src/kernel/sched/redbear.ts';
 import { type Thread, ThreadState } from '../../../src/kernel/thread.ts';
@@ -68,7 +69,7 @@ function parked(lists: readonly (readonly Thread[])[], state: ThreadState): Thre
 test('dwrr: a context in two lists, or in none, fails the check', () => {
   runWithProbe('dwrr', (m) => {
     const p = m.kernel.policy as DwrrPolicy;
-    const check = () => m.kernel.checkInvariantsNow();
+    const check = () => checkKernelInvariants(m.kernel);
     const sleeper = parked([p.idleContexts], ThreadState.Blocked);
     expectViolation(
       check,
@@ -89,7 +90,7 @@ test('dwrr: a context in two lists, or in none, fails the check', () => {
 test('redbear: RUN_CONTEXTS stays empty, queued contexts keep their RR tick count at 0', () => {
   runWithProbe('redbear', (m) => {
     const p = m.kernel.policy as RedbearPolicy;
-    const check = () => m.kernel.checkInvariantsNow();
+    const check = () => checkKernelInvariants(m.kernel);
     const queued = parked(p.runQueues(0), ThreadState.Runnable); // the spinner waiting for the CPU
     const fifo = p.runQueues(0).find((q) => q.includes(queued)) as Thread[];
     const index = fifo.indexOf(queued);
