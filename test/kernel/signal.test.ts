@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EAGAIN, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
+import { EAGAIN, EFAULT, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import {
   SA_RESTART,
@@ -41,6 +41,7 @@ import {
   timespec_load,
   timespec_new,
   timespec_ns,
+  timespec_store,
 } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 
@@ -319,4 +320,22 @@ test('linux: an untimed futex wait interrupted by an SA_RESTART handler is resta
 
 test('linux: a timed futex wait interrupted by a handler returns EINTR even under SA_RESTART', () => {
   assert.deepEqual(restartedWait(SA_RESTART, 50 * MS), ['kill=0', 'handler 10', `wait=${-EINTR}`, 'wake=0']);
+});
+
+test('sigtimedwait takes a relative struct timespec: EINVAL when it is not a time, EFAULT when unreadable', () => {
+  const log: number[] = [];
+  runGuest(function* (t) {
+    const ts = yield* timespec_new(t, 0, 1_000_000_000);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    timespec_store(t, ts, -1, 0);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), 0x20000));
+    timespec_store(t, ts, 0, 2 * MS);
+    const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    // 2 ms, within the 50 us timer slack (schedule_hrtimeout_range), rounded to whole ms.
+    log.push(Math.round(((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0) / MS));
+    return 0;
+  }, null);
+  assert.deepEqual(log, [-EINVAL, -EINVAL, -EFAULT, -EAGAIN, 2]);
 });
