@@ -38,6 +38,7 @@ export const SYS_SCHED_SETAFFINITY = 203;
 export const SYS_SCHED_GETAFFINITY = 204;
 export const SYS_CLOCK_SETTIME = 227;
 export const SYS_CLOCK_GETTIME = 228;
+export const SYS_CLOCK_NANOSLEEP = 230;
 export const SYS_EXIT_GROUP = 231;
 export const SYS_TGKILL = 234;
 export const SYS_SET_ROBUST_LIST = 273;
@@ -113,6 +114,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SCHED_SETAFFINITY]: 'sched_setaffinity',
   [SYS_SCHED_GETAFFINITY]: 'sched_getaffinity',
   [SYS_CLOCK_GETTIME]: 'clock_gettime',
+  [SYS_CLOCK_NANOSLEEP]: 'clock_nanosleep',
   [SYS_EXIT_GROUP]: 'exit_group',
   [SYS_SCHED_SETATTR]: 'sched_setattr',
   [SYS_SCHED_GETATTR]: 'sched_getattr',

@@ -54,7 +54,9 @@ export function startLapicPeriodic(engine: Engine, cpus: readonly Cpu[], hz: num
  * The LAPIC timer in TSC-deadline mode (Intel SDM vol. 3 §11.5.4.1): each CPU writes an absolute
  * deadline to IA32_TSC_DEADLINE and gets one interrupt when the TSC reaches it; writing 0
  * disarms it, and a new write replaces the old deadline. A tickless kernel programs it from what
- * it next needs, so a halted CPU with nothing due gets no interrupt at all (HW-12).
+ * it next needs, so a halted CPU with nothing due gets no interrupt at all (HW-12). The improved
+ * kernel's hrtimers program one too when the tick is periodic (kernel/hrtimer.ts); that one
+ * raises its own vector, VEC_HRTIMER, so its interrupts are told apart from the tick's.
  */
 export class TscDeadlineTimer {
   readonly #engine: Engine;
@@ -66,18 +68,18 @@ export class TscDeadlineTimer {
   /** Interrupts delivered, per CPU. */
   readonly fired: Uint32Array;
 
-  constructor(engine: Engine, cpus: readonly Cpu[]) {
+  constructor(engine: Engine, cpus: readonly Cpu[], vector = VEC_LAPIC_TIMER) {
     this.#engine = engine;
     this.#deadlineNs = new Float64Array(cpus.length).fill(Number.POSITIVE_INFINITY);
     this.#generation = new Uint32Array(cpus.length);
     this.fired = new Uint32Array(cpus.length);
     this.#kind = engine.register(
-      'tsc-deadline',
+      vector === VEC_LAPIC_TIMER ? 'tsc-deadline' : 'hrtimer',
       (cpuId, generation) => {
         if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
         this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
         this.fired[cpuId]!++;
-        cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER);
+        cpus[cpuId]!.lapic.accept(vector);
       },
       true,
     );

@@ -8,3 +8,8 @@ export const VEC_IPI_TLB = 0x41;
 export const VEC_IPI_SWITCH = 0x42;
 export const VEC_IPI_PIT = 0x43;
 export const VEC_LAPIC_TIMER = 0x30;
+/**
+ * The improved kernel's hrtimer one-shot (kernel/hrtimer.ts) when the tick is periodic: Linux's
+ * LOCAL_TIMER_VECTOR (arch/x86/include/asm/irq_vectors.h), the LAPIC timer's vector there.
+ */
+export const VEC_HRTIMER = 0xec;

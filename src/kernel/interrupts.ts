@@ -1,13 +1,15 @@
 /**
  * The kernel's own interrupt handlers, registered in its vector table (irq.ts): the PIT on the
  * BSP relays its tick to every other CPU by IPI 0x43 as Redox does (irq.rs, models.md §1.2);
- * the LAPIC timer, periodic or in TSC-deadline mode, ticks each CPU itself (tick.ts); the wakeup
- * and TLB IPIs only bring a CPU out of `hlt` (their EOI is the point); the switch IPI asks for a
+ * the LAPIC timer, periodic or in TSC-deadline mode, ticks each CPU itself (tick.ts); the
+ * improved kernel's hrtimer one-shot runs its expired timers (hrtimer.ts); the wakeup and TLB
+ * IPIs only bring a CPU out of `hlt` (their EOI is the point); the switch IPI asks for a
  * reschedule.
  */
 import type { Cpu } from '../hw/cpu.ts';
 import { IPI_ALL_BUT_SELF, type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import {
+  VEC_HRTIMER,
   VEC_IPI_PIT,
   VEC_IPI_SWITCH,
   VEC_IPI_TLB,
@@ -15,6 +17,7 @@ import {
   VEC_LAPIC_TIMER,
   VEC_PIT,
 } from '../hw/vectors.ts';
+import { hrtimerInterrupt } from './hrtimer.ts';
 import type { VectorTable } from './irq.ts';
 import type { Kernel } from './kernel.ts';
 import { tick } from './tick.ts';
@@ -24,6 +27,7 @@ export function registerKernelVectors(table: VectorTable): void {
   table.register(VEC_PIT, 'pit', pitInterrupt);
   table.register(VEC_IPI_PIT, 'ipi-pit', (k, cpu) => tick(k, cpu));
   table.register(VEC_LAPIC_TIMER, 'lapic-timer', lapicTimerInterrupt);
+  table.register(VEC_HRTIMER, 'hrtimer', hrtimerVector);
   table.register(VEC_IPI_WAKEUP, 'ipi-wakeup', eoiOnly);
   table.register(VEC_IPI_TLB, 'ipi-tlb', eoiOnly);
   table.register(VEC_IPI_SWITCH, 'ipi-switch', switchIpi);
@@ -38,6 +42,12 @@ function* pitInterrupt(k: Kernel, cpu: Cpu): KernelGen<void> {
 function* lapicTimerInterrupt(k: Kernel, cpu: Cpu): KernelGen<void> {
   yield spend(k.board.costs.timerIrqNs);
   yield* tick(k, cpu);
+}
+
+/** The improved kernel's hrtimer one-shot (kernel/hrtimer.ts): runs the timers due. */
+function* hrtimerVector(k: Kernel, cpu: Cpu): KernelGen<void> {
+  yield spend(k.board.costs.timerIrqNs);
+  yield* hrtimerInterrupt(k, cpu);
 }
 
 function eoiOnly(): null {

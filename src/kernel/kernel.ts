@@ -14,12 +14,14 @@ import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.t
 import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import type { Board } from '../hw/board.ts';
-import type { TscDeadlineTimer } from '../hw/timer.ts';
+import { TscDeadlineTimer } from '../hw/timer.ts';
+import { VEC_HRTIMER } from '../hw/vectors.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
 import { IllegalEffect, type KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
+import { programTimers } from './clockevent.ts';
 import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
@@ -35,6 +37,10 @@ import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
+import { Hrtimers } from './hrtimer.ts';
+import { REALTIME_BOOT_NS } from './time.ts';
+import type { Timeout } from './timeout.ts';
+import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
@@ -55,6 +61,12 @@ export interface KernelOptions {
    * libc reads its configuration here, as a real one reads LD_LIBRARY_PATH or GLIBC_TUNABLES.
    */
   env?: Readonly<Record<string, string>>;
+  /**
+   * High-resolution timers (hrtimer.ts): timed waits end at their expiry (plus timer slack)
+   * rather than at the next tick or switch. By default the improved kernel (the fair policy)
+   * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
+   */
+  hrtimers?: boolean;
 }
 
 export interface GuestFaultRecord {
@@ -82,8 +94,8 @@ export class Kernel implements SchedHost {
   readonly frameRefs = new Map<number, number>();
   /** Interrupt handlers by vector; drivers' vectors will register here too. */
   readonly irq = new VectorTable();
-  /** CLOCK_REALTIME minus CLOCK_MONOTONIC. */
-  realtimeOffsetNs = 0;
+  /** CLOCK_REALTIME minus CLOCK_MONOTONIC, exact: boot is at a real date (time.ts). */
+  realtimeOffsetNs = REALTIME_BOOT_NS;
   /** Threads blocked with a realtime deadline (`realtimeDeadlineNs`), re-armed when the clock is set. */
   readonly realtimeWaiters = new Set<Thread>();
   /** Counters, per-CPU switch and migration counts, system calls, wakeup latencies (stats.ts). */
@@ -94,6 +106,8 @@ export class Kernel implements SchedHost {
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
   deadlineTimer: TscDeadlineTimer | null = null;
+  /** The improved kernel's per-CPU hrtimer queues and their one-shot (hrtimer.ts), else null. */
+  hrtimers: Hrtimers | null = null;
   /** When each CPU's current deadline was programmed. */
   readonly deadlineProgrammedNs: Float64Array;
   /** Which schedule() calls take an injected kernel fault (SCHED-9), and the calls so far. */
@@ -164,11 +178,17 @@ export class Kernel implements SchedHost {
     return this.board.engine.nowNs;
   }
 
+  /** Whether a switch or tick must program a one-shot timer (tickless, or hrtimers). */
+  get programsTimers(): boolean {
+    return this.deadlineTimer !== null || this.hrtimers !== null;
+  }
+
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
     this.#policy = policy;
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
+    if (this.options.hrtimers ?? policy.name === 'fair') this.#startHrtimers();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
@@ -185,6 +205,16 @@ export class Kernel implements SchedHost {
     const starter = startMainThread(this, bsp, root, rootArg);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
     for (const cpu of this.board.cpus) cpu.start();
+  }
+
+  /**
+   * The hrtimer queues, on the tickless TSC deadline when there is one, else on a one-shot of
+   * their own (the LAPIC in TSC-deadline mode, vector VEC_HRTIMER) beside the periodic tick.
+   */
+  #startHrtimers(): void {
+    const shared = this.deadlineTimer;
+    const device = shared ?? new TscDeadlineTimer(this.board.engine, this.board.cpus, VEC_HRTIMER);
+    this.hrtimers = new Hrtimers(this.board.cpus.length, device, shared !== null);
   }
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
@@ -233,15 +263,57 @@ export class Kernel implements SchedHost {
     t.frames.push(makeFrame(retFromFork(), FrameKind.Kernel));
   }
 
-  /** Blocks the running thread `t` (the caller then releases its locks and schedules). */
-  blockCurrent(cpu: Cpu, t: Thread, reason: string, deadlineNs: number): void {
+  /**
+   * Blocks the running thread `t` (the caller then releases its locks and schedules), until
+   * `timeout` if it has one (null: no timeout).
+   */
+  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout | null): void {
     assert(cpu.current === t, 'kernel: blocking a thread that is not current');
     t.state = ThreadState.Blocked;
     t.blockedOn = reason;
     t.timedOut = false;
     t.interrupted = false;
     t.wakeNs = Number.POSITIVE_INFINITY;
-    if (deadlineNs >= 0) this.policy.armTimeout(cpu, t, deadlineNs);
+    if (timeout === null) return;
+    t.timerSlackNs = timeout.slackNs;
+    if (timeout.realtimeNs !== null) {
+      t.realtimeDeadlineNs = timeout.realtimeNs;
+      this.realtimeWaiters.add(t);
+    }
+    // A realtime deadline's monotonic time is taken now: a clock step may have moved it.
+    const rt = timeout.realtimeNs;
+    this.#armTimeout(cpu.id, t, rt === null ? timeout.monotonicNs : nsToNumber(rt - this.realtimeOffsetNs));
+  }
+
+  /** Arms `t`'s timed block for `deadlineNs` (monotonic): an hrtimer, or the policy's timer. */
+  #armTimeout(cpuId: number, t: Thread, deadlineNs: number): void {
+    if (this.hrtimers === null) {
+      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      return;
+    }
+    t.wakeNs = deadlineNs;
+    this.hrtimers.arm(cpuId, t, deadlineNs, t.timerSlackNs);
+  }
+
+  /**
+   * A clock step moved the monotonic expiry of `t`'s realtime-timed block: re-arm it where its
+   * timer is (an hrtimer stays on its CPU's queue; that CPU's one-shot is re-programmed by the
+   * caller) and return that CPU.
+   */
+  rearmTimeout(t: Thread, deadlineNs: number): number {
+    if (this.hrtimers === null) {
+      const cpuId = t.lastCpu >= 0 ? t.lastCpu : 0;
+      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      return cpuId;
+    }
+    t.wakeNs = deadlineNs;
+    return this.hrtimers.rearm(t, deadlineNs, t.timerSlackNs);
+  }
+
+  /** A timed block ended (woken, timed out, killed): its timer and clock-step entry go. */
+  #endTimedBlock(t: Thread): number {
+    this.realtimeWaiters.delete(t);
+    return this.hrtimers === null ? -1 : this.hrtimers.cancel(t);
   }
 
   /**
@@ -260,7 +332,11 @@ export class Kernel implements SchedHost {
     t.wakeNs = Number.POSITIVE_INFINITY;
     t.wokenAtNs = this.nowNs;
     this.board.trace.mix(TraceKind.Wake, cpu.id, t.id);
+    // hrtimer_cancel: a timer cancelled on its own CPU re-programs that CPU's one-shot (remove_hrtimer
+    // reprograms only the local base; a remote CPU's device fires and finds nothing due).
+    const timerCpu = this.#endTimedBlock(t);
     yield* this.policy.wake(cpu, t);
+    if (timerCpu === cpu.id && !this.hrtimers!.sharedWithTick) yield* programTimers(this, cpu);
     return true;
   }
 
@@ -270,11 +346,13 @@ export class Kernel implements SchedHost {
     t.timedOut = true;
     t.wakeNs = Number.POSITIVE_INFINITY;
     t.wokenAtNs = this.nowNs;
+    this.#endTimedBlock(t);
     this.board.trace.mix(TraceKind.TimeoutExpired, t.id, 0);
   }
 
   markDead(t: Thread): void {
     if (t.state === ThreadState.Dead) return;
+    this.#endTimedBlock(t);
     t.state = ThreadState.Dead;
     t.blockedOn = '';
     t.process.liveThreads--;

@@ -220,7 +220,7 @@ export function* sysWait4(
       return zombie.pid;
     }
     if (signalPending(t)) return -EINTR;
-    k.blockCurrent(cpu, t, 'wait4', -1);
+    k.blockCurrent(cpu, t, 'wait4', null);
     yield* schedule(k, cpu);
     cpu = k.cpuOf(t);
   }

@@ -49,6 +49,8 @@ import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
 import { GuestHandle } from './guest-handle.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
+import { afterNs, type Timeout } from './timeout.ts';
+import { copyTimespecIn, timespecNs, timespecValid } from './timespec.ts';
 import { doomThreads, killProcess } from './proc.ts';
 import { settleRestart } from './restart.ts';
 import { schedule } from './sched/switch.ts';
@@ -235,20 +237,31 @@ function* sysSigaction(t: Thread, sig: number, act: unknown, oldact: unknown): K
   return 0;
 }
 
-/** rt_sigtimedwait(set, info, timeout): returns the signal taken; EAGAIN on timeout; EINTR. */
+/**
+ * rt_sigtimedwait(set, info, timeout): returns the signal taken; EAGAIN on timeout; EINTR. The
+ * timeout is a relative struct timespec at `timeoutAddr` (0: wait for ever): EFAULT when it
+ * cannot be read, EINVAL when it is not a time (kernel/signal.c do_sigtimedwait:
+ * timespec64_valid); its timer has the thread's slack (schedule_hrtimeout_range).
+ */
 function* sysSigtimedwait(
   k: Kernel,
   cpuAtEntry: Cpu,
   t: Thread,
   setAddr: number,
   infoAddr: number,
-  timeoutNs: number,
+  timeoutAddr: number,
 ): KernelGen<number> {
   const vm = t.process.vm;
   if (!vm.canAccess(setAddr, false)) return -EFAULT;
   if (infoAddr !== 0 && !vm.canAccess(infoAddr, true)) return -EFAULT;
+  let timeout: Timeout | null = null;
+  if (timeoutAddr !== 0) {
+    const ts = copyTimespecIn(t, timeoutAddr);
+    if (ts === null) return -EFAULT;
+    if (!timespecValid(ts)) return -EINVAL;
+    timeout = afterNs(k, t, timespecNs(ts));
+  }
   const set = (vm.load32(setAddr) & ~UNBLOCKABLE) >>> 0;
-  const deadlineNs = timeoutNs < 0 ? -1 : k.nowNs + timeoutNs;
   let cpu = cpuAtEntry;
   for (;;) {
     const ready = ((t.sigPending | t.process.sigPending) & set) >>> 0;
@@ -261,9 +274,9 @@ function* sysSigtimedwait(
       return sig;
     }
     if (signalPending(t)) return -EINTR; // another, unblocked signal: its handler runs first
-    if (deadlineNs >= 0 && k.nowNs >= deadlineNs) return -EAGAIN;
+    if (timeout !== null && k.nowNs >= timeout.monotonicNs) return -EAGAIN;
     t.sigWaitSet = set;
-    k.blockCurrent(cpu, t, 'sigtimedwait', deadlineNs);
+    k.blockCurrent(cpu, t, 'sigtimedwait', timeout);
     yield* schedule(k, cpu);
     cpu = k.cpuOf(t);
     t.sigWaitSet = 0;
@@ -287,5 +300,5 @@ export const SIGNAL_SYSCALLS: SyscallTable = {
     return 0;
   },
   [SYS_RT_SIGTIMEDWAIT]: (k, cpu, t, a) =>
-    sysSigtimedwait(k, cpu, t, argNum(a[0]), argNum(a[1]), argNum(a[2], -1)),
+    sysSigtimedwait(k, cpu, t, argNum(a[0]), argNum(a[1]), argNum(a[2])),
 };

@@ -7,14 +7,12 @@ import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.t
 import {
   MAP_ANONYMOUS,
   MAP_SHARED,
-  SYS_CLOCK_GETTIME,
   SYS_EXIT,
   SYS_EXIT_GROUP,
   SYS_GETPID,
   SYS_GETTID,
   SYS_MMAP,
   SYS_MPROTECT,
-  SYS_NANOSLEEP,
   SYS_PROC_NEW_THREAD,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
@@ -27,6 +25,7 @@ import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
+import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import { noteRestart } from './restart.ts';
@@ -45,16 +44,12 @@ import { SHM_SYSCALLS } from './shm.ts';
 import { SIGNAL_SYSCALLS } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
-import { sysClockGettime, sysNanosleep, sysSchedYield, TIME_SYSCALLS } from './time.ts';
+import { sysSchedYield, TIME_SYSCALLS } from './time.ts';
 
 const num = argNum;
 
 const CORE: SyscallTable = {
   [SYS_SCHED_YIELD]: (k, cpu) => sysSchedYield(k, cpu),
-  [SYS_NANOSLEEP]: (k, cpu, t, a) => sysNanosleep(k, cpu, t, num(a[0], -1)),
-  [SYS_CLOCK_GETTIME]: function* (k, _cpu, t, a) {
-    return sysClockGettime(k, t, num(a[0], -1));
-  },
   [SYS_GETPID]: function* (_k, _cpu, t) {
     return t.process.pid;
   },
@@ -87,6 +82,7 @@ const TABLE: SyscallTable = {
   ...FUTEX_SYSCALLS,
   ...SIGNAL_SYSCALLS,
   ...TIME_SYSCALLS,
+  ...NANOSLEEP_SYSCALLS,
   ...PROC_HANDLE_SYSCALLS,
   // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,

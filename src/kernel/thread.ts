@@ -78,8 +78,10 @@ export class Thread implements ExecContext {
   robustLen = 0;
   /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
   wakeNs = Number.POSITIVE_INFINITY;
-  /** The CLOCK_REALTIME deadline of a realtime-timed block (see Kernel.realtimeWaiters). */
-  realtimeDeadlineNs = 0;
+  /** The exact CLOCK_REALTIME deadline of a realtime-timed block (see Kernel.realtimeWaiters). */
+  realtimeDeadlineNs = 0n;
+  /** The timer slack of the current timed block (timeout.ts), kept for a clock step's re-arm. */
+  timerSlackNs = 0;
   /** Set when a timed block ended by its deadline rather than a wakeup. */
   timedOut = false;
   /** Set when a signal ended a block (EINTR). */

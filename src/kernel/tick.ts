@@ -6,7 +6,8 @@
  * and every tick it programs the CPU's next deadline from what the policy next needs there
  * (`SchedPolicy.nextTickNs`: its slice end, its earliest timer), so a halted CPU with nothing due
  * gets no interrupt. One deadline can stand for several nominal periods; the tick passes that
- * count to the policy, whose quantum is counted in periods.
+ * count to the policy, whose quantum is counted in periods (the programming is clockevent.ts's,
+ * which also folds in the improved kernel's hrtimers, hrtimer.ts).
  *
  * A tick that wants to preempt a context holding preempt locks (Redox `preempt_locks`) does
  * not switch; the switch is remembered and made when the count drops to 0 (`preemptEnable`).
@@ -14,16 +15,22 @@
 import { assert } from '../engine/assert.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
-import { spend } from '../hw/effects.ts';
+import { programTimers } from './clockevent.ts';
+import { runDueTimers } from './hrtimer.ts';
 import type { Kernel } from './kernel.ts';
 import { schedule } from './sched/switch.ts';
 import { isThread, type Thread } from './thread.ts';
 
-/** A timer interrupt on `cpu`: account it, let the policy tick, switch or defer the switch. */
+/**
+ * A timer interrupt on `cpu`: account it, fire the hrtimers due (improved kernel: in
+ * high-resolution mode the tick is itself an hrtimer, so a timer whose slack reaches it rides
+ * it), let the policy tick, switch or defer the switch, and program the one-shot.
+ */
 export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.ticks++;
   const current = cpu.current;
   if (!isThread(current)) k.stats.idleTicks++;
+  if (k.hrtimers !== null) yield* runDueTimers(k, cpu);
   const tickless = k.deadlineTimer !== null;
   const periods = tickless ? elapsedPeriods(k, cpu) : 1;
   if (yield* k.policy.tick(cpu, periods)) {
@@ -34,25 +41,13 @@ export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
       yield* schedule(k, cpu);
     }
   }
-  if (tickless) yield* programDeadline(k, cpu);
+  yield* programTimers(k, cpu);
 }
 
 /** Whole nominal periods since the deadline now firing was programmed (at least 1). */
 function elapsedPeriods(k: Kernel, cpu: Cpu): number {
   const periods = Math.floor((k.nowNs - k.deadlineProgrammedNs[cpu.id]!) / k.tickPeriodNs);
   return periods < 1 ? 1 : periods;
-}
-
-/** Tickless: writes the CPU's TSC deadline from the policy's next need (a WRMSR). */
-export function* programDeadline(k: Kernel, cpu: Cpu): KernelGen<void> {
-  const timer = k.deadlineTimer;
-  if (timer === null) return; // periodic tick: nothing to program
-  const deadlineNs = k.policy.nextTickNs(cpu, k.tickPeriodNs);
-  if (deadlineNs !== timer.deadlineNs(cpu.id)) {
-    timer.arm(cpu.id, deadlineNs);
-    k.deadlineProgrammedNs[cpu.id] = k.nowNs;
-  }
-  yield spend(k.board.costs.tscDeadlineWriteNs);
 }
 
 /** PreemptGuard::new: the running context may not be preempted until the guard drops. */

@@ -1,25 +1,42 @@
-/** Clocks and sleeping: clock_gettime, clock_settime, nanosleep, sched_yield. */
-import { EINTR, EINVAL } from '../abi/errno.ts';
+/**
+ * Clocks: clock_gettime and clock_settime through struct timespec in guest memory, the exact
+ * realtime clock, and sched_yield. Sleeping is nanosleep.ts's.
+ *
+ * CLOCK_REALTIME is CLOCK_MONOTONIC plus an offset kept exactly as a bigint of nanoseconds: the
+ * machine boots at a real date, REALTIME_BOOT_NS (2026-01-01T00:00:00Z), where a JS number has
+ * a resolution of 256 ns, so realtime values cross the ABI only as seconds + nanoseconds.
+ */
+import { EFAULT, EINVAL, EPERM } from '../abi/errno.ts';
 import {
   CLOCK_MONOTONIC,
   CLOCK_PROCESS_CPUTIME_ID,
   CLOCK_REALTIME,
   CLOCK_THREAD_CPUTIME_ID,
+  SYS_CLOCK_GETTIME,
   SYS_CLOCK_SETTIME,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
+import { retrigger } from './clockevent.ts';
 import type { Kernel } from './kernel.ts';
 import { schedule } from './sched/switch.ts';
-import { signalPending } from './signal.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Process } from './process.ts';
 import { isThread, type Thread, ThreadState } from './thread.ts';
 import { TraceKind } from '../abi/trace.ts';
+import { copyTimespecIn, copyTimespecOut, nsToNumber, timespecNs, timespecValid } from './timespec.ts';
+
+/** CLOCK_REALTIME at boot: 2026-01-01T00:00:00Z, 1,767,225,600 s after the epoch. */
+export const REALTIME_BOOT_NS = 1_767_225_600n * 1_000_000_000n;
+
+/** CLOCK_REALTIME now, exactly. */
+export function realtimeNs(k: Kernel): bigint {
+  return k.realtimeOffsetNs + BigInt(k.nowNs);
+}
 
 /**
- * clock_gettime: returns the clock's value in ns (the ABI returns it rather than a timespec).
- * Besides REALTIME and MONOTONIC: the caller's CPU-time clocks (CLOCK_THREAD_CPUTIME_ID,
+ * A clock's value in ns, or -EINVAL for an unknown clock. Besides REALTIME and MONOTONIC: the
+ * caller's CPU-time clocks (CLOCK_THREAD_CPUTIME_ID,
  * CLOCK_PROCESS_CPUTIME_ID) and Linux's CPU-clock ids (LIBC-6, pthread_getcpuclockid and
  * clock_getcpuclockid): negative numbers `(~id << 3) | which`, with bit 2 set for a thread's
  * clock (include/linux/posix-timers.h MAKE_THREAD_CPUCLOCK / MAKE_PROCESS_CPUCLOCK). As
@@ -28,19 +45,28 @@ import { TraceKind } from '../abi/trace.ts';
  * clock too). Only CPUCLOCK_SCHED (the run time) is modelled: PROF and VIRT need per-thread
  * user/system tick accounting the model lacks, so they are refused (EINVAL) rather than faked.
  */
-export function sysClockGettime(k: Kernel, t: Thread, clockId: number): number {
+export function clockNs(k: Kernel, t: Thread, clockId: number): bigint | number {
   switch (clockId) {
     case CLOCK_REALTIME:
-      return k.realtimeOffsetNs + k.nowNs;
+      return realtimeNs(k);
     case CLOCK_MONOTONIC:
-      return k.nowNs;
+      return BigInt(k.nowNs);
     case CLOCK_THREAD_CPUTIME_ID:
-      return threadCpuNs(k, t);
+      return BigInt(threadCpuNs(k, t));
     case CLOCK_PROCESS_CPUTIME_ID:
-      return processCpuNs(k, t.process);
-    default:
-      return clockId < 0 ? cpuClockGettime(k, t, clockId) : -EINVAL;
+      return BigInt(processCpuNs(k, t.process));
+    default: {
+      const ns = clockId < 0 ? cpuClockGettime(k, t, clockId) : -EINVAL;
+      return ns < 0 ? ns : BigInt(ns);
+    }
   }
+}
+
+/** clock_gettime(clockid, tp): 0 with the time at `tp`, -EINVAL for a bad clock, -EFAULT. */
+function sysClockGettime(k: Kernel, t: Thread, clockId: number, tp: number): number {
+  const ns = clockNs(k, t, clockId);
+  if (typeof ns === 'number') return ns;
+  return copyTimespecOut(t, tp, ns) ? 0 : -EFAULT;
 }
 
 /** CPUCLOCK_WHICH, CPUCLOCK_PERTHREAD_MASK and CPUCLOCK_SCHED (include/linux/posix-timers.h). */
@@ -80,51 +106,47 @@ function processCpuNs(k: Kernel, p: Process): number {
 }
 
 /**
- * nanosleep: blocks until the deadline; a spurious wakeup sleeps again; a signal ends it with
- * EINTR (Linux returns the remaining time through `rem`; here the caller reads the clock).
+ * clock_settime(CLOCK_REALTIME, tp) (kernel/time/posix-timers.c, do_settimeofday64): EPERM
+ * without CAP_SYS_TIME (root here), EINVAL for another clock or a timespec that is not a time
+ * (timespec64_valid_settod: negative, tv_nsec out of range), EFAULT. Then clock_was_set: every
+ * wait with an absolute CLOCK_REALTIME deadline (FUTEX_WAIT_BITSET with FUTEX_CLOCK_REALTIME,
+ * FUTEX_LOCK_PI, clock_nanosleep TIMER_ABSTIME on REALTIME) follows the step both ways, ending
+ * at once when its time has come, waiting longer when the clock went back; relative and
+ * monotonic waits do not move (FUTEX-8, LIBC-3). Each CPU's one-shot is re-armed
+ * (retrigger_next_event, the IPI folded into the call).
  */
-export function* sysNanosleep(k: Kernel, cpuAtEntry: Cpu, t: Thread, durationNs: number): KernelGen<number> {
-  let cpu = cpuAtEntry;
-  if (!(durationNs >= 0)) return -EINVAL;
-  const deadlineNs = k.nowNs + durationNs;
-  while (k.nowNs < deadlineNs) {
-    if (signalPending(t)) return -EINTR;
-    k.blockCurrent(cpu, t, 'nanosleep', deadlineNs);
-    yield* schedule(k, cpu);
-    cpu = k.cpuOf(t);
-  }
-  return 0;
-}
-
-/**
- * clock_settime(CLOCK_REALTIME, ns): moves the wall clock. Waits with a realtime deadline (FUTEX
- * WAIT_BITSET with FUTEX_CLOCK_REALTIME) are re-armed against the new time, and end at
- * once if it has passed; monotonic waits do not move (FUTEX-8, LIBC-3).
- */
-function* sysClockSettime(k: Kernel, cpu: Cpu, clockId: number, ns: number): KernelGen<number> {
+function* sysClockSettime(k: Kernel, cpu: Cpu, t: Thread, clockId: number, tp: number): KernelGen<number> {
+  if (t.process.uid !== 0) return -EPERM;
   if (clockId !== CLOCK_REALTIME) return -EINVAL;
-  if (!(ns >= 0)) return -EINVAL;
-  k.realtimeOffsetNs = ns - k.nowNs;
-  k.board.trace.mix(TraceKind.RealtimeSet, Math.floor(ns / 0x1_0000_0000), ns >>> 0);
-  for (const t of [...k.realtimeWaiters]) {
-    if (t.state !== ThreadState.Blocked) {
-      k.realtimeWaiters.delete(t);
+  const ts = copyTimespecIn(t, tp);
+  if (ts === null) return -EFAULT;
+  if (!timespecValid(ts)) return -EINVAL;
+  const ns = timespecNs(ts);
+  k.realtimeOffsetNs = ns - BigInt(k.nowNs);
+  k.board.trace.mix(TraceKind.RealtimeSet, Number(ts.sec & 0xffff_ffffn), Number(ts.nsec));
+  const moved = new Set<number>();
+  for (const w of [...k.realtimeWaiters]) {
+    if (w.state !== ThreadState.Blocked) {
+      k.realtimeWaiters.delete(w);
       continue;
     }
-    const deadline = t.realtimeDeadlineNs - k.realtimeOffsetNs;
-    if (deadline <= k.nowNs) {
-      k.realtimeWaiters.delete(t);
-      k.expireTimeout(t);
-      yield* k.policy.wake(cpu, t);
+    const deadlineNs = nsToNumber(w.realtimeDeadlineNs - k.realtimeOffsetNs);
+    if (deadlineNs <= k.nowNs) {
+      k.expireTimeout(w);
+      yield* k.policy.wake(cpu, w);
     } else {
-      k.policy.armTimeout(k.board.cpus[t.lastCpu] ?? cpu, t, deadline);
+      moved.add(k.rearmTimeout(w, deadlineNs));
     }
   }
+  for (const cpuId of moved) retrigger(k, cpuId);
   return 0;
 }
 
 export const TIME_SYSCALLS: SyscallTable = {
-  [SYS_CLOCK_SETTIME]: (k, cpu, _t, a) => sysClockSettime(k, cpu, argNum(a[0], -1), argNum(a[1], -1)),
+  [SYS_CLOCK_GETTIME]: function* (k, _cpu, t, a) {
+    return sysClockGettime(k, t, argNum(a[0], -1), argNum(a[1]));
+  },
+  [SYS_CLOCK_SETTIME]: (k, cpu, t, a) => sysClockSettime(k, cpu, t, argNum(a[0], -1), argNum(a[1])),
 };
 
 /** sched_yield: Redox calls switch() directly; a policy with classes requeues first (SCHED-7). */

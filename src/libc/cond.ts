@@ -88,28 +88,32 @@ export function pthread_cond_wait(t: Guest, c: pthread_cond_t, m: pthread_mutex_
   return libcName(t) === 'relibc' ? relibc.wait(t, c, m, null) : improved.wait(t, c, m, null);
 }
 
-/** As wait, until `abstimeNs` on the condvar's clock: ETIMEDOUT then, EINVAL for a bad abstime. */
+/**
+ * As wait, until the struct timespec at `abstime` on the condvar's clock: ETIMEDOUT then (at
+ * once when it has already passed), EINVAL for a tv_nsec out of range (checked first, as glibc's
+ * pthread_cond_timedwait does).
+ */
 export function pthread_cond_timedwait(
   t: Guest,
   c: pthread_cond_t,
   m: pthread_mutex_t,
-  abstimeNs: number,
+  abstime: number,
 ): Program<number> {
   const clock = (t.load32(c + COND_FLAGS) & COND_MONOTONIC) !== 0 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
-  return pthread_cond_clockwait(t, c, m, clock, abstimeNs);
+  return pthread_cond_clockwait(t, c, m, clock, abstime);
 }
 
-/** pthread_cond_clockwait (glibc 2.30): the deadline on the given clock. */
+/** pthread_cond_clockwait (glibc 2.30): the deadline (a timespec address) on the given clock. */
 export function* pthread_cond_clockwait(
   t: Guest,
   c: pthread_cond_t,
   m: pthread_mutex_t,
   clock: number,
-  abstimeNs: number,
+  abstime: number,
 ): Program<number> {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
-  const deadline: Deadline = { clock, ns: abstimeNs };
-  if (checkDeadline(deadline) !== 0) return EINVAL;
+  const deadline: Deadline = { clock, abstime };
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
   return libcName(t) === 'relibc'
     ? yield* relibc.wait(t, c, m, deadline)
     : yield* improved.wait(t, c, m, deadline);

@@ -1,12 +1,16 @@
 /**
  * The futex calls libc's primitives make, in the ABI of the calling process's variant
  * (variant.ts). Deadlines are absolute, on CLOCK_REALTIME or CLOCK_MONOTONIC, as POSIX's timed
- * calls take them:
- * - relibc converts a REALTIME deadline to MONOTONIC (`timespec_realtime_to_monotonic`) and
- *   passes Redox's FUTEX_WAIT an absolute monotonic deadline (models.md §2, §3);
- * - the improved libc passes Linux's FUTEX_WAIT_BITSET the absolute deadline on its own clock
- *   (FUTEX_CLOCK_REALTIME for REALTIME), as glibc does, and marks process-private words
- *   FUTEX_PRIVATE_FLAG (§5).
+ * calls take them: the caller's struct timespec in guest memory.
+ * - relibc converts a REALTIME deadline to MONOTONIC (`timespec_realtime_to_monotonic`: the
+ *   deadline minus the realtime clock now, plus the monotonic clock now, ETIMEDOUT when that
+ *   difference is negative, so a past realtime deadline never reaches the kernel) and passes
+ *   Redox's FUTEX_WAIT an absolute monotonic timespec (models.md §2, §3);
+ * - the improved libc passes Linux's FUTEX_WAIT_BITSET the caller's timespec on its own clock
+ *   (FUTEX_CLOCK_REALTIME for REALTIME), as glibc's __futex_abstimed_wait_common does, after
+ *   its one check: a negative tv_sec is ETIMEDOUT without a call (the kernel would say EINVAL);
+ *   process-private words get FUTEX_PRIVATE_FLAG (§5). The kernel ends a wait whose deadline
+ *   already passed at once (its hrtimer fires as it is armed).
  * Each returns the kernel's result: 0, or a negated errno (-EAGAIN, -ETIMEDOUT, -EINTR).
  */
 import type { Program } from '../abi/effects.ts';
@@ -30,31 +34,64 @@ import {
   FUTEX_WAKE,
   SYS_FUTEX,
 } from '../abi/syscalls.ts';
-import { clock_gettime, syscall } from './sys.ts';
+import { threadScratch } from './scratch.ts';
+import { syscall } from './sys.ts';
+import {
+  clockNow,
+  timespec_load,
+  timespec_store,
+  timespecCmp,
+  timespecNormal,
+  timespecSub,
+  validNanoseconds,
+} from './time.ts';
 import { libcName } from './variant.ts';
 
 export const INT_MAX = 0x7fffffff;
 
-/** An absolute time on a clock (the simulator's timespec: nanoseconds). */
+/** An absolute time on a clock: the address of the caller's struct timespec. */
 export interface Deadline {
   clock: typeof CLOCK_REALTIME | typeof CLOCK_MONOTONIC;
-  ns: number;
+  abstime: number;
 }
 
+/** Where futexWaitUntil writes relibc's converted deadline in the thread's scratch buffer. */
+const SCRATCH_MONOTONIC_DEADLINE = 160;
+
 /**
- * POSIX's check of an abstime: EINVAL when it is not a time at all (a timespec whose tv_nsec is
- * out of range has no ns form here; a non-integer or non-finite value stands for it), 0 when
- * it is usable. A time before the epoch is valid and already past.
+ * POSIX's check of an abstime (glibc's valid_nanoseconds): EINVAL when its tv_nsec is outside
+ * [0, 999,999,999], 0 when it is usable. A time before the epoch is valid and already past.
  */
-export function checkDeadline(deadline: Deadline | null): number {
+export function checkDeadline(t: Guest, deadline: Deadline | null): number {
   if (deadline === null) return 0;
-  return Number.isSafeInteger(deadline.ns) ? 0 : EINVAL;
+  return validNanoseconds(timespec_load(t, deadline.abstime)) ? 0 : EINVAL;
 }
 
 /** Has the deadline passed? (An EINTR or spurious wake checks this before sleeping again.) */
 export function* deadlinePassed(t: Guest, deadline: Deadline | null): Program<boolean> {
   if (deadline === null) return false;
-  return (yield* clock_gettime(t, deadline.clock)) >= deadline.ns;
+  const now = yield* clockNow(t, deadline.clock);
+  return timespecCmp(now, timespec_load(t, deadline.abstime)) >= 0;
+}
+
+/**
+ * relibc's timespec_realtime_to_monotonic (src/header/time, used by every timed call): the
+ * address of the monotonic timespec to pass Redox, or -ETIMEDOUT when the deadline has passed.
+ */
+function* monotonicDeadline(t: Guest, deadline: Deadline): Program<number> {
+  const abs = timespec_load(t, deadline.abstime);
+  let mono = abs;
+  if (deadline.clock === CLOCK_REALTIME) {
+    const delta = timespecSub(abs, yield* clockNow(t, CLOCK_REALTIME));
+    if (delta.tv_sec < 0) return -ETIMEDOUT;
+    const now = yield* clockNow(t, CLOCK_MONOTONIC);
+    mono = timespecNormal(now.tv_sec + delta.tv_sec, now.tv_nsec + delta.tv_nsec);
+  } else if (abs.tv_sec < 0) {
+    return -ETIMEDOUT; // before boot: already past (Redox would read it as a huge unsigned time)
+  }
+  const addr = (yield* threadScratch(t)) + SCRATCH_MONOTONIC_DEADLINE;
+  timespec_store(t, addr, mono.tv_sec, mono.tv_nsec);
+  return addr;
 }
 
 /** Sleeps while the word at `addr` is `expected`, until `deadline`; 0, -EAGAIN, -ETIMEDOUT or -EINTR. */
@@ -66,24 +103,15 @@ export function* futexWaitUntil(
   shared: boolean,
 ): Program<number> {
   if (libcName(t) === 'relibc') {
-    let abs = -1;
-    if (deadline !== null) {
-      abs = deadline.ns;
-      if (deadline.clock === CLOCK_REALTIME) {
-        // timespec_realtime_to_monotonic: the offset between the clocks, read now.
-        const realtime = yield* clock_gettime(t, CLOCK_REALTIME);
-        const monotonic = yield* clock_gettime(t, CLOCK_MONOTONIC);
-        abs = deadline.ns - (realtime - monotonic);
-      }
-      if (abs < 0) return -ETIMEDOUT; // before boot: already past, and -1 would mean "none"
-    }
-    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, abs);
+    const timeout = deadline === null ? 0 : yield* monotonicDeadline(t, deadline);
+    if (timeout < 0) return timeout;
+    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeout);
     // relibc reports ETIMEDOUT only when a deadline was given (models.md §3).
     return r === -ETIMEDOUT && deadline === null ? 0 : r;
   }
   const flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
-  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, -1);
-  if (deadline.ns < 0) return -ETIMEDOUT;
+  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
+  if (timespec_load(t, deadline.abstime).tv_sec < 0) return -ETIMEDOUT;
   const clockFlag = deadline.clock === CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0;
   return yield* syscall(
     t,
@@ -91,7 +119,7 @@ export function* futexWaitUntil(
     addr,
     FUTEX_WAIT_BITSET | flags | clockFlag,
     expected,
-    deadline.ns,
+    deadline.abstime,
     0,
     FUTEX_BITSET_MATCH_ANY,
   );
@@ -128,7 +156,8 @@ const privateFlag = (shared: boolean) => (shared ? 0 : FUTEX_PRIVATE_FLAG);
 /**
  * FUTEX_LOCK_PI: 0 owning the word, or -errno (-ETIMEDOUT, -EDEADLK, -ESRCH, -EAGAIN). A
  * REALTIME deadline goes to LOCK_PI (absolute on CLOCK_REALTIME), a MONOTONIC one to LOCK_PI2
- * (absolute on CLOCK_MONOTONIC), as glibc 2.35 chooses.
+ * (absolute on CLOCK_MONOTONIC), as glibc 2.35 chooses; the timespec goes unchecked, so a
+ * negative tv_sec is the kernel's EINVAL (glibc's __futex_lock_pi64).
  */
 export function* futexLockPi(
   t: Guest,
@@ -137,15 +166,14 @@ export function* futexLockPi(
   shared: boolean,
 ): Program<number> {
   const flags = privateFlag(shared);
-  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_LOCK_PI | flags, 0, -1);
-  if (deadline.ns < 0) return -ETIMEDOUT;
+  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_LOCK_PI | flags, 0, 0);
   const op = deadline.clock === CLOCK_REALTIME ? FUTEX_LOCK_PI : FUTEX_LOCK_PI2;
-  return yield* syscall(t, SYS_FUTEX, addr, op | flags, 0, deadline.ns);
+  return yield* syscall(t, SYS_FUTEX, addr, op | flags, 0, deadline.abstime);
 }
 
 /** FUTEX_TRYLOCK_PI: 0 owning the word, -EAGAIN when it is held. */
 export function futexTrylockPi(t: Guest, addr: number, shared: boolean): Program<number> {
-  return syscall(t, SYS_FUTEX, addr, FUTEX_TRYLOCK_PI | privateFlag(shared), 0, -1);
+  return syscall(t, SYS_FUTEX, addr, FUTEX_TRYLOCK_PI | privateFlag(shared), 0, 0);
 }
 
 /** FUTEX_UNLOCK_PI: hands the word to the top waiter (or frees it); -EPERM for a non-owner. */
@@ -168,11 +196,11 @@ export function* futexWaitRequeuePi(
   shared: boolean,
 ): Program<number> {
   let op = FUTEX_WAIT_REQUEUE_PI | privateFlag(shared);
-  let timeout = -1;
+  let timeout = 0;
   if (deadline !== null) {
-    if (deadline.ns < 0) return -ETIMEDOUT;
+    if (timespec_load(t, deadline.abstime).tv_sec < 0) return -ETIMEDOUT;
     if (deadline.clock === CLOCK_REALTIME) op |= FUTEX_CLOCK_REALTIME;
-    timeout = deadline.ns;
+    timeout = deadline.abstime;
   }
   return yield* syscall(t, SYS_FUTEX, addr, op, expected, timeout, pi, 0);
 }

@@ -5,9 +5,9 @@
  * waits on the thread descriptor's tid word, which the kernel clears and futex-wakes when the
  * thread exits (CLONE_CHILD_CLEARTID); the wait is a cancellation point (LIBC-7).
  *
- * Deadlines are absolute nanoseconds on the clock, as the libc's other timed calls take them
- * (pthread_mutex_timedlock, sem_timedwait); a non-integer one is EINVAL, checked only when the
- * call has to wait (glibc's join loop would retry an invalid timespec's EINVAL for ever).
+ * Deadlines are a `struct timespec *` on the clock, as the libc's other timed calls take them
+ * (pthread_mutex_timedlock, sem_timedwait); a tv_nsec outside [0, 1e9) is EINVAL, checked only
+ * when the call has to wait (glibc's join loop would retry an invalid timespec's EINVAL for ever).
  *
  * relibc has none of the _np calls (its src/header/pthread/mod.rs exports pthread_join only),
  * so a C program calling them would not link; the relibc variant fails loudly instead: the
@@ -37,7 +37,7 @@ function* joinUntil(t: Guest, thread: pthread_t, deadline: Deadline | null): Pro
   if (record === undefined) return [ESRCH, undefined];
   if (record.tid === t.tid) return [EDEADLK, undefined];
   if (record.detached || (record.joiner !== 0 && record.joiner !== t.tid)) return [EINVAL, undefined];
-  if (t.load32(thread) !== 0 && checkDeadline(deadline) !== 0) return [EINVAL, undefined];
+  if (t.load32(thread) !== 0 && checkDeadline(t, deadline) !== 0) return [EINVAL, undefined];
   record.joiner = t.tid;
   for (;;) {
     const current = t.load32(thread);
@@ -79,14 +79,14 @@ export function* pthread_tryjoin_np(t: Guest, thread: pthread_t): Program<[numbe
   return yield* joinUntil(t, thread, null);
 }
 
-/** pthread_timedjoin_np: pthread_join giving up with ETIMEDOUT at `abstimeNs` on CLOCK_REALTIME. */
+/** pthread_timedjoin_np: pthread_join giving up with ETIMEDOUT at `*abstime` (a struct timespec) on CLOCK_REALTIME. */
 export function* pthread_timedjoin_np(
   t: Guest,
   thread: pthread_t,
-  abstimeNs: number,
+  abstime: number,
 ): Program<[number, unknown]> {
   if (libcName(t) === 'relibc') relibcLacks('pthread_timedjoin_np');
-  return yield* joinUntil(t, thread, { clock: CLOCK_REALTIME, ns: abstimeNs });
+  return yield* joinUntil(t, thread, { clock: CLOCK_REALTIME, abstime });
 }
 
 /**
@@ -97,9 +97,9 @@ export function* pthread_clockjoin_np(
   t: Guest,
   thread: pthread_t,
   clock: number,
-  abstimeNs: number,
+  abstime: number,
 ): Program<[number, unknown]> {
   if (libcName(t) === 'relibc') relibcLacks('pthread_clockjoin_np');
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return [EINVAL, undefined];
-  return yield* joinUntil(t, thread, { clock, ns: abstimeNs });
+  return yield* joinUntil(t, thread, { clock, abstime });
 }

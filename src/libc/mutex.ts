@@ -15,11 +15,11 @@
  * process to ask which libc they belong to).
  */
 import type { Program } from '../abi/effects.ts';
-import { EBUSY, EINVAL, ENOTSUP } from '../abi/errno.ts';
+import { EBUSY, EINVAL, ENOTSUP, ETIMEDOUT } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
-import { checkDeadline, type Deadline } from './futex.ts';
+import { checkDeadline, type Deadline, deadlinePassed } from './futex.ts';
 import * as improved from './improved/mutex.ts';
 import { validCeiling, getCeiling, setCeiling } from './improved/mutex-pp.ts';
 import {
@@ -175,9 +175,16 @@ export function pthread_mutex_trylock(t: Guest, m: pthread_mutex_t): Program<num
   return libcName(t) === 'relibc' ? relibc.trylock(t, m) : improved.trylock(t, m);
 }
 
-/** As lock, giving up with ETIMEDOUT at `abstimeNs` on CLOCK_REALTIME; EINVAL for a bad abstime. */
-export function pthread_mutex_timedlock(t: Guest, m: pthread_mutex_t, abstimeNs: number): Program<number> {
-  return pthread_mutex_clocklock(t, m, CLOCK_REALTIME, abstimeNs);
+/**
+ * As lock, giving up with ETIMEDOUT at the struct timespec at `abstime` on CLOCK_REALTIME.
+ * improved, as glibc's __pthread_mutex_clocklock_common: the lock is tried first, so a free
+ * mutex is taken (0) whatever the deadline; only a call that would block looks at it (EINVAL
+ * for a bad tv_nsec, from the kernel or, PI and robust, from libc; ETIMEDOUT at once when past).
+ * relibc converts the deadline to monotonic before anything else (pthread_mutex_timedlock:
+ * timespec_realtime_to_monotonic), so a past one is ETIMEDOUT even on a free mutex.
+ */
+export function pthread_mutex_timedlock(t: Guest, m: pthread_mutex_t, abstime: number): Program<number> {
+  return pthread_mutex_clocklock(t, m, CLOCK_REALTIME, abstime);
 }
 
 /** pthread_mutex_clocklock (glibc 2.30): the deadline on CLOCK_REALTIME or CLOCK_MONOTONIC. */
@@ -185,13 +192,14 @@ export function* pthread_mutex_clocklock(
   t: Guest,
   m: pthread_mutex_t,
   clock: number,
-  abstimeNs: number,
+  abstime: number,
 ): Program<number> {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
-  const deadline: Deadline = { clock, ns: abstimeNs };
-  // POSIX: abstime need not be checked when the lock is free, but an invalid one is EINVAL.
-  if (checkDeadline(deadline) !== 0) return EINVAL;
-  return libcName(t) === 'relibc' ? yield* relibc.lock(t, m, deadline) : yield* improved.lock(t, m, deadline);
+  const deadline: Deadline = { clock, abstime };
+  if (libcName(t) === 'improved') return yield* improved.lock(t, m, deadline);
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
+  if (clock === CLOCK_REALTIME && (yield* deadlinePassed(t, deadline))) return ETIMEDOUT;
+  return yield* relibc.lock(t, m, deadline);
 }
 
 export function pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<number> {

@@ -90,47 +90,38 @@ export function pthread_rwlock_destroy(_t: Guest, _rw: pthread_rwlock_t): number
 }
 
 function* rd(t: Guest, rw: number, deadline: Deadline | null, trying: boolean): Program<number> {
-  if (checkDeadline(deadline) !== 0) return EINVAL;
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
   return libcName(t) === 'relibc'
     ? yield* relibc.rdlock(t, rw, deadline, trying)
     : yield* improved.rdlock(t, rw, deadline, trying);
 }
 
 function* wr(t: Guest, rw: number, deadline: Deadline | null, trying: boolean): Program<number> {
-  if (checkDeadline(deadline) !== 0) return EINVAL;
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
   return libcName(t) === 'relibc'
     ? yield* relibc.wrlock(t, rw, deadline, trying)
     : yield* improved.wrlock(t, rw, deadline, trying);
 }
 
-function clockDeadline(clock: number, abstimeNs: number): Deadline | null {
-  return clock === CLOCK_REALTIME || clock === CLOCK_MONOTONIC ? { clock, ns: abstimeNs } : null;
+/** A deadline (the address of a struct timespec) on a supported clock, or null (EINVAL). */
+function clockDeadline(clock: number, abstime: number): Deadline | null {
+  return clock === CLOCK_REALTIME || clock === CLOCK_MONOTONIC ? { clock, abstime } : null;
 }
 
 export const pthread_rwlock_rdlock = (t: Guest, rw: pthread_rwlock_t) => rd(t, rw, null, false);
 export const pthread_rwlock_tryrdlock = (t: Guest, rw: pthread_rwlock_t) => rd(t, rw, null, true);
-export const pthread_rwlock_timedrdlock = (t: Guest, rw: pthread_rwlock_t, abstimeNs: number) =>
-  rd(t, rw, { clock: CLOCK_REALTIME, ns: abstimeNs }, false);
-export function* pthread_rwlock_clockrdlock(
-  t: Guest,
-  rw: pthread_rwlock_t,
-  clock: number,
-  abstimeNs: number,
-) {
-  const deadline = clockDeadline(clock, abstimeNs);
+export const pthread_rwlock_timedrdlock = (t: Guest, rw: pthread_rwlock_t, abstime: number) =>
+  rd(t, rw, { clock: CLOCK_REALTIME, abstime }, false);
+export function* pthread_rwlock_clockrdlock(t: Guest, rw: pthread_rwlock_t, clock: number, abstime: number) {
+  const deadline = clockDeadline(clock, abstime);
   return deadline === null ? EINVAL : yield* rd(t, rw, deadline, false);
 }
 export const pthread_rwlock_wrlock = (t: Guest, rw: pthread_rwlock_t) => wr(t, rw, null, false);
 export const pthread_rwlock_trywrlock = (t: Guest, rw: pthread_rwlock_t) => wr(t, rw, null, true);
-export const pthread_rwlock_timedwrlock = (t: Guest, rw: pthread_rwlock_t, abstimeNs: number) =>
-  wr(t, rw, { clock: CLOCK_REALTIME, ns: abstimeNs }, false);
-export function* pthread_rwlock_clockwrlock(
-  t: Guest,
-  rw: pthread_rwlock_t,
-  clock: number,
-  abstimeNs: number,
-) {
-  const deadline = clockDeadline(clock, abstimeNs);
+export const pthread_rwlock_timedwrlock = (t: Guest, rw: pthread_rwlock_t, abstime: number) =>
+  wr(t, rw, { clock: CLOCK_REALTIME, abstime }, false);
+export function* pthread_rwlock_clockwrlock(t: Guest, rw: pthread_rwlock_t, clock: number, abstime: number) {
+  const deadline = clockDeadline(clock, abstime);
   return deadline === null ? EINVAL : yield* wr(t, rw, deadline, false);
 }
 

@@ -59,10 +59,15 @@ function* tryTake(t: Guest, s: sem_t): Program<boolean> {
   }
 }
 
+/**
+ * glibc's sem_clockwait order: tv_nsec checked first (EINVAL even with a unit free), then the
+ * fast path (a free unit is taken, 0, whatever the deadline), then the futex wait, which a past
+ * deadline ends at once with ETIMEDOUT.
+ */
 function* waitImproved(t: Guest, s: sem_t, deadline: Deadline | null): Program<number> {
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
   for (;;) {
     if (yield* tryTake(t, s)) return 0;
-    if (checkDeadline(deadline) !== 0) return EINVAL;
     yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, 1);
     // A cancellation point (LIBC-7): a waiter cancelled here takes itself off the count.
     const sleep = futexWaitUntil(t, s + VALUE, 0, deadline, shared(t, s));
@@ -79,7 +84,7 @@ function* leaveWaiters(t: Guest, s: unknown): Program<void> {
 
 /** relibc @08fc95fc's Semaphore::wait, inverted test included (see the module comment). */
 function* waitRelibc(t: Guest, s: sem_t, deadline: Deadline | null): Program<number> {
-  if (checkDeadline(deadline) !== 0) return EINVAL;
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
   for (;;) {
     const taken = yield* tryTake(t, s);
     if (!taken) return 0;
@@ -97,13 +102,16 @@ function* semWait(t: Guest, s: sem_t, deadline: Deadline | null): Program<number
 
 export const sem_wait = (t: Guest, s: sem_t) => semWait(t, s, null);
 
-/** -1 with errno ETIMEDOUT at `abstimeNs` on CLOCK_REALTIME, EINVAL for a bad abstime. */
-export const sem_timedwait = (t: Guest, s: sem_t, abstimeNs: number) =>
-  semWait(t, s, { clock: CLOCK_REALTIME, ns: abstimeNs });
+/**
+ * -1 with errno ETIMEDOUT at the struct timespec at `abstime` on CLOCK_REALTIME, EINVAL for a
+ * bad tv_nsec.
+ */
+export const sem_timedwait = (t: Guest, s: sem_t, abstime: number) =>
+  semWait(t, s, { clock: CLOCK_REALTIME, abstime });
 
-export function* sem_clockwait(t: Guest, s: sem_t, clock: number, abstimeNs: number): Program<number> {
+export function* sem_clockwait(t: Guest, s: sem_t, clock: number, abstime: number): Program<number> {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return failWith(t, EINVAL);
-  return yield* semWait(t, s, { clock, ns: abstimeNs });
+  return yield* semWait(t, s, { clock, abstime });
 }
 
 /** 0, or -1 with errno EAGAIN when the count is 0. */

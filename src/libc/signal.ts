@@ -53,12 +53,15 @@ export function* sigpending(t: Guest): Program<number> {
   return r < 0 ? r : t.load32(word);
 }
 
-/** sigtimedwait(set, timeout): the signal taken, or -EAGAIN on timeout, -EINTR. */
-export function* sigtimedwait(t: Guest, set: number, timeoutNs = -1): Program<number> {
+/**
+ * sigtimedwait(set, timeout): the signal taken, or -EAGAIN on timeout, -EINTR, -EINVAL (the
+ * relative struct timespec at `timeout` is not a time), -EFAULT. `timeout` 0: wait for ever.
+ */
+export function* sigtimedwait(t: Guest, set: number, timeout = 0): Program<number> {
   const word = yield* threadScratch(t);
   t.store32(word, set >>> 0);
   // A cancellation point (LIBC-7, cancel.ts).
-  return yield* cancellationPoint(t, syscall(t, SYS_RT_SIGTIMEDWAIT, word, 0, timeoutNs));
+  return yield* cancellationPoint(t, syscall(t, SYS_RT_SIGTIMEDWAIT, word, 0, timeout));
 }
 
 /** sigwait(set): [0, sig] or [errno, 0], as POSIX returns it. */

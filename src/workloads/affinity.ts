@@ -22,7 +22,7 @@ import {
   sched_setaffinity,
   sched_setaffinity_cpus,
 } from '../libc/sched.ts';
-import { nanosleep } from '../libc/sys.ts';
+import { sleep_ns } from '../libc/time.ts';
 import { errno } from '../libc/errno.ts';
 import { attrOnCpus, type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 
@@ -126,7 +126,7 @@ function* affinityMain(t: Guest, raw: unknown): Program<number> {
     const result = yield* sched_setaffinity_cpus(t, tid, randomMask(state >>> 4, online));
     if (result === 0) remasks++;
     else if (errno(t) !== ESRCH) shared.setFailures++; // ESRCH: it already finished
-    yield* nanosleep(t, intArg(args, 'period_us') * 1000);
+    yield* sleep_ns(t, intArg(args, 'period_us') * 1000);
   }
   for (const th of [...selfHandles, ...pinnedHandles]) yield* pthread_join(t, th);
   t.data.output = {

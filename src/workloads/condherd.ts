@@ -21,7 +21,7 @@ import {
 import { malloc } from '../libc/malloc.ts';
 import { pthread_mutex_lock, pthread_mutex_new, pthread_mutex_unlock } from '../libc/mutex.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { intArg, type GuestProgram, type ProgramArgs, stringArg } from './program.ts';
 
 /** Cycles of work a waiter does with each token, outside the lock. */
@@ -65,7 +65,7 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
 
 /** Polls (sleeping between looks) until `word` satisfies `done`. */
 function* until(t: Guest, word: number, done: (v: number) => boolean): Program<void> {
-  while (!done((yield t.atomic(AtomicOp.Load, word)) as number)) yield* nanosleep(t, SETTLE_NS);
+  while (!done((yield t.atomic(AtomicOp.Load, word)) as number)) yield* sleep_ns(t, SETTLE_NS);
 }
 
 function* condHerdMain(t: Guest, raw: unknown): Program<number> {
@@ -89,7 +89,7 @@ function* condHerdMain(t: Guest, raw: unknown): Program<number> {
     if (err !== 0) throw new Error(`condherd: pthread_create failed (${err})`);
     threads.push(th);
   }
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   for (let r = 0; r < rounds; r++) {
     // Every waiter waits for round r: every token of round r - 1 is taken (each by a different
     // waiter, since a waiter takes one per round) and every waiter is back in pthread_cond_wait.
@@ -115,7 +115,7 @@ function* condHerdMain(t: Guest, raw: unknown): Program<number> {
     }
   }
   for (const th of threads) yield* pthread_join(t, th);
-  const elapsedNs = (yield* clock_gettime(t)) - t0;
+  const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   t.data.output = {
     ...(t.data.output as object),
     condherd: { wakeups: h.wakeups, resleeps: h.resleeps, tokens: waiters * rounds, elapsedNs },

@@ -10,7 +10,7 @@ import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { sched_getaffinity_cpus, sched_setaffinity_cpus } from '../libc/sched.ts';
-import { clock_gettime } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 import { attrOnCpus, type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 
 interface HogArgs {
@@ -32,7 +32,7 @@ function* cpuhogMain(t: Guest, raw: unknown): Program<number> {
   const online = yield* sched_getaffinity_cpus(t, 0);
   if (typeof online === 'number') throw new Error(`cpuhog: sched_getaffinity failed (${online})`);
   if (!online.includes(bornOn)) throw new Error(`cpuhog: born_on ${bornOn} is not an online CPU`);
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const pinned = yield* sched_setaffinity_cpus(t, 0, [bornOn]);
   if (pinned !== 0) throw new Error(`cpuhog: sched_setaffinity failed (${pinned})`);
   const handles: pthread_t[] = [];
@@ -48,7 +48,7 @@ function* cpuhogMain(t: Guest, raw: unknown): Program<number> {
   }
   if ((yield* sched_setaffinity_cpus(t, 0, online)) !== 0) resetFailures++;
   for (const th of handles) yield* pthread_join(t, th);
-  const elapsedNs = (yield* clock_gettime(t)) - t0;
+  const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   t.data.output = {
     ...(t.data.output as object),
     cpuhog: { elapsedNs, threads, resetFailures },

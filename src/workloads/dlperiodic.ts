@@ -15,14 +15,8 @@ import { SCHED_DEADLINE, SCHED_OTHER } from '../abi/sched.ts';
 import { errno } from '../libc/errno.ts';
 import { sched_setattr, sched_setscheduler } from '../libc/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import {
-  clock_gettime,
-  futex_wait,
-  futex_wake,
-  mmap_anonymous,
-  nanosleep,
-  sched_yield,
-} from '../libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous, sched_yield } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
 
 /** Cycles per µs at 3 GHz. */
@@ -59,7 +53,7 @@ function* periodic(t: Guest, raw: unknown): Program<number> {
   const periodNs = a.periodUs * 1000;
   for (let k = 0; k < a.jobs; k++) {
     yield t.compute(a.workUs * CYCLES_PER_US);
-    const finish = yield* clock_gettime(t);
+    const finish = yield* clock_gettime_ns(t);
     const deadline = a.shared.releaseNs + (k + 1) * periodNs;
     if (finish > deadline) a.shared.misses++;
     a.shared.minSlackNs = Math.min(a.shared.minSlackNs, deadline - finish);
@@ -103,8 +97,8 @@ function* dlPeriodicMain(t: Guest, raw: unknown): Program<number> {
     if (err !== 0) throw new Error(`dlperiodic: pthread_create failed (${err})`);
     threads.push(th);
   }
-  yield* nanosleep(t, 5_000_000); // every task has its reservation and waits
-  shared.releaseNs = yield* clock_gettime(t);
+  yield* sleep_ns(t, 5_000_000); // every task has its reservation and waits
+  shared.releaseNs = yield* clock_gettime_ns(t);
   yield t.atomic(AtomicOp.Store, block, 1);
   yield* futex_wake(t, block, 0x7fffffff);
   for (const th of threads) yield* pthread_join(t, th);
@@ -118,7 +112,7 @@ function* dlPeriodicMain(t: Guest, raw: unknown): Program<number> {
   for (const runtimeUs of overcommit) {
     const [, th] = yield* pthread_create(t, null, holder, { runtimeUs, block: block2, result: results });
     holders.push(th);
-    yield* nanosleep(t, 1_000_000); // it asks before the next one is created
+    yield* sleep_ns(t, 1_000_000); // it asks before the next one is created
   }
   t.store32(block2, 1);
   yield* futex_wake(t, block2, 0x7fffffff);

@@ -22,7 +22,8 @@ import {
 } from '../libc/mutex.ts';
 import { waitpid } from '../libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, mmap_anonymous } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
+import { clock_gettime_ns, deadline_after } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 /** Cycles per microsecond at the 3 GHz every preset machine runs. */
@@ -85,17 +86,17 @@ function* forkAtforkMain(t: Guest, raw: unknown): Program<number> {
   // Fork while it is held, just after a hold began: polled by computing, not sleeping, since a
   // sleep may last a tick or two and the hold could be nearly over when the poll sees it.
   while (t.load32(page + HELD) === 0) yield t.compute(POLL_US * CYCLES_PER_US);
-  const before = yield* clock_gettime(t, CLOCK_MONOTONIC);
+  const before = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
   const pid = yield* fork(t, function* (c) {
-    const start = yield* clock_gettime(c, CLOCK_MONOTONIC);
-    const r = yield* pthread_mutex_timedlock(c, m, (yield* clock_gettime(c, CLOCK_REALTIME)) + timeoutNs);
-    c.store32(page + CHILD_WAIT_NS, (yield* clock_gettime(c, CLOCK_MONOTONIC)) - start);
+    const start = yield* clock_gettime_ns(c, CLOCK_MONOTONIC);
+    const r = yield* pthread_mutex_timedlock(c, m, yield* deadline_after(c, CLOCK_REALTIME, timeoutNs));
+    c.store32(page + CHILD_WAIT_NS, (yield* clock_gettime_ns(c, CLOCK_MONOTONIC)) - start);
     c.store32(page + CHILD_GOT, r === 0 ? 1 : 0);
     if (r === 0) yield* pthread_mutex_unlock(c, m);
     return r === 0 ? 0 : 1;
   });
   if (pid < 0) throw new Error('fork-atfork: fork failed');
-  const forkNs = (yield* clock_gettime(t, CLOCK_MONOTONIC)) - before;
+  const forkNs = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - before;
   const [, status] = yield* waitpid(t, pid);
   t.store32(page + STOP, 1);
   for (const th of threads) yield* pthread_join(t, th);

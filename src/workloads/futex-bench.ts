@@ -17,7 +17,8 @@ import type { Guest } from '../abi/guest.ts';
 import { SYS_FUTEX, SYS_GETTID } from '../abi/syscalls.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, futex_wake, nanosleep, syscall } from '../libc/sys.ts';
+import { futex_wait, futex_wake, syscall } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 const FUTEX_PRIVATE = 128;
@@ -48,8 +49,8 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
 
 /** Waits until every waiter is (very likely) asleep on the futex. */
 function* settle(t: Guest, s: Shared, n: number): Program<void> {
-  while (s.ready < n) yield* nanosleep(t, 20_000);
-  yield* nanosleep(t, 200_000);
+  while (s.ready < n) yield* sleep_ns(t, 20_000);
+  yield* sleep_ns(t, 200_000);
   s.ready = 0;
 }
 
@@ -67,7 +68,7 @@ function* pi(t: Guest, raw: unknown): Program<number> {
   const me = yield* syscall(t, SYS_GETTID);
   for (let r = 0; r < s.rounds; r++) {
     if (((yield t.atomic(AtomicOp.CompareExchange, s.word, 0, me)) as number) !== 0) {
-      const rc = yield* syscall(t, SYS_FUTEX, s.word, LOCK_PI, 0, -1);
+      const rc = yield* syscall(t, SYS_FUTEX, s.word, LOCK_PI, 0, 0);
       if (rc !== 0) throw new Error(`futex-bench: LOCK_PI returned ${rc}`);
     }
     yield t.compute(300); // 100 ns inside
@@ -91,16 +92,16 @@ function* benchMain(t: Guest, raw: unknown): Program<number> {
   const start = (entry: typeof waiter, arg: unknown) => pthread_create(t, null, entry, arg);
   let busyNs = 0;
   if (kind === 'lock-pi') {
-    const t0 = yield* clock_gettime(t);
+    const t0 = yield* clock_gettime_ns(t);
     for (let i = 0; i < n; i++) threads.push((yield* start(pi, s))[1]);
     for (const th of threads) yield* pthread_join(t, th);
-    busyNs = (yield* clock_gettime(t)) - t0;
+    busyNs = (yield* clock_gettime_ns(t)) - t0;
   } else {
     for (let i = 0; i < n; i++) threads.push((yield* start(waiter, s))[1]);
     for (let r = 0; r < s.rounds; r++) {
       yield* settle(t, s, n);
       yield t.atomic(AtomicOp.Store, s.word, r + 1);
-      const t0 = yield* clock_gettime(t);
+      const t0 = yield* clock_gettime_ns(t);
       if (kind === 'wake') {
         for (let i = 0; i < n; i++) {
           yield* futex_wake(t, s.word, 1);
@@ -122,7 +123,7 @@ function* benchMain(t: Guest, raw: unknown): Program<number> {
         }
         yield* futex_wake(t, s.word2, 0x7fffffff);
       }
-      busyNs += (yield* clock_gettime(t)) - t0;
+      busyNs += (yield* clock_gettime_ns(t)) - t0;
     }
     for (const th of threads) yield* pthread_join(t, th);
   }

@@ -11,7 +11,8 @@ import type { Guest } from '../abi/guest.ts';
 import { SYS_FUTEX } from '../abi/syscalls.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, futex_wake, nanosleep, syscall } from '../libc/sys.ts';
+import { futex_wait, futex_wake, syscall } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 const FUTEX_CMP_REQUEUE = 4; // Linux and Red Bear number it alike
@@ -68,7 +69,7 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
   }
   yield t.compute(s.holdCycles); // the work done under the mutex
   yield* unlock(t, s, true);
-  s.doneNs = yield* clock_gettime(t);
+  s.doneNs = yield* clock_gettime_ns(t);
   return 0;
 }
 
@@ -92,9 +93,9 @@ function* herdMain(t: Guest, raw: unknown): Program<number> {
     if (err !== 0) throw new Error(`futex-herd: pthread_create failed (${err})`);
     threads.push(th);
   }
-  while (s.ready < n) yield* nanosleep(t, 100_000);
-  yield* nanosleep(t, 1_000_000); // let the last ones reach their futex wait
-  const t0 = yield* clock_gettime(t);
+  while (s.ready < n) yield* sleep_ns(t, 100_000);
+  yield* sleep_ns(t, 1_000_000); // let the last ones reach their futex wait
+  const t0 = yield* clock_gettime_ns(t);
   const seq = (yield t.atomic(AtomicOp.FetchAdd, s.cond, 1)) as number;
   s.futexCalls++;
   const woken = requeue

@@ -27,7 +27,8 @@ import { errno } from '../libc/errno.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { sched_setscheduler } from '../libc/sched.ts';
-import { clock_gettime, nanosleep, syscall } from '../libc/sys.ts';
+import { syscall } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 const TID_MASK = 0x3fffffff;
@@ -58,7 +59,7 @@ function* lockPi(t: Guest, word: number): Program<number> {
   const me = yield* syscall(t, SYS_GETTID);
   for (;;) {
     if (((yield t.atomic(AtomicOp.CompareExchange, word, 0, me)) as number) === 0) return 0;
-    const r = yield* syscall(t, SYS_FUTEX, word, FUTEX_LOCK_PI, 0, -1, 0, 0);
+    const r = yield* syscall(t, SYS_FUTEX, word, FUTEX_LOCK_PI, 0, 0, 0, 0);
     if (r < 0) return r;
     if ((((yield t.atomic(AtomicOp.Load, word)) as number) & TID_MASK) === me) return 0;
   }
@@ -68,12 +69,12 @@ function* lockPi(t: Guest, word: number): Program<number> {
 function* unlockPi(t: Guest, word: number): Program<void> {
   const me = yield* syscall(t, SYS_GETTID);
   if (((yield t.atomic(AtomicOp.CompareExchange, word, me, 0)) as number) === me) return;
-  const r = yield* syscall(t, SYS_FUTEX, word, FUTEX_UNLOCK_PI, 0, -1, 0, 0);
+  const r = yield* syscall(t, SYS_FUTEX, word, FUTEX_UNLOCK_PI, 0, 0, 0, 0);
   if (r < 0) throw new Error(`futex-pi-chain: FUTEX_UNLOCK_PI failed (${r})`);
 }
 
 function* until(t: Guest, ready: () => boolean): Program<void> {
-  while (!ready()) yield* nanosleep(t, 100_000);
+  while (!ready()) yield* sleep_ns(t, 100_000);
 }
 
 function* becomeFifo(t: Guest, priority: number): Program<void> {
@@ -87,11 +88,11 @@ function* t3(t: Guest, raw: unknown): Program<number> {
   yield* lockPi(t, s.locks[2]);
   s.t3Locked = true;
   yield* until(t, () => s.t1Locked);
-  yield* nanosleep(t, 1 * MS); // T1 is blocked on L2 by now
+  yield* sleep_ns(t, 1 * MS); // T1 is blocked on L2 by now
   if (s.probeCycle) s.cycleErrno = -(yield* lockPi(t, s.locks[0]));
   for (let i = 0; i < s.t3WorkChunks; i++) {
     yield t.compute(CHUNK_CYCLES);
-    if (s.hRequestNs > 0 && s.t3RunAfterNs < 0) s.t3RunAfterNs = (yield* clock_gettime(t)) - s.hRequestNs;
+    if (s.hRequestNs > 0 && s.t3RunAfterNs < 0) s.t3RunAfterNs = (yield* clock_gettime_ns(t)) - s.hRequestNs;
   }
   yield* unlockPi(t, s.locks[2]);
   return 0;
@@ -123,8 +124,8 @@ function* hog(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   yield* becomeFifo(t, 20);
   s.hogRunning = true;
-  const end = (yield* clock_gettime(t)) + s.hogMs * MS;
-  while ((yield* clock_gettime(t)) < end) yield t.compute(CHUNK_CYCLES);
+  const end = (yield* clock_gettime_ns(t)) + s.hogMs * MS;
+  while ((yield* clock_gettime_ns(t)) < end) yield t.compute(CHUNK_CYCLES);
   return 0;
 }
 
@@ -132,11 +133,11 @@ function* high(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   yield* becomeFifo(t, 50);
   yield* until(t, () => s.hogRunning);
-  yield* nanosleep(t, 1 * MS); // the hog has had the CPU for a while
-  s.hRequestNs = yield* clock_gettime(t);
+  yield* sleep_ns(t, 1 * MS); // the hog has had the CPU for a while
+  s.hRequestNs = yield* clock_gettime_ns(t);
   const r = yield* lockPi(t, s.locks[0]);
   if (r !== 0) throw new Error(`futex-pi-chain: H's lock failed (${r})`);
-  s.hWaitNs = (yield* clock_gettime(t)) - s.hRequestNs;
+  s.hWaitNs = (yield* clock_gettime_ns(t)) - s.hRequestNs;
   s.acquired = 1;
   yield* unlockPi(t, s.locks[0]);
   return 0;
@@ -173,7 +174,7 @@ function* chainMain(t: Guest, raw: unknown): Program<number> {
   yield* start(t1);
   yield* until(t, () => s.t1Locked);
   yield* start(high);
-  yield* nanosleep(t, 2 * MS); // T3 has probed the cycle and started its work
+  yield* sleep_ns(t, 2 * MS); // T3 has probed the cycle and started its work
   yield* start(hog);
   for (const th of threads) yield* pthread_join(t, th);
   t.data.output = {

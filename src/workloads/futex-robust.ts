@@ -10,7 +10,8 @@ import type { Guest } from '../abi/guest.ts';
 import { SYS_GETTID, SYS_SET_ROBUST_LIST } from '../abi/syscalls.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, nanosleep, syscall } from '../libc/sys.ts';
+import { futex_wait, syscall } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, type ProgramArgs, stringArg } from './program.ts';
 
 const TID_MASK = 0x3fffffff;
@@ -43,7 +44,7 @@ function* owner(t: Guest, raw: unknown): Program<number> {
   t.store32(s.head, s.entry);
   t.store32(s.head + 8, 0);
   s.taken = true;
-  yield* nanosleep(t, 2_000_000);
+  yield* sleep_ns(t, 2_000_000);
   return 0; // exits holding the lock
 }
 
@@ -51,9 +52,9 @@ function* robustMain(t: Guest, raw: unknown): Program<number> {
   const robust = stringArg(raw as ProgramArgs, 'robust') === 'on';
   const s: Shared = { head: yield* malloc(t, 12), entry: yield* malloc(t, 8), robust, taken: false };
   const [, th] = yield* pthread_create(t, null, owner, s);
-  while (!s.taken) yield* nanosleep(t, 100_000);
+  while (!s.taken) yield* sleep_ns(t, 100_000);
   const word = s.entry + 4;
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   let ownerDied = 0;
   const me = yield* syscall(t, SYS_GETTID);
   for (;;) {
@@ -70,7 +71,7 @@ function* robustMain(t: Guest, raw: unknown): Program<number> {
     }
     yield* futex_wait(t, word, (v | WAITERS) >>> 0);
   }
-  const waitedNs = (yield* clock_gettime(t)) - t0;
+  const waitedNs = (yield* clock_gettime_ns(t)) - t0;
   yield* pthread_join(t, th);
   t.data.output = {
     ...(t.data.output as object),

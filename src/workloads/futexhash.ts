@@ -10,7 +10,8 @@ import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { FUTEX_PRIVATE_FLAG, FUTEX_WAIT, SYS_FUTEX } from '../abi/syscalls.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, syscall } from '../libc/sys.ts';
+import { syscall } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 
 export interface FutexHashArgs {
   threads: number;
@@ -35,7 +36,7 @@ function* hashWorker(t: Guest, raw: unknown): Program<number> {
   for (let i = 0; i < a.ops; i++) {
     const addr = a.words + 4 * (i % a.futexes);
     // The word is 0 and we pass 1: the kernel must answer EAGAIN without sleeping.
-    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1, -1);
+    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1, 0);
     if (r !== -EAGAIN) a.failures.push(r);
     yield t.compute(CYCLES_BETWEEN_OPS);
   }
@@ -49,7 +50,7 @@ export function* futexHashMain(t: Guest, raw: unknown): Program<number> {
   for (let i = 0; i < a.threads; i++) {
     workers.push({ words: yield* malloc(t, 4 * a.futexes), futexes: a.futexes, ops: a.ops, failures });
   }
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const threads: pthread_t[] = [];
   for (const w of workers) {
     const [err, th] = yield* pthread_create(t, null, hashWorker, w);
@@ -57,7 +58,7 @@ export function* futexHashMain(t: Guest, raw: unknown): Program<number> {
     threads.push(th);
   }
   for (const th of threads) yield* pthread_join(t, th);
-  const elapsedNs = (yield* clock_gettime(t)) - t0;
+  const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   const ops = a.threads * a.ops;
   t.data.output = {
     ...(t.data.output as object),

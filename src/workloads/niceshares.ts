@@ -12,7 +12,8 @@ import { PRIO_PROCESS } from '../abi/sched.ts';
 import { errno } from '../libc/errno.ts';
 import { setpriority } from '../libc/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous } from '../libc/sys.ts';
+import { sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
 
 /** Linux's sched_prio_to_weight, indexed by nice + 20 (guest code has its own copy of the ABI table). */
@@ -55,13 +56,13 @@ function* phase(t: Guest, nices: number[], windowNs: number): Program<number[]> 
     if (err !== 0) throw new Error(`niceshares: pthread_create failed (${err})`);
     threads.push(th);
   }
-  yield* nanosleep(t, 2_000_000); // every worker has set its nice and waits
+  yield* sleep_ns(t, 2_000_000); // every worker has set its nice and waits
   yield t.atomic(AtomicOp.Store, block, 1);
   yield* futex_wake(t, block, 0x7fffffff);
-  yield* nanosleep(t, WARMUP_NS);
+  yield* sleep_ns(t, WARMUP_NS);
   const read = () => nices.map((_, i) => t.load32(block + 8 + 4 * i));
   const before = read();
-  yield* nanosleep(t, windowNs);
+  yield* sleep_ns(t, windowNs);
   const after = read();
   t.store32(block + 4, 1);
   for (const th of threads) yield* pthread_join(t, th);

@@ -12,7 +12,8 @@ import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { sched_getaffinity_cpus, sched_setaffinity_cpus } from '../libc/sched.ts';
-import { clock_gettime, mmap_anonymous } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 import { attrOnCpus, type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
 
 const BUFFER_BYTES = 64 * 1024;
@@ -46,7 +47,7 @@ function* numamemMain(t: Guest, raw: unknown): Program<number> {
     throw new Error(`numamem: ${online.length} CPUs do not split into ${nodes} nodes`);
   const perNodeCpus = online.length / nodes;
   const failures: number[] = [];
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const handles: pthread_t[] = [];
   let index = 0;
   for (let node = 0; node < nodes; node++) {
@@ -65,7 +66,7 @@ function* numamemMain(t: Guest, raw: unknown): Program<number> {
     }
   }
   for (const th of handles) yield* pthread_join(t, th);
-  const elapsedNs = (yield* clock_gettime(t)) - t0;
+  const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   t.data.output = {
     ...(t.data.output as object),
     numamem: { elapsedNs, threads: index, failures: failures.length },

@@ -6,7 +6,8 @@ import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, futex_wake } from '../libc/sys.ts';
+import { futex_wait, futex_wake } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 
 export interface PingPongArgs {
   pairs: number;
@@ -40,7 +41,7 @@ function* side(t: Guest, raw: unknown): Program<number> {
 
 export function* pingPongMain(t: Guest, raw: unknown): Program<number> {
   const a = raw as PingPongArgs;
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const threads: pthread_t[] = [];
   for (let p = 0; p < a.pairs; p++) {
     const word = yield* malloc(t, 4);
@@ -55,7 +56,7 @@ export function* pingPongMain(t: Guest, raw: unknown): Program<number> {
     }
   }
   for (const th of threads) yield* pthread_join(t, th);
-  const t1 = yield* clock_gettime(t);
+  const t1 = yield* clock_gettime_ns(t);
   const handoffs = a.pairs * a.rounds * 2;
   t.data.output = { ...(t.data.output as object), pingpong: { elapsedNs: t1 - t0, handoffs } };
   return 0;

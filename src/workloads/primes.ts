@@ -9,7 +9,8 @@ import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { MAP_SHARED, WIFEXITED, WEXITSTATUS } from '../abi/syscalls.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { spawn, waitpid } from '../libc/process.ts';
-import { clock_gettime, mmap_anonymous } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 import {
   basePrimes,
   CYCLES_PER_CANDIDATE,
@@ -49,7 +50,7 @@ interface WorkerArgs extends PrimesArgs {
 
 function* worker(t: Guest, raw: unknown): Program<number> {
   const a = raw as WorkerArgs;
-  const startNs = yield* clock_gettime(t);
+  const startNs = yield* clock_gettime_ns(t);
   const bases = basePrimes(Math.ceil(Math.sqrt(a.range[1])));
   yield t.compute(bases.length * 8 * CYCLES_PER_CANDIDATE);
   let count = 0;
@@ -65,7 +66,7 @@ function* worker(t: Guest, raw: unknown): Program<number> {
       yield t.compute(r.divisions * CYCLES_PER_DIVISION + (to - from) * CYCLES_PER_CANDIDATE);
     }
   }
-  const endNs = yield* clock_gettime(t);
+  const endNs = yield* clock_gettime_ns(t);
   const slot = a.results + a.index * SLOT_WORDS * 4;
   t.store32(slot, count);
   t.store32(slot + 4, sum);
@@ -94,7 +95,7 @@ export function* primesMain(t: Guest, raw: unknown): Program<number> {
   const bytes = a.workers * SLOT_WORDS * 4;
   const results = yield* mmap_anonymous(t, bytes, MAP_SHARED);
   if (results < 0) throw new Error('primes: cannot map the results page');
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   let failed = 0;
   if (a.mode === 'process') {
     const pids: number[] = [];
@@ -119,7 +120,7 @@ export function* primesMain(t: Guest, raw: unknown): Program<number> {
       if (err !== 0) failed++;
     }
   }
-  const t1 = yield* clock_gettime(t);
+  const t1 = yield* clock_gettime_ns(t);
   t.data.output = { ...(t.data.output as object), primes: collect(t, a, results, t1 - t0, failed) };
   return failed === 0 ? 0 : 1;
 }

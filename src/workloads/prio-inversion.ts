@@ -35,7 +35,7 @@ import {
 } from '../libc/mutex.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { sched_setscheduler } from '../libc/sched.ts';
-import { clock_gettime, nanosleep } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 /** 100 µs of work at 3 GHz. */
@@ -73,17 +73,17 @@ const HIGH_DONE = 4;
 function* low(t: Guest, raw: unknown): Program<number> {
   const s = raw as Inversion;
   s.lowLock = yield* pthread_mutex_lock(t, s.m);
-  s.lowLockedAt = yield* clock_gettime(t);
+  s.lowLockedAt = yield* clock_gettime_ns(t);
   yield t.atomic(AtomicOp.Store, s.flags + LOW_HOLDS, 1);
   for (let done = 0; done < s.holdMs * MS; done += CHUNK_NS) yield t.compute(CHUNK_CYCLES);
-  s.unlockAt = yield* clock_gettime(t);
+  s.unlockAt = yield* clock_gettime_ns(t);
   yield* pthread_mutex_unlock(t, s.m);
   return 0;
 }
 
 function* hog(t: Guest, raw: unknown): Program<number> {
   const s = raw as Inversion;
-  while ((yield* clock_gettime(t)) < s.hogEndNs && t.load32(s.flags + HIGH_DONE) === 0) {
+  while ((yield* clock_gettime_ns(t)) < s.hogEndNs && t.load32(s.flags + HIGH_DONE) === 0) {
     yield t.compute(CHUNK_CYCLES);
   }
   return 0;
@@ -91,9 +91,9 @@ function* hog(t: Guest, raw: unknown): Program<number> {
 
 function* high(t: Guest, raw: unknown): Program<number> {
   const s = raw as Inversion;
-  s.requestAt = yield* clock_gettime(t);
+  s.requestAt = yield* clock_gettime_ns(t);
   s.highLock = yield* pthread_mutex_lock(t, s.m);
-  s.acquiredAt = yield* clock_gettime(t);
+  s.acquiredAt = yield* clock_gettime_ns(t);
   yield t.atomic(AtomicOp.Store, s.flags + HIGH_DONE, 1);
   yield* pthread_mutex_unlock(t, s.m);
   return 0;
@@ -142,10 +142,10 @@ function* inversionMain(t: Guest, raw: unknown): Program<number> {
     acquiredAt: 0,
   };
   const threads = [yield* startFifo(t, low, s, PRIO_LOW)];
-  while (t.load32(s.flags + LOW_HOLDS) === 0) yield* nanosleep(t, 50_000);
-  s.hogEndNs = (yield* clock_gettime(t)) + intArg(args, 'hog_ms') * MS;
+  while (t.load32(s.flags + LOW_HOLDS) === 0) yield* sleep_ns(t, 50_000);
+  s.hogEndNs = (yield* clock_gettime_ns(t)) + intArg(args, 'hog_ms') * MS;
   for (let i = 0; i < intArg(args, 'hogs'); i++) threads.push(yield* startFifo(t, hog, s, PRIO_HOG));
-  yield* nanosleep(t, 2 * MS);
+  yield* sleep_ns(t, 2 * MS);
   threads.push(yield* startFifo(t, high, s, PRIO_HIGH));
   for (const th of threads) yield* pthread_join(t, th);
   t.data.output = {

@@ -6,6 +6,7 @@ import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
 import { AFFINITY } from './affinity.ts';
 import { CPUHOG } from './cpuhog.ts';
+import { CYCLICTEST } from './cyclictest.ts';
 import { FORK_ATFORK } from './fork-atfork.ts';
 import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
@@ -39,6 +40,7 @@ const LIST: GuestProgram[] = [
   PRIO_INVERSION, // LIBC-10
   ROBUST_OWNER, // LIBC-2
   THREADHERD, // issue 14: scale
+  CYCLICTEST, // HW-12, issue 11: timer precision
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -34,7 +34,8 @@ import {
 } from '../libc/mutex.ts';
 import { spawn, waitpid } from '../libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { mmap_anonymous, nanosleep } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
+import { sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
 const MS = 1_000_000;
@@ -88,7 +89,7 @@ function* takeAndLeave(t: Guest, base: number): Program<void> {
   if (r !== 0) throw new Error(`robust-owner: the owner's lock returned ${r}`);
   t.store32(base + DIRTY, 1);
   t.store32(base + OWNER_HOLDS, 1);
-  yield* nanosleep(t, 2 * MS); // the workers queue up meanwhile
+  yield* sleep_ns(t, 2 * MS); // the workers queue up meanwhile
 }
 
 function* ownerThread(t: Guest, raw: unknown): Program<number> {
@@ -128,7 +129,7 @@ function* phase(t: Guest, args: ProgramArgs, asProcess: boolean): Program<Record
   let owner: pthread_t = 0;
   if (asProcess) child = yield* spawn(t, { name: 'robust-owner-child', main: ownerProcess }, base);
   else owner = (yield* pthread_create(t, null, ownerThread, base))[1];
-  while (t.load32(base + OWNER_HOLDS) === 0) yield* nanosleep(t, 100_000);
+  while (t.load32(base + OWNER_HOLDS) === 0) yield* sleep_ns(t, 100_000);
   const workers: pthread_t[] = [];
   for (let i = 0; i < intArg(args, 'workers'); i++)
     workers.push((yield* pthread_create(t, null, worker, p))[1]);

@@ -23,7 +23,8 @@ import { errno } from '../libc/errno.ts';
 import { proc_set_sched_policy } from '../libc/proc-handles.ts';
 import { sched_setscheduler, setpriority } from '../libc/sched.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 
 /** 100 µs at 3 GHz. */
@@ -68,7 +69,7 @@ interface Shared {
 function* fifoHog(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   s.rt = yield* enterRt(t, SCHED_FIFO, 10);
-  while ((yield* clock_gettime(t)) < s.endNs) yield t.compute(CHUNK_CYCLES);
+  while ((yield* clock_gettime_ns(t)) < s.endNs) yield t.compute(CHUNK_CYCLES);
   return 0;
 }
 
@@ -76,7 +77,7 @@ function* otherCounter(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   const t0 = s.endNs - s.values.length * 1_000_000_000;
   for (;;) {
-    const now = yield* clock_gettime(t);
+    const now = yield* clock_gettime_ns(t);
     if (now >= s.endNs) return 0;
     yield t.compute(CHUNK_CYCLES);
     const second = Math.floor((now - t0) / 1_000_000_000);
@@ -88,11 +89,11 @@ function* rrThread(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   s.rt = yield* enterRt(t, SCHED_RR, 10);
   while (t.load32(s.word) === 0) yield* futex_wait(t, s.word, 0); // both start together
-  let sliceStart = yield* clock_gettime(t);
+  let sliceStart = yield* clock_gettime_ns(t);
   let last = sliceStart;
   for (;;) {
     yield t.compute(CHUNK_CYCLES);
-    const now = yield* clock_gettime(t);
+    const now = yield* clock_gettime_ns(t);
     if (now - last > CHUNK_NS + GAP_NS) {
       s.values.push(last - sliceStart); // the slice that ended at `last`
       sliceStart = now - CHUNK_NS;
@@ -107,7 +108,7 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
   s.rt = yield* enterRt(t, SCHED_FIFO, 50);
   for (let round = 1; round <= s.rounds; round++) {
     while (t.load32(s.word) < round) yield* futex_wait(t, s.word, round - 1);
-    s.values.push((yield* clock_gettime(t)) - s.wokenAt);
+    s.values.push((yield* clock_gettime_ns(t)) - s.wokenAt);
   }
   return 0;
 }
@@ -115,9 +116,9 @@ function* waiter(t: Guest, raw: unknown): Program<number> {
 function* waker(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared & { wokenAt: number; rounds: number };
   for (let round = 1; round <= s.rounds; round++) {
-    yield* nanosleep(t, 5_000_000);
+    yield* sleep_ns(t, 5_000_000);
     for (let i = 0; i < 10; i++) yield t.compute(CHUNK_CYCLES); // running OTHER work when it wakes
-    s.wokenAt = yield* clock_gettime(t);
+    s.wokenAt = yield* clock_gettime_ns(t);
     yield t.atomic(AtomicOp.Store, s.word, round);
     yield* futex_wake(t, s.word, 1);
     for (let i = 0; i < 10; i++) yield t.compute(CHUNK_CYCLES); // and keeps running
@@ -132,7 +133,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
   const word = yield* mmap_anonymous(t, 4096);
 
   // 1. throttling
-  const start = (yield* clock_gettime(t)) + 1_000_000;
+  const start = (yield* clock_gettime_ns(t)) + 1_000_000;
   const throttle: Shared = {
     word,
     endNs: start + seconds * 1_000_000_000,
@@ -151,11 +152,11 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
   out.other_share_min = Math.min(...throttle.values) / 1_000_000_000;
 
   // 2. round robin
-  const rrEnd = (yield* clock_gettime(t)) + 2_000_000 + intArg(args, 'rr_ms') * 1_000_000;
+  const rrEnd = (yield* clock_gettime_ns(t)) + 2_000_000 + intArg(args, 'rr_ms') * 1_000_000;
   const rr: Shared = { word: word + 32, endNs: rrEnd, values: [], rt: RtVia.None };
   const [, a] = yield* pthread_create(t, null, rrThread, rr);
   const [, b] = yield* pthread_create(t, null, rrThread, rr);
-  yield* nanosleep(t, 2_000_000);
+  yield* sleep_ns(t, 2_000_000);
   yield t.atomic(AtomicOp.Store, rr.word, 1);
   yield* futex_wake(t, rr.word, 2);
   yield* pthread_join(t, a);
@@ -169,7 +170,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
   const rounds = intArg(args, 'wakeups');
   const wake = { word: word + 64, endNs: 0, values: [] as number[], rt: RtVia.None, wokenAt: 0, rounds };
   const [, w1] = yield* pthread_create(t, null, waiter, wake);
-  yield* nanosleep(t, 1_000_000);
+  yield* sleep_ns(t, 1_000_000);
   const [, w2] = yield* pthread_create(t, null, waker, wake);
   yield* pthread_join(t, w1);
   yield* pthread_join(t, w2);

@@ -12,7 +12,8 @@ import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { percentileOf } from './percentile.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime, futex_wait, futex_wake, nanosleep } from '../libc/sys.ts';
+import { futex_wait, futex_wake } from '../libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 
 interface Shared {
@@ -40,7 +41,7 @@ function* worker(t: Guest, raw: unknown): Program<number> {
       if (posted >= round) break;
       yield* futex_wait(t, word, posted);
     }
-    const nowNs = yield* clock_gettime(t);
+    const nowNs = yield* clock_gettime_ns(t);
     s.latenciesNs.push(nowNs - t.load32(s.postedUs[message]!) * 1000);
     yield t.compute(s.thinkCycles);
   }
@@ -50,8 +51,8 @@ function* worker(t: Guest, raw: unknown): Program<number> {
 function* messenger(t: Guest, raw: unknown): Program<number> {
   const { s, message, workers } = raw as { s: Shared; message: number; workers: number[] };
   for (let round = 1; round <= s.rounds; round++) {
-    yield* nanosleep(t, s.sleepNs);
-    t.store32(s.postedUs[message]!, Math.floor((yield* clock_gettime(t)) / 1000));
+    yield* sleep_ns(t, s.sleepNs);
+    t.store32(s.postedUs[message]!, Math.floor((yield* clock_gettime_ns(t)) / 1000));
     for (const index of workers) {
       yield t.atomic(AtomicOp.Store, s.words[index]!, round);
       yield* futex_wake(t, s.words[index]!, 1);

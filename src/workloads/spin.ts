@@ -5,7 +5,7 @@
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
-import { clock_gettime } from '../libc/sys.ts';
+import { clock_gettime_ns } from '../libc/time.ts';
 
 export interface SpinArgs {
   threads: number;
@@ -21,7 +21,7 @@ function* spinner(t: Guest, raw: unknown): Program<number> {
 
 export function* spinMain(t: Guest, raw: unknown): Program<number> {
   const a = raw as SpinArgs;
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const threads: pthread_t[] = [];
   for (let i = 0; i < a.threads; i++) {
     const [err, th] = yield* pthread_create(t, null, spinner, a);
@@ -29,7 +29,7 @@ export function* spinMain(t: Guest, raw: unknown): Program<number> {
     threads.push(th);
   }
   for (const th of threads) yield* pthread_join(t, th);
-  const t1 = yield* clock_gettime(t);
+  const t1 = yield* clock_gettime_ns(t);
   t.data.output = {
     ...(t.data.output as object),
     spin: { elapsedNs: t1 - t0, effects: a.threads * a.iterations },

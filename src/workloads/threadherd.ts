@@ -9,6 +9,7 @@
  * 100,000-thread bench case is this program. Publishes `created`, `parked` (most parked at once)
  * and `elapsed_ns`.
  */
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { futexWaitUntil, futexWakeN } from '../libc/futex.ts';
@@ -21,7 +22,6 @@ import {
   pthread_join,
   type pthread_t,
 } from '../libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../libc/sys.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
 
 const INT_MAX = 0x7fffffff;
@@ -56,7 +56,7 @@ function* threadherdMain(t: Guest, raw: unknown): Program<number> {
   if (err !== 0) throw new Error(`threadherd: pthread_attr_setstacksize failed (${err})`);
   const herd: Herd = { go: yield* malloc(t, 4), cycles: intArg(args, 'cycles'), parked: 0, parkedMax: 0 };
   t.data.threadherd = herd; // where a harness watching the run finds the count
-  const t0 = yield* clock_gettime(t);
+  const t0 = yield* clock_gettime_ns(t);
   const handles: pthread_t[] = [];
   for (let i = 0; i < threads; i++) {
     const [e, th] = yield* pthread_create(t, attr, herdThread, herd);
@@ -64,13 +64,13 @@ function* threadherdMain(t: Guest, raw: unknown): Program<number> {
     handles.push(th);
   }
   // Every thread parked: the machine now holds `threads` idle threads at once.
-  while (herd.parked < threads) yield* nanosleep(t, SETTLE_NS);
+  while (herd.parked < threads) yield* sleep_ns(t, SETTLE_NS);
   const holdNs = intArg(args, 'hold_us') * 1000;
-  if (holdNs > 0) yield* nanosleep(t, holdNs); // idle for a harness to look at
+  if (holdNs > 0) yield* sleep_ns(t, holdNs); // idle for a harness to look at
   t.store32(herd.go, 1);
   yield* futexWakeN(t, herd.go, INT_MAX, false);
   for (const th of handles) yield* pthread_join(t, th);
-  const elapsedNs = (yield* clock_gettime(t)) - t0;
+  const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   t.data.output = {
     ...(t.data.output as object),
     threadherd: { created: handles.length, parked: herd.parkedMax, elapsedNs },

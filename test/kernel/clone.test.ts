@@ -26,14 +26,8 @@ import { ProcessState } from '../../src/kernel/process.ts';
 import { waitpid } from '../../src/libc/process.ts';
 import { sigaction } from '../../src/libc/signal.ts';
 import { threadScratch } from '../../src/libc/scratch.ts';
-import {
-  clock_gettime,
-  futex_wait,
-  mmap_anonymous,
-  mprotect,
-  nanosleep,
-  syscall,
-} from '../../src/libc/sys.ts';
+import { futex_wait, mmap_anonymous, mprotect, syscall } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 
 /** The raw fork call: the child runs `child` and exits with what it returns. */
@@ -170,11 +164,11 @@ test('fork: the cost is processForkNs plus a copy and a map for each private pag
       yield* threadScratch(t); // waitpid's buffer: its arena is mapped before the first fork
       for (const extraPages of [0, 10]) {
         if (extraPages > 0) yield* mmap_anonymous(t, extraPages * 4096);
-        const before = yield* clock_gettime(t, CLOCK_MONOTONIC);
+        const before = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
         const pid = yield* rawFork(t, function* () {
           return 0;
         });
-        took.push((yield* clock_gettime(t, CLOCK_MONOTONIC)) - before);
+        took.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - before);
         yield* waitpid(t, pid);
       }
       return 0;
@@ -234,10 +228,10 @@ test('set_tid_address: returns the tid; the word is cleared and futex-woken when
       const pid2 = yield* rawFork(t, function* (c) {
         const tid = yield* syscall(c, SYS_SET_TID_ADDRESS, shared);
         c.store32(shared, tid);
-        yield* nanosleep(c, 2_000_000);
+        yield* sleep_ns(c, 2_000_000);
         return 0;
       });
-      while (t.load32(shared) === 0) yield* nanosleep(t, 100_000);
+      while (t.load32(shared) === 0) yield* sleep_ns(t, 100_000);
       const r = yield* futex_wait(t, shared, t.load32(shared));
       seen.push(r, t.load32(shared));
       yield* waitpid(t, pid2);

@@ -1,6 +1,7 @@
 // Deadlock detection (kernel/deadlock.ts; issue 13): a run stops as deadlocked only when every
 // CPU halts with every live thread blocked without a timeout, and its report lists what each
 // live thread waits on.
+import { timespec_ns } from '../../src/libc/time.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
@@ -15,7 +16,8 @@ const ETIMEDOUT = 110;
 /** Main joins one thread that waits on a futex word nobody wakes, for `timeoutNs` (-1: forever). */
 function stuck(timeoutNs: number) {
   function* waiter(t: Guest, word: unknown): Program<number> {
-    return yield* futex_wait(t, word as number, 0, timeoutNs);
+    const timeout = timeoutNs < 0 ? 0 : yield* timespec_ns(t, timeoutNs); // 0: no timeout
+    return yield* futex_wait(t, word as number, 0, timeout);
   }
   return function* main(t: Guest): Program<number> {
     const word = yield* mmap_anonymous(t, 4096);

@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
 import type { Guest } from '../../src/abi/guest.ts';
-import { FUTEX_WAIT, MAP_SHARED, SYS_FUTEX } from '../../src/abi/syscalls.ts';
+import { CLOCK_MONOTONIC, FUTEX_WAIT, MAP_SHARED, SYS_FUTEX } from '../../src/abi/syscalls.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
-import {
-  clock_gettime,
-  futex_wait,
-  futex_wake,
-  mmap_anonymous,
-  nanosleep,
-  syscall,
-} from '../../src/libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous, syscall } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, deadline_after, sleep_ns, timespec_ns } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 
 const EAGAIN = 11;
@@ -34,9 +28,9 @@ test('FUTEX_WAIT on a word that differs from the expected value returns -EAGAIN 
   const run = runOk(function* (t) {
     const word = yield* mmap_anonymous(t, 4096);
     t.store32(word, 7);
-    const t0 = yield* clock_gettime(t);
+    const t0 = yield* clock_gettime_ns(t);
     seen.push(yield* futex_wait(t, word, 8));
-    seen.push((yield* clock_gettime(t)) - t0);
+    seen.push((yield* clock_gettime_ns(t)) - t0);
     return 0;
   });
   assert.equal(seen[0], -EAGAIN);
@@ -57,7 +51,7 @@ test('FUTEX_WAKE returns how many it woke: 3 waiters, wake(2) is 2, wake(10) is 
     const word = yield* mmap_anonymous(t, 4096);
     const threads: pthread_t[] = [];
     for (let i = 0; i < 3; i++) threads.push((yield* pthread_create(t, null, waiter, word))[1]);
-    yield* nanosleep(t, 5_000_000); // the three waiters run and block meanwhile
+    yield* sleep_ns(t, 5_000_000); // the three waiters run and block meanwhile
     wakes.push(yield* futex_wake(t, word, 2));
     wakes.push(yield* futex_wake(t, word, 10));
     wakes.push(yield* futex_wake(t, word, 1));
@@ -72,9 +66,9 @@ test('a timed FUTEX_WAIT returns -ETIMEDOUT after its timeout and leaves its ent
   const seen: number[] = [];
   const run = runOk(function* (t) {
     const word = yield* mmap_anonymous(t, 4096);
-    const t0 = yield* clock_gettime(t);
-    seen.push(yield* futex_wait(t, word, 0, t0 + 2_000_000)); // Redox: an absolute deadline
-    seen.push((yield* clock_gettime(t)) - t0);
+    const t0 = yield* clock_gettime_ns(t);
+    seen.push(yield* futex_wait(t, word, 0, yield* timespec_ns(t, t0 + 2_000_000))); // Redox: an absolute deadline
+    seen.push((yield* clock_gettime_ns(t)) - t0);
     return 0;
   });
   assert.equal(seen[0], -ETIMEDOUT);
@@ -88,7 +82,7 @@ test('a later FUTEX_WAKE consumes the stale entry of a timed-out waiter and coun
   const wakes: number[] = [];
   const run = runOk(function* (t) {
     const word = yield* mmap_anonymous(t, 4096);
-    yield* futex_wait(t, word, 0, (yield* clock_gettime(t)) + 1_000_000); // absolute, as Redox takes it
+    yield* futex_wait(t, word, 0, yield* deadline_after(t, CLOCK_MONOTONIC, 1_000_000)); // absolute, as Redox takes it
     wakes.push(yield* futex_wake(t, word, 1));
     wakes.push(yield* futex_wake(t, word, 1));
     return 0;
@@ -139,7 +133,7 @@ test('a waiter in one process is not woken by a wake on the same MAP_SHARED word
   const child = {
     name: 'child',
     *main(t: Guest, arg: unknown): Program<number> {
-      const deadline = (yield* clock_gettime(t)) + 20_000_000; // Redox: an absolute deadline
+      const deadline = yield* deadline_after(t, CLOCK_MONOTONIC, 20_000_000); // Redox: an absolute deadline
       childSaw.push(yield* futex_wait(t, arg as number, 0, deadline));
       return 0;
     },
@@ -147,7 +141,7 @@ test('a waiter in one process is not woken by a wake on the same MAP_SHARED word
   const run = runOk(function* (t) {
     const shared = yield* mmap_anonymous(t, 4096, MAP_SHARED);
     const pid = yield* spawn(t, child, shared);
-    yield* nanosleep(t, 5_000_000); // the child blocks on the shared word meanwhile
+    yield* sleep_ns(t, 5_000_000); // the child blocks on the shared word meanwhile
     parentSaw.push(yield* futex_wake(t, shared, 1));
     const [reaped, status] = yield* waitpid(t, pid);
     parentSaw.push(reaped === pid ? 1 : 0, status);

@@ -10,7 +10,8 @@ import { type FutexMode, type FutexWaiter, newWaiter } from '../../src/kernel/fu
 import { checkKernelInvariants } from '../../src/kernel/invariants.ts';
 import { ThreadState } from '../../src/kernel/thread.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
-import { futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../../src/libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous } from '../../src/libc/sys.ts';
+import { sleep_ns, timespec_ns } from '../../src/libc/time.ts';
 import { atTime, bootGuest, type GuestMachine } from '../support/guest.ts';
 
 const ETIMEDOUT = 110;
@@ -19,14 +20,14 @@ const ETIMEDOUT = 110;
 function program(staleWaits: number) {
   function* waiter(t: Guest, word: unknown): Program<number> {
     for (let i = 0; i < staleWaits; i++)
-      assert.equal(yield* futex_wait(t, word as number, 0, 1_000_000), -ETIMEDOUT);
+      assert.equal(yield* futex_wait(t, word as number, 0, yield* timespec_ns(t, 1_000_000)), -ETIMEDOUT);
     return yield* futex_wait(t, word as number, 0);
   }
   return function* main(t: Guest): Program<number> {
     const word = yield* mmap_anonymous(t, 4096);
     const threads: pthread_t[] = [];
     for (let i = 0; i < 2; i++) threads.push((yield* pthread_create(t, null, waiter, word))[1]);
-    yield* nanosleep(t, 20_000_000);
+    yield* sleep_ns(t, 20_000_000);
     t.store32(word, 1);
     yield* futex_wake(t, word, 100); // in redox, stale entries take wakes too
     for (const th of threads) yield* pthread_join(t, th);

@@ -1,12 +1,12 @@
 /**
  * Signals and the waits they interrupt (FUTEX-8): handlers, masks, sigtimedwait, default
- * actions, EINTR from futex waits and nanosleep in each futex mode, realtime clock jumps, and
+ * actions, EINTR from futex waits and nanosleep in each futex mode, and
  * the errors of each call.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EAGAIN, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
+import { EAGAIN, EFAULT, EINTR, EINVAL, ESRCH, ETIMEDOUT } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import {
   SA_RESTART,
@@ -19,16 +19,7 @@ import {
   SIGUSR2,
   sigBit,
 } from '../../src/abi/signal.ts';
-import {
-  CLOCK_MONOTONIC,
-  CLOCK_REALTIME,
-  FUTEX_CLOCK_REALTIME,
-  SYS_CLOCK_SETTIME,
-  SYS_FUTEX,
-  SYS_GETTID,
-  WIFSIGNALED,
-  WTERMSIG,
-} from '../../src/abi/syscalls.ts';
+import { CLOCK_MONOTONIC, SYS_FUTEX, SYS_GETTID, WIFSIGNALED, WTERMSIG } from '../../src/abi/syscalls.ts';
 import type { FutexMode } from '../../src/kernel/futex/table.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
@@ -41,12 +32,20 @@ import {
   sigpending,
   sigtimedwait,
 } from '../../src/libc/signal.ts';
-import { clock_gettime, futex_wait, futex_wake, nanosleep, syscall } from '../../src/libc/sys.ts';
+import { futex_wait, futex_wake, syscall } from '../../src/libc/sys.ts';
+import { errno } from '../../src/libc/errno.ts';
+import {
+  clock_gettime_ns,
+  nanosleep,
+  sleep_ns,
+  timespec_load,
+  timespec_new,
+  timespec_ns,
+  timespec_store,
+} from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 
 const MS = 1_000_000;
-const WAIT_BITSET = 9;
-const MATCH_ANY = 0xffffffff;
 
 interface Shared {
   word: number;
@@ -76,7 +75,7 @@ function interruptedWait(mode: FutexMode): string[] {
     log.push(`sigaction=${yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags: 0 })}`);
     const s: Shared = { word: yield* malloc(t, 4), tid: 0, log };
     const [, th] = yield* pthread_create(t, null, futexSleeper, s);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
     yield* pthread_join(t, th);
     return 0;
@@ -108,7 +107,7 @@ test('a signal already pending stops a futex wait before it blocks, in every mod
       // Unblocking delivers it on the way out of rt_sigprocmask, so the wait below blocks.
       yield* pthread_sigmask(t, 1, sigBit(SIGUSR1));
       const word = yield* malloc(t, 4);
-      log.push(`timed=${yield* futex_wait(t, word, 0, 1 * MS)}`);
+      log.push(`timed=${yield* futex_wait(t, word, 0, yield* timespec_ns(t, 1 * MS))}`);
       return 0;
     }
     current = log;
@@ -122,7 +121,7 @@ test('a blocked signal does not interrupt; sigtimedwait takes it, and times out 
   const log: string[] = [];
   function* sender(t: Guest, raw: unknown): Program<number> {
     const s = raw as { tid: number };
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR2)}`);
     return 0;
   }
@@ -130,11 +129,11 @@ test('a blocked signal does not interrupt; sigtimedwait takes it, and times out 
     const s = { tid: yield* syscall(t, SYS_GETTID) };
     yield* pthread_sigmask(t, SIG_BLOCK, sigBit(SIGUSR2));
     const [, th] = yield* pthread_create(t, null, sender, s);
-    const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
-    log.push(`sleep=${yield* nanosleep(t, 5 * MS)}`); // not interrupted: USR2 is blocked
-    log.push(`slept>=5ms=${(yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0 >= 5 * MS}`);
-    log.push(`take=${yield* sigtimedwait(t, sigBit(SIGUSR2), 0)}`);
-    log.push(`again=${yield* sigtimedwait(t, sigBit(SIGUSR2), 1 * MS)}`);
+    const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    log.push(`sleep=${yield* sleep_ns(t, 5 * MS)}`); // not interrupted: USR2 is blocked
+    log.push(`slept>=5ms=${(yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0 >= 5 * MS}`);
+    log.push(`take=${yield* sigtimedwait(t, sigBit(SIGUSR2), yield* timespec_ns(t, 0))}`);
+    log.push(`again=${yield* sigtimedwait(t, sigBit(SIGUSR2), yield* timespec_ns(t, 1 * MS))}`);
     yield* pthread_join(t, th);
     return 0;
   }
@@ -148,35 +147,35 @@ test('sigtimedwait wakes when a signal of its set arrives, though the set is blo
     const s = raw as Shared;
     yield* pthread_sigmask(t, SIG_BLOCK, sigBit(SIGUSR1));
     s.tid = yield* syscall(t, SYS_GETTID);
-    const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
     const sig = yield* sigtimedwait(t, sigBit(SIGUSR1));
-    log.push(`sig=${sig} after=${Math.round(((yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
+    log.push(`sig=${sig} after=${Math.round(((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
     return 0;
   }
   function* main(t: Guest): Program<number> {
     const s: Shared = { word: 0, tid: 0, log };
     const [, th] = yield* pthread_create(t, null, waiter, s);
-    yield* nanosleep(t, 3 * MS);
+    yield* sleep_ns(t, 3 * MS);
     yield* pthread_kill(t, s.tid, SIGUSR1);
     yield* pthread_join(t, th);
     return 0;
   }
   runGuest(main, null, { cpus: 2 });
-  // The sender's 3 ms nanosleep ends at the next 1 ms LAPIC tick after its deadline: timers
-  // expire on ticks, as in a tick-based kernel.
-  assert.deepEqual(log, [`sig=${SIGUSR1} after=4ms`]);
+  // The sender's 3 ms nanosleep ends at its deadline (the improved kernel's hrtimer, within its
+  // 50 us slack), not at the next 1 ms LAPIC tick as a tick-timed kernel would end it.
+  assert.deepEqual(log, [`sig=${SIGUSR1} after=3ms`]);
 });
 
 test('default actions: SIGTERM and SIGKILL end a process with that signal; SIGCHLD is ignored', () => {
   const statuses: number[] = [];
   function* victim(t: Guest): Program<number> {
-    yield* nanosleep(t, 100 * MS);
+    yield* sleep_ns(t, 100 * MS);
     return 0;
   }
   function* main(t: Guest): Program<number> {
     for (const sig of [SIGTERM, SIGKILL, SIGCHLD]) {
       const pid = yield* spawn(t, { name: 'victim', main: victim }, null);
-      yield* nanosleep(t, 1 * MS);
+      yield* sleep_ns(t, 1 * MS);
       statuses.push(yield* kill(t, pid, sig));
       const [, status] = yield* waitpid(t, pid);
       statuses.push(WIFSIGNALED(status) ? WTERMSIG(status) : -1);
@@ -208,19 +207,27 @@ test('SIG_IGN discards a signal; kill, tgkill and sigaction reject bad arguments
   assert.deepEqual(got, [0, 0, 0, -EINVAL, -ESRCH, -EINVAL, ESRCH, -EINVAL, 0, EINVAL]);
 });
 
-test('nanosleep returns EINTR when a handled signal arrives', () => {
+test('nanosleep returns EINTR when a handled signal arrives, and the time left at rem', () => {
   const log: string[] = [];
+  let leftNs = -1;
+  let sleptNs = -1;
   function* sleeper(t: Guest, raw: unknown): Program<number> {
     const s = raw as Shared;
     s.tid = yield* syscall(t, SYS_GETTID);
-    log.push(`sleep=${yield* nanosleep(t, 50 * MS)}`);
+    const req = yield* timespec_new(t, 0, 50 * MS);
+    const rem = yield* timespec_new(t, 7, 7);
+    const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    log.push(`sleep=${yield* nanosleep(t, req, rem)} errno=${errno(t)}`);
+    sleptNs = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0;
+    const left = timespec_load(t, rem);
+    leftNs = left.tv_sec * 1e9 + left.tv_nsec;
     return 0;
   }
   function* main(t: Guest): Program<number> {
     yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags: 0 });
     const s: Shared = { word: 0, tid: 0, log };
     const [, th] = yield* pthread_create(t, null, sleeper, s);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     yield* pthread_kill(t, s.tid, SIGUSR1);
     yield* pthread_join(t, th);
     return 0;
@@ -228,49 +235,14 @@ test('nanosleep returns EINTR when a handled signal arrives', () => {
   current = log;
   runGuest(main, null, { cpus: 2 });
   current = null;
-  assert.deepEqual(log, ['handler 10', `sleep=${-EINTR}`]);
-});
-
-test('a realtime clock jump ends a realtime futex wait at once and leaves a monotonic one alone', () => {
-  const log: string[] = [];
-  function* realtimeWaiter(t: Guest, raw: unknown): Program<number> {
-    const word = raw as number;
-    const deadline = (yield* clock_gettime(t, CLOCK_REALTIME)) + 1000 * MS;
-    const r = yield* syscall(
-      t,
-      SYS_FUTEX,
-      word,
-      WAIT_BITSET | FUTEX_CLOCK_REALTIME,
-      0,
-      deadline,
-      0,
-      MATCH_ANY,
-    );
-    log.push(`realtime=${r} at ${Math.round((yield* clock_gettime(t, CLOCK_MONOTONIC)) / MS)}ms`);
-    return 0;
-  }
-  function* monotonicWaiter(t: Guest, raw: unknown): Program<number> {
-    const word = raw as number;
-    const deadline = (yield* clock_gettime(t, CLOCK_MONOTONIC)) + 20 * MS;
-    const r = yield* syscall(t, SYS_FUTEX, word, WAIT_BITSET, 0, deadline, 0, MATCH_ANY);
-    log.push(`monotonic=${r} at ${Math.round((yield* clock_gettime(t, CLOCK_MONOTONIC)) / MS)}ms`);
-    return 0;
-  }
-  function* main(t: Guest): Program<number> {
-    const word = yield* malloc(t, 4);
-    const [, a] = yield* pthread_create(t, null, realtimeWaiter, word);
-    const [, b] = yield* pthread_create(t, null, monotonicWaiter, word);
-    yield* nanosleep(t, 5 * MS);
-    const now = yield* clock_gettime(t, CLOCK_REALTIME);
-    log.push(`settime=${yield* syscall(t, SYS_CLOCK_SETTIME, CLOCK_REALTIME, now + 2000 * MS)}`);
-    yield* pthread_join(t, a);
-    yield* pthread_join(t, b);
-    return 0;
-  }
-  runGuest(main, null, { cpus: 4, futex: { mode: 'linux', shards: 64 } });
-  // The jump comes when main's 5 ms sleep ends (at the tick after it); the monotonic wait ends at
-  // the tick after its 20 ms deadline.
-  assert.deepEqual(log, ['settime=0', `realtime=${-ETIMEDOUT} at 6ms`, `monotonic=${-ETIMEDOUT} at 21ms`]);
+  assert.deepEqual(log, ['handler 10', `sleep=-1 errno=${EINTR}`]);
+  // rem is the request less the time slept in the kernel: the reading after the call comes a
+  // syscall (and the handler's run) later than the EINTR, the one before a syscall earlier.
+  assert.ok(sleptNs > 1 * MS && sleptNs < 2 * MS, `slept ${sleptNs}`);
+  assert.ok(
+    leftNs > 50 * MS - sleptNs && leftNs <= 50 * MS - sleptNs + 20_000,
+    `left ${leftNs}, slept ${sleptNs}`,
+  );
 });
 
 test('fair: a context woken early and re-armed does not hold back the timers armed between', () => {
@@ -279,28 +251,33 @@ test('fair: a context woken early and re-armed does not hold back the timers arm
   const log: string[] = [];
   let t0 = 0;
   function* a(t: Guest, raw: unknown): Program<number> {
-    log.push(`a1=${yield* futex_wait(t, raw as number, 0, 10 * MS)}`);
-    log.push(`a2=${yield* futex_wait(t, raw as number, 0, 50 * MS)}`);
+    log.push(`a1=${yield* futex_wait(t, raw as number, 0, yield* timespec_ns(t, 10 * MS))}`);
+    log.push(`a2=${yield* futex_wait(t, raw as number, 0, yield* timespec_ns(t, 50 * MS))}`);
     return 0;
   }
   function* b(t: Guest, raw: unknown): Program<number> {
-    const r = yield* futex_wait(t, raw as number, 0, 20 * MS);
-    log.push(`b=${r} at ${Math.round(((yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
+    const r = yield* futex_wait(t, raw as number, 0, yield* timespec_ns(t, 20 * MS));
+    log.push(`b=${r} at ${Math.round(((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0) / MS)}ms`);
     return 0;
   }
   function* main(t: Guest): Program<number> {
     const words = yield* malloc(t, 8);
-    t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
     const [, ta] = yield* pthread_create(t, null, a, words);
     const [, tb] = yield* pthread_create(t, null, b, words + 4);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     yield* syscall(t, SYS_FUTEX, words, 1, 1);
     yield* pthread_join(t, ta);
     yield* pthread_join(t, tb);
     return 0;
   }
+  // Tick-timed (fair's own timer list): B ends at the tick after 20 ms. With hrtimers A's cancel
+  // takes its timer off the queue, and B ends at 20 ms, within its 50 us slack.
+  runGuest(main, null, { cpus: 1, futex: { mode: 'linux', shards: 64 }, hrtimers: false });
+  assert.deepEqual(log, ['a1=0', `b=${-ETIMEDOUT} at 21ms`, `a2=${-ETIMEDOUT}`]);
+  log.length = 0;
   runGuest(main, null, { cpus: 1, futex: { mode: 'linux', shards: 64 } });
-  assert.deepEqual(log, ['a1=0', `b=${-ETIMEDOUT} at 21ms`, `a2=${-ETIMEDOUT}`]); // the tick after 20 ms
+  assert.deepEqual(log, ['a1=0', `b=${-ETIMEDOUT} at 20ms`, `a2=${-ETIMEDOUT}`]);
 });
 
 /**
@@ -314,16 +291,17 @@ function restartedWait(flags: number, timeoutNs: number): string[] {
   function* sleeper(t: Guest, raw: unknown): Program<number> {
     const s = raw as Shared;
     s.tid = yield* syscall(t, SYS_GETTID);
-    s.log.push(`wait=${yield* futex_wait(t, s.word, 0, timeoutNs)}`);
+    const timeout = timeoutNs < 0 ? 0 : yield* timespec_ns(t, timeoutNs); // 0: no timeout
+    s.log.push(`wait=${yield* futex_wait(t, s.word, 0, timeout)}`);
     return 0;
   }
   function* main(t: Guest): Program<number> {
     yield* sigaction(t, SIGUSR1, { handler: onUsr1, mask: 0, flags });
     const s: Shared = { word: yield* malloc(t, 4), tid: 0, log };
     const [, th] = yield* pthread_create(t, null, sleeper, s);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     log.push(`wake=${yield* futex_wake(t, s.word, 1)}`);
     yield* pthread_join(t, th);
     return 0;
@@ -342,4 +320,22 @@ test('linux: an untimed futex wait interrupted by an SA_RESTART handler is resta
 
 test('linux: a timed futex wait interrupted by a handler returns EINTR even under SA_RESTART', () => {
   assert.deepEqual(restartedWait(SA_RESTART, 50 * MS), ['kill=0', 'handler 10', `wait=${-EINTR}`, 'wake=0']);
+});
+
+test('sigtimedwait takes a relative struct timespec: EINVAL when it is not a time, EFAULT when unreadable', () => {
+  const log: number[] = [];
+  runGuest(function* (t) {
+    const ts = yield* timespec_new(t, 0, 1_000_000_000);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    timespec_store(t, ts, -1, 0);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), 0x20000));
+    timespec_store(t, ts, 0, 2 * MS);
+    const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    log.push(yield* sigtimedwait(t, sigBit(SIGUSR2), ts));
+    // 2 ms, within the 50 us timer slack (schedule_hrtimeout_range), rounded to whole ms.
+    log.push(Math.round(((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0) / MS));
+    return 0;
+  }, null);
+  assert.deepEqual(log, [-EINVAL, -EINVAL, -EFAULT, -EAGAIN, 2]);
 });

@@ -38,7 +38,7 @@ import {
 import { pthread_create, pthread_exit, pthread_join, pthread_self } from '../../src/libc/pthread.ts';
 import { sem_getvalue, sem_init, sem_wait } from '../../src/libc/sem.ts';
 import { sigwait } from '../../src/libc/signal.ts';
-import { clock_gettime, nanosleep, sleep } from '../../src/libc/sys.ts';
+import { deadline_after, clock_gettime_ns, sleep, sleep_ns } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 const MS = 1_000_000;
@@ -138,7 +138,7 @@ test('improved: a deferred cancel waits for a cancellation point; work before it
       },
       null,
     );
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     assert.equal(yield* pthread_cancel(t, th), 0);
     value = (yield* pthread_join(t, th))[1];
   });
@@ -166,11 +166,11 @@ test('improved: an asynchronous cancel stops a computing thread at its next retu
       },
       null,
     );
-    yield* nanosleep(t, 5 * MS);
-    cancelledAtNs = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    yield* sleep_ns(t, 5 * MS);
+    cancelledAtNs = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
     yield* pthread_cancel(t, th);
     value = (yield* pthread_join(t, th))[1];
-    joinedAtNs = yield* clock_gettime(t, CLOCK_MONOTONIC);
+    joinedAtNs = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
   });
   assert.equal(value, PTHREAD_CANCELED);
   assert.equal(steps, 5, 'it ran the 5 ms before the cancel, of its 100 ms');
@@ -187,7 +187,7 @@ test('improved: disabled, a request stays pending; enabling in deferred mode doe
       null,
       function* (t2) {
         yield* pthread_setcancelstate(t2, PTHREAD_CANCEL_DISABLE);
-        yield* nanosleep(t2, 4 * MS); // cancelled meanwhile; disabled, so it sleeps on
+        yield* sleep_ns(t2, 4 * MS); // cancelled meanwhile; disabled, so it sleeps on
         log.push('slept while disabled');
         yield* pthread_testcancel(t2);
         log.push('testcancel while disabled returned');
@@ -199,7 +199,7 @@ test('improved: disabled, a request stays pending; enabling in deferred mode doe
       },
       null,
     );
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     yield* pthread_cancel(t, th);
     value = (yield* pthread_join(t, th))[1];
   });
@@ -209,7 +209,7 @@ test('improved: disabled, a request stays pending; enabling in deferred mode doe
 
 test('improved: a thread blocked in a cancellation point is woken and cancelled in each of them', () => {
   const points: [string, (t: Guest, shared: number[]) => Program<unknown>][] = [
-    ['nanosleep', (t) => nanosleep(t, 1000 * MS)],
+    ['nanosleep', (t) => sleep_ns(t, 1000 * MS)],
     ['sleep', (t) => sleep(t, 5)],
     ['sem_wait', (t, s) => sem_wait(t, s[0]!)],
     ['sigwait', (t) => sigwait(t, sigBit(SIGUSR1))],
@@ -218,8 +218,12 @@ test('improved: a thread blocked in a cancellation point is woken and cancelled 
       'pthread_cond_timedwait',
       function* (t, s) {
         yield* pthread_mutex_lock(t, s[2]!);
-        const now = yield* clock_gettime(t, CLOCK_REALTIME);
-        return yield* pthread_cond_timedwait(t, s[3]!, s[2]!, now + 1000 * MS);
+        return yield* pthread_cond_timedwait(
+          t,
+          s[3]!,
+          s[2]!,
+          yield* deadline_after(t, CLOCK_REALTIME, 1000 * MS),
+        );
       },
     ],
   ];
@@ -228,11 +232,11 @@ test('improved: a thread blocked in a cancellation point is woken and cancelled 
     runLibc('improved', function* (t) {
       const sem = yield* malloc(t, 16);
       sem_init(t, sem, 0, 0);
-      const [, sleeper] = yield* pthread_create(t, null, (t2) => nanosleep(t2, 20 * MS), null);
+      const [, sleeper] = yield* pthread_create(t, null, (t2) => sleep_ns(t2, 20 * MS), null);
       const m = yield* pthread_mutex_new(t);
       const c = yield* pthread_cond_new(t);
       const shared = [sem, sleeper, m, c];
-      const start = yield* clock_gettime(t, CLOCK_MONOTONIC);
+      const start = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
       const [, th] = yield* pthread_create(
         t,
         null,
@@ -242,10 +246,10 @@ test('improved: a thread blocked in a cancellation point is woken and cancelled 
         },
         null,
       );
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       out.push(yield* pthread_cancel(t, th));
       out.push((yield* pthread_join(t, th))[1]);
-      out.push((yield* clock_gettime(t, CLOCK_MONOTONIC)) - start < 3 * MS);
+      out.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - start < 3 * MS);
       out.push(t.load32(sem + 4)); // sem_wait's waiter count, undone by its cleanup
       out.push((yield* sem_getvalue(t, sem))[1]);
       yield* pthread_join(t, sleeper); // still joinable after a cancelled join
@@ -279,7 +283,7 @@ test('improved: a cancelled condvar wait holds the mutex again when the cleanup 
       },
       null,
     );
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     yield* pthread_cancel(t, th);
     seen.push((yield* pthread_join(t, th))[1]);
     seen.push(yield* pthread_mutex_lock(t, m)); // the cleanup released it
@@ -301,11 +305,11 @@ test('key destructors run on cancel; pthread_cancel of an unknown handle is ESRC
         function* (t2) {
           pthread_setspecific(t2, key, 'v');
           yield* pthread_setcancelstate(t2, PTHREAD_CANCEL_ENABLE); // relibc starts disabled
-          for (;;) yield* nanosleep(t2, 1 * MS);
+          for (;;) yield* sleep_ns(t2, 1 * MS);
         },
         null,
       );
-      yield* nanosleep(t, 3 * MS);
+      yield* sleep_ns(t, 3 * MS);
       out.push(yield* pthread_cancel(t, th));
       out.push((yield* pthread_join(t, th))[1]);
       out.push(yield* pthread_cancel(t, 0x1234));
@@ -317,7 +321,7 @@ test('key destructors run on cancel; pthread_cancel of an unknown handle is ESRC
         },
         null,
       );
-      yield* nanosleep(t, 1 * MS);
+      yield* sleep_ns(t, 1 * MS);
       out.push(yield* pthread_cancel(t, done), pthread_getspecific(t, key));
     });
     const exited = variant === 'relibc' ? ESRCH : 0; // relibc signals the gone tid
@@ -335,7 +339,7 @@ test('improved: a deferred self-cancel acts at the next cancellation point', () 
       function* (t2) {
         out.push(yield* pthread_cancel(t2, pthread_self(t2)));
         out.push('still running');
-        yield* nanosleep(t2, 1 * MS);
+        yield* sleep_ns(t2, 1 * MS);
         out.push('never');
         return 0;
       },
@@ -355,7 +359,7 @@ test('relibc: a thread that never enables cancellation is not cancelled, even at
       null,
       function* (t2) {
         for (let i = 0; i < 5; i++) {
-          yield* nanosleep(t2, 1 * MS);
+          yield* sleep_ns(t2, 1 * MS);
           yield* pthread_testcancel(t2);
           steps++;
         }
@@ -363,7 +367,7 @@ test('relibc: a thread that never enables cancellation is not cancelled, even at
       },
       null,
     );
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     assert.equal(yield* pthread_cancel(t, th), 0);
     value = (yield* pthread_join(t, th))[1];
   });
@@ -408,7 +412,7 @@ test('relibc: enabled, every cancel is asynchronous; a condvar waiter exits with
       },
       null,
     );
-    yield* nanosleep(t, 5 * MS);
+    yield* sleep_ns(t, 5 * MS);
     yield* pthread_cancel(t, waiter);
     yield* pthread_cancel(t, computer);
     seen.push((yield* pthread_join(t, waiter))[1], (yield* pthread_join(t, computer))[1]);
@@ -425,7 +429,7 @@ test('relibc: enabling cancellation with a request queued exits at once', () => 
       t,
       null,
       function* (t2) {
-        yield* nanosleep(t2, 3 * MS);
+        yield* sleep_ns(t2, 3 * MS);
         log.push('before enable');
         yield* pthread_setcancelstate(t2, PTHREAD_CANCEL_ENABLE);
         log.push('never');
@@ -433,7 +437,7 @@ test('relibc: enabling cancellation with a request queued exits at once', () => 
       },
       null,
     );
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     yield* pthread_cancel(t, th);
     value = (yield* pthread_join(t, th))[1];
   });
@@ -452,17 +456,17 @@ test('improved: once a thread exits, a cancellation point in its cleanup handler
         pthread_cleanup_push(
           t2,
           function* (t3) {
-            yield* nanosleep(t3, 1 * MS); // a cancellation point, with the request still set
+            yield* sleep_ns(t3, 1 * MS); // a cancellation point, with the request still set
             log.push('second handler finished');
           },
           null,
         );
         pthread_cleanup_push(t2, note, [log, 'first handler']);
-        for (;;) yield* nanosleep(t2, 1 * MS);
+        for (;;) yield* sleep_ns(t2, 1 * MS);
       },
       null,
     );
-    yield* nanosleep(t, 3 * MS);
+    yield* sleep_ns(t, 3 * MS);
     yield* pthread_cancel(t, th);
     value = (yield* pthread_join(t, th))[1];
   });

@@ -7,6 +7,7 @@ import type { Guest } from '../../src/abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
 import {
   pthread_cond_broadcast,
+  pthread_cond_clockwait,
   pthread_cond_new,
   pthread_cond_signal,
   pthread_cond_timedwait,
@@ -27,7 +28,7 @@ import {
   pthread_mutexattr_t,
 } from '../../src/libc/mutex.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 test('condattr_setclock takes CLOCK_REALTIME and CLOCK_MONOTONIC only', () => {
@@ -77,12 +78,12 @@ for (const variant of VARIANTS) {
         };
         const threads: number[] = [];
         for (let i = 0; i < 8; i++) threads.push((yield* pthread_create(t, null, herdWaiter, h))[1]);
-        yield* nanosleep(t, 5_000_000);
+        yield* sleep_ns(t, 5_000_000);
         yield* pthread_mutex_lock(t, h.m);
         t.store32(h.tokens, 1);
         yield* pthread_cond_signal(t, h.c);
         yield* pthread_mutex_unlock(t, h.m);
-        yield* nanosleep(t, 5_000_000);
+        yield* sleep_ns(t, 5_000_000);
         seen.push(t.load32(h.done));
         yield* pthread_mutex_lock(t, h.m);
         t.store32(h.tokens, 7);
@@ -116,17 +117,62 @@ for (const variant of VARIANTS) {
       pthread_mutexattr_settype(ma, PTHREAD_MUTEX_ERRORCHECK);
       const m = yield* pthread_mutex_new(t, ma);
       yield* pthread_mutex_lock(t, m);
-      const t0 = yield* clock_gettime(t, CLOCK_MONOTONIC);
-      out.push(yield* pthread_cond_timedwait(t, mono, m, t0 + 3_000_000));
-      const waited = (yield* clock_gettime(t, CLOCK_MONOTONIC)) - t0;
+      const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+      out.push(
+        yield* pthread_cond_timedwait(t, mono, m, yield* deadline_after(t, CLOCK_MONOTONIC, 3_000_000)),
+      );
+      const waited = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0;
       out.push(waited >= 3_000_000 && waited < 8_000_000 ? 1 : 0);
-      const r0 = yield* clock_gettime(t, CLOCK_REALTIME);
-      out.push(yield* pthread_cond_timedwait(t, real, m, r0 + 2_000_000));
-      out.push(yield* pthread_cond_timedwait(t, real, m, Number.NaN));
+      out.push(
+        yield* pthread_cond_timedwait(t, real, m, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)),
+      );
+      out.push(yield* pthread_cond_timedwait(t, real, m, yield* timespec_at(t, 0, 1_000_000_000)));
       yield* pthread_mutex_unlock(t, m);
-      out.push(yield* pthread_cond_timedwait(t, real, m, r0 + 1_000_000_000));
+      out.push(
+        yield* pthread_cond_timedwait(t, real, m, yield* deadline_after(t, CLOCK_REALTIME, 1_000_000_000)),
+      );
     });
     // relibc unlocks through its own errorcheck check too: EPERM from both.
     assert.deepEqual(out, [ETIMEDOUT, 1, ETIMEDOUT, EINVAL, EPERM]);
+  });
+}
+
+/**
+ * A deadline already past ends a timed wait at once with ETIMEDOUT, the mutex held again:
+ * glibc passes it to FUTEX_WAIT_BITSET, whose hrtimer fires as it is armed (a negative tv_sec
+ * glibc answers itself); relibc's timespec_realtime_to_monotonic answers a past realtime one
+ * before any futex call. "At once": within 60 us (syscalls, a switch, the 50 us slack at most).
+ */
+for (const variant of VARIANTS) {
+  test(`a timedwait whose deadline has passed returns ETIMEDOUT at once, holding the mutex (${variant})`, () => {
+    const out: string[] = [];
+    runLibc(variant, function* (t) {
+      const ma = new pthread_mutexattr_t();
+      pthread_mutexattr_init(ma);
+      pthread_mutexattr_settype(ma, PTHREAD_MUTEX_ERRORCHECK);
+      const m = yield* pthread_mutex_new(t, ma);
+      const c = yield* pthread_cond_new(t);
+      yield* pthread_mutex_lock(t, m);
+      const cases: [string, number, Program<number>][] = [
+        ['1970', CLOCK_REALTIME, timespec_at(t, 0, 0)],
+        ['a second ago', CLOCK_REALTIME, deadline_after(t, CLOCK_REALTIME, -1_000_000_000)],
+        ['negative tv_sec', CLOCK_REALTIME, timespec_at(t, -1, 500)],
+        ['monotonic 1 us', CLOCK_MONOTONIC, timespec_at(t, 0, 1000)],
+      ];
+      for (const [name, clock, abstime] of cases) {
+        const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+        const r = yield* pthread_cond_clockwait(t, c, m, clock, yield* abstime);
+        const took = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0;
+        out.push(`${name}: ${r}${took < 60_000 ? '' : ` after ${took} ns`}`);
+      }
+      out.push(`unlock: ${yield* pthread_mutex_unlock(t, m)}`); // errorcheck: 0 only for the owner
+    });
+    assert.deepEqual(out, [
+      `1970: ${ETIMEDOUT}`,
+      `a second ago: ${ETIMEDOUT}`,
+      `negative tv_sec: ${ETIMEDOUT}`,
+      `monotonic 1 us: ${ETIMEDOUT}`,
+      'unlock: 0',
+    ]);
   });
 }

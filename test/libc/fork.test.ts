@@ -25,7 +25,8 @@ import {
 import { PTHREAD_MUTEX_ERRORCHECK } from '../../src/libc/layout.ts';
 import { waitpid } from '../../src/libc/process.ts';
 import { pthread_create, pthread_join, pthread_self } from '../../src/libc/pthread.ts';
-import { clock_gettime, mmap_anonymous, nanosleep, syscall } from '../../src/libc/sys.ts';
+import { mmap_anonymous, syscall } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 const MS = 1_000_000;
@@ -41,7 +42,7 @@ test('fork: the parent gets the pid, the child runs its code as the only thread 
         null,
         function* (t2) {
           pthread_setspecific(t2, key, 'other');
-          yield* nanosleep(t2, 5 * MS);
+          yield* sleep_ns(t2, 5 * MS);
         },
         null,
       );
@@ -188,15 +189,14 @@ function* lockAcrossFork(t: Guest, withHandlers: boolean): Program<number[]> {
     function* (t2) {
       yield* pthread_mutex_lock(t2, m);
       t2.store32(held, 1);
-      yield* nanosleep(t2, 10 * MS);
+      yield* sleep_ns(t2, 10 * MS);
       yield* pthread_mutex_unlock(t2, m);
     },
     null,
   );
-  while (t.load32(held) === 0) yield* nanosleep(t, 100_000);
+  while (t.load32(held) === 0) yield* sleep_ns(t, 100_000);
   const pid = yield* fork(t, function* (c) {
-    const now = yield* clock_gettime(c, CLOCK_REALTIME);
-    return yield* pthread_mutex_timedlock(c, m, now + 20 * MS);
+    return yield* pthread_mutex_timedlock(c, m, yield* deadline_after(c, CLOCK_REALTIME, 20 * MS));
   });
   const [, status] = yield* waitpid(t, pid);
   yield* pthread_join(t, holder);

@@ -64,7 +64,7 @@ import {
 } from '../../src/libc/mutex.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
 import { sched_setscheduler } from '../../src/libc/sched.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns } from '../../src/libc/time.ts';
 import { bootGuest } from '../support/guest.ts';
 import { runLibc } from '../support/libc.ts';
 
@@ -124,7 +124,7 @@ test('a contended PI mutex goes through LOCK_PI and is handed to the waiter by U
       },
       null,
     );
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     out.push(`waiters=${(t.load32(m) & FUTEX_WAITERS) !== 0}`);
     out.push(`unlock=${yield* pthread_mutex_unlock(t, m)}`);
     yield* pthread_join(t, th);
@@ -154,18 +154,22 @@ test('PI mutexes per type: relock, trylock, timedlock, non-owner unlock and dest
       const m = yield* pthread_mutex_new(t, piAttr(type));
       o.push(yield* pthread_mutex_lock(t, m));
       o.push(yield* pthread_mutex_trylock(t, m));
-      const now = yield* clock_gettime(t, CLOCK_REALTIME);
-      o.push(yield* pthread_mutex_timedlock(t, m, now + 2 * MS));
+      o.push(yield* pthread_mutex_timedlock(t, m, yield* deadline_after(t, CLOCK_REALTIME, 2 * MS)));
       const [, th] = yield* pthread_create(
         t,
         null,
         function* (t2) {
           const r: unknown[] = [];
           r.push(yield* pthread_mutex_trylock(t2, m));
-          const at = yield* clock_gettime(t2, CLOCK_REALTIME);
-          r.push(yield* pthread_mutex_timedlock(t2, m, at + 3 * MS)); // LOCK_PI, realtime deadline
-          const mono = yield* clock_gettime(t2, CLOCK_MONOTONIC);
-          r.push(yield* pthread_mutex_clocklock(t2, m, CLOCK_MONOTONIC, mono + 3 * MS)); // LOCK_PI2
+          r.push(yield* pthread_mutex_timedlock(t2, m, yield* deadline_after(t2, CLOCK_REALTIME, 3 * MS))); // LOCK_PI, realtime deadline
+          r.push(
+            yield* pthread_mutex_clocklock(
+              t2,
+              m,
+              CLOCK_MONOTONIC,
+              yield* deadline_after(t2, CLOCK_MONOTONIC, 3 * MS),
+            ),
+          ); // LOCK_PI2
           r.push(yield* pthread_mutex_unlock(t2, m));
           return r;
         },
@@ -220,7 +224,7 @@ function* high(t: Guest, raw: unknown): Program<number> {
   const b = raw as Boost;
   b.tids[1] = t.tid;
   yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 80 });
-  yield* nanosleep(t, MS);
+  yield* sleep_ns(t, MS);
   const r = yield* pthread_mutex_lock(t, b.m);
   b.log.push(`high locked=${r}`);
   yield* pthread_mutex_unlock(t, b.m);
@@ -235,9 +239,9 @@ test("the owner of a PI mutex runs at its top waiter's priority until it unlocks
     function* (t) {
       b.m = yield* pthread_mutex_new(t, piAttr());
       const [, l] = yield* pthread_create(t, null, low, b);
-      yield* nanosleep(t, MS / 2);
+      yield* sleep_ns(t, MS / 2);
       const [, h] = yield* pthread_create(t, null, high, b);
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       const owner = k!.threads.get(b.tids[0]!)!;
       boosts.push(`low boost=${owner.piBoost}`); // kernel prio of FIFO 80: 99 - 80
       yield* pthread_join(t, l);
@@ -264,12 +268,12 @@ test("robust + PI: a waiter in LOCK_PI is handed the dead owner's lock with EOWN
       null,
       function* (t2) {
         yield* pthread_mutex_lock(t2, m);
-        yield* nanosleep(t2, 2 * MS);
+        yield* sleep_ns(t2, 2 * MS);
         return 0; // dies holding it
       },
       null,
     );
-    yield* nanosleep(t, MS / 2);
+    yield* sleep_ns(t, MS / 2);
     const [, waiter] = yield* pthread_create(
       t,
       null,
@@ -351,14 +355,14 @@ test('a condvar waited with a PI mutex sleeps in WAIT_REQUEUE_PI; signal and bro
       };
       const threads: pthread_t[] = [];
       for (let i = 0; i < 3; i++) threads.push((yield* pthread_create(t, null, piCondWaiter, s))[1]);
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       // signal while holding the mutex: the waiter is queued on the held PI mutex, not lost
       yield* pthread_mutex_lock(t, s.m);
       t.store32(s.ready, 1);
       yield* pthread_cond_signal(t, s.c);
-      yield* nanosleep(t, MS);
+      yield* sleep_ns(t, MS);
       yield* pthread_mutex_unlock(t, s.m);
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       yield* pthread_mutex_lock(t, s.m);
       t.store32(s.ready, 2);
       yield* pthread_cond_broadcast(t, s.c);
@@ -380,8 +384,7 @@ test('a PI condvar timedwait times out holding the mutex again', () => {
     const m = yield* pthread_mutex_new(t, piAttr());
     const c = yield* pthread_cond_new(t);
     yield* pthread_mutex_lock(t, m);
-    const now = yield* clock_gettime(t, CLOCK_REALTIME);
-    out.push(yield* pthread_cond_timedwait(t, c, m, now + 2 * MS));
+    out.push(yield* pthread_cond_timedwait(t, c, m, yield* deadline_after(t, CLOCK_REALTIME, 2 * MS)));
     out.push((t.load32(m) & FUTEX_TID_MASK) === t.tid ? 1 : 0);
     out.push(yield* pthread_mutex_unlock(t, m));
   });

@@ -40,7 +40,7 @@ import { malloc } from '../../src/libc/malloc.ts';
 import { pthread_cond_new, pthread_cond_signal, pthread_cond_wait } from '../../src/libc/cond.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
 import { sched_getparam, sched_getscheduler, sched_setscheduler } from '../../src/libc/sched.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns } from '../../src/libc/time.ts';
 import { runLibc } from '../support/libc.ts';
 
 const MS = 1_000_000;
@@ -152,14 +152,12 @@ test('PRIO_PROTECT per type: relock, trylock, timedlock, non-owner unlock, destr
       const m = yield* pthread_mutex_new(t, ppAttr(30, type));
       out[name] = yield* asThread(t, 5, function* (t2) {
         const o: unknown[] = [yield* pthread_mutex_lock(t2, m), yield* pthread_mutex_trylock(t2, m)];
-        const now = yield* clock_gettime(t2, CLOCK_REALTIME);
-        o.push(yield* pthread_mutex_timedlock(t2, m, now + 2 * MS));
+        o.push(yield* pthread_mutex_timedlock(t2, m, yield* deadline_after(t2, CLOCK_REALTIME, 2 * MS)));
         o.push(
           yield* asThread(t2, 5, function* (t3) {
-            const at = yield* clock_gettime(t3, CLOCK_REALTIME);
             return [
               yield* pthread_mutex_trylock(t3, m),
-              yield* pthread_mutex_timedlock(t3, m, at + 2 * MS),
+              yield* pthread_mutex_timedlock(t3, m, yield* deadline_after(t3, CLOCK_REALTIME, 2 * MS)),
               yield* pthread_mutex_unlock(t3, m),
               yield* priority(t3), // back to its own after the failed attempts
             ];
@@ -186,14 +184,14 @@ test('a contended PRIO_PROTECT mutex passes to its waiter; each holder runs at t
         yield* sched_setscheduler(t2, 0, SCHED_FIFO, { sched_priority: 20 });
         yield* pthread_mutex_lock(t2, m);
         log.push(`a holds at ${yield* priority(t2)}`);
-        yield* nanosleep(t2, 2 * MS);
+        yield* sleep_ns(t2, 2 * MS);
         yield* pthread_mutex_unlock(t2, m);
         log.push(`a after ${yield* priority(t2)}`);
         return 0;
       },
       null,
     );
-    yield* nanosleep(t, MS / 2);
+    yield* sleep_ns(t, MS / 2);
     const [, b] = yield* pthread_create(
       t,
       null,
@@ -273,7 +271,7 @@ test('pthread_cond_wait with a PRIO_PROTECT mutex drops the ceiling while it sle
       },
       null,
     );
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     const [, param] = yield* sched_getparam(t, t.load32(tid));
     seen.push(`asleep fifo/${param?.sched_priority}`);
     yield* pthread_cond_signal(t, c);

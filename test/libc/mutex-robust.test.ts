@@ -64,7 +64,8 @@ import {
 import { spawn, waitpid } from '../../src/libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
 import { robustEntries, robustHead } from '../../src/libc/robust-list.ts';
-import { clock_gettime, mmap_anonymous, nanosleep, syscall } from '../../src/libc/sys.ts';
+import { mmap_anonymous, syscall } from '../../src/libc/sys.ts';
+import { deadline_after, sleep_ns } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 import { runLibc } from '../support/libc.ts';
 
@@ -154,12 +155,12 @@ test('a waiter already asleep is woken by the owner exit and gets EOWNERDEAD; th
       null,
       function* (t2) {
         yield* pthread_mutex_lock(t2, m);
-        yield* nanosleep(t2, 4 * MS);
+        yield* sleep_ns(t2, 4 * MS);
         return 0; // exits holding it
       },
       null,
     );
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     const waiters: pthread_t[] = [];
     for (const name of ['a', 'b']) {
       const [, w] = yield* pthread_create(
@@ -169,14 +170,14 @@ test('a waiter already asleep is woken by the owner exit and gets EOWNERDEAD; th
           const r = yield* pthread_mutex_lock(t2, m);
           out.push(`${name}=${r}`);
           if (r === EOWNERDEAD) out.push(`${name} consistent=${pthread_mutex_consistent(t2, m)}`);
-          yield* nanosleep(t2, MS);
+          yield* sleep_ns(t2, MS);
           out.push(`${name} unlock=${yield* pthread_mutex_unlock(t2, m)}`);
           return 0;
         },
         null,
       );
       waiters.push(w);
-      yield* nanosleep(t, MS / 2);
+      yield* sleep_ns(t, MS / 2);
     }
     out.push(`waiters-bit=${(t.load32(m) & FUTEX_WAITERS) !== 0}`);
     yield* pthread_join(t, owner);
@@ -208,14 +209,13 @@ test('unlocked without consistent: every later lock, trylock and timedlock is EN
       },
       null,
     );
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     out.push(yield* pthread_mutex_unlock(t, m));
     out.push((yield* pthread_join(t, sleeper))[1]);
     out.push(t.load32(m + MUTEX_OWNER) === MUTEX_NOTRECOVERABLE ? 'notrecoverable' : 'recoverable');
     out.push(yield* pthread_mutex_lock(t, m));
     out.push(yield* pthread_mutex_trylock(t, m));
-    const now = yield* clock_gettime(t, CLOCK_REALTIME);
-    out.push(yield* pthread_mutex_timedlock(t, m, now + MS));
+    out.push(yield* pthread_mutex_timedlock(t, m, yield* deadline_after(t, CLOCK_REALTIME, MS)));
     out.push(pthread_mutex_consistent(t, m));
     out.push(yield* pthread_mutex_unlock(t, m)); // not held
     out.push(t.load32(m));
@@ -250,8 +250,9 @@ test('recursive and errorcheck robust mutexes: relock, trylock, non-owner unlock
       const m = yield* pthread_mutex_new(t, robustAttr(type));
       o.push(yield* pthread_mutex_lock(t, m));
       o.push(yield* pthread_mutex_trylock(t, m));
-      const now = yield* clock_gettime(t, CLOCK_MONOTONIC);
-      o.push(yield* pthread_mutex_clocklock(t, m, CLOCK_MONOTONIC, now + MS));
+      o.push(
+        yield* pthread_mutex_clocklock(t, m, CLOCK_MONOTONIC, yield* deadline_after(t, CLOCK_MONOTONIC, MS)),
+      );
       const [, th] = yield* pthread_create(
         t,
         null,
@@ -288,14 +289,12 @@ test("a trylock or timedlock of a dead owner's mutex gets EOWNERDEAD; a timedloc
     yield* ownerDies(t, a);
     yield* ownerDies(t, b);
     out.push(yield* pthread_mutex_trylock(t, a));
-    const now = yield* clock_gettime(t, CLOCK_REALTIME);
-    out.push(yield* pthread_mutex_timedlock(t, b, now + MS));
+    out.push(yield* pthread_mutex_timedlock(t, b, yield* deadline_after(t, CLOCK_REALTIME, MS)));
     const [, th] = yield* pthread_create(
       t,
       null,
       function* (t2) {
-        const at = yield* clock_gettime(t2, CLOCK_REALTIME);
-        return yield* pthread_mutex_timedlock(t2, a, at + 2 * MS);
+        return yield* pthread_mutex_timedlock(t2, a, yield* deadline_after(t2, CLOCK_REALTIME, 2 * MS));
       },
       null,
     );
@@ -374,7 +373,7 @@ function* childDiesHolding(t: Guest, raw: unknown): Program<number> {
   const s = raw as CrossProcess;
   const r = yield* pthread_mutex_lock(t, s.m);
   t.store32(s.log, r + 1);
-  yield* nanosleep(t, 2 * MS);
+  yield* sleep_ns(t, 2 * MS);
   throw new Error('child aborts holding the robust mutex');
 }
 
@@ -386,7 +385,7 @@ test('a pshared robust mutex in MAP_SHARED memory: a process that dies holding i
       const s: CrossProcess = { m: page, log: page + 64 };
       out.push(pthread_mutex_init(t, s.m, robustAttr(PTHREAD_MUTEX_NORMAL, true)));
       const pid = yield* spawn(t, { name: 'holder', main: childDiesHolding }, s);
-      while (t.load32(s.log) === 0) yield* nanosleep(t, MS / 4);
+      while (t.load32(s.log) === 0) yield* sleep_ns(t, MS / 4);
       out.push(t.load32(s.log) - 1); // the child's lock result
       out.push(yield* pthread_mutex_lock(t, s.m)); // sleeps until the child dies
       out.push(pthread_mutex_consistent(t, s.m));
@@ -431,7 +430,7 @@ test('a condvar broadcast requeues its waiters onto a robust mutex, and every on
       );
       threads.push(th);
     }
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     yield* pthread_mutex_lock(t, m);
     t.store32(flag, 1);
     yield* pthread_cond_broadcast(t, c);
@@ -515,14 +514,14 @@ test('pthread_cond_wait returns EOWNERDEAD when the mutex it relocks was left by
       },
       null,
     );
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     const [, dying] = yield* pthread_create(
       t,
       null,
       function* (t2) {
         yield* pthread_mutex_lock(t2, m);
         yield* pthread_cond_broadcast(t2, c); // the waiter is requeued onto the held mutex
-        yield* nanosleep(t2, MS);
+        yield* sleep_ns(t2, MS);
         return 0; // exits holding it
       },
       null,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../src/abi/effects.ts';
 import { EAGAIN, EBUSY, EDEADLK, EINVAL, EPERM, ETIMEDOUT } from '../../src/abi/errno.ts';
-import { CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import {
@@ -23,6 +23,7 @@ import {
   pthread_mutex_destroy,
   pthread_mutex_lock,
   pthread_mutex_new,
+  pthread_mutex_clocklock,
   pthread_mutex_timedlock,
   pthread_mutexattr_destroy,
   pthread_mutexattr_getpshared,
@@ -35,7 +36,7 @@ import {
   pthread_mutex_unlock,
 } from '../../src/libc/mutex.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 import { runLibc } from '../support/libc.ts';
 
@@ -173,16 +174,14 @@ function* ownerAndOther(t: Guest, type: number, out: unknown[]): Program<void> {
   const m = yield* pthread_mutex_new(t, kindAttr(type));
   out.push(yield* pthread_mutex_lock(t, m));
   out.push(yield* pthread_mutex_trylock(t, m)); // relock attempts by the owner
-  const now = yield* clock_gettime(t, CLOCK_REALTIME);
-  out.push(yield* pthread_mutex_timedlock(t, m, now + 2_000_000));
+  out.push(yield* pthread_mutex_timedlock(t, m, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)));
   const [, th] = yield* pthread_create(
     t,
     null,
     function* (t2) {
       const r: unknown[] = [];
       r.push(yield* pthread_mutex_trylock(t2, m));
-      const now2 = yield* clock_gettime(t2, CLOCK_REALTIME);
-      r.push(yield* pthread_mutex_timedlock(t2, m, now2 + 3_000_000));
+      r.push(yield* pthread_mutex_timedlock(t2, m, yield* deadline_after(t2, CLOCK_REALTIME, 3_000_000)));
       r.push(yield* pthread_mutex_unlock(t2, m)); // not the owner
       return r;
     },
@@ -232,30 +231,91 @@ for (const variant of ['relibc', 'improved'] as const) {
     });
     assert.deepEqual(out, [0, 0, 2, EAGAIN, EAGAIN, 0, EBUSY, 0, 0, EPERM]);
   });
+}
 
-  test(`a timedlock with an invalid abstime is EINVAL, with a past one ETIMEDOUT (${variant})`, () => {
-    const out: number[] = [];
+/**
+ * Timed locks against abstime values that are not a time or already past, in each libc's own
+ * order: glibc (improved) tries the lock first, so a free mutex is taken (0) whatever the
+ * abstime; a held one gets EINVAL for a bad tv_nsec (the kernel's timespec64_valid) and
+ * ETIMEDOUT at once for a past deadline, realtime or monotonic, and for a negative tv_sec
+ * (libc's own check). relibc converts the realtime deadline before anything else
+ * (timespec_realtime_to_monotonic), so a past one is ETIMEDOUT even on a free mutex.
+ * "At once": within 60 us of the call (the 50 us timer slack and a few syscall and switch
+ * costs), where a tick-timed wait would take most of a 1 ms tick or a 4 ms PIT tick.
+ */
+const AT_ONCE_NS = 60_000;
+
+function* timedlockCases(t: Guest, m: number, out: unknown[]): Program<void> {
+  const started = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+  const cases: [string, Program<number>][] = [
+    ['bad tv_nsec', timespec_at(t, 0, 1_000_000_000)],
+    ['past realtime', deadline_after(t, CLOCK_REALTIME, -1_000_000_000)],
+    ['epoch + 1 us', timespec_at(t, 0, 1000)],
+    ['negative tv_sec', timespec_at(t, -1, 0)],
+  ];
+  for (const [name, abstime] of cases) {
+    const before = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    const r = yield* pthread_mutex_timedlock(t, m, yield* abstime);
+    const tookNs = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - before;
+    out.push(`${name}: ${r}${tookNs < AT_ONCE_NS ? '' : ` after ${tookNs} ns`}`);
+    if (r === 0) yield* pthread_mutex_unlock(t, m);
+  }
+  const past = yield* deadline_after(t, CLOCK_MONOTONIC, -started);
+  const r = yield* pthread_mutex_clocklock(t, m, CLOCK_MONOTONIC, past);
+  out.push(`past monotonic: ${r}`);
+  if (r === 0) yield* pthread_mutex_unlock(t, m);
+}
+
+for (const variant of ['relibc', 'improved'] as const) {
+  test(`timedlock with a bad or past abstime on a free and on a held mutex, in the libc's order (${variant})`, () => {
+    const free: unknown[] = [];
+    const held: unknown[] = [];
     runLibc(variant, function* (t) {
       const m = yield* pthread_mutex_new(t);
-      out.push(yield* pthread_mutex_timedlock(t, m, Number.NaN));
+      yield* timedlockCases(t, m, free);
       const [, th] = yield* pthread_create(
         t,
         null,
         function* (t2) {
           yield* pthread_mutex_lock(t2, m);
-          yield* nanosleep(t2, 10_000_000);
+          yield* sleep_ns(t2, 10_000_000);
           yield* pthread_mutex_unlock(t2, m);
           return 0;
         },
         null,
       );
-      yield* nanosleep(t, 1_000_000);
-      out.push(yield* pthread_mutex_timedlock(t, m, 0.5));
-      out.push(yield* pthread_mutex_timedlock(t, m, 1000));
-      out.push(yield* pthread_mutex_lock(t, m));
+      yield* sleep_ns(t, 1_000_000);
+      yield* timedlockCases(t, m, held);
+      held.push(`lock: ${yield* pthread_mutex_lock(t, m)}`);
       yield* pthread_join(t, th);
     });
-    assert.deepEqual(out, [EINVAL, EINVAL, ETIMEDOUT, 0]);
+    if (variant === 'improved') {
+      assert.deepEqual(free, [
+        'bad tv_nsec: 0',
+        'past realtime: 0',
+        'epoch + 1 us: 0',
+        'negative tv_sec: 0',
+        'past monotonic: 0',
+      ]);
+    } else {
+      const etimedout = `${ETIMEDOUT}`;
+      assert.deepEqual(free, [
+        `bad tv_nsec: ${EINVAL}`,
+        `past realtime: ${etimedout}`,
+        `epoch + 1 us: ${etimedout}`,
+        `negative tv_sec: ${etimedout}`,
+        'past monotonic: 0',
+      ]);
+    }
+    assert.deepEqual(held.slice(0, 4), [
+      `bad tv_nsec: ${EINVAL}`,
+      `past realtime: ${ETIMEDOUT}`,
+      `epoch + 1 us: ${ETIMEDOUT}`,
+      `negative tv_sec: ${ETIMEDOUT}`,
+    ]);
+    // relibc hands a monotonic deadline to Redox as is: ETIMEDOUT when a switch finds it past.
+    assert.equal(held[4], `past monotonic: ${ETIMEDOUT}`);
+    assert.equal(held[5], 'lock: 0');
   });
 }
 

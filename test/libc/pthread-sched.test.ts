@@ -86,7 +86,7 @@ import { PTHREAD_PRIO_PROTECT } from '../../src/libc/layout.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import { sched_setaffinity_cpus } from '../../src/libc/sched.ts';
 import { errno } from '../../src/libc/errno.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
@@ -181,7 +181,7 @@ test('improved: PTHREAD_EXPLICIT_SCHED applies policy and priority before the th
       let stop = false;
       const record = function* (c: Guest): Program<unknown> {
         seen.push(yield* own(c)); // its first act
-        while (!stop) yield* nanosleep(c, MS);
+        while (!stop) yield* sleep_ns(c, MS);
         return 0;
       };
       const explicit = newAttr();
@@ -290,7 +290,7 @@ test('improved: setschedparam, getschedparam and setschedprio on another thread;
         t,
         null,
         function* (c) {
-          while (!stop) yield* nanosleep(c, MS);
+          while (!stop) yield* sleep_ns(c, MS);
           return yield* own(c);
         },
         null,
@@ -338,7 +338,7 @@ test('improved: pthread_getschedparam reports the own priority while a PRIO_PROT
           seen.push(yield* sched_setscheduler(c, 0, SCHED_FIFO, { sched_priority: 10 }));
           seen.push(yield* pthread_mutex_lock(c, m), yield* own(c), yield* pthread_getschedparam(c, self));
           locked = true;
-          while (!stop) yield* nanosleep(c, MS); // main reads it from outside meanwhile
+          while (!stop) yield* sleep_ns(c, MS); // main reads it from outside meanwhile
           // While raised: the kernel gets the higher of the request and the ceiling.
           seen.push(yield* pthread_setschedparam(c, self, SCHED_FIFO, { sched_priority: 20 }));
           seen.push(yield* own(c), yield* pthread_getschedparam(c, self));
@@ -358,7 +358,7 @@ test('improved: pthread_getschedparam reports the own priority while a PRIO_PROT
         },
         null,
       );
-      while (!locked) yield* nanosleep(t, MS);
+      while (!locked) yield* sleep_ns(t, MS);
       fromMain.push(yield* pthread_getschedparam(t, th), yield* sched_getparam(t, threadTid(t, th)));
       stop = true;
       yield* pthread_join(t, th);
@@ -461,7 +461,7 @@ test('improved: affinity and names on a thread; EINVAL, ERANGE', () => {
         t,
         null,
         function* (c) {
-          while (!stop) yield* nanosleep(c, MS);
+          while (!stop) yield* sleep_ns(c, MS);
           return 0;
         },
         null,
@@ -509,7 +509,7 @@ test('improved: every call on an exited or joined thread is ESRCH; its CPU clock
         null,
       );
       const [clockErr, clock] = pthread_getcpuclockid(t, th);
-      yield* nanosleep(t, MS); // it has exited, not yet joined
+      yield* sleep_ns(t, MS); // it has exited, not yet joined
       for (let round = 0; round < 2; round++) {
         seen.push(yield* pthread_setschedparam(t, th, SCHED_OTHER, { sched_priority: 0 }));
         seen.push(yield* pthread_getschedparam(t, th));
@@ -520,7 +520,7 @@ test('improved: every call on an exited or joined thread is ESRCH; its CPU clock
         seen.push(yield* pthread_getname_np(t, th, 16));
         if (round === 0) {
           seen.push(clockErr, clock === threadCpuClockId(threadTid(t, th)));
-          seen.push(yield* clock_gettime(t, clock));
+          seen.push(yield* clock_gettime_ns(t, clock));
           yield* pthread_join(t, th);
         }
       }
@@ -550,11 +550,11 @@ test("improved: a thread's CPU clock reads its run time, a running burst counted
         t,
         onCpu1,
         function* (c) {
-          w.thr1 = yield* clock_gettime(c, CLOCK_THREAD_CPUTIME_ID);
-          w.mono1 = yield* clock_gettime(c, CLOCK_MONOTONIC);
+          w.thr1 = yield* clock_gettime_ns(c, CLOCK_THREAD_CPUTIME_ID);
+          w.mono1 = yield* clock_gettime_ns(c, CLOCK_MONOTONIC);
           yield c.compute(BURST_CYCLES);
-          const mono2 = yield* clock_gettime(c, CLOCK_MONOTONIC);
-          const thr2 = yield* clock_gettime(c, CLOCK_THREAD_CPUTIME_ID);
+          const mono2 = yield* clock_gettime_ns(c, CLOCK_MONOTONIC);
+          const thr2 = yield* clock_gettime_ns(c, CLOCK_THREAD_CPUTIME_ID);
           seen.push(thr2 - w.thr1 - (mono2 - w.mono1));
           return 0;
         },
@@ -562,21 +562,21 @@ test("improved: a thread's CPU clock reads its run time, a running burst counted
       );
       const [err, clock] = pthread_getcpuclockid(t, th);
       seen.push(err, clock - threadCpuClockId(threadTid(t, th)));
-      yield* nanosleep(t, 5 * MS); // the worker is about 5 ms into its 10 ms burst on CPU 1
-      const mid = yield* clock_gettime(t, clock);
-      const monoNow = yield* clock_gettime(t, CLOCK_MONOTONIC);
+      yield* sleep_ns(t, 5 * MS); // the worker is about 5 ms into its 10 ms burst on CPU 1
+      const mid = yield* clock_gettime_ns(t, clock);
+      const monoNow = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
       // Read at monoNow - 100: the time it had at mono1, plus everything since.
       seen.push(mid - (w.thr1 + SYSCALL_NS + (monoNow - SYSCALL_NS - w.mono1)));
       seen.push(mid - w.thr1 < 6 * MS ? 1 : 0); // not the whole burst charged at its start
       yield* pthread_join(t, th);
       // pthread_getcpuclockid of oneself names the caller's clock, as CLOCK_THREAD_CPUTIME_ID.
       const [, self] = pthread_getcpuclockid(t, pthread_self(t));
-      const a = yield* clock_gettime(t, CLOCK_THREAD_CPUTIME_ID);
-      const b = yield* clock_gettime(t, self);
+      const a = yield* clock_gettime_ns(t, CLOCK_THREAD_CPUTIME_ID);
+      const b = yield* clock_gettime_ns(t, self);
       seen.push(b - a);
-      seen.push(yield* clock_gettime(t, -1)); // PROF of pid 0: not modelled, refused
-      seen.push(yield* clock_gettime(t, threadCpuClockId(999))); // no such thread
-      seen.push(yield* clock_gettime(t, 99));
+      seen.push(yield* clock_gettime_ns(t, -1)); // PROF of pid 0: not modelled, refused
+      seen.push(yield* clock_gettime_ns(t, threadCpuClockId(999))); // no such thread
+      seen.push(yield* clock_gettime_ns(t, 99));
     },
     { policy: 'fair' },
   );
@@ -598,8 +598,8 @@ test('improved: CLOCK_PROCESS_CPUTIME_ID is the sum of the threads, the exited o
         null,
       );
       yield* pthread_join(t, th);
-      const processNs = yield* clock_gettime(t, CLOCK_PROCESS_CPUTIME_ID);
-      const threadNs = yield* clock_gettime(t, CLOCK_THREAD_CPUTIME_ID);
+      const processNs = yield* clock_gettime_ns(t, CLOCK_PROCESS_CPUTIME_ID);
+      const threadNs = yield* clock_gettime_ns(t, CLOCK_THREAD_CPUTIME_ID);
       // threadNs is the root's time at the first read plus the second read's syscall entry.
       seen.push(processNs - (threadNs - SYSCALL_NS));
     },

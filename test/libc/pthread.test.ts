@@ -57,7 +57,7 @@ import {
   pthread_self,
 } from '../../src/libc/pthread.ts';
 import { stack_enter, stack_leave } from '../../src/libc/stack.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
@@ -242,7 +242,7 @@ function onceRoutine(log: string[]): (t: Guest) => Program<void> {
   return function* (t) {
     calls++;
     log.push(`init${calls}`);
-    if (calls === 1) yield* nanosleep(t, 100 * MS);
+    if (calls === 1) yield* sleep_ns(t, 100 * MS);
   };
 }
 
@@ -264,10 +264,10 @@ test('improved: a cancelled pthread_once routine leaves the once "not run": the 
     const once = yield* malloc(t, 4);
     const init = onceRoutine(log);
     const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log), 'A');
-    yield* nanosleep(t, MS); // A is asleep in its routine
+    yield* sleep_ns(t, MS); // A is asleep in its routine
     seen.push(t.load32(once));
     const [, b] = yield* pthread_create(t, null, onceCaller(once, init, log), 'B');
-    yield* nanosleep(t, MS); // B waits for A's routine
+    yield* sleep_ns(t, MS); // B waits for A's routine
     seen.push(t.load32(once));
     seen.push(yield* pthread_cancel(t, a));
     seen.push((yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
@@ -287,7 +287,7 @@ test('improved: with no waiter, the cancelled routine resets the once to 0 and t
     const once = yield* malloc(t, 4);
     const init = onceRoutine(log);
     const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log), 'A');
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     seen.push(yield* pthread_cancel(t, a), (yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
     seen.push(t.load32(once));
     seen.push(yield* pthread_once(t, once, init), t.load32(once));
@@ -303,11 +303,11 @@ test('relibc: a cancelled pthread_once routine leaves the once running: a later 
     const once = yield* malloc(t, 4);
     const init = onceRoutine(log);
     const [, a] = yield* pthread_create(t, null, onceCaller(once, init, log, true), 'A');
-    yield* nanosleep(t, MS);
+    yield* sleep_ns(t, MS);
     seen.push(yield* pthread_cancel(t, a), (yield* pthread_join(t, a))[1] === PTHREAD_CANCELED);
     seen.push(t.load32(once));
     yield* pthread_create(t, null, onceCaller(once, init, log), 'C');
-    yield* nanosleep(t, 20 * MS); // C spins 999 times, marks the word and sleeps: nobody wakes it
+    yield* sleep_ns(t, 20 * MS); // C spins 999 times, marks the word and sleeps: nobody wakes it
     seen.push(t.load32(once));
     // The root returns: exit_group ends C with the process.
   });
@@ -320,20 +320,25 @@ test('improved: pthread_tryjoin_np is EBUSY while the thread runs; timedjoin/clo
   const lateNs: number[] = [];
   const run = runLibc('improved', function* (t) {
     const sleeper = function* (c: Guest, name: unknown): Program<unknown> {
-      yield* nanosleep(c, 20 * MS);
+      yield* sleep_ns(c, 20 * MS);
       return name;
     };
     const [, w] = yield* pthread_create(t, null, sleeper, 'W');
     seen.push(yield* pthread_tryjoin_np(t, w));
     seen.push(yield* pthread_tryjoin_np(t, pthread_self(t))); // glibc looks at the tid word first
-    const rt = yield* clock_gettime(t, CLOCK_REALTIME);
-    seen.push(yield* pthread_timedjoin_np(t, w, rt + 2 * MS));
-    lateNs.push((yield* clock_gettime(t, CLOCK_REALTIME)) - (rt + 2 * MS));
-    seen.push(yield* pthread_clockjoin_np(t, w, 99, 0)); // not a futex clock
-    seen.push(yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, 1.5)); // no such time
-    const mono = yield* clock_gettime(t, CLOCK_MONOTONIC);
-    seen.push(yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, mono + 2 * MS));
-    lateNs.push((yield* clock_gettime(t, CLOCK_MONOTONIC)) - (mono + 2 * MS));
+    // CLOCK_REALTIME is at a 2026 date, past 2^53 ns: the lateness is measured on MONOTONIC
+    // (nothing steps the realtime clock here, so both advance alike).
+    const rtStart = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    seen.push(yield* pthread_timedjoin_np(t, w, yield* deadline_after(t, CLOCK_REALTIME, 2 * MS)));
+    lateNs.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - (rtStart + 2 * MS));
+    seen.push(yield* pthread_clockjoin_np(t, w, 99, yield* timespec_at(t, 0, 0))); // not a futex clock
+    const noSuchTime = yield* timespec_at(t, 0, 1_000_000_000); // tv_nsec out of range
+    seen.push(yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, noSuchTime));
+    const mono = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+    seen.push(
+      yield* pthread_clockjoin_np(t, w, CLOCK_MONOTONIC, yield* deadline_after(t, CLOCK_MONOTONIC, 2 * MS)),
+    );
+    lateNs.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - (mono + 2 * MS));
     // The timed-out joins left W joinable by anyone: another thread joins it.
     const [, j] = yield* pthread_create(t, null, (c) => pthread_join(c, w), null);
     seen.push(yield* pthread_join(t, j));
@@ -344,12 +349,16 @@ test('improved: pthread_tryjoin_np is EBUSY while the thread runs; timedjoin/clo
     };
     const [, x] = yield* pthread_create(t, null, quick, 'X');
     const [, y] = yield* pthread_create(t, null, quick, 'Y');
-    yield* nanosleep(t, MS);
-    seen.push(yield* pthread_tryjoin_np(t, x), yield* pthread_timedjoin_np(t, y, 0));
+    yield* sleep_ns(t, MS);
+    seen.push(
+      yield* pthread_tryjoin_np(t, x),
+      yield* pthread_timedjoin_np(t, y, yield* timespec_at(t, 0, 0)),
+    );
     // A deadline after the exit: the join returns with the value.
     const [, z] = yield* pthread_create(t, null, sleeper, 'Z');
-    const mono2 = yield* clock_gettime(t, CLOCK_MONOTONIC);
-    seen.push(yield* pthread_clockjoin_np(t, z, CLOCK_MONOTONIC, mono2 + 100 * MS));
+    seen.push(
+      yield* pthread_clockjoin_np(t, z, CLOCK_MONOTONIC, yield* deadline_after(t, CLOCK_MONOTONIC, 100 * MS)),
+    );
   });
   assert.deepEqual(seen, [
     [EBUSY, undefined],
@@ -429,7 +438,7 @@ test('a stack overflow touches the guard page: SIGSEGV for its process only (LIB
       // 100 frames of 512 bytes fit a 64 KiB stack; it outlives the overflow.
       const [, th] = yield* pthread_create(t, null, (t2) => recurse(t2, 100), null);
       const [, value] = yield* pthread_join(t, th);
-      yield* nanosleep(t, 2_000_000);
+      yield* sleep_ns(t, 2_000_000);
       return value as number; // the exit status carries the depth reached
     },
   };
@@ -461,7 +470,7 @@ test("joining a process's initial thread after its pthread_exit gets its value (
         },
         null,
       );
-      yield* nanosleep(t, 1_000_000);
+      yield* sleep_ns(t, 1_000_000);
       yield* pthread_exit(t, 'main is done');
     });
     assert.deepEqual(out, [[0, 'main is done']], variant);

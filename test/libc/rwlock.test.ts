@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EBUSY, EDEADLK, EINVAL, EPERM, ETIMEDOUT } from '../../src/abi/errno.ts';
-import { CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
+import type { Program } from '../../src/abi/effects.ts';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../../src/abi/syscalls.ts';
 import { PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP } from '../../src/libc/layout.ts';
 import { pthread_create, pthread_join } from '../../src/libc/pthread.ts';
 import {
@@ -19,7 +20,7 @@ import {
   pthread_rwlockattr_setkind_np,
   pthread_rwlockattr_t,
 } from '../../src/libc/rwlock.ts';
-import { clock_gettime, nanosleep } from '../../src/libc/sys.ts';
+import { clock_gettime_ns, deadline_after, sleep_ns, timespec_at } from '../../src/libc/time.ts';
 import { runLibc, VARIANTS } from '../support/libc.ts';
 
 test('rwlockattr kind takes 0..2', () => {
@@ -38,8 +39,7 @@ for (const variant of VARIANTS) {
       const rw = yield* pthread_rwlock_new(t);
       out.push(yield* pthread_rwlock_rdlock(t, rw), yield* pthread_rwlock_tryrdlock(t, rw));
       out.push(yield* pthread_rwlock_trywrlock(t, rw));
-      const now = yield* clock_gettime(t, CLOCK_REALTIME);
-      out.push(yield* pthread_rwlock_timedwrlock(t, rw, now + 2_000_000));
+      out.push(yield* pthread_rwlock_timedwrlock(t, rw, yield* deadline_after(t, CLOCK_REALTIME, 2_000_000)));
       out.push(yield* pthread_rwlock_unlock(t, rw), yield* pthread_rwlock_unlock(t, rw));
       out.push(yield* pthread_rwlock_wrlock(t, rw));
       const [, th] = yield* pthread_create(
@@ -50,8 +50,9 @@ for (const variant of VARIANTS) {
             yield* pthread_rwlock_tryrdlock(t2, rw),
             yield* pthread_rwlock_trywrlock(t2, rw),
           ];
-          const n = yield* clock_gettime(t2, CLOCK_REALTIME);
-          r.push(yield* pthread_rwlock_timedrdlock(t2, rw, n + 2_000_000));
+          r.push(
+            yield* pthread_rwlock_timedrdlock(t2, rw, yield* deadline_after(t2, CLOCK_REALTIME, 2_000_000)),
+          );
           return r;
         },
         null,
@@ -59,7 +60,7 @@ for (const variant of VARIANTS) {
       out.push(...((yield* pthread_join(t, th))[1] as number[]));
       out.push(yield* pthread_rwlock_unlock(t, rw), yield* pthread_rwlock_trywrlock(t, rw));
       out.push(yield* pthread_rwlock_unlock(t, rw));
-      out.push(yield* pthread_rwlock_timedrdlock(t, rw, Number.NaN));
+      out.push(yield* pthread_rwlock_timedrdlock(t, rw, yield* timespec_at(t, 0, 1_000_000_000)));
     });
     assert.deepEqual(out, [0, 0, EBUSY, ETIMEDOUT, 0, 0, 0, EBUSY, EBUSY, ETIMEDOUT, 0, 0, 0, EINVAL]);
   });
@@ -94,7 +95,7 @@ function lateReaderGetsIn(variant: 'relibc' | 'improved', preferWriters: boolean
       },
       null,
     );
-    yield* nanosleep(t, 2_000_000); // the writer is queued now
+    yield* sleep_ns(t, 2_000_000); // the writer is queued now
     const [, reader] = yield* pthread_create(
       t,
       null,
@@ -117,3 +118,59 @@ test('a waiting writer holds new readers back only under writer preference; reli
   assert.equal(lateReaderGetsIn('improved', true), EBUSY);
   assert.equal(lateReaderGetsIn('relibc', true), 0);
 });
+
+/**
+ * Timed rwlock calls with a deadline already past: a free lock is taken (glibc checks only
+ * tv_nsec first, __pthread_rwlock_rdlock_full64, then tries), a held one answers ETIMEDOUT at
+ * once (within 60 us), whether the deadline is a second ago on CLOCK_REALTIME, in 1970, or a
+ * negative tv_sec.
+ */
+for (const variant of VARIANTS) {
+  test(`timed rwlock calls with a past deadline: a free lock is taken, a held one ETIMEDOUT at once (${variant})`, () => {
+    const out: string[] = [];
+    runLibc(variant, function* (t) {
+      const rw = yield* pthread_rwlock_new(t);
+      const past = () => deadline_after(t, CLOCK_REALTIME, -1_000_000_000);
+      out.push(`free rd: ${yield* pthread_rwlock_timedrdlock(t, rw, yield* past())}`);
+      yield* pthread_rwlock_unlock(t, rw);
+      out.push(`free wr: ${yield* pthread_rwlock_timedwrlock(t, rw, yield* past())}`);
+      yield* pthread_rwlock_unlock(t, rw);
+      const [, th] = yield* pthread_create(
+        t,
+        null,
+        function* (t2) {
+          yield* pthread_rwlock_wrlock(t2, rw);
+          yield* sleep_ns(t2, 5_000_000);
+          yield* pthread_rwlock_unlock(t2, rw);
+          return 0;
+        },
+        null,
+      );
+      yield* sleep_ns(t, 1_000_000);
+      const cases: [string, Program<number>, boolean][] = [
+        ['rd a second ago', past(), true],
+        ['wr a second ago', past(), false],
+        ['rd 1970', timespec_at(t, 0, 0), true],
+        ['wr negative tv_sec', timespec_at(t, -5, 0), false],
+      ];
+      for (const [name, abstime, read] of cases) {
+        const at = yield* abstime;
+        const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+        const r = read
+          ? yield* pthread_rwlock_timedrdlock(t, rw, at)
+          : yield* pthread_rwlock_timedwrlock(t, rw, at);
+        const took = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0;
+        out.push(`${name}: ${r}${took < 60_000 ? '' : ` after ${took} ns`}`);
+      }
+      yield* pthread_join(t, th);
+    });
+    assert.deepEqual(out, [
+      'free rd: 0',
+      'free wr: 0',
+      `rd a second ago: ${ETIMEDOUT}`,
+      `wr a second ago: ${ETIMEDOUT}`,
+      `rd 1970: ${ETIMEDOUT}`,
+      `wr negative tv_sec: ${ETIMEDOUT}`,
+    ]);
+  });
+}

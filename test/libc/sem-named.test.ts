@@ -18,7 +18,7 @@ import { spawn, waitpid } from '../../src/libc/process.ts';
 import { setuid } from '../../src/libc/proc-handles.ts';
 import { SEM_FAILED, sem_close, sem_open, sem_unlink } from '../../src/libc/sem-named.ts';
 import { sem_getvalue, sem_post, sem_trywait, sem_wait } from '../../src/libc/sem.ts';
-import { nanosleep } from '../../src/libc/sys.ts';
+import { sleep_ns } from '../../src/libc/time.ts';
 import { runGuest } from '../support/guest.ts';
 import { runLibc } from '../support/libc.ts';
 
@@ -72,7 +72,7 @@ test('sem_open: flags, value and name checks with their errno values', () => {
 function* poster(t: Guest): Program<number> {
   const s = yield* sem_open(t, '/ping', 0);
   if (s === SEM_FAILED) return 100 + errno(t);
-  yield* nanosleep(t, 2_000_000);
+  yield* sleep_ns(t, 2_000_000);
   yield* sem_post(t, s);
   return (yield* sem_close(t, s)) === 0 ? 7 : 1;
 }
@@ -97,12 +97,12 @@ test('an unlinked semaphore lives on for the processes that have it open, until 
     const s = yield* sem_open(t, '/keep', O_CREAT, 0o600, 1);
     const pid = yield* fork(t, function* (c) {
       yield* sem_wait(c, s); // the semaphore the parent opened, inherited through the fork
-      yield* nanosleep(c, 3_000_000);
+      yield* sleep_ns(c, 3_000_000);
       yield* sem_post(c, s);
       yield* sem_post(c, s);
       return 0;
     });
-    yield* nanosleep(t, 1_000_000);
+    yield* sleep_ns(t, 1_000_000);
     out.push(yield* sem_unlink(t, '/keep'));
     out.push((yield* sem_open(t, '/keep', 0)) === SEM_FAILED ? errno(t) : 0);
     out.push(yield* sem_wait(t, s)); // woken by the child's post through the unlinked object

@@ -47,6 +47,8 @@ export interface GuestMachineOptions {
   libc?: LibcVariantName;
   /** The guest faults this test means to cause; any other fault fails the test (guest-faults.ts). */
   expectFaults?: ExpectedFaults;
+  /** High-resolution timers (kernel/hrtimer.ts); by default on with fair, off with dwrr and redbear. */
+  hrtimers?: boolean;
 }
 
 export interface GuestMachine {
@@ -72,6 +74,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     futex,
     injectSwitchFaults: options.injectSwitchFaults ?? [],
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
+    ...(options.hrtimers === undefined ? {} : { hrtimers: options.hrtimers }),
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;

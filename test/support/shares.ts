@@ -10,7 +10,8 @@ import type { SchedPolicyName } from '../../src/machine/config.ts';
 import type { Thread } from '../../src/kernel/thread.ts';
 import { ThreadState } from '../../src/kernel/thread.ts';
 import { pthread_create } from '../../src/libc/pthread.ts';
-import { futex_wait, futex_wake, mmap_anonymous, nanosleep } from '../../src/libc/sys.ts';
+import { futex_wait, futex_wake, mmap_anonymous } from '../../src/libc/sys.ts';
+import { sleep_ns } from '../../src/libc/time.ts';
 import { atTime, bootGuest, type GuestMachine } from './guest.ts';
 
 export interface ShareOptions {
@@ -58,7 +59,7 @@ export function measureShares(o: ShareOptions): ShareResult {
       const [err] = yield* pthread_create(t, null, worker, { start, index });
       assert.equal(err, 0);
     }
-    yield* nanosleep(t, RELEASE_AT_NS);
+    yield* sleep_ns(t, RELEASE_AT_NS);
     yield t.atomic(AtomicOp.Store, start, 1);
     yield* futex_wake(t, start, 0x7fffffff);
     yield* futex_wait(t, start + 4, 0); // park forever: the run ends at its time limit

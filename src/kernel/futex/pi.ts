@@ -28,6 +28,7 @@ import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
 import { plainWaiterOnTop, stamp } from './chain.ts';
+import type { Timeout } from '../timeout.ts';
 import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget } from './wait-wake.ts';
 
@@ -139,7 +140,7 @@ export function giveTo(s: PiState, w: FutexWaiter): void {
 
 /**
  * LOCK_PI / TRYLOCK_PI: takes the word for `t` if it is free; otherwise (unless trylock) waits
- * on the lock's PI state. `deadlineNs` is an absolute monotonic deadline or -1.
+ * on the lock's PI state until `timeout` (null: none).
  */
 export function* futexLockPi(
   k: Kernel,
@@ -147,7 +148,7 @@ export function* futexLockPi(
   t: Thread,
   addr: number,
   target: FutexTarget,
-  deadlineNs: number,
+  timeout: Timeout | null,
   trylock: boolean,
 ): KernelGen<number> {
   const table = k.futex;
@@ -215,7 +216,7 @@ export function* futexLockPi(
     t.piWaiting = s;
     if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
     else yield* redbearBoost(k, cpu, owner, t);
-    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, deadlineNs);
+    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
     yield unlock(target.shard.lock);
     let result: number | null = null;
     while (result === null) {
@@ -229,7 +230,7 @@ export function* futexLockPi(
       else if (table.mode === 'linux' && t.interrupted) result = -ERESTARTNOINTR;
       else {
         // Red Bear: a signal does not end the wait (see the module note).
-        k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, deadlineNs);
+        k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
       }
     }
     if (result === 0) return 0;

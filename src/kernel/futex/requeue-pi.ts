@@ -14,6 +14,7 @@ import type { Kernel } from '../kernel.ts';
 import { ERESTARTNOINTR } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
 import type { Thread } from '../thread.ts';
+import type { Timeout } from '../timeout.ts';
 import { chainBefore, firstPiWaiter, plainWaiterOnTop, stamp } from './chain.ts';
 import {
   adjustChain,
@@ -46,11 +47,11 @@ export function* futexWaitRequeuePi(
   expected: number,
   addr2: number,
   to: FutexTarget,
-  deadlineNs: number,
+  timeout: Timeout | null,
 ): KernelGen<number> {
   let cpu = cpuAtEntry;
   if (target.key === to.key) return -EINVAL;
-  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, deadlineNs, FUTEX_BITSET_MATCH_ANY, {
+  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, timeout, FUTEX_BITSET_MATCH_ANY, {
     key: to.key,
     vaddr: addr2,
   });
@@ -67,7 +68,7 @@ export function* futexWaitRequeuePi(
     }
     // Requeued onto the PI lock: wait for the hand-off like LOCK_PI.
     if (t.timedOut || t.interrupted) return yield* leavePiLock(k, cpu, t, waiter, to);
-    k.blockCurrent(cpu, t, 'futex-requeue-pi (on the PI lock)', deadlineNs);
+    k.blockCurrent(cpu, t, 'futex-requeue-pi (on the PI lock)', timeout);
   }
 }
 

@@ -3,18 +3,26 @@
  * ABI and dispatches it. Redox numbers its ops WAIT 0, WAKE 1, REQUEUE 2, WAIT64 3 and answers
  * EINVAL to anything it lacks (models.md §2); Red Bear adds REQUEUE and CMP_REQUEUE 4; Linux
  * numbers them as include/uapi/linux/futex.h does and answers ENOSYS to an unknown op (§5).
- * Timeouts are nanoseconds, -1 meaning none. Linux takes WAIT's as relative and WAIT_BITSET's as
- * absolute (CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME) (§5); Redox and Red
- * Bear take WAIT's and WAIT64's as an absolute CLOCK_MONOTONIC deadline, stored straight into
- * `context.wake` (§2), which is what relibc passes (§3).
+ * The timeout is a pointer to a struct timespec in guest memory (0: none), read only by the ops
+ * that take one (Linux's futex_cmd_has_timeout: WAIT, LOCK_PI, LOCK_PI2, WAIT_BITSET,
+ * WAIT_REQUEUE_PI), before anything else, as SYSCALL_DEFINE6(futex) does: EFAULT when it
+ * cannot be read, EINVAL when it is not a time (futex_init_timeout: timespec64_valid, so a
+ * negative tv_sec too). Linux takes WAIT's as relative and the others' as absolute: LOCK_PI's on
+ * CLOCK_REALTIME, WAIT_BITSET's, WAIT_REQUEUE_PI's and LOCK_PI2's on CLOCK_MONOTONIC or, with
+ * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME (§5). A deadline already past is a timeout at once,
+ * never "no timeout". Redox and Red Bear take WAIT's and WAIT64's as an absolute CLOCK_MONOTONIC
+ * deadline, stored straight into `context.wake` without a check (§2), which is what relibc passes
+ * (§3); Red Bear's LOCK_PI takes Linux's realtime one. Every other op takes the slot as val2.
  */
-import { EINVAL, ENOSYS } from '../../abi/errno.ts';
+import { EFAULT, EINVAL, ENOSYS } from '../../abi/errno.ts';
 import { FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, SYS_FUTEX } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
+import { afterNs, atMonotonic, atRealtime, type Timeout } from '../timeout.ts';
+import { copyTimespecIn, timespecNs, timespecValid } from '../timespec.ts';
 import { futexLockPi, futexUnlockPi } from './pi.ts';
 import { futexRequeue } from './requeue.ts';
 import { futexCmpRequeuePi, futexWaitRequeuePi } from './requeue-pi.ts';
@@ -72,7 +80,7 @@ export interface FutexArgs {
   addr: number;
   op: number;
   val: number;
-  /** The timeout in ns, or val2 for REQUEUE and WAKE_OP; -1 when absent. */
+  /** The address of the timeout's struct timespec (0: none), or val2 for REQUEUE and WAKE_OP. */
   timeoutOrVal2: number;
   addr2: number;
   val3: number;
@@ -84,6 +92,8 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   const op = table[a.op & FUTEX_CMD_MASK];
   if (op === undefined) return mode === 'linux' ? -ENOSYS : -EINVAL;
   const realtime = (a.op & FUTEX_CLOCK_REALTIME) !== 0;
+  const timeout = TIMED.has(op) ? readTimeout(k, t, op, realtime, a.timeoutOrVal2) : null;
+  if (typeof timeout === 'number') return timeout;
   // FUTEX_CLOCK_REALTIME is only meaningful with an absolute timeout (futex_init_timeout).
   if (mode === 'linux' && realtime && !REALTIME_OK.has(op)) return -ENOSYS;
   const isPrivate = (a.op & FUTEX_PRIVATE_FLAG) !== 0;
@@ -92,22 +102,10 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   switch (op) {
     case FutexOp.Wait:
     case FutexOp.Wait64:
-      return yield* futexWait(
-        k,
-        cpu,
-        t,
-        a.addr,
-        target,
-        a.val,
-        mode === 'linux' ? relativeDeadline(k, a.timeoutOrVal2) : absoluteDeadline(k, a.timeoutOrVal2, false),
-        FUTEX_BITSET_MATCH_ANY,
-      );
-    case FutexOp.WaitBitset: {
+      return yield* futexWait(k, cpu, t, a.addr, target, a.val, timeout, FUTEX_BITSET_MATCH_ANY);
+    case FutexOp.WaitBitset:
       if (a.val3 >>> 0 === 0) return -EINVAL;
-      const deadline = a.timeoutOrVal2 < 0 ? -1 : a.timeoutOrVal2 - (realtime ? k.realtimeOffsetNs : 0);
-      const rtDeadline = realtime && a.timeoutOrVal2 >= 0 ? a.timeoutOrVal2 : -1;
-      return yield* futexWait(k, cpu, t, a.addr, target, a.val, deadline, a.val3 >>> 0, rtDeadline);
-    }
+      return yield* futexWait(k, cpu, t, a.addr, target, a.val, timeout, a.val3 >>> 0);
     case FutexOp.Wake:
       return yield* futexWake(k, cpu, t, a.addr, target, a.val, FUTEX_BITSET_MATCH_ANY);
     case FutexOp.WakeBitset:
@@ -123,19 +121,14 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
     }
     case FutexOp.LockPi:
     case FutexOp.LockPi2:
-    case FutexOp.TrylockPi: {
-      // LOCK_PI's timeout is absolute on CLOCK_REALTIME; LOCK_PI2's on MONOTONIC unless the flag.
-      const onRealtime = op === FutexOp.LockPi || realtime;
-      const deadline = absoluteDeadline(k, a.timeoutOrVal2, onRealtime);
-      return yield* futexLockPi(k, cpu, t, a.addr, target, deadline, op === FutexOp.TrylockPi);
-    }
+    case FutexOp.TrylockPi:
+      return yield* futexLockPi(k, cpu, t, a.addr, target, timeout, op === FutexOp.TrylockPi);
     case FutexOp.UnlockPi:
       return yield* futexUnlockPi(k, cpu, t, a.addr, target);
     case FutexOp.WaitRequeuePi: {
       const to = resolveTarget(k, t, a.addr2, isPrivate);
       if (typeof to === 'number') return to;
-      const deadline = absoluteDeadline(k, a.timeoutOrVal2, realtime);
-      return yield* futexWaitRequeuePi(k, cpu, t, a.addr, target, a.val, a.addr2, to, deadline);
+      return yield* futexWaitRequeuePi(k, cpu, t, a.addr, target, a.val, a.addr2, to, timeout);
     }
     case FutexOp.CmpRequeuePi: {
       const to = resolveTarget(k, t, a.addr2, isPrivate);
@@ -150,15 +143,47 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   }
 }
 
-/** An absolute timeout on either clock as a monotonic deadline (-1 for none). */
-function absoluteDeadline(k: Kernel, timeoutNs: number, realtime: boolean): number {
-  if (timeoutNs < 0) return -1;
-  return realtime ? timeoutNs - k.realtimeOffsetNs : timeoutNs;
-}
+/** The ops whose fourth argument is a timeout (futex_cmd_has_timeout). */
+const TIMED = new Set([
+  FutexOp.Wait,
+  FutexOp.Wait64,
+  FutexOp.LockPi,
+  FutexOp.LockPi2,
+  FutexOp.WaitBitset,
+  FutexOp.WaitRequeuePi,
+]);
 
-/** A relative timeout as an absolute monotonic deadline (-1 for none). */
-function relativeDeadline(k: Kernel, timeoutNs: number): number {
-  return timeoutNs < 0 ? -1 : k.nowNs + timeoutNs;
+/**
+ * The timeout at `addr` as the op takes it, null for none, or -errno. The timer slack is the
+ * thread's, except LOCK_PI's and LOCK_PI2's, which Linux sets up with none (futex_lock_pi).
+ */
+function readTimeout(
+  k: Kernel,
+  t: Thread,
+  op: FutexOp,
+  realtime: boolean,
+  addr: number,
+): Timeout | null | number {
+  if (addr === 0) return null;
+  const ts = copyTimespecIn(t, addr);
+  if (ts === null) return -EFAULT;
+  if (k.futex.mode !== 'linux') {
+    // Redox: tv_sec and tv_nsec read as unsigned and summed into `context.wake`, unchecked.
+    const ns = BigInt.asUintN(64, ts.sec) * 1_000_000_000n + BigInt.asUintN(64, ts.nsec);
+    return op === FutexOp.LockPi ? atRealtime(k, t, ns, false) : atMonotonic(k, t, ns);
+  }
+  if (!timespecValid(ts)) return -EINVAL;
+  const ns = timespecNs(ts);
+  switch (op) {
+    case FutexOp.Wait:
+      return afterNs(k, t, ns);
+    case FutexOp.LockPi:
+      return atRealtime(k, t, ns, false);
+    case FutexOp.LockPi2:
+      return realtime ? atRealtime(k, t, ns, false) : atMonotonic(k, t, ns, false);
+    default:
+      return realtime ? atRealtime(k, t, ns) : atMonotonic(k, t, ns);
+  }
 }
 
 export const FUTEX_SYSCALLS: SyscallTable = {
@@ -168,7 +193,7 @@ export const FUTEX_SYSCALLS: SyscallTable = {
       addr: argNum(a[0]),
       op: argNum(a[1]),
       val: argNum(a[2]),
-      timeoutOrVal2: argNum(a[3], -1),
+      timeoutOrVal2: argNum(a[3]),
       addr2: argNum(a[4]),
       val3: argNum(a[5]),
     }),

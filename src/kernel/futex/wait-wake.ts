@@ -14,6 +14,7 @@ import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
 import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
+import type { Timeout } from '../timeout.ts';
 import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
@@ -42,9 +43,9 @@ export function resolveTarget(
 }
 
 /**
- * Sleeps while the word at `addr` equals `expected`. `deadlineNs` is an absolute monotonic time
- * or -1; `realtimeDeadlineNs`, when >= 0, is the same deadline on CLOCK_REALTIME, so a clock
- * jump re-arms it. Returns 0 when woken, or -EAGAIN / -ETIMEDOUT / -EINTR. A signal already
+ * Sleeps while the word at `addr` equals `expected`, until `timeout` (null: none; one on
+ * CLOCK_REALTIME follows clock steps, kernel/timeout.ts). Returns 0 when woken, or -EAGAIN /
+ * -ETIMEDOUT / -EINTR. A signal already
  * pending stops the wait before it blocks (all modes: Redox checks too); one that arrives while
  * it sleeps ends it in linux mode (EINTR, or a restart under SA_RESTART when there is no
  * timeout), while Redox's code returns 0 and leaves the entry.
@@ -56,30 +57,17 @@ export function* futexWait(
   addr: number,
   target: FutexTarget,
   expected: number,
-  deadlineNs: number,
+  timeout: Timeout | null,
   bitset: number,
-  realtimeDeadlineNs = -1,
 ): KernelGen<number> {
   const table = k.futex;
-  const waiter = yield* queueWaiter(
-    k,
-    cpu,
-    t,
-    addr,
-    target,
-    expected,
-    deadlineNs,
-    bitset,
-    null,
-    realtimeDeadlineNs,
-  );
+  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, timeout, bitset, null);
   // Linux's futex_wait answers a signal with ERESTARTSYS when it has no timeout (restarted under
   // SA_RESTART, else EINTR) and with EINTR to a handler when it has one (ERESTART_RESTARTBLOCK).
-  const interruptedCode = table.mode === 'linux' && deadlineNs < 0 ? -ERESTARTSYS : -EINTR;
+  const interruptedCode = table.mode === 'linux' && timeout === null ? -ERESTARTSYS : -EINTR;
   if (waiter === -EINTR) return interruptedCode;
   if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
-  if (realtimeDeadlineNs >= 0) k.realtimeWaiters.delete(t);
   if (waiter.woken) return 0;
   if (t.timedOut) {
     table.counts.timeouts++;
@@ -98,8 +86,8 @@ export function* futexWait(
 /**
  * The first half of every futex wait: under the shard lock, EAGAIN when the word is not
  * `expected` (WAIT64 compares the low word only: guest words are 32-bit in this model), EINTR
- * when a signal is already pending; otherwise queue a waiter, block `t` (with `deadlineNs`, and
- * `realtimeDeadlineNs` for a clock jump to re-arm when >= 0) and unlock. The caller schedules.
+ * when a signal is already pending; otherwise queue a waiter, block `t` (until `timeout`) and
+ * unlock. The caller schedules.
  */
 export function* queueWaiter(
   k: Kernel,
@@ -108,10 +96,9 @@ export function* queueWaiter(
   addr: number,
   target: FutexTarget,
   expected: number,
-  deadlineNs: number,
+  timeout: Timeout | null,
   bitset: number,
   requeuePi: { key: number; vaddr: number } | null,
-  realtimeDeadlineNs = -1,
 ): KernelGen<FutexWaiter | number> {
   const table = k.futex;
   table.counts.wait++;
@@ -129,11 +116,7 @@ export function* queueWaiter(
   const waiter = newWaiter(t, target.key, addr, bitset, requeuePi?.key ?? null, requeuePi?.vaddr ?? addr);
   enqueue(table, target.shard, target.key, waiter);
   const what = requeuePi === null ? 'futex' : 'futex-requeue-pi';
-  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, deadlineNs);
-  if (realtimeDeadlineNs >= 0) {
-    t.realtimeDeadlineNs = realtimeDeadlineNs;
-    k.realtimeWaiters.add(t);
-  }
+  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, timeout);
   yield unlock(target.shard.lock);
   return waiter;
 }

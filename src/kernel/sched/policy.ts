@@ -54,8 +54,18 @@ export interface SchedPolicy {
   start(cpu: Cpu, t: Thread): KernelGen<void>;
   /** A blocked context was made Runnable by `cpu`: queue it (or defer it) and kick a CPU. */
   wake(cpu: Cpu, t: Thread): KernelGen<void>;
-  /** A timed block begins on `cpu` with an absolute monotonic deadline. */
+  /**
+   * A timed block begins on `cpu` with an absolute monotonic deadline (without hrtimers: the
+   * policy expires it at a tick or switch; with them the kernel's hrtimers do, kernel/hrtimer.ts).
+   */
   armTimeout(cpu: Cpu, t: Thread, deadlineNs: number): void;
+  /**
+   * With hrtimers: when the policy's own timers next fall due on `cpu` (Linux's dl_task_timer
+   * replenishing a throttled deadline server, the RT period timer), or Infinity.
+   */
+  hrtimerNextNs?(cpu: Cpu): number;
+  /** With hrtimers: runs the policy's timers due on `cpu`; true when the CPU should reschedule. */
+  runHrtimers?(cpu: Cpu): KernelGen<boolean>;
   /**
    * Chooses what `cpu` runs next and requeues `prev`; the switch lock is held. Returns the next
    * context (a thread, this CPU's idle context, or `prev` to keep running), or null when there

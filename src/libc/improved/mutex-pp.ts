@@ -10,7 +10,7 @@ import { AtomicOp, type Program } from '../../abi/effects.ts';
 import { EBUSY, EDEADLK, EINVAL, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { RT_PRIO_MAX, RT_PRIO_MIN } from '../../abi/sched.ts';
-import { type Deadline, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
+import { checkDeadline, type Deadline, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
 import {
   KIND_PP,
   MUTEX_COUNT,
@@ -37,7 +37,7 @@ function* takeWord(
   c: number,
   deadline: Deadline | null,
   trying: boolean,
-): Program<'locked' | 'moved' | 'busy' | 'timeout'> {
+): Program<'locked' | 'moved' | 'busy' | 'timeout' | 'invalid'> {
   let seen = yield* cas(t, m, c, c | 1);
   if (seen === c) return 'locked';
   if (ceilingBits(seen) !== c) return 'moved';
@@ -48,6 +48,8 @@ function* takeWord(
     if (seen === c) return 'locked';
     if (ceilingBits(seen) !== c) return 'moved';
     if (seen === (c | 1) >>> 0 && (yield* cas(t, m, c | 1, c | 2)) !== (c | 1) >>> 0) continue;
+    // About to block: glibc checks the deadline here (pthread_mutex_timedlock.c, PP case).
+    if (checkDeadline(t, deadline) !== 0) return 'invalid';
     const r = yield* futexWaitUntil(t, m, (c | 2) >>> 0, deadline, shared);
     if (r === -ETIMEDOUT) return 'timeout';
   }
@@ -80,6 +82,7 @@ export function* ppLock(t: Guest, m: number, deadline: Deadline | null, trying: 
     if (got === 'locked') break;
     if (got === 'busy') return yield* giveUp(EBUSY);
     if (got === 'timeout') return yield* giveUp(ETIMEDOUT);
+    if (got === 'invalid') return yield* giveUp(EINVAL);
   }
   t.store32(m + MUTEX_OWNER, t.tid);
   t.store32(m + MUTEX_COUNT, 1);

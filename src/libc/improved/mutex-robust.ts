@@ -18,10 +18,10 @@
  * relock waits on itself (POSIX: deadlock) and a normal trylock is EBUSY, as glibc.
  */
 import { AtomicOp, type Program } from '../../abi/effects.ts';
-import { EBUSY, EDEADLK, ENOTRECOVERABLE, EOWNERDEAD, ETIMEDOUT } from '../../abi/errno.ts';
+import { EBUSY, EDEADLK, EINVAL, ENOTRECOVERABLE, EOWNERDEAD, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS } from '../../abi/syscalls.ts';
-import { type Deadline, futexWaitUntil, futexWakeN } from '../futex.ts';
+import { checkDeadline, type Deadline, futexWaitUntil, futexWakeN } from '../futex.ts';
 import {
   MUTEX_COUNT,
   MUTEX_INCONSISTENT,
@@ -88,6 +88,8 @@ export function* robustLock(
       word = (word | FUTEX_WAITERS) >>> 0;
     }
     assume = FUTEX_WAITERS; // others may sleep behind this thread: its unlock must wake one
+    // About to block: glibc checks the deadline here, not before (pthread_mutex_timedlock.c).
+    if (checkDeadline(t, deadline) !== 0) return done(EINVAL);
     if ((yield* futexWaitUntil(t, m, word, deadline, shared)) === -ETIMEDOUT) return done(ETIMEDOUT);
     word = yield* loadWord(t, m);
   }

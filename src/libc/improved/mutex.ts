@@ -44,7 +44,10 @@ function acquired(t: Guest, m: number, count = 1): void {
   t.store32(m + MUTEX_COUNT, count);
 }
 
-/** Takes the word, waiting as a contender (state 2) until `deadline`; 0 or ETIMEDOUT. */
+/**
+ * Takes the word, waiting as a contender (state 2) until `deadline`; 0, ETIMEDOUT, or EINVAL
+ * when the kernel refuses the deadline (glibc's __futex_clocklock64 returns it as is).
+ */
 function* lockWord(t: Guest, m: number, deadline: Deadline | null, contended: boolean): Program<number> {
   const shared = isShared(t, m);
   let c: number;
@@ -56,7 +59,7 @@ function* lockWord(t: Guest, m: number, deadline: Deadline | null, contended: bo
   }
   while (c !== 0) {
     const r = yield* futexWaitUntil(t, m, 2, deadline, shared);
-    if (r === -ETIMEDOUT) return ETIMEDOUT;
+    if (r === -ETIMEDOUT || r === -EINVAL) return -r;
     c = (yield t.atomic(AtomicOp.Exchange, m, 2)) as number;
   }
   return 0;

@@ -9,7 +9,11 @@ import type { Program } from '../../../src/abi/effects.ts';
 import { EAGAIN, EFAULT, EINVAL, ENOSYS, ETIMEDOUT } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import {
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
   FUTEX_CLOCK_REALTIME,
+  FUTEX_LOCK_PI,
+  FUTEX_LOCK_PI2,
   FUTEX_PRIVATE_FLAG,
   MAP_SHARED,
   SYS_FUTEX,
@@ -21,6 +25,14 @@ import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/
 import { sched_setscheduler } from '../../../src/libc/sched.ts';
 import { spawn, waitpid } from '../../../src/libc/process.ts';
 import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
+import {
+  clock_gettime,
+  clock_gettime_ns,
+  timespec_load,
+  timespec_ns,
+  timespec_store,
+  timespecAddNs,
+} from '../../../src/libc/time.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const WAIT = 0;
@@ -31,6 +43,8 @@ const WAKE_OP = 5;
 const WAIT_BITSET = 9;
 const WAKE_BITSET = 10;
 const INT_MAX = 0x7fffffff;
+const LOCK_PI = FUTEX_LOCK_PI;
+const LOCK_PI2 = FUTEX_LOCK_PI2;
 const SETTLE_CYCLES = 6_000_000; // 2 ms at 3 GHz: long enough for the waiters to block
 
 function futex(
@@ -38,7 +52,7 @@ function futex(
   addr: number,
   op: number,
   val: number,
-  val2 = -1,
+  val2 = 0,
   addr2 = 0,
   val3 = 0,
 ): Program<number> {
@@ -54,7 +68,7 @@ interface Waiting {
 
 function* waiter(t: Guest, raw: unknown): Program<number> {
   const w = raw as Waiting;
-  w.results.push(yield* futex(t, w.addr, w.op, 0, -1, 0, w.bitset));
+  w.results.push(yield* futex(t, w.addr, w.op, 0, 0, 0, w.bitset));
   return 0;
 }
 
@@ -148,7 +162,7 @@ test('WAKE_BITSET wakes only the waiters whose bitset meets it', () => {
 
 test('a zero bitset is EINVAL for both bitset operations', () => {
   const { log } = withWaiters(0, function* (t, a, _b, out) {
-    out.push(yield* futex(t, a, WAIT_BITSET, 0, -1, 0, 0), yield* futex(t, a, WAKE_BITSET, 1, -1, 0, 0));
+    out.push(yield* futex(t, a, WAIT_BITSET, 0, 0, 0, 0), yield* futex(t, a, WAKE_BITSET, 1, -1, 0, 0));
   });
   assert.deepEqual(log, [-EINVAL, -EINVAL]);
 });
@@ -206,7 +220,7 @@ test('REQUEUE and WAKE_OP check their second word and counts: EINVAL, EFAULT', (
 
 test('a timed-out linux waiter takes its entry out of the table', () => {
   const { log, entries } = withWaiters(0, function* (t, a, _b, out) {
-    out.push(yield* futex(t, a, WAIT, 0, 1_500_000));
+    out.push(yield* futex(t, a, WAIT, 0, yield* timespec_ns(t, 1_500_000)));
   });
   assert.deepEqual(log, [-ETIMEDOUT]);
   assert.equal(entries, 0);
@@ -214,7 +228,7 @@ test('a timed-out linux waiter takes its entry out of the table', () => {
 
 function* sharedWaiterChild(t: Guest, raw: unknown): Program<number> {
   const { word, op } = raw as { word: number; op: number };
-  const r = yield* futex(t, word, op, 0, 20_000_000);
+  const r = yield* futex(t, word, op, 0, yield* timespec_ns(t, 20_000_000));
   return r === 0 ? 0 : 1;
 }
 
@@ -362,4 +376,93 @@ test('redox wakes by swap-remove: the first waiter, then the last moved into its
   );
   assert.deepEqual(order, ['A', 'E', 'D', 'C', 'B']);
   assert.deepEqual(log, [1, 1, 1, 1, 1]);
+});
+
+/*
+ * Timeouts are struct timespec in guest memory (kernel/futex/syscall.ts): read before anything
+ * else, EFAULT when unreadable and, in linux mode, EINVAL when not a time (futex_init_timeout:
+ * timespec64_valid), before the ENOSYS of a misplaced FUTEX_CLOCK_REALTIME and before the word
+ * is compared. Redox reads its timespec unchecked.
+ */
+test('futex timeouts: EFAULT for an unreadable timespec, EINVAL for one that is not a time, before anything else', () => {
+  const linux = withWaiters(0, function* (t, a, _b, out) {
+    const bad = yield* mmap_anonymous(t, 4096);
+    const put = (sec: number, nsec: number) => {
+      timespec_store(t, bad, sec, nsec);
+      return bad;
+    };
+    out.push(
+      yield* futex(t, a, WAIT, 1, put(0, 1_000_000_000)), // the word is 0: EAGAIN comes later
+      yield* futex(t, a, WAIT, 1, put(0, -1)),
+      yield* futex(t, a, WAIT, 1, put(-1, 0)), // a negative relative timeout too
+      yield* futex(t, a, WAIT_BITSET, 1, put(-1, 999_999_999), 0, 1),
+      yield* futex(t, a, WAIT | FUTEX_CLOCK_REALTIME, 1, put(0, 1_000_000_000)), // before ENOSYS
+      yield* futex(t, a, WAIT, 1, 0x20000), // unmapped
+      yield* futex(t, a, LOCK_PI, 0, 0x20000),
+      yield* futex(t, a, WAIT, 1, put(0, 999_999_999)), // valid: the word comparison answers
+      yield* futex(t, a, WAKE, 1, 0x20000), // WAKE takes no timeout: the slot is not read
+    );
+  });
+  assert.deepEqual(linux.log, [-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EFAULT, -EFAULT, -EAGAIN, 0]);
+  const redox = withWaiters(
+    0,
+    function* (t, a, _b, out) {
+      const ts = yield* mmap_anonymous(t, 4096);
+      timespec_store(t, ts, 0, 1_000_000_000);
+      out.push(yield* futex(t, a, WAIT, 1, ts), yield* futex(t, a, WAIT, 1, 0x20000));
+    },
+    { mode: 'redox' },
+  );
+  assert.deepEqual(redox.log, [-EAGAIN, -EFAULT]); // Redox does not check the fields
+});
+
+/**
+ * Deadlines already past end the wait at once with ETIMEDOUT: an absolute CLOCK_REALTIME one in
+ * 1970 (whose monotonic time is far below zero: once read as "no timeout"), one a second ago, a
+ * monotonic one at 1 us, LOCK_PI's realtime deadline and LOCK_PI2's monotonic one on a held
+ * word. "At once": the hrtimer fires as it is armed (its slack does not reach the present), so
+ * the call takes a few us of syscall, switch and interrupt costs, never the wait for a tick.
+ */
+test('futex deadlines already past return ETIMEDOUT at once (WAIT_BITSET realtime and monotonic, LOCK_PI, LOCK_PI2)', () => {
+  const took: number[] = [];
+  const { log } = withWaiters(0, function* (t, a, b, out) {
+    t.store32(b, t.tid); // b is a PI word held by this thread: another's LOCK_PI must wait
+    const ts = yield* mmap_anonymous(t, 4096);
+    const now = yield* mmap_anonymous(t, 4096);
+    const realtimeAgo = function* (ns: number) {
+      yield* clock_gettime(t, CLOCK_REALTIME, now);
+      const at = timespecAddNs(timespec_load(t, now), -ns);
+      timespec_store(t, ts, at.tv_sec, at.tv_nsec);
+      return ts;
+    };
+    const at = (sec: number, nsec: number) => {
+      timespec_store(t, ts, sec, nsec);
+      return ts;
+    };
+    const timed = function* (call: Program<number>) {
+      const t0 = yield* clock_gettime_ns(t, CLOCK_MONOTONIC);
+      out.push(yield* call);
+      took.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - t0);
+    };
+    yield* timed(futex(t, a, WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, at(0, 0), 0, 1));
+    yield* timed(futex(t, a, WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, yield* realtimeAgo(1_000_000_000), 0, 1));
+    yield* timed(futex(t, a, WAIT_BITSET, 0, at(0, 1000), 0, 1));
+    const [, th] = yield* pthread_create(
+      t,
+      null,
+      function* (t2) {
+        const t0 = yield* clock_gettime_ns(t2, CLOCK_MONOTONIC);
+        timespec_store(t2, ts, 1, 0); // 1970-01-01T00:00:01Z
+        out.push(yield* futex(t2, b, LOCK_PI, 0, ts));
+        timespec_store(t2, ts, 0, 1000); // monotonic 1 us
+        out.push(yield* futex(t2, b, LOCK_PI2, 0, ts));
+        took.push((yield* clock_gettime_ns(t2, CLOCK_MONOTONIC)) - t0);
+        return 0;
+      },
+      null,
+    );
+    yield* pthread_join(t, th);
+  });
+  assert.deepEqual(log, Array(5).fill(-ETIMEDOUT));
+  for (const ns of took) assert.ok(ns < 20_000, `took ${ns} ns`);
 });

@@ -41,7 +41,8 @@ import { encodeWakeOp } from '../../../src/kernel/futex/wake-op.ts';
 import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { sched_setscheduler } from '../../../src/libc/sched.ts';
-import { clock_gettime, mmap_anonymous, nanosleep, syscall } from '../../../src/libc/sys.ts';
+import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
+import { clock_gettime_ns, sleep_ns, timespec_ns } from '../../../src/libc/time.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const STEP_NS = 5_000_000;
@@ -374,9 +375,9 @@ function runScript(script: Script, shards: number): Observed {
   const words: number[] = [];
   const stepOf = (nowNs: number) => Math.floor((nowNs - BASE_NS) / STEP_NS);
   function* sleepUntil(t: Guest, step: number): Program<void> {
-    const now = yield* clock_gettime(t);
+    const now = yield* clock_gettime_ns(t);
     const target = BASE_NS + step * STEP_NS;
-    if (target > now) yield* nanosleep(t, target - now);
+    if (target > now) yield* sleep_ns(t, target - now);
   }
   function* call(t: Guest, base: number, op: Op, step: number): Program<number> {
     const addr = (w: number) => base + 4 * w;
@@ -387,11 +388,15 @@ function runScript(script: Script, shards: number): Observed {
         return 0;
       case 'wait':
         if (op.bitset === null) {
-          const timeout = op.timeoutSteps > 0 ? op.timeoutSteps * STEP_NS + STEP_NS / 2 : -1;
+          const timeout =
+            op.timeoutSteps > 0 ? yield* timespec_ns(t, op.timeoutSteps * STEP_NS + STEP_NS / 2) : 0;
           return yield* syscall(t, SYS_FUTEX, addr(op.word), FUTEX_WAIT | flag, op.val, timeout, 0, 0);
         } else {
           // WAIT_BITSET's timeout is absolute on CLOCK_MONOTONIC.
-          const at = op.timeoutSteps > 0 ? BASE_NS + (step + op.timeoutSteps) * STEP_NS + STEP_NS / 2 : -1;
+          const at =
+            op.timeoutSteps > 0
+              ? yield* timespec_ns(t, BASE_NS + (step + op.timeoutSteps) * STEP_NS + STEP_NS / 2)
+              : 0;
           return yield* syscall(
             t,
             SYS_FUTEX,
@@ -442,7 +447,7 @@ function runScript(script: Script, shards: number): Observed {
       if (s.thread !== index) continue;
       yield* sleepUntil(t, s.step);
       const r = yield* call(t, base, s.op, s.step);
-      outcomes[index]!.push([stepOf(yield* clock_gettime(t)), r]);
+      outcomes[index]!.push([stepOf(yield* clock_gettime_ns(t)), r]);
     }
     return 0;
   }

@@ -9,6 +9,8 @@
  *   attach_to_pi_state's case [3], futex_unlock_pi).
  * Red Bear keeps its PI waiters apart and answers a plain wake with 0.
  */
+import { timespec_ns } from '../../../src/libc/time.ts';
+import { sleep_ns } from '../../../src/libc/time.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
@@ -27,7 +29,7 @@ import { malloc } from '../../../src/libc/malloc.ts';
 import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
 import { sched_setscheduler } from '../../../src/libc/sched.ts';
-import { nanosleep, syscall } from '../../../src/libc/sys.ts';
+import { syscall } from '../../../src/libc/sys.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const MS = 1_000_000;
@@ -42,7 +44,7 @@ const TRYLOCK_PI = 8;
 const WAKE_BITSET = 10;
 const INT_MAX = 0x7fffffff;
 
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = -1, addr2 = 0, val3 = 0) =>
+const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
   syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
 
 /** Runs `main` on a 2-CPU machine in `mode`; checks that it finished without a guest fault. */
@@ -84,7 +86,7 @@ test('linux: every plain wake and requeue of a word with a LOCK_PI waiter is EIN
     const other = yield* malloc(t, 4);
     log.push(`lock=${yield* futex(t, word, LOCK_PI)}`);
     const [, locker] = yield* pthread_create(t, null, piLocker, { word, log });
-    yield* nanosleep(t, 2 * MS); // the locker blocks in LOCK_PI: the word has PI state
+    yield* sleep_ns(t, 2 * MS); // the locker blocks in LOCK_PI: the word has PI state
     const held = t.load32(word);
     const op = encodeWakeOp(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0);
     log.push(`wake=${yield* futex(t, word, WAKE, 1)}`);
@@ -97,7 +99,7 @@ test('linux: every plain wake and requeue of a word with a LOCK_PI waiter is EIN
     log.push(`requeue=${yield* futex(t, word, REQUEUE, 1, 1, other)}`);
     log.push(`cmp-requeue=${yield* futex(t, word, CMP_REQUEUE, 0, 1, other, held)}`);
     log.push(`requeue-onto=${yield* futex(t, other, REQUEUE, 0, INT_MAX, word)}`); // no waiters to move
-    log.push(`wait=${yield* futex(t, word, WAIT, held, MS)}`); // queues behind the locker
+    log.push(`wait=${yield* futex(t, word, WAIT, held, yield* timespec_ns(t, MS))}`); // queues behind the locker
     log.push(`unlock=${yield* futex(t, word, UNLOCK_PI)}`);
     yield* pthread_join(t, locker);
     return 0;
@@ -129,17 +131,17 @@ test('linux: a wake takes the plain waiters ahead of the PI waiter in the chain,
     // SCHED_OTHER) behind: the chain is P, L, Q. (A plain waiter cannot queue ahead of a PI one
     // any other way: LOCK_PI itself refuses a word whose top waiter is plain.)
     const [, locker] = yield* pthread_create(t, null, piLocker, { word, log });
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     const expected = (me | FUTEX_WAITERS) >>> 0;
     const [, p] = yield* pthread_create(t, null, plainWaiter, { word, expected, name: 'P', rtPrio: 10, log });
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     const [, q] = yield* pthread_create(t, null, plainWaiter, { word, expected, name: 'Q', rtPrio: 0, log });
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`wake-all=${yield* futex(t, word, WAKE, INT_MAX)}`); // wakes P, then meets L
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`wake-one=${yield* futex(t, word, WAKE, 1)}`); // L is on top now
     log.push(`unlock=${yield* futex(t, word, UNLOCK_PI)}`); // hands the lock to L
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`wake-q=${yield* futex(t, word, WAKE, 1)}`); // no PI state left: Q wakes
     for (const th of [p, locker, q]) yield* pthread_join(t, th);
     return 0;
@@ -168,7 +170,7 @@ test('linux: LOCK_PI, TRYLOCK_PI and UNLOCK_PI refuse a word whose top waiter is
       rtPrio: 0,
       log,
     });
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`lock=${yield* futex(t, word, LOCK_PI)}`); // the word is 0, yet EINVAL
     log.push(`trylock=${yield* futex(t, word, TRYLOCK_PI)} word=${t.load32(word)}`);
     t.store32(word, me); // user space takes it by CAS, as a PI mutex's fast path does
@@ -195,7 +197,7 @@ test('redbear keeps PI waiters apart from plain ones: a plain wake of the word f
     const word = yield* malloc(t, 4);
     log.push(`lock=${yield* futex(t, word, LOCK_PI)}`);
     const [, locker] = yield* pthread_create(t, null, piLocker, { word, log });
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`wake=${yield* futex(t, word, WAKE, 1)}`);
     log.push(`unlock=${yield* futex(t, word, UNLOCK_PI)}`);
     yield* pthread_join(t, locker);

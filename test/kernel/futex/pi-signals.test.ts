@@ -9,6 +9,7 @@
  *   EINTR becomes EWOULDBLOCK), not owning the lock.
  * Red Bear's LOCK_PI keeps waiting through a signal, whose handler runs when the call returns.
  */
+import { sleep_ns } from '../../../src/libc/time.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
@@ -21,7 +22,7 @@ import type { Kernel } from '../../../src/kernel/kernel.ts';
 import { malloc } from '../../../src/libc/malloc.ts';
 import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
 import { pthread_kill, sigaction } from '../../../src/libc/signal.ts';
-import { nanosleep, syscall } from '../../../src/libc/sys.ts';
+import { syscall } from '../../../src/libc/sys.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const MS = 1_000_000;
@@ -31,7 +32,7 @@ const WAIT_REQUEUE_PI = 11;
 const CMP_REQUEUE_PI = 12;
 const TID_MASK = 0x3fffffff;
 
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = -1, addr2 = 0, val3 = 0) =>
+const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
   syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
 const gettid = (t: Guest) => syscall(t, SYS_GETTID);
 
@@ -84,9 +85,9 @@ function* locker(t: Guest, raw: unknown): Program<number> {
 function* signalledLocker(t: Guest, s: Shared): Program<void> {
   yield* futex(t, s.mutex, LOCK_PI);
   const [, th] = yield* pthread_create(t, null, locker, s);
-  yield* nanosleep(t, 2 * MS);
+  yield* sleep_ns(t, 2 * MS);
   s.log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
-  yield* nanosleep(t, 2 * MS);
+  yield* sleep_ns(t, 2 * MS);
   s.log.push(`unlock=${yield* futex(t, s.mutex, UNLOCK_PI)}`);
   yield* pthread_join(t, th);
 }
@@ -112,7 +113,7 @@ test('redbear LOCK_PI keeps waiting through a signal; the handler runs when the 
 function* condWaiter(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   s.tid = yield* gettid(t);
-  const r = yield* futex(t, s.cond, WAIT_REQUEUE_PI, 0, -1, s.mutex);
+  const r = yield* futex(t, s.cond, WAIT_REQUEUE_PI, 0, 0, s.mutex);
   s.log.push(`waiter=${r} owner=${(t.load32(s.mutex) & TID_MASK) === s.tid}`);
   if (r === 0) yield* futex(t, s.mutex, UNLOCK_PI);
   return 0;
@@ -125,9 +126,9 @@ for (const [name, flags] of [
   test(`linux WAIT_REQUEUE_PI signalled before the requeue is restarted and still gets the lock (${name})`, () => {
     const { log, kernel } = run('linux', flags, function* (t, s) {
       const [, th] = yield* pthread_create(t, null, condWaiter, s);
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       s.log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
-      yield* nanosleep(t, 2 * MS);
+      yield* sleep_ns(t, 2 * MS);
       s.log.push(`requeue=${yield* futex(t, s.cond, CMP_REQUEUE_PI, 1, 0, s.mutex, 0)}`);
       yield* pthread_join(t, th);
     });
@@ -139,7 +140,7 @@ for (const [name, flags] of [
 test('linux WAIT_REQUEUE_PI restarted after the condition word changed answers EAGAIN', () => {
   const { log } = run('linux', 0, function* (t, s) {
     const [, th] = yield* pthread_create(t, null, condWaiter, s);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     t.store32(s.cond, 1); // pthread_cond_signal's sequence bump, before its signal arrives
     s.log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
     yield* pthread_join(t, th);
@@ -151,9 +152,9 @@ test('linux WAIT_REQUEUE_PI signalled on the PI lock after the requeue answers E
   const { log, kernel } = run('linux', 0, function* (t, s) {
     yield* futex(t, s.mutex, LOCK_PI);
     const [, th] = yield* pthread_create(t, null, condWaiter, s);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     s.log.push(`requeue=${yield* futex(t, s.cond, CMP_REQUEUE_PI, 1, 0, s.mutex, 0)}`);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     s.log.push(`kill=${yield* pthread_kill(t, s.tid, SIGUSR1)}`);
     yield* pthread_join(t, th);
     s.log.push(`unlock=${yield* futex(t, s.mutex, UNLOCK_PI)} word=${t.load32(s.mutex)}`);

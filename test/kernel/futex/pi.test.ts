@@ -14,7 +14,8 @@ import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import type { Kernel } from '../../../src/kernel/kernel.ts';
 import { malloc } from '../../../src/libc/malloc.ts';
 import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
-import { clock_gettime, nanosleep, syscall } from '../../../src/libc/sys.ts';
+import { syscall } from '../../../src/libc/sys.ts';
+import { deadline_after, sleep_ns } from '../../../src/libc/time.ts';
 import { bootGuest } from '../../support/guest.ts';
 
 const MS = 1_000_000;
@@ -26,7 +27,7 @@ const WAIT_REQUEUE_PI = 11;
 const CMP_REQUEUE_PI = 12;
 const INT_MAX = 0x7fffffff;
 
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = -1, addr2 = 0, val3 = 0) =>
+const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
   syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
 const gettid = (t: Guest) => syscall(t, SYS_GETTID);
 
@@ -93,7 +94,7 @@ function contended(mode: FutexMode): string[] {
     const c: Contended = { word: yield* malloc(t, 4), log };
     log.push(`lock=${yield* futex(t, c.word, LOCK_PI)}`);
     const [, th] = yield* pthread_create(t, null, contender, c);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`waiters-bit=${(t.load32(c.word) & FUTEX_WAITERS) !== 0}`);
     log.push(`trylock-other=${yield* futex(t, c.word, TRYLOCK_PI)}`);
     log.push(`unlock=${yield* futex(t, c.word, UNLOCK_PI)}`);
@@ -150,9 +151,9 @@ function* middle(t: Guest, raw: unknown): Program<number> {
 function* top(t: Guest, raw: unknown): Program<number> {
   const c = raw as Chain;
   c.tids[3] = yield* gettid(t);
-  yield* nanosleep(t, 1 * MS); // the harness raises its priority meanwhile
+  yield* sleep_ns(t, 1 * MS); // the harness raises its priority meanwhile
   // LOCK_PI's timeout is absolute on CLOCK_REALTIME (Red Bear has no LOCK_PI2).
-  const deadline = (yield* clock_gettime(t, CLOCK_REALTIME)) + 5 * MS;
+  const deadline = yield* deadline_after(t, CLOCK_REALTIME, 5 * MS);
   c.log.push(`t3 lock l2=${yield* futex(t, c.l2, LOCK_PI, 0, deadline)}`);
   return 0;
 }
@@ -165,18 +166,18 @@ function chain(mode: FutexMode): { log: string[]; boosts: string[] } {
     c.tids[1] = yield* gettid(t);
     yield* futex(t, c.l1, LOCK_PI);
     const [, t2] = yield* pthread_create(t, null, middle, c);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     const [, t3] = yield* pthread_create(t, null, top, c);
     // Harness: T3 runs at nice -10 (Redox prio 10, kernel prio 110); T1 and T2 at nice 0.
-    yield* nanosleep(t, MS / 2);
+    yield* sleep_ns(t, MS / 2);
     k().threads.get(c.tids[3] ?? -1)!.prio = 10;
-    yield* nanosleep(t, 3 * MS);
+    yield* sleep_ns(t, 3 * MS);
     const show = (n: number) => {
       const th = k().threads.get(c.tids[n]!)!;
       return `t${n} boost=${th.piBoost === Number.POSITIVE_INFINITY ? '-' : th.piBoost} prio=${th.prio}`;
     };
     boosts.push(show(1), show(2));
-    yield* nanosleep(t, 5 * MS); // T3 times out
+    yield* sleep_ns(t, 5 * MS); // T3 times out
     boosts.push(show(1), show(2));
     yield* futex(t, c.l1, UNLOCK_PI);
     yield* pthread_join(t, t2);
@@ -214,7 +215,7 @@ test('LOCK_PI answers EDEADLK when the wait would close a cycle of owners (linux
   function* second(t: Guest, raw: unknown): Program<number> {
     const [a, b] = raw as [number, number];
     yield* futex(t, b, LOCK_PI);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`t2 lock a=${yield* futex(t, a, LOCK_PI)}`);
     yield* futex(t, b, UNLOCK_PI);
     return 0;
@@ -224,7 +225,7 @@ test('LOCK_PI answers EDEADLK when the wait would close a cycle of owners (linux
     const b = yield* malloc(t, 4);
     yield* futex(t, a, LOCK_PI);
     const [, th] = yield* pthread_create(t, null, second, [a, b]);
-    yield* nanosleep(t, 1 * MS);
+    yield* sleep_ns(t, 1 * MS);
     log.push(`t1 lock b=${yield* futex(t, b, LOCK_PI)}`); // blocks until T2 gives up b
     yield* futex(t, b, UNLOCK_PI);
     yield* futex(t, a, UNLOCK_PI);
@@ -239,7 +240,7 @@ test('CMP_REQUEUE_PI gives the PI lock to one waiter and queues the rest on it; 
   const order: number[] = [];
   function* condWaiter(t: Guest, raw: unknown): Program<number> {
     const [cond, mutex] = raw as [number, number];
-    const r = yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, mutex);
+    const r = yield* futex(t, cond, WAIT_REQUEUE_PI, 0, 0, mutex);
     order.push(r);
     yield* futex(t, mutex, UNLOCK_PI);
     return 0;
@@ -249,10 +250,10 @@ test('CMP_REQUEUE_PI gives the PI lock to one waiter and queues the rest on it; 
     const mutex = yield* malloc(t, 4);
     const threads: number[] = [];
     for (let i = 0; i < 3; i++) threads.push((yield* pthread_create(t, null, condWaiter, [cond, mutex]))[1]);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`bad-nr-wake=${yield* futex(t, cond, CMP_REQUEUE_PI, 2, INT_MAX, mutex, 0)}`);
     log.push(`value-differs=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, INT_MAX, mutex, 7)}`);
-    log.push(`plain-wait-same=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, cond)}`);
+    log.push(`plain-wait-same=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, 0, cond)}`);
     log.push(`requeue=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, INT_MAX, mutex, 0)}`);
     for (const th of threads) yield* pthread_join(t, th);
     log.push(`mutex=${t.load32(mutex)}`);
@@ -280,7 +281,7 @@ function* robustOwner(t: Guest, raw: unknown): Program<number> {
   t.store32(entry + 4, me); // take the lock word (the userspace fast path)
   // Long enough that the waiter's 0.5 ms sleep ends first whichever CPUs' 1 ms ticks serve the
   // two timers (each CPU's tick has its own phase).
-  yield* nanosleep(t, 5 * MS);
+  yield* sleep_ns(t, 5 * MS);
   return 0; // dies holding it
 }
 
@@ -290,7 +291,7 @@ test('a dying owner on a robust list leaves OWNER_DIED and wakes its waiter (FUT
     const head = yield* malloc(t, 12);
     const entry = yield* malloc(t, 8);
     const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: true });
-    yield* nanosleep(t, MS / 2);
+    yield* sleep_ns(t, MS / 2);
     const lockWord = entry + 4;
     const owner = t.load32(lockWord);
     t.store32(lockWord, owner | FUTEX_WAITERS);
@@ -312,7 +313,7 @@ test('without a robust list the waiter of a dead owner waits forever: a deadlock
       const head = yield* malloc(t, 12);
       const entry = yield* malloc(t, 8);
       const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: false });
-      yield* nanosleep(t, MS / 2);
+      yield* sleep_ns(t, MS / 2);
       const lockWord = entry + 4;
       const owner = t.load32(lockWord);
       yield* futex(t, lockWord, WAIT, owner);
@@ -332,7 +333,7 @@ test('CMP_REQUEUE_PI(1, 0) on a held PI lock queues the top waiter on it (the wa
   const log: string[] = [];
   function* condWaiter(t: Guest, raw: unknown): Program<number> {
     const [cond, mutex] = raw as [number, number];
-    log.push(`waiter=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, -1, mutex)}`);
+    log.push(`waiter=${yield* futex(t, cond, WAIT_REQUEUE_PI, 0, 0, mutex)}`);
     yield* futex(t, mutex, UNLOCK_PI);
     return 0;
   }
@@ -341,7 +342,7 @@ test('CMP_REQUEUE_PI(1, 0) on a held PI lock queues the top waiter on it (the wa
     const mutex = yield* malloc(t, 4);
     yield* futex(t, mutex, LOCK_PI);
     const [, th] = yield* pthread_create(t, null, condWaiter, [cond, mutex]);
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     log.push(`requeue=${yield* futex(t, cond, CMP_REQUEUE_PI, 1, 0, mutex, 0)}`);
     log.push(`waiters-bit=${(t.load32(mutex) & FUTEX_WAITERS) !== 0}`);
     log.push(`unlock=${yield* futex(t, mutex, UNLOCK_PI)}`);
@@ -360,19 +361,19 @@ interface DyingOwner {
 function* piOwnerExits(t: Guest, raw: unknown): Program<number> {
   const o = raw as DyingOwner;
   o.log.push(`owner lock=${yield* futex(t, o.word, LOCK_PI)}`);
-  yield* nanosleep(t, 5 * MS);
+  yield* sleep_ns(t, 5 * MS);
   return 0; // exits owning it
 }
 
 /** Waits for the PI lock, logs what it got and the word, holds it 1 ms, and unlocks it. */
 function* piHeir(t: Guest, raw: unknown): Program<number> {
   const o = raw as DyingOwner;
-  yield* nanosleep(t, 1 * MS);
+  yield* sleep_ns(t, 1 * MS);
   const me = yield* gettid(t);
   const r = yield* futex(t, o.word, LOCK_PI);
   const word = t.load32(o.word);
   o.log.push(`heir lock=${r} tid=${(word & 0x3fffffff) === me} bits=${(word & ~0x3fffffff) >>> 0}`);
-  yield* nanosleep(t, 1 * MS);
+  yield* sleep_ns(t, 1 * MS);
   o.log.push(`heir unlock=${yield* futex(t, o.word, UNLOCK_PI)}`);
   return 0;
 }
@@ -383,7 +384,7 @@ test('a PI owner that exits without a robust list hands each lock to its top wai
     const o: DyingOwner = { word: yield* malloc(t, 4), log };
     const [, owner] = yield* pthread_create(t, null, piOwnerExits, o);
     const [, heir] = yield* pthread_create(t, null, piHeir, o); // queues first
-    yield* nanosleep(t, 2 * MS);
+    yield* sleep_ns(t, 2 * MS);
     const me = yield* gettid(t);
     const r = yield* futex(t, o.word, LOCK_PI); // queues second; gets it from the heir
     const word = t.load32(o.word);
@@ -412,7 +413,7 @@ test('redbear has no exit walk of PI state: the waiter of an owner that exited w
     function* (t) {
       const o: DyingOwner = { word: yield* malloc(t, 4), log };
       yield* pthread_create(t, null, piOwnerExits, o);
-      yield* nanosleep(t, 1 * MS);
+      yield* sleep_ns(t, 1 * MS);
       log.push(`main lock=${yield* futex(t, o.word, LOCK_PI)}`);
       return 0;
     },

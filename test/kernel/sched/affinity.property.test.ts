@@ -13,7 +13,7 @@ import type { Program } from '../../../src/abi/effects.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { sched_getcpu, sched_setaffinity_cpus } from '../../../src/libc/sched.ts';
-import { nanosleep } from '../../../src/libc/sys.ts';
+import { sleep_ns } from '../../../src/libc/time.ts';
 import { bootGuest } from '../../support/guest.ts';
 
 interface Step {
@@ -87,10 +87,10 @@ function runPlan(p: Plan): { violations: string[]; finished: boolean; error: str
         // Ask the main thread for this mask and wait until it is set, so that a later self-set
         // mask is never overtaken by it.
         outside.set(t.tid, i);
-        while (outside.has(t.tid)) yield* nanosleep(t, 100_000);
+        while (outside.has(t.tid)) yield* sleep_ns(t, 100_000);
       }
       yield t.compute(step.burstUs * 3000);
-      if (step.sleepUs > 0) yield* nanosleep(t, step.sleepUs * 1000);
+      if (step.sleepUs > 0) yield* sleep_ns(t, step.sleepUs * 1000);
     }
     return 0;
   }
@@ -115,7 +115,7 @@ function runPlan(p: Plan): { violations: string[]; finished: boolean; error: str
         if (r !== 0) violations.push(`main: setaffinity(${tid}) ${r}`);
         outside.delete(tid);
       }
-      yield* nanosleep(t, 300_000);
+      yield* sleep_ns(t, 300_000);
     }
     for (const h of handles) yield* pthread_join(t, h);
     return 0;

@@ -1,6 +1,7 @@
 // The Redox-derived policies' own invariant checks (dwrr-invariants.ts; issue 13): they hold on a
 // real run, and each one fails on the corruption it is there to catch. A hook at 10 ms reaches
 // into the policy's lists while one thread spins, one sleeps, and the main thread joins them.
+import { sleep_ns } from '../../../src/libc/time.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
@@ -10,7 +11,6 @@ import type { DwrrPolicy } from '../../../src/kernel/sched/dwrr.ts';
 import type { RedbearEntity, RedbearPolicy } from '../../../src/kernel/sched/redbear.ts';
 import { type Thread, ThreadState } from '../../../src/kernel/thread.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
-import { nanosleep } from '../../../src/libc/sys.ts';
 import { atTime, bootGuest, type GuestMachine } from '../../support/guest.ts';
 
 /** Main starts two spinners (40 ms each) and a sleeper (50 ms), then joins all three. */
@@ -32,7 +32,7 @@ function* spin(g: Guest): Program<number> {
 }
 
 function* sleep(g: Guest): Program<number> {
-  yield* nanosleep(g, 50_000_000);
+  yield* sleep_ns(g, 50_000_000);
   return 0;
 }
 

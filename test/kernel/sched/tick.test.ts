@@ -8,7 +8,7 @@ import type { Guest } from '../../../src/abi/guest.ts';
 import { releasePreemptLock } from '../../../src/kernel/tick.ts';
 import { preemptDisable } from '../../../src/kernel/tick.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
-import { clock_gettime, nanosleep } from '../../../src/libc/sys.ts';
+import { clock_gettime_ns, sleep_ns } from '../../../src/libc/time.ts';
 import { SCHED_POLICIES } from '../../../src/machine/config.ts';
 import { VEC_IPI_SWITCH } from '../../../src/hw/vectors.ts';
 import { atTime, bootGuest, runGuest } from '../../support/guest.ts';
@@ -26,7 +26,7 @@ for (const policy of SCHED_POLICIES) {
       const run = runGuest(
         function* (t) {
           for (let i = 0; i < 10; i++) {
-            yield* nanosleep(t, 10_000_000);
+            yield* sleep_ns(t, 10_000_000);
             yield* spin(t, 1);
           }
           return 0;
@@ -63,7 +63,7 @@ for (const policy of SCHED_POLICIES) {
                 // where a pending reschedule is taken.
                 for (let k = 0; k < 15_000; k++) {
                   yield g.compute(30_000);
-                  yield* clock_gettime(g);
+                  yield* clock_gettime_ns(g);
                 }
                 return 0;
               },
@@ -115,7 +115,7 @@ for (const policy of SCHED_POLICIES) {
             null,
             function* (g: Guest): Program<number> {
               for (let k = 0; k < 20; k++) {
-                yield* nanosleep(g, 1_000_000);
+                yield* sleep_ns(g, 1_000_000);
                 yield* spin(g, 5);
               }
               return 0;

@@ -25,7 +25,7 @@ import { afterSwitch, setAffinity, steal } from './migrate.ts';
 import { pickClass, push } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
 import { type FairOptions, FairState } from './state.ts';
-import { dlThrottle, nextTickNs, tick } from './tick.ts';
+import { dlThrottle, hrtimerNextNs, nextTickNs, runHrtimers, tick } from './tick.ts';
 import { start, wake } from './wakeup.ts';
 
 export { CLASS_DL, CLASS_FAIR, CLASS_RT, classOf, type FairEntity } from './entity.ts';
@@ -52,6 +52,14 @@ export class FairPolicy implements SchedPolicy {
 
   nextTickNs(cpu: Cpu, periodNs: number): number {
     return nextTickNs(this.#s, cpu, periodNs);
+  }
+
+  hrtimerNextNs(cpu: Cpu): number {
+    return hrtimerNextNs(this.#s, cpu);
+  }
+
+  runHrtimers(cpu: Cpu): KernelGen<boolean> {
+    return runHrtimers(this.#s, cpu);
   }
 
   start(cpu: Cpu, t: Thread): KernelGen<void> {

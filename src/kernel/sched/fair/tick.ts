@@ -145,3 +145,25 @@ function currEndNs(s: FairState, rq: RunQueue, curr: Thread, nowNs: number): num
   if (curr.policy === SCHED_RR) end = Math.min(end, nowNs + e.rrLeftNs - ranNs);
   return end;
 }
+
+/**
+ * With hrtimers (kernel/hrtimer.ts): the next replenishment of a throttled deadline server
+ * (dl_task_timer, an hrtimer at the exact start of its next period) and the RT period timer
+ * (sched_rt_period_timer) on this CPU. Throttling when the runtime runs out stays at the tick,
+ * as in Linux, whose HRTICK_DL is off by default (kernel/sched/features.h).
+ */
+export function hrtimerNextNs(s: FairState, cpu: Cpu): number {
+  const rq = s.rq(cpu.id);
+  let next = Number.POSITIVE_INFINITY;
+  if (rq.dl.throttled.length > 0) next = dlReplenishAt(rq.dl.throttled[0]!);
+  if (rq.rt.periodActive) next = Math.min(next, rq.rt.periodStartNs + RT_PERIOD_NS);
+  return next;
+}
+
+/** The hrtimer interrupt's part for this policy: the RT period and due replenishments. */
+export function* runHrtimers(s: FairState, cpu: Cpu): KernelGen<boolean> {
+  const rq = s.rq(cpu.id);
+  const resched = rq.rt.advance(s.nowNs()) && rq.rt.count > 0;
+  if (rq.dl.throttled.length > 0) yield* replenishDue(s, cpu, rq);
+  return resched;
+}

@@ -1,0 +1,113 @@
+/**
+ * `cyclictest`: timer wake-up latency shaped like rt-tests' cyclictest (Thomas Gleixner's):
+ * each measuring thread sleeps with clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until its
+ * next period, reads the clock as soon as it runs, and records how late it woke (the actual
+ * time minus the requested one); the next request is one interval after the previous request,
+ * so lateness does not accumulate. Reports the lateness percentiles and the maximum in ns.
+ *
+ * What it shows (issue 11): a kernel that expires timeouts at ticks (the Redox baseline)
+ * wakes a thread at the first tick or switch after its request, so the lateness spreads over a
+ * whole tick period; one with high-resolution timers (the improved kernel, kernel/hrtimer.ts)
+ * wakes it at the request plus its timer slack (50 us under SCHED_OTHER, none under
+ * SCHED_FIFO) plus a few us of interrupt and switch costs, whatever the tick.
+ */
+import type { Program } from '../abi/effects.ts';
+import { ENOSYS } from '../abi/errno.ts';
+import type { Guest, ProgramImage } from '../abi/guest.ts';
+import { SCHED_FIFO } from '../abi/sched.ts';
+import { CLOCK_MONOTONIC } from '../abi/syscalls.ts';
+import { errno } from '../libc/errno.ts';
+import { malloc } from '../libc/malloc.ts';
+import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
+import { sched_setscheduler } from '../libc/sched.ts';
+import {
+  clock_gettime_ns,
+  clock_nanosleep,
+  TIMER_ABSTIME,
+  TIMESPEC_BYTES,
+  timespec_store,
+  timespecOfNs,
+} from '../libc/time.ts';
+import { percentileOf } from './percentile.ts';
+import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+
+interface Shared {
+  loops: number;
+  intervalNs: number;
+  fifo: boolean;
+  latenciesNs: number[];
+}
+
+/** One measuring thread: `loops` absolute sleeps one interval apart, each wake-up measured. */
+function* measurer(t: Guest, raw: unknown): Program<number> {
+  const { s, index } = raw as { s: Shared; index: number };
+  if (s.fifo && (yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 80 })) !== 0) {
+    // cyclictest -p on a kernel without sched_setscheduler cannot measure what it was asked to.
+    const why = errno(t) === ENOSYS ? 'the kernel has no sched_setscheduler' : `errno ${errno(t)}`;
+    throw new Error(`cyclictest: SCHED_FIFO refused (${why})`);
+  }
+  const req = yield* malloc(t, TIMESPEC_BYTES);
+  // Threads start a little apart (cyclictest's -d distance), as its threads do.
+  let nextNs = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) + s.intervalNs + index * 50_000;
+  for (let loop = 0; loop < s.loops; loop++) {
+    const at = timespecOfNs(nextNs);
+    timespec_store(t, req, at.tv_sec, at.tv_nsec);
+    const r = yield* clock_nanosleep(t, CLOCK_MONOTONIC, TIMER_ABSTIME, req, 0);
+    if (r !== 0) throw new Error(`cyclictest: clock_nanosleep failed (${r})`);
+    s.latenciesNs.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - nextNs);
+    nextNs += s.intervalNs;
+  }
+  return 0;
+}
+
+function* cyclictestMain(t: Guest, raw: unknown): Program<number> {
+  const a = raw as ProgramArgs;
+  const s: Shared = {
+    loops: intArg(a, 'loops'),
+    intervalNs: intArg(a, 'interval_us') * 1000,
+    fifo: stringArg(a, 'policy') === 'fifo',
+    latenciesNs: [],
+  };
+  const threads: pthread_t[] = [];
+  for (let index = 0; index < intArg(a, 'threads'); index++) {
+    threads.push((yield* pthread_create(t, null, measurer, { s, index }))[1]);
+  }
+  for (const th of threads) yield* pthread_join(t, th);
+  const sorted = [...s.latenciesNs].sort((x, y) => x - y);
+  t.data.output = {
+    ...(t.data.output as object),
+    cyclictest: {
+      samples: sorted.length,
+      minNs: sorted[0] ?? 0,
+      p50Ns: percentileOf(sorted, 50),
+      p99Ns: percentileOf(sorted, 99),
+      maxNs: sorted.at(-1) ?? 0,
+    },
+  };
+  return 0;
+}
+
+export const CYCLICTEST: GuestProgram = {
+  image: { name: 'cyclictest', main: cyclictestMain } satisfies ProgramImage,
+  doc: 'cyclictest-style timer latency: absolute clock_nanosleep periods, actual minus requested wake-up time; min/p50/p99/max',
+  claims: ['HW-12'],
+  params: [
+    { name: 'threads', kind: 'int', min: 1, max: 64, fallback: 1, doc: 'measuring threads' },
+    { name: 'interval_us', kind: 'int', min: 10, max: 1_000_000, fallback: 1000, doc: 'period (µs)' },
+    {
+      name: 'loops',
+      kind: 'int',
+      min: 1,
+      max: 100_000,
+      fallback: 1000,
+      doc: 'wake-ups each thread measures',
+    },
+    {
+      name: 'policy',
+      kind: 'choice',
+      choices: ['other', 'fifo'],
+      fallback: 'other',
+      doc: 'SCHED_OTHER (50 µs timer slack) or SCHED_FIFO 80 (none), as cyclictest -p',
+    },
+  ],
+};
