@@ -203,58 +203,113 @@ export function* futexLockPi(
       yield unlock(target.shard.lock);
       return -ERESTARTNOINTR;
     }
-    vm.store32(addr, (word | FUTEX_WAITERS) >>> 0);
-    const s = attach(target.shard, target.key, owner);
-    if (s.owner !== owner) {
-      s.owner?.piHeld.delete(s);
-      s.owner = owner;
-      owner.piHeld.add(s);
-    }
-    const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY);
-    stamp(table, waiter); // its place in the hash chain (chain.ts)
-    enqueueByPrio(s.waiters, waiter);
-    t.piWaiting = s;
-    if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
-    else yield* redbearBoost(k, cpu, owner, t);
-    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
-    yield unlock(target.shard.lock);
-    let result: number | null = null;
-    while (result === null) {
-      yield* schedule(k, cpu);
-      cpu = k.cpuOf(t);
-      if (waiter.acquired) result = 0;
-      else if (waiter.woken)
-        result = -1; // redbear: woken to re-compete
-      else if (t.timedOut) result = -ETIMEDOUT;
-      else if (t.killPending) result = -EINTR;
-      else if (table.mode === 'linux' && t.interrupted) result = -ERESTARTNOINTR;
-      else {
-        // Red Bear: a signal does not end the wait (see the module note).
-        k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
-      }
-    }
-    if (result === 0) return 0;
-    if (result === -1) continue; // re-compete for the word
-    yield lock(target.shard.lock);
-    if (waiter.acquired) {
-      yield unlock(target.shard.lock);
-      return 0; // handed the lock as the timeout fired
-    }
-    const index = s.waiters.indexOf(waiter);
-    if (index >= 0) s.waiters.splice(index, 1);
-    t.piWaiting = null;
-    if (s.waiters.length === 0 && s.owner !== null) {
-      vm.store32(addr, (vm.load32(addr) & ~FUTEX_WAITERS) >>> 0);
-    }
-    const previousOwner = s.owner;
-    detachIfIdle(s);
-    if (table.mode === 'linux') yield* adjustChain(k, cpu, previousOwner);
-    else if (s.waiters.length === 0 && previousOwner !== null) yield* redbearRestore(k, cpu, previousOwner);
-    if (result === -ETIMEDOUT) table.counts.timeouts++;
-    if (result === -ERESTARTNOINTR) table.counts.interrupted++;
-    yield unlock(target.shard.lock);
-    return result;
+    const { s, waiter } = yield* queueOnPiState(k, cpu, t, addr, target, word, owner, timeout);
+    const waited = yield* waitForHandoff(k, cpu, t, waiter, owner, addr, timeout);
+    cpu = waited.cpu;
+    if (waited.result === 0) return 0;
+    if (waited.result === RECOMPETE) continue; // re-compete for the word
+    return yield* abandonPiWait(k, cpu, t, addr, target, s, waiter, waited.result);
   }
+}
+
+/** Red Bear wakes a PI waiter to compete for the word again (not a result the caller sees). */
+const RECOMPETE = -1;
+
+/**
+ * The word is held by `owner`: mark it contended, queue `t` on the lock's PI state by priority,
+ * boost the owner (the whole chain in linux mode, one level in Red Bear's), block, and unlock.
+ */
+function* queueOnPiState(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  word: number,
+  owner: Thread,
+  timeout: Timeout | null,
+): KernelGen<{ s: PiState; waiter: FutexWaiter }> {
+  const table = k.futex;
+  t.process.vm.store32(addr, (word | FUTEX_WAITERS) >>> 0);
+  const s = attach(target.shard, target.key, owner);
+  if (s.owner !== owner) {
+    s.owner?.piHeld.delete(s);
+    s.owner = owner;
+    owner.piHeld.add(s);
+  }
+  const waiter = newWaiter(t, target.key, addr, FUTEX_BITSET_MATCH_ANY);
+  stamp(table, waiter); // its place in the hash chain (chain.ts)
+  enqueueByPrio(s.waiters, waiter);
+  t.piWaiting = s;
+  if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
+  else yield* redbearBoost(k, cpu, owner, t);
+  k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
+  yield unlock(target.shard.lock);
+  return { s, waiter };
+}
+
+/**
+ * Sleeps until the lock is handed over (0), a Red Bear re-compete wake, the timeout, a kill
+ * (EINTR) or, in linux mode, a signal (ERESTARTNOINTR: the call restarts after the handler).
+ */
+function* waitForHandoff(
+  k: Kernel,
+  cpuAtEntry: Cpu,
+  t: Thread,
+  waiter: FutexWaiter,
+  owner: Thread,
+  addr: number,
+  timeout: Timeout | null,
+): KernelGen<{ result: number; cpu: Cpu }> {
+  let cpu = cpuAtEntry;
+  for (;;) {
+    yield* schedule(k, cpu);
+    cpu = k.cpuOf(t);
+    if (waiter.acquired) return { result: 0, cpu };
+    if (waiter.woken) return { result: RECOMPETE, cpu };
+    if (t.timedOut) return { result: -ETIMEDOUT, cpu };
+    if (t.killPending) return { result: -EINTR, cpu };
+    if (k.futex.mode === 'linux' && t.interrupted) return { result: -ERESTARTNOINTR, cpu };
+    // Red Bear: a signal does not end the wait (see the module note).
+    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
+  }
+}
+
+/**
+ * The wait ended without the lock: leave the PI state (unless the lock was handed over as the
+ * timeout fired: then 0), clear FUTEX_WAITERS when no waiter is left, and undo the boost.
+ */
+function* abandonPiWait(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  target: FutexTarget,
+  s: PiState,
+  waiter: FutexWaiter,
+  result: number,
+): KernelGen<number> {
+  const table = k.futex;
+  const vm = t.process.vm;
+  yield lock(target.shard.lock);
+  if (waiter.acquired) {
+    yield unlock(target.shard.lock);
+    return 0; // handed the lock as the timeout fired
+  }
+  const index = s.waiters.indexOf(waiter);
+  if (index >= 0) s.waiters.splice(index, 1);
+  t.piWaiting = null;
+  if (s.waiters.length === 0 && s.owner !== null) {
+    vm.store32(addr, (vm.load32(addr) & ~FUTEX_WAITERS) >>> 0);
+  }
+  const previousOwner = s.owner;
+  detachIfIdle(s);
+  if (table.mode === 'linux') yield* adjustChain(k, cpu, previousOwner);
+  else if (s.waiters.length === 0 && previousOwner !== null) yield* redbearRestore(k, cpu, previousOwner);
+  if (result === -ETIMEDOUT) table.counts.timeouts++;
+  if (result === -ERESTARTNOINTR) table.counts.interrupted++;
+  yield unlock(target.shard.lock);
+  return result;
 }
 
 /** Red Bear's boost: the owner's Redox priority drops to the waiter's, one level deep. */
