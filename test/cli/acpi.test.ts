@@ -4,18 +4,11 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
+import { type Outcome, smpsim } from '../support/cli.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/acpi');
 
-async function smpsim(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { status, out, err };
-}
-
-function assertBadInput(r: { status: number; out: string; err: string }, pattern: RegExp): void {
+function assertBadInput(r: Outcome, pattern: RegExp): void {
   assert.equal(r.status, 2, r.err);
   assert.equal(r.out, '');
   assert.match(r.err, /^smpsim: [^\n]+\n$/);

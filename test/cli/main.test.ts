@@ -5,20 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { type BenchOptions, commandImpls, type ScaleOptions } from '../../src/cli/commands.ts';
-import { main } from '../../src/cli/main.ts';
-
-interface Outcome {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function smpsim(...argv: string[]): Promise<Outcome> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { status, out, err };
-}
+import { type Outcome, smpsim } from '../support/cli.ts';
 
 /** Asserts a bad-input outcome: exit 2, nothing on stdout, exactly one `smpsim: ` line on stderr. */
 function assertOneLineError(outcome: Outcome, pattern: RegExp): void {

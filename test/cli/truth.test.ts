@@ -5,21 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
+import { type Outcome, smpsim } from '../support/cli.ts';
 import type { RunReport } from '../../src/report/types.ts';
-
-interface Outcome {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function smpsim(...argv: string[]): Promise<Outcome> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { status, out, err };
-}
 
 const DIR = mkdtempSync(join(tmpdir(), 'smpsim-truth-'));
 const SEEDS = join(import.meta.dirname, '..', '..', 'scenarios', 'seeds');
