@@ -9,7 +9,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
-import { exitPiStateList } from './futex/pi.ts';
+import { exitPiStateList } from './futex/pi-exit.ts';
 import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';

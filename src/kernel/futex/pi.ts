@@ -16,7 +16,7 @@
  * returns -ERESTARTNOINTR, so it is issued again after the handler runs (restart.ts), whatever
  * SA_RESTART says; Red Bear's waiter keeps waiting and takes the signal when it returns to user
  * mode. A thread that exits owning PI locks hands each to its top waiter with OWNER_DIED set
- * (exit_pi_state_list); Linux's plain and PI waiters share one hash chain, so a PI op on a word
+ * (exit_pi_state_list, pi-exit.ts); Linux's plain and PI waiters share one hash chain, so a PI op on a word
  * whose top waiter is plain is EINVAL (chain.ts). The requeue-PI pair is in requeue-pi.ts.
  */
 import { EAGAIN, EDEADLK, EINTR, EINVAL, EPERM, ESRCH, ETIMEDOUT } from '../../abi/errno.ts';
@@ -28,6 +28,7 @@ import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
 import { plainWaiterOnTop, stamp } from './chain.ts';
+import { redbearBoost, redbearRestore } from './pi-redbear.ts';
 import type { Timeout } from '../timeout.ts';
 import { type FutexShard, type FutexWaiter, newWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget } from './wait-wake.ts';
@@ -312,22 +313,6 @@ function* abandonPiWait(
   return result;
 }
 
-/** Red Bear's boost: the owner's Redox priority drops to the waiter's, one level deep. */
-function* redbearBoost(k: Kernel, cpu: Cpu, owner: Thread, waiter: Thread): KernelGen<void> {
-  if (waiter.prio >= owner.prio) return;
-  if (owner.piSavedPrio < 0) owner.piSavedPrio = owner.prio;
-  owner.prio = waiter.prio;
-  k.futex.counts.pi_boosts++;
-  yield* k.policy.prioChanged(cpu, owner);
-}
-
-function* redbearRestore(k: Kernel, cpu: Cpu, owner: Thread): KernelGen<void> {
-  if (owner.piSavedPrio < 0) return;
-  owner.prio = owner.piSavedPrio;
-  owner.piSavedPrio = -1;
-  yield* k.policy.prioChanged(cpu, owner);
-}
-
 /** UNLOCK_PI: EPERM unless `t` owns the word; hands off (linux) or releases to re-compete (redbear). */
 export function* futexUnlockPi(
   k: Kernel,
@@ -382,32 +367,4 @@ export function* futexUnlockPi(
   yield spend(k.board.costs.futexWakeOneNs);
   yield unlock(target.shard.lock);
   return 0;
-}
-
-/**
- * A thread's exit with PI locks it still owns (Linux's exit_pi_state_list, kernel/futex/core.c,
- * run after the robust-list walk): each lock with waiters goes to its top waiter, which wakes
- * owning it. Linux clears the pi_state's owner and unlocks the rt_mutex; the waiter that takes
- * it then writes the word in fixup_pi_owner as its TID | WAITERS | OWNER_DIED (OWNER_DIED since
- * the pi_state had no owner). Here the exit path writes that word for it, in the waiter's own
- * address space, so FUTEX_LOCK_PI returns 0 over the same word. Linux mode only: Red Bear's
- * patches have no such walk, and its waiters wait on.
- */
-export function* exitPiStateList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
-  if (k.futex.mode !== 'linux') return;
-  for (const s of [...t.piHeld]) {
-    yield lock(s.shard.lock);
-    const top = s.owner === t ? s.waiters.shift() : undefined;
-    if (top !== undefined) {
-      top.process.vm.store32(top.lockVaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
-      giveTo(s, top);
-      k.futex.counts.pi_owner_died++;
-      yield* k.wakeThread(cpu, top.thread);
-      yield* adjustChain(k, cpu, top.thread);
-      yield spend(k.board.costs.futexWakeOneNs);
-    }
-    if (s.owner === t) t.piHeld.delete(s);
-    detachIfIdle(s);
-    yield unlock(s.shard.lock);
-  }
 }
