@@ -39,6 +39,7 @@ import {
   sysWait4,
 } from './proc.ts';
 import { AFFINITY_SYSCALLS } from './sched/affinity.ts';
+import { PRIORITY_SYSCALLS } from './sched/priority-syscalls.ts';
 import { SCHED_SYSCALLS } from './sched/syscalls.ts';
 import { SHM_SYSCALLS } from './shm.ts';
 import { SIGNAL_SYSCALLS } from './signal.ts';
@@ -86,6 +87,7 @@ const TABLE: SyscallTable = {
   ...PROC_HANDLE_SYSCALLS,
   // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,
+  ...PRIORITY_SYSCALLS,
   // CPU affinity and getcpu (SCHED-8).
   ...AFFINITY_SYSCALLS,
   // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).

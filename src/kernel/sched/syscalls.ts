@@ -28,13 +28,11 @@
  * policy does not implement them), sched_attr flags (EINVAL for any flag, including
  * SCHED_FLAG_RESET_ON_FORK), PRIO_PGRP (EINVAL: there are no process groups).
  */
-import { E2BIG, EACCES, EBUSY, EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from '../../abi/errno.ts';
+import { E2BIG, EBUSY, EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from '../../abi/errno.ts';
 import {
   isRtPolicy,
   MAX_NICE,
   MIN_NICE,
-  PRIO_PROCESS,
-  PRIO_USER,
   RT_PRIO_MAX,
   RT_PRIO_MIN,
   SCHED_ATTR,
@@ -49,7 +47,6 @@ import {
   type SchedAttr,
 } from '../../abi/sched.ts';
 import {
-  SYS_GETPRIORITY,
   SYS_SCHED_GET_PRIORITY_MAX,
   SYS_SCHED_GET_PRIORITY_MIN,
   SYS_SCHED_GETATTR,
@@ -59,7 +56,6 @@ import {
   SYS_SCHED_SETATTR,
   SYS_SCHED_SETPARAM,
   SYS_SCHED_SETSCHEDULER,
-  SYS_SETPRIORITY,
 } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
@@ -70,16 +66,15 @@ import { PRIO_DEFAULT, type Thread, ThreadState } from '../thread.ts';
 import { checkDlParams, dlBandwidth, dlOverflow, toRatio } from './deadline.ts';
 import { RT_PERIOD_NS, RT_RUNTIME_NS } from './rt.ts';
 import { applySched } from './set-sched.ts';
-import { TraceKind } from '../../abi/trace.ts';
 
 const VALID_POLICIES = [SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE];
 /** sched_setparam keeps the policy (Linux's SETPARAM_POLICY). */
 const SETPARAM_POLICY = -1;
 
-const isFairPolicy = (policy: number) =>
+export const isFairPolicy = (policy: number) =>
   policy === SCHED_OTHER || policy === SCHED_BATCH || policy === SCHED_IDLE;
-const niceOf = (t: Thread) => t.prio - PRIO_DEFAULT;
-const privileged = (t: Thread) => t.process.uid === 0;
+export const niceOf = (t: Thread) => t.prio - PRIO_DEFAULT;
+export const privileged = (t: Thread) => t.process.uid === 0;
 
 /** A thread by id (0: the caller), or null when there is no live one (ESRCH). */
 export function findThread(k: Kernel, caller: Thread, tid: number): Thread | null {
@@ -333,60 +328,6 @@ function* sysGetAttr(
   return 0;
 }
 
-/** The threads `which`/`who` name for setpriority/getpriority, or null for a bad `which`. */
-function priorityTargets(k: Kernel, caller: Thread, which: number, who: number): Thread[] | null {
-  if (which === PRIO_PROCESS) {
-    const t = findThread(k, caller, who);
-    return t === null ? [] : [t];
-  }
-  if (which === PRIO_USER) {
-    const uid = who === 0 ? caller.process.uid : who;
-    return [...k.threads.values()].filter((t) => t.state !== ThreadState.Dead && t.process.uid === uid);
-  }
-  return null; // PRIO_PGRP: no process groups here
-}
-
-/** setpriority: set_one_prio on each target; ESRCH when none matched. */
-function* sysSetPriority(
-  k: Kernel,
-  cpu: Cpu,
-  caller: Thread,
-  which: number,
-  who: number,
-  niceval: number,
-): KernelGen<number> {
-  const targets = priorityTargets(k, caller, which, who);
-  if (targets === null) return -EINVAL;
-  const nice = Math.min(MAX_NICE, Math.max(MIN_NICE, niceval));
-  let error = -ESRCH;
-  for (const t of targets) {
-    if (!privileged(caller) && caller.process.uid !== t.process.uid) {
-      error = -EPERM;
-      continue;
-    }
-    if (nice < niceOf(t) && !privileged(caller)) {
-      error = -EACCES;
-      continue;
-    }
-    if (error === -ESRCH) error = 0;
-    if (nice === niceOf(t)) continue;
-    t.prio = nice + PRIO_DEFAULT;
-    k.board.trace.mix(TraceKind.SetNice, t.id, t.prio);
-    // set_user_nice: an RT or deadline context only records it; a normal one is reweighted.
-    if (isFairPolicy(t.policy)) yield* k.policy.prioChanged(cpu, t);
-  }
-  return error;
-}
-
-/** getpriority: the best (20 - nice) of the targets, Linux's biased return; ESRCH if none. */
-function* sysGetPriority(k: Kernel, caller: Thread, which: number, who: number): KernelGen<number> {
-  const targets = priorityTargets(k, caller, which, who);
-  if (targets === null) return -EINVAL;
-  let result = -ESRCH;
-  for (const t of targets) result = Math.max(result, 20 - niceOf(t));
-  return result;
-}
-
 const num = argNum;
 
 /** A refusal that still answers ENOSYS first where the policy has no sched_* calls (dwrr). */
@@ -411,6 +352,4 @@ export const SCHED_SYSCALLS: SyscallTable = {
   [SYS_SCHED_RR_GET_INTERVAL]: (k, _cpu, t, a) => sysRrGetInterval(k, t, num(a[0], -1), num(a[1])),
   [SYS_SCHED_SETATTR]: (k, cpu, t, a) => sysSetAttr(k, cpu, t, num(a[0], -1), num(a[1]), num(a[2])),
   [SYS_SCHED_GETATTR]: (k, _cpu, t, a) => sysGetAttr(k, t, num(a[0], -1), num(a[1]), num(a[2]), num(a[3])),
-  [SYS_SETPRIORITY]: (k, cpu, t, a) => sysSetPriority(k, cpu, t, num(a[0], -1), num(a[1], -1), num(a[2])),
-  [SYS_GETPRIORITY]: (k, _cpu, t, a) => sysGetPriority(k, t, num(a[0], -1), num(a[1], -1)),
 };
