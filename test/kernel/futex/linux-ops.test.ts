@@ -3,6 +3,7 @@
  * counts and word contents for REQUEUE, CMP_REQUEUE, WAKE_OP, the bitset operations and keys,
  * and the order waiters wake in (Linux's plist against Redox's swap-remove, issue 11).
  */
+import { futex } from '../../support/futex.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
@@ -16,7 +17,6 @@ import {
   FUTEX_LOCK_PI2,
   FUTEX_PRIVATE_FLAG,
   MAP_SHARED,
-  SYS_FUTEX,
 } from '../../../src/abi/syscalls.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import { encodeWakeOp, FUTEX_OP_ADD, FUTEX_OP_CMP_EQ } from '../../../src/kernel/futex/wake-op.ts';
@@ -24,7 +24,7 @@ import { SCHED_FIFO } from '../../../src/abi/sched.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../../src/libc/pthread.ts';
 import { sched_setscheduler } from '../../../src/libc/sched.ts';
 import { spawn, waitpid } from '../../../src/libc/process.ts';
-import { mmap_anonymous, syscall } from '../../../src/libc/sys.ts';
+import { mmap_anonymous } from '../../../src/libc/sys.ts';
 import {
   clock_gettime,
   clock_gettime_ns,
@@ -46,18 +46,6 @@ const INT_MAX = 0x7fffffff;
 const LOCK_PI = FUTEX_LOCK_PI;
 const LOCK_PI2 = FUTEX_LOCK_PI2;
 const SETTLE_CYCLES = 6_000_000; // 2 ms at 3 GHz: long enough for the waiters to block
-
-function futex(
-  t: Guest,
-  addr: number,
-  op: number,
-  val: number,
-  val2 = 0,
-  addr2 = 0,
-  val3 = 0,
-): Program<number> {
-  return syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
-}
 
 interface Waiting {
   addr: number;

@@ -9,6 +9,7 @@
  *   attach_to_pi_state's case [3], futex_unlock_pi).
  * Red Bear keeps its PI waiters apart and answers a plain wake with 0.
  */
+import { futex } from '../../support/futex.ts';
 import { timespec_ns } from '../../../src/libc/time.ts';
 import { sleep_ns } from '../../../src/libc/time.ts';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
 import { EINVAL, ETIMEDOUT } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
-import { SYS_FUTEX, SYS_GETTID } from '../../../src/abi/syscalls.ts';
+import { SYS_GETTID } from '../../../src/abi/syscalls.ts';
 import { FUTEX_WAITERS } from '../../../src/kernel/futex/pi.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import {
@@ -43,9 +44,6 @@ const UNLOCK_PI = 7;
 const TRYLOCK_PI = 8;
 const WAKE_BITSET = 10;
 const INT_MAX = 0x7fffffff;
-
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
-  syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
 
 /** Runs `main` on a 2-CPU machine in `mode`; checks that it finished without a guest fault. */
 function run(mode: FutexMode, main: (t: Guest) => Program<number>): void {

@@ -9,6 +9,7 @@
  *   EINTR becomes EWOULDBLOCK), not owning the lock.
  * Red Bear's LOCK_PI keeps waiting through a signal, whose handler runs when the call returns.
  */
+import { futex, gettid } from '../../support/futex.ts';
 import { sleep_ns } from '../../../src/libc/time.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -16,13 +17,11 @@ import type { Program } from '../../../src/abi/effects.ts';
 import { EAGAIN } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import { SA_RESTART, SIGUSR1 } from '../../../src/abi/signal.ts';
-import { SYS_FUTEX, SYS_GETTID } from '../../../src/abi/syscalls.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import type { Kernel } from '../../../src/kernel/kernel.ts';
 import { malloc } from '../../../src/libc/malloc.ts';
 import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
 import { pthread_kill, sigaction } from '../../../src/libc/signal.ts';
-import { syscall } from '../../../src/libc/sys.ts';
 import { runGuest } from '../../support/guest.ts';
 
 const MS = 1_000_000;
@@ -31,10 +30,6 @@ const UNLOCK_PI = 7;
 const WAIT_REQUEUE_PI = 11;
 const CMP_REQUEUE_PI = 12;
 const TID_MASK = 0x3fffffff;
-
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
-  syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
-const gettid = (t: Guest) => syscall(t, SYS_GETTID);
 
 interface Shared {
   cond: number;

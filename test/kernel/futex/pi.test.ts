@@ -2,12 +2,13 @@
  * PI futexes (FUTEX-6) and robust lists (FUTEX-7) from a guest's side: return values, errno
  * values, word contents, hand-off versus re-compete, chain boosting and cycles.
  */
+import { futex, gettid } from '../../support/futex.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
 import { EAGAIN, EDEADLK, EINVAL, ENOSYS, EPERM, ETIMEDOUT } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
-import { CLOCK_REALTIME, SYS_FUTEX, SYS_GETTID, SYS_SET_ROBUST_LIST } from '../../../src/abi/syscalls.ts';
+import { CLOCK_REALTIME, SYS_SET_ROBUST_LIST } from '../../../src/abi/syscalls.ts';
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS } from '../../../src/kernel/futex/pi.ts';
 import { waitForGraph } from '../../../src/kernel/deadlock.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
@@ -26,10 +27,6 @@ const WAIT = 0;
 const WAIT_REQUEUE_PI = 11;
 const CMP_REQUEUE_PI = 12;
 const INT_MAX = 0x7fffffff;
-
-const futex = (t: Guest, addr: number, op: number, val = 0, val2 = 0, addr2 = 0, val3 = 0) =>
-  syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
-const gettid = (t: Guest) => syscall(t, SYS_GETTID);
 
 /** Runs `main` on a machine in `mode`; `main` gets the kernel for reaching in as a harness. */
 function run(mode: FutexMode, cpus: number, main: (t: Guest, k: () => Kernel) => Program<number>): void {
