@@ -253,3 +253,44 @@ test('every layer imports only from itself and the layers above it in DESIGN.md'
   );
   assert.deepEqual(violations, []);
 });
+
+/**
+ * Guest memory through one door (DESIGN.md, issue 13): outside the address space itself
+ * (vm.ts), uaccess.ts and the mm files, kernel code makes no load, store or copy on an address
+ * space; it calls uaccess (get_user, put_user, copyin, copyout, access_ok).
+ */
+const MEMORY_DOORS = ['src/kernel/vm.ts', 'src/kernel/uaccess.ts'];
+const DIRECT_ACCESS = /\.\s*(load32|store32|readBytes|writeBytes|canAccess)\s*\(/g;
+
+/** `[line, method]` of every direct address-space access in code (not comments or strings). */
+function directAccesses(text: string): [number, string][] {
+  const code = blank(text, true);
+  return [...code.matchAll(DIRECT_ACCESS)].map((m) => [lineOf(code, m.index), m[1]!] as [number, string]);
+}
+
+test('the direct-access scanner sees calls in code and not in comments', () => {
+  const text = ['// vm.load32(a) in a comment', 'const x = t.process.vm.load32(a);', "s = 'vm.store32(';"];
+  assert.deepEqual(directAccesses(text.join('\n')), [[2, 'load32']]);
+});
+
+test('kernel code reaches guest memory only through uaccess', () => {
+  const violations: string[] = [];
+  for (const file of sourceFiles('src/kernel')) {
+    if (MEMORY_DOORS.includes(file)) continue;
+    for (const [line, method] of directAccesses(readFileSync(join(ROOT, file), 'utf8'))) {
+      violations.push(`${file}:${line}: ${method} on an address space (use uaccess.ts)`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('guest code reaches memory only through its guest handle', () => {
+  // The handle's t.load32/t.store32 and atomics are the only way: no address space, no frames.
+  const reach = /\.\s*(vm|memory|frames)\b|\b(AddressSpace|PhysicalMemory)\b/g;
+  const violations: string[] = [];
+  for (const file of GUEST.flatMap(sourceFiles)) {
+    const code = blank(readFileSync(join(ROOT, file), 'utf8'), true);
+    for (const m of code.matchAll(reach)) violations.push(`${file}:${lineOf(code, m.index)}: ${m[0]}`);
+  }
+  assert.deepEqual(violations, []);
+});

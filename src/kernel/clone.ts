@@ -36,6 +36,7 @@ import { forkHandles } from './proc-handles.ts';
 import { type Process, ProcessState } from './process.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
+import { wordOk } from './uaccess.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 /** fork(entry, arg): the child's pid to the parent; the child runs `entry(arg)` (see above). */
@@ -144,7 +145,7 @@ function copyValue(value: unknown, seen: Map<object, unknown>): unknown {
 function* sysSetTidAddress(t: Thread, addr: number): KernelGen<number> {
   // Linux takes any pointer and ignores a fault when it clears the word at exit; the kernel here
   // writes the word without a fault path, so an address that cannot take the write is refused.
-  if (addr !== 0 && !t.process.vm.canAccess(addr, true)) return -EFAULT;
+  if (addr !== 0 && !wordOk(t, addr, true)) return -EFAULT;
   t.clearTidAddr = addr;
   return t.id;
 }

@@ -10,6 +10,7 @@ import {
 } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
 import type { Thread } from './thread.ts';
+import { guestLoad32, guestStore32 } from './uaccess.ts';
 
 export class GuestHandle implements Guest {
   readonly #thread: Thread;
@@ -75,10 +76,10 @@ export class GuestHandle implements Guest {
   }
 
   load32(addr: number): number {
-    return this.#thread.process.vm.load32(addr);
+    return guestLoad32(this.#thread, addr);
   }
 
   store32(addr: number, value: number): void {
-    this.#thread.process.vm.store32(addr, value);
+    guestStore32(this.#thread, addr, value);
   }
 }

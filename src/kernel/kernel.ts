@@ -6,11 +6,10 @@
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
- * sched/switch.ts (the switch accounting), hrtimer.ts. Next out, by issue 13: guest-memory
- * access into uaccess.ts, and the timed-block bookkeeping beside timeout.ts.
+ * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
+ * included). Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
  */
 import {
-  AtomicOp,
   type AtomicEffect,
   type ComputeEffect,
   Op,
@@ -49,6 +48,7 @@ import { REALTIME_BOOT_NS } from './time.ts';
 import type { Timeout } from './timeout.ts';
 import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
+import { guestAtomic32 } from './uaccess.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
 
@@ -418,29 +418,8 @@ export class Kernel implements SchedHost {
   }
 
   #atomic(t: Thread, effect: AtomicEffect): number {
-    const vm = t.process.vm;
     const addr = effect.addr;
-    const old = vm.load32(addr);
-    switch (effect.kind) {
-      case AtomicOp.Load:
-        break;
-      case AtomicOp.Store:
-      case AtomicOp.Exchange:
-        vm.store32(addr, effect.a);
-        break;
-      case AtomicOp.CompareExchange:
-        if (old === effect.a >>> 0) vm.store32(addr, effect.b);
-        break;
-      case AtomicOp.FetchAdd:
-        vm.store32(addr, old + effect.a);
-        break;
-      case AtomicOp.FetchOr:
-        vm.store32(addr, old | effect.a);
-        break;
-      case AtomicOp.FetchAnd:
-        vm.store32(addr, old & effect.a);
-        break;
-    }
+    const old = guestAtomic32(t, effect.kind, addr, effect.a, effect.b);
     this.board.trace.mix(TraceKind.AtomicBase + effect.kind, addr, old);
     return old;
   }

@@ -39,6 +39,7 @@ import { checkSchedPermission, setThreadSched } from './sched/set-sched.ts';
 import { affinityMask, setThreadAffinity } from './sched/affinity.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
+import { copyin, copyout } from './uaccess.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 export const PROC_HANDLE_NAMES = ['name', 'sched-policy', 'priority', 'sched-affinity'] as const;
@@ -136,10 +137,10 @@ function* sysRead(k: Kernel, t: Thread, fd: number, addr: number, len: number): 
   if (open.handle === 'name') {
     // copy_common_bytes: as much as fits; the NUL is part of the value.
     const n = Math.min(len, value.length);
-    return t.process.vm.writeBytes(addr, value.subarray(0, n)) ? n : -EFAULT;
+    return copyout(t, addr, value.subarray(0, n)) ? n : -EFAULT;
   }
   if (len < value.length) return -EINVAL;
-  return t.process.vm.writeBytes(addr, value) ? value.length : -EFAULT;
+  return copyout(t, addr, value) ? value.length : -EFAULT;
 }
 
 function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Array {
@@ -170,7 +171,7 @@ function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len
   if (!(len >= 0)) return -EINVAL;
   const uid = t.process.uid;
   if (uid !== 0 && uid !== target.process.uid) return -EPERM;
-  const bytes = t.process.vm.readBytes(addr, len);
+  const bytes = copyin(t, addr, len);
   if (bytes === null) return -EFAULT;
   switch (open.handle) {
     case 'name': {

@@ -18,6 +18,7 @@ import { type Process, ProcessState } from './process.ts';
 import { schedule } from './sched/switch.ts';
 import { signalPending } from './signal.ts';
 import { type Thread, ThreadState } from './thread.ts';
+import { putUser32 } from './uaccess.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
 export const STACK_BYTES_DEFAULT = 64 * 1024;
@@ -161,7 +162,7 @@ export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   yield* exitRobustList(k, cpu, t);
   yield* exitPiStateList(k, cpu, t);
   if (t.clearTidAddr !== 0 && t.process.vm.physicalAddress(t.clearTidAddr) >= 0) {
-    t.process.vm.store32(t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
+    putUser32(t, t.clearTidAddr, 0); // CLONE_CHILD_CLEARTID: pthread_join waits on this
     const wake = {
       addr: t.clearTidAddr,
       op: FUTEX_WAKE,
@@ -216,7 +217,7 @@ export function* sysWait4(
     const zombie = candidates.find((c) => c.state === ProcessState.Zombie);
     if (zombie !== undefined) {
       zombie.state = ProcessState.Reaped;
-      if (statusAddr !== 0) p.vm.store32(statusAddr, zombie.status);
+      if (statusAddr !== 0) putUser32(t, statusAddr, zombie.status);
       return zombie.pid;
     }
     if (signalPending(t)) return -EINTR;

@@ -41,6 +41,7 @@ import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Kernel } from './kernel.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
+import { putUser32, wordOk } from './uaccess.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 interface ShmObject {
@@ -95,7 +96,7 @@ function* sysShmOpen(
   if (!Number.isSafeInteger(bytes) || bytes <= 0) return -EINVAL;
   if (init !== null && init !== undefined && !Array.isArray(init)) return -EINVAL;
   const vm = t.process.vm;
-  if (inoAddr !== 0 && !vm.canAccess(inoAddr, true)) return -EFAULT;
+  if (inoAddr !== 0 && !wordOk(t, inoAddr, true)) return -EFAULT;
   const pages = Math.ceil(bytes / PAGE_SIZE);
   const ns = namespaceOf(k);
   const key = name as string;
@@ -134,7 +135,7 @@ function* sysShmOpen(
   yield spend(pages * costs.pageMapNs);
   const addr = vm.mapFrames(mapped, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   if (addr < 0) return -ENOMEM;
-  if (inoAddr !== 0) vm.store32(inoAddr, obj.ino);
+  if (inoAddr !== 0) putUser32(t, inoAddr, obj.ino);
   k.board.trace.mix(TraceKind.ShmMap, obj.ino, addr);
   return addr;
 }

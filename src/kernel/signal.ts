@@ -56,6 +56,7 @@ import { settleRestart } from './restart.ts';
 import { schedule } from './sched/switch.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import { type Thread, ThreadState } from './thread.ts';
+import { getUser32, putUser32, wordOk } from './uaccess.ts';
 
 /** SIGTSTP, SIGTTIN, SIGTTOU: stop signals besides SIGSTOP, not modelled. */
 const STOP_SIGNALS = sigBit(SIGSTOP) | sigBit(20) | sigBit(21) | sigBit(22);
@@ -199,19 +200,18 @@ function* sysTgkill(k: Kernel, cpu: Cpu, tgid: number, tid: number, sig: number)
 
 /** rt_sigprocmask(how, set, oldset): the sets are 32-bit words in guest memory (0 = none). */
 function* sysSigprocmask(t: Thread, how: number, setAddr: number, oldAddr: number): KernelGen<number> {
-  const vm = t.process.vm;
-  if (setAddr !== 0 && !vm.canAccess(setAddr, false)) return -EFAULT;
-  if (oldAddr !== 0 && !vm.canAccess(oldAddr, true)) return -EFAULT;
+  if (setAddr !== 0 && !wordOk(t, setAddr, false)) return -EFAULT;
+  if (oldAddr !== 0 && !wordOk(t, oldAddr, true)) return -EFAULT;
   const old = t.sigMask;
   if (setAddr !== 0) {
-    const set = vm.load32(setAddr);
+    const set = getUser32(t, setAddr);
     if (how === SIG_BLOCK) t.sigMask = (old | set) >>> 0;
     else if (how === SIG_UNBLOCK) t.sigMask = (old & ~set) >>> 0;
     else if (how === SIG_SETMASK) t.sigMask = set >>> 0;
     else return -EINVAL;
     t.sigMask = (t.sigMask & ~UNBLOCKABLE) >>> 0;
   }
-  if (oldAddr !== 0) vm.store32(oldAddr, old);
+  if (oldAddr !== 0) putUser32(t, oldAddr, old);
   return 0;
 }
 
@@ -251,9 +251,8 @@ function* sysSigtimedwait(
   infoAddr: number,
   timeoutAddr: number,
 ): KernelGen<number> {
-  const vm = t.process.vm;
-  if (!vm.canAccess(setAddr, false)) return -EFAULT;
-  if (infoAddr !== 0 && !vm.canAccess(infoAddr, true)) return -EFAULT;
+  if (!wordOk(t, setAddr, false)) return -EFAULT;
+  if (infoAddr !== 0 && !wordOk(t, infoAddr, true)) return -EFAULT;
   let timeout: Timeout | null = null;
   if (timeoutAddr !== 0) {
     const ts = copyTimespecIn(t, timeoutAddr);
@@ -261,7 +260,7 @@ function* sysSigtimedwait(
     if (!timespecValid(ts)) return -EINVAL;
     timeout = afterNs(k, t, timespecNs(ts));
   }
-  const set = (vm.load32(setAddr) & ~UNBLOCKABLE) >>> 0;
+  const set = (getUser32(t, setAddr) & ~UNBLOCKABLE) >>> 0;
   let cpu = cpuAtEntry;
   for (;;) {
     const ready = ((t.sigPending | t.process.sigPending) & set) >>> 0;
@@ -270,7 +269,7 @@ function* sysSigtimedwait(
       const bit = sigBit(sig);
       if ((t.sigPending & bit) !== 0) t.sigPending = (t.sigPending & ~bit) >>> 0;
       else t.process.sigPending = (t.process.sigPending & ~bit) >>> 0;
-      if (infoAddr !== 0) vm.store32(infoAddr, sig);
+      if (infoAddr !== 0) putUser32(t, infoAddr, sig);
       return sig;
     }
     if (signalPending(t)) return -EINTR; // another, unblocked signal: its handler runs first
@@ -295,8 +294,8 @@ export const SIGNAL_SYSCALLS: SyscallTable = {
   },
   [SYS_RT_SIGPENDING]: function* (_k, _cpu, t, a) {
     const addr = argNum(a[0]);
-    if (!t.process.vm.canAccess(addr, true)) return -EFAULT;
-    t.process.vm.store32(addr, ((t.sigPending | t.process.sigPending) & t.sigMask) >>> 0);
+    if (!wordOk(t, addr, true)) return -EFAULT;
+    putUser32(t, addr, ((t.sigPending | t.process.sigPending) & t.sigMask) >>> 0);
     return 0;
   },
   [SYS_RT_SIGTIMEDWAIT]: (k, cpu, t, a) =>

@@ -1,12 +1,13 @@
 /**
  * struct timespec across the user boundary (kernel/time/time.c get_timespec64/put_timespec64):
- * copied in and out through the caller's address space (AddressSpace.readBytes/writeBytes, the
+ * copied in and out through the caller's address space (uaccess.ts copyin/copyout, the
  * copy_from_user/copy_to_user door, EFAULT for an unmapped or unreadable pointer), and held
  * exactly, as a bigint count of nanoseconds, so a CLOCK_REALTIME value at a real date keeps
  * every nanosecond (2^53 ns is only about 104 days).
  */
 import { NSEC_PER_SEC, TIMESPEC_BYTES, TV_NSEC, TV_SEC } from '../abi/time.ts';
 import type { Thread } from './thread.ts';
+import { copyin, copyout } from './uaccess.ts';
 
 const NSEC = BigInt(NSEC_PER_SEC);
 
@@ -19,7 +20,7 @@ export interface Timespec {
 /** get_timespec64: the timespec at `addr`, or null when it cannot be read (EFAULT). */
 export function copyTimespecIn(t: Thread, addr: number): Timespec | null {
   if (addr === 0) return null;
-  const bytes = t.process.vm.readBytes(addr, TIMESPEC_BYTES);
+  const bytes = copyin(t, addr, TIMESPEC_BYTES);
   if (bytes === null) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { sec: view.getBigInt64(TV_SEC, true), nsec: view.getBigInt64(TV_NSEC, true) };
@@ -32,7 +33,7 @@ export function copyTimespecOut(t: Thread, addr: number, ns: bigint): boolean {
   const view = new DataView(bytes.buffer);
   view.setBigInt64(TV_SEC, ns / NSEC, true);
   view.setBigInt64(TV_NSEC, ns % NSEC, true);
-  return t.process.vm.writeBytes(addr, bytes);
+  return copyout(t, addr, bytes);
 }
 
 /** timespec64_valid (include/linux/time64.h): tv_sec >= 0 and tv_nsec in [0, 999,999,999]. */

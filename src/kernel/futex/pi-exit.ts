@@ -6,6 +6,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
+import { pokeProcess32 } from '../uaccess.ts';
 import { adjustChain, detachIfIdle, FUTEX_OWNER_DIED, FUTEX_WAITERS, giveTo } from './pi.ts';
 
 /**
@@ -23,7 +24,7 @@ export function* exitPiStateList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void
     yield lock(s.shard.lock);
     const top = s.owner === t ? s.waiters.shift() : undefined;
     if (top !== undefined) {
-      top.process.vm.store32(top.lockVaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
+      pokeProcess32(top.process.vm, top.lockVaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
       giveTo(s, top);
       k.futex.counts.pi_owner_died++;
       yield* k.wakeThread(cpu, top.thread);

@@ -27,6 +27,7 @@ import { ERESTARTNOINTR } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { effectivePrio, type Thread, ThreadState } from '../thread.ts';
+import { getUser32, putUser32 } from '../uaccess.ts';
 import { plainWaiterOnTop, stamp } from './chain.ts';
 import { redbearBoost, redbearRestore } from './pi-redbear.ts';
 import type { Timeout } from '../timeout.ts';
@@ -153,13 +154,12 @@ export function* futexLockPi(
   trylock: boolean,
 ): KernelGen<number> {
   const table = k.futex;
-  const vm = t.process.vm;
   let cpu = cpuAtEntry;
   table.counts.lock_pi++;
   yield spend(k.board.costs.futexHashNs);
   for (;;) {
     yield lock(target.shard.lock);
-    const word = vm.load32(addr);
+    const word = getUser32(t, addr);
     const ownerTid = word & FUTEX_TID_MASK;
     if (ownerTid === t.id) {
       yield unlock(target.shard.lock);
@@ -175,7 +175,7 @@ export function* futexLockPi(
       // Free (perhaps with OWNER_DIED kept for the new owner to see): take it.
       const s = piStateOf(target.shard, target.key);
       const more = s !== undefined && s.waiters.length > 0;
-      vm.store32(addr, (t.id | (word & FUTEX_OWNER_DIED) | (more ? FUTEX_WAITERS : 0)) >>> 0);
+      putUser32(t, addr, (t.id | (word & FUTEX_OWNER_DIED) | (more ? FUTEX_WAITERS : 0)) >>> 0);
       if (s !== undefined) {
         s.owner = t;
         t.piHeld.add(s);
@@ -231,7 +231,7 @@ function* queueOnPiState(
   timeout: Timeout | null,
 ): KernelGen<{ s: PiState; waiter: FutexWaiter }> {
   const table = k.futex;
-  t.process.vm.store32(addr, (word | FUTEX_WAITERS) >>> 0);
+  putUser32(t, addr, (word | FUTEX_WAITERS) >>> 0);
   const s = attach(target.shard, target.key, owner);
   if (s.owner !== owner) {
     s.owner?.piHeld.delete(s);
@@ -291,7 +291,6 @@ function* abandonPiWait(
   result: number,
 ): KernelGen<number> {
   const table = k.futex;
-  const vm = t.process.vm;
   yield lock(target.shard.lock);
   if (waiter.acquired) {
     yield unlock(target.shard.lock);
@@ -301,7 +300,7 @@ function* abandonPiWait(
   if (index >= 0) s.waiters.splice(index, 1);
   t.piWaiting = null;
   if (s.waiters.length === 0 && s.owner !== null) {
-    vm.store32(addr, (vm.load32(addr) & ~FUTEX_WAITERS) >>> 0);
+    putUser32(t, addr, (getUser32(t, addr) & ~FUTEX_WAITERS) >>> 0);
   }
   const previousOwner = s.owner;
   detachIfIdle(s);
@@ -322,11 +321,10 @@ export function* futexUnlockPi(
   target: FutexTarget,
 ): KernelGen<number> {
   const table = k.futex;
-  const vm = t.process.vm;
   table.counts.unlock_pi++;
   yield spend(k.board.costs.futexHashNs);
   yield lock(target.shard.lock);
-  const word = vm.load32(addr);
+  const word = getUser32(t, addr);
   if ((word & FUTEX_TID_MASK) !== t.id) {
     yield unlock(target.shard.lock);
     return -EPERM;
@@ -339,13 +337,13 @@ export function* futexUnlockPi(
   const s = piStateOf(target.shard, target.key);
   const top = s?.waiters.shift();
   if (s === undefined || top === undefined) {
-    vm.store32(addr, 0);
+    putUser32(t, addr, 0);
     yield unlock(target.shard.lock);
     return 0;
   }
   if (table.mode === 'linux') {
     // Hand-off: the top waiter owns the lock when it wakes; OWNER_DIED is cleared.
-    vm.store32(addr, (top.thread.id | FUTEX_WAITERS) >>> 0);
+    putUser32(t, addr, (top.thread.id | FUTEX_WAITERS) >>> 0);
     giveTo(s, top);
     table.counts.pi_handoffs++;
     yield* k.wakeThread(cpu, top.thread);
@@ -353,7 +351,7 @@ export function* futexUnlockPi(
     yield* adjustChain(k, cpu, top.thread);
     detachIfIdle(s);
   } else {
-    vm.store32(addr, s.waiters.length > 0 ? FUTEX_WAITERS : 0);
+    putUser32(t, addr, s.waiters.length > 0 ? FUTEX_WAITERS : 0);
     top.woken = true;
     top.thread.piWaiting = null;
     s.owner?.piHeld.delete(s);

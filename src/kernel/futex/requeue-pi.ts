@@ -14,6 +14,7 @@ import type { Kernel } from '../kernel.ts';
 import { ERESTARTNOINTR } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
 import type { Thread } from '../thread.ts';
+import { getUser32, putUser32 } from '../uaccess.ts';
 import type { Timeout } from '../timeout.ts';
 import { chainBefore, firstPiWaiter, plainWaiterOnTop, stamp } from './chain.ts';
 import {
@@ -152,12 +153,11 @@ export function* futexCmpRequeuePi(
   compare: number,
 ): KernelGen<number> {
   const table = k.futex;
-  const vm = t.process.vm;
   if (wakeCount !== 1 || moveCount < 0 || from.key === to.key) return -EINVAL;
   table.counts.requeue++;
   yield spend(2 * k.board.costs.futexHashNs);
   const held = yield* lockPair(k, from.shard, to.shard);
-  if (vm.load32(addr) !== compare >>> 0) {
+  if (getUser32(t, addr) !== compare >>> 0) {
     table.counts.eagain++;
     yield* unlockAll(held);
     return -EAGAIN;
@@ -181,11 +181,11 @@ export function* futexCmpRequeuePi(
   let moved = 0;
   const take = (w: FutexWaiter) => list.splice(list.indexOf(w), 1);
   const first = ahead[0];
-  if (first !== undefined && (vm.load32(addr2) & FUTEX_TID_MASK) === 0) {
+  if (first !== undefined && (getUser32(t, addr2) & FUTEX_TID_MASK) === 0) {
     take(first);
-    const word = vm.load32(addr2);
+    const word = getUser32(t, addr2);
     const more = ahead.length > 1 && moveCount > 0;
-    vm.store32(addr2, (first.thread.id | (word & FUTEX_OWNER_DIED) | (more ? FUTEX_WAITERS : 0)) >>> 0);
+    putUser32(t, addr2, (first.thread.id | (word & FUTEX_OWNER_DIED) | (more ? FUTEX_WAITERS : 0)) >>> 0);
     const s = attach(to.shard, to.key, null);
     giveTo(s, first);
     first.key = to.key;
@@ -194,7 +194,7 @@ export function* futexCmpRequeuePi(
     woken = 1;
     ahead.shift();
   }
-  const ownerWord = vm.load32(addr2);
+  const ownerWord = getUser32(t, addr2);
   const owner = ownerOf(k, ownerWord);
   // The top waiter that could not take the lock is requeued in the wake slot, beyond moveCount
   // (Linux's "requeue nr_requeue waiters and possibly one more"): pthread_cond_signal's
@@ -203,7 +203,7 @@ export function* futexCmpRequeuePi(
   for (const w of ahead) {
     if (moved >= limit || owner === null) break;
     take(w);
-    vm.store32(addr2, (vm.load32(addr2) | FUTEX_WAITERS) >>> 0);
+    putUser32(t, addr2, (getUser32(t, addr2) | FUTEX_WAITERS) >>> 0);
     const s = attach(to.shard, to.key, owner);
     w.key = to.key;
     w.requeuePiKey = null;

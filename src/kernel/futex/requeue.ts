@@ -11,6 +11,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
+import { getUser32 } from '../uaccess.ts';
 import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
 import type { FutexShard, FutexWaiter } from './table.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, matches, wakeLocked } from './wait-wake.ts';
@@ -54,7 +55,7 @@ export function* futexRequeue(
   table.counts.requeue++;
   yield spend(2 * k.board.costs.futexHashNs);
   const held = yield* lockPair(k, from.shard, to.shard);
-  if (compare !== null && t.process.vm.load32(addr) !== compare >>> 0) {
+  if (compare !== null && getUser32(t, addr) !== compare >>> 0) {
     table.counts.eagain++;
     yield* unlockAll(held);
     return -EAGAIN;

@@ -19,6 +19,7 @@ import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
+import { getUser32, putUser32, wordOk } from '../uaccess.ts';
 import { adjustChain, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, giveTo } from './pi.ts';
 import { FUTEX_BITSET_MATCH_ANY, resolveTarget, wakeLocked } from './wait-wake.ts';
 
@@ -46,18 +47,16 @@ function* sysGetRobustList(
   const target = tid === 0 ? t : k.threads.get(tid);
   if (target === undefined || target.state === ThreadState.Dead) return -ESRCH;
   if (target.process !== t.process) return -EPERM;
-  const vm = t.process.vm;
-  if (!vm.canAccess(headPtr, true) || !vm.canAccess(lenPtr, true)) return -EFAULT;
-  vm.store32(headPtr, target.robustHead);
-  vm.store32(lenPtr, target.robustLen);
+  if (!wordOk(t, headPtr, true) || !wordOk(t, lenPtr, true)) return -EFAULT;
+  putUser32(t, headPtr, target.robustHead);
+  putUser32(t, lenPtr, target.robustLen);
   return 0;
 }
 
 /** Reads a word for the walk, or null on a fault (the walk then stops, as Linux's does). */
 function fetch(t: Thread, addr: number): number | null {
-  const vm = t.process.vm;
-  if (addr % 4 !== 0 || !vm.canAccess(addr, false)) return null;
-  return vm.load32(addr);
+  if (addr % 4 !== 0 || !wordOk(t, addr, false)) return null;
+  return getUser32(t, addr);
 }
 
 /** An entry pointer without its PI mark bit, as an unsigned address (guest addresses pass 2^31). */
@@ -85,7 +84,6 @@ export function* exitRobustList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void>
 
 /** One lock word of a dying owner (handle_futex_death). */
 function* handleDeath(k: Kernel, cpu: Cpu, t: Thread, uaddr: number, pi: boolean): KernelGen<void> {
-  const vm = t.process.vm;
   const word = fetch(t, uaddr);
   if (word === null || (word & FUTEX_TID_MASK) !== t.id) return;
   // The word may be private or shared: look for waiters under the private key first, then the
@@ -94,7 +92,7 @@ function* handleDeath(k: Kernel, cpu: Cpu, t: Thread, uaddr: number, pi: boolean
     const target = resolveTarget(k, t, uaddr, isPrivate);
     if (typeof target === 'number') return;
     yield lock(target.shard.lock);
-    const current = vm.load32(uaddr);
+    const current = getUser32(t, uaddr);
     if ((current & FUTEX_TID_MASK) !== t.id) {
       yield unlock(target.shard.lock); // already handled under the other key
       return;
@@ -103,7 +101,7 @@ function* handleDeath(k: Kernel, cpu: Cpu, t: Thread, uaddr: number, pi: boolean
     const top = pi ? s?.waiters.shift() : undefined;
     if (s !== undefined && top !== undefined) {
       // A PI lock with waiters goes to the top one, OWNER_DIED set for it to see.
-      vm.store32(uaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
+      putUser32(t, uaddr, (top.thread.id | FUTEX_WAITERS | FUTEX_OWNER_DIED) >>> 0);
       giveTo(s, top);
       k.futex.counts.robust_owner_died++;
       yield* k.wakeThread(cpu, top.thread);
@@ -117,7 +115,7 @@ function* handleDeath(k: Kernel, cpu: Cpu, t: Thread, uaddr: number, pi: boolean
     }
     const hasWaiters = target.shard.buckets.get(target.key)?.length ?? 0;
     if (!isPrivate || hasWaiters > 0) {
-      vm.store32(uaddr, ((current & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0);
+      putUser32(t, uaddr, ((current & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0);
       k.futex.counts.robust_owner_died++;
       if ((current & FUTEX_WAITERS) !== 0)
         yield* wakeLocked(k, cpu, t, uaddr, target, 1, FUTEX_BITSET_MATCH_ANY);

@@ -13,6 +13,7 @@ import { ERESTARTSYS } from '../restart.ts';
 import { schedule } from '../sched/switch.ts';
 import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
+import { getUser32, wordOk } from '../uaccess.ts';
 import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
 import type { Timeout } from '../timeout.ts';
 import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
@@ -36,7 +37,7 @@ export function resolveTarget(
 ): FutexTarget | number {
   if (addr % align !== 0) return -EINVAL;
   const phys = t.process.vm.physicalAddress(addr);
-  if (phys < 0 || !t.process.vm.canAccess(addr, false)) return -EFAULT;
+  if (phys < 0 || !wordOk(t, addr, false)) return -EFAULT;
   const table = k.futex;
   const key = table.key(t.process, addr, phys, isPrivate);
   return { key, phys, shard: table.shardOf(key, phys) };
@@ -104,7 +105,7 @@ export function* queueWaiter(
   table.counts.wait++;
   yield spend(k.board.costs.futexHashNs);
   yield lock(target.shard.lock);
-  if (t.process.vm.load32(addr) !== expected >>> 0) {
+  if (getUser32(t, addr) !== expected >>> 0) {
     table.counts.eagain++;
     yield unlock(target.shard.lock);
     return -EAGAIN;

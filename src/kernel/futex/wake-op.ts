@@ -9,6 +9,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
+import { getUser32, putUser32, wordOk } from '../uaccess.ts';
 import { lockPair, unlockAll } from './requeue.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, wakeLimit, wakeLocked } from './wait-wake.ts';
 
@@ -110,13 +111,12 @@ export function* futexWakeOp(
 ): KernelGen<number> {
   const decoded = decodeWakeOp(val3);
   if (decoded.cmp > FUTEX_OP_CMP_GE || decoded.op > FUTEX_OP_XOR) return -ENOSYS;
-  if (!t.process.vm.canAccess(addr2, true)) return -EFAULT;
+  if (!wordOk(t, addr2, true)) return -EFAULT;
   k.futex.counts.wake_op++;
   yield spend(2 * k.board.costs.futexHashNs);
   const held = yield* lockPair(k, first.shard, second.shard);
-  const vm = t.process.vm;
-  const old = vm.load32(addr2);
-  vm.store32(addr2, applyWakeOp(decoded, old)!);
+  const old = getUser32(t, addr2);
+  putUser32(t, addr2, applyWakeOp(decoded, old)!);
   yield spend(k.board.costs.atomicNs);
   const mode = k.futex.mode;
   // A PI waiter (or a WAIT_REQUEUE_PI one) met on either word makes the whole call EINVAL, the

@@ -16,6 +16,7 @@ import { VEC_IPI_SWITCH } from '../../hw/vectors.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
+import { copyin, copyout, putUser32, wordOk } from '../uaccess.ts';
 import { findThread } from './syscalls.ts';
 
 const LONG_BYTES = 8;
@@ -48,7 +49,7 @@ export function* sysSchedSetaffinity(
   const bytes = Math.min(Math.max(len, 0), cpumaskBytes(cpus));
   const allowed = new Uint8Array(cpus);
   let any = false;
-  const mask = caller.process.vm.readBytes(maskAddr, bytes);
+  const mask = copyin(caller, maskAddr, bytes);
   if (mask === null) return -EFAULT;
   for (let i = 0; i < bytes; i++) {
     for (let bit = 0; bit < 8; bit++) {
@@ -107,7 +108,7 @@ export function* sysSchedGetaffinity(
   const t = findThread(k, caller, pid);
   if (t === null) return -ESRCH;
   const mask = affinityMask(t, cpus, Math.min(len, cpumaskBytes(cpus)));
-  return caller.process.vm.writeBytes(maskAddr, mask) ? mask.length : -EFAULT;
+  return copyout(caller, maskAddr, mask) ? mask.length : -EFAULT;
 }
 
 /**
@@ -122,14 +123,13 @@ export function* sysGetcpu(
   cpuAddr: number,
   nodeAddr: number,
 ): KernelGen<number> {
-  const vm = t.process.vm;
   if (cpuAddr !== 0) {
-    if (!vm.canAccess(cpuAddr, true)) return -EFAULT;
-    vm.store32(cpuAddr, cpu.id);
+    if (!wordOk(t, cpuAddr, true)) return -EFAULT;
+    putUser32(t, cpuAddr, cpu.id);
   }
   if (nodeAddr !== 0) {
-    if (!vm.canAccess(nodeAddr, true)) return -EFAULT;
-    vm.store32(nodeAddr, k.board.topology.nodeOf(cpu.id));
+    if (!wordOk(t, nodeAddr, true)) return -EFAULT;
+    putUser32(t, nodeAddr, k.board.topology.nodeOf(cpu.id));
   }
   return cpu.id;
 }

@@ -63,6 +63,7 @@ import { PAGE_SIZE } from '../../hw/memory.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { PRIO_DEFAULT, type Thread, ThreadState } from '../thread.ts';
+import { accessOk, getUser32, getUser64, putUser32, putUser64 } from '../uaccess.ts';
 import { checkDlParams, dlBandwidth, dlOverflow, toRatio } from './deadline.ts';
 import { RT_PERIOD_NS, RT_RUNTIME_NS } from './rt.ts';
 import { applySched } from './set-sched.ts';
@@ -83,35 +84,30 @@ export function findThread(k: Kernel, caller: Thread, tid: number): Thread | nul
   return t === undefined || t.state === ThreadState.Dead ? null : t;
 }
 
-/** Guest memory of the caller, as copy_from_user / copy_to_user see it. */
+/** Guest memory of the caller, as copy_from_user / copy_to_user see it (through uaccess.ts). */
 class UserMemory {
   readonly #t: Thread;
   constructor(t: Thread) {
     this.#t = t;
   }
   ok(addr: number, bytes: number, write: boolean): boolean {
-    if (addr === 0) return false;
-    const vm = this.#t.process.vm;
-    for (let a = addr; a < addr + bytes; a += 4) if (!vm.canAccess(a, write)) return false;
-    return true;
+    return accessOk(this.#t, addr, bytes, write);
   }
   u32(addr: number): number {
-    return this.#t.process.vm.load32(addr);
+    return getUser32(this.#t, addr);
   }
   s32(addr: number): number {
-    return this.#t.process.vm.load32(addr) | 0;
+    return getUser32(this.#t, addr) | 0;
   }
   /** An unsigned 64-bit field; values past 2^53 come back as Infinity (no valid time is that big). */
   u64(addr: number): number {
-    const hi = this.u32(addr + 4);
-    return hi >= 0x20_0000 ? Number.POSITIVE_INFINITY : hi * 2 ** 32 + this.u32(addr);
+    return getUser64(this.#t, addr);
   }
   put32(addr: number, value: number): void {
-    this.#t.process.vm.store32(addr, value);
+    putUser32(this.#t, addr, value);
   }
   put64(addr: number, value: number): void {
-    this.put32(addr, value % 2 ** 32);
-    this.put32(addr + 4, Math.floor(value / 2 ** 32));
+    putUser64(this.#t, addr, value);
   }
 }
 
