@@ -1,6 +1,6 @@
 /**
  * The simulated board: the engine's CPU handlers, the CPUs with their clocks and LAPICs, the APIC
- * bus between them, physical memory, the timers and the devices registered with it (device-bus.ts).
+ * bus between them, physical memory, page tables and TLBs, the timers and the devices registered with it (device-bus.ts).
  * Built by the machine layer; the kernel then installs its hooks on every CPU.
  */
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
@@ -11,6 +11,8 @@ import { Cpu, type CpuBus } from './cpu.ts';
 import { DeviceBus } from './device-bus.ts';
 import { ApicBus } from './lapic.ts';
 import { PhysicalMemory } from './memory.ts';
+import { PageTableStore } from './page-table.ts';
+import { Tlb } from './tlb.ts';
 import { Topology, type TopologySpec } from './topology.ts';
 
 export interface BoardSpec {
@@ -28,6 +30,9 @@ export class Board implements CpuBus {
   readonly trace: TraceHash;
   readonly cpus: Cpu[] = [];
   readonly memory: PhysicalMemory;
+  /** Every address space's page-table pages (the walk reads them) and each CPU's TLB. */
+  readonly pageTables = new PageTableStore();
+  readonly tlbs: Tlb[] = [];
   readonly apic: ApicBus;
   readonly devices: DeviceBus;
   readonly kindResume: number;
@@ -50,6 +55,7 @@ export class Board implements CpuBus {
       // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
       const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1, null) - skewPpm : 0;
       cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000)));
+      this.tlbs.push(new Tlb(spec.topology.tlb));
     }
   }
 }

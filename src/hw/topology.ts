@@ -3,6 +3,7 @@
  * (local = 10, ACPI 6.5 §5.2.17).
  */
 import { assert } from '../engine/assert.ts';
+import type { TlbSpec } from './tlb.ts';
 
 export interface CpuPlace {
   cpuId: number;
@@ -19,6 +20,8 @@ export interface TopologySpec {
   packages: number;
   numaNodes: number;
   numaRemoteDistance: number;
+  /** Each CPU's TLB sizes (hw/tlb.ts; Skylake's when absent). */
+  tlb?: TlbSpec;
 }
 
 export class Topology {

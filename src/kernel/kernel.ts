@@ -50,6 +50,7 @@ import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { guestAtomic32 } from './uaccess.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
+import { Mmu } from './mmu.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 export interface KernelOptions {
@@ -99,6 +100,8 @@ export class Kernel implements SchedHost {
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
   readonly frameRefs = new Map<number, number>();
+  /** Page tables, TLBs, each CPU's CR3 and the flushes (mmu.ts). */
+  readonly mmu: Mmu;
   /** Interrupt handlers by vector; drivers' vectors will register here too. */
   readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC, exact: boot is at a real date (time.ts). */
@@ -136,6 +139,7 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
+    this.mmu = new Mmu(board.pageTables, board.tlbs, false, (cpuId) => board.topology.nodeOf(cpuId));
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
@@ -225,8 +229,9 @@ export class Kernel implements SchedHost {
   }
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
-    const vm = new AddressSpace(this.board.memory, this.frameRefs);
-    const p = new Process(this.#nextPid++, parent, image, vm, parent?.env ?? this.options.env ?? {});
+    const pid = this.#nextPid++;
+    const vm = new AddressSpace(this.board.memory, this.frameRefs, this.mmu, pid);
+    const p = new Process(pid, parent, image, vm, parent?.env ?? this.options.env ?? {});
     p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);

@@ -14,7 +14,10 @@
  *   owner's lock word).
  *
  * A guest thread's own loads, stores and atomics use the `guest*` entries at the bottom, the
- * hardware's path rather than the kernel's; they share the translation.
+ * hardware's path rather than the kernel's; they share the translation. Both translate through
+ * the TLB of the CPU the thread runs on (`t.lastCpu`, whose CR3 holds its space), so a stale
+ * entry is seen by the kernel's copies as by the guest; access_process_vm walks the other
+ * space's page table without a TLB (mm/memory.c uses get_user_pages, a software walk).
  */
 import { AtomicOp } from '../abi/effects.ts';
 import type { AddressSpace } from './vm.ts';
@@ -27,23 +30,23 @@ import type { Thread } from './thread.ts';
 export function accessOk(t: Thread, addr: number, bytes: number, write: boolean): boolean {
   if (addr === 0) return false;
   const vm = t.process.vm;
-  for (let a = addr; a < addr + bytes; a += 4) if (!vm.canAccess(a, write)) return false;
+  for (let a = addr; a < addr + bytes; a += 4) if (!vm.canAccess(a, write, t.lastCpu)) return false;
   return true;
 }
 
 /** access_ok for one word where a null pointer is checked by the caller (kept as it was). */
 export function wordOk(t: Thread, addr: number, write: boolean): boolean {
-  return t.process.vm.canAccess(addr, write);
+  return t.process.vm.canAccess(addr, write, t.lastCpu);
 }
 
 /** get_user of an unsigned 32-bit word (the range already checked). */
 export function getUser32(t: Thread, addr: number): number {
-  return t.process.vm.load32(addr);
+  return t.process.vm.load32(addr, t.lastCpu);
 }
 
 /** put_user of a 32-bit word (the range already checked). */
 export function putUser32(t: Thread, addr: number, value: number): void {
-  t.process.vm.store32(addr, value);
+  t.process.vm.store32(addr, value, t.lastCpu);
 }
 
 /** get_user of an unsigned 64-bit word, little-endian; past 2^53 it reads as Infinity. */
@@ -60,12 +63,12 @@ export function putUser64(t: Thread, addr: number, value: number): void {
 
 /** copy_from_user (xv6 copyin): `len` bytes from `addr`, or null (EFAULT) when one is not readable. */
 export function copyin(t: Thread, addr: number, len: number): Uint8Array | null {
-  return t.process.vm.readBytes(addr, len);
+  return t.process.vm.readBytes(addr, len, t.lastCpu);
 }
 
 /** copy_to_user (xv6 copyout): `bytes` at `addr`; false (EFAULT), with nothing written, on a fault. */
 export function copyout(t: Thread, addr: number, bytes: Uint8Array): boolean {
-  return t.process.vm.writeBytes(addr, bytes);
+  return t.process.vm.writeBytes(addr, bytes, t.lastCpu);
 }
 
 /** access_process_vm's check: true when `vm` has a writable (or readable) word at `addr`. */
@@ -80,12 +83,12 @@ export function pokeProcess32(vm: AddressSpace, addr: number, value: number): vo
 
 /** A guest thread's plain load (Guest.load32): a bad address faults the thread. */
 export function guestLoad32(t: Thread, addr: number): number {
-  return t.process.vm.load32(addr);
+  return t.process.vm.load32(addr, t.lastCpu);
 }
 
 /** A guest thread's plain store (Guest.store32). */
 export function guestStore32(t: Thread, addr: number, value: number): void {
-  t.process.vm.store32(addr, value);
+  t.process.vm.store32(addr, value, t.lastCpu);
 }
 
 /**
@@ -94,25 +97,26 @@ export function guestStore32(t: Thread, addr: number, value: number): void {
  */
 export function guestAtomic32(t: Thread, kind: AtomicOp, addr: number, a: number, b: number): number {
   const vm = t.process.vm;
-  const old = vm.load32(addr);
+  const cpu = t.lastCpu;
+  const old = vm.load32(addr, cpu);
   switch (kind) {
     case AtomicOp.Load:
       break;
     case AtomicOp.Store:
     case AtomicOp.Exchange:
-      vm.store32(addr, a);
+      vm.store32(addr, a, cpu);
       break;
     case AtomicOp.CompareExchange:
-      if (old === a >>> 0) vm.store32(addr, b);
+      if (old === a >>> 0) vm.store32(addr, b, cpu);
       break;
     case AtomicOp.FetchAdd:
-      vm.store32(addr, old + a);
+      vm.store32(addr, old + a, cpu);
       break;
     case AtomicOp.FetchOr:
-      vm.store32(addr, old | a);
+      vm.store32(addr, old | a, cpu);
       break;
     case AtomicOp.FetchAnd:
-      vm.store32(addr, old & a);
+      vm.store32(addr, old & a, cpu);
       break;
   }
   return old;

@@ -1,10 +1,15 @@
 /**
- * Address spaces: anonymous mmap regions backed by frames, translation of guest addresses, and
- * the faults a bad access raises. Addresses are 32-bit; the user range is [USER_BASE, USER_TOP).
+ * Address spaces: anonymous mmap regions backed by frames, their page tables, translation of
+ * guest addresses through the running CPU's TLB, and the faults a bad access raises. Addresses
+ * are 32-bit; the user range is [USER_BASE, USER_TOP).
  *
- * Each region holds the frame behind each of its pages (regions.ts), so translation is a region
- * lookup; there is no per-page table entry, and an idle thread's stack costs a region and 17
- * frame numbers. mmap takes the frames at once, on the mapping CPU's node, since physical
+ * Each region (Linux's VMA) holds the frame behind each of its pages (regions.ts), and every
+ * mapped page also has a leaf entry in the space's 4-level page table (hw/page-table.ts), which
+ * the hardware walk reads on a TLB miss (issue 15). An access by a CPU goes through that CPU's
+ * TLB (hw/tlb.ts): what it cached stays until it is flushed, so mprotect and munmap write the
+ * entries, then flush (mmu.ts), then free frames, in Linux's order (mm/mmu_gather.c). A walk
+ * that finds no entry is a page fault, classified by the regions: no region is SIGSEGV for
+ * unmapped memory, a region whose protection refuses is SIGSEGV for protected memory. mmap takes the frames at once, on the mapping CPU's node, since physical
  * addresses are visible (futex keys hash them; taking frames at first touch instead moved nine
  * seed scenarios' figures); what waits for the first write is the frames' host storage
  * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
@@ -12,8 +17,10 @@
  * and stays a fault.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
+import { PTE_P, PTE_RW, PTE_US, pteHigh, pteLow } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
 
 export type { Region } from './regions.ts';
@@ -34,9 +41,19 @@ export class GuestFault extends Error {
   }
 }
 
-export class AddressSpace {
+/** Why a translation failed (negative, so a frame number is never one). */
+const FAULT_UNMAPPED = -1;
+const FAULT_WRITE = -2;
+const FAULT_READ = -3;
+
+export class AddressSpace implements MmuSpace {
   readonly #regions = new RegionList();
   readonly #memory: PhysicalMemory;
+  readonly #mmu: Mmu;
+  /** The PML4's table id: this space's CR3 (0 once torn down). */
+  root: number;
+  readonly pcid: number;
+  readonly usedBy: Uint8Array;
   /**
    * Reference counts of frames that may be mapped more than once (shared mappings and
    * shared-memory objects), kernel-wide. A private frame has one mapping and no entry.
@@ -45,9 +62,38 @@ export class AddressSpace {
   /** mmap hands out addresses downward from here. */
   #mmapNext = USER_TOP;
 
-  constructor(memory: PhysicalMemory, frameRefs: Map<number, number>) {
+  /** Accesses by a CPU whose CR3 did not hold this space (walked without its TLB; a bug if > 0). */
+  untaggedAccesses = 0;
+
+  constructor(memory: PhysicalMemory, frameRefs: Map<number, number>, mmu = Mmu.standalone(), asid = 0) {
     this.#memory = memory;
     this.#frameRefs = frameRefs;
+    this.#mmu = mmu;
+    this.root = mmu.tables.allocTable();
+    this.pcid = mmu.pcidOf(asid);
+    this.usedBy = new Uint8Array(mmu.cpuCount);
+  }
+
+  /** Writes the leaf entries of a region's pages (its frames, its protection). */
+  #mapRegion(r: Region): void {
+    const lo = pteFlags(r.prot);
+    const nx = (r.prot & PROT_EXEC) === 0;
+    const tables = this.#mmu.tables;
+    for (let i = 0; i < r.pages; i++) {
+      const frame = r.frames[i]!;
+      const addr = r.start + i * PAGE_SIZE;
+      tables.setPte(this.root, addr, lo === 0 ? 0 : pteLow(frame, lo), lo === 0 ? 0 : pteHigh(frame, nx));
+    }
+  }
+
+  /** Clears the leaf entries of a region's pages. */
+  #unmapRegion(r: Region): void {
+    for (let i = 0; i < r.pages; i++) this.#mmu.tables.setPte(this.root, r.start + i * PAGE_SIZE, 0, 0);
+  }
+
+  #insert(r: Region): void {
+    this.#regions.insert(r);
+    this.#mapRegion(r);
   }
 
   /** The mapped regions, highest address first. */
@@ -76,7 +122,7 @@ export class AddressSpace {
       if (shared) this.#frameRefs.set(frame, 1);
     }
     this.#mmapNext = start;
-    this.#regions.insert({ start, pages, prot, shared, frames });
+    this.#insert({ start, pages, prot, shared, frames });
     return start;
   }
 
@@ -91,8 +137,13 @@ export class AddressSpace {
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
     if (end === addr) return 0;
     if (!this.#regions.covers(addr, end)) return -ENOMEM;
-    // mprotect_fixup: the regions straddling either end are split, and the inside gets `prot`.
-    for (const r of this.#regions.carve(addr, end)) r.prot = prot;
+    // mprotect_fixup: the regions straddling either end are split, and the inside gets `prot`;
+    // change_protection rewrites the entries, then flush_tlb_range.
+    for (const r of this.#regions.carve(addr, end)) {
+      r.prot = prot;
+      this.#mapRegion(r);
+    }
+    this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
     return 0;
   }
 
@@ -101,7 +152,7 @@ export class AddressSpace {
     for (const region of this.regions) {
       if (!region.shared) continue;
       for (const frame of region.frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
-      child.#regions.insert({ ...region });
+      child.#insert({ ...region });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
   }
@@ -128,7 +179,7 @@ export class AddressSpace {
         frames[i] = frame;
       }
       copied += region.pages;
-      child.#regions.insert({ ...region, frames });
+      child.#insert({ ...region, frames });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
     return copied;
@@ -143,7 +194,7 @@ export class AddressSpace {
     if (start < USER_BASE) return -1;
     for (const frame of frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
     this.#mmapNext = start;
-    this.#regions.insert({
+    this.#insert({
       start,
       pages: frames.length,
       prot,
@@ -162,8 +213,13 @@ export class AddressSpace {
   munmap(addr: number, bytes: number): number {
     if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes > 0) || addr < 0) return -EINVAL;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    // unmap_region: entries cleared, the TLBs flushed, and only then the frames freed, so no
+    // CPU can reach a frame after it has gone back to the allocator (tlb_finish_mmu).
+    const cut = this.#regions.cut(addr, end);
+    for (const region of cut) this.#unmapRegion(region);
+    if (cut.length > 0) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
     let pages = 0;
-    for (const region of this.#regions.cut(addr, end)) pages += this.#release(region);
+    for (const region of cut) pages += this.#release(region);
     return pages;
   }
 
@@ -185,58 +241,99 @@ export class AddressSpace {
 
   /** Unmaps everything; frames whose last reference this was go back to the allocator. */
   destroy(): number {
+    this.#mmu.flushSpace(this);
+    if (this.root !== 0) this.#mmu.tables.freeTree(this.root);
+    this.root = 0;
     let pages = 0;
     for (const region of this.#regions.all) pages += this.#release(region);
     this.#regions.clear();
     return pages;
   }
 
-  /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
-  #frame(addr: number, write: boolean): number {
-    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
-    const r = this.#regions.find(addr);
-    if (r === undefined) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
-    if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) {
-      throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
+  /**
+   * The frame behind `addr` for an access by CPU `cpuId` (-1: no CPU, a software walk, as
+   * access_process_vm makes), or a FAULT_* code: its TLB, else the page walk, whose answer
+   * the TLB then caches. A miss's walk is counted against the CPU.
+   */
+  #translate(addr: number, write: boolean, cpuId: number): number {
+    if (cpuId >= 0) {
+      if (this.#mmu.loaded[cpuId] === this) {
+        const frame = this.#mmu.tlbs[cpuId]!.lookup(addr >>> PAGE_SHIFT, this.pcid, write);
+        if (frame >= 0) return frame;
+      } else {
+        this.untaggedAccesses++;
+        cpuId = -1;
+      }
     }
-    return r.frames[((addr >>> 0) - r.start) >>> PAGE_SHIFT]!;
+    return this.#miss(addr >>> 0, write, cpuId);
   }
 
-  load32(addr: number): number {
-    return this.#memory.load(this.#frame(addr, false), (addr & (PAGE_SIZE - 1)) >>> 2);
+  #miss(addr: number, write: boolean, cpuId: number): number {
+    const mmu = this.#mmu;
+    const tables = mmu.tables;
+    const frame = tables.walk(this.root, addr, write);
+    if (cpuId >= 0) {
+      mmu.walks[cpuId]!++;
+      mmu.walkLevels[cpuId]! += tables.lastLevels;
+    }
+    if (frame < 0) return this.#faultKind(addr, write);
+    if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);
+    return frame;
   }
 
-  store32(addr: number, value: number): void {
-    this.#memory.store(this.#frame(addr, true), (addr & (PAGE_SIZE - 1)) >>> 2, value | 0);
-  }
-
-  /** True when a 32-bit access at `addr` would succeed (aligned, mapped, permitted). */
-  canAccess(addr: number, write: boolean): boolean {
-    if ((addr & 3) !== 0) return false;
+  /** The page fault handler's verdict on a walk that failed (do_user_addr_fault's VMA checks). */
+  #faultKind(addr: number, write: boolean): number {
     const r = this.#regions.find(addr);
-    return r !== undefined && (protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) !== 0;
+    if (r === undefined) return FAULT_UNMAPPED;
+    if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) return write ? FAULT_WRITE : FAULT_READ;
+    // Eager paging maps every permitted page at mmap: a permitted page without an entry is a bug.
+    throw new Error(`vm: page 0x${addr.toString(16)} permitted but not in the page table`);
+  }
+
+  /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
+  #frame(addr: number, write: boolean, cpuId: number): number {
+    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
+    const frame = this.#translate(addr, write, cpuId);
+    if (frame >= 0) return frame;
+    if (frame === FAULT_UNMAPPED) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
+    throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
+  }
+
+  /** A 32-bit load by CPU `cpuId` (-1: a software walk, no TLB). */
+  load32(addr: number, cpuId = -1): number {
+    return this.#memory.load(this.#frame(addr, false, cpuId), (addr & (PAGE_SIZE - 1)) >>> 2);
+  }
+
+  store32(addr: number, value: number, cpuId = -1): void {
+    this.#memory.store(this.#frame(addr, true, cpuId), (addr & (PAGE_SIZE - 1)) >>> 2, value | 0);
+  }
+
+  /** True when a 32-bit access at `addr` by CPU `cpuId` would succeed (aligned, translates). */
+  canAccess(addr: number, write: boolean, cpuId = -1): boolean {
+    if ((addr & 3) !== 0) return false;
+    return this.#translate(addr, write, cpuId) >= 0;
   }
 
   /** copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. */
-  readBytes(addr: number, len: number): Uint8Array | null {
+  readBytes(addr: number, len: number, cpuId = -1): Uint8Array | null {
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       const a = addr + i;
       const word = a & ~3;
-      if (!this.canAccess(word, false)) return null;
-      out[i] = (this.load32(word) >>> (8 * (a & 3))) & 0xff;
+      if (!this.canAccess(word, false, cpuId)) return null;
+      out[i] = (this.load32(word, cpuId) >>> (8 * (a & 3))) & 0xff;
     }
     return out;
   }
 
   /** copy_to_user: `bytes` at `addr`; false, with nothing written, when any byte is not writable. */
-  writeBytes(addr: number, bytes: Uint8Array): boolean {
-    for (let i = 0; i < bytes.length; i++) if (!this.canAccess((addr + i) & ~3, true)) return false;
+  writeBytes(addr: number, bytes: Uint8Array, cpuId = -1): boolean {
+    for (let i = 0; i < bytes.length; i++) if (!this.canAccess((addr + i) & ~3, true, cpuId)) return false;
     for (let i = 0; i < bytes.length; i++) {
       const a = addr + i;
       const word = a & ~3;
       const shift = 8 * (a & 3);
-      this.store32(word, (this.load32(word) & ~(0xff << shift)) | (bytes[i]! << shift));
+      this.store32(word, (this.load32(word, cpuId) & ~(0xff << shift)) | (bytes[i]! << shift), cpuId);
     }
     return true;
   }
@@ -258,6 +355,14 @@ export class AddressSpace {
     const frame = this.frameOf(addr);
     return frame < 0 ? -1 : frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
   }
+}
+
+const PROT_EXEC = 4;
+
+/** The leaf entry's flags for `prot`: 0 (not present) for PROT_NONE, as Linux's PROT_NONE pages. */
+function pteFlags(prot: number): number {
+  if ((prot & 3) === 0) return 0;
+  return PTE_P | PTE_US | ((prot & 2) !== 0 ? PTE_RW : 0);
 }
 
 function protToPte(prot: number): number {

@@ -70,6 +70,28 @@ export const RUN_METRICS: readonly RunMetricRow[] = [
     'frames allocated off the asked-for node',
     (s) => s.kernel.board.memory.fallbackAllocations,
   ),
+  // Issue 15: every guest access and uaccess copy translates through the running CPU's TLB.
+  row('tlb.hits', 'count', 'guest and uaccess translations a TLB answered, every CPU', (s) =>
+    sumOf(s.kernel.board.tlbs, (t) => t.hits),
+  ),
+  row('tlb.misses', 'count', 'translations that missed the TLB and walked the page table', (s) =>
+    sumOf(s.kernel.board.tlbs, (t) => t.misses),
+  ),
+  row('tlb.walk_levels', 'count', 'page-table levels read by TLB-miss walks, every CPU', (s) =>
+    sumOf([...s.kernel.mmu.walkLevels], (n) => n),
+  ),
+  row(
+    'tlb.invlpg_pages',
+    'count',
+    'pages invalidated one by one (INVLPG), summed over CPUs',
+    (s) => s.kernel.mmu.invlpgPages,
+  ),
+  row(
+    'tlb.full_flushes',
+    'count',
+    'whole-TLB flushes (CR3 writes without PCID, teardowns)',
+    (s) => s.kernel.mmu.fullFlushes,
+  ),
   row('wakeup.p50_ns', 'ns', 'median wakeup-to-run latency', (s) => s.report.wakeup_latency.p50_ns),
   row('wakeup.p99_ns', 'ns', '99th percentile wakeup-to-run latency', (s) => s.report.wakeup_latency.p99_ns),
   row('processes.killed', 'count', 'processes killed by a signal', (s) => s.report.processes.killed),

@@ -28,7 +28,7 @@ const PROT_RW = 3;
 
 /** A thread-shaped value with only what uaccess reads: its process's address space. */
 function threadOver(vm: AddressSpace): Thread {
-  return { process: { vm } } as unknown as Thread;
+  return { process: { vm }, lastCpu: -1 } as unknown as Thread;
 }
 
 function setup(): { vm: AddressSpace; t: Thread; rw: number; ro: number } {

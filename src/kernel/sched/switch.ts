@@ -91,6 +91,7 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
   }
   if (k.percpu.loadedAsid[cpu.id] === next.asid) return 0;
   k.percpu.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
+  k.mmu.switchMm(cpu.id, next.process.vm);
   return k.board.costs.addressSpaceSwitchNs;
 }
 
