@@ -12,6 +12,8 @@ import { DeviceBus } from './device-bus.ts';
 import { ApicBus } from './lapic.ts';
 import { PhysicalMemory } from './memory.ts';
 import { Topology, type TopologySpec } from './topology.ts';
+import { LapicCounter } from './lapic-count.ts';
+import { TscBank } from './tsc.ts';
 
 export interface BoardSpec {
   topology: TopologySpec;
@@ -31,6 +33,10 @@ export class Board implements CpuBus {
   readonly apic: ApicBus;
   readonly devices: DeviceBus;
   readonly kindResume: number;
+  /** Every CPU's TSC at its true rate (tsc.ts); the core clocks may change, the TSCs do not. */
+  readonly tsc: TscBank;
+  /** The LAPIC timers' count registers, as calibration reads them (lapic-count.ts). */
+  readonly lapicCounter: LapicCounter;
 
   constructor(spec: BoardSpec) {
     this.engine = new Engine(spec.decider);
@@ -51,5 +57,10 @@ export class Board implements CpuBus {
       const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1, null) - skewPpm : 0;
       cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000)));
     }
+    this.tsc = new TscBank(
+      cpus.map((c) => c.cyclesPerNs),
+      spec.cpuMhz / 1000,
+    );
+    this.lapicCounter = new LapicCounter(this.tsc);
   }
 }
