@@ -3,7 +3,8 @@
 // - the seed-scenario part of the demo block, from `smpsim demo`;
 // - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
 //   (simulated, hence deterministic) and rewrites the table from it;
-// - the policy comparison table, from `smpsim policies --markdown`.
+// - the policy comparison table, from `smpsim policies --markdown`;
+// - the clock and CPU-frequency tables, from the tsc-calibration and cpufreq-governors seeds.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
+const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/report/clocks-table.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -62,5 +64,12 @@ const policies = smpsim('policies', '--markdown').trimEnd().split('\n');
 const pBegin = readme.findIndex((l) => l.startsWith('<!-- policies:begin'));
 const pEnd = readme.findIndex((l) => l.startsWith('<!-- policies:end'));
 splice(pBegin + 1, pEnd, policies, 'policy comparison table');
+
+// The clock and CPU-frequency tables (issue 16), from the two seed scenarios' runs.
+const seedRun = (file) => JSON.parse(smpsim('run', join(root, 'scenarios', 'seeds', file), '--json'));
+const clocks = clocksMarkdown(seedRun(TSC_SCENARIO), seedRun(CPUFREQ_SCENARIO));
+const cBegin = readme.findIndex((l) => l.startsWith('<!-- clocks:begin'));
+const cEnd = readme.findIndex((l) => l.startsWith('<!-- clocks:end'));
+splice(cBegin + 1, cEnd, clocks, 'clock and cpufreq tables');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

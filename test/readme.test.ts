@@ -12,10 +12,11 @@ import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
 import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
+import { CPUFREQ_SCENARIO, clocksMarkdown, TSC_SCENARIO } from '../src/report/clocks-table.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
-import { seedScenarioResults } from './support/seed-runs.ts';
+import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
 
 /** The bench result recorded when the foundation landed: what later speed is held against. */
 const FOUNDATION_BENCH = '2026-11-24-b-hotpath.json';
@@ -125,4 +126,14 @@ test("the README's policy comparison table is what smpsim policies gives", () =>
   );
   const missing = policiesMarkdown(report).filter((line) => !readmeLines.has(line));
   assert.deepEqual(missing, [], 'README.md shows policy figures the model no longer gives');
+});
+
+test("the README's clock and CPU-frequency tables are what the seed scenarios give", () => {
+  const lines = clocksMarkdown(seedRun(TSC_SCENARIO).report, seedRun(CPUFREQ_SCENARIO).report);
+  assert.ok(
+    lines.filter((l) => l.startsWith('| ') && !l.startsWith('| ---')).length === 10,
+    'four methods, four governors, two heads',
+  );
+  const missing = lines.filter((line) => line !== '' && !readmeLines.has(line));
+  assert.deepEqual(missing, [], 'README.md shows clock figures the model no longer gives');
 });

@@ -14,6 +14,8 @@ import { PhysicalMemory } from './memory.ts';
 import { PageTableStore } from './page-table.ts';
 import { Tlb } from './tlb.ts';
 import { Topology, type TopologySpec } from './topology.ts';
+import { LapicCounter } from './lapic-count.ts';
+import { TscBank } from './tsc.ts';
 
 export interface BoardSpec {
   topology: TopologySpec;
@@ -36,6 +38,10 @@ export class Board implements CpuBus {
   readonly apic: ApicBus;
   readonly devices: DeviceBus;
   readonly kindResume: number;
+  /** Every CPU's TSC at its true rate (tsc.ts); the core clocks may change, the TSCs do not. */
+  readonly tsc: TscBank;
+  /** The LAPIC timers' count registers, as calibration reads them (lapic-count.ts). */
+  readonly lapicCounter: LapicCounter;
 
   constructor(spec: BoardSpec) {
     this.engine = new Engine(spec.decider);
@@ -57,5 +63,10 @@ export class Board implements CpuBus {
       cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000)));
       this.tlbs.push(new Tlb(spec.topology.tlb));
     }
+    this.tsc = new TscBank(
+      cpus.map((c) => c.cyclesPerNs),
+      spec.cpuMhz / 1000,
+    );
+    this.lapicCounter = new LapicCounter(this.tsc);
   }
 }

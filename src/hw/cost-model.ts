@@ -40,6 +40,22 @@ const PARAMS = {
     value: 40,
     source: 'WRMSR to IA32_TSC_DEADLINE, about 100-150 cycles at 3 GHz (estimate)',
   },
+  portIoNs: {
+    value: 1000,
+    source:
+      'one IN or OUT to a legacy port (the PIT, port 0x61, the PM timer) through the LPC bridge: about 1 us, estimate',
+  },
+  rdtscNs: { value: 8, source: 'RDTSC, about 25 cycles at 3 GHz (Agner Fog, instruction tables, Skylake)' },
+  lapicRegNs: { value: 40, source: 'an xAPIC MMIO register read or write, about 100-150 cycles (estimate)' },
+  pauseCycles: {
+    value: 140,
+    source:
+      'one PAUSE in a spin-wait loop: about 140 cycles on Skylake-SP and later, 10 before (Intel optimization manual)',
+  },
+  perfCtlWriteNs: {
+    value: 40,
+    source: 'WRMSR to IA32_PERF_CTL (a P-state request), about 100-150 cycles at 3 GHz (estimate)',
+  },
   futexHashNs: { value: 60, source: 'futex key translation and bucket lookup, estimate' },
   futexWakeOneNs: {
     value: 90,

@@ -144,6 +144,23 @@ export class Cpu implements LapicCore {
     return Math.max(0, this.#effectEndNs - this.#engine.nowNs);
   }
 
+  /** Idle time up to now, the halt in progress included (idleNs counts a halt when it ends). */
+  get idleSoFarNs(): number {
+    return this.idleNs + (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#waitSinceNs : 0);
+  }
+
+  /**
+   * A P-state transition completed (pstate.ts): the core clock is now `cyclesPerNs`. A compute
+   * burst in flight keeps the cycles it has left and runs them at the new clock from now, as an
+   * interrupt splits one; kernel time and waits are in ns and keep their length.
+   */
+  setCoreClock(cyclesPerNs: number): void {
+    this.cyclesPerNs = cyclesPerNs;
+    if (this.#wait !== Wait.Effect || !this.#effectUserCompute) return;
+    this.#splitCompute();
+    this.#run();
+  }
+
   /** Starts executing the current context (called once at boot). */
   start(): void {
     this.#run();

@@ -28,6 +28,8 @@ import { IllegalEffect, type KernelGen } from '../hw/effects.ts';
 import { type FutexOptions, FutexTable } from './futex/table.ts';
 import { GuestHandle } from './guest-handle.ts';
 import { programTimers } from './clockevent.ts';
+import { ClockState } from './clock/clock.ts';
+import type { Cpufreq } from './cpufreq/cpufreq.ts';
 import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
@@ -112,6 +114,12 @@ export class Kernel implements SchedHost {
   readonly stats: KernelStats;
   /** Per-CPU switch and preemption state (cpu-state.ts). */
   readonly percpu: KernelCpuState;
+  /** The clocks as the kernel knows them: the calibrated TSC and LAPIC rates (clock/clock.ts). */
+  readonly clock = new ClockState();
+  /** CPU frequency policies and their governor (cpufreq/cpufreq.ts), or null: fixed clocks. */
+  cpufreq: Cpufreq | null = null;
+  /** Kernel code the BSP runs at boot before it starts the root process (calibration, bring-up). */
+  readonly bootWork: ((k: Kernel, bsp: Cpu) => KernelGen<void>)[] = [];
   /** The nominal tick period: the policies count their quanta in it. */
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
@@ -215,6 +223,9 @@ export class Kernel implements SchedHost {
     // The root's first thread is started from the BSP's boot path, before any CPU runs.
     const starter = startMainThread(this, bsp, root, rootArg);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
+    // Pushed above the starter, last first, so they run in order before it.
+    for (const work of [...this.bootWork].reverse())
+      bsp.current.frames.push(makeFrame(work(this, bsp), FrameKind.Kernel));
     for (const cpu of this.board.cpus) cpu.start();
   }
 

@@ -16,6 +16,7 @@ import { assert } from '../engine/assert.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { programTimers } from './clockevent.ts';
+import { cpufreqUpdate } from './cpufreq/cpufreq.ts';
 import { runDueTimers } from './hrtimer.ts';
 import type { Kernel } from './kernel.ts';
 import { schedule } from './sched/switch.ts';
@@ -31,6 +32,8 @@ export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
   const current = cpu.current;
   if (!isThread(current)) k.stats.idleTicks++;
   if (k.hrtimers !== null) yield* runDueTimers(k, cpu);
+  // cpufreq_update_util, as scheduler_tick's load update calls it: before any switch below.
+  if (k.cpufreq !== null) yield* cpufreqUpdate(k, cpu);
   const tickless = k.deadlineTimer !== null;
   const periods = tickless ? elapsedPeriods(k, cpu) : 1;
   if (yield* k.policy.tick(cpu, periods)) {

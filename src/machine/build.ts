@@ -2,11 +2,22 @@
  * Builds a machine from a run configuration: the board, the tick source, the kernel with its
  * scheduling policy. This is the composition root; nothing below it picks implementations.
  */
-import { PrngDecider, type Decider } from '../engine/decider.ts';
+import { ChoiceKind, PrngDecider, type Decider } from '../engine/decider.ts';
 import { Prng } from '../engine/prng.ts';
 import { Board } from '../hw/board.ts';
 import { resolveCostModel } from '../hw/cost-model.ts';
-import { PIT_DIVISOR_REDOX, startLapicPeriodic, startPit, TscDeadlineTimer } from '../hw/timer.ts';
+import { PitChannel2 } from '../hw/pit-channel2.ts';
+import { PM_TIMER_HZ, PmTimer } from '../hw/pm-timer.ts';
+import { PStates } from '../hw/pstate.ts';
+import {
+  PIT_DIVISOR_REDOX,
+  PIT_INPUT_HZ,
+  startLapicPeriodic,
+  startPit,
+  TscDeadlineTimer,
+} from '../hw/timer.ts';
+import { calibrateClocks } from '../kernel/clock/clock.ts';
+import { Cpufreq } from '../kernel/cpufreq/cpufreq.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair/index.ts';
@@ -45,6 +56,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);
+  startClocks(board, kernel, config);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
 }
@@ -80,4 +92,37 @@ export function startTick(board: Board, kernel: Kernel, tick: TickConfig): numbe
   }
   kernel.tickPeriodNs = periodNs;
   return periodNs;
+}
+
+/**
+ * `[clock]` and `[cpufreq]` (HW-15), each only when the scenario has the table, so a machine
+ * without them is built, and draws from the PRNG, exactly as before: the PIT's channel 2 and the
+ * ACPI PM timer (their clock phases drawn at boot) with the BSP's calibration as boot work; the
+ * P-states with the governor, started at boot.
+ */
+function startClocks(board: Board, kernel: Kernel, config: RunConfig): void {
+  const clock = config.clock;
+  if (clock !== null) {
+    const pitPeriodNs = Math.ceil(1e9 / PIT_INPUT_HZ);
+    board.devices.register(new PitChannel2(board.engine.decider.choose(ChoiceKind.Boot, pitPeriodNs, null)));
+    const pmPeriodNs = Math.ceil(1e9 / PM_TIMER_HZ);
+    board.devices.register(new PmTimer(board.engine.decider.choose(ChoiceKind.Boot, pmPeriodNs, null)));
+    kernel.bootWork.push((k, bsp) => calibrateClocks(k, bsp, clock.calibration));
+  }
+  const cf = config.cpufreq;
+  if (cf === null) return;
+  const hw = new PStates(board.engine, board.cpus, board.tsc, {
+    mhz: cf.pstatesMhz,
+    activeMw: cf.powerMw,
+    idleMw: cf.idleMw,
+    transitionNs: cf.transitionLatencyUs * 1000,
+  });
+  const tunables = {
+    governor: cf.governor,
+    upThreshold: cf.upThreshold,
+    samplingDownFactor: cf.samplingDownFactor,
+    transitionDelayNs: cf.transitionDelayUs * 1000,
+  };
+  kernel.cpufreq = new Cpufreq(hw, tunables, kernel.tickPeriodNs, board.cpus.length);
+  kernel.cpufreq.start();
 }

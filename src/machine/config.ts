@@ -47,6 +47,8 @@ export interface TickConfig {
   hz: number;
 }
 
+import type { TscCalibration } from '../kernel/clock/tsc-calibrate.ts';
+import type { GovernorName } from '../kernel/cpufreq/governors.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
@@ -202,6 +204,25 @@ export interface CompareConfig {
   config: RunConfig;
 }
 
+/** `[clock]`: the calibration the BSP runs at boot (kernel/clock/); absent: none, as before. */
+export interface ClockConfig {
+  calibration: TscCalibration;
+}
+
+/** `[cpufreq]`: the P-state table (hardware) and the governor with its tunables (kernel). */
+export interface CpufreqConfig {
+  governor: GovernorName;
+  /** Core clocks, highest first; the first is `machine.cpu_mhz`, the clock the TSC counts at. */
+  pstatesMhz: number[];
+  /** Active power per state, mW (an estimate: hw/pstate.ts). */
+  powerMw: number[];
+  idleMw: number;
+  transitionLatencyUs: number;
+  transitionDelayUs: number;
+  upThreshold: number;
+  samplingDownFactor: number;
+}
+
 export interface RunConfig {
   name: string;
   seed: number;
@@ -210,6 +231,8 @@ export interface RunConfig {
   machine: { topology: TopologyConfig; tick: TickConfig; cpuMhz: number };
   kernel: KernelConfig;
   libc: LibcConfig;
+  clock: ClockConfig | null;
+  cpufreq: CpufreqConfig | null;
   /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
   costs: Record<string, number>;
   workloads: WorkloadConfig[];

@@ -87,6 +87,8 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
     kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     libc: presetLibc(presetFutex(policy).mode),
+    clock: null,
+    cpufreq: null,
     costs: {},
     workloads: [],
     limits: {

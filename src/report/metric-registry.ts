@@ -20,6 +20,7 @@ import {
 } from '../kernel/stats.ts';
 import { WORKLOAD_KINDS } from '../machine/config.ts';
 import { programNames } from '../workloads/registry.ts';
+import { CLOCK_METRICS, CPUFREQ_METRICS } from './clock-metrics.ts';
 import type { RunReport } from './types.ts';
 
 /** What a run-level row reads its value from. */
@@ -216,10 +217,15 @@ function variantOf(name: string, head: string): boolean {
 }
 
 const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
-  [...RUN_METRICS, ...KERNEL_METRICS, ...FUTEX_METRICS, FUTEX_ENTRIES_LEFT, ...SCHED_METRICS].map((m) => [
-    m.name,
-    m,
-  ]),
+  [
+    ...RUN_METRICS,
+    ...KERNEL_METRICS,
+    ...FUTEX_METRICS,
+    FUTEX_ENTRIES_LEFT,
+    ...SCHED_METRICS,
+    ...CLOCK_METRICS,
+    ...CPUFREQ_METRICS,
+  ].map((m) => [m.name, m]),
 );
 
 function fixedInfo(name: string): MetricInfo | SchedMetricInfo | undefined {

@@ -1,6 +1,6 @@
 /** Renders a RunConfig back to scenario TOML, every field explicit, so a configuration can be saved and rerun. */
 import { stringify } from 'smol-toml';
-import type { RunConfig, WorkloadConfig } from '../machine/config.ts';
+import type { CpufreqConfig, RunConfig, WorkloadConfig } from '../machine/config.ts';
 
 /**
  * The scenario text that `parseScenario` turns back into `config` (the inverse of loading, with all
@@ -27,6 +27,8 @@ export function renderScenario(config: RunConfig): string {
       numa: config.kernel.numa,
     },
     libc: { variant: config.libc.variant },
+    ...(config.clock === null ? {} : { clock: { calibration: config.clock.calibration } }),
+    ...(config.cpufreq === null ? {} : { cpufreq: renderCpufreq(config.cpufreq) }),
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,
@@ -66,4 +68,17 @@ function nullProtoCopy(record: Record<string, number>): Record<string, number> {
   const copy: Record<string, number> = Object.create(null);
   for (const [key, value] of Object.entries(record)) copy[key] = value;
   return copy;
+}
+
+function renderCpufreq(c: CpufreqConfig): Record<string, unknown> {
+  return {
+    governor: c.governor,
+    pstates_mhz: [...c.pstatesMhz],
+    power_mw: [...c.powerMw],
+    idle_mw: c.idleMw,
+    transition_latency_us: c.transitionLatencyUs,
+    transition_delay_us: c.transitionDelayUs,
+    up_threshold: c.upThreshold,
+    sampling_down_factor: c.samplingDownFactor,
+  };
 }

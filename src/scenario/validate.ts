@@ -31,6 +31,7 @@ import {
   type Table,
 } from './fields.ts';
 import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-model.ts';
+import { readClock, readCpufreq } from './clocks.ts';
 import { readLimits, readOutcome } from './limits.ts';
 import { readWorkload } from './workload.ts';
 
@@ -47,6 +48,8 @@ export const SCENARIO_KEYS = [
   'machine',
   'kernel',
   'libc',
+  'clock',
+  'cpufreq',
   'costs',
   'limits',
   'outcome',
@@ -94,6 +97,8 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     machine,
     kernel,
     libc,
+    clock: readClock(ctx, own(top, 'clock')),
+    cpufreq: readCpufreq(ctx, own(top, 'cpufreq'), machine.cpuMhz),
     costs: readCosts(ctx, own(top, 'costs')),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),

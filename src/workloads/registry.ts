@@ -2,6 +2,7 @@
  * Every guest program a scenario can name with `kind = "program"`. Add a program by writing
  * its file (a `GuestProgram`) and listing it here.
  */
+import { BURSTY } from './bursty.ts';
 import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
 import { AFFINITY } from './affinity.ts';
@@ -41,6 +42,7 @@ const LIST: GuestProgram[] = [
   ROBUST_OWNER, // LIBC-2
   THREADHERD, // issue 14: scale
   CYCLICTEST, // HW-12, issue 11: timer precision
+  BURSTY, // HW-15: cpufreq governors
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

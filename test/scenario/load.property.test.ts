@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   type CompareConfig,
+  type CpufreqConfig,
   type Expectation,
   PRIMES_MODES,
   PRIMES_PARTITIONS,
@@ -14,6 +15,8 @@ import {
   type WorkloadConfig,
 } from '../../src/machine/config.ts';
 import { COST_NAMES } from '../../src/hw/cost-model.ts';
+import { TSC_CALIBRATIONS } from '../../src/kernel/clock/tsc-calibrate.ts';
+import { GOVERNORS } from '../../src/kernel/cpufreq/governors.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
@@ -71,6 +74,31 @@ const expectation: fc.Arbitrary<Expectation> = fc
     note === undefined ? { metric, [op]: value } : { metric, [op]: value, note },
   );
 
+/** `[cpufreq]` before its table is fitted under the machine's clock (pstatesBelow). */
+const cpufreqDraft = fc.record({
+  governor: fc.constantFrom(...GOVERNORS),
+  steps: fc.uniqueArray(fc.integer({ min: 1, max: 99 }), { minLength: 0, maxLength: 15 }),
+  power: fc.integer({ min: 0, max: 1_000_000 }),
+  idleMw: fc.integer({ min: 0, max: 1_000_000 }),
+  transitionLatencyUs: fc.integer({ min: 0, max: 10_000 }),
+  transitionDelayUs: fc.integer({ min: 1, max: 100_000 }),
+  upThreshold: fc.integer({ min: 1, max: 100 }),
+  samplingDownFactor: fc.integer({ min: 1, max: 100_000 }),
+});
+
+/** A falling P-state table from `cpuMhz` (its steps as percentages of it, at least 100 MHz, distinct). */
+function pstatesBelow(
+  d: typeof cpufreqDraft extends fc.Arbitrary<infer T> ? T : never,
+  cpuMhz: number,
+): CpufreqConfig {
+  const lower = [...new Set(d.steps.map((pct) => Math.max(100, Math.floor((cpuMhz * pct) / 100))))]
+    .filter((mhz) => mhz < cpuMhz)
+    .sort((a, b) => b - a);
+  const pstatesMhz = [cpuMhz, ...lower];
+  const { steps: _, power, ...rest } = d;
+  return { ...rest, pstatesMhz, powerMw: pstatesMhz.map(() => power) };
+}
+
 const runConfigWithoutLibc = fc.record({
   name: fc.string({ minLength: 1 }),
   seed: fc.nat(),
@@ -95,6 +123,8 @@ const runConfigWithoutLibc = fc.record({
       numa: fc.boolean(),
     }),
   ),
+  clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),
+  cpufreq: fc.option(cpufreqDraft, { nil: null }),
   costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
   workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
   limits: fc.record({
@@ -120,6 +150,7 @@ const runConfigWithoutLibc = fc.record({
 /** The libc follows the futex ABI it speaks: relibc on redox and redbear, improved on linux. */
 const runConfig: fc.Arbitrary<RunConfig> = runConfigWithoutLibc.map((c) => ({
   ...c,
+  cpufreq: c.cpufreq === null ? null : pstatesBelow(c.cpufreq, c.machine.cpuMhz),
   libc: { variant: c.kernel.futex.mode === 'linux' ? ('improved' as const) : ('relibc' as const) },
 }));
 
