@@ -20,6 +20,7 @@ import {
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
 import { TscDeadlineTimer } from '../hw/timer.ts';
 import { VEC_HRTIMER } from '../hw/vectors.ts';
@@ -46,7 +47,7 @@ import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
 import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
-import type { Timeout } from './timeout.ts';
+import { NO_TIMEOUT, type Timeout } from './timeout.ts';
 import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
@@ -272,16 +273,16 @@ export class Kernel implements SchedHost {
 
   /**
    * Blocks the running thread `t` (the caller then releases its locks and schedules), until
-   * `timeout` if it has one (null: no timeout).
+   * `timeout` if it has one (NO_TIMEOUT: none).
    */
-  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout | null): void {
+  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout): void {
     assert(cpu.current === t, 'kernel: blocking a thread that is not current');
     t.state = ThreadState.Blocked;
     t.blockedOn = reason;
     t.timedOut = false;
     t.interrupted = false;
-    t.wakeNs = Number.POSITIVE_INFINITY;
-    if (timeout === null) return;
+    t.wakeNs = NO_DEADLINE;
+    if (timeout === NO_TIMEOUT) return;
     t.timerSlackNs = timeout.slackNs;
     if (timeout.realtimeNs !== null) {
       t.realtimeDeadlineNs = timeout.realtimeNs;
@@ -336,7 +337,7 @@ export class Kernel implements SchedHost {
   *wakeThread(cpu: Cpu, t: Thread): KernelGen<boolean> {
     if (t.state !== ThreadState.Blocked) return false;
     t.state = ThreadState.Runnable;
-    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wakeNs = NO_DEADLINE;
     t.wokenAtNs = this.nowNs;
     this.board.trace.mix(TraceKind.Wake, cpu.id, t.id);
     // hrtimer_cancel: a timer cancelled on its own CPU re-programs that CPU's one-shot (remove_hrtimer
@@ -351,7 +352,7 @@ export class Kernel implements SchedHost {
     assert(t.state === ThreadState.Blocked, 'kernel: timeout of a thread that is not blocked');
     t.state = ThreadState.Runnable;
     t.timedOut = true;
-    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wakeNs = NO_DEADLINE;
     t.wokenAtNs = this.nowNs;
     this.#endTimedBlock(t);
     this.board.trace.mix(TraceKind.TimeoutExpired, t.id, 0);
