@@ -3,7 +3,8 @@
 // - the seed-scenario part of the demo block, from `smpsim demo`;
 // - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
 //   (simulated, hence deterministic) and rewrites the table from it;
-// - the policy comparison table, from `smpsim policies --markdown`.
+// - the policy comparison table, from `smpsim policies --markdown`;
+// - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
+const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -62,5 +64,10 @@ const policies = smpsim('policies', '--markdown').trimEnd().split('\n');
 const pBegin = readme.findIndex((l) => l.startsWith('<!-- policies:begin'));
 const pEnd = readme.findIndex((l) => l.startsWith('<!-- policies:end'));
 splice(pBegin + 1, pEnd, policies, 'policy comparison table');
+
+// The preset table per scheduler policy (issue 13), from POLICY_PRESETS.
+const sBegin = readme.findIndex((l) => l.startsWith('<!-- presets:begin'));
+const sEnd = readme.findIndex((l) => l.startsWith('<!-- presets:end'));
+splice(sBegin + 1, sEnd, policyPresetsMarkdown(), 'policy preset table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

@@ -71,10 +71,10 @@ export interface KernelOptions {
   env?: Readonly<Record<string, string>>;
   /**
    * High-resolution timers (hrtimer.ts): timed waits end at their expiry (plus timer slack)
-   * rather than at the next tick or switch. By default the improved kernel (the fair policy)
-   * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
+   * rather than at the next tick or switch. No default here: the machine's policy preset says
+   * (machine/defaults.ts POLICY_PRESETS: the improved kernel, fair, has them; dwrr and redbear not).
    */
-  hrtimers?: boolean;
+  hrtimers: boolean;
 }
 
 export interface GuestFaultRecord {
@@ -196,7 +196,7 @@ export class Kernel implements SchedHost {
     this.#policy = policy;
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
-    if (this.options.hrtimers ?? policy.name === 'fair') this.#startHrtimers();
+    if (this.options.hrtimers) this.#startHrtimers();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
