@@ -5,6 +5,7 @@
 //   (simulated, hence deterministic) and rewrites the table from it;
 // - the policy comparison table, from `smpsim policies --markdown`;
 // - the clock and CPU-frequency tables, from the tsc-calibration and cpufreq-governors seeds.
+// - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
 const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/report/clocks-table.ts');
+const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -71,5 +73,10 @@ const clocks = clocksMarkdown(seedRun(TSC_SCENARIO), seedRun(CPUFREQ_SCENARIO));
 const cBegin = readme.findIndex((l) => l.startsWith('<!-- clocks:begin'));
 const cEnd = readme.findIndex((l) => l.startsWith('<!-- clocks:end'));
 splice(cBegin + 1, cEnd, clocks, 'clock and cpufreq tables');
+
+// The preset table per scheduler policy (issue 13), from POLICY_PRESETS.
+const sBegin = readme.findIndex((l) => l.startsWith('<!-- presets:begin'));
+const sEnd = readme.findIndex((l) => l.startsWith('<!-- presets:end'));
+splice(sBegin + 1, sEnd, policyPresetsMarkdown(), 'policy preset table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

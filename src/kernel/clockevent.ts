@@ -9,6 +9,7 @@
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 
 /** Programs whatever one-shot `cpu` has from the kernel's current needs (nothing without one). */
 export function* programTimers(k: Kernel, cpu: Cpu): KernelGen<void> {
@@ -41,8 +42,7 @@ export function* programDeadline(k: Kernel, cpu: Cpu): KernelGen<void> {
 export function armHrtimerDevice(k: Kernel, cpuId: number): boolean {
   const timers = k.hrtimers!;
   const cpu = k.board.cpus[cpuId]!;
-  const policyNs =
-    k.policy.hrtimerNextNs === undefined ? Number.POSITIVE_INFINITY : k.policy.hrtimerNextNs(cpu);
+  const policyNs = k.policy.hrtimerNextNs === undefined ? NO_DEADLINE : k.policy.hrtimerNextNs(cpu);
   const nextNs = Math.min(timers.nextHardNs(cpuId), policyNs);
   if (nextNs === timers.device.deadlineNs(cpuId)) return false;
   timers.device.arm(cpuId, nextNs);

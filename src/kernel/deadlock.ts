@@ -8,13 +8,14 @@
 import type { Cpu } from '../hw/cpu.ts';
 import type { Kernel } from './kernel.ts';
 import { THREAD_STATE_NAMES, ThreadState } from './thread.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 
 /** The stop reason if `halting` halting leaves nothing that can ever wake, else null. */
 export function deadlockReport(k: Kernel, halting: Cpu): string | null {
   for (const other of k.board.cpus) if (other !== halting && !other.halted) return null;
   for (const t of k.threads.values()) {
     if (t.state === ThreadState.Runnable) return null;
-    if (t.state === ThreadState.Blocked && t.wakeNs !== Number.POSITIVE_INFINITY) return null;
+    if (t.state === ThreadState.Blocked && t.wakeNs !== NO_DEADLINE) return null;
   }
   return `deadlock: every thread is blocked with no timeout\n${waitForGraph(k)}`;
 }

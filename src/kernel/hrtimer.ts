@@ -21,6 +21,7 @@ import type { TscDeadlineTimer } from '../hw/timer.ts';
 import { programTimers } from './clockevent.ts';
 import type { Kernel } from './kernel.ts';
 import { type Thread, ThreadState } from './thread.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 
 interface HrtimerEntry {
   t: Thread;
@@ -73,9 +74,9 @@ export class Hrtimers {
     return entry.cpuId;
   }
 
-  /** The earliest hard expiry armed on `cpuId`, or Infinity. */
+  /** The earliest hard expiry armed on `cpuId`, or NO_DEADLINE. */
   nextHardNs(cpuId: number): number {
-    return this.#queues[cpuId]![0]?.hardNs ?? Number.POSITIVE_INFINITY;
+    return this.#queues[cpuId]![0]?.hardNs ?? NO_DEADLINE;
   }
 
   /** The next timer of `cpuId` to fire now (its soft expiry passed), taken off the queue; or null. */

@@ -19,6 +19,7 @@ import {
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
 import { TscDeadlineTimer } from '../hw/timer.ts';
 import { VEC_HRTIMER } from '../hw/vectors.ts';
@@ -47,7 +48,7 @@ import { idleLoop, schedule } from './sched/switch.ts';
 import { dispatchSyscall } from './syscall.ts';
 import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
-import type { Timeout } from './timeout.ts';
+import { NO_TIMEOUT, type Timeout } from './timeout.ts';
 import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { guestAtomic32 } from './uaccess.ts';
@@ -73,10 +74,10 @@ export interface KernelOptions {
   env?: Readonly<Record<string, string>>;
   /**
    * High-resolution timers (hrtimer.ts): timed waits end at their expiry (plus timer slack)
-   * rather than at the next tick or switch. By default the improved kernel (the fair policy)
-   * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
+   * rather than at the next tick or switch. No default here: the machine's policy preset says
+   * (machine/defaults.ts POLICY_PRESETS: the improved kernel, fair, has them; dwrr and redbear not).
    */
-  hrtimers?: boolean;
+  hrtimers: boolean;
 }
 
 export interface GuestFaultRecord {
@@ -207,7 +208,7 @@ export class Kernel implements SchedHost {
     this.#policy = policy;
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
-    if (this.options.hrtimers ?? policy.name === 'fair') this.#startHrtimers();
+    if (this.options.hrtimers) this.#startHrtimers();
     const hooks = this.#hooks();
     for (const cpu of this.board.cpus) {
       const idle = new IdleContext(cpu.id);
@@ -288,16 +289,16 @@ export class Kernel implements SchedHost {
 
   /**
    * Blocks the running thread `t` (the caller then releases its locks and schedules), until
-   * `timeout` if it has one (null: no timeout).
+   * `timeout` if it has one (NO_TIMEOUT: none).
    */
-  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout | null): void {
+  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout): void {
     assert(cpu.current === t, 'kernel: blocking a thread that is not current');
     t.state = ThreadState.Blocked;
     t.blockedOn = reason;
     t.timedOut = false;
     t.interrupted = false;
-    t.wakeNs = Number.POSITIVE_INFINITY;
-    if (timeout === null) return;
+    t.wakeNs = NO_DEADLINE;
+    if (timeout === NO_TIMEOUT) return;
     t.timerSlackNs = timeout.slackNs;
     if (timeout.realtimeNs !== null) {
       t.realtimeDeadlineNs = timeout.realtimeNs;
@@ -352,7 +353,7 @@ export class Kernel implements SchedHost {
   *wakeThread(cpu: Cpu, t: Thread): KernelGen<boolean> {
     if (t.state !== ThreadState.Blocked) return false;
     t.state = ThreadState.Runnable;
-    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wakeNs = NO_DEADLINE;
     t.wokenAtNs = this.nowNs;
     this.board.trace.mix(TraceKind.Wake, cpu.id, t.id);
     // hrtimer_cancel: a timer cancelled on its own CPU re-programs that CPU's one-shot (remove_hrtimer
@@ -367,7 +368,7 @@ export class Kernel implements SchedHost {
     assert(t.state === ThreadState.Blocked, 'kernel: timeout of a thread that is not blocked');
     t.state = ThreadState.Runnable;
     t.timedOut = true;
-    t.wakeNs = Number.POSITIVE_INFINITY;
+    t.wakeNs = NO_DEADLINE;
     t.wokenAtNs = this.nowNs;
     this.#endTimedBlock(t);
     this.board.trace.mix(TraceKind.TimeoutExpired, t.id, 0);

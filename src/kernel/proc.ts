@@ -19,6 +19,7 @@ import { schedule } from './sched/switch.ts';
 import { signalPending } from './signal.ts';
 import { type Thread, ThreadState } from './thread.ts';
 import { putUser32 } from './uaccess.ts';
+import { NO_TIMEOUT } from './timeout.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
 export const STACK_BYTES_DEFAULT = 64 * 1024;
@@ -167,7 +168,7 @@ export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
       addr: t.clearTidAddr,
       op: FUTEX_WAKE,
       val: FUTEX_WAKE_ALL,
-      timeoutOrVal2: -1,
+      timeoutOrVal2: 0, // WAKE reads no timeout; 0 is the ABI's "none"
       addr2: 0,
       val3: 0,
     };
@@ -221,7 +222,7 @@ export function* sysWait4(
       return zombie.pid;
     }
     if (signalPending(t)) return -EINTR;
-    k.blockCurrent(cpu, t, 'wait4', null);
+    k.blockCurrent(cpu, t, 'wait4', NO_TIMEOUT);
     yield* schedule(k, cpu);
     cpu = k.cpuOf(t);
   }

@@ -49,7 +49,7 @@ import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
 import { GuestHandle } from './guest-handle.ts';
 import type { Kernel } from './kernel.ts';
 import { type Process, ProcessState } from './process.ts';
-import { afterNs, type Timeout } from './timeout.ts';
+import { afterNs, NO_TIMEOUT, type Timeout } from './timeout.ts';
 import { copyTimespecIn, timespecNs, timespecValid } from './timespec.ts';
 import { doomThreads, killProcess } from './proc.ts';
 import { settleRestart } from './restart.ts';
@@ -253,7 +253,7 @@ function* sysSigtimedwait(
 ): KernelGen<number> {
   if (!wordOk(t, setAddr, false)) return -EFAULT;
   if (infoAddr !== 0 && !wordOk(t, infoAddr, true)) return -EFAULT;
-  let timeout: Timeout | null = null;
+  let timeout: Timeout = NO_TIMEOUT;
   if (timeoutAddr !== 0) {
     const ts = copyTimespecIn(t, timeoutAddr);
     if (ts === null) return -EFAULT;
@@ -273,7 +273,7 @@ function* sysSigtimedwait(
       return sig;
     }
     if (signalPending(t)) return -EINTR; // another, unblocked signal: its handler runs first
-    if (timeout !== null && k.nowNs >= timeout.monotonicNs) return -EAGAIN;
+    if (k.nowNs >= timeout.monotonicNs) return -EAGAIN; // never true of NO_TIMEOUT
     t.sigWaitSet = set;
     k.blockCurrent(cpu, t, 'sigtimedwait', timeout);
     yield* schedule(k, cpu);

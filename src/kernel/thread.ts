@@ -7,6 +7,7 @@ import type { ExecContext, Frame } from '../hw/context.ts';
 import type { PiState } from './futex/pi.ts';
 import type { Process } from './process.ts';
 import type { PendingRestart } from './restart.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 
 export enum ThreadState {
   /** Can run: queued, or running on a CPU (see `running`). */
@@ -76,8 +77,8 @@ export class Thread implements ExecContext {
   /** set_robust_list: the head's guest address (0 = none) and the length it was given. */
   robustHead = 0;
   robustLen = 0;
-  /** Absolute monotonic deadline of a timed block, or Infinity (Redox `wake`). */
-  wakeNs = Number.POSITIVE_INFINITY;
+  /** Absolute monotonic deadline of a timed block, or NO_DEADLINE (Redox `wake`). */
+  wakeNs = NO_DEADLINE;
   /** The exact CLOCK_REALTIME deadline of a realtime-timed block (see Kernel.realtimeWaiters). */
   realtimeDeadlineNs = 0n;
   /** The timer slack of the current timed block (timeout.ts), kept for a clock step's re-arm. */

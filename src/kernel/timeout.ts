@@ -15,6 +15,7 @@
  * a timeout at the first tick or switch after it, whatever the slack.
  */
 import { isRtPolicy, SCHED_DEADLINE } from '../abi/sched.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Kernel } from './kernel.ts';
 import type { Thread } from './thread.ts';
 import { nsToNumber } from './timespec.ts';
@@ -29,6 +30,19 @@ export interface Timeout {
   realtimeNs: bigint | null;
   /** How much later than its expiry the timer may fire (hrtimers only). */
   slackNs: number;
+}
+
+/**
+ * A wait without a timeout. Its expiry is NO_DEADLINE (engine/deadline.ts), so a comparison of
+ * the clock with it is simply never true; the waits that must tell "no timeout given" from a
+ * given one that is merely far away (futex_wait's restart rule) test `hasTimeout`, which asks
+ * for this object itself.
+ */
+export const NO_TIMEOUT: Timeout = Object.freeze({ monotonicNs: NO_DEADLINE, realtimeNs: null, slackNs: 0 });
+
+/** Was a timeout given? */
+export function hasTimeout(timeout: Timeout): boolean {
+  return timeout !== NO_TIMEOUT;
 }
 
 /** current->timer_slack_ns for `t` under the running kernel's timers (0 without hrtimers). */

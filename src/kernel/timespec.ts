@@ -8,6 +8,7 @@
 import { NSEC_PER_SEC, TIMESPEC_BYTES, TV_NSEC, TV_SEC } from '../abi/time.ts';
 import type { Thread } from './thread.ts';
 import { copyin, copyout } from './uaccess.ts';
+import { NO_DEADLINE } from '../engine/deadline.ts';
 
 const NSEC = BigInt(NSEC_PER_SEC);
 
@@ -48,11 +49,11 @@ export function timespecNs(ts: Timespec): bigint {
 
 /**
  * A nanosecond count as a simulated-time number: exact below 2^53 ns; anything larger is past
- * every run's time limit (at most hours), so it is Infinity, "never" (timespec64_to_ktime
+ * every run's time limit (at most hours), so it is NO_DEADLINE, "never" (timespec64_to_ktime
  * saturates at KTIME_MAX the same way).
  */
 export function nsToNumber(ns: bigint): number {
-  if (ns > BigInt(Number.MAX_SAFE_INTEGER)) return Number.POSITIVE_INFINITY;
+  if (ns > BigInt(Number.MAX_SAFE_INTEGER)) return NO_DEADLINE;
   if (ns < BigInt(Number.MIN_SAFE_INTEGER)) return Number.NEGATIVE_INFINITY;
   return Number(ns);
 }

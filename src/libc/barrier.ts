@@ -27,7 +27,7 @@ import {
   PTHREAD_PROCESS_SHARED,
 } from './layout.ts';
 import { malloc } from './malloc.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** The address of a pthread_barrier_t (BARRIER_BYTES). */
 export type pthread_barrier_t = number;
@@ -35,14 +35,14 @@ export type pthread_barrier_t = number;
 const LOCK = 0;
 const COUNT = 4;
 const ARRIVED = 8;
-const GENERATION = 12;
+export const GENERATION = 12;
 const FLAGS = 16;
 /** improved: waiters of the last cycle that have not left yet, and DESTROYER. */
-const INSIDE = 20;
+export const INSIDE = 20;
 const PSHARED = 0x80;
 /** In INSIDE: pthread_barrier_destroy sleeps until the count reaches 0. */
-const DESTROYER = 0x8000_0000;
-const INSIDE_COUNT = 0x7fff_ffff;
+export const DESTROYER = 0x8000_0000;
+export const INSIDE_COUNT = 0x7fff_ffff;
 
 export class pthread_barrierattr_t {
   initialized = false;
@@ -103,33 +103,13 @@ export function* pthread_barrier_new(t: Guest, count: number): Program<pthread_b
  * 0. improved: first waits until every waiter of the last cycle has left pthread_barrier_wait
  * (glibc's destroy); relibc: nothing (its destroy is a no-op).
  */
-export function* pthread_barrier_destroy(t: Guest, b: pthread_barrier_t): Program<number> {
-  if (libcName(t) === 'relibc') return 0;
-  for (;;) {
-    const inside = (yield t.atomic(AtomicOp.Load, b + INSIDE)) as number;
-    if ((inside & INSIDE_COUNT) === 0) return 0;
-    const marked = (inside | DESTROYER) >>> 0;
-    if (
-      inside !== marked &&
-      ((yield t.atomic(AtomicOp.CompareExchange, b + INSIDE, inside, marked)) as number) !== inside
-    ) {
-      continue;
-    }
-    yield* futexWaitUntil(t, b + INSIDE, marked, null, shared(t, b));
-  }
+export function pthread_barrier_destroy(t: Guest, b: pthread_barrier_t): Program<number> {
+  return libcOf(t).barrier.destroy(t, b);
 }
 
-/** improved: a waiter has left; the last one out wakes a destroyer waiting for it. */
-function* leave(t: Guest, b: pthread_barrier_t): Program<void> {
-  const old = (yield t.atomic(AtomicOp.FetchAdd, b + INSIDE, -1)) as number;
-  if ((old & INSIDE_COUNT) === 1 && (old & DESTROYER) !== 0) {
-    yield* futexWakeN(t, b + INSIDE, INT_MAX, shared(t, b));
-  }
-}
+export const shared = (t: Guest, b: number) => (t.load32(b + FLAGS) & PSHARED) !== 0;
 
-const shared = (t: Guest, b: number) => (t.load32(b + FLAGS) & PSHARED) !== 0;
-
-function* lockInternal(t: Guest, b: number): Program<void> {
+export function* lockInternal(t: Guest, b: number): Program<void> {
   let c = (yield t.atomic(AtomicOp.CompareExchange, b + LOCK, 0, 1)) as number;
   if (c === 0) return;
   if (c !== 2) c = (yield t.atomic(AtomicOp.Exchange, b + LOCK, 2)) as number;
@@ -139,10 +119,10 @@ function* lockInternal(t: Guest, b: number): Program<void> {
   }
 }
 
-function* unlockInternal(t: Guest, b: number): Program<void> {
+export function* unlockInternal(t: Guest, b: number): Program<void> {
   const old = (yield t.atomic(AtomicOp.Exchange, b + LOCK, 0)) as number;
   // relibc's internal Mutex wakes ALL waiters when it was contended (models.md §3).
-  if (old === 2) yield* futexWakeN(t, b + LOCK, libcName(t) === 'relibc' ? INT_MAX : 1, shared(t, b));
+  if (old === 2) yield* futexWakeN(t, b + LOCK, libcOf(t).barrier.lockWakeCount, shared(t, b));
 }
 
 /** Returns PTHREAD_BARRIER_SERIAL_THREAD to the last arrival of a cycle and 0 to the others. */
@@ -158,21 +138,6 @@ export function* pthread_barrier_wait(t: Guest, b: pthread_barrier_t): Program<n
     return PTHREAD_BARRIER_SERIAL_THREAD;
   }
   t.store32(b + ARRIVED, arrived);
-  if (libcName(t) === 'relibc') {
-    // relibc's Cond::wait: unlock, wait on the sequence, relock, and recheck under the lock.
-    while (t.load32(b + GENERATION) === generation) {
-      yield* unlockInternal(t, b);
-      yield* futexWaitUntil(t, b + GENERATION, generation, null, shared(t, b));
-      yield* lockInternal(t, b);
-    }
-    yield* unlockInternal(t, b);
-    return 0;
-  }
-  yield t.atomic(AtomicOp.FetchAdd, b + INSIDE, 1); // under the lock: before the cycle can end
-  yield* unlockInternal(t, b);
-  while (((yield t.atomic(AtomicOp.Load, b + GENERATION)) as number) === generation) {
-    yield* futexWaitUntil(t, b + GENERATION, generation, null, shared(t, b));
-  }
-  yield* leave(t, b);
+  yield* libcOf(t).barrier.awaitCycle(t, b, generation);
   return 0;
 }

@@ -10,7 +10,6 @@ import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
-import * as improved from './improved/cond.ts';
 import {
   COND_BYTES,
   COND_FLAGS,
@@ -20,8 +19,7 @@ import {
 } from './layout.ts';
 import { malloc } from './malloc.ts';
 import type { pthread_mutex_t } from './mutex.ts';
-import * as relibc from './relibc/cond.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** The address of a pthread_cond_t (COND_BYTES of guest memory; zeros is a default condvar). */
 export type pthread_cond_t = number;
@@ -66,8 +64,7 @@ export function pthread_cond_init(t: Guest, c: pthread_cond_t, attr: pthread_con
   const flags =
     (attr?.clock === CLOCK_MONOTONIC ? COND_MONOTONIC : 0) |
     (attr?.pshared === PTHREAD_PROCESS_SHARED ? COND_PSHARED : 0);
-  if (libcName(t) === 'relibc') relibc.init(t, c, flags);
-  else improved.init(t, c, flags);
+  libcOf(t).cond.init(t, c, flags);
   return 0;
 }
 
@@ -85,7 +82,7 @@ export function pthread_cond_destroy(_t: Guest, _c: pthread_cond_t): number {
 
 /** Waits for a signal; the mutex is released while waiting and held again on return. */
 export function pthread_cond_wait(t: Guest, c: pthread_cond_t, m: pthread_mutex_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.wait(t, c, m, null) : improved.wait(t, c, m, null);
+  return libcOf(t).cond.wait(t, c, m, null);
 }
 
 /**
@@ -114,17 +111,15 @@ export function* pthread_cond_clockwait(
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
   const deadline: Deadline = { clock, abstime };
   if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  return libcName(t) === 'relibc'
-    ? yield* relibc.wait(t, c, m, deadline)
-    : yield* improved.wait(t, c, m, deadline);
+  return yield* libcOf(t).cond.wait(t, c, m, deadline);
 }
 
 /** Wakes one waiter (relibc: all of them, models.md §3). */
 export function pthread_cond_signal(t: Guest, c: pthread_cond_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.signal(t, c) : improved.signal(t, c);
+  return libcOf(t).cond.signal(t, c);
 }
 
 /** Wakes every waiter (improved: one, the rest requeued onto the mutex). */
 export function pthread_cond_broadcast(t: Guest, c: pthread_cond_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.broadcast(t, c) : improved.broadcast(t, c);
+  return libcOf(t).cond.broadcast(t, c);
 }

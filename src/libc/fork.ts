@@ -36,7 +36,7 @@ import { SYS_FORK } from '../abi/syscalls.ts';
 import { failWith } from './errno.ts';
 import { forkChildThreads } from './pthread.ts';
 import { syscall } from './sys.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** A fork handler: runs in the thread that forks (prepare, parent) or in the child. */
 export type AtforkHandler = (t: Guest) => Program<void>;
@@ -52,7 +52,7 @@ interface AtforkLists {
 /** The lists fork runs: the process's (improved) or the calling thread's own (relibc). */
 function lists(t: Guest): AtforkLists {
   const empty = (): AtforkLists => ({ prepare: [], parent: [], child: [] });
-  if (libcName(t) === 'relibc') {
+  if (libcOf(t).thread.atforkPerThread) {
     let byTid = t.data.atforkByThread as Map<number, AtforkLists> | undefined;
     if (byTid === undefined) t.data.atforkByThread = byTid = new Map();
     let mine = byTid.get(t.tid);
@@ -88,13 +88,13 @@ interface ForkStart {
  * the parent, or -1 with errno (EAGAIN, ENOMEM).
  */
 export function* fork(t: Guest, child: ForkChild): Program<number> {
-  const relibc = libcName(t) === 'relibc';
+  const libc = libcOf(t).thread;
   const handlers = lists(t);
-  const prepare = relibc ? [...handlers.prepare] : [...handlers.prepare].reverse();
+  const prepare = libc.atforkPrepareReversed ? [...handlers.prepare].reverse() : [...handlers.prepare];
   for (const handler of prepare) yield* handler(t);
   const start: ForkStart = { child, parentTid: t.tid };
   const pid = yield* syscall(t, SYS_FORK, forkChildStart, start);
-  if (pid >= 0 || !relibc) for (const handler of [...handlers.parent]) yield* handler(t);
+  if (pid >= 0 || libc.atforkParentOnFailure) for (const handler of [...handlers.parent]) yield* handler(t);
   return pid < 0 ? failWith(t, -pid) : pid;
 }
 

@@ -17,9 +17,8 @@ import type { Program } from '../abi/effects.ts';
 import { EINVAL, ETIMEDOUT } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import {
-  CLOCK_MONOTONIC,
+  type CLOCK_MONOTONIC,
   CLOCK_REALTIME,
-  FUTEX_BITSET_MATCH_ANY,
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMP_REQUEUE,
   FUTEX_CMP_REQUEUE_PI,
@@ -28,35 +27,22 @@ import {
   FUTEX_PRIVATE_FLAG,
   FUTEX_TRYLOCK_PI,
   FUTEX_UNLOCK_PI,
-  FUTEX_WAIT,
-  FUTEX_WAIT_BITSET,
   FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAKE,
   SYS_FUTEX,
 } from '../abi/syscalls.ts';
-import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
-import {
-  clockNow,
-  timespec_load,
-  timespec_store,
-  timespecCmp,
-  timespecNormal,
-  timespecSub,
-  validNanoseconds,
-} from './time.ts';
-import { libcName } from './variant.ts';
+import { clockNow, timespec_load, timespecCmp, validNanoseconds } from './time.ts';
+import { libcOf } from './select.ts';
 
-export const INT_MAX = 0x7fffffff;
+// In layout.ts, a module without imports, so the variant objects can use it as they load.
+export { INT_MAX } from './layout.ts';
 
 /** An absolute time on a clock: the address of the caller's struct timespec. */
 export interface Deadline {
   clock: typeof CLOCK_REALTIME | typeof CLOCK_MONOTONIC;
   abstime: number;
 }
-
-/** Where futexWaitUntil writes relibc's converted deadline in the thread's scratch buffer. */
-const SCRATCH_MONOTONIC_DEADLINE = 160;
 
 /**
  * POSIX's check of an abstime (glibc's valid_nanoseconds): EINVAL when its tv_nsec is outside
@@ -74,60 +60,20 @@ export function* deadlinePassed(t: Guest, deadline: Deadline | null): Program<bo
   return timespecCmp(now, timespec_load(t, deadline.abstime)) >= 0;
 }
 
-/**
- * relibc's timespec_realtime_to_monotonic (src/header/time, used by every timed call): the
- * address of the monotonic timespec to pass Redox, or -ETIMEDOUT when the deadline has passed.
- */
-function* monotonicDeadline(t: Guest, deadline: Deadline): Program<number> {
-  const abs = timespec_load(t, deadline.abstime);
-  let mono = abs;
-  if (deadline.clock === CLOCK_REALTIME) {
-    const delta = timespecSub(abs, yield* clockNow(t, CLOCK_REALTIME));
-    if (delta.tv_sec < 0) return -ETIMEDOUT;
-    const now = yield* clockNow(t, CLOCK_MONOTONIC);
-    mono = timespecNormal(now.tv_sec + delta.tv_sec, now.tv_nsec + delta.tv_nsec);
-  } else if (abs.tv_sec < 0) {
-    return -ETIMEDOUT; // before boot: already past (Redox would read it as a huge unsigned time)
-  }
-  const addr = (yield* threadScratch(t)) + SCRATCH_MONOTONIC_DEADLINE;
-  timespec_store(t, addr, mono.tv_sec, mono.tv_nsec);
-  return addr;
-}
-
 /** Sleeps while the word at `addr` is `expected`, until `deadline`; 0, -EAGAIN, -ETIMEDOUT or -EINTR. */
-export function* futexWaitUntil(
+export function futexWaitUntil(
   t: Guest,
   addr: number,
   expected: number,
   deadline: Deadline | null,
   shared: boolean,
 ): Program<number> {
-  if (libcName(t) === 'relibc') {
-    const timeout = deadline === null ? 0 : yield* monotonicDeadline(t, deadline);
-    if (timeout < 0) return timeout;
-    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeout);
-    // relibc reports ETIMEDOUT only when a deadline was given (models.md §3).
-    return r === -ETIMEDOUT && deadline === null ? 0 : r;
-  }
-  const flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
-  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
-  if (timespec_load(t, deadline.abstime).tv_sec < 0) return -ETIMEDOUT;
-  const clockFlag = deadline.clock === CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0;
-  return yield* syscall(
-    t,
-    SYS_FUTEX,
-    addr,
-    FUTEX_WAIT_BITSET | flags | clockFlag,
-    expected,
-    deadline.abstime,
-    0,
-    FUTEX_BITSET_MATCH_ANY,
-  );
+  return libcOf(t).futex.waitUntil(t, addr, expected, deadline, shared);
 }
 
 /** Wakes up to `count` waiters of the word at `addr`; returns how many (or -errno). */
 export function futexWakeN(t: Guest, addr: number, count: number, shared: boolean): Program<number> {
-  const flags = libcName(t) === 'improved' && !shared ? FUTEX_PRIVATE_FLAG : 0;
+  const flags = shared ? 0 : libcOf(t).futex.privateFlag;
   return syscall(t, SYS_FUTEX, addr, FUTEX_WAKE | flags, count);
 }
 

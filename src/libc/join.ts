@@ -20,7 +20,7 @@ import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { cancellationPoint } from './cancel.ts';
 import { checkDeadline, type Deadline, futexWaitUntil } from './futex.ts';
 import { type pthread_t, releaseThread, type ThreadRecord, threadRecord } from './pthread.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 function relibcLacks(call: string): never {
   throw new Error(`relibc: ${call} is not implemented (relibc's pthread.h has no ${call})`);
@@ -73,7 +73,7 @@ export function pthread_join(t: Guest, thread: pthread_t): Program<[number, unkn
  * the caller itself, as glibc checks the word first), else pthread_join without waiting.
  */
 export function* pthread_tryjoin_np(t: Guest, thread: pthread_t): Program<[number, unknown]> {
-  if (libcName(t) === 'relibc') relibcLacks('pthread_tryjoin_np');
+  if (!libcOf(t).thread.hasJoinNp) relibcLacks('pthread_tryjoin_np');
   if (threadRecord(t, thread) === undefined) return [ESRCH, undefined];
   if (t.load32(thread) !== 0) return [EBUSY, undefined];
   return yield* joinUntil(t, thread, null);
@@ -85,7 +85,7 @@ export function* pthread_timedjoin_np(
   thread: pthread_t,
   abstime: number,
 ): Program<[number, unknown]> {
-  if (libcName(t) === 'relibc') relibcLacks('pthread_timedjoin_np');
+  if (!libcOf(t).thread.hasJoinNp) relibcLacks('pthread_timedjoin_np');
   return yield* joinUntil(t, thread, { clock: CLOCK_REALTIME, abstime });
 }
 
@@ -99,7 +99,7 @@ export function* pthread_clockjoin_np(
   clock: number,
   abstime: number,
 ): Program<[number, unknown]> {
-  if (libcName(t) === 'relibc') relibcLacks('pthread_clockjoin_np');
+  if (!libcOf(t).thread.hasJoinNp) relibcLacks('pthread_clockjoin_np');
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return [EINVAL, undefined];
   return yield* joinUntil(t, thread, { clock, abstime });
 }

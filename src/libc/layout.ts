@@ -5,6 +5,9 @@
  * PTHREAD_MUTEX_INITIALIZER is all zeros); attribute objects are plain TypeScript records,
  * since they never reach the kernel.
  */
+
+/** C's INT_MAX: a wake count meaning "all". */
+export const INT_MAX = 0x7fffffff;
 export const PAGE_SIZE = 4096;
 
 export const PTHREAD_CREATE_JOINABLE = 0;

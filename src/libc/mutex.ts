@@ -15,13 +15,12 @@
  * process to ask which libc they belong to).
  */
 import type { Program } from '../abi/effects.ts';
-import { EBUSY, EINVAL, ENOTSUP, ETIMEDOUT } from '../abi/errno.ts';
+import { EBUSY, EINVAL, ENOTSUP } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
-import { checkDeadline, type Deadline, deadlinePassed } from './futex.ts';
-import * as improved from './improved/mutex.ts';
-import { validCeiling, getCeiling, setCeiling } from './improved/mutex-pp.ts';
+import type { Deadline } from './futex.ts';
+import { validCeiling } from './improved/mutex-pp.ts';
 import {
   KIND_PI,
   KIND_PP,
@@ -47,8 +46,7 @@ import {
   PTHREAD_PROCESS_SHARED,
 } from './layout.ts';
 import { malloc } from './malloc.ts';
-import * as relibc from './relibc/mutex.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** The address of a pthread_mutex_t (MUTEX_BYTES of guest memory; all zeros is a default mutex). */
 export type pthread_mutex_t = number;
@@ -129,9 +127,10 @@ export function pthread_mutexattr_getprioceiling(attr: pthread_mutexattr_t): [nu
  */
 export function pthread_mutex_init(t: Guest, m: pthread_mutex_t, attr: pthread_mutexattr_t | null): number {
   if (attr !== null && !attr.initialized) return EINVAL;
-  const relibcMutex = libcName(t) === 'relibc';
   const robust = attr?.robust === PTHREAD_MUTEX_ROBUST;
-  const protocol = relibcMutex ? PTHREAD_PRIO_NONE : (attr?.protocol ?? PTHREAD_PRIO_NONE);
+  const protocol = libcOf(t).mutex.honoursProtocol
+    ? (attr?.protocol ?? PTHREAD_PRIO_NONE)
+    : PTHREAD_PRIO_NONE;
   if (robust && protocol === PTHREAD_PRIO_PROTECT) return ENOTSUP;
   const kind =
     (attr?.type ?? PTHREAD_MUTEX_DEFAULT) |
@@ -162,17 +161,16 @@ export function* pthread_mutex_new(
 
 /** EBUSY while locked. */
 export function pthread_mutex_destroy(t: Guest, m: pthread_mutex_t): number {
-  const locked = libcName(t) === 'relibc' ? t.load32(m) !== 0 : improved.isLocked(t, m);
-  return locked ? EBUSY : 0;
+  return libcOf(t).mutex.isLocked(t, m) ? EBUSY : 0;
 }
 
 export function pthread_mutex_lock(t: Guest, m: pthread_mutex_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.lock(t, m, null) : improved.lock(t, m, null);
+  return libcOf(t).mutex.lock(t, m, null);
 }
 
 /** EBUSY when held (by another thread, or by the caller for a normal or errorcheck mutex). */
 export function pthread_mutex_trylock(t: Guest, m: pthread_mutex_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.trylock(t, m) : improved.trylock(t, m);
+  return libcOf(t).mutex.trylock(t, m);
 }
 
 /**
@@ -196,14 +194,11 @@ export function* pthread_mutex_clocklock(
 ): Program<number> {
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC) return EINVAL;
   const deadline: Deadline = { clock, abstime };
-  if (libcName(t) === 'improved') return yield* improved.lock(t, m, deadline);
-  if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  if (clock === CLOCK_REALTIME && (yield* deadlinePassed(t, deadline))) return ETIMEDOUT;
-  return yield* relibc.lock(t, m, deadline);
+  return yield* libcOf(t).mutex.lock(t, m, deadline);
 }
 
 export function pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.unlock(t, m) : improved.unlock(t, m);
+  return libcOf(t).mutex.unlock(t, m);
 }
 
 /**
@@ -211,12 +206,12 @@ export function pthread_mutex_unlock(t: Guest, m: pthread_mutex_t): Program<numb
  * is not robust, not inconsistent, or not the caller's). relibc: a no-op returning 0.
  */
 export function pthread_mutex_consistent(t: Guest, m: pthread_mutex_t): number {
-  return libcName(t) === 'relibc' ? 0 : improved.consistent(t, m);
+  return libcOf(t).mutex.consistent(t, m);
 }
 
 /** [0, ceiling] of a PRIO_PROTECT mutex, [EINVAL, 0] for another. relibc: always [0, 0]. */
 export function pthread_mutex_getprioceiling(t: Guest, m: pthread_mutex_t): [number, number] {
-  return libcName(t) === 'relibc' ? [0, 0] : getCeiling(t, m);
+  return libcOf(t).mutex.getprioceiling(t, m);
 }
 
 /**
@@ -229,6 +224,5 @@ export function* pthread_mutex_setprioceiling(
   m: pthread_mutex_t,
   ceiling: number,
 ): Program<[number, number]> {
-  if (libcName(t) === 'relibc') return [0, 0];
-  return yield* setCeiling(t, m, ceiling);
+  return yield* libcOf(t).mutex.setprioceiling(t, m, ceiling);
 }

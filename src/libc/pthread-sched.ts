@@ -33,7 +33,6 @@ import {
   SYS_SCHED_SETPARAM,
   SYS_SCHED_SETSCHEDULER,
 } from '../abi/syscalls.ts';
-import { errno } from './errno.ts';
 import {
   PTHREAD_EXPLICIT_SCHED,
   PTHREAD_INHERIT_SCHED,
@@ -42,12 +41,12 @@ import {
 } from './layout.ts';
 import * as procHandles from './proc-handles.ts';
 import { type pthread_attr_t, type pthread_t, pthread_self, threadTid } from './pthread.ts';
-import { type sched_param, sched_getaffinity_cpus, sched_setaffinity_cpus } from './sched.ts';
+import type { sched_param } from './sched.ts';
 import { attrGet } from './attr.ts';
 import { boostedPriority, protectedBase, setOwnPriority } from './improved/tpp.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 export { sched_yield } from './sys.ts';
 
@@ -60,7 +59,7 @@ export function threadCpuClockId(tid: number): number {
   return (~tid << 3) | 4 | 2;
 }
 
-const isRelibc = (t: Guest) => libcName(t) === 'relibc';
+const schedOf = (t: Guest) => libcOf(t).sched;
 const posixPolicy = (policy: number) =>
   policy === SCHED_OTHER || policy === SCHED_FIFO || policy === SCHED_RR;
 
@@ -73,7 +72,7 @@ function relibcTodo(call: string): never {
 /** pthread_attr_setschedpolicy: SCHED_OTHER, FIFO or RR; else EINVAL (relibc: ENOTSUP). */
 export function pthread_attr_setschedpolicy(t: Guest, attr: pthread_attr_t, policy: number): number {
   if (!attr.initialized) return EINVAL;
-  if (!posixPolicy(policy)) return isRelibc(t) ? ENOTSUP : EINVAL;
+  if (!posixPolicy(policy)) return schedOf(t).attrBadValueErrno;
   attr.schedpolicy = policy;
   attr.schedset |= POLICY_SET;
   return 0;
@@ -82,7 +81,8 @@ export function pthread_attr_setschedpolicy(t: Guest, attr: pthread_attr_t, poli
 /** pthread_attr_getschedpolicy: [0, policy]; SCHED_OTHER by default (relibc: SCHED_RR). */
 export function pthread_attr_getschedpolicy(t: Guest, attr: pthread_attr_t): [number, number] {
   if (!attr.initialized) return [EINVAL, 0];
-  if ((attr.schedset & POLICY_SET) === 0 && isRelibc(t)) return [0, SCHED_RR];
+  const unset = schedOf(t).attrUnsetPolicy;
+  if ((attr.schedset & POLICY_SET) === 0 && unset !== null) return [0, unset];
   return [0, attr.schedpolicy];
 }
 
@@ -98,7 +98,7 @@ export function* pthread_attr_setschedparam(
 ): Program<number> {
   if (!attr.initialized) return EINVAL;
   const prio = param.sched_priority;
-  if (!isRelibc(t)) {
+  if (schedOf(t).attrChecksPriority) {
     const min = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MIN, attr.schedpolicy);
     const max = yield* syscall(t, SYS_SCHED_GET_PRIORITY_MAX, attr.schedpolicy);
     if (min < 0) return -min;
@@ -120,7 +120,7 @@ export function pthread_attr_getschedparam(_t: Guest, attr: pthread_attr_t): [nu
 export function pthread_attr_setinheritsched(t: Guest, attr: pthread_attr_t, inherit: number): number {
   if (!attr.initialized) return EINVAL;
   if (inherit !== PTHREAD_INHERIT_SCHED && inherit !== PTHREAD_EXPLICIT_SCHED) {
-    return isRelibc(t) ? ENOTSUP : EINVAL;
+    return schedOf(t).attrBadValueErrno;
   }
   attr.inheritsched = inherit;
   return 0;
@@ -136,9 +136,9 @@ export function pthread_attr_getinheritsched(_t: Guest, attr: pthread_attr_t): [
  */
 export function pthread_attr_setscope(t: Guest, attr: pthread_attr_t, scope: number): number {
   if (!attr.initialized) return EINVAL;
-  const relibc = isRelibc(t);
-  if (scope === PTHREAD_SCOPE_PROCESS && !relibc) return ENOTSUP;
-  if (scope !== PTHREAD_SCOPE_SYSTEM && scope !== PTHREAD_SCOPE_PROCESS) return relibc ? ENOTSUP : EINVAL;
+  const sched = schedOf(t);
+  if (scope === PTHREAD_SCOPE_PROCESS && !sched.attrAcceptsProcessScope) return ENOTSUP;
+  if (scope !== PTHREAD_SCOPE_SYSTEM && scope !== PTHREAD_SCOPE_PROCESS) return sched.attrBadValueErrno;
   attr.scope = scope;
   return 0;
 }
@@ -154,7 +154,7 @@ export function pthread_attr_getscope(_t: Guest, attr: pthread_attr_t): [number,
  * kernel's errno (EINVAL, EPERM), which pthread_create returns. relibc ignores the attribute.
  */
 export function* applyCreateSched(t: Guest, tid: number, attr: pthread_attr_t): Program<number> {
-  if (attr.inheritsched !== PTHREAD_EXPLICIT_SCHED || isRelibc(t)) return 0;
+  if (attr.inheritsched !== PTHREAD_EXPLICIT_SCHED || !schedOf(t).createAppliesExplicitSched) return 0;
   let policy = attr.schedpolicy;
   let prio = attr.schedpriority;
   if ((attr.schedset & POLICY_SET) === 0) {
@@ -194,7 +194,7 @@ export function* pthread_setschedparam(
   policy: number,
   param: sched_param,
 ): Program<number> {
-  if (isRelibc(t)) return 0; // relibc: set_sched_param is `// TODO Ok(())`
+  if (!schedOf(t).threadSchedCalls) return 0; // relibc: set_sched_param is `// TODO Ok(())`
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
   const buf = yield* threadScratch(t);
@@ -214,7 +214,7 @@ export function* pthread_getschedparam(
   t: Guest,
   thread: pthread_t,
 ): Program<[number, number, sched_param | null]> {
-  if (isRelibc(t)) relibcTodo('pthread_getschedparam');
+  if (!schedOf(t).threadSchedCalls) relibcTodo('pthread_getschedparam');
   const tid = liveTid(t, thread);
   if (tid === 0) return [ESRCH, -1, null];
   const own = protectedBase(t, tid);
@@ -232,7 +232,7 @@ export function* pthread_getschedparam(
  * PRIO_PROTECT ceiling as pthread_setschedparam is (nptl/pthread_setschedprio.c).
  */
 export function* pthread_setschedprio(t: Guest, thread: pthread_t, prio: number): Program<number> {
-  if (isRelibc(t)) return 0; // relibc: set_sched_priority is `// TODO Ok(())`
+  if (!schedOf(t).threadSchedCalls) return 0; // relibc: set_sched_priority is `// TODO Ok(())`
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
   const buf = yield* threadScratch(t);
@@ -255,17 +255,14 @@ export function* pthread_setaffinity_np(
 ): Program<number> {
   const tid = liveTid(t, thread);
   if (tid === 0) return ESRCH;
-  if (isRelibc(t)) return yield* procHandles.proc_set_affinity(t, tid, cpus);
-  return (yield* sched_setaffinity_cpus(t, tid, cpus)) < 0 ? errno(t) : 0;
+  return yield* schedOf(t).setAffinity(t, tid, cpus);
 }
 
 /** pthread_getaffinity_np: [0, the CPUs the thread may run on] or [errno, []]. */
 export function* pthread_getaffinity_np(t: Guest, thread: pthread_t): Program<[number, number[]]> {
   const tid = liveTid(t, thread);
   if (tid === 0) return [ESRCH, []];
-  if (isRelibc(t)) return yield* procHandles.proc_get_affinity(t, tid);
-  const cpus = yield* sched_getaffinity_cpus(t, tid);
-  return typeof cpus === 'number' ? [errno(t), []] : [0, cpus];
+  return yield* schedOf(t).getAffinity(t, tid);
 }
 
 /**
@@ -292,7 +289,7 @@ export function* pthread_getname_np(t: Guest, thread: pthread_t, len: number): P
  * of a thread that has gone reads EINVAL. relibc: ENOENT.
  */
 export function pthread_getcpuclockid(t: Guest, thread: pthread_t): [number, number] {
-  if (isRelibc(t)) return [ENOENT, 0];
+  if (!schedOf(t).threadCpuClocks) return [ENOENT, 0];
   const tid = thread === pthread_self(t) ? t.tid : threadTid(t, thread);
   if (tid === 0) return [ESRCH, 0];
   return [0, threadCpuClockId(tid)];

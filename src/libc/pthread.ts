@@ -36,7 +36,7 @@ import { STACK_TOP_RESERVED, stack_forget } from './stack.ts';
 import { mmap_anonymous, mprotect, syscall } from './sys.ts';
 import { CPU_SETSIZE, sched_setaffinity_cpus } from './sched.ts';
 import { errno } from './errno.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 import { applyCreateSched } from './pthread-sched.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
@@ -240,7 +240,7 @@ function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   }
   // The improved libc registers the thread's robust mutex list as it starts, as glibc's
   // start_thread does (LIBC-2); relibc has no robust lists.
-  if (libcName(t) === 'improved') yield* robustHead(t);
+  if (libcOf(t).thread.registersRobustList) yield* robustHead(t);
   // Called, not delegated to: the entry's every effect then skips this generator (bench compute).
   const value: unknown = yield t.call(start.entry(t, start.arg));
   yield* threadFinish(t, start.record, value);

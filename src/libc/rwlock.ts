@@ -9,7 +9,6 @@ import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
 import { attrDestroy, attrGet, attrSet, PSHARED_VALUES } from './attr.ts';
 import { checkDeadline, type Deadline } from './futex.ts';
-import * as improved from './improved/rwlock.ts';
 import {
   PTHREAD_PROCESS_PRIVATE,
   PTHREAD_PROCESS_SHARED,
@@ -19,8 +18,7 @@ import {
   RWLOCK_BYTES,
 } from './layout.ts';
 import { malloc } from './malloc.ts';
-import * as relibc from './relibc/rwlock.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** The address of a pthread_rwlock_t (RWLOCK_BYTES; zeros is a default rwlock). */
 export type pthread_rwlock_t = number;
@@ -69,8 +67,7 @@ export function pthread_rwlock_init(
 ): number {
   if (attr !== null && !attr.initialized) return EINVAL;
   const flags = (attr?.kind ?? 0) | (attr?.pshared === PTHREAD_PROCESS_SHARED ? 0x80 : 0);
-  if (libcName(t) === 'relibc') relibc.init(t, rw);
-  else improved.init(t, rw, flags);
+  libcOf(t).rwlock.init(t, rw, flags);
   return 0;
 }
 
@@ -91,16 +88,12 @@ export function pthread_rwlock_destroy(_t: Guest, _rw: pthread_rwlock_t): number
 
 function* rd(t: Guest, rw: number, deadline: Deadline | null, trying: boolean): Program<number> {
   if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  return libcName(t) === 'relibc'
-    ? yield* relibc.rdlock(t, rw, deadline, trying)
-    : yield* improved.rdlock(t, rw, deadline, trying);
+  return yield* libcOf(t).rwlock.rdlock(t, rw, deadline, trying);
 }
 
 function* wr(t: Guest, rw: number, deadline: Deadline | null, trying: boolean): Program<number> {
   if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  return libcName(t) === 'relibc'
-    ? yield* relibc.wrlock(t, rw, deadline, trying)
-    : yield* improved.wrlock(t, rw, deadline, trying);
+  return yield* libcOf(t).rwlock.wrlock(t, rw, deadline, trying);
 }
 
 /** A deadline (the address of a struct timespec) on a supported clock, or null (EINVAL). */
@@ -126,5 +119,5 @@ export function* pthread_rwlock_clockwrlock(t: Guest, rw: pthread_rwlock_t, cloc
 }
 
 export function pthread_rwlock_unlock(t: Guest, rw: pthread_rwlock_t): Program<number> {
-  return libcName(t) === 'relibc' ? relibc.unlock(t, rw) : improved.unlock(t, rw);
+  return libcOf(t).rwlock.unlock(t, rw);
 }

@@ -38,7 +38,7 @@ import { SEM_BYTES, SEM_FAILED, SEM_VALUE_MAX } from './layout.ts';
 import { threadScratch } from './scratch.ts';
 import type { sem_t } from './sem.ts';
 import { syscall } from './sys.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 export { SEM_FAILED } from './layout.ts';
 
@@ -74,7 +74,7 @@ function objectName(name: string): string | number {
  * and `value` are used only when O_CREAT creates it.
  */
 export function* sem_open(t: Guest, name: string, oflag: number, mode = 0, value = 0): Program<sem_t> {
-  if (libcName(t) === 'relibc') relibcLacks('sem_open');
+  if (!libcOf(t).sem.hasNamed) relibcLacks('sem_open');
   const object = objectName(name);
   if (typeof object === 'number') {
     failWith(t, object);
@@ -107,7 +107,7 @@ export function* sem_open(t: Guest, name: string, oflag: number, mode = 0, value
 
 /** sem_close: 0, or -1 with errno EINVAL for an address that is not an open named semaphore. */
 export function* sem_close(t: Guest, s: sem_t): Program<number> {
-  if (libcName(t) === 'relibc') relibcLacks('sem_close');
+  if (!libcOf(t).sem.hasNamed) relibcLacks('sem_close');
   const table = opened(t);
   const open = table.get(s);
   if (open === undefined) return failWith(t, EINVAL);
@@ -119,7 +119,7 @@ export function* sem_close(t: Guest, s: sem_t): Program<number> {
 
 /** sem_unlink: 0, or -1 with errno ENOENT, EINVAL, ENAMETOOLONG or EACCES. */
 export function* sem_unlink(t: Guest, name: string): Program<number> {
-  if (libcName(t) === 'relibc') relibcLacks('sem_unlink');
+  if (!libcOf(t).sem.hasNamed) relibcLacks('sem_unlink');
   const object = objectName(name);
   if (typeof object === 'number') return failWith(t, object);
   const r = yield* syscall(t, SYS_SHM_UNLINK, object);

@@ -9,33 +9,26 @@
  * count returns 0 at once without taking anything, and on a count above zero it takes units
  * until the count is 0. (Red Bear ships P3-semaphore-fixes; upstream HEAD fixed it.) The
  * improved semaphore is a count plus a waiter count: post wakes one waiter, and only if any.
+ * The two algorithms: relibc/sem.ts and improved/sem.ts.
  */
 import { AtomicOp, type Program } from '../abi/effects.ts';
-import { EAGAIN, EINTR, EINVAL, EOVERFLOW, ETIMEDOUT } from '../abi/errno.ts';
+import { EAGAIN, EINVAL, EOVERFLOW } from '../abi/errno.ts';
 import type { Guest } from '../abi/guest.ts';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from '../abi/syscalls.ts';
-import { cancellationPoint } from './cancel.ts';
 import { failWith } from './errno.ts';
-import {
-  checkDeadline,
-  type Deadline,
-  deadlinePassed,
-  futexWaitUntil,
-  futexWakeN,
-  INT_MAX,
-} from './futex.ts';
+import type { Deadline } from './futex.ts';
 import { SEM_VALUE_MAX } from './layout.ts';
-import { libcName } from './variant.ts';
+import { libcOf } from './select.ts';
 
 /** The address of a sem_t (SEM_BYTES of guest memory). */
 export type sem_t = number;
 
-const VALUE = 0;
-const WAITERS = 4;
+export const VALUE = 0;
+export const WAITERS = 4;
 const FLAGS = 8;
 const PSHARED = 1;
 
-const shared = (t: Guest, s: number) => (t.load32(s + FLAGS) & PSHARED) !== 0;
+export const shared = (t: Guest, s: number) => (t.load32(s + FLAGS) & PSHARED) !== 0;
 
 /** 0, or -1 with errno EINVAL when `value` exceeds SEM_VALUE_MAX. */
 export function sem_init(t: Guest, s: sem_t, pshared: number, value: number): number {
@@ -51,7 +44,7 @@ export function sem_destroy(_t: Guest, _s: sem_t): number {
 }
 
 /** Takes one unit if there is one: true when it did. */
-function* tryTake(t: Guest, s: sem_t): Program<boolean> {
+export function* tryTake(t: Guest, s: sem_t): Program<boolean> {
   for (;;) {
     const v = (yield t.atomic(AtomicOp.Load, s + VALUE)) as number;
     if (v === 0) return false;
@@ -59,45 +52,8 @@ function* tryTake(t: Guest, s: sem_t): Program<boolean> {
   }
 }
 
-/**
- * glibc's sem_clockwait order: tv_nsec checked first (EINVAL even with a unit free), then the
- * fast path (a free unit is taken, 0, whatever the deadline), then the futex wait, which a past
- * deadline ends at once with ETIMEDOUT.
- */
-function* waitImproved(t: Guest, s: sem_t, deadline: Deadline | null): Program<number> {
-  if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  for (;;) {
-    if (yield* tryTake(t, s)) return 0;
-    yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, 1);
-    // A cancellation point (LIBC-7): a waiter cancelled here takes itself off the count.
-    const sleep = futexWaitUntil(t, s + VALUE, 0, deadline, shared(t, s));
-    const r = yield* cancellationPoint(t, sleep, leaveWaiters, s);
-    yield t.atomic(AtomicOp.FetchAdd, s + WAITERS, -1);
-    if (r === -ETIMEDOUT) return (yield* tryTake(t, s)) ? 0 : ETIMEDOUT;
-    if (r === -EINTR) return EINTR; // POSIX: a signal handler interrupts sem_wait
-  }
-}
-
-function* leaveWaiters(t: Guest, s: unknown): Program<void> {
-  yield t.atomic(AtomicOp.FetchAdd, (s as sem_t) + WAITERS, -1);
-}
-
-/** relibc @08fc95fc's Semaphore::wait, inverted test included (see the module comment). */
-function* waitRelibc(t: Guest, s: sem_t, deadline: Deadline | null): Program<number> {
-  if (checkDeadline(t, deadline) !== 0) return EINVAL;
-  for (;;) {
-    const taken = yield* tryTake(t, s);
-    if (!taken) return 0;
-    if (yield* deadlinePassed(t, deadline)) return ETIMEDOUT;
-    const value = t.load32(s + VALUE) + 1; // the value try_wait saw
-    yield* futexWaitUntil(t, s + VALUE, value, deadline, false);
-  }
-}
-
 function* semWait(t: Guest, s: sem_t, deadline: Deadline | null): Program<number> {
-  const err =
-    libcName(t) === 'relibc' ? yield* waitRelibc(t, s, deadline) : yield* waitImproved(t, s, deadline);
-  return failWith(t, err);
+  return failWith(t, yield* libcOf(t).sem.wait(t, s, deadline));
 }
 
 export const sem_wait = (t: Guest, s: sem_t) => semWait(t, s, null);
@@ -126,10 +82,7 @@ export function* sem_post(t: Guest, s: sem_t): Program<number> {
     if (v >= SEM_VALUE_MAX) return failWith(t, EOVERFLOW);
     if (((yield t.atomic(AtomicOp.CompareExchange, s + VALUE, v, v + 1)) as number) === v) break;
   }
-  if (libcName(t) === 'relibc') yield* futexWakeN(t, s + VALUE, INT_MAX, false);
-  else if (((yield t.atomic(AtomicOp.Load, s + WAITERS)) as number) > 0) {
-    yield* futexWakeN(t, s + VALUE, 1, shared(t, s));
-  }
+  yield* libcOf(t).sem.wakeAfterPost(t, s);
   return 0;
 }
 

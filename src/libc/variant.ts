@@ -3,8 +3,9 @@
  * models.md §3) or the `improved` one (POSIX and glibc semantics over Linux futex ops, §5).
  * A process finds its variant in its environment (`SMPSIM_LIBC`), inherited from its parent
  * and set for the whole machine by the scenario's `[libc] variant`, as a real process finds its
- * libc through the dynamic loader's environment. Each public libc call asks `libcOf(t)` and
- * runs that variant's algorithm, so one guest program runs unchanged on either.
+ * libc through the dynamic loader's environment. Each public libc call asks `libcOf(t)`
+ * (select.ts) for that variant's `Libc` object (libc.ts) and runs its algorithm, so one guest
+ * program runs unchanged on either.
  */
 import type { Guest } from '../abi/guest.ts';
 

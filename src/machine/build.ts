@@ -25,7 +25,7 @@ import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
-import { defaultMemoryBytes } from './defaults.ts';
+import { defaultMemoryBytes, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
 
 export interface Machine {
@@ -53,6 +53,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
     env: libcEnv(config.libc.variant),
+    hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);

@@ -53,22 +53,70 @@ export function defaultTopology(cpus: number): TopologyConfig {
 }
 
 /**
- * The tick each preset uses: the baseline's PIT relayed by IPI (HW-12, models.md §1.2), which
- * the Red Bear patches keep, and the improved kernel's per-CPU LAPIC timer at 1000 Hz.
+ * What a scheduler policy brings with it when a scenario does not say: one row per policy the
+ * registry knows (config.ts SCHED_POLICIES; the mapped type refuses a policy without a row at
+ * compile time, `policyPreset` at run time), every field stated. Each row is the kernel that
+ * policy belongs to, as its code has it:
+ * - dwrr, the Redox baseline: the PIT relayed by IPI (divisor 4847, about 246 Hz; HW-12,
+ *   models.md §1.2), the single global futex lock (FUTEX-1, FUTEX-2), relibc, and timeouts
+ *   expired at ticks and switches (no hrtimers);
+ * - redbear, the Red Bear patches: the same PIT, 64 page-keyed futex shards, relibc, no hrtimers;
+ * - fair, the improved kernel: a per-CPU LAPIC timer at 1000 Hz, Linux futex semantics over 64
+ *   shards, the improved libc, and high-resolution timers (kernel/hrtimer.ts).
+ * The README shows the table (scripts/update-readme.mjs writes it; test/machine/presets.test.ts checks).
  */
-export function presetTick(policy: SchedPolicyName): TickConfig {
-  return policy === 'fair' ? { source: 'lapic', hz: 1000 } : { source: 'pit', hz: 246 };
+export interface PolicyPreset {
+  /** Which kernel the policy's defaults model. */
+  readonly kernel: 'baseline' | 'red bear' | 'improved';
+  readonly tick: Readonly<TickConfig>;
+  readonly futex: Readonly<KernelConfig['futex']>;
+  /** The libc the futex mode speaks (presetLibc gives the same for any scenario's mode). */
+  readonly libc: LibcConfig['variant'];
+  /** High-resolution timers: timed waits end at their expiry, not at the next tick or switch. */
+  readonly hrtimers: boolean;
 }
 
-/**
- * The futex table each preset uses: the baseline's single global lock as Redox's code has it
- * (FUTEX-1, FUTEX-2), the Red Bear patches' 64 page-keyed shards, and the improved kernel's
- * Linux semantics over 64 shards.
- */
+export const POLICY_PRESETS: { readonly [P in SchedPolicyName]: PolicyPreset } = {
+  dwrr: {
+    kernel: 'baseline',
+    tick: { source: 'pit', hz: 246 },
+    futex: { mode: 'redox', shards: 1 },
+    libc: 'relibc',
+    hrtimers: false,
+  },
+  redbear: {
+    kernel: 'red bear',
+    tick: { source: 'pit', hz: 246 },
+    futex: { mode: 'redbear', shards: 64 },
+    libc: 'relibc',
+    hrtimers: false,
+  },
+  fair: {
+    kernel: 'improved',
+    tick: { source: 'lapic', hz: 1000 },
+    futex: { mode: 'linux', shards: 64 },
+    libc: 'improved',
+    hrtimers: true,
+  },
+};
+
+/** The preset row of `policy`; a policy the table has no row for is refused, never defaulted. */
+export function policyPreset(policy: SchedPolicyName): PolicyPreset {
+  if (!Object.hasOwn(POLICY_PRESETS, policy)) {
+    const rows = Object.keys(POLICY_PRESETS).join(', ');
+    throw new Error(`machine: scheduler policy '${policy}' has no row in POLICY_PRESETS (rows: ${rows})`);
+  }
+  return POLICY_PRESETS[policy];
+}
+
+/** The tick the policy's preset uses (a fresh copy: configurations are edited by `--set`). */
+export function presetTick(policy: SchedPolicyName): TickConfig {
+  return { ...policyPreset(policy).tick };
+}
+
+/** The futex table the policy's preset uses (a fresh copy). */
 export function presetFutex(policy: SchedPolicyName): KernelConfig['futex'] {
-  if (policy === 'dwrr') return { mode: 'redox', shards: 1 };
-  if (policy === 'redbear') return { mode: 'redbear', shards: 64 };
-  return { mode: 'linux', shards: 64 };
+  return { ...policyPreset(policy).futex };
 }
 
 /**
@@ -79,6 +127,20 @@ export function presetLibc(mode: FutexMode): LibcConfig {
   return { variant: mode === 'linux' ? 'improved' : 'relibc' };
 }
 
+/** The policy presets as a markdown table, for the README. */
+export function policyPresetsMarkdown(): string[] {
+  const rows = Object.entries(POLICY_PRESETS).map(([name, p]) => {
+    const tick = p.tick.source === 'pit' ? 'pit (divisor 4847, ~246 Hz)' : `${p.tick.source} ${p.tick.hz} Hz`;
+    const futex = `${p.futex.mode}, ${p.futex.shards} shard${p.futex.shards === 1 ? '' : 's'}`;
+    return `| \`${name}\` | ${p.kernel} | ${tick} | ${futex} | ${p.libc} | ${p.hrtimers ? 'on' : 'off'} |`;
+  });
+  return [
+    '| policy | kernel | tick | futex | libc | hrtimers |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ];
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
@@ -86,7 +148,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     headline: [],
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
     kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
-    libc: presetLibc(presetFutex(policy).mode),
+    libc: { variant: policyPreset(policy).libc },
     clock: null,
     cpufreq: null,
     costs: {},

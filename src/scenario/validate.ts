@@ -32,6 +32,7 @@ import {
 } from './fields.ts';
 import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-model.ts';
 import { readClock, readCpufreq } from './clocks.ts';
+import { libcSpeaksLinuxFutex } from '../libc/variant.ts';
 import { readLimits, readOutcome } from './limits.ts';
 import { readWorkload } from './workload.ts';
 
@@ -213,7 +214,7 @@ function readLibc(ctx: ReadContext, value: unknown, kernel: KernelConfig): LibcC
     noun: 'a libc variant',
     fallback: presetLibc(kernel.futex.mode).variant,
   });
-  const needsLinux = variant === 'improved';
+  const needsLinux = libcSpeaksLinuxFutex(variant);
   if (needsLinux !== (kernel.futex.mode === 'linux')) {
     const what = `libc ${variant} does not speak the ${kernel.futex.mode} futex ABI`;
     fail(ctx, 'libc.variant', what, needsLinux ? 'relibc (or kernel.futex.mode linux)' : 'improved');

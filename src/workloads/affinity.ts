@@ -25,6 +25,7 @@ import {
 import { sleep_ns } from '../libc/time.ts';
 import { errno } from '../libc/errno.ts';
 import { attrOnCpus, type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { CHUNK_CYCLES_PARAM, NS_PER_US, publish } from './common.ts';
 
 interface Shared {
   online: number[];
@@ -126,19 +127,16 @@ function* affinityMain(t: Guest, raw: unknown): Program<number> {
     const result = yield* sched_setaffinity_cpus(t, tid, randomMask(state >>> 4, online));
     if (result === 0) remasks++;
     else if (errno(t) !== ESRCH) shared.setFailures++; // ESRCH: it already finished
-    yield* sleep_ns(t, intArg(args, 'period_us') * 1000);
+    yield* sleep_ns(t, intArg(args, 'period_us') * NS_PER_US);
   }
   for (const th of [...selfHandles, ...pinnedHandles]) yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    affinity: {
-      violations: shared.violations,
-      readbackMismatches: shared.readbackMismatches,
-      setFailures: shared.setFailures,
-      errnoOk,
-      remasks,
-    },
-  };
+  publish(t, 'affinity', {
+    violations: shared.violations,
+    readbackMismatches: shared.readbackMismatches,
+    setFailures: shared.setFailures,
+    errnoOk,
+    remasks,
+  });
   return 0;
 }
 
@@ -150,14 +148,7 @@ export const AFFINITY: GuestProgram = {
     { name: 'self', kind: 'int', min: 0, max: 256, doc: 'threads that re-mask themselves', fallback: 4 },
     { name: 'pinned', kind: 'int', min: 0, max: 256, doc: 'threads the main thread re-masks', fallback: 4 },
     { name: 'rounds', kind: 'int', min: 1, max: 100_000, doc: 'bursts per thread', fallback: 50 },
-    {
-      name: 'chunk_cycles',
-      kind: 'int',
-      min: 1,
-      max: 1_000_000_000,
-      doc: 'cycles per burst',
-      fallback: 300_000,
-    },
+    CHUNK_CYCLES_PARAM,
     { name: 'remasks', kind: 'int', min: 0, max: 100_000, doc: 'masks the main thread sets', fallback: 40 },
     { name: 'period_us', kind: 'int', min: 1, max: 1_000_000, doc: 'time between them', fallback: 500 },
   ],

@@ -23,6 +23,7 @@ import { pthread_mutex_lock, pthread_mutex_new, pthread_mutex_unlock } from '../
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { intArg, type GuestProgram, type ProgramArgs, stringArg } from './program.ts';
+import { publish } from './common.ts';
 
 /** Cycles of work a waiter does with each token, outside the lock. */
 const WORK_CYCLES = 3_000;
@@ -116,10 +117,7 @@ function* condHerdMain(t: Guest, raw: unknown): Program<number> {
   }
   for (const th of threads) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
-  t.data.output = {
-    ...(t.data.output as object),
-    condherd: { wakeups: h.wakeups, resleeps: h.resleeps, tokens: waiters * rounds, elapsedNs },
-  };
+  publish(t, 'condherd', { wakeups: h.wakeups, resleeps: h.resleeps, tokens: waiters * rounds, elapsedNs });
   return 0;
 }
 

@@ -12,6 +12,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { sched_getaffinity_cpus, sched_setaffinity_cpus } from '../libc/sched.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
 import { attrOnCpus, type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { CHUNK_CYCLES_PARAM, publish } from './common.ts';
 
 interface HogArgs {
   chunks: number;
@@ -49,10 +50,7 @@ function* cpuhogMain(t: Guest, raw: unknown): Program<number> {
   if ((yield* sched_setaffinity_cpus(t, 0, online)) !== 0) resetFailures++;
   for (const th of handles) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
-  t.data.output = {
-    ...(t.data.output as object),
-    cpuhog: { elapsedNs, threads, resetFailures },
-  };
+  publish(t, 'cpuhog', { elapsedNs, threads, resetFailures });
   return 0;
 }
 
@@ -64,14 +62,7 @@ export const CPUHOG: GuestProgram = {
     { name: 'threads', kind: 'int', min: 1, max: 1024, doc: 'CPU-bound threads', fallback: 8 },
     { name: 'born_on', kind: 'int', min: 0, max: 255, doc: 'the CPU they are all created on', fallback: 0 },
     { name: 'chunks', kind: 'int', min: 1, max: 1_000_000, doc: 'compute bursts per thread' },
-    {
-      name: 'chunk_cycles',
-      kind: 'int',
-      min: 1,
-      max: 1_000_000_000,
-      doc: 'cycles per burst',
-      fallback: 300_000,
-    },
+    CHUNK_CYCLES_PARAM,
   ],
   check: (args, machine) => {
     const cpu = intArg(args, 'born_on');

@@ -28,8 +28,8 @@ import {
   timespec_store,
   timespecOfNs,
 } from '../libc/time.ts';
-import { percentileOf } from './percentile.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { latencySummary, NS_PER_US, publish } from './common.ts';
 
 interface Shared {
   loops: number;
@@ -64,7 +64,7 @@ function* cyclictestMain(t: Guest, raw: unknown): Program<number> {
   const a = raw as ProgramArgs;
   const s: Shared = {
     loops: intArg(a, 'loops'),
-    intervalNs: intArg(a, 'interval_us') * 1000,
+    intervalNs: intArg(a, 'interval_us') * NS_PER_US,
     fifo: stringArg(a, 'policy') === 'fifo',
     latenciesNs: [],
   };
@@ -73,17 +73,7 @@ function* cyclictestMain(t: Guest, raw: unknown): Program<number> {
     threads.push((yield* pthread_create(t, null, measurer, { s, index }))[1]);
   }
   for (const th of threads) yield* pthread_join(t, th);
-  const sorted = [...s.latenciesNs].sort((x, y) => x - y);
-  t.data.output = {
-    ...(t.data.output as object),
-    cyclictest: {
-      samples: sorted.length,
-      minNs: sorted[0] ?? 0,
-      p50Ns: percentileOf(sorted, 50),
-      p99Ns: percentileOf(sorted, 99),
-      maxNs: sorted.at(-1) ?? 0,
-    },
-  };
+  publish(t, 'cyclictest', latencySummary(s.latenciesNs, [50, 99], true));
   return 0;
 }
 

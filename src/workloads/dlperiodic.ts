@@ -18,9 +18,8 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { futex_wait, futex_wake, mmap_anonymous, sched_yield } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
+import { CYCLES_PER_US, publish } from './common.ts';
 
-/** Cycles per µs at 3 GHz. */
-const CYCLES_PER_US = 3000;
 const OVERCOMMIT_PERIOD_US = 10_000;
 
 interface Task {
@@ -118,20 +117,17 @@ function* dlPeriodicMain(t: Guest, raw: unknown): Program<number> {
   yield* futex_wake(t, block2, 0x7fffffff);
   for (const th of holders) yield* pthread_join(t, th);
 
-  t.data.output = {
-    ...(t.data.output as object),
-    dlperiodic: {
-      tasks: runtimes.length,
-      refused_at_start: shared.refused,
-      utilisation_pct: Math.round(utilisation * 1000) / 10,
-      jobs: shared.jobsDone,
-      misses: shared.misses,
-      min_slack_us: shared.minSlackNs / 1000,
-      overcommit_asked: overcommit.length,
-      overcommit_admitted: results.filter((e) => e === 0).length,
-      overcommit_ebusy: results.filter((e) => e === EBUSY).length,
-    },
-  };
+  publish(t, 'dlperiodic', {
+    tasks: runtimes.length,
+    refused_at_start: shared.refused,
+    utilisation_pct: Math.round(utilisation * 1000) / 10,
+    jobs: shared.jobsDone,
+    misses: shared.misses,
+    min_slack_us: shared.minSlackNs / 1000,
+    overcommit_asked: overcommit.length,
+    overcommit_admitted: results.filter((e) => e === 0).length,
+    overcommit_ebusy: results.filter((e) => e === EBUSY).length,
+  });
   return 0;
 }
 

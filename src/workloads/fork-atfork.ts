@@ -25,9 +25,8 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns, deadline_after } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { CYCLES_PER_US, NS_PER_MS, publish } from './common.ts';
 
-/** Cycles per microsecond at the 3 GHz every preset machine runs. */
-const CYCLES_PER_US = 3_000;
 /** How often the main thread looks whether a holder holds the mutex. */
 const POLL_US = 5;
 /** Between two holds a holder works this long without the lock. */
@@ -65,7 +64,7 @@ function* forkAtforkMain(t: Guest, raw: unknown): Program<number> {
   const handlers = stringArg(args, 'handlers') === 'on';
   const holders = intArg(args, 'holders');
   const holdUs = intArg(args, 'hold_us');
-  const timeoutNs = intArg(args, 'timeout_ms') * 1_000_000;
+  const timeoutNs = intArg(args, 'timeout_ms') * NS_PER_MS;
   const m = yield* pthread_mutex_new(t);
   const page = yield* mmap_anonymous(t, 4096, MAP_SHARED); // the child reports through it
   if (handlers) {
@@ -100,16 +99,13 @@ function* forkAtforkMain(t: Guest, raw: unknown): Program<number> {
   const [, status] = yield* waitpid(t, pid);
   t.store32(page + STOP, 1);
   for (const th of threads) yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    'fork-atfork': {
-      childGotLock: t.load32(page + CHILD_GOT),
-      childExitCode: WEXITSTATUS(status),
-      childLockWaitNs: t.load32(page + CHILD_WAIT_NS),
-      forkNs,
-      holderRounds: t.load32(page + ROUNDS),
-    },
-  };
+  publish(t, 'fork-atfork', {
+    childGotLock: t.load32(page + CHILD_GOT),
+    childExitCode: WEXITSTATUS(status),
+    childLockWaitNs: t.load32(page + CHILD_WAIT_NS),
+    forkNs,
+    holderRounds: t.load32(page + ROUNDS),
+  });
   return 0;
 }
 

@@ -20,6 +20,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { futex_wait, futex_wake, syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { publish } from './common.ts';
 
 const FUTEX_PRIVATE = 128;
 const CMP_REQUEUE = 4; // shared keys, as libc's futex_wait uses
@@ -127,10 +128,11 @@ function* benchMain(t: Guest, raw: unknown): Program<number> {
     }
     for (const th of threads) yield* pthread_join(t, th);
   }
-  t.data.output = {
-    ...(t.data.output as object),
-    'futex-bench': { ops: s.ops, busyNs, opsPerSec: busyNs > 0 ? Math.round((s.ops * 1e9) / busyNs) : 0 },
-  };
+  publish(t, 'futex-bench', {
+    ops: s.ops,
+    busyNs,
+    opsPerSec: busyNs > 0 ? Math.round((s.ops * 1e9) / busyNs) : 0,
+  });
   return 0;
 }
 

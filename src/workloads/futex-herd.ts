@@ -14,6 +14,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { futex_wait, futex_wake, syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { publish } from './common.ts';
 
 const FUTEX_CMP_REQUEUE = 4; // Linux and Red Bear number it alike
 const INT_MAX = 0x7fffffff;
@@ -103,16 +104,13 @@ function* herdMain(t: Guest, raw: unknown): Program<number> {
     : yield* futex_wake(t, s.cond, INT_MAX);
   if (woken < 0) throw new Error(`futex-herd: broadcast failed (${woken})`);
   for (const th of threads) yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    'futex-herd': {
-      waiters: n,
-      broadcastReturned: woken,
-      herd: s.herd,
-      futexCallsAfterBroadcast: s.futexCalls,
-      broadcastToLastNs: s.doneNs - t0,
-    },
-  };
+  publish(t, 'futex-herd', {
+    waiters: n,
+    broadcastReturned: woken,
+    herd: s.herd,
+    futexCallsAfterBroadcast: s.futexCalls,
+    broadcastToLastNs: s.doneNs - t0,
+  });
   return 0;
 }
 

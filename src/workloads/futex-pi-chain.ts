@@ -30,12 +30,12 @@ import { sched_setscheduler } from '../libc/sched.ts';
 import { syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { NS_PER_MS, publish } from './common.ts';
 
 const TID_MASK = 0x3fffffff;
 /** Work units: T3 computes its critical section in chunks of 100 µs (300k cycles at 3 GHz). */
 const CHUNK_CYCLES = 300_000;
 const CHUNK_NS = 100_000;
-const MS = 1_000_000;
 
 interface Shared {
   locks: [number, number, number];
@@ -88,7 +88,7 @@ function* t3(t: Guest, raw: unknown): Program<number> {
   yield* lockPi(t, s.locks[2]);
   s.t3Locked = true;
   yield* until(t, () => s.t1Locked);
-  yield* sleep_ns(t, 1 * MS); // T1 is blocked on L2 by now
+  yield* sleep_ns(t, 1 * NS_PER_MS); // T1 is blocked on L2 by now
   if (s.probeCycle) s.cycleErrno = -(yield* lockPi(t, s.locks[0]));
   for (let i = 0; i < s.t3WorkChunks; i++) {
     yield t.compute(CHUNK_CYCLES);
@@ -124,7 +124,7 @@ function* hog(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   yield* becomeFifo(t, 20);
   s.hogRunning = true;
-  const end = (yield* clock_gettime_ns(t)) + s.hogMs * MS;
+  const end = (yield* clock_gettime_ns(t)) + s.hogMs * NS_PER_MS;
   while ((yield* clock_gettime_ns(t)) < end) yield t.compute(CHUNK_CYCLES);
   return 0;
 }
@@ -133,7 +133,7 @@ function* high(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   yield* becomeFifo(t, 50);
   yield* until(t, () => s.hogRunning);
-  yield* sleep_ns(t, 1 * MS); // the hog has had the CPU for a while
+  yield* sleep_ns(t, 1 * NS_PER_MS); // the hog has had the CPU for a while
   s.hRequestNs = yield* clock_gettime_ns(t);
   const r = yield* lockPi(t, s.locks[0]);
   if (r !== 0) throw new Error(`futex-pi-chain: H's lock failed (${r})`);
@@ -174,18 +174,15 @@ function* chainMain(t: Guest, raw: unknown): Program<number> {
   yield* start(t1);
   yield* until(t, () => s.t1Locked);
   yield* start(high);
-  yield* sleep_ns(t, 2 * MS); // T3 has probed the cycle and started its work
+  yield* sleep_ns(t, 2 * NS_PER_MS); // T3 has probed the cycle and started its work
   yield* start(hog);
   for (const th of threads) yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    'futex-pi-chain': {
-      cycleErrno: s.cycleErrno,
-      hWaitNs: s.hWaitNs,
-      t3RunAfterNs: s.t3RunAfterNs,
-      acquired: s.acquired,
-    },
-  };
+  publish(t, 'futex-pi-chain', {
+    cycleErrno: s.cycleErrno,
+    hWaitNs: s.hWaitNs,
+    t3RunAfterNs: s.t3RunAfterNs,
+    acquired: s.acquired,
+  });
   return 0;
 }
 

@@ -13,6 +13,7 @@ import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { futex_wait, syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, type ProgramArgs, stringArg } from './program.ts';
+import { publish } from './common.ts';
 
 const TID_MASK = 0x3fffffff;
 const OWNER_DIED = 0x40000000;
@@ -73,10 +74,7 @@ function* robustMain(t: Guest, raw: unknown): Program<number> {
   }
   const waitedNs = (yield* clock_gettime_ns(t)) - t0;
   yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    'futex-robust': { acquired: 1, ownerDied, waitedNs },
-  };
+  publish(t, 'futex-robust', { acquired: 1, ownerDied, waitedNs });
   return 0;
 }
 

@@ -12,6 +12,7 @@ import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { syscall } from '../libc/sys.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
+import { publish } from './common.ts';
 
 export interface FutexHashArgs {
   threads: number;
@@ -60,15 +61,12 @@ export function* futexHashMain(t: Guest, raw: unknown): Program<number> {
   for (const th of threads) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
   const ops = a.threads * a.ops;
-  t.data.output = {
-    ...(t.data.output as object),
-    futexhash: {
-      ops,
-      elapsedNs,
-      opsPerSec: Math.round((ops * 1e9) / elapsedNs),
-      unexpected: failures.length,
-    },
-  };
+  publish(t, 'futexhash', {
+    ops,
+    elapsedNs,
+    opsPerSec: Math.round((ops * 1e9) / elapsedNs),
+    unexpected: failures.length,
+  });
   return failures.length === 0 ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { futex_wait, futex_wake, mmap_anonymous } from '../libc/sys.ts';
 import { sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
+import { NS_PER_MS, publish } from './common.ts';
 
 /** Linux's sched_prio_to_weight, indexed by nice + 20 (guest code has its own copy of the ABI table). */
 const NICE_TO_WEIGHT = [
@@ -78,7 +79,7 @@ export function jainIndex(values: readonly number[]): number {
 function* niceSharesMain(t: Guest, raw: unknown): Program<number> {
   const args = raw as ProgramArgs;
   const nices = intsArg(args, 'nices');
-  const windowNs = intArg(args, 'window_ms') * 1_000_000;
+  const windowNs = intArg(args, 'window_ms') * NS_PER_MS;
   const out: Record<string, number> = {};
   const chunks = yield* phase(t, nices, windowNs);
   const total = chunks.reduce((s, v) => s + v, 0);
@@ -98,7 +99,7 @@ function* niceSharesMain(t: Guest, raw: unknown): Program<number> {
     const same = yield* phase(t, new Array<number>(equal).fill(0), windowNs);
     out.jain = jainIndex(same);
   }
-  t.data.output = { ...(t.data.output as object), niceshares: out };
+  publish(t, 'niceshares', out);
   return 0;
 }
 

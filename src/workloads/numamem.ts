@@ -15,6 +15,7 @@ import { sched_getaffinity_cpus, sched_setaffinity_cpus } from '../libc/sched.ts
 import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
 import { attrOnCpus, type GuestProgram, intArg, intsArg, type ProgramArgs } from './program.ts';
+import { CHUNK_CYCLES_PARAM, publish } from './common.ts';
 
 const BUFFER_BYTES = 64 * 1024;
 
@@ -67,10 +68,7 @@ function* numamemMain(t: Guest, raw: unknown): Program<number> {
   }
   for (const th of handles) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
-  t.data.output = {
-    ...(t.data.output as object),
-    numamem: { elapsedNs, threads: index, failures: failures.length },
-  };
+  publish(t, 'numamem', { elapsedNs, threads: index, failures: failures.length });
   return 0;
 }
 
@@ -94,14 +92,7 @@ export const NUMAMEM: GuestProgram = {
       max: 1_000_000,
       doc: 'bursts of thread 0 (i % 3 more for thread i)',
     },
-    {
-      name: 'chunk_cycles',
-      kind: 'int',
-      min: 1,
-      max: 1_000_000_000,
-      doc: 'cycles per burst',
-      fallback: 300_000,
-    },
+    CHUNK_CYCLES_PARAM,
     {
       name: 'mem_permille',
       kind: 'int',

@@ -8,6 +8,7 @@ import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { futex_wait, futex_wake } from '../libc/sys.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
+import { publish } from './common.ts';
 
 export interface PingPongArgs {
   pairs: number;
@@ -58,7 +59,7 @@ export function* pingPongMain(t: Guest, raw: unknown): Program<number> {
   for (const th of threads) yield* pthread_join(t, th);
   const t1 = yield* clock_gettime_ns(t);
   const handoffs = a.pairs * a.rounds * 2;
-  t.data.output = { ...(t.data.output as object), pingpong: { elapsedNs: t1 - t0, handoffs } };
+  publish(t, 'pingpong', { elapsedNs: t1 - t0, handoffs });
   return 0;
 }
 

@@ -18,6 +18,7 @@ import {
   trialDivide,
   workerSegments,
 } from './primes-math.ts';
+import { publish } from './common.ts';
 
 export interface PrimesArgs {
   mode: 'process' | 'thread';
@@ -121,7 +122,7 @@ export function* primesMain(t: Guest, raw: unknown): Program<number> {
     }
   }
   const t1 = yield* clock_gettime_ns(t);
-  t.data.output = { ...(t.data.output as object), primes: collect(t, a, results, t1 - t0, failed) };
+  publish(t, 'primes', collect(t, a, results, t1 - t0, failed));
   return failed === 0 ? 0 : 1;
 }
 

@@ -37,11 +37,11 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { sched_setscheduler } from '../libc/sched.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { NS_PER_MS, publish } from './common.ts';
 
 /** 100 µs of work at 3 GHz. */
 const CHUNK_CYCLES = 300_000;
 const CHUNK_NS = 100_000;
-const MS = 1_000_000;
 const PRIO_LOW = 10;
 const PRIO_HOG = 50;
 const PRIO_HIGH = 90;
@@ -75,7 +75,7 @@ function* low(t: Guest, raw: unknown): Program<number> {
   s.lowLock = yield* pthread_mutex_lock(t, s.m);
   s.lowLockedAt = yield* clock_gettime_ns(t);
   yield t.atomic(AtomicOp.Store, s.flags + LOW_HOLDS, 1);
-  for (let done = 0; done < s.holdMs * MS; done += CHUNK_NS) yield t.compute(CHUNK_CYCLES);
+  for (let done = 0; done < s.holdMs * NS_PER_MS; done += CHUNK_NS) yield t.compute(CHUNK_CYCLES);
   s.unlockAt = yield* clock_gettime_ns(t);
   yield* pthread_mutex_unlock(t, s.m);
   return 0;
@@ -143,21 +143,18 @@ function* inversionMain(t: Guest, raw: unknown): Program<number> {
   };
   const threads = [yield* startFifo(t, low, s, PRIO_LOW)];
   while (t.load32(s.flags + LOW_HOLDS) === 0) yield* sleep_ns(t, 50_000);
-  s.hogEndNs = (yield* clock_gettime_ns(t)) + intArg(args, 'hog_ms') * MS;
+  s.hogEndNs = (yield* clock_gettime_ns(t)) + intArg(args, 'hog_ms') * NS_PER_MS;
   for (let i = 0; i < intArg(args, 'hogs'); i++) threads.push(yield* startFifo(t, hog, s, PRIO_HOG));
-  yield* sleep_ns(t, 2 * MS);
+  yield* sleep_ns(t, 2 * NS_PER_MS);
   threads.push(yield* startFifo(t, high, s, PRIO_HIGH));
   for (const th of threads) yield* pthread_join(t, th);
-  t.data.output = {
-    ...(t.data.output as object),
-    'prio-inversion': {
-      wait_ms: (s.acquiredAt - s.requestAt) / MS,
-      handoff_us: (s.acquiredAt - s.unlockAt) / 1000,
-      hold_ms: (s.unlockAt - s.lowLockedAt) / MS,
-      low_lock: s.lowLock,
-      high_lock: s.highLock,
-    },
-  };
+  publish(t, 'prio-inversion', {
+    wait_ms: (s.acquiredAt - s.requestAt) / NS_PER_MS,
+    handoff_us: (s.acquiredAt - s.unlockAt) / 1000,
+    hold_ms: (s.unlockAt - s.lowLockedAt) / NS_PER_MS,
+    low_lock: s.lowLock,
+    high_lock: s.highLock,
+  });
   return 0;
 }
 

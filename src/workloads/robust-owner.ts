@@ -37,8 +37,8 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { mmap_anonymous } from '../libc/sys.ts';
 import { sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { NS_PER_MS, publish } from './common.ts';
 
-const MS = 1_000_000;
 /** Words of the shared state, after the mutex (32 bytes). */
 const COUNTER = 32;
 const DIRTY = 36;
@@ -89,7 +89,7 @@ function* takeAndLeave(t: Guest, base: number): Program<void> {
   if (r !== 0) throw new Error(`robust-owner: the owner's lock returned ${r}`);
   t.store32(base + DIRTY, 1);
   t.store32(base + OWNER_HOLDS, 1);
-  yield* sleep_ns(t, 2 * MS); // the workers queue up meanwhile
+  yield* sleep_ns(t, 2 * NS_PER_MS); // the workers queue up meanwhile
 }
 
 function* ownerThread(t: Guest, raw: unknown): Program<number> {
@@ -158,7 +158,7 @@ function* robustOwnerMain(t: Guest, raw: unknown): Program<number> {
     const prefix = asProcess ? 'process_' : 'thread_';
     for (const [k, v] of Object.entries(yield* phase(t, args, asProcess))) out[prefix + k] = v;
   }
-  t.data.output = { ...(t.data.output as object), 'robust-owner': out };
+  publish(t, 'robust-owner', out);
   return 0;
 }
 

@@ -26,6 +26,7 @@ import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { futex_wait, futex_wake, mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { NS_PER_MS, publish } from './common.ts';
 
 /** 100 µs at 3 GHz. */
 const CHUNK_CYCLES = 300_000;
@@ -152,7 +153,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
   out.other_share_min = Math.min(...throttle.values) / 1_000_000_000;
 
   // 2. round robin
-  const rrEnd = (yield* clock_gettime_ns(t)) + 2_000_000 + intArg(args, 'rr_ms') * 1_000_000;
+  const rrEnd = (yield* clock_gettime_ns(t)) + 2_000_000 + intArg(args, 'rr_ms') * NS_PER_MS;
   const rr: Shared = { word: word + 32, endNs: rrEnd, values: [], rt: RtVia.None };
   const [, a] = yield* pthread_create(t, null, rrThread, rr);
   const [, b] = yield* pthread_create(t, null, rrThread, rr);
@@ -176,7 +177,7 @@ function* rtClassesMain(t: Guest, raw: unknown): Program<number> {
   yield* pthread_join(t, w2);
   out.wakeup_latency_max_ns = Math.max(...wake.values);
   out.wakeup_latency_mean_ns = wake.values.reduce((s, v) => s + v, 0) / wake.values.length;
-  t.data.output = { ...(t.data.output as object), rtclasses: out };
+  publish(t, 'rtclasses', out);
   return 0;
 }
 

@@ -9,12 +9,12 @@
  */
 import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { percentileOf } from './percentile.ts';
 import { malloc } from '../libc/malloc.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { futex_wait, futex_wake } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { latencySummary, NS_PER_US, publish } from './common.ts';
 
 interface Shared {
   /** One word per worker: the round it has been posted. */
@@ -75,7 +75,7 @@ function* schbenchMain(t: Guest, raw: unknown): Program<number> {
     words: [],
     postedUs: [],
     rounds: intArg(a, 'rounds'),
-    sleepNs: intArg(a, 'sleep_us') * 1000,
+    sleepNs: intArg(a, 'sleep_us') * NS_PER_US,
     thinkCycles: intArg(a, 'think_cycles'),
     latenciesNs: [],
     stop: yield* malloc(t, 4),
@@ -97,18 +97,7 @@ function* schbenchMain(t: Guest, raw: unknown): Program<number> {
   for (const th of threads) yield* pthread_join(t, th);
   yield t.atomic(AtomicOp.Store, s.stop, 1);
   for (const th of hogs) yield* pthread_join(t, th);
-  const sorted = [...s.latenciesNs].sort((x, y) => x - y);
-  t.data.output = {
-    ...(t.data.output as object),
-    schbench: {
-      samples: sorted.length,
-      p50Ns: percentileOf(sorted, 50),
-      p90Ns: percentileOf(sorted, 90),
-      p99Ns: percentileOf(sorted, 99),
-      p999Ns: percentileOf(sorted, 99.9),
-      maxNs: sorted.at(-1) ?? 0,
-    },
-  };
+  publish(t, 'schbench', latencySummary(s.latenciesNs, [50, 90, 99, 99.9], false));
   return 0;
 }
 

@@ -6,6 +6,7 @@ import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
+import { publish } from './common.ts';
 
 export interface SpinArgs {
   threads: number;
@@ -30,10 +31,7 @@ export function* spinMain(t: Guest, raw: unknown): Program<number> {
   }
   for (const th of threads) yield* pthread_join(t, th);
   const t1 = yield* clock_gettime_ns(t);
-  t.data.output = {
-    ...(t.data.output as object),
-    spin: { elapsedNs: t1 - t0, effects: a.threads * a.iterations },
-  };
+  publish(t, 'spin', { elapsedNs: t1 - t0, effects: a.threads * a.iterations });
   return 0;
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../libc/pthread.ts';
 import { stack_enter, stack_leave } from '../libc/stack.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { publish } from './common.ts';
 
 /** Bytes of locals each recursive call keeps on the stack. */
 const FRAME_BYTES = 256;
@@ -67,15 +68,12 @@ function* stackGuardMain(t: Guest, raw: unknown): Program<number> {
     if (WIFEXITED(s) && WEXITSTATUS(s) === SIBLING_DEPTH) siblingsOk++;
     if (WIFSIGNALED(s)) killed++;
   }
-  t.data.output = {
-    ...(t.data.output as object),
-    stackguard: {
-      overflowSignal: WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-      overflowExitCode: WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-      siblingsOk,
-      killed,
-    },
-  };
+  publish(t, 'stackguard', {
+    overflowSignal: WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+    overflowExitCode: WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+    siblingsOk,
+    killed,
+  });
   return 0;
 }
 

@@ -23,6 +23,7 @@ import {
   type pthread_t,
 } from '../libc/pthread.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
+import { NS_PER_US, publish } from './common.ts';
 
 const INT_MAX = 0x7fffffff;
 /** How long the main thread sleeps between two looks at the parked count. */
@@ -65,16 +66,13 @@ function* threadherdMain(t: Guest, raw: unknown): Program<number> {
   }
   // Every thread parked: the machine now holds `threads` idle threads at once.
   while (herd.parked < threads) yield* sleep_ns(t, SETTLE_NS);
-  const holdNs = intArg(args, 'hold_us') * 1000;
+  const holdNs = intArg(args, 'hold_us') * NS_PER_US;
   if (holdNs > 0) yield* sleep_ns(t, holdNs); // idle for a harness to look at
   t.store32(herd.go, 1);
   yield* futexWakeN(t, herd.go, INT_MAX, false);
   for (const th of handles) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
-  t.data.output = {
-    ...(t.data.output as object),
-    threadherd: { created: handles.length, parked: herd.parkedMax, elapsedNs },
-  };
+  publish(t, 'threadherd', { created: handles.length, parked: herd.parkedMax, elapsedNs });
   return 0;
 }
 

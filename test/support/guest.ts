@@ -19,7 +19,7 @@ import { Kernel } from '../../src/kernel/kernel.ts';
 import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
 import { makePolicy, startTick } from '../../src/machine/build.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
-import { defaultTopology, presetTick } from '../../src/machine/defaults.ts';
+import { defaultTopology, policyPreset, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
@@ -74,7 +74,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     futex,
     injectSwitchFaults: options.injectSwitchFaults ?? [],
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
-    ...(options.hrtimers === undefined ? {} : { hrtimers: options.hrtimers }),
+    hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;

@@ -142,7 +142,7 @@ export function giveTo(s: PiState, w: FutexWaiter): void {
 
 /**
  * LOCK_PI / TRYLOCK_PI: takes the word for `t` if it is free; otherwise (unless trylock) waits
- * on the lock's PI state until `timeout` (null: none).
+ * on the lock's PI state until `timeout` (NO_TIMEOUT: none).
  */
 export function* futexLockPi(
   k: Kernel,
@@ -150,7 +150,7 @@ export function* futexLockPi(
   t: Thread,
   addr: number,
   target: FutexTarget,
-  timeout: Timeout | null,
+  timeout: Timeout,
   trylock: boolean,
 ): KernelGen<number> {
   const table = k.futex;
@@ -204,8 +204,9 @@ export function* futexLockPi(
       yield unlock(target.shard.lock);
       return -ERESTARTNOINTR;
     }
-    const { s, waiter } = yield* queueOnPiState(k, cpu, t, addr, target, word, owner, timeout);
-    const waited = yield* waitForHandoff(k, cpu, t, waiter, owner, addr, timeout);
+    const pi: PiWait = { vaddr: addr, target, word, owner, timeout };
+    const { s, waiter } = yield* queueOnPiState(k, cpu, t, pi);
+    const waited = yield* waitForHandoff(k, cpu, t, waiter, pi);
     cpu = waited.cpu;
     if (waited.result === 0) return 0;
     if (waited.result === RECOMPETE) continue; // re-compete for the word
@@ -216,20 +217,30 @@ export function* futexLockPi(
 /** Red Bear wakes a PI waiter to compete for the word again (not a result the caller sees). */
 const RECOMPETE = -1;
 
+/** A LOCK_PI that must wait: the word, what it held when looked at, its owner, until when. */
+interface PiWait {
+  /** The PI word's guest virtual address. */
+  vaddr: number;
+  target: FutexTarget;
+  /** The word's value as LOCK_PI read it under the shard lock (the owner's tid and flags). */
+  word: number;
+  owner: Thread;
+  /** NO_TIMEOUT: none. */
+  timeout: Timeout;
+}
+
 /**
- * The word is held by `owner`: mark it contended, queue `t` on the lock's PI state by priority,
- * boost the owner (the whole chain in linux mode, one level in Red Bear's), block, and unlock.
+ * The word is held by the owner: mark it contended, queue `t` on the lock's PI state by
+ * priority, boost the owner (the whole chain in linux mode, one level in Red Bear's), block,
+ * and unlock.
  */
 function* queueOnPiState(
   k: Kernel,
   cpu: Cpu,
   t: Thread,
-  addr: number,
-  target: FutexTarget,
-  word: number,
-  owner: Thread,
-  timeout: Timeout | null,
+  pi: PiWait,
 ): KernelGen<{ s: PiState; waiter: FutexWaiter }> {
+  const { vaddr: addr, target, word, owner, timeout } = pi;
   const table = k.futex;
   putUser32(t, addr, (word | FUTEX_WAITERS) >>> 0);
   const s = attach(target.shard, target.key, owner);
@@ -258,10 +269,9 @@ function* waitForHandoff(
   cpuAtEntry: Cpu,
   t: Thread,
   waiter: FutexWaiter,
-  owner: Thread,
-  addr: number,
-  timeout: Timeout | null,
+  pi: PiWait,
 ): KernelGen<{ result: number; cpu: Cpu }> {
+  const { vaddr: addr, owner, timeout } = pi;
   let cpu = cpuAtEntry;
   for (;;) {
     yield* schedule(k, cpu);

@@ -48,13 +48,17 @@ export function* futexWaitRequeuePi(
   expected: number,
   addr2: number,
   to: FutexTarget,
-  timeout: Timeout | null,
+  timeout: Timeout,
 ): KernelGen<number> {
   let cpu = cpuAtEntry;
   if (target.key === to.key) return -EINVAL;
-  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, timeout, FUTEX_BITSET_MATCH_ANY, {
-    key: to.key,
-    vaddr: addr2,
+  const waiter = yield* queueWaiter(k, cpu, t, {
+    vaddr: addr,
+    target,
+    expectedValue: expected,
+    timeout,
+    bitset: FUTEX_BITSET_MATCH_ANY,
+    requeuePi: { key: to.key, vaddr: addr2 },
   });
   if (waiter === -EINTR) return -ERESTARTNOINTR; // a signal already pending
   if (typeof waiter === 'number') return waiter;

@@ -21,13 +21,20 @@ import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
-import { afterNs, atMonotonic, atRealtime, type Timeout } from '../timeout.ts';
+import { afterNs, atMonotonic, atRealtime, NO_TIMEOUT, type Timeout } from '../timeout.ts';
 import { copyTimespecIn, timespecNs, timespecValid } from '../timespec.ts';
 import { futexLockPi, futexUnlockPi } from './pi.ts';
 import { futexRequeue } from './requeue.ts';
 import { futexCmpRequeuePi, futexWaitRequeuePi } from './requeue-pi.ts';
 import { ROBUST_SYSCALLS } from './robust.ts';
-import { FUTEX_BITSET_MATCH_ANY, futexWait, futexWake, resolveTarget } from './wait-wake.ts';
+import {
+  FUTEX_BITSET_MATCH_ANY,
+  type FutexTarget,
+  type FutexWaitRequest,
+  futexWait,
+  futexWake,
+  resolveTarget,
+} from './wait-wake.ts';
 import { futexWakeOp } from './wake-op.ts';
 
 /** Operations, whatever number each ABI gives them. */
@@ -92,7 +99,7 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   const op = table[a.op & FUTEX_CMD_MASK];
   if (op === undefined) return mode === 'linux' ? -ENOSYS : -EINVAL;
   const realtime = (a.op & FUTEX_CLOCK_REALTIME) !== 0;
-  const timeout = TIMED.has(op) ? readTimeout(k, t, op, realtime, a.timeoutOrVal2) : null;
+  const timeout = TIMED.has(op) ? readTimeout(k, t, op, realtime, a.timeoutOrVal2) : NO_TIMEOUT;
   if (typeof timeout === 'number') return timeout;
   // FUTEX_CLOCK_REALTIME is only meaningful with an absolute timeout (futex_init_timeout).
   if (mode === 'linux' && realtime && !REALTIME_OK.has(op)) return -ENOSYS;
@@ -102,10 +109,10 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   switch (op) {
     case FutexOp.Wait:
     case FutexOp.Wait64:
-      return yield* futexWait(k, cpu, t, a.addr, target, a.val, timeout, FUTEX_BITSET_MATCH_ANY);
+      return yield* futexWait(k, cpu, t, wait(a, target, timeout, FUTEX_BITSET_MATCH_ANY));
     case FutexOp.WaitBitset:
       if (a.val3 >>> 0 === 0) return -EINVAL;
-      return yield* futexWait(k, cpu, t, a.addr, target, a.val, timeout, a.val3 >>> 0);
+      return yield* futexWait(k, cpu, t, wait(a, target, timeout, a.val3 >>> 0));
     case FutexOp.Wake:
       return yield* futexWake(k, cpu, t, a.addr, target, a.val, FUTEX_BITSET_MATCH_ANY);
     case FutexOp.WakeBitset:
@@ -143,6 +150,16 @@ export function* sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelG
   }
 }
 
+/** WAIT's and WAIT_BITSET's request: the word at `uaddr` must still hold `val`. */
+function wait(
+  a: FutexArgs,
+  target: FutexTarget,
+  timeout: Timeout,
+  bitset: number,
+): Omit<FutexWaitRequest, 'requeuePi'> {
+  return { vaddr: a.addr, target, expectedValue: a.val, timeout, bitset };
+}
+
 /** The ops whose fourth argument is a timeout (futex_cmd_has_timeout). */
 const TIMED = new Set([
   FutexOp.Wait,
@@ -154,17 +171,11 @@ const TIMED = new Set([
 ]);
 
 /**
- * The timeout at `addr` as the op takes it, null for none, or -errno. The timer slack is the
+ * The timeout at `addr` as the op takes it, NO_TIMEOUT for none, or -errno. The timer slack is the
  * thread's, except LOCK_PI's and LOCK_PI2's, which Linux sets up with none (futex_lock_pi).
  */
-function readTimeout(
-  k: Kernel,
-  t: Thread,
-  op: FutexOp,
-  realtime: boolean,
-  addr: number,
-): Timeout | null | number {
-  if (addr === 0) return null;
+function readTimeout(k: Kernel, t: Thread, op: FutexOp, realtime: boolean, addr: number): Timeout | number {
+  if (addr === 0) return NO_TIMEOUT;
   const ts = copyTimespecIn(t, addr);
   if (ts === null) return -EFAULT;
   if (k.futex.mode !== 'linux') {

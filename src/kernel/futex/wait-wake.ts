@@ -15,7 +15,7 @@ import { signalPending } from '../signal.ts';
 import { type Thread, ThreadState } from '../thread.ts';
 import { getUser32, wordOk } from '../uaccess.ts';
 import { chainBefore, enqueue, firstPiWaiter } from './chain.ts';
-import type { Timeout } from '../timeout.ts';
+import { hasTimeout, type Timeout } from '../timeout.ts';
 import { type FutexMode, type FutexShard, type FutexTable, type FutexWaiter, newWaiter } from './table.ts';
 
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
@@ -44,9 +44,28 @@ export function resolveTarget(
 }
 
 /**
- * Sleeps while the word at `addr` equals `expected`, until `timeout` (null: none; one on
- * CLOCK_REALTIME follows clock steps, kernel/timeout.ts). Returns 0 when woken, or -EAGAIN /
- * -ETIMEDOUT / -EINTR. A signal already
+ * What a futex wait waits for, named, as FUTEX_WAIT, WAIT_BITSET and WAIT_REQUEUE_PI give it.
+ * (An object rather than positional arguments: the word's address, its expected value and the
+ * bitset are all numbers, and side by side they were easy to swap unnoticed.)
+ */
+export interface FutexWaitRequest {
+  /** The futex word's guest virtual address. */
+  vaddr: number;
+  /** The word's key and shard (resolveTarget). */
+  target: FutexTarget;
+  /** The 32-bit value the word must still hold for the caller to sleep (else EAGAIN). */
+  expectedValue: number;
+  /** Until when (NO_TIMEOUT: none; one on CLOCK_REALTIME follows clock steps, timeout.ts). */
+  timeout: Timeout;
+  /** WAIT_BITSET's mask; FUTEX_BITSET_MATCH_ANY for the other waits. */
+  bitset: number;
+  /** WAIT_REQUEUE_PI: the PI word it is to be requeued onto (its key and address), else null. */
+  requeuePi: { key: number; vaddr: number } | null;
+}
+
+/**
+ * Sleeps while the word equals the expected value, until the timeout. Returns 0 when woken, or
+ * -EAGAIN / -ETIMEDOUT / -EINTR. A signal already
  * pending stops the wait before it blocks (all modes: Redox checks too); one that arrives while
  * it sleeps ends it in linux mode (EINTR, or a restart under SA_RESTART when there is no
  * timeout), while Redox's code returns 0 and leaves the entry.
@@ -55,17 +74,13 @@ export function* futexWait(
   k: Kernel,
   cpu: Cpu,
   t: Thread,
-  addr: number,
-  target: FutexTarget,
-  expected: number,
-  timeout: Timeout | null,
-  bitset: number,
+  wait: Omit<FutexWaitRequest, 'requeuePi'>,
 ): KernelGen<number> {
   const table = k.futex;
-  const waiter = yield* queueWaiter(k, cpu, t, addr, target, expected, timeout, bitset, null);
+  const waiter = yield* queueWaiter(k, cpu, t, { ...wait, requeuePi: null });
   // Linux's futex_wait answers a signal with ERESTARTSYS when it has no timeout (restarted under
   // SA_RESTART, else EINTR) and with EINTR to a handler when it has one (ERESTART_RESTARTBLOCK).
-  const interruptedCode = table.mode === 'linux' && timeout === null ? -ERESTARTSYS : -EINTR;
+  const interruptedCode = table.mode === 'linux' && !hasTimeout(wait.timeout) ? -ERESTARTSYS : -EINTR;
   if (waiter === -EINTR) return interruptedCode;
   if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
@@ -85,22 +100,18 @@ export function* futexWait(
 }
 
 /**
- * The first half of every futex wait: under the shard lock, EAGAIN when the word is not
- * `expected` (WAIT64 compares the low word only: guest words are 32-bit in this model), EINTR
- * when a signal is already pending; otherwise queue a waiter, block `t` (until `timeout`) and
- * unlock. The caller schedules.
+ * The first half of every futex wait: under the shard lock, EAGAIN when the word is not the
+ * expected value (WAIT64 compares the low word only: guest words are 32-bit in this model),
+ * EINTR when a signal is already pending; otherwise queue a waiter, block `t` (until the
+ * timeout) and unlock. The caller schedules.
  */
 export function* queueWaiter(
   k: Kernel,
   cpu: Cpu,
   t: Thread,
-  addr: number,
-  target: FutexTarget,
-  expected: number,
-  timeout: Timeout | null,
-  bitset: number,
-  requeuePi: { key: number; vaddr: number } | null,
+  wait: FutexWaitRequest,
 ): KernelGen<FutexWaiter | number> {
+  const { vaddr: addr, target, expectedValue: expected, timeout, bitset, requeuePi } = wait;
   const table = k.futex;
   table.counts.wait++;
   yield spend(k.board.costs.futexHashNs);

@@ -8,6 +8,7 @@
 import { assert } from '../../engine/assert.ts';
 import { type Context, PRIO_LEVELS, type Thread, ThreadState } from '../thread.ts';
 import { NICE_0_WEIGHT, PRIO_TO_WEIGHT } from './weights.ts';
+import { NO_DEADLINE } from '../../engine/deadline.ts';
 
 /** The scan gives up after this many iterations (switch.rs). */
 export const DWRR_ITERATIONS_MAX = 5000;
@@ -131,9 +132,9 @@ export function collectWakeups(list: Thread[], prev: Context, nowNs: number): Th
   return wakeups;
 }
 
-/** The earliest deadline among the blocked contexts of `list`, or Infinity. */
+/** The earliest deadline among the blocked contexts of `list`, or NO_DEADLINE. */
 export function earliestWakeNs(list: readonly Thread[]): number {
-  let earliest = Number.POSITIVE_INFINITY;
+  let earliest = NO_DEADLINE;
   for (const t of list) if (t.state === ThreadState.Blocked && t.wakeNs < earliest) earliest = t.wakeNs;
   return earliest;
 }

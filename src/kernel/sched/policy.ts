@@ -46,7 +46,7 @@ export interface SchedPolicy {
   /**
    * Tickless operation (TSC-deadline, HW-12): the absolute time at which `cpu` next needs a
    * tick, from the policy's own needs (the end of the running context's slice, the earliest
-   * timer it must expire), or Infinity when it needs none. `periodNs` is the nominal tick the
+   * timer it must expire), or NO_DEADLINE (engine/deadline.ts) when it needs none. `periodNs` is the nominal tick the
    * policy counts its slices in.
    */
   nextTickNs(cpu: Cpu, periodNs: number): number;
@@ -61,7 +61,7 @@ export interface SchedPolicy {
   armTimeout(cpu: Cpu, t: Thread, deadlineNs: number): void;
   /**
    * With hrtimers: when the policy's own timers next fall due on `cpu` (Linux's dl_task_timer
-   * replenishing a throttled deadline server, the RT period timer), or Infinity.
+   * replenishing a throttled deadline server, the RT period timer), or NO_DEADLINE.
    */
   hrtimerNextNs?(cpu: Cpu): number;
   /** With hrtimers: runs the policy's timers due on `cpu`; true when the CPU should reschedule. */

@@ -6,12 +6,22 @@
  * returns EAGAIN (trylock EDEADLK), and the recursion count starts at 1 on the first lock.
  * Robustness is stored but not implemented: a robust mutex's only difference is that a
  * non-owner's unlock is EPERM (as for recursive and errorcheck ones); a dead owner's waiters
- * wait forever. The priority protocol is ignored (models.md §3).
+ * wait forever. The priority protocol is ignored (models.md §3): pthread_mutex_consistent does
+ * nothing and returns 0, and the ceiling calls answer 0 (old ceiling 0) without doing anything
+ * (RlctMutex::prioceiling and replace_prioceiling print a TODO and return Ok(0)).
  */
 import { AtomicOp, type Program } from '../../abi/effects.ts';
-import { EAGAIN, EBUSY, EDEADLK, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
+import { EAGAIN, EBUSY, EDEADLK, EINVAL, EPERM, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { type Deadline, futexWaitUntil, futexWakeN, INT_MAX } from '../futex.ts';
+import { CLOCK_REALTIME } from '../../abi/syscalls.ts';
+import {
+  checkDeadline,
+  type Deadline,
+  deadlinePassed,
+  futexWaitUntil,
+  futexWakeN,
+  INT_MAX,
+} from '../futex.ts';
 import {
   KIND_ROBUST,
   KIND_TYPE_MASK,
@@ -66,4 +76,32 @@ export function* unlock(t: Guest, m: number): Program<number> {
   yield t.atomic(AtomicOp.Store, m, 0);
   yield* futexWakeN(t, m, INT_MAX, false);
   return 0;
+}
+
+/**
+ * pthread_mutex_timedlock/clocklock: relibc converts the deadline to monotonic before anything
+ * else (timespec_realtime_to_monotonic), so a past one is ETIMEDOUT even on a free mutex.
+ */
+export function* lockUntil(t: Guest, m: number, deadline: Deadline | null): Program<number> {
+  if (deadline === null) return yield* lock(t, m, null);
+  if (checkDeadline(t, deadline) !== 0) return EINVAL;
+  if (deadline.clock === CLOCK_REALTIME && (yield* deadlinePassed(t, deadline))) return ETIMEDOUT;
+  return yield* lock(t, m, deadline);
+}
+
+/** The word is 0 or the owner's tid. */
+export function isLocked(t: Guest, m: number): boolean {
+  return t.load32(m) !== 0;
+}
+
+export function consistent(_t: Guest, _m: number): number {
+  return 0;
+}
+
+export function getprioceiling(_t: Guest, _m: number): [number, number] {
+  return [0, 0];
+}
+
+export function* setprioceiling(_t: Guest, _m: number, _ceiling: number): Program<[number, number]> {
+  return [0, 0];
 }

@@ -21,6 +21,7 @@ import { classTarget, pullable } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
 import type { FairState } from './state.ts';
 import { wake } from './wakeup.ts';
+import { NO_DEADLINE } from '../../../engine/deadline.ts';
 
 /** A timer tick on `cpu`; true when the CPU should switch now. */
 export function* tick(s: FairState, cpu: Cpu): KernelGen<boolean> {
@@ -120,7 +121,7 @@ function* replenishDue(s: FairState, cpu: Cpu, rq: RunQueue): KernelGen<void> {
  */
 export function nextTickNs(s: FairState, cpu: Cpu, periodNs: number): number {
   const rq = s.rq(cpu.id);
-  let next = rq.timers.length > 0 ? rq.timers[0]!.at : Number.POSITIVE_INFINITY;
+  let next = rq.timers.length > 0 ? rq.timers[0]!.at : NO_DEADLINE;
   // RT and deadline classes (SCHED-7): the next replenishment and the RT period timer.
   if (rq.dl.throttled.length > 0) next = Math.min(next, dlReplenishAt(rq.dl.throttled[0]!));
   if (rq.rt.periodActive) next = Math.min(next, rq.rt.periodStartNs + RT_PERIOD_NS);
@@ -140,8 +141,8 @@ function currEndNs(s: FairState, rq: RunQueue, curr: Thread, nowNs: number): num
   const e = entity(curr);
   if (e.klass === CLASS_FAIR) return e.sliceStartNs + slice(s, rq, curr);
   const ranNs = nowNs - e.execStartNs; // not yet charged
-  if (e.klass === CLASS_DL) return e.dlBoosted ? Number.POSITIVE_INFINITY : nowNs + e.dlRuntimeLeftNs - ranNs;
-  let end = rq.rt.throttled ? Number.POSITIVE_INFINITY : nowNs + RT_RUNTIME_NS - rq.rt.rtTimeNs - ranNs + 1;
+  if (e.klass === CLASS_DL) return e.dlBoosted ? NO_DEADLINE : nowNs + e.dlRuntimeLeftNs - ranNs;
+  let end = rq.rt.throttled ? NO_DEADLINE : nowNs + RT_RUNTIME_NS - rq.rt.rtTimeNs - ranNs + 1;
   if (curr.policy === SCHED_RR) end = Math.min(end, nowNs + e.rrLeftNs - ranNs);
   return end;
 }
@@ -154,7 +155,7 @@ function currEndNs(s: FairState, rq: RunQueue, curr: Thread, nowNs: number): num
  */
 export function hrtimerNextNs(s: FairState, cpu: Cpu): number {
   const rq = s.rq(cpu.id);
-  let next = Number.POSITIVE_INFINITY;
+  let next = NO_DEADLINE;
   if (rq.dl.throttled.length > 0) next = dlReplenishAt(rq.dl.throttled[0]!);
   if (rq.rt.periodActive) next = Math.min(next, rq.rt.periodStartNs + RT_PERIOD_NS);
   return next;
