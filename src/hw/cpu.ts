@@ -103,6 +103,10 @@ export class Cpu implements LapicCore {
   #waitSinceNs = 0;
   /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
   #haltWoke = false;
+  /** In this CPU's onResume: a resume it schedules is held back (see onResume). */
+  #inResume = false;
+  /** A resume scheduled in onResume, not yet pushed: its time is `#effectEndNs`. */
+  #resumeHeld = false;
 
   // Hot-path references, cached so each effect does not walk bus.engine.queue.
   readonly #engine: Engine;
@@ -149,9 +153,27 @@ export class Cpu implements LapicCore {
     this.#run();
   }
 
-  /** The engine's resume event for this CPU. */
+  /**
+   * The engine's resume event for this CPU. The resume this step schedules is held back
+   * (`#resumeHeld`) and, when the engine says it is the next event anyway (`runAhead`), run here
+   * in the same dispatch; otherwise it is pushed as the event it would have been.
+   */
   onResume(gen: number): void {
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
+    this.#inResume = true;
+    for (;;) {
+      this.#resumeStep();
+      if (!this.#resumeHeld) break;
+      this.#resumeHeld = false;
+      if (!this.#engine.runAhead(this.#effectEndNs)) {
+        this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
+        break;
+      }
+    }
+    this.#inResume = false;
+  }
+
+  #resumeStep(): void {
     assert(this.#wait === Wait.Effect, 'cpu: resume while not waiting on an effect');
     this.#wait = Wait.Running;
     const frame = this.#top();
@@ -201,7 +223,11 @@ export class Cpu implements LapicCore {
     this.#effectStartNs = now;
     this.#effectEndNs = now + delayNs;
     this.#effectUserCompute = userCompute;
-    this.#queue.push(now + delayNs, this.#kindResume, this.id, ++this.#resumeGen);
+    const gen = ++this.#resumeGen;
+    // In this CPU's own resume, nothing runs after this before the handler returns: hold the
+    // event back for onResume to run ahead or push.
+    if (this.#inResume) this.#resumeHeld = true;
+    else this.#queue.push(now + delayNs, this.#kindResume, this.id, gen);
   }
 
   /** An interrupt arrived mid-compute: keep the unfinished cycles on the frame, cancel the event. */
