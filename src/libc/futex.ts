@@ -95,25 +95,22 @@ function* monotonicDeadline(t: Guest, deadline: Deadline): Program<number> {
 }
 
 /** Sleeps while the word at `addr` is `expected`, until `deadline`; 0, -EAGAIN, -ETIMEDOUT or -EINTR. */
-export function* futexWaitUntil(
+export function futexWaitUntil(
   t: Guest,
   addr: number,
   expected: number,
   deadline: Deadline | null,
   shared: boolean,
 ): Program<number> {
-  if (libcName(t) === 'relibc') {
-    const timeout = deadline === null ? 0 : yield* monotonicDeadline(t, deadline);
-    if (timeout < 0) return timeout;
-    const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeout);
-    // relibc reports ETIMEDOUT only when a deadline was given (models.md §3).
-    return r === -ETIMEDOUT && deadline === null ? 0 : r;
-  }
+  // A plain function handing back the futex call's own program, not a generator around it: a
+  // thread parked here holds one suspended generator fewer (issue 14, memory per idle thread).
+  // Its checks run where that generator's first step ran them: the caller's yield* runs it now.
+  if (libcName(t) === 'relibc') return futexWaitRelibc(t, addr, expected, deadline);
   const flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
-  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
-  if (timespec_load(t, deadline.abstime).tv_sec < 0) return -ETIMEDOUT;
+  if (deadline === null) return syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
+  if (timespec_load(t, deadline.abstime).tv_sec < 0) return returned(-ETIMEDOUT);
   const clockFlag = deadline.clock === CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0;
-  return yield* syscall(
+  return syscall(
     t,
     SYS_FUTEX,
     addr,
@@ -123,6 +120,24 @@ export function* futexWaitUntil(
     0,
     FUTEX_BITSET_MATCH_ANY,
   );
+}
+
+function* futexWaitRelibc(
+  t: Guest,
+  addr: number,
+  expected: number,
+  deadline: Deadline | null,
+): Program<number> {
+  const timeout = deadline === null ? 0 : yield* monotonicDeadline(t, deadline);
+  if (timeout < 0) return timeout;
+  const r = yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT, expected, timeout);
+  // relibc reports ETIMEDOUT only when a deadline was given (models.md §3).
+  return r === -ETIMEDOUT && deadline === null ? 0 : r;
+}
+
+/** A result with no call to make, as a program. */
+function* returned(value: number): Program<number> {
+  return value;
 }
 
 /** Wakes up to `count` waiters of the word at `addr`; returns how many (or -errno). */
