@@ -161,14 +161,19 @@ export class Cpu implements LapicCore {
   onResume(gen: number): void {
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
     this.#inResume = true;
-    for (;;) {
-      this.#resumeStep();
-      if (!this.#resumeHeld) break;
+    this.#resumeStep();
+    this.#continueHeld();
+  }
+
+  /** Runs a held resume ahead while the engine allows it, else pushes it; ends the hold. */
+  #continueHeld(): void {
+    while (this.#resumeHeld) {
       this.#resumeHeld = false;
       if (!this.#engine.runAhead(this.#effectEndNs)) {
         this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
         break;
       }
+      this.#resumeStep();
     }
     this.#inResume = false;
   }
@@ -187,19 +192,26 @@ export class Cpu implements LapicCore {
 
   /**
    * The LAPIC asserted INTR: leave `hlt`, or split a user compute burst so the interrupt is
-   * taken now; in kernel code it waits for the next interrupt window.
+   * taken now; in kernel code it waits for the next interrupt window. `tail`: see below.
    */
-  interruptPending(): void {
+  interruptPending(tail = false): void {
+    // `tail`: the event handler delivering it does nothing after, so what the CPU schedules here
+    // may run ahead as if it were in its own resume (onResume).
     if (this.#wait === Wait.Halt) {
       const now = this.bus.engine.nowNs;
       const wakeNs = this.bus.costs.idleWakeNs;
       this.idleNs += now - this.#waitSinceNs + wakeNs;
       this.#haltWoke = true;
+      this.#inResume = tail;
       this.#scheduleResume(wakeNs, false);
     } else if (this.#wait === Wait.Effect && this.#effectUserCompute) {
       this.#splitCompute();
+      this.#inResume = tail;
       this.#run();
+    } else {
+      return;
     }
+    this.#continueHeld();
   }
 
   /** Granted a lock it was spinning on, effective after `delayNs` (the cache-line hand-off). */
