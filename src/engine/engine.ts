@@ -23,8 +23,10 @@ export type StopReason = 'idle' | 'stopped' | 'sim-time-limit' | 'event-limit';
 
 export class Engine {
   nowNs = 0;
-  /** Events dispatched so far. */
+  /** Events dispatched so far (those run ahead included: they are the same events). */
   events = 0;
+  /** Of `events`, those a handler ran at once through `runAhead` instead of through the queue. */
+  eventsRunAhead = 0;
   readonly queue = new EventQueue();
   readonly decider: Decider;
   /** The one candidate buffer every choice of this run is offered in (see Candidates). */
@@ -38,6 +40,10 @@ export class Engine {
   /** Heap slot of each Step candidate. */
   #slots = new Int32Array(16);
   #stopRequested = false;
+  /** Inside `run` with a decider that follows the clock: `runAhead` may take the next event. */
+  #aheadAllowed = false;
+  #simNsMax = 0;
+  #eventsMax = 0;
 
   constructor(decider: Decider) {
     this.decider = decider;
@@ -79,8 +85,40 @@ export class Engine {
     this.#stopRequested = true;
   }
 
+  /**
+   * Asked by a handler that is about to schedule its own next event at `timeNs` and return:
+   * when that event would be the next one this loop runs anyway (strictly earlier than every
+   * pending event, so no tie; no limit or stop request due; no observer to call between; a
+   * decider that follows the clock), the clock moves to it and it counts as dispatched, and the
+   * handler runs it at once instead of through the queue. The run is the same event for event
+   * (the same times, order, counts and hash); only the heap and the dispatch are skipped. This
+   * is how a CPU runs a chain of short kernel steps (an idle tick, a system call) that no other
+   * CPU's event falls inside in one dispatch (issue 14).
+   */
+  runAhead(timeNs: number): boolean {
+    // The usual refusal first (another event is due first): it is one comparison.
+    if (!(timeNs < this.queue.peekTimeNs())) return false;
+    if (!this.#aheadAllowed || this.#stopRequested || this.#observers.length !== 0) return false;
+    if (this.events >= this.#eventsMax || timeNs > this.#simNsMax) return false;
+    this.nowNs = timeNs;
+    this.events++;
+    this.eventsRunAhead++;
+    return true;
+  }
+
   /** Runs events in (time, sequence) order until none remain, `stop()` or a limit. */
   run(limits: EngineLimits): StopReason {
+    this.#simNsMax = limits.simNsMax;
+    this.#eventsMax = limits.eventsMax;
+    this.#aheadAllowed = !this.decider.controlsTies && !this.decider.abstractsTime;
+    try {
+      return this.#loop(limits);
+    } finally {
+      this.#aheadAllowed = false;
+    }
+  }
+
+  #loop(limits: EngineLimits): StopReason {
     const queue = this.queue;
     const handlers = this.#handlers;
     const controlsTies = this.decider.controlsTies;

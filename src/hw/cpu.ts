@@ -103,6 +103,10 @@ export class Cpu implements LapicCore {
   #waitSinceNs = 0;
   /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
   #haltWoke = false;
+  /** In this CPU's onResume: a resume it schedules is held back (see onResume). */
+  #inResume = false;
+  /** A resume scheduled in onResume, not yet pushed: its time is `#effectEndNs`. */
+  #resumeHeld = false;
 
   // Hot-path references, cached so each effect does not walk bus.engine.queue.
   readonly #engine: Engine;
@@ -166,9 +170,32 @@ export class Cpu implements LapicCore {
     this.#run();
   }
 
-  /** The engine's resume event for this CPU. */
+  /**
+   * The engine's resume event for this CPU. The resume this step schedules is held back
+   * (`#resumeHeld`) and, when the engine says it is the next event anyway (`runAhead`), run here
+   * in the same dispatch; otherwise it is pushed as the event it would have been.
+   */
   onResume(gen: number): void {
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
+    this.#inResume = true;
+    this.#resumeStep();
+    this.#continueHeld();
+  }
+
+  /** Runs a held resume ahead while the engine allows it, else pushes it; ends the hold. */
+  #continueHeld(): void {
+    while (this.#resumeHeld) {
+      this.#resumeHeld = false;
+      if (!this.#engine.runAhead(this.#effectEndNs)) {
+        this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
+        break;
+      }
+      this.#resumeStep();
+    }
+    this.#inResume = false;
+  }
+
+  #resumeStep(): void {
     assert(this.#wait === Wait.Effect, 'cpu: resume while not waiting on an effect');
     this.#wait = Wait.Running;
     const frame = this.#top();
@@ -182,19 +209,26 @@ export class Cpu implements LapicCore {
 
   /**
    * The LAPIC asserted INTR: leave `hlt`, or split a user compute burst so the interrupt is
-   * taken now; in kernel code it waits for the next interrupt window.
+   * taken now; in kernel code it waits for the next interrupt window. `tail`: see below.
    */
-  interruptPending(): void {
+  interruptPending(tail = false): void {
+    // `tail`: the event handler delivering it does nothing after, so what the CPU schedules here
+    // may run ahead as if it were in its own resume (onResume).
     if (this.#wait === Wait.Halt) {
       const now = this.bus.engine.nowNs;
       const wakeNs = this.bus.costs.idleWakeNs;
       this.idleNs += now - this.#waitSinceNs + wakeNs;
       this.#haltWoke = true;
+      this.#inResume = tail;
       this.#scheduleResume(wakeNs, false);
     } else if (this.#wait === Wait.Effect && this.#effectUserCompute) {
       this.#splitCompute();
+      this.#inResume = tail;
       this.#run();
+    } else {
+      return;
     }
+    this.#continueHeld();
   }
 
   /** Granted a lock it was spinning on, effective after `delayNs` (the cache-line hand-off). */
@@ -218,7 +252,11 @@ export class Cpu implements LapicCore {
     this.#effectStartNs = now;
     this.#effectEndNs = now + delayNs;
     this.#effectUserCompute = userCompute;
-    this.#queue.push(now + delayNs, this.#kindResume, this.id, ++this.#resumeGen);
+    const gen = ++this.#resumeGen;
+    // In this CPU's own resume, nothing runs after this before the handler returns: hold the
+    // event back for onResume to run ahead or push.
+    if (this.#inResume) this.#resumeHeld = true;
+    else this.#queue.push(now + delayNs, this.#kindResume, this.id, gen);
   }
 
   /** An interrupt arrived mid-compute: keep the unfinished cycles on the frame, cancel the event. */

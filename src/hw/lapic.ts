@@ -34,8 +34,11 @@ const NONE = -1;
 
 /** The core a LAPIC's INTR line goes to. */
 export interface LapicCore {
-  /** INTR asserted: a vector became deliverable (the core wakes from `hlt`, splits a compute burst). */
-  interruptPending(): void;
+  /**
+   * INTR asserted: a vector became deliverable (the core wakes from `hlt`, splits a compute
+   * burst). `tail`: the event handler that delivered it does nothing after this call.
+   */
+  interruptPending(tail?: boolean): void;
 }
 
 /** The message path every interrupt source shares: one event per message, at its latency. */
@@ -53,7 +56,7 @@ export class ApicBus {
     this.#topology = topology;
     this.#costs = costs;
     const lapics = this.lapics;
-    this.#kind = engine.register('irq', (dest, vector) => lapics[dest]!.accept(vector), true);
+    this.#kind = engine.register('irq', (dest, vector) => lapics[dest]!.accept(vector, true), true);
   }
 
   /** Sends `vector` to the LAPIC with APIC id `dest`; it arrives `latencyNs` from now. */
@@ -88,12 +91,16 @@ export class Lapic {
     bus.lapics.push(this);
   }
 
-  /** A vector arrives (a bus message or a local source): sets its IRR bit (edge-triggered). */
-  accept(vector: number): void {
+  /**
+   * A vector arrives (a bus message or a local source): sets its IRR bit (edge-triggered).
+   * `tail`: the caller is an event handler that does nothing after this call, so the core may
+   * run what it then schedules at once when nothing else is due first (Engine.runAhead).
+   */
+  accept(vector: number, tail = false): void {
     if (!(vector >= VECTOR_MIN && vector <= VECTOR_MAX)) this.#fail(`illegal vector ${vector}`);
     this.#irr[vector >>> 5]! |= 1 << (vector & 31);
     this.#bus.trace.mix(TraceKind.InterruptRaised, this.id, vector);
-    if (this.#update()) this.#core.interruptPending();
+    if (this.#update()) this.#core.interruptPending(tail);
   }
 
   /** The core's interrupt acknowledge: the highest pending vector moves from IRR to ISR. */

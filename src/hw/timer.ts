@@ -21,9 +21,10 @@ export function pitPeriodNs(divisor: number): number {
 /** Starts the PIT on `bsp`; it raises VEC_PIT every period from one period after boot. */
 export function startPit(engine: Engine, bsp: Cpu, divisor: number): number {
   const periodNs = pitPeriodNs(divisor);
+  // The next period is queued first, so the interrupt is the handler's last act (accept's tail).
   const kind = engine.register('pit', () => {
-    bsp.lapic.accept(VEC_PIT);
     engine.after(periodNs, kind, 0, 0);
+    bsp.lapic.accept(VEC_PIT, true);
   });
   engine.after(periodNs, kind, 0, 0);
   return periodNs;
@@ -38,8 +39,8 @@ export function startLapicPeriodic(engine: Engine, cpus: readonly Cpu[], hz: num
   const kind = engine.register(
     'lapic-timer',
     (cpuId) => {
-      cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER);
       engine.after(periodNs, kind, cpuId, 0);
+      cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER, true);
     },
     true,
   );
@@ -79,7 +80,7 @@ export class TscDeadlineTimer {
         if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
         this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
         this.fired[cpuId]!++;
-        cpus[cpuId]!.lapic.accept(vector);
+        cpus[cpuId]!.lapic.accept(vector, true);
       },
       true,
     );

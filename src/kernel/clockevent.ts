@@ -7,31 +7,37 @@
  * value changes (hrtimer_reprogram skips an unchanged expires_next).
  */
 import type { Cpu } from '../hw/cpu.ts';
-import { type KernelGen, spend } from '../hw/effects.ts';
+import { type KernelGen, type SpendEffect, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 
 /** Programs whatever one-shot `cpu` has from the kernel's current needs (nothing without one). */
 export function* programTimers(k: Kernel, cpu: Cpu): KernelGen<void> {
-  if (k.deadlineTimer !== null) {
-    yield* programDeadline(k, cpu);
-    return;
-  }
-  if (k.hrtimers === null) return;
-  if (armHrtimerDevice(k, cpu.id)) yield spend(k.board.costs.tscDeadlineWriteNs);
+  const write = programTimersNow(k, cpu);
+  if (write !== null) yield write;
+}
+
+/**
+ * programTimers without a generator, for the paths every tick and switch takes (issue 14: one
+ * generator fewer each time): programs the one-shot now and returns the register write's cost
+ * for the caller to yield, or null when nothing was written.
+ */
+export function programTimersNow(k: Kernel, cpu: Cpu): SpendEffect | null {
+  if (k.deadlineTimer !== null) return programDeadlineNow(k, cpu);
+  if (k.hrtimers === null) return null;
+  return armHrtimerDevice(k, cpu.id) ? spend(k.board.costs.tscDeadlineWriteNs) : null;
 }
 
 /** Tickless: writes the CPU's TSC deadline from the policy's next need and its hrtimers. */
-export function* programDeadline(k: Kernel, cpu: Cpu): KernelGen<void> {
-  const timer = k.deadlineTimer;
-  if (timer === null) return; // periodic tick: nothing to program
+function programDeadlineNow(k: Kernel, cpu: Cpu): SpendEffect {
+  const timer = k.deadlineTimer!;
   let deadlineNs = k.policy.nextTickNs(cpu, k.tickPeriodNs);
   if (k.hrtimers !== null) deadlineNs = Math.min(deadlineNs, k.hrtimers.nextHardNs(cpu.id));
   if (deadlineNs !== timer.deadlineNs(cpu.id)) {
     timer.arm(cpu.id, deadlineNs);
     k.deadlineProgrammedNs[cpu.id] = k.nowNs;
   }
-  yield spend(k.board.costs.tscDeadlineWriteNs);
+  return spend(k.board.costs.tscDeadlineWriteNs);
 }
 
 /**

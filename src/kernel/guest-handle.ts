@@ -14,11 +14,13 @@ import { guestLoad32, guestStore32 } from './uaccess.ts';
 
 export class GuestHandle implements Guest {
   readonly #thread: Thread;
-  /** Reused: a compute effect is consumed before the guest can yield the next one. */
-  // Both compute effects have one shape, so the CPU's reads of them stay monomorphic.
-  readonly #compute: ComputeEffect = { op: Op.Compute, cycles: 0, memAddr: 0, memPermille: 0 };
-  readonly #computeMem: ComputeEffect = { op: Op.Compute, cycles: 0, memAddr: 0, memPermille: 0 };
-  readonly #atomic: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
+  /**
+   * Reused: an effect is consumed before the guest can yield the next one. Made on first use, so
+   * a thread that never computes or makes an atomic holds none (issue 14: memory per thread).
+   */
+  #compute: ComputeEffect | null = null;
+  #computeMem: ComputeEffect | null = null;
+  #atomic: AtomicEffect | null = null;
 
   constructor(thread: Thread) {
     this.#thread = thread;
@@ -45,13 +47,13 @@ export class GuestHandle implements Guest {
   }
 
   compute(cycles: number): ComputeEffect {
-    const effect = this.#compute;
+    const effect = this.#compute ?? (this.#compute = computeEffect());
     effect.cycles = cycles;
     return effect;
   }
 
   computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect {
-    const effect = this.#computeMem;
+    const effect = this.#computeMem ?? (this.#computeMem = computeEffect());
     effect.cycles = cycles;
     effect.memAddr = addr;
     effect.memPermille = Math.max(0, Math.min(1000, memPermille));
@@ -67,7 +69,8 @@ export class GuestHandle implements Guest {
   }
 
   atomic(kind: AtomicOp, addr: number, a = 0, b = 0): AtomicEffect {
-    const effect = this.#atomic;
+    const effect =
+      this.#atomic ?? (this.#atomic = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 });
     effect.kind = kind;
     effect.addr = addr;
     effect.a = a;
@@ -82,4 +85,9 @@ export class GuestHandle implements Guest {
   store32(addr: number, value: number): void {
     guestStore32(this.#thread, addr, value);
   }
+}
+
+/** Both compute effects come from here, with one shape, so the CPU's reads of them stay monomorphic. */
+function computeEffect(): ComputeEffect {
+  return { op: Op.Compute, cycles: 0, memAddr: 0, memPermille: 0 };
 }

@@ -79,6 +79,12 @@ export class Hrtimers {
     return this.#queues[cpuId]![0]?.hardNs ?? NO_DEADLINE;
   }
 
+  /** Whether a timer of `cpuId` is due at `nowNs` (what `popDue` would take): the tick asks first. */
+  hasDue(cpuId: number, nowNs: number): boolean {
+    const head = this.#queues[cpuId]![0];
+    return head !== undefined && head.softNs <= nowNs;
+  }
+
   /** The next timer of `cpuId` to fire now (its soft expiry passed), taken off the queue; or null. */
   popDue(cpuId: number, nowNs: number): Thread | null {
     const head = this.#queues[cpuId]![0];

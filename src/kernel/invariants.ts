@@ -117,7 +117,7 @@ function checkFutexThread(k: Kernel, t: Thread, live: number): void {
 
 /** Whether `t` blocked in one of the futex waits (their reasons: futex/wait-wake.ts, pi.ts, requeue-pi.ts). */
 function inFutexWait(t: Thread): boolean {
-  return t.blockedOn.startsWith('futex') || t.blockedOn.startsWith('pi-futex');
+  return t.blockedWhat.startsWith('futex') || t.blockedWhat.startsWith('pi-futex');
 }
 
 /** A broken invariant (the message built only when it is). */

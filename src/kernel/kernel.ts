@@ -9,15 +9,9 @@
  * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
  * included). Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
  */
-import {
-  type AtomicEffect,
-  type ComputeEffect,
-  Op,
-  type Program,
-  type SyscallEffect,
-} from '../abi/effects.ts';
+import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { SIGABRT, SYS_EXIT, SYS_EXIT_GROUP, SYSCALL_NAMES } from '../abi/syscalls.ts';
+import { SIGABRT, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
@@ -45,6 +39,7 @@ import { deliverable, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
+import { ExitStub } from './exit-stub.ts';
 import { dispatchSyscall } from './syscall.ts';
 import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
@@ -279,7 +274,7 @@ export class Kernel implements SchedHost {
   ): void {
     assert(t.frames.length === 0, 'kernel: thread already has an entry');
     const guest = new GuestHandle(t);
-    const stub = exitStub(guest, processMain, onReturn);
+    const stub = new ExitStub(guest, processMain, onReturn);
     stub.next(); // run the stub up to where it receives the entry's return value
     t.frames.push(makeFrame(stub, FrameKind.User));
     t.frames.push(makeFrame(entry(guest, arg), FrameKind.User));
@@ -289,12 +284,21 @@ export class Kernel implements SchedHost {
 
   /**
    * Blocks the running thread `t` (the caller then releases its locks and schedules), until
-   * `timeout` if it has one (NO_TIMEOUT: none).
+   * `timeout` if it has one (NO_TIMEOUT: none). A futex wait also names its word's `addr` and a
+   * note (see Thread.blockedOn).
    */
-  blockCurrent(cpu: Cpu, t: Thread, reason: string, timeout: Timeout): void {
+  blockCurrent(
+    cpu: Cpu,
+    t: Thread,
+    reason: string,
+    timeout: Timeout,
+    addr = -1,
+    note = '',
+    noteValue = 0,
+  ): void {
     assert(cpu.current === t, 'kernel: blocking a thread that is not current');
     t.state = ThreadState.Blocked;
-    t.blockedOn = reason;
+    t.setBlockedOn(reason, addr, note, noteValue);
     t.timedOut = false;
     t.interrupted = false;
     t.wakeNs = NO_DEADLINE;
@@ -378,7 +382,7 @@ export class Kernel implements SchedHost {
     if (t.state === ThreadState.Dead) return;
     this.#endTimedBlock(t);
     t.state = ThreadState.Dead;
-    t.blockedOn = '';
+    t.setBlockedOn('');
     t.process.liveThreads--;
     this.#liveThreads--;
     this.policy.remove(t);
@@ -465,19 +469,3 @@ function* reschedule(k: Kernel, cpu: Cpu): KernelGen<void> {
 }
 
 function* retFromFork(): KernelGen<void> {}
-
-/** Yielded once when the exit stub is primed; never reaches a CPU. */
-const STUB_PRIMED: ComputeEffect = { op: Op.Compute, cycles: 0 };
-
-/** A thread's bottom frame: takes the entry's return value, then exit (exit_group for a process's main). */
-function* exitStub(
-  guest: GuestHandle,
-  processMain: boolean,
-  onReturn: ThreadReturnHook | null,
-): Program<never> {
-  const value: unknown = yield STUB_PRIMED;
-  onReturn?.(guest, value);
-  const code = typeof value === 'number' ? value : 0;
-  yield guest.syscall(processMain ? SYS_EXIT_GROUP : SYS_EXIT, code);
-  throw new Error('exit returned');
-}

@@ -89,8 +89,28 @@ export class Thread implements ExecContext {
   interrupted = false;
   /** A system call that asked to be restarted, until the return to user mode settles it. */
   restart: PendingRestart | null = null;
-  /** What it waits for while blocked: shown in deadlock reports. */
-  blockedOn = '';
+  /**
+   * What it waits for while blocked, as deadlock reports show it: `blockedWhat`, and for a futex
+   * the word's address and a note (`pid 7`, `owner 12`). Kept in parts and joined when read, so
+   * a futex wait builds no string (issue 14: a parked thread held ~150 bytes of them).
+   */
+  blockedWhat = '';
+  blockedAddr = -1;
+  blockedNote = '';
+  blockedNoteValue = 0;
+
+  get blockedOn(): string {
+    if (this.blockedAddr < 0) return this.blockedWhat;
+    return `${this.blockedWhat} 0x${this.blockedAddr.toString(16)} ${this.blockedNote} ${this.blockedNoteValue}`;
+  }
+
+  /** Blocked on `what` at the futex word `addr` (-1: none) with a note, e.g. ('pid', 7). */
+  setBlockedOn(what: string, addr = -1, note = '', noteValue = 0): void {
+    this.blockedWhat = what;
+    this.blockedAddr = addr;
+    this.blockedNote = note;
+    this.blockedNoteValue = noteValue;
+  }
   /** Time it was last made runnable by a wakeup, for wakeup-latency statistics; -1 if none. */
   wokenAtNs = -1;
   /** The process is being killed: exit at the next return to user mode. */

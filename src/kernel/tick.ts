@@ -15,7 +15,7 @@
 import { assert } from '../engine/assert.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
-import { programTimers } from './clockevent.ts';
+import { programTimersNow } from './clockevent.ts';
 import { cpufreqUpdate } from './cpufreq/cpufreq.ts';
 import { runDueTimers } from './hrtimer.ts';
 import type { Kernel } from './kernel.ts';
@@ -31,7 +31,7 @@ export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.ticks++;
   const current = cpu.current;
   if (!isThread(current)) k.stats.idleTicks++;
-  if (k.hrtimers !== null) yield* runDueTimers(k, cpu);
+  if (k.hrtimers?.hasDue(cpu.id, k.nowNs)) yield* runDueTimers(k, cpu);
   // cpufreq_update_util, as scheduler_tick's load update calls it: before any switch below.
   if (k.cpufreq !== null) yield* cpufreqUpdate(k, cpu);
   const tickless = k.deadlineTimer !== null;
@@ -44,7 +44,8 @@ export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
       yield* schedule(k, cpu);
     }
   }
-  yield* programTimers(k, cpu);
+  const write = programTimersNow(k, cpu);
+  if (write !== null) yield write;
 }
 
 /** Whole nominal periods since the deadline now firing was programmed (at least 1). */

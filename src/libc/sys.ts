@@ -1,5 +1,5 @@
 /** Raw system-call wrappers used by the rest of libc; each returns the kernel's result (or -errno). */
-import type { Program } from '../abi/effects.ts';
+import type { GuestEffect, Program, SyscallEffect } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
 import {
   FUTEX_WAIT,
@@ -15,8 +15,44 @@ import {
   SYS_SCHED_YIELD,
 } from '../abi/syscalls.ts';
 
-export function* syscall(t: Guest, nr: number, ...args: unknown[]): Program<number> {
-  return (yield t.syscall(nr, ...args)) as number;
+export function syscall(t: Guest, nr: number, ...args: unknown[]): Program<number> {
+  return new SyscallStep(t.syscall(nr, ...args));
+}
+
+/**
+ * The program `syscall` returns: it yields the system call and returns the kernel's answer, as
+ * `function* () { return yield call; }` would. A two-field iterator rather than a generator,
+ * since a thread blocked in a system call holds it for as long as it sleeps (issue 14: a
+ * suspended generator is ~180 bytes, this is ~40).
+ */
+class SyscallStep implements Program<number> {
+  #call: SyscallEffect | null;
+  readonly [Symbol.toStringTag] = 'SyscallStep';
+
+  constructor(call: SyscallEffect) {
+    this.#call = call;
+  }
+
+  next(answer?: unknown): IteratorResult<GuestEffect, number> {
+    const call = this.#call;
+    if (call === null) return { value: answer as number, done: true };
+    this.#call = null;
+    return { value: call, done: false };
+  }
+
+  return(value: number): IteratorResult<GuestEffect, number> {
+    this.#call = null;
+    return { value, done: true };
+  }
+
+  throw(error: unknown): IteratorResult<GuestEffect, number> {
+    this.#call = null;
+    throw error;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 /**

@@ -255,7 +255,7 @@ function* queueOnPiState(
   t.piWaiting = s;
   if (table.mode === 'linux') yield* adjustChain(k, cpu, owner);
   else yield* redbearBoost(k, cpu, owner, t);
-  k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
+  k.blockCurrent(cpu, t, 'pi-futex', timeout, addr, 'owner', owner.id);
   yield unlock(target.shard.lock);
   return { s, waiter };
 }
@@ -282,7 +282,7 @@ function* waitForHandoff(
     if (t.killPending) return { result: -EINTR, cpu };
     if (k.futex.mode === 'linux' && t.interrupted) return { result: -ERESTARTNOINTR, cpu };
     // Red Bear: a signal does not end the wait (see the module note).
-    k.blockCurrent(cpu, t, `pi-futex 0x${addr.toString(16)} owner ${owner.id}`, timeout);
+    k.blockCurrent(cpu, t, 'pi-futex', timeout, addr, 'owner', owner.id);
   }
 }
 

@@ -128,7 +128,7 @@ export function* queueWaiter(
   const waiter = newWaiter(t, target.key, addr, bitset, requeuePi?.key ?? null, requeuePi?.vaddr ?? addr);
   enqueue(table, target.shard, target.key, waiter);
   const what = requeuePi === null ? 'futex' : 'futex-requeue-pi';
-  k.blockCurrent(cpu, t, `${what} 0x${addr.toString(16)} pid ${t.process.pid}`, timeout);
+  k.blockCurrent(cpu, t, what, timeout, addr, 'pid', t.process.pid);
   yield unlock(target.shard.lock);
   return waiter;
 }

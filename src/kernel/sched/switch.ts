@@ -14,7 +14,7 @@ import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
 import { checkSwitchInvariants } from '../invariants.ts';
 import type { Kernel } from '../kernel.ts';
-import { programTimers } from '../clockevent.ts';
+import { programTimersNow } from '../clockevent.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../thread.ts';
 import { TraceKind } from '../../abi/trace.ts';
 
@@ -30,7 +30,8 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
     yield unlock(switchLock);
-    if (k.programsTimers) yield* programTimers(k, cpu);
+    const write = k.programsTimers ? programTimersNow(k, cpu) : null;
+    if (write !== null) yield write;
     return SWITCHED; // not preemptable: pretend the switch happened (switch.rs)
   }
   let next: Context | null;
@@ -45,12 +46,14 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   }
   if (next === null) {
     yield unlock(switchLock);
-    if (k.programsTimers) yield* programTimers(k, cpu);
+    const write = k.programsTimers ? programTimersNow(k, cpu) : null;
+    if (write !== null) yield write;
     return ALL_IDLE;
   }
   if (next === prev) {
     yield unlock(switchLock);
-    if (k.programsTimers) yield* programTimers(k, cpu);
+    const write = k.programsTimers ? programTimersNow(k, cpu) : null;
+    if (write !== null) yield write;
     return SWITCHED;
   }
   const costNs = beginSwitch(k, cpu, prev, next);
@@ -127,7 +130,8 @@ function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
 function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number): KernelGen<void> {
   yield spend(costNs);
   yield unlock(switchLock);
-  if (k.programsTimers) yield* programTimers(k, cpu);
+  const write = k.programsTimers ? programTimersNow(k, cpu) : null;
+  if (write !== null) yield write;
   if (k.policy.afterSwitch !== undefined) yield* k.policy.afterSwitch(cpu);
   const warmNs = k.percpu.pendingWarmNs[cpu.id]!;
   if (warmNs > 0) {

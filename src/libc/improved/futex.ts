@@ -19,7 +19,12 @@ import type { Deadline } from '../futex.ts';
 import { syscall } from '../sys.ts';
 import { timespec_load } from '../time.ts';
 
-export function* waitUntil(
+/**
+ * A plain function handing back the futex call's own program, not a generator around it: a
+ * thread parked here holds one suspended generator fewer (issue 14, memory per idle thread).
+ * Its checks run where that generator's first step ran them: the caller's yield* runs it now.
+ */
+export function waitUntil(
   t: Guest,
   addr: number,
   expected: number,
@@ -27,11 +32,11 @@ export function* waitUntil(
   shared: boolean,
 ): Program<number> {
   const flags = shared ? 0 : FUTEX_PRIVATE_FLAG;
-  if (deadline === null) return yield* syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
+  if (deadline === null) return syscall(t, SYS_FUTEX, addr, FUTEX_WAIT | flags, expected, 0);
   // glibc's one check: a negative tv_sec is ETIMEDOUT without a call (the kernel says EINVAL).
-  if (timespec_load(t, deadline.abstime).tv_sec < 0) return -ETIMEDOUT;
+  if (timespec_load(t, deadline.abstime).tv_sec < 0) return returned(-ETIMEDOUT);
   const clockFlag = deadline.clock === CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0;
-  return yield* syscall(
+  return syscall(
     t,
     SYS_FUTEX,
     addr,
@@ -41,4 +46,9 @@ export function* waitUntil(
     0,
     FUTEX_BITSET_MATCH_ANY,
   );
+}
+
+/** A result with no call to make, as a program. */
+function* returned(value: number): Program<number> {
+  return value;
 }

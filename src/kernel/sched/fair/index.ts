@@ -21,6 +21,7 @@ import { slice, updateCurr } from './cfs.ts';
 import { dequeueQueued, prioChanged, putPrev } from './classes.ts';
 import { CLASS_DL, CLASS_RT, classOf, entity } from './entity.ts';
 import { checkFairInvariants } from './invariants.ts';
+import { bestPull } from './balance.ts';
 import { afterSwitch, setAffinity, steal } from './migrate.ts';
 import { pickClass, push } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
@@ -92,7 +93,8 @@ export class FairPolicy implements SchedPolicy {
     const costs = s.host.board.costs;
     let costNs = costs.schedPickNs;
     if (next === null) {
-      next = yield* steal(s, cpu, rq);
+      const candidate = bestPull(s.env, s.rqs, cpu.id);
+      if (candidate !== null) next = yield* steal(s, rq, candidate);
       costNs += costs.schedPickNs;
     }
     yield spend(costNs);

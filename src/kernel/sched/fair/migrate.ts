@@ -11,7 +11,7 @@ import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../../../hw/vectors.ts';
 import { type Thread, ThreadState } from '../../thread.ts';
-import { bestCpu, bestPull, MIGRATE_MAX, nextToMove } from './balance.ts';
+import { bestCpu, bestPull, type Candidate, MIGRATE_MAX, nextToMove } from './balance.ts';
 import { pulledPreempts } from './cfs.ts';
 import { dequeueQueued, enqueue } from './classes.ts';
 import { entity } from './entity.ts';
@@ -35,14 +35,12 @@ export function migrate(s: FairState, src: RunQueue, dst: RunQueue, t: Thread): 
 }
 
 /**
- * Idle stealing (SCHED-4): this CPU has nothing queued. `bestPull` names the queue to take
- * from (the own node's first with NUMA awareness, SCHED-6); its lock is only tried, never
+ * Idle stealing (SCHED-4): this CPU has nothing queued. `candidate` is the queue `bestPull`
+ * named to take from (select asks it first, so a steal with nowhere to go makes no generator) (the own node's first with NUMA awareness, SCHED-6); its lock is only tried, never
  * waited for (Redox HEAD), and under it contexts move while each move still gains, so one
  * steal can even out a queue that holds many. Returns what this CPU now runs, or null.
  */
-export function* steal(s: FairState, cpu: Cpu, rq: RunQueue): KernelGen<Thread | null> {
-  const candidate = bestPull(s.env, s.rqs, cpu.id);
-  if (candidate === null) return null;
+export function* steal(s: FairState, rq: RunQueue, candidate: Candidate): KernelGen<Thread | null> {
   const victim = s.rq(candidate.src);
   const got = (yield tryLock(victim.lock)) as boolean;
   if (!got) {
