@@ -16,6 +16,7 @@ import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfig } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
+import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
@@ -26,6 +27,7 @@ import {
   parseChoiceFlag,
   parseIntFlag,
   parseIntListFlag,
+  parseJobs,
   parseRangeFlag,
   parseSecondsFlag,
 } from './flags.ts';
@@ -193,6 +195,7 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--runs <n>', 'runs per point (the median is reported)', '5')
     .option('--seed <n>', 'first seed; run k uses seed + k', '1')
     .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
@@ -203,9 +206,10 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .description('run scenarios under dwrr, redbear and fair; print their headline metrics side by side')
     .argument('[files...]', 'scenario files (default: every seed scenario with a headline)')
     .option('--markdown', 'print a Markdown table')
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object (schema smpsim.policies/1)')
-    .action((files: string[], opts: { markdown?: boolean; json?: boolean }) => {
-      setStatus(policiesCommand(files, opts, io));
+    .action(async (files: string[], opts: { markdown?: boolean; json?: boolean; jobs?: string }) => {
+      setStatus(await policiesCommand(files, opts, io));
     });
 }
 
@@ -231,9 +235,15 @@ function addBenchCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
       'the futex table under perf-bench-futex shapes, one global lock against 64 shards (simulated)',
     )
     .option('--quick', 'a shorter run, for smoke tests')
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { quick?: boolean; json?: boolean }) => {
-      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'futex' };
+    .action(async (opts: { quick?: boolean; json?: boolean; jobs?: string }) => {
+      const options: BenchOptions = {
+        json: opts.json === true,
+        quick: opts.quick === true,
+        suite: 'futex',
+        jobs: parseJobs(opts.jobs),
+      };
       setStatus(await commandImpls.bench(options, io));
     });
 }
@@ -243,9 +253,10 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
   program
     .command('demo')
     .description('the default job: the scaling demo and a few seed scenarios, summarised')
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      setStatus(await commandImpls.demo({ json: opts.json === true }, io));
+    .action(async (opts: { json?: boolean; jobs?: string }) => {
+      setStatus(await commandImpls.demo({ json: opts.json === true, jobs: parseJobs(opts.jobs) }, io));
     });
 
   program
@@ -260,7 +271,12 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
 }
 
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
-function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boolean }, io: CliIo): number {
+async function policiesCommand(
+  files: string[],
+  opts: { markdown?: boolean; json?: boolean; jobs?: string },
+  io: CliIo,
+): Promise<number> {
+  const jobs = parseJobs(opts.jobs);
   const load = (file: string, policy: SchedPolicyName) =>
     loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
@@ -270,7 +286,7 @@ function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boo
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
           .filter((path) => loadScenarioFile(path).headline.length > 0);
   for (const file of scenarios) loadScenarioFile(file); // bad files fail first
-  const report = runPolicies(scenarios, load);
+  const report = await withRunner(jobs, (runner) => runPolicies(scenarios, load, runner));
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
   else io.out(formatPolicies(report));
@@ -375,5 +391,6 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
     seed: parseIntFlag('--seed', str('seed'), 0, SEED_MAX),
     range: parseRangeFlag('--range', str('range'), PRIMES_RANGE_MAX),
     json: opts.json === true,
+    jobs: parseJobs(opts.jobs as string | undefined),
   };
 }
