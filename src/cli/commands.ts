@@ -1,4 +1,5 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
+import { join } from 'node:path';
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { benchCommand } from '../report/bench.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
@@ -48,7 +49,7 @@ export interface BenchOptions {
   quick: boolean;
   /** `speed` (the simulator's own speed, the default) or `futex` (the futex table, simulated). */
   suite?: 'speed' | 'futex';
-  /** Worker threads for `bench futex`'s runs (`--jobs`); the speed suite times one run at a time. */
+  /** Worker threads for `bench futex`'s runs and the speed suite's multi-run measure (`--jobs`). */
   jobs?: number;
 }
 
@@ -68,7 +69,14 @@ export const scaleImpl: CommandImpl<ScaleOptions> = async (options, io) => {
 
 /** `smpsim bench`: the simulator's own speed, compared with the previous recorded result. */
 export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
-  if (options.suite !== 'futex') return benchCommand(options, io);
+  if (options.suite !== 'futex') {
+    // Start-up is timed as a user starts the CLI, on a small seed scenario.
+    const startup = {
+      bin: join(PACKAGE_ROOT, 'bin', 'smpsim.js'),
+      scenario: join(PACKAGE_ROOT, 'scenarios', 'seeds', 'futex-robust.toml'),
+    };
+    return benchCommand({ ...options, startup }, io);
+  }
   const report = await withRunner(options.jobs ?? 1, (runner) =>
     runBenchFutex({ quick: options.quick }, runner),
   );

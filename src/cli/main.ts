@@ -11,6 +11,7 @@ import {
 } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { registerAcpiCommand } from './acpi.ts';
+import { registerBenchCommands } from './bench-command.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
@@ -20,7 +21,7 @@ import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
-import { type BenchOptions, commandImpls, type ScaleOptions } from './commands.ts';
+import { commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
 import {
   checkWritableFile,
@@ -144,7 +145,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: () => {} });
   addScenarioCommands(program, io, setStatus);
   addStudyCommands(program, io, setStatus);
-  addBenchCommands(program, io, setStatus);
+  registerBenchCommands(program, io, setStatus);
   addInfoCommands(program, io, setStatus);
   registerAcpiCommand(program, io.out, setStatus);
   return program;
@@ -210,41 +211,6 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--json', 'print one JSON object (schema smpsim.policies/1)')
     .action(async (files: string[], opts: { markdown?: boolean; json?: boolean; jobs?: string }) => {
       setStatus(await policiesCommand(files, opts, io));
-    });
-}
-
-/** `bench` and `bench futex`: the simulator's own speed, and the futex table's. */
-function addBenchCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
-  const bench = program
-    .command('bench')
-    .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
-    .argument('[suite]', 'speed (the default; futex is its own subcommand)')
-    .option('--quick', 'a shorter run, for smoke tests')
-    .option('--json', 'print one JSON object')
-    .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
-      if (suite !== undefined && suite !== 'speed') {
-        throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
-      }
-      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'speed' };
-      setStatus(await commandImpls.bench(options, io));
-    });
-  // A subcommand, so that `bench futex --help` prints its own help.
-  bench
-    .command('futex')
-    .description(
-      'the futex table under perf-bench-futex shapes, one global lock against 64 shards (simulated)',
-    )
-    .option('--quick', 'a shorter run, for smoke tests')
-    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { quick?: boolean; json?: boolean; jobs?: string }) => {
-      const options: BenchOptions = {
-        json: opts.json === true,
-        quick: opts.quick === true,
-        suite: 'futex',
-        jobs: parseJobs(opts.jobs),
-      };
-      setStatus(await commandImpls.bench(options, io));
     });
 }
 

@@ -134,7 +134,7 @@ test('the exit status of a command implementation is the exit status of smpsim',
     return 1;
   };
   assert.equal((await smpsim('bench', '--quick', '--json')).status, 1);
-  assert.deepEqual(received, { json: true, quick: true, suite: 'speed' });
+  assert.deepEqual(received, { json: true, quick: true, suite: 'speed', jobs: availableParallelism() });
   assert.equal((await smpsim('bench', 'futex')).status, 1);
   assert.deepEqual(received, { json: false, quick: false, suite: 'futex', jobs: availableParallelism() });
   const bad = await smpsim('bench', 'fast');
