@@ -16,6 +16,7 @@ import { WallBudget } from './wall-budget.ts';
 import { waitForGraph } from '../kernel/deadlock.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
+import { MEMORY_MIB_MAX, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
 
 export interface RunOptions extends BuildOptions {
   /** Write a Chrome trace-event JSON here (one track per CPU), streamed as the run goes. */
@@ -52,7 +53,7 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
   }
   const error = stopError(machine, config, reason);
   const report = buildReport(config, machine, error);
-  report.failure = outcomeFailure(config, machine.kernel, error);
+  report.failure = withLimitNotes(outcomeFailure(config, machine.kernel, error), config, machine);
   if (config.sweep !== null) {
     const sweep = runSweep(config, wall);
     Object.assign(report.metrics, sweep.metrics);
@@ -113,15 +114,39 @@ function runEngine(machine: Machine, limits: LimitsConfig, wall: WallBudget): st
   }
 }
 
+/**
+ * A failed run that was refused threads at `limits.threads_max`, or frames because simulated
+ * memory ran out, says so: the guest sees only EAGAIN or ENOMEM, and its message names no limit.
+ */
+function withLimitNotes(failure: string | null, config: RunConfig, machine: Machine): string | null {
+  if (failure === null) return null;
+  const notes: string[] = [];
+  const refused = machine.kernel.stats.threadLimitHits;
+  if (refused > 0) {
+    notes.push(
+      `${refused} thread creation${refused === 1 ? ' was' : 's were'} refused at limits.threads_max = ` +
+        `${config.limits.threadsMax} (up to ${THREADS_LIMIT_MAX}; memory grows with it)`,
+    );
+  }
+  const memory = machine.board.memory;
+  if (memory.exhaustedAllocations > 0) {
+    const mib = Math.floor((memory.frameCount * 4096) / (1024 * 1024));
+    notes.push(
+      `simulated memory ran out (${mib} MiB; limits.memory_mib, up to ${MEMORY_MIB_MAX}, or a higher limits.threads_max sizes it)`,
+    );
+  }
+  return [failure, ...notes].join('; ');
+}
+
 function stopError(machine: Machine, config: RunConfig, reason: string): string | undefined {
   const kernel = machine.kernel;
   if (kernel.finished) return undefined;
   if (kernel.stopReason !== null) return kernel.stopReason;
   const what =
     reason === 'sim-time-limit'
-      ? `sim-time limit hit (limits.sim_ns_max = ${config.limits.simNsMax} ns)`
+      ? `sim-time limit hit (limits.sim_ns_max = ${config.limits.simNsMax} ns; raise it with --set limits.sim_ns_max=N)`
       : reason === 'event-limit'
-        ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events)`
+        ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events; raise it with --set limits.events_max=N)`
         : `the machine went quiet before the root process exited (${reason})`;
   return `${what}\n${waitForGraph(kernel)}`;
 }
