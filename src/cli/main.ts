@@ -15,7 +15,7 @@ import { registerBenchCommands } from './bench-command.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
-import { runConfig } from '../report/run.ts';
+import { runConfigOn } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
@@ -164,6 +164,10 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
+    .option(
+      '--jobs <n>',
+      `worker threads for a sweep's runs and the variants (default: every core, ${defaultJobs()})`,
+    )
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
     .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
@@ -177,8 +181,8 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect)
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--json', 'print one JSON object (schema smpsim.metrics/1)')
-    .action((file: string, opts: RunFlags) => {
-      setStatus(metricsCommand(file, opts, io));
+    .action(async (file: string, opts: RunFlags) => {
+      setStatus(await metricsCommand(file, opts, io));
     });
 }
 
@@ -271,6 +275,7 @@ interface RunFlags {
   timeout?: string;
   traceMaxMb?: string;
   json?: boolean;
+  jobs?: string;
 }
 
 /** The largest `--trace-max-mb`: 64 GiB. */
@@ -297,16 +302,20 @@ async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<numb
             if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
           },
         };
-  const report = await blameFile(file, () => runConfig(config, { wall, ...trace }));
+  // A sweep's runs and the variants go to worker threads; the run itself stays here (its trace).
+  const jobs = parseJobs(opts.jobs);
+  const report = await blameFile(file, () =>
+    withRunner(jobs, (runner) => runConfigOn(config, { wall, ...trace }, runner)),
+  );
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
 }
 
 /** `smpsim metrics`: exit 1, with the reason, when the run did not do its work (its list is partial). */
-function metricsCommand(file: string, opts: RunFlags, io: CliIo): number {
+async function metricsCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
   const { config, wall } = loadForRun(file, opts);
-  const listing = blameFile(file, () => listMetrics(config, wall));
+  const listing = await blameFile(file, () => listMetrics(config, wall));
   io.out(opts.json === true ? `${JSON.stringify(listing, null, 2)}\n` : formatMetrics(listing));
   if (listing.failure === null) return EXIT_OK;
   io.err(`smpsim: ${file}: run failed, so the list is partial: ${listing.failure}\n`);
@@ -327,9 +336,9 @@ function loadForRun(file: string, opts: RunFlags): { config: RunConfig; wall: Wa
 }
 
 /** Names the scenario file in a metric-name or wall-clock error raised by its run. */
-function blameFile<T>(file: string, run: () => T): T {
+async function blameFile<T>(file: string, run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof MetricNameError) {
       throw new ScenarioError({ file, field: error.field, problem: error.problem, allowed: error.allowed });

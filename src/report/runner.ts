@@ -8,12 +8,15 @@
 import type { RunConfig } from '../machine/config.ts';
 import { runConfig } from './run.ts';
 import type { RunReport } from './types.ts';
+import { type SharedWallBudget, WallBudget } from './wall-budget.ts';
 
 /** One run of a batch: plain data, so that it can be sent to a worker thread. */
 export interface RunJob {
   config: RunConfig;
   /** As RunOptions.skipNameChecks: a multi-run table reads metrics some runs do not report. */
   skipNameChecks?: boolean;
+  /** The invocation's wall-clock budget, shared with the other runs (a sweep's, variants'). */
+  wall?: SharedWallBudget;
 }
 
 /**
@@ -24,7 +27,8 @@ export type Runner = (jobs: readonly RunJob[]) => Promise<RunReport[]>;
 
 /** One job in this thread: what a worker does with each job it is given. */
 export function runJob(job: RunJob): RunReport {
-  return runConfig(job.config, { skipNameChecks: job.skipNameChecks === true });
+  const wall = job.wall === undefined ? undefined : WallBudget.fromShared(job.wall);
+  return runConfig(job.config, { skipNameChecks: job.skipNameChecks === true, wall });
 }
 
 /** Runs the jobs one after another in this thread. */

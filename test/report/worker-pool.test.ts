@@ -12,6 +12,7 @@ import type { RunConfig } from '../../src/machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../../src/machine/defaults.ts';
 import { MetricNameError } from '../../src/report/metric-names.ts';
 import { type RunJob, serialRunner } from '../../src/report/runner.ts';
+import { WallBudget, WallClockLimitError } from '../../src/report/wall-budget.ts';
 import { RunPool, withRunner } from '../../src/report/worker-pool.ts';
 import { smpsim } from '../support/cli.ts';
 
@@ -47,6 +48,17 @@ test('policies prints the same bytes with --jobs 1 and --jobs 3, a killed guest 
   assert.equal(parallel.out, serial.out);
   const rows = (JSON.parse(serial.out) as { rows: unknown[] }).rows;
   assert.ok(rows.length >= 1, 'sched-fairness has a headline, so the table has rows');
+});
+
+test('run prints the same report with --jobs 1 and --jobs 2 for a [sweep] and for [[compare]] variants', async () => {
+  // smp-process-scale's sweep runs go to the pool; libc-robust-owner-death's variants do.
+  for (const file of ['smp-process-scale.toml', 'libc-robust-owner-death.toml']) {
+    const serial = await smpsim('run', join(SEEDS, file), '--json', '--jobs', '1');
+    const parallel = await smpsim('run', join(SEEDS, file), '--json', '--jobs', '2');
+    assert.equal(serial.status, 0, `${file}: ${serial.err}`);
+    assert.equal(parallel.status, serial.status);
+    assert.equal(parallel.out, serial.out, file);
+  }
 });
 
 test('a bad file fails policies with exit 2 before any run, whatever --jobs', async () => {
@@ -117,4 +129,21 @@ test('a worker that dies fails its job, and threads that cannot start fail the b
   } finally {
     await broken.close();
   }
+});
+
+test('a wall budget sent to a worker keeps its deadline, limit and source', () => {
+  const spent = new WallBudget(7, '--timeout', () => performance.now(), performance.now() - 1);
+  const again = WallBudget.fromShared(spent.shared());
+  assert.equal(again.limitS, 7);
+  assert.equal(again.source, '--timeout');
+  assert.throws(
+    () => again.check(),
+    (e: unknown) =>
+      e instanceof WallClockLimitError &&
+      e.message === 'wall-clock limit hit: the invocation ran past 7 s (--timeout)',
+  );
+  // A deadline an hour away is not spent in the other thread either.
+  assert.doesNotThrow(() =>
+    WallBudget.fromShared(new WallBudget(3600, 'limits.wall_s_max').shared()).check(),
+  );
 });
