@@ -1,6 +1,6 @@
 /**
- * The run pool: worker threads that run batches of independent runs (runner.ts), one job at a
- * time per thread, each batch's reports given back in its jobs' order (issue 14: `scale`,
+ * The run pool: threads that run batches of independent runs (runner.ts), this thread and
+ * worker threads, each batch's reports given back in its jobs' order (issue 14: `scale`,
  * `policies`, the demo's seed checks and `bench futex` used one core of the host). Several
  * batches may be in flight at once (the demo's three parts); they share the threads.
  *
@@ -18,9 +18,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type RunJob, type Runner, serialRunner } from './runner.ts';
+import { type RunJob, type Runner, runJob, serialRunner } from './runner.ts';
 import type { RunReport } from './types.ts';
-import { type ReplyMessage, rebuiltError } from './worker-messages.ts';
+import { type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
 
 /** The default `--jobs`: every core the host gives this process. */
 export function defaultJobs(): number {
@@ -58,38 +58,42 @@ interface Queued {
   job: RunJob;
 }
 
-/** One worker thread, running at most one job at a time. */
+/**
+ * Jobs sent ahead to a worker thread: it starts the next as soon as it posts a report, without
+ * waiting for this thread, which may be busy running a job of its own.
+ */
+const WORKER_DEPTH = 2;
+
+type Done = (reply: ReplyMessage | Error) => void;
+
+/** One worker thread and the jobs sent to it, which it runs in order. */
 class PoolThread {
   readonly #worker: Worker;
-  #pending: { done: (reply: ReplyMessage | Error) => void; label: string } | null = null;
+  readonly #pending: { done: Done; label: string }[] = [];
   dead = false;
 
   constructor(start: () => Worker, onDeath: (thread: PoolThread, why: string) => void) {
     this.#worker = start();
-    this.#worker.on('message', (reply: ReplyMessage) => this.#take()?.done(reply));
+    this.#worker.on('message', (reply: ReplyMessage) => this.#pending.shift()?.done(reply));
     const die = (why: string) => {
       if (this.dead) return;
       this.dead = true;
-      const pending = this.#take();
-      pending?.done(new Error(`a worker thread running ${pending.label} died: ${why}`));
+      for (const pending of this.#pending.splice(0)) {
+        pending.done(new Error(`a worker thread running ${pending.label} died: ${why}`));
+      }
       onDeath(this, why);
     };
     this.#worker.on('error', (error) => die(error.message));
     this.#worker.on('exit', (code) => die(`it exited with status ${code}`));
   }
 
-  get idle(): boolean {
-    return !this.dead && this.#pending === null;
+  /** Whether it can take another job now. */
+  get ready(): boolean {
+    return !this.dead && this.#pending.length < WORKER_DEPTH;
   }
 
-  #take() {
-    const pending = this.#pending;
-    this.#pending = null;
-    return pending;
-  }
-
-  run(index: number, job: RunJob, done: (reply: ReplyMessage | Error) => void): void {
-    this.#pending = { done, label: `run ${index} of its batch (${job.config.name})` };
+  run(index: number, job: RunJob, done: Done): void {
+    this.#pending.push({ done, label: `run ${index} of its batch (${job.config.name})` });
     this.#worker.postMessage({ index, job });
   }
 
@@ -99,6 +103,11 @@ class PoolThread {
   }
 }
 
+/**
+ * A pool of `size` threads: this one, which runs a job whenever it is otherwise idle (it would
+ * only wait), and `size - 1` worker threads, so that `--jobs 2` on two cores pays for one
+ * worker's start-up and JIT warm-up, not two.
+ */
 export class RunPool {
   readonly size: number;
   readonly #threads: PoolThread[] = [];
@@ -106,6 +115,7 @@ export class RunPool {
   readonly #start: () => Worker;
   #deaths = 0;
   #broken: Error | null = null;
+  #localBusy = false;
 
   /** `start` makes a worker thread (tests give threads that die); by default the run worker. */
   constructor(size: number, start: () => Worker = startWorker) {
@@ -138,32 +148,62 @@ export class RunPool {
     await Promise.all(this.#threads.splice(0).map((t) => t.end()));
   }
 
+  /** The next job worth starting, skipping those after a failed one of their batch. */
+  #next(): Queued | undefined {
+    for (;;) {
+      const item = this.#queue.shift();
+      if (item === undefined) return undefined;
+      const failed = item.batch.failed;
+      if (failed === null || item.index < failed.index) return item;
+      this.#settle(item.batch);
+    }
+  }
+
   #pump(): void {
     if (this.#broken !== null) {
       this.#failQueued();
       return;
     }
     while (this.#queue.length > 0) {
-      let thread = this.#threads.find((t) => t.idle);
-      if (thread === undefined && this.#threads.length < this.size) {
+      let thread = this.#threads.find((t) => t.ready);
+      if (thread === undefined && this.#threads.length < this.size - 1) {
         thread = new PoolThread(this.#start, (t, why) => this.#onDeath(t, why));
         this.#threads.push(thread);
       }
-      if (thread === undefined) return;
-      const item = this.#queue.shift()!;
-      const { batch, index } = item;
-      if (batch.failed !== null && index > batch.failed.index) {
-        this.#settle(batch);
-        continue;
-      }
-      thread.run(index, item.job, (reply) => {
-        if (reply instanceof Error) this.#fail(batch, index, reply);
-        else if (reply.error !== undefined) this.#fail(batch, index, rebuiltError(reply.error));
-        else batch.reports[index] = reply.report;
-        this.#settle(batch);
-        this.#pump();
-      });
+      if (thread === undefined) break;
+      const item = this.#next();
+      if (item === undefined) break;
+      thread.run(item.index, item.job, (reply) => this.#finish(item, reply));
     }
+    if (!this.#localBusy && this.#queue.length > 0) {
+      this.#localBusy = true;
+      // After this turn of the event loop, so that workers' reports are read between local jobs.
+      setImmediate(() => this.#runLocal());
+    }
+  }
+
+  #runLocal(): void {
+    const item = this.#broken === null ? this.#next() : undefined;
+    if (item !== undefined) {
+      let reply: ReplyMessage;
+      try {
+        reply = { index: item.index, report: runJob(item.job) };
+      } catch (error) {
+        reply = { index: item.index, error: sendableError(error) };
+      }
+      this.#finish(item, reply);
+    }
+    this.#localBusy = false;
+    this.#pump();
+  }
+
+  #finish(item: Queued, reply: ReplyMessage | Error): void {
+    const { batch, index } = item;
+    if (reply instanceof Error) this.#fail(batch, index, reply);
+    else if (reply.error !== undefined) this.#fail(batch, index, rebuiltError(reply.error));
+    else batch.reports[index] = reply.report;
+    this.#settle(batch);
+    this.#pump();
   }
 
   #fail(batch: Batch, index: number, error: unknown): void {

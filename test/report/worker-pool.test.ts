@@ -93,7 +93,8 @@ test('a batch on worker threads gives the serial reports in order, and rejects w
     () => null,
     (e: unknown) => e,
   );
-  const pooledError = await withRunner(2, (runner) => runner(failing)).then(
+  // Three threads: both workers take two jobs ahead, so job 1's error crosses from a worker.
+  const pooledError = await withRunner(3, (runner) => runner(failing)).then(
     () => null,
     (e: unknown) => e,
   );
