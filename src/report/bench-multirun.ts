@@ -14,6 +14,7 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import { dirname, relative } from 'node:path';
 import { serialRunner } from './runner.ts';
 import { runScaleStudy, type ScaleStudy } from './scale.ts';
 import { defaultJobs, withRunner } from './worker-pool.ts';
@@ -88,7 +89,10 @@ export function runBenchStartup(binPath: string, scenario: string, repetitions =
     }
     best = Math.min(best, wallMs);
   }
-  return { command: args.join(' '), wall_ms: round1(best), repetitions };
+  // Named from the package root (bin/'s parent), so a recorded result holds no host's paths.
+  const root = dirname(dirname(binPath));
+  const shown = [relative(root, binPath), 'run', relative(root, scenario), ...args.slice(3)];
+  return { command: shown.join(' '), wall_ms: round1(best), repetitions };
 }
 
 /** The lines `smpsim bench` prints for these measures. */
