@@ -3,7 +3,9 @@
 // loader on every run (issue 14: start-up 1-1.5 s through tsx). bin/smpsim.js runs it when it is
 // there and no source file is newer; otherwise it runs the sources through tsx. `npm install`
 // runs this (the `prepare` script); `npm run build` runs it by hand. An argument names another
-// output directory (the build test uses one).
+// output directory (the build test uses one). Beside it, dist/run-worker.mjs: the entry of the
+// worker threads that multi-run commands (scale, policies, demo, bench futex) spread their runs
+// over (src/report/worker-pool.ts finds it next to the bundle).
 //
 // keepNames is off: tsx keeps function names by wrapping every function it creates in a
 // defineProperty call, which cost the hot path 7% (issue 14); nothing here reads `.name` of a
@@ -15,11 +17,14 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = process.argv[2] ?? join(root, 'dist');
-const outfile = join(outdir, 'smpsim.mjs');
 
 await build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outfile,
+  entryPoints: {
+    smpsim: join(root, 'src', 'cli', 'main.ts'),
+    'run-worker': join(root, 'src', 'report', 'run-worker.ts'),
+  },
+  outdir,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -53,7 +53,7 @@ const newest = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .at(-1);
-const futex = runBenchFutex({ quick: false });
+const futex = await runBenchFutex({ quick: false });
 writeFileSync(join(dir, newest), `${JSON.stringify(futex, null, 2)}\n`);
 const table = benchFutexMarkdown(futex);
 const head = readme.findIndex((l) => l.startsWith('| shape | CPUs | global lock ops/s'));

@@ -25,8 +25,8 @@ const ROOT = join(import.meta.dirname, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const readmeLines = new Set(README.split('\n').map((line) => line.trim()));
 
-test("the README's demo output is what smpsim demo prints", () => {
-  const text = formatDemo(runDemo(ROOT, seedScenarioResults));
+test("the README's demo output is what smpsim demo prints", async () => {
+  const text = formatDemo(await runDemo(ROOT, seedScenarioResults));
   const figures = text
     .split('\n')
     .filter((line) => /^\s+\d+\s+[\d.]+\s+[\d.]+x\s/.test(line) || /^\s+(dwrr|fair)\s+[\d.]/.test(line))
@@ -36,8 +36,8 @@ test("the README's demo output is what smpsim demo prints", () => {
   assert.deepEqual(missing, [], 'README.md shows demo figures the model no longer gives');
 });
 
-test("the README's contiguous-partition speedup is what the model gives", () => {
-  const study = runScaleStudy({
+test("the README's contiguous-partition speedup is what the model gives", async () => {
+  const study = await runScaleStudy({
     policies: ['fair'],
     cpus: [1, 4],
     workers: 4,
@@ -99,7 +99,7 @@ test("the README's speed table is the newest recorded bench result", () => {
   assert.ok(README.includes(`runs about ${Math.round(reference / 1e6)} M effects/s`));
 });
 
-test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", () => {
+test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
   const dir = join(ROOT, 'bench', 'results', 'futex');
   const newest = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -108,12 +108,12 @@ test("the README's futex benchmark table is the recorded result, and the recorde
   assert.ok(README.includes(`bench/results/futex/${newest}`), `README should name ${newest}`);
   const recorded = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as BenchFutexReport;
   // Simulated and deterministic: rerunning gives the recorded figures exactly.
-  assert.deepEqual(runBenchFutex({ quick: false }), recorded, 'rerun `node scripts/update-readme.mjs`');
+  assert.deepEqual(await runBenchFutex({ quick: false }), recorded, 'rerun `node scripts/update-readme.mjs`');
   const missing = benchFutexMarkdown(recorded).filter((row) => !readmeLines.has(row));
   assert.deepEqual(missing, [], 'README.md shows futex figures the recorded result does not');
 });
 
-test("the README's policy comparison table is what smpsim policies gives", () => {
+test("the README's policy comparison table is what smpsim policies gives", async () => {
   const seeds = join(ROOT, 'scenarios', 'seeds');
   const files = readdirSync(seeds)
     .filter((f) => f.endsWith('.toml'))
@@ -121,7 +121,7 @@ test("the README's policy comparison table is what smpsim policies gives", () =>
     .map((f) => join(seeds, f))
     .filter((path) => loadScenarioFile(path).headline.length > 0);
   assert.ok(files.length >= 8, `expected the sched scenarios with headlines, got ${files.length}`);
-  const report = runPolicies(files, (file, policy) =>
+  const report = await runPolicies(files, (file, policy) =>
     loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] }),
   );
   const missing = policiesMarkdown(report).filter((line) => !readmeLines.has(line));

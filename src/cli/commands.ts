@@ -1,10 +1,12 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
+import { join } from 'node:path';
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { benchCommand } from '../report/bench.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
 import { packageRoot } from './package-root.ts';
+import { withRunner } from '../report/worker-pool.ts';
 
 /** Where a command writes its output. */
 export interface CommandIo {
@@ -36,6 +38,8 @@ export interface ScaleOptions {
   /** Half-open range of integers to test. */
   range: [number, number];
   json: boolean;
+  /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
+  jobs: number;
 }
 
 /** `smpsim bench`: the simulator's own speed. */
@@ -45,24 +49,37 @@ export interface BenchOptions {
   quick: boolean;
   /** `speed` (the simulator's own speed, the default) or `futex` (the futex table, simulated). */
   suite?: 'speed' | 'futex';
+  /** Worker threads for `bench futex`'s runs and the speed suite's multi-run measure (`--jobs`). */
+  jobs?: number;
 }
 
 /** `smpsim demo`: the default job, a scaling demo plus a few seed scenarios. */
 export interface DemoOptions {
   json: boolean;
+  /** Worker threads running the demo's runs (`--jobs`). */
+  jobs: number;
 }
 
 /** `smpsim scale`: exit 1 when some point has no accepted run. */
-export const scaleImpl: CommandImpl<ScaleOptions> = (options, io) => {
-  const report = runScaleStudy(options);
+export const scaleImpl: CommandImpl<ScaleOptions> = async (options, io) => {
+  const report = await withRunner(options.jobs, (runner) => runScaleStudy(options, runner));
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScale(report));
   return report.complete ? 0 : 1;
 };
 
 /** `smpsim bench`: the simulator's own speed, compared with the previous recorded result. */
-export const benchImpl: CommandImpl<BenchOptions> = (options, io) => {
-  if (options.suite !== 'futex') return benchCommand(options, io);
-  const report = runBenchFutex({ quick: options.quick });
+export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
+  if (options.suite !== 'futex') {
+    // Start-up is timed as a user starts the CLI, on a small seed scenario.
+    const startup = {
+      bin: join(PACKAGE_ROOT, 'bin', 'smpsim.js'),
+      scenario: join(PACKAGE_ROOT, 'scenarios', 'seeds', 'futex-robust.toml'),
+    };
+    return benchCommand({ ...options, startup }, io);
+  }
+  const report = await withRunner(options.jobs ?? 1, (runner) =>
+    runBenchFutex({ quick: options.quick }, runner),
+  );
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchFutex(report));
   return 0;
 };
@@ -70,8 +87,8 @@ export const benchImpl: CommandImpl<BenchOptions> = (options, io) => {
 const PACKAGE_ROOT = packageRoot();
 
 /** `smpsim demo`: exit 1 when a seed scenario or a scaling point failed. */
-export const demoImpl: CommandImpl<DemoOptions> = (options, io) => {
-  const report = runDemo(PACKAGE_ROOT);
+export const demoImpl: CommandImpl<DemoOptions> = async (options, io) => {
+  const report = await withRunner(options.jobs, (runner) => runDemo(PACKAGE_ROOT, undefined, runner));
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemo(report));
   return report.passed ? 0 : 1;
 };

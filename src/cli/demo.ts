@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, PRIMES_DEFAULT } from '../machine/defaults.ts';
-import { runConfig } from '../report/run.ts';
+import { type RunJob, type Runner, serialRunner } from '../report/runner.ts';
 import type { RunReport } from '../report/types.ts';
 import type { RunConfig } from '../machine/config.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
@@ -46,40 +46,50 @@ const POLICIES: SchedPolicyName[] = ['dwrr', 'fair'];
 
 /**
  * Runs the demo. `runScenarios` runs the seed scenarios (all of them, by default); the README
- * check passes its own, which reuses the seed runs the scenario tests make.
+ * check passes its own, which reuses the seed runs the scenario tests make. The three parts'
+ * runs go to `runner` (the worker pool, or this thread by default) at once, so they share it.
  */
-export function runDemo(
+export async function runDemo(
   packageRoot: string,
-  runScenarios: (packageRoot: string) => ScenarioResult[] = runSeedScenarios,
-): DemoReport {
-  const scale = runScaleStudy({
-    policies: POLICIES,
-    cpus: [1, 2, 4],
-    workers: 4,
-    mode: 'process',
-    partition: 'interleaved',
-    runs: 3,
-    seed: 1,
-    range: PRIMES_DEFAULT.range,
-  });
-  const handoff = POLICIES.map(runHandoff);
-  const scenarios = runScenarios(packageRoot);
+  runScenarios?: (packageRoot: string) => ScenarioResult[],
+  runner: Runner = serialRunner,
+): Promise<DemoReport> {
+  const [scale, handoff, scenarios] = await Promise.all([
+    runScaleStudy(
+      {
+        policies: POLICIES,
+        cpus: [1, 2, 4],
+        workers: 4,
+        mode: 'process',
+        partition: 'interleaved',
+        runs: 3,
+        seed: 1,
+        range: PRIMES_DEFAULT.range,
+      },
+      runner,
+    ),
+    runner(POLICIES.map(handoffJob)).then((reports) => reports.map(handoffResult)),
+    runScenarios === undefined ? runSeedScenarios(packageRoot, runner) : runScenarios(packageRoot),
+  ]);
   const passed = scale.complete && scenarios.every((s) => s.passed);
   return { schema: 'smpsim.demo/1', scale, handoff, scenarios, passed };
 }
 
 /** Two futex ping-pong pairs among four CPU-bound threads on 4 CPUs: every hand-off is a wakeup. */
-function runHandoff(policy: SchedPolicyName): HandoffResult {
+function handoffJob(policy: SchedPolicyName): RunJob {
   const config = defaultRunConfig(policy, HANDOFF_CPUS);
   config.name = `demo-handoff-${policy}`;
   config.workloads = [
     { kind: 'pingpong', pairs: 2, rounds: 2000 },
     { kind: 'spin', threads: HANDOFF_CPUS, iterations: 200, cycles: 3_000_000 },
   ];
-  const report = runConfig(config);
+  return { config };
+}
+
+function handoffResult(report: RunReport, index: number): HandoffResult {
   const switchLocks = report.locks.filter((l) => l.name === 'CONTEXT_SWITCH_LOCK' || /^rq\d+$/.test(l.name));
   return {
-    policy,
+    policy: POLICIES[index]!,
     pingpong_ms: (report.metrics['workload.pingpong.elapsed_ns'] ?? Number.NaN) / 1e6,
     wakeup_p50_us: report.wakeup_latency.p50_ns / 1e3,
     wakeup_p99_us: report.wakeup_latency.p99_ns / 1e3,
@@ -88,11 +98,11 @@ function runHandoff(policy: SchedPolicyName): HandoffResult {
   };
 }
 
-function runSeedScenarios(packageRoot: string): ScenarioResult[] {
-  return listSeedScenarios(packageRoot).map((listed) => {
-    const config = loadScenarioFile(join(packageRoot, listed.file));
-    return seedScenarioResult(listed, config, runConfig(config));
-  });
+async function runSeedScenarios(packageRoot: string, runner: Runner): Promise<ScenarioResult[]> {
+  const listed = listSeedScenarios(packageRoot);
+  const configs = listed.map((l) => loadScenarioFile(join(packageRoot, l.file)));
+  const reports = await runner(configs.map((config) => ({ config })));
+  return listed.map((l, i) => seedScenarioResult(l, configs[i]!, reports[i]!));
 }
 
 /** What the demo shows of one seed scenario's run. */

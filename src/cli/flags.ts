@@ -1,6 +1,7 @@
 /** Parsers for command-line flag values; each throws a UsageError naming the flag and what it accepts. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { defaultJobs } from '../report/worker-pool.ts';
 import { UsageError } from './errors.ts';
 
 /** Parses a decimal integer in [min, max] (`--runs 5`, `--seed 7`). */
@@ -95,4 +96,12 @@ function statKind(path: string): 'file' | 'directory' | 'missing' {
   } catch {
     return 'missing';
   }
+}
+
+/** The most `--jobs`: threads past the host's cores only add their start-up. */
+const JOBS_MAX = 256;
+
+/** `--jobs N`: worker threads for a multi-run command's runs; every core by default. */
+export function parseJobs(raw: string | undefined): number {
+  return raw === undefined ? defaultJobs() : parseIntFlag('--jobs', raw, 1, JOBS_MAX);
 }

@@ -11,21 +11,24 @@ import {
 } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { registerAcpiCommand } from './acpi.ts';
+import { registerBenchCommands } from './bench-command.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
-import { runConfig } from '../report/run.ts';
+import { runConfigOn } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
+import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
-import { type BenchOptions, commandImpls, type ScaleOptions } from './commands.ts';
+import { commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
 import {
   checkWritableFile,
   parseChoiceFlag,
   parseIntFlag,
   parseIntListFlag,
+  parseJobs,
   parseRangeFlag,
   parseSecondsFlag,
 } from './flags.ts';
@@ -142,7 +145,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
     .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: () => {} });
   addScenarioCommands(program, io, setStatus);
   addStudyCommands(program, io, setStatus);
-  addBenchCommands(program, io, setStatus);
+  registerBenchCommands(program, io, setStatus);
   addInfoCommands(program, io, setStatus);
   registerAcpiCommand(program, io.out, setStatus);
   return program;
@@ -161,6 +164,10 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
+    .option(
+      '--jobs <n>',
+      `worker threads for a sweep's runs and the variants (default: every core, ${defaultJobs()})`,
+    )
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
     .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
@@ -174,8 +181,8 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect)
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--json', 'print one JSON object (schema smpsim.metrics/1)')
-    .action((file: string, opts: RunFlags) => {
-      setStatus(metricsCommand(file, opts, io));
+    .action(async (file: string, opts: RunFlags) => {
+      setStatus(await metricsCommand(file, opts, io));
     });
 }
 
@@ -193,6 +200,7 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--runs <n>', 'runs per point (the median is reported)', '5')
     .option('--seed <n>', 'first seed; run k uses seed + k', '1')
     .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
@@ -203,38 +211,10 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .description('run scenarios under dwrr, redbear and fair; print their headline metrics side by side')
     .argument('[files...]', 'scenario files (default: every seed scenario with a headline)')
     .option('--markdown', 'print a Markdown table')
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object (schema smpsim.policies/1)')
-    .action((files: string[], opts: { markdown?: boolean; json?: boolean }) => {
-      setStatus(policiesCommand(files, opts, io));
-    });
-}
-
-/** `bench` and `bench futex`: the simulator's own speed, and the futex table's. */
-function addBenchCommands(program: Command, io: CliIo, setStatus: SetStatus): void {
-  const bench = program
-    .command('bench')
-    .description("the simulator's own speed; `bench futex`: the futex table under perf-bench-futex loads")
-    .argument('[suite]', 'speed (the default; futex is its own subcommand)')
-    .option('--quick', 'a shorter run, for smoke tests')
-    .option('--json', 'print one JSON object')
-    .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean }) => {
-      if (suite !== undefined && suite !== 'speed') {
-        throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
-      }
-      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'speed' };
-      setStatus(await commandImpls.bench(options, io));
-    });
-  // A subcommand, so that `bench futex --help` prints its own help.
-  bench
-    .command('futex')
-    .description(
-      'the futex table under perf-bench-futex shapes, one global lock against 64 shards (simulated)',
-    )
-    .option('--quick', 'a shorter run, for smoke tests')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { quick?: boolean; json?: boolean }) => {
-      const options: BenchOptions = { json: opts.json === true, quick: opts.quick === true, suite: 'futex' };
-      setStatus(await commandImpls.bench(options, io));
+    .action(async (files: string[], opts: { markdown?: boolean; json?: boolean; jobs?: string }) => {
+      setStatus(await policiesCommand(files, opts, io));
     });
 }
 
@@ -243,9 +223,10 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
   program
     .command('demo')
     .description('the default job: the scaling demo and a few seed scenarios, summarised')
+    .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      setStatus(await commandImpls.demo({ json: opts.json === true }, io));
+    .action(async (opts: { json?: boolean; jobs?: string }) => {
+      setStatus(await commandImpls.demo({ json: opts.json === true, jobs: parseJobs(opts.jobs) }, io));
     });
 
   program
@@ -260,7 +241,12 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
 }
 
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
-function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boolean }, io: CliIo): number {
+async function policiesCommand(
+  files: string[],
+  opts: { markdown?: boolean; json?: boolean; jobs?: string },
+  io: CliIo,
+): Promise<number> {
+  const jobs = parseJobs(opts.jobs);
   const load = (file: string, policy: SchedPolicyName) =>
     loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
@@ -270,7 +256,7 @@ function policiesCommand(files: string[], opts: { markdown?: boolean; json?: boo
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
           .filter((path) => loadScenarioFile(path).headline.length > 0);
   for (const file of scenarios) loadScenarioFile(file); // bad files fail first
-  const report = runPolicies(scenarios, load);
+  const report = await withRunner(jobs, (runner) => runPolicies(scenarios, load, runner));
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
   else io.out(formatPolicies(report));
@@ -289,6 +275,7 @@ interface RunFlags {
   timeout?: string;
   traceMaxMb?: string;
   json?: boolean;
+  jobs?: string;
 }
 
 /** The largest `--trace-max-mb`: 64 GiB. */
@@ -315,16 +302,20 @@ async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<numb
             if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
           },
         };
-  const report = await blameFile(file, () => runConfig(config, { wall, ...trace }));
+  // A sweep's runs and the variants go to worker threads; the run itself stays here (its trace).
+  const jobs = parseJobs(opts.jobs);
+  const report = await blameFile(file, () =>
+    withRunner(jobs, (runner) => runConfigOn(config, { wall, ...trace }, runner)),
+  );
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;
 }
 
 /** `smpsim metrics`: exit 1, with the reason, when the run did not do its work (its list is partial). */
-function metricsCommand(file: string, opts: RunFlags, io: CliIo): number {
+async function metricsCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
   const { config, wall } = loadForRun(file, opts);
-  const listing = blameFile(file, () => listMetrics(config, wall));
+  const listing = await blameFile(file, () => listMetrics(config, wall));
   io.out(opts.json === true ? `${JSON.stringify(listing, null, 2)}\n` : formatMetrics(listing));
   if (listing.failure === null) return EXIT_OK;
   io.err(`smpsim: ${file}: run failed, so the list is partial: ${listing.failure}\n`);
@@ -345,9 +336,9 @@ function loadForRun(file: string, opts: RunFlags): { config: RunConfig; wall: Wa
 }
 
 /** Names the scenario file in a metric-name or wall-clock error raised by its run. */
-function blameFile<T>(file: string, run: () => T): T {
+async function blameFile<T>(file: string, run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof MetricNameError) {
       throw new ScenarioError({ file, field: error.field, problem: error.problem, allowed: error.allowed });
@@ -375,5 +366,6 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
     seed: parseIntFlag('--seed', str('seed'), 0, SEED_MAX),
     range: parseRangeFlag('--range', str('range'), PRIMES_RANGE_MAX),
     json: opts.json === true,
+    jobs: parseJobs(opts.jobs as string | undefined),
   };
 }

@@ -51,6 +51,8 @@ export class PhysicalMemory {
   framesInUse = 0;
   /** Allocations that asked for a node and got another because it was full (HW-14). */
   fallbackAllocations = 0;
+  /** Allocations refused because every node was full (the run's report names limits.memory_mib). */
+  exhaustedAllocations = 0;
 
   constructor(bytes: number, nodeCount = 1, distance: (a: number, b: number) => number = () => 10) {
     this.frameCount = Math.floor(bytes / PAGE_SIZE);
@@ -87,7 +89,10 @@ export class PhysicalMemory {
           break;
         }
       }
-      if (frame < 0) return -1;
+      if (frame < 0) {
+        this.exhaustedAllocations++;
+        return -1;
+      }
     }
     let page = this.#state[frame >>> STATE_SHIFT];
     if (page === undefined)

@@ -25,7 +25,7 @@ import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
-import { defaultMemoryBytes, policyPreset } from './defaults.ts';
+import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
 
 export interface Machine {
@@ -44,7 +44,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   const board = new Board({
     topology: config.machine.topology,
     cpuMhz: config.machine.cpuMhz,
-    memoryBytes: defaultMemoryBytes(config.limits.threadsMax),
+    memoryBytes: memoryBytesOf(config.limits),
     costs: resolveCostModel(config.costs),
     decider,
   });

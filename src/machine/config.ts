@@ -144,6 +144,11 @@ export interface LimitsConfig {
   wallSMax: number;
   /** Runs one invocation may make: 1 + sweep CPU counts × runs + compare variants. */
   runsMax: number;
+  /**
+   * Simulated physical memory in MiB (`limits.memory_mib`); absent, it is sized for `threadsMax`
+   * (defaults.ts `defaultMemoryBytes`).
+   */
+  memoryMib?: number;
 }
 
 /**

@@ -39,6 +39,21 @@ export const MEMORY_BYTES_PER_THREAD = 72 * 1024;
 export function defaultMemoryBytes(threadsMax: number): number {
   return MEMORY_BYTES_DEFAULT + Math.max(0, threadsMax - THREADS_MAX) * MEMORY_BYTES_PER_THREAD;
 }
+/**
+ * The most simulated memory a run may ask for (`limits.memory_mib`): 256 GiB, past the 69 GiB a
+ * million-thread limit sizes by default. Untouched frames cost the host nothing, but the
+ * allocator's state grows by a word per 4 KiB frame the run does touch.
+ */
+export const MEMORY_MIB_MAX = 256 * 1024;
+/** The least: 16 MiB holds the kernel's own frames and a few threads. */
+export const MEMORY_MIB_MIN = 16;
+
+/** A run's simulated memory in bytes: `limits.memory_mib` when set, else sized for its thread limit. */
+export function memoryBytesOf(limits: { threadsMax: number; memoryMib?: number }): number {
+  return limits.memoryMib === undefined
+    ? defaultMemoryBytes(limits.threadsMax)
+    : limits.memoryMib * 1024 * 1024;
+}
 export const SIM_NS_MAX_DEFAULT = 600_000_000_000; // 10 simulated minutes
 export const EVENTS_MAX_DEFAULT = 200_000_000;
 /** Wall-clock seconds per invocation: the longest seed scenario takes a few seconds. */

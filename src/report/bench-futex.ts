@@ -8,7 +8,7 @@
  */
 import type { RunConfig, WorkloadConfig } from '../machine/config.ts';
 import { defaultRunConfig } from '../machine/defaults.ts';
-import { runConfig } from './run.ts';
+import { type Runner, serialRunner } from './runner.ts';
 import { ratio3 } from './stats.ts';
 
 export const BENCH_FUTEX_SCHEMA = 'smpsim.bench-futex/1';
@@ -55,32 +55,43 @@ function config(shape: BenchFutexShape, cpus: number, shards: number, quick: boo
   return c;
 }
 
-export function runBenchFutex(options: { quick: boolean; cpus?: readonly number[] }): BenchFutexReport {
-  const rows: BenchFutexRow[] = [];
+/**
+ * Runs every shape on every CPU count under both tables, as one batch for `runner` (the worker
+ * pool, or this thread by default); rows in the order shape, CPU count, table.
+ */
+export async function runBenchFutex(
+  options: { quick: boolean; cpus?: readonly number[] },
+  runner: Runner = serialRunner,
+): Promise<BenchFutexReport> {
+  const plan = BENCH_FUTEX_SHAPES.flatMap((shape) =>
+    (options.cpus ?? BENCH_FUTEX_CPUS).flatMap((cpus) =>
+      BENCH_FUTEX_TABLES.map((table) => ({ shape, cpus, table: table.name, shards: table.shards })),
+    ),
+  );
+  const reports = await runner(
+    plan.map((p) => ({ config: config(p.shape, p.cpus, p.shards, options.quick) })),
+  );
+  const rows: BenchFutexRow[] = plan.map((p, i) => {
+    const report = reports[i]!;
+    if (report.error !== undefined)
+      throw new Error(`bench futex: ${p.shape} on ${p.cpus} CPUs: ${report.error}`);
+    const m = report.metrics;
+    const key = p.shape === 'hash' ? 'futexhash' : 'futex-bench';
+    return {
+      shape: p.shape,
+      cpus: p.cpus,
+      table: p.table,
+      ops: m[`workload.${key}.ops`] ?? 0,
+      ops_per_sim_s: m[`workload.${key}.ops_per_sec`] ?? 0,
+      spin_ns: m['cpu.spin_ns'] ?? 0,
+      trace_hash: report.trace_hash,
+    };
+  });
   const shardGain: Record<string, number> = {};
-  for (const shape of BENCH_FUTEX_SHAPES) {
-    for (const cpus of options.cpus ?? BENCH_FUTEX_CPUS) {
-      const perTable: number[] = [];
-      for (const table of BENCH_FUTEX_TABLES) {
-        const report = runConfig(config(shape, cpus, table.shards, options.quick));
-        if (report.error !== undefined)
-          throw new Error(`bench futex: ${shape} on ${cpus} CPUs: ${report.error}`);
-        const m = report.metrics;
-        const key = shape === 'hash' ? 'futexhash' : 'futex-bench';
-        const ops = m[`workload.${key}.ops`] ?? 0;
-        const opsPerSec = m[`workload.${key}.ops_per_sec`] ?? 0;
-        rows.push({
-          shape,
-          cpus,
-          table: table.name,
-          ops,
-          ops_per_sim_s: opsPerSec,
-          spin_ns: m['cpu.spin_ns'] ?? 0,
-          trace_hash: report.trace_hash,
-        });
-        perTable.push(opsPerSec);
-      }
-      if (perTable[0]! > 0) shardGain[`${shape}@${cpus}`] = ratio3(perTable[1]!, perTable[0]!);
+  for (let i = 0; i < rows.length; i += BENCH_FUTEX_TABLES.length) {
+    const [global, sharded] = [rows[i]!, rows[i + 1]!];
+    if (global.ops_per_sim_s > 0) {
+      shardGain[`${global.shape}@${global.cpus}`] = ratio3(sharded.ops_per_sim_s, global.ops_per_sim_s);
     }
   }
   return { schema: BENCH_FUTEX_SCHEMA, quick: options.quick, rows, shard_gain: shardGain };

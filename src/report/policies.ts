@@ -7,7 +7,7 @@
  * @module
  */
 import { SCHED_POLICIES, type RunConfig, type SchedPolicyName } from '../machine/config.ts';
-import { runConfig } from './run.ts';
+import { type Runner, serialRunner } from './runner.ts';
 
 export const POLICIES_SCHEMA = 'smpsim.policies/1';
 
@@ -34,41 +34,46 @@ export interface PoliciesReport {
 
 /**
  * Runs each scenario (as `load` gives it, for a policy) under every policy. `load` returns the
- * scenario's configuration with that scheduler, or throws for a bad file.
+ * scenario's configuration with that scheduler, or throws for a bad file; every file is loaded
+ * before any run, so a bad one fails first. The runs are one batch for `runner` (the worker pool,
+ * or this thread by default); the table is built from their reports in order.
  */
-export function runPolicies(
+export async function runPolicies(
   scenarios: readonly string[],
   load: (scenario: string, policy: SchedPolicyName) => RunConfig,
-): PoliciesReport {
+  runner: Runner = serialRunner,
+): Promise<PoliciesReport> {
   const policies = [...SCHED_POLICIES];
-  const rows: PolicyRow[] = [];
-  for (const scenario of scenarios) {
-    const runs = new Map<SchedPolicyName, { metrics: Record<string, number>; error: string | null }>();
-    let headline: string[] = [];
-    let name = scenario;
-    for (const policy of policies) {
+  const plan = scenarios.map((scenario) => {
+    const configs = policies.map((policy) => {
       const config = load(scenario, policy);
       config.compare = [];
       config.expect = [];
-      headline = config.headline;
-      name = config.name;
-      // A headline metric one policy does not report is a cell without a value, not bad input.
-      const report = runConfig(config, { skipNameChecks: true });
-      runs.set(policy, { metrics: report.metrics, error: report.error ?? null });
-    }
-    for (const metric of headline) {
+      return config;
+    });
+    // The last policy's name and headline, as the table has always shown them.
+    return { configs, name: configs.at(-1)!.name, headline: configs.at(-1)!.headline };
+  });
+  // A headline metric one policy does not report is a cell without a value, not bad input.
+  const reports = await runner(
+    plan.flatMap((p) => p.configs.map((config) => ({ config, skipNameChecks: true }))),
+  );
+  const rows: PolicyRow[] = [];
+  plan.forEach((p, s) => {
+    const mine = reports.slice(s * policies.length, (s + 1) * policies.length);
+    for (const metric of p.headline) {
       const cells = {} as Record<SchedPolicyName, PolicyCell>;
-      for (const policy of policies) {
-        const run = runs.get(policy)!;
+      policies.forEach((policy, i) => {
+        const run = mine[i]!;
         cells[policy] = {
           value: run.metrics[metric] ?? null,
-          error: run.error,
+          error: run.error ?? null,
           killed: run.metrics['processes.killed'] ?? 0,
         };
-      }
-      rows.push({ scenario: name, metric, cells });
+      });
+      rows.push({ scenario: p.name, metric, cells });
     }
-  }
+  });
   return { schema: POLICIES_SCHEMA, policies, rows };
 }
 

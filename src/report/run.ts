@@ -11,11 +11,13 @@ import { FAMILIES } from './metric-registry.ts';
 import { outcomeFailure } from './outcome.ts';
 import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
-import { combineHashes, runSweep } from './sweep.ts';
+import type { Runner } from './runner.ts';
+import { combineHashes, runSweep, type SweepResult, sweepFromReports, sweepRunConfigs } from './sweep.ts';
 import { WallBudget } from './wall-budget.ts';
 import { waitForGraph } from '../kernel/deadlock.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
+import { MEMORY_MIB_MAX, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
 
 export interface RunOptions extends BuildOptions {
   /** Write a Chrome trace-event JSON here (one track per CPU), streamed as the run goes. */
@@ -38,6 +40,37 @@ export interface RunOptions extends BuildOptions {
 
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
   const wall = options.wall ?? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max');
+  const report = runMain(config, options, wall);
+  const sweep = config.sweep === null ? null : runSweep(config, wall);
+  const variants = config.compare.map((c) => runConfig(c.config, { wall, skipNameChecks: true }));
+  return completeRun(config, report, sweep, variants, options.skipNameChecks === true);
+}
+
+/**
+ * runConfig with the sweep's runs and the variants given to `runner` (the worker pool), while
+ * the run itself (and its trace) goes on in this thread; the report is runConfig's, since it is
+ * assembled from the same reports in the same order.
+ */
+export async function runConfigOn(
+  config: RunConfig,
+  options: RunOptions,
+  runner: Runner,
+): Promise<RunReport> {
+  const wall = options.wall ?? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max');
+  const points = sweepRunConfigs(config);
+  const others = [...points.flat(), ...config.compare.map((c) => c.config)];
+  const pending = runner(others.map((c) => ({ config: c, skipNameChecks: true, wall: wall.shared() })));
+  // Awaited below; a throw from the run here must not leave the batch's rejection unhandled.
+  pending.catch(() => {});
+  const report = runMain(config, options, wall);
+  const reports = await pending;
+  const swept = points.flat().length;
+  const sweep = config.sweep === null ? null : sweepFromReports(config, points, reports.slice(0, swept));
+  return completeRun(config, report, sweep, reports.slice(swept), options.skipNameChecks === true);
+}
+
+/** The run itself: its machine, trace and report, held to its declared outcome. */
+function runMain(config: RunConfig, options: RunOptions, wall: WallBudget): RunReport {
   const machine = buildMachine(config, options);
   const recorder =
     options.traceFile === undefined
@@ -52,26 +85,40 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
   }
   const error = stopError(machine, config, reason);
   const report = buildReport(config, machine, error);
-  report.failure = outcomeFailure(config, machine.kernel, error);
-  if (config.sweep !== null) {
-    const sweep = runSweep(config, wall);
+  report.failure = withLimitNotes(outcomeFailure(config, machine.kernel, error), config, machine);
+  return report;
+}
+
+/** Joins the sweep's and the variants' results to the run's report, then checks its expectations. */
+function completeRun(
+  config: RunConfig,
+  report: RunReport,
+  sweep: SweepResult | null,
+  variants: readonly RunReport[],
+  skipNameChecks: boolean,
+): RunReport {
+  if (sweep !== null) {
     Object.assign(report.metrics, sweep.metrics);
     report.sweep_hashes = sweep.hashes;
     report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
   }
-  runVariants(config, report, wall, options.skipNameChecks === true);
-  if (report.failure === null && options.skipNameChecks !== true)
-    checkScenarioMetrics(config, report.metrics);
+  joinVariants(config, report, variants, skipNameChecks);
+  if (report.failure === null && !skipNameChecks) checkScenarioMetrics(config, report.metrics);
   report.expectations = evaluateExpectations(config.expect, report.metrics);
   report.passed = report.failure === null && report.expectations.every((e) => e.pass);
   return report;
 }
 
-/** Runs each `[compare]` variant; its metrics join the report and its failure fails the run. */
-function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, skipNameChecks: boolean): void {
+/** Each `[compare]` variant's report: its metrics join the report and its failure fails the run. */
+function joinVariants(
+  config: RunConfig,
+  report: RunReport,
+  variants: readonly RunReport[],
+  skipNameChecks: boolean,
+): void {
   if (config.compare.length > 0) report.compare = [];
   config.compare.forEach((compare, index) => {
-    const variant = runConfig(compare.config, { wall, skipNameChecks: true });
+    const variant = variants[index]!;
     report.compare?.push({
       name: compare.name,
       trace_hash: variant.trace_hash,
@@ -113,15 +160,39 @@ function runEngine(machine: Machine, limits: LimitsConfig, wall: WallBudget): st
   }
 }
 
+/**
+ * A failed run that was refused threads at `limits.threads_max`, or frames because simulated
+ * memory ran out, says so: the guest sees only EAGAIN or ENOMEM, and its message names no limit.
+ */
+function withLimitNotes(failure: string | null, config: RunConfig, machine: Machine): string | null {
+  if (failure === null) return null;
+  const notes: string[] = [];
+  const refused = machine.kernel.stats.threadLimitHits;
+  if (refused > 0) {
+    notes.push(
+      `${refused} thread creation${refused === 1 ? ' was' : 's were'} refused at limits.threads_max = ` +
+        `${config.limits.threadsMax} (up to ${THREADS_LIMIT_MAX}; memory grows with it)`,
+    );
+  }
+  const memory = machine.board.memory;
+  if (memory.exhaustedAllocations > 0) {
+    const mib = Math.floor((memory.frameCount * 4096) / (1024 * 1024));
+    notes.push(
+      `simulated memory ran out (${mib} MiB; limits.memory_mib, up to ${MEMORY_MIB_MAX}, or a higher limits.threads_max sizes it)`,
+    );
+  }
+  return [failure, ...notes].join('; ');
+}
+
 function stopError(machine: Machine, config: RunConfig, reason: string): string | undefined {
   const kernel = machine.kernel;
   if (kernel.finished) return undefined;
   if (kernel.stopReason !== null) return kernel.stopReason;
   const what =
     reason === 'sim-time-limit'
-      ? `sim-time limit hit (limits.sim_ns_max = ${config.limits.simNsMax} ns)`
+      ? `sim-time limit hit (limits.sim_ns_max = ${config.limits.simNsMax} ns; raise it with --set limits.sim_ns_max=N)`
       : reason === 'event-limit'
-        ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events)`
+        ? `event limit hit (limits.events_max = ${config.limits.eventsMax} events; raise it with --set limits.events_max=N)`
         : `the machine went quiet before the root process exited (${reason})`;
   return `${what}\n${waitForGraph(kernel)}`;
 }

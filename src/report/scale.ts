@@ -6,6 +6,8 @@
 import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../machine/defaults.ts';
 import { runConfig } from './run.ts';
+import { type Runner, serialRunner } from './runner.ts';
+import type { RunReport } from './types.ts';
 import { median, ratio3 } from './stats.ts';
 import type { WallBudget } from './wall-budget.ts';
 
@@ -64,8 +66,31 @@ export interface ScaleReport {
   complete: boolean;
 }
 
-export function runScaleStudy(study: ScaleStudy): ScaleReport {
-  const results = study.policies.map((policy) => scalePolicy(study, policy));
+/**
+ * Runs the study: every (policy, CPU count, seed) run is one job of one batch, so `runner` (the
+ * worker pool, or this thread by default) may run them all at once; the report is assembled from
+ * the reports in the batch's order, whoever ran them.
+ */
+export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRunner): Promise<ScaleReport> {
+  const plan = study.policies.flatMap((policy) =>
+    study.cpus.map((cpus) => {
+      const configs = scaleRunConfigs(pointConfig(study, policy), cpus, study.runs);
+      return { policy, cpus, configs, seeds: configs.map((c) => c.seed) };
+    }),
+  );
+  const reports = await runner(
+    plan.flatMap((p) => p.configs.map((config) => ({ config, skipNameChecks: true }))),
+  );
+  let taken = 0;
+  const results = study.policies.map((policy) => {
+    const points = plan
+      .filter((p) => p.policy === policy)
+      .map((p) => {
+        const mine = reports.slice(taken, (taken += p.configs.length));
+        return scalePointOf(p.cpus, p.seeds, mine, 'workload.primes.elapsed_ns');
+      });
+    return policyScale(policy, points);
+  });
   const report: ScaleReport = {
     schema: 'smpsim.scale/1',
     workload: 'primes',
@@ -81,8 +106,7 @@ export function runScaleStudy(study: ScaleStudy): ScaleReport {
   return report;
 }
 
-function scalePolicy(study: ScaleStudy, policy: SchedPolicyName): PolicyScale {
-  const points = study.cpus.map((cpus) => scalePoint(study, policy, cpus));
+function policyScale(policy: SchedPolicyName, points: ScalePoint[]): PolicyScale {
   const base = points[0]?.median_ns ?? null;
   const speedup: Record<string, number | null> = {};
   for (const p of points) {
@@ -91,8 +115,9 @@ function scalePolicy(study: ScaleStudy, policy: SchedPolicyName): PolicyScale {
   return { policy, points, speedup };
 }
 
-function scalePoint(study: ScaleStudy, policy: SchedPolicyName, cpus: number): ScalePoint {
-  const config = defaultRunConfig(policy, cpus);
+/** The study's run for `policy`, before the CPU count and seed of each point's runs are set. */
+function pointConfig(study: ScaleStudy, policy: SchedPolicyName): RunConfig {
+  const config = defaultRunConfig(policy, 1);
   config.name = `scale-${policy}`;
   config.seed = study.seed;
   config.workloads = [
@@ -103,13 +128,25 @@ function scalePoint(study: ScaleStudy, policy: SchedPolicyName, cpus: number): S
       partition: study.partition,
     }),
   ];
-  return runScaleRuns(config, cpus, study.runs, 'workload.primes.elapsed_ns');
+  return config;
 }
 
 /**
- * Runs `config` on `cpus` CPUs with seeds seed .. seed+runs-1 and takes the median of `metric`
- * over the accepted runs. The tick and everything else stay as configured.
+ * The runs of one point: `config` on `cpus` CPUs with seeds seed .. seed+runs-1, without its
+ * expectations, sweep or variants. The tick and everything else stay as configured.
  */
+export function scaleRunConfigs(config: RunConfig, cpus: number, runs: number): RunConfig[] {
+  return Array.from({ length: runs }, (_, k) => ({
+    ...config,
+    seed: config.seed + k,
+    machine: { ...config.machine, topology: { ...config.machine.topology, cpus } },
+    expect: [],
+    sweep: null,
+    compare: [],
+  }));
+}
+
+/** Runs one point's runs here, in order (a scenario's `[sweep]`), and takes their median. */
 export function runScaleRuns(
   config: RunConfig,
   cpus: number,
@@ -117,17 +154,24 @@ export function runScaleRuns(
   metric: string,
   wall?: WallBudget,
 ): ScalePoint {
-  const results: ScaleRun[] = [];
-  for (let k = 0; k < runs; k++) {
-    const run: RunConfig = {
-      ...config,
-      seed: config.seed + k,
-      machine: { ...config.machine, topology: { ...config.machine.topology, cpus } },
-      expect: [],
-      sweep: null,
-      compare: [],
-    };
-    const report = runConfig(run, { wall, skipNameChecks: true });
+  const configs = scaleRunConfigs(config, cpus, runs);
+  const seeds = configs.map((c) => c.seed);
+  const reports = configs.map((run) => runConfig(run, { wall, skipNameChecks: true }));
+  return scalePointOf(cpus, seeds, reports, metric);
+}
+
+/**
+ * One point from its runs' reports: the median of `metric` over the accepted runs. A run is
+ * rejected when it failed, lacks the metric, has a wrong primes checksum, or (RING-6) ran its
+ * timed section serially on several CPUs.
+ */
+export function scalePointOf(
+  cpus: number,
+  seeds: readonly number[],
+  reports: readonly RunReport[],
+  metric: string,
+): ScalePoint {
+  const results: ScaleRun[] = reports.map((report, k) => {
     const m = report.metrics;
     const hasPrimes = m['workload.primes.checksum_ok'] !== undefined;
     const checksumOk = !hasPrimes || m['workload.primes.checksum_ok'] === 1;
@@ -144,16 +188,16 @@ export function runScaleRuns(
             : serialisedRun
               ? 'timed section serialised'
               : null;
-    results.push({
-      seed: run.seed,
+    return {
+      seed: seeds[k]!,
       elapsed_ns: time ?? 0,
       sim_ns: report.sim_ns,
       trace_hash: report.trace_hash,
       checksum_ok: checksumOk,
       serialised: serialisedRun,
       rejected,
-    });
-  }
+    };
+  });
   const times = results.filter((r) => r.rejected === null).map((r) => r.elapsed_ns);
   return { cpus, runs: results, times_ns: times, median_ns: times.length === 0 ? null : median(times) };
 }

@@ -6,7 +6,8 @@
  */
 import { NO_CLOCK, TraceHash } from '../engine/trace-hash.ts';
 import { FAMILIES } from './metric-registry.ts';
-import { runScaleRuns } from './scale.ts';
+import { runScaleRuns, type ScalePoint, scaleRunConfigs, scalePointOf } from './scale.ts';
+import type { RunReport } from './types.ts';
 import { ratio3 } from './stats.ts';
 import type { RunConfig } from '../machine/config.ts';
 import type { WallBudget } from './wall-budget.ts';
@@ -18,15 +19,45 @@ export interface SweepResult {
   hashes: string[];
 }
 
+/** Runs the sweep here, point after point. */
 export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
   const sweep = config.sweep;
   if (sweep === null) return { metrics: {}, hashes: [] };
+  return sweepResult(sweep.cpus.map((cpus) => runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall)));
+}
+
+/** The sweep's runs, point by point, for a runner to run (run.ts `runConfigOn`). */
+export function sweepRunConfigs(config: RunConfig): RunConfig[][] {
+  const sweep = config.sweep;
+  return sweep === null ? [] : sweep.cpus.map((cpus) => scaleRunConfigs(config, cpus, sweep.runs));
+}
+
+/** The sweep from its runs' reports, in sweepRunConfigs' order. */
+export function sweepFromReports(
+  config: RunConfig,
+  points: readonly RunConfig[][],
+  reports: readonly RunReport[],
+): SweepResult {
+  const sweep = config.sweep;
+  if (sweep === null) return { metrics: {}, hashes: [] };
+  let taken = 0;
+  return sweepResult(
+    points.map((configs, i) => {
+      const mine = reports.slice(taken, (taken += configs.length));
+      const seeds = configs.map((c) => c.seed);
+      return scalePointOf(sweep.cpus[i]!, seeds, mine, sweep.metric);
+    }),
+  );
+}
+
+/** Medians, speedups against the first point with a median, and the rejected runs' count. */
+function sweepResult(points: readonly ScalePoint[]): SweepResult {
   const metrics: Record<string, number> = {};
   const hashes: string[] = [];
   let base: number | null = null;
   let rejected = 0;
-  for (const cpus of sweep.cpus) {
-    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall);
+  for (const point of points) {
+    const cpus = point.cpus;
     hashes.push(...point.runs.map((r) => r.trace_hash));
     rejected += point.runs.filter((r) => r.rejected !== null).length;
     if (point.median_ns === null) continue;

@@ -11,6 +11,13 @@ export class WallClockLimitError extends Error {
   override readonly name = 'WallClockLimitError';
 }
 
+/** A budget as `WallBudget.shared()` sends it. */
+export interface SharedWallBudget {
+  limitS: number;
+  source: string;
+  deadlineEpochMs: number;
+}
+
 export class WallBudget {
   readonly limitS: number;
   /** What set the limit, for the message: `--timeout` or `limits.wall_s_max`. */
@@ -18,11 +25,34 @@ export class WallBudget {
   readonly #deadlineMs: number;
   readonly #now: () => number;
 
-  constructor(limitS: number, source: string, now: () => number = () => performance.now()) {
+  /** `deadlineMs` (on `now`'s scale) continues a budget begun elsewhere; by default it begins now. */
+  constructor(
+    limitS: number,
+    source: string,
+    now: () => number = () => performance.now(),
+    deadlineMs: number = now() + limitS * 1000,
+  ) {
     this.limitS = limitS;
     this.source = source;
     this.#now = now;
-    this.#deadlineMs = now() + limitS * 1000;
+    this.#deadlineMs = deadlineMs;
+  }
+
+  /**
+   * The budget as plain data another thread can continue (a worker of the run pool): its deadline
+   * on the wall clock's epoch scale, which every thread shares (performance.timeOrigin differs).
+   */
+  shared(): SharedWallBudget {
+    return {
+      limitS: this.limitS,
+      source: this.source,
+      deadlineEpochMs: performance.timeOrigin + this.#deadlineMs,
+    };
+  }
+
+  /** The budget `shared()` describes, in this thread. */
+  static fromShared(s: SharedWallBudget): WallBudget {
+    return new WallBudget(s.limitS, s.source, undefined, s.deadlineEpochMs - performance.timeOrigin);
   }
 
   /** Throws WallClockLimitError once the deadline has passed. */

@@ -5,6 +5,8 @@
 import { type LimitsConfig, type OutcomeConfig, RUN_ENDS, type RunConfig } from '../machine/config.ts';
 import {
   EVENTS_MAX_DEFAULT,
+  MEMORY_MIB_MAX,
+  MEMORY_MIB_MIN,
   RUNS_MAX,
   RUNS_MAX_DEFAULT,
   SIM_NS_MAX_DEFAULT,
@@ -15,7 +17,14 @@ import {
 } from '../machine/defaults.ts';
 import { fail, type ReadContext, readChoice, readInt, readTable } from './fields.ts';
 
-export const LIMITS_KEYS = ['sim_ns_max', 'events_max', 'threads_max', 'wall_s_max', 'runs_max'];
+export const LIMITS_KEYS = [
+  'sim_ns_max',
+  'events_max',
+  'threads_max',
+  'wall_s_max',
+  'runs_max',
+  'memory_mib',
+];
 const OUTCOME_KEYS = ['ends', 'killed'];
 /** More processes than threads cannot be killed. */
 const KILLED_MAX = THREADS_MAX;
@@ -23,7 +32,7 @@ const KILLED_MAX = THREADS_MAX;
 export function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
   const table = readTable(ctx, value ?? {}, 'limits', LIMITS_KEYS);
   const p = 'limits';
-  return {
+  const limits: LimitsConfig = {
     simNsMax: readInt(ctx, table, 'sim_ns_max', p, { min: 1, fallback: SIM_NS_MAX_DEFAULT }),
     eventsMax: readInt(ctx, table, 'events_max', p, { min: 1, fallback: EVENTS_MAX_DEFAULT }),
     threadsMax: readInt(ctx, table, 'threads_max', p, {
@@ -34,6 +43,11 @@ export function readLimits(ctx: ReadContext, value: unknown): LimitsConfig {
     wallSMax: readInt(ctx, table, 'wall_s_max', p, { min: 1, max: WALL_S_MAX, fallback: WALL_S_MAX_DEFAULT }),
     runsMax: readInt(ctx, table, 'runs_max', p, { min: 1, max: RUNS_MAX, fallback: RUNS_MAX_DEFAULT }),
   };
+  // Absent: sized for threads_max when the machine is built (defaults.ts memoryBytesOf).
+  if (table.memory_mib !== undefined) {
+    limits.memoryMib = readInt(ctx, table, 'memory_mib', p, { min: MEMORY_MIB_MIN, max: MEMORY_MIB_MAX });
+  }
+  return limits;
 }
 
 /**

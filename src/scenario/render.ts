@@ -36,6 +36,7 @@ export function renderScenario(config: RunConfig): string {
       threads_max: config.limits.threadsMax,
       wall_s_max: config.limits.wallSMax,
       runs_max: config.limits.runsMax,
+      ...(config.limits.memoryMib === undefined ? {} : { memory_mib: config.limits.memoryMib }),
     },
     outcome: { ends: config.outcome.ends, killed: config.outcome.killed },
     workload: config.workloads.map(renderWorkload),

@@ -29,7 +29,7 @@ function captured(argv: string[], run: (argv: string[]) => Promise<number>): Pro
   );
 }
 
-test('build: the bundled CLI lists and runs as the source does', async () => {
+test('build: the bundled CLI lists, runs and runs on worker threads as the source does', async () => {
   // Inside the package, so the bundle finds package.json above it as dist/ would (.gitignore'd).
   const outdir = mkdtempSync(join(ROOT, 'tmp-build-'));
   try {
@@ -44,6 +44,8 @@ test('build: the bundled CLI lists and runs as the source does', async () => {
     for (const argv of [
       ['list', '--json'],
       ['run', seed, '--json'],
+      // The bundle's worker threads start from dist/run-worker.mjs beside it (issue 14).
+      ['scale', '--cpus', '1,2', '--runs', '2', '--range', '2,100000', '--json', '--jobs', '2'],
     ]) {
       const [codeSource, fromSource] = await captured(argv, main);
       const [codeBundle, fromBundle] = await captured(argv, bundle.main);

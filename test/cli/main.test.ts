@@ -1,7 +1,7 @@
 // The smpsim command in-process: exit statuses, one-line errors, and flags parsed into typed options.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { type BenchOptions, commandImpls, type ScaleOptions } from '../../src/cli/commands.ts';
@@ -107,9 +107,11 @@ test('scale passes typed options, defaults included, to its implementation', asy
     seed: 1,
     range: [2, 2_000_000],
     json: false,
+    // Every core the host gives, as the worker pool's default.
+    jobs: availableParallelism(),
   });
   const args = ['--policy', 'fair', '--cpus', '8,1', '--mode', 'thread', '--runs', '3', '--seed', '7'];
-  await smpsim('scale', ...args, '--range', '0,1000', '--partition', 'contiguous', '--json');
+  await smpsim('scale', ...args, '--range', '0,1000', '--partition', 'contiguous', '--json', '--jobs', '3');
   assert.deepEqual(received, {
     policies: ['fair'],
     cpus: [8, 1],
@@ -121,6 +123,7 @@ test('scale passes typed options, defaults included, to its implementation', asy
     seed: 7,
     range: [0, 1000],
     json: true,
+    jobs: 3,
   });
 });
 
@@ -131,9 +134,9 @@ test('the exit status of a command implementation is the exit status of smpsim',
     return 1;
   };
   assert.equal((await smpsim('bench', '--quick', '--json')).status, 1);
-  assert.deepEqual(received, { json: true, quick: true, suite: 'speed' });
+  assert.deepEqual(received, { json: true, quick: true, suite: 'speed', jobs: availableParallelism() });
   assert.equal((await smpsim('bench', 'futex')).status, 1);
-  assert.deepEqual(received, { json: false, quick: false, suite: 'futex' });
+  assert.deepEqual(received, { json: false, quick: false, suite: 'futex', jobs: availableParallelism() });
   const bad = await smpsim('bench', 'fast');
   assert.equal(bad.status, 2);
   assert.equal(bad.err, 'smpsim: bench: unknown suite "fast" (allowed: speed, futex)\n');

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BENCH_FUTEX_SHAPES, formatBenchFutex, runBenchFutex } from '../../src/report/bench-futex.ts';
 
-test('bench futex --quick runs each shape with both tables and counts every op', () => {
-  const report = runBenchFutex({ quick: true, cpus: [4] });
+test('bench futex --quick runs each shape with both tables and counts every op', async () => {
+  const report = await runBenchFutex({ quick: true, cpus: [4] });
   assert.equal(report.rows.length, BENCH_FUTEX_SHAPES.length * 2);
   const ops = Object.fromEntries(report.rows.map((r) => [`${r.shape}/${r.table}`, r.ops]));
   // hash: 4 threads x 100 waits; wake and requeue: 4 waiters x 2 rounds; wake-parallel: the same
@@ -22,7 +22,7 @@ test('bench futex --quick runs each shape with both tables and counts every op',
     'lock-pi/64-shards': 80,
   });
   for (const r of report.rows) assert.ok(r.ops_per_sim_s > 0, `${r.shape}/${r.table} measured`);
-  const again = runBenchFutex({ quick: true, cpus: [4] });
+  const again = await runBenchFutex({ quick: true, cpus: [4] });
   assert.deepEqual(
     again.rows.map((r) => r.trace_hash),
     report.rows.map((r) => r.trace_hash),

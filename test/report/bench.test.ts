@@ -23,8 +23,17 @@ const NAMES = ['compute', 'compute-dwrr', 'futex-pingpong', 'primes'];
 let report: BenchReport;
 let dir: string;
 
-before(() => {
-  report = runBench({ quick: true });
+const ROOT = join(import.meta.dirname, '..', '..');
+
+before(async () => {
+  report = await runBench({
+    quick: true,
+    jobs: 2,
+    startup: {
+      bin: join(ROOT, 'bin', 'smpsim.js'),
+      scenario: join(ROOT, 'scenarios', 'seeds', 'futex-robust.toml'),
+    },
+  });
   dir = mkdtempSync(join(tmpdir(), 'smpsim-bench-'));
 });
 
@@ -90,13 +99,17 @@ test('the quick workloads do at least the work their configuration asks for', ()
   assert.ok(byName.get('futex-pingpong')!.effects >= 2 * 15_000 * 2);
 });
 
-test('the compute workload has a reference loop and a positive finite ratio; the others do not', () => {
+test('compute and ping-pong have a reference loop and a positive finite ratio; the others do not', () => {
   const compute = report.workloads.find((w) => w.name === 'compute')!;
-  assert.ok(compute.reference !== undefined);
-  assert.ok(compute.reference.effects_per_s > 0);
-  assert.ok(Number.isFinite(compute.ratio) && compute.ratio! > 0);
+  const pingpong = report.workloads.find((w) => w.name === 'futex-pingpong')!;
+  for (const w of [compute, pingpong]) {
+    assert.ok(w.reference !== undefined);
+    assert.ok(w.reference.effects_per_s > 0);
+    assert.ok(Number.isFinite(w.ratio) && w.ratio! > 0);
+  }
   assert.equal(report.ratio_compute, compute.ratio);
-  for (const w of report.workloads.filter((x) => x.name !== 'compute')) {
+  assert.equal(report.ratio_pingpong, pingpong.ratio);
+  for (const w of report.workloads.filter((x) => x.name !== 'compute' && x.name !== 'futex-pingpong')) {
     assert.equal(w.reference, undefined);
     assert.equal(w.ratio, undefined);
   }
@@ -171,19 +184,19 @@ test('compareWithPrevious gives new ÷ old effects per second for each workload'
   assert.equal(cmp.ratio_compute_ratio, 1);
 });
 
-test('benchCommand prints one JSON object, with the comparison when a result is recorded', () => {
+test('benchCommand prints one JSON object, with the comparison when a result is recorded', async () => {
   const results = join(dir, 'command');
   const run = () => report;
   let out = '';
   const io = { out: (s: string) => (out += s) };
-  assert.equal(benchCommand({ json: true, quick: true }, io, { resultsDir: results, run }), 0);
+  assert.equal(await benchCommand({ json: true, quick: true }, io, { resultsDir: results, run }), 0);
   const first = JSON.parse(out);
   assert.equal(first.schema, BENCH_SCHEMA);
   assert.equal('previous' in first, false);
 
   writeBenchResult(scaled(report, 0.25), join(results, '2025-01-01-before.json'));
   out = '';
-  assert.equal(benchCommand({ json: true, quick: true }, io, { resultsDir: results, run }), 0);
+  assert.equal(await benchCommand({ json: true, quick: true }, io, { resultsDir: results, run }), 0);
   const second = JSON.parse(out);
   assert.equal(second.previous.file, join(results, '2025-01-01-before.json'));
   assert.ok(Math.abs(second.previous.effects_per_s_ratio.compute - 4) < 1e-3);
@@ -192,7 +205,14 @@ test('benchCommand prints one JSON object, with the comparison when a result is 
 test('formatBench shows every workload, the reference ratio against the target, and the comparison', () => {
   const text = formatBench(report);
   for (const name of NAMES) assert.match(text, new RegExp(`^${name} `, 'm'));
-  assert.match(text, /compute: reference loop .* ratio \d+\.\d{3} \((meets|BELOW) the 0\.30 target\)/);
+  // Issue 14's goals: compute 0.5 of the reference loop, ping-pong 0.25.
+  assert.match(text, /^compute: reference loop .* ratio \d+\.\d{3} \((meets|BELOW) the 0\.50 target\)/m);
+  assert.match(
+    text,
+    /^futex-pingpong: reference loop .* ratio \d+\.\d{3} \((meets|BELOW) the 0\.25 target\)/m,
+  );
+  assert.match(text, /^multi-run: 6 runs of smpsim scale .* on 2 worker threads = \d+\.\d\dx/m);
+  assert.match(text, /^start-up to the first simulated event: \d+ ms/m);
   const cmp = {
     file: 'bench/results/x.json',
     quick: false,
@@ -202,4 +222,36 @@ test('formatBench shows every workload, the reference ratio against the target, 
   const withPrevious = formatBench(report, cmp);
   assert.match(withPrevious, /against bench\/results\/x\.json/);
   assert.match(withPrevious, /compute\s+1\.500/);
+});
+
+test('the multi-run and start-up measures: the quick study is 2 policies x 3 CPU counts x 1 seed', () => {
+  const m = report.multi_run!;
+  assert.equal(m.runs, 6);
+  assert.equal(m.jobs, 2);
+  assert.ok(m.serial_wall_ms > 0 && m.parallel_wall_ms > 0);
+  assert.ok(
+    Math.abs(m.speedup - m.serial_wall_ms / m.parallel_wall_ms) < 0.01,
+    'speedup = serial / parallel',
+  );
+  const s = report.startup!;
+  assert.equal(s.repetitions, 3);
+  assert.ok(s.wall_ms > 0);
+  assert.equal(s.command, 'bin/smpsim.js run scenarios/seeds/futex-robust.toml --set limits.events_max=1');
+});
+
+test('a result recorded before the issue 14 fields (no ping-pong ratio, multi-run, start-up) still compares', () => {
+  const old = join(dir, 'old');
+  const { ratio_pingpong, multi_run, startup, scale, ...before } = report;
+  const pingpong = before.workloads.map((w) => {
+    if (w.name !== 'futex-pingpong') return w;
+    const { reference, ratio, ...rest } = w;
+    return rest;
+  });
+  writeBenchResult({ ...before, workloads: pingpong }, join(old, '2025-01-01-old.json'));
+  const cmp = compareWithPrevious(report, old)!;
+  assert.equal(cmp.effects_per_s_ratio['futex-pingpong'], 1);
+  assert.equal(cmp.ratio_compute_ratio, 1);
+  assert.ok(
+    ratio_pingpong !== undefined && multi_run !== undefined && startup !== undefined && scale !== undefined,
+  );
 });

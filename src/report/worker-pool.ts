@@ -1,0 +1,251 @@
+/**
+ * The run pool: threads that run batches of independent runs (runner.ts), this thread and
+ * worker threads, each batch's reports given back in its jobs' order (issue 14: `scale`,
+ * `policies`, the demo's seed checks and `bench futex` used one core of the host). Several
+ * batches may be in flight at once (the demo's three parts); they share the threads.
+ *
+ * Each run builds its own machine from its configuration and seed, so where it runs does not
+ * change it: the reports are the serial runner's, and so is the report a command builds from
+ * them. Errors keep their order too: a batch rejects with the error of its earliest job that
+ * threw, and its jobs after that one are not started, as the serial loop would have stopped
+ * there. A worker that dies (out of memory, a crash) fails its job with an internal error and
+ * is replaced; threads that keep dying (an entry that cannot load) fail every queued job, so a
+ * batch never waits on a pool with no threads. `close()` ends the threads.
+ *
+ * The worker entry is `run-worker.mjs` beside the compiled CLI (dist/, scripts/build.mjs), or
+ * `run-worker.ts` beside this file when running from source (tsx).
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type RunJob, type Runner, runJob, serialRunner } from './runner.ts';
+import type { RunReport } from './types.ts';
+import { type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
+
+/** The default `--jobs`: every core the host gives this process. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/** Threads that may die (and be replaced) per thread of the pool before it gives up. */
+const DEATHS_PER_THREAD_MAX = 2;
+
+/**
+ * How to start a worker thread: the compiled entry beside the bundle, or from source a small
+ * script that registers tsx's loader in the thread and then imports the TypeScript entry (on
+ * Node 20 a loader given as `--import` in a worker's execArgv does not reach its imports).
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./run-worker.mjs', import.meta.url));
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./run-worker.ts', import.meta.url).href);
+  const boot = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+interface Batch {
+  reports: RunReport[];
+  /** Jobs neither finished nor skipped. */
+  left: number;
+  failed: { index: number; error: unknown } | null;
+  resolve: (reports: RunReport[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Queued {
+  batch: Batch;
+  index: number;
+  job: RunJob;
+}
+
+/**
+ * Jobs sent ahead to a worker thread: it starts the next as soon as it posts a report, without
+ * waiting for this thread, which may be busy running a job of its own.
+ */
+const WORKER_DEPTH = 2;
+
+type Done = (reply: ReplyMessage | Error) => void;
+
+/** One worker thread and the jobs sent to it, which it runs in order. */
+class PoolThread {
+  readonly #worker: Worker;
+  readonly #pending: { done: Done; label: string }[] = [];
+  dead = false;
+
+  constructor(start: () => Worker, onDeath: (thread: PoolThread, why: string) => void) {
+    this.#worker = start();
+    this.#worker.on('message', (reply: ReplyMessage) => this.#pending.shift()?.done(reply));
+    const die = (why: string) => {
+      if (this.dead) return;
+      this.dead = true;
+      for (const pending of this.#pending.splice(0)) {
+        pending.done(new Error(`a worker thread running ${pending.label} died: ${why}`));
+      }
+      onDeath(this, why);
+    };
+    this.#worker.on('error', (error) => die(error.message));
+    this.#worker.on('exit', (code) => die(`it exited with status ${code}`));
+  }
+
+  /** Whether it can take another job now. */
+  get ready(): boolean {
+    return !this.dead && this.#pending.length < WORKER_DEPTH;
+  }
+
+  run(index: number, job: RunJob, done: Done): void {
+    this.#pending.push({ done, label: `run ${index} of its batch (${job.config.name})` });
+    this.#worker.postMessage({ index, job });
+  }
+
+  end(): Promise<number> {
+    this.dead = true;
+    return this.#worker.terminate();
+  }
+}
+
+/**
+ * A pool of `size` threads: this one, which runs a job whenever it is otherwise idle (it would
+ * only wait), and `size - 1` worker threads, so that `--jobs 2` on two cores pays for one
+ * worker's start-up and JIT warm-up, not two.
+ */
+export class RunPool {
+  readonly size: number;
+  readonly #threads: PoolThread[] = [];
+  readonly #queue: Queued[] = [];
+  readonly #start: () => Worker;
+  #deaths = 0;
+  #broken: Error | null = null;
+  #localBusy = false;
+
+  /** `start` makes a worker thread (tests give threads that die); by default the run worker. */
+  constructor(size: number, start: () => Worker = startWorker) {
+    this.size = size;
+    this.#start = start;
+  }
+
+  /** The pool as a Runner. */
+  readonly run: Runner = (jobs) => {
+    if (jobs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const batch: Batch = {
+        reports: new Array(jobs.length),
+        left: jobs.length,
+        failed: null,
+        resolve,
+        reject,
+      };
+      jobs.forEach((job, index) => {
+        this.#queue.push({ batch, index, job });
+      });
+      this.#pump();
+    });
+  };
+
+  /** Ends every thread; queued jobs are failed. */
+  async close(): Promise<void> {
+    this.#broken ??= new Error('run pool closed');
+    this.#failQueued();
+    await Promise.all(this.#threads.splice(0).map((t) => t.end()));
+  }
+
+  /** The next job worth starting, skipping those after a failed one of their batch. */
+  #next(): Queued | undefined {
+    for (;;) {
+      const item = this.#queue.shift();
+      if (item === undefined) return undefined;
+      const failed = item.batch.failed;
+      if (failed === null || item.index < failed.index) return item;
+      this.#settle(item.batch);
+    }
+  }
+
+  #pump(): void {
+    if (this.#broken !== null) {
+      this.#failQueued();
+      return;
+    }
+    while (this.#queue.length > 0) {
+      let thread = this.#threads.find((t) => t.ready);
+      if (thread === undefined && this.#threads.length < this.size - 1) {
+        thread = new PoolThread(this.#start, (t, why) => this.#onDeath(t, why));
+        this.#threads.push(thread);
+      }
+      if (thread === undefined) break;
+      const item = this.#next();
+      if (item === undefined) break;
+      thread.run(item.index, item.job, (reply) => this.#finish(item, reply));
+    }
+    if (!this.#localBusy && this.#queue.length > 0) {
+      this.#localBusy = true;
+      // After this turn of the event loop, so that workers' reports are read between local jobs.
+      setImmediate(() => this.#runLocal());
+    }
+  }
+
+  #runLocal(): void {
+    const item = this.#broken === null ? this.#next() : undefined;
+    if (item !== undefined) {
+      let reply: ReplyMessage;
+      try {
+        reply = { index: item.index, report: runJob(item.job) };
+      } catch (error) {
+        reply = { index: item.index, error: sendableError(error) };
+      }
+      this.#finish(item, reply);
+    }
+    this.#localBusy = false;
+    this.#pump();
+  }
+
+  #finish(item: Queued, reply: ReplyMessage | Error): void {
+    const { batch, index } = item;
+    if (reply instanceof Error) this.#fail(batch, index, reply);
+    else if (reply.error !== undefined) this.#fail(batch, index, rebuiltError(reply.error));
+    else batch.reports[index] = reply.report;
+    this.#settle(batch);
+    this.#pump();
+  }
+
+  #fail(batch: Batch, index: number, error: unknown): void {
+    if (batch.failed === null || index < batch.failed.index) batch.failed = { index, error };
+  }
+
+  /** One job of `batch` finished or was skipped; the batch settles with its last. */
+  #settle(batch: Batch): void {
+    batch.left--;
+    if (batch.left > 0) return;
+    if (batch.failed !== null) batch.reject(batch.failed.error);
+    else batch.resolve(batch.reports);
+  }
+
+  #onDeath(thread: PoolThread, why: string): void {
+    this.#threads.splice(this.#threads.indexOf(thread), 1);
+    this.#deaths++;
+    if (this.#deaths > this.size * DEATHS_PER_THREAD_MAX) {
+      this.#broken ??= new Error(`run pool: worker threads keep dying (the last: ${why})`);
+    }
+    // After the death's job has been failed: queue a replacement, or fail what is queued.
+    queueMicrotask(() => this.#pump());
+  }
+
+  #failQueued(): void {
+    for (const item of this.#queue.splice(0)) {
+      this.#fail(item.batch, item.index, this.#broken);
+      this.#settle(item.batch);
+    }
+  }
+}
+
+/**
+ * Calls `body` with a runner over `jobs` threads (this thread alone when `jobs` is 1) and ends
+ * the threads when it settles.
+ */
+export async function withRunner<T>(jobs: number, body: (runner: Runner) => Promise<T>): Promise<T> {
+  if (jobs <= 1) return body(serialRunner);
+  const pool = new RunPool(jobs);
+  try {
+    return await body(pool.run);
+  } finally {
+    await pool.close();
+  }
+}
