@@ -3,7 +3,8 @@
 // - the seed-scenario part of the demo block, from `smpsim demo`;
 // - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
 //   (simulated, hence deterministic) and rewrites the table from it;
-// - the policy comparison table, from `smpsim policies --markdown`.
+// - the policy comparison table, from `smpsim policies --markdown`;
+// - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
+const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
+const { loadScenarioFile } = await import('../src/scenario/load.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -62,5 +65,13 @@ const policies = smpsim('policies', '--markdown').trimEnd().split('\n');
 const pBegin = readme.findIndex((l) => l.startsWith('<!-- policies:begin'));
 const pEnd = readme.findIndex((l) => l.startsWith('<!-- policies:end'));
 splice(pBegin + 1, pEnd, policies, 'policy comparison table');
+
+// The TLB shootdown protocol table (issue 15), from the model.
+const tlb = tlbProtocolsMarkdown((file, protocol) =>
+  loadScenarioFile(join(root, 'scenarios', 'seeds', file), { set: [`kernel.tlb="${protocol}"`] }),
+);
+const tBegin = readme.findIndex((l) => l.startsWith('<!-- tlb:begin'));
+const tEnd = readme.findIndex((l) => l.startsWith('<!-- tlb:end'));
+splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

@@ -13,6 +13,7 @@ import { formatDemo, runDemo } from '../src/cli/demo.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
 import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
+import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedScenarioResults } from './support/seed-runs.ts';
@@ -125,4 +126,17 @@ test("the README's policy comparison table is what smpsim policies gives", () =>
   );
   const missing = policiesMarkdown(report).filter((line) => !readmeLines.has(line));
   assert.deepEqual(missing, [], 'README.md shows policy figures the model no longer gives');
+});
+
+test("the README's TLB protocol table is what the model gives (issue 15)", () => {
+  const lines = tlbProtocolsMarkdown((file, protocol) =>
+    loadScenarioFile(join(ROOT, 'scenarios', 'seeds', file), { set: [`kernel.tlb="${protocol}"`] }),
+  );
+  assert.ok(lines.length > 2 + 8, 'a header and a row per metric');
+  const missing = lines.filter((line) => !readmeLines.has(line));
+  assert.deepEqual(
+    missing,
+    [],
+    'README.md shows TLB figures the model no longer gives: rerun node scripts/update-readme.mjs',
+  );
 });

@@ -51,6 +51,8 @@ import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { guestAtomic32 } from './uaccess.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { Mmu } from './mmu.ts';
+import { TLB_OPTIONS_DEFAULT, type TlbOptions, TlbState } from './tlb/state.ts';
+import { watchStaleEntries } from './tlb/stale.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 export interface KernelOptions {
@@ -75,6 +77,8 @@ export interface KernelOptions {
    * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
    */
   hrtimers?: boolean;
+  /** TLB shootdown protocol, PCID, timeout and fault injection (tlb/state.ts); ideal by default. */
+  tlb?: TlbOptions;
 }
 
 export interface GuestFaultRecord {
@@ -102,6 +106,8 @@ export class Kernel implements SchedHost {
   readonly frameRefs = new Map<number, number>();
   /** Page tables, TLBs, each CPU's CR3 and the flushes (mmu.ts). */
   readonly mmu: Mmu;
+  /** The shootdown protocol's mailboxes and counters (tlb/state.ts). */
+  readonly tlb: TlbState;
   /** Interrupt handlers by vector; drivers' vectors will register here too. */
   readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC, exact: boot is at a real date (time.ts). */
@@ -139,7 +145,11 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
-    this.mmu = new Mmu(board.pageTables, board.tlbs, false, (cpuId) => board.topology.nodeOf(cpuId));
+    const tlb = options.tlb ?? TLB_OPTIONS_DEFAULT;
+    const speeds = board.cpus.map((c) => c.cyclesPerNs);
+    this.mmu = new Mmu(board.pageTables, board.tlbs, tlb.pcid, (id) => board.topology.nodeOf(id), speeds);
+    this.tlb = new TlbState(board.cpus.length, tlb);
+    if (tlb.protocol !== 'ideal') watchStaleEntries(this);
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
@@ -374,6 +384,12 @@ export class Kernel implements SchedHost {
 
   traceDecision(kind: number, a: number, b: number): void {
     this.board.trace.mix(kind, a, b);
+  }
+
+  /** Ends the run with `reason`: a hang the kernel itself sees (K16's unanswered shootdown). */
+  stopRun(reason: string): void {
+    this.#stopReason ??= reason;
+    this.board.engine.stop();
   }
 
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */

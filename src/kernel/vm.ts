@@ -46,6 +46,13 @@ const FAULT_UNMAPPED = -1;
 const FAULT_WRITE = -2;
 const FAULT_READ = -3;
 
+/** The part of a munmap done before its shootdown: regions cut, entries cleared (see unmapEntries). */
+export interface UnmapBatch {
+  readonly regions: readonly Region[];
+  readonly vpn: number;
+  readonly pages: number;
+}
+
 export class AddressSpace implements MmuSpace {
   readonly #regions = new RegionList();
   readonly #memory: PhysicalMemory;
@@ -62,6 +69,10 @@ export class AddressSpace implements MmuSpace {
   /** mmap hands out addresses downward from here. */
   #mmapNext = USER_TOP;
 
+  /** Flushes of this space so far (Linux's mm->context.tlb_gen; kernel/tlb/linux.ts). */
+  tlbGen = 0;
+  /** Per CPU: the generation its TLB is up to date with for this space (cpu_tlbstate.ctxs[].tlb_gen). */
+  readonly cpuGen: Float64Array;
   /** Accesses by a CPU whose CR3 did not hold this space (walked without its TLB; a bug if > 0). */
   untaggedAccesses = 0;
 
@@ -72,6 +83,12 @@ export class AddressSpace implements MmuSpace {
     this.root = mmu.tables.allocTable();
     this.pcid = mmu.pcidOf(asid);
     this.usedBy = new Uint8Array(mmu.cpuCount);
+    this.cpuGen = new Float64Array(mmu.cpuCount);
+  }
+
+  /** The MMU this space's tables and TLB entries live in. */
+  get mmu(): Mmu {
+    return this.#mmu;
   }
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
@@ -131,7 +148,7 @@ export class AddressSpace implements MmuSpace {
    * for an address that is not page-aligned, or -ENOMEM when part of the range is not mapped
    * (mm/mprotect.c's answers). Guard pages (LIBC-8) are pages made PROT_NONE this way.
    */
-  mprotect(signedAddr: number, bytes: number, prot: number): number {
+  mprotect(signedAddr: number, bytes: number, prot: number, flush = true): number {
     if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
     const addr = signedAddr >>> 0;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
@@ -143,7 +160,8 @@ export class AddressSpace implements MmuSpace {
       r.prot = prot;
       this.#mapRegion(r);
     }
-    this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
+    // `flush` false: the caller runs a shootdown protocol over the range itself (kernel/tlb/).
+    if (flush) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
     return 0;
   }
 
@@ -211,15 +229,43 @@ export class AddressSpace implements MmuSpace {
    * page-aligned or a length that is not positive (mm/mmap.c's answers).
    */
   munmap(addr: number, bytes: number): number {
+    const batch = this.unmapEntries(addr, bytes);
+    if (typeof batch === 'number') return batch;
+    if (batch.regions.length > 0) this.#mmu.flushRange(this, batch.vpn, batch.pages);
+    return this.finishUnmap(batch);
+  }
+
+  /**
+   * munmap's first half (unmap_region): cuts the regions and clears their entries; the caller
+   * then shoots the range down from every TLB and calls `finishUnmap`, which frees the frames,
+   * so no CPU can reach a frame after it has gone back to the allocator (tlb_finish_mmu).
+   * Returns -EINVAL as `munmap` does.
+   */
+  unmapEntries(addr: number, bytes: number): UnmapBatch | number {
     if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes > 0) || addr < 0) return -EINVAL;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
-    // unmap_region: entries cleared, the TLBs flushed, and only then the frames freed, so no
-    // CPU can reach a frame after it has gone back to the allocator (tlb_finish_mmu).
-    const cut = this.#regions.cut(addr, end);
-    for (const region of cut) this.#unmapRegion(region);
-    if (cut.length > 0) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
+    const regions = this.#regions.cut(addr, end);
+    for (const region of regions) this.#unmapRegion(region);
+    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE };
+  }
+
+  /**
+   * munmap's second half, after the shootdown: drops the frames (the last reference frees one).
+   * A TLB entry that still maps a freed frame is marked stale in every CPU's TLB, so a guest
+   * that later reads through it is reported (a missed or broken shootdown). Returns the pages.
+   */
+  finishUnmap(batch: UnmapBatch): number {
     let pages = 0;
-    for (const region of cut) pages += this.#release(region);
+    const tlbs = this.#mmu.staleChecks ? this.#mmu.tlbs : [];
+    for (const region of batch.regions) {
+      for (let i = 0; i < region.pages; i++) {
+        const frame = region.frames[i]!;
+        if (!this.#dropFrame(frame)) continue;
+        const vpn = (region.start >>> PAGE_SHIFT) + i;
+        for (const tlb of tlbs) tlb.markStale(vpn, this.pcid, frame);
+      }
+      pages += region.pages;
+    }
     return pages;
   }
 
@@ -229,14 +275,16 @@ export class AddressSpace implements MmuSpace {
     return region.pages;
   }
 
-  #dropFrame(frame: number): void {
+  /** Drops one reference to `frame`; true when it was the last and the frame is free. */
+  #dropFrame(frame: number): boolean {
     const refs = (this.#frameRefs.get(frame) ?? 1) - 1;
     if (refs === 0) {
       this.#frameRefs.delete(frame);
       this.#memory.freeFrame(frame);
-    } else {
-      this.#frameRefs.set(frame, refs);
+      return true;
     }
+    this.#frameRefs.set(frame, refs);
+    return false;
   }
 
   /** Unmaps everything; frames whose last reference this was go back to the allocator. */
@@ -275,6 +323,7 @@ export class AddressSpace implements MmuSpace {
     if (cpuId >= 0) {
       mmu.walks[cpuId]!++;
       mmu.walkLevels[cpuId]! += tables.lastLevels;
+      mmu.pendingWalkNs[cpuId]! += tables.lastLevels * mmu.walkLevelNs;
     }
     if (frame < 0) return this.#faultKind(addr, write);
     if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);

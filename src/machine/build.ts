@@ -41,6 +41,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     threadsMax: config.limits.threadsMax,
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
+    tlb: config.kernel.tlb,
     env: libcEnv(config.libc.variant),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });

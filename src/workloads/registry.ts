@@ -21,6 +21,7 @@ import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { THREADHERD } from './threadherd.ts';
+import { TLBSTRESS } from './tlbstress.ts';
 
 const LIST: GuestProgram[] = [
   FUTEX_BENCH,
@@ -41,6 +42,7 @@ const LIST: GuestProgram[] = [
   ROBUST_OWNER, // LIBC-2
   THREADHERD, // issue 14: scale
   CYCLICTEST, // HW-12, issue 11: timer precision
+  TLBSTRESS, // HW-8, HW-9, issue 15
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -14,6 +14,7 @@ import {
   type WorkloadConfig,
 } from '../../src/machine/config.ts';
 import { COST_NAMES } from '../../src/hw/cost-model.ts';
+import { TLB_PROTOCOLS } from '../../src/kernel/tlb/state.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
@@ -71,6 +72,17 @@ const expectation: fc.Arbitrary<Expectation> = fc
     note === undefined ? { metric, [op]: value } : { metric, [op]: value, note },
   );
 
+/** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
+const tlbOptions = fc
+  .record({
+    protocol: fc.constantFrom(...TLB_PROTOCOLS),
+    pcid: fc.boolean(),
+    timeoutNs: fc.integer({ min: 0, max: 1_000_000 }).map((us) => us * 1000),
+    dropIpi: fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }),
+    skipFlush: fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }),
+  })
+  .map((o) => (o.protocol === 'linux' ? o : { ...o, timeoutNs: 0 }));
+
 const runConfigWithoutLibc = fc.record({
   name: fc.string({ minLength: 1 }),
   seed: fc.nat(),
@@ -85,6 +97,7 @@ const runConfigWithoutLibc = fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
       futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
       numa: fc.boolean(),
+      tlb: tlbOptions,
     }),
     fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
@@ -93,6 +106,7 @@ const runConfigWithoutLibc = fc.record({
         shards: fc.integer({ min: 1, max: 4096 }),
       }),
       numa: fc.boolean(),
+      tlb: tlbOptions,
     }),
   ),
   costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
