@@ -22,6 +22,7 @@ import {
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { flushTlbRange } from './tlb/flush.ts';
+import { MADVISE_SYSCALLS } from './madvise.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
@@ -94,6 +95,8 @@ const TABLE: SyscallTable = {
   // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
   ...CLONE_SYSCALLS,
   ...SHM_SYSCALLS,
+  // madvise(MADV_DONTNEED) (issue 15).
+  ...MADVISE_SYSCALLS,
 };
 
 export function* dispatchSyscall(

@@ -51,6 +51,8 @@ export interface UnmapBatch {
   readonly regions: readonly Region[];
   readonly vpn: number;
   readonly pages: number;
+  /** madvise: part of the range was not mapped (ENOMEM once the rest is done). */
+  readonly gap?: boolean;
 }
 
 export class AddressSpace implements MmuSpace {
@@ -273,6 +275,45 @@ export class AddressSpace implements MmuSpace {
   #release(region: Region): number {
     for (const frame of region.frames) this.#dropFrame(frame);
     return region.pages;
+  }
+
+  /**
+   * madvise(MADV_DONTNEED)'s first half (mm/madvise.c, zap_page_range_single): the pages of
+   * private regions in [addr, addr + bytes) lose their entries, so that after the caller's
+   * shootdown `finishDontneed` gives each a fresh zeroed frame: the next read sees zeros, as a
+   * zapped anonymous page refaults the zero page. Shared pages keep their frames (their data
+   * lives in the shared object). -EINVAL for an unaligned address or a negative length,
+   * -ENOMEM when part of the range is not mapped (the mapped parts are still done).
+   */
+  dontneedEntries(signedAddr: number, bytes: number): UnmapBatch | number {
+    if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
+    const addr = signedAddr >>> 0;
+    const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    const regions = end === addr ? [] : this.#regions.carve(addr, end).filter((r) => !r.shared);
+    for (const r of regions) this.#unmapRegion(r);
+    const gap = end !== addr && !this.#regions.covers(addr, end);
+    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE, gap };
+  }
+
+  /** madvise's second half: fresh zeroed frames, on each old frame's node, mapped again. */
+  finishDontneed(batch: UnmapBatch): number {
+    for (const r of batch.regions) {
+      const frames = new Int32Array(r.pages);
+      for (let i = 0; i < r.pages; i++) {
+        const old = r.frames[i]!;
+        const fresh = this.#memory.allocFrame(this.#memory.nodeOf(old));
+        frames[i] = fresh < 0 ? old : fresh; // out of memory: keep the old frame, zeroed
+        if (fresh < 0) this.#memory.words(old).fill(0);
+        else if (this.#dropFrame(old)) {
+          for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
+            tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
+          }
+        }
+      }
+      r.frames = frames;
+      this.#mapRegion(r);
+    }
+    return batch.gap === true ? -ENOMEM : 0;
   }
 
   /** Drops one reference to `frame`; true when it was the last and the frame is free. */
