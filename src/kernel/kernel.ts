@@ -2,12 +2,13 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is near 480 lines, above the house ~400: it is the one object that implements both the
+ * Why it is near 490 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
  * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
- * included). Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
+ * included), mmu.ts and tlb/ (translation and shootdowns; the kernel keeps only their state).
+ * Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
  */
 import {
   type AtomicEffect,

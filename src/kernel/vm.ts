@@ -15,6 +15,12 @@
  * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
  * zero page (mm/memory.c, do_anonymous_page). The guard page below a stack is a PROT_NONE region
  * and stays a fault.
+ *
+ * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
+ * invariant (each mapping call must keep the three in step, and the property tests check them
+ * together), so they share private state here; the region list (regions.ts), the MMU and its
+ * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. Next out: the
+ * two-phase munmap and madvise batches, into an mm file of their own.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US, pteHigh, pteLow } from '../hw/page-table.ts';
