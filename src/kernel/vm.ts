@@ -23,7 +23,7 @@
  * two-phase munmap and madvise batches, into an mm file of their own.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
-import { PTE_P, PTE_RW, PTE_US, pteHigh, pteLow } from '../hw/page-table.ts';
+import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
@@ -101,19 +101,19 @@ export class AddressSpace implements MmuSpace {
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
   #mapRegion(r: Region): void {
-    const lo = pteFlags(r.prot);
-    const nx = (r.prot & PROT_EXEC) === 0;
-    const tables = this.#mmu.tables;
-    for (let i = 0; i < r.pages; i++) {
-      const frame = r.frames[i]!;
-      const addr = r.start + i * PAGE_SIZE;
-      tables.setPte(this.root, addr, lo === 0 ? 0 : pteLow(frame, lo), lo === 0 ? 0 : pteHigh(frame, nx));
-    }
+    this.#mmu.tables.setPteRun(
+      this.root,
+      r.start,
+      r.pages,
+      r.frames,
+      pteFlags(r.prot),
+      (r.prot & PROT_EXEC) === 0,
+    );
   }
 
   /** Clears the leaf entries of a region's pages. */
   #unmapRegion(r: Region): void {
-    for (let i = 0; i < r.pages; i++) this.#mmu.tables.setPte(this.root, r.start + i * PAGE_SIZE, 0, 0);
+    this.#mmu.tables.setPteRun(this.root, r.start, r.pages, r.frames, 0, false);
   }
 
   #insert(r: Region): void {
