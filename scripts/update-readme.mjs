@@ -6,6 +6,7 @@
 // - the policy comparison table, from `smpsim policies --markdown`;
 // - the clock and CPU-frequency tables, from the tsc-calibration and cpufreq-governors seeds.
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
+// - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
 const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/report/clocks-table.ts');
 const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
+const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
+const { loadScenarioFile } = await import('../src/scenario/load.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -78,5 +81,13 @@ splice(cBegin + 1, cEnd, clocks, 'clock and cpufreq tables');
 const sBegin = readme.findIndex((l) => l.startsWith('<!-- presets:begin'));
 const sEnd = readme.findIndex((l) => l.startsWith('<!-- presets:end'));
 splice(sBegin + 1, sEnd, policyPresetsMarkdown(), 'policy preset table');
+
+// The TLB shootdown protocol table (issue 15), from the model.
+const tlb = tlbProtocolsMarkdown((file, protocol) =>
+  loadScenarioFile(join(root, 'scenarios', 'seeds', file), { set: [`kernel.tlb="${protocol}"`] }),
+);
+const tBegin = readme.findIndex((l) => l.startsWith('<!-- tlb:begin'));
+const tEnd = readme.findIndex((l) => l.startsWith('<!-- tlb:end'));
+splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

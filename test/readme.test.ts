@@ -14,6 +14,7 @@ import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src
 import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
 import { CPUFREQ_SCENARIO, clocksMarkdown, TSC_SCENARIO } from '../src/report/clocks-table.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
+import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
@@ -136,4 +137,17 @@ test("the README's clock and CPU-frequency tables are what the seed scenarios gi
   );
   const missing = lines.filter((line) => line !== '' && !readmeLines.has(line));
   assert.deepEqual(missing, [], 'README.md shows clock figures the model no longer gives');
+});
+
+test("the README's TLB protocol table is what the model gives (issue 15)", () => {
+  const lines = tlbProtocolsMarkdown((file, protocol) =>
+    loadScenarioFile(join(ROOT, 'scenarios', 'seeds', file), { set: [`kernel.tlb="${protocol}"`] }),
+  );
+  assert.ok(lines.length > 2 + 8, 'a header and a row per metric');
+  const missing = lines.filter((line) => !readmeLines.has(line));
+  assert.deepEqual(
+    missing,
+    [],
+    'README.md shows TLB figures the model no longer gives: rerun node scripts/update-readme.mjs',
+  );
 });

@@ -11,6 +11,7 @@ export const SYS_RT_SIGPROCMASK = 14;
 export const SYS_RT_SIGRETURN = 15;
 export const SYS_MUNMAP = 11;
 export const SYS_SCHED_YIELD = 24;
+export const SYS_MADVISE = 28;
 export const SYS_NANOSLEEP = 35;
 export const SYS_GETPID = 39;
 export const SYS_FORK = 57;
@@ -91,6 +92,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_GET_ROBUST_LIST]: 'get_robust_list',
   [SYS_CLOCK_SETTIME]: 'clock_settime',
   [SYS_MUNMAP]: 'munmap',
+  [SYS_MADVISE]: 'madvise',
   [SYS_SCHED_YIELD]: 'sched_yield',
   [SYS_NANOSLEEP]: 'nanosleep',
   [SYS_GETPID]: 'getpid',
@@ -171,6 +173,8 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+/** madvise advice (asm-generic/mman-common.h): only MADV_DONTNEED is implemented. */
+export const MADV_DONTNEED = 4;
 
 /** open(2) flags (asm-generic/fcntl.h), as shm_open and sem_open take them. */
 export const O_RDONLY = 0;

@@ -61,6 +61,10 @@ export const TraceKind = {
   ShmMap: 0x71,
   /** A guest fault (tid, signal). Was 0x66, which an atomic FetchAnd (0x60 + 6) also used. */
   GuestFault: 0x72,
+  /** A guest read or wrote through a TLB entry whose frame was freed (cpu id, virtual address). */
+  TlbStaleRead: 0x73,
+  /** A TLB shootdown began (initiating cpu id, pages). */
+  TlbShootdown: 0x74,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

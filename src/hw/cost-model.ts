@@ -82,6 +82,16 @@ const PARAMS = {
   pageCopyNs: { value: 400, source: 'copying a 4 KiB page (read and write) at ~10 GB/s of memcpy bandwidth' },
   pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
   pageMapNs: { value: 100, source: 'page-table update per page' },
+  // TLBs (issue 15), charged only under a shootdown protocol ([kernel] tlb = redox|redbear|linux).
+  pageWalkLevelNs: {
+    value: 3,
+    source: 'TLB-miss walk ~10 ns (20-50 cycles) with cached paging structures, over 4 levels (models.md §7)',
+  },
+  invlpgNs: { value: 100, source: 'INVLPG, ~100 ns per page (arch/x86/mm/tlb.c comment; models.md §7)' },
+  tlbFlushNs: {
+    value: 150,
+    source: 'full flush by CR3 reload without PCID, 100-200 ns direct; refills are walks (models.md §7)',
+  },
   // Cache warm-up after a migration (SCHED-5): what a context pays on its first run on a CPU whose
   // caches do not hold its working set. Linux treats a task as cache-hot for
   // sysctl_sched_migration_cost = 0.5 ms (kernel/sched/fair.c), an upper bound for these; Li, Ding

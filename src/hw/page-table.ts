@@ -124,6 +124,37 @@ export class PageTableStore {
     table[i + 1] = hi;
   }
 
+  /**
+   * Writes the leaf entries of `count` pages from page-aligned `vaddr`: page i maps `frames[i]`
+   * with `flags` (NX when `nx`), or is cleared when `flags` is 0. One upper-level walk per leaf
+   * table the run crosses, not one per page.
+   */
+  setPteRun(
+    root: number,
+    vaddr: number,
+    count: number,
+    frames: Int32Array,
+    flags: number,
+    nx: boolean,
+  ): void {
+    assert(root !== 0 || flags === 0, 'page table: mapping into a torn-down space');
+    for (let i = 0; i < count; ) {
+      const va = vaddr + i * 4096;
+      const first = ptIndex(va, 0);
+      const n = Math.min(count - i, ENTRIES - first);
+      const leaf = this.leafTable(root, va, flags !== 0);
+      if (leaf !== 0) {
+        const table = this.#table(leaf);
+        for (let j = 0; j < n; j++) {
+          const frame = frames[i + j]!;
+          table[2 * (first + j)] = flags === 0 ? 0 : pteLow(frame, flags);
+          table[2 * (first + j) + 1] = flags === 0 ? 0 : pteHigh(frame, nx);
+        }
+      }
+      i += n;
+    }
+  }
+
   /** The leaf entry of `vaddr` as [lo, hi], [0, 0] when no table holds it. */
   pte(root: number, vaddr: number): [number, number] {
     const leaf = this.leafTable(root, vaddr, false);

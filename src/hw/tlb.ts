@@ -26,6 +26,15 @@ export const TLB_DEFAULTS: Readonly<TlbSpec> = { l1Entries: 64, l1Ways: 4, l2Ent
 
 const EMPTY = -1;
 const WRITE_OK = PTE_RW | PTE_D;
+/**
+ * A software-only tag on an entry (bit 9, one the SDM leaves to software in a PTE): the frame it
+ * maps was freed while the entry lived. Hardware has no such bit; the simulator sets it to see
+ * a use-after-unmap, which on hardware reads whatever the frame holds now.
+ */
+export const TLB_STALE = 1 << 9;
+
+/** A read or write through a stale entry: the CPU's TLB reports it here (see TLB_STALE). */
+export type StaleHit = (vpn: number, pcid: number, frame: number, write: boolean) => void;
 
 /** One set-associative level: parallel arrays, `sets * ways` slots. */
 class TlbLevel {
@@ -121,6 +130,8 @@ export class Tlb {
   #lastFlags = 0;
   hits = 0;
   misses = 0;
+  /** Called on every hit of a stale entry (never on the one-entry cache: stale entries skip it). */
+  onStale: StaleHit | null = null;
 
   constructor(spec: TlbSpec = TLB_DEFAULTS) {
     this.#l1 = new TlbLevel(spec.l1Entries, spec.l1Ways);
@@ -158,6 +169,10 @@ export class Tlb {
     if (write && (flags & WRITE_OK) !== WRITE_OK) return -1;
     l1.used[s] = ++this.#stamp;
     this.hits++;
+    if ((flags & TLB_STALE) !== 0) {
+      this.onStale?.(vpn, pcid, l1.frame[s]!, write);
+      return l1.frame[s]!;
+    }
     this.#lastVpn = vpn;
     this.#lastPcid = pcid;
     this.#lastFrame = l1.frame[s]!;
@@ -172,6 +187,20 @@ export class Tlb {
     const stamp = ++this.#stamp;
     this.#l1.fill(vpn, pcid, frame, flags, stamp);
     this.#l2.fill(vpn, pcid, frame, flags, stamp);
+  }
+
+  /** Tags the entries of (vpn, pcid) that map `frame` as stale (TLB_STALE); returns how many. */
+  markStale(vpn: number, pcid: number, frame: number): number {
+    let n = 0;
+    for (const level of [this.#l1, this.#l2]) {
+      const s = level.find(vpn, pcid);
+      if (s >= 0 && level.frame[s] === frame) {
+        level.flags[s] = level.flags[s]! | TLB_STALE;
+        n++;
+      }
+    }
+    if (n > 0) this.#lastVpn = EMPTY;
+    return n;
   }
 
   /** INVLPG: drops the page's entries for `pcid` and its global ones; returns entries dropped. */

@@ -48,13 +48,20 @@ export class GuestHandle implements Guest {
 
   compute(cycles: number): ComputeEffect {
     const effect = this.#compute ?? (this.#compute = computeEffect());
-    effect.cycles = cycles;
+    effect.cycles = cycles + this.#walkCycles();
     return effect;
+  }
+
+  /** TLB-miss walks since the last burst, paid now (mmu.ts takeWalkCycles; 0 when walks are free). */
+  #walkCycles(): number {
+    const t = this.#thread;
+    const mmu = t.process.vm.mmu;
+    return mmu.walkLevelNs === 0 ? 0 : mmu.takeWalkCycles(t.lastCpu);
   }
 
   computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect {
     const effect = this.#computeMem ?? (this.#computeMem = computeEffect());
-    effect.cycles = cycles;
+    effect.cycles = cycles + this.#walkCycles();
     effect.memAddr = addr;
     effect.memPermille = Math.max(0, Math.min(1000, memPermille));
     return effect;

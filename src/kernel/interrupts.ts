@@ -21,6 +21,7 @@ import { hrtimerInterrupt } from './hrtimer.ts';
 import type { VectorTable } from './irq.ts';
 import type { Kernel } from './kernel.ts';
 import { tick } from './tick.ts';
+import { tlbIpi } from './tlb/flush.ts';
 
 /** Installs the timer and IPI handlers every kernel has. */
 export function registerKernelVectors(table: VectorTable): void {
@@ -29,7 +30,7 @@ export function registerKernelVectors(table: VectorTable): void {
   table.register(VEC_LAPIC_TIMER, 'lapic-timer', lapicTimerInterrupt);
   table.register(VEC_HRTIMER, 'hrtimer', hrtimerVector);
   table.register(VEC_IPI_WAKEUP, 'ipi-wakeup', eoiOnly);
-  table.register(VEC_IPI_TLB, 'ipi-tlb', eoiOnly);
+  table.register(VEC_IPI_TLB, 'ipi-tlb', tlbIpi);
   table.register(VEC_IPI_SWITCH, 'ipi-switch', switchIpi);
 }
 

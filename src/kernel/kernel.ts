@@ -2,12 +2,13 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is near 480 lines, above the house ~400: it is the one object that implements both the
+ * Why it is near 490 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
  * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
- * included). Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
+ * included), mmu.ts and tlb/ (translation and shootdowns; the kernel keeps only their state).
+ * Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
  */
 import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
@@ -49,6 +50,8 @@ import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { guestAtomic32 } from './uaccess.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { Mmu } from './mmu.ts';
+import { TLB_OPTIONS_DEFAULT, type TlbOptions, TlbState } from './tlb/state.ts';
+import { watchStaleEntries } from './tlb/stale.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 export interface KernelOptions {
@@ -73,6 +76,8 @@ export interface KernelOptions {
    * (machine/defaults.ts POLICY_PRESETS: the improved kernel, fair, has them; dwrr and redbear not).
    */
   hrtimers: boolean;
+  /** TLB shootdown protocol, PCID, timeout and fault injection (tlb/state.ts); ideal by default. */
+  tlb?: TlbOptions;
 }
 
 export interface GuestFaultRecord {
@@ -100,6 +105,8 @@ export class Kernel implements SchedHost {
   readonly frameRefs = new Map<number, number>();
   /** Page tables, TLBs, each CPU's CR3 and the flushes (mmu.ts). */
   readonly mmu: Mmu;
+  /** The shootdown protocol's mailboxes and counters (tlb/state.ts). */
+  readonly tlb: TlbState;
   /** Interrupt handlers by vector; drivers' vectors will register here too. */
   readonly irq = new VectorTable();
   /** CLOCK_REALTIME minus CLOCK_MONOTONIC, exact: boot is at a real date (time.ts). */
@@ -143,7 +150,11 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
-    this.mmu = new Mmu(board.pageTables, board.tlbs, false, (cpuId) => board.topology.nodeOf(cpuId));
+    const tlb = options.tlb ?? TLB_OPTIONS_DEFAULT;
+    const speeds = board.cpus.map((c) => c.cyclesPerNs);
+    this.mmu = new Mmu(board.pageTables, board.tlbs, tlb.pcid, (id) => board.topology.nodeOf(id), speeds);
+    this.tlb = new TlbState(board.cpus.length, tlb);
+    if (tlb.protocol !== 'ideal') watchStaleEntries(this);
     const n = board.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
@@ -390,6 +401,12 @@ export class Kernel implements SchedHost {
 
   traceDecision(kind: number, a: number, b: number): void {
     this.board.trace.mix(kind, a, b);
+  }
+
+  /** Ends the run with `reason`: a hang the kernel itself sees (K16's unanswered shootdown). */
+  stopRun(reason: string): void {
+    this.#stopReason ??= reason;
+    this.board.engine.stop();
   }
 
   /** A CPU is about to halt: if every CPU is halting and nothing can ever wake, it is a deadlock. */

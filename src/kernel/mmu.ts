@@ -22,6 +22,9 @@ export interface MmuSpace {
   readonly pcid: number;
   /** Per CPU: 1 while it may hold this space's translations. */
   readonly usedBy: Uint8Array;
+  /** The space's flush generation, and each CPU's (Linux's tlb_gen; kernel/tlb/linux.ts). */
+  readonly tlbGen: number;
+  readonly cpuGen: Float64Array;
 }
 
 export class Mmu {
@@ -39,13 +42,27 @@ export class Mmu {
   /** Pages dropped from TLBs by per-page invalidation, and full flushes, over all CPUs. */
   invlpgPages = 0;
   fullFlushes = 0;
+  /**
+   * Mark TLB entries that still map a frame munmap freed (vm.ts finishUnmap), so a read through
+   * one is reported. Off under the ideal shootdown, which leaves no such entry.
+   */
+  staleChecks = false;
+  /** Per CPU: 1 while it runs its idle context with a user space still in CR3 (lazy TLB). */
+  readonly lazy: Uint8Array;
+  /** Cost of one page-table level read by a walk, charged to the CPU (0: walks are free). */
+  walkLevelNs = 0;
+  /** Per CPU: walk time not yet charged (the guest's next compute pays it: guest-handle.ts). */
+  readonly pendingWalkNs: Float64Array;
+  readonly #cyclesPerNs: readonly number[];
 
   constructor(
     tables: PageTableStore,
     tlbs: readonly Tlb[],
     pcidEnabled = false,
     nodeOfCpu: (cpuId: number) => number = () => 0,
+    cyclesPerNs: readonly number[] = [],
   ) {
+    this.#cyclesPerNs = cyclesPerNs;
     this.tables = tables;
     this.tlbs = tlbs;
     this.pcidEnabled = pcidEnabled;
@@ -53,11 +70,24 @@ export class Mmu {
     this.walks = new Float64Array(tlbs.length);
     this.walkLevels = new Float64Array(tlbs.length);
     this.nodeOfCpu = nodeOfCpu;
+    this.lazy = new Uint8Array(tlbs.length);
+    this.pendingWalkNs = new Float64Array(tlbs.length);
   }
 
   /** A machine-less MMU for an address space used alone (unit tests): no CPU, so no TLB. */
   static standalone(): Mmu {
     return new Mmu(new PageTableStore(), []);
+  }
+
+  /**
+   * The walk time CPU `cpuId` owes, as cycles of its clock, now paid: a guest's loads and stores
+   * are not effects, so their misses are charged to its next compute burst.
+   */
+  takeWalkCycles(cpuId: number): number {
+    const ns = this.pendingWalkNs[cpuId] ?? 0;
+    if (ns === 0) return 0;
+    this.pendingWalkNs[cpuId] = 0;
+    return ns * (this.#cyclesPerNs[cpuId] ?? 1);
   }
 
   get cpuCount(): number {
@@ -77,9 +107,26 @@ export class Mmu {
       if (prev !== null) prev.usedBy[cpuId] = 0;
       this.tlbs[cpuId]!.flushNonGlobal();
       this.fullFlushes++;
+      next.cpuGen[cpuId] = next.tlbGen; // the CR3 write left nothing of `next` to catch up on
     }
     next.usedBy[cpuId] = 1;
     this.loaded[cpuId] = next;
+    this.catchUp(cpuId, next);
+  }
+
+  /**
+   * A CPU enters `space` (a switch to one of its threads, CR3 written or not): when flushes of
+   * the space went by it (lazy, or tagged entries kept under PCID), it drops the space's
+   * entries now and is up to date (Linux switch_mm_irqs_off's tlb_gen check). Returns true
+   * when it flushed.
+   */
+  catchUp(cpuId: number, space: MmuSpace): boolean {
+    if (space.cpuGen[cpuId]! >= space.tlbGen) return false;
+    if (this.pcidEnabled) this.tlbs[cpuId]!.flushPcid(space.pcid);
+    else this.tlbs[cpuId]!.flushNonGlobal();
+    this.fullFlushes++;
+    space.cpuGen[cpuId] = space.tlbGen;
+    return true;
   }
 
   /** The ideal shootdown of `pages` pages from virtual page `vpn` (see the header). */

@@ -15,7 +15,7 @@ export interface Region {
   pages: number;
   prot: number;
   shared: boolean;
-  /** The frame behind each page, lowest page first (never changed once made: split by views). */
+  /** The frame behind each page, lowest page first (never written in place: split by views, replaced whole by madvise). */
   frames: Int32Array;
 }
 

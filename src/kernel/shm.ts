@@ -42,6 +42,7 @@ import type { Kernel } from './kernel.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
 import { putUser32, wordOk } from './uaccess.ts';
+import { flushTlbRange } from './tlb/flush.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 interface ShmObject {
@@ -161,10 +162,16 @@ function* sysShmUnlink(k: Kernel, t: Thread, name: unknown): KernelGen<number> {
   return 0;
 }
 
-/** munmap(addr, length): 0 or -EINVAL; each page unmapped costs a page-table update. */
-function* sysMunmap(k: Kernel, t: Thread, addr: number, length: number): KernelGen<number> {
-  const pages = t.process.vm.munmap(addr, length);
-  if (pages < 0) return pages;
+/**
+ * munmap(addr, length): 0 or -EINVAL; each page unmapped costs a page-table update. The entries
+ * are cleared, the range is shot down from every TLB (kernel/tlb/), then the frames are freed.
+ */
+function* sysMunmap(k: Kernel, cpu: Cpu, t: Thread, addr: number, length: number): KernelGen<number> {
+  const vm = t.process.vm;
+  const batch = vm.unmapEntries(addr, length);
+  if (typeof batch === 'number') return batch;
+  if (batch.regions.length > 0) yield* flushTlbRange(k, cpu, vm, batch.vpn, batch.pages);
+  const pages = vm.finishUnmap(batch);
   yield spend(pages * k.board.costs.pageMapNs);
   return 0;
 }
@@ -175,5 +182,5 @@ export const SHM_SYSCALLS: SyscallTable = {
   [SYS_SHM_OPEN]: (k, cpu, t, a) =>
     sysShmOpen(k, cpu, t, a[0], num(a[1]), num(a[2]), num(a[3], -1), num(a[4]), a[5] ?? null),
   [SYS_SHM_UNLINK]: (k, _cpu, t, a) => sysShmUnlink(k, t, a[0]),
-  [SYS_MUNMAP]: (k, _cpu, t, a) => sysMunmap(k, t, num(a[0], -1), num(a[1], -1)),
+  [SYS_MUNMAP]: (k, cpu, t, a) => sysMunmap(k, cpu, t, num(a[0], -1), num(a[1], -1)),
 };

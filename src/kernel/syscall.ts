@@ -21,6 +21,8 @@ import {
   SYS_WAIT4,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
+import { flushTlbRange } from './tlb/flush.ts';
+import { MADVISE_SYSCALLS } from './madvise.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
@@ -58,7 +60,7 @@ const CORE: SyscallTable = {
     return t.id;
   },
   [SYS_MMAP]: (k, cpu, t, a) => sysMmap(k, cpu, t, num(a[1]), num(a[2]), num(a[3])),
-  [SYS_MPROTECT]: (k, _cpu, t, a) => sysMprotect(k, t, num(a[0]), num(a[1], -1), num(a[2])),
+  [SYS_MPROTECT]: (k, cpu, t, a) => sysMprotect(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
@@ -93,6 +95,8 @@ const TABLE: SyscallTable = {
   // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
   ...CLONE_SYSCALLS,
   ...SHM_SYSCALLS,
+  // madvise(MADV_DONTNEED) (issue 15).
+  ...MADVISE_SYSCALLS,
 };
 
 /**
@@ -176,7 +180,20 @@ function* sysMmap(
 }
 
 /** mprotect(addr, length, prot): new protection for mapped pages (a PROT_NONE guard page, LIBC-8). */
-function* sysMprotect(k: Kernel, t: Thread, addr: number, length: number, prot: number): KernelGen<number> {
-  yield spend(Math.ceil(Math.max(length, 0) / PAGE_SIZE) * k.board.costs.pageMapNs);
-  return t.process.vm.mprotect(addr, length, prot);
+function* sysMprotect(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  addr: number,
+  length: number,
+  prot: number,
+): KernelGen<number> {
+  const pages = Math.ceil(Math.max(length, 0) / PAGE_SIZE);
+  yield spend(pages * k.board.costs.pageMapNs);
+  const vm = t.process.vm;
+  const ideal = k.tlb.options.protocol === 'ideal';
+  const result = vm.mprotect(addr, length, prot, ideal);
+  // change_protection, then flush_tlb_range over what changed (kernel/tlb/).
+  if (result === 0 && !ideal) yield* flushTlbRange(k, cpu, vm, (addr >>> 0) / PAGE_SIZE, pages);
+  return result;
 }

@@ -15,9 +15,15 @@
  * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
  * zero page (mm/memory.c, do_anonymous_page). The guard page below a stack is a PROT_NONE region
  * and stays a fault.
+ *
+ * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
+ * invariant (each mapping call must keep the three in step, and the property tests check them
+ * together), so they share private state here; the region list (regions.ts), the MMU and its
+ * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. Next out: the
+ * two-phase munmap and madvise batches, into an mm file of their own.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
-import { PTE_P, PTE_RW, PTE_US, pteHigh, pteLow } from '../hw/page-table.ts';
+import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
@@ -46,6 +52,15 @@ const FAULT_UNMAPPED = -1;
 const FAULT_WRITE = -2;
 const FAULT_READ = -3;
 
+/** The part of a munmap done before its shootdown: regions cut, entries cleared (see unmapEntries). */
+export interface UnmapBatch {
+  readonly regions: readonly Region[];
+  readonly vpn: number;
+  readonly pages: number;
+  /** madvise: part of the range was not mapped (ENOMEM once the rest is done). */
+  readonly gap?: boolean;
+}
+
 export class AddressSpace implements MmuSpace {
   readonly #regions = new RegionList();
   readonly #memory: PhysicalMemory;
@@ -62,6 +77,10 @@ export class AddressSpace implements MmuSpace {
   /** mmap hands out addresses downward from here. */
   #mmapNext = USER_TOP;
 
+  /** Flushes of this space so far (Linux's mm->context.tlb_gen; kernel/tlb/linux.ts). */
+  tlbGen = 0;
+  /** Per CPU: the generation its TLB is up to date with for this space (cpu_tlbstate.ctxs[].tlb_gen). */
+  readonly cpuGen: Float64Array;
   /** Accesses by a CPU whose CR3 did not hold this space (walked without its TLB; a bug if > 0). */
   untaggedAccesses = 0;
 
@@ -72,23 +91,29 @@ export class AddressSpace implements MmuSpace {
     this.root = mmu.tables.allocTable();
     this.pcid = mmu.pcidOf(asid);
     this.usedBy = new Uint8Array(mmu.cpuCount);
+    this.cpuGen = new Float64Array(mmu.cpuCount);
+  }
+
+  /** The MMU this space's tables and TLB entries live in. */
+  get mmu(): Mmu {
+    return this.#mmu;
   }
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
   #mapRegion(r: Region): void {
-    const lo = pteFlags(r.prot);
-    const nx = (r.prot & PROT_EXEC) === 0;
-    const tables = this.#mmu.tables;
-    for (let i = 0; i < r.pages; i++) {
-      const frame = r.frames[i]!;
-      const addr = r.start + i * PAGE_SIZE;
-      tables.setPte(this.root, addr, lo === 0 ? 0 : pteLow(frame, lo), lo === 0 ? 0 : pteHigh(frame, nx));
-    }
+    this.#mmu.tables.setPteRun(
+      this.root,
+      r.start,
+      r.pages,
+      r.frames,
+      pteFlags(r.prot),
+      (r.prot & PROT_EXEC) === 0,
+    );
   }
 
   /** Clears the leaf entries of a region's pages. */
   #unmapRegion(r: Region): void {
-    for (let i = 0; i < r.pages; i++) this.#mmu.tables.setPte(this.root, r.start + i * PAGE_SIZE, 0, 0);
+    this.#mmu.tables.setPteRun(this.root, r.start, r.pages, r.frames, 0, false);
   }
 
   #insert(r: Region): void {
@@ -131,7 +156,7 @@ export class AddressSpace implements MmuSpace {
    * for an address that is not page-aligned, or -ENOMEM when part of the range is not mapped
    * (mm/mprotect.c's answers). Guard pages (LIBC-8) are pages made PROT_NONE this way.
    */
-  mprotect(signedAddr: number, bytes: number, prot: number): number {
+  mprotect(signedAddr: number, bytes: number, prot: number, flush = true): number {
     if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
     const addr = signedAddr >>> 0;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
@@ -143,7 +168,8 @@ export class AddressSpace implements MmuSpace {
       r.prot = prot;
       this.#mapRegion(r);
     }
-    this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
+    // `flush` false: the caller runs a shootdown protocol over the range itself (kernel/tlb/).
+    if (flush) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
     return 0;
   }
 
@@ -211,15 +237,43 @@ export class AddressSpace implements MmuSpace {
    * page-aligned or a length that is not positive (mm/mmap.c's answers).
    */
   munmap(addr: number, bytes: number): number {
+    const batch = this.unmapEntries(addr, bytes);
+    if (typeof batch === 'number') return batch;
+    if (batch.regions.length > 0) this.#mmu.flushRange(this, batch.vpn, batch.pages);
+    return this.finishUnmap(batch);
+  }
+
+  /**
+   * munmap's first half (unmap_region): cuts the regions and clears their entries; the caller
+   * then shoots the range down from every TLB and calls `finishUnmap`, which frees the frames,
+   * so no CPU can reach a frame after it has gone back to the allocator (tlb_finish_mmu).
+   * Returns -EINVAL as `munmap` does.
+   */
+  unmapEntries(addr: number, bytes: number): UnmapBatch | number {
     if ((addr & (PAGE_SIZE - 1)) !== 0 || !(bytes > 0) || addr < 0) return -EINVAL;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
-    // unmap_region: entries cleared, the TLBs flushed, and only then the frames freed, so no
-    // CPU can reach a frame after it has gone back to the allocator (tlb_finish_mmu).
-    const cut = this.#regions.cut(addr, end);
-    for (const region of cut) this.#unmapRegion(region);
-    if (cut.length > 0) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
+    const regions = this.#regions.cut(addr, end);
+    for (const region of regions) this.#unmapRegion(region);
+    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE };
+  }
+
+  /**
+   * munmap's second half, after the shootdown: drops the frames (the last reference frees one).
+   * A TLB entry that still maps a freed frame is marked stale in every CPU's TLB, so a guest
+   * that later reads through it is reported (a missed or broken shootdown). Returns the pages.
+   */
+  finishUnmap(batch: UnmapBatch): number {
     let pages = 0;
-    for (const region of cut) pages += this.#release(region);
+    const tlbs = this.#mmu.staleChecks ? this.#mmu.tlbs : [];
+    for (const region of batch.regions) {
+      for (let i = 0; i < region.pages; i++) {
+        const frame = region.frames[i]!;
+        if (!this.#dropFrame(frame)) continue;
+        const vpn = (region.start >>> PAGE_SHIFT) + i;
+        for (const tlb of tlbs) tlb.markStale(vpn, this.pcid, frame);
+      }
+      pages += region.pages;
+    }
     return pages;
   }
 
@@ -229,14 +283,55 @@ export class AddressSpace implements MmuSpace {
     return region.pages;
   }
 
-  #dropFrame(frame: number): void {
+  /**
+   * madvise(MADV_DONTNEED)'s first half (mm/madvise.c, zap_page_range_single): the pages of
+   * private regions in [addr, addr + bytes) lose their entries, so that after the caller's
+   * shootdown `finishDontneed` gives each a fresh zeroed frame: the next read sees zeros, as a
+   * zapped anonymous page refaults the zero page. Shared pages keep their frames (their data
+   * lives in the shared object). -EINVAL for an unaligned address or a negative length,
+   * -ENOMEM when part of the range is not mapped (the mapped parts are still done).
+   */
+  dontneedEntries(signedAddr: number, bytes: number): UnmapBatch | number {
+    if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
+    const addr = signedAddr >>> 0;
+    const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    const regions = end === addr ? [] : this.#regions.carve(addr, end).filter((r) => !r.shared);
+    for (const r of regions) this.#unmapRegion(r);
+    const gap = end !== addr && !this.#regions.covers(addr, end);
+    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE, gap };
+  }
+
+  /** madvise's second half: fresh zeroed frames, on each old frame's node, mapped again. */
+  finishDontneed(batch: UnmapBatch): number {
+    for (const r of batch.regions) {
+      const frames = new Int32Array(r.pages);
+      for (let i = 0; i < r.pages; i++) {
+        const old = r.frames[i]!;
+        const fresh = this.#memory.allocFrame(this.#memory.nodeOf(old));
+        frames[i] = fresh < 0 ? old : fresh; // out of memory: keep the old frame, zeroed
+        if (fresh < 0) this.#memory.words(old).fill(0);
+        else if (this.#dropFrame(old)) {
+          for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
+            tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
+          }
+        }
+      }
+      r.frames = frames;
+      this.#mapRegion(r);
+    }
+    return batch.gap === true ? -ENOMEM : 0;
+  }
+
+  /** Drops one reference to `frame`; true when it was the last and the frame is free. */
+  #dropFrame(frame: number): boolean {
     const refs = (this.#frameRefs.get(frame) ?? 1) - 1;
     if (refs === 0) {
       this.#frameRefs.delete(frame);
       this.#memory.freeFrame(frame);
-    } else {
-      this.#frameRefs.set(frame, refs);
+      return true;
     }
+    this.#frameRefs.set(frame, refs);
+    return false;
   }
 
   /** Unmaps everything; frames whose last reference this was go back to the allocator. */
@@ -275,6 +370,7 @@ export class AddressSpace implements MmuSpace {
     if (cpuId >= 0) {
       mmu.walks[cpuId]!++;
       mmu.walkLevels[cpuId]! += tables.lastLevels;
+      mmu.pendingWalkNs[cpuId]! += tables.lastLevels * mmu.walkLevelNs;
     }
     if (frame < 0) return this.#faultKind(addr, write);
     if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);

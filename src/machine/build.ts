@@ -52,6 +52,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     threadsMax: config.limits.threadsMax,
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
+    tlb: config.kernel.tlb,
     env: libcEnv(config.libc.variant),
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
   });

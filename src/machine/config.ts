@@ -39,6 +39,8 @@ export interface TopologyConfig {
   numaNodes: number;
   /** SLIT distance between two different nodes (local is always 10). */
   numaRemoteDistance: number;
+  /** Each CPU's TLB sizes (hw/tlb.ts); Skylake's when absent. */
+  tlb?: TlbSpec;
 }
 
 export interface TickConfig {
@@ -50,6 +52,8 @@ export interface TickConfig {
 import type { TscCalibration } from '../kernel/clock/tsc-calibrate.ts';
 import type { GovernorName } from '../kernel/cpufreq/governors.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
+import type { TlbOptions } from '../kernel/tlb/state.ts';
+import type { TlbSpec } from '../hw/tlb.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
 
@@ -65,6 +69,8 @@ export interface KernelConfig {
    * remote-memory slowdown in placement. On by default; off to compare. dwrr ignores it.
    */
   numa: boolean;
+  /** TLB shootdown protocol, PCID, timeout and fault injection (kernel/tlb/state.ts). */
+  tlb: TlbOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

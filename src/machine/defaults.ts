@@ -13,6 +13,7 @@ import type {
   TickConfig,
   TopologyConfig,
 } from './config.ts';
+import { TLB_OPTIONS_DEFAULT } from '../kernel/tlb/state.ts';
 
 /** Limits of the simulated machine (like xv6's param.h). */
 export const CPUS_MAX = 256;
@@ -162,7 +163,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     seed: 1,
     headline: [],
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
-    kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
+    kernel: { scheduler: policy, futex: presetFutex(policy), numa: true, tlb: TLB_OPTIONS_DEFAULT },
     libc: { variant: policyPreset(policy).libc },
     clock: null,
     cpufreq: null,

@@ -73,8 +73,30 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     passed: true,
   };
   if (error !== undefined) report.error = error;
+  tlbRecords(kernel, report);
   report.metrics = metricsOf(config, kernel, report);
   return report;
+}
+
+/** The stale reads and shootdown timeouts the run logged (issue 15), when it logged any. */
+function tlbRecords(kernel: Kernel, report: RunReport): void {
+  const { staleReads, timeouts } = kernel.tlb.stats;
+  if (staleReads.length > 0) {
+    report.tlb_stale_reads = staleReads.slice(0, 16).map((r) => ({
+      cpu: r.cpuId,
+      time_ns: r.timeNs,
+      vaddr: r.vaddr,
+      stale_frame: r.staleFrame,
+      current_frame: r.currentFrame,
+    }));
+  }
+  if (timeouts.length > 0) {
+    report.tlb_timeouts = timeouts.map((t) => ({
+      initiator: t.initiator,
+      targets: [...t.targets],
+      time_ns: t.timeNs,
+    }));
+  }
 }
 
 /**
@@ -98,6 +120,10 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   const source = { report, kernel };
   for (const row of RUN_METRICS) m[row.name] = row.read(source);
   for (const c of report.cpus) m[FAMILIES.cpuUtilisation.of(c.id)] = c.utilisation;
+  for (const [id, tlb] of kernel.board.tlbs.entries()) {
+    m[FAMILIES.cpuTlbHits.of(id)] = tlb.hits;
+    m[FAMILIES.cpuTlbMisses.of(id)] = tlb.misses;
+  }
   for (const row of FUTEX_METRICS) m[row.name] = kernel.futex.counts[row.source];
   m[FUTEX_ENTRIES_LEFT.name] = kernel.futex.entryCount();
   for (const [name, value] of Object.entries(report.syscalls)) m[FAMILIES.syscall.of(name)] = value;

@@ -77,4 +77,18 @@ export interface RunReport {
   sweep_hashes?: string[];
   /** Set when the run ended early: a limit was hit or every thread blocked. */
   error?: string;
+  /**
+   * Use-after-unmap reads through stale TLB entries (issue 15), the first 16: the CPU, the
+   * virtual address, the freed frame the entry kept and the frame mapped there now (-1: none).
+   * Present only when there was one.
+   */
+  tlb_stale_reads?: {
+    cpu: number;
+    time_ns: number;
+    vaddr: number;
+    stale_frame: number;
+    current_frame: number;
+  }[];
+  /** Shootdown waits that timed out (the improved protocol's K16 log): who waited for whom. */
+  tlb_timeouts?: { initiator: number; targets: number[]; time_ns: number }[];
 }

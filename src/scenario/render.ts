@@ -20,11 +20,28 @@ export function renderScenario(config: RunConfig): string {
       numa_remote_distance: topology.numaRemoteDistance,
       cpu_mhz: cpuMhz,
       tick: { source: tick.source, hz: tick.hz },
+      ...(topology.tlb === undefined
+        ? {}
+        : {
+            tlb: {
+              l1: topology.tlb.l1Entries,
+              l1_ways: topology.tlb.l1Ways,
+              l2: topology.tlb.l2Entries,
+              l2_ways: topology.tlb.l2Ways,
+            },
+          }),
     },
     kernel: {
       scheduler: config.kernel.scheduler,
       futex: { ...config.kernel.futex },
       numa: config.kernel.numa,
+      tlb: config.kernel.tlb.protocol,
+      pcid: config.kernel.tlb.pcid,
+      tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+    },
+    faults: {
+      tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
+      tlb_skip_flush: [...config.kernel.tlb.skipFlush],
     },
     libc: { variant: config.libc.variant },
     ...(config.clock === null ? {} : { clock: { calibration: config.clock.calibration } }),

@@ -35,6 +35,7 @@ import { readClock, readCpufreq } from './clocks.ts';
 import { libcSpeaksLinuxFutex } from '../libc/variant.ts';
 import { readLimits, readOutcome } from './limits.ts';
 import { readWorkload } from './workload.ts';
+import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
  * Keys a scenario may have at its top level. `description` and `claims` are documentation only;
@@ -58,12 +59,22 @@ export const SCENARIO_KEYS = [
   'expect',
   'sweep',
   'compare',
+  'faults',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
-const MACHINE_KEYS = ['cpus', 'smt', 'packages', 'numa_nodes', 'numa_remote_distance', 'cpu_mhz', 'tick'];
+const MACHINE_KEYS = [
+  'cpus',
+  'smt',
+  'packages',
+  'numa_nodes',
+  'numa_remote_distance',
+  'cpu_mhz',
+  'tick',
+  'tlb',
+];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa'];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -86,7 +97,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   readString(ctx, top, 'description', '', '');
   readStrings(ctx, own(top, 'claims'), 'claims');
   const headline = readStrings(ctx, own(top, 'headline'), 'headline');
-  const kernel = readKernel(ctx, own(top, 'kernel'));
+  const kernel = readKernel(ctx, own(top, 'kernel'), own(top, 'faults'));
   const libc = readLibc(ctx, own(top, 'libc'), kernel);
   const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
   const cpus = machine.topology.cpus;
@@ -157,7 +168,7 @@ function readArrayOfTables(ctx: ReadContext, top: Table, key: string): unknown[]
   return value;
 }
 
-function readKernel(ctx: ReadContext, value: unknown): KernelConfig {
+function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelConfig {
   const table = readTable(ctx, value ?? {}, 'kernel', KERNEL_KEYS);
   const fallback = defaultRunConfig().kernel.scheduler;
   const scheduler = readChoice(ctx, table, 'scheduler', 'kernel', {
@@ -169,6 +180,7 @@ function readKernel(ctx: ReadContext, value: unknown): KernelConfig {
     scheduler,
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
+    tlb: readKernelTlb(ctx, table, faults),
   };
 }
 
@@ -251,6 +263,7 @@ function readMachine(ctx: ReadContext, value: unknown, scheduler: SchedPolicyNam
         max: NUMA_DISTANCE_MAX,
         fallback: defaults.topology.numaRemoteDistance,
       }),
+      ...(own(table, 'tlb') === undefined ? {} : { tlb: readMachineTlb(ctx, own(table, 'tlb')) }),
     },
     tick: readTick(ctx, own(table, 'tick'), scheduler),
     cpuMhz: readInt(ctx, table, 'cpu_mhz', p, {

@@ -22,6 +22,7 @@ import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { THREADHERD } from './threadherd.ts';
+import { TLBSTRESS } from './tlbstress.ts';
 
 const LIST: GuestProgram[] = [
   FUTEX_BENCH,
@@ -43,6 +44,7 @@ const LIST: GuestProgram[] = [
   THREADHERD, // issue 14: scale
   CYCLICTEST, // HW-12, issue 11: timer precision
   BURSTY, // HW-15: cpufreq governors
+  TLBSTRESS, // HW-8, HW-9, issue 15
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -17,6 +17,7 @@ import {
 import { COST_NAMES } from '../../src/hw/cost-model.ts';
 import { TSC_CALIBRATIONS } from '../../src/kernel/clock/tsc-calibrate.ts';
 import { GOVERNORS } from '../../src/kernel/cpufreq/governors.ts';
+import { TLB_PROTOCOLS } from '../../src/kernel/tlb/state.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
@@ -98,6 +99,16 @@ function pstatesBelow(
   const { steps: _, power, ...rest } = d;
   return { ...rest, pstatesMhz, powerMw: pstatesMhz.map(() => power) };
 }
+/** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
+const tlbOptions = fc
+  .record({
+    protocol: fc.constantFrom(...TLB_PROTOCOLS),
+    pcid: fc.boolean(),
+    timeoutNs: fc.integer({ min: 0, max: 1_000_000 }).map((us) => us * 1000),
+    dropIpi: fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }),
+    skipFlush: fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 3 }),
+  })
+  .map((o) => (o.protocol === 'linux' ? o : { ...o, timeoutNs: 0 }));
 
 const runConfigWithoutLibc = fc.record({
   name: fc.string({ minLength: 1 }),
@@ -113,6 +124,7 @@ const runConfigWithoutLibc = fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
       futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
       numa: fc.boolean(),
+      tlb: tlbOptions,
     }),
     fc.record({
       scheduler: fc.constantFrom(...SCHED_POLICIES),
@@ -121,6 +133,7 @@ const runConfigWithoutLibc = fc.record({
         shards: fc.integer({ min: 1, max: 4096 }),
       }),
       numa: fc.boolean(),
+      tlb: tlbOptions,
     }),
   ),
   clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),

@@ -21,6 +21,7 @@ import { makePolicy, startTick } from '../../src/machine/build.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
 import { defaultTopology, policyPreset, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
+import type { TlbOptions } from '../../src/kernel/tlb/state.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
@@ -49,6 +50,8 @@ export interface GuestMachineOptions {
   expectFaults?: ExpectedFaults;
   /** High-resolution timers (kernel/hrtimer.ts); by default on with fair, off with dwrr and redbear. */
   hrtimers?: boolean;
+  /** The TLB shootdown protocol and its options (kernel/tlb/state.ts); ideal by default. */
+  tlb?: TlbOptions;
 }
 
 export interface GuestMachine {
@@ -75,6 +78,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     injectSwitchFaults: options.injectSwitchFaults ?? [],
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
     hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
+    ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;

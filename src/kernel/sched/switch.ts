@@ -71,6 +71,7 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
     prev.lastStintNs = prev.cpuTimeNs - prev.stintStartCpuNs;
   }
   k.stats.switches[cpu.id]!++;
+  k.mmu.lazy[cpu.id] = isThread(next) ? 0 : 1; // idle keeps CR3: lazy TLB (kernel/tlb/linux.ts)
   let costNs = k.board.costs.contextSwitchNs;
   if (isThread(next)) costNs += switchIn(k, cpu, next);
   if (k.options.checkInvariants) checkSwitchInvariants(k, cpu, prev, next);
@@ -92,7 +93,10 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
     k.stats.recordWakeLatency(k.nowNs - next.wokenAtNs);
     next.wokenAtNs = -1;
   }
-  if (k.percpu.loadedAsid[cpu.id] === next.asid) return 0;
+  if (k.percpu.loadedAsid[cpu.id] === next.asid) {
+    // Back in the space already in CR3 (from idle): flushes it missed while lazy are caught up.
+    return k.mmu.catchUp(cpu.id, next.process.vm) ? k.board.costs.tlbFlushNs : 0;
+  }
   k.percpu.loadedAsid[cpu.id] = next.asid; // CR3 load: the address space differs
   k.mmu.switchMm(cpu.id, next.process.vm);
   return k.board.costs.addressSpaceSwitchNs;
