@@ -11,7 +11,7 @@ import { THREAD_STATE_NAMES, ThreadState } from './thread.ts';
 
 /** The stop reason if `halting` halting leaves nothing that can ever wake, else null. */
 export function deadlockReport(k: Kernel, halting: Cpu): string | null {
-  for (const other of k.board.cpus) if (other !== halting && !other.halted) return null;
+  for (const other of k.cpus) if (other !== halting && !other.halted) return null;
   for (const t of k.threads.values()) {
     if (t.state === ThreadState.Runnable) return null;
     if (t.state === ThreadState.Blocked && t.wakeNs !== Number.POSITIVE_INFINITY) return null;

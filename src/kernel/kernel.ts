@@ -51,6 +51,9 @@ import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
+import { parseFirmware } from './acpi/parse.ts';
+import type { FirmwareTopology, ParserName } from './acpi/types.ts';
+import { type KernelTopology, kernelTopology } from './topology.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -74,6 +77,11 @@ export interface KernelOptions {
    * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
    */
   hrtimers?: boolean;
+  /**
+   * Which firmware-table parser learns the machine (HW-14): Redox's code as it behaves (`redox`,
+   * 128 CPUs at most) or the hardened one (`hardened`, 256). Hardened by default.
+   */
+  firmwareParser?: ParserName;
 }
 
 export interface GuestFaultRecord {
@@ -95,6 +103,12 @@ export type SwitchListener = (cpuId: number, prev: ExecContext, next: ExecContex
 export class Kernel implements SchedHost {
   readonly board: Board;
   readonly options: KernelOptions;
+  /** What parsing the firmware tables found: CPUs, I/O APICs, overrides, NUMA, findings. */
+  readonly firmware: FirmwareTopology;
+  /** The machine as the tables describe it; the kernel reads nothing else about it (HW-14). */
+  readonly topology: KernelTopology;
+  /** The CPUs the kernel runs on, by CPU id (those the tables name; others never start). */
+  readonly cpus: readonly Cpu[];
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
@@ -136,7 +150,15 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
-    const n = board.cpus.length;
+    const bsp = board.cpus[0]!; // the CPU the firmware starts, and the kernel runs on
+    this.firmware = parseFirmware(
+      { kind: 'memory', phys: board.firmware, bootloaderRsdp: board.firmware.bootloaderRsdp },
+      options.firmwareParser ?? 'hardened',
+      { bspApicId: bsp.cpuid.apicId },
+    );
+    this.topology = kernelTopology(this.firmware, bsp.cpuid, (apicId) => board.apic.slotOf(apicId));
+    this.cpus = this.topology.cpus.map((c) => board.cpus[c.cpuId]!);
+    const n = this.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
     this.percpu = new KernelCpuState(n);
@@ -197,7 +219,7 @@ export class Kernel implements SchedHost {
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     if (this.options.hrtimers ?? policy.name === 'fair') this.#startHrtimers();
     const hooks = this.#hooks();
-    for (const cpu of this.board.cpus) {
+    for (const cpu of this.cpus) {
       const idle = new IdleContext(cpu.id);
       idle.frames.push(makeFrame(idleLoop(this, cpu), FrameKind.Kernel));
       this.#idle.push(idle);
@@ -207,11 +229,11 @@ export class Kernel implements SchedHost {
     const root = this.createProcess(rootImage, null);
     assert(root !== null, 'kernel: no memory for the root process');
     this.#root = root;
-    const bsp = this.board.cpus[0]!;
+    const bsp = this.cpus[0]!;
     // The root's first thread is started from the BSP's boot path, before any CPU runs.
     const starter = startMainThread(this, bsp, root, rootArg);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
-    for (const cpu of this.board.cpus) cpu.start();
+    for (const cpu of this.cpus) cpu.start();
   }
 
   /**
@@ -220,8 +242,8 @@ export class Kernel implements SchedHost {
    */
   #startHrtimers(): void {
     const shared = this.deadlineTimer;
-    const device = shared ?? new TscDeadlineTimer(this.board.engine, this.board.cpus, VEC_HRTIMER);
-    this.hrtimers = new Hrtimers(this.board.cpus.length, device, shared !== null);
+    const device = shared ?? new TscDeadlineTimer(this.board.engine, this.cpus, VEC_HRTIMER);
+    this.hrtimers = new Hrtimers(this.cpus.length, device, shared !== null);
   }
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
@@ -295,7 +317,7 @@ export class Kernel implements SchedHost {
   /** Arms `t`'s timed block for `deadlineNs` (monotonic): an hrtimer, or the policy's timer. */
   #armTimeout(cpuId: number, t: Thread, deadlineNs: number): void {
     if (this.hrtimers === null) {
-      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      this.policy.armTimeout(this.cpus[cpuId]!, t, deadlineNs);
       return;
     }
     t.wakeNs = deadlineNs;
@@ -310,7 +332,7 @@ export class Kernel implements SchedHost {
   rearmTimeout(t: Thread, deadlineNs: number): number {
     if (this.hrtimers === null) {
       const cpuId = t.lastCpu >= 0 ? t.lastCpu : 0;
-      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      this.policy.armTimeout(this.cpus[cpuId]!, t, deadlineNs);
       return cpuId;
     }
     t.wakeNs = deadlineNs;
@@ -329,7 +351,7 @@ export class Kernel implements SchedHost {
    */
   cpuOf(t: Thread): Cpu {
     assert(t.running, `kernel: context ${t.id} is not running`);
-    return this.board.cpus[t.lastCpu]!;
+    return this.cpus[t.lastCpu]!;
   }
 
   /** Makes a blocked thread runnable (Context::unblock) and lets the policy queue it. */

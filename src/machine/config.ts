@@ -47,6 +47,8 @@ export interface TickConfig {
   hz: number;
 }
 
+import type { FirmwareBug } from '../hw/acpi/bugs.ts';
+import type { ParserName } from '../kernel/acpi/types.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
@@ -126,6 +128,17 @@ export type WorkloadConfig =
 /** The name a workload's process runs under and publishes its output by. */
 export function workloadName(w: WorkloadConfig): string {
   return w.kind === 'program' ? w.program : w.kind;
+}
+
+/**
+ * The machine's firmware (HW-7, HW-14): which parser the kernel learns it with, the firmware bugs
+ * its tables ship with, and whether CPUID offers x2APIC (HW-6).
+ */
+export interface FirmwareConfig {
+  /** `redox` (Redox's code, 128 CPUs) or `hardened` (Linux's checks, 256): see kernel/acpi/. */
+  parser: ParserName;
+  bugs: FirmwareBug[];
+  x2apic: boolean;
 }
 
 export interface LimitsConfig {
@@ -210,6 +223,7 @@ export interface RunConfig {
   machine: { topology: TopologyConfig; tick: TickConfig; cpuMhz: number };
   kernel: KernelConfig;
   libc: LibcConfig;
+  firmware: FirmwareConfig;
   /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
   costs: Record<string, number>;
   workloads: WorkloadConfig[];

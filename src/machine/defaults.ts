@@ -4,6 +4,7 @@
  * @module
  */
 import type {
+  FirmwareConfig,
   FutexMode,
   KernelConfig,
   LibcConfig,
@@ -79,6 +80,14 @@ export function presetLibc(mode: FutexMode): LibcConfig {
   return { variant: mode === 'linux' ? 'improved' : 'relibc' };
 }
 
+/**
+ * The firmware parser each preset uses: Redox's own code for the baseline (dwrr) and the Red Bear
+ * overlay, which leaves `src/acpi` as it is, and the hardened parser for the improved kernel.
+ */
+export function presetFirmware(policy: SchedPolicyName): FirmwareConfig {
+  return { parser: policy === 'fair' ? 'hardened' : 'redox', bugs: [], x2apic: true };
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
@@ -87,6 +96,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     machine: { topology: defaultTopology(cpus), tick: presetTick(policy), cpuMhz: 3000 },
     kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     libc: presetLibc(presetFutex(policy).mode),
+    firmware: presetFirmware(policy),
     costs: {},
     workloads: [],
     limits: {

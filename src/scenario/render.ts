@@ -27,6 +27,11 @@ export function renderScenario(config: RunConfig): string {
       numa: config.kernel.numa,
     },
     libc: { variant: config.libc.variant },
+    firmware: {
+      parser: config.firmware.parser,
+      bugs: [...config.firmware.bugs],
+      x2apic: config.firmware.x2apic,
+    },
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,

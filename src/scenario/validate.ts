@@ -32,6 +32,7 @@ import {
 } from './fields.ts';
 import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-model.ts';
 import { readLimits, readOutcome } from './limits.ts';
+import { readFirmware } from './firmware.ts';
 import { readWorkload } from './workload.ts';
 
 /**
@@ -47,6 +48,7 @@ export const SCENARIO_KEYS = [
   'machine',
   'kernel',
   'libc',
+  'firmware',
   'costs',
   'limits',
   'outcome',
@@ -94,6 +96,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     machine,
     kernel,
     libc,
+    firmware: readFirmware(ctx, own(top, 'firmware'), kernel.scheduler, machine.topology),
     costs: readCosts(ctx, own(top, 'costs')),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),

@@ -1,4 +1,12 @@
 // Property tests for the scenario parser: rendered configs round-trip, and bad input only ever raises ScenarioError.
+import { FIRMWARE_BUGS } from '../../src/hw/acpi/bugs.ts';
+import { PARSER_NAMES } from '../../src/kernel/acpi/types.ts';
+
+const ANY_MACHINE_BUGS: ReadonlySet<string> = new Set([
+  'disabled-cpu-enabled',
+  'bad-checksum',
+  'unknown-entry-type',
+]);
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -95,6 +103,14 @@ const runConfigWithoutLibc = fc.record({
       numa: fc.boolean(),
     }),
   ),
+  firmware: fc.record({
+    parser: fc.constantFrom(...PARSER_NAMES),
+    // The bugs any machine can take (the others need two CPUs or two nodes: validated apart).
+    bugs: fc.uniqueArray(fc.constantFrom(...FIRMWARE_BUGS.filter((b) => ANY_MACHINE_BUGS.has(b))), {
+      maxLength: 3,
+    }),
+    x2apic: fc.boolean(),
+  }),
   costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
   workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
   limits: fc.record({
