@@ -2,11 +2,11 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is near 480 lines, above the house ~400: it is the one object that implements both the
+ * Why it is near 500 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
- * sched/switch.ts (the switch accounting), hrtimer.ts. Next out, by issue 13: guest-memory
+ * sched/switch.ts (the switch accounting), hrtimer.ts, discover.ts (the firmware). Next out, by issue 13: guest-memory
  * access into uaccess.ts, and the timed-block bookkeeping beside timeout.ts.
  */
 import {
@@ -51,9 +51,9 @@ import { nsToNumber } from './timespec.ts';
 import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
-import { parseFirmware } from './acpi/parse.ts';
 import type { FirmwareTopology, ParserName } from './acpi/types.ts';
-import { type KernelTopology, kernelTopology } from './topology.ts';
+import { discoverMachine } from './discover.ts';
+import type { KernelTopology } from './topology.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -77,10 +77,7 @@ export interface KernelOptions {
    * has them and the Redox baseline (dwrr, redbear) does not, as their code does.
    */
   hrtimers?: boolean;
-  /**
-   * Which firmware-table parser learns the machine (HW-14): Redox's code as it behaves (`redox`,
-   * 128 CPUs at most) or the hardened one (`hardened`, 256). Hardened by default.
-   */
+  /** The firmware-table parser (HW-14): `redox` (128 CPUs) or `hardened` (256, the default). */
   firmwareParser?: ParserName;
 }
 
@@ -103,11 +100,9 @@ export type SwitchListener = (cpuId: number, prev: ExecContext, next: ExecContex
 export class Kernel implements SchedHost {
   readonly board: Board;
   readonly options: KernelOptions;
-  /** What parsing the firmware tables found: CPUs, I/O APICs, overrides, NUMA, findings. */
+  /** What the firmware tables say (discover.ts), and the machine and CPUs the kernel takes from them. */
   readonly firmware: FirmwareTopology;
-  /** The machine as the tables describe it; the kernel reads nothing else about it (HW-14). */
   readonly topology: KernelTopology;
-  /** The CPUs the kernel runs on, by CPU id (those the tables name; others never start). */
   readonly cpus: readonly Cpu[];
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
@@ -150,14 +145,11 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
-    const bsp = board.cpus[0]!; // the CPU the firmware starts, and the kernel runs on
-    this.firmware = parseFirmware(
-      { kind: 'memory', phys: board.firmware, bootloaderRsdp: board.firmware.bootloaderRsdp },
-      options.firmwareParser ?? 'hardened',
-      { bspApicId: bsp.cpuid.apicId },
-    );
-    this.topology = kernelTopology(this.firmware, bsp.cpuid, (apicId) => board.apic.slotOf(apicId));
-    this.cpus = this.topology.cpus.map((c) => board.cpus[c.cpuId]!);
+    ({
+      firmware: this.firmware,
+      topology: this.topology,
+      cpus: this.cpus,
+    } = discoverMachine(board, options.firmwareParser ?? 'hardened'));
     const n = this.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
