@@ -20,6 +20,7 @@ import { type FirmwareBug, injectFirmwareBugs } from './acpi/bugs.ts';
 import { type FirmwareImage, installFirmware } from './acpi/image.ts';
 import { specFromTopology } from './acpi/spec.ts';
 import { buildTables, type TableSet, tableSignature } from './acpi/tables.ts';
+import { StartupController } from './ap-startup.ts';
 import { cpuidOf } from './cpuid.ts';
 import { PAGE_SIZE } from './memory.ts';
 
@@ -55,6 +56,8 @@ export class Board implements CpuBus {
   readonly kindResume: number;
   /** The ACPI tables in memory and the RSDP address the bootloader hands the kernel. */
   readonly firmware: FirmwareImage;
+  /** INIT and SIPI delivery, each CPU's wait-for-SIPI state, and AP faults (ap-startup.ts). */
+  readonly startup: StartupController;
 
   constructor(spec: BoardSpec) {
     this.engine = new Engine(spec.decider);
@@ -73,9 +76,10 @@ export class Board implements CpuBus {
     for (let id = 0; id < this.topology.count; id++) {
       // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
       const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1, null) - skewPpm : 0;
-      const cpuid = cpuidOf(topology, id, spec.x2apic ?? true);
+      const cpuid = cpuidOf(topology, id, spec.x2apic ?? true, spec.cpuMhz * 1000);
       cpus.push(new Cpu(id, this, (spec.cpuMhz / 1000) * (1 + skew / 1_000_000), cpuid));
     }
+    this.startup = new StartupController(this.engine, cpus, this.apic, this.costs, this.trace);
     this.firmware = installFirmware(
       this.memory,
       boardTables(topology, this.memory.frameCount, spec.firmware),

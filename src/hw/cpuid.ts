@@ -15,8 +15,10 @@ export interface CpuidInfo {
   smtShift: number;
   /** Leaf 0xB level 2 (core) EAX[4:0]: APIC id >> packageShift is the package's id. */
   packageShift: number;
+  /** Leaf 0x15 (TSC/crystal ratio × crystal): the nominal TSC frequency, kHz. */
+  tscKhz: number;
 }
 
-export function cpuidOf(topology: Topology, cpuId: number, x2apic: boolean): CpuidInfo {
-  return { apicId: topology.cpus[cpuId]!.apicId, x2apic, ...topology.shifts };
+export function cpuidOf(topology: Topology, cpuId: number, x2apic: boolean, tscKhz: number): CpuidInfo {
+  return { apicId: topology.cpus[cpuId]!.apicId, x2apic, ...topology.shifts, tscKhz };
 }

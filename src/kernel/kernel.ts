@@ -52,6 +52,10 @@ import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { TraceKind } from '../abi/trace.ts';
 import type { FirmwareTopology, ParserName } from './acpi/types.ts';
+import { bspBoot, onlineMask, prepareBringUp } from './boot/bringup.ts';
+import type { BootOptions } from './boot/plan.ts';
+import type { BootRun } from './boot/run-state.ts';
+import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
 
@@ -79,6 +83,8 @@ export interface KernelOptions {
   hrtimers?: boolean;
   /** The firmware-table parser (HW-14): `redox` (128 CPUs) or `hardened` (256, the default). */
   firmwareParser?: ParserName;
+  /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
+  bringUp?: BootOptions;
 }
 
 export interface GuestFaultRecord {
@@ -104,6 +110,8 @@ export class Kernel implements SchedHost {
   readonly firmware: FirmwareTopology;
   readonly topology: KernelTopology;
   readonly cpus: readonly Cpu[];
+  /** The simulated bring-up, when there is one (its report: boot/bringup.ts `bootReport`). */
+  bringUp: BootRun | null = null;
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
@@ -218,10 +226,22 @@ export class Kernel implements SchedHost {
       cpu.hooks = hooks;
       cpu.current = idle;
     }
+    const plan = this.options.bringUp;
+    const run = plan === undefined ? null : prepareBringUp(this, plan); // before any frame is taken
     const root = this.createProcess(rootImage, null);
     assert(root !== null, 'kernel: no memory for the root process');
     this.#root = root;
     const bsp = this.cpus[0]!;
+    if (run !== null) {
+      // Simulated bring-up: only the BSP runs; APs start at their SIPI. The root may run only on
+      // the CPUs that came up, and its children inherit that mask (cpu_online_mask, HW-2).
+      this.bringUp = run;
+      const mask = () => (run.records.every((r) => r.status !== 'failed') ? null : onlineMask(run));
+      const then = () => startMainThread(this, bsp, root, rootArg, mask());
+      bsp.current.frames.push(makeFrame(bspBoot(run, bsp, then), FrameKind.Kernel));
+      bsp.start();
+      return;
+    }
     // The root's first thread is started from the BSP's boot path, before any CPU runs.
     const starter = startMainThread(this, bsp, root, rootArg);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
@@ -406,7 +426,10 @@ export class Kernel implements SchedHost {
         dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
       interrupt: (cpu, vector) => irqEntry(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
-      atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
+      atomic: (cpu, ctx, effect) =>
+        isThread(ctx)
+          ? this.#atomic(ctx, effect)
+          : bootAtomic(this.board.memory, this.board.startup, cpu, effect),
       memoryNode: (_cpu, ctx, addr, memPermille) => {
         const t = ctx as Thread;
         const node = t.process.vm.nodeOf(addr);
