@@ -45,6 +45,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     futex: config.kernel.futex,
     env: libcEnv(config.libc.variant),
     firmwareParser: config.firmware.parser,
+    ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);

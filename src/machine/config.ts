@@ -49,6 +49,7 @@ export interface TickConfig {
 
 import type { FirmwareBug } from '../hw/acpi/bugs.ts';
 import type { ParserName } from '../kernel/acpi/types.ts';
+import type { BootOptions } from '../kernel/boot/plan.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
@@ -141,6 +142,11 @@ export interface FirmwareConfig {
   x2apic: boolean;
 }
 
+/** `[boot]`: whether the run starts from a simulated bring-up, and how it goes (kernel/boot/plan.ts). */
+export interface BootConfig extends BootOptions {
+  simulate: boolean;
+}
+
 export interface LimitsConfig {
   /** Simulated time after which the run stops with a limit error. */
   simNsMax: number;
@@ -224,6 +230,7 @@ export interface RunConfig {
   kernel: KernelConfig;
   libc: LibcConfig;
   firmware: FirmwareConfig;
+  boot: BootConfig;
   /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
   costs: Record<string, number>;
   workloads: WorkloadConfig[];

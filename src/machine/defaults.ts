@@ -3,7 +3,9 @@
  * as its code behaves and the improved kernel its plans describe.
  * @module
  */
+import { presetRaces } from '../kernel/boot/plan.ts';
 import type {
+  BootConfig,
   FirmwareConfig,
   FutexMode,
   KernelConfig,
@@ -88,6 +90,12 @@ export function presetFirmware(policy: SchedPolicyName): FirmwareConfig {
   return { parser: policy === 'fair' ? 'hardened' : 'redox', bugs: [], x2apic: true };
 }
 
+/** The bring-up each preset runs when asked to simulate one: Redox's for the baseline, Linux's serial one for the improved kernel. */
+export function presetBoot(policy: SchedPolicyName): BootConfig {
+  const protocol = policy === 'fair' ? 'linux' : 'redox';
+  return { simulate: false, protocol, races: presetRaces(protocol), legacyDelays: false, faults: [] };
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
@@ -97,6 +105,7 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     kernel: { scheduler: policy, futex: presetFutex(policy), numa: true },
     libc: presetLibc(presetFutex(policy).mode),
     firmware: presetFirmware(policy),
+    boot: presetBoot(policy),
     costs: {},
     workloads: [],
     limits: {

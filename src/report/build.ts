@@ -10,6 +10,7 @@ import type { Machine } from '../machine/build.ts';
 import { sieveCount } from '../workloads/primes-math.ts';
 import type { PrimesOutput } from '../workloads/primes.ts';
 import { FUTEX_ENTRIES_LEFT, FUTEX_METRICS, KERNEL_METRICS } from '../kernel/stats.ts';
+import { bootMetrics } from './boot-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
 import { summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
@@ -105,6 +106,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const row of KERNEL_METRICS) m[row.name] = kernel.stats[row.source];
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   workloadMetrics(config, kernel, m);
+  bootMetrics(kernel, m);
   return m;
 }
 

@@ -21,6 +21,7 @@ import {
 import { WORKLOAD_KINDS } from '../machine/config.ts';
 import { programNames } from '../workloads/registry.ts';
 import type { RunReport } from './types.ts';
+import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -115,6 +116,7 @@ function workloadPart(name: string): boolean {
 
 /** The families, each with the builder the report names its metrics with. */
 export const FAMILIES = {
+  firmwareFinding: FIRMWARE_FINDING_FAMILY,
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',
@@ -194,10 +196,15 @@ function variantOf(name: string, head: string): boolean {
 }
 
 const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
-  [...RUN_METRICS, ...KERNEL_METRICS, ...FUTEX_METRICS, FUTEX_ENTRIES_LEFT, ...SCHED_METRICS].map((m) => [
-    m.name,
-    m,
-  ]),
+  [
+    ...RUN_METRICS,
+    ...KERNEL_METRICS,
+    ...FUTEX_METRICS,
+    FUTEX_ENTRIES_LEFT,
+    ...SCHED_METRICS,
+    ...FIRMWARE_METRICS,
+    ...BOOT_METRICS,
+  ].map((m) => [m.name, m]),
 );
 
 function fixedInfo(name: string): MetricInfo | SchedMetricInfo | undefined {

@@ -27,6 +27,15 @@ export function renderScenario(config: RunConfig): string {
       numa: config.kernel.numa,
     },
     libc: { variant: config.libc.variant },
+    boot: {
+      simulate: config.boot.simulate,
+      protocol: config.boot.protocol,
+      legacy_delays: config.boot.legacyDelays,
+      k1_counter_race: config.boot.races.counter,
+      k2_dual_ready: config.boot.races.dualReady,
+      k8_node_late: config.boot.races.nodeLate,
+      faults: config.boot.faults.map((f) => `${f.cpu}:${f.fault}`),
+    },
     firmware: {
       parser: config.firmware.parser,
       bugs: [...config.firmware.bugs],

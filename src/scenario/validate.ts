@@ -32,6 +32,7 @@ import {
 } from './fields.ts';
 import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-model.ts';
 import { readLimits, readOutcome } from './limits.ts';
+import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readWorkload } from './workload.ts';
 
@@ -49,6 +50,7 @@ export const SCENARIO_KEYS = [
   'kernel',
   'libc',
   'firmware',
+  'boot',
   'costs',
   'limits',
   'outcome',
@@ -97,6 +99,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     kernel,
     libc,
     firmware: readFirmware(ctx, own(top, 'firmware'), kernel.scheduler, machine.topology),
+    boot: readBoot(ctx, own(top, 'boot'), kernel.scheduler, cpus),
     costs: readCosts(ctx, own(top, 'costs')),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),

@@ -1,6 +1,8 @@
 // Property tests for the scenario parser: rendered configs round-trip, and bad input only ever raises ScenarioError.
 import { FIRMWARE_BUGS } from '../../src/hw/acpi/bugs.ts';
 import { PARSER_NAMES } from '../../src/kernel/acpi/types.ts';
+import { BOOT_PROTOCOLS } from '../../src/kernel/boot/plan.ts';
+import type { ApFault } from '../../src/hw/ap-startup.ts';
 
 const ANY_MACHINE_BUGS: ReadonlySet<string> = new Set([
   'disabled-cpu-enabled',
@@ -110,6 +112,14 @@ const runConfigWithoutLibc = fc.record({
       maxLength: 3,
     }),
     x2apic: fc.boolean(),
+  }),
+  // Faults name no CPU, as a machine of any size (1 CPU too) must take them.
+  boot: fc.record({
+    simulate: fc.boolean(),
+    protocol: fc.constantFrom(...BOOT_PROTOCOLS),
+    races: fc.record({ counter: fc.boolean(), dualReady: fc.boolean(), nodeLate: fc.boolean() }),
+    legacyDelays: fc.boolean(),
+    faults: fc.constant<{ cpu: number; fault: ApFault }[]>([]),
   }),
   costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
   workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
