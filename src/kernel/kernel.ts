@@ -236,16 +236,18 @@ export class Kernel implements SchedHost {
       // Simulated bring-up: only the BSP runs; APs start at their SIPI. The root may run only on
       // the CPUs that came up, and its children inherit that mask (cpu_online_mask, HW-2).
       this.bringUp = run;
-      const mask = () => (run.records.every((r) => r.status !== 'failed') ? null : onlineMask(run));
+      const mask = () =>
+        run.records.every((r) => r.status === 'bsp' || r.status === 'online') ? null : onlineMask(run);
       const then = () => startMainThread(this, bsp, root, rootArg, mask());
       bsp.current.frames.push(makeFrame(bspBoot(run, bsp, then), FrameKind.Kernel));
       bsp.start();
       return;
     }
-    // The root's first thread is started from the BSP's boot path, before any CPU runs.
-    const starter = startMainThread(this, bsp, root, rootArg);
+    // The root's first thread is started from the BSP's boot path, before any CPU runs; CPUs the
+    // tables do not name are not started, nor in its mask.
+    const starter = startMainThread(this, bsp, root, rootArg, this.topology.presentMask);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
-    for (const cpu of this.cpus) cpu.start();
+    for (const cpu of this.cpus) if (this.topology.cpus[cpu.id]!.present) cpu.start();
   }
 
   /**

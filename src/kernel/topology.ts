@@ -24,6 +24,12 @@ export interface KernelCpu {
   /** The core's id: the APIC id above the SMT field (unique on the machine). */
   coreId: number;
   nodeId: number;
+  /**
+   * False for a hole: a CPU id below a listed one whose CPU the tables do not name (its entry
+   * lost to a duplicate APIC id, say). Per-CPU state is indexed by CPU id, so the hole keeps its
+   * place; the CPU is never started and is in no thread's mask (not in cpu_possible, HW-2).
+   */
+  present: boolean;
 }
 
 export class KernelTopology implements TopologyView {
@@ -43,6 +49,11 @@ export class KernelTopology implements TopologyView {
 
   get count(): number {
     return this.cpus.length;
+  }
+
+  /** 1 for each CPU the tables name, by CPU id, or null when they name every one. */
+  get presentMask(): Uint8Array | null {
+    return this.cpus.every((c) => c.present) ? null : Uint8Array.from(this.cpus, (c) => (c.present ? 1 : 0));
   }
 
   nodeOf(cpuId: number): number {
@@ -106,6 +117,7 @@ function bspEntry(bsp: CpuidInfo): KernelCpu {
     packageId: bsp.apicId >>> bsp.packageShift,
     coreId: bsp.apicId >>> bsp.smtShift,
     nodeId: 0,
+    present: true,
   };
 }
 
@@ -150,18 +162,26 @@ export function kernelTopology(
       packageId: c.apicId >>> bsp.packageShift,
       coreId: c.apicId >>> bsp.smtShift,
       nodeId: c.node ?? 0,
+      present: true,
     });
   }
   if (!taken.has(0)) cpus.push(bspEntry(bsp));
   cpus.sort((a, b) => a.cpuId - b.cpuId);
-  cpus.forEach((c, i) => {
-    if (c.cpuId !== i) {
-      // Per-CPU state is indexed by CPU id: a hole needs the online mask bring-up keeps (HW-2).
-      throw new FirmwareBootStop(
-        `boot: CPU ${i} is missing from the tables while CPU ${c.cpuId} is listed: a hole in the CPU ids needs the online mask of simulated bring-up (not built yet)`,
-      );
+  const all: KernelCpu[] = [];
+  for (const c of cpus) {
+    while (all.length < c.cpuId) {
+      const hole = all.length;
+      report(firmware, {
+        claim: 'HW-2',
+        code: 'cpu-not-listed',
+        severity: 'warning',
+        table: 'APIC',
+        message: `CPU ${hole} is in no usable table entry while CPU ${c.cpuId} is: never started`,
+      });
+      all.push({ cpuId: hole, apicId: -1, packageId: -1, coreId: -1, nodeId: 0, present: false });
     }
-  });
+    all.push(c);
+  }
   const memoryNodes = new Set(firmware.numa.memory.map((m) => m.node));
-  return new KernelTopology(cpus, firmware.numa.distances, memoryNodes);
+  return new KernelTopology(all, firmware.numa.distances, memoryNodes);
 }

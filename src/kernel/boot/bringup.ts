@@ -67,7 +67,7 @@ export function bootReport(run: BootRun): BootReport {
     startNs: run.startNs,
     totalNs: run.doneNs,
     cpus: run.records.map((r) => ({ ...r, sipiNs: [...r.sipiNs] })),
-    possible: run.records.map((r) => r.cpu),
+    possible: run.records.filter((r) => r.status !== 'not-listed').map((r) => r.cpu),
     online,
     framesFreed: run.framesFreed,
     duplicateIds: [...ids.values()].filter((n) => n > 1).length,

@@ -207,7 +207,7 @@ function* parallelAll(run: BootRun, bsp: Cpu, aps: number[]): KernelGen<void> {
 
 /** The BSP's bring-up of every AP the kernel found. */
 export function* bringUpAps(run: BootRun, bsp: Cpu): KernelGen<void> {
-  const aps = run.records.filter((r) => r.status !== 'bsp').map((r) => r.cpu);
+  const aps = run.records.filter((r) => r.status === 'not-started').map((r) => r.cpu);
   run.note(`${run.options.protocol} bring-up of ${aps.length} APs`);
   yield store(CPU_COUNT, 1); // the BSP is CPU 0
 

@@ -41,7 +41,8 @@ export function presetRaces(protocol: BootProtocol): BootRaces {
   return { counter: on, dualReady: on, nodeLate: on };
 }
 
-export type CpuBootStatus = 'bsp' | 'online' | 'failed' | 'not-started';
+/** `not-listed`: a hole in the CPU ids the tables leave (kernel/topology.ts), never started. */
+export type CpuBootStatus = 'bsp' | 'online' | 'failed' | 'not-started' | 'not-listed';
 
 export interface CpuBootRecord {
   cpu: number;

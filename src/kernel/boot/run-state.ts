@@ -34,7 +34,7 @@ export class BootRun {
       sipiNs: [],
       callinNs: null,
       onlineNs: null,
-      status: c.cpuId === 0 ? 'bsp' : 'not-started',
+      status: c.cpuId === 0 ? 'bsp' : c.present ? 'not-started' : 'not-listed',
       logicalId: c.cpuId === 0 ? 0 : null,
       reason: '',
     }));
