@@ -28,8 +28,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       spin_ns: cpu.spinNs,
       idle_ns: Math.max(0, simNs - busy),
       utilisation: simNs > 0 ? Math.min(1, busy / simNs) : 0,
-      context_switches: kernel.stats.switches[cpu.id]!,
-      migrations_in: kernel.stats.migrationsIn[cpu.id]!,
+      context_switches: kernel.stats.switches[cpu.id] ?? 0, // 0 on a CPU the kernel never had
+      migrations_in: kernel.stats.migrationsIn[cpu.id] ?? 0,
     };
   });
   const locks = [...kernel.futex.locks(), ...kernel.policy.locks()]
