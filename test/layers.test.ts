@@ -294,3 +294,42 @@ test('guest code reaches memory only through its guest handle', () => {
   }
   assert.deepEqual(violations, []);
 });
+
+/**
+ * HW-14: the kernel learns the machine only by parsing the firmware tables (kernel/topology.ts).
+ * What would read the hardware's own description instead: the board's or a CPU bus's `topology`,
+ * the `Topology` class itself, or the spec the board builds the tables from.
+ */
+const HW_TOPOLOGY_READS = [
+  /\bboard\s*\.\s*topology\b/,
+  /\bbus\s*\.\s*topology\b/,
+  /\bimport\s+(?:type\s+)?\{[^}]*\bTopology\b[^}]*\}\s*from\s*['"][^'"]*hw\/topology\.ts['"]/,
+  /\bspecFromTopology\b/,
+];
+
+/** The line of every such read outside comments (imports keep their module string to match on). */
+function hwTopologyReads(text: string): number[] {
+  const lines: number[] = [];
+  HW_TOPOLOGY_READS.forEach((pattern, i) => {
+    const code = blank(text, i !== 2);
+    for (const m of code.matchAll(new RegExp(pattern.source, 'g'))) lines.push(lineOf(code, m.index));
+  });
+  return lines;
+}
+
+test('the topology scanner sees a board topology read and a Topology import, not a comment', () => {
+  assert.equal(hwTopologyReads('const n = k.board.topology.nodeOf(0);').length, 1);
+  assert.equal(hwTopologyReads("import type { Topology } from '../hw/topology.ts';").length, 1);
+  assert.equal(
+    hwTopologyReads("import { MigrationLevel, type TopologyView } from '../hw/topology.ts';").length,
+    0,
+  );
+  assert.equal(hwTopologyReads('// k.board.topology is not read').length, 0);
+});
+
+test('no kernel file reads the hardware topology: CPUs, nodes and distances come from the tables (HW-14)', () => {
+  const violations = sourceFiles('src/kernel').filter(
+    (file) => hwTopologyReads(readFileSync(join(ROOT, file), 'utf8')).length > 0,
+  );
+  assert.deepEqual(violations, []);
+});

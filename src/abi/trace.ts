@@ -15,6 +15,8 @@ export const TraceKind = {
   Switch: 0x16,
   /** An interrupt raised at a CPU (cpu id, vector). */
   InterruptRaised: 0x1f,
+  /** A STARTUP IPI reached a CPU (cpu id, 0x100 | vector); bring-up only (issue 16). */
+  StartupIpi: 0x20,
   /** A CPU starts spinning on a held spinlock (cpu id, the lock's acquisitions so far). */
   SpinStart: 0x2a,
   /** A spinner wins a released spinlock (winner cpu id, acquisitions). */

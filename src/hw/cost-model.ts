@@ -111,6 +111,29 @@ const PARAMS = {
     source:
       'to another package: L2 and L3 cold, ~20k lines from DRAM at ~80 ns with ~10 in flight; below sched_migration_cost 0.5 ms',
   },
+  // AP bring-up (HW-1, HW-3, issue 16). The AP-side init figures are fitted, not measured: Linux's
+  // serial bring-up of 96 cores took about 500 ms and parallel bring-up about 100 ms (the 6.5
+  // parallel-bringup series, Thomas Gleixner, 2023), so ~5 ms per AP of which ~1 ms stays serial.
+  apSipiStartNs: { value: 5000, source: 'SIPI arrival to the first trampoline instruction, estimate' },
+  apTrampolineNs: {
+    value: 20000,
+    source: 'trampoline: real mode to long mode (GDT, CR4.PAE/PGE, EFER.LME/NXE, CR0.PG), estimate',
+  },
+  apEarlyInitNs: {
+    value: 4_000_000,
+    source:
+      "AP init before its sync point (cpu_init, microcode, per-CPU setup): fitted, ~4 of Linux's ~5 ms per AP",
+  },
+  apOnlineNs: {
+    value: 1_000_000,
+    source: 'AP init the BSP serialises (TSC sync, set online): fitted to 96 cores in ~100 ms in parallel',
+  },
+  spinPauseCycles: {
+    value: 140,
+    source:
+      'one spin-loop iteration with PAUSE: ~140 cycles on Skylake and later, ~10 before (Intel optimization manual)',
+    max: 100_000,
+  },
   computeJitterPpm: {
     value: 20000,
     source: 'run-to-run variation of a compute burst, +-2%',

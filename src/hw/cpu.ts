@@ -30,6 +30,7 @@ import {
   type LockEffect,
   type SwitchEffect,
 } from './effects.ts';
+import type { CpuidInfo } from './cpuid.ts';
 import { type ApicBus, Lapic, type LapicCore } from './lapic.ts';
 import type { SpinLock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
@@ -78,6 +79,8 @@ export class Cpu implements LapicCore {
   readonly bus: CpuBus;
   /** This CPU's local APIC: every interrupt reaches the CPU through it. */
   readonly lapic: Lapic;
+  /** What CPUID reports on this CPU (its APIC id, x2APIC, the topology shift widths). */
+  readonly cpuid: CpuidInfo;
   hooks!: CpuHooks;
   /** Cycles per nanosecond, with this CPU's boot-time skew applied. */
   cyclesPerNs: number;
@@ -117,8 +120,9 @@ export class Cpu implements LapicCore {
   readonly #jitterRange: number;
   readonly #jitterPpm: number;
 
-  constructor(id: number, bus: CpuBus, cyclesPerNs: number) {
+  constructor(id: number, bus: CpuBus, cyclesPerNs: number, cpuid: CpuidInfo) {
     this.id = id;
+    this.cpuid = cpuid;
     this.bus = bus;
     this.cyclesPerNs = cyclesPerNs;
     this.#engine = bus.engine;
@@ -127,7 +131,7 @@ export class Cpu implements LapicCore {
     this.#kindResume = bus.kindResume;
     this.#jitterPpm = bus.costs.computeJitterPpm;
     this.#jitterRange = this.#jitterPpm > 0 ? 2 * this.#jitterPpm + 1 : 0;
-    this.lapic = new Lapic(id, bus.apic, this);
+    this.lapic = new Lapic(id, cpuid.apicId, bus.apic, this);
   }
 
   get halted(): boolean {

@@ -49,6 +49,8 @@ export class ApicBus {
   readonly #topology: Topology;
   readonly #costs: CostModel;
   readonly #kind: number;
+  /** LAPIC index by APIC id: how an ICR destination finds its LAPIC. */
+  readonly #byApicId = new Map<number, number>();
 
   constructor(engine: Engine, topology: Topology, costs: CostModel, trace: TraceHash) {
     this.engine = engine;
@@ -59,7 +61,20 @@ export class ApicBus {
     this.#kind = engine.register('irq', (dest, vector) => lapics[dest]!.accept(vector, true), true);
   }
 
-  /** Sends `vector` to the LAPIC with APIC id `dest`; it arrives `latencyNs` from now. */
+  /** Registers a LAPIC (in CPU order) under its APIC id. */
+  attach(lapic: Lapic): void {
+    assert(this.lapics.length === lapic.id, `lapic: ${lapic.id} registered out of order`);
+    assert(!this.#byApicId.has(lapic.apicId), `lapic: APIC id ${lapic.apicId} twice`);
+    this.lapics.push(lapic);
+    this.#byApicId.set(lapic.apicId, lapic.id);
+  }
+
+  /** The index of the LAPIC whose ID register holds `apicId`, or -1 when none answers to it. */
+  slotOf(apicId: number): number {
+    return this.#byApicId.get(apicId) ?? -1;
+  }
+
+  /** Sends `vector` to LAPIC `dest` (its index, the CPU id); it arrives `latencyNs` from now. */
   deliver(dest: number, vector: number, latencyNs: number): void {
     if (!(dest >= 0 && dest < this.lapics.length)) throw new AssertionError(`apic: no LAPIC ${dest}`);
     this.engine.after(latencyNs, this.#kind, dest, vector);
@@ -74,8 +89,10 @@ export class ApicBus {
 }
 
 export class Lapic {
-  /** APIC id; CPU ids and APIC ids coincide until the kernel reads them from the MADT. */
+  /** Index on the bus, the CPU id: fixed-vector IPIs are addressed by it. */
   readonly id: number;
+  /** The LAPIC ID register (the MADT's and CPUID's APIC id); INIT and SIPI name it. */
+  readonly apicId: number;
   /** INTR to the core: a pending vector outranks the in-service class. */
   intr = false;
   readonly #bus: ApicBus;
@@ -83,12 +100,12 @@ export class Lapic {
   readonly #irr = new Uint32Array(WORDS);
   readonly #isr = new Uint32Array(WORDS);
 
-  constructor(id: number, bus: ApicBus, core: LapicCore) {
+  constructor(id: number, apicId: number, bus: ApicBus, core: LapicCore) {
     this.id = id;
+    this.apicId = apicId;
     this.#bus = bus;
     this.#core = core;
-    assert(bus.lapics.length === id, `lapic: ${id} registered out of order`);
-    bus.lapics.push(this);
+    bus.attach(this);
   }
 
   /**

@@ -56,6 +56,8 @@ export class PhysicalMemory {
    */
   tolerateFreeAccess = false;
   freeFrameAccesses = 0;
+  /** Frames above `frameCount` reserved for firmware (reserveAbove). */
+  #reservedAbove = 0;
   /** Allocations that asked for a node and got another because it was full (HW-14). */
   fallbackAllocations = 0;
   /** Allocations refused because every node was full (the run's report names limits.memory_mib). */
@@ -109,6 +111,25 @@ export class PhysicalMemory {
     return frame;
   }
 
+  /**
+   * Reserves `count` frames just above the allocator's range, as firmware keeps its ACPI tables
+   * in reserved memory the e820 map leaves out of usable RAM: they are allocated from the start,
+   * never handed out and never freed, and the frames the allocator gives are the same with or
+   * without them. They count as the last node's (nodeOf) and not in `framesInUse`.
+   */
+  reserveAbove(count: number): number[] {
+    const frames: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const frame = this.frameCount + this.#reservedAbove++;
+      let page = this.#state[frame >>> STATE_SHIFT];
+      if (page === undefined)
+        this.#state[frame >>> STATE_SHIFT] = page = new Int32Array(STATE_PAGE_FRAMES).fill(FREE);
+      page[frame & STATE_MASK] = 0;
+      frames.push(frame);
+    }
+    return frames;
+  }
+
   /** The state of a frame (see `#state`), asserting that it is allocated (unless tolerated). */
   #stateOf(frame: number): number {
     const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
@@ -134,6 +155,7 @@ export class PhysicalMemory {
   freeFrame(frame: number): void {
     const state = this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE;
     assert(state !== FREE, 'memory: freeing a free frame');
+    assert(frame < this.frameCount, 'memory: freeing a firmware-reserved frame');
     this.#setState(frame, FREE);
     if (state > 0) this.#freeSlots.push(state - 1);
     this.#free[this.nodeOf(frame)]!.push(frame);

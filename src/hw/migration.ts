@@ -9,7 +9,7 @@
  * fetching did (a ping-pong thread that runs 3 µs at a time refills 3 µs of lines at most).
  */
 import type { CostModel } from './cost-model.ts';
-import { MigrationLevel, type Topology } from './topology.ts';
+import { MigrationLevel, type TopologyView } from './topology.ts';
 
 /**
  * The warm-up of a move from `fromCpu` to `toCpu` for a context whose cache footprint takes at
@@ -17,7 +17,7 @@ import { MigrationLevel, type Topology } from './topology.ts';
  * cross-package one: what a scheduler that ignores NUMA distances believes it costs.
  */
 export function migrationWarmNs(
-  topology: Topology,
+  topology: TopologyView,
   costs: CostModel,
   fromCpu: number,
   toCpu: number,
@@ -28,7 +28,7 @@ export function migrationWarmNs(
 }
 
 function levelWarmNs(
-  topology: Topology,
+  topology: TopologyView,
   costs: CostModel,
   fromCpu: number,
   toCpu: number,

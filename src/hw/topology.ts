@@ -1,6 +1,12 @@
 /**
  * CPU topology: packages, cores, SMT siblings and NUMA nodes with a SLIT-style distance matrix
- * (local = 10, ACPI 6.5 §5.2.17).
+ * (local = 10, ACPI 6.5 §5.2.17). This is the hardware's truth: the board's costs read it, the
+ * firmware tables are built from it, and the kernel never sees it (HW-14: it parses the tables
+ * and decodes APIC ids with CPUID's shift widths, kernel/topology.ts).
+ *
+ * APIC ids are packed as x86 CPUs report them: SMT, core-in-package and package fields, each a
+ * power of two wide (CPUID leaf 0xB; Linux arch/x86/kernel/cpu/topology.c decodes them so). On
+ * the machines whose cores per package are a power of two, they equal the CPU ids.
  */
 import { assert } from '../engine/assert.ts';
 import type { TlbSpec } from './tlb.ts';
@@ -14,6 +20,23 @@ export interface CpuPlace {
   nodeId: number;
 }
 
+/** CPUID leaf 0xB's shift widths: APIC id >> smtShift is the core, >> packageShift the package. */
+export interface ApicShifts {
+  smtShift: number;
+  packageShift: number;
+}
+
+/** What a migration cost needs of a topology: the hardware's (this file) or the kernel's view. */
+export interface TopologyView {
+  migrationLevel(from: number, to: number): MigrationLevel;
+  cpuDistance(a: number, b: number): number;
+}
+
+/** Bits to hold `count` distinct values (CPUID leaf 0xB shift widths). */
+export function bitsFor(count: number): number {
+  return count <= 1 ? 0 : Math.ceil(Math.log2(count));
+}
+
 export interface TopologySpec {
   cpus: number;
   smt: number;
@@ -24,8 +47,9 @@ export interface TopologySpec {
   tlb?: TlbSpec;
 }
 
-export class Topology {
+export class Topology implements TopologyView {
   readonly cpus: readonly CpuPlace[];
+  readonly shifts: ApicShifts;
   readonly nodeCount: number;
   /** distance[i * nodeCount + j], SLIT convention. */
   readonly #distance: Uint8Array;
@@ -36,16 +60,21 @@ export class Topology {
     assert(spec.packages % spec.numaNodes === 0, 'topology: packages not divisible by nodes');
     const perPackage = spec.cpus / spec.packages;
     const packagesPerNode = spec.packages / spec.numaNodes;
+    const smtShift = bitsFor(spec.smt);
+    const packageShift = smtShift + bitsFor(perPackage / spec.smt);
+    this.shifts = { smtShift, packageShift };
     const cpus: CpuPlace[] = [];
     for (let cpuId = 0; cpuId < spec.cpus; cpuId++) {
       const packageId = Math.floor(cpuId / perPackage);
       const inPackage = cpuId % perPackage;
+      const coreInPackage = Math.floor(inPackage / spec.smt);
+      const smtIndex = inPackage % spec.smt;
       cpus.push({
         cpuId,
-        apicId: cpuId, // contiguous APIC ids; MADT-driven ids come with the boot model (HW-7)
+        apicId: ((packageId << packageShift) | (coreInPackage << smtShift) | smtIndex) >>> 0,
         packageId,
-        coreId: packageId * (perPackage / spec.smt) + Math.floor(inPackage / spec.smt),
-        smtIndex: inPackage % spec.smt,
+        coreId: packageId * (perPackage / spec.smt) + coreInPackage,
+        smtIndex,
         nodeId: Math.floor(packageId / packagesPerNode),
       });
     }

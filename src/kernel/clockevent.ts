@@ -47,7 +47,7 @@ function programDeadlineNow(k: Kernel, cpu: Cpu): SpendEffect {
  */
 export function armHrtimerDevice(k: Kernel, cpuId: number): boolean {
   const timers = k.hrtimers!;
-  const cpu = k.board.cpus[cpuId]!;
+  const cpu = k.cpus[cpuId]!;
   const policyNs = k.policy.hrtimerNextNs === undefined ? NO_DEADLINE : k.policy.hrtimerNextNs(cpu);
   const nextNs = Math.min(timers.nextHardNs(cpuId), policyNs);
   if (nextNs === timers.device.deadlineNs(cpuId)) return false;
@@ -59,7 +59,7 @@ export function armHrtimerDevice(k: Kernel, cpuId: number): boolean {
 export function retrigger(k: Kernel, cpuId: number): void {
   const timer = k.deadlineTimer;
   if (timer !== null && k.hrtimers !== null) {
-    const cpu = k.board.cpus[cpuId]!;
+    const cpu = k.cpus[cpuId]!;
     const deadlineNs = Math.min(k.policy.nextTickNs(cpu, k.tickPeriodNs), k.hrtimers.nextHardNs(cpuId));
     if (deadlineNs !== timer.deadlineNs(cpuId)) timer.arm(cpuId, deadlineNs);
   } else if (k.hrtimers !== null) {

@@ -55,7 +55,7 @@ export function* sysFork(
   const data = copyDataSegment(parent.data);
   const child = k.createProcess(parent.image, parent); // shares the MAP_SHARED regions
   if (child === null) return -ENOMEM;
-  const pages = parent.vm.copyPrivateInto(child.vm, k.board.topology.nodeOf(cpu.id));
+  const pages = parent.vm.copyPrivateInto(child.vm, k.topology.memoryNodeOf(cpu.id));
   if (pages < 0) {
     abandon(k, parent, child);
     return -ENOMEM;

@@ -44,7 +44,7 @@ export function checkSwitchInvariants(k: Kernel, cpu: Cpu, prev: Context, next: 
  */
 function checkContexts(k: Kernel, cpu: Cpu | null, prev: Context | null, next: Context | null): void {
   const runningOn = new Map<ExecContext, number>();
-  for (const c of k.board.cpus) {
+  for (const c of k.cpus) {
     const current = c === cpu ? next! : c.current;
     assert(!runningOn.has(current), `invariant: context ${current.id} current on two CPUs`);
     runningOn.set(current, c.id);

@@ -2,13 +2,14 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is near 490 lines, above the house ~400: it is the one object that implements both the
+ * Why it is near 500 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
  * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
- * included), mmu.ts and tlb/ (translation and shootdowns; the kernel keeps only their state).
- * Next out, by issue 13: the timed-block bookkeeping beside timeout.ts.
+ * included), mmu.ts and tlb/ (translation and shootdowns; the kernel keeps only their state),
+ * discover.ts (the firmware), boot/ (bring-up). Next out, by issue 13: the timed-block
+ * bookkeeping beside timeout.ts.
  */
 import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
@@ -53,6 +54,13 @@ import { Mmu } from './mmu.ts';
 import { TLB_OPTIONS_DEFAULT, type TlbOptions, TlbState } from './tlb/state.ts';
 import { watchStaleEntries } from './tlb/stale.ts';
 import { TraceKind } from '../abi/trace.ts';
+import type { FirmwareTopology, ParserName } from './acpi/types.ts';
+import { bspBoot, onlineMask, prepareBringUp } from './boot/bringup.ts';
+import type { BootOptions } from './boot/plan.ts';
+import type { BootRun } from './boot/run-state.ts';
+import { bootAtomic } from './boot/words.ts';
+import { discoverMachine } from './discover.ts';
+import type { KernelTopology } from './topology.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -78,6 +86,10 @@ export interface KernelOptions {
   hrtimers: boolean;
   /** TLB shootdown protocol, PCID, timeout and fault injection (tlb/state.ts); ideal by default. */
   tlb?: TlbOptions;
+  /** The firmware-table parser (HW-14): `redox` (128 CPUs) or `hardened` (256, the default). */
+  firmwareParser?: ParserName;
+  /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
+  bringUp?: BootOptions;
 }
 
 export interface GuestFaultRecord {
@@ -99,6 +111,12 @@ export type SwitchListener = (cpuId: number, prev: ExecContext, next: ExecContex
 export class Kernel implements SchedHost {
   readonly board: Board;
   readonly options: KernelOptions;
+  /** What the firmware tables say (discover.ts), and the machine and CPUs the kernel takes from them. */
+  readonly firmware: FirmwareTopology;
+  readonly topology: KernelTopology;
+  readonly cpus: readonly Cpu[];
+  /** The simulated bring-up, when there is one (its report: boot/bringup.ts `bootReport`). */
+  bringUp: BootRun | null = null;
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
@@ -150,12 +168,17 @@ export class Kernel implements SchedHost {
     this.board = board;
     this.options = options;
     this.futex = new FutexTable(options.futex ?? { mode: 'redox', shards: 1 });
+    ({
+      firmware: this.firmware,
+      topology: this.topology,
+      cpus: this.cpus,
+    } = discoverMachine(board, options.firmwareParser ?? 'hardened'));
     const tlb = options.tlb ?? TLB_OPTIONS_DEFAULT;
     const speeds = board.cpus.map((c) => c.cyclesPerNs);
-    this.mmu = new Mmu(board.pageTables, board.tlbs, tlb.pcid, (id) => board.topology.nodeOf(id), speeds);
+    this.mmu = new Mmu(board.pageTables, board.tlbs, tlb.pcid, (id) => this.topology.nodeOf(id), speeds);
     this.tlb = new TlbState(board.cpus.length, tlb);
     if (tlb.protocol !== 'ideal') watchStaleEntries(this);
-    const n = board.cpus.length;
+    const n = this.cpus.length;
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
     this.percpu = new KernelCpuState(n);
@@ -216,24 +239,45 @@ export class Kernel implements SchedHost {
     if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
     if (this.options.hrtimers) this.#startHrtimers();
     const hooks = this.#hooks();
-    for (const cpu of this.board.cpus) {
+    for (const cpu of this.cpus) {
       const idle = new IdleContext(cpu.id);
       idle.frames.push(makeFrame(idleLoop(this, cpu), FrameKind.Kernel));
       this.#idle.push(idle);
       cpu.hooks = hooks;
       cpu.current = idle;
     }
+    const plan = this.options.bringUp;
+    const run = plan === undefined ? null : prepareBringUp(this, plan); // before any frame is taken
     const root = this.createProcess(rootImage, null);
     assert(root !== null, 'kernel: no memory for the root process');
     this.#root = root;
-    const bsp = this.board.cpus[0]!;
-    // The root's first thread is started from the BSP's boot path, before any CPU runs.
-    const starter = startMainThread(this, bsp, root, rootArg);
+    const bsp = this.cpus[0]!;
+    if (run !== null) {
+      // Simulated bring-up: only the BSP runs; APs start at their SIPI. The root may run only on
+      // the CPUs that came up, and its children inherit that mask (cpu_online_mask, HW-2).
+      this.bringUp = run;
+      const mask = () =>
+        run.records.every((r) => r.status === 'bsp' || r.status === 'online') ? null : onlineMask(run);
+      const then = () => startMainThread(this, bsp, root, rootArg, mask());
+      bsp.current.frames.push(makeFrame(bspBoot(run, bsp, then), FrameKind.Kernel));
+      // Clock calibration runs on the BSP before the APs are started, as Linux's tsc_init
+      // precedes smp_init.
+      this.#pushBootWork(bsp);
+      bsp.start();
+      return;
+    }
+    // The root's first thread is started from the BSP's boot path, before any CPU runs; CPUs the
+    // tables do not name are not started, nor in its mask.
+    const starter = startMainThread(this, bsp, root, rootArg, this.topology.presentMask);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
-    // Pushed above the starter, last first, so they run in order before it.
+    this.#pushBootWork(bsp);
+    for (const cpu of this.cpus) if (this.topology.cpus[cpu.id]!.present) cpu.start();
+  }
+
+  /** Boot work (clock calibration) above the BSP's first frame, last first, so it runs in order. */
+  #pushBootWork(bsp: Cpu): void {
     for (const work of [...this.bootWork].reverse())
       bsp.current.frames.push(makeFrame(work(this, bsp), FrameKind.Kernel));
-    for (const cpu of this.board.cpus) cpu.start();
   }
 
   /**
@@ -242,8 +286,8 @@ export class Kernel implements SchedHost {
    */
   #startHrtimers(): void {
     const shared = this.deadlineTimer;
-    const device = shared ?? new TscDeadlineTimer(this.board.engine, this.board.cpus, VEC_HRTIMER);
-    this.hrtimers = new Hrtimers(this.board.cpus.length, device, shared !== null);
+    const device = shared ?? new TscDeadlineTimer(this.board.engine, this.cpus, VEC_HRTIMER);
+    this.hrtimers = new Hrtimers(this.cpus.length, device, shared !== null);
   }
 
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
@@ -327,7 +371,7 @@ export class Kernel implements SchedHost {
   /** Arms `t`'s timed block for `deadlineNs` (monotonic): an hrtimer, or the policy's timer. */
   #armTimeout(cpuId: number, t: Thread, deadlineNs: number): void {
     if (this.hrtimers === null) {
-      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      this.policy.armTimeout(this.cpus[cpuId]!, t, deadlineNs);
       return;
     }
     t.wakeNs = deadlineNs;
@@ -342,7 +386,7 @@ export class Kernel implements SchedHost {
   rearmTimeout(t: Thread, deadlineNs: number): number {
     if (this.hrtimers === null) {
       const cpuId = t.lastCpu >= 0 ? t.lastCpu : 0;
-      this.policy.armTimeout(this.board.cpus[cpuId]!, t, deadlineNs);
+      this.policy.armTimeout(this.cpus[cpuId]!, t, deadlineNs);
       return cpuId;
     }
     t.wakeNs = deadlineNs;
@@ -361,7 +405,7 @@ export class Kernel implements SchedHost {
    */
   cpuOf(t: Thread): Cpu {
     assert(t.running, `kernel: context ${t.id} is not running`);
-    return this.board.cpus[t.lastCpu]!;
+    return this.cpus[t.lastCpu]!;
   }
 
   /** Makes a blocked thread runnable (Context::unblock) and lets the policy queue it. */
@@ -430,7 +474,10 @@ export class Kernel implements SchedHost {
         dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
       interrupt: (cpu, vector) => irqEntry(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
-      atomic: (_cpu, ctx, effect) => this.#atomic(ctx as Thread, effect),
+      atomic: (cpu, ctx, effect) =>
+        isThread(ctx)
+          ? this.#atomic(ctx, effect)
+          : bootAtomic(this.board.memory, this.board.startup, cpu, effect),
       memoryNode: (_cpu, ctx, addr, memPermille) => {
         const t = ctx as Thread;
         const node = t.process.vm.nodeOf(addr);

@@ -159,7 +159,7 @@ function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Arra
       return out;
     }
     case 'sched-affinity':
-      return affinityMask(target, k.board.cpus.length);
+      return affinityMask(target, k.cpus.length);
   }
 }
 
@@ -200,7 +200,7 @@ function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len
       return r < 0 ? r : len;
     }
     case 'sched-affinity': {
-      const cpus = k.board.cpus.length;
+      const cpus = k.cpus.length;
       const mask = new Uint8Array(cpus);
       let online = 0;
       for (let id = 0; id < cpus && id >> 3 < len; id++) {

@@ -107,7 +107,7 @@ export function* startMainThread(
   const thread = k.createThread(p);
   if (thread === null) return null;
   thread.affinity = affinity; // fork copies the parent thread's CPU mask (SCHED-8)
-  const node = k.board.topology.nodeOf(cpu.id);
+  const node = k.topology.memoryNodeOf(cpu.id);
   // The lowest page is a PROT_NONE guard, so overflowing the stack faults instead of running
   // into the mapping below (LIBC-8; Linux keeps a guard gap below the main stack too).
   const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT + PAGE_SIZE, PROT_READ | PROT_WRITE, false, node);

@@ -115,7 +115,7 @@ function* sysShmOpen(
     const words = (init ?? []) as unknown[];
     if (words.length > (pages * PAGE_SIZE) / 4 || words.some((w) => typeof w !== 'number')) return -EINVAL;
     const frames: number[] = [];
-    const node = k.board.topology.nodeOf(cpu.id); // first touch: the creator's node (HW-14)
+    const node = k.topology.memoryNodeOf(cpu.id); // first touch: the creator's node (HW-14)
     for (let i = 0; i < pages; i++) {
       const frame = k.board.memory.allocFrame(node);
       if (frame < 0) {

@@ -174,7 +174,7 @@ function* sysMmap(
   if (!(length > 0) || (flags & MAP_ANONYMOUS) === 0) return -EINVAL;
   const pages = Math.ceil(length / PAGE_SIZE);
   yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
-  const node = k.board.topology.nodeOf(cpu.id);
+  const node = k.topology.memoryNodeOf(cpu.id);
   const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0, node);
   return addr < 0 ? -12 : addr;
 }

@@ -96,7 +96,7 @@ function cpuClockGettime(k: Kernel, caller: Thread, clockId: number): number {
  */
 export function threadCpuNs(k: Kernel, t: Thread): number {
   if (!t.running) return t.cpuTimeNs;
-  const cpu = k.board.cpus[t.lastCpu];
+  const cpu = k.cpus[t.lastCpu];
   return cpu !== undefined && cpu.current === t ? t.cpuTimeNs - cpu.computeAheadNs : t.cpuTimeNs;
 }
 

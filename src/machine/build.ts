@@ -47,6 +47,8 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     memoryBytes: memoryBytesOf(config.limits),
     costs: resolveCostModel(config.costs),
     decider,
+    firmware: { bugs: config.firmware.bugs },
+    x2apic: config.firmware.x2apic,
   });
   const kernel = new Kernel(board, {
     threadsMax: config.limits.threadsMax,
@@ -55,6 +57,8 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     tlb: config.kernel.tlb,
     env: libcEnv(config.libc.variant),
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
+    firmwareParser: config.firmware.parser,
+    ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick);
@@ -85,12 +89,12 @@ export function makePolicy(
 export function startTick(board: Board, kernel: Kernel, tick: TickConfig): number {
   let periodNs: number;
   if (tick.source === 'pit') {
-    periodNs = startPit(board.engine, board.cpus[0]!, PIT_DIVISOR_REDOX);
+    periodNs = startPit(board.engine, kernel.cpus[0]!, PIT_DIVISOR_REDOX);
   } else if (tick.source === 'lapic') {
-    periodNs = startLapicPeriodic(board.engine, board.cpus, tick.hz);
+    periodNs = startLapicPeriodic(board.engine, kernel.cpus, tick.hz);
   } else {
     periodNs = Math.round(1e9 / tick.hz);
-    kernel.deadlineTimer = new TscDeadlineTimer(board.engine, board.cpus);
+    kernel.deadlineTimer = new TscDeadlineTimer(board.engine, kernel.cpus);
   }
   kernel.tickPeriodNs = periodNs;
   return periodNs;

@@ -51,6 +51,9 @@ export interface TickConfig {
 
 import type { TscCalibration } from '../kernel/clock/tsc-calibrate.ts';
 import type { GovernorName } from '../kernel/cpufreq/governors.ts';
+import type { FirmwareBug } from '../hw/acpi/bugs.ts';
+import type { ParserName } from '../kernel/acpi/types.ts';
+import type { BootOptions } from '../kernel/boot/plan.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { TlbOptions } from '../kernel/tlb/state.ts';
 import type { TlbSpec } from '../hw/tlb.ts';
@@ -134,6 +137,22 @@ export type WorkloadConfig =
 /** The name a workload's process runs under and publishes its output by. */
 export function workloadName(w: WorkloadConfig): string {
   return w.kind === 'program' ? w.program : w.kind;
+}
+
+/**
+ * The machine's firmware (HW-7, HW-14): which parser the kernel learns it with, the firmware bugs
+ * its tables ship with, and whether CPUID offers x2APIC (HW-6).
+ */
+export interface FirmwareConfig {
+  /** `redox` (Redox's code, 128 CPUs) or `hardened` (Linux's checks, 256): see kernel/acpi/. */
+  parser: ParserName;
+  bugs: FirmwareBug[];
+  x2apic: boolean;
+}
+
+/** `[boot]`: whether the run starts from a simulated bring-up, and how it goes (kernel/boot/plan.ts). */
+export interface BootConfig extends BootOptions {
+  simulate: boolean;
 }
 
 export interface LimitsConfig {
@@ -244,6 +263,8 @@ export interface RunConfig {
   libc: LibcConfig;
   clock: ClockConfig | null;
   cpufreq: CpufreqConfig | null;
+  firmware: FirmwareConfig;
+  boot: BootConfig;
   /** Cost-model overrides by parameter name (see `hw/cost-model.ts`). */
   costs: Record<string, number>;
   workloads: WorkloadConfig[];

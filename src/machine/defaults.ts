@@ -3,7 +3,10 @@
  * as its code behaves and the improved kernel its plans describe.
  * @module
  */
+import { presetRaces } from '../kernel/boot/plan.ts';
 import type {
+  BootConfig,
+  FirmwareConfig,
   FutexMode,
   KernelConfig,
   LibcConfig,
@@ -157,6 +160,24 @@ export function policyPresetsMarkdown(): string[] {
   ];
 }
 
+/**
+ * The firmware parser each preset uses: Redox's own code for the baseline (dwrr) and the Red Bear
+ * overlay, which leaves `src/acpi` as it is, and the hardened parser for the improved kernel.
+ */
+export function presetFirmware(policy: SchedPolicyName): FirmwareConfig {
+  return {
+    parser: policyPreset(policy).kernel === 'improved' ? 'hardened' : 'redox',
+    bugs: [],
+    x2apic: true,
+  };
+}
+
+/** The bring-up each preset runs when asked to simulate one: Redox's for the baseline, Linux's serial one for the improved kernel. */
+export function presetBoot(policy: SchedPolicyName): BootConfig {
+  const protocol = policyPreset(policy).kernel === 'improved' ? 'linux' : 'redox';
+  return { simulate: false, protocol, races: presetRaces(protocol), legacyDelays: false, faults: [] };
+}
+
 export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): RunConfig {
   return {
     name: 'unnamed',
@@ -167,6 +188,8 @@ export function defaultRunConfig(policy: SchedPolicyName = 'fair', cpus = 4): Ru
     libc: { variant: policyPreset(policy).libc },
     clock: null,
     cpufreq: null,
+    firmware: presetFirmware(policy),
+    boot: presetBoot(policy),
     costs: {},
     workloads: [],
     limits: {

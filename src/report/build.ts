@@ -11,6 +11,7 @@ import { sieveCount } from '../workloads/primes-math.ts';
 import type { PrimesOutput } from '../workloads/primes.ts';
 import { FUTEX_ENTRIES_LEFT, FUTEX_METRICS, KERNEL_METRICS } from '../kernel/stats.ts';
 import { clockMetrics } from './clock-metrics.ts';
+import { bootMetrics } from './boot-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
 import { summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
@@ -28,8 +29,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       spin_ns: cpu.spinNs,
       idle_ns: Math.max(0, simNs - busy),
       utilisation: simNs > 0 ? Math.min(1, busy / simNs) : 0,
-      context_switches: kernel.stats.switches[cpu.id]!,
-      migrations_in: kernel.stats.migrationsIn[cpu.id]!,
+      context_switches: kernel.stats.switches[cpu.id] ?? 0, // 0 on a CPU the kernel never had
+      migrations_in: kernel.stats.migrationsIn[cpu.id] ?? 0,
     };
   });
   const locks = [...kernel.futex.locks(), ...kernel.policy.locks()]
@@ -133,6 +134,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   clockMetrics(kernel, m);
   workloadMetrics(config, kernel, m);
+  bootMetrics(kernel, m);
   return m;
 }
 

@@ -22,6 +22,7 @@ import { WORKLOAD_KINDS } from '../machine/config.ts';
 import { programNames } from '../workloads/registry.ts';
 import { CLOCK_METRICS, CPUFREQ_METRICS } from './clock-metrics.ts';
 import type { RunReport } from './types.ts';
+import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -192,6 +193,7 @@ function workloadPart(name: string): boolean {
 
 /** The families, each with the builder the report names its metrics with. */
 export const FAMILIES = {
+  firmwareFinding: FIRMWARE_FINDING_FAMILY,
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',
@@ -293,6 +295,8 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...SCHED_METRICS,
     ...CLOCK_METRICS,
     ...CPUFREQ_METRICS,
+    ...FIRMWARE_METRICS,
+    ...BOOT_METRICS,
   ].map((m) => [m.name, m]),
 );
 

@@ -46,6 +46,20 @@ export function renderScenario(config: RunConfig): string {
     libc: { variant: config.libc.variant },
     ...(config.clock === null ? {} : { clock: { calibration: config.clock.calibration } }),
     ...(config.cpufreq === null ? {} : { cpufreq: renderCpufreq(config.cpufreq) }),
+    boot: {
+      simulate: config.boot.simulate,
+      protocol: config.boot.protocol,
+      legacy_delays: config.boot.legacyDelays,
+      k1_counter_race: config.boot.races.counter,
+      k2_dual_ready: config.boot.races.dualReady,
+      k8_node_late: config.boot.races.nodeLate,
+      faults: config.boot.faults.map((f) => `${f.cpu}:${f.fault}`),
+    },
+    firmware: {
+      parser: config.firmware.parser,
+      bugs: [...config.firmware.bugs],
+      x2apic: config.firmware.x2apic,
+    },
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,

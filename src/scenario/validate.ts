@@ -34,6 +34,8 @@ import { COST_NAMES, type CostName, costRange, isCostName } from '../hw/cost-mod
 import { readClock, readCpufreq } from './clocks.ts';
 import { libcSpeaksLinuxFutex } from '../libc/variant.ts';
 import { readLimits, readOutcome } from './limits.ts';
+import { readBoot } from './boot.ts';
+import { readFirmware } from './firmware.ts';
 import { readWorkload } from './workload.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
@@ -52,6 +54,8 @@ export const SCENARIO_KEYS = [
   'libc',
   'clock',
   'cpufreq',
+  'firmware',
+  'boot',
   'costs',
   'limits',
   'outcome',
@@ -111,6 +115,8 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     libc,
     clock: readClock(ctx, own(top, 'clock')),
     cpufreq: readCpufreq(ctx, own(top, 'cpufreq'), machine.cpuMhz),
+    firmware: readFirmware(ctx, own(top, 'firmware'), kernel.scheduler, machine.topology),
+    boot: readBoot(ctx, own(top, 'boot'), kernel.scheduler, cpus),
     costs: readCosts(ctx, own(top, 'costs')),
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),

@@ -1,4 +1,14 @@
 // Property tests for the scenario parser: rendered configs round-trip, and bad input only ever raises ScenarioError.
+import { FIRMWARE_BUGS } from '../../src/hw/acpi/bugs.ts';
+import { PARSER_NAMES } from '../../src/kernel/acpi/types.ts';
+import { BOOT_PROTOCOLS } from '../../src/kernel/boot/plan.ts';
+import type { ApFault } from '../../src/hw/ap-startup.ts';
+
+const ANY_MACHINE_BUGS: ReadonlySet<string> = new Set([
+  'disabled-cpu-enabled',
+  'bad-checksum',
+  'unknown-entry-type',
+]);
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -138,6 +148,22 @@ const runConfigWithoutLibc = fc.record({
   ),
   clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),
   cpufreq: fc.option(cpufreqDraft, { nil: null }),
+  firmware: fc.record({
+    parser: fc.constantFrom(...PARSER_NAMES),
+    // The bugs any machine can take (the others need two CPUs or two nodes: validated apart).
+    bugs: fc.uniqueArray(fc.constantFrom(...FIRMWARE_BUGS.filter((b) => ANY_MACHINE_BUGS.has(b))), {
+      maxLength: 3,
+    }),
+    x2apic: fc.boolean(),
+  }),
+  // Faults name no CPU, as a machine of any size (1 CPU too) must take them.
+  boot: fc.record({
+    simulate: fc.boolean(),
+    protocol: fc.constantFrom(...BOOT_PROTOCOLS),
+    races: fc.record({ counter: fc.boolean(), dualReady: fc.boolean(), nodeLate: fc.boolean() }),
+    legacyDelays: fc.boolean(),
+    faults: fc.constant<{ cpu: number; fault: ApFault }[]>([]),
+  }),
   costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
   workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
   limits: fc.record({

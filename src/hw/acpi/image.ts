@@ -7,6 +7,9 @@
  *   area holds at 0x40E (ACPI 6.5 §5.2.5.1; Linux drivers/acpi/acpica/tbxfroot.c scans both);
  * - `uefi`: RSDP and tables in EFI reserved memory outside the legacy areas; only the pointer the
  *   bootloader hands over finds them (as Redox's bootloader passes it, and UEFI's config table).
+ * - `reserved`: the same hand-off, with the tables in frames reserved above usable RAM
+ *   (PhysicalMemory.reserveAbove), so the frames the kernel allocates are the ones it got before
+ *   the tables were in memory: what every machine the board builds uses.
  *
  * The frames are claimed from a fresh PhysicalMemory through its public allocator (frames come
  * out in order on a fresh node 0, so claiming 1..N reaches the fixed addresses; the ones not
@@ -19,7 +22,7 @@ import { PAGE_SHIFT, PAGE_SIZE, type PhysicalMemory } from '../memory.ts';
 import { buildRsdp, buildXsdt } from './root.ts';
 import { type TableSet, tableSignature } from './tables.ts';
 
-export type RsdpPlacement = 'bios' | 'ebda' | 'uefi';
+export type RsdpPlacement = 'bios' | 'ebda' | 'uefi' | 'reserved';
 
 /** BIOS data area word holding the EBDA's real-mode segment. */
 export const BDA_EBDA_SEGMENT = 0x40e;
@@ -33,6 +36,12 @@ const UEFI_TABLES_BASE = 0x80000;
 /** The firmware region is at most 64 KiB of tables (256 CPUs need about 9 KiB). */
 const TABLE_REGION_BYTES = 0x10000;
 const TABLE_ALIGN = 16;
+/**
+ * The reserved region packs tables back to back, as QEMU's table blob does (ACPI sets no
+ * alignment for SDTs): what follows a table is the next one's header, never zero padding, which
+ * matters to Redox's SRAT loop that reads past its table's end (kernel/acpi/redox-numa.ts).
+ */
+const PACKED_ALIGN = 1;
 
 export interface PlacedTable {
   signature: string;
@@ -105,16 +114,20 @@ export class FirmwareImage {
 }
 
 /** Physical addresses for each table from `base`, 16-byte aligned, XSDT last. */
-function layOut(tables: TableSet, base: number): { placed: PlacedTable[]; xsdt: Uint8Array; end: number } {
+function layOut(
+  tables: TableSet,
+  base: number,
+  align = TABLE_ALIGN,
+): { placed: PlacedTable[]; xsdt: Uint8Array; end: number } {
   let at = base;
   const placed: PlacedTable[] = [];
   for (const t of tables) {
     placed.push({ signature: tableSignature(t), address: at, length: t.bytes.length });
-    at += Math.ceil(t.bytes.length / TABLE_ALIGN) * TABLE_ALIGN;
+    at += Math.ceil(t.bytes.length / align) * align;
   }
   const xsdt = buildXsdt(placed.map((p) => p.address));
   placed.push({ signature: 'XSDT', address: at, length: xsdt.length });
-  at += Math.ceil(xsdt.length / TABLE_ALIGN) * TABLE_ALIGN;
+  at += Math.ceil(xsdt.length / align) * align;
   return { placed, xsdt, end: at };
 }
 
@@ -133,12 +146,27 @@ function claimFrames(memory: PhysicalMemory, lastFrame: number, keep: (frame: nu
   return claimed.filter(keep);
 }
 
+/** Places `tables`, an XSDT and the RSDP after them in frames reserved above usable RAM. */
+function installReserved(memory: PhysicalMemory, tables: TableSet, options: InstallOptions): FirmwareImage {
+  const base = memory.frameCount * PAGE_SIZE;
+  const { placed, xsdt, end } = layOut(tables, base, PACKED_ALIGN);
+  const frames = memory.reserveAbove(Math.ceil((end + 36 - base) / PAGE_SIZE));
+  const image = new FirmwareImage(memory, frames, end, options.handOff ?? true, placed);
+  tables.forEach((t, i) => {
+    image.write(placed[i]!.address, t.bytes);
+  });
+  image.write(placed[placed.length - 1]!.address, xsdt);
+  image.write(end, buildRsdp(placed[placed.length - 1]!.address));
+  return image;
+}
+
 /** Places `tables`, an XSDT and an RSDP in `memory` (fresh) as `options.rsdp` says. */
 export function installFirmware(
   memory: PhysicalMemory,
   tables: TableSet,
   options: InstallOptions,
 ): FirmwareImage {
+  if (options.rsdp === 'reserved') return installReserved(memory, tables, options);
   const base = options.rsdp === 'uefi' ? UEFI_TABLES_BASE : BIOS_TABLES_BASE;
   const { placed, xsdt, end } = layOut(tables, base);
   assert(end - base <= TABLE_REGION_BYTES, 'acpi: tables exceed the firmware region');

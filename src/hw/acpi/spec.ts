@@ -3,10 +3,11 @@
  * interrupt overrides, NMI wiring and NUMA layout, derived from the hardware topology. The
  * table builders turn this into bytes; nothing here is bytes yet.
  *
- * APIC ids come either as the topology numbers them (`linear`, today's contiguous ids) or packed
- * as x86 CPUs report them (`packed`: SMT, core and package fields each rounded up to a power of
- * two, as CPUID leaf 0xB describes and Linux arch/x86/kernel/cpu/topology.c decodes), which puts
- * ids above 255 on machines with far fewer than 256 CPUs.
+ * APIC ids come as the hardware has them (the topology's, packed), as CPU indices (`linear`,
+ * contiguous, for table tests) or packed afresh from the topology's fields (`packed`: SMT, core
+ * and package fields each rounded up to a power of two, as CPUID leaf 0xB describes and Linux
+ * arch/x86/kernel/cpu/topology.c decodes), which puts ids above 255 on machines with far fewer
+ * than 256 CPUs.
  */
 import { assert } from '../../engine/assert.ts';
 import { PAGE_SIZE } from '../memory.ts';
@@ -77,7 +78,8 @@ export interface FirmwareSpec {
 export interface SpecOptions {
   /** Bytes of RAM the SRAT describes; split into equal ranges per node as PhysicalMemory does. */
   memoryBytes: number;
-  apicIds?: 'linear' | 'packed';
+  /** The hardware's own ids (default), CPU indices (`linear`), or packed from the topology. */
+  apicIds?: 'topology' | 'linear' | 'packed';
   /** Disabled, online-capable MADT entries after the present CPUs (hot-plug sockets). */
   hotplugSlots?: number;
   wakeupMailbox?: number | null;
@@ -85,7 +87,12 @@ export interface SpecOptions {
 
 /** The firmware description of `topology`; CPU order is the topology's (the BSP first). */
 export function specFromTopology(topology: Topology, options: SpecOptions): FirmwareSpec {
-  const ids = options.apicIds === 'packed' ? packedApicIds(topology) : topology.cpus.map((c) => c.apicId);
+  const ids =
+    options.apicIds === 'packed'
+      ? packedApicIds(topology)
+      : options.apicIds === 'linear'
+        ? topology.cpus.map((c) => c.cpuId)
+        : topology.cpus.map((c) => c.apicId);
   const cpus: FirmwareCpu[] = topology.cpus.map((c, i) => ({
     apicId: ids[i]!,
     uid: i,

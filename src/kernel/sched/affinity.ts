@@ -44,7 +44,7 @@ export function* sysSchedSetaffinity(
   maskAddr: number,
 ): KernelGen<number> {
   yield spend(k.board.costs.schedPickNs);
-  const cpus = k.board.cpus.length;
+  const cpus = k.cpus.length;
   // get_user_cpu_mask: at most cpumask_size() bytes are read; a shorter mask is zero-extended.
   const bytes = Math.min(Math.max(len, 0), cpumaskBytes(cpus));
   const allowed = new Uint8Array(cpus);
@@ -77,7 +77,7 @@ export function* sysSchedSetaffinity(
  * pick (which checks masks) moves it.
  */
 export function* setThreadAffinity(k: Kernel, cpu: Cpu, t: Thread, allowed: Uint8Array): KernelGen<void> {
-  assert(allowed.length === k.board.cpus.length, 'affinity: a mask not indexed by CPU id');
+  assert(allowed.length === k.cpus.length, 'affinity: a mask not indexed by CPU id');
   assert(allowed.indexOf(1) >= 0, 'affinity: a mask with no CPU in it'); // callers answer EINVAL first
   const mask = allowed.every((bit) => bit === 1) ? null : allowed;
   if (k.policy.setAffinity !== undefined) {
@@ -103,7 +103,7 @@ export function* sysSchedGetaffinity(
   maskAddr: number,
 ): KernelGen<number> {
   yield spend(k.board.costs.schedPickNs);
-  const cpus = k.board.cpus.length;
+  const cpus = k.cpus.length;
   if (len * 8 < cpus || len % LONG_BYTES !== 0) return -EINVAL;
   const t = findThread(k, caller, pid);
   if (t === null) return -ESRCH;
@@ -129,7 +129,7 @@ export function* sysGetcpu(
   }
   if (nodeAddr !== 0) {
     if (!wordOk(t, nodeAddr, true)) return -EFAULT;
-    putUser32(t, nodeAddr, k.board.topology.nodeOf(cpu.id));
+    putUser32(t, nodeAddr, k.topology.nodeOf(cpu.id));
   }
   return cpu.id;
 }

@@ -55,7 +55,7 @@ export class DwrrPolicy implements SchedPolicy {
 
   constructor(host: SchedHost) {
     this.#host = host;
-    const cpus = host.board.cpus.length;
+    const cpus = host.cpus.length;
     this.#balance = Array.from({ length: cpus }, () => new Int32Array(PRIO_LEVELS));
     this.#lastQueue = new Int32Array(cpus).fill(PRIO_LEVELS - 1);
     this.#pitTicks = new Int32Array(cpus);

@@ -8,10 +8,15 @@ import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import type { Context, IdleContext, Thread } from '../thread.ts';
+import type { KernelTopology } from '../topology.ts';
 
 /** What policies need from the kernel. */
 export interface SchedHost {
   readonly board: Board;
+  /** The CPUs the kernel runs on, by CPU id (kernel.ts): policies size their per-CPU state by it. */
+  readonly cpus: readonly Cpu[];
+  /** The machine as the firmware tables describe it (HW-14); never the board's topology. */
+  readonly topology: KernelTopology;
   readonly idle: readonly IdleContext[];
   /** Per-CPU "reschedule at the next return to user mode" flags (Linux TIF_NEED_RESCHED). */
   readonly needResched: Uint8Array;

@@ -109,7 +109,7 @@ export class RedbearPolicy implements SchedPolicy {
 
   constructor(host: SchedHost) {
     this.#host = host;
-    const cpus = host.board.cpus.length;
+    const cpus = host.cpus.length;
     this.#percpu = Array.from({ length: cpus }, (_, id) => new PerCpuSched(id));
     this.#pitTicks = new Int32Array(cpus);
     this.#wasIdle = new Uint8Array(cpus);

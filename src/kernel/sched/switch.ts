@@ -104,7 +104,7 @@ function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
 
 /** Counts a migration and returns the cache warm-up its context pays on arrival (SCHED-5). */
 function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number): number {
-  const topology = k.board.topology;
+  const topology = k.topology;
   k.stats.migrationsIn[toCpu]!++;
   if (!topology.samePackage(fromCpu, toCpu)) k.stats.migrationsCrossPackage++;
   if (topology.nodeOf(fromCpu) !== topology.nodeOf(toCpu)) k.stats.migrationsCrossNode++;

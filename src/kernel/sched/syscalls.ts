@@ -165,7 +165,7 @@ function* setScheduler(
     if (t.affinity?.some((allowed) => allowed === 0)) return -EPERM;
     const newBw = toRatio(periodNs, attr.runtimeNs);
     const oldBw = t.policy === SCHED_DEADLINE ? dlBandwidth(t) : 0;
-    const cpus = k.board.cpus.length;
+    const cpus = k.cpus.length;
     if (dlOverflow(totalDlBandwidth(k), oldBw, newBw, cpus, RT_RUNTIME_NS, RT_PERIOD_NS)) return -EBUSY;
   }
   const dl =

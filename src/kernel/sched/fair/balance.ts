@@ -21,8 +21,8 @@
 import { assert } from '../../../engine/assert.ts';
 import type { CostModel } from '../../../hw/cost-model.ts';
 import { migrationWarmNs } from '../../../hw/migration.ts';
-import type { Topology } from '../../../hw/topology.ts';
 import type { Thread } from '../../thread.ts';
+import type { KernelTopology } from '../../topology.ts';
 import { PRIO_TO_WEIGHT } from '../weights.ts';
 
 /** The periodic balancer's interval on each CPU (SCHED-4; Red Bear's LOAD_BALANCE_INTERVAL_NS). */
@@ -47,7 +47,7 @@ export interface RqView {
 }
 
 export interface PlacementEnv {
-  readonly topology: Topology;
+  readonly topology: KernelTopology;
   readonly costs: CostModel;
   /** NUMA awareness (the `numa` option of fair): memory slowdown counts in every decision. */
   readonly numa: boolean;

@@ -61,7 +61,7 @@ export function* steal(s: FairState, rq: RunQueue, candidate: Candidate): Kernel
  * those that changed NUMA node.
  */
 function pullFrom(s: FairState, src: RunQueue, dst: RunQueue, stealing: boolean): number {
-  const topology = s.host.board.topology;
+  const topology = s.host.topology;
   const crossNode = topology.nodeOf(src.cpuId) !== topology.nodeOf(dst.cpuId);
   let moved = 0;
   while (moved < MIGRATE_MAX) {

@@ -74,14 +74,14 @@ export class FairState {
 
   constructor(host: SchedHost, options: FairOptions) {
     this.host = host;
-    const cpus = host.board.cpus.length;
+    const cpus = host.cpus.length;
     assert(cpus >= 1 && host.needResched.length === cpus, 'fair: a host without CPUs or flags for each');
     this.rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id));
     this.scale = 1 + Math.floor(Math.log2(Math.min(cpus, 8)));
     this.nextBalanceNs = new Float64Array(cpus).fill(BALANCE_INTERVAL_NS);
     const board = host.board;
     this.env = {
-      topology: board.topology,
+      topology: host.topology,
       costs: board.costs,
       numa: options.numa,
       get nowNs() {
