@@ -11,6 +11,7 @@ import {
 } from '../machine/config.ts';
 import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { registerAcpiCommand } from './acpi.ts';
+import { registerExploreCommand } from './explore.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
@@ -47,7 +48,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
 const PACKAGE_ROOT = packageRoot();
-const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list', 'acpi'];
+const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list', 'acpi', 'explore'];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;
 
@@ -145,6 +146,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   addBenchCommands(program, io, setStatus);
   addInfoCommands(program, io, setStatus);
   registerAcpiCommand(program, io.out, setStatus);
+  registerExploreCommand(program, io, setStatus);
   return program;
 }
 
