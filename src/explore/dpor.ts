@@ -61,7 +61,9 @@ export function dporSearch(setup: Setup, limits: SearchLimits): SearchResult {
       const schedule = stack.slice(0, run.steps).map((n) => n.chosen);
       return { violation: run.violation, schedule, executions, steps, exhaustive: false, bounded };
     }
-    if (!backtrack(stack, setup, limits.preemptionBound)) {
+    const next = backtrack(stack, setup, limits.preemptionBound);
+    if (next.pruned) bounded = true;
+    if (!next.found) {
       return { violation: null, schedule: [], executions, steps, exhaustive: true, bounded };
     }
     if (executions >= limits.executionsMax || limits.stop(executions)) {
@@ -71,20 +73,24 @@ export function dporSearch(setup: Setup, limits: SearchLimits): SearchResult {
 }
 
 /** Picks the top-most node with an unexplored backtrack agent; false when none is left. */
-function backtrack(stack: Node[], setup: Setup, bound: number): boolean {
+function backtrack(stack: Node[], setup: Setup, bound: number): { found: boolean; pruned: boolean } {
+  let pruned = false;
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const prev = stack.length >= 2 ? stack[stack.length - 2]!.chosen : -1;
     for (const a of [...top.backtrack].sort((x, y) => x - y)) {
       if (top.done.has(a) || top.sleep.has(a) || !top.enabled.includes(a)) continue;
-      if (bound >= 0 && top.preemptions + pre(setup, prev, a, top.enabled) > bound) continue;
+      if (bound >= 0 && top.preemptions + pre(setup, prev, a, top.enabled) > bound) {
+        pruned = true;
+        continue;
+      }
       top.done.add(a);
       top.chosen = a;
-      return true;
+      return { found: true, pruned };
     }
     stack.pop();
   }
-  return false;
+  return { found: false, pruned };
 }
 
 function pre(setup: Setup, prev: number, next: number, enabled: readonly number[]): number {
@@ -112,7 +118,10 @@ function execute(setup: Setup, stack: Node[], limits: SearchLimits): Execution {
       analyseRaces(m, stack, clocks, lastOf);
       const choice = pick(node, stack, depth, setup, bound);
       if (choice.pruned) pruned = true;
-      if (choice.agent < 0) return { violation: null, steps: depth, pruned };
+      if (choice.agent < 0) {
+        sourceRaces(m, stack, clocks);
+        return { violation: null, steps: depth, pruned };
+      }
       node.chosen = choice.agent;
       node.done.add(choice.agent);
       node.backtrack.add(choice.agent);
@@ -122,6 +131,7 @@ function execute(setup: Setup, stack: Node[], limits: SearchLimits): Execution {
     lastOf.set(node.chosen, depth);
     m.step(node.chosen);
   }
+  sourceRaces(m, stack, clocks);
   limits.onEnd?.(m);
   return { violation: m.violation, steps: m.steps.length, pruned };
 }
@@ -214,6 +224,45 @@ function joinInto(into: number[], from: readonly number[]): void {
   for (let i = 0; i < from.length; i++) {
     const v = from[i];
     if (v !== undefined && (into[i] === undefined || into[i]! < v)) into[i] = v;
+  }
+}
+
+const hb = (clocks: number[][], agentOf: (k: number) => number, i: number, j: number) =>
+  (clocks[j]![agentOf(i)] ?? -1) >= i;
+
+/**
+ * Source-DPOR's race step over a finished (or sleep-blocked) execution (Abdulla, Aronis, Jonsson
+ * and Sagonas, POPL 2014, Algorithm 1): for each race, two dependent steps of different agents
+ * ordered only directly, the steps after the first that do not follow it, then the second, make
+ * the sequence v that reverses the race; unless the backtrack set before the first step already
+ * holds one of v's initials, one enabled there is added. The FG step above looks only at each
+ * agent's last race, which sleep sets can leave unexplored; this one keeps the search sound.
+ */
+function sourceRaces(m: Machine, stack: Node[], clocks: number[][]): void {
+  const steps = m.steps;
+  const agentOf = (k: number) => steps[k]!.agent;
+  for (let k = 1; k < clocks.length; k++) {
+    for (let i = k - 1; i >= 0; i--) {
+      if (agentOf(i) === agentOf(k) || !dependent(steps[i]!.fp, steps[k]!.fp)) continue;
+      let direct = true;
+      for (let j = i + 1; j < k && direct; j++)
+        if (hb(clocks, agentOf, i, j) && hb(clocks, agentOf, j, k)) direct = false;
+      if (!direct) continue;
+      const node = stack[i];
+      if (node === undefined) continue;
+      const v: number[] = [];
+      for (let j = i + 1; j < k; j++) if (!hb(clocks, agentOf, i, j)) v.push(j);
+      v.push(k);
+      const initials: number[] = [];
+      for (let u = 0; u < v.length; u++) {
+        const a = agentOf(v[u]!);
+        if (initials.includes(a)) continue;
+        if (!v.slice(0, u).some((w) => hb(clocks, agentOf, w, v[u]!))) initials.push(a);
+      }
+      if (initials.some((a) => node.backtrack.has(a))) continue;
+      const add = initials.find((a) => node.enabled.includes(a));
+      if (add !== undefined) node.backtrack.add(add);
+    }
   }
 }
 

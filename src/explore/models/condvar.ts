@@ -41,10 +41,11 @@ function* waiter(t: XThread, v: Variant): XProgram<void> {
   yield* pthread_mutex_unlock(t, MUTEX);
 }
 
-function* signaller(t: XThread): XProgram<void> {
+/** Sets the flag and signals once per waiter (the improved libc's signal wakes one). */
+function* signaller(t: XThread, waiters: number): XProgram<void> {
   yield* pthread_mutex_lock(t, MUTEX);
   yield t.store(READY, 1, MemOrder.Plain);
-  yield* pthread_cond_signal(t, COND);
+  for (let i = 0; i < waiters; i++) yield* pthread_cond_signal(t, COND);
   yield* pthread_mutex_unlock(t, MUTEX);
 }
 
@@ -73,7 +74,7 @@ function condvar(v: Variant): Model {
           name: `waiter${i + 1}`,
           run: (t: XThread) => waiter(t, v),
         })),
-        { name: 'signaller', run: signaller },
+        { name: 'signaller', run: (t: XThread) => signaller(t, cpus - 1) },
       ],
       locks: [MUTEX],
       env: libcEnv(v === 'improved' ? 'improved' : 'relibc'),
