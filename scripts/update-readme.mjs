@@ -3,7 +3,8 @@
 // - the seed-scenario part of the demo block, from `smpsim demo`;
 // - the futex benchmark: re-records bench/results/futex/<newest>.json from `smpsim bench futex`
 //   (simulated, hence deterministic) and rewrites the table from it;
-// - the policy comparison table, from `smpsim policies --markdown`.
+// - the policy comparison table, from `smpsim policies --markdown`;
+// - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
+const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -62,5 +64,10 @@ const policies = smpsim('policies', '--markdown').trimEnd().split('\n');
 const pBegin = readme.findIndex((l) => l.startsWith('<!-- policies:begin'));
 const pEnd = readme.findIndex((l) => l.startsWith('<!-- policies:end'));
 splice(pBegin + 1, pEnd, policies, 'policy comparison table');
+
+// The explorer's budget table (issue 17), from running the buggy models.
+const eBegin = readme.findIndex((l) => l.startsWith('<!-- explore:begin'));
+const eEnd = readme.findIndex((l) => l.startsWith('<!-- explore:end'));
+splice(eBegin + 1, eEnd, foundBudgetsMarkdown(), 'explorer budget table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

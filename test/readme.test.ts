@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
+import { foundBudgetsMarkdown } from '../src/explore/budgets.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
 import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
@@ -125,4 +126,16 @@ test("the README's policy comparison table is what smpsim policies gives", () =>
   );
   const missing = policiesMarkdown(report).filter((line) => !readmeLines.has(line));
   assert.deepEqual(missing, [], 'README.md shows policy figures the model no longer gives');
+});
+
+test("the README's explorer budget table is what the buggy models give", () => {
+  const lines = README.split('\n');
+  const begin = lines.findIndex((l) => l.startsWith('<!-- explore:begin'));
+  const end = lines.findIndex((l) => l.startsWith('<!-- explore:end'));
+  assert.ok(begin >= 0 && end > begin, 'README.md has the explore:begin/end markers');
+  assert.deepEqual(
+    lines.slice(begin + 1, end),
+    foundBudgetsMarkdown(),
+    'rerun `node scripts/update-readme.mjs`',
+  );
 });

@@ -21,7 +21,7 @@ export function formatExploreReport(r: ExploreReport, tracePath?: string): strin
   const lines: string[] = [];
   if (r.estimate !== null) {
     lines.push(
-      `  space: about ${short(r.estimate.schedules)} schedules without reduction (Knuth estimate over ${r.estimate.probes} random walks, up to ${r.estimate.stepsMax} steps)`,
+      `  space: about ${short(Math.round(r.estimate.schedules))} schedules without reduction (Knuth estimate over ${r.estimate.probes} random walks, up to ${r.estimate.stepsMax} steps)`,
     );
   }
   const v = r.violation;
