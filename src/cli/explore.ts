@@ -15,6 +15,7 @@ import { ScheduleError } from '../explore/schedule.ts';
 import { UsageError } from './errors.ts';
 import { formatExploreList, formatExploreReport, formatReplay } from './explore-format.ts';
 import { exploreInJobs } from './explore-jobs.ts';
+import { exploreScenario, formatScenarioExplore, replayScenario } from './explore-scenario.ts';
 import { checkWritableFile, parseChoiceFlag, parseIntFlag, parseSecondsFlag } from './flags.ts';
 
 export interface ExploreOptions {
@@ -63,11 +64,11 @@ function resolveModel(target: string | undefined): Model {
   if (target === undefined) throw new UsageError('explore', 'missing TARGET', 'a model name from --list');
   const model = findModel(target);
   if (model !== undefined) return model;
-  if (/\.(toml|ts|js|mjs)$/.test(target)) {
+  if (/\.(ts|js|mjs)$/.test(target)) {
     throw new UsageError(
       'TARGET',
-      `${target}: exploring scenario files and program modules is not implemented yet (only built-in models)`,
-      'a model name from smpsim explore --list',
+      `${target}: exploring program modules is not implemented yet`,
+      'a model name from smpsim explore --list, or a scenario file',
     );
   }
   throw new UsageError(
@@ -160,6 +161,7 @@ export async function exploreCommand(
     return 0;
   }
   if (o.trace !== undefined) checkWritableFile('--trace', o.trace);
+  if (target?.endsWith('.toml') === true) return scenarioCommand(target, o, io);
   if (o.replay !== undefined) return replayCommand(target, o, io);
   const req = parseExploreRequest(target, o);
   const report = req.jobs > 1 ? await exploreInJobs(req, io.err) : runExploreRequest(req, io.err);
@@ -171,6 +173,46 @@ export async function exploreCommand(
   }
   io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatExploreReport(report, o.trace));
   return report.found ? 1 : 0;
+}
+
+/** A scenario file: the whole machine with the explorer as its Decider (explore-scenario.ts). */
+function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number {
+  if (o.timing !== undefined && o.timing !== 'any') {
+    throw new UsageError(
+      '--timing',
+      `${JSON.stringify(o.timing)} is not implemented (the explorer abstracts time)`,
+      'any',
+    );
+  }
+  if (o.replay !== undefined) {
+    const r = replayScenario(file, o.replay, o.trace);
+    io.out(
+      o.json === true
+        ? `${JSON.stringify(r, null, 2)}\n`
+        : `${file} replayed: ${r.failure ?? 'no failure'}; trace hash ${r.trace_hash}\n`,
+    );
+    return r.failure === null ? 0 : 1;
+  }
+  const budget = o.budget === undefined ? 100 : parseIntFlag('--budget', o.budget, 1, 1e6);
+  const timeS = o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX);
+  const startMs = performance.now();
+  let lastMs = startMs;
+  const r = exploreScenario(file, {
+    strategy: parseChoiceFlag('--strategy', o.strategy ?? 'pct', STRATEGIES),
+    depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),
+    budget,
+    seed: parseIntFlag('--seed', o.seed ?? '1', 0, 2 ** 32 - 1),
+    stop: (n) => {
+      const nowMs = performance.now();
+      if (nowMs - lastMs >= PROGRESS_EVERY_MS) {
+        lastMs = nowMs;
+        io.err(`explore: ${file} ${n} runs, ${((nowMs - startMs) / 1000).toFixed(1)} s\n`);
+      }
+      return timeS > 0 && performance.now() - startMs >= timeS * 1000;
+    },
+  });
+  io.out(o.json === true ? `${JSON.stringify(r, null, 2)}\n` : formatScenarioExplore(r));
+  return r.found ? 1 : 0;
 }
 
 function listed(m: Model) {
@@ -189,7 +231,10 @@ export function registerExploreCommand(
     .description(
       'search the interleavings of a model (random, PCT, DPOR) under SC, TSO or PSO; replay a schedule',
     )
-    .argument('[target]', 'a built-in model (see --list)')
+    .argument(
+      '[target]',
+      'a built-in model (see --list) or a scenario file (random or PCT over the whole machine)',
+    )
     .option('--list', 'list the built-in models')
     .option('--strategy <name>', `${STRATEGIES.join(', ')} (default dpor)`)
     .option('--depth <d>', 'PCT bug depth (1..10, default 3)')

@@ -54,7 +54,8 @@ test('bad input exits 2 with one line naming the flag', async () => {
     [['explore', 'k1', '--cpus', '99'], /^smpsim: --cpus: 99 is out of range/],
     [['explore', 'k1', '--replay', 'k1@5:sc:0'], /^smpsim: --replay: step 0/],
     [['explore', 'k1', '--timing', 'model'], /^smpsim: --timing: /],
-    [['explore', 'scen.toml'], /not implemented yet/],
+    [['explore', 'prog.ts'], /not implemented yet/],
+    [['explore', 'missing.toml'], /missing.toml/],
   ] as const) {
     const r = await smpsim(...argv);
     assert.equal(r.status, 2, argv.join(' '));
