@@ -7,6 +7,7 @@
 // - the clock and CPU-frequency tables, from the tsc-calibration and cpufreq-governors seeds.
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
+// - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/
 const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
+const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -89,5 +91,10 @@ const tlb = tlbProtocolsMarkdown((file, protocol) =>
 const tBegin = readme.findIndex((l) => l.startsWith('<!-- tlb:begin'));
 const tEnd = readme.findIndex((l) => l.startsWith('<!-- tlb:end'));
 splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
+
+// The explorer's budget table (issue 17), from running the buggy models.
+const eBegin = readme.findIndex((l) => l.startsWith('<!-- explore:begin'));
+const eEnd = readme.findIndex((l) => l.startsWith('<!-- explore:end'));
+splice(eBegin + 1, eEnd, foundBudgetsMarkdown(), 'explorer budget table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatDemo, runDemo } from '../src/cli/demo.ts';
+import { foundBudgetsMarkdown } from '../src/explore/budgets.ts';
 import { type BenchFutexReport, benchFutexMarkdown, runBenchFutex } from '../src/report/bench-futex.ts';
 import { type BenchScale, benchScaleMarkdown } from '../src/report/bench-scale.ts';
 import { CPUFREQ_SCENARIO, clocksMarkdown, TSC_SCENARIO } from '../src/report/clocks-table.ts';
@@ -149,5 +150,17 @@ test("the README's TLB protocol table is what the model gives (issue 15)", () =>
     missing,
     [],
     'README.md shows TLB figures the model no longer gives: rerun node scripts/update-readme.mjs',
+  );
+});
+
+test("the README's explorer budget table is what the buggy models give", () => {
+  const lines = README.split('\n');
+  const begin = lines.findIndex((l) => l.startsWith('<!-- explore:begin'));
+  const end = lines.findIndex((l) => l.startsWith('<!-- explore:end'));
+  assert.ok(begin >= 0 && end > begin, 'README.md has the explore:begin/end markers');
+  assert.deepEqual(
+    lines.slice(begin + 1, end),
+    foundBudgetsMarkdown(),
+    'rerun `node scripts/update-readme.mjs`',
   );
 });

@@ -18,13 +18,23 @@ export enum Op {
    * would pass it through every generator on the way (the thread entry of a long loop).
    */
   Call = 3,
+  /**
+   * A shared 32-bit load with an ordering tag (DESIGN.md: shared accesses are effects where they
+   * can race); resumes with the value. The machine's CPUs run it sequentially consistent; the
+   * explorer applies its memory model (SC, x86-TSO, PSO) and its race detector.
+   */
+  Load = 4,
+  /** A shared 32-bit store with an ordering tag; under TSO/PSO it enters the store buffer. */
+  Store = 5,
+  /** A memory fence with an ordering tag (SeqCst: MFENCE, drains the store buffer). */
+  Fence = 6,
 }
 
 /**
  * The last guest opcode. Kernel-only effects (hw/effects.ts `KernelOp`) start at 16; the CPU
  * refuses any op above this one from a user frame with SIGILL.
  */
-export const GUEST_OP_LAST = Op.Call;
+export const GUEST_OP_LAST = Op.Fence;
 
 export enum AtomicOp {
   Load = 0,
@@ -34,6 +44,38 @@ export enum AtomicOp {
   FetchAdd = 4,
   FetchOr = 5,
   FetchAnd = 6,
+}
+
+/**
+ * The ordering of a Load, Store or Fence, as C11's memory_order and Linux's accessors: Plain is
+ * a non-atomic access (the race detector reports two conflicting ones not ordered by
+ * happens-before), Relaxed is READ_ONCE/WRITE_ONCE, Acquire smp_load_acquire, Release
+ * smp_store_release, SeqCst a locked or fenced access.
+ */
+export enum MemOrder {
+  Plain = 0,
+  Relaxed = 1,
+  Acquire = 2,
+  Release = 3,
+  SeqCst = 4,
+}
+
+export interface LoadEffect {
+  op: Op.Load;
+  addr: number;
+  order: MemOrder;
+}
+
+export interface StoreEffect {
+  op: Op.Store;
+  addr: number;
+  value: number;
+  order: MemOrder;
+}
+
+export interface FenceEffect {
+  op: Op.Fence;
+  order: MemOrder;
 }
 
 export interface ComputeEffect {
@@ -70,7 +112,14 @@ export interface CallEffect {
   program: Program<unknown>;
 }
 
-export type GuestEffect = ComputeEffect | SyscallEffect | AtomicEffect | CallEffect;
+export type GuestEffect =
+  | ComputeEffect
+  | SyscallEffect
+  | AtomicEffect
+  | CallEffect
+  | LoadEffect
+  | StoreEffect
+  | FenceEffect;
 
 /** A guest program or libc routine: a generator of effects returning T. */
 // biome-ignore lint/suspicious/noExplicitAny: what a yield resumes with depends on the effect.

@@ -2,7 +2,18 @@
  * The handle a guest thread holds: the machine as guest code sees it. Guest code (libc,
  * workloads, services) imports this and the other abi modules, never the kernel or hardware.
  */
-import type { AtomicEffect, AtomicOp, CallEffect, ComputeEffect, Program, SyscallEffect } from './effects.ts';
+import type {
+  AtomicEffect,
+  AtomicOp,
+  CallEffect,
+  ComputeEffect,
+  FenceEffect,
+  LoadEffect,
+  MemOrder,
+  Program,
+  StoreEffect,
+  SyscallEffect,
+} from './effects.ts';
 
 /** The entry point of a thread or a program: runs on the thread it is given. */
 export type ThreadEntry = (t: Guest, arg: unknown) => Program<unknown>;
@@ -33,6 +44,12 @@ export interface Guest {
    * yields; for long-running callees such as a thread's entry.
    */
   call(program: Program<unknown>): CallEffect;
+  /** A shared load with an ordering tag (yield it; resumes with the value): an explorable access. */
+  load(addr: number, order: MemOrder): LoadEffect;
+  /** A shared store with an ordering tag (yield it). */
+  store(addr: number, value: number, order: MemOrder): StoreEffect;
+  /** A fence (yield it). */
+  fence(order: MemOrder): FenceEffect;
   /** A plain 32-bit load from this process's memory; an unmapped address faults (SIGSEGV). */
   load32(addr: number): number;
   /** A plain 32-bit store to this process's memory. */

@@ -13,6 +13,7 @@ import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { registerAcpiCommand } from './acpi.ts';
 import { registerBenchCommands } from './bench-command.ts';
 import { registerBootCommand } from './boot.ts';
+import { registerExploreCommand } from './explore.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
@@ -51,7 +52,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
 const PACKAGE_ROOT = packageRoot();
-const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list', 'acpi', 'boot'];
+const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list', 'acpi', 'boot', 'explore'];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;
 
@@ -150,6 +151,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   addInfoCommands(program, io, setStatus);
   registerAcpiCommand(program, io.out, setStatus);
   registerBootCommand(program, io.out, setStatus);
+  registerExploreCommand(program, io, setStatus);
   return program;
 }
 

@@ -13,8 +13,15 @@
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts).
  */
-import type { AtomicEffect, CallEffect, SyscallEffect } from '../abi/effects.ts';
-import { GUEST_OP_LAST, Op } from '../abi/effects.ts';
+import type {
+  AtomicEffect,
+  CallEffect,
+  FenceEffect,
+  LoadEffect,
+  StoreEffect,
+  SyscallEffect,
+} from '../abi/effects.ts';
+import { AtomicOp, GUEST_OP_LAST, Op } from '../abi/effects.ts';
 import { assert } from '../engine/assert.ts';
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -119,6 +126,8 @@ export class Cpu implements LapicCore {
   /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
   readonly #jitterRange: number;
   readonly #jitterPpm: number;
+  /** Reused: the atomic an ordered Load or Store runs as (consumed before the next effect). */
+  readonly #shared: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
   constructor(id: number, bus: CpuBus, cyclesPerNs: number, cpuid: CpuidInfo) {
     this.id = id;
@@ -428,6 +437,10 @@ export class Cpu implements LapicCore {
         return true;
       case Op.Atomic:
         return this.#atomic(frame, effect);
+      case Op.Load:
+      case Op.Store:
+      case Op.Fence:
+        return this.#ordered(frame, effect);
       case KernelOp.Lock:
         return this.#lock(effect);
       case KernelOp.TryLock: {
@@ -494,6 +507,20 @@ export class Cpu implements LapicCore {
       this.#spendKernel(ns);
     }
     return true;
+  }
+
+  /**
+   * This machine is sequentially consistent: an ordered access is an atomic load or store at an
+   * atomic's cost, and a fence has nothing to drain; the explorer (src/explore) gives the
+   * orderings their memory model.
+   */
+  #ordered(frame: Frame, effect: LoadEffect | StoreEffect | FenceEffect): boolean {
+    if (effect.op === Op.Fence) return false;
+    const a = this.#shared;
+    a.kind = effect.op === Op.Load ? AtomicOp.Load : AtomicOp.Store;
+    a.addr = effect.addr;
+    a.a = effect.op === Op.Store ? effect.value : 0;
+    return this.#atomic(frame, a);
   }
 
   #lock(effect: LockEffect): boolean {

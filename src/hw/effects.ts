@@ -3,7 +3,15 @@
  * context switch itself. Guest effects (compute, syscall, atomic, call) are in `abi/effects.ts`;
  * these are not part of the ABI: a user frame that yields one gets SIGILL (IllegalEffect).
  */
-import type { AtomicEffect, CallEffect, ComputeEffect, SyscallEffect } from '../abi/effects.ts';
+import type {
+  AtomicEffect,
+  CallEffect,
+  ComputeEffect,
+  FenceEffect,
+  LoadEffect,
+  StoreEffect,
+  SyscallEffect,
+} from '../abi/effects.ts';
 import { GUEST_OP_LAST, Op } from '../abi/effects.ts';
 import { SIGILL } from '../abi/signal.ts';
 import type { ExecContext } from './context.ts';
@@ -95,7 +103,10 @@ export type KernelEffect =
   | AtomicEffect
   | ComputeEffect
   | SyscallEffect
-  | CallEffect;
+  | CallEffect
+  | LoadEffect
+  | StoreEffect
+  | FenceEffect;
 
 /** Kernel code: a generator of effects returning T. */
 // biome-ignore lint/suspicious/noExplicitAny: the resume value depends on the effect yielded.

@@ -4,8 +4,12 @@ import {
   AtomicOp,
   type CallEffect,
   type ComputeEffect,
+  type FenceEffect,
+  type LoadEffect,
+  type MemOrder,
   Op,
   type Program,
+  type StoreEffect,
   type SyscallEffect,
 } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
@@ -83,6 +87,18 @@ export class GuestHandle implements Guest {
     effect.a = a;
     effect.b = b;
     return effect;
+  }
+
+  load(addr: number, order: MemOrder): LoadEffect {
+    return { op: Op.Load, addr, order };
+  }
+
+  store(addr: number, value: number, order: MemOrder): StoreEffect {
+    return { op: Op.Store, addr, value, order };
+  }
+
+  fence(order: MemOrder): FenceEffect {
+    return { op: Op.Fence, order };
   }
 
   load32(addr: number): number {

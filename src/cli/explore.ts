@@ -1,0 +1,256 @@
+/**
+ * `smpsim explore TARGET`: searches a built-in model's interleavings (issue 17) with random walk,
+ * PCT or DPOR under SC, x86-TSO or PSO, prints the verdict and a replayable schedule, and replays
+ * one with `--replay` (optionally writing a Perfetto trace). Exit 1 when a violation is found, 0
+ * when none is within the bound (the report says whether the bound was exhaustive), 2 on bad
+ * input. Progress goes to stderr about once a second on long searches.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { type ExploreReport, explore, STRATEGIES, type StrategyName } from '../explore/explore.ts';
+import { MEMORY_MODELS, type MemoryModelName, type Model } from '../explore/model.ts';
+import { findModel, MODELS } from '../explore/registry.ts';
+import { replayChromeTrace, replaySchedule } from '../explore/replay.ts';
+import { ScheduleError } from '../explore/schedule.ts';
+import { UsageError } from './errors.ts';
+import { formatExploreList, formatExploreReport, formatReplay } from './explore-format.ts';
+import { exploreInJobs } from './explore-jobs.ts';
+import { exploreScenario, formatScenarioExplore, replayScenario } from './explore-scenario.ts';
+import { checkWritableFile, parseChoiceFlag, parseIntFlag, parseSecondsFlag } from './flags.ts';
+
+export interface ExploreOptions {
+  strategy?: string;
+  depth?: string;
+  memory?: string;
+  budget?: string;
+  time?: string;
+  cpus?: string;
+  seed?: string;
+  jobs?: string;
+  replay?: string;
+  trace?: string;
+  json?: boolean;
+  list?: boolean;
+  timing?: string;
+  preemptionBound?: string;
+  shrink?: boolean;
+}
+
+export interface ExploreIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const BUDGET_DEFAULT = 100_000;
+const TIME_S_MAX = 3600;
+const PROGRESS_EVERY_MS = 1000;
+const JOBS_MAX = 16;
+
+export interface ExploreRequest {
+  model: Model;
+  cpus: number;
+  memory: MemoryModelName;
+  strategy: StrategyName;
+  depth: number;
+  budget: number;
+  seed: number;
+  preemptionBound: number;
+  shrink: boolean;
+  timeS: number;
+  jobs: number;
+}
+
+function resolveModel(target: string | undefined): Model {
+  if (target === undefined) throw new UsageError('explore', 'missing TARGET', 'a model name from --list');
+  const model = findModel(target);
+  if (model !== undefined) return model;
+  if (/\.(ts|js|mjs)$/.test(target)) {
+    throw new UsageError(
+      'TARGET',
+      `${target}: exploring program modules is not implemented yet`,
+      'a model name from smpsim explore --list, or a scenario file',
+    );
+  }
+  throw new UsageError(
+    'TARGET',
+    `${JSON.stringify(target)} is not a built-in model`,
+    MODELS.map((m) => m.name).join(', '),
+  );
+}
+
+export function parseExploreRequest(target: string | undefined, o: ExploreOptions): ExploreRequest {
+  const model = resolveModel(target);
+  if (o.timing !== undefined && o.timing !== 'any') {
+    throw new UsageError(
+      '--timing',
+      `${JSON.stringify(o.timing)} is not implemented (the explorer abstracts time)`,
+      'any',
+    );
+  }
+  const strategy = parseChoiceFlag('--strategy', o.strategy ?? 'dpor', STRATEGIES);
+  const memory = parseChoiceFlag('--memory', o.memory ?? model.memory, MEMORY_MODELS);
+  if (o.budget !== undefined && o.time !== undefined)
+    throw new UsageError('--budget', 'give --budget or --time, not both');
+  return {
+    model,
+    strategy,
+    memory,
+    cpus: parseIntFlag('--cpus', o.cpus ?? String(model.cpus), model.cpusMin, model.cpusMax),
+    depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),
+    budget:
+      o.budget === undefined
+        ? o.time === undefined
+          ? BUDGET_DEFAULT
+          : Number.MAX_SAFE_INTEGER
+        : parseIntFlag('--budget', o.budget, 1, 1e9),
+    seed: parseIntFlag('--seed', o.seed ?? '1', 0, 2 ** 32 - 1),
+    preemptionBound:
+      o.preemptionBound === undefined ? -1 : parseIntFlag('--preemption-bound', o.preemptionBound, 0, 1000),
+    shrink: o.shrink !== false,
+    timeS: o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX),
+    jobs: parseIntFlag('--jobs', o.jobs ?? '1', 1, JOBS_MAX),
+  };
+}
+
+/** The stop test of a search: the --time budget, and a progress line on stderr each second. */
+function stopper(req: ExploreRequest, err: (s: string) => void): (executions: number) => boolean {
+  const startMs = performance.now();
+  let lastMs = startMs;
+  return (executions) => {
+    const nowMs = performance.now();
+    if (nowMs - lastMs >= PROGRESS_EVERY_MS) {
+      lastMs = nowMs;
+      err(
+        `explore: ${req.model.name} ${executions} executions, ${((nowMs - startMs) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    return req.timeS > 0 && nowMs - startMs >= req.timeS * 1000;
+  };
+}
+
+export function runExploreRequest(req: ExploreRequest, err: (s: string) => void): ExploreReport {
+  return explore({ ...req, stop: stopper(req, err), estimate: req.strategy === 'dpor' });
+}
+
+function replayCommand(target: string | undefined, o: ExploreOptions, io: ExploreIo): number {
+  const model = resolveModel(target);
+  let replay: ReturnType<typeof replaySchedule>;
+  try {
+    replay = replaySchedule(model, o.replay!);
+  } catch (error) {
+    if (error instanceof ScheduleError)
+      throw new UsageError('--replay', error.message, 'a schedule string printed by smpsim explore');
+    throw error;
+  }
+  if (o.trace !== undefined) writeFileSync(o.trace, `${JSON.stringify(replayChromeTrace(replay))}\n`);
+  io.out(o.json === true ? `${JSON.stringify(replay, null, 2)}\n` : formatReplay(replay, o.trace));
+  return replay.violation === null ? 0 : 1;
+}
+
+export async function exploreCommand(
+  target: string | undefined,
+  o: ExploreOptions,
+  io: ExploreIo,
+): Promise<number> {
+  if (o.list === true) {
+    io.out(
+      o.json === true
+        ? `${JSON.stringify({ schema: 'smpsim.explore-list/1', models: MODELS.map(listed) }, null, 2)}\n`
+        : formatExploreList(MODELS),
+    );
+    return 0;
+  }
+  if (o.trace !== undefined) checkWritableFile('--trace', o.trace);
+  if (target?.endsWith('.toml') === true) return scenarioCommand(target, o, io);
+  if (o.replay !== undefined) return replayCommand(target, o, io);
+  const req = parseExploreRequest(target, o);
+  const report = req.jobs > 1 ? await exploreInJobs(req, io.err) : runExploreRequest(req, io.err);
+  if (o.trace !== undefined && report.violation !== null) {
+    writeFileSync(
+      o.trace,
+      `${JSON.stringify(replayChromeTrace(replaySchedule(req.model, report.violation.schedule)))}\n`,
+    );
+  }
+  io.out(o.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatExploreReport(report, o.trace));
+  return report.found ? 1 : 0;
+}
+
+/** A scenario file: the whole machine with the explorer as its Decider (explore-scenario.ts). */
+function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number {
+  if (o.timing !== undefined && o.timing !== 'any') {
+    throw new UsageError(
+      '--timing',
+      `${JSON.stringify(o.timing)} is not implemented (the explorer abstracts time)`,
+      'any',
+    );
+  }
+  if (o.replay !== undefined) {
+    const r = replayScenario(file, o.replay, o.trace);
+    io.out(
+      o.json === true
+        ? `${JSON.stringify(r, null, 2)}\n`
+        : `${file} replayed: ${r.failure ?? 'no failure'}; trace hash ${r.trace_hash}\n`,
+    );
+    return r.failure === null ? 0 : 1;
+  }
+  const budget = o.budget === undefined ? 100 : parseIntFlag('--budget', o.budget, 1, 1e6);
+  const timeS = o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX);
+  const startMs = performance.now();
+  let lastMs = startMs;
+  const r = exploreScenario(file, {
+    strategy: parseChoiceFlag('--strategy', o.strategy ?? 'pct', STRATEGIES),
+    depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),
+    budget,
+    seed: parseIntFlag('--seed', o.seed ?? '1', 0, 2 ** 32 - 1),
+    stop: (n) => {
+      const nowMs = performance.now();
+      if (nowMs - lastMs >= PROGRESS_EVERY_MS) {
+        lastMs = nowMs;
+        io.err(`explore: ${file} ${n} runs, ${((nowMs - startMs) / 1000).toFixed(1)} s\n`);
+      }
+      return timeS > 0 && performance.now() - startMs >= timeS * 1000;
+    },
+  });
+  io.out(o.json === true ? `${JSON.stringify(r, null, 2)}\n` : formatScenarioExplore(r));
+  return r.found ? 1 : 0;
+}
+
+function listed(m: Model) {
+  const { build: _build, ...rest } = m;
+  return rest;
+}
+
+/** Adds `explore` to the program (main.ts registers it with one call). */
+export function registerExploreCommand(
+  program: Command,
+  io: ExploreIo,
+  setStatus: (s: number) => void,
+): void {
+  program
+    .command('explore')
+    .description(
+      'search the interleavings of a model (random, PCT, DPOR) under SC, TSO or PSO; replay a schedule',
+    )
+    .argument(
+      '[target]',
+      'a built-in model (see --list) or a scenario file (random or PCT over the whole machine)',
+    )
+    .option('--list', 'list the built-in models')
+    .option('--strategy <name>', `${STRATEGIES.join(', ')} (default dpor)`)
+    .option('--depth <d>', 'PCT bug depth (1..10, default 3)')
+    .option('--memory <model>', `${MEMORY_MODELS.join(', ')} (default: the model's)`)
+    .option('--budget <n>', `executions at most (default ${BUDGET_DEFAULT})`)
+    .option('--time <s>', 'seconds at most, instead of --budget')
+    .option('--cpus <n>', 'CPUs (boot models: the BSP plus N-1 APs)')
+    .option('--seed <n>', 'seed of random and PCT (default 1)')
+    .option('--jobs <n>', `worker threads (1..${JOBS_MAX}, default 1)`)
+    .option('--preemption-bound <n>', 'DPOR: only schedules with at most n preemptions (CHESS)')
+    .option('--timing <mode>', 'any: enabled steps run in any order (the only mode)')
+    .option('--no-shrink', 'keep the counterexample as found')
+    .option('--replay <schedule>', 'replay a schedule string bit for bit')
+    .option('--trace <file>', 'write the (replayed) counterexample as a Perfetto/Chrome trace')
+    .option('--json', 'print one JSON object (schema smpsim.explore/1)')
+    .action(async (target: string | undefined, opts: ExploreOptions) => {
+      setStatus(await exploreCommand(target, opts, io));
+    });
+}
