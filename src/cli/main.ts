@@ -52,7 +52,18 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL_ERROR = 70;
 
 const PACKAGE_ROOT = packageRoot();
-const COMMAND_NAMES = ['run', 'metrics', 'scale', 'bench', 'demo', 'policies', 'list', 'acpi', 'boot', 'explore'];
+const COMMAND_NAMES = [
+  'run',
+  'metrics',
+  'scale',
+  'bench',
+  'demo',
+  'policies',
+  'list',
+  'acpi',
+  'boot',
+  'explore',
+];
 const SEED_MAX = Number.MAX_SAFE_INTEGER;
 const RUNS_MAX = 100;
 
