@@ -46,20 +46,7 @@ export function renderScenario(config: RunConfig): string {
     libc: { variant: config.libc.variant },
     ...(config.clock === null ? {} : { clock: { calibration: config.clock.calibration } }),
     ...(config.cpufreq === null ? {} : { cpufreq: renderCpufreq(config.cpufreq) }),
-    boot: {
-      simulate: config.boot.simulate,
-      protocol: config.boot.protocol,
-      legacy_delays: config.boot.legacyDelays,
-      k1_counter_race: config.boot.races.counter,
-      k2_dual_ready: config.boot.races.dualReady,
-      k8_node_late: config.boot.races.nodeLate,
-      faults: config.boot.faults.map((f) => `${f.cpu}:${f.fault}`),
-    },
-    firmware: {
-      parser: config.firmware.parser,
-      bugs: [...config.firmware.bugs],
-      x2apic: config.firmware.x2apic,
-    },
+    ...renderBringUp(config),
     costs: nullProtoCopy(config.costs),
     limits: {
       sim_ns_max: config.limits.simNsMax,
@@ -76,6 +63,23 @@ export function renderScenario(config: RunConfig): string {
     ...compareTables(config),
   };
   return stringify(doc);
+}
+
+/** `[boot]` and `[firmware]`: the bring-up and the firmware the kernel parses (issue 16). */
+function renderBringUp(config: RunConfig): Record<string, unknown> {
+  const { boot, firmware } = config;
+  return {
+    boot: {
+      simulate: boot.simulate,
+      protocol: boot.protocol,
+      legacy_delays: boot.legacyDelays,
+      k1_counter_race: boot.races.counter,
+      k2_dual_ready: boot.races.dualReady,
+      k8_node_late: boot.races.nodeLate,
+      faults: boot.faults.map((f) => `${f.cpu}:${f.fault}`),
+    },
+    firmware: { parser: firmware.parser, bugs: [...firmware.bugs], x2apic: firmware.x2apic },
+  };
 }
 
 /** `[compare]` as one table, `[[compare]]` as an array: what the scenario itself wrote. */
