@@ -61,6 +61,8 @@ export const TraceKind = {
   ShmMap: 0x71,
   /** A guest fault (tid, signal). Was 0x66, which an atomic FetchAnd (0x60 + 6) also used. */
   GuestFault: 0x72,
+  /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
+  IdleTicksFolded: 0x73,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -92,6 +92,9 @@ export class Cpu implements LapicCore {
   /** Extra user time memory-bound compute spent because its memory was on another node (HW-14). */
   remoteMemNs = 0;
 
+  /** Called when this CPU halts (kernel/idle-fold.ts learns an idle tick's effect), or null. */
+  onHalt: ((cpuId: number) => void) | null = null;
+
   #wait: Wait = Wait.Running;
   /** Generation of the pending resume event; bumping it cancels that event. */
   #resumeGen = 0;
@@ -151,6 +154,21 @@ export class Cpu implements LapicCore {
   /** Idle time up to now, the halt in progress included (idleNs counts a halt when it ends). */
   get idleSoFarNs(): number {
     return this.idleNs + (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#waitSinceNs : 0);
+  }
+
+  /** When the halt in progress began (meaningful only while halted). */
+  get haltSinceNs(): number {
+    return this.#waitSinceNs;
+  }
+
+  /**
+   * An idle-tick fold (kernel/idle-fold.ts) stood for ticks this halted CPU did not run: it is
+   * halted again since `sinceNs` with `idleNs` of idle time before that.
+   */
+  refoldHalt(sinceNs: number, idleNs: number): void {
+    assert(this.#wait === Wait.Halt, 'cpu: an idle fold on a CPU that is not halted');
+    this.#waitSinceNs = sinceNs;
+    this.idleNs = idleNs;
   }
 
   /**
@@ -445,6 +463,7 @@ export class Cpu implements LapicCore {
         if (this.lapic.intr) return this.#deliverIrq();
         this.#wait = Wait.Halt;
         this.#waitSinceNs = this.bus.engine.nowNs;
+        if (this.onHalt !== null) this.onHalt(this.id);
         return true;
       case KernelOp.IrqWindow:
         return this.lapic.intr ? this.#deliverIrq() : false;

@@ -54,12 +54,12 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
   const report = buildReport(config, machine, error);
   report.failure = outcomeFailure(config, machine.kernel, error);
   if (config.sweep !== null) {
-    const sweep = runSweep(config, wall);
+    const sweep = runSweep(config, wall, options.idleFold);
     Object.assign(report.metrics, sweep.metrics);
     report.sweep_hashes = sweep.hashes;
     report.trace_hash = combineHashes([report.trace_hash, ...sweep.hashes]);
   }
-  runVariants(config, report, wall, options.skipNameChecks === true);
+  runVariants(config, report, wall, options);
   if (report.failure === null && options.skipNameChecks !== true)
     checkScenarioMetrics(config, report.metrics);
   report.expectations = evaluateExpectations(config.expect, report.metrics);
@@ -68,10 +68,11 @@ export function runConfig(config: RunConfig, options: RunOptions = {}): RunRepor
 }
 
 /** Runs each `[compare]` variant; its metrics join the report and its failure fails the run. */
-function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, skipNameChecks: boolean): void {
+function runVariants(config: RunConfig, report: RunReport, wall: WallBudget, options: RunOptions): void {
+  const skipNameChecks = options.skipNameChecks === true;
   if (config.compare.length > 0) report.compare = [];
   config.compare.forEach((compare, index) => {
-    const variant = runConfig(compare.config, { wall, skipNameChecks: true });
+    const variant = runConfig(compare.config, { wall, skipNameChecks: true, idleFold: options.idleFold });
     report.compare?.push({
       name: compare.name,
       trace_hash: variant.trace_hash,

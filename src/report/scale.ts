@@ -116,6 +116,7 @@ export function runScaleRuns(
   runs: number,
   metric: string,
   wall?: WallBudget,
+  idleFold?: boolean,
 ): ScalePoint {
   const results: ScaleRun[] = [];
   for (let k = 0; k < runs; k++) {
@@ -127,7 +128,7 @@ export function runScaleRuns(
       sweep: null,
       compare: [],
     };
-    const report = runConfig(run, { wall, skipNameChecks: true });
+    const report = runConfig(run, { wall, skipNameChecks: true, idleFold });
     const m = report.metrics;
     const hasPrimes = m['workload.primes.checksum_ok'] !== undefined;
     const checksumOk = !hasPrimes || m['workload.primes.checksum_ok'] === 1;

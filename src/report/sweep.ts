@@ -18,7 +18,8 @@ export interface SweepResult {
   hashes: string[];
 }
 
-export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
+/** `idleFold`: as BuildOptions.idleFold, for every run of the sweep. */
+export function runSweep(config: RunConfig, wall?: WallBudget, idleFold?: boolean): SweepResult {
   const sweep = config.sweep;
   if (sweep === null) return { metrics: {}, hashes: [] };
   const metrics: Record<string, number> = {};
@@ -26,7 +27,7 @@ export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
   let base: number | null = null;
   let rejected = 0;
   for (const cpus of sweep.cpus) {
-    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall);
+    const point = runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall, idleFold);
     hashes.push(...point.runs.map((r) => r.trace_hash));
     rejected += point.runs.filter((r) => r.rejected !== null).length;
     if (point.median_ns === null) continue;

@@ -50,6 +50,12 @@ export interface SchedPolicy {
    * policy counts its slices in.
    */
   nextTickNs(cpu: Cpu, periodNs: number): number;
+  /**
+   * Idle-tick folding (kernel/idle-fold.ts, issue 14): before when the periodic ticks of the
+   * idle `cpu` only advance time and counters (no timer, balance or steal of the policy's), or
+   * -1 when one may do more now. A policy without it is never folded.
+   */
+  idleFoldUntilNs?(cpu: Cpu): number;
   /** A context created through the proc scheme is started (made runnable the first time). */
   start(cpu: Cpu, t: Thread): KernelGen<void>;
   /** A blocked context was made Runnable by `cpu`: queue it (or defer it) and kick a CPU. */
