@@ -162,7 +162,11 @@ export class IdleFold implements IdleTickFolder {
     const k = this.#k;
     const engine = k.board.engine;
     const nowNs = engine.nowNs;
-    const horizonNs = Math.min(untilNs, this.#queueHorizonNs(cpu.id), engine.simNsMax + 1);
+    // Two ticks at least, or the queue is not even scanned: one tick saves less than the scan
+    // costs on a machine of many CPUs (each other CPU's purity is a policy question).
+    const usefulNs = nowNs + periodNs + learned.spanNs + 1;
+    if (untilNs < usefulNs || engine.simNsMax + 1 < usefulNs) return -1;
+    const horizonNs = Math.min(untilNs, this.#queueHorizonNs(cpu.id, usefulNs), engine.simNsMax + 1);
     const perTick = learned.eventsAfter + 1;
     const byTime = Math.floor((horizonNs - 1 - learned.spanNs - nowNs) / periodNs) + 1;
     // Other CPUs' ticks in the span spend the event budget too: a wide margin keeps the event
@@ -186,23 +190,33 @@ export class IdleFold implements IdleTickFolder {
   /**
    * The earliest queued event that could observe or change what the folded ticks read: any
    * event, but a tick of another halted, pure CPU, which counts only from where its purity ends.
+   * The cheap bound (every event but such ticks) comes first; the ticks' purity is asked only
+   * below it, and the scan gives up (-1) once the horizon falls below `usefulNs`.
    */
-  #queueHorizonNs(cpuId: number): number {
-    const k = this.#k;
-    const queue = k.board.engine.queue;
-    const cpus = k.board.cpus;
+  #queueHorizonNs(cpuId: number, usefulNs: number): number {
+    const queue = this.#k.board.engine.queue;
+    const cpus = this.#k.board.cpus;
     let horizonNs = NO_DEADLINE;
     for (let slot = 0; slot < queue.size; slot++) {
-      let timeNs = queue.timeAt(slot);
-      if (timeNs >= horizonNs) continue;
-      const other = queue.argAt(slot);
-      if (queue.kindAt(slot) === this.#tickKind && other !== cpuId && cpus[other]!.halted) {
-        const untilNs = this.#pureUntilNs(cpus[other]!);
-        if (untilNs > timeNs) timeNs = untilNs;
-      }
-      if (timeNs < horizonNs) horizonNs = timeNs;
+      const timeNs = queue.timeAt(slot);
+      if (timeNs < horizonNs && !this.#otherTick(slot, cpuId)) horizonNs = timeNs;
+    }
+    if (horizonNs < usefulNs) return -1;
+    for (let slot = 0; slot < queue.size; slot++) {
+      const timeNs = queue.timeAt(slot);
+      if (timeNs >= horizonNs || !this.#otherTick(slot, cpuId)) continue;
+      const untilNs = this.#pureUntilNs(cpus[queue.argAt(slot)]!);
+      horizonNs = Math.min(horizonNs, untilNs > timeNs ? untilNs : timeNs);
+      if (horizonNs < usefulNs) return -1;
     }
     return horizonNs;
+  }
+
+  /** Whether the event in heap `slot` is the periodic tick of a halted CPU other than `cpuId`. */
+  #otherTick(slot: number, cpuId: number): boolean {
+    const queue = this.#k.board.engine.queue;
+    const other = queue.argAt(slot);
+    return queue.kindAt(slot) === this.#tickKind && other !== cpuId && this.#k.board.cpus[other]!.halted;
   }
 
   /** Before when `cpu`'s ticks only advance time and counters, or -1 (see the file's header). */
