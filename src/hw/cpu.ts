@@ -89,6 +89,8 @@ export class Cpu implements LapicCore {
   spinNs = 0;
   idleNs = 0;
   effects = 0;
+  /** Resume events of this CPU dispatched, run ahead or not (kernel/idle-fold.ts counts its own). */
+  resumeEvents = 0;
   /** Extra user time memory-bound compute spent because its memory was on another node (HW-14). */
   remoteMemNs = 0;
 
@@ -194,6 +196,7 @@ export class Cpu implements LapicCore {
    * in the same dispatch; otherwise it is pushed as the event it would have been.
    */
   onResume(gen: number): void {
+    this.resumeEvents++;
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
     this.#inResume = true;
     this.#resumeStep();
@@ -208,6 +211,7 @@ export class Cpu implements LapicCore {
         this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
         break;
       }
+      this.resumeEvents++;
       this.#resumeStep();
     }
     this.#inResume = false;

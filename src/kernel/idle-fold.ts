@@ -7,10 +7,11 @@
  * while the state it reads is the same, so the fold learns them from one tick that ran (its
  * deltas from the tick's event to its halt) and applies k times that delta at once.
  *
- * Learning: at the tick of a halted CPU whose state is pure (below) the counters are read; at
- * the halt that ends it they are read again. The tick counts only if every event between ran
- * ahead (Engine.runAhead: no other event anywhere fell inside it), so the difference is this
- * tick's alone. A fold uses it at the next tick of the same CPU, which must be exactly one
+ * Learning: at the tick of a halted CPU whose state is pure (below) the CPU's own counters are
+ * read; at the halt that ends it they are read again. The tick counts only if no other
+ * interrupt reached the CPU meanwhile and it stayed pure throughout; other CPUs' events may
+ * fall inside it (they touch none of these counters), so the kernel-wide counts a tick makes
+ * (an interrupt, a tick, an idle tick) are added in closed form, not learned. A fold uses it at the next tick of the same CPU, which must be exactly one
  * period after the learned tick's halt began (the CPU stayed halted), with the switch lock's
  * line still on this CPU (the lock's cost is the same).
  *
@@ -35,11 +36,11 @@ import type { Kernel } from './kernel.ts';
 import { ThreadState } from './thread.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 
-/** The numeric counters a tick may change, read in one fixed order (see `#read`). */
-const STAT_FIELDS = ['interrupts', 'spuriousInterrupts', 'ticks', 'idleTicks'] as const;
-const CPU_FIELDS = ['userNs', 'kernelNs', 'spinNs', 'effects', 'remoteMemNs'] as const;
-/** Slots: stats, cpu fields, idle time so far, the idle context's CPU time, the switch lock. */
-const IDLE_SLOT = STAT_FIELDS.length + CPU_FIELDS.length;
+/** The CPU's own counters a tick may change, read in one fixed order (see `#read`). */
+const CPU_FIELDS = ['userNs', 'kernelNs', 'spinNs', 'effects', 'remoteMemNs', 'resumeEvents'] as const;
+/** Slots: cpu fields, idle time so far, the idle context's CPU time, the switch lock. */
+const IDLE_SLOT = CPU_FIELDS.length;
+const RESUMES_SLOT = CPU_FIELDS.length - 1;
 const SLOTS = IDLE_SLOT + 5;
 
 /** What one CPU's learned idle tick did. */
@@ -53,11 +54,11 @@ class Learned {
   tickNs = 0;
   /** Before when the learning tick was pure, as known at its event. */
   untilNs = 0;
-  eventsAtTick = 0;
-  aheadAtTick = 0;
+  /** The CPU's LAPIC's accepted count at the learning tick's event. */
+  acceptedAtTick = 0;
   /** From the tick's event to its halt. */
   spanNs = 0;
-  /** Events after the tick's own, all run ahead. */
+  /** The CPU's own events after the tick's (its resumes). */
   eventsAfter = 0;
   /** When the halt that ended the last learned or folded tick began. */
   haltNs = -1;
@@ -126,8 +127,7 @@ export class IdleFold implements IdleTickFolder {
     learned.learning = true;
     learned.tickNs = engine.nowNs;
     learned.untilNs = untilNs;
-    learned.eventsAtTick = engine.events;
-    learned.aheadAtTick = engine.eventsRunAhead;
+    learned.acceptedAtTick = cpu.lapic.accepted;
     this.#read(cpu, learned.before);
   }
 
@@ -140,15 +140,15 @@ export class IdleFold implements IdleTickFolder {
     }
     learned.learning = false;
     const engine = this.#k.board.engine;
-    const after = engine.events - learned.eventsAtTick;
-    if (after !== engine.eventsRunAhead - learned.aheadAtTick) return; // another event fell inside
+    // Another interrupt reached the CPU inside the tick: the counters are not one idle tick's.
+    if (this.#k.board.cpus[cpuId]!.lapic.accepted !== learned.acceptedAtTick + 1) return;
     // Pure for the whole tick: a bound the tick's code passed while it ran (a periodic balance due
     // a few hundred ns after the tick's event) made it do more than the ticks it would stand for.
     const cpu = this.#k.board.cpus[cpuId]!;
     if (!(learned.untilNs > engine.nowNs) || !(this.#pureUntilNs(cpu) > engine.nowNs)) return;
     this.#read(cpu, this.#scratch);
     for (let i = 0; i < SLOTS; i++) learned.delta[i] = this.#scratch[i]! - learned.before[i]!;
-    learned.eventsAfter = after;
+    learned.eventsAfter = learned.delta[RESUMES_SLOT]!;
     learned.spanNs = engine.nowNs - learned.tickNs;
     learned.haltNs = engine.nowNs;
     learned.valid = true;
@@ -205,7 +205,7 @@ export class IdleFold implements IdleTickFolder {
     for (let slot = 0; slot < queue.size; slot++) {
       const timeNs = queue.timeAt(slot);
       if (timeNs >= horizonNs || !this.#otherTick(slot, cpuId)) continue;
-      const untilNs = this.#pureUntilNs(cpus[queue.argAt(slot)]!);
+      const untilNs = this.#pureUntilNs(cpus[queue.argAt(slot)]!, true);
       horizonNs = Math.min(horizonNs, untilNs > timeNs ? untilNs : timeNs);
       if (horizonNs < usefulNs) return -1;
     }
@@ -219,14 +219,17 @@ export class IdleFold implements IdleTickFolder {
     return queue.kindAt(slot) === this.#tickKind && other !== cpuId && this.#k.board.cpus[other]!.halted;
   }
 
-  /** Before when `cpu`'s ticks only advance time and counters, or -1 (see the file's header). */
-  #pureUntilNs(cpu: Cpu): number {
+  /**
+   * Before when `cpu`'s ticks only advance time and counters, or -1 (see the file's header);
+   * `otherCpu`: of a CPU other than the folding one (SchedPolicy.idleFoldUntilNs).
+   */
+  #pureUntilNs(cpu: Cpu, otherCpu = false): number {
     const k = this.#k;
     if (k.cpufreq !== null || k.deadlineTimer !== null || k.switchFaultPlan.armed) return -1;
     if (k.needResched[cpu.id] !== 0 || k.percpu.preemptDeferred[cpu.id] !== 0 || k.finished) return -1;
     const policy = k.policy;
     if (policy.idleFoldUntilNs === undefined) return -1;
-    let untilNs = policy.idleFoldUntilNs(cpu);
+    let untilNs = policy.idleFoldUntilNs(cpu, otherCpu);
     if (!(untilNs > k.nowNs)) return -1;
     if (k.hrtimers !== null) untilNs = Math.min(untilNs, k.hrtimers.nextSoftNs(cpu.id));
     return untilNs > k.nowNs ? untilNs : -1;
@@ -236,7 +239,6 @@ export class IdleFold implements IdleTickFolder {
   #read(cpu: Cpu, out: Float64Array): void {
     const k = this.#k;
     let i = 0;
-    for (const f of STAT_FIELDS) out[i++] = k.stats[f];
     for (const f of CPU_FIELDS) out[i++] = cpu[f];
     out[i++] = cpu.idleSoFarNs;
     out[i++] = k.idle[cpu.id]!.cpuTimeNs;
@@ -246,11 +248,18 @@ export class IdleFold implements IdleTickFolder {
     out[i++] = lock.spinNs;
   }
 
-  /** Adds `ticks` times `delta` to the counters (idle time so far is set by refoldHalt). */
+  /**
+   * Adds `ticks` times `delta` to the CPU's counters (idle time so far is set by refoldHalt) and
+   * counts what each idle tick counts in the kernel (irqEntry: an interrupt; tick.ts: a tick, on
+   * an idle context): closed form, since other CPUs' events may fall inside a learned tick.
+   */
   #apply(cpu: Cpu, delta: Float64Array, ticks: number): void {
     const k = this.#k;
+    k.stats.interrupts += ticks;
+    k.stats.ticks += ticks;
+    k.stats.idleTicks += ticks;
+    cpu.lapic.accepted += ticks;
     let i = 0;
-    for (const f of STAT_FIELDS) k.stats[f] += ticks * delta[i++]!;
     for (const f of CPU_FIELDS) cpu[f] += ticks * delta[i++]!;
     i++; // idle time so far
     k.idle[cpu.id]!.cpuTimeNs += ticks * delta[i++]!;

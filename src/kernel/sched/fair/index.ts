@@ -55,8 +55,8 @@ export class FairPolicy implements SchedPolicy {
     return nextTickNs(this.#s, cpu, periodNs);
   }
 
-  idleFoldUntilNs(cpu: Cpu): number {
-    return idleFoldUntilNs(this.#s, cpu);
+  idleFoldUntilNs(cpu: Cpu, otherCpu: boolean): number {
+    return idleFoldUntilNs(this.#s, cpu, otherCpu);
   }
 
   hrtimerNextNs(cpu: Cpu): number {
