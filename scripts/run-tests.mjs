@@ -17,7 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Files that must share a process: they reuse each other's runs. */
-const SHARED = [['test/readme.test.ts', 'test/scenarios/seeds.test.ts']];
+const SHARED = [['test/readme.test.ts', 'test/scenarios/seeds.test.ts', 'test/kernel/idle-fold.test.ts']];
 /** A file's weight before any run has timed it. */
 const DEFAULT_MS = 200;
 /** A shard still running after this long is killed: a test that hangs fails instead of stalling. */

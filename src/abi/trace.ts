@@ -67,6 +67,8 @@ export const TraceKind = {
   TlbStaleRead: 0x73,
   /** A TLB shootdown began (initiating cpu id, pages). */
   TlbShootdown: 0x74,
+  /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
+  IdleTicksFolded: 0x75,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -27,6 +27,8 @@ export class Engine {
   events = 0;
   /** Of `events`, those a handler ran at once through `runAhead` instead of through the queue. */
   eventsRunAhead = 0;
+  /** Of `events`, those an idle-tick fold (kernel/idle-fold.ts) counted without running them. */
+  eventsFolded = 0;
   readonly queue = new EventQueue();
   readonly decider: Decider;
   /** The one candidate buffer every choice of this run is offered in (see Candidates). */
@@ -44,6 +46,8 @@ export class Engine {
   #aheadAllowed = false;
   #simNsMax = 0;
   #eventsMax = 0;
+  /** The latest time a fold stood for (countFolded). */
+  #foldedUntilNs = 0;
 
   constructor(decider: Decider) {
     this.decider = decider;
@@ -106,6 +110,35 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Whether a fold may skip events now (kernel/idle-fold.ts): runAhead's conditions (inside
+   * `run`, a decider that follows the clock, no observer, no stop request); the caller keeps
+   * within `simNsMax` and `eventsLeft`.
+   */
+  get foldAllowed(): boolean {
+    return this.#aheadAllowed && !this.#stopRequested && this.#observers.length === 0;
+  }
+
+  /** The running loop's simulated-time limit (valid while `foldAllowed`). */
+  get simNsMax(): number {
+    return this.#simNsMax;
+  }
+
+  /** Events the running loop may still dispatch before its event limit. */
+  get eventsLeft(): number {
+    return this.#eventsMax - this.events;
+  }
+
+  /**
+   * A fold stood for `count` events it did not run, the last at `lastNs`: they count as
+   * dispatched, and a run that stops before that time still ends at it (as running them would).
+   */
+  countFolded(count: number, lastNs: number): void {
+    this.events += count;
+    this.eventsFolded += count;
+    if (lastNs > this.#foldedUntilNs) this.#foldedUntilNs = lastNs;
+  }
+
   /** Runs events in (time, sequence) order until none remain, `stop()` or a limit. */
   run(limits: EngineLimits): StopReason {
     this.#simNsMax = limits.simNsMax;
@@ -115,6 +148,7 @@ export class Engine {
       return this.#loop(limits);
     } finally {
       this.#aheadAllowed = false;
+      if (this.nowNs < this.#foldedUntilNs) this.nowNs = this.#foldedUntilNs;
     }
   }
 

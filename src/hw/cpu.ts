@@ -99,8 +99,13 @@ export class Cpu implements LapicCore {
   spinNs = 0;
   idleNs = 0;
   effects = 0;
+  /** Resume events of this CPU dispatched, run ahead or not (kernel/idle-fold.ts counts its own). */
+  resumeEvents = 0;
   /** Extra user time memory-bound compute spent because its memory was on another node (HW-14). */
   remoteMemNs = 0;
+
+  /** Called when this CPU halts (kernel/idle-fold.ts learns an idle tick's effect), or null. */
+  onHalt: ((cpuId: number) => void) | null = null;
 
   #wait: Wait = Wait.Running;
   /** Generation of the pending resume event; bumping it cancels that event. */
@@ -166,6 +171,21 @@ export class Cpu implements LapicCore {
     return this.idleNs + (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#waitSinceNs : 0);
   }
 
+  /** When the halt in progress began (meaningful only while halted). */
+  get haltSinceNs(): number {
+    return this.#waitSinceNs;
+  }
+
+  /**
+   * An idle-tick fold (kernel/idle-fold.ts) stood for ticks this halted CPU did not run: it is
+   * halted again since `sinceNs` with `idleNs` of idle time before that.
+   */
+  refoldHalt(sinceNs: number, idleNs: number): void {
+    assert(this.#wait === Wait.Halt, 'cpu: an idle fold on a CPU that is not halted');
+    this.#waitSinceNs = sinceNs;
+    this.idleNs = idleNs;
+  }
+
   /**
    * A P-state transition completed (pstate.ts): the core clock is now `cyclesPerNs`. A compute
    * burst in flight keeps the cycles it has left and runs them at the new clock from now, as an
@@ -189,6 +209,7 @@ export class Cpu implements LapicCore {
    * in the same dispatch; otherwise it is pushed as the event it would have been.
    */
   onResume(gen: number): void {
+    this.resumeEvents++;
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
     this.#inResume = true;
     this.#resumeStep();
@@ -203,6 +224,7 @@ export class Cpu implements LapicCore {
         this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
         break;
       }
+      this.resumeEvents++;
       this.#resumeStep();
     }
     this.#inResume = false;
@@ -462,6 +484,7 @@ export class Cpu implements LapicCore {
         if (this.lapic.intr) return this.#deliverIrq();
         this.#wait = Wait.Halt;
         this.#waitSinceNs = this.bus.engine.nowNs;
+        if (this.onHalt !== null) this.onHalt(this.id);
         return true;
       case KernelOp.IrqWindow:
         return this.lapic.intr ? this.#deliverIrq() : false;

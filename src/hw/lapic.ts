@@ -95,6 +95,8 @@ export class Lapic {
   readonly apicId: number;
   /** INTR to the core: a pending vector outranks the in-service class. */
   intr = false;
+  /** Vectors accepted so far (kernel/idle-fold.ts: an idle tick's only one). */
+  accepted = 0;
   readonly #bus: ApicBus;
   readonly #core: LapicCore;
   readonly #irr = new Uint32Array(WORDS);
@@ -115,6 +117,7 @@ export class Lapic {
    */
   accept(vector: number, tail = false): void {
     if (!(vector >= VECTOR_MIN && vector <= VECTOR_MAX)) this.#fail(`illegal vector ${vector}`);
+    this.accepted++;
     this.#irr[vector >>> 5]! |= 1 << (vector & 31);
     this.#bus.trace.mix(TraceKind.InterruptRaised, this.id, vector);
     if (this.#update()) this.#core.interruptPending(tail);

@@ -31,19 +31,44 @@ export function startPit(engine: Engine, bsp: Cpu, divisor: number): number {
 }
 
 /**
+ * What may stand for a halted CPU's periodic ticks (kernel/idle-fold.ts, issue 14): asked at a
+ * tick of a halted CPU, it either handles that tick and the next ones as running them would
+ * and returns when the next tick is due (the timer queues it), or returns -1 (the tick runs).
+ */
+export interface IdleTickFolder {
+  /** Told the event kind of the periodic tick (so it can tell ticks apart in the queue). */
+  setTickKind(kind: number): void;
+  foldTicks(cpuId: number, periodNs: number): number;
+}
+
+/**
  * Starts every CPU's LAPIC timer in periodic mode at `hz`. Each CPU programs its timer at its own
  * moment during boot, so the phases differ; they are drawn from the decider (a Boot choice).
  */
-export function startLapicPeriodic(engine: Engine, cpus: readonly Cpu[], hz: number): number {
+export function startLapicPeriodic(
+  engine: Engine,
+  cpus: readonly Cpu[],
+  hz: number,
+  folder: IdleTickFolder | null = null,
+): number {
   const periodNs = Math.round(1e9 / hz);
   const kind = engine.register(
     'lapic-timer',
     (cpuId) => {
+      const cpu = cpus[cpuId]!;
+      if (folder !== null && cpu.halted) {
+        const nextNs = folder.foldTicks(cpuId, periodNs);
+        if (nextNs >= 0) {
+          engine.at(nextNs, kind, cpuId, 0);
+          return;
+        }
+      }
       engine.after(periodNs, kind, cpuId, 0);
-      cpus[cpuId]!.lapic.accept(VEC_LAPIC_TIMER, true);
+      cpu.lapic.accept(VEC_LAPIC_TIMER, true);
     },
     true,
   );
+  folder?.setTickKind(kind);
   for (const cpu of cpus) {
     const phaseNs = engine.decider.choose(ChoiceKind.Boot, periodNs, null);
     engine.after(periodNs + phaseNs, kind, cpu.id, 0);

@@ -20,6 +20,11 @@ export class SwitchFaultPlan {
     return this.#calls;
   }
 
+  /** Whether any fault is planned (then every schedule() call counts: nothing may be folded). */
+  get armed(): boolean {
+    return this.#faultAt.size > 0;
+  }
+
   /** Counts one schedule() call. */
   countCall(): void {
     this.#calls++;

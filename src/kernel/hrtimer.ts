@@ -79,6 +79,11 @@ export class Hrtimers {
     return this.#queues[cpuId]![0]?.hardNs ?? NO_DEADLINE;
   }
 
+  /** The soft expiry of `cpuId`'s earliest timer (what `hasDue` compares), or NO_DEADLINE. */
+  nextSoftNs(cpuId: number): number {
+    return this.#queues[cpuId]![0]?.softNs ?? NO_DEADLINE;
+  }
+
   /** Whether a timer of `cpuId` is due at `nowNs` (what `popDue` would take): the tick asks first. */
   hasDue(cpuId: number, nowNs: number): boolean {
     const head = this.#queues[cpuId]![0];

@@ -41,8 +41,9 @@ export interface RunOptions extends BuildOptions {
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
   const wall = options.wall ?? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max');
   const report = runMain(config, options, wall);
-  const sweep = config.sweep === null ? null : runSweep(config, wall);
-  const variants = config.compare.map((c) => runConfig(c.config, { wall, skipNameChecks: true }));
+  const sweep = config.sweep === null ? null : runSweep(config, wall, options.idleFold);
+  const idleFold = options.idleFold;
+  const variants = config.compare.map((c) => runConfig(c.config, { wall, skipNameChecks: true, idleFold }));
   return completeRun(config, report, sweep, variants, options.skipNameChecks === true);
 }
 

@@ -153,10 +153,11 @@ export function runScaleRuns(
   runs: number,
   metric: string,
   wall?: WallBudget,
+  idleFold?: boolean,
 ): ScalePoint {
   const configs = scaleRunConfigs(config, cpus, runs);
   const seeds = configs.map((c) => c.seed);
-  const reports = configs.map((run) => runConfig(run, { wall, skipNameChecks: true }));
+  const reports = configs.map((run) => runConfig(run, { wall, skipNameChecks: true, idleFold }));
   return scalePointOf(cpus, seeds, reports, metric);
 }
 

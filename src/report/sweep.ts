@@ -19,11 +19,13 @@ export interface SweepResult {
   hashes: string[];
 }
 
-/** Runs the sweep here, point after point. */
-export function runSweep(config: RunConfig, wall?: WallBudget): SweepResult {
+/** `idleFold`: as BuildOptions.idleFold, for every run of the sweep. */
+export function runSweep(config: RunConfig, wall?: WallBudget, idleFold?: boolean): SweepResult {
   const sweep = config.sweep;
   if (sweep === null) return { metrics: {}, hashes: [] };
-  return sweepResult(sweep.cpus.map((cpus) => runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall)));
+  return sweepResult(
+    sweep.cpus.map((cpus) => runScaleRuns(config, cpus, sweep.runs, sweep.metric, wall, idleFold)),
+  );
 }
 
 /** The sweep's runs, point by point, for a runner to run (run.ts `runConfigOn`). */

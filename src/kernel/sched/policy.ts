@@ -55,6 +55,14 @@ export interface SchedPolicy {
    * policy counts its slices in.
    */
   nextTickNs(cpu: Cpu, periodNs: number): number;
+  /**
+   * Idle-tick folding (kernel/idle-fold.ts, issue 14): before when the periodic ticks of the
+   * idle `cpu` only advance time and counters (no timer, balance or steal of the policy's), or
+   * -1 when one may do more now. `otherCpu`: asked about a CPU other than the one folding,
+   * for which only what its ticks would change outside its own counters matters. A policy
+   * without it is never folded.
+   */
+  idleFoldUntilNs?(cpu: Cpu, otherCpu: boolean): number;
   /** A context created through the proc scheme is started (made runnable the first time). */
   start(cpu: Cpu, t: Thread): KernelGen<void>;
   /** A blocked context was made Runnable by `cpu`: queue it (or defer it) and kick a CPU. */

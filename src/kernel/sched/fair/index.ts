@@ -26,7 +26,7 @@ import { afterSwitch, setAffinity, steal } from './migrate.ts';
 import { pickClass, push } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
 import { type FairOptions, FairState } from './state.ts';
-import { dlThrottle, hrtimerNextNs, nextTickNs, runHrtimers, tick } from './tick.ts';
+import { dlThrottle, hrtimerNextNs, idleFoldUntilNs, nextTickNs, runHrtimers, tick } from './tick.ts';
 import { start, wake } from './wakeup.ts';
 
 export { CLASS_DL, CLASS_FAIR, CLASS_RT, classOf, type FairEntity } from './entity.ts';
@@ -53,6 +53,10 @@ export class FairPolicy implements SchedPolicy {
 
   nextTickNs(cpu: Cpu, periodNs: number): number {
     return nextTickNs(this.#s, cpu, periodNs);
+  }
+
+  idleFoldUntilNs(cpu: Cpu, otherCpu: boolean): number {
+    return idleFoldUntilNs(this.#s, cpu, otherCpu);
   }
 
   hrtimerNextNs(cpu: Cpu): number {

@@ -17,6 +17,7 @@ import { classInsert } from './classes.ts';
 import { CLASS_DL, CLASS_FAIR, CLASS_RT, dlReplenishAt, entity } from './entity.ts';
 import { periodicBalance } from './migrate.ts';
 import { kick } from './preempt.ts';
+import { bestPull } from './balance.ts';
 import { classTarget, pullable } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
 import type { FairState } from './state.ts';
@@ -40,6 +41,25 @@ export function* tick(s: FairState, cpu: Cpu): KernelGen<boolean> {
   if (curr === null || rq.queue.length === 0) return false;
   updateCurr(s, rq);
   return tickPreempts(s, rq, curr);
+}
+
+/**
+ * Before when `cpu`'s ticks only advance time while it stays idle (kernel/idle-fold.ts, issue
+ * 14), or -1 when one may already do more: nothing runs or is queued on it (of any class, nor
+ * an RT period or deadline replenishment pending), no class context queued anywhere (the
+ * tick's pull retry), nothing an idle select would steal; a tick at or after the next periodic
+ * balance or the earliest timed block on it does more, so those bound it (`otherCpu`: asked
+ * for a CPU other than the folding one, which only what changes shared state bounds).
+ */
+export function idleFoldUntilNs(s: FairState, cpu: Cpu, otherCpu: boolean): number {
+  const rq = s.rq(cpu.id);
+  if (rq.curr !== null || rq.queue.length > 0 || rq.pushPending !== null || s.classQueued > 0) return -1;
+  if (rq.rt.count > 0 || rq.rt.periodActive || rq.dl.count > 0 || rq.dl.throttled.length > 0) return -1;
+  if (bestPull(s.env, s.rqs, cpu.id) !== null) return -1;
+  const timerNs = rq.timers.length > 0 ? rq.timers[0]!.at : NO_DEADLINE;
+  // Another CPU's balance, with nothing to pull (bestPull said so, and no queue changes while it
+  // is folded), counts and spends only its own: it does not bound the folding CPU.
+  return otherCpu ? timerNs : Math.min(s.nextBalanceNs[cpu.id]!, timerNs);
 }
 
 /** Wakes the contexts whose timed block on this CPU is due (stale entries are dropped). */
