@@ -481,11 +481,7 @@ export class Cpu implements LapicCore {
         this.#spendKernel(costs.ipiSendNs);
         return true;
       case KernelOp.Halt:
-        if (this.lapic.intr) return this.#deliverIrq();
-        this.#wait = Wait.Halt;
-        this.#waitSinceNs = this.bus.engine.nowNs;
-        if (this.onHalt !== null) this.onHalt(this.id);
-        return true;
+        return this.#halt();
       case KernelOp.IrqWindow:
         return this.lapic.intr ? this.#deliverIrq() : false;
       case KernelOp.Switch:
@@ -496,6 +492,15 @@ export class Cpu implements LapicCore {
       default:
         return this.#illegal(frame, effect);
     }
+  }
+
+  /** HLT: an interrupt already pending is taken at once; otherwise the CPU waits for one. */
+  #halt(): boolean {
+    if (this.lapic.intr) return this.#deliverIrq();
+    this.#wait = Wait.Halt;
+    this.#waitSinceNs = this.bus.engine.nowNs;
+    if (this.onHalt !== null) this.onHalt(this.id);
+    return true;
   }
 
   #call(frame: Frame, effect: CallEffect): boolean {
