@@ -132,23 +132,74 @@ export class AddressSpace implements MmuSpace {
    * where the mapping thread, their first toucher under Linux's first-touch policy, runs) while
    * it has any.
    */
-  mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0): number {
+  mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0, at = -1): number {
     const pages = Math.ceil(bytes / PAGE_SIZE);
-    const start = this.#mmapNext - pages * PAGE_SIZE;
-    if (start < USER_BASE) return -1;
+    const start = at >= 0 ? at : this.findFree(pages);
+    if (start < 0) return -1;
+    const frames = this.allocFrames(pages, shared, node);
+    if (frames === null) return -1;
+    if (at < 0) this.#mmapNext = start;
+    this.#insert({ start, pages, prot, shared, frames });
+    return start;
+  }
+
+  /**
+   * Where `pages` new pages go without a hint: just below the last mapping handed out (the
+   * downward bump the model has always used), and below any region a MAP_FIXED or a hint put
+   * in the way (the top-down search of mm/mmap.c, unmapped_area_topdown). -1 when there is no room.
+   */
+  findFree(pages: number): number {
+    let top = this.#mmapNext;
+    for (;;) {
+      const start = top - pages * PAGE_SIZE;
+      if (start < USER_BASE) return -1;
+      const inTheWay = this.#regions.highestIn(start, top);
+      if (inTheWay === undefined) return start;
+      top = inTheWay.start;
+    }
+  }
+
+  /** True when no page of [start, end) is mapped. */
+  isFree(start: number, end: number): boolean {
+    return !this.#regions.overlaps(start, end);
+  }
+
+  /** `pages` fresh frames on `node` (each referenced once when `shared`), or null when memory ran out. */
+  allocFrames(pages: number, shared: boolean, node: number): Int32Array | null {
     const frames = new Int32Array(pages);
     for (let i = 0; i < pages; i++) {
       const frame = this.#memory.allocFrame(node);
       if (frame < 0) {
         for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
-        return -1;
+        return null;
       }
       frames[i] = frame;
       if (shared) this.#frameRefs.set(frame, 1);
     }
-    this.#mmapNext = start;
-    this.#insert({ start, pages, prot, shared, frames });
-    return start;
+    return frames;
+  }
+
+  /**
+   * mremap's primitives (mremap.ts): the regions inside [start, end), split at its ends, without
+   * changing anything else (they stay mapped).
+   */
+  regionsIn(start: number, end: number): Region[] {
+    return this.#regions.carve(start, end);
+  }
+
+  /**
+   * Removes the regions inside [start, end) and clears their entries, keeping their frames
+   * referenced (move_page_tables: the caller maps them again elsewhere, after its shootdown).
+   */
+  detach(start: number, end: number): Region[] {
+    const regions = this.#regions.cut(start, end);
+    for (const r of regions) this.#unmapRegion(r);
+    return regions;
+  }
+
+  /** Maps `r` (over free pages), writing its entries; its frames' references are the caller's. */
+  attach(r: Region): void {
+    this.#insert(r);
   }
 
   /**
@@ -216,8 +267,8 @@ export class AddressSpace implements MmuSpace {
    * frame gains a reference. Returns the address, or -1 when the address space is full.
    */
   mapFrames(frames: readonly number[], prot: number): number {
-    const start = this.#mmapNext - frames.length * PAGE_SIZE;
-    if (start < USER_BASE) return -1;
+    const start = this.findFree(frames.length);
+    if (start < 0) return -1;
     for (const frame of frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
     this.#mmapNext = start;
     this.#insert({
@@ -434,6 +485,11 @@ export class AddressSpace implements MmuSpace {
     return true;
   }
 
+  /** The region holding `addr`, or undefined. */
+  regionAt(addr: number): Region | undefined {
+    return this.#regions.find(addr);
+  }
+
   /** The frame behind the page of `addr`, whatever its protection, or -1 when it is not mapped. */
   frameOf(addr: number): number {
     const r = this.#regions.find(addr);
@@ -457,13 +513,14 @@ const PROT_EXEC = 4;
 
 /** The leaf entry's flags for `prot`: 0 (not present) for PROT_NONE, as Linux's PROT_NONE pages. */
 function pteFlags(prot: number): number {
-  if ((prot & 3) === 0) return 0;
+  // x86 without protection keys cannot map a page executable but unreadable: PROT_EXEC reads.
+  if ((prot & 7) === 0) return 0;
   return PTE_P | PTE_US | ((prot & 2) !== 0 ? PTE_RW : 0);
 }
 
 function protToPte(prot: number): number {
   let flags = PTE_USER;
-  if (prot & 1) flags |= PTE_READ;
+  if (prot & (1 | PROT_EXEC)) flags |= PTE_READ;
   if (prot & 2) flags |= PTE_WRITE | PTE_READ;
   return flags;
 }
