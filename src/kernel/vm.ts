@@ -25,7 +25,7 @@
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
-import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
 
@@ -38,12 +38,16 @@ export const USER_TOP = 0xc000_0000;
 export class GuestFault extends Error {
   override name = 'GuestFault';
   readonly signal: number;
+  /** si_addr: the faulting address (unsigned). */
   readonly addr: number;
+  /** si_code: SEGV_MAPERR / SEGV_ACCERR, or BUS_ADRALN / BUS_ADRERR. */
+  readonly code: number;
 
-  constructor(signal: number, addr: number, what: string) {
+  constructor(signal: number, addr: number, what: string, code = 0) {
     super(`${what} at 0x${(addr >>> 0).toString(16)}`);
     this.signal = signal;
-    this.addr = addr;
+    this.addr = addr >>> 0;
+    this.code = code;
   }
 }
 
@@ -439,11 +443,13 @@ export class AddressSpace implements MmuSpace {
 
   /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
   #frame(addr: number, write: boolean, cpuId: number): number {
-    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
+    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access', BUS_ADRALN);
     const frame = this.#translate(addr, write, cpuId);
     if (frame >= 0) return frame;
-    if (frame === FAULT_UNMAPPED) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
-    throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
+    if (frame === FAULT_UNMAPPED)
+      throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    const what = write ? 'write to protected memory' : 'read of protected memory';
+    throw new GuestFault(SIGSEGV, addr, what, SEGV_ACCERR);
   }
 
   /** A 32-bit load by CPU `cpuId` (-1: a software walk, no TLB). */

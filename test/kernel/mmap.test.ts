@@ -23,6 +23,7 @@ import {
   SYS_MREMAP,
   SYS_MUNMAP,
 } from '../../src/abi/syscalls.ts';
+import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../../src/abi/signal.ts';
 import { PTE_HI_NX } from '../../src/hw/page-table.ts';
 import { PhysicalMemory } from '../../src/hw/memory.ts';
 import { TLB_OPTIONS_DEFAULT } from '../../src/kernel/tlb/state.ts';
@@ -208,4 +209,27 @@ test('mremap: shrink, grow in place, move with MAYMOVE and to a fixed address', 
     return 0;
   }, null);
   assert.deepEqual(seen, [0, 2 * PAGE, 0, 0, 2, 0, 4 * PAGE, 1, 2, 0, 0, 0, 1, 0]);
+});
+
+test('faults: SIGSEGV records si_addr and si_code (MAPERR unmapped, ACCERR protected), SIGBUS ADRALN', () => {
+  const cases = [
+    { at: (_a: number) => 0x3000_0000, write: false, signal: SIGSEGV, code: SEGV_MAPERR }, // nothing mapped
+    { at: (a: number) => a + 12, write: true, signal: SIGSEGV, code: SEGV_ACCERR }, // PROT_READ page written
+    { at: (a: number) => a + 2, write: false, signal: SIGBUS, code: BUS_ADRALN }, // misaligned
+  ];
+  for (const c of cases) {
+    let target = -1;
+    const run = runGuest(
+      function* (t) {
+        target = c.at(yield* mmap(t, 0, PAGE, ANON, 1));
+        if (c.write) t.store32(target, 1);
+        else t.load32(target);
+        return 0;
+      },
+      null,
+      { expectFaults: [{ signal: c.signal === SIGSEGV ? 'SIGSEGV' : 'SIGBUS', message: / at 0x/ }] },
+    );
+    const f = run.kernel.faults[0]!;
+    assert.deepEqual([f.signal, f.code, f.addr], [c.signal, c.code, target]);
+  }
 });
