@@ -18,6 +18,12 @@ export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGUSR1 = 10;
 export const SIGSEGV = 11;
+/** si_code of a memory fault (uapi/asm-generic/siginfo.h): no mapping, or the protection refused. */
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+/** si_code of SIGBUS: a misaligned address, or one past the end of the object behind it. */
+export const BUS_ADRALN = 1;
+export const BUS_ADRERR = 2;
 export const SIGUSR2 = 12;
 export const SIGPIPE = 13;
 export const SIGALRM = 14;

@@ -11,6 +11,7 @@ export const SYS_RT_SIGPROCMASK = 14;
 export const SYS_RT_SIGRETURN = 15;
 export const SYS_MUNMAP = 11;
 export const SYS_SCHED_YIELD = 24;
+export const SYS_MREMAP = 25;
 export const SYS_MADVISE = 28;
 export const SYS_NANOSLEEP = 35;
 export const SYS_GETPID = 39;
@@ -92,6 +93,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_GET_ROBUST_LIST]: 'get_robust_list',
   [SYS_CLOCK_SETTIME]: 'clock_settime',
   [SYS_MUNMAP]: 'munmap',
+  [SYS_MREMAP]: 'mremap',
   [SYS_MADVISE]: 'madvise',
   [SYS_SCHED_YIELD]: 'sched_yield',
   [SYS_NANOSLEEP]: 'nanosleep',
@@ -172,7 +174,18 @@ export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
+export const PROT_EXEC = 4;
+/** MAP_SHARED_VALIDATE: MAP_SHARED that refuses flags it does not know (EOPNOTSUPP). */
+export const MAP_SHARED_VALIDATE = 0x03;
+/** The mapping-type bits of the flags (one of SHARED, PRIVATE, SHARED_VALIDATE). */
+export const MAP_TYPE = 0x0f;
+export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
+/** MAP_FIXED that fails with EEXIST instead of replacing what is there. */
+export const MAP_FIXED_NOREPLACE = 0x100000;
+/** mremap flags (uapi/linux/mman.h). */
+export const MREMAP_MAYMOVE = 1;
+export const MREMAP_FIXED = 2;
 /** madvise advice (asm-generic/mman-common.h): only MADV_DONTNEED is implemented. */
 export const MADV_DONTNEED = 4;
 

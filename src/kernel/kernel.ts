@@ -98,6 +98,9 @@ export interface GuestFaultRecord {
   timeNs: number;
   signal: number;
   message: string;
+  /** For a memory fault: si_addr (the faulting address) and si_code (abi/signal.ts); else absent. */
+  addr?: number;
+  code?: number;
 }
 
 /** Why a run ended before its root process exited. */
@@ -497,7 +500,9 @@ export class Kernel implements SchedHost {
     // guest threw is an abort (an uncaught exception, a failed assert).
     const signal = error instanceof GuestFault || error instanceof IllegalEffect ? error.signal : SIGABRT;
     const message = error instanceof Error ? error.message : String(error);
-    this.#faults.push({ pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message });
+    const record: GuestFaultRecord = { pid: t.process.pid, tid: t.id, timeNs: this.nowNs, signal, message };
+    if (error instanceof GuestFault) Object.assign(record, { addr: error.addr, code: error.code });
+    this.#faults.push(record);
     this.board.trace.mix(TraceKind.GuestFault, t.id, signal);
     return killProcess(this, cpu, t, signal);
   }

@@ -94,6 +94,18 @@ export class RegionList {
     return inside;
   }
 
+  /** True when some region has a page in [start, end). */
+  overlaps(start: number, end: number): boolean {
+    const r = this.#list[this.#firstAtOrBelow(end - 1)];
+    return r !== undefined && regionEnd(r) > start;
+  }
+
+  /** The highest region with a page in [start, end), or undefined. */
+  highestIn(start: number, end: number): Region | undefined {
+    const r = this.#list[this.#firstAtOrBelow(end - 1)];
+    return r !== undefined && regionEnd(r) > start ? r : undefined;
+  }
+
   /** True when every page of [start, end) lies in some region. */
   covers(start: number, end: number): boolean {
     let addr = end;

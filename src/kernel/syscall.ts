@@ -2,16 +2,13 @@
  * System-call dispatch: a table from number to handler, as xv6's syscall.c. An unknown number
  * returns ENOSYS to the guest; it never stops the kernel.
  */
-import { ENOSYS, EINVAL } from '../abi/errno.ts';
+import { ENOSYS } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import {
-  MAP_ANONYMOUS,
-  MAP_SHARED,
   SYS_EXIT,
   SYS_EXIT_GROUP,
   SYS_GETPID,
   SYS_GETTID,
-  SYS_MMAP,
   SYS_MPROTECT,
   SYS_PROC_NEW_THREAD,
   SYS_PROC_SET_REGS,
@@ -23,6 +20,7 @@ import {
 import type { Cpu } from '../hw/cpu.ts';
 import { flushTlbRange } from './tlb/flush.ts';
 import { MADVISE_SYSCALLS } from './madvise.ts';
+import { MMAP_SYSCALLS } from './mmap.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
@@ -59,7 +57,6 @@ const CORE: SyscallTable = {
   [SYS_GETTID]: function* (_k, _cpu, t) {
     return t.id;
   },
-  [SYS_MMAP]: (k, cpu, t, a) => sysMmap(k, cpu, t, num(a[1]), num(a[2]), num(a[3])),
   [SYS_MPROTECT]: (k, cpu, t, a) => sysMprotect(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
@@ -97,6 +94,8 @@ const TABLE: SyscallTable = {
   ...SHM_SYSCALLS,
   // madvise(MADV_DONTNEED) (issue 15).
   ...MADVISE_SYSCALLS,
+  // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
+  ...MMAP_SYSCALLS,
 };
 
 /**
@@ -160,23 +159,6 @@ class SyscallDispatch implements KernelGen<unknown> {
   [Symbol.iterator](): this {
     return this;
   }
-}
-
-/** mmap(addr, length, prot, flags): anonymous mappings only; pages are zeroed and mapped now. */
-function* sysMmap(
-  k: Kernel,
-  cpu: Cpu,
-  t: Thread,
-  length: number,
-  prot: number,
-  flags: number,
-): KernelGen<number> {
-  if (!(length > 0) || (flags & MAP_ANONYMOUS) === 0) return -EINVAL;
-  const pages = Math.ceil(length / PAGE_SIZE);
-  yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
-  const node = k.topology.memoryNodeOf(cpu.id);
-  const addr = t.process.vm.mmapAnonymous(length, prot, (flags & MAP_SHARED) !== 0, node);
-  return addr < 0 ? -12 : addr;
 }
 
 /** mprotect(addr, length, prot): new protection for mapped pages (a PROT_NONE guard page, LIBC-8). */

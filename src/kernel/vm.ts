@@ -25,7 +25,7 @@
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
-import { SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
 
@@ -38,12 +38,16 @@ export const USER_TOP = 0xc000_0000;
 export class GuestFault extends Error {
   override name = 'GuestFault';
   readonly signal: number;
+  /** si_addr: the faulting address (unsigned). */
   readonly addr: number;
+  /** si_code: SEGV_MAPERR / SEGV_ACCERR, or BUS_ADRALN / BUS_ADRERR. */
+  readonly code: number;
 
-  constructor(signal: number, addr: number, what: string) {
+  constructor(signal: number, addr: number, what: string, code = 0) {
     super(`${what} at 0x${(addr >>> 0).toString(16)}`);
     this.signal = signal;
-    this.addr = addr;
+    this.addr = addr >>> 0;
+    this.code = code;
   }
 }
 
@@ -132,23 +136,74 @@ export class AddressSpace implements MmuSpace {
    * where the mapping thread, their first toucher under Linux's first-touch policy, runs) while
    * it has any.
    */
-  mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0): number {
+  mmapAnonymous(bytes: number, prot: number, shared: boolean, node = 0, at = -1): number {
     const pages = Math.ceil(bytes / PAGE_SIZE);
-    const start = this.#mmapNext - pages * PAGE_SIZE;
-    if (start < USER_BASE) return -1;
+    const start = at >= 0 ? at : this.findFree(pages);
+    if (start < 0) return -1;
+    const frames = this.allocFrames(pages, shared, node);
+    if (frames === null) return -1;
+    if (at < 0) this.#mmapNext = start;
+    this.#insert({ start, pages, prot, shared, frames });
+    return start;
+  }
+
+  /**
+   * Where `pages` new pages go without a hint: just below the last mapping handed out (the
+   * downward bump the model has always used), and below any region a MAP_FIXED or a hint put
+   * in the way (the top-down search of mm/mmap.c, unmapped_area_topdown). -1 when there is no room.
+   */
+  findFree(pages: number): number {
+    let top = this.#mmapNext;
+    for (;;) {
+      const start = top - pages * PAGE_SIZE;
+      if (start < USER_BASE) return -1;
+      const inTheWay = this.#regions.highestIn(start, top);
+      if (inTheWay === undefined) return start;
+      top = inTheWay.start;
+    }
+  }
+
+  /** True when no page of [start, end) is mapped. */
+  isFree(start: number, end: number): boolean {
+    return !this.#regions.overlaps(start, end);
+  }
+
+  /** `pages` fresh frames on `node` (each referenced once when `shared`), or null when memory ran out. */
+  allocFrames(pages: number, shared: boolean, node: number): Int32Array | null {
     const frames = new Int32Array(pages);
     for (let i = 0; i < pages; i++) {
       const frame = this.#memory.allocFrame(node);
       if (frame < 0) {
         for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
-        return -1;
+        return null;
       }
       frames[i] = frame;
       if (shared) this.#frameRefs.set(frame, 1);
     }
-    this.#mmapNext = start;
-    this.#insert({ start, pages, prot, shared, frames });
-    return start;
+    return frames;
+  }
+
+  /**
+   * mremap's primitives (mremap.ts): the regions inside [start, end), split at its ends, without
+   * changing anything else (they stay mapped).
+   */
+  regionsIn(start: number, end: number): Region[] {
+    return this.#regions.carve(start, end);
+  }
+
+  /**
+   * Removes the regions inside [start, end) and clears their entries, keeping their frames
+   * referenced (move_page_tables: the caller maps them again elsewhere, after its shootdown).
+   */
+  detach(start: number, end: number): Region[] {
+    const regions = this.#regions.cut(start, end);
+    for (const r of regions) this.#unmapRegion(r);
+    return regions;
+  }
+
+  /** Maps `r` (over free pages), writing its entries; its frames' references are the caller's. */
+  attach(r: Region): void {
+    this.#insert(r);
   }
 
   /**
@@ -216,8 +271,8 @@ export class AddressSpace implements MmuSpace {
    * frame gains a reference. Returns the address, or -1 when the address space is full.
    */
   mapFrames(frames: readonly number[], prot: number): number {
-    const start = this.#mmapNext - frames.length * PAGE_SIZE;
-    if (start < USER_BASE) return -1;
+    const start = this.findFree(frames.length);
+    if (start < 0) return -1;
     for (const frame of frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 0) + 1);
     this.#mmapNext = start;
     this.#insert({
@@ -388,11 +443,13 @@ export class AddressSpace implements MmuSpace {
 
   /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
   #frame(addr: number, write: boolean, cpuId: number): number {
-    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access');
+    if ((addr & 3) !== 0) throw new GuestFault(SIGBUS, addr, 'misaligned 32-bit access', BUS_ADRALN);
     const frame = this.#translate(addr, write, cpuId);
     if (frame >= 0) return frame;
-    if (frame === FAULT_UNMAPPED) throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory');
-    throw new GuestFault(SIGSEGV, addr, write ? 'write to protected memory' : 'read of protected memory');
+    if (frame === FAULT_UNMAPPED)
+      throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    const what = write ? 'write to protected memory' : 'read of protected memory';
+    throw new GuestFault(SIGSEGV, addr, what, SEGV_ACCERR);
   }
 
   /** A 32-bit load by CPU `cpuId` (-1: a software walk, no TLB). */
@@ -434,6 +491,11 @@ export class AddressSpace implements MmuSpace {
     return true;
   }
 
+  /** The region holding `addr`, or undefined. */
+  regionAt(addr: number): Region | undefined {
+    return this.#regions.find(addr);
+  }
+
   /** The frame behind the page of `addr`, whatever its protection, or -1 when it is not mapped. */
   frameOf(addr: number): number {
     const r = this.#regions.find(addr);
@@ -457,13 +519,14 @@ const PROT_EXEC = 4;
 
 /** The leaf entry's flags for `prot`: 0 (not present) for PROT_NONE, as Linux's PROT_NONE pages. */
 function pteFlags(prot: number): number {
-  if ((prot & 3) === 0) return 0;
+  // x86 without protection keys cannot map a page executable but unreadable: PROT_EXEC reads.
+  if ((prot & 7) === 0) return 0;
   return PTE_P | PTE_US | ((prot & 2) !== 0 ? PTE_RW : 0);
 }
 
 function protToPte(prot: number): number {
   let flags = PTE_USER;
-  if (prot & 1) flags |= PTE_READ;
+  if (prot & (1 | PROT_EXEC)) flags |= PTE_READ;
   if (prot & 2) flags |= PTE_WRITE | PTE_READ;
   return flags;
 }
