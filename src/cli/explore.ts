@@ -7,8 +7,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type ExploreReport, explore, STRATEGIES, type StrategyName } from '../explore/explore.ts';
-import { MEMORY_MODELS, type MemoryModelName, type Model } from '../explore/model.ts';
+import {
+  type ExploreOptions as SearchOptions,
+  type ExploreReport,
+  explore,
+  STRATEGIES,
+} from '../explore/explore.ts';
+import { MEMORY_MODELS, type Model } from '../explore/model.ts';
 import { findModel, MODELS } from '../explore/registry.ts';
 import { replayChromeTrace, replaySchedule } from '../explore/replay.ts';
 import { ScheduleError } from '../explore/schedule.ts';
@@ -46,19 +51,11 @@ const TIME_S_MAX = 3600;
 const PROGRESS_EVERY_MS = 1000;
 const JOBS_MAX = 16;
 
-export interface ExploreRequest {
-  model: Model;
-  cpus: number;
-  memory: MemoryModelName;
-  strategy: StrategyName;
-  depth: number;
-  budget: number;
-  seed: number;
-  preemptionBound: number;
-  shrink: boolean;
+/** A search the command asked for: the explorer's options as the flags gave them, a time and jobs. */
+export type ExploreRequest = Omit<SearchOptions, 'stop' | 'estimate' | 'rootShare'> & {
   timeS: number;
   jobs: number;
-}
+};
 
 function resolveModel(target: string | undefined): Model {
   if (target === undefined) throw new UsageError('explore', 'missing TARGET', 'a model name from --list');
