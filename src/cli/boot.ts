@@ -8,11 +8,9 @@ import type { Command } from 'commander';
 import { AP_FAULTS, type ApFault } from '../hw/ap-startup.ts';
 import { FIRMWARE_BUGS } from '../hw/acpi/bugs.ts';
 import { PARSER_NAMES } from '../kernel/acpi/types.ts';
-import { bootReport } from '../kernel/boot/bringup.ts';
-import { BOOT_PROTOCOLS, type BootReport, presetRaces } from '../kernel/boot/plan.ts';
+import { BOOT_PROTOCOLS, type BootReport } from '../kernel/boot/plan.ts';
 import { FirmwareBootStop } from '../kernel/topology.ts';
-import { buildMachine } from '../machine/build.ts';
-import { defaultRunConfig } from '../machine/defaults.ts';
+import { type BootRunResult, bootRunConfig, runBoot } from '../report/boot-run.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag } from './flags.ts';
 
@@ -27,9 +25,6 @@ export interface BootCliOptions {
   x2apic?: boolean;
   json?: boolean;
 }
-
-/** Simulated time a bring-up may take: 256 APs each at a 10 s timeout stay far inside it. */
-const BOOT_SIM_NS_MAX = 3_000_000_000_000;
 
 function parseFaults(raw: string | undefined, cpus: number): { cpu: number; fault: ApFault }[] {
   if (raw === undefined) return [];
@@ -48,28 +43,20 @@ function configOf(opts: BootCliOptions) {
   const nodes = parseIntFlag('--nodes', opts.nodes ?? '1', 1, 8);
   if (cpus % nodes !== 0) throw new UsageError('--nodes', `${cpus} CPUs do not split into ${nodes} nodes`);
   const protocol = parseChoiceFlag('--protocol', opts.protocol ?? 'linux', BOOT_PROTOCOLS);
-  const config = defaultRunConfig(protocol === 'redox' ? 'dwrr' : 'fair', cpus);
-  config.machine.topology = { ...config.machine.topology, packages: nodes, numaNodes: nodes };
-  const parser = opts.parser ?? (protocol === 'redox' ? 'redox' : 'hardened');
   const bugs =
     opts.bugs === undefined
       ? []
       : opts.bugs.split(',').map((b) => parseChoiceFlag('--bugs', b.trim(), FIRMWARE_BUGS));
-  config.firmware = {
-    parser: parseChoiceFlag('--parser', parser, PARSER_NAMES),
+  return bootRunConfig({
+    cpus,
+    nodes,
+    protocol,
+    ...(opts.parser === undefined ? {} : { parser: parseChoiceFlag('--parser', opts.parser, PARSER_NAMES) }),
     bugs,
     x2apic: opts.x2apic !== false,
-  };
-  config.boot = {
-    simulate: true,
-    protocol,
-    races: presetRaces(protocol),
     legacyDelays: opts.legacy === true,
     faults: parseFaults(opts.inject, cpus),
-  };
-  config.workloads = [{ kind: 'spin', threads: 1, iterations: 1, cycles: 1 }];
-  config.limits.simNsMax = BOOT_SIM_NS_MAX;
-  return config;
+  });
 }
 
 const ms = (ns: number | null) => (ns === null ? '-' : (ns / 1e6).toFixed(3));
@@ -97,9 +84,9 @@ function formatBoot(r: BootReport, findings: { severity: string; code: string; m
 
 export function bootCommand(opts: BootCliOptions, out: (s: string) => void): number {
   const config = configOf(opts);
-  let machine: ReturnType<typeof buildMachine>;
+  let result: BootRunResult;
   try {
-    machine = buildMachine(config);
+    result = runBoot(config);
   } catch (error) {
     // The modelled kernel does not survive its tables (a parser panic): said, not an internal error.
     if (!(error instanceof FirmwareBootStop)) throw error;
@@ -108,10 +95,8 @@ export function bootCommand(opts: BootCliOptions, out: (s: string) => void): num
     );
     return 1;
   }
-  machine.board.engine.run({ simNsMax: config.limits.simNsMax, eventsMax: config.limits.eventsMax });
-  const kernel = machine.kernel;
-  const report = bootReport(kernel.bringUp!);
-  const findings = kernel.firmware.findings;
+  const { machine, report } = result;
+  const findings = machine.kernel.firmware.findings;
   if (opts.json === true) {
     out(
       `${JSON.stringify({ schema: 'smpsim.boot/1', boot: report, findings, trace_hash: machine.board.trace.hex() })}\n`,
