@@ -1,6 +1,6 @@
 /**
  * `smpsim boot --cpus N [--protocol redox|linux|parallel] [--inject CPU:FAULT,...] [--bugs ...]
- * [--nodes K] [--parser redox|hardened] [--legacy] [--no-x2apic] [--json]`: brings a machine up as
+ * [--nodes K] [--parser redox|hardened] [--legacy] [--no-x2apic] [--tables DIR] [--json]`: brings a machine up as
  * issue 16 models it and prints the timeline per CPU (INIT, SIPIs, callin, online), the total
  * bring-up time, the firmware findings and the possible and online sets.
  */
@@ -11,6 +11,8 @@ import { PARSER_NAMES } from '../kernel/acpi/types.ts';
 import { BOOT_PROTOCOLS, type BootReport } from '../kernel/boot/plan.ts';
 import { FirmwareBootStop } from '../kernel/topology.ts';
 import { type BootRunResult, bootRunConfig, runBoot } from '../report/boot-run.ts';
+import { machineFromTables } from '../scenario/firmware-tables.ts';
+import { loadTableFiles } from './acpi-files.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag } from './flags.ts';
 
@@ -23,6 +25,7 @@ export interface BootCliOptions {
   bugs?: string;
   legacy?: boolean;
   x2apic?: boolean;
+  tables?: string;
   json?: boolean;
 }
 
@@ -37,10 +40,32 @@ function parseFaults(raw: string | undefined, cpus: number): { cpu: number; faul
   });
 }
 
+/** `--tables DIR`: the files' bytes and the machine they describe; --cpus/--nodes may only agree. */
+function tablesOf(opts: BootCliOptions) {
+  if (opts.tables === undefined) return undefined;
+  const files = loadTableFiles(opts.tables, '--tables');
+  const topology = machineFromTables(files.map((f) => f.bytes));
+  if (typeof topology === 'string') throw new UsageError('--tables', `${opts.tables}: ${topology}`);
+  const agree = (flag: string, given: string | undefined, value: number) => {
+    if (given !== undefined && Number(given) !== value) {
+      throw new UsageError(
+        flag,
+        `${opts.tables} gives ${value}, ${flag} says ${given}`,
+        `leave ${flag} out, or ${value}`,
+      );
+    }
+  };
+  agree('--cpus', opts.cpus, topology.cpus);
+  agree('--nodes', opts.nodes, topology.numaNodes);
+  return { dir: opts.tables, bytes: files.map((f) => f.bytes), topology };
+}
+
 function configOf(opts: BootCliOptions) {
-  if (opts.cpus === undefined) throw new UsageError('--cpus', 'required', '1..256');
-  const cpus = parseIntFlag('--cpus', opts.cpus, 1, 256);
-  const nodes = parseIntFlag('--nodes', opts.nodes ?? '1', 1, 8);
+  const tables = tablesOf(opts);
+  const cpusFlag = opts.cpus ?? (tables === undefined ? undefined : String(tables.topology.cpus));
+  if (cpusFlag === undefined) throw new UsageError('--cpus', 'required (or --tables DIR)', '1..256');
+  const cpus = parseIntFlag('--cpus', cpusFlag, 1, 256);
+  const nodes = tables?.topology.numaNodes ?? parseIntFlag('--nodes', opts.nodes ?? '1', 1, 8);
   if (cpus % nodes !== 0) throw new UsageError('--nodes', `${cpus} CPUs do not split into ${nodes} nodes`);
   const protocol = parseChoiceFlag('--protocol', opts.protocol ?? 'linux', BOOT_PROTOCOLS);
   const bugs =
@@ -56,6 +81,7 @@ function configOf(opts: BootCliOptions) {
     x2apic: opts.x2apic !== false,
     legacyDelays: opts.legacy === true,
     faults: parseFaults(opts.inject, cpus),
+    ...(tables === undefined ? {} : { tables }),
   });
 }
 
@@ -122,6 +148,7 @@ export function registerBootCommand(
     .option('--inject <faults>', `comma list of CPU:FAULT, FAULT one of ${AP_FAULTS.join(', ')}`)
     .option('--bugs <bugs>', `comma list of firmware bugs: ${FIRMWARE_BUGS.join(', ')}`)
     .option('--legacy', "Linux's legacy delays (10 ms after INIT)")
+    .option('--tables <dir>', "boot from a real machine's table files (its CPUs and nodes come from them)")
     .option('--no-x2apic', 'CPUID without x2APIC (xAPIC fallback)')
     .option('--json', 'print one JSON object (schema smpsim.boot/1)')
     .action((opts: BootCliOptions) => {

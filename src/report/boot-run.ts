@@ -10,7 +10,7 @@ import type { ParserName } from '../kernel/acpi/types.ts';
 import { bootReport } from '../kernel/boot/bringup.ts';
 import { type BootProtocol, type BootReport, presetRaces } from '../kernel/boot/plan.ts';
 import { buildMachine } from '../machine/build.ts';
-import type { RunConfig } from '../machine/config.ts';
+import type { RunConfig, TopologyConfig } from '../machine/config.ts';
 import { defaultRunConfig } from '../machine/defaults.ts';
 
 export interface BootRunParams {
@@ -22,6 +22,8 @@ export interface BootRunParams {
   x2apic?: boolean;
   legacyDelays?: boolean;
   faults?: { cpu: number; fault: ApFault }[];
+  /** Real table files to ship (`--tables`), and the topology they gave (scenario/firmware-tables.ts). */
+  tables?: { dir: string; bytes: Uint8Array[]; topology: Partial<TopologyConfig> };
 }
 
 /** Simulated time a bring-up may take: 256 APs each at a 10 s timeout stay far inside it. */
@@ -30,12 +32,18 @@ const BOOT_SIM_NS_MAX = 3_000_000_000_000;
 export function bootRunConfig(p: BootRunParams): RunConfig {
   const nodes = p.nodes ?? 1;
   const config = defaultRunConfig(p.protocol === 'redox' ? 'dwrr' : 'fair', p.cpus);
-  config.machine.topology = { ...config.machine.topology, packages: nodes, numaNodes: nodes };
+  config.machine.topology = {
+    ...config.machine.topology,
+    packages: nodes,
+    numaNodes: nodes,
+    ...p.tables?.topology,
+  };
   config.firmware = {
     ...config.firmware,
     parser: p.parser ?? (p.protocol === 'redox' ? 'redox' : 'hardened'),
     bugs: p.bugs ?? [],
     x2apic: p.x2apic ?? true,
+    ...(p.tables === undefined ? {} : { tables: { dir: p.tables.dir, bytes: p.tables.bytes } }),
   };
   config.boot = {
     simulate: true,
