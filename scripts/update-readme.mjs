@@ -5,6 +5,7 @@
 //   (simulated, hence deterministic) and rewrites the table from it;
 // - the policy comparison table, from `smpsim policies --markdown`;
 // - the clock and CPU-frequency tables, from the tsc-calibration and cpufreq-governors seeds.
+// - the bring-up time table per protocol and CPU count, from src/report/boot-table.ts.
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
 // - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
@@ -17,6 +18,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { benchFutexMarkdown, runBenchFutex } = await import('../src/report/bench-futex.ts');
 const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/report/clocks-table.ts');
+const { bootTimesMarkdown } = await import('../src/report/boot-table.ts');
 const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
@@ -78,6 +80,11 @@ const clocks = clocksMarkdown(seedRun(TSC_SCENARIO), seedRun(CPUFREQ_SCENARIO));
 const cBegin = readme.findIndex((l) => l.startsWith('<!-- clocks:begin'));
 const cEnd = readme.findIndex((l) => l.startsWith('<!-- clocks:end'));
 splice(cBegin + 1, cEnd, clocks, 'clock and cpufreq tables');
+
+// The bring-up time table (issue 16), from the bring-up programs.
+const bBegin = readme.findIndex((l) => l.startsWith('<!-- boot:begin'));
+const bEnd = readme.findIndex((l) => l.startsWith('<!-- boot:end'));
+splice(bBegin + 1, bEnd, bootTimesMarkdown(), 'bring-up time table');
 
 // The preset table per scheduler policy (issue 13), from POLICY_PRESETS.
 const sBegin = readme.findIndex((l) => l.startsWith('<!-- presets:begin'));

@@ -1,6 +1,6 @@
 /**
  * `smpsim boot --cpus N [--protocol redox|linux|parallel] [--inject CPU:FAULT,...] [--bugs ...]
- * [--nodes K] [--parser redox|hardened] [--legacy] [--no-x2apic] [--json]`: brings a machine up as
+ * [--nodes K] [--parser redox|hardened] [--legacy] [--no-x2apic] [--tables DIR] [--json]`: brings a machine up as
  * issue 16 models it and prints the timeline per CPU (INIT, SIPIs, callin, online), the total
  * bring-up time, the firmware findings and the possible and online sets.
  */
@@ -8,11 +8,11 @@ import type { Command } from 'commander';
 import { AP_FAULTS, type ApFault } from '../hw/ap-startup.ts';
 import { FIRMWARE_BUGS } from '../hw/acpi/bugs.ts';
 import { PARSER_NAMES } from '../kernel/acpi/types.ts';
-import { bootReport } from '../kernel/boot/bringup.ts';
-import { BOOT_PROTOCOLS, type BootReport, presetRaces } from '../kernel/boot/plan.ts';
+import { BOOT_PROTOCOLS, type BootReport } from '../kernel/boot/plan.ts';
 import { FirmwareBootStop } from '../kernel/topology.ts';
-import { buildMachine } from '../machine/build.ts';
-import { defaultRunConfig } from '../machine/defaults.ts';
+import { type BootRunResult, bootRunConfig, runBoot } from '../report/boot-run.ts';
+import { machineFromTables } from '../scenario/firmware-tables.ts';
+import { loadTableFiles } from './acpi-files.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag } from './flags.ts';
 
@@ -25,11 +25,9 @@ export interface BootCliOptions {
   bugs?: string;
   legacy?: boolean;
   x2apic?: boolean;
+  tables?: string;
   json?: boolean;
 }
-
-/** Simulated time a bring-up may take: 256 APs each at a 10 s timeout stay far inside it. */
-const BOOT_SIM_NS_MAX = 3_000_000_000_000;
 
 function parseFaults(raw: string | undefined, cpus: number): { cpu: number; fault: ApFault }[] {
   if (raw === undefined) return [];
@@ -42,34 +40,49 @@ function parseFaults(raw: string | undefined, cpus: number): { cpu: number; faul
   });
 }
 
+/** `--tables DIR`: the files' bytes and the machine they describe; --cpus/--nodes may only agree. */
+function tablesOf(opts: BootCliOptions) {
+  if (opts.tables === undefined) return undefined;
+  const files = loadTableFiles(opts.tables, '--tables');
+  const topology = machineFromTables(files.map((f) => f.bytes));
+  if (typeof topology === 'string') throw new UsageError('--tables', `${opts.tables}: ${topology}`);
+  const agree = (flag: string, given: string | undefined, value: number) => {
+    if (given !== undefined && Number(given) !== value) {
+      throw new UsageError(
+        flag,
+        `${opts.tables} gives ${value}, ${flag} says ${given}`,
+        `leave ${flag} out, or ${value}`,
+      );
+    }
+  };
+  agree('--cpus', opts.cpus, topology.cpus);
+  agree('--nodes', opts.nodes, topology.numaNodes);
+  return { dir: opts.tables, bytes: files.map((f) => f.bytes), topology };
+}
+
 function configOf(opts: BootCliOptions) {
-  if (opts.cpus === undefined) throw new UsageError('--cpus', 'required', '1..256');
-  const cpus = parseIntFlag('--cpus', opts.cpus, 1, 256);
-  const nodes = parseIntFlag('--nodes', opts.nodes ?? '1', 1, 8);
+  const tables = tablesOf(opts);
+  const cpusFlag = opts.cpus ?? (tables === undefined ? undefined : String(tables.topology.cpus));
+  if (cpusFlag === undefined) throw new UsageError('--cpus', 'required (or --tables DIR)', '1..256');
+  const cpus = parseIntFlag('--cpus', cpusFlag, 1, 256);
+  const nodes = tables?.topology.numaNodes ?? parseIntFlag('--nodes', opts.nodes ?? '1', 1, 8);
   if (cpus % nodes !== 0) throw new UsageError('--nodes', `${cpus} CPUs do not split into ${nodes} nodes`);
   const protocol = parseChoiceFlag('--protocol', opts.protocol ?? 'linux', BOOT_PROTOCOLS);
-  const config = defaultRunConfig(protocol === 'redox' ? 'dwrr' : 'fair', cpus);
-  config.machine.topology = { ...config.machine.topology, packages: nodes, numaNodes: nodes };
-  const parser = opts.parser ?? (protocol === 'redox' ? 'redox' : 'hardened');
   const bugs =
     opts.bugs === undefined
       ? []
       : opts.bugs.split(',').map((b) => parseChoiceFlag('--bugs', b.trim(), FIRMWARE_BUGS));
-  config.firmware = {
-    parser: parseChoiceFlag('--parser', parser, PARSER_NAMES),
+  return bootRunConfig({
+    cpus,
+    nodes,
+    protocol,
+    ...(opts.parser === undefined ? {} : { parser: parseChoiceFlag('--parser', opts.parser, PARSER_NAMES) }),
     bugs,
     x2apic: opts.x2apic !== false,
-  };
-  config.boot = {
-    simulate: true,
-    protocol,
-    races: presetRaces(protocol),
     legacyDelays: opts.legacy === true,
     faults: parseFaults(opts.inject, cpus),
-  };
-  config.workloads = [{ kind: 'spin', threads: 1, iterations: 1, cycles: 1 }];
-  config.limits.simNsMax = BOOT_SIM_NS_MAX;
-  return config;
+    ...(tables === undefined ? {} : { tables }),
+  });
 }
 
 const ms = (ns: number | null) => (ns === null ? '-' : (ns / 1e6).toFixed(3));
@@ -97,9 +110,9 @@ function formatBoot(r: BootReport, findings: { severity: string; code: string; m
 
 export function bootCommand(opts: BootCliOptions, out: (s: string) => void): number {
   const config = configOf(opts);
-  let machine: ReturnType<typeof buildMachine>;
+  let result: BootRunResult;
   try {
-    machine = buildMachine(config);
+    result = runBoot(config);
   } catch (error) {
     // The modelled kernel does not survive its tables (a parser panic): said, not an internal error.
     if (!(error instanceof FirmwareBootStop)) throw error;
@@ -108,10 +121,8 @@ export function bootCommand(opts: BootCliOptions, out: (s: string) => void): num
     );
     return 1;
   }
-  machine.board.engine.run({ simNsMax: config.limits.simNsMax, eventsMax: config.limits.eventsMax });
-  const kernel = machine.kernel;
-  const report = bootReport(kernel.bringUp!);
-  const findings = kernel.firmware.findings;
+  const { machine, report } = result;
+  const findings = machine.kernel.firmware.findings;
   if (opts.json === true) {
     out(
       `${JSON.stringify({ schema: 'smpsim.boot/1', boot: report, findings, trace_hash: machine.board.trace.hex() })}\n`,
@@ -137,6 +148,7 @@ export function registerBootCommand(
     .option('--inject <faults>', `comma list of CPU:FAULT, FAULT one of ${AP_FAULTS.join(', ')}`)
     .option('--bugs <bugs>', `comma list of firmware bugs: ${FIRMWARE_BUGS.join(', ')}`)
     .option('--legacy', "Linux's legacy delays (10 ms after INIT)")
+    .option('--tables <dir>', "boot from a real machine's table files (its CPUs and nodes come from them)")
     .option('--no-x2apic', 'CPUID without x2APIC (xAPIC fallback)')
     .option('--json', 'print one JSON object (schema smpsim.boot/1)')
     .action((opts: BootCliOptions) => {

@@ -53,7 +53,10 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     memoryBytes: memoryBytesOf(config.limits),
     costs: resolveCostModel(config.costs),
     decider,
-    firmware: { bugs: config.firmware.bugs },
+    firmware: {
+      bugs: config.firmware.bugs,
+      ...(config.firmware.tables === undefined ? {} : { tables: config.firmware.tables.bytes }),
+    },
     x2apic: config.firmware.x2apic,
   });
   const kernel = new Kernel(board, {

@@ -148,6 +148,8 @@ export interface FirmwareConfig {
   parser: ParserName;
   bugs: FirmwareBug[];
   x2apic: boolean;
+  /** A real machine's table files shipped instead of the built ones (`[firmware] tables`). */
+  tables?: { dir: string; bytes: Uint8Array[] };
 }
 
 /** `[boot]`: whether the run starts from a simulated bring-up, and how it goes (kernel/boot/plan.ts). */

@@ -9,7 +9,8 @@ import type { FirmwareConfig, SchedPolicyName, TopologyConfig } from '../machine
 import { presetFirmware } from '../machine/defaults.ts';
 import { fail, kindOf, own, type ReadContext, readChoice, readTable, show } from './fields.ts';
 
-const FIRMWARE_KEYS = ['parser', 'bugs', 'x2apic'];
+/** `tables` is read by firmware-tables.ts, before the machine's topology is final. */
+const FIRMWARE_KEYS = ['parser', 'bugs', 'x2apic', 'tables'];
 
 function readBugs(ctx: ReadContext, value: unknown): FirmwareBug[] {
   if (value === undefined) return [];

@@ -78,7 +78,12 @@ function renderBringUp(config: RunConfig): Record<string, unknown> {
       k8_node_late: boot.races.nodeLate,
       faults: boot.faults.map((f) => `${f.cpu}:${f.fault}`),
     },
-    firmware: { parser: firmware.parser, bugs: [...firmware.bugs], x2apic: firmware.x2apic },
+    firmware: {
+      parser: firmware.parser,
+      bugs: [...firmware.bugs],
+      x2apic: firmware.x2apic,
+      ...(firmware.tables === undefined ? {} : { tables: firmware.tables.dir }),
+    },
   };
 }
 

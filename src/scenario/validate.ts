@@ -1,4 +1,5 @@
 /** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
+import { dirname, resolve } from 'node:path';
 import {
   type Expectation,
   FUTEX_MODES,
@@ -36,6 +37,7 @@ import { libcSpeaksLinuxFutex } from '../libc/variant.ts';
 import { readLimits, readOutcome } from './limits.ts';
 import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
+import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
@@ -104,6 +106,9 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   const kernel = readKernel(ctx, own(top, 'kernel'), own(top, 'faults'));
   const libc = readLibc(ctx, own(top, 'libc'), kernel);
   const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
+  const tables = readFirmwareTables(ctx, own(top, 'firmware'), own(top, 'machine'), machine.topology, (dir) =>
+    resolve(dirname(ctx.file.split(' ')[0]!), dir),
+  );
   const cpus = machine.topology.cpus;
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
   const config: RunConfig = {
@@ -115,7 +120,10 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     libc,
     clock: readClock(ctx, own(top, 'clock')),
     cpufreq: readCpufreq(ctx, own(top, 'cpufreq'), machine.cpuMhz),
-    firmware: readFirmware(ctx, own(top, 'firmware'), kernel.scheduler, machine.topology),
+    firmware: {
+      ...readFirmware(ctx, own(top, 'firmware'), kernel.scheduler, machine.topology),
+      ...(tables === null ? {} : { tables }),
+    },
     boot: readBoot(ctx, own(top, 'boot'), kernel.scheduler, cpus),
     costs: readCosts(ctx, own(top, 'costs')),
     workloads,

@@ -1,6 +1,8 @@
 // `smpsim boot`: the timeline per CPU, the possible and online sets, JSON, and one-line errors.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { bootCommand } from '../../src/cli/boot.ts';
 import { smpsim } from '../support/cli.ts';
 
 test('boot prints each AP with its INIT, two SIPIs, callin and online, and the sets', async () => {
@@ -27,4 +29,17 @@ test('a bad fault or CPU is bad input naming the flag', async () => {
   const missing = await smpsim('boot');
   assert.equal(missing.status, 2);
   assert.match(missing.err, /--cpus: required/);
+});
+
+test('smpsim boot --tables DIR boots the fixture machine; a contradicting --cpus is a usage error', () => {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'acpi', 'smpsim-8cpu-2node');
+  const out: string[] = [];
+  assert.equal(
+    bootCommand({ tables: dir, json: true }, (s) => out.push(s)),
+    0,
+  );
+  const r = JSON.parse(out.join(''));
+  // The fixture has 8 enabled CPUs and 2 hot-plug slots (fixtures/acpi/README.md).
+  assert.deepEqual(r.boot.online, [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.throws(() => bootCommand({ tables: dir, cpus: '4' }, () => {}), /--cpus: .* gives 8, --cpus says 4/);
 });

@@ -134,15 +134,15 @@ function* linuxKick(run: BootRun, bsp: Cpu, cpu: number): KernelGen<boolean> {
   yield store(LAPIC_ESR, 0);
   rec.initNs = run.sinceNs;
   yield* sendIcr(bsp, rec.apicId, ICR_INIT | ICR_ASSERT);
-  yield* udelay(bsp, legacy ? 10_000 : 0);
+  yield* udelay(run.kernel, bsp, legacy ? 10_000 : 0);
   yield* sendIcr(bsp, rec.apicId, ICR_INIT);
   let retries = SIPI_RETRIES;
   for (let sent = 0; sent < 2; ) {
     yield store(LAPIC_ESR, 0);
     rec.sipiNs.push(run.sinceNs);
     yield* sendIcr(bsp, rec.apicId, ICR_STARTUP | SIPI_VECTOR);
-    yield* udelay(bsp, legacy ? 300 : 10);
-    yield* udelay(bsp, legacy ? 200 : 10);
+    yield* udelay(run.kernel, bsp, legacy ? 300 : 10);
+    yield* udelay(run.kernel, bsp, legacy ? 200 : 10);
     yield store(LAPIC_ESR, 0); // the write latches the errors seen since the last one
     const esr = ((yield load(LAPIC_ESR)) as number) & ESR_ERRORS;
     if (esr === 0) {
@@ -159,7 +159,16 @@ function* linuxKick(run: BootRun, bsp: Cpu, cpu: number): KernelGen<boolean> {
 function* linuxHandshake(run: BootRun, bsp: Cpu, cpu: number, pcr: number): KernelGen<void> {
   const rec = run.records[cpu]!;
   const callin = maskWord(CALLIN_MASK, cpu);
-  if (!(yield* pollUntil(bsp, callin.addr, (v) => (v & callin.bit) !== 0, CALLIN_TIMEOUT_US, POLL_STEP_US))) {
+  if (
+    !(yield* pollUntil(
+      run.kernel,
+      bsp,
+      callin.addr,
+      (v) => (v & callin.bit) !== 0,
+      CALLIN_TIMEOUT_US,
+      POLL_STEP_US,
+    ))
+  ) {
     run.fail(cpu, 'no callin within 10 s');
     return;
   }
