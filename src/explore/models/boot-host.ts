@@ -73,7 +73,8 @@ export function bootHost(cpus: number, options: BootOptions): BootHost {
   // Frames 1..8 stay the kernel's (start words, globals, trampoline), as boot/bringup.ts claims them.
   for (let f = 1; f <= TRAMPOLINE >>> 12; f++) memory.allocFrame(0);
   // What BootRun and the boot code read of the kernel and its CPUs, nothing more.
-  const kernel = { nowNs: 0, topology, board: { memory } } as unknown as Kernel;
+  // clock.tscKhz 0: uncalibrated, so udelay is the nominal CPUID figure (boot/wait.ts).
+  const kernel = { nowNs: 0, topology, board: { memory }, clock: { tscKhz: 0 } } as unknown as Kernel;
   const cpuObjects = Array.from(
     { length: cpus },
     (_, i) =>
