@@ -34,6 +34,12 @@
  * the patches' locks, in the order the patches take them; the parts that need none of it are
  * apart: the per-context fields and priority mapping (redbear-entity.ts) and the three
  * selection passes (redbear-passes.ts).
+ *
+ * Why it is about 450 lines, above the house ~400: the patches' per-CPU queues, assignment,
+ * vruntime charging, stealing and the 100 ms balancer read and write one PerCpuSched state under
+ * one lock order (the selection passes are already out, in redbear-passes.ts), and the quirks above live in how those paths interleave; what is Redox's own
+ * is shared with dwrr (dwrr-core.ts). Next out: the balancer and steal paths (#popMovable and
+ * its callers) into redbear-balance.ts.
  */
 import { assert } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
