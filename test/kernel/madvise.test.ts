@@ -4,14 +4,11 @@
 // a second CPU that cached the page reads the zeros too (no stale translation).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AtomicOp } from '../../src/abi/effects.ts';
 import { EINVAL, ENOMEM } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { MADV_DONTNEED, MAP_SHARED, SYS_MADVISE, SYS_MUNMAP } from '../../src/abi/syscalls.ts';
-import { pthread_create } from '../../src/libc/pthread.ts';
-import { pthread_join } from '../../src/libc/join.ts';
 import { mmap_anonymous, syscall } from '../../src/libc/sys.ts';
-import { TLB_OPTIONS_DEFAULT } from '../../src/kernel/tlb/state.ts';
+import { changeCachedPage } from '../support/cached-page.ts';
 import { runGuest } from '../support/guest.ts';
 
 const PAGE = 4096;
@@ -62,34 +59,7 @@ test('madvise: a hole in the range is ENOMEM, and the mapped pages are still zap
 });
 
 test('madvise under the linux shootdown: the other CPU that cached the page reads zeros', () => {
-  const seen: number[] = [];
-  const run = runGuest(
-    function* (t) {
-      const a = yield* mmap_anonymous(t, PAGE);
-      const flag = yield* mmap_anonymous(t, PAGE);
-      t.store32(a, 5);
-      const [err, th] = yield* pthread_create(
-        t,
-        null,
-        function* (r: Guest) {
-          seen.push(r.load32(a)); // cached in this CPU's TLB
-          yield r.atomic(AtomicOp.Store, flag, 1);
-          while ((yield r.atomic(AtomicOp.Load, flag)) !== 2) yield r.compute(1000);
-          seen.push(r.load32(a));
-          return 0;
-        },
-        null,
-      );
-      assert.equal(err, 0);
-      while ((yield t.atomic(AtomicOp.Load, flag)) !== 1) yield t.compute(1000);
-      seen.push(yield* madvise(t, a, PAGE));
-      yield t.atomic(AtomicOp.Store, flag, 2);
-      yield* pthread_join(t, th);
-      return 0;
-    },
-    null,
-    { cpus: 2, tlb: { ...TLB_OPTIONS_DEFAULT, protocol: 'linux' } },
-  );
+  const { seen, run } = changeCachedPage((t, a) => madvise(t, a, PAGE));
   assert.deepEqual(seen, [5, 0, 0]);
   assert.equal(run.kernel.tlb.stats.staleReads.length, 0);
   assert.ok(run.kernel.tlb.stats.shootdowns >= 1);

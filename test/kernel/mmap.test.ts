@@ -6,7 +6,6 @@
 // lowest one handed out (vm.ts findFree), so a move lands at `lowest - new length`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AtomicOp } from '../../src/abi/effects.ts';
 import { EBADF, EEXIST, EFAULT, EINVAL, ENOMEM, ENOTSUP, EPERM } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import {
@@ -26,11 +25,9 @@ import {
 import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../../src/abi/signal.ts';
 import { PTE_HI_NX } from '../../src/hw/page-table.ts';
 import { PhysicalMemory } from '../../src/hw/memory.ts';
-import { TLB_OPTIONS_DEFAULT } from '../../src/kernel/tlb/state.ts';
 import { AddressSpace, USER_BASE, USER_TOP } from '../../src/kernel/vm.ts';
-import { pthread_join } from '../../src/libc/join.ts';
-import { pthread_create } from '../../src/libc/pthread.ts';
 import { syscall } from '../../src/libc/sys.ts';
+import { changeCachedPage } from '../support/cached-page.ts';
 import { runGuest } from '../support/guest.ts';
 
 const PAGE = 4096;
@@ -117,34 +114,9 @@ test('mmap: PROT_EXEC clears NX only when asked, and an exec-only page reads (x8
 });
 
 test('mmap: MAP_FIXED over a page another CPU cached: that CPU reads the new page (linux shootdown)', () => {
-  const seen: number[] = [];
-  const run = runGuest(
-    function* (t) {
-      const a = yield* mmap(t, 0, PAGE);
-      const flag = yield* mmap(t, 0, PAGE);
-      t.store32(a, 5);
-      const [err, th] = yield* pthread_create(
-        t,
-        null,
-        function* (r: Guest) {
-          seen.push(r.load32(a)); // cached in this CPU's TLB
-          yield r.atomic(AtomicOp.Store, flag, 1);
-          while ((yield r.atomic(AtomicOp.Load, flag)) !== 2) yield r.compute(1000);
-          seen.push(r.load32(a)); // a stale entry would read the freed frame's 5
-          return 0;
-        },
-        null,
-      );
-      assert.equal(err, 0);
-      while ((yield t.atomic(AtomicOp.Load, flag)) !== 1) yield t.compute(1000);
-      seen.push((yield* mmap(t, a, PAGE, ANON | MAP_FIXED)) === a ? 1 : 0);
-      yield t.atomic(AtomicOp.Store, flag, 2);
-      yield* pthread_join(t, th);
-      return 0;
-    },
-    null,
-    { cpus: 2, tlb: { ...TLB_OPTIONS_DEFAULT, protocol: 'linux' } },
-  );
+  const { seen, run } = changeCachedPage(function* (t, a) {
+    return (yield* mmap(t, a, PAGE, ANON | MAP_FIXED)) === a ? 1 : 0;
+  });
   assert.deepEqual(seen, [5, 1, 0]);
   assert.equal(run.kernel.tlb.stats.staleReads.length, 0);
   assert.ok(run.kernel.tlb.stats.shootdowns >= 1);
