@@ -46,6 +46,7 @@ import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
 import './file-scheme.ts';
+import './scheme-server.ts';
 import { fdMode } from './mode.ts';
 import { OpenFile, releaseFile } from './open-file.ts';
 import { PIPE_SYSCALLS } from './pipe-syscalls.ts';
