@@ -9,7 +9,7 @@
  * the last close (or the server's exit) ends the scheme (user-scheme.ts `die`).
  */
 import { EACCES, EAGAIN, EEXIST, EFAULT, EINVAL, ENAMETOOLONG } from '../../abi/errno.ts';
-import { O_CREAT, O_NONBLOCK, S_IFCHR, type StatInfo } from '../../abi/fd.ts';
+import { O_CREAT, O_NONBLOCK, POLLIN, POLLOUT, S_IFCHR, type StatInfo } from '../../abi/fd.ts';
 import {
   CQE_BYTES,
   decodeCqe,
@@ -28,7 +28,13 @@ import type { Thread } from '../thread.ts';
 import { copyin, copyout } from '../uaccess.ts';
 import { copyCostNs } from './costs.ts';
 import type { OpenFile } from './open-file.ts';
-import { addBuiltinScheme, type KernelScheme, registerScheme, type SchemeFile } from './scheme.ts';
+import {
+  addBuiltinScheme,
+  type KernelScheme,
+  type PollState,
+  registerScheme,
+  type SchemeFile,
+} from './scheme.ts';
 import { type SchemeRequest, UserScheme } from './user-scheme.ts';
 
 /** The scheme descriptors' device number in fstat's st_dev. */
@@ -141,6 +147,11 @@ export class SchemeServerFile implements SchemeFile {
       uid: t.process.uid,
       size: 0,
     };
+  }
+
+  /** Readable while requests wait; answers can always be written. */
+  poll(): PollState {
+    return { ready: (this.scheme.queue.length > 0 ? POLLIN : 0) | POLLOUT, queues: [this.scheme.serverWait] };
   }
 
   *close(k: Kernel, cpu: Cpu): KernelGen<void> {
