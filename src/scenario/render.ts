@@ -38,6 +38,7 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+      ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
@@ -61,9 +62,18 @@ export function renderScenario(config: RunConfig): string {
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
     ...compareTables(config),
-    ...(config.files === undefined ? {} : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
+    ...(config.files === undefined
+      ? {}
+      : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
   };
   return stringify(doc);
+}
+
+function renderFd(fd: NonNullable<RunConfig['kernel']['fd']>): Record<string, unknown> {
+  return {
+    mode: fd.mode,
+    ...(fd.schemeQueueMax === undefined ? {} : { scheme_queue_max: fd.schemeQueueMax }),
+  };
 }
 
 /** `[boot]` and `[firmware]`: the bring-up and the firmware the kernel parses (issue 16). */

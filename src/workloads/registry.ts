@@ -20,6 +20,7 @@ import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
@@ -45,6 +46,7 @@ const LIST: GuestProgram[] = [
   CYCLICTEST, // HW-12, issue 11: timer precision
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
+  SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
