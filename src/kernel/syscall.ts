@@ -11,6 +11,7 @@ import {
   SYS_GETTID,
   SYS_MPROTECT,
   SYS_PROC_NEW_THREAD,
+  SYS_PROC_NEW_THREAD_REGS,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
   SYS_SCHED_YIELD,
@@ -28,6 +29,7 @@ import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
+import { sysProcNewThreadRegs } from './proc-create.ts';
 import { noteRestart } from './restart.ts';
 import {
   sysExit,
@@ -61,7 +63,19 @@ const CORE: SyscallTable = {
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
-  [SYS_PROC_NEW_THREAD]: (k, _cpu, t) => sysProcNewThread(k, t),
+  [SYS_PROC_NEW_THREAD]: (k, cpu, t) => sysProcNewThread(k, cpu, t),
+  [SYS_PROC_NEW_THREAD_REGS]: (k, cpu, t, a) =>
+    sysProcNewThreadRegs(
+      k,
+      cpu,
+      t,
+      a[0] as ThreadEntry,
+      a[1],
+      num(a[2]),
+      num(a[3]),
+      (a[4] ?? null) as ThreadReturnHook | null,
+      num(a[5]),
+    ),
   [SYS_PROC_SET_REGS]: (k, _cpu, t, a) =>
     sysProcSetRegs(
       k,

@@ -1,4 +1,5 @@
 /** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
+import { KERNEL_PROC_KEYS, readKernelProc } from './proc.ts';
 import { dirname, resolve } from 'node:path';
 import {
   type Expectation,
@@ -80,7 +81,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS, ...KERNEL_PROC_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -190,11 +191,13 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     noun: 'a scheduler',
     fallback,
   });
+  const proc = readKernelProc(ctx, table);
   return {
     scheduler,
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
+    ...(proc === undefined ? {} : { proc }),
   };
 }
 

@@ -8,6 +8,7 @@
  * when its run ends, and a hook after each test checks the machines a test booted and ran
  * itself. A test that means to fault a guest declares it with `expectFaults`.
  */
+import type { ProcOptions } from '../../src/kernel/proc-options.ts';
 import type { ThreadEntry } from '../../src/abi/guest.ts';
 import { PrngDecider } from '../../src/engine/decider.ts';
 import type { StopReason } from '../../src/engine/engine.ts';
@@ -52,6 +53,8 @@ export interface GuestMachineOptions {
   hrtimers?: boolean;
   /** The TLB shootdown protocol and its options (kernel/tlb/state.ts); ideal by default. */
   tlb?: TlbOptions;
+  /** Thread and process creation (kernel/proc-options.ts); Redox's proc scheme by default. */
+  proc?: ProcOptions;
 }
 
 export interface GuestMachine {
@@ -79,6 +82,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
     hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
+    ...(options.proc === undefined ? {} : { proc: options.proc }),
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;
