@@ -16,6 +16,8 @@ export const SYS_MADVISE = 28;
 export const SYS_NANOSLEEP = 35;
 export const SYS_GETPID = 39;
 export const SYS_FORK = 57;
+/** execve(path, arg): replaces the process's program with the one registered at `path` (kernel/exec.ts). */
+export const SYS_EXECVE = 59;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
@@ -122,6 +124,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_NANOSLEEP]: 'nanosleep',
   [SYS_GETPID]: 'getpid',
   [SYS_FORK]: 'fork',
+  [SYS_EXECVE]: 'execve',
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',

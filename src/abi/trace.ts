@@ -69,6 +69,10 @@ export const TraceKind = {
   TlbShootdown: 0x74,
   /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
   IdleTicksFolded: 0x75,
+  /** posix_spawn's vfork-style spawn made a process (parent pid, child pid; issue 24). */
+  SpawnVfork: 0xc0,
+  /** A process replaced its program by execve (pid, new main thread's tid; issue 24). */
+  Execve: 0xc1,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -92,6 +92,16 @@ const PARAMS = {
     source:
       'one descriptor a fork copies through the proc scheme (a dup and a read of its state), part of processForkNs; a shared page saves it (estimate)',
   },
+  execveNs: {
+    value: 35000,
+    source:
+      'execve without its page teardown: ELF load, new stack and auxv, credentials (processSpawnNs 60 us minus processForkNs 25 us; lmbench lat_proc exec minus fork)',
+  },
+  vforkSpawnNs: {
+    value: 8000,
+    source:
+      'clone(CLONE_VM|CLONE_VFORK) for posix_spawn: a task and its signal and descriptor tables, no mm copy (glibc sysdeps/unix/sysv/linux/spawni.c; estimate, a third of processForkNs)',
+  },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },
   processExitNs: { value: 20000, source: 'address-space teardown on exit' },
   processForkNs: {

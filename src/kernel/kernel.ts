@@ -160,6 +160,8 @@ export class Kernel implements SchedHost {
   readonly switchFaultPlan: SwitchFaultPlan;
   /** Called at every context switch, in the order added. */
   readonly switchListeners: SwitchListener[] = [];
+  /** Programs execve and posix_spawn find by path (exec.ts); the machine registers /bin. */
+  readonly executables = new Map<string, ProgramImage>();
   /** Pre-created contexts per CPU (context-pool.ts); its target is 0 without `proc.contextPool`. */
   readonly contextPool: ContextPool;
   /** The root process's environment: `options.env` and what the kernel offers (proc-options.ts). */

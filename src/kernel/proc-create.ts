@@ -15,6 +15,8 @@ import { SCHED_DEADLINE } from '../abi/sched.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
+import { openHandleCount } from './proc-handles.ts';
+import type { Process } from './process.ts';
 import type { Thread } from './thread.ts';
 
 /**
@@ -31,6 +33,19 @@ export function contextSetupNs(k: Kernel, cpu: Cpu): number {
 /** What the proc scheme charges for the register set of one call beyond its round trip. */
 export function regsCopyNs(k: Kernel): number {
   return k.options.proc?.shm === true ? 0 : k.board.costs.procRegsCopyNs;
+}
+
+/**
+ * What a fork costs before its page copies: `processForkNs`, which includes copying each open
+ * handle through the proc scheme (`procHandleCopyNs` each); with the shared page the handles
+ * move in one batch and that part is saved (issue 24, T4.3). Kept apart from how the pages are
+ * copied (eagerly today; copy-on-write would change only the per-page part).
+ */
+export function forkSetupNs(k: Kernel, parent: Process): number {
+  const costs = k.board.costs;
+  if (k.options.proc?.shm !== true) return costs.processForkNs;
+  const savedNs = openHandleCount(parent) * costs.procHandleCopyNs;
+  return Math.max(costs.processForkNs - savedNs, Math.floor(costs.processForkNs / 2));
 }
 
 /**

@@ -90,6 +90,7 @@ export function* startMainThread(
   p: Process,
   arg: unknown,
   affinity: Uint8Array | null = null,
+  setup: ((thread: Thread) => void) | null = null,
 ): KernelGen<Thread | null> {
   const thread = k.createThread(p);
   if (thread === null) return null;
@@ -102,6 +103,7 @@ export function* startMainThread(
   p.vm.mprotect(stack, PAGE_SIZE, PROT_NONE);
   thread.stackTop = stack + PAGE_SIZE + STACK_BYTES_DEFAULT;
   k.setEntry(thread, p.image.main, arg, true);
+  setup?.(thread);
   yield* k.policy.start(cpu, thread);
   return thread;
 }

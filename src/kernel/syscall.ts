@@ -12,6 +12,7 @@ import {
   SYS_MPROTECT,
   SYS_PROC_NEW_THREAD,
   SYS_PROC_NEW_THREAD_REGS,
+  SYS_PROC_SPAWN_VFORK,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
   SYS_SCHED_YIELD,
@@ -30,6 +31,8 @@ import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import { sysProcNewThreadRegs } from './proc-create.ts';
+import { sysProcSpawnVfork } from './spawn-vfork.ts';
+import { EXEC_SYSCALLS } from './exec.ts';
 import { noteRestart } from './restart.ts';
 import {
   sysExit,
@@ -89,6 +92,7 @@ const CORE: SyscallTable = {
     ),
   [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
+  [SYS_PROC_SPAWN_VFORK]: (k, cpu, t, a) => sysProcSpawnVfork(k, cpu, t, a[0], a[1], a[2]),
 };
 
 const TABLE: SyscallTable = {
@@ -110,6 +114,8 @@ const TABLE: SyscallTable = {
   ...MADVISE_SYSCALLS,
   // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
   ...MMAP_SYSCALLS,
+  // execve, setpgid, getpgid (issue 24: posix_spawn).
+  ...EXEC_SYSCALLS,
 };
 
 /**

@@ -9,7 +9,7 @@
  * itself. A test that means to fault a guest declares it with `expectFaults`.
  */
 import type { ProcOptions } from '../../src/kernel/proc-options.ts';
-import type { ThreadEntry } from '../../src/abi/guest.ts';
+import type { ProgramImage, ThreadEntry } from '../../src/abi/guest.ts';
 import { PrngDecider } from '../../src/engine/decider.ts';
 import type { StopReason } from '../../src/engine/engine.ts';
 import { Prng } from '../../src/engine/prng.ts';
@@ -55,6 +55,8 @@ export interface GuestMachineOptions {
   tlb?: TlbOptions;
   /** Thread and process creation (kernel/proc-options.ts); Redox's proc scheme by default. */
   proc?: ProcOptions;
+  /** Programs execve and posix_spawn find, by path (kernel/exec.ts). */
+  executables?: Readonly<Record<string, ProgramImage>>;
 }
 
 export interface GuestMachine {
@@ -84,6 +86,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     ...(options.proc === undefined ? {} : { proc: options.proc }),
   });
+  for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;
   const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });
