@@ -90,7 +90,9 @@ export function* sysProcNewThreadRegs(
   if (k.options.proc?.threadCreate !== 'batched') return -ENOSYS;
   if (typeof entry !== 'function') return -EINVAL;
   if (onReturn !== null && typeof onReturn !== 'function') return -EINVAL;
-  yield spend(k.board.costs.schemeCallNs + contextSetupNs(k, cpu) + regsCopyNs(k));
+  const costNs = k.board.costs.schemeCallNs + contextSetupNs(k, cpu) + regsCopyNs(k);
+  k.stats.procSchemeNs += costNs;
+  yield spend(costNs);
   const created = newContext(k, t);
   if (typeof created === 'number') return created;
   created.stackTop = stackTop;

@@ -27,7 +27,9 @@ const FUTEX_WAKE_ALL = 0x7fffffff;
 
 /** proc:new-thread: a new context in the caller's process, not yet started. */
 export function* sysProcNewThread(k: Kernel, cpu: Cpu, t: Thread): KernelGen<number> {
-  yield spend(k.board.costs.schemeCallNs + contextSetupNs(k, cpu));
+  const costNs = k.board.costs.schemeCallNs + contextSetupNs(k, cpu);
+  k.stats.procSchemeNs += costNs;
+  yield spend(costNs);
   const created = newContext(k, t);
   return typeof created === 'number' ? created : created.id;
 }
@@ -44,7 +46,10 @@ export function* sysProcSetRegs(
   onReturn: ThreadReturnHook | null,
 ): KernelGen<number> {
   // With the shared page, the register set is read in place rather than copied (issue 24).
-  yield spend(k.board.costs.schemeCallNs - (k.options.proc?.shm === true ? k.board.costs.procRegsCopyNs : 0));
+  const costNs =
+    k.board.costs.schemeCallNs - (k.options.proc?.shm === true ? k.board.costs.procRegsCopyNs : 0);
+  k.stats.procSchemeNs += costNs;
+  yield spend(costNs);
   const target = k.threads.get(tid);
   if (target === undefined || target.process !== t.process || target.state !== ThreadState.NotYetStarted) {
     return -ESRCH;
@@ -59,6 +64,7 @@ export function* sysProcSetRegs(
 
 /** proc:start: the context becomes runnable. */
 export function* sysProcStart(k: Kernel, cpu: Cpu, t: Thread, tid: number): KernelGen<number> {
+  k.stats.procSchemeNs += k.board.costs.schemeCallNs;
   yield spend(k.board.costs.schemeCallNs);
   const target = k.threads.get(tid);
   if (target === undefined || target.process !== t.process) return -ESRCH;

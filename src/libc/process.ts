@@ -1,7 +1,7 @@
 /** Process creation and reaping: spawn (fork-then-exec of a guest program) and waitpid. */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { SYS_GETPGID, SYS_SETPGID, SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
+import { SYS_EXECVE, SYS_GETPGID, SYS_SETPGID, SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
@@ -26,4 +26,9 @@ export function setpgid(t: Guest, pid: number, pgid: number): Program<number> {
 /** getpgid(pid): the process group, or -errno (ESRCH). */
 export function getpgid(t: Guest, pid: number): Program<number> {
   return syscall(t, SYS_GETPGID, pid);
+}
+
+/** execve(path, arg): replaces this process's program (kernel/exec.ts); returns only on failure, -errno. */
+export function execve(t: Guest, path: string, arg: unknown): Program<number> {
+  return syscall(t, SYS_EXECVE, path, arg);
 }

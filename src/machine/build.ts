@@ -2,6 +2,7 @@
  * Builds a machine from a run configuration: the board, the tick source, the kernel with its
  * scheduling policy. This is the composition root; nothing below it picks implementations.
  */
+import { executables } from '../workloads/registry.ts';
 import { ChoiceKind, PrngDecider, type Decider } from '../engine/decider.ts';
 import { Prng } from '../engine/prng.ts';
 import { Board } from '../hw/board.ts';
@@ -70,6 +71,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     ...(config.kernel.proc === undefined ? {} : { proc: config.kernel.proc }),
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
+  for (const [path, image] of executables()) kernel.executables.set(path, image);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
   startClocks(board, kernel, config);
