@@ -24,3 +24,9 @@ export interface SpawnAttrs {
 
 /** Where executables live: posix_spawnp and execvp search `PATH`, this when it is unset. */
 export const PATH_DEFAULT = '/bin:/usr/bin';
+
+/** One posix_spawn file action, applied in the child in the order added (glibc spawn_action). */
+export type SpawnFileAction =
+  | { kind: 'open'; fd: number; path: string; oflag: number; mode: number }
+  | { kind: 'close'; fd: number }
+  | { kind: 'dup2'; fd: number; newFd: number };

@@ -69,6 +69,10 @@ export const TraceKind = {
   TlbShootdown: 0x74,
   /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
   IdleTicksFolded: 0x75,
+  /** A descriptor was opened (pid, fd): open, openat, pipe2 (two records), dup (kernel/fd/). */
+  FdOpen: 0x80,
+  /** A thread blocked on a pipe (tid, 0 reading / 1 writing). */
+  PipeBlock: 0x81,
   /** posix_spawn's vfork-style spawn made a process (parent pid, child pid; issue 24). */
   SpawnVfork: 0xc0,
   /** A process replaced its program by execve (pid, new main thread's tid; issue 24). */

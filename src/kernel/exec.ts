@@ -4,7 +4,8 @@
  * built-in programs under /bin, tests their own), as a file system would hold their ELF files.
  *
  * execve(path, arg) replaces the calling process's program: its other threads die, every
- * mapping goes (charged `pageMapNs` a page, as munmap), its data segment is emptied, caught
+ * mapping goes (charged `pageMapNs` a page, as munmap), FD_CLOEXEC descriptors close, its data
+ * segment is emptied, caught
  * signals return to SIG_DFL (ignored ones stay ignored, Linux's flush_signal_handlers), and a
  * new main thread runs `image.main(arg)` on a fresh stack with the caller's signal mask and
  * scheduling; then the calling thread ends. The pid stays; the main thread's tid is new (in
@@ -17,6 +18,8 @@ import { SYS_EXECVE, SYS_GETPGID, SYS_SETPGID } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { releaseFile } from './fd/open-file.ts';
+import { fdTableIfAny } from './fd/process-fds.ts';
 import type { Kernel } from './kernel.ts';
 import { doomThreads, startMainThread, threadExit } from './proc.ts';
 import { type Process, ProcessState } from './process.ts';
@@ -54,6 +57,17 @@ export function* dropMappings(k: Kernel, cpu: Cpu, p: Process): KernelGen<number
   return pages;
 }
 
+/** exec's do_close_on_exec: the FD_CLOEXEC descriptors of `p` close. */
+export function* closeOnExec(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
+  const table = fdTableIfAny(p);
+  if (table === undefined) return;
+  for (const fd of table.fds()) {
+    if (table.get(fd)?.cloexec !== true) continue;
+    const file = table.remove(fd);
+    if (file !== undefined) yield* releaseFile(k, cpu, file);
+  }
+}
+
 /** Points `p` at `image`: data emptied, caught signals back to SIG_DFL (flush_signal_handlers). */
 export function loadImage(p: Process, image: ProgramImage): void {
   p.image = image;
@@ -72,6 +86,7 @@ function* sysExecve(k: Kernel, cpu: Cpu, t: Thread, path: unknown, arg: unknown)
   yield* doomThreads(k, cpu, p, t);
   const pages = yield* dropMappings(k, cpu, p);
   yield spend(pages * k.board.costs.pageMapNs);
+  yield* closeOnExec(k, cpu, p);
   loadImage(p, image);
   t.robustHead = 0; // its robust list and clear-tid word were in the old address space
   t.clearTidAddr = 0;

@@ -10,14 +10,15 @@
  *
  * Here the kernel does the child's part in the parent's call, since nothing else can run in
  * the child before its exec: a process with a copy of the descriptor table and no mappings,
- * the attributes, then the program. A failure at any step undoes the child and returns its
+ * the attributes, the file actions (spawn-actions.ts, run as the child's thread), then the
+ * program (its FD_CLOEXEC descriptors closed). A failure at any step undoes the child and returns its
  * errno, so the parent never has a child to reap for it. RESETIDS changes nothing in this model,
  * which keeps one uid per process (real = effective).
  *
  * Cost: `vforkSpawnNs` for the task, `execveNs` for the exec; no page is copied, whatever the
  * parent has mapped (the baseline's fork copies every private page, clone.ts).
  */
-import { EINVAL, ENOMEM, ENOSYS, EPERM } from '../abi/errno.ts';
+import { EAGAIN, EINVAL, ENOMEM, ENOSYS, EPERM } from '../abi/errno.ts';
 import { isRtPolicy, RT_PRIO_MAX } from '../abi/sched.ts';
 import {
   POSIX_SPAWN_FLAGS_ALL,
@@ -32,7 +33,9 @@ import { TraceKind } from '../abi/trace.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { abandon } from './clone.ts';
-import { dropMappings, loadImage, lookupExecutable } from './exec.ts';
+import { closeOnExec, dropMappings, loadImage, lookupExecutable } from './exec.ts';
+import { closeAllFds, forkFds } from './fd/process-fds.ts';
+import { applyFileActions, validFileActions } from './spawn-actions.ts';
 import type { Kernel } from './kernel.ts';
 import { startMainThread } from './proc.ts';
 import { forkHandles } from './proc-handles.ts';
@@ -78,9 +81,10 @@ export function* sysProcSpawnVfork(
   path: unknown,
   arg: unknown,
   attrs: unknown,
+  actions: unknown = [],
 ): KernelGen<number> {
   if (k.options.proc?.vforkSpawn !== true) return -ENOSYS;
-  if (!validAttrs(attrs)) return -EINVAL;
+  if (!validAttrs(attrs) || !validFileActions(actions)) return -EINVAL;
   const parent = t.process;
   yield spend(k.board.costs.vforkSpawnNs);
   const child = k.createProcess(parent.image, parent);
@@ -94,25 +98,43 @@ export function* sysProcSpawnVfork(
     for (let sig = 1; sig <= 32; sig++)
       if ((attrs.sigdefault >>> (sig - 1)) & 1) child.sigActions[sig] = undefined;
   }
-  const sched = spawnSched(k, t, attrs);
-  const group = spawnGroup(k, child, attrs);
-  const image = lookupExecutable(k, path);
+  forkFds(parent, child);
   // The child's steps run in glibc's order, so the first that fails names the errno.
-  const failure = typeof sched === 'number' ? sched : group < 0 ? group : image;
+  const sched = spawnSched(k, t, attrs);
+  const group = typeof sched === 'number' ? 0 : spawnGroup(k, child, attrs);
+  let thread: Thread | null = null;
+  let acted = 0;
+  if (typeof sched !== 'number' && group >= 0 && actions.length > 0) {
+    thread = k.createThread(child); // the child's thread runs its file actions (spawn-actions.ts)
+    acted = thread === null ? -EAGAIN : yield* applyFileActions(k, cpu, thread, actions);
+  }
+  const image = lookupExecutable(k, path);
+  const failure = typeof sched === 'number' ? sched : group < 0 ? group : acted < 0 ? acted : image;
   if (typeof failure === 'number' || typeof sched === 'number' || typeof image === 'number') {
+    yield* closeAllFds(k, cpu, child);
+    if (thread !== null) k.markDead(thread);
     abandon(k, parent, child);
     return typeof failure === 'number' ? failure : -EINVAL;
   }
   child.pgid = group;
   yield spend(k.board.costs.execveNs);
+  yield* closeOnExec(k, cpu, child);
   loadImage(child, image);
   const sigMask = (attrs.flags & POSIX_SPAWN_SETSIGMASK) !== 0 ? attrs.sigmask >>> 0 : t.sigMask;
-  const main = yield* startMainThread(k, cpu, child, arg, t.affinity, (m) => {
-    m.sigMask = sigMask;
-    m.policy = sched[0];
-    m.rtPriority = sched[1];
-    m.prio = t.prio; // nice is inherited
-  });
+  const main = yield* startMainThread(
+    k,
+    cpu,
+    child,
+    arg,
+    t.affinity,
+    (m) => {
+      m.sigMask = sigMask;
+      m.policy = sched[0];
+      m.rtPriority = sched[1];
+      m.prio = t.prio; // nice is inherited
+    },
+    thread,
+  );
   if (main === null) {
     abandon(k, parent, child);
     return -ENOMEM;

@@ -26,6 +26,7 @@ import { MMAP_SYSCALLS } from './mmap.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
+import { FD_SYSCALLS } from './fd/syscalls.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
@@ -92,7 +93,7 @@ const CORE: SyscallTable = {
     ),
   [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
-  [SYS_PROC_SPAWN_VFORK]: (k, cpu, t, a) => sysProcSpawnVfork(k, cpu, t, a[0], a[1], a[2]),
+  [SYS_PROC_SPAWN_VFORK]: (k, cpu, t, a) => sysProcSpawnVfork(k, cpu, t, a[0], a[1], a[2], a[3] ?? []),
 };
 
 const TABLE: SyscallTable = {
@@ -116,6 +117,8 @@ const TABLE: SyscallTable = {
   ...MMAP_SYSCALLS,
   // execve, setpgid, getpgid (issue 24: posix_spawn).
   ...EXEC_SYSCALLS,
+  // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
+  ...FD_SYSCALLS,
 };
 
 /**

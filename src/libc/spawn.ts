@@ -17,8 +17,10 @@
  * posix_spawnp searches `PATH` (abi/spawn.ts PATH_DEFAULT when unset) for a name without a
  * slash, as execvp: each directory in order, the first program found runs.
  *
- * Signal sets are 32-bit masks (bit sig-1). File actions (open, close, dup2) are not built yet:
- * they need the descriptor table another branch adds; `file_actions` must be null.
+ * File actions (posix_spawn_file_actions_addopen / addclose / adddup2) run in the child in the
+ * order added, before SETSIGMASK and the exec, as glibc's __spawni_child (kernel/spawn-actions.ts
+ * says how each is applied); the add calls refuse a descriptor out of range with EBADF
+ * (posix/spawn_faction_add*.c, __spawn_valid_fd). Signal sets are 32-bit masks (bit sig-1).
  */
 import type { Program } from '../abi/effects.ts';
 import { EINVAL } from '../abi/errno.ts';
@@ -37,6 +39,10 @@ import {
   type SpawnAttrs,
 } from '../abi/spawn.ts';
 import { SYS_EXECVE, SYS_PROC_SPAWN_VFORK, SYS_SETPGID } from '../abi/syscalls.ts';
+import { EBADF } from '../abi/errno.ts';
+import { F_GETFD, F_SETFD, FD_CLOEXEC, FD_LIMIT } from '../abi/fd.ts';
+import type { SpawnFileAction } from '../abi/spawn.ts';
+import { close, dup2, fcntl, open } from './io.ts';
 import { errno } from './errno.ts';
 import { fork } from './fork.ts';
 import { procFeature } from './proc-features.ts';
@@ -120,11 +126,58 @@ export function posix_spawnattr_setschedparam(
   return 0;
 }
 
+export class posix_spawn_file_actions_t {
+  initialized = false;
+  actions: SpawnFileAction[] = [];
+}
+
+export function posix_spawn_file_actions_init(fa: posix_spawn_file_actions_t): number {
+  fa.initialized = true;
+  fa.actions = [];
+  return 0;
+}
+
+export function posix_spawn_file_actions_destroy(fa: posix_spawn_file_actions_t): number {
+  fa.initialized = false;
+  fa.actions = [];
+  return 0;
+}
+
+const validFd = (fd: number) => Number.isInteger(fd) && fd >= 0 && fd < FD_LIMIT;
+
+export function posix_spawn_file_actions_addopen(
+  fa: posix_spawn_file_actions_t,
+  fd: number,
+  path: string,
+  oflag: number,
+  mode: number,
+): number {
+  if (!validFd(fd)) return EBADF;
+  fa.actions.push({ kind: 'open', fd, path, oflag, mode });
+  return 0;
+}
+
+export function posix_spawn_file_actions_addclose(fa: posix_spawn_file_actions_t, fd: number): number {
+  if (!validFd(fd)) return EBADF;
+  fa.actions.push({ kind: 'close', fd });
+  return 0;
+}
+
+export function posix_spawn_file_actions_adddup2(
+  fa: posix_spawn_file_actions_t,
+  fd: number,
+  newFd: number,
+): number {
+  if (!validFd(fd) || !validFd(newFd)) return EBADF;
+  fa.actions.push({ kind: 'dup2', fd, newFd });
+  return 0;
+}
+
 /** posix_spawn(path, file_actions, attr, arg): [0, pid] or [errno, 0]. */
 export function posix_spawn(
   t: Guest,
   path: string,
-  fileActions: null,
+  fileActions: posix_spawn_file_actions_t | null,
   attr: posix_spawnattr_t | null,
   arg: unknown,
 ): Program<[number, number]> {
@@ -135,7 +188,7 @@ export function posix_spawn(
 export function posix_spawnp(
   t: Guest,
   file: string,
-  fileActions: null,
+  fileActions: posix_spawn_file_actions_t | null,
   attr: posix_spawnattr_t | null,
   arg: unknown,
 ): Program<[number, number]> {
@@ -147,23 +200,30 @@ export function posix_spawnp(
 function* spawnAny(
   t: Guest,
   candidates: string[],
-  fileActions: null,
+  fileActions: posix_spawn_file_actions_t | null,
   attr: posix_spawnattr_t | null,
   arg: unknown,
 ): Program<[number, number]> {
-  if (fileActions !== null) throw new Error('posix_spawn: file actions are not implemented yet');
   if (attr !== null && !attr.initialized) return [EINVAL, 0];
+  if (fileActions !== null && !fileActions.initialized) return [EINVAL, 0];
   const attrs: SpawnAttrs = attr ?? new posix_spawnattr_t();
+  const actions = fileActions === null ? [] : fileActions.actions.map((a) => ({ ...a }));
   if (libcOf(t).thread.spawnVfork && procFeature(t, 'vfork')) {
-    const r = yield* syscall(t, SYS_PROC_SPAWN_VFORK, candidates, arg, { ...attrs });
+    const r = yield* syscall(t, SYS_PROC_SPAWN_VFORK, candidates, arg, { ...attrs }, actions);
     return r < 0 ? [-r, 0] : [0, r];
   }
-  const pid = yield* fork(t, (c) => spawnChild(c, candidates, attrs, arg));
+  const pid = yield* fork(t, (c) => spawnChild(c, candidates, attrs, actions, arg));
   return pid < 0 ? [errno(t), 0] : [0, pid];
 }
 
 /** The fork child's part: the attributes in glibc's order, then each candidate's exec. */
-function* spawnChild(c: Guest, candidates: string[], attrs: SpawnAttrs, arg: unknown): Program<number> {
+function* spawnChild(
+  c: Guest,
+  candidates: string[],
+  attrs: SpawnAttrs,
+  actions: readonly SpawnFileAction[],
+  arg: unknown,
+): Program<number> {
   const f = attrs.flags;
   if ((f & POSIX_SPAWN_SETSIGDEF) !== 0) {
     for (let sig = 1; sig <= 32; sig++) {
@@ -182,7 +242,29 @@ function* spawnChild(c: Guest, candidates: string[], attrs: SpawnAttrs, arg: unk
   }
   if ((f & POSIX_SPAWN_RESETIDS) !== 0 && (yield* setuid(c, yield* getuid(c))) !== 0)
     return SPAWN_ERROR_STATUS;
+  for (const action of actions) if (!(yield* applyAction(c, action))) return SPAWN_ERROR_STATUS;
   if ((f & POSIX_SPAWN_SETSIGMASK) !== 0) yield* pthread_sigmask(c, SIG_SETMASK, attrs.sigmask);
   for (const path of candidates) yield* syscall(c, SYS_EXECVE, path, arg); // returns only on failure
   return SPAWN_ERROR_STATUS;
+}
+
+/** One file action in the fork child, as kernel/spawn-actions.ts applies it; false when it failed. */
+function* applyAction(c: Guest, action: SpawnFileAction): Program<boolean> {
+  switch (action.kind) {
+    case 'open': {
+      const got = yield* open(c, action.path, action.oflag, action.mode);
+      if (got < 0) return false;
+      if (got === action.fd) return true;
+      const moved = yield* dup2(c, got, action.fd);
+      yield* close(c, got);
+      return moved >= 0;
+    }
+    case 'close':
+      return (yield* close(c, action.fd)) >= 0 || errno(c) === EBADF;
+    case 'dup2': {
+      if (action.fd !== action.newFd) return (yield* dup2(c, action.fd, action.newFd)) >= 0;
+      const flags = yield* fcntl(c, action.fd, F_GETFD);
+      return flags >= 0 && (yield* fcntl(c, action.fd, F_SETFD, flags & ~FD_CLOEXEC)) >= 0;
+    }
+  }
 }

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { ECHILD, EINVAL, ENOENT, EPERM } from '../../src/abi/errno.ts';
+import { EBADF, ECHILD, EINVAL, ENOENT, EPERM } from '../../src/abi/errno.ts';
+import { F_GETFD, O_CLOEXEC, O_CREAT, O_RDONLY, O_WRONLY } from '../../src/abi/fd.ts';
+import { close, fcntl, open } from '../../src/libc/io.ts';
 import type { Guest, ProgramImage } from '../../src/abi/guest.ts';
 import { SCHED_BATCH, SCHED_FIFO } from '../../src/abi/sched.ts';
 import { SIG_IGN, sigBit, SIG_BLOCK, SIGUSR1, SIGUSR2 } from '../../src/abi/signal.ts';
@@ -22,6 +24,11 @@ import {
   POSIX_SPAWN_SETSIGDEF,
   POSIX_SPAWN_SETSIGMASK,
   posix_spawn,
+  posix_spawn_file_actions_addclose,
+  posix_spawn_file_actions_adddup2,
+  posix_spawn_file_actions_addopen,
+  posix_spawn_file_actions_init,
+  posix_spawn_file_actions_t,
   posix_spawnattr_init,
   posix_spawnattr_setflags,
   posix_spawnattr_setpgroup,
@@ -143,6 +150,67 @@ for (const variant of VARIANTS) {
         ...(kernel.proc === undefined ? {} : { proc: kernel.proc }),
       });
       assert.deepEqual(out, expected(vfork));
+    });
+  }
+}
+
+/** Exit status: bit i set when descriptor `fds[i]` is open in the spawned program. */
+const FDCHECK: ProgramImage = {
+  name: 'fdcheck',
+  main: function* (t: Guest, raw: unknown): Program<number> {
+    let bits = 0;
+    const fds = raw as number[];
+    for (let i = 0; i < fds.length; i++) if ((yield* fcntl(t, fds[i]!, F_GETFD)) >= 0) bits |= 1 << i;
+    return bits;
+  },
+};
+
+function* fileActionsScenario(t: Guest, out: unknown[]) {
+  out.push(yield* open(t, '/a', O_CREAT | O_WRONLY, 0o666)); // 0
+  out.push(yield* open(t, '/b', O_CREAT | O_WRONLY | O_CLOEXEC, 0o666)); // 1, closed by the exec
+  const fa = new posix_spawn_file_actions_t();
+  posix_spawn_file_actions_init(fa);
+  out.push(posix_spawn_file_actions_addclose(fa, -1), posix_spawn_file_actions_adddup2(fa, 1, 5000));
+  posix_spawn_file_actions_addopen(fa, 5, '/spawned', O_CREAT | O_WRONLY, 0o644);
+  posix_spawn_file_actions_adddup2(fa, 5, 7);
+  posix_spawn_file_actions_addclose(fa, 0);
+  posix_spawn_file_actions_addclose(fa, 9); // not open: no error
+  out.push(yield* spawnAndWait(t, yield* posix_spawn(t, '/bin/fdcheck', fa, null, [0, 1, 5, 7, 9])));
+  // The parent's table is its own: 0 still open, 5 never was.
+  out.push((yield* fcntl(t, 0, F_GETFD)) >= 0, (yield* fcntl(t, 5, F_GETFD)) >= 0);
+  const keep = new posix_spawn_file_actions_t();
+  posix_spawn_file_actions_init(keep);
+  posix_spawn_file_actions_adddup2(keep, 1, 1); // the same descriptor: FD_CLOEXEC cleared, it survives
+  out.push(yield* spawnAndWait(t, yield* posix_spawn(t, '/bin/fdcheck', keep, null, [1])));
+  const bad = new posix_spawn_file_actions_t();
+  posix_spawn_file_actions_init(bad);
+  posix_spawn_file_actions_addopen(bad, 3, '/missing/x', O_RDONLY, 0);
+  out.push(yield* spawnAndWait(t, yield* posix_spawn(t, '/bin/fdcheck', bad, null, [3])));
+  out.push(yield* close(t, 0), yield* close(t, 1));
+}
+
+for (const variant of VARIANTS) {
+  for (const kernel of KERNELS) {
+    const vfork = variant === 'improved' && kernel.proc !== undefined;
+    test(`${variant} on the ${kernel.name}: file actions run in order in the child only`, () => {
+      const out: unknown[] = [];
+      runLibc(variant, (t) => fileActionsScenario(t, out), {
+        executables: { '/bin/fdcheck': FDCHECK },
+        ...(kernel.proc === undefined ? {} : { proc: kernel.proc }),
+      });
+      assert.deepEqual(out, [
+        0,
+        1,
+        EBADF,
+        EBADF,
+        [0, 0b01100], // 0 closed, 1 closed on exec, 5 opened, 7 its dup, 9 never open
+        true,
+        false,
+        [0, 1],
+        vfork ? [ENOENT, -1] : [0, 127],
+        0,
+        0,
+      ]);
     });
   }
 }
