@@ -9,6 +9,8 @@
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
 // - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
+// - the thread- and process-creation tables, from the thread-create-cost and spawn-cost seeds
+//   (src/report/creation-table.ts).
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
 const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
+const { spawnMarkdown, threadCreateMarkdown } = await import('../src/report/creation-table.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -103,5 +106,12 @@ splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
 const eBegin = readme.findIndex((l) => l.startsWith('<!-- explore:begin'));
 const eEnd = readme.findIndex((l) => l.startsWith('<!-- explore:end'));
 splice(eBegin + 1, eEnd, foundBudgetsMarkdown(), 'explorer budget table');
+
+// Thread and process creation (issue 24), from the thread-create-cost and spawn-cost seeds.
+const loadSeed = (file) => loadScenarioFile(join(root, 'scenarios', 'seeds', file), {});
+const creation = [...threadCreateMarkdown(loadSeed), '', ...spawnMarkdown(loadSeed)];
+const crBegin = readme.findIndex((l) => l.startsWith('<!-- creation:begin'));
+const crEnd = readme.findIndex((l) => l.startsWith('<!-- creation:end'));
+splice(crBegin + 1, crEnd, creation, 'creation tables');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

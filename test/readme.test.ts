@@ -17,6 +17,7 @@ import { BOOT_TABLE_CPUS, bootTimesMarkdown } from '../src/report/boot-table.ts'
 import { CPUFREQ_SCENARIO, clocksMarkdown, TSC_SCENARIO } from '../src/report/clocks-table.ts';
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
+import { spawnMarkdown, threadCreateMarkdown } from '../src/report/creation-table.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
@@ -165,6 +166,20 @@ test("the README's TLB protocol table is what the model gives (issue 15)", () =>
     missing,
     [],
     'README.md shows TLB figures the model no longer gives: rerun node scripts/update-readme.mjs',
+  );
+});
+
+test("the README's thread- and process-creation tables are what the model gives (issue 24)", () => {
+  const load = (file: string) => loadScenarioFile(join(ROOT, 'scenarios', 'seeds', file), {});
+  const lines = [...threadCreateMarkdown(load), ...spawnMarkdown(load)];
+  assert.equal(lines.length, 2 + 6 + 2 + 3, 'a header and a row per variant, per table');
+  const begin = README.split('\n').findIndex((l) => l.startsWith('<!-- creation:begin'));
+  assert.ok(begin >= 0, 'README.md has the creation:begin marker');
+  const missing = lines.filter((line) => !readmeLines.has(line));
+  assert.deepEqual(
+    missing,
+    [],
+    'README.md shows creation figures the model no longer gives: rerun node scripts/update-readme.mjs',
   );
 });
 

@@ -34,6 +34,8 @@ export const SYS_MADVISE = 28;
 export const SYS_NANOSLEEP = 35;
 export const SYS_GETPID = 39;
 export const SYS_FORK = 57;
+/** execve(path, arg): replaces the process's program with the one registered at `path` (kernel/exec.ts). */
+export const SYS_EXECVE = 59;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
 export const SYS_KILL = 62;
@@ -95,6 +97,29 @@ export const SYS_PROC_HANDLE_CLOSE = 1033;
 export const SYS_SHM_OPEN = 1040;
 /** shm_unlink(name): removes the name; the object lives until its last mapping goes. */
 export const SYS_SHM_UNLINK = 1041;
+/**
+ * Batched thread creation (issue 24, SCHED-12 improved): proc:new-thread carrying the new
+ * context's registers, stack and TLS base, so creation is this call then SYS_PROC_START (two
+ * round trips). Args: entry, arg, stackTop, clearTidAddr, onReturn, tlsBase; returns the tid.
+ * ENOSYS from a kernel that does not offer it (`[kernel] thread_create = "redox"`).
+ */
+export const SYS_PROC_NEW_THREAD_REGS = 1050;
+/**
+ * posix_spawn's vfork-style process creation (issue 24): a new process that does not copy the
+ * caller's address space, runs the spawn's file actions and attributes, then execs `image`;
+ * the exec's failure comes back as the return value (-errno). Args: image, arg, attr, actions.
+ */
+export const SYS_PROC_SPAWN_VFORK = 1051;
+/** setpgid(pid, pgid) and getpgid(pid): process groups, as posix_spawn's POSIX_SPAWN_SETPGROUP needs. */
+export const SYS_SETPGID = 109;
+export const SYS_GETPGID = 121;
+
+/**
+ * The environment variable through which the kernel tells the libc what thread and process
+ * creation it offers, as Linux tells glibc through the auxiliary vector (AT_HWCAP2): a
+ * comma-separated list of `batched`, `shm` and `vfork`; absent for the baseline kernel.
+ */
+export const PROC_FEATURES_ENV = 'SMPSIM_PROC';
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_READ]: 'read',
@@ -134,6 +159,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_NANOSLEEP]: 'nanosleep',
   [SYS_GETPID]: 'getpid',
   [SYS_FORK]: 'fork',
+  [SYS_EXECVE]: 'execve',
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
@@ -169,6 +195,10 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_HANDLE_CLOSE]: 'proc:close',
   [SYS_SHM_OPEN]: 'shm:open',
   [SYS_SHM_UNLINK]: 'shm:unlink',
+  [SYS_PROC_NEW_THREAD_REGS]: 'proc:new-thread+regs',
+  [SYS_PROC_SPAWN_VFORK]: 'proc:spawn-vfork',
+  [SYS_SETPGID]: 'setpgid',
+  [SYS_GETPGID]: 'getpgid',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

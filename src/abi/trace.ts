@@ -79,6 +79,10 @@ export const TraceKind = {
   SchemeAnswer: 0x83,
   /** A user scheme was registered (server pid, 1) or went away (server pid, 0). */
   SchemeRegister: 0x84,
+  /** posix_spawn's vfork-style spawn made a process (parent pid, child pid; issue 24). */
+  SpawnVfork: 0xc0,
+  /** A process replaced its program by execve (pid, new main thread's tid; issue 24). */
+  Execve: 0xc1,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -96,6 +96,36 @@ const PARAMS = {
     source: 'copy_to_user/copy_from_user of cached data at ~10 GB/s (rep movsb), per KiB',
   },
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
+  contextAllocNs: {
+    value: 2200,
+    source:
+      'the part of threadSetupNs that allocates and clears the kernel stack and context structure: what a context pool creates ahead (Linux kernel/fork.c alloc_thread_stack_node vs its per-CPU cached_stacks)',
+  },
+  contextPoolTakeNs: {
+    value: 80,
+    source:
+      'pop of a pre-created context from the per-CPU pool with preemption off, estimate (a few cache lines)',
+  },
+  procRegsCopyNs: {
+    value: 300,
+    source:
+      'copying and checking one register set (x86-64 user_regs_struct 216 bytes plus fs/gs base) between the caller and the proc scheme, the copy part of a proc:regs round trip; a shared page saves it (estimate)',
+  },
+  procHandleCopyNs: {
+    value: 150,
+    source:
+      'one descriptor a fork copies through the proc scheme (a dup and a read of its state), part of processForkNs; a shared page saves it (estimate)',
+  },
+  execveNs: {
+    value: 35000,
+    source:
+      'execve without its page teardown: ELF load, new stack and auxv, credentials (processSpawnNs 60 us minus processForkNs 25 us; lmbench lat_proc exec minus fork)',
+  },
+  vforkSpawnNs: {
+    value: 8000,
+    source:
+      'clone(CLONE_VM|CLONE_VFORK) for posix_spawn: a task and its signal and descriptor tables, no mm copy (glibc sysdeps/unix/sysv/linux/spawni.c; estimate, a third of processForkNs)',
+  },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },
   processExitNs: { value: 20000, source: 'address-space teardown on exit' },
   processForkNs: {

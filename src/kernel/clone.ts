@@ -34,6 +34,7 @@ import { type KernelGen, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
 import { forkFds } from './fd/process-fds.ts';
 import { forkHandles } from './proc-handles.ts';
+import { forkSetupNs } from './proc-create.ts';
 import { type Process, ProcessState } from './process.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
@@ -52,7 +53,7 @@ export function* sysFork(
   // sched_fork: a SCHED_DEADLINE task may not fork (its bandwidth cannot be split).
   if (t.policy === SCHED_DEADLINE) return -EAGAIN;
   const parent = t.process;
-  yield spend(k.board.costs.processForkNs);
+  yield spend(forkSetupNs(k, parent)); // processForkNs, less the handle copies a shared page saves
   const data = copyDataSegment(parent.data);
   const child = k.createProcess(parent.image, parent); // shares the MAP_SHARED regions
   if (child === null) return -ENOMEM;
@@ -86,7 +87,7 @@ export function* sysFork(
 }
 
 /** Undoes a half-made child: its memory goes back and no one will ever wait for it. */
-function abandon(k: Kernel, parent: Process, child: Process): void {
+export function abandon(k: Kernel, parent: Process, child: Process): void {
   child.vm.destroy();
   child.state = ProcessState.Reaped;
   const i = parent.children.indexOf(child);

@@ -227,6 +227,7 @@ export class IdleFold implements IdleTickFolder {
     const k = this.#k;
     if (k.cpufreq !== null || k.deadlineTimer !== null || k.switchFaultPlan.armed) return -1;
     if (k.needResched[cpu.id] !== 0 || k.percpu.preemptDeferred[cpu.id] !== 0 || k.finished) return -1;
+    if (k.contextPool.wantsRefill(cpu.id)) return -1; // it refills before it halts (context-pool.ts)
     const policy = k.policy;
     if (policy.idleFoldUntilNs === undefined) return -1;
     let untilNs = policy.idleFoldUntilNs(cpu, otherCpu);

@@ -11,6 +11,8 @@
  * discover.ts (the firmware), boot/ (bring-up). Next out, by issue 13: the timed-block
  * bookkeeping beside timeout.ts.
  */
+import { ContextPool } from './context-pool.ts';
+import { type ProcOptions, procFeaturesEnv } from './proc-options.ts';
 import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { SIGABRT, SYSCALL_NAMES } from '../abi/syscalls.ts';
@@ -91,6 +93,8 @@ export interface KernelOptions {
   firmwareParser?: ParserName;
   /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
   bringUp?: BootOptions;
+  /** Thread and process creation (proc-options.ts, issue 24); absent: Redox's proc scheme as it is. */
+  proc?: ProcOptions;
   /** Descriptor semantics (kernel/fd/mode.ts): redox or linux; by default the futex ABI's. */
   fd?: FdOptions;
 }
@@ -161,6 +165,12 @@ export class Kernel implements SchedHost {
   readonly switchFaultPlan: SwitchFaultPlan;
   /** Called at every context switch, in the order added. */
   readonly switchListeners: SwitchListener[] = [];
+  /** Programs execve and posix_spawn find by path (exec.ts); the machine registers /bin. */
+  readonly executables = new Map<string, ProgramImage>();
+  /** Pre-created contexts per CPU (context-pool.ts); its target is 0 without `proc.contextPool`. */
+  readonly contextPool: ContextPool;
+  /** The root process's environment: `options.env` and what the kernel offers (proc-options.ts). */
+  readonly #rootEnv: Readonly<Record<string, string>>;
   #policy!: SchedPolicy;
   readonly #idle: IdleContext[] = [];
   readonly #threads = new Map<number, Thread>();
@@ -192,6 +202,8 @@ export class Kernel implements SchedHost {
     this.percpu = new KernelCpuState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
+    this.contextPool = new ContextPool(n, options.proc?.contextPool ?? 0);
+    this.#rootEnv = { ...(options.env ?? {}), ...procFeaturesEnv(options.proc) };
     registerKernelVectors(this.irq);
     if (options.checkInvariants) board.engine.observe(() => checkKernelInvariants(this));
   }
@@ -301,7 +313,7 @@ export class Kernel implements SchedHost {
   createProcess(image: ProgramImage, parent: Process | null): Process | null {
     const pid = this.#nextPid++;
     const vm = new AddressSpace(this.board.memory, this.frameRefs, this.mmu, pid);
-    const p = new Process(pid, parent, image, vm, parent?.env ?? this.options.env ?? {});
+    const p = new Process(pid, parent, image, vm, parent?.env ?? this.#rootEnv);
     p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);

@@ -70,6 +70,11 @@ function tableOf(p: Process): HandleTable {
   return table;
 }
 
+/** How many handles `p` has open: what a fork copies (proc-create.ts forkSetupNs). */
+export function openHandleCount(p: Process): number {
+  return TABLES.get(p)?.open.size ?? 0;
+}
+
 /** fork: the child gets a copy of the parent's descriptor table (the same handles, same numbers). */
 export function forkHandles(parent: Process, child: Process): void {
   const table = TABLES.get(parent);

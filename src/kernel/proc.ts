@@ -2,7 +2,7 @@
  * Processes and threads: thread creation through the proc scheme in three round trips
  * (SCHED-12), spawn (a fork-equivalent then exec), exit, wait4, and killing a process.
  */
-import { EAGAIN, ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
+import { ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { exitStatus, FUTEX_WAKE, PROT_NONE, PROT_READ, PROT_WRITE, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
@@ -13,7 +13,7 @@ import { exitPiStateList } from './futex/pi-exit.ts';
 import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
 import type { Kernel } from './kernel.ts';
-import { SCHED_DEADLINE } from '../abi/sched.ts';
+import { contextSetupNs, newContext } from './proc-create.ts';
 import { type Process, ProcessState } from './process.ts';
 import { schedule } from './sched/switch.ts';
 import { signalPending } from './signal.ts';
@@ -27,24 +27,12 @@ export const STACK_BYTES_DEFAULT = 64 * 1024;
 const FUTEX_WAKE_ALL = 0x7fffffff;
 
 /** proc:new-thread: a new context in the caller's process, not yet started. */
-export function* sysProcNewThread(k: Kernel, t: Thread): KernelGen<number> {
-  yield spend(k.board.costs.schemeCallNs + k.board.costs.threadSetupNs);
-  // sched_fork: a deadline task may not fork, its bandwidth would be counted twice (SCHED-7).
-  const classes = k.policy.classes !== undefined;
-  if (classes && t.policy === SCHED_DEADLINE) return -EAGAIN;
-  const created = k.createThread(t.process);
-  if (created === null) return -ENOMEM;
-  created.affinity = t.affinity; // clone copies the creator's CPU mask (SCHED-8)
-  created.sigMask = t.sigMask; // a new thread inherits its creator's signal mask (clone)
-  if (classes) {
-    // The improved kernel's clone copies the class, RT priority and nice (not a PI boost), so
-    // PTHREAD_INHERIT_SCHED inherits (LIBC-5). Redox's new-thread starts every context at the
-    // default priority, as dwrr and redbear keep.
-    created.policy = t.policy;
-    created.rtPriority = t.rtPriority;
-    created.prio = t.prio;
-  }
-  return created.id;
+export function* sysProcNewThread(k: Kernel, cpu: Cpu, t: Thread): KernelGen<number> {
+  const costNs = k.board.costs.schemeCallNs + contextSetupNs(k, cpu);
+  k.stats.procSchemeNs += costNs;
+  yield spend(costNs);
+  const created = newContext(k, t);
+  return typeof created === 'number' ? created : created.id;
 }
 
 /** proc:regs: the new context's entry point, argument, stack, clear-tid word and return hook. */
@@ -58,7 +46,11 @@ export function* sysProcSetRegs(
   clearTidAddr: number,
   onReturn: ThreadReturnHook | null,
 ): KernelGen<number> {
-  yield spend(k.board.costs.schemeCallNs);
+  // With the shared page, the register set is read in place rather than copied (issue 24).
+  const costNs =
+    k.board.costs.schemeCallNs - (k.options.proc?.shm === true ? k.board.costs.procRegsCopyNs : 0);
+  k.stats.procSchemeNs += costNs;
+  yield spend(costNs);
   const target = k.threads.get(tid);
   if (target === undefined || target.process !== t.process || target.state !== ThreadState.NotYetStarted) {
     return -ESRCH;
@@ -73,6 +65,7 @@ export function* sysProcSetRegs(
 
 /** proc:start: the context becomes runnable. */
 export function* sysProcStart(k: Kernel, cpu: Cpu, t: Thread, tid: number): KernelGen<number> {
+  k.stats.procSchemeNs += k.board.costs.schemeCallNs;
   yield spend(k.board.costs.schemeCallNs);
   const target = k.threads.get(tid);
   if (target === undefined || target.process !== t.process) return -ESRCH;
@@ -105,8 +98,10 @@ export function* startMainThread(
   p: Process,
   arg: unknown,
   affinity: Uint8Array | null = null,
+  setup: ((thread: Thread) => void) | null = null,
+  existing: Thread | null = null,
 ): KernelGen<Thread | null> {
-  const thread = k.createThread(p);
+  const thread = existing ?? k.createThread(p);
   if (thread === null) return null;
   thread.affinity = affinity; // fork copies the parent thread's CPU mask (SCHED-8)
   const node = k.topology.memoryNodeOf(cpu.id);
@@ -117,6 +112,7 @@ export function* startMainThread(
   p.vm.mprotect(stack, PAGE_SIZE, PROT_NONE);
   thread.stackTop = stack + PAGE_SIZE + STACK_BYTES_DEFAULT;
   k.setEntry(thread, p.image.main, arg, true);
+  setup?.(thread);
   yield* k.policy.start(cpu, thread);
   return thread;
 }

@@ -14,7 +14,8 @@ export enum ProcessState {
 export class Process {
   readonly pid: number;
   readonly parent: Process | null;
-  readonly image: ProgramImage;
+  /** Its program: replaced by execve (exec.ts). */
+  image: ProgramImage;
   readonly vm: AddressSpace;
   readonly threads: Thread[] = [];
   readonly children: Process[] = [];
@@ -24,6 +25,8 @@ export class Process {
   /** The process-wide data segment guest code (libc) keeps its globals in. */
   readonly data: Record<string, unknown> = {};
   liveThreads = 0;
+  /** Process group (setpgid): a process starts in its parent's; the root in its own. */
+  pgid = 0;
   /**
    * The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid.
    * Root is privileged for scheduling (CAP_SYS_NICE: RT and deadline classes, lowering nice).
@@ -53,5 +56,6 @@ export class Process {
     this.parent = parent;
     this.image = image;
     this.vm = vm;
+    this.pgid = parent?.pgid ?? pid;
   }
 }

@@ -52,6 +52,8 @@ export interface KernelCounters {
   signalsSent: number;
   signalsDelivered: number;
   signalsDiscarded: number;
+  /** Time spent in the proc scheme's thread-creation calls (SCHED-12; proc.ts, proc-create.ts). */
+  procSchemeNs: number;
 }
 
 /** Every kernel counter's public metric, in report order. */
@@ -117,6 +119,11 @@ const KERNEL_COUNTER_METRICS: { readonly [F in keyof KernelCounters]: MetricInfo
     name: 'signal.discarded',
     unit: 'count',
     meaning: 'signals dropped when sent: ignored, and neither blocked nor waited for',
+  },
+  procSchemeNs: {
+    name: 'kernel.proc_scheme_ns',
+    unit: 'ns',
+    meaning: 'time in the proc scheme creating threads: new-thread, regs and start (SCHED-12)',
   },
 };
 
@@ -264,6 +271,7 @@ export class KernelStats implements KernelCounters {
   signalsSent = 0;
   signalsDelivered = 0;
   signalsDiscarded = 0;
+  procSchemeNs = 0;
   /** Per CPU: context switches made on it. */
   readonly switches: Uint32Array;
   /** Per CPU: contexts that arrived on it from another CPU. */

@@ -11,6 +11,8 @@ import {
   SYS_GETTID,
   SYS_MPROTECT,
   SYS_PROC_NEW_THREAD,
+  SYS_PROC_NEW_THREAD_REGS,
+  SYS_PROC_SPAWN_VFORK,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
   SYS_SCHED_YIELD,
@@ -29,6 +31,9 @@ import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
+import { sysProcNewThreadRegs } from './proc-create.ts';
+import { sysProcSpawnVfork } from './spawn-vfork.ts';
+import { EXEC_SYSCALLS } from './exec.ts';
 import { noteRestart } from './restart.ts';
 import {
   sysExit,
@@ -62,7 +67,19 @@ const CORE: SyscallTable = {
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
   [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
-  [SYS_PROC_NEW_THREAD]: (k, _cpu, t) => sysProcNewThread(k, t),
+  [SYS_PROC_NEW_THREAD]: (k, cpu, t) => sysProcNewThread(k, cpu, t),
+  [SYS_PROC_NEW_THREAD_REGS]: (k, cpu, t, a) =>
+    sysProcNewThreadRegs(
+      k,
+      cpu,
+      t,
+      a[0] as ThreadEntry,
+      a[1],
+      num(a[2]),
+      num(a[3]),
+      (a[4] ?? null) as ThreadReturnHook | null,
+      num(a[5]),
+    ),
   [SYS_PROC_SET_REGS]: (k, _cpu, t, a) =>
     sysProcSetRegs(
       k,
@@ -76,6 +93,7 @@ const CORE: SyscallTable = {
     ),
   [SYS_PROC_START]: (k, cpu, t, a) => sysProcStart(k, cpu, t, num(a[0])),
   [SYS_SPAWN]: (k, cpu, t, a) => sysSpawn(k, cpu, t, a[0] as ProgramImage, a[1]),
+  [SYS_PROC_SPAWN_VFORK]: (k, cpu, t, a) => sysProcSpawnVfork(k, cpu, t, a[0], a[1], a[2], a[3] ?? []),
 };
 
 const TABLE: SyscallTable = {
@@ -97,6 +115,8 @@ const TABLE: SyscallTable = {
   ...MADVISE_SYSCALLS,
   // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
   ...MMAP_SYSCALLS,
+  // execve, setpgid, getpgid (issue 24: posix_spawn).
+  ...EXEC_SYSCALLS,
   // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
   ...FD_SYSCALLS,
 };

@@ -74,6 +74,8 @@ export class Thread implements ExecContext {
   piWaiting: PiState | null = null;
   /** Red Bear PI: the `prio` to restore when its waiters are gone, or -1 when not boosted. */
   piSavedPrio = -1;
+  /** The thread pointer (fs base) a batched creation set (proc-create.ts); 0 when none was given. */
+  tlsBase = 0;
   /** set_robust_list: the head's guest address (0 = none) and the length it was given. */
   robustHead = 0;
   robustLen = 0;

@@ -123,6 +123,12 @@ export interface LibcThread {
   readonly atforkPrepareReversed: boolean;
   /** fork runs the parent handlers even when it failed. */
   readonly atforkParentOnFailure: boolean;
+  /**
+   * posix_spawn takes the kernel's vfork-style spawn when it is offered (glibc's __spawnix:
+   * the child's exec error is the return value); false: a fork then exec, whose exec failure
+   * shows only as the child's exit status 127 (spawn.ts).
+   */
+  readonly spawnVfork: boolean;
 }
 
 /**
@@ -228,5 +234,6 @@ export const LIBC_MEMBERS: { readonly [G in Groups]: { readonly [M in keyof Libc
     atforkPerThread: true,
     atforkPrepareReversed: true,
     atforkParentOnFailure: true,
+    spawnVfork: true,
   },
 };

@@ -1,7 +1,7 @@
 /** Process creation and reaping: spawn (fork-then-exec of a guest program) and waitpid. */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
+import { SYS_EXECVE, SYS_GETPGID, SYS_SETPGID, SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
@@ -16,4 +16,19 @@ export function* waitpid(t: Guest, pid: number): Program<[number, number]> {
   const result = yield* syscall(t, SYS_WAIT4, pid, statusAddr, 0);
   if (result < 0) return [result, 0];
   return [result, t.load32(statusAddr)];
+}
+
+/** setpgid(pid, pgid): 0 or -errno (ESRCH, EPERM, EINVAL). */
+export function setpgid(t: Guest, pid: number, pgid: number): Program<number> {
+  return syscall(t, SYS_SETPGID, pid, pgid);
+}
+
+/** getpgid(pid): the process group, or -errno (ESRCH). */
+export function getpgid(t: Guest, pid: number): Program<number> {
+  return syscall(t, SYS_GETPGID, pid);
+}
+
+/** execve(path, arg): replaces this process's program (kernel/exec.ts); returns only on failure, -errno. */
+export function execve(t: Guest, path: string, arg: unknown): Program<number> {
+  return syscall(t, SYS_EXECVE, path, arg);
 }

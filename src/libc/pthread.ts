@@ -1,6 +1,6 @@
 /**
  * pthread threads (LIBC-1, LIBC-8): attributes, create (three proc-scheme round trips,
- * SCHED-12), detach, exit with a value, self, equal; join is in join.ts.
+ * SCHED-12, or two on a kernel that batches them, issue 24), detach, exit with a value, self, equal; join is in join.ts.
  * Each thread's stack is mmapped with a PROT_NONE guard page below it, so an overflow faults
  * (SIGSEGV) instead of running into the mapping underneath. Stacks of joined or detached
  * threads are kept and reused by later creates of the same size, as glibc's stack cache does.
@@ -12,6 +12,7 @@ import {
   PROT_NONE,
   SYS_EXIT,
   SYS_PROC_NEW_THREAD,
+  SYS_PROC_NEW_THREAD_REGS,
   SYS_PROC_SET_REGS,
   SYS_PROC_START,
   SYS_SET_TID_ADDRESS,
@@ -38,6 +39,7 @@ import { CPU_SETSIZE, sched_setaffinity_cpus } from './sched.ts';
 import { errno } from './errno.ts';
 import { libcOf } from './select.ts';
 import { applyCreateSched } from './pthread-sched.ts';
+import { procFeature } from './proc-features.ts';
 
 export { PTHREAD_STACK_DEFAULT } from './layout.ts';
 export { pthread_join } from './join.ts';
@@ -183,8 +185,9 @@ export function* pthread_create(
   const descriptor = yield* malloc(t, 16);
   const stack = yield* allocateStack(t, guardBytes, stackBytes);
   if (stack === null) return [EAGAIN, 0];
-  // The three proc-scheme round trips of Redox thread creation (SCHED-12).
-  const tid = yield* syscall(t, SYS_PROC_NEW_THREAD);
+  const top = stack.base + stack.guardBytes + stack.stackBytes;
+  const start: ThreadStart = { entry, arg, record: null, setupFailed: false };
+  const tid = yield* createContext(t, start, top, descriptor);
   if (tid < 0) {
     table(t).cache.push({ stack, handle: descriptor }); // its tid word is 0: reusable at once
     return [EAGAIN, 0];
@@ -199,13 +202,10 @@ export function* pthread_create(
     value: undefined,
     stack,
   };
+  start.record = record;
   const threads = table(t);
   threads.byHandle.set(descriptor, record);
   threads.byTid.set(tid, record);
-  const top = stack.base + stack.guardBytes + stack.stackBytes;
-  const start: ThreadStart = { entry, arg, record, setupFailed: false };
-  const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, threadStart, start, top, descriptor, null);
-  if (regs < 0) return [EAGAIN, 0];
   let err = 0;
   if (attr?.affinity != null) {
     // glibc sets the mask of the new thread before it first runs (pthread_attr_setaffinity_np).
@@ -223,10 +223,27 @@ export function* pthread_create(
   return err !== 0 ? [err, 0] : [0, descriptor];
 }
 
+/**
+ * The new context with its registers, not yet started: its tid, or -errno. Redox's libc takes
+ * two proc-scheme round trips for it (new-thread, then regs: with start, the three of SCHED-12);
+ * on a kernel that offers batched creation one request carries the registers, the stack and the
+ * TLS base (the descriptor, as glibc's thread pointer is its TCB), so creation takes two.
+ */
+function* createContext(t: Guest, start: ThreadStart, top: number, descriptor: number): Program<number> {
+  if (procFeature(t, 'batched')) {
+    return yield* syscall(t, SYS_PROC_NEW_THREAD_REGS, threadStart, start, top, descriptor, null, descriptor);
+  }
+  const tid = yield* syscall(t, SYS_PROC_NEW_THREAD);
+  if (tid < 0) return tid;
+  const regs = yield* syscall(t, SYS_PROC_SET_REGS, tid, threadStart, start, top, descriptor, null);
+  return regs < 0 ? regs : tid;
+}
+
 interface ThreadStart {
   entry: ThreadEntry;
   arg: unknown;
-  record: ThreadRecord;
+  /** Set once the context exists (before it starts). */
+  record: ThreadRecord | null;
   /** Its scheduling or affinity could not be applied: it exits without running `entry`. */
   setupFailed: boolean;
 }
@@ -234,8 +251,9 @@ interface ThreadStart {
 /** Every created thread starts here: its entry, then the exit path pthread_exit also takes. */
 function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   const start = raw as ThreadStart;
+  const record = start.record!;
   if (start.setupFailed) {
-    yield* threadFinish(t, start.record, undefined);
+    yield* threadFinish(t, record, undefined);
     return undefined;
   }
   // The improved libc registers the thread's robust mutex list as it starts, as glibc's
@@ -243,7 +261,7 @@ function* threadStart(t: Guest, raw: unknown): Program<unknown> {
   if (libcOf(t).thread.registersRobustList) yield* robustHead(t);
   // Called, not delegated to: the entry's every effect then skips this generator (bench compute).
   const value: unknown = yield t.call(start.entry(t, start.arg));
-  yield* threadFinish(t, start.record, value);
+  yield* threadFinish(t, record, value);
   return value;
 }
 

@@ -2,6 +2,7 @@
  * Builds a machine from a run configuration: the board, the tick source, the kernel with its
  * scheduling policy. This is the composition root; nothing below it picks implementations.
  */
+import { executables } from '../workloads/registry.ts';
 import { ChoiceKind, PrngDecider, type Decider } from '../engine/decider.ts';
 import { Prng } from '../engine/prng.ts';
 import { Board } from '../hw/board.ts';
@@ -70,9 +71,11 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     env: libcEnv(config.libc.variant),
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
+    ...(config.kernel.proc === undefined ? {} : { proc: config.kernel.proc }),
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
     ...(config.kernel.fd === undefined ? {} : { fd: config.kernel.fd }),
   });
+  for (const [path, image] of executables()) kernel.executables.set(path, image);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(
     board,

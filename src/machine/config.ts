@@ -49,6 +49,7 @@ export interface TickConfig {
   hz: number;
 }
 
+import type { ProcOptions } from '../kernel/proc-options.ts';
 import type { TscCalibration } from '../kernel/clock/tsc-calibrate.ts';
 import type { GovernorName } from '../kernel/cpufreq/governors.ts';
 import type { FirmwareBug } from '../hw/acpi/bugs.ts';
@@ -78,6 +79,8 @@ export interface KernelConfig {
   tlb: TlbOptions;
   /** `[kernel] fd`: descriptor semantics and the scheme queue bound (kernel/fd/mode.ts); absent: the futex mode's. */
   fd?: FdOptions;
+  /** Thread and process creation (kernel/proc-options.ts, issue 24); absent: Redox's as it is. */
+  proc?: ProcOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

@@ -39,6 +39,7 @@ export function renderScenario(config: RunConfig): string {
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
       ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
+      ...renderProc(config),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
@@ -132,5 +133,17 @@ function renderCpufreq(c: CpufreqConfig): Record<string, unknown> {
     transition_delay_us: c.transitionDelayUs,
     up_threshold: c.upThreshold,
     sampling_down_factor: c.samplingDownFactor,
+  };
+}
+
+/** The `[kernel]` keys of thread and process creation (scenario/proc.ts), when the scenario has them. */
+function renderProc(config: RunConfig): Record<string, unknown> {
+  const proc = config.kernel.proc;
+  if (proc === undefined) return {};
+  return {
+    thread_create: proc.threadCreate ?? 'redox',
+    context_pool: proc.contextPool ?? 0,
+    proc_shm: proc.shm === true,
+    spawn: proc.vforkSpawn === true ? 'vfork' : 'fork-exec',
   };
 }

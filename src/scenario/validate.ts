@@ -1,4 +1,5 @@
 /** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
+import { KERNEL_PROC_KEYS, readKernelProc } from './proc.ts';
 import { dirname, resolve } from 'node:path';
 import {
   type Expectation,
@@ -82,7 +83,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'fd', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'fd', ...KERNEL_TLB_KEYS, ...KERNEL_PROC_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -195,12 +196,14 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     fallback,
   });
   const fd = readKernelFd(ctx, own(table, 'fd'));
+  const proc = readKernelProc(ctx, table);
   return {
     scheduler,
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
     ...(fd === null ? {} : { fd }),
+    ...(proc === undefined ? {} : { proc }),
   };
 }
 

@@ -24,6 +24,9 @@ import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
+import { THREAD_CREATE } from './thread-create.ts';
+import { SPAWN, SPAWN_CHILD, SPAWN_CHILD_PATH } from './spawn.ts';
+import type { ProgramImage } from '../abi/guest.ts';
 
 const LIST: GuestProgram[] = [
   FUTEX_BENCH,
@@ -47,10 +50,24 @@ const LIST: GuestProgram[] = [
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
   SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips
+  THREAD_CREATE, // SCHED-12, issue 24
+  SPAWN, // SCHED-12, issue 24
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
 
 export function programNames(): string[] {
   return [...PROGRAMS.keys()].sort();
+}
+
+/**
+ * The programs execve and posix_spawn find by path (kernel/exec.ts): every program above under
+ * /bin/<name>, and the ones that exist only to be exec'ed.
+ */
+export function executables(): Map<string, ProgramImage> {
+  const out = new Map<string, ProgramImage>(
+    [...PROGRAMS.values()].map((p) => [`/bin/${p.image.name}`, p.image]),
+  );
+  out.set(SPAWN_CHILD_PATH, SPAWN_CHILD);
+  return out;
 }

@@ -54,6 +54,7 @@ test('every kernel counter has one row, and the public names are exactly the one
       'signal.sent',
       'signal.delivered',
       'signal.discarded',
+      'kernel.proc_scheme_ns',
     ],
   );
 });

@@ -8,7 +8,8 @@
  * when its run ends, and a hook after each test checks the machines a test booted and ran
  * itself. A test that means to fault a guest declares it with `expectFaults`.
  */
-import type { ThreadEntry } from '../../src/abi/guest.ts';
+import type { ProcOptions } from '../../src/kernel/proc-options.ts';
+import type { ProgramImage, ThreadEntry } from '../../src/abi/guest.ts';
 import { PrngDecider } from '../../src/engine/decider.ts';
 import type { StopReason } from '../../src/engine/engine.ts';
 import { Prng } from '../../src/engine/prng.ts';
@@ -55,6 +56,10 @@ export interface GuestMachineOptions {
   hrtimers?: boolean;
   /** The TLB shootdown protocol and its options (kernel/tlb/state.ts); ideal by default. */
   tlb?: TlbOptions;
+  /** Thread and process creation (kernel/proc-options.ts); Redox's proc scheme by default. */
+  proc?: ProcOptions;
+  /** Programs execve and posix_spawn find, by path (kernel/exec.ts). */
+  executables?: Readonly<Record<string, ProgramImage>>;
 }
 
 export interface GuestMachine {
@@ -83,7 +88,9 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     ...(options.fd === undefined ? {} : { fd: options.fd }),
+    ...(options.proc === undefined ? {} : { proc: options.proc }),
   });
+  for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;
   const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });

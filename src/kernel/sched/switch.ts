@@ -148,6 +148,13 @@ function* switchFinish(k: Kernel, cpu: Cpu, switchLock: SpinLock, costNs: number
 export function* idleLoop(k: Kernel, cpu: Cpu): KernelGen<void> {
   for (;;) {
     const result = yield* schedule(k, cpu);
+    if (k.contextPool.wantsRefill(cpu.id)) {
+      // The context pool's background refill (issue 24, context-pool.ts): one context per pass,
+      // charged to this CPU's idle time, then look for work again before the next.
+      yield spend(k.board.costs.contextAllocNs);
+      k.contextPool.refill(cpu.id);
+      continue;
+    }
     if (result === ALL_IDLE) {
       k.noteHalt(cpu);
       yield HALT;

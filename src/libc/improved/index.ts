@@ -81,5 +81,6 @@ export const improvedLibc: Libc = {
     atforkPerThread: false, // one process-wide list (posix/register-atfork.c)
     atforkPrepareReversed: true,
     atforkParentOnFailure: true,
+    spawnVfork: true, // sysdeps/unix/sysv/linux/spawni.c: CLONE_VM | CLONE_VFORK
   },
 };

@@ -70,5 +70,6 @@ export const relibcLibc: Libc = {
     atforkPerThread: true, // `fork_hooks` is #[thread_local]
     atforkPrepareReversed: false,
     atforkParentOnFailure: false,
+    spawnVfork: false, // the baseline's process creation: a fork-equivalent, then exec
   },
 };
