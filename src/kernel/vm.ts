@@ -71,7 +71,7 @@ export class AddressSpace implements MmuSpace {
   readonly #mmu: Mmu;
   /** The PML4's table id: this space's CR3 (0 once torn down). */
   root: number;
-  readonly pcid: number;
+  readonly pcid: number = 0;
   readonly usedBy: Uint8Array;
   /**
    * Reference counts of frames that may be mapped more than once (shared mappings and
