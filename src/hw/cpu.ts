@@ -25,7 +25,7 @@ import type {
   SyscallEffect,
 } from '../abi/effects.ts';
 import { AtomicOp, GUEST_OP_LAST, Op } from '../abi/effects.ts';
-import { assert } from '../engine/assert.ts';
+import { assert, fail } from '../engine/assert.ts';
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
@@ -416,10 +416,10 @@ export class Cpu implements LapicCore {
   #popFrame(frame: Frame, value: unknown): void {
     const frames = this.current.frames;
     frames.pop();
-    assert(frames.length > 0, `cpu ${this.id}: a frame returned to nothing`);
+    if (frames.length === 0) fail(`cpu ${this.id}: a frame returned to nothing`);
     const below = frames[frames.length - 1]!;
     if (frame.kind === FrameKind.User) {
-      assert(below.kind === FrameKind.User, `cpu ${this.id}: user code returned into the kernel`);
+      if (below.kind !== FrameKind.User) fail(`cpu ${this.id}: user code returned into the kernel`);
       below.resume = value;
       return;
     }
@@ -558,7 +558,7 @@ export class Cpu implements LapicCore {
 
   #lock(effect: LockEffect): boolean {
     const l = effect.lock;
-    assert(l.holder !== this.id, `cpu ${this.id}: relocking ${l.name}`);
+    if (l.holder === this.id) fail(`cpu ${this.id}: relocking ${l.name}`);
     if (l.orderCheck !== null) l.orderCheck.beforeLock(this.id, l); // lockdep, in tests
     const costNs = l.lineCostNs(this.id, this.bus.topology, this.bus.costs);
     if (l.tryAcquire(this.id)) {
@@ -574,7 +574,7 @@ export class Cpu implements LapicCore {
   }
 
   #unlock(l: SpinLock): void {
-    assert(l.holder === this.id, `cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
+    if (l.holder !== this.id) fail(`cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
     l.holder = -1;
     if (l.spinners.length === 0) return;
     const engine = this.#engine;
@@ -597,7 +597,7 @@ export class Cpu implements LapicCore {
   #switch(effect: SwitchEffect): void {
     const prev = this.current;
     const next = effect.next;
-    assert(prev !== next, `cpu ${this.id}: switch to the running context`);
+    if (prev === next) fail(`cpu ${this.id}: switch to the running context`);
     this.#top().resume = 1; // the switch call returns 1 in prev when prev next runs
     this.current = next;
     if (effect.finish !== null) next.frames.push(makeFrame(effect.finish, FrameKind.Kernel));
