@@ -60,7 +60,7 @@ export class Board implements CpuBus {
   readonly tlbs: Tlb[] = [];
   readonly apic: ApicBus;
   readonly devices: DeviceBus;
-  readonly kindResume: number;
+  readonly kindResume: number = 0;
   /** Every CPU's TSC at its true rate (tsc.ts); the core clocks may change, the TSCs do not. */
   readonly tsc: TscBank;
   /** The LAPIC timers' count registers, as calibration reads them (lapic-count.ts). */

@@ -17,6 +17,13 @@ export enum FrameKind {
 export interface Frame {
   // biome-ignore lint/suspicious/noExplicitAny: frames hold guest and kernel generators alike.
   gen: Generator<any, unknown, any>;
+  /**
+   * Whether `gen.next` is the built-in generator `next` (a generator function's object, not a
+   * hand-written iterator): the CPU then calls the built-in directly (GENERATOR_NEXT) instead of
+   * looking `next` up on objects of a hundred generator functions' maps, a megamorphic load per
+   * effect (issue 14).
+   */
+  native: boolean;
   kind: FrameKind;
   /** The value the generator is resumed with next. */
   resume: unknown;
@@ -37,10 +44,26 @@ export interface ExecContext {
   readonly asid: number;
 }
 
+/** A frame's generator, whatever it yields and is resumed with. */
+// biome-ignore lint/suspicious/noExplicitAny: frames hold guest and kernel generators alike.
+type AnyGen = Generator<any, unknown, any>;
+
+/** %GeneratorPrototype%.next, the `next` of every generator object. */
+export const GENERATOR_NEXT: (this: AnyGen, value: unknown) => ReturnType<AnyGen['next']> =
+  Object.getPrototypeOf(function* () {}).prototype.next;
+
 export function makeFrame(
   // biome-ignore lint/suspicious/noExplicitAny: see Frame.gen.
   gen: Generator<any, unknown, any>,
   kind: FrameKind,
 ): Frame {
-  return { gen, kind, resume: undefined, computeLeftCycles: 0, computeMemPermille: 0, computeMemNode: -1 };
+  return {
+    gen,
+    native: gen.next === GENERATOR_NEXT,
+    kind,
+    resume: undefined,
+    computeLeftCycles: 0,
+    computeMemPermille: 0,
+    computeMemNode: -1,
+  };
 }

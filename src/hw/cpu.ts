@@ -25,12 +25,12 @@ import type {
   SyscallEffect,
 } from '../abi/effects.ts';
 import { AtomicOp, GUEST_OP_LAST, Op } from '../abi/effects.ts';
-import { assert } from '../engine/assert.ts';
+import { assert, fail } from '../engine/assert.ts';
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
-import { type ExecContext, type Frame, FrameKind, makeFrame } from './context.ts';
+import { type ExecContext, type Frame, FrameKind, GENERATOR_NEXT, makeFrame } from './context.ts';
 import type { CostModel } from './cost-model.ts';
 import {
   IllegalEffect,
@@ -85,7 +85,9 @@ enum Wait {
 const ZERO_TIME_EFFECTS_MAX = 100_000;
 
 export class Cpu implements LapicCore {
-  readonly id: number;
+  // Numeric fields start as numbers, not undefined until the constructor assigns them: a field
+  // V8 first saw hold undefined stays tagged, boxing every double stored in it (issue 14).
+  readonly id: number = 0;
   readonly bus: CpuBus;
   /** This CPU's local APIC: every interrupt reaches the CPU through it. */
   readonly lapic: Lapic;
@@ -93,7 +95,7 @@ export class Cpu implements LapicCore {
   readonly cpuid: CpuidInfo;
   hooks!: CpuHooks;
   /** Cycles per nanosecond, with this CPU's boot-time skew applied. */
-  cyclesPerNs: number;
+  cyclesPerNs: number = 0;
   current!: ExecContext;
 
   // Accounting (ns).
@@ -130,10 +132,10 @@ export class Cpu implements LapicCore {
   readonly #engine: Engine;
   readonly #queue: EventQueue;
   readonly #decider: Decider;
-  readonly #kindResume: number;
+  readonly #kindResume: number = 0;
   /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
-  readonly #jitterRange: number;
-  readonly #jitterPpm: number;
+  readonly #jitterRange: number = 0;
+  readonly #jitterPpm: number = 0;
   /** Reused: the atomic an ordered Load or Store runs as (consumed before the next effect). */
   readonly #shared: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
@@ -372,7 +374,7 @@ export class Cpu implements LapicCore {
       frame.resume = undefined;
       let result: IteratorResult<KernelEffect, unknown>;
       try {
-        result = frame.gen.next(resume);
+        result = frame.native ? GENERATOR_NEXT.call(frame.gen, resume) : frame.gen.next(resume);
       } catch (error) {
         if (frame.kind !== FrameKind.User) throw this.#kernelBug(error);
         this.current.frames.push(
@@ -414,10 +416,10 @@ export class Cpu implements LapicCore {
   #popFrame(frame: Frame, value: unknown): void {
     const frames = this.current.frames;
     frames.pop();
-    assert(frames.length > 0, `cpu ${this.id}: a frame returned to nothing`);
+    if (frames.length === 0) fail(`cpu ${this.id}: a frame returned to nothing`);
     const below = frames[frames.length - 1]!;
     if (frame.kind === FrameKind.User) {
-      assert(below.kind === FrameKind.User, `cpu ${this.id}: user code returned into the kernel`);
+      if (below.kind !== FrameKind.User) fail(`cpu ${this.id}: user code returned into the kernel`);
       below.resume = value;
       return;
     }
@@ -556,7 +558,7 @@ export class Cpu implements LapicCore {
 
   #lock(effect: LockEffect): boolean {
     const l = effect.lock;
-    assert(l.holder !== this.id, `cpu ${this.id}: relocking ${l.name}`);
+    if (l.holder === this.id) fail(`cpu ${this.id}: relocking ${l.name}`);
     if (l.orderCheck !== null) l.orderCheck.beforeLock(this.id, l); // lockdep, in tests
     const costNs = l.lineCostNs(this.id, this.bus.topology, this.bus.costs);
     if (l.tryAcquire(this.id)) {
@@ -572,7 +574,7 @@ export class Cpu implements LapicCore {
   }
 
   #unlock(l: SpinLock): void {
-    assert(l.holder === this.id, `cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
+    if (l.holder !== this.id) fail(`cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
     l.holder = -1;
     if (l.spinners.length === 0) return;
     const engine = this.#engine;
@@ -595,7 +597,7 @@ export class Cpu implements LapicCore {
   #switch(effect: SwitchEffect): void {
     const prev = this.current;
     const next = effect.next;
-    assert(prev !== next, `cpu ${this.id}: switch to the running context`);
+    if (prev === next) fail(`cpu ${this.id}: switch to the running context`);
     this.#top().resume = 1; // the switch call returns 1 in prev when prev next runs
     this.current = next;
     if (effect.finish !== null) next.frames.push(makeFrame(effect.finish, FrameKind.Kernel));

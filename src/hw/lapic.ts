@@ -48,7 +48,7 @@ export class ApicBus {
   readonly trace: TraceHash;
   readonly #topology: Topology;
   readonly #costs: CostModel;
-  readonly #kind: number;
+  readonly #kind: number = 0;
   /** LAPIC index by APIC id: how an ICR destination finds its LAPIC. */
   readonly #byApicId = new Map<number, number>();
 
@@ -90,9 +90,9 @@ export class ApicBus {
 
 export class Lapic {
   /** Index on the bus, the CPU id: fixed-vector IPIs are addressed by it. */
-  readonly id: number;
+  readonly id: number = 0;
   /** The LAPIC ID register (the MADT's and CPUID's APIC id); INIT and SIPI name it. */
-  readonly apicId: number;
+  readonly apicId: number = 0;
   /** INTR to the core: a pending vector outranks the in-service class. */
   intr = false;
   /** Vectors accepted so far (kernel/idle-fold.ts: an idle tick's only one). */

@@ -45,7 +45,7 @@ export class PhysicalMemory {
   /** Per node: freed frames, and the next never-used frame of its range. */
   readonly #free: number[][];
   readonly #nextFresh: number[];
-  readonly #framesPerNode: number;
+  readonly #framesPerNode: number = 0;
   /** Per node: the other nodes nearest first (SLIT order), where an exhausted node falls back. */
   readonly #fallback: number[][];
   framesInUse = 0;

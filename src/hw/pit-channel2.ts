@@ -39,7 +39,7 @@ export class PitChannel2 implements Device {
   readonly lines: readonly number[] = [];
   #host: DeviceHost | null = null;
   /** Where the PIT's CLK edge grid starts, in ns (0 <= phase < one PIT period). */
-  readonly #phaseNs: number;
+  readonly #phaseNs: number = 0;
   #nmiSc = 0;
   /** The count being written (its low byte waits for its high byte). */
   #writeLow = -1;

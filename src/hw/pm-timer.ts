@@ -19,7 +19,7 @@ export class PmTimer implements Device {
   readonly mmio: readonly IoRange[] = [];
   readonly ports: readonly IoRange[] = [{ base: PORT_PM_TIMER, size: 4 }];
   readonly lines: readonly number[] = [];
-  readonly #phaseNs: number;
+  readonly #phaseNs: number = 0;
   #host: DeviceHost | null = null;
 
   constructor(phaseNs: number) {

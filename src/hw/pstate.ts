@@ -37,7 +37,7 @@ export class PStates {
   readonly #engine: Engine;
   readonly #cpus: readonly Cpu[];
   readonly #tsc: TscBank;
-  readonly #kind: number;
+  readonly #kind: number = 0;
   /** The applied state, and the one last requested, per CPU. */
   readonly state: Uint8Array;
   readonly requested: Uint8Array;

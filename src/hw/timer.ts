@@ -109,7 +109,7 @@ export function startLapicPeriodic(
  */
 export class TscDeadlineTimer {
   readonly #engine: Engine;
-  readonly #kind: number;
+  readonly #kind: number = 0;
   /** The armed deadline per CPU, or Infinity. */
   readonly #deadlineNs: Float64Array;
   /** Bumped on every write, so an event of a replaced deadline is ignored. */

@@ -14,7 +14,7 @@ export class TscBank {
   /** TSC ticks per ns of each CPU (its true, skewed rate); fixed at boot. */
   readonly cyclesPerNs: Float64Array;
   /** The nominal rate the skew is drawn around, in ticks per ns. */
-  readonly nominalCyclesPerNs: number;
+  readonly nominalCyclesPerNs: number = 0;
 
   constructor(cyclesPerNs: readonly number[], nominalCyclesPerNs: number) {
     this.cyclesPerNs = Float64Array.from(cyclesPerNs);

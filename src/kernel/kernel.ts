@@ -16,7 +16,7 @@ import { type ProcOptions, procFeaturesEnv } from './proc-options.ts';
 import type { AtomicEffect, SyscallEffect } from '../abi/effects.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
 import { SIGABRT, SYSCALL_NAMES } from '../abi/syscalls.ts';
-import { assert } from '../engine/assert.ts';
+import { assert, fail } from '../engine/assert.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
 import { type LapicPeriods, TscDeadlineTimer } from '../hw/timer.ts';
@@ -424,7 +424,7 @@ export class Kernel implements SchedHost {
    * can come back on a different CPU than the one it blocked on.
    */
   cpuOf(t: Thread): Cpu {
-    assert(t.running, `kernel: context ${t.id} is not running`);
+    if (!t.running) fail(`kernel: context ${t.id} is not running`);
     return this.cpus[t.lastCpu]!;
   }
 

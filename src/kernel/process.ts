@@ -12,7 +12,7 @@ export enum ProcessState {
 }
 
 export class Process {
-  readonly pid: number;
+  readonly pid: number = 0;
   readonly parent: Process | null;
   /** Its program: replaced by execve (exec.ts). */
   image: ProgramImage;

@@ -142,7 +142,7 @@ class SyscallDispatch implements KernelGen<unknown> {
   readonly #k: Kernel;
   readonly #cpu: Cpu;
   readonly #t: Thread;
-  readonly #nr: number;
+  readonly #nr: number = 0;
   readonly #args: unknown[];
   /** The handler's generator, once the first step has started it. */
   #inner: KernelGen<unknown> | null = null;

@@ -26,7 +26,7 @@ export const PRIO_LEVELS = 40;
 export const PRIO_DEFAULT = 20;
 
 export class Thread implements ExecContext {
-  readonly id: number;
+  readonly id: number = 0;
   readonly process: Process;
   readonly frames: Frame[] = [];
   cpuTimeNs = 0;
@@ -178,11 +178,11 @@ export function effectivePrio(t: Thread): number {
 
 /** A CPU's idle context (Redox's `[kmain]`), pinned to its CPU. Ids are -1 - cpuId. */
 export class IdleContext implements ExecContext {
-  readonly id: number;
+  readonly id: number = 0;
   readonly frames: Frame[] = [];
   cpuTimeNs = 0;
   readonly asid = 0;
-  readonly cpuId: number;
+  readonly cpuId: number = 0;
 
   constructor(cpuId: number) {
     this.cpuId = cpuId;

@@ -12,7 +12,7 @@
  * A tick that wants to preempt a context holding preempt locks (Redox `preempt_locks`) does
  * not switch; the switch is remembered and made when the count drops to 0 (`preemptEnable`).
  */
-import { assert } from '../engine/assert.ts';
+import { fail } from '../engine/assert.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { programTimersNow } from './clockevent.ts';
@@ -76,7 +76,7 @@ export function* preemptEnable(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> 
  * (it is not on the CPU's stack) gets it at the CPU's next return to user mode.
  */
 export function releasePreemptLock(k: Kernel, cpu: Cpu, t: Thread): boolean {
-  assert(t.preemptLocks > 0, `preempt: context ${t.id} holds no preempt lock`);
+  if (t.preemptLocks <= 0) fail(`preempt: context ${t.id} holds no preempt lock`);
   t.preemptLocks--;
   if (t.preemptLocks > 0 || k.percpu.preemptDeferred[cpu.id] === 0) return false;
   k.percpu.preemptDeferred[cpu.id] = 0;

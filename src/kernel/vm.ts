@@ -26,6 +26,7 @@ import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemo
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
 import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { FrameLists } from './frame-lists.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
 
@@ -67,11 +68,13 @@ export interface UnmapBatch {
 
 export class AddressSpace implements MmuSpace {
   readonly #regions = new RegionList();
+  /** Where allocFrames cuts its lists from (frame-lists.ts). */
+  readonly #frameLists = new FrameLists();
   readonly #memory: PhysicalMemory;
   readonly #mmu: Mmu;
   /** The PML4's table id: this space's CR3 (0 once torn down). */
   root: number;
-  readonly pcid: number;
+  readonly pcid: number = 0;
   readonly usedBy: Uint8Array;
   /**
    * Reference counts of frames that may be mapped more than once (shared mappings and
@@ -170,7 +173,7 @@ export class AddressSpace implements MmuSpace {
 
   /** `pages` fresh frames on `node` (each referenced once when `shared`), or null when memory ran out. */
   allocFrames(pages: number, shared: boolean, node: number): Int32Array | null {
-    const frames = new Int32Array(pages);
+    const frames = this.#frameLists.take(pages);
     for (let i = 0; i < pages; i++) {
       const frame = this.#memory.allocFrame(node);
       if (frame < 0) {

@@ -63,7 +63,8 @@ export async function runConfigOn(
   const pending = runner(others.map((c) => ({ config: c, skipNameChecks: true, wall: wall.shared() })));
   // Awaited below; a throw from the run here must not leave the batch's rejection unhandled.
   pending.catch(() => {});
-  const report = runMain(config, options, wall);
+  // A long run here says so between its slices, so its variants get worker threads meanwhile.
+  const report = runMain(config, options, wall, runner.busyHere);
   const reports = await pending;
   const swept = points.flat().length;
   const sweep = config.sweep === null ? null : sweepFromReports(config, points, reports.slice(0, swept));
@@ -71,7 +72,7 @@ export async function runConfigOn(
 }
 
 /** The run itself: its machine, trace and report, held to its declared outcome. */
-function runMain(config: RunConfig, options: RunOptions, wall: WallBudget): RunReport {
+function runMain(config: RunConfig, options: RunOptions, wall: WallBudget, onSlice?: () => void): RunReport {
   const machine = buildMachine(config, options);
   const recorder =
     options.traceFile === undefined
@@ -79,7 +80,7 @@ function runMain(config: RunConfig, options: RunOptions, wall: WallBudget): RunR
       : new ChromeTraceRecorder(machine.kernel, options.traceFile, { bytesMax: options.traceBytesMax });
   let reason: string;
   try {
-    reason = runEngine(machine, config.limits, wall);
+    reason = runEngine(machine, config.limits, wall, onSlice);
   } finally {
     const summary = recorder?.finish();
     if (summary !== undefined) options.onTrace?.(summary);
@@ -143,21 +144,23 @@ function joinVariants(
 
 /**
  * Events between two looks at the wall clock: at a few million events a second that is a look
- * every fraction of a second, and nothing on the per-event path.
+ * every few tens of milliseconds, and nothing on the per-event path. Also how long a run here
+ * goes before its variants are given worker threads (Runner.busyHere): about one worker's start-up.
  */
-const EVENTS_PER_SLICE = 1 << 20;
+const EVENTS_PER_SLICE = 1 << 18;
 
 /**
  * The engine's run in slices of events, the wall budget checked between them. A slice ends as an
  * event limit does, between two events, so the run is the same event for event as one call.
  */
-function runEngine(machine: Machine, limits: LimitsConfig, wall: WallBudget): string {
+function runEngine(machine: Machine, limits: LimitsConfig, wall: WallBudget, onSlice?: () => void): string {
   const engine = machine.board.engine;
   for (;;) {
     const eventsMax = Math.min(limits.eventsMax, engine.events + EVENTS_PER_SLICE);
     const reason = engine.run({ simNsMax: limits.simNsMax, eventsMax });
     if (reason !== 'event-limit' || engine.events >= limits.eventsMax) return reason;
     wall.check();
+    onSlice?.();
   }
 }
 

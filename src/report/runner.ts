@@ -23,7 +23,15 @@ export interface RunJob {
  * Runs every job and resolves to their reports in the jobs' order. A job whose run throws
  * rejects the batch with the error of the earliest such job, as running them in order would.
  */
-export type Runner = (jobs: readonly RunJob[]) => Promise<RunReport[]>;
+export interface Runner {
+  (jobs: readonly RunJob[]): Promise<RunReport[]>;
+  /**
+   * Said from time to time by a long computation in this thread while a batch is out (the run
+   * itself, beside its variants): a pool then starts worker threads for the batch, which it
+   * otherwise leaves to this thread when one job is all there is (worker-pool.ts).
+   */
+  busyHere?: () => void;
+}
 
 /** One job in this thread: what a worker does with each job it is given. */
 export function runJob(job: RunJob): RunReport {

@@ -10,11 +10,22 @@ import type { RunJob } from './runner.ts';
 import type { RunReport } from './types.ts';
 import { WallClockLimitError } from './wall-budget.ts';
 
-/** Parent to worker: run job `index`. */
+/**
+ * Parent to worker: run job `index` of its batch, if nobody has claimed it yet. `claims` is the
+ * batch's claim word per job, shared with the parent: 0 unclaimed, CLAIMED_BY_WORKER,
+ * CLAIMED_HERE; whoever turns a job's word from 0 runs it (worker-pool.ts lets this thread take
+ * back jobs sent ahead to a worker that has not reached them, e.g. one still starting).
+ */
 export interface JobMessage {
   index: number;
   job: RunJob;
+  claims: Int32Array;
 }
+
+/** A job's claim word once a worker thread has taken it. */
+export const CLAIMED_BY_WORKER = 1;
+/** A job's claim word once the pool's own thread has taken it back. */
+export const CLAIMED_HERE = 2;
 
 /** An error as plain data: its class name, message, stack and own fields. */
 export interface SentError {
@@ -24,10 +35,14 @@ export interface SentError {
   fields: Record<string, unknown>;
 }
 
-/** Worker to parent: job `index` gave this report, or threw this error. */
+/**
+ * Worker to parent: job `index` gave this report, or threw this error, or (`skipped`) had been
+ * claimed by the parent before the worker reached it.
+ */
 export type ReplyMessage =
-  | { index: number; report: RunReport; error?: undefined }
-  | { index: number; report?: undefined; error: SentError };
+  | { index: number; report: RunReport; error?: undefined; skipped?: undefined }
+  | { index: number; report?: undefined; error: SentError; skipped?: undefined }
+  | { index: number; report?: undefined; error?: undefined; skipped: true };
 
 /** The error classes a run can throw that the CLI treats apart from an internal error. */
 const KNOWN: Record<string, { prototype: Error }> = {

@@ -12,6 +12,12 @@
  * is replaced; threads that keep dying (an entry that cannot load) fail every queued job, so a
  * batch never waits on a pool with no threads. `close()` ends the threads.
  *
+ * This thread takes jobs back: when it is idle it runs a job sent ahead to a worker that has not
+ * reached it (a worker still starting, or busy with the job before), whoever claims the job's
+ * shared word first running it (worker-messages.ts). So a run with one short variant never waits
+ * for a worker thread to load the bundle (the CLI's start-up, issue 14), and the last jobs of a
+ * batch are not left queued behind a busy worker while this thread waits.
+ *
  * The worker entry is `run-worker.mjs` beside the compiled CLI (dist/, scripts/build.mjs), or
  * `run-worker.ts` beside this file when running from source (tsx).
  * @module
@@ -20,7 +26,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type RunJob, type Runner, runJob, serialRunner } from './runner.ts';
 import type { RunReport } from './types.ts';
-import { type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
+import { CLAIMED_HERE, type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
 
 /** The default `--jobs`: every core the host gives this process. */
 export function defaultJobs(): number {
@@ -45,6 +51,8 @@ function startWorker(): Worker {
 
 interface Batch {
   reports: RunReport[];
+  /** Each job's claim word, shared with the workers it is sent to (worker-messages.ts). */
+  claims: Int32Array;
   /** Jobs neither finished nor skipped. */
   left: number;
   failed: { index: number; error: unknown } | null;
@@ -66,10 +74,20 @@ const WORKER_DEPTH = 2;
 
 type Done = (reply: ReplyMessage | Error) => void;
 
-/** One worker thread and the jobs sent to it, which it runs in order. */
+function claimOf(item: Queued): number {
+  return Atomics.load(item.batch.claims, item.index);
+}
+
+interface Sent {
+  item: Queued;
+  done: Done;
+  label: string;
+}
+
+/** One worker thread and the jobs sent to it, which it runs (or skips, if taken back) in order. */
 class PoolThread {
   readonly #worker: Worker;
-  readonly #pending: { done: Done; label: string }[] = [];
+  readonly #pending: Sent[] = [];
   dead = false;
 
   constructor(start: () => Worker, onDeath: (thread: PoolThread, why: string) => void) {
@@ -79,6 +97,8 @@ class PoolThread {
       if (this.dead) return;
       this.dead = true;
       for (const pending of this.#pending.splice(0)) {
+        // A job this thread took back has been run here already (runs here are synchronous).
+        if (claimOf(pending.item) === CLAIMED_HERE) continue;
         pending.done(new Error(`a worker thread running ${pending.label} died: ${why}`));
       }
       onDeath(this, why);
@@ -92,9 +112,19 @@ class PoolThread {
     return !this.dead && this.#pending.length < WORKER_DEPTH;
   }
 
-  run(index: number, job: RunJob, done: Done): void {
-    this.#pending.push({ done, label: `run ${index} of its batch (${job.config.name})` });
-    this.#worker.postMessage({ index, job });
+  run(item: Queued, done: Done): void {
+    const { batch, index, job } = item;
+    this.#pending.push({ item, done, label: `run ${index} of its batch (${job.config.name})` });
+    this.#worker.postMessage({ index, job, claims: batch.claims });
+  }
+
+  /** A job sent here that the worker has not claimed yet, the latest sent first. */
+  unclaimed(): Queued | undefined {
+    for (let i = this.#pending.length - 1; i >= 0; i--) {
+      const item = this.#pending[i]!.item;
+      if (claimOf(item) === 0) return item;
+    }
+    return undefined;
   }
 
   end(): Promise<number> {
@@ -117,18 +147,37 @@ export class RunPool {
   #broken: Error | null = null;
   #localBusy = false;
 
-  /** `start` makes a worker thread (tests give threads that die); by default the run worker. */
-  constructor(size: number, start: () => Worker = startWorker) {
+  /** Whether this thread runs jobs too (tests of dying workers turn it off, to be exact). */
+  readonly #local: boolean;
+
+  /**
+   * `start` makes a worker thread (tests give threads that die); by default the run worker.
+   * `local: false` leaves every job to the `size - 1` worker threads.
+   */
+  constructor(size: number, start: () => Worker = startWorker, options: { local?: boolean } = {}) {
     this.size = size;
     this.#start = start;
+    this.#local = options.local ?? true;
   }
 
+  /** Whether this thread has said it is busy with work of its own (Runner.busyHere). */
+  #busyHere = false;
+
   /** The pool as a Runner. */
-  readonly run: Runner = (jobs) => {
+  readonly run: Runner = Object.assign((jobs: readonly RunJob[]) => this.#submit(jobs), {
+    busyHere: () => {
+      if (this.#busyHere) return;
+      this.#busyHere = true;
+      this.#dispatch();
+    },
+  });
+
+  #submit(jobs: readonly RunJob[]): Promise<RunReport[]> {
     if (jobs.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       const batch: Batch = {
         reports: new Array(jobs.length),
+        claims: new Int32Array(new SharedArrayBuffer(jobs.length * Int32Array.BYTES_PER_ELEMENT)),
         left: jobs.length,
         failed: null,
         resolve,
@@ -139,7 +188,7 @@ export class RunPool {
       });
       this.#pump();
     });
-  };
+  }
 
   /** Ends every thread; queued jobs are failed. */
   async close(): Promise<void> {
@@ -164,27 +213,44 @@ export class RunPool {
       this.#failQueued();
       return;
     }
-    while (this.#queue.length > 0) {
-      let thread = this.#threads.find((t) => t.ready);
-      if (thread === undefined && this.#threads.length < this.size - 1) {
-        thread = new PoolThread(this.#start, (t, why) => this.#onDeath(t, why));
-        this.#threads.push(thread);
-      }
-      if (thread === undefined) break;
-      const item = this.#next();
-      if (item === undefined) break;
-      thread.run(item.index, item.job, (reply) => this.#finish(item, reply));
-    }
-    if (!this.#localBusy && this.#queue.length > 0) {
+    this.#dispatch();
+    if (this.#local && !this.#localBusy && (this.#queue.length > 0 || this.#takeBack(false) !== undefined)) {
       this.#localBusy = true;
       // After this turn of the event loop, so that workers' reports are read between local jobs.
       setImmediate(() => this.#runLocal());
     }
   }
 
+  /**
+   * Whether queued jobs are worth a worker thread: a thread costs its start-up (loading the
+   * bundle, ~100 ms of a core), so a single job this thread is free to run is left to it, unless
+   * this thread said it is busy with work of its own (the CLI's start-up, issue 14).
+   */
+  #workersWanted(): boolean {
+    return !this.#local || this.#busyHere || this.#queue.length > (this.#localBusy ? 0 : 1);
+  }
+
+  /** Sends queued jobs to worker threads with room, starting threads if they are wanted. */
+  #dispatch(): void {
+    if (this.#broken !== null) return;
+    while (this.#queue.length > 0) {
+      let thread = this.#threads.find((t) => t.ready);
+      if (thread === undefined && this.#threads.length < this.size - 1 && this.#workersWanted()) {
+        thread = new PoolThread(this.#start, (t, why) => this.#onDeath(t, why));
+        this.#threads.push(thread);
+      }
+      if (thread === undefined) break;
+      const item = this.#next();
+      if (item === undefined) break;
+      thread.run(item, (reply) => this.#finish(item, reply));
+    }
+  }
+
   #runLocal(): void {
-    const item = this.#broken === null ? this.#next() : undefined;
+    const item = this.#broken === null ? (this.#next() ?? this.#takeBack(true)) : undefined;
     if (item !== undefined) {
+      // What this thread leaves queued goes to workers while it runs this one.
+      this.#dispatch();
       let reply: ReplyMessage;
       try {
         reply = { index: item.index, report: runJob(item.job) };
@@ -197,8 +263,30 @@ export class RunPool {
     this.#pump();
   }
 
+  /**
+   * A job sent ahead to a worker that has not claimed it, if any; with `claim`, claimed for this
+   * thread (the worker will skip it).
+   */
+  #takeBack(claim: boolean): Queued | undefined {
+    for (const thread of this.#threads) {
+      if (thread.dead) continue;
+      const item = thread.unclaimed();
+      // Jobs after a failed one of their batch are left to the worker, as before a failure.
+      if (item === undefined || (item.batch.failed !== null && item.index > item.batch.failed.index))
+        continue;
+      if (!claim) return item;
+      if (Atomics.compareExchange(item.batch.claims, item.index, 0, CLAIMED_HERE) === 0) return item;
+    }
+    return undefined;
+  }
+
   #finish(item: Queued, reply: ReplyMessage | Error): void {
     const { batch, index } = item;
+    // Taken back and run here: the worker's turn only frees its place for another job.
+    if (!(reply instanceof Error) && reply.skipped === true) {
+      this.#pump();
+      return;
+    }
     if (reply instanceof Error) this.#fail(batch, index, reply);
     else if (reply.error !== undefined) this.#fail(batch, index, rebuiltError(reply.error));
     else batch.reports[index] = reply.report;

@@ -114,6 +114,8 @@ test('a worker that dies fails its job, and threads that cannot start fail the b
       new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(5));", {
         eval: true,
       }),
+    // This thread would take the jobs back from a worker that never claims them: leave them there.
+    { local: false },
   );
   try {
     await assert.rejects(
@@ -124,7 +126,9 @@ test('a worker that dies fails its job, and threads that cannot start fail the b
     await dying.close();
   }
   // Never starts: every replacement dies too, until the pool gives up on the queued jobs.
-  const broken = new RunPool(2, () => new Worker("throw new Error('cannot load');", { eval: true }));
+  const broken = new RunPool(2, () => new Worker("throw new Error('cannot load');", { eval: true }), {
+    local: false,
+  });
   try {
     await assert.rejects(broken.run(jobs), /died: cannot load|keep dying/);
   } finally {
@@ -147,4 +151,45 @@ test('a wall budget sent to a worker keeps its deadline, limit and source', () =
   assert.doesNotThrow(() =>
     WallBudget.fromShared(new WallBudget(3600, 'limits.wall_s_max').shared()).check(),
   );
+});
+
+test('this thread takes back jobs a worker has not claimed, so a batch never waits on a starting worker', async () => {
+  const jobs: RunJob[] = [4, 6, 9].map((seed) => ({ config: primesConfig(seed, 20_000) }));
+  const serial = await serialRunner(jobs);
+  // A worker that takes messages and never claims one: every job must come back to this thread.
+  let started = 0;
+  const deaf = new RunPool(2, () => {
+    started++;
+    return new Worker("require('node:worker_threads').parentPort.on('message', () => {});", { eval: true });
+  });
+  try {
+    assert.equal(JSON.stringify(await deaf.run(jobs)), JSON.stringify(serial));
+    assert.equal(started, 1, 'three jobs: one worker thread was worth starting');
+  } finally {
+    await deaf.close();
+  }
+});
+
+test('a single job on an idle pool starts no worker thread, unless this thread says it is busy', async () => {
+  let started = 0;
+  const start = () => {
+    started++;
+    return new Worker("require('node:worker_threads').parentPort.on('message', () => {});", { eval: true });
+  };
+  const job: RunJob = { config: primesConfig(3, 20_000) };
+  const [serial] = await serialRunner([job]);
+  const pool = new RunPool(2, start);
+  try {
+    const [report] = await pool.run([job]);
+    assert.equal(JSON.stringify(report), JSON.stringify(serial));
+    assert.equal(started, 0, 'the CLI start-up: a run with one short variant pays for no worker');
+    // The run itself going on here (runConfigOn): the variant gets a worker, still taken back.
+    const pending = pool.run([job]);
+    pool.run.busyHere?.();
+    assert.equal(started, 1);
+    const [again] = await pending;
+    assert.equal(JSON.stringify(again), JSON.stringify(serial));
+  } finally {
+    await pool.close();
+  }
 });

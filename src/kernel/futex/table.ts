@@ -73,7 +73,9 @@ export function newWaiter(
     key,
     vaddr,
     process: t.process,
-    bitset,
+    // As a signed 32-bit integer (the same bits; only `&` reads it): MATCH_ANY, 0xffffffff,
+    // would otherwise be a boxed number, 16 bytes more per parked thread (issue 14).
+    bitset: bitset | 0,
     woken: false,
     acquired: false,
     requeuePiKey,

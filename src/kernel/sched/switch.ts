@@ -6,7 +6,7 @@
  * latency, the CR3 load when the address space differs) is done once it is decided, as
  * Linux's context_switch and sched_info_switch do it.
  */
-import { assert } from '../../engine/assert.ts';
+import { fail } from '../../engine/assert.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from '../../hw/effects.ts';
 import { migrationWarmNs } from '../../hw/migration.ts';
@@ -80,8 +80,8 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
 
 /** `next` starts running on `cpu`: its migration, wakeup latency and CR3 load; returns the CR3 cost. */
 function switchIn(k: Kernel, cpu: Cpu, next: Thread): number {
-  assert(!next.running, `kernel: context ${next.id} selected while running`);
-  assert(next.state === ThreadState.Runnable, `kernel: context ${next.id} selected while not runnable`);
+  if (next.running) fail(`kernel: context ${next.id} selected while running`);
+  if (next.state !== ThreadState.Runnable) fail(`kernel: context ${next.id} selected while not runnable`);
   next.running = true;
   if (next.allowedOn(cpu.id)) next.affinityMovePending = false;
   if (next.lastCpu >= 0 && next.lastCpu !== cpu.id) {

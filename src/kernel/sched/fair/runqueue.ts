@@ -21,7 +21,7 @@ export interface ArmedTimer {
 }
 
 export class RunQueue {
-  readonly cpuId: number;
+  readonly cpuId: number = 0;
   readonly lock: SpinLock;
   /** Queued (not running) contexts ordered by (vruntime, tid). */
   readonly queue: Thread[] = [];
