@@ -4,6 +4,7 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const EIO = 5;
 export const E2BIG = 7;
 export const EBADF = 9;
 export const ECHILD = 10;
@@ -13,7 +14,9 @@ export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
+export const ENODEV = 19;
 export const EINVAL = 22;
+export const ENOSPC = 28;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
@@ -30,6 +33,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENOENT]: 'ENOENT',
   [ESRCH]: 'ESRCH',
   [EINTR]: 'EINTR',
+  [EIO]: 'EIO',
   [E2BIG]: 'E2BIG',
   [EBADF]: 'EBADF',
   [ECHILD]: 'ECHILD',
@@ -39,7 +43,9 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EEXIST]: 'EEXIST',
+  [ENODEV]: 'ENODEV',
   [EINVAL]: 'EINVAL',
+  [ENOSPC]: 'ENOSPC',
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENAMETOOLONG]: 'ENAMETOOLONG',

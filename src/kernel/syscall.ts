@@ -21,6 +21,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { flushTlbRange } from './tlb/flush.ts';
 import { MADVISE_SYSCALLS } from './madvise.ts';
 import { MMAP_SYSCALLS } from './mmap.ts';
+import { DEVIO_SYSCALLS } from './devio/syscalls.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
@@ -96,6 +97,8 @@ const TABLE: SyscallTable = {
   ...MADVISE_SYSCALLS,
   // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
   ...MMAP_SYSCALLS,
+  // pci:, memory: and irq: for userspace drivers (issue 18).
+  ...DEVIO_SYSCALLS,
 };
 
 /**

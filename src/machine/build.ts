@@ -28,6 +28,7 @@ import { libcEnv } from '../libc/variant.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
+import { attachDevices } from './attach-devices.ts';
 
 export interface Machine {
   board: Board;
@@ -69,6 +70,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     firmwareParser: config.firmware.parser,
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
+  if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
   startClocks(board, kernel, config);
