@@ -16,6 +16,7 @@ import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import { NVMED } from './nvmed.ts';
+import { E1000D } from './e1000d.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
@@ -47,6 +48,7 @@ const LIST: GuestProgram[] = [
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
   NVMED, // HW-11, K13, K21, issue 18
+  E1000D, // HW-10, K21, issue 18
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
