@@ -69,6 +69,13 @@ export const DEVICE_METRICS: readonly KernelMetricRow[] = [
   row('iommu.faults', 'count', 'DMA accesses the IOMMU stopped and logged (HW-13)', (d) =>
     d.iommu === null ? 0 : d.iommu.events.length + d.iommu.overflowed,
   ),
+  row('iommu.first_fault_device', 'value', 'requester id of the first logged fault (-1: none)', (d) =>
+    d.iommu?.events[0]?.device ?? -1,
+  ),
+  row('iommu.first_fault_iova', 'value', 'IOVA of the first logged fault (-1: none)', (d) => d.iommu?.events[0]?.iova ?? -1),
+  row('iommu.first_fault_write', 'flag', '1 when the first logged fault was a write', (d) =>
+    d.iommu?.events[0]?.write === true ? 1 : 0,
+  ),
   row('dma.bounce_copies', 'count', 'SWIOTLB bounce copies', (d) => d.swiotlb?.copies ?? 0),
   row('dma.bounced_bytes', 'count', 'bytes SWIOTLB copied', (d) => d.swiotlb?.bouncedBytes ?? 0),
   row('dma.bounce_ns', 'ns', 'CPU time the bounce copies took', (d) => d.stats.bounceNs),

@@ -17,6 +17,7 @@ import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import { NVMED } from './nvmed.ts';
 import { E1000D } from './e1000d.ts';
+import { NVME_ROGUE } from './nvme-rogue.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
@@ -49,6 +50,7 @@ const LIST: GuestProgram[] = [
   TLBSTRESS, // HW-8, HW-9, issue 15
   NVMED, // HW-11, K13, K21, issue 18
   E1000D, // HW-10, K21, issue 18
+  NVME_ROGUE, // HW-13, issue 18
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -295,7 +295,8 @@ export class Devio {
     if (iommu === null) return { requesterId: fn.requesterId, mask, domain: null };
     const id = iommu.createDomain();
     iommu.attach(id, fn.requesterId);
-    const endPfn = Math.min(Math.floor(mask / PAGE_SIZE), 2 ** 32);
+    // The drivers' calls pass bus addresses as 32-bit words: the IOVA space is the low 4 GiB.
+    const endPfn = Math.min(Math.floor(mask / PAGE_SIZE), 2 ** 20 - 1);
     return { requesterId: fn.requesterId, mask, domain: { iommu, id, iova: new IovaAllocator(1, endPfn) } };
   }
 }
