@@ -69,10 +69,18 @@ export const DEVICE_METRICS: readonly KernelMetricRow[] = [
   row('iommu.faults', 'count', 'DMA accesses the IOMMU stopped and logged (HW-13)', (d) =>
     d.iommu === null ? 0 : d.iommu.events.length + d.iommu.overflowed,
   ),
-  row('iommu.first_fault_device', 'value', 'requester id of the first logged fault (-1: none)', (d) =>
-    d.iommu?.events[0]?.device ?? -1,
+  row(
+    'iommu.first_fault_device',
+    'value',
+    'requester id of the first logged fault (-1: none)',
+    (d) => d.iommu?.events[0]?.device ?? -1,
   ),
-  row('iommu.first_fault_iova', 'value', 'IOVA of the first logged fault (-1: none)', (d) => d.iommu?.events[0]?.iova ?? -1),
+  row(
+    'iommu.first_fault_iova',
+    'value',
+    'IOVA of the first logged fault (-1: none)',
+    (d) => d.iommu?.events[0]?.iova ?? -1,
+  ),
   row('iommu.first_fault_write', 'flag', '1 when the first logged fault was a write', (d) =>
     d.iommu?.events[0]?.write === true ? 1 : 0,
   ),

@@ -16,6 +16,7 @@ function* main(t: Guest, arg: unknown): Program<number> {
     requests: intArg(args, 'requests'),
     write: stringArg(args, 'rw') === 'write',
     spanBlocks: intArg(args, 'span_blocks'),
+    streaming: stringArg(args, 'dma') === 'streaming',
   });
   t.data.output = { ...(t.data.output as object), nvmed: out };
   return 0;
@@ -63,6 +64,13 @@ export const NVMED: GuestProgram = {
       choices: ['read', 'write'],
       fallback: 'read',
       doc: '4 KiB reads or writes',
+    },
+    {
+      name: 'dma',
+      kind: 'choice',
+      choices: ['coherent', 'streaming'],
+      fallback: 'coherent',
+      doc: 'buffers: one coherent DMA page per job, or a page mapped per request',
     },
     {
       name: 'span_blocks',

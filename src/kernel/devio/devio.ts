@@ -107,6 +107,7 @@ const SYSTEM_VECTORS = [
 const REDOX_RESERVED = [...Array.from({ length: 18 }, (_, i) => 32 + i), 0x40, 0x41, 0x42, 0x43, 0x44];
 const DEVICE_IRQ_BASE = 32;
 const SWIOTLB_SLOTS = 128;
+const LOW_FRAMES = 32;
 
 export class Devio {
   readonly mode: RoutingMode;
@@ -122,6 +123,12 @@ export class Devio {
   readonly dmaDevices: DmaDevice[];
   /** The interrupt mode each function was given at its first irq open (null: none yet). */
   readonly modes: (IrqMode | null)[];
+  /**
+   * Low frames for coherent allocations of narrow-mask devices without an IOMMU (Linux's
+   * ZONE_DMA32 for dma_alloc_coherent: coherent memory is never bounced), taken at boot beside
+   * the SWIOTLB pool.
+   */
+  readonly lowFrames: number[] = [];
   readonly handles = new Map<number, IrqHandle>();
   readonly #byVector = new Map<number, IrqHandle>();
   readonly #redoxUsed = new Uint8Array(256);
@@ -285,6 +292,7 @@ export class Devio {
       const f = memory.allocFrame(0);
       if (f !== first + i) throw new Error('devio: the SWIOTLB pool needs contiguous frames at boot');
     }
+    for (let i = 0; i < LOW_FRAMES; i++) this.lowFrames.push(memory.allocFrame(0));
     const copyBytesPerNs = this.#k.board.costs.bounceCopyBytesPerNs;
     return new Swiotlb(first * PAGE_SIZE, SWIOTLB_SLOTS, setup.direct, Math.max(copyBytesPerNs, 1e-9));
   }

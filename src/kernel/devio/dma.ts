@@ -2,8 +2,9 @@
  * DMA memory for userspace drivers (issue 18, HW-13; models-2.md §9): the `memory:` calls.
  * - dma_alloc(dev, busOut): one zeroed page on the caller's node, mapped into the caller, and
  *   made reachable by the device: an IOVA in the function's IOMMU domain (read and write), or
- *   its physical address (dma-direct; a page beyond the device's mask is ENOMEM, as a coherent
- *   allocation never bounces: Linux takes it from ZONE_DMA32 instead). Returns the address.
+ *   its physical address (dma-direct; for a page beyond the device's mask a frame of the low zone
+ *   is taken instead, as a coherent allocation never bounces: Linux takes it from ZONE_DMA32;
+ *   ENOMEM when that is used up). Returns the address.
  * - dma_map(dev, addr, dir, busOut): a streaming mapping of the caller's page at `addr` in
  *   direction `dir` (kernel/dma/dma-api.ts): an IOVA with the direction's permission, the
  *   physical address within the mask, or a SWIOTLB bounce with its copy (charged here).
@@ -32,13 +33,14 @@ function* sysDmaAlloc(k: Kernel, cpu: Cpu, t: Thread, dev: number, busOut: numbe
   const costs = k.board.costs;
   yield spend(costs.schemeCallNs + costs.pageZeroNs + costs.pageMapNs);
   const memory = k.board.memory;
-  const frame = memory.allocFrame(k.topology.memoryNodeOf(cpu.id));
+  let frame = memory.allocFrame(k.topology.memoryNodeOf(cpu.id));
   if (frame < 0) return -ENOMEM;
-  const phys = frame * PAGE_SIZE;
-  if (device.domain === null && phys + PAGE_SIZE - 1 > device.mask) {
+  if (device.domain === null && (frame + 1) * PAGE_SIZE - 1 > device.mask) {
     memory.freeFrame(frame);
-    return -ENOMEM;
+    frame = d.lowFrames.pop() ?? -1; // the low zone a narrow mask reaches (zeroed: never used yet)
+    if (frame < 0 || (frame + 1) * PAGE_SIZE - 1 > device.mask) return -ENOMEM;
   }
+  const phys = frame * PAGE_SIZE;
   const addr = t.process.vm.mapFrames([frame], PROT_READ | PROT_WRITE);
   if (addr < 0) {
     memory.freeFrame(frame);

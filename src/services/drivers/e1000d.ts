@@ -132,7 +132,12 @@ export function* e1000dMain(t: Guest, a: E1000dArgs): Program<Record<string, num
   const nics: Nic[] = [];
   for (let i = 0; i < a.nics; i++) nics.push(yield* openNic(t, `eth${i}`, a.itr, scratch));
   const irqMode = yield* syscall(t, SYS_PCI_INFO, nics[0]!.dev, PciInfo.InterruptMode);
-  const totals: Totals = { startNs: (yield* clock_gettime_ns(t)) >>> 0, packets: 0, interrupts: 0, latenciesNs: [] };
+  const totals: Totals = {
+    startNs: (yield* clock_gettime_ns(t)) >>> 0,
+    packets: 0,
+    interrupts: 0,
+    latenciesNs: [],
+  };
   const threads: pthread_t[] = [];
   for (const nic of nics) {
     const [err, th] = yield* pthread_create(t, null, (g) => rxThread(g, nic, a, totals), null);

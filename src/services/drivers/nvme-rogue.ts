@@ -14,7 +14,14 @@
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
-import { SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_IRQ_CLOSE, SYS_MUNMAP, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
+import {
+  SYS_DMA_MAP,
+  SYS_DMA_UNMAP,
+  SYS_IRQ_CLOSE,
+  SYS_MUNMAP,
+  SYS_PCI_INFO,
+  SYS_PCI_OPEN,
+} from '../../abi/syscalls.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create } from '../../libc/pthread.ts';
 import { mmap_anonymous, syscall } from '../../libc/sys.ts';

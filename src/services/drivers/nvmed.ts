@@ -15,8 +15,15 @@
  */
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { PciInfo } from '../../abi/devio.ts';
-import { SYS_DMA_ALLOC, SYS_IRQ_CLOSE, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
+import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
+import {
+  SYS_DMA_ALLOC,
+  SYS_DMA_MAP,
+  SYS_DMA_UNMAP,
+  SYS_IRQ_CLOSE,
+  SYS_PCI_INFO,
+  SYS_PCI_OPEN,
+} from '../../abi/syscalls.ts';
 import { pthread_join } from '../../libc/join.ts';
 import {
   pthread_attr_init,
@@ -43,6 +50,12 @@ export interface NvmedArgs {
   readonly write: boolean;
   /** Blocks of the namespace the requests spread over (512-byte blocks). */
   readonly spanBlocks: number;
+  /**
+   * Each job's buffer: false, one coherent DMA page (dma_alloc); true, an ordinary page mapped
+   * for each request and unmapped after it (dma_map/dma_unmap: an IOVA, or a SWIOTLB bounce for
+   * a device whose mask does not reach the page).
+   */
+  readonly streaming: boolean;
 }
 
 export interface NvmedResult {
@@ -91,12 +104,21 @@ function* job(
   errs: number[],
 ): Program<number> {
   const scratch = yield* mmap_anonymous(t, 4096);
-  const buf = yield* syscall(t, SYS_DMA_ALLOC, c.dev, scratch);
-  if (buf < 0) throw new Error(`nvmed: dma_alloc failed (${buf})`);
-  const bus = t.load32(scratch) >>> 0;
+  const buf = a.streaming ? yield* mmap_anonymous(t, 4096) : yield* syscall(t, SYS_DMA_ALLOC, c.dev, scratch);
+  if (buf < 0) throw new Error(`nvmed: buffer allocation failed (${buf})`);
+  t.store32(buf, 0); // touch it: a streaming mapping needs the page present
+  const coherentBus = t.load32(scratch) >>> 0;
+  const dir = a.write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
   for (let r = 0; r < a.requests; r++) {
     const t0 = yield* clock_gettime_ns(t);
+    let bus = coherentBus;
+    if (a.streaming) {
+      const m = yield* syscall(t, SYS_DMA_MAP, c.dev, buf, dir, scratch);
+      if (m < 0) throw new Error(`nvmed: dma_map failed (${m})`);
+      bus = t.load32(scratch) >>> 0;
+    }
     const status = yield* nvmeSubmit(t, c, q, a.write, blockFor(j, r, a.spanBlocks), bus);
+    if (a.streaming) yield* syscall(t, SYS_DMA_UNMAP, c.dev, bus, dir);
     lat.push((yield* clock_gettime_ns(t)) - t0);
     if (status !== 0) errs.push(status);
   }
