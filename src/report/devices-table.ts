@@ -25,7 +25,13 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     label: 'irq-balance',
     baseline: 'redox',
     improved: '',
-    metrics: ['irq.bsp_handler_share', 'irq.cpus_used', 'cpu.0.utilisation', 'irq.latency_p99_ns', 'workload.e1000d.p99_ns'],
+    metrics: [
+      'irq.bsp_handler_share',
+      'irq.cpus_used',
+      'cpu.0.utilisation',
+      'irq.latency_p99_ns',
+      'workload.e1000d.p99_ns',
+    ],
   },
   {
     file: 'msix-multiqueue.toml',
@@ -46,7 +52,12 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     label: 'irq-moderation',
     baseline: 'itr0',
     improved: '',
-    metrics: ['workload.e1000d.interrupts_per_s', 'workload.e1000d.p50_ns', 'workload.e1000d.p99_ns', 'irq.handler_ns'],
+    metrics: [
+      'workload.e1000d.interrupts_per_s',
+      'workload.e1000d.p50_ns',
+      'workload.e1000d.p99_ns',
+      'irq.handler_ns',
+    ],
   },
   {
     file: 'iommu-rogue-dma.toml',
