@@ -167,3 +167,22 @@ export function readDeviceSetup(
     fail(ctx, 'machine.iommu', `expected a boolean, got ${kindOf(iommuValue)}`, 'true, false');
   return { devices, irqRouting, iommu: iommuValue ?? false };
 }
+
+/** `[[device]]` tables for `devices`, as readDevices reads them back (scenario/render.ts). */
+export function renderDevices(devices: readonly DeviceConfig[]): Record<string, unknown>[] {
+  return devices.map((d) => {
+    const common = { kind: d.kind, name: d.name, quirks: [...d.quirks], dma_bits: d.dmaBits };
+    if (d.kind === 'e1000')
+      return { ...common, packets_per_sec: d.packetsPerSec, packet_bytes: d.packetBytes };
+    return {
+      ...common,
+      queues: d.ioQueues,
+      queue_entries: d.queueEntries,
+      read_ns: d.readNs,
+      write_ns: d.writeNs,
+      admin_ns: d.adminNs,
+      parallelism: d.parallelism,
+      blocks: d.blocks,
+    };
+  });
+}
