@@ -15,12 +15,18 @@ export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const ENODEV = 19;
+export const ENOTDIR = 20;
+export const EISDIR = 21;
 export const EINVAL = 22;
+export const EMFILE = 24;
 export const ENOSPC = 28;
+export const ESPIPE = 29;
+export const EPIPE = 32;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
+export const ENOTEMPTY = 39;
 export const EOVERFLOW = 75;
 /** ENOTSUP (= EOPNOTSUPP on Linux). */
 export const ENOTSUP = 95;
@@ -44,12 +50,18 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EBUSY]: 'EBUSY',
   [EEXIST]: 'EEXIST',
   [ENODEV]: 'ENODEV',
+  [ENOTDIR]: 'ENOTDIR',
+  [EISDIR]: 'EISDIR',
   [EINVAL]: 'EINVAL',
+  [EMFILE]: 'EMFILE',
   [ENOSPC]: 'ENOSPC',
+  [ESPIPE]: 'ESPIPE',
+  [EPIPE]: 'EPIPE',
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENAMETOOLONG]: 'ENAMETOOLONG',
   [ENOSYS]: 'ENOSYS',
+  [ENOTEMPTY]: 'ENOTEMPTY',
   [EOVERFLOW]: 'EOVERFLOW',
   [ENOTSUP]: 'ENOTSUP',
   [ETIMEDOUT]: 'ETIMEDOUT',

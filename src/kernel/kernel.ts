@@ -17,7 +17,7 @@ import { SIGABRT, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
-import { TscDeadlineTimer } from '../hw/timer.ts';
+import { type LapicPeriods, TscDeadlineTimer } from '../hw/timer.ts';
 import { VEC_HRTIMER } from '../hw/vectors.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
@@ -62,6 +62,7 @@ import type { BootRun } from './boot/run-state.ts';
 import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
+import type { FdOptions } from './fd/mode.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -91,6 +92,8 @@ export interface KernelOptions {
   firmwareParser?: ParserName;
   /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
   bringUp?: BootOptions;
+  /** Descriptor semantics (kernel/fd/mode.ts): redox or linux; by default the futex ABI's. */
+  fd?: FdOptions;
 }
 
 export interface GuestFaultRecord {
@@ -151,6 +154,8 @@ export class Kernel implements SchedHost {
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
   deadlineTimer: TscDeadlineTimer | null = null;
+  /** The periodic LAPIC timer's per-CPU periods, when the boot calibrates it (`[clock]`). */
+  lapicPeriods: LapicPeriods | null = null;
   /** The improved kernel's per-CPU hrtimer queues and their one-shot (hrtimer.ts), else null. */
   hrtimers: Hrtimers | null = null;
   /** When each CPU's current deadline was programmed. */

@@ -25,6 +25,7 @@ import { DEVIO_SYSCALLS } from './devio/syscalls.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
+import { FD_SYSCALLS } from './fd/syscalls.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
@@ -99,6 +100,8 @@ const TABLE: SyscallTable = {
   ...MMAP_SYSCALLS,
   // pci:, memory: and irq: for userspace drivers (issue 18).
   ...DEVIO_SYSCALLS,
+  // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
+  ...FD_SYSCALLS,
 };
 
 /**

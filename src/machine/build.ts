@@ -12,6 +12,7 @@ import { PStates } from '../hw/pstate.ts';
 import {
   PIT_DIVISOR_REDOX,
   PIT_INPUT_HZ,
+  LapicPeriods,
   startLapicPeriodic,
   startPit,
   TscDeadlineTimer,
@@ -19,13 +20,15 @@ import {
 import { calibrateClocks } from '../kernel/clock/clock.ts';
 import { Cpufreq } from '../kernel/cpufreq/cpufreq.ts';
 import { IdleFold } from '../kernel/idle-fold.ts';
+import { fileSystemOf } from '../kernel/fd/file-scheme.ts';
+import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
-import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
+import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
 import { attachDevices } from './attach-devices.ts';
@@ -72,10 +75,26 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   });
   if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
-  const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
+  const tickPeriodNs = startTick(
+    board,
+    kernel,
+    config.machine.tick,
+    options.idleFold ?? true,
+    config.clock !== null,
+  );
   startClocks(board, kernel, config);
+  seedFiles(kernel, config.files ?? []);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
+}
+
+/** `[[file]]`: the scenario's files, in the file: filesystem before anything runs (no time, no trace). */
+function seedFiles(kernel: Kernel, files: readonly FileSeed[]): void {
+  const fs = fileSystemOf(kernel);
+  for (const file of files) {
+    const r = fs.seed(file.path, file.text);
+    assert(r === 0, `machine: [[file]] ${file.path} could not be made (errno ${-r})`);
+  }
 }
 
 export function makePolicy(
@@ -97,13 +116,24 @@ export function makePolicy(
  * Starts the tick source and tells the kernel its period: the PIT on the BSP, every CPU's LAPIC
  * timer in periodic mode, or (tickless) the TSC-deadline timer the kernel programs itself (HW-12).
  */
-export function startTick(board: Board, kernel: Kernel, tick: TickConfig, idleFold = true): number {
+export function startTick(
+  board: Board,
+  kernel: Kernel,
+  tick: TickConfig,
+  idleFold = true,
+  calibrated = false,
+): number {
   let periodNs: number;
   if (tick.source === 'pit') {
     periodNs = startPit(board.engine, kernel.cpus[0]!, PIT_DIVISOR_REDOX);
   } else if (tick.source === 'lapic') {
     const folder = idleFold ? new IdleFold(kernel) : null;
-    periodNs = startLapicPeriodic(board.engine, kernel.cpus, tick.hz, folder);
+    // With `[clock]`, the kernel programs the timer from its calibration (clock/clock.ts).
+    const periods = calibrated
+      ? new LapicPeriods(kernel.cpus.length, Math.round(1e9 / tick.hz), (id) => board.tsc.lapicBusHz(id))
+      : null;
+    kernel.lapicPeriods = periods;
+    periodNs = startLapicPeriodic(board.engine, kernel.cpus, tick.hz, folder, periods);
   } else {
     periodNs = Math.round(1e9 / tick.hz);
     kernel.deadlineTimer = new TscDeadlineTimer(board.engine, kernel.cpus);

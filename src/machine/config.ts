@@ -280,4 +280,12 @@ export interface RunConfig {
   compare: CompareConfig[];
   /** `[[device]]` with the IRQ routing and IOMMU (issue 18); absent: a machine without devices. */
   devices?: DeviceSetupConfig;
+  /** `[[file]]`: files put in the machine's file: filesystem before boot (scenario/files.ts). */
+  files?: FileSeed[];
+}
+
+/** One `[[file]]` of a scenario. */
+export interface FileSeed {
+  path: string;
+  text: string;
 }

@@ -40,6 +40,7 @@ import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
+import { readFiles } from './files.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -68,6 +69,7 @@ export const SCENARIO_KEYS = [
   'compare',
   'faults',
   'device',
+  'file',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
@@ -121,6 +123,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     tableOrEmpty(own(top, 'machine')),
     kernel.scheduler,
   );
+  const files = readFiles(ctx, top);
   const config: RunConfig = {
     name,
     seed,
@@ -141,6 +144,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     outcome: readOutcome(ctx, own(top, 'outcome')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
     sweep: readSweep(ctx, own(top, 'sweep')),
+    ...(files.length > 0 ? { files } : {}),
     compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
     ...(devices === null ? {} : { devices }),
   };
