@@ -31,6 +31,7 @@ import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT } from '../timeout.ts';
 import { DMA_SYSCALLS } from './dma.ts';
+import './irq-scheme.ts'; // registers the irq: kernel scheme
 import type { Devio, IrqHandle } from './devio.ts';
 import { Accesses, enableMode, modeFor, programSource, setLineMasked, sourcesIn } from './irq-program.ts';
 
@@ -78,7 +79,13 @@ function* sysMmio(k: Kernel, dev: number, offset: number, value: number | null):
   return 0;
 }
 
-function* sysIrqOpen(k: Kernel, t: Thread, dev: number, source: number, cpu: number): KernelGen<number> {
+export function* sysIrqOpen(
+  k: Kernel,
+  t: Thread,
+  dev: number,
+  source: number,
+  cpu: number,
+): KernelGen<number> {
   const d = k.devio;
   const fn = fnOf(d, dev);
   if (d === null || fn === null) return d === null ? -ENODEV : -EBADF;
@@ -122,7 +129,7 @@ function handleOf(k: Kernel, t: Thread, id: number): IrqHandle | null {
 }
 
 /** read(irq handle): blocks until an interrupt came after the last ack; returns the count. */
-function* sysIrqRead(k: Kernel, cpuAtEntry: Cpu, t: Thread, id: number): KernelGen<number> {
+export function* sysIrqRead(k: Kernel, cpuAtEntry: Cpu, t: Thread, id: number): KernelGen<number> {
   const h = handleOf(k, t, id);
   if (h === null) return k.devio === null ? -ENODEV : -EBADF;
   yield spend(k.board.costs.schemeCallNs);
@@ -143,7 +150,7 @@ function* sysIrqRead(k: Kernel, cpuAtEntry: Cpu, t: Thread, id: number): KernelG
  * level line (its IOAPIC entry); another count leaves it masked and returns 0, as Redox's
  * `acknowledge` does (a stale ack silences the line).
  */
-function* sysIrqWrite(k: Kernel, t: Thread, id: number, count: number): KernelGen<number> {
+export function* sysIrqWrite(k: Kernel, t: Thread, id: number, count: number): KernelGen<number> {
   const h = handleOf(k, t, id);
   if (h === null) return k.devio === null ? -ENODEV : -EBADF;
   yield spend(k.board.costs.schemeCallNs);
@@ -190,7 +197,7 @@ function* sysIrqAffinity(k: Kernel, t: Thread, id: number, target: number): Kern
 }
 
 /** close(irq handle): the vector is freed; readers blocked on it wake with EBADF. */
-function* sysIrqClose(k: Kernel, cpu: Cpu, t: Thread, id: number): KernelGen<number> {
+export function* sysIrqClose(k: Kernel, cpu: Cpu, t: Thread, id: number): KernelGen<number> {
   const h = handleOf(k, t, id);
   if (h === null) return k.devio === null ? -ENODEV : -EBADF;
   yield spend(k.board.costs.schemeCallNs);

@@ -4,7 +4,7 @@
  * receive thread each. Per NIC: a 64-descriptor ring of 2 KiB buffers in DMA memory (RDBAL,
  * RDLEN, RDH 0, RDT 63: every descriptor but one given to the NIC), ITR set to `itr` (256 ns
  * units, 0: no moderation; Linux writes 10^9 / (rate * 256), models-2.md §8.7), RXT0 and RXO
- * unmasked in IMS, and its interrupt source opened. The receive thread loops: read the irq handle
+ * unmasked in IMS, and its interrupt source opened (`irq:eth<i>/0`). The receive thread loops: read the irq handle
  * (blocks until an interrupt), read ICR (clears the cause and drops an INTx level), take every
  * descriptor with DD set (the NIC wrote the packet's arrival time into its first bytes: the
  * packet's latency is now minus that), spend `packet_cycles` on each, give them back with one
@@ -19,15 +19,12 @@ import type { Guest } from '../../abi/guest.ts';
 import { PciInfo } from '../../abi/devio.ts';
 import {
   SYS_DMA_ALLOC,
-  SYS_IRQ_CLOSE,
-  SYS_IRQ_OPEN,
-  SYS_IRQ_READ,
-  SYS_IRQ_WRITE,
   SYS_MMIO_READ,
   SYS_MMIO_WRITE,
   SYS_PCI_INFO,
   SYS_PCI_OPEN,
 } from '../../abi/syscalls.ts';
+import { type IrqFd, irqAck, irqClose, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create, type pthread_t } from '../../libc/pthread.ts';
 import { mmap_anonymous, syscall } from '../../libc/sys.ts';
@@ -47,7 +44,7 @@ interface Nic {
   readonly dev: number;
   readonly ring: number;
   readonly buffers: number[];
-  handle: number;
+  readonly handle: IrqFd;
   next: number;
 }
 
@@ -87,7 +84,7 @@ function* openNic(t: Guest, name: string, itr: number, scratch: number): Program
   yield* reg(t, dev, E.E1000_RDH, 0);
   yield* reg(t, dev, E.E1000_RDT, RX_DESCRIPTORS - 1);
   yield* reg(t, dev, E.E1000_ITR, itr);
-  const handle = yield* ok('irq_open', yield* syscall(t, SYS_IRQ_OPEN, dev, 0, -1));
+  const handle = yield* irqOpen(t, name, 0);
   yield* reg(t, dev, E.E1000_IMS, E.ICR_RXT0 | E.ICR_RXO);
   return { dev, ring, buffers, handle, next: 0 };
 }
@@ -111,14 +108,14 @@ function* cleanRx(t: Guest, nic: Nic, a: E1000dArgs, totals: Totals): Program<nu
 
 function* rxThread(t: Guest, nic: Nic, a: E1000dArgs, totals: Totals): Program<number> {
   for (;;) {
-    const count = yield* syscall(t, SYS_IRQ_READ, nic.handle);
+    const count = yield* irqWait(t, nic.handle);
     if (count < 0) return 0;
     totals.interrupts++;
     yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_ICR);
     const taken = yield* cleanRx(t, nic, a, totals);
     totals.packets += taken;
     if (taken > 0) yield* reg(t, nic.dev, E.E1000_RDT, (nic.next + RX_DESCRIPTORS - 1) % RX_DESCRIPTORS);
-    yield* syscall(t, SYS_IRQ_WRITE, nic.handle, count);
+    yield* irqAck(t, nic.handle, count);
   }
 }
 
@@ -152,7 +149,7 @@ export function* e1000dMain(t: Guest, a: E1000dArgs): Program<Record<string, num
     // pages this process is about to free.
     yield* reg(t, nic.dev, E.E1000_RDLEN, 0);
     missed += yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_MPC);
-    yield* syscall(t, SYS_IRQ_CLOSE, nic.handle);
+    yield* irqClose(t, nic.handle);
   }
   for (const th of threads) yield* pthread_join(t, th);
   const sorted = totals.latenciesNs.sort((x, y) => x - y);

@@ -10,7 +10,7 @@
  *   vector 0 whatever the mode, models-2.md §8.3). Admin commands are polled.
  * - `nvmeSubmit`: a command into the queue's SQ under its lock, the tail doorbell, and a wait on
  *   the command's done word (a futex) until the completion thread posts it.
- * - `completionThread`: reads its irq handle (blocks until an interrupt), drains every CQ the
+ * - `completionThread`: reads its `irq:` handle (irq-handle.ts; blocks until an interrupt), drains every CQ the
  *   handle serves (phase tags), posts each command's status and wakes its submitter, writes the
  *   CQ head doorbell, and acknowledges the interrupt with the count it read.
  * Queues are one page each: a 64-entry SQ (64-byte entries) and a 256-entry CQ (16 bytes).
@@ -18,14 +18,8 @@
 import { AtomicOp, type Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import * as R from '../../abi/nvme-regs.ts';
-import {
-  SYS_DMA_ALLOC,
-  SYS_IRQ_OPEN,
-  SYS_IRQ_READ,
-  SYS_IRQ_WRITE,
-  SYS_MMIO_READ,
-  SYS_MMIO_WRITE,
-} from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC, SYS_MMIO_READ, SYS_MMIO_WRITE } from '../../abi/syscalls.ts';
+import { type IrqFd, irqAck, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_mutex_init, pthread_mutex_lock, pthread_mutex_unlock } from '../../libc/mutex.ts';
 import { futex_wait, futex_wake, mmap_anonymous, syscall } from '../../libc/sys.ts';
 
@@ -58,7 +52,7 @@ export interface NvmeController {
   readonly admin: NvmeQueue;
   readonly queues: NvmeQueue[];
   /** One irq handle per interrupt source used, with the queues it serves. */
-  readonly handles: { readonly handle: number; readonly queues: NvmeQueue[] }[];
+  readonly handles: { readonly handle: IrqFd; readonly queues: NvmeQueue[] }[];
 }
 
 function* check(what: string, r: number): Program<number> {
@@ -143,6 +137,7 @@ function* adminCommand(t: Guest, c: { dev: number; admin: NvmeQueue }, sqe: R.Sq
 export function* nvmeInit(
   t: Guest,
   dev: number,
+  name: string,
   cpus: readonly number[],
   sources: number,
 ): Program<NvmeController> {
@@ -189,7 +184,7 @@ export function* nvmeInit(
       continue;
     }
     const cpu = sources > 1 ? q.cpu : -1;
-    const handle = yield* check('irq_open', yield* syscall(t, SYS_IRQ_OPEN, dev, q.irqSource, cpu));
+    const handle = yield* irqOpen(t, name, q.irqSource, cpu);
     c.handles.push({ handle, queues: [q] });
   }
   return c;
@@ -233,7 +228,7 @@ export function* completionThread(
   served: NvmeController['handles'][number],
 ): Program<number> {
   for (;;) {
-    const count = yield* syscall(t, SYS_IRQ_READ, served.handle);
+    const count = yield* irqWait(t, served.handle);
     if (count < 0) return 0;
     for (const q of served.queues) {
       let reaped = 0;
@@ -248,6 +243,6 @@ export function* completionThread(
       q.completions += reaped;
       if (reaped > 0) yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 8 * q.qid + 4, q.cqHead);
     }
-    yield* syscall(t, SYS_IRQ_WRITE, served.handle, count);
+    yield* irqAck(t, served.handle, count);
   }
 }

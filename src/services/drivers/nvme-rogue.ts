@@ -14,17 +14,11 @@
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
-import {
-  SYS_DMA_MAP,
-  SYS_DMA_UNMAP,
-  SYS_IRQ_CLOSE,
-  SYS_MUNMAP,
-  SYS_PCI_INFO,
-  SYS_PCI_OPEN,
-} from '../../abi/syscalls.ts';
+import { SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_MUNMAP, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create } from '../../libc/pthread.ts';
 import { mmap_anonymous, syscall } from '../../libc/sys.ts';
+import { irqClose } from './irq-handle.ts';
 import { completionThread, nvmeInit, nvmeSubmit } from './nvme-queues.ts';
 
 const WORDS = 1024;
@@ -46,7 +40,7 @@ function* mapBuffer(t: Guest, dev: number, buf: number, dir: number, scratch: nu
 export function* nvmeRogueMain(t: Guest): Program<Record<string, number>> {
   const dev = yield* ok('pci_open', yield* syscall(t, SYS_PCI_OPEN, 'nvme0'));
   const sources = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Vectors);
-  const c = yield* nvmeInit(t, dev, [0], sources);
+  const c = yield* nvmeInit(t, dev, 'nvme0', [0], sources);
   const served = c.handles[0]!;
   const [err, reaper] = yield* pthread_create(t, null, (g) => completionThread(g, c, served), null);
   if (err !== 0) throw new Error(`nvme-rogue: pthread_create failed (${err})`);
@@ -70,7 +64,7 @@ export function* nvmeRogueMain(t: Guest): Program<Record<string, number>> {
   const rogueStatus = yield* nvmeSubmit(t, c, q, false, LBA, bus);
   let corrupted = 0;
   for (let i = 0; i < WORDS; i++) if (t.load32(victim + 4 * i) >>> 0 !== VICTIM_PATTERN) corrupted++;
-  yield* syscall(t, SYS_IRQ_CLOSE, served.handle);
+  yield* irqClose(t, served.handle);
   yield* pthread_join(t, reaper);
   return { corruptedWords: corrupted, readOk, rogueStatus };
 }

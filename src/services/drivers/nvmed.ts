@@ -16,14 +16,7 @@
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
-import {
-  SYS_DMA_ALLOC,
-  SYS_DMA_MAP,
-  SYS_DMA_UNMAP,
-  SYS_IRQ_CLOSE,
-  SYS_PCI_INFO,
-  SYS_PCI_OPEN,
-} from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC, SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
 import { pthread_join } from '../../libc/join.ts';
 import {
   pthread_attr_init,
@@ -41,6 +34,7 @@ import {
   nvmeInit,
   nvmeSubmit,
 } from './nvme-queues.ts';
+import { irqClose } from './irq-handle.ts';
 
 export interface NvmedArgs {
   readonly device: string;
@@ -136,6 +130,7 @@ export function* nvmedMain(t: Guest, a: NvmedArgs): Program<NvmedResult> {
   const c = yield* nvmeInit(
     t,
     dev,
+    a.device,
     Array.from({ length: n }, (_, i) => i % cpus),
     sources,
   );
@@ -155,7 +150,7 @@ export function* nvmedMain(t: Guest, a: NvmedArgs): Program<NvmedResult> {
   }
   for (const th of jobs) yield* pthread_join(t, th);
   const elapsedNs = (yield* clock_gettime_ns(t)) - t0;
-  for (const h of c.handles) yield* syscall(t, SYS_IRQ_CLOSE, h.handle);
+  for (const h of c.handles) yield* irqClose(t, h.handle);
   for (const th of reapers) yield* pthread_join(t, th);
   lat.sort((x, y) => x - y);
   const requests = lat.length;
