@@ -3,7 +3,8 @@
 // handle's read/ack handshake, and the calls on a machine without devices.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ENODEV, EINVAL, EIO } from '../../src/abi/errno.ts';
+import { EINVAL, EIO, ENODEV, ENOENT } from '../../src/abi/errno.ts';
+import { AT_FDCWD, O_RDWR } from '../../src/abi/fd.ts';
 import * as E from '../../src/abi/e1000-regs.ts';
 import { type Guest, sys } from '../../src/abi/guest.ts';
 import type { Program } from '../../src/abi/effects.ts';
@@ -12,8 +13,13 @@ import {
   SYS_IRQ_OPEN,
   SYS_IRQ_READ,
   SYS_IRQ_WRITE,
+  SYS_CLOSE,
+  SYS_MMAP,
   SYS_MMIO_WRITE,
+  SYS_OPENAT,
   SYS_PCI_OPEN,
+  SYS_READ,
+  SYS_WRITE,
 } from '../../src/abi/syscalls.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { runGuest } from '../support/guest.ts';
@@ -171,4 +177,28 @@ test('without devices every device call is ENODEV', () => {
     return 0;
   }, null);
   assert.deepEqual(out, [-ENODEV, -ENODEV]);
+});
+
+test('the irq: scheme: open a source, read its count, write it back, errors for bad paths', () => {
+  const out: number[] = [];
+  const run = runGuest(
+    function* (t: Guest): Program<number> {
+      const buf = yield* sys(t, SYS_MMAP, 0, 4096, 3, 0x22, -1, 0);
+      out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth1/0', O_RDWR, 0));
+      out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0', O_RDWR, 0));
+      const fd = yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0/0@1', O_RDWR, 0);
+      const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
+      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
+      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      out.push(yield* sys(t, SYS_READ, fd, buf, 8), t.load32(buf));
+      out.push(yield* sys(t, SYS_WRITE, fd, buf, 8), yield* sys(t, SYS_READ, fd, buf, 4));
+      out.push(yield* sys(t, SYS_CLOSE, fd));
+      return 0;
+    },
+    null,
+    { cpus: 2, devices: setup('improved') },
+  );
+  assert.deepEqual(out, [-ENOENT, -EINVAL, 8, 1, 8, -EINVAL, 0]);
+  assert.equal(run.kernel.devio!.handles.size, 0, 'the last close freed the handle');
+  assert.equal(run.kernel.devio!.stats.interruptsPerCpu[1], 1, 'the @1 asked for CPU 1');
 });
