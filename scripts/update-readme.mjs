@@ -8,6 +8,7 @@
 // - the bring-up time table per protocol and CPU count, from src/report/boot-table.ts.
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
+// - the interrupts-and-devices table, from src/report/devices-table.ts.
 // - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
 // - the thread- and process-creation tables, from the thread-create-cost and spawn-cost seeds
 //   (src/report/creation-table.ts).
@@ -23,6 +24,7 @@ const { clocksMarkdown, CPUFREQ_SCENARIO, TSC_SCENARIO } = await import('../src/
 const { bootTimesMarkdown } = await import('../src/report/boot-table.ts');
 const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
+const { devicesMarkdown } = await import('../src/report/devices-table.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
 const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
 const { spawnMarkdown, threadCreateMarkdown } = await import('../src/report/creation-table.ts');
@@ -101,6 +103,12 @@ const tlb = tlbProtocolsMarkdown((file, protocol) =>
 const tBegin = readme.findIndex((l) => l.startsWith('<!-- tlb:begin'));
 const tEnd = readme.findIndex((l) => l.startsWith('<!-- tlb:end'));
 splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
+
+// The interrupts-and-devices table (issue 18), from the device seeds and their variants.
+const devices = devicesMarkdown((file) => loadScenarioFile(join(root, 'scenarios', 'seeds', file)));
+const dBegin = readme.findIndex((l) => l.startsWith('<!-- devices:begin'));
+const dEnd = readme.findIndex((l) => l.startsWith('<!-- devices:end'));
+splice(dBegin + 1, dEnd, devices, 'devices table');
 
 // The explorer's budget table (issue 17), from running the buggy models.
 const eBegin = readme.findIndex((l) => l.startsWith('<!-- explore:begin'));

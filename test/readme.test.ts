@@ -18,6 +18,7 @@ import { CPUFREQ_SCENARIO, clocksMarkdown, TSC_SCENARIO } from '../src/report/cl
 import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
 import { spawnMarkdown, threadCreateMarkdown } from '../src/report/creation-table.ts';
+import { devicesMarkdown } from '../src/report/devices-table.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
@@ -180,6 +181,17 @@ test("the README's thread- and process-creation tables are what the model gives 
     missing,
     [],
     'README.md shows creation figures the model no longer gives: rerun node scripts/update-readme.mjs',
+  );
+});
+
+test("the README's interrupts-and-devices table is what the model gives (issue 18)", () => {
+  const lines = devicesMarkdown((file) => loadScenarioFile(join(ROOT, 'scenarios', 'seeds', file)));
+  assert.ok(lines.length > 2 + 15, 'a header and a row per metric');
+  const missing = lines.filter((line) => !readmeLines.has(line));
+  assert.deepEqual(
+    missing,
+    [],
+    'README.md shows device figures the model no longer gives: rerun node scripts/update-readme.mjs',
   );
 });
 

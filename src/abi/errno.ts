@@ -19,6 +19,7 @@ export const ENOTDIR = 20;
 export const EISDIR = 21;
 export const EINVAL = 22;
 export const EMFILE = 24;
+export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EPIPE = 32;
 export const ERANGE = 34;
@@ -53,6 +54,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EISDIR]: 'EISDIR',
   [EINVAL]: 'EINVAL',
   [EMFILE]: 'EMFILE',
+  [ENOSPC]: 'ENOSPC',
   [ESPIPE]: 'ESPIPE',
   [EPIPE]: 'EPIPE',
   [ERANGE]: 'ERANGE',

@@ -121,6 +121,31 @@ export const SYS_GETPGID = 121;
  */
 export const PROC_FEATURES_ENV = 'SMPSIM_PROC';
 
+/**
+ * Device access for userspace drivers (issue 18), Redox's `pci:`, `memory:` and `irq:` scheme
+ * round trips as one call each (kernel/devio/syscalls.ts), numbers 1230-1249:
+ * pci_open(name) -> device handle; pci_info(dev, key) -> value (abi/devio.ts PciInfo);
+ * mmio_read(dev, offset) / mmio_write(dev, offset, value): BAR0 through the `memory:` physmap;
+ * dma_alloc(dev, busAddrOut) -> address of one zeroed page the device reaches at *busAddrOut;
+ * dma_map(dev, addr, dir, busAddrOut) / dma_unmap(dev, busAddr, dir): a streaming mapping of
+ * one page of the caller's memory (IOMMU IOVA, the physical address, or a SWIOTLB bounce);
+ * irq_open(dev, source, cpu) -> irq handle; irq_read(h) blocks until the count passes the last
+ * ack and returns it; irq_write(h, count) acknowledges (a level line unmasks on a match);
+ * irq_affinity(h, target) -> the CPU it now reaches; irq_close(h).
+ */
+export const SYS_PCI_OPEN = 1230;
+export const SYS_PCI_INFO = 1231;
+export const SYS_MMIO_READ = 1232;
+export const SYS_MMIO_WRITE = 1233;
+export const SYS_DMA_ALLOC = 1234;
+export const SYS_DMA_MAP = 1235;
+export const SYS_DMA_UNMAP = 1236;
+export const SYS_IRQ_OPEN = 1237;
+export const SYS_IRQ_READ = 1238;
+export const SYS_IRQ_WRITE = 1239;
+export const SYS_IRQ_AFFINITY = 1240;
+export const SYS_IRQ_CLOSE = 1241;
+
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_READ]: 'read',
   [SYS_WRITE]: 'write',
@@ -199,6 +224,18 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_SPAWN_VFORK]: 'proc:spawn-vfork',
   [SYS_SETPGID]: 'setpgid',
   [SYS_GETPGID]: 'getpgid',
+  [SYS_PCI_OPEN]: 'pci:open',
+  [SYS_PCI_INFO]: 'pci:info',
+  [SYS_MMIO_READ]: 'memory:mmio_read',
+  [SYS_MMIO_WRITE]: 'memory:mmio_write',
+  [SYS_DMA_ALLOC]: 'memory:dma_alloc',
+  [SYS_DMA_MAP]: 'memory:dma_map',
+  [SYS_DMA_UNMAP]: 'memory:dma_unmap',
+  [SYS_IRQ_OPEN]: 'irq:open',
+  [SYS_IRQ_READ]: 'irq:read',
+  [SYS_IRQ_WRITE]: 'irq:write',
+  [SYS_IRQ_AFFINITY]: 'irq:affinity',
+  [SYS_IRQ_CLOSE]: 'irq:close',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

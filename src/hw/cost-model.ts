@@ -188,6 +188,37 @@ const PARAMS = {
       'one spin-loop iteration with PAUSE: ~140 cycles on Skylake and later, ~10 before (Intel optimization manual)',
     max: 100_000,
   },
+  // Devices and userspace drivers (issue 18).
+  mmioReadNs: {
+    value: 1000,
+    source: 'uncached MMIO read of a PCIe BAR: a non-posted round trip, 0.5-1.5 us (PCIe latency studies)',
+  },
+  mmioWriteNs: {
+    value: 150,
+    source: 'uncached MMIO write: posted, the CPU waits only for the write-combining flush, estimate',
+  },
+  deviceIrqNs: {
+    value: 300,
+    source: 'Redox irq_trigger: mask a level pin, count, raise one event per open handle (irq.rs), estimate',
+  },
+  irqCountUpdateNs: {
+    value: 10,
+    source: 'one counter increment inside the count lock (kstat_irqs / COUNTS[irq])',
+  },
+  dmaMapNs: {
+    value: 400,
+    source: 'iommu_dma_map_page: IOVA allocation and an IO page-table update, 0.2-1 us (Linux iommu-dma)',
+  },
+  dmaUnmapNs: {
+    value: 900,
+    source:
+      'iommu_dma_unmap_page in strict mode: page-table clear and a synchronous IOTLB invalidation, ~1 us',
+  },
+  bounceCopyBytesPerNs: {
+    value: 8,
+    source: 'SWIOTLB bounce memcpy, ~8 GB/s for a cold 4 KiB copy (one core, DDR4)',
+    max: 100_000,
+  },
   computeJitterPpm: {
     value: 20000,
     source: 'run-to-run variation of a compute burst, +-2%',

@@ -17,12 +17,16 @@ export interface MessageBus {
   readonly lapics: { readonly length: number };
   deliver(dest: number, vector: number, latencyNs: number): void;
   ipiLatencyNs(from: number, to: number): number;
+  /** The LAPIC index answering to an APIC id (-1: none); absent, ids are indexes. */
+  slotOf?(apicId: number): number;
 }
 
 export class InterruptFabric {
   readonly ioApics: IoApic[] = [];
   /** Messages dropped: no LAPIC with that APIC id, or a write that is no interrupt message. */
   dropped = 0;
+  /** Hears every message the fabric is asked to send, delivered or dropped (the metrics' raise time). */
+  onSend: ((dest: number, vector: number) => void) | null = null;
   readonly #apic: MessageBus;
   readonly #devices: DeviceBus;
 
@@ -51,10 +55,12 @@ export class InterruptFabric {
   }
 
   send(dest: number, vector: number): void {
-    if (!(dest >= 0 && dest < this.#apic.lapics.length)) {
+    this.onSend?.(dest, vector);
+    const slot = this.#apic.slotOf ? this.#apic.slotOf(dest) : dest;
+    if (!(slot >= 0 && slot < this.#apic.lapics.length)) {
       this.dropped++;
       return;
     }
-    this.#apic.deliver(dest, vector, this.#apic.ipiLatencyNs(0, dest));
+    this.#apic.deliver(slot, vector, this.#apic.ipiLatencyNs(0, slot));
   }
 }

@@ -13,6 +13,7 @@ import { NO_DEADLINE } from '../engine/deadline.ts';
 /** The stop reason if `halting` halting leaves nothing that can ever wake, else null. */
 export function deadlockReport(k: Kernel, halting: Cpu): string | null {
   for (const other of k.cpus) if (other !== halting && !other.halted) return null;
+  if (k.devio?.busy() === true) return null; // a device's interrupt can still wake a driver
   for (const t of k.threads.values()) {
     if (t.state === ThreadState.Runnable) return null;
     if (t.state === ThreadState.Blocked && t.wakeNs !== NO_DEADLINE) return null;

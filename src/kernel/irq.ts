@@ -16,6 +16,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import type { KernelGen } from '../hw/effects.ts';
 import { VECTOR_MAX, VECTOR_MIN } from '../hw/lapic.ts';
 import type { Kernel } from './kernel.ts';
+import { deviceInterrupt } from './devio/irq-handler.ts';
 
 /**
  * A vector's handler. It runs right after the EOI; what it returns, if not null, is the kernel
@@ -63,6 +64,12 @@ export function* irqEntry(k: Kernel, cpu: Cpu, vector: number): KernelGen<void> 
   cpu.lapic.eoi();
   const handler = k.irq.handler(vector);
   if (handler === null) {
+    // A device vector: per-CPU vectors mean the (CPU, vector) pair names the irq handle.
+    const device = k.devio?.handleAt(cpu.id, vector);
+    if (device !== undefined) {
+      yield* deviceInterrupt(k, cpu, device);
+      return;
+    }
     k.stats.spuriousInterrupts++;
     return;
   }

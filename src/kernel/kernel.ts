@@ -29,6 +29,7 @@ import { GuestHandle } from './guest-handle.ts';
 import { programTimers } from './clockevent.ts';
 import { ClockState } from './clock/clock.ts';
 import type { Cpufreq } from './cpufreq/cpufreq.ts';
+import type { Devio } from './devio/devio.ts';
 import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
@@ -149,6 +150,8 @@ export class Kernel implements SchedHost {
   readonly clock = new ClockState();
   /** CPU frequency policies and their governor (cpufreq/cpufreq.ts), or null: fixed clocks. */
   cpufreq: Cpufreq | null = null;
+  /** PCI functions, irq handles and DMA for userspace drivers (devio/devio.ts), or null: no devices. */
+  devio: Devio | null = null;
   /** Kernel code the BSP runs at boot before it starts the root process (calibration, bring-up). */
   readonly bootWork: ((k: Kernel, bsp: Cpu) => KernelGen<void>)[] = [];
   /** The nominal tick period: the policies count their quanta in it. */

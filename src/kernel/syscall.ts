@@ -23,6 +23,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { flushTlbRange } from './tlb/flush.ts';
 import { MADVISE_SYSCALLS } from './madvise.ts';
 import { MMAP_SYSCALLS } from './mmap.ts';
+import { DEVIO_SYSCALLS } from './devio/syscalls.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
@@ -117,6 +118,8 @@ const TABLE: SyscallTable = {
   ...MMAP_SYSCALLS,
   // execve, setpgid, getpgid (issue 24: posix_spawn).
   ...EXEC_SYSCALLS,
+  // pci:, memory: and irq: for userspace drivers (issue 18).
+  ...DEVIO_SYSCALLS,
   // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
   ...FD_SYSCALLS,
 };

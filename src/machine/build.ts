@@ -32,6 +32,7 @@ import { libcEnv } from '../libc/variant.ts';
 import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
+import { attachDevices } from './attach-devices.ts';
 
 export interface Machine {
   board: Board;
@@ -76,6 +77,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     ...(config.kernel.fd === undefined ? {} : { fd: config.kernel.fd }),
   });
   for (const [path, image] of executables()) kernel.executables.set(path, image);
+  if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(
     board,

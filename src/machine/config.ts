@@ -58,6 +58,7 @@ import type { BootOptions } from '../kernel/boot/plan.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { TlbOptions } from '../kernel/tlb/state.ts';
 import type { TlbSpec } from '../hw/tlb.ts';
+import type { DeviceSetupConfig } from './device-config.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
 
@@ -284,6 +285,8 @@ export interface RunConfig {
   sweep: SweepConfig | null;
   /** The variants run beside this one; empty for none. */
   compare: CompareConfig[];
+  /** `[[device]]` with the IRQ routing and IOMMU (issue 18); absent: a machine without devices. */
+  devices?: DeviceSetupConfig;
   /** `[[file]]`: files put in the machine's file: filesystem before boot (scenario/files.ts). */
   files?: FileSeed[];
 }

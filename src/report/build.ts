@@ -11,6 +11,7 @@ import { sieveCount } from '../workloads/primes-math.ts';
 import type { PrimesOutput } from '../workloads/primes.ts';
 import { FUTEX_ENTRIES_LEFT, FUTEX_METRICS, KERNEL_METRICS } from '../kernel/stats.ts';
 import { clockMetrics } from './clock-metrics.ts';
+import { deviceMetrics } from './device-metrics.ts';
 import { bootMetrics } from './boot-metrics.ts';
 import { contextPoolMetrics } from './proc-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
@@ -134,6 +135,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const row of KERNEL_METRICS) m[row.name] = kernel.stats[row.source];
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   clockMetrics(kernel, m);
+  deviceMetrics(kernel, m);
   workloadMetrics(config, kernel, m);
   bootMetrics(kernel, m);
   contextPoolMetrics(kernel, m);

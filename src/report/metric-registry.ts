@@ -21,6 +21,7 @@ import {
 import { WORKLOAD_KINDS } from '../machine/config.ts';
 import { programNames } from '../workloads/registry.ts';
 import { CLOCK_METRICS, CPUFREQ_METRICS } from './clock-metrics.ts';
+import { DEVICE_FAMILIES, DEVICE_METRICS } from './device-metrics.ts';
 import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 import { CONTEXT_POOL_METRICS } from './proc-metrics.ts';
@@ -195,6 +196,7 @@ function workloadPart(name: string): boolean {
 /** The families, each with the builder the report names its metrics with. */
 export const FAMILIES = {
   firmwareFinding: FIRMWARE_FINDING_FAMILY,
+  ...DEVICE_FAMILIES,
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',
@@ -296,6 +298,7 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...SCHED_METRICS,
     ...CLOCK_METRICS,
     ...CPUFREQ_METRICS,
+    ...DEVICE_METRICS,
     ...FIRMWARE_METRICS,
     ...BOOT_METRICS,
     ...CONTEXT_POOL_METRICS,

@@ -1,14 +1,21 @@
 /**
  * `[[device]]` tables (issue 18): a device's kind, its parameters with the defaults documented
  * in the hw files (hw/devices/nvme.ts NVME_DEFAULTS, hw/devices/e1000.ts E1000_DEFAULTS) and its
- * interrupt quirks (hw/pci/quirks.ts). Anything malformed is refused with the one-line error
- * naming the field and what is allowed. The board does not build these devices from a scenario
- * yet, so validate.ts does not accept the key: a scenario naming devices fails loudly rather than
- * running without them.
+ * interrupt quirks (hw/pci/quirks.ts), and (readDeviceSetup) the `[kernel] irq_routing` and
+ * `[machine] iommu` keys that only mean something with devices. Anything malformed is refused
+ * with the one-line error naming the field and what is allowed. machine/devices.ts builds them.
  */
 import { E1000_DEFAULTS } from '../hw/devices/e1000.ts';
 import { NVME_DEFAULTS } from '../hw/devices/nvme.ts';
 import { isPciQuirk, PCI_QUIRKS, type PciQuirk } from '../hw/pci/quirks.ts';
+import {
+  DEVICE_KINDS,
+  type DeviceConfig,
+  type DeviceSetupConfig,
+  type E1000DeviceConfig,
+  type NvmeDeviceConfig,
+} from '../machine/device-config.ts';
+import type { RoutingMode } from '../kernel/irqs/legacy-routes.ts';
 import {
   fail,
   fieldPath,
@@ -22,33 +29,10 @@ import {
   show,
 } from './fields.ts';
 
-export const DEVICE_KINDS = ['nvme', 'e1000'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export { DEVICE_KINDS, type DeviceConfig, type DeviceKind } from '../machine/device-config.ts';
+export type { E1000DeviceConfig, NvmeDeviceConfig } from '../machine/device-config.ts';
 
-export interface NvmeDeviceConfig {
-  readonly kind: 'nvme';
-  readonly name: string;
-  readonly ioQueues: number;
-  readonly queueEntries: number;
-  readonly readNs: number;
-  readonly writeNs: number;
-  readonly adminNs: number;
-  readonly parallelism: number;
-  readonly blocks: number;
-  readonly quirks: readonly PciQuirk[];
-}
-
-export interface E1000DeviceConfig {
-  readonly kind: 'e1000';
-  readonly name: string;
-  readonly packetsPerSec: number;
-  readonly packetBytes: number;
-  readonly quirks: readonly PciQuirk[];
-}
-
-export type DeviceConfig = NvmeDeviceConfig | E1000DeviceConfig;
-
-const COMMON = ['kind', 'name', 'quirks'];
+const COMMON = ['kind', 'name', 'quirks', 'dma_bits'];
 const NVME_KEYS = [
   ...COMMON,
   'queues',
@@ -124,7 +108,12 @@ function readNvme(ctx: ReadContext, value: unknown, prefix: string, i: number): 
     parallelism: int('parallelism', 1, 1024, d.parallelism),
     blocks: int('blocks', 8, 2 ** 40, d.blocks),
     quirks: readQuirks(ctx, t, prefix),
+    dmaBits: readDmaBits(ctx, t, prefix),
   };
+}
+
+function readDmaBits(ctx: ReadContext, t: Record<string, unknown>, prefix: string): number {
+  return readInt(ctx, t, 'dma_bits', prefix, { min: 16, max: 64, fallback: 64 });
 }
 
 function readE1000(ctx: ReadContext, value: unknown, prefix: string, i: number): E1000DeviceConfig {
@@ -140,5 +129,60 @@ function readE1000(ctx: ReadContext, value: unknown, prefix: string, i: number):
     }),
     packetBytes: readInt(ctx, t, 'packet_bytes', prefix, { min: 64, max: 1518, fallback: d.packetBytes }),
     quirks: readQuirks(ctx, t, prefix),
+    dmaBits: readDmaBits(ctx, t, prefix),
   };
+}
+
+export const IRQ_ROUTINGS = ['redox', 'improved'] as const;
+
+/**
+ * The devices, the routing (default: `improved` under the fair scheduler, the improved kernel;
+ * `redox` under dwrr and redbear) and the IOMMU (default off, the baseline). Null when the
+ * scenario has no `[[device]]`: the machine is built as before. Routing or an IOMMU asked for
+ * without a device is refused, so a setting cannot silently mean nothing.
+ */
+export function readDeviceSetup(
+  ctx: ReadContext,
+  values: readonly unknown[],
+  kernel: Record<string, unknown>,
+  machine: Record<string, unknown>,
+  scheduler: string,
+): DeviceSetupConfig | null {
+  const devices = readDevices(ctx, values);
+  const routingValue = own(kernel, 'irq_routing');
+  const iommuValue = own(machine, 'iommu');
+  if (devices.length === 0) {
+    if (routingValue !== undefined)
+      fail(ctx, 'kernel.irq_routing', 'the scenario has no [[device]]', 'a [[device]] table');
+    if (iommuValue !== undefined)
+      fail(ctx, 'machine.iommu', 'the scenario has no [[device]]', 'a [[device]] table');
+    return null;
+  }
+  const irqRouting: RoutingMode = readChoice(ctx, kernel, 'irq_routing', 'kernel', {
+    choices: IRQ_ROUTINGS,
+    noun: 'an IRQ routing',
+    fallback: scheduler === 'fair' ? 'improved' : 'redox',
+  });
+  if (iommuValue !== undefined && typeof iommuValue !== 'boolean')
+    fail(ctx, 'machine.iommu', `expected a boolean, got ${kindOf(iommuValue)}`, 'true, false');
+  return { devices, irqRouting, iommu: iommuValue ?? false };
+}
+
+/** `[[device]]` tables for `devices`, as readDevices reads them back (scenario/render.ts). */
+export function renderDevices(devices: readonly DeviceConfig[]): Record<string, unknown>[] {
+  return devices.map((d) => {
+    const common = { kind: d.kind, name: d.name, quirks: [...d.quirks], dma_bits: d.dmaBits };
+    if (d.kind === 'e1000')
+      return { ...common, packets_per_sec: d.packetsPerSec, packet_bytes: d.packetBytes };
+    return {
+      ...common,
+      queues: d.ioQueues,
+      queue_entries: d.queueEntries,
+      read_ns: d.readNs,
+      write_ns: d.writeNs,
+      admin_ns: d.adminNs,
+      parallelism: d.parallelism,
+      blocks: d.blocks,
+    };
+  });
 }

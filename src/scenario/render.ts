@@ -1,5 +1,6 @@
 /** Renders a RunConfig back to scenario TOML, every field explicit, so a configuration can be saved and rerun. */
 import { stringify } from 'smol-toml';
+import { renderDevices } from './devices.ts';
 import type { CpufreqConfig, RunConfig, WorkloadConfig } from '../machine/config.ts';
 
 /**
@@ -20,6 +21,7 @@ export function renderScenario(config: RunConfig): string {
       numa_remote_distance: topology.numaRemoteDistance,
       cpu_mhz: cpuMhz,
       tick: { source: tick.source, hz: tick.hz },
+      ...(config.devices === undefined ? {} : { iommu: config.devices.iommu }),
       ...(topology.tlb === undefined
         ? {}
         : {
@@ -40,6 +42,7 @@ export function renderScenario(config: RunConfig): string {
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
       ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
       ...renderProc(config),
+      ...(config.devices === undefined ? {} : { irq_routing: config.devices.irqRouting }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
@@ -60,6 +63,7 @@ export function renderScenario(config: RunConfig): string {
     },
     outcome: { ends: config.outcome.ends, killed: config.outcome.killed },
     workload: config.workloads.map(renderWorkload),
+    ...(config.devices === undefined ? {} : { device: renderDevices(config.devices.devices) }),
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
     ...compareTables(config),

@@ -40,6 +40,7 @@ import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
+import { readDeviceSetup } from './devices.ts';
 import { readFiles, readKernelFd } from './files.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
@@ -68,6 +69,7 @@ export const SCENARIO_KEYS = [
   'sweep',
   'compare',
   'faults',
+  'device',
   'file',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
@@ -81,9 +83,18 @@ const MACHINE_KEYS = [
   'cpu_mhz',
   'tick',
   'tlb',
+  'iommu',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'fd', ...KERNEL_TLB_KEYS, ...KERNEL_PROC_KEYS];
+const KERNEL_KEYS = [
+  'scheduler',
+  'futex',
+  'numa',
+  'fd',
+  'irq_routing',
+  ...KERNEL_TLB_KEYS,
+  ...KERNEL_PROC_KEYS,
+];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -114,6 +125,13 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   );
   const cpus = machine.topology.cpus;
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
+  const devices = readDeviceSetup(
+    ctx,
+    readArrayOfTables(ctx, top, 'device'),
+    tableOrEmpty(own(top, 'kernel')),
+    tableOrEmpty(own(top, 'machine')),
+    kernel.scheduler,
+  );
   const files = readFiles(ctx, top);
   const config: RunConfig = {
     name,
@@ -137,6 +155,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     sweep: readSweep(ctx, own(top, 'sweep')),
     ...(files.length > 0 ? { files } : {}),
     compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
+    ...(devices === null ? {} : { devices }),
   };
   // A run with nothing to do would pass every check it has: refused, not reported as done. Checked
   // last, so that a file's other mistakes are named first.
@@ -361,4 +380,9 @@ function readExpectation(ctx: ReadContext, value: unknown, prefix: string): Expe
   const expectation: Expectation = { metric, [op]: readNumber(ctx, own(table, op), fieldPath(prefix, op)) };
   if (own(table, 'note') !== undefined) expectation.note = readString(ctx, table, 'note', prefix, '');
   return expectation;
+}
+
+/** A table already checked by readTable (or absent): its record, for keys read beside it. */
+function tableOrEmpty(value: unknown): Table {
+  return isTable(value) ? value : {};
 }

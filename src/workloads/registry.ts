@@ -15,6 +15,9 @@ import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
+import { NVMED } from './nvmed.ts';
+import { E1000D } from './e1000d.ts';
+import { NVME_ROGUE } from './nvme-rogue.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
@@ -52,6 +55,9 @@ const LIST: GuestProgram[] = [
   SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips
   THREAD_CREATE, // SCHED-12, issue 24
   SPAWN, // SCHED-12, issue 24
+  NVMED, // HW-11, K13, K21, issue 18
+  E1000D, // HW-10, K21, issue 18
+  NVME_ROGUE, // HW-13, issue 18
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -11,15 +11,22 @@ const ctx = { file: 'scenarios/x.toml' };
 test('defaults and explicit settings', () => {
   const [nvme, nic] = readDevices(ctx, [
     { kind: 'nvme', quirks: ['NO_MSIX', 'NO_MSIX'] },
-    { kind: 'e1000', name: 'eth0', packets_per_sec: 20_000 },
+    { kind: 'e1000', name: 'eth0', packets_per_sec: 20_000, dma_bits: 32 },
   ]);
-  assert.deepEqual(nvme, { kind: 'nvme', name: 'nvme0', ...omitNames(NVME_DEFAULTS), quirks: ['NO_MSIX'] });
+  assert.deepEqual(nvme, {
+    kind: 'nvme',
+    name: 'nvme0',
+    ...omitNames(NVME_DEFAULTS),
+    quirks: ['NO_MSIX'],
+    dmaBits: 64,
+  });
   assert.deepEqual(nic, {
     kind: 'e1000',
     name: 'eth0',
     packetsPerSec: 20_000,
     packetBytes: 1514,
     quirks: [],
+    dmaBits: 32,
   });
 });
 

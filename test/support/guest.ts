@@ -20,6 +20,8 @@ import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
 import { makePolicy, startTick } from '../../src/machine/build.ts';
+import { attachDevices } from '../../src/machine/attach-devices.ts';
+import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.ts';
 import { defaultTopology, policyPreset, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
@@ -27,6 +29,8 @@ import type { TlbOptions } from '../../src/kernel/tlb/state.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
+  /** `[[device]]`s with their IRQ routing and IOMMU (issue 18); none by default. */
+  devices?: DeviceSetupConfig;
   policy?: SchedPolicyName;
   cpus?: number;
   /** Packages, SMT and NUMA nodes (defaults: one package, no SMT, one node). */
@@ -91,6 +95,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     ...(options.proc === undefined ? {} : { proc: options.proc }),
   });
   for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
+  if (options.devices !== undefined) attachDevices(board, kernel, options.devices, options.seed ?? 1);
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;
   const tickPeriodNs = startTick(board, kernel, { source, hz: options.lapicHz ?? 1000 });

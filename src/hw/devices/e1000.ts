@@ -23,22 +23,25 @@ import { PciConfigSpace } from '../pci/config-space.ts';
 import { addMsiCapability } from '../pci/msi-caps.ts';
 import type { MsiMessage } from '../pci/msi-message.ts';
 import { PciInterrupts } from '../pci/pci-interrupts.ts';
+import {
+  E1000_ICR,
+  E1000_ICS,
+  E1000_IMC,
+  E1000_IMS,
+  E1000_ITR,
+  E1000_MPC,
+  E1000_RDBAH,
+  E1000_RDBAL,
+  E1000_RDH,
+  E1000_RDLEN,
+  E1000_RDT,
+  ICR_RXO,
+  ICR_RXT0,
+  ITR_UNIT_NS,
+  RX_DESC_BYTES,
+} from '../../abi/e1000-regs.ts';
 
-export const E1000_ICR = 0xc0;
-export const E1000_ITR = 0xc4;
-export const E1000_ICS = 0xc8;
-export const E1000_IMS = 0xd0;
-export const E1000_IMC = 0xd8;
-export const E1000_RDBAL = 0x2800;
-export const E1000_RDBAH = 0x2804;
-export const E1000_RDLEN = 0x2808;
-export const E1000_RDH = 0x2810;
-export const E1000_RDT = 0x2818;
-export const E1000_MPC = 0x4010;
-export const ICR_RXO = 1 << 6;
-export const ICR_RXT0 = 1 << 7;
-export const RX_DESC_BYTES = 16;
-export const ITR_UNIT_NS = 256;
+export * from '../../abi/e1000-regs.ts';
 
 export interface E1000Params {
   readonly name: string;
