@@ -4,6 +4,7 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const EIO = 5;
 export const E2BIG = 7;
 export const EBADF = 9;
 export const ECHILD = 10;
@@ -13,11 +14,18 @@ export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
+export const ENODEV = 19;
+export const ENOTDIR = 20;
+export const EISDIR = 21;
 export const EINVAL = 22;
+export const EMFILE = 24;
+export const ESPIPE = 29;
+export const EPIPE = 32;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
+export const ENOTEMPTY = 39;
 export const EOVERFLOW = 75;
 /** ENOTSUP (= EOPNOTSUPP on Linux). */
 export const ENOTSUP = 95;
@@ -30,6 +38,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENOENT]: 'ENOENT',
   [ESRCH]: 'ESRCH',
   [EINTR]: 'EINTR',
+  [EIO]: 'EIO',
   [E2BIG]: 'E2BIG',
   [EBADF]: 'EBADF',
   [ECHILD]: 'ECHILD',
@@ -39,11 +48,18 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
   [EEXIST]: 'EEXIST',
+  [ENODEV]: 'ENODEV',
+  [ENOTDIR]: 'ENOTDIR',
+  [EISDIR]: 'EISDIR',
   [EINVAL]: 'EINVAL',
+  [EMFILE]: 'EMFILE',
+  [ESPIPE]: 'ESPIPE',
+  [EPIPE]: 'EPIPE',
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENAMETOOLONG]: 'ENAMETOOLONG',
   [ENOSYS]: 'ENOSYS',
+  [ENOTEMPTY]: 'ENOTEMPTY',
   [EOVERFLOW]: 'EOVERFLOW',
   [ENOTSUP]: 'ENOTSUP',
   [ETIMEDOUT]: 'ETIMEDOUT',

@@ -4,6 +4,23 @@
  * A raw system call returns a non-negative result or a negated errno, as Linux's do.
  */
 
+/** Descriptors and schemes (kernel/fd/): Linux x86-64 numbers. */
+export const SYS_READ = 0;
+export const SYS_WRITE = 1;
+export const SYS_OPEN = 2;
+export const SYS_CLOSE = 3;
+export const SYS_FSTAT = 5;
+export const SYS_LSEEK = 8;
+export const SYS_PIPE = 22;
+export const SYS_DUP = 32;
+export const SYS_DUP2 = 33;
+export const SYS_FCNTL = 72;
+export const SYS_MKDIR = 83;
+export const SYS_RMDIR = 84;
+export const SYS_UNLINK = 87;
+export const SYS_GETDENTS64 = 217;
+export const SYS_OPENAT = 257;
+export const SYS_PIPE2 = 293;
 export const SYS_MMAP = 9;
 export const SYS_MPROTECT = 10;
 export const SYS_RT_SIGACTION = 13;
@@ -79,6 +96,22 @@ export const SYS_SHM_OPEN = 1040;
 export const SYS_SHM_UNLINK = 1041;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
+  [SYS_READ]: 'read',
+  [SYS_WRITE]: 'write',
+  [SYS_OPEN]: 'open',
+  [SYS_CLOSE]: 'close',
+  [SYS_FSTAT]: 'fstat',
+  [SYS_LSEEK]: 'lseek',
+  [SYS_PIPE]: 'pipe',
+  [SYS_DUP]: 'dup',
+  [SYS_DUP2]: 'dup2',
+  [SYS_FCNTL]: 'fcntl',
+  [SYS_MKDIR]: 'mkdir',
+  [SYS_RMDIR]: 'rmdir',
+  [SYS_UNLINK]: 'unlink',
+  [SYS_GETDENTS64]: 'getdents64',
+  [SYS_OPENAT]: 'openat',
+  [SYS_PIPE2]: 'pipe2',
   [SYS_MMAP]: 'mmap',
   [SYS_MPROTECT]: 'mprotect',
   [SYS_RT_SIGACTION]: 'rt_sigaction',

@@ -69,6 +69,10 @@ export const TraceKind = {
   TlbShootdown: 0x74,
   /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
   IdleTicksFolded: 0x75,
+  /** A descriptor was opened (pid, fd): open, openat, pipe2 (two records), dup (kernel/fd/). */
+  FdOpen: 0x80,
+  /** A thread blocked on a pipe (tid, 0 reading / 1 writing). */
+  PipeBlock: 0x81,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -71,6 +71,21 @@ const PARAMS = {
       'kill/tgkill: permission check, sigqueue allocation, pending-set update (Linux ~0.3 us, lmbench lat_sig)',
   },
   schemeCallNs: { value: 1200, source: 'one proc-scheme round trip (SCHED-12): dispatch, copy, reply' },
+  // Descriptors and schemes (kernel/fd/, docs/schemes.md).
+  fileSchemeCallNs: {
+    value: 4000,
+    source:
+      'one file: call: Redox serves file: from redoxfs in userspace, so a call is a user-scheme round trip (client to kernel, packet to redoxfs, its answer back: two context switches of ~1 us plus packet copies and the fs work); estimate, here charged by the in-kernel file: scheme',
+  },
+  pipeCallNs: {
+    value: 300,
+    source:
+      'pipe read or write without its copy: fd lookup, pipe lock, wakeup check (Linux pipe ping-pong ~2-3 us round trip is mostly the two switches); estimate',
+  },
+  userCopyNsPerKiB: {
+    value: 100,
+    source: 'copy_to_user/copy_from_user of cached data at ~10 GB/s (rep movsb), per KiB',
+  },
   threadSetupNs: { value: 3000, source: 'kernel stack, context struct and TLS setup for a new context' },
   processSpawnNs: { value: 60000, source: 'fork-equivalent then exec: address space, ELF load (SCHED-12)' },
   processExitNs: { value: 20000, source: 'address-space teardown on exit' },

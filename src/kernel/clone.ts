@@ -32,6 +32,7 @@ import { SYS_FORK, SYS_SET_TID_ADDRESS } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import type { Kernel } from './kernel.ts';
+import { forkFds } from './fd/process-fds.ts';
 import { forkHandles } from './proc-handles.ts';
 import { type Process, ProcessState } from './process.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
@@ -66,6 +67,7 @@ export function* sysFork(
     if (action !== undefined) child.sigActions[sig] = { ...action };
   });
   forkHandles(parent, child);
+  forkFds(parent, child);
   const thread = k.createThread(child);
   if (thread === null) {
     abandon(k, parent, child);

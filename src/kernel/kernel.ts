@@ -61,6 +61,7 @@ import type { BootRun } from './boot/run-state.ts';
 import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
+import type { FdOptions } from './fd/mode.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -90,6 +91,8 @@ export interface KernelOptions {
   firmwareParser?: ParserName;
   /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
   bringUp?: BootOptions;
+  /** Descriptor semantics (kernel/fd/mode.ts): redox or linux; by default the futex ABI's. */
+  fd?: FdOptions;
 }
 
 export interface GuestFaultRecord {

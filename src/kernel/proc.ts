@@ -20,6 +20,7 @@ import { signalPending } from './signal.ts';
 import { type Thread, ThreadState } from './thread.ts';
 import { putUser32 } from './uaccess.ts';
 import { NO_TIMEOUT } from './timeout.ts';
+import { closeAllFds, spawnFds } from './fd/process-fds.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
 export const STACK_BYTES_DEFAULT = 64 * 1024;
@@ -92,6 +93,7 @@ export function* sysSpawn(
   yield spend(k.board.costs.processSpawnNs);
   const child = k.createProcess(image, t.process);
   if (child === null) return -ENOMEM;
+  spawnFds(t.process, child); // exec keeps the descriptors without FD_CLOEXEC
   const main = yield* startMainThread(k, cpu, child, arg, t.affinity);
   return main === null ? -ENOMEM : child.pid;
 }
@@ -182,6 +184,7 @@ export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
 
 function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
   yield spend(k.board.costs.processExitNs);
+  yield* closeAllFds(k, cpu, p);
   p.vm.destroy();
   p.status = p.killedBy !== 0 ? signalStatus(p.killedBy) : exitStatus(p.exitCode);
   p.state = ProcessState.Zombie;

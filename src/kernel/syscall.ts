@@ -24,6 +24,7 @@ import { MMAP_SYSCALLS } from './mmap.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
+import { FD_SYSCALLS } from './fd/syscalls.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
@@ -96,6 +97,8 @@ const TABLE: SyscallTable = {
   ...MADVISE_SYSCALLS,
   // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
   ...MMAP_SYSCALLS,
+  // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
+  ...FD_SYSCALLS,
 };
 
 /**

@@ -125,6 +125,27 @@ export interface LibcThread {
   readonly atforkParentOnFailure: boolean;
 }
 
+/**
+ * The descriptor calls (io.ts): each returns the kernel's answer (a result or -errno). Both
+ * variants use the same code (io-calls.ts); the kernel underneath differs (kernel/fd/mode.ts).
+ */
+export interface LibcIo {
+  openat(t: Guest, dirfd: number, path: string, flags: number, mode: number): Program<number>;
+  read(t: Guest, fd: number, buf: number, len: number): Program<number>;
+  write(t: Guest, fd: number, buf: number, len: number): Program<number>;
+  close(t: Guest, fd: number): Program<number>;
+  dup(t: Guest, fd: number): Program<number>;
+  dup2(t: Guest, oldFd: number, newFd: number): Program<number>;
+  pipe2(t: Guest, fdsAddr: number, flags: number): Program<number>;
+  lseek(t: Guest, fd: number, offset: number, whence: number): Program<number>;
+  fstat(t: Guest, fd: number, statAddr: number): Program<number>;
+  fcntl(t: Guest, fd: number, cmd: number, arg: number): Program<number>;
+  mkdir(t: Guest, path: string, mode: number): Program<number>;
+  rmdir(t: Guest, path: string): Program<number>;
+  unlink(t: Guest, path: string): Program<number>;
+  getdents64(t: Guest, fd: number, buf: number, len: number): Program<number>;
+}
+
 export interface Libc {
   readonly name: LibcVariantName;
   readonly futex: LibcFutex;
@@ -137,6 +158,7 @@ export interface Libc {
   readonly cancel: LibcCancel;
   readonly sched: LibcSched;
   readonly thread: LibcThread;
+  readonly io: LibcIo;
 }
 
 type Groups = Exclude<keyof Libc, 'name'>;
@@ -181,6 +203,22 @@ export const LIBC_MEMBERS: { readonly [G in Groups]: { readonly [M in keyof Libc
     threadCpuClocks: true,
     setAffinity: true,
     getAffinity: true,
+  },
+  io: {
+    openat: true,
+    read: true,
+    write: true,
+    close: true,
+    dup: true,
+    dup2: true,
+    pipe2: true,
+    lseek: true,
+    fstat: true,
+    fcntl: true,
+    mkdir: true,
+    rmdir: true,
+    unlink: true,
+    getdents64: true,
   },
   thread: {
     registersRobustList: true,

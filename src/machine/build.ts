@@ -19,13 +19,15 @@ import {
 import { calibrateClocks } from '../kernel/clock/clock.ts';
 import { Cpufreq } from '../kernel/cpufreq/cpufreq.ts';
 import { IdleFold } from '../kernel/idle-fold.ts';
+import { fileSystemOf } from '../kernel/fd/file-scheme.ts';
+import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
-import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
+import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
 
@@ -72,8 +74,18 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
   startClocks(board, kernel, config);
+  seedFiles(kernel, config.files ?? []);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
+}
+
+/** `[[file]]`: the scenario's files, in the file: filesystem before anything runs (no time, no trace). */
+function seedFiles(kernel: Kernel, files: readonly FileSeed[]): void {
+  const fs = fileSystemOf(kernel);
+  for (const file of files) {
+    const r = fs.seed(file.path, file.text);
+    assert(r === 0, `machine: [[file]] ${file.path} could not be made (errno ${-r})`);
+  }
 }
 
 export function makePolicy(

@@ -277,4 +277,12 @@ export interface RunConfig {
   sweep: SweepConfig | null;
   /** The variants run beside this one; empty for none. */
   compare: CompareConfig[];
+  /** `[[file]]`: files put in the machine's file: filesystem before boot (scenario/files.ts). */
+  files?: FileSeed[];
+}
+
+/** One `[[file]]` of a scenario. */
+export interface FileSeed {
+  path: string;
+  text: string;
 }

@@ -39,6 +39,7 @@ import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
+import { readFiles } from './files.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -66,6 +67,7 @@ export const SCENARIO_KEYS = [
   'sweep',
   'compare',
   'faults',
+  'file',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
@@ -111,6 +113,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   );
   const cpus = machine.topology.cpus;
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
+  const files = readFiles(ctx, top);
   const config: RunConfig = {
     name,
     seed,
@@ -131,6 +134,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     outcome: readOutcome(ctx, own(top, 'outcome')),
     expect: readArrayOfTables(ctx, top, 'expect').map((e, i) => readExpectation(ctx, e, `expect.${i}`)),
     sweep: readSweep(ctx, own(top, 'sweep')),
+    ...(files.length > 0 ? { files } : {}),
     compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
   };
   // A run with nothing to do would pass every check it has: refused, not reported as done. Checked

@@ -9,6 +9,7 @@ import { EINVAL } from '../../abi/errno.ts';
 import type { Guest } from '../../abi/guest.ts';
 import { FUTEX_PRIVATE_FLAG } from '../../abi/syscalls.ts';
 import { errno } from '../errno.ts';
+import { IO_CALLS } from '../io-calls.ts';
 import type { Libc } from '../libc.ts';
 import { sched_getaffinity_cpus, sched_setaffinity_cpus } from '../sched.ts';
 import * as barrier from './barrier.ts';
@@ -72,6 +73,8 @@ export const improvedLibc: Libc = {
     setAffinity,
     getAffinity,
   },
+  // The descriptor calls: one code for both (io-calls.ts).
+  io: IO_CALLS,
   thread: {
     registersRobustList: true, // start_thread registers the robust list
     hasJoinNp: true,

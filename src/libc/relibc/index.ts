@@ -8,6 +8,7 @@
 import { ENOTSUP } from '../../abi/errno.ts';
 import { SCHED_RR } from '../../abi/sched.ts';
 import { INT_MAX } from '../layout.ts';
+import { IO_CALLS } from '../io-calls.ts';
 import type { Libc } from '../libc.ts';
 import { proc_get_affinity, proc_set_affinity } from '../proc-handles.ts';
 import * as barrier from './barrier.ts';
@@ -61,6 +62,8 @@ export const relibcLibc: Libc = {
     setAffinity: proc_set_affinity,
     getAffinity: proc_get_affinity,
   },
+  // The descriptor calls: one code for both (io-calls.ts).
+  io: IO_CALLS,
   thread: {
     registersRobustList: false, // no robust lists
     hasJoinNp: false,
