@@ -21,6 +21,8 @@ import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { STACKGUARD } from './stackguard.ts';
+import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
+import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
 
@@ -45,6 +47,9 @@ const LIST: GuestProgram[] = [
   CYCLICTEST, // HW-12, issue 11: timer precision
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
+  SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
+  DRVMGR_PROGRAM, // SVC-6
+  HOTPLUG_PROGRAM, // SVC-6
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -1,0 +1,206 @@
+/**
+ * The driver manager as a guest program (SVC-6, U5, U7): every poll (2 s) it lists the bus
+ * (`/scheme/pci`, device files), asks DriverManagerState what to probe, and probes serially as
+ * Redox's `Daemon::spawn` does (models-2.md §10.2): spawn the driver with an INIT_NOTIFY-style
+ * pipe, then wait for its readiness byte (bound) or EOF, after which the exit status names the
+ * failed outcome (driver-program.ts PROBE_EXIT). The improved manager reaps bound drivers that
+ * die (a thread per driver in waitpid; smpsim's wait4 has no WNOHANG yet, so the reap loop's
+ * non-blocking poll is a blocking waiter per child) and cleans up; a removed device's driver
+ * gets SIGTERM. The redox one never waits for a bound driver: a crash leaves a zombie and the
+ * device claimed. After each poll `/run/drvmgr.status` holds the `--status` lines.
+ */
+import { parse } from 'smol-toml';
+import type { Program } from '../abi/effects.ts';
+import type { Guest, ProgramImage } from '../abi/guest.ts';
+import { SIGTERM } from '../abi/signal.ts';
+import { mkdir } from '../libc/io.ts';
+import { spawn, waitpid } from '../libc/process.ts';
+import {
+  pthread_attr_init,
+  pthread_attr_setdetachstate,
+  pthread_attr_t,
+  pthread_create,
+} from '../libc/pthread.ts';
+import { PTHREAD_CREATE_DETACHED } from '../libc/layout.ts';
+import { kill } from '../libc/signal.ts';
+import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
+import {
+  type DeviceDesc,
+  type DriverEntry,
+  DriverManagerState,
+  type DriverManagerVariant,
+  driverManagerConfig,
+  type ProbeOutcome,
+  type ProbeRequest,
+} from './driver-manager.ts';
+import { BUS_DIR, DRIVER, type DriverArg, PROBE_EXIT, parseDeviceFile } from './driver-program.ts';
+import {
+  cloexecPipe,
+  closeFd,
+  inheritable,
+  listDir,
+  readByte,
+  readFileText,
+  writeByte,
+  writeFileText,
+} from './io.ts';
+import { parseServiceArgs, type ServiceArg } from './service-program.ts';
+
+export const DRIVERS_FILE = '/etc/pcid.d/drivers.toml';
+
+export interface DriverManagerArgs {
+  variant: DriverManagerVariant;
+  /** Polls before it exits (the observation window, in polls of 2 s). */
+  polls: number;
+}
+
+/** `[[drivers]] name, bus, class, ids = [[vendor, device], …]` (pcid-spawner's config.toml shape). */
+export function parseDrivers(text: string): DriverEntry[] {
+  const doc = parse(text) as { drivers?: unknown };
+  const list = Array.isArray(doc.drivers) ? doc.drivers : [];
+  return list.map((d: Record<string, unknown>, i: number) => {
+    const where = `${DRIVERS_FILE}: drivers[${i}]`;
+    if (typeof d.name !== 'string') throw new Error(`${where}.name: not a string; allowed: a driver name`);
+    const ids = (d.ids ?? []) as [number, number][];
+    return {
+      name: d.name,
+      bus: d.bus === 'acpi' ? 'acpi' : 'pci',
+      classCode: typeof d.class === 'number' ? d.class : null,
+      ids,
+    };
+  });
+}
+
+interface Mgr {
+  state: DriverManagerState;
+  variant: DriverManagerVariant;
+  /** Bound drivers' pids by device. */
+  pids: Map<string, number>;
+  /** Exits the reaper threads saw, applied at the next poll. */
+  exits: { deviceId: string; pid: number; status: number }[];
+}
+
+function outcomeOf(status: number): [ProbeOutcome, string] {
+  if ((status & 0x7f) !== 0) return ['crashed', `signal ${status & 0x7f}`];
+  const code = (status >> 8) & 0xff;
+  if (code === PROBE_EXIT.deferred) return ['deferred', 'EPROBE_DEFER'];
+  if (code === PROBE_EXIT['not-supported']) return ['not-supported', 'ENODEV'];
+  return ['fatal', code === 1 ? 'EIO' : `status ${code}`];
+}
+
+function* reaper(t: Guest, raw: unknown): Program<number> {
+  const { m, deviceId, pid } = raw as { m: Mgr; deviceId: string; pid: number };
+  const [got, status] = yield* waitpid(t, pid);
+  if (got > 0) m.exits.push({ deviceId, pid, status });
+  return 0;
+}
+
+function* probe(t: Guest, m: Mgr, req: ProbeRequest): Program<void> {
+  const pipe = yield* cloexecPipe(t);
+  if (pipe === null) throw new Error('drvmgr: pipe failed');
+  yield* inheritable(t, pipe[1], true);
+  const arg: DriverArg = { driver: req.driver, deviceId: req.deviceId, notifyFd: pipe[1] };
+  const pid = yield* spawn(t, DRIVER, arg);
+  yield* closeFd(t, pipe[1]);
+  const got = pid < 0 ? 0 : yield* readByte(t, pipe[0]);
+  yield* closeFd(t, pipe[0]);
+  const now = yield* clock_gettime_ns(t);
+  if (got === 1) {
+    m.state.probed(now, req.deviceId, req.driver, 'bound');
+    m.pids.set(req.deviceId, pid);
+    if (m.variant === 'improved') {
+      const attr = new pthread_attr_t();
+      pthread_attr_init(attr);
+      pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+      const [err] = yield* pthread_create(t, attr, reaper, { m, deviceId: req.deviceId, pid });
+      if (err !== 0) throw new Error(`drvmgr: reaper thread failed (${err})`);
+    }
+    return;
+  }
+  const [, status] = pid < 0 ? [0, 1 << 8] : yield* waitpid(t, pid);
+  const [outcome, error] = outcomeOf(status);
+  m.state.probed(now, req.deviceId, req.driver, outcome === 'crashed' ? 'fatal' : outcome, error);
+}
+
+function* present(t: Guest): Program<DeviceDesc[]> {
+  const names = (yield* listDir(t, BUS_DIR)) ?? [];
+  const out: DeviceDesc[] = [];
+  for (const id of names) {
+    const text = yield* readFileText(t, `${BUS_DIR}/${id}`);
+    if (text !== null) out.push(parseDeviceFile(id, text).desc);
+  }
+  return out;
+}
+
+function* poll(t: Guest, m: Mgr): Program<void> {
+  const now = yield* clock_gettime_ns(t);
+  for (const e of m.exits.splice(0)) {
+    if (m.pids.get(e.deviceId) === e.pid) m.pids.delete(e.deviceId);
+    m.state.driverExited(now, e.deviceId, e.status);
+  }
+  const devices = yield* present(t);
+  const cleanupsBefore = m.state.cleanups.length;
+  for (const req of m.state.scan(now, devices)) yield* probe(t, m, req);
+  // A removed device's driver is told to stop (improved); its reaper then collects it.
+  for (const c of m.state.cleanups.slice(cleanupsBefore)) {
+    const pid = m.pids.get(c.deviceId);
+    if (pid !== undefined && !devices.some((d) => d.id === c.deviceId)) yield* kill(t, pid, SIGTERM);
+  }
+  yield* mkdir(t, '/run', 0o755);
+  yield* writeFileText(t, '/run/drvmgr.status', `${m.state.status().join('\n')}\n`);
+  publish(t, m, devices);
+}
+
+function publish(t: Guest, m: Mgr, devices: readonly DeviceDesc[]): void {
+  const s = m.state;
+  const output = (t.data.output ??= {}) as Record<string, unknown>;
+  output.drvmgr = {
+    probes: s.probes.length,
+    bound: s.status().filter((l) => l.includes(' bound ')).length,
+    skipped_pairs: s.skipped.size,
+    cleanups: s.cleanups.length,
+    leaked_claims: s.leakedClaims(devices.map((d) => d.id)).length,
+    timeline_lines: s.timeline.entries.length,
+    timeline_suppressed: s.timeline.suppressed,
+    text: { timeline: s.timeline.lines(), status: s.status() },
+  };
+}
+
+/** Started by init (a unit with `cmd = "drvmgr"`): `variant=`, `polls=` arguments and a notify fd. */
+function argsOf(raw: unknown): [DriverManagerArgs, number] {
+  if (raw === null || typeof raw !== 'object' || !('notifyFd' in raw)) return [raw as DriverManagerArgs, -1];
+  const s = raw as ServiceArg;
+  const opts = parseServiceArgs(s.args);
+  const variant = opts.variant === 'redox' ? 'redox' : 'improved';
+  const polls = Number(opts.polls ?? '1000000');
+  if (!Number.isInteger(polls) || polls < 1)
+    throw new Error(`drvmgr: argument polls=${opts.polls} is not a whole number`);
+  return [{ variant, polls }, s.notifyFd];
+}
+
+function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
+  const [args, notifyFd] = argsOf(raw);
+  const cfg = driverManagerConfig(args.variant);
+  const drivers = parseDrivers((yield* readFileText(t, DRIVERS_FILE)) ?? '');
+  const m: Mgr = {
+    state: new DriverManagerState(drivers, cfg),
+    variant: args.variant,
+    pids: new Map(),
+    exits: [],
+  };
+  const start = yield* clock_gettime_ns(t);
+  for (let i = 0; i < args.polls; i++) {
+    yield* poll(t, m);
+    if (i === 0 && notifyFd >= 0) {
+      // Ready once the devices present at boot have been probed (init orders drivers' users after it).
+      yield* writeByte(t, notifyFd);
+      yield* closeFd(t, notifyFd);
+    }
+    const next = start + (i + 1) * cfg.pollNs;
+    const now = yield* clock_gettime_ns(t);
+    if (i + 1 < args.polls && next > now) yield* sleep_ns(t, next - now);
+  }
+  return 0;
+}
+
+export const DRIVER_MANAGER: ProgramImage = { name: 'drvmgr', main: driverManagerMain };
