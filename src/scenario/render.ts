@@ -61,7 +61,9 @@ export function renderScenario(config: RunConfig): string {
     expect: config.expect.map((e) => ({ ...e })),
     ...(config.sweep === null ? {} : { sweep: { ...config.sweep, cpus: [...config.sweep.cpus] } }),
     ...compareTables(config),
-    ...(config.files === undefined ? {} : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
+    ...(config.files === undefined
+      ? {}
+      : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
   };
   return stringify(doc);
 }

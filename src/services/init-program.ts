@@ -48,6 +48,8 @@ export interface InitArgs {
   keepNotifyWriteEnd: boolean;
   /** The observation window: init publishes its state and exits this long after it started. */
   stopAfterNs: number;
+  /** Where the unit files are (default UNIT_DIR). */
+  unitDir?: string;
 }
 
 type InitEvent =
@@ -67,12 +69,17 @@ interface InitState {
 }
 
 /** Reads and parses every unit file; a bad one is logged and skipped (init carries on). */
-function* readUnits(t: Guest, invalid: Set<string>, errors: string[]): Program<Map<string, Unit>> {
+function* readUnits(
+  t: Guest,
+  dir: string,
+  invalid: Set<string>,
+  errors: string[],
+): Program<Map<string, Unit>> {
   const units = new Map<string, Unit>();
-  const names = (yield* listDir(t, UNIT_DIR)) ?? [];
-  if (names.length === 0) errors.push(`init: no unit files in ${UNIT_DIR}`);
+  const names = (yield* listDir(t, dir)) ?? [];
+  if (names.length === 0) errors.push(`init: no unit files in ${dir}`);
   for (const name of names) {
-    const text = yield* readFileText(t, `${UNIT_DIR}/${name}`);
+    const text = yield* readFileText(t, `${dir}/${name}`);
     const r = text === null ? null : parseUnitFile(name, text);
     if (r?.ok) units.set(name, r.unit);
     else {
@@ -89,13 +96,14 @@ function* readUnits(t: Guest, invalid: Set<string>, errors: string[]): Program<M
  */
 function* lookupOf(
   t: Guest,
+  dir: string,
   units: Map<string, Unit>,
   invalid: Set<string>,
   errors: string[],
 ): Program<Lookup> {
   const templateTexts = new Map<string, string>();
   for (const name of units.keys())
-    if (name.includes('@.')) templateTexts.set(name, (yield* readFileText(t, `${UNIT_DIR}/${name}`)) ?? '');
+    if (name.includes('@.')) templateTexts.set(name, (yield* readFileText(t, `${dir}/${name}`)) ?? '');
   return (name) => {
     const u = units.get(name);
     if (u !== undefined) return u;
@@ -251,8 +259,9 @@ function* initMain(t: Guest, raw: unknown): Program<number> {
   yield* sigaction(t, SIGPIPE, { handler: SIG_IGN, mask: 0, flags: 0 });
   const errors: string[] = [];
   const invalid = new Set<string>();
-  const units = yield* readUnits(t, invalid, errors);
-  const lookup = yield* lookupOf(t, units, invalid, errors);
+  const dir = args.unitDir ?? UNIT_DIR;
+  const units = yield* readUnits(t, dir, invalid, errors);
+  const lookup = yield* lookupOf(t, dir, units, invalid, errors);
   const roots = [...units.keys()].filter((n) => !n.includes('@.'));
   const core = new InitCore(loadClosure(roots, lookup, cfg.loadMode), cfg);
   core.log.unshift(...errors);

@@ -92,5 +92,11 @@ export function summarise(core: InitCore): InitSummary {
 export function publishInit(t: Guest, core: InitCore, nowNs: number): void {
   const s = summarise(core);
   const output = (t.data.output ??= {}) as Record<string, unknown>;
-  output[INIT_OUTPUT] = { ...s.numbers, uptime_ms: nowNs / 1e6, text: s };
+  const text = {
+    log: s.log,
+    critical_chain: s.criticalChain,
+    wait_for: s.waitFor,
+    deadlock: s.deadlock === null ? [] : [s.deadlock.join(' -> ')],
+  };
+  output[INIT_OUTPUT] = { ...s.numbers, uptime_ms: nowNs / 1e6, text };
 }

@@ -21,6 +21,7 @@ function* main(t: Guest, raw: unknown): Program<number> {
     loadMode,
     keepNotifyWriteEnd: intArg(a, 'keep_notify_write_end') === 1,
     stopAfterNs: intArg(a, 'stop_after_ms') * 1_000_000,
+    unitDir: stringArg(a, 'dir'),
   };
   return (yield t.call(SVC_INIT.main(t, args))) as number;
 }
@@ -51,6 +52,13 @@ export const SVC_INIT_PROGRAM: GuestProgram = {
       max: 1,
       doc: 'redox before eeee52f2: init keeps the INIT_NOTIFY write end (no EOF, boot hangs)',
       fallback: 0,
+    },
+    {
+      name: 'dir',
+      kind: 'choice',
+      choices: ['/etc/init.d', '/etc/init.d-alt'],
+      doc: 'where the unit files are: -alt holds a second configuration for a [compare] variant',
+      fallback: '/etc/init.d',
     },
     {
       name: 'stop_after_ms',
