@@ -38,6 +38,7 @@ export interface UnitRecord {
   firstSpawnNs: number | null;
   lastSpawnNs: number | null;
   firstReadyNs: number | null;
+  lastReadyNs: number | null;
   settledNs: number | null;
   restarts: number;
   failures: number;
@@ -221,6 +222,7 @@ export class InitCore {
     const r = this.#current(name, attempt);
     if (r === null || r.state !== 'starting') return;
     r.firstReadyNs ??= nowNs;
+    r.lastReadyNs = nowNs;
     r.startDeadlineNs = null;
     r.tracker.ready(nowNs);
     if (r.unit.service?.healthCheck && this.#cfg.variant === 'improved')
@@ -306,6 +308,7 @@ function newRecord(unit: Unit, cfg: InitConfig): UnitRecord {
     firstSpawnNs: null,
     lastSpawnNs: null,
     firstReadyNs: null,
+    lastReadyNs: null,
     settledNs: null,
     restarts: 0,
     failures: 0,

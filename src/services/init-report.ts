@@ -75,6 +75,7 @@ export function summarise(core: InitCore): InitSummary {
     const k = unitKey(r.unit.name);
     if (r.firstReadyNs !== null) n[`ready_ms_${k}`] = r.firstReadyNs / 1e6;
     if (r.restarts > 0) n[`restarts_${k}`] = r.restarts;
+    if (r.restarts > 0 && r.lastReadyNs !== null) n[`last_ready_ms_${k}`] = r.lastReadyNs / 1e6;
   }
   const edges = booted ? [] : waitForEdges(core, declaredWaits(core));
   const deadlock = booted ? null : waitForCycle(edges);
