@@ -42,6 +42,27 @@ export interface IdleTickFolder {
 }
 
 /**
+ * Each CPU's LAPIC timer period in periodic mode, ns. It starts at the nominal 1/hz; once the
+ * kernel writes an initial count (TMICT) from its calibration, the period is that many bus
+ * clocks at the CPU's true bus rate (hw/tsc.ts, skewed as its crystal is), from the next reload:
+ * so a calibration error is a tick-rate error, as on hardware.
+ */
+export class LapicPeriods {
+  readonly ns: number[];
+  readonly #busHz: (cpuId: number) => number;
+
+  constructor(cpus: number, nominalNs: number, busHz: (cpuId: number) => number) {
+    this.ns = new Array<number>(cpus).fill(nominalNs);
+    this.#busHz = busHz;
+  }
+
+  /** TMICT × divide: the bus clocks one period lasts on `cpuId`. */
+  program(cpuId: number, busClocks: number): void {
+    this.ns[cpuId] = Math.round((busClocks * 1e9) / this.#busHz(cpuId));
+  }
+}
+
+/**
  * Starts every CPU's LAPIC timer in periodic mode at `hz`. Each CPU programs its timer at its own
  * moment during boot, so the phases differ; they are drawn from the decider (a Boot choice).
  */
@@ -50,20 +71,22 @@ export function startLapicPeriodic(
   cpus: readonly Cpu[],
   hz: number,
   folder: IdleTickFolder | null = null,
+  periods: LapicPeriods | null = null,
 ): number {
   const periodNs = Math.round(1e9 / hz);
   const kind = engine.register(
     'lapic-timer',
     (cpuId) => {
       const cpu = cpus[cpuId]!;
+      const nowPeriodNs = periods === null ? periodNs : periods.ns[cpuId]!;
       if (folder !== null && cpu.halted) {
-        const nextNs = folder.foldTicks(cpuId, periodNs);
+        const nextNs = folder.foldTicks(cpuId, nowPeriodNs);
         if (nextNs >= 0) {
           engine.at(nextNs, kind, cpuId, 0);
           return;
         }
       }
-      engine.after(periodNs, kind, cpuId, 0);
+      engine.after(nowPeriodNs, kind, cpuId, 0);
       cpu.lapic.accept(VEC_LAPIC_TIMER, true);
     },
     true,

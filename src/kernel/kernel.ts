@@ -17,7 +17,7 @@ import { SIGABRT, SYSCALL_NAMES } from '../abi/syscalls.ts';
 import { assert } from '../engine/assert.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 import type { Board } from '../hw/board.ts';
-import { TscDeadlineTimer } from '../hw/timer.ts';
+import { type LapicPeriods, TscDeadlineTimer } from '../hw/timer.ts';
 import { VEC_HRTIMER } from '../hw/vectors.ts';
 import { type ExecContext, FrameKind, makeFrame } from '../hw/context.ts';
 import type { Cpu, CpuHooks } from '../hw/cpu.ts';
@@ -151,6 +151,8 @@ export class Kernel implements SchedHost {
   tickPeriodNs = 0;
   /** The TSC-deadline timer when the kernel runs tickless (HW-12), else null. */
   deadlineTimer: TscDeadlineTimer | null = null;
+  /** The periodic LAPIC timer's per-CPU periods, when the boot calibrates it (`[clock]`). */
+  lapicPeriods: LapicPeriods | null = null;
   /** The improved kernel's per-CPU hrtimer queues and their one-shot (hrtimer.ts), else null. */
   hrtimers: Hrtimers | null = null;
   /** When each CPU's current deadline was programmed. */

@@ -12,6 +12,7 @@ import { PStates } from '../hw/pstate.ts';
 import {
   PIT_DIVISOR_REDOX,
   PIT_INPUT_HZ,
+  LapicPeriods,
   startLapicPeriodic,
   startPit,
   TscDeadlineTimer,
@@ -72,7 +73,13 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
-  const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
+  const tickPeriodNs = startTick(
+    board,
+    kernel,
+    config.machine.tick,
+    options.idleFold ?? true,
+    config.clock !== null,
+  );
   startClocks(board, kernel, config);
   seedFiles(kernel, config.files ?? []);
   kernel.boot(policy, INIT, config.workloads);
@@ -107,13 +114,24 @@ export function makePolicy(
  * Starts the tick source and tells the kernel its period: the PIT on the BSP, every CPU's LAPIC
  * timer in periodic mode, or (tickless) the TSC-deadline timer the kernel programs itself (HW-12).
  */
-export function startTick(board: Board, kernel: Kernel, tick: TickConfig, idleFold = true): number {
+export function startTick(
+  board: Board,
+  kernel: Kernel,
+  tick: TickConfig,
+  idleFold = true,
+  calibrated = false,
+): number {
   let periodNs: number;
   if (tick.source === 'pit') {
     periodNs = startPit(board.engine, kernel.cpus[0]!, PIT_DIVISOR_REDOX);
   } else if (tick.source === 'lapic') {
     const folder = idleFold ? new IdleFold(kernel) : null;
-    periodNs = startLapicPeriodic(board.engine, kernel.cpus, tick.hz, folder);
+    // With `[clock]`, the kernel programs the timer from its calibration (clock/clock.ts).
+    const periods = calibrated
+      ? new LapicPeriods(kernel.cpus.length, Math.round(1e9 / tick.hz), (id) => board.tsc.lapicBusHz(id))
+      : null;
+    kernel.lapicPeriods = periods;
+    periodNs = startLapicPeriodic(board.engine, kernel.cpus, tick.hz, folder, periods);
   } else {
     periodNs = Math.round(1e9 / tick.hz);
     kernel.deadlineTimer = new TscDeadlineTimer(board.engine, kernel.cpus);

@@ -37,6 +37,9 @@ export function machineFromTables(tables: readonly Uint8Array[]): TablesMachine 
     return 'its MADT lists an APIC id twice (a firmware bug: no hardware has that)';
   if (enabled.length > 256) return `its MADT lists ${enabled.length} enabled CPUs, more than 256`;
   const nodes = Math.max(1, t.numa.domains.length);
+  const bare = t.numa.domains.findIndex((_, node) => !enabled.some((c) => c.node === node));
+  if (nodes > 1 && bare >= 0)
+    return `its SRAT's node ${bare} has no enabled CPU (its CPUs are hot-plug slots, or it is memory-only), and every node of an smpsim machine has CPUs`;
   const want = placed(enabled.map((c) => ({ apicId: c.apicId, node: nodes > 1 ? (c.node ?? -1) : 0 })));
   const cpus = enabled.length;
   const remote = t.numa.distances[0]?.[1] ?? 20;

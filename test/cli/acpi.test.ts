@@ -59,6 +59,15 @@ test('the fixtures decode: text dump and binary directory give the same CPUs; th
   assert.match(big.out, /\[hardened\] boots\n {2}CPUs: 240 enabled .*80 from x2APIC entries/);
 });
 
+test("QEMU's real tables print: the hot-plug slots, the overrides, the Redox parser's SRAT overrun", async () => {
+  const r = await smpsim('acpi', join(FIXTURES, 'qemu-q35-6cpu-2node-hotplug'));
+  assert.equal(r.status, 0, r.err);
+  assert.match(r.out, /^3 tables from .*: APIC \(160 B\), SLIT \(48 B\), SRAT \(304 B\)\n/);
+  assert.match(r.out, /\[hardened\] boots\n {2}CPUs: 2 enabled \(APIC ids 0-1\), 4 online-capable/);
+  assert.match(r.out, /overrides: IRQ0->GSI2 \(bus\/bus\), IRQ5->GSI5 \(high\/level\)/);
+  assert.match(r.out, /\[redox\][\s\S]*srat-overrun-unknown/);
+});
+
 test('bad input: one line, exit 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'smpsim-acpi-'));
   const junk = join(dir, 'notes.txt');

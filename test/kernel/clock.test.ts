@@ -12,6 +12,7 @@ import { spinWait, udelay, udelayTicks } from '../../src/kernel/clock/delay.ts';
 import type { TscCalibration } from '../../src/kernel/clock/tsc-calibrate.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { defaultRunConfig } from '../../src/machine/defaults.ts';
+import { buildMachine } from '../../src/machine/build.ts';
 import { runConfig } from '../../src/report/run.ts';
 
 test("udelay's TSC ticks are Linux's fixed point: us x 0x10c7 x 4 x (lpj x HZ/4) >> 32, plus one", () => {
@@ -107,4 +108,34 @@ test('a slow port (12 us per inb) starves the PIT loop below loopmin; the PM tim
   assert.equal(withRef['clock.calibrated'], 1);
   assert.ok(Math.abs(withRef['clock.tsc_error_ppm']!) < 100, `error ${withRef['clock.tsc_error_ppm']} ppm`);
   assert.equal(withRef['clock.calibration_rounds'], 3, 'the reference is used after the three windows');
+});
+
+test("the periodic LAPIC tick runs at the calibrated count: TMICT = lapic_timer_period / 16, at each CPU's true bus clock", () => {
+  const config = defaultRunConfig('fair', 4);
+  config.clock = { calibration: 'pit-pmtimer' };
+  config.workloads = [{ kind: 'spin', threads: 1, iterations: 1, cycles: 3000 }];
+  const { board, kernel } = buildMachine(config);
+  const periods = kernel.lapicPeriods!;
+  assert.deepEqual(periods.ns, [1e6, 1e6, 1e6, 1e6], 'nominal until the boot calibrates');
+  board.engine.run({ simNsMax: 200_000_000, eventsMax: 10_000_000 });
+  const perJiffy = kernel.clock.lapicPeriodPerJiffy;
+  assert.ok(perJiffy > 0);
+  const busClocks = Math.floor(perJiffy / 16) * 16;
+  for (let cpu = 0; cpu < 4; cpu++) {
+    const ns = periods.ns[cpu]!;
+    assert.equal(ns, Math.round((busClocks * 1e9) / board.tsc.lapicBusHz(cpu)), `cpu ${cpu}`);
+    // Off by the BSP's calibration error (< 60 ppm with the PM timer), this CPU's crystal against
+    // the BSP's (each drawn within +-cpuSkewPpm 3000 of nominal: up to 6000 apart) and the
+    // truncation to 16 clocks (16 of ~100,000 per 1 ms: 160 ppm).
+    assert.ok(Math.abs(ns - 1e6) < ((60 + 6000 + 160) / 1e6) * 1e6, `cpu ${cpu} ticks every ${ns} ns`);
+    const againstBsp = (ns * board.tsc.lapicBusHz(cpu)) / (periods.ns[0]! * board.tsc.lapicBusHz(0));
+    assert.ok(Math.abs(againstBsp - 1) < 1e-6, 'the same count on every CPU, in bus clocks');
+  }
+  assert.ok(new Set(periods.ns).size > 1, 'skewed crystals: the same count lasts differently on each CPU');
+});
+
+test('without [clock] the periodic tick keeps its nominal period (no calibration to program it from)', () => {
+  const config = defaultRunConfig('fair', 2);
+  config.workloads = [{ kind: 'spin', threads: 1, iterations: 1, cycles: 3000 }];
+  assert.equal(buildMachine(config).kernel.lapicPeriods, null);
 });

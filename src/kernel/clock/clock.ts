@@ -7,10 +7,10 @@
  * its kernel has no calibration (0 kHz), so udelay is unavailable and waits are spin counts.
  */
 import type { Cpu } from '../../hw/cpu.ts';
-import type { KernelGen } from '../../hw/effects.ts';
+import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { udelay } from './delay.ts';
-import { calibrateLapic } from './lapic-calibrate.ts';
+import { APIC_DIVISOR, calibrateLapic } from './lapic-calibrate.ts';
 import { calibrateTsc, type TscCalibration } from './tsc-calibrate.ts';
 
 /** The delay the self-check asks for: 1 ms, the order of Linux's SIPI and INIT waits. */
@@ -44,11 +44,31 @@ export function* calibrateClocks(k: Kernel, cpu: Cpu, method: TscCalibration): K
   clock.rounds = tsc.rounds;
   if (method !== 'redox') clock.lapicPeriodPerJiffy = (yield* calibrateLapic(k, cpu)).periodPerJiffy;
   clock.calibrationNs = k.nowNs - clock.startNs;
+  yield* programLapicTick(k);
   if (clock.tscKhz > 0) {
     const before = k.nowNs;
     yield* udelay(k, cpu, UDELAY_CHECK_US);
     clock.udelayCheckNs = k.nowNs - before;
   }
+}
+
+/**
+ * The periodic tick from the calibration, as Linux's lapic_timer_set_periodic writes it
+ * (`__setup_APIC_LVTT(lapic_timer_period, 0, 1)` in arch/x86/kernel/apic/apic.c): TMICT =
+ * lapic_timer_period / APIC_DIVISOR with divide-by-16, truncated, so one period is that many
+ * times 16 bus clocks. Every CPU gets the BSP's figure (setup_secondary_APIC_clock reuses it), so
+ * a CPU whose crystal runs fast ticks early. Uncalibrated (Redox, 0) leaves the nominal period.
+ */
+function* programLapicTick(k: Kernel): KernelGen<void> {
+  const periods = k.lapicPeriods;
+  const perJiffy = k.clock.lapicPeriodPerJiffy;
+  if (periods === null || perJiffy === 0) return;
+  const jiffyBusClocks = (perJiffy * k.tickPeriodNs) / 1e6; // lapic_timer_period is per 1 ms jiffy
+  const busClocks = Math.floor(jiffyBusClocks / APIC_DIVISOR) * APIC_DIVISOR;
+  yield spend(k.board.costs.lapicRegNs); // the BSP's own TMICT write
+  // Each AP writes its own TMICT when it comes up; the machine's APs already tick, so they take
+  // the count here, uncharged.
+  for (const c of k.cpus) periods.program(c.id, busClocks);
 }
 
 /** (measured − true) / true, in ppm. */
