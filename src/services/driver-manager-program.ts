@@ -180,6 +180,9 @@ function argsOf(raw: unknown): [DriverManagerArgs, number] {
 
 function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
   const [args, notifyFd] = argsOf(raw);
+  // The drivers it spawns must not inherit init's notify write end, or a crash before readiness
+  // would give init no EOF while a driver lives.
+  if (notifyFd >= 0) yield* inheritable(t, notifyFd, false);
   const cfg = driverManagerConfig(args.variant);
   const drivers = parseDrivers((yield* readFileText(t, DRIVERS_FILE)) ?? '');
   const m: Mgr = {
