@@ -12,7 +12,7 @@
 import { parse } from 'smol-toml';
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { SIGTERM } from '../abi/signal.ts';
+import { SA_RESTART, SIGTERM, type SignalHandler } from '../abi/signal.ts';
 import { mkdir } from '../libc/io.ts';
 import { spawn, waitpid } from '../libc/process.ts';
 import {
@@ -22,7 +22,7 @@ import {
   pthread_create,
 } from '../libc/pthread.ts';
 import { PTHREAD_CREATE_DETACHED } from '../libc/layout.ts';
-import { kill } from '../libc/signal.ts';
+import { kill, sigaction } from '../libc/signal.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import {
   type DeviceDesc,
@@ -47,6 +47,8 @@ import {
 import { parseServiceArgs, type ServiceArg } from './service-program.ts';
 
 export const DRIVERS_FILE = '/etc/pcid.d/drivers.toml';
+/** Where the manager writes its pid, for whoever sends it SIGTERM. */
+export const PID_FILE = '/run/drvmgr.pid';
 
 export interface DriverManagerArgs {
   variant: DriverManagerVariant;
@@ -72,10 +74,14 @@ export function parseDrivers(text: string): DriverEntry[] {
 }
 
 interface Mgr {
+  /** Set by the SIGTERM handler (improved): finish the poll, stop the drivers, exit. */
+  stopping: boolean;
   state: DriverManagerState;
   variant: DriverManagerVariant;
   /** Bound drivers' pids by device. */
   pids: Map<string, number>;
+  /** What the last poll found on the bus. */
+  devices: DeviceDesc[];
   /** Exits the reaper threads saw, applied at the next poll. */
   exits: { deviceId: string; pid: number; status: number }[];
 }
@@ -132,13 +138,21 @@ function* present(t: Guest): Program<DeviceDesc[]> {
   return out;
 }
 
+/** What the reapers saw since the last look: the drivers that exited. Returns how many. */
+function applyExits(m: Mgr, nowNs: number): number {
+  const exits = m.exits.splice(0);
+  for (const e of exits) {
+    if (m.pids.get(e.deviceId) === e.pid) m.pids.delete(e.deviceId);
+    m.state.driverExited(nowNs, e.deviceId, e.status);
+  }
+  return exits.length;
+}
+
 function* poll(t: Guest, m: Mgr): Program<void> {
   const now = yield* clock_gettime_ns(t);
-  for (const e of m.exits.splice(0)) {
-    if (m.pids.get(e.deviceId) === e.pid) m.pids.delete(e.deviceId);
-    m.state.driverExited(now, e.deviceId, e.status);
-  }
+  applyExits(m, now);
   const devices = yield* present(t);
+  m.devices = devices;
   const cleanupsBefore = m.state.cleanups.length;
   for (const req of m.state.scan(now, devices)) yield* probe(t, m, req);
   // A removed device's driver is told to stop (improved); its reaper then collects it.
@@ -186,13 +200,20 @@ function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
   const cfg = driverManagerConfig(args.variant);
   const drivers = parseDrivers((yield* readFileText(t, DRIVERS_FILE)) ?? '');
   const m: Mgr = {
+    stopping: false,
     state: new DriverManagerState(drivers, cfg),
     variant: args.variant,
     pids: new Map(),
+    devices: [],
     exits: [],
   };
+  yield* mkdir(t, '/run', 0o755);
+  yield* writeFileText(t, PID_FILE, String(t.pid));
+  // Improved: SIGTERM is a graceful shutdown (the change log's handler); redox dies of it.
+  if (args.variant === 'improved')
+    yield* sigaction(t, SIGTERM, { handler: onTerm(m), mask: 0, flags: SA_RESTART });
   const start = yield* clock_gettime_ns(t);
-  for (let i = 0; i < args.polls; i++) {
+  for (let i = 0; i < args.polls && !m.stopping; i++) {
     yield* poll(t, m);
     if (i === 0 && notifyFd >= 0) {
       // Ready once the devices present at boot have been probed (init orders drivers' users after it).
@@ -201,9 +222,40 @@ function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
     }
     const next = start + (i + 1) * cfg.pollNs;
     const now = yield* clock_gettime_ns(t);
-    if (i + 1 < args.polls && next > now) yield* sleep_ns(t, next - now);
+    if (i + 1 < args.polls && next > now && !m.stopping) yield* sleep_ns(t, next - now);
   }
+  if (m.stopping) yield* shutdown(t, m);
   return 0;
+}
+
+function onTerm(m: Mgr): SignalHandler {
+  return function* () {
+    m.stopping = true;
+  };
+}
+
+/** How long a graceful shutdown waits for its drivers to exit. */
+const SHUTDOWN_WAIT_NS = 1_000_000_000;
+const SHUTDOWN_POLL_NS = 10_000_000;
+
+/** SIGTERM every bound driver, wait (bounded) for their reapers, record it, publish. */
+function* shutdown(t: Guest, m: Mgr): Program<void> {
+  const now = yield* clock_gettime_ns(t);
+  applyExits(m, now);
+  const pids = [...m.pids.entries()];
+  m.state.timeline.add(now, 'drvmgr', `SIGTERM: stopping ${pids.length} drivers`, false);
+  for (const [, pid] of pids) yield* kill(t, pid, SIGTERM);
+  for (let waited = 0; waited < SHUTDOWN_WAIT_NS && m.exits.length < pids.length; waited += SHUTDOWN_POLL_NS)
+    yield* sleep_ns(t, SHUTDOWN_POLL_NS);
+  const end = yield* clock_gettime_ns(t);
+  const stopped = m.exits.length;
+  m.state.timeline.add(end, 'drvmgr', `stopped ${stopped} of ${pids.length} drivers`, false);
+  // Their exits are the shutdown's, not crashes: the bindings go without re-probe bookkeeping.
+  m.exits.length = 0;
+  yield* writeFileText(t, '/run/drvmgr.status', `${m.state.status().join('\n')}\n`);
+  publish(t, m, m.devices);
+  const out = (t.data.output as Record<string, Record<string, unknown>>).drvmgr!;
+  out.shutdown_stopped = stopped;
 }
 
 export const DRIVER_MANAGER: ProgramImage = { name: 'drvmgr', main: driverManagerMain };

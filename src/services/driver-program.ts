@@ -15,12 +15,15 @@
 import { parse } from 'smol-toml';
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
+import { SIGTERM } from '../abi/signal.ts';
 import { mkdir, unlink } from '../libc/io.ts';
+import { kill } from '../libc/signal.ts';
 import { sleep_ns } from '../libc/time.ts';
 import type { DeviceDesc, ProbeOutcome } from './driver-manager.ts';
 import { closeFd, readFileText, writeByte, writeFileText } from './io.ts';
 
 export const BUS_DIR = '/scheme/pci';
+export const SCHEDULE_FILE = '/etc/hotplug/schedule';
 
 /** Exit statuses of a failed probe: 1 fatal, ENODEV (19) not supported, EPROBE_DEFER's low byte (517 & 0xff = 5) deferred. */
 export const PROBE_EXIT: Readonly<Record<'fatal' | 'not-supported' | 'deferred', number>> = {
@@ -106,29 +109,36 @@ function* driverMain(t: Guest, raw: unknown): Program<number> {
 export const DRIVER: ProgramImage = { name: 'driver', main: driverMain };
 
 /**
- * Hotplug stand-in: `/etc/hotplug/schedule` holds lines `add ID MS` (copy `/etc/hotplug/ID` to
- * `/scheme/pci/ID` MS after the start) and `remove ID MS` (unlink it); run in time order.
+ * Hotplug stand-in: `/etc/hotplug/schedule` (or the `schedule` file it is given) holds lines
+ * `add ID MS` (copy `/etc/hotplug/ID` to `/scheme/pci/ID` MS after the start), `remove ID MS`
+ * (unlink it) and `term drvmgr MS` (SIGTERM to the driver manager); run in time order.
  */
-export function parseSchedule(text: string): { kind: 'add' | 'remove'; id: string; atNs: number }[] {
+export function parseSchedule(text: string): { kind: 'add' | 'remove' | 'term'; id: string; atNs: number }[] {
   const events = text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
-      const m = /^(add|remove)\s+(\S+)\s+(\d+)$/.exec(l);
-      if (m === null) throw new Error(`/etc/hotplug/schedule: line "${l}": allowed: add ID MS, remove ID MS`);
-      return { kind: m[1] as 'add' | 'remove', id: m[2]!, atNs: Number(m[3]) * MS };
+      const m = /^(add|remove|term)\s+(\S+)\s+(\d+)$/.exec(l);
+      if (m === null || (m[1] === 'term' && m[2] !== 'drvmgr'))
+        throw new Error(`${SCHEDULE_FILE}: line "${l}": allowed: add ID MS, remove ID MS, term drvmgr MS`);
+      return { kind: m[1] as 'add' | 'remove' | 'term', id: m[2]!, atNs: Number(m[3]) * MS };
     });
   return events.sort((x, y) => x.atNs - y.atNs);
 }
 
-function* hotplugMain(t: Guest): Program<number> {
-  const events = parseSchedule((yield* readFileText(t, '/etc/hotplug/schedule')) ?? '');
+function* hotplugMain(t: Guest, raw: unknown): Program<number> {
+  const file = (raw as { schedule?: string } | undefined)?.schedule ?? SCHEDULE_FILE;
+  const events = parseSchedule((yield* readFileText(t, file)) ?? '');
   let now = 0;
   for (const e of events) {
     if (e.atNs > now) yield* sleep_ns(t, e.atNs - now);
     now = Math.max(now, e.atNs);
-    if (e.kind === 'remove') yield* unlink(t, `${BUS_DIR}/${e.id}`);
+    if (e.kind === 'term') {
+      // SIGTERM to the driver manager, as a shutdown would send it (pid from its pid file).
+      const pid = Number((yield* readFileText(t, '/run/drvmgr.pid')) ?? '0');
+      if (pid > 0) yield* kill(t, pid, SIGTERM);
+    } else if (e.kind === 'remove') yield* unlink(t, `${BUS_DIR}/${e.id}`);
     else
       yield* writeFileText(t, `${BUS_DIR}/${e.id}`, (yield* readFileText(t, `/etc/hotplug/${e.id}`)) ?? '');
   }

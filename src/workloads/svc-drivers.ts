@@ -44,12 +44,21 @@ export const DRVMGR_PROGRAM: GuestProgram = {
 };
 
 function* hotplugMain(t: Guest, raw: unknown): Program<number> {
-  return (yield t.call(HOTPLUG.main(t, raw))) as number;
+  const schedule = stringArg(raw as ProgramArgs, 'schedule');
+  return (yield t.call(HOTPLUG.main(t, { schedule }))) as number;
 }
 
 export const HOTPLUG_PROGRAM: GuestProgram = {
   image: { name: 'hotplug', main: hotplugMain },
-  doc: 'adds and removes device files under /scheme/pci on the schedule in /etc/hotplug/schedule',
+  doc: 'adds and removes device files under /scheme/pci, and stops the manager, on a schedule file',
   claims: ['SVC-6'],
-  params: [],
+  params: [
+    {
+      name: 'schedule',
+      kind: 'choice',
+      choices: ['/etc/hotplug/schedule', '/etc/hotplug/schedule-alt'],
+      doc: 'the schedule file: -alt holds a second one for a [compare] variant',
+      fallback: '/etc/hotplug/schedule',
+    },
+  ],
 };
