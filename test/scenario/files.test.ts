@@ -56,10 +56,7 @@ text = "smp"
 });
 
 test('[[file]] errors name the file, the field and what is allowed', () => {
-  assert.match(
-    errorOf(`${BASE}\n[[file]]\ntext = "x"\n`),
-    /bad\.toml: file\.0\.path: required key is missing/,
-  );
+  assert.match(errorOf(`${BASE}\n[[file]]\ntext = "x"\n`), /bad\.toml: file\.0\.path: required key is missing/);
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "etc/x"\n`), /file\.0\.path: "etc\/x" is not absolute/);
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a/../b"\n`), /file\.0\.path: .* component "\.\."/);
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a//b"\n`), /file\.0\.path: .* component ""/);
