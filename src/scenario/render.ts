@@ -38,6 +38,7 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+      ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
@@ -66,6 +67,13 @@ export function renderScenario(config: RunConfig): string {
       : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
   };
   return stringify(doc);
+}
+
+function renderFd(fd: NonNullable<RunConfig['kernel']['fd']>): Record<string, unknown> {
+  return {
+    mode: fd.mode,
+    ...(fd.schemeQueueMax === undefined ? {} : { scheme_queue_max: fd.schemeQueueMax }),
+  };
 }
 
 /** `[boot]` and `[firmware]`: the bring-up and the firmware the kernel parses (issue 16). */

@@ -39,7 +39,7 @@ import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
-import { readFiles } from './files.ts';
+import { readFiles, readKernelFd } from './files.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -82,7 +82,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'fd', ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -194,11 +194,13 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     noun: 'a scheduler',
     fallback,
   });
+  const fd = readKernelFd(ctx, own(table, 'fd'));
   return {
     scheduler,
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
+    ...(fd === null ? {} : { fd }),
   };
 }
 

@@ -20,6 +20,7 @@ import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
 import { SVC_INIT_PROGRAM } from './svc-init.ts';
@@ -47,6 +48,7 @@ const LIST: GuestProgram[] = [
   CYCLICTEST, // HW-12, issue 11: timer precision
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
+  SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips
   SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
   DRVMGR_PROGRAM, // SVC-6
   HOTPLUG_PROGRAM, // SVC-6

@@ -56,7 +56,10 @@ text = "smp"
 });
 
 test('[[file]] errors name the file, the field and what is allowed', () => {
-  assert.match(errorOf(`${BASE}\n[[file]]\ntext = "x"\n`), /bad\.toml: file\.0\.path: required key is missing/);
+  assert.match(
+    errorOf(`${BASE}\n[[file]]\ntext = "x"\n`),
+    /bad\.toml: file\.0\.path: required key is missing/,
+  );
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "etc/x"\n`), /file\.0\.path: "etc\/x" is not absolute/);
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a/../b"\n`), /file\.0\.path: .* component "\.\."/);
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a//b"\n`), /file\.0\.path: .* component ""/);
@@ -71,4 +74,31 @@ test('[[file]] errors name the file, the field and what is allowed', () => {
     /file\.1\.path: .*one would be a directory of the other/,
   );
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a"\ntext = 3\n`), /file\.0\.text: expected a string/);
+});
+
+test("[kernel] fd: mode and the improved kernel's scheme queue bound reach the kernel", () => {
+  const config = parseScenario(
+    `${BASE}\n[kernel]\nfd = { mode = "linux", scheme_queue_max = 8 }\n`,
+    'ok.toml',
+  );
+  assert.deepEqual(config.kernel.fd, { mode: 'linux', schemeQueueMax: 8 });
+  const { kernel } = buildMachine(config);
+  assert.deepEqual(kernel.options.fd, { mode: 'linux', schemeQueueMax: 8 });
+  assert.equal(parseScenario(BASE, 'ok.toml').kernel.fd, undefined);
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "bsd" }\n`),
+    /kernel\.fd\.mode: .*not a descriptor mode/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "redox", scheme_queue_max = 8 }\n`),
+    /kernel\.fd\.scheme_queue_max: Redox's scheme queues are unbounded/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "linux", scheme_queue_max = 0 }\n`),
+    /kernel\.fd\.scheme_queue_max/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "linux", depth = 1 }\n`),
+    /kernel\.fd\.depth: unknown key/,
+  );
 });
