@@ -19,6 +19,7 @@ export function formatRunReport(report: RunReport): string {
   );
   const p = report.processes;
   lines.push(`processes: ${p.spawned} spawned, ${p.exited} exited, ${p.killed} killed`);
+  lines.push(...guestText(report));
   const variants = report.compare ?? [];
   for (const c of variants) {
     lines.push('', `compared with "${c.name}" (trace hash ${c.trace_hash}):`);
@@ -35,6 +36,21 @@ export function formatRunReport(report: RunReport): string {
   }
   lines.push('', `result: ${verdict(report)}`, `trace hash: ${report.trace_hash}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Lines shown of one published text list; the JSON report has them all. */
+const GUEST_TEXT_LINES_MAX = 30;
+
+/** Each workload's published text lists (init's log, critical chain, wait-for graph). */
+function guestText(report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const [name, lists] of Object.entries(report.guest_text ?? {}))
+    for (const [key, list] of Object.entries(lists)) {
+      if (list.length === 0) continue;
+      lines.push('', `${name} ${key}:`, ...list.slice(0, GUEST_TEXT_LINES_MAX).map((l) => `  ${l}`));
+      if (list.length > GUEST_TEXT_LINES_MAX) lines.push(`  … ${list.length - GUEST_TEXT_LINES_MAX} more`);
+    }
+  return lines;
 }
 
 /** PASSED, or FAILED with the reason the run did not do its work, else the count of failed checks. */

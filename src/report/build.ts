@@ -77,8 +77,26 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
   };
   if (error !== undefined) report.error = error;
   tlbRecords(kernel, report);
+  guestText(kernel, report);
   report.metrics = metricsOf(config, kernel, report);
   return report;
+}
+
+/** Lines a workload publishes under `text` in its output (init's chain and wait-for graph). */
+function guestText(kernel: Kernel, report: RunReport): void {
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const p of kernel.root?.children ?? []) {
+    const output = (p.data.output ?? {}) as Record<string, { text?: unknown }>;
+    for (const [name, values] of Object.entries(output)) {
+      const text = values?.text;
+      if (text === null || typeof text !== 'object') continue;
+      const lists: Record<string, string[]> = {};
+      for (const [key, v] of Object.entries(text))
+        if (Array.isArray(v) && v.every((x) => typeof x === 'string')) lists[key] = v;
+      if (Object.keys(lists).length > 0 && out[name] === undefined) out[name] = lists;
+    }
+  }
+  if (Object.keys(out).length > 0) report.guest_text = out;
 }
 
 /** The stale reads and shootdown timeouts the run logged (issue 15), when it logged any. */

@@ -91,4 +91,9 @@ export interface RunReport {
   }[];
   /** Shootdown waits that timed out (the improved protocol's K16 log): who waited for whom. */
   tlb_timeouts?: { initiator: number; targets: number[]; time_ns: number }[];
+  /**
+   * Text a workload published beside its numbers (its output's `text` table of line lists),
+   * by workload name: init's log, critical chain and wait-for graph (issue 19).
+   */
+  guest_text?: Record<string, Record<string, string[]>>;
 }

@@ -25,6 +25,8 @@ import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
 import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
+import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
+import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
 import { THREAD_CREATE } from './thread-create.ts';
@@ -58,6 +60,9 @@ const LIST: GuestProgram[] = [
   NVMED, // HW-11, K13, K21, issue 18
   E1000D, // HW-10, K21, issue 18
   NVME_ROGUE, // HW-13, issue 18
+  SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
+  DRVMGR_PROGRAM, // SVC-6
+  HOTPLUG_PROGRAM, // SVC-6
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
