@@ -81,6 +81,11 @@ export function pokeProcess32(vm: AddressSpace, addr: number, value: number): vo
   vm.store32(addr, value);
 }
 
+/** access_process_vm read of one word in a process's memory (the range already checked). */
+export function peekProcess32(vm: AddressSpace, addr: number): number {
+  return vm.load32(addr);
+}
+
 /** A guest thread's plain load (Guest.load32): a bad address faults the thread. */
 export function guestLoad32(t: Thread, addr: number): number {
   return t.process.vm.load32(addr, t.lastCpu);
