@@ -81,7 +81,7 @@ export const RING_SQ_NEED_WAKEUP = 1 << 0;
 /** Completions wait on the kernel's overflow list (IORING_SQ_CQ_OVERFLOW). */
 export const RING_SQ_CQ_OVERFLOW = 1 << 1;
 
-/** The one trap of the personality: cap_enter(minComplete, timeoutNs, images?, flags?). */
+/** The one trap of the personality: cap_enter(minComplete, timeoutNs, flags?). */
 export const SYS_CAP_ENTER = 1300;
 /** cap_enter flag: wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
 export const CAP_ENTER_SQ_WAKEUP = 1 << 1;
@@ -94,7 +94,7 @@ export const CapOp = {
   Nop: 1310,
   /** Timer cap: completes at once with the monotonic clock in `value`, ns. */
   ClockRead: 1311,
-  /** Thread cap: arg0 = index into cap_enter's `images`; result = slot, value = generation. */
+  /** Thread cap: arg0 = entry number in CAP_CODE_TABLE; result = slot, value = generation. */
   ThreadSpawn: 1312,
   /** Thread cap: this thread exits with arg0; never completes. */
   ThreadExit: 1313,
@@ -106,7 +106,7 @@ export const CapOp = {
   Unpark: 1316,
   /** Memory cap: maps arg0 bytes (arg1 = 1: shared with children); value = address. */
   Map: 1317,
-  /** Process cap: spawns `images[arg0]` as a new process; result = pid. */
+  /** Process cap: spawns entry arg0 of CAP_CODE_TABLE as a new process; result = pid. */
   Spawn: 1318,
   /** Process cap: completes when child pid arg0 has exited; result = pid, value = status. */
   Wait: 1319,
@@ -142,7 +142,14 @@ export interface CapThreadStart {
   ringAddr: number;
 }
 
-/** An image a ThreadSpawn or Spawn entry names by its index in cap_enter's `images` argument. */
+/**
+ * Where libc keeps the numbered entries (CapImage) that ThreadSpawn and Spawn name by arg0: a
+ * Map<number, CapImage> in the process's data segment, the model's code addresses (uaccess.ts
+ * userCode).
+ */
+export const CAP_CODE_TABLE = 'capring.code';
+
+/** An entry a ThreadSpawn or Spawn SQE names by its number in CAP_CODE_TABLE. */
 export interface CapImage {
   entry: (t: import('./guest.ts').Guest, arg: unknown) => import('./effects.ts').Program<unknown>;
   arg: unknown;

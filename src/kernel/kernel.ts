@@ -61,6 +61,8 @@ import type { BootRun } from './boot/run-state.ts';
 import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
+import type { KernelAbi } from '../abi/capring.ts';
+import type { CapringOptions } from './capring/state.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -90,6 +92,10 @@ export interface KernelOptions {
   firmwareParser?: ParserName;
   /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
   bringUp?: BootOptions;
+  /** The kernel personality (issue 20): `redox` (the default) or `capring` (kernel/capring/). */
+  abi?: KernelAbi;
+  /** The capring personality's ring mode and overflow bound (kernel/capring/state.ts). */
+  capring?: Partial<CapringOptions>;
 }
 
 export interface GuestFaultRecord {

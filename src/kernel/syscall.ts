@@ -23,6 +23,7 @@ import { MADVISE_SYSCALLS } from './madvise.ts';
 import { MMAP_SYSCALLS } from './mmap.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { CAPRING_SYSCALLS } from './capring/syscall.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
@@ -96,6 +97,8 @@ const TABLE: SyscallTable = {
   ...MADVISE_SYSCALLS,
   // mmap with MAP_FIXED and hints, mremap (issue 15, stage 6).
   ...MMAP_SYSCALLS,
+  // The capring personality's one trap, cap_enter (issue 20, RING-1).
+  ...CAPRING_SYSCALLS,
 };
 
 /**

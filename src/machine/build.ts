@@ -25,6 +25,7 @@ import { FairPolicy } from '../kernel/sched/fair/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
+import { ABI_ENV, RINGS_ENV } from '../abi/capring.ts';
 import type { RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
@@ -64,16 +65,25 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
     tlb: config.kernel.tlb,
-    env: libcEnv(config.libc.variant),
+    env: { ...libcEnv(config.libc.variant), ...capringEnv(config) },
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
+    ...(config.kernel.abi === 'capring'
+      ? { abi: 'capring' as const, capring: { rings: config.kernel.rings ?? 'process' } }
+      : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
   const tickPeriodNs = startTick(board, kernel, config.machine.tick, options.idleFold ?? true);
   startClocks(board, kernel, config);
   kernel.boot(policy, INIT, config.workloads);
   return { board, kernel, tickPeriodNs };
+}
+
+/** Guest programs learn the personality and ring mode from their environment (issue 20). */
+function capringEnv(config: RunConfig): Record<string, string> {
+  if (config.kernel.abi !== 'capring') return {};
+  return { [ABI_ENV]: 'capring', [RINGS_ENV]: config.kernel.rings ?? 'process' };
 }
 
 export function makePolicy(

@@ -3,6 +3,7 @@
  * Scenario files (TOML) and the CLI both produce this shape; `machine/build.ts` consumes it.
  * @module
  */
+import type { KernelAbi, RingMode } from '../abi/capring.ts';
 
 /**
  * Scheduler policies the kernel implements: SCHED-1 baseline `dwrr`, the Red Bear patches as
@@ -74,6 +75,10 @@ export interface KernelConfig {
   numa: boolean;
   /** TLB shootdown protocol, PCID, timeout and fault injection (kernel/tlb/state.ts). */
   tlb: TlbOptions;
+  /** The kernel personality (issue 20); absent: redox. */
+  abi?: KernelAbi;
+  /** capring only: one ring per process or per thread (RING-2, RING-3); absent: process. */
+  rings?: RingMode;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

@@ -2,6 +2,7 @@
  * Builds a run's JSON report and its flat metrics from the machine after the run; every metric
  * name comes from the registry (metric-registry.ts), none from a field name.
  */
+import { capringMetrics } from './capring-metrics.ts';
 import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { type RunConfig, workloadName } from '../machine/config.ts';
@@ -133,6 +134,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const row of KERNEL_METRICS) m[row.name] = kernel.stats[row.source];
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   clockMetrics(kernel, m);
+  capringMetrics(kernel, m);
   workloadMetrics(config, kernel, m);
   bootMetrics(kernel, m);
   return m;

@@ -23,6 +23,7 @@ import { programNames } from '../workloads/registry.ts';
 import { CLOCK_METRICS, CPUFREQ_METRICS } from './clock-metrics.ts';
 import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
+import { CAPRING_METRICS } from './capring-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -297,6 +298,7 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...CPUFREQ_METRICS,
     ...FIRMWARE_METRICS,
     ...BOOT_METRICS,
+    ...CAPRING_METRICS,
   ].map((m) => [m.name, m]),
 );
 

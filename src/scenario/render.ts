@@ -38,6 +38,8 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+      ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
+      ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

@@ -39,6 +39,7 @@ import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
+import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -80,7 +81,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'abi', 'rings', ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -195,7 +196,32 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
+    ...readPersonality(ctx, table),
   };
+}
+
+/**
+ * `[kernel] abi` (redox | capring) and `rings` (process | thread, capring only; issue 20). Absent
+ * for the Redox personality, so its configurations are what they were.
+ */
+function readPersonality(ctx: ReadContext, table: Table): Pick<KernelConfig, 'abi' | 'rings'> {
+  const abi = readChoice(ctx, table, 'abi', 'kernel', {
+    choices: KERNEL_ABIS,
+    noun: 'a kernel ABI',
+    fallback: 'redox',
+  });
+  const ringsGiven = own(table, 'rings') !== undefined;
+  if (abi !== 'capring') {
+    if (ringsGiven)
+      fail(ctx, 'kernel.rings', 'ring modes belong to the capring personality', 'abi = "capring"');
+    return {};
+  }
+  const rings = readChoice(ctx, table, 'rings', 'kernel', {
+    choices: RING_MODES,
+    noun: 'a ring mode',
+    fallback: 'process',
+  });
+  return { abi, rings };
 }
 
 /** A boolean key; absent means `fallback`. */

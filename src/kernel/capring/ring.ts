@@ -98,6 +98,23 @@ export class RingCore {
     w.store(RING_CQ_ENTRIES, CQ_ENTRIES);
   }
 
+  /** A ring page handed to a new thread of a reused slot: indexes, flags and lists back to zero. */
+  reset(): void {
+    for (const o of [
+      RING_SQ_HEAD,
+      RING_SQ_TAIL,
+      RING_SQ_FLAGS,
+      RING_CQ_HEAD,
+      RING_CQ_TAIL,
+      RING_CQ_OVERFLOW,
+    ]) {
+      this.words.store(o, 0);
+    }
+    this.overflow.length = 0;
+    this.droppedPending = false;
+    this.init();
+  }
+
   /** SQEs the user has published and the kernel not consumed (at most SQ_ENTRIES). */
   sqPending(): number {
     const fill = (this.words.load(RING_SQ_TAIL) - this.words.load(RING_SQ_HEAD)) >>> 0;
