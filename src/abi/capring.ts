@@ -81,7 +81,7 @@ export const RING_SQ_NEED_WAKEUP = 1 << 0;
 /** Completions wait on the kernel's overflow list (IORING_SQ_CQ_OVERFLOW). */
 export const RING_SQ_CQ_OVERFLOW = 1 << 1;
 
-/** The one trap of the personality: cap_enter(minComplete, timeoutNs, flags?). */
+/** The one trap of the personality: cap_enter(minComplete, timeoutNs, sinceTail?). */
 export const SYS_CAP_ENTER = 1300;
 /** cap_enter flag: wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
 export const CAP_ENTER_SQ_WAKEUP = 1 << 1;

@@ -390,10 +390,13 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
 }
 
 /** `--abi` and `--rings` (issue 20): rings only with the capring personality. */
-function parsePersonalityFlags(opts: Record<string, string | boolean | undefined>): Pick<ScaleOptions, 'abi' | 'rings'> {
+function parsePersonalityFlags(
+  opts: Record<string, string | boolean | undefined>,
+): Pick<ScaleOptions, 'abi' | 'rings'> {
   const abi = parseChoiceFlag('--abi', String(opts.abi ?? 'redox'), KERNEL_ABIS);
   if (abi !== 'capring') {
-    if (opts.rings !== undefined) throw new UsageError('--rings', 'ring modes belong to the capring personality', '--abi capring');
+    if (opts.rings !== undefined)
+      throw new UsageError('--rings', 'ring modes belong to the capring personality', '--abi capring');
     return {};
   }
   return { abi, rings: parseChoiceFlag('--rings', String(opts.rings ?? 'process'), RING_MODES) };

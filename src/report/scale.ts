@@ -129,7 +129,8 @@ function pointConfig(study: ScaleStudy, policy: SchedPolicyName): RunConfig {
   const config = defaultRunConfig(policy, 1);
   config.name = `scale-${policy}`;
   config.seed = study.seed;
-  if (study.abi === 'capring') config.kernel = { ...config.kernel, abi: 'capring', rings: study.rings ?? 'process' };
+  if (study.abi === 'capring')
+    config.kernel = { ...config.kernel, abi: 'capring', rings: study.rings ?? 'process' };
   config.workloads = [
     primesWorkload({
       mode: study.mode,

@@ -17,6 +17,7 @@ import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
+import { RING_STALE } from './ring-stale.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
@@ -45,6 +46,7 @@ const LIST: GuestProgram[] = [
   CYCLICTEST, // HW-12, issue 11: timer precision
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
+  RING_STALE, // RING-3, RING-4, issue 20
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -11,6 +11,7 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { ProcessState } from '../process.ts';
+import { satisfied } from './enter.ts';
 import { Posted } from './ring.ts';
 import type { CapProcess, CapRing, CapringKernel, PendingOp } from './state.ts';
 
@@ -52,7 +53,7 @@ export function* complete(
 export function* wakeIfSatisfied(k: Kernel, cpu: Cpu, ring: CapRing): KernelGen<void> {
   const waiter = ring.waiter;
   if (waiter === null) return;
-  if (ring.core.cqReady() + ring.core.overflow.length >= ring.waiterMin || ring.core.droppedPending) {
+  if (satisfied(ring, ring.waiterMin, ring.waiterSinceTail) || ring.core.droppedPending) {
     yield* k.wakeThread(cpu, waiter);
   }
 }

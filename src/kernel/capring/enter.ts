@@ -1,15 +1,18 @@
 /**
- * cap_enter(min_complete, timeout_ns): the capring personality's only trap (RING-1,
+ * cap_enter(min_complete, timeout_ns, since_tail): the capring personality's only trap (RING-1,
  * capOS's cap_enter, models-2.md §11.6; io_uring_enter with GETEVENTS, §11.2). It consumes the
  * caller's ring from sq_head to sq_tail, dispatching each SQE (ops.ts); flushes the overflow list;
- * then returns the CQEs ready if there are at least `min_complete`, or waits for them until the
- * timeout (-ETIME), reporting a dropped CQE once (-EBADR). The first cap_enter of a process maps
+ * then returns the CQEs ready if there are at least `min_complete` (or, given `since_tail`, that
+ * many posted since cq_tail was that), or waits for them until the timeout (-ETIME), reporting a
+ * dropped CQE once (-EBADR). A woken waiter returns to the user even with none ready. The first cap_enter of a process maps
  * its ring at RING_VADDR and makes the caller its slot-0 thread.
  *
- * Waiting, process mode (RING-2): one thread at a time may block on the process's ring. A thread
- * that needs to wait while another is blocked there waits behind it, and when the blocked one
- * leaves, the first behind it is let go and returns the CQEs ready, possibly 0: the one that left
- * may have reaped its completion into the user runtime's demux, so the caller looks there first.
+ * Waiting, process mode (RING-2): one thread at a time may block on the process's ring, and every
+ * CQE posted wakes it (the kernel cannot tell whose a CQE is: it is the user's user_data). A
+ * thread that needs to wait while another is blocked there waits behind it; when the blocked one
+ * leaves, all behind it are let go and return the CQEs ready, possibly 0: the one that left may
+ * have reaped their completions into the user runtime's demux, so each looks there first and
+ * enters again if it must, the first to block becoming the next waiter.
  * Thread mode (RING-3): every thread blocks on its own ring.
  */
 import { RING_VADDR } from '../../abi/capring.ts';
@@ -31,6 +34,7 @@ export function* sysCapEnter(
   t: Thread,
   minComplete: number,
   timeoutNs: number,
+  sinceTail = -1,
 ): KernelGen<number> {
   const cs = capringOf(k);
   const me = threadOf(k, cs, cpu, t);
@@ -45,7 +49,7 @@ export function* sysCapEnter(
     yield* dispatch(c, sqe);
   }
   k.traceDecision(TraceKind.CapEnter, t.id, consumed);
-  return yield* waitRing(k, cpu, cs, t, ring, minComplete, timeoutNs);
+  return yield* waitRing(k, cpu, cs, t, ring, minComplete, timeoutNs, sinceTail);
 }
 
 /** The caller's capring thread: made (with its process's ring) on the process's first entry. */
@@ -70,32 +74,48 @@ function* waitRing(
   ring: CapRing,
   minComplete: number,
   timeoutNs: number,
+  sinceTail: number,
 ): KernelGen<number> {
   let cpu = cpuAtEntry;
   const deadlineNs = timeoutNs >= 0 ? k.nowNs + timeoutNs : -1;
-  for (;;) {
-    ring.core.flush();
-    const ready = ring.core.cqReady();
-    if (minComplete <= 0 || ready >= minComplete) return ready;
-    if (ring.core.droppedPending) {
-      ring.core.droppedPending = false;
-      return -EBADR;
-    }
-    if (deadlineNs >= 0 && k.nowNs >= deadlineNs) return -ETIME;
-    if (signalPending(t) || t.killPending) return -EINTR;
-    const timeout: Timeout =
-      deadlineNs < 0 ? NO_TIMEOUT : { monotonicNs: deadlineNs, realtimeNs: null, slackNs: 0 };
-    if (ring.waiter !== null && ring.waiter !== t) return yield* waitBehind(k, cpu, cs, t, ring, timeout);
-    ring.waiter = t;
-    ring.waiterMin = minComplete;
-    k.blockCurrent(cpu, t, 'cap_enter', timeout);
-    yield* schedule(k, cpu);
-    cpu = k.cpuOf(t);
-    ring.waiter = null;
-    const next = ring.queue.shift();
-    if (next !== undefined) yield* k.wakeThread(cpu, next);
-    if (t.interrupted) return -EINTR;
+  ring.core.flush();
+  if (minComplete <= 0 || satisfied(ring, minComplete, sinceTail)) return ring.core.cqReady();
+  if (ring.core.droppedPending) {
+    ring.core.droppedPending = false;
+    return -EBADR;
   }
+  if (timeoutNs === 0) return -ETIME;
+  if (signalPending(t) || t.killPending) return -EINTR;
+  const timeout: Timeout =
+    deadlineNs < 0 ? NO_TIMEOUT : { monotonicNs: deadlineNs, realtimeNs: null, slackNs: 0 };
+  if (ring.waiter !== null && ring.waiter !== t) return yield* waitBehind(k, cpu, cs, t, ring, timeout);
+  ring.waiter = t;
+  ring.waiterMin = minComplete;
+  ring.waiterSinceTail = sinceTail;
+  k.blockCurrent(cpu, t, 'cap_enter', timeout);
+  yield* schedule(k, cpu);
+  cpu = k.cpuOf(t);
+  ring.waiter = null;
+  // The waiter's turn ends: everyone behind it goes back to look in the demux (it may have
+  // reaped their completions) and enters again; the first to block is the next waiter.
+  for (const behind of ring.queue.splice(0)) yield* k.wakeThread(cpu, behind);
+  if (t.interrupted) return -EINTR;
+  ring.core.flush();
+  // Woken: back to the user, who looks in its demux (in process mode another thread may have
+  // reaped what woke this one) and enters again if it still lacks its completion.
+  if (t.timedOut && !satisfied(ring, minComplete, sinceTail)) return -ETIME;
+  return ring.core.cqReady();
+}
+
+/**
+ * Does the ring hold what the waiter waits for? `min` CQEs ready (io_uring's rule), or with
+ * `sinceTail` (the cq_tail the caller saw when it last reaped, >= 0) `min` posted since then: an
+ * event count, so a CQE another thread reaped in between still counts (process rings' demux).
+ */
+export function satisfied(ring: CapRing, min: number, sinceTail: number): boolean {
+  if (ring.core.overflow.length > 0) return true; // the user must reap so the list can flush
+  if (sinceTail < 0) return ring.core.cqReady() >= min;
+  return (ring.core.cqTail() - sinceTail) >>> 0 >= min;
 }
 
 /**

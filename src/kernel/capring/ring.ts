@@ -146,6 +146,11 @@ export class RingCore {
     return sqe;
   }
 
+  /** The CQ tail: how many CQEs were ever posted to the ring, mod 2^32. */
+  cqTail(): number {
+    return this.words.load(RING_CQ_TAIL);
+  }
+
   /** CQEs posted and not yet consumed by the user. */
   cqReady(): number {
     return (this.words.load(RING_CQ_TAIL) - this.words.load(RING_CQ_HEAD)) >>> 0;

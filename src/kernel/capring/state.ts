@@ -37,6 +37,8 @@ export class CapRing {
   /** The thread blocked in cap_enter on this ring, and how many CQEs it waits for. */
   waiter: Thread | null = null;
   waiterMin = 0;
+  /** The cq_tail the waiter last saw, or -1 (enter.ts satisfied()). */
+  waiterSinceTail = -1;
   /** Process mode: threads that found `waiter` taken and wait behind it, in arrival order. */
   readonly queue: Thread[] = [];
 

@@ -10,6 +10,6 @@ import { sysCapEnter } from './enter.ts';
 export const CAPRING_SYSCALLS: SyscallTable = {
   [SYS_CAP_ENTER]: function* (k, cpu, t, a) {
     if (k.options.abi !== 'capring') return -ENOSYS;
-    return yield* sysCapEnter(k, cpu, t, argNum(a[0]), argNum(a[1], -1));
+    return yield* sysCapEnter(k, cpu, t, argNum(a[0]), argNum(a[1], -1), argNum(a[2], -1));
   },
 };

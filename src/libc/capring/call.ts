@@ -15,6 +15,7 @@ import {
   CAP_CODE_TABLE,
   CAP_NO_TIMEOUT,
   type CapImage,
+  RING_CQ_TAIL,
   RING_VADDR,
   SYS_CAP_ENTER,
 } from '../../abi/capring.ts';
@@ -54,9 +55,9 @@ export function capCodeDone(t: Guest, id: number): void {
   (t.data[CAP_CODE_TABLE] as Map<number, CapImage> | undefined)?.delete(id);
 }
 
-/** cap_enter(min_complete, timeout_ns): the raw trap. */
-export function* capEnter(t: Guest, minComplete: number, timeoutNs: number): Program<number> {
-  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs)) as number;
+/** cap_enter(min_complete, timeout_ns, since_tail): the raw trap (since_tail -1: io_uring's count rule). */
+export function* capEnter(t: Guest, minComplete: number, timeoutNs: number, sinceTail = -1): Program<number> {
+  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail)) as number;
 }
 
 /**
@@ -114,8 +115,9 @@ export function* capAwait(t: Guest, userData: number): Program<UserCqe> {
       s.demux.delete(userData);
       return mine;
     }
-    // 0 back means "let go from behind the process's waiter": look in the demux again.
-    const r = yield* capEnter(t, 1, CAP_NO_TIMEOUT);
+    // Wait for one CQE posted after this look (an event count: one another thread reaps into the
+    // demux still counts); 0 back means "look in the demux again".
+    const r = yield* capEnter(t, 1, CAP_NO_TIMEOUT, t.load32(ring + RING_CQ_TAIL));
     if (r < 0) throw new Error(`capring libc: cap_enter failed (${r})`);
   }
 }
