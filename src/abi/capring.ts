@@ -81,10 +81,12 @@ export const RING_SQ_NEED_WAKEUP = 1 << 0;
 /** Completions wait on the kernel's overflow list (IORING_SQ_CQ_OVERFLOW). */
 export const RING_SQ_CQ_OVERFLOW = 1 << 1;
 
-/** The one trap of the personality: cap_enter(minComplete, timeoutNs, sinceTail?). */
+/** The one trap of the personality: cap_enter(minComplete, timeoutNs, sinceTail?, flags?). */
 export const SYS_CAP_ENTER = 1300;
-/** cap_enter flag: wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
+/** cap_enter flag (4th argument): wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
 export const CAP_ENTER_SQ_WAKEUP = 1 << 1;
+/** The SQ poller's own body (kernel/capring/sqpoll.ts); refused to any other thread. */
+export const SYS_CAP_SQPOLL = 1301;
 /** cap_enter timeout meaning "no timeout". */
 export const CAP_NO_TIMEOUT = -1;
 
@@ -110,8 +112,13 @@ export const CapOp = {
   Spawn: 1318,
   /** Process cap: completes when child pid arg0 has exited; result = pid, value = status. */
   Wait: 1319,
-  /** Timer cap: completes after arg0 microseconds (result 0). */
-  Sleep: 1320,
+  /**
+   * Thread cap: puts the caller's ring in SQPOLL mode (RING-3; io_uring IORING_SETUP_SQPOLL): a
+   * kernel poller thread consumes its SQ from now on; result 0, or -EEXIST if it has one.
+   */
+  SqpollStart: 1321,
+  /** Thread cap: ends the caller's ring's SQPOLL mode; its poller exits. */
+  SqpollStop: 1322,
 } as const;
 
 /**

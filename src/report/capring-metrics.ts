@@ -48,6 +48,14 @@ export const CAPRING_METRICS: readonly CapringRow[] = [
   row('unparks', 'count', 'threads an UNPARK woke', 'unparks'),
   row('threads_spawned', 'count', 'threads made by ThreadSpawn', 'threadsSpawned'),
   row('bad_cap', 'count', 'SQEs that named a capability slot of the wrong kind (-EBADF)', 'badCap'),
+  row('sqpoll_sqes', 'count', 'SQEs consumed by SQ pollers rather than by cap_enter', 'sqpollSqes'),
+  row('sqpoll_sleeps', 'count', 'times an idle SQ poller set NEED_WAKEUP and slept', 'sqpollSleeps'),
+  row(
+    'sqpoll_wakeups',
+    'count',
+    'cap_enter calls that woke a sleeping SQ poller (SQ_WAKEUP)',
+    'sqpollWakeups',
+  ),
 ];
 
 /** The rows of a capring run. */

@@ -17,6 +17,7 @@ import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
+import { RING_SQPOLL } from './ring-sqpoll.ts';
 import { RING_STALE } from './ring-stale.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
@@ -47,6 +48,7 @@ const LIST: GuestProgram[] = [
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
   RING_STALE, // RING-3, RING-4, issue 20
+  RING_SQPOLL, // RING-3, issue 20
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -15,7 +15,7 @@
  * enters again if it must, the first to block becoming the next waiter.
  * Thread mode (RING-3): every thread blocks on its own ring.
  */
-import { RING_VADDR } from '../../abi/capring.ts';
+import { CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
 import { EBADR, EINTR, ENOMEM, ETIME } from '../../abi/errno.ts';
 import { TraceKind } from '../../abi/trace.ts';
 import type { Cpu } from '../../hw/cpu.ts';
@@ -26,6 +26,7 @@ import { signalPending } from '../signal.ts';
 import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT, type Timeout } from '../timeout.ts';
 import { dispatch, registerThread } from './ops.ts';
+import { sqpollWake } from './sqpoll.ts';
 import { CapProcess, type CapRing, type CapringKernel, type CapThread, capringOf, mapRing } from './state.ts';
 
 export function* sysCapEnter(
@@ -35,6 +36,7 @@ export function* sysCapEnter(
   minComplete: number,
   timeoutNs: number,
   sinceTail = -1,
+  flags = 0,
 ): KernelGen<number> {
   const cs = capringOf(k);
   const me = threadOf(k, cs, cpu, t);
@@ -44,7 +46,9 @@ export function* sysCapEnter(
   const ring = me.ring;
   const c = { k, cpu, cs, cp, me };
   let consumed = 0;
-  for (let sqe = ring.core.takeSqe(); sqe !== null; sqe = ring.core.takeSqe()) {
+  if ((flags & CAP_ENTER_SQ_WAKEUP) !== 0) yield* sqpollWake(k, cpu, cs, ring);
+  // Under SQPOLL the ring's poller consumes the SQ; cap_enter only wakes it and waits.
+  for (let sqe = ring.sqpoll === null ? ring.core.takeSqe() : null; sqe !== null; sqe = ring.core.takeSqe()) {
     consumed++;
     yield* dispatch(c, sqe);
   }

@@ -18,6 +18,7 @@ import type { Thread } from '../thread.ts';
 import { userCode } from '../uaccess.ts';
 import { complete } from './complete.ts';
 import { park, unpark } from './park.ts';
+import { sqpollStart, sqpollStop } from './sqpoll.ts';
 import type { Sqe } from './ring.ts';
 import {
   type CapKind,
@@ -40,6 +41,8 @@ const NEEDS: Record<number, CapKind> = {
   [CapOp.Map]: 'memory',
   [CapOp.Spawn]: 'processes',
   [CapOp.Wait]: 'processes',
+  [CapOp.SqpollStart]: 'threads',
+  [CapOp.SqpollStop]: 'threads',
 };
 
 export interface OpContext {
@@ -97,6 +100,10 @@ export function* dispatch(c: OpContext, sqe: Sqe): KernelGen<void> {
       return yield* spawnProcess(c, op, codeOf(cp, a0));
     case CapOp.Wait:
       return yield* wait(c, op, a0 | 0);
+    case CapOp.SqpollStart:
+      return yield* done(yield* sqpollStart(c));
+    case CapOp.SqpollStop:
+      return yield* done(yield* sqpollStop(k, cpu, me.ring));
   }
 }
 

@@ -41,6 +41,8 @@ export class CapRing {
   waiterSinceTail = -1;
   /** Process mode: threads that found `waiter` taken and wait behind it, in arrival order. */
   readonly queue: Thread[] = [];
+  /** SQPOLL mode: the ring's kernel poller (sqpoll.ts), or null. */
+  sqpoll: SqPoller | null = null;
 
   constructor(p: Process, addr: number, overflowCapacity: number) {
     this.addr = addr;
@@ -53,6 +55,15 @@ export class CapRing {
       overflowCapacity,
     );
   }
+}
+
+/** A ring's SQ poller (io_uring's io_sq_data with its one thread). */
+export interface SqPoller {
+  thread: Thread;
+  /** The ring's owner: SQEs the poller runs are its. */
+  ownerTid: number;
+  sleeping: boolean;
+  stop: boolean;
 }
 
 /** A live thread of a capring process: its reference and (thread mode) its ring. */
@@ -111,6 +122,10 @@ export interface CapringCounts {
   unparks: number;
   threadsSpawned: number;
   badCap: number;
+  /** SQPOLL: SQEs its pollers consumed, times a poller went to sleep, wakeups users asked for. */
+  sqpollSqes: number;
+  sqpollSleeps: number;
+  sqpollWakeups: number;
 }
 
 export class CapringKernel {
@@ -130,7 +145,12 @@ export class CapringKernel {
     unparks: 0,
     threadsSpawned: 0,
     badCap: 0,
+    sqpollSqes: 0,
+    sqpollSleeps: 0,
+    sqpollWakeups: 0,
   };
+  /** SQ pollers by their thread id. */
+  readonly pollers = new Map<number, SqPoller>();
   /** Park waiters by key (park.ts). */
   readonly parked = new Map<number, { ref: ThreadRef; pid: number; op: PendingOp }[]>();
 

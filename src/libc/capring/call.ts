@@ -55,9 +55,18 @@ export function capCodeDone(t: Guest, id: number): void {
   (t.data[CAP_CODE_TABLE] as Map<number, CapImage> | undefined)?.delete(id);
 }
 
-/** cap_enter(min_complete, timeout_ns, since_tail): the raw trap (since_tail -1: io_uring's count rule). */
-export function* capEnter(t: Guest, minComplete: number, timeoutNs: number, sinceTail = -1): Program<number> {
-  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail)) as number;
+/**
+ * cap_enter(min_complete, timeout_ns, since_tail, flags): the raw trap (since_tail -1: io_uring's
+ * count rule; flags: CAP_ENTER_SQ_WAKEUP).
+ */
+export function* capEnter(
+  t: Guest,
+  minComplete: number,
+  timeoutNs: number,
+  sinceTail = -1,
+  flags = 0,
+): Program<number> {
+  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail, flags)) as number;
 }
 
 /**
