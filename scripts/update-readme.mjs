@@ -9,6 +9,7 @@
 // - the preset table per scheduler policy, from src/machine/defaults.ts POLICY_PRESETS.
 // - the TLB shootdown protocol table, from src/report/tlb-protocols.ts.
 // - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
+// - the capability-ring scaling table, from the primes study on capring (src/report/ring-table.ts).
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const { policyPresetsMarkdown } = await import('../src/machine/defaults.ts');
 const { tlbProtocolsMarkdown } = await import('../src/report/tlb-protocols.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
 const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
+const { ringScalingMarkdown } = await import('../src/report/ring-table.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -103,5 +105,10 @@ splice(tBegin + 1, tEnd, tlb, 'TLB protocol table');
 const eBegin = readme.findIndex((l) => l.startsWith('<!-- explore:begin'));
 const eEnd = readme.findIndex((l) => l.startsWith('<!-- explore:end'));
 splice(eBegin + 1, eEnd, foundBudgetsMarkdown(), 'explorer budget table');
+
+// The capability-ring scaling table (issue 20), from the primes study on the capring personality.
+const rBegin = readme.findIndex((l) => l.startsWith('<!-- rings:begin'));
+const rEnd = readme.findIndex((l) => l.startsWith('<!-- rings:end'));
+splice(rBegin + 1, rEnd, await ringScalingMarkdown(), 'capability-ring scaling table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));
