@@ -96,6 +96,22 @@ export interface KernelOptions {
   abi?: KernelAbi;
   /** The capring personality's ring mode and overflow bound (kernel/capring/state.ts). */
   capring?: Partial<CapringOptions>;
+  /**
+   * RING-5's first multi-CPU step (issue 20): `latch` hands scheduling to one AP for good (a
+   * one-way owner latch: the BSP starts the root and then idles, and every context stays on the
+   * owner); `percpu` (the default) is the policy's per-CPU run queues with reschedule IPIs.
+   */
+  schedOwner?: 'latch' | 'percpu';
+}
+
+/**
+ * The owner latch's mask (RING-5): the first present AP (the BSP on a one-CPU machine). Every
+ * context inherits it from the root, so the owner alone runs them; the latch never opens again.
+ */
+function ownerLatchMask(k: Kernel): Uint8Array {
+  const present = k.topology.cpus.filter((c) => c.present).map((c) => c.cpuId);
+  const owner = present.find((id) => id !== 0) ?? 0;
+  return Uint8Array.from(k.topology.cpus, (c) => (c.cpuId === owner ? 1 : 0));
 }
 
 export interface GuestFaultRecord {
@@ -277,7 +293,8 @@ export class Kernel implements SchedHost {
     }
     // The root's first thread is started from the BSP's boot path, before any CPU runs; CPUs the
     // tables do not name are not started, nor in its mask.
-    const starter = startMainThread(this, bsp, root, rootArg, this.topology.presentMask);
+    const mask = this.options.schedOwner === 'latch' ? ownerLatchMask(this) : this.topology.presentMask;
+    const starter = startMainThread(this, bsp, root, rootArg, mask);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
     this.#pushBootWork(bsp);
     for (const cpu of this.cpus) if (this.topology.cpus[cpu.id]!.present) cpu.start();

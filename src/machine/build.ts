@@ -69,6 +69,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
+    ...(config.kernel.schedOwner === 'latch' ? { schedOwner: 'latch' as const } : {}),
     ...(config.kernel.abi === 'capring'
       ? { abi: 'capring' as const, capring: { rings: config.kernel.rings ?? 'process' } }
       : {}),

@@ -79,6 +79,8 @@ export interface KernelConfig {
   abi?: KernelAbi;
   /** capring only: one ring per process or per thread (RING-2, RING-3); absent: process. */
   rings?: RingMode;
+  /** RING-5: `latch` (one AP owns scheduling, the BSP idles) or `percpu`; absent: percpu. */
+  schedOwner?: 'latch' | 'percpu';
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

@@ -40,6 +40,7 @@ export function renderScenario(config: RunConfig): string {
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
       ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
       ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
+      ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

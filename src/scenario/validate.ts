@@ -81,7 +81,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'abi', 'rings', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'abi', 'rings', 'sched_owner', ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -197,7 +197,30 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
     ...readPersonality(ctx, table),
+    ...readSchedOwner(ctx, table, scheduler),
   };
+}
+
+/** `[kernel] sched_owner` (RING-5): latch | percpu; absent for percpu, so configurations stay as they were. */
+function readSchedOwner(
+  ctx: ReadContext,
+  table: Table,
+  scheduler: SchedPolicyName,
+): Pick<KernelConfig, 'schedOwner'> {
+  const owner = readChoice(ctx, table, 'sched_owner', 'kernel', {
+    choices: ['latch', 'percpu'] as const,
+    noun: 'a scheduler owner mode',
+    fallback: 'percpu',
+  });
+  if (owner === 'percpu') return {};
+  if (scheduler !== 'fair')
+    fail(
+      ctx,
+      'kernel.sched_owner',
+      'the owner latch is a mode of the fair scheduler',
+      'scheduler = "fair", or sched_owner = "percpu"',
+    );
+  return { schedOwner: owner };
 }
 
 /**
