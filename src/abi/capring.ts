@@ -119,6 +119,14 @@ export const CapOp = {
   SqpollStart: 1321,
   /** Thread cap: ends the caller's ring's SQPOLL mode; its poller exits. */
   SqpollStop: 1322,
+  /** Endpoint cap: a new endpoint served by the caller's process; result = its id. */
+  EndpointCreate: 1323,
+  /** Endpoint cap: calls endpoint arg0 with the word arg1; completes with the server's RETURN. */
+  Call: 1324,
+  /** Endpoint cap: the server takes the next call on its endpoint arg0: result = call id, value = word. */
+  Recv: 1325,
+  /** Endpoint cap: the server answers call arg0 with result arg1 and value arg2; result 0 or -ESRCH. */
+  Return: 1326,
 } as const;
 
 /**
@@ -135,6 +143,11 @@ export const CapSlot = {
   /** Park space on shared keys (the word's memory object: its physical frame). */
   SharedParkSpace: 4,
   Processes: 5,
+  /**
+   * Endpoints (server processes): the endpoints this process created or was granted (a child is
+   * granted its parent's at its first cap_enter).
+   */
+  Endpoints: 6,
 } as const;
 
 /**

@@ -65,6 +65,10 @@ function threadOf(k: Kernel, cs: CapringKernel, cpu: Cpu, t: Thread): CapThread 
     if (ring === null) return null;
     cp = new CapProcess(t.process, ring);
     cs.processes.set(t.process.pid, cp);
+    // The model's grant at spawn: a process may call its ancestors' endpoints (endpoint.ts).
+    for (let up = t.process.parent; up !== null; up = up.parent) {
+      for (const id of cs.processes.get(up.pid)?.endpoints ?? []) cp.endpoints.add(id);
+    }
   }
   return cp.byTid.get(t.id) ?? registerThread(cs, cp, t, node);
 }

@@ -17,6 +17,7 @@ import { STACK_BYTES_DEFAULT, startMainThread, sysExit } from '../proc.ts';
 import type { Thread } from '../thread.ts';
 import { userCode } from '../uaccess.ts';
 import { complete } from './complete.ts';
+import { endpointCall, endpointCreate, endpointRecv, endpointReturn } from './endpoint.ts';
 import { park, unpark } from './park.ts';
 import { sqpollStart, sqpollStop } from './sqpoll.ts';
 import type { Sqe } from './ring.ts';
@@ -43,6 +44,10 @@ const NEEDS: Record<number, CapKind> = {
   [CapOp.Wait]: 'processes',
   [CapOp.SqpollStart]: 'threads',
   [CapOp.SqpollStop]: 'threads',
+  [CapOp.EndpointCreate]: 'endpoints',
+  [CapOp.Call]: 'endpoints',
+  [CapOp.Recv]: 'endpoints',
+  [CapOp.Return]: 'endpoints',
 };
 
 export interface OpContext {
@@ -104,6 +109,14 @@ export function* dispatch(c: OpContext, sqe: Sqe): KernelGen<void> {
       return yield* done(yield* sqpollStart(c));
     case CapOp.SqpollStop:
       return yield* done(yield* sqpollStop(k, cpu, me.ring));
+    case CapOp.EndpointCreate:
+      return yield* done(endpointCreate(cs, cp));
+    case CapOp.Call:
+      return yield* endpointCall(k, cpu, cs, cp, op, a0, a1);
+    case CapOp.Recv:
+      return yield* endpointRecv(k, cpu, cs, cp, op, a0);
+    case CapOp.Return:
+      return yield* endpointReturn(k, cpu, cs, cp, op, { callId: a0, result: a1, value: sqe.args[2] });
   }
 }
 

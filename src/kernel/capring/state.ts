@@ -28,7 +28,7 @@ export interface CapringOptions {
 export const CAPRING_DEFAULTS: CapringOptions = { rings: 'process', overflowCapacity: 64 };
 
 /** A capability: the kernel object a slot of the table names. */
-export type CapKind = 'memory' | 'threads' | 'timer' | 'park' | 'park-shared' | 'processes';
+export type CapKind = 'memory' | 'threads' | 'timer' | 'park' | 'park-shared' | 'processes' | 'endpoints';
 
 /** One ring and who waits on it. */
 export class CapRing {
@@ -85,7 +85,9 @@ export interface PendingOp {
 
 export class CapProcess {
   readonly process: Process;
-  readonly caps: CapKind[] = ['memory', 'threads', 'timer', 'park', 'park-shared', 'processes'];
+  readonly caps: CapKind[] = ['memory', 'threads', 'timer', 'park', 'park-shared', 'processes', 'endpoints'];
+  /** Endpoint ids this process may call (endpoint.ts): its own and its ancestors'. */
+  readonly endpoints = new Set<number>();
   readonly refs = new ThreadRefTable<CapThread>(RING_THREAD_SLOTS);
   readonly byTid = new Map<number, CapThread>();
   /** Process mode's one ring (RING_VADDR); in thread mode slot 0's. */

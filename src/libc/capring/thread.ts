@@ -76,3 +76,25 @@ export function* capMap(t: Guest, bytes: number, shared: boolean): Program<numbe
   const cqe = yield* capCall(t, CapOp.Map, CapSlot.Memory, [bytes, shared ? 1 : 0]);
   return cqe.result < 0 ? cqe.result : cqe.value;
 }
+
+/** A new endpoint served by this process (issue 20: server processes); its id or -errno. */
+export function* capEndpointCreate(t: Guest): Program<number> {
+  return (yield* capCall(t, CapOp.EndpointCreate, CapSlot.Endpoints, [])).result;
+}
+
+/** Calls endpoint `id` with `word`: [the server's result, its value]. */
+export function* capEndpointCall(t: Guest, id: number, word: number): Program<[number, number]> {
+  const cqe = yield* capCall(t, CapOp.Call, CapSlot.Endpoints, [id, word >>> 0]);
+  return [cqe.result, cqe.value];
+}
+
+/** The server takes the next call on endpoint `id`: [call id or -errno, the caller's word]. */
+export function* capEndpointRecv(t: Guest, id: number): Program<[number, number]> {
+  const cqe = yield* capCall(t, CapOp.Recv, CapSlot.Endpoints, [id]);
+  return [cqe.result, cqe.value];
+}
+
+/** The server answers call `callId`; 0, or -ESRCH when there is no such call. */
+export function* capEndpointReturn(t: Guest, callId: number, result: number, value: number): Program<number> {
+  return (yield* capCall(t, CapOp.Return, CapSlot.Endpoints, [callId, result >>> 0, value >>> 0])).result;
+}

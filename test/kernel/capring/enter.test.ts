@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AtomicOp, type Program } from '../../../src/abi/effects.ts';
-import { EAGAIN, EBADF, EBADR, EINVAL, ENOSYS, ESRCH, ETIME } from '../../../src/abi/errno.ts';
+import { EAGAIN, EBADF, EBADR, EINVAL, ENOSYS, EPERM, ESRCH, ETIME } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
 import {
   CQ_ENTRIES,
@@ -22,6 +22,10 @@ import { capCall, capEnter, capSetup, capSubmit } from '../../../src/libc/caprin
 import { capPark, capUnpark } from '../../../src/libc/capring/mutex.ts';
 import { cqReady, pushSqe, reapCqe } from '../../../src/libc/capring/ring.ts';
 import {
+  capEndpointCall,
+  capEndpointCreate,
+  capEndpointRecv,
+  capEndpointReturn,
   capMap,
   capSpawn,
   capThreadCreate,
@@ -249,4 +253,50 @@ test('process rings admit one blocked waiter: a second thread that must wait que
   assert.ok(counts.ownerQueued >= 1, `owner_queued ${counts.ownerQueued}`);
   assert.equal(run.kernel.finished, true);
   void cqReady;
+});
+
+test('endpoints: a server process answers its child’s calls in order; others cannot serve or call', () => {
+  const answers: [number, number][] = [];
+  const served: number[] = [];
+  let refused: [number, number] = [0, 0];
+  let strangerCall = 0;
+  function* client(t: Guest, raw: unknown): Program<number> {
+    const ep = raw as number;
+    yield* capSetup(t);
+    refused = yield* capEndpointRecv(t, ep); // not its endpoint to serve
+    for (const word of [3, 5, 7]) answers.push(yield* capEndpointCall(t, ep, word));
+    return 0;
+  }
+  function* stranger(t: Guest): Program<number> {
+    yield* capSetup(t);
+    strangerCall = (yield* capEndpointCall(t, 1, 1))[0]; // endpoint 1 exists, but was never granted here
+    return 0;
+  }
+  runGuest(
+    function* (t) {
+      yield* capSetup(t);
+      const other = yield* capSpawn(t, 'stranger', stranger, null); // spawned before the endpoint
+      yield* capWait(t, other);
+      const ep = yield* capEndpointCreate(t);
+      const pid = yield* capSpawn(t, 'client', client, ep);
+      for (let i = 0; i < 3; i++) {
+        const [callId, word] = yield* capEndpointRecv(t, ep);
+        served.push(word);
+        assert.equal(yield* capEndpointReturn(t, callId, word * 2, word * 100), 0);
+      }
+      assert.equal(yield* capEndpointReturn(t, 999, 0, 0), -ESRCH);
+      yield* capWait(t, pid);
+      return 0;
+    },
+    null,
+    { cpus: 2, capring: { rings: 'thread' } },
+  );
+  assert.deepEqual(refused, [-EPERM, 0]);
+  assert.equal(strangerCall, -EBADF);
+  assert.deepEqual(served, [3, 5, 7]);
+  assert.deepEqual(answers, [
+    [6, 300],
+    [10, 500],
+    [14, 700],
+  ]);
 });
