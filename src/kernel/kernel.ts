@@ -2,7 +2,7 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is about 540 lines, above the house ~400: it is the one object that implements both the
+ * Why it is about 550 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
@@ -61,6 +61,7 @@ import type { BootRun } from './boot/run-state.ts';
 import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
+import { ownerLatchMask } from './sched/owner-latch.ts';
 import type { KernelAbi } from '../abi/capring.ts';
 import type { CapringOptions } from './capring/state.ts';
 
@@ -102,16 +103,6 @@ export interface KernelOptions {
    * owner); `percpu` (the default) is the policy's per-CPU run queues with reschedule IPIs.
    */
   schedOwner?: 'latch' | 'percpu';
-}
-
-/**
- * The owner latch's mask (RING-5): the first present AP (the BSP on a one-CPU machine). Every
- * context inherits it from the root, so the owner alone runs them; the latch never opens again.
- */
-function ownerLatchMask(k: Kernel): Uint8Array {
-  const present = k.topology.cpus.filter((c) => c.present).map((c) => c.cpuId);
-  const owner = present.find((id) => id !== 0) ?? 0;
-  return Uint8Array.from(k.topology.cpus, (c) => (c.cpuId === owner ? 1 : 0));
 }
 
 export interface GuestFaultRecord {
