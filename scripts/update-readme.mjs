@@ -12,6 +12,7 @@
 // - the explorer's budget table, from running its buggy models (src/explore/budgets.ts).
 // - the thread- and process-creation tables, from the thread-create-cost and spawn-cost seeds
 //   (src/report/creation-table.ts).
+// - the capability-ring scaling table, from the primes study on capring (src/report/ring-table.ts).
 // Usage: node scripts/update-readme.mjs
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ const { devicesMarkdown } = await import('../src/report/devices-table.ts');
 const { loadScenarioFile } = await import('../src/scenario/load.ts');
 const { foundBudgetsMarkdown } = await import('../src/explore/budgets.ts');
 const { spawnMarkdown, threadCreateMarkdown } = await import('../src/report/creation-table.ts');
+const { ringScalingMarkdown } = await import('../src/report/ring-table.ts');
 
 const root = join(import.meta.dirname, '..');
 const smpsim = (...args) =>
@@ -121,5 +123,9 @@ const creation = [...threadCreateMarkdown(loadSeed), '', ...spawnMarkdown(loadSe
 const crBegin = readme.findIndex((l) => l.startsWith('<!-- creation:begin'));
 const crEnd = readme.findIndex((l) => l.startsWith('<!-- creation:end'));
 splice(crBegin + 1, crEnd, creation, 'creation tables');
+// The capability-ring scaling table (issue 20), from the primes study on the capring personality.
+const rBegin = readme.findIndex((l) => l.startsWith('<!-- rings:begin'));
+const rEnd = readme.findIndex((l) => l.startsWith('<!-- rings:end'));
+splice(rBegin + 1, rEnd, await ringScalingMarkdown(), 'capability-ring scaling table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

@@ -19,6 +19,7 @@ import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
 import { spawnMarkdown, threadCreateMarkdown } from '../src/report/creation-table.ts';
 import { devicesMarkdown } from '../src/report/devices-table.ts';
+import { ringScalingMarkdown } from '../src/report/ring-table.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
@@ -205,4 +206,14 @@ test("the README's explorer budget table is what the buggy models give", () => {
     foundBudgetsMarkdown(),
     'rerun `node scripts/update-readme.mjs`',
   );
+});
+
+test("the README's capability-ring scaling table is what the model gives (issue 20)", async () => {
+  const lines = await ringScalingMarkdown();
+  assert.equal(lines.length, 2 + 4, 'a header and a row per (workers, rings) combination');
+  const lines2 = README.split('\n');
+  const begin = lines2.findIndex((l) => l.startsWith('<!-- rings:begin'));
+  const end = lines2.findIndex((l) => l.startsWith('<!-- rings:end'));
+  assert.ok(begin >= 0 && end > begin, 'README.md has the rings:begin/end markers');
+  assert.deepEqual(lines2.slice(begin + 1, end), lines, 'rerun `node scripts/update-readme.mjs`');
 });

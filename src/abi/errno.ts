@@ -27,6 +27,10 @@ export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
+/** io_uring_enter: a CQE was dropped (the CQ and its overflow list were full); reported once. */
+export const EBADR = 53;
+/** io_uring_enter's wait timed out (a timer expired). */
+export const ETIME = 62;
 export const EOVERFLOW = 75;
 /** ENOTSUP (= EOPNOTSUPP on Linux). */
 export const ENOTSUP = 95;
@@ -62,6 +66,8 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENAMETOOLONG]: 'ENAMETOOLONG',
   [ENOSYS]: 'ENOSYS',
   [ENOTEMPTY]: 'ENOTEMPTY',
+  [EBADR]: 'EBADR',
+  [ETIME]: 'ETIME',
   [EOVERFLOW]: 'EOVERFLOW',
   [ENOTSUP]: 'ENOTSUP',
   [ETIMEDOUT]: 'ETIMEDOUT',

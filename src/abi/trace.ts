@@ -83,6 +83,18 @@ export const TraceKind = {
   SpawnVfork: 0xc0,
   /** A process replaced its program by execve (pid, new main thread's tid; issue 24). */
   Execve: 0xc1,
+  /** capring (issue 20): cap_enter consumed SQEs (tid, SQEs consumed). Range 0xb0-0xbf is capring's. */
+  CapEnter: 0xb0,
+  /** capring: a CQE posted (tid of the ring's owner or -1 for the process ring, result). */
+  CapPost: 0xb1,
+  /** capring: a completion's thread reference was stale and it was rejected (slot, generation). */
+  CapStaleRejected: 0xb2,
+  /** capring: a thread waits behind the process's one cap_enter waiter (tid, waiter tid). */
+  CapOwnerQueued: 0xb3,
+  /** capring: a CQE went to the overflow list (1) or was dropped (2) (tid, how). */
+  CapOverflow: 0xb4,
+  /** capring: an SQ poller consumed SQEs (tid of the ring's owner, SQEs) or slept (tid, -1). */
+  CapSqpoll: 0xb5,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

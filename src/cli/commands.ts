@@ -1,4 +1,5 @@
 /** The typed options of the `scale`, `bench` and `demo` commands, and the implementations `main` calls. */
+import type { KernelAbi, RingMode } from '../abi/capring.ts';
 import { join } from 'node:path';
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
 import { benchCommand } from '../report/bench.ts';
@@ -37,6 +38,10 @@ export interface ScaleOptions {
   seed: number;
   /** Half-open range of integers to test. */
   range: [number, number];
+  /** The kernel personality (`--abi`, issue 20); absent: redox. */
+  abi?: KernelAbi;
+  /** capring only: the ring mode (`--rings`). */
+  rings?: RingMode;
   json: boolean;
   /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
   jobs: number;

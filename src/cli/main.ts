@@ -25,6 +25,7 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
 import { commandImpls, type ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
+import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import {
   checkWritableFile,
   parseChoiceFlag,
@@ -215,6 +216,8 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--runs <n>', 'runs per point (the median is reported)', '5')
     .option('--seed <n>', 'first seed; run k uses seed + k', '1')
     .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
+    .option('--abi <abi>', 'kernel personality: redox or capring (issue 20)', 'redox')
+    .option('--rings <mode>', 'capring only: process (one ring per process) or thread (one per thread)')
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -380,7 +383,21 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
     runs: parseIntFlag('--runs', str('runs'), 1, RUNS_MAX),
     seed: parseIntFlag('--seed', str('seed'), 0, SEED_MAX),
     range: parseRangeFlag('--range', str('range'), PRIMES_RANGE_MAX),
+    ...parsePersonalityFlags(opts),
     json: opts.json === true,
     jobs: parseJobs(opts.jobs as string | undefined),
   };
+}
+
+/** `--abi` and `--rings` (issue 20): rings only with the capring personality. */
+function parsePersonalityFlags(
+  opts: Record<string, string | boolean | undefined>,
+): Pick<ScaleOptions, 'abi' | 'rings'> {
+  const abi = parseChoiceFlag('--abi', String(opts.abi ?? 'redox'), KERNEL_ABIS);
+  if (abi !== 'capring') {
+    if (opts.rings !== undefined)
+      throw new UsageError('--rings', 'ring modes belong to the capring personality', '--abi capring');
+    return {};
+  }
+  return { abi, rings: parseChoiceFlag('--rings', String(opts.rings ?? 'process'), RING_MODES) };
 }

@@ -136,6 +136,25 @@ const PARAMS = {
   pageCopyNs: { value: 400, source: 'copying a 4 KiB page (read and write) at ~10 GB/s of memcpy bandwidth' },
   pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
   pageMapNs: { value: 100, source: 'page-table update per page' },
+  capSqeNs: {
+    value: 60,
+    source:
+      'capring: read and validate one SQE and dispatch it to its capability (io_uring io_submit_sqes per-SQE work), estimate',
+  },
+  capCqeNs: {
+    value: 40,
+    source: 'capring: write one CQE and advance cq_tail (io_uring io_fill_cqe), estimate',
+  },
+  sqpollIdleNs: {
+    value: 1_000_000,
+    source:
+      'capring SQPOLL: idle time before the poller sets NEED_WAKEUP and sleeps (io_uring sq_thread_idle, default HZ = 1 s; 1 ms here so short runs see both)',
+  },
+  sqpollSpinNs: {
+    value: 500,
+    source:
+      'capring SQPOLL: one pass of the poller over an empty SQ (io_uring io_sq_thread loop with cond_resched), estimate',
+  },
   // TLBs (issue 15), charged only under a shootdown protocol ([kernel] tlb = redox|redbear|linux).
   pageWalkLevelNs: {
     value: 3,

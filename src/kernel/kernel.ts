@@ -2,7 +2,7 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is about 540 lines, above the house ~400: it is the one object that implements both the
+ * Why it is about 550 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
@@ -65,6 +65,9 @@ import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
 import type { FdOptions } from './fd/mode.ts';
+import { ownerLatchMask } from './sched/owner-latch.ts';
+import type { KernelAbi } from '../abi/capring.ts';
+import type { CapringOptions } from './capring/state.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -98,6 +101,16 @@ export interface KernelOptions {
   proc?: ProcOptions;
   /** Descriptor semantics (kernel/fd/mode.ts): redox or linux; by default the futex ABI's. */
   fd?: FdOptions;
+  /** The kernel personality (issue 20): `redox` (the default) or `capring` (kernel/capring/). */
+  abi?: KernelAbi;
+  /** The capring personality's ring mode and overflow bound (kernel/capring/state.ts). */
+  capring?: Partial<CapringOptions>;
+  /**
+   * RING-5's first multi-CPU step (issue 20): `latch` hands scheduling to one AP for good (a
+   * one-way owner latch: the BSP starts the root and then idles, and every context stays on the
+   * owner); `percpu` (the default) is the policy's per-CPU run queues with reschedule IPIs.
+   */
+  schedOwner?: 'latch' | 'percpu';
 }
 
 export interface GuestFaultRecord {
@@ -291,7 +304,8 @@ export class Kernel implements SchedHost {
     }
     // The root's first thread is started from the BSP's boot path, before any CPU runs; CPUs the
     // tables do not name are not started, nor in its mask.
-    const starter = startMainThread(this, bsp, root, rootArg, this.topology.presentMask);
+    const mask = this.options.schedOwner === 'latch' ? ownerLatchMask(this) : this.topology.presentMask;
+    const starter = startMainThread(this, bsp, root, rootArg, mask);
     bsp.current.frames.push(makeFrame(starter, FrameKind.Kernel));
     this.#pushBootWork(bsp);
     for (const cpu of this.cpus) if (this.topology.cpus[cpu.id]!.present) cpu.start();

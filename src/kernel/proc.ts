@@ -9,6 +9,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { VEC_IPI_SWITCH } from '../hw/vectors.ts';
+import { capringProcessExited, capringThreadExited } from './capring/lifecycle.ts';
 import { exitPiStateList } from './futex/pi-exit.ts';
 import { exitRobustList } from './futex/robust.ts';
 import { sysFutex } from './futex/syscall.ts';
@@ -172,6 +173,7 @@ export function* threadExit(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
     };
     yield* sysFutex(k, cpu, t, wake);
   }
+  yield* capringThreadExited(k, cpu, t);
   k.markDead(t);
   if (t.process.liveThreads === 0) yield* processExit(k, cpu, t.process);
   yield* schedule(k, cpu);
@@ -189,6 +191,7 @@ function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
   for (const child of p.children) {
     if (child.state === ProcessState.Zombie) child.state = ProcessState.Reaped; // no one left to wait
   }
+  yield* capringProcessExited(k, cpu, p); // a parent's capring Wait (issue 20)
   if (p.parent === null) {
     k.finish(p);
     return;

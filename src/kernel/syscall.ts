@@ -26,6 +26,7 @@ import { MMAP_SYSCALLS } from './mmap.ts';
 import { DEVIO_SYSCALLS } from './devio/syscalls.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { CAPRING_SYSCALLS } from './capring/syscall.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
 import { FD_SYSCALLS } from './fd/syscalls.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
@@ -122,6 +123,8 @@ const TABLE: SyscallTable = {
   ...DEVIO_SYSCALLS,
   // Descriptors, pipes and the file: scheme (kernel/fd/, issue 19).
   ...FD_SYSCALLS,
+  // The capring personality's one trap, cap_enter (issue 20, RING-1).
+  ...CAPRING_SYSCALLS,
 };
 
 /**

@@ -21,6 +21,7 @@
  */
 import { AtomicOp } from '../abi/effects.ts';
 import type { AddressSpace } from './vm.ts';
+import type { Process } from './process.ts';
 import type { Thread } from './thread.ts';
 
 /**
@@ -79,6 +80,22 @@ export function processWordOk(vm: AddressSpace, addr: number, write: boolean): b
 /** access_process_vm write of one word in another process's memory (the range already checked). */
 export function pokeProcess32(vm: AddressSpace, addr: number, value: number): void {
   vm.store32(addr, value);
+}
+
+/** access_process_vm read of one word in a process's memory (the range already checked). */
+export function peekProcess32(vm: AddressSpace, addr: number): number {
+  return vm.load32(addr);
+}
+
+/**
+ * The model's text segment (issue 20): a guest names a function to run (a new thread's entry, a
+ * program) by a number, as a real one passes a code address; function values cannot live in
+ * 32-bit words, so libc keeps the numbered entries in its data segment under `table`, and the
+ * kernel reads them here. Undefined when there is no such entry.
+ */
+export function userCode(p: Process, table: string, id: number): unknown {
+  const entries = p.data[table];
+  return entries instanceof Map ? entries.get(id) : undefined;
 }
 
 /** A guest thread's plain load (Guest.load32): a bad address faults the thread. */

@@ -29,6 +29,7 @@ import { FairPolicy } from '../kernel/sched/fair/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
+import { ABI_ENV, RINGS_ENV } from '../abi/capring.ts';
 import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT } from './init.ts';
@@ -69,12 +70,16 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
     tlb: config.kernel.tlb,
-    env: libcEnv(config.libc.variant),
+    env: { ...libcEnv(config.libc.variant), ...capringEnv(config) },
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     ...(config.kernel.proc === undefined ? {} : { proc: config.kernel.proc }),
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
     ...(config.kernel.fd === undefined ? {} : { fd: config.kernel.fd }),
+    ...(config.kernel.schedOwner === 'latch' ? { schedOwner: 'latch' as const } : {}),
+    ...(config.kernel.abi === 'capring'
+      ? { abi: 'capring' as const, capring: { rings: config.kernel.rings ?? 'process' } }
+      : {}),
   });
   for (const [path, image] of executables()) kernel.executables.set(path, image);
   if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
@@ -99,6 +104,12 @@ function seedFiles(kernel: Kernel, files: readonly FileSeed[]): void {
     const r = fs.seed(file.path, file.text);
     assert(r === 0, `machine: [[file]] ${file.path} could not be made (errno ${-r})`);
   }
+}
+
+/** Guest programs learn the personality and ring mode from their environment (issue 20). */
+function capringEnv(config: RunConfig): Record<string, string> {
+  if (config.kernel.abi !== 'capring') return {};
+  return { [ABI_ENV]: 'capring', [RINGS_ENV]: config.kernel.rings ?? 'process' };
 }
 
 export function makePolicy(

@@ -3,6 +3,7 @@
  * Scenario files (TOML) and the CLI both produce this shape; `machine/build.ts` consumes it.
  * @module
  */
+import type { KernelAbi, RingMode } from '../abi/capring.ts';
 
 /**
  * Scheduler policies the kernel implements: SCHED-1 baseline `dwrr`, the Red Bear patches as
@@ -82,6 +83,12 @@ export interface KernelConfig {
   fd?: FdOptions;
   /** Thread and process creation (kernel/proc-options.ts, issue 24); absent: Redox's as it is. */
   proc?: ProcOptions;
+  /** The kernel personality (issue 20); absent: redox. */
+  abi?: KernelAbi;
+  /** capring only: one ring per process or per thread (RING-2, RING-3); absent: process. */
+  rings?: RingMode;
+  /** RING-5: `latch` (one AP owns scheduling, the BSP idles) or `percpu`; absent: percpu. */
+  schedOwner?: 'latch' | 'percpu';
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

@@ -2,6 +2,7 @@
  * Builds a run's JSON report and its flat metrics from the machine after the run; every metric
  * name comes from the registry (metric-registry.ts), none from a field name.
  */
+import { capringMetrics } from './capring-metrics.ts';
 import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { type RunConfig, workloadName } from '../machine/config.ts';
@@ -154,6 +155,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   clockMetrics(kernel, m);
   deviceMetrics(kernel, m);
+  capringMetrics(kernel, m);
   workloadMetrics(config, kernel, m);
   bootMetrics(kernel, m);
   contextPoolMetrics(kernel, m);

@@ -25,6 +25,7 @@ import { DEVICE_FAMILIES, DEVICE_METRICS } from './device-metrics.ts';
 import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 import { CONTEXT_POOL_METRICS } from './proc-metrics.ts';
+import { CAPRING_METRICS } from './capring-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -302,6 +303,7 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...FIRMWARE_METRICS,
     ...BOOT_METRICS,
     ...CONTEXT_POOL_METRICS,
+    ...CAPRING_METRICS,
   ].map((m) => [m.name, m]),
 );
 

@@ -3,6 +3,7 @@
  * repeated with several seeds; raw per-run times kept, the median of the accepted runs reported,
  * and a run rejected when its checksum is wrong or its timed section was serialised.
  */
+import type { KernelAbi, RingMode } from '../abi/capring.ts';
 import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
 import { defaultRunConfig, primesWorkload } from '../machine/defaults.ts';
 import { runConfig } from './run.ts';
@@ -20,6 +21,10 @@ export interface ScaleStudy {
   runs: number;
   seed: number;
   range: [number, number];
+  /** The kernel personality (issue 20); absent: redox. */
+  abi?: KernelAbi;
+  /** capring only: one ring per process or per thread. */
+  rings?: RingMode;
 }
 
 export interface ScaleRun {
@@ -59,6 +64,9 @@ export interface ScaleReport {
   workers: number;
   range: [number, number];
   runs_per_point: number;
+  /** Present on the capring personality (issue 20): its ring mode. */
+  abi?: KernelAbi;
+  rings?: RingMode;
   results: PolicyScale[];
   /** With one policy: its speedup map, for `jq .speedup`. */
   speedup?: Record<string, number | null>;
@@ -99,6 +107,7 @@ export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRu
     workers: study.workers,
     range: study.range,
     runs_per_point: study.runs,
+    ...(study.abi === 'capring' ? { abi: study.abi, rings: study.rings ?? 'process' } : {}),
     results,
     complete: results.every((r) => r.points.every((p) => p.median_ns !== null)),
   };
@@ -120,6 +129,8 @@ function pointConfig(study: ScaleStudy, policy: SchedPolicyName): RunConfig {
   const config = defaultRunConfig(policy, 1);
   config.name = `scale-${policy}`;
   config.seed = study.seed;
+  if (study.abi === 'capring')
+    config.kernel = { ...config.kernel, abi: 'capring', rings: study.rings ?? 'process' };
   config.workloads = [
     primesWorkload({
       mode: study.mode,
@@ -176,8 +187,12 @@ export function scalePointOf(
     const m = report.metrics;
     const hasPrimes = m['workload.primes.checksum_ok'] !== undefined;
     const checksumOk = !hasPrimes || m['workload.primes.checksum_ok'] === 1;
-    // RING-6: with several CPUs and workers, workers that never overlapped mean the section ran serially.
-    const serialisedRun = cpus > 1 && m['workload.primes.serialised'] === 1;
+    // RING-6: with several CPUs and workers, workers that never overlapped mean the section ran serially;
+    // on process-wide capability rings, a wait queued behind the process's one cap_enter waiter means
+    // the ring owner serialised some of it (RING-2).
+    const overlapSerialised = cpus > 1 && m['workload.primes.serialised'] === 1;
+    const ownerQueued = cpus > 1 ? (m['capring.owner_queued'] ?? 0) : 0;
+    const serialisedRun = overlapSerialised || ownerQueued > 0;
     const time = m[metric];
     const rejected =
       report.failure !== null
@@ -186,9 +201,11 @@ export function scalePointOf(
           ? `no metric ${metric}`
           : !checksumOk
             ? 'checksum mismatch'
-            : serialisedRun
+            : overlapSerialised
               ? 'timed section serialised'
-              : null;
+              : ownerQueued > 0
+                ? `ring owner: ${ownerQueued} cap_enter waits queued behind the process's one waiter (RING-2)`
+                : null;
     return {
       seed: seeds[k]!,
       elapsed_ns: time ?? 0,
@@ -205,8 +222,9 @@ export function scalePointOf(
 
 /** The study as a readable table, one block per policy. */
 export function formatScale(report: ScaleReport): string {
+  const personality = report.abi === 'capring' ? `capring ${report.rings} rings, ` : '';
   const lines = [
-    `primes ${report.mode} mode, ${report.workers} workers, range [${report.range[0]}, ${report.range[1]}), ` +
+    `primes ${personality}${report.mode} mode, ${report.workers} workers, range [${report.range[0]}, ${report.range[1]}), ` +
       `${report.partition} segments, ${report.runs_per_point} runs per point (timed section, simulated ms)`,
   ];
   for (const r of report.results) {

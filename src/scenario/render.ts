@@ -43,6 +43,9 @@ export function renderScenario(config: RunConfig): string {
       ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
       ...renderProc(config),
       ...(config.devices === undefined ? {} : { irq_routing: config.devices.irqRouting }),
+      ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
+      ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
+      ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

@@ -42,6 +42,7 @@ import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
 import { readFiles, readKernelFd } from './files.ts';
+import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -92,6 +93,9 @@ const KERNEL_KEYS = [
   'numa',
   'fd',
   'irq_routing',
+  'abi',
+  'rings',
+  'sched_owner',
   ...KERNEL_TLB_KEYS,
   ...KERNEL_PROC_KEYS,
 ];
@@ -223,7 +227,55 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     tlb: readKernelTlb(ctx, table, faults),
     ...(fd === null ? {} : { fd }),
     ...(proc === undefined ? {} : { proc }),
+    ...readPersonality(ctx, table),
+    ...readSchedOwner(ctx, table, scheduler),
   };
+}
+
+/** `[kernel] sched_owner` (RING-5): latch | percpu; absent for percpu, so configurations stay as they were. */
+function readSchedOwner(
+  ctx: ReadContext,
+  table: Table,
+  scheduler: SchedPolicyName,
+): Pick<KernelConfig, 'schedOwner'> {
+  const owner = readChoice(ctx, table, 'sched_owner', 'kernel', {
+    choices: ['latch', 'percpu'] as const,
+    noun: 'a scheduler owner mode',
+    fallback: 'percpu',
+  });
+  if (owner === 'percpu') return {};
+  if (scheduler !== 'fair')
+    fail(
+      ctx,
+      'kernel.sched_owner',
+      'the owner latch is a mode of the fair scheduler',
+      'scheduler = "fair", or sched_owner = "percpu"',
+    );
+  return { schedOwner: owner };
+}
+
+/**
+ * `[kernel] abi` (redox | capring) and `rings` (process | thread, capring only; issue 20). Absent
+ * for the Redox personality, so its configurations are what they were.
+ */
+function readPersonality(ctx: ReadContext, table: Table): Pick<KernelConfig, 'abi' | 'rings'> {
+  const abi = readChoice(ctx, table, 'abi', 'kernel', {
+    choices: KERNEL_ABIS,
+    noun: 'a kernel ABI',
+    fallback: 'redox',
+  });
+  const ringsGiven = own(table, 'rings') !== undefined;
+  if (abi !== 'capring') {
+    if (ringsGiven)
+      fail(ctx, 'kernel.rings', 'ring modes belong to the capring personality', 'abi = "capring"');
+    return {};
+  }
+  const rings = readChoice(ctx, table, 'rings', 'kernel', {
+    choices: RING_MODES,
+    noun: 'a ring mode',
+    fallback: 'process',
+  });
+  return { abi, rings };
 }
 
 /** A boolean key; absent means `fallback`. */

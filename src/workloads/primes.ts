@@ -19,6 +19,8 @@ import {
   workerSegments,
 } from './primes-math.ts';
 import { publish } from './common.ts';
+import { primesCapringMain } from './primes-capring.ts';
+import { ABI_ENV } from '../abi/capring.ts';
 
 export interface PrimesArgs {
   mode: 'process' | 'thread';
@@ -42,16 +44,31 @@ export interface PrimesOutput {
 /** Integers a worker tests between two compute effects: keeps effects fine-grained. */
 const CHUNK = 2000;
 /** Words per worker in the results area: count, sum, divisions (2 words), start (2), end (2). */
-const SLOT_WORDS = 8;
+export const SLOT_WORDS = 8;
 
-interface WorkerArgs extends PrimesArgs {
+export interface WorkerArgs extends PrimesArgs {
   index: number;
   results: number;
+}
+
+/** A worker's tally of its segments. */
+export interface WorkerTally {
+  count: number;
+  sum: number;
+  divisions: number;
 }
 
 function* worker(t: Guest, raw: unknown): Program<number> {
   const a = raw as WorkerArgs;
   const startNs = yield* clock_gettime_ns(t);
+  const tally = yield* countSegments(t, a);
+  const endNs = yield* clock_gettime_ns(t);
+  storeResult(t, a, tally, startNs, endNs);
+  return 0;
+}
+
+/** The worker's compute: its segments by trial division, charging the cycles it really spent. */
+export function* countSegments(t: Guest, a: WorkerArgs): Program<WorkerTally> {
   const bases = basePrimes(Math.ceil(Math.sqrt(a.range[1])));
   yield t.compute(bases.length * 8 * CYCLES_PER_CANDIDATE);
   let count = 0;
@@ -67,15 +84,18 @@ function* worker(t: Guest, raw: unknown): Program<number> {
       yield t.compute(r.divisions * CYCLES_PER_DIVISION + (to - from) * CYCLES_PER_CANDIDATE);
     }
   }
-  const endNs = yield* clock_gettime_ns(t);
+  return { count, sum, divisions };
+}
+
+/** Writes a worker's tally and interval into its slot of the results page. */
+export function storeResult(t: Guest, a: WorkerArgs, r: WorkerTally, startNs: number, endNs: number): void {
   const slot = a.results + a.index * SLOT_WORDS * 4;
-  t.store32(slot, count);
-  t.store32(slot + 4, sum);
-  t.store32(slot + 8, divisions % 0x100000000);
-  t.store32(slot + 12, Math.floor(divisions / 0x100000000));
+  t.store32(slot, r.count);
+  t.store32(slot + 4, r.sum);
+  t.store32(slot + 8, r.divisions % 0x100000000);
+  t.store32(slot + 12, Math.floor(r.divisions / 0x100000000));
   storeTime(t, slot + 16, startNs);
   storeTime(t, slot + 24, endNs);
-  return 0;
 }
 
 /** A worker as a program image, for process mode. */
@@ -93,6 +113,8 @@ function loadTime(t: Guest, addr: number): number {
 /** The parent: maps the results page, starts the workers, reaps them, sums and publishes. */
 export function* primesMain(t: Guest, raw: unknown): Program<number> {
   const a = raw as PrimesArgs;
+  // On the capring personality every call is a ring call (issue 20).
+  if (t.env[ABI_ENV] === 'capring') return yield* primesCapringMain(t, a);
   const bytes = a.workers * SLOT_WORDS * 4;
   const results = yield* mmap_anonymous(t, bytes, MAP_SHARED);
   if (results < 0) throw new Error('primes: cannot map the results page');
@@ -126,7 +148,13 @@ export function* primesMain(t: Guest, raw: unknown): Program<number> {
   return failed === 0 ? 0 : 1;
 }
 
-function collect(t: Guest, a: PrimesArgs, results: number, elapsedNs: number, failed: number): PrimesOutput {
+export function collect(
+  t: Guest,
+  a: PrimesArgs,
+  results: number,
+  elapsedNs: number,
+  failed: number,
+): PrimesOutput {
   const out: PrimesOutput = {
     count: 0,
     sum: 0,

@@ -20,6 +20,8 @@ import { E1000D } from './e1000d.ts';
 import { NVME_ROGUE } from './nvme-rogue.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
+import { RING_SQPOLL } from './ring-sqpoll.ts';
+import { RING_STALE } from './ring-stale.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
@@ -63,6 +65,8 @@ const LIST: GuestProgram[] = [
   SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
   DRVMGR_PROGRAM, // SVC-6
   HOTPLUG_PROGRAM, // SVC-6
+  RING_STALE, // RING-3, RING-4, issue 20
+  RING_SQPOLL, // RING-3, issue 20
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

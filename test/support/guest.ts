@@ -26,6 +26,7 @@ import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.t
 import { defaultTopology, policyPreset, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
 import type { TlbOptions } from '../../src/kernel/tlb/state.ts';
+import type { CapringOptions } from '../../src/kernel/capring/state.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
@@ -64,6 +65,8 @@ export interface GuestMachineOptions {
   proc?: ProcOptions;
   /** Programs execve and posix_spawn find, by path (kernel/exec.ts). */
   executables?: Readonly<Record<string, ProgramImage>>;
+  /** The capring personality (issue 20) and its ring options. */
+  capring?: Partial<CapringOptions>;
 }
 
 export interface GuestMachine {
@@ -93,6 +96,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     ...(options.fd === undefined ? {} : { fd: options.fd }),
     ...(options.proc === undefined ? {} : { proc: options.proc }),
+    ...(options.capring === undefined ? {} : { abi: 'capring' as const, capring: options.capring }),
   });
   for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
   if (options.devices !== undefined) attachDevices(board, kernel, options.devices, options.seed ?? 1);
