@@ -69,6 +69,10 @@ export const TraceKind = {
   TlbShootdown: 0x74,
   /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
   IdleTicksFolded: 0x75,
+  /** A CPU queued behind another on a kernel MCS lock (cpu id, predecessor's cpu id). 0xa4-0xab: locks/. */
+  McsQueued: 0xa4,
+  /** An MCS lock handed over (releasing cpu id, successor's cpu id). */
+  McsHandoff: 0xa5,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

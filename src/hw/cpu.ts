@@ -8,12 +8,13 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 610 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 675 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
  * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
- * accesses added ~140 lines here, each on that shared state. Next out: the per-CPU time
+ * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
+ * spin is a wait state). Next out: the per-CPU time
  * accounting (busy/idle/kernel ns and their getters) into a struct of its own.
  */
 import type {
@@ -38,11 +39,14 @@ import {
   type KernelGen,
   KernelOp,
   type LockEffect,
+  type SpinWordEffect,
   type SwitchEffect,
+  type WordEffect,
 } from './effects.ts';
 import type { CpuidInfo } from './cpuid.ts';
 import { type ApicBus, Lapic, type LapicCore } from './lapic.ts';
-import type { SpinLock } from './spinlock.ts';
+import type { LockWords, WordWatcher } from './lock-words.ts';
+import { type SpinLock, queuedLock, queuedTryLock, queuedUnlock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
 import { TraceKind } from '../abi/trace.ts';
 
@@ -84,7 +88,7 @@ enum Wait {
 /** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
 const ZERO_TIME_EFFECTS_MAX = 100_000;
 
-export class Cpu implements LapicCore {
+export class Cpu implements LapicCore, WordWatcher {
   readonly id: number;
   readonly bus: CpuBus;
   /** This CPU's local APIC: every interrupt reaches the CPU through it. */
@@ -111,6 +115,8 @@ export class Cpu implements LapicCore {
   onHalt: ((cpuId: number) => void) | null = null;
 
   #wait: Wait = Wait.Running;
+  /** The queued-lock word this CPU spins on (Wait.Spin), or null. */
+  #wordSpin: SpinWordEffect | null = null;
   /** Generation of the pending resume event; bumping it cancels that event. */
   #resumeGen = 0;
   #effectStartNs = 0;
@@ -421,7 +427,7 @@ export class Cpu implements LapicCore {
       below.resume = value;
       return;
     }
-    if (frame.kind === FrameKind.Syscall) below.resume = value;
+    if (frame.kind === FrameKind.Syscall || frame.kind === FrameKind.Call) below.resume = value;
     if (below.kind === FrameKind.User) {
       const work = this.hooks.returnToUser(this, this.current);
       if (work !== null) frames.push(makeFrame(work, FrameKind.Kernel));
@@ -468,7 +474,13 @@ export class Cpu implements LapicCore {
         return this.#ordered(frame, effect);
       case KernelOp.Lock:
         return this.#lock(effect);
+      case KernelOp.Word:
+        return this.#word(frame, effect);
+      case KernelOp.SpinWord:
+        return this.#spinWord(frame, effect);
       case KernelOp.TryLock: {
+        if (effect.lock.queued !== null)
+          return this.#queued(queuedTryLock(effect.lock, effect.lock.queued, this.id));
         // Charged as the line stands after the CAS (a successful try pays a local atomic): the
         // cost model as it was when the CPU held the lock code; Lock charges before its CAS.
         const l = effect.lock;
@@ -477,6 +489,13 @@ export class Cpu implements LapicCore {
         return true;
       }
       case KernelOp.Unlock:
+        if (effect.lock.queued !== null) {
+          assert(
+            effect.lock.holder === this.id,
+            `cpu ${this.id}: unlocking ${effect.lock.name} held by ${effect.lock.holder}`,
+          );
+          return this.#queued(queuedUnlock(effect.lock, effect.lock.queued, this.id));
+        }
         this.#unlock(effect.lock);
         return false;
       case KernelOp.SendIpi:
@@ -558,6 +577,7 @@ export class Cpu implements LapicCore {
     const l = effect.lock;
     assert(l.holder !== this.id, `cpu ${this.id}: relocking ${l.name}`);
     if (l.orderCheck !== null) l.orderCheck.beforeLock(this.id, l); // lockdep, in tests
+    if (l.queued !== null) return this.#queued(queuedLock(l, l.queued, this.id));
     const costNs = l.lineCostNs(this.id, this.bus.topology, this.bus.costs);
     if (l.tryAcquire(this.id)) {
       this.#spendKernel(costNs);
@@ -569,6 +589,49 @@ export class Cpu implements LapicCore {
     this.#waitSinceNs = this.bus.engine.nowNs;
     this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
+  }
+
+  /** Runs a queued lock's code (SpinLock.queued) as a kernel frame; its value resumes this one. */
+  #queued(code: KernelGen<unknown>): false {
+    this.current.frames.push(makeFrame(code, FrameKind.Call));
+    return false;
+  }
+
+  /** A queued lock's word access: the line comes here (its cost), then the value is applied. */
+  #word(frame: Frame, e: WordEffect): true {
+    const costNs = e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs);
+    frame.resume = e.mem.apply(e.kind, e.addr, e.a, e.b, costNs);
+    this.#spendKernel(costNs);
+    return true;
+  }
+
+  /** The MCS local spin: at once if the word already satisfies it, else wait for a write. */
+  #spinWord(frame: Frame, e: SpinWordEffect): true {
+    const value = e.mem.read(e.addr);
+    if (e.until(value)) {
+      frame.resume = value;
+      this.#spendKernel(e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs));
+      return true;
+    }
+    e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs); // the first read brings the line
+    this.#wordSpin = e;
+    e.mem.watch(e.addr, this);
+    this.#wait = Wait.Spin;
+    this.#waitSinceNs = this.bus.engine.nowNs;
+    return true;
+  }
+
+  /** A word this CPU spins on was written; it goes on when the new value satisfies its spin. */
+  wordWritten(mem: LockWords, addr: number, visibleAfterNs: number): void {
+    const e = this.#wordSpin;
+    if (e === null || e.mem !== mem || e.addr !== addr || !e.until(mem.read(addr))) return;
+    assert(this.#wait === Wait.Spin, 'cpu: a word spin ended on a CPU that is not spinning');
+    this.#wordSpin = null;
+    mem.unwatch(addr);
+    this.#top().resume = mem.read(addr);
+    const delayNs = visibleAfterNs + mem.touchNs(this.id, addr, this.bus.topology, this.bus.costs);
+    this.spinNs += this.bus.engine.nowNs + delayNs - this.#waitSinceNs;
+    this.#scheduleResume(delayNs, false);
   }
 
   #unlock(l: SpinLock): void {

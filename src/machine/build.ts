@@ -67,6 +67,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     env: libcEnv(config.libc.variant),
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
+    locks: config.kernel.locks ?? 'tas',
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });

@@ -38,6 +38,7 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+      ...(config.kernel.locks === undefined ? {} : { locks: config.kernel.locks }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
