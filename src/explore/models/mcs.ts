@@ -39,7 +39,11 @@ function xport(t: XThread): McsPort<XEffect> {
   };
 }
 
-const LAYOUT: McsLayout = { tail: TAIL, locked: (node) => word(LOCKED, node), next: (node) => word(NEXT, node) };
+const LAYOUT: McsLayout = {
+  tail: TAIL,
+  locked: (node) => word(LOCKED, node),
+  next: (node) => word(NEXT, node),
+};
 
 function k4(fixed: boolean): Model {
   return {
