@@ -73,6 +73,10 @@ export const TraceKind = {
   McsQueued: 0xa4,
   /** An MCS lock handed over (releasing cpu id, successor's cpu id). */
   McsHandoff: 0xa5,
+  /** A donating lock changed a thread's boost (tid, new boost or -1 for none). */
+  LockBoost: 0xa6,
+  /** A donation walk met a cycle in the lock graph, EDEADLK (cpu id, cycles so far). */
+  LockCycle: 0xa7,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -478,26 +478,10 @@ export class Cpu implements LapicCore, WordWatcher {
         return this.#word(frame, effect);
       case KernelOp.SpinWord:
         return this.#spinWord(frame, effect);
-      case KernelOp.TryLock: {
-        if (effect.lock.queued !== null)
-          return this.#queued(queuedTryLock(effect.lock, effect.lock.queued, this.id));
-        // Charged as the line stands after the CAS (a successful try pays a local atomic): the
-        // cost model as it was when the CPU held the lock code; Lock charges before its CAS.
-        const l = effect.lock;
-        frame.resume = l.tryAcquire(this.id);
-        this.#spendKernel(l.lineCostNs(this.id, this.bus.topology, costs));
-        return true;
-      }
+      case KernelOp.TryLock:
+        return this.#tryLock(frame, effect);
       case KernelOp.Unlock:
-        if (effect.lock.queued !== null) {
-          assert(
-            effect.lock.holder === this.id,
-            `cpu ${this.id}: unlocking ${effect.lock.name} held by ${effect.lock.holder}`,
-          );
-          return this.#queued(queuedUnlock(effect.lock, effect.lock.queued, this.id));
-        }
-        this.#unlock(effect.lock);
-        return false;
+        return this.#unlockOp(effect);
       case KernelOp.SendIpi:
         this.lapic.sendIpi(effect.target, effect.vector);
         this.#spendKernel(costs.ipiSendNs);
@@ -589,6 +573,26 @@ export class Cpu implements LapicCore, WordWatcher {
     this.#waitSinceNs = this.bus.engine.nowNs;
     this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
+  }
+
+  #tryLock(frame: Frame, effect: LockEffect): boolean {
+    const l = effect.lock;
+    if (l.queued !== null) return this.#queued(queuedTryLock(l, l.queued, this.id));
+    // Charged as the line stands after the CAS (a successful try pays a local atomic): the
+    // cost model as it was when the CPU held the lock code; Lock charges before its CAS.
+    frame.resume = l.tryAcquire(this.id);
+    this.#spendKernel(l.lineCostNs(this.id, this.bus.topology, this.bus.costs));
+    return true;
+  }
+
+  #unlockOp(effect: LockEffect): false {
+    const l = effect.lock;
+    if (l.queued === null) {
+      this.#unlock(l);
+      return false;
+    }
+    assert(l.holder === this.id, `cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
+    return this.#queued(queuedUnlock(l, l.queued, this.id));
   }
 
   /** Runs a queued lock's code (SpinLock.queued) as a kernel frame; its value resumes this one. */

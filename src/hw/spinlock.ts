@@ -54,6 +54,8 @@ export class SpinLock {
   orderCheck: LockOrderCheck | null = null;
   /** The CPU holding it, or -1. */
   holder = -1;
+  /** CPUs inside a queued lock's acquire code (queuedLock, queuedTryLock). */
+  acquiring = 0;
   /** The CPU that last held it: the cache line lives there. */
   lastHolder = -1;
   /** CPUs spinning on it, in arrival order. */
@@ -68,8 +70,13 @@ export class SpinLock {
     this.subclass = subclass;
   }
 
+  /**
+   * Held, or a queued lock's acquire code is running on some CPU: a CPU that made a context
+   * runnable and then takes a run-queue lock is mid-operation from its first word access on, as
+   * a CAS lock's one-step acquire makes it at once (the kernel invariants skip held queues).
+   */
   get held(): boolean {
-    return this.holder >= 0;
+    return this.holder >= 0 || this.acquiring > 0;
   }
 
   /** Cost of a CAS on the lock's line from `cpuId`: local, or fetched from the last holder's CPU. */
@@ -114,12 +121,16 @@ export class SpinLock {
 
 /** A Lock of a queued lock, as the CPU runs it: the lock's code, then the holder's bookkeeping. */
 export function* queuedLock(l: SpinLock, q: QueuedLock, cpuId: number): KernelGen<void> {
+  l.acquiring++;
   if (yield* q.acquire(cpuId)) l.contended++;
+  l.acquiring--;
   l.take(cpuId);
 }
 
 export function* queuedTryLock(l: SpinLock, q: QueuedLock, cpuId: number): KernelGen<boolean> {
+  l.acquiring++;
   const taken = yield* q.tryAcquire(cpuId);
+  l.acquiring--;
   if (taken) l.take(cpuId);
   return taken;
 }

@@ -31,6 +31,7 @@ import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
 import { type KernelLockKind, installMcs } from './locks/mcs-lock.ts';
+import { type DonationOptions, type LockDemoOptions, startLockDemo } from './locks/lock-demo.ts';
 import type { LockWords } from '../hw/lock-words.ts';
 import { deadlockReport } from './deadlock.ts';
 import { checkKernelInvariants } from './invariants.ts';
@@ -97,6 +98,10 @@ export interface KernelOptions {
    * lock whose winner among spinners is drawn), by default; `mcs`, locks/mcs-lock.ts's queue.
    */
   locks?: KernelLockKind;
+  /** Donation of the donating MCS locks (`[kernel] donation`, `donation_max_depth`): chain, 4. */
+  donation?: DonationOptions;
+  /** Kernel threads holding donating MCS locks across preemption points (`[kernel] lock_demo`). */
+  lockDemo?: LockDemoOptions;
 }
 
 export interface GuestFaultRecord {
@@ -251,6 +256,9 @@ export class Kernel implements SchedHost {
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder(locks).install();
     if (this.options.locks === 'mcs') this.lockWords = installMcs(locks, this.cpus.length, this.board.trace);
+    const demo = this.options.lockDemo;
+    if (demo !== undefined)
+      this.bootWork.push(startLockDemo(demo, this.options.donation ?? { mode: 'chain', maxDepth: 4 }));
     if (this.options.hrtimers) this.#startHrtimers();
     const hooks = this.#hooks();
     for (const cpu of this.cpus) {

@@ -68,6 +68,8 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     locks: config.kernel.locks ?? 'tas',
+    ...(config.kernel.donation === undefined ? {} : { donation: config.kernel.donation }),
+    ...(config.kernel.lockDemo === undefined ? {} : { lockDemo: config.kernel.lockDemo }),
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
   });
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });

@@ -1,4 +1,5 @@
 /** Renders a RunConfig back to scenario TOML, every field explicit, so a configuration can be saved and rerun. */
+import { renderKernelLocks } from './locks.ts';
 import { stringify } from 'smol-toml';
 import type { CpufreqConfig, RunConfig, WorkloadConfig } from '../machine/config.ts';
 
@@ -38,7 +39,7 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
-      ...(config.kernel.locks === undefined ? {} : { locks: config.kernel.locks }),
+      ...renderKernelLocks(config.kernel),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

@@ -40,7 +40,7 @@ import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
-import { KERNEL_LOCK_KINDS } from '../kernel/locks/mcs-lock.ts';
+import { checkLockDemoCpus, KERNEL_LOCK_KEYS, readKernelLocks } from './locks.ts';
 
 /**
  * Keys a scenario may have at its top level. `description` and `claims` are documentation only;
@@ -81,7 +81,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'locks', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_LOCK_KEYS, ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -111,6 +111,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     resolve(dirname(ctx.file.split(' ')[0]!), dir),
   );
   const cpus = machine.topology.cpus;
+  checkLockDemoCpus(ctx, kernel, cpus);
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
   const config: RunConfig = {
     name,
@@ -196,23 +197,7 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
-    ...readLocks(ctx, table),
-  };
-}
-
-/**
- * `[kernel] locks` (SCHED-10): `tas`, today's lock (hw/spinlock.ts: one CAS word, the winner
- * among spinners drawn, so not a ticket lock, which would hand over in arrival order), or `mcs`.
- */
-function readLocks(ctx: ReadContext, table: Table): Pick<KernelConfig, 'locks'> {
-  if (own(table, 'locks') === undefined) return {};
-  if (own(table, 'locks') === 'ticket') {
-    const why =
-      'the default lock is a test-and-set lock (its winner among spinners is drawn), not a ticket lock';
-    fail(ctx, 'kernel.locks', why, 'tas, mcs');
-  }
-  return {
-    locks: readChoice(ctx, table, 'locks', 'kernel', { choices: KERNEL_LOCK_KINDS, noun: 'a lock kind' }),
+    ...readKernelLocks(ctx, table, scheduler),
   };
 }
 

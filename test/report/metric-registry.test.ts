@@ -54,6 +54,10 @@ test('every kernel counter has one row, and the public names are exactly the one
       'signal.sent',
       'signal.delivered',
       'signal.discarded',
+      'kernel.lock_boost_changes',
+      'kernel.lock_cycles',
+      'kernel.lock_demo_high_wait_ns',
+      'kernel.lock_demo_high_locked',
     ],
   );
 });

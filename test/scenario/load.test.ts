@@ -290,3 +290,30 @@ test('keys that name Object.prototype members are ordinary unknown keys', () => 
   assert.match(errorOf('name = "x"\n"__proto__" = 1').message, /__proto__: unknown key/);
   assert.match(errorOf('name = "x"', { set: ['__proto__.x=1'] }).message, /__proto__: unknown key/);
 });
+
+test('[kernel] donation and lock_demo: one-line errors naming the field (SCHED-10)', () => {
+  const demo = 'lock_demo = { chain = 2 }';
+  assert.equal(
+    errorOf(`name = "x"\n[kernel]\nscheduler = "fair"\n${demo}`).message,
+    'bad.toml: kernel.lock_demo: needs the MCS locks (allowed: kernel.locks = "mcs")',
+  );
+  assert.equal(
+    errorOf(`name = "x"\n[kernel]\nscheduler = "dwrr"\nlocks = "mcs"\n${demo}`).message,
+    'bad.toml: kernel.lock_demo: its threads are SCHED_FIFO (allowed: scheduler = "fair")',
+  );
+  assert.match(
+    errorOf(`name = "x"\n[machine]\ncpus = 2\n[kernel]\nscheduler = "fair"\nlocks = "mcs"\n${demo}`).message,
+    /^bad\.toml: kernel\.lock_demo\.chain: .*\(allowed: machine\.cpus >= 3\)$/,
+  );
+  assert.match(
+    errorOf('name = "x"\n[kernel]\ndonation = "full"').message,
+    /kernel\.donation: "full" is not a donation mode \(allowed: one-level, chain\)/,
+  );
+  assert.match(errorOf('name = "x"\n[kernel]\ndonation_max_depth = 0').message, /kernel\.donation_max_depth/);
+  const ok = parseScenario(
+    `name = "l"\n[kernel]\nscheduler = "fair"\nlocks = "mcs"\ndonation_max_depth = 2\n${demo}${SPIN}`,
+    'l.toml',
+  );
+  assert.deepEqual(ok.kernel.donation, { mode: 'chain', maxDepth: 2 });
+  assert.deepEqual(ok.kernel.lockDemo, { chain: 2, holdUs: 2000, hogMs: 50, highAfterUs: 200 });
+});

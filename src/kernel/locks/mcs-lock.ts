@@ -17,6 +17,7 @@ import { TraceKind } from '../../abi/trace.ts';
 import type { TraceHash } from '../../engine/trace-hash.ts';
 import { type KernelEffect, type KernelGen, KernelOp } from '../../hw/effects.ts';
 import { LOCK_LINE_BYTES, LockWords } from '../../hw/lock-words.ts';
+import { type Donation, DonationLock, type DonationTask } from './donation.ts';
 import type { QueuedLock, SpinLock } from '../../hw/spinlock.ts';
 import {
   MCS_NULL,
@@ -63,23 +64,50 @@ export function mcsLayout(mem: LockWords, cpus: number): McsLayout {
   };
 }
 
+/**
+ * What a donating MCS lock asks of the kernel: the task running on a CPU (the holder or waiter),
+ * and telling the scheduler of the tasks whose boost changed (Linux rt_mutex_adjust_prio).
+ */
+export interface DonationHost {
+  readonly donation: Donation;
+  taskOn(cpuId: number): DonationTask | null;
+  boostsChanged(cpuId: number, tasks: readonly DonationTask[]): KernelGen<void>;
+  /** The walk met a cycle (EDEADLK): counted and traced; the spin then never ends. */
+  cycle(cpuId: number, lock: DonationLock): void;
+}
+
 export class McsLock implements QueuedLock {
   readonly layout: McsLayout;
+  /** Its place in the donation lock graph, when it donates (else null). */
+  readonly graph: DonationLock | null;
   readonly #mem: LockWords;
   readonly #port: McsPort<KernelEffect>;
   readonly #trace: TraceHash;
+  readonly #host: DonationHost | null;
 
-  constructor(mem: LockWords, cpus: number, trace: TraceHash) {
+  constructor(
+    mem: LockWords,
+    cpus: number,
+    trace: TraceHash,
+    name = 'mcs',
+    host: DonationHost | null = null,
+  ) {
     this.#mem = mem;
     this.#port = wordPort(mem);
     this.layout = mcsLayout(mem, cpus);
     this.#trace = trace;
+    this.#host = host;
+    this.graph = host === null ? null : new DonationLock(name);
   }
 
   *acquire(cpuId: number): KernelGen<boolean> {
-    const prev = yield* mcsAcquire(this.#port, this.layout, cpuId + 1, MCS_ORDERS_FIXED, (p) =>
-      this.#queued(cpuId, p),
-    );
+    const queued = (p: number) => this.#queued(cpuId, p);
+    const prev = yield* mcsAcquire(this.#port, this.layout, cpuId + 1, MCS_ORDERS_FIXED, queued);
+    const host = this.#host;
+    if (host !== null && this.graph!.holder === null) {
+      const t = host.taskOn(cpuId); // taken free (a handoff made it the holder already)
+      if (t !== null) host.donation.acquired(this.graph!, t);
+    }
     return prev !== MCS_NULL;
   }
 
@@ -90,6 +118,17 @@ export class McsLock implements QueuedLock {
   *release(cpuId: number): KernelGen<void> {
     const next = yield* mcsRelease(this.#port, this.layout, cpuId + 1, MCS_ORDERS_FIXED);
     if (next !== MCS_NULL) this.#trace.mix(TraceKind.McsHandoff, cpuId, next - 1);
+    const host = this.#host;
+    if (host === null) return;
+    const g = this.graph!;
+    const t = g.holder;
+    if (t === null) return;
+    const changed = host.donation.released(g, t);
+    // The handoff store made the successor the owner: it holds the lock (and the remaining
+    // waiters' donations) from here, before its spin sees the store.
+    const successor = next === MCS_NULL ? null : host.taskOn(next - 1);
+    if (successor !== null) host.donation.acquired(g, successor);
+    if (changed.length > 0) yield* host.boostsChanged(cpuId, changed);
   }
 
   localTo(cpuId: number): boolean {
@@ -104,6 +143,12 @@ export class McsLock implements QueuedLock {
 
   *#queued(cpuId: number, prev: number): KernelGen<void> {
     this.#trace.mix(TraceKind.McsQueued, cpuId, prev - 1);
+    const host = this.#host;
+    const w = host?.taskOn(cpuId) ?? null;
+    if (host === null || w === null) return;
+    const walk = host.donation.waits(this.graph!, w);
+    if (walk.cycle) host.cycle(cpuId, this.graph!);
+    if (walk.changed.length > 0) yield* host.boostsChanged(cpuId, walk.changed);
   }
 }
 

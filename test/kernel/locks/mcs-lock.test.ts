@@ -14,7 +14,8 @@ import { SpinLock } from '../../../src/hw/spinlock.ts';
 import { LOCK_RUN_QUEUE } from '../../../src/kernel/lock-order.ts';
 import { installMcs } from '../../../src/kernel/locks/mcs-lock.ts';
 import { IdleContext } from '../../../src/kernel/thread.ts';
-import { defaultTopology } from '../../../src/machine/defaults.ts';
+import { defaultRunConfig, defaultTopology } from '../../../src/machine/defaults.ts';
+import { runConfig } from '../../../src/report/run.ts';
 
 interface Rig {
   board: Board;
@@ -142,4 +143,17 @@ test('a try-lock takes a free MCS lock and fails on a held one without waiting',
   assert.deepEqual(results, [false, true]);
   assert.equal(rig.l.acquisitions, 2);
   assert.equal(rig.l.holder, -1);
+});
+
+test('a whole machine on MCS locks keeps the kernel invariants and the lock order (futexhash, 4 CPUs)', () => {
+  const config = defaultRunConfig('fair', 4);
+  config.kernel.locks = 'mcs';
+  config.workloads = [{ kind: 'futexhash', threads: 8, futexes: 4, ops: 100 }];
+  const report = runConfig(config, { checkInvariants: true });
+  assert.equal(report.passed, true);
+  assert.equal(report.failure, null);
+  const tas = runConfig({ ...config, kernel: { ...config.kernel, locks: 'tas' } });
+  assert.notEqual(report.trace_hash, tas.trace_hash, 'the MCS code ran');
+  assert.equal(report.metrics['futex.eagain'], 8 * 100, 'every op a FUTEX_WAIT refused with EAGAIN');
+  assert.equal(tas.metrics['futex.eagain'], 8 * 100);
 });
