@@ -15,11 +15,11 @@ import {
   MCS_ORDERS_FIXED,
   MCS_ORDERS_RELAXED,
   type McsLayout,
-  type McsPort,
   mcsAcquire,
   mcsRelease,
 } from '../../kernel/locks/mcs.ts';
-import type { Model, XEffect, XProgram } from '../model.ts';
+import { xport } from '../kernel-locks.ts';
+import type { Model, XProgram } from '../model.ts';
 import type { XThread } from '../xthread.ts';
 
 const TAIL = 0x100;
@@ -27,17 +27,6 @@ const COUNTER = 0x104;
 const LOCKED = 0x200;
 const NEXT = 0x300;
 const word = (base: number, i: number) => base + 4 * i;
-
-/** The explorer's port for the kernel's MCS code: each access an explored step on `t`. */
-function xport(t: XThread): McsPort<XEffect> {
-  return {
-    load: (addr, order) => t.load(addr, order),
-    store: (addr, value, order) => t.store(addr, value, order),
-    xchg: (addr, value) => t.xchg(addr, value),
-    cas: (addr, expected, desired) => t.cas(addr, expected, desired),
-    spinUntil: (addr, until, order) => t.await([addr], (v) => until(v[0]!), order),
-  };
-}
 
 const LAYOUT: McsLayout = {
   tail: TAIL,
