@@ -111,8 +111,11 @@ export class McsLock implements QueuedLock {
     return prev !== MCS_NULL;
   }
 
-  tryAcquire(cpuId: number): KernelGen<boolean> {
-    return mcsTryAcquire(this.#port, this.layout, cpuId + 1);
+  *tryAcquire(cpuId: number): KernelGen<boolean> {
+    const taken = yield* mcsTryAcquire(this.#port, this.layout, cpuId + 1);
+    const t = taken && this.#host !== null ? this.#host.taskOn(cpuId) : null;
+    if (t !== null) this.#host!.donation.acquired(this.graph!, t);
+    return taken;
   }
 
   *release(cpuId: number): KernelGen<void> {
