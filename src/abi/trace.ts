@@ -95,6 +95,14 @@ export const TraceKind = {
   CapOverflow: 0xb4,
   /** capring: an SQ poller consumed SQEs (tid of the ring's owner, SQEs) or slept (tid, -1). */
   CapSqpoll: 0xb5,
+  /** A CPU queued behind another on a kernel MCS lock (cpu id, predecessor's cpu id). 0xa4-0xab: locks/. */
+  McsQueued: 0xa4,
+  /** An MCS lock handed over (releasing cpu id, successor's cpu id). */
+  McsHandoff: 0xa5,
+  /** A donating lock changed a thread's boost (tid, new boost or -1 for none). */
+  LockBoost: 0xa6,
+  /** A donation walk met a cycle in the lock graph, EDEADLK (cpu id, cycles so far). */
+  LockCycle: 0xa7,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -22,6 +22,8 @@ import { RaceDetector } from './race-detector.ts';
 import { StoreBuffers } from './store-buffers.ts';
 import { endOfRun } from './verdict.ts';
 import { XThread } from './xthread.ts';
+import { ExploredLocks, isLockEffect } from './kernel-locks.ts';
+import { KernelOp } from '../hw/effects.ts';
 
 export interface Blocked {
   addr: number;
@@ -65,6 +67,7 @@ export class Machine {
   readonly #opts: MachineOptions;
   readonly #races: RaceDetector;
   readonly #futex = new Map<number, number[]>();
+  readonly #locks: ExploredLocks;
   /** Per thread: its drains so far, as (epoch, step index). */
   readonly #drains: { epoch: number; step: number }[][];
   #what = '';
@@ -73,9 +76,13 @@ export class Machine {
     this.instance = instance;
     this.#opts = opts;
     this.agents = agents;
-    this.names = instance.names ?? new Map();
-    for (const [addr, value] of instance.init ?? []) this.mem.set(addr, value);
     const n = instance.threads.length;
+    this.#locks = new ExploredLocks(instance.spinlocks ?? [], n);
+    this.names =
+      this.#locks.names.size === 0
+        ? (instance.names ?? new Map())
+        : new Map([...(instance.names ?? []), ...this.#locks.names]);
+    for (const [addr, value] of instance.init ?? []) this.mem.set(addr, value);
     this.buffers = new StoreBuffers(opts.memory, n);
     this.#races = new RaceDetector(n);
     this.#drains = Array.from({ length: n }, () => []);
@@ -278,6 +285,15 @@ export class Machine {
       if (e.op === Op.Call) {
         t.frames.push(e.program as XProgram<unknown>);
         value = undefined;
+        continue;
+      }
+      if (isLockEffect(e)) {
+        t.frames.push(this.#locks.code(t.handle, e)); // the kernel's MCS code, step by step
+        value = undefined;
+        continue;
+      }
+      if (e.op === KernelOp.Spend) {
+        value = undefined; // time abstracted
         continue;
       }
       if (this.#isLocal(i, e)) {

@@ -8,6 +8,8 @@
  * replace the small effect programs here when it lands.
  */
 import type { GuestEffect, MemOrder } from '../abi/effects.ts';
+import type { LockEffect, SpendEffect } from '../hw/effects.ts';
+import type { SpinLock } from '../hw/spinlock.ts';
 import type { XThread } from './xthread.ts';
 
 /** Explorer-only opcodes, after the guest (0..) and kernel (16..) ones. */
@@ -50,7 +52,8 @@ export interface SleepEffect {
   believed: number;
 }
 
-export type XEffect = GuestEffect | AwaitEffect | FailEffect | SleepEffect;
+/** Kernel code under the explorer may also take real spinlocks (kernel-locks.ts) and spend time. */
+export type XEffect = GuestEffect | AwaitEffect | FailEffect | SleepEffect | LockEffect | SpendEffect;
 // biome-ignore lint/suspicious/noExplicitAny: what a yield resumes with depends on the effect.
 export type XProgram<T = void> = Generator<XEffect, T, any>;
 
@@ -81,6 +84,8 @@ export interface ModelInstance {
   env?: Readonly<Record<string, string>>;
   /** Litmus tests: the outcome of a finished run (its registers), e.g. `r0=1 r1=0`. */
   outcome?: () => string;
+  /** Kernel spinlocks the threads' kernel code takes (kernel-locks.ts), in a fixed order. */
+  spinlocks?: readonly SpinLock[];
   /** Checked when every thread has finished or blocked; `read` sees memory. */
   finalCheck?: (read: (addr: number) => number) => Violation | null;
 }

@@ -12,6 +12,8 @@ export enum FrameKind {
   Irq = 2,
   /** Other kernel code (the idle loop, switch finish, fault handling). */
   Kernel = 3,
+  /** Kernel code the CPU runs for a kernel effect (a queued lock's code): returns to the frame below. */
+  Call = 4,
 }
 
 export interface Frame {

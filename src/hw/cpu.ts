@@ -8,12 +8,13 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 610 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 675 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
  * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
- * accesses added ~140 lines here, each on that shared state. Next out: the per-CPU time
+ * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
+ * spin is a wait state). Next out: the per-CPU time
  * accounting (busy/idle/kernel ns and their getters) into a struct of its own.
  */
 import type {
@@ -38,11 +39,14 @@ import {
   type KernelGen,
   KernelOp,
   type LockEffect,
+  type SpinWordEffect,
   type SwitchEffect,
+  type WordEffect,
 } from './effects.ts';
 import type { CpuidInfo } from './cpuid.ts';
 import { type ApicBus, Lapic, type LapicCore } from './lapic.ts';
-import type { SpinLock } from './spinlock.ts';
+import type { LockWords, WordWatcher } from './lock-words.ts';
+import { type SpinLock, queuedLock, queuedTryLock, queuedUnlock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
 import { TraceKind } from '../abi/trace.ts';
 
@@ -84,7 +88,7 @@ enum Wait {
 /** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
 const ZERO_TIME_EFFECTS_MAX = 100_000;
 
-export class Cpu implements LapicCore {
+export class Cpu implements LapicCore, WordWatcher {
   // Numeric fields start as numbers, not undefined until the constructor assigns them: a field
   // V8 first saw hold undefined stays tagged, boxing every double stored in it (issue 14).
   readonly id: number = 0;
@@ -113,6 +117,8 @@ export class Cpu implements LapicCore {
   onHalt: ((cpuId: number) => void) | null = null;
 
   #wait: Wait = Wait.Running;
+  /** The queued-lock word this CPU spins on (Wait.Spin), or null. */
+  #wordSpin: SpinWordEffect | null = null;
   /** Generation of the pending resume event; bumping it cancels that event. */
   #resumeGen = 0;
   #effectStartNs = 0;
@@ -423,7 +429,7 @@ export class Cpu implements LapicCore {
       below.resume = value;
       return;
     }
-    if (frame.kind === FrameKind.Syscall) below.resume = value;
+    if (frame.kind === FrameKind.Syscall || frame.kind === FrameKind.Call) below.resume = value;
     if (below.kind === FrameKind.User) {
       const work = this.hooks.returnToUser(this, this.current);
       if (work !== null) frames.push(makeFrame(work, FrameKind.Kernel));
@@ -470,17 +476,14 @@ export class Cpu implements LapicCore {
         return this.#ordered(frame, effect);
       case KernelOp.Lock:
         return this.#lock(effect);
-      case KernelOp.TryLock: {
-        // Charged as the line stands after the CAS (a successful try pays a local atomic): the
-        // cost model as it was when the CPU held the lock code; Lock charges before its CAS.
-        const l = effect.lock;
-        frame.resume = l.tryAcquire(this.id);
-        this.#spendKernel(l.lineCostNs(this.id, this.bus.topology, costs));
-        return true;
-      }
+      case KernelOp.Word:
+        return this.#word(frame, effect);
+      case KernelOp.SpinWord:
+        return this.#spinWord(frame, effect);
+      case KernelOp.TryLock:
+        return this.#tryLock(frame, effect);
       case KernelOp.Unlock:
-        this.#unlock(effect.lock);
-        return false;
+        return this.#unlockOp(effect);
       case KernelOp.SendIpi:
         this.lapic.sendIpi(effect.target, effect.vector);
         this.#spendKernel(costs.ipiSendNs);
@@ -560,6 +563,7 @@ export class Cpu implements LapicCore {
     const l = effect.lock;
     if (l.holder === this.id) fail(`cpu ${this.id}: relocking ${l.name}`);
     if (l.orderCheck !== null) l.orderCheck.beforeLock(this.id, l); // lockdep, in tests
+    if (l.queued !== null) return this.#queued(queuedLock(l, l.queued, this.id));
     const costNs = l.lineCostNs(this.id, this.bus.topology, this.bus.costs);
     if (l.tryAcquire(this.id)) {
       this.#spendKernel(costNs);
@@ -571,6 +575,69 @@ export class Cpu implements LapicCore {
     this.#waitSinceNs = this.bus.engine.nowNs;
     this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
+  }
+
+  #tryLock(frame: Frame, effect: LockEffect): boolean {
+    const l = effect.lock;
+    if (l.queued !== null) return this.#queued(queuedTryLock(l, l.queued, this.id));
+    // Charged as the line stands after the CAS (a successful try pays a local atomic): the
+    // cost model as it was when the CPU held the lock code; Lock charges before its CAS.
+    frame.resume = l.tryAcquire(this.id);
+    this.#spendKernel(l.lineCostNs(this.id, this.bus.topology, this.bus.costs));
+    return true;
+  }
+
+  #unlockOp(effect: LockEffect): false {
+    const l = effect.lock;
+    if (l.queued === null) {
+      this.#unlock(l);
+      return false;
+    }
+    assert(l.holder === this.id, `cpu ${this.id}: unlocking ${l.name} held by ${l.holder}`);
+    return this.#queued(queuedUnlock(l, l.queued, this.id));
+  }
+
+  /** Runs a queued lock's code (SpinLock.queued) as a kernel frame; its value resumes this one. */
+  #queued(code: KernelGen<unknown>): false {
+    this.current.frames.push(makeFrame(code, FrameKind.Call));
+    return false;
+  }
+
+  /** A queued lock's word access: the line comes here (its cost), then the value is applied. */
+  #word(frame: Frame, e: WordEffect): true {
+    const costNs = e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs);
+    frame.resume = e.mem.apply(e.kind, e.addr, e.a, e.b, costNs);
+    this.#spendKernel(costNs);
+    return true;
+  }
+
+  /** The MCS local spin: at once if the word already satisfies it, else wait for a write. */
+  #spinWord(frame: Frame, e: SpinWordEffect): true {
+    const value = e.mem.read(e.addr);
+    if (e.until(value)) {
+      frame.resume = value;
+      this.#spendKernel(e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs));
+      return true;
+    }
+    e.mem.touchNs(this.id, e.addr, this.bus.topology, this.bus.costs); // the first read brings the line
+    this.#wordSpin = e;
+    e.mem.watch(e.addr, this);
+    this.#wait = Wait.Spin;
+    this.#waitSinceNs = this.bus.engine.nowNs;
+    return true;
+  }
+
+  /** A word this CPU spins on was written; it goes on when the new value satisfies its spin. */
+  wordWritten(mem: LockWords, addr: number, visibleAfterNs: number): void {
+    const e = this.#wordSpin;
+    if (e === null || e.mem !== mem || e.addr !== addr || !e.until(mem.read(addr))) return;
+    assert(this.#wait === Wait.Spin, 'cpu: a word spin ended on a CPU that is not spinning');
+    this.#wordSpin = null;
+    mem.unwatch(addr);
+    this.#top().resume = mem.read(addr);
+    const delayNs = visibleAfterNs + mem.touchNs(this.id, addr, this.bus.topology, this.bus.costs);
+    this.spinNs += this.bus.engine.nowNs + delayNs - this.#waitSinceNs;
+    this.#scheduleResume(delayNs, false);
   }
 
   #unlock(l: SpinLock): void {

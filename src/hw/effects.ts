@@ -14,7 +14,9 @@ import type {
 } from '../abi/effects.ts';
 import { GUEST_OP_LAST, Op } from '../abi/effects.ts';
 import { SIGILL } from '../abi/signal.ts';
+import type { AtomicOp, MemOrder } from '../abi/effects.ts';
 import type { ExecContext } from './context.ts';
+import type { LockWords } from './lock-words.ts';
 import type { SpinLock } from './spinlock.ts';
 
 /**
@@ -30,6 +32,10 @@ export enum KernelOp {
   Halt = 21,
   Switch = 22,
   IrqWindow = 23,
+  /** A queued lock's access to its words (lock-words.ts): a load, store or RMW, with an order. */
+  Word = 24,
+  /** A queued lock's spin on one of its words until a condition holds (the MCS local spin). */
+  SpinWord = 25,
 }
 
 /**
@@ -94,8 +100,30 @@ export interface SwitchEffect {
   finish: KernelGen<void> | null;
 }
 
+/** `mem`'s word at `addr`: AtomicOp `kind` with operands a, b; resumes with the old value. */
+export interface WordEffect {
+  op: KernelOp.Word;
+  mem: LockWords;
+  kind: AtomicOp;
+  addr: number;
+  a: number;
+  b: number;
+  /** Its ordering, as the lock code states it (the SC machine needs none; the explorer does). */
+  order: MemOrder;
+}
+/** Spins until `until` holds of the word at `addr`; resumes with the value that satisfied it. */
+export interface SpinWordEffect {
+  op: KernelOp.SpinWord;
+  mem: LockWords;
+  addr: number;
+  until: (value: number) => boolean;
+  order: MemOrder;
+}
+
 export type KernelEffect =
   | SpendEffect
+  | WordEffect
+  | SpinWordEffect
   | LockEffect
   | SendIpiEffect
   | HaltEffect

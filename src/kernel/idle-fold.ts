@@ -117,6 +117,7 @@ export class IdleFold implements IdleTickFolder {
   /** The switch lock is free and its line on `cpu`: taking it costs what the learned tick paid. */
   #lockLocal(cpu: Cpu): boolean {
     const lock = this.#k.policy.switchLock(cpu.id);
+    if (lock.queued !== null) return lock.holder === -1 && lock.queued.localTo(cpu.id); // MCS: its words
     return lock.holder === -1 && lock.lastHolder === cpu.id && lock.spinners.length === 0;
   }
 

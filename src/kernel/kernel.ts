@@ -33,6 +33,9 @@ import type { Devio } from './devio/devio.ts';
 import { registerKernelVectors } from './interrupts.ts';
 import { irqEntry, VectorTable } from './irq.ts';
 import { LockOrder } from './lock-order.ts';
+import { type KernelLockKind, installMcs } from './locks/mcs-lock.ts';
+import { type DonationOptions, type LockDemoOptions, startLockDemo } from './locks/lock-demo.ts';
+import type { LockWords } from '../hw/lock-words.ts';
 import { deadlockReport } from './deadlock.ts';
 import { checkKernelInvariants } from './invariants.ts';
 import { killProcess, startMainThread, threadExit } from './proc.ts';
@@ -111,6 +114,15 @@ export interface KernelOptions {
    * owner); `percpu` (the default) is the policy's per-CPU run queues with reschedule IPIs.
    */
   schedOwner?: 'latch' | 'percpu';
+  /**
+   * The kernel's spinlocks (SCHED-10): `tas`, the CAS word of hw/spinlock.ts (a test-and-set
+   * lock whose winner among spinners is drawn), by default; `mcs`, locks/mcs-lock.ts's queue.
+   */
+  locks?: KernelLockKind;
+  /** Donation of the donating MCS locks (`[kernel] donation`, `donation_max_depth`): chain, 4. */
+  donation?: DonationOptions;
+  /** Kernel threads holding donating MCS locks across preemption points (`[kernel] lock_demo`). */
+  lockDemo?: LockDemoOptions;
 }
 
 export interface GuestFaultRecord {
@@ -144,6 +156,8 @@ export class Kernel implements SchedHost {
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
   readonly futex: FutexTable;
+  /** The MCS locks' words (`locks = "mcs"`), else null. */
+  lockWords: LockWords | null = null;
   readonly frameRefs = new Map<number, number>();
   /** Page tables, TLBs, each CPU's CR3 and the flushes (mmu.ts). */
   readonly mmu: Mmu;
@@ -271,8 +285,13 @@ export class Kernel implements SchedHost {
   /** Installs the hooks and idle contexts on every CPU, starts the root process, runs the CPUs. */
   boot(policy: SchedPolicy, rootImage: ProgramImage, rootArg: unknown): void {
     this.#policy = policy;
+    const locks = [...policy.locks(), ...this.futex.locks()];
     // Lockdep in tests: every blocking acquisition checked against the lock order.
-    if (this.options.checkInvariants) new LockOrder([...policy.locks(), ...this.futex.locks()]).install();
+    if (this.options.checkInvariants) new LockOrder(locks).install();
+    if (this.options.locks === 'mcs') this.lockWords = installMcs(locks, this.cpus.length, this.board.trace);
+    const demo = this.options.lockDemo;
+    if (demo !== undefined)
+      this.bootWork.push(startLockDemo(demo, this.options.donation ?? { mode: 'chain', maxDepth: 4 }));
     if (this.options.hrtimers) this.#startHrtimers();
     const hooks = this.#hooks();
     for (const cpu of this.cpus) {

@@ -54,6 +54,13 @@ export interface KernelCounters {
   signalsDiscarded: number;
   /** Time spent in the proc scheme's thread-creation calls (SCHED-12; proc.ts, proc-create.ts). */
   procSchemeNs: number;
+  /** Boosts a donating kernel lock changed (locks/donation.ts, SCHED-10). */
+  lockBoostChanges: number;
+  /** Donation walks that met a cycle in the lock graph (EDEADLK). */
+  lockCycles: number;
+  /** `[kernel] lock_demo`: how long the high thread spun for its lock (ns), and whether it got it. */
+  lockDemoHighWaitNs: number;
+  lockDemoHighLocked: number;
 }
 
 /** Every kernel counter's public metric, in report order. */
@@ -124,6 +131,26 @@ const KERNEL_COUNTER_METRICS: { readonly [F in keyof KernelCounters]: MetricInfo
     name: 'kernel.proc_scheme_ns',
     unit: 'ns',
     meaning: 'time in the proc scheme creating threads: new-thread, regs and start (SCHED-12)',
+  },
+  lockBoostChanges: {
+    name: 'kernel.lock_boost_changes',
+    unit: 'count',
+    meaning: 'priority boosts set or dropped by donating kernel MCS locks (SCHED-10)',
+  },
+  lockCycles: {
+    name: 'kernel.lock_cycles',
+    unit: 'count',
+    meaning: 'donation walks that met a cycle in the kernel lock graph (EDEADLK)',
+  },
+  lockDemoHighWaitNs: {
+    name: 'kernel.lock_demo_high_wait_ns',
+    unit: 'ns',
+    meaning: 'lock_demo: how long the high-priority kernel thread spun for its lock',
+  },
+  lockDemoHighLocked: {
+    name: 'kernel.lock_demo_high_locked',
+    unit: 'count',
+    meaning: 'lock_demo: times the high-priority kernel thread got its lock',
   },
 };
 
@@ -272,6 +299,10 @@ export class KernelStats implements KernelCounters {
   signalsDelivered = 0;
   signalsDiscarded = 0;
   procSchemeNs = 0;
+  lockBoostChanges = 0;
+  lockCycles = 0;
+  lockDemoHighWaitNs = 0;
+  lockDemoHighLocked = 0;
   /** Per CPU: context switches made on it. */
   readonly switches: Uint32Array;
   /** Per CPU: contexts that arrived on it from another CPU. */

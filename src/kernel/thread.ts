@@ -5,6 +5,7 @@
 import { DL_PRIO, isRtPolicy, MAX_RT_PRIO, SCHED_DEADLINE, SCHED_OTHER } from '../abi/sched.ts';
 import type { ExecContext, Frame } from '../hw/context.ts';
 import type { PiState } from './futex/pi.ts';
+import type { DonationLock } from './locks/donation.ts';
 import type { Process } from './process.ts';
 import type { PendingRestart } from './restart.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
@@ -65,6 +66,11 @@ export class Thread implements ExecContext {
    * PI locks it owns that have (or had) waiters: their top waiters make its boost. Made on first
    * use: most threads never own a contended PI lock, and an empty Set is 150 bytes a thread.
    */
+  /** Its own priority for lock donation (DonationTask): normal_prio. */
+  basePrio(): number {
+    return normalPrio(this);
+  }
+
   get piHeld(): Set<PiState> {
     if (this.#piHeld === null) this.#piHeld = new Set();
     return this.#piHeld;
@@ -76,6 +82,10 @@ export class Thread implements ExecContext {
   piSavedPrio = -1;
   /** The thread pointer (fs base) a batched creation set (proc-create.ts); 0 when none was given. */
   tlsBase = 0;
+  /** The priority a donating kernel lock's waiters lend it (locks/donation.ts), or Infinity. */
+  lockBoost = Number.POSITIVE_INFINITY;
+  /** The donating kernel lock it spins for, or null. */
+  lockWaiting: DonationLock | null = null;
   /** set_robust_list: the head's guest address (0 = none) and the length it was given. */
   robustHead = 0;
   robustLen = 0;
@@ -171,9 +181,10 @@ export function normalPrio(t: Thread): number {
   return MAX_RT_PRIO + t.prio;
 }
 
-/** The priority it is scheduled at: its own, or a PI boost if that is more important. */
+/** The priority it is scheduled at: its own, or a PI or lock-donation boost if more important. */
 export function effectivePrio(t: Thread): number {
-  return t.piBoost < normalPrio(t) ? t.piBoost : normalPrio(t);
+  const boost = t.piBoost < t.lockBoost ? t.piBoost : t.lockBoost;
+  return boost < normalPrio(t) ? boost : normalPrio(t);
 }
 
 /** A CPU's idle context (Redox's `[kmain]`), pinned to its CPU. Ids are -1 - cpuId. */

@@ -58,6 +58,8 @@ import type { ParserName } from '../kernel/acpi/types.ts';
 import type { BootOptions } from '../kernel/boot/plan.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { TlbOptions } from '../kernel/tlb/state.ts';
+import type { KernelLockKind } from '../kernel/locks/mcs-lock.ts';
+import type { DonationOptions, LockDemoOptions } from '../kernel/locks/lock-demo.ts';
 import type { TlbSpec } from '../hw/tlb.ts';
 import type { DeviceSetupConfig } from './device-config.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
@@ -89,6 +91,12 @@ export interface KernelConfig {
   rings?: RingMode;
   /** RING-5: `latch` (one AP owns scheduling, the BSP idles) or `percpu`; absent: percpu. */
   schedOwner?: 'latch' | 'percpu';
+  /** The kernel's spinlocks: `tas` (hw/spinlock.ts, the default when absent) or `mcs` (SCHED-10). */
+  locks?: KernelLockKind;
+  /** Donation of the donating MCS locks (kernel/locks/donation.ts); chain, depth 4 when absent. */
+  donation?: DonationOptions;
+  /** Kernel threads holding donating locks across preemption points (kernel/locks/lock-demo.ts). */
+  lockDemo?: LockDemoOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

@@ -1,4 +1,5 @@
 /** Renders a RunConfig back to scenario TOML, every field explicit, so a configuration can be saved and rerun. */
+import { renderKernelLocks } from './locks.ts';
 import { stringify } from 'smol-toml';
 import { renderDevices } from './devices.ts';
 import type { CpufreqConfig, RunConfig, WorkloadConfig } from '../machine/config.ts';
@@ -46,6 +47,7 @@ export function renderScenario(config: RunConfig): string {
       ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
       ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
       ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
+      ...renderKernelLocks(config.kernel),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

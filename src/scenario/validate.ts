@@ -44,6 +44,7 @@ import { readDeviceSetup } from './devices.ts';
 import { readFiles, readKernelFd } from './files.ts';
 import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
+import { checkLockDemoCpus, KERNEL_LOCK_KEYS, readKernelLocks } from './locks.ts';
 
 /**
  * Keys a scenario may have at its top level. `description` and `claims` are documentation only;
@@ -96,6 +97,7 @@ const KERNEL_KEYS = [
   'abi',
   'rings',
   'sched_owner',
+  ...KERNEL_LOCK_KEYS,
   ...KERNEL_TLB_KEYS,
   ...KERNEL_PROC_KEYS,
 ];
@@ -128,6 +130,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     resolve(dirname(ctx.file.split(' ')[0]!), dir),
   );
   const cpus = machine.topology.cpus;
+  checkLockDemoCpus(ctx, kernel, cpus);
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
   const devices = readDeviceSetup(
     ctx,
@@ -229,6 +232,7 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     ...(proc === undefined ? {} : { proc }),
     ...readPersonality(ctx, table),
     ...readSchedOwner(ctx, table, scheduler),
+    ...readKernelLocks(ctx, table, scheduler),
   };
 }
 

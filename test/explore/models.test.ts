@@ -37,6 +37,7 @@ const EXPECTED: Record<string, ViolationKind> = {
   k3: 'stale-tlb',
   'k3-one-word': 'stale-tlb',
   k4: 'assertion',
+  'lock-pair-abba': 'deadlock',
   'condvar-lost-wakeup': 'lost-wakeup',
   dekker: 'assertion',
 };

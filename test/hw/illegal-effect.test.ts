@@ -91,6 +91,8 @@ test('each kernel-only effect yielded from a user frame is SIGILL naming it, wit
   assertRefused(tryLock(l), 'the kernel-only effect TryLock (op 19)');
   assertRefused(HALT, 'the kernel-only effect Halt (op 21)');
   assertRefused({ op: KernelOp.Switch, next: null, finish: null }, 'the kernel-only effect Switch (op 22)');
+  // A guest cannot reach the queued locks' words (hw/lock-words.ts): they are kernel-private.
+  assertRefused({ op: KernelOp.Word, kind: 1, addr: 0, a: 1, b: 0 }, 'the kernel-only effect Word (op 24)');
   assertRefused(IRQ_WINDOW, 'the kernel-only effect IrqWindow (op 23)');
   assert.equal(l.holder, -1, 'the refused Lock and TryLock took nothing');
   assert.equal(l.acquisitions, 0);
@@ -138,6 +140,7 @@ test('a guest that throws still gets SIGABRT: only refused effects are SIGILL', 
 test('describeYield names guest ops, kernel ops and the rest', () => {
   assert.equal(describeYield({ op: Op.Atomic }), 'a malformed Atomic effect (op 2)');
   assert.equal(describeYield({ op: KernelOp.Halt }), 'the kernel-only effect Halt (op 21)');
-  assert.equal(describeYield({ op: 24 }), 'an effect with unknown op 24');
+  assert.equal(describeYield({ op: KernelOp.Word }), 'the kernel-only effect Word (op 24)');
+  assert.equal(describeYield({ op: 26 }), 'an effect with unknown op 26');
   assert.equal(describeYield(Symbol.iterator), 'Symbol(Symbol.iterator) (symbol), not an effect');
 });

@@ -55,6 +55,10 @@ test('every kernel counter has one row, and the public names are exactly the one
       'signal.delivered',
       'signal.discarded',
       'kernel.proc_scheme_ns',
+      'kernel.lock_boost_changes',
+      'kernel.lock_cycles',
+      'kernel.lock_demo_high_wait_ns',
+      'kernel.lock_demo_high_locked',
     ],
   );
 });

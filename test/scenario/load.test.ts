@@ -99,6 +99,19 @@ test('an unknown scheduler names the field and the allowed policies', () => {
   assert.equal(error.field, 'kernel.scheduler');
 });
 
+test('[kernel] locks: tas (absent) or mcs; "ticket" is refused with why (SCHED-10)', () => {
+  assert.equal(parseScenario(`name = "l"${SPIN}`, 'l.toml').kernel.locks, undefined);
+  assert.equal(parseScenario(`name = "l"\n[kernel]\nlocks = "mcs"${SPIN}`, 'l.toml').kernel.locks, 'mcs');
+  assert.equal(
+    errorOf('name = "x"\n[kernel]\nlocks = "qspin"').message,
+    'bad.toml: kernel.locks: "qspin" is not a lock kind (allowed: tas, mcs)',
+  );
+  assert.match(
+    errorOf('name = "x"\n[kernel]\nlocks = "ticket"').message,
+    /^bad\.toml: kernel\.locks: .*not a ticket lock \(allowed: tas, mcs\)$/,
+  );
+});
+
 test('unknown keys are rejected at every level with the allowed keys listed', () => {
   assert.match(
     errorOf('name = "x"\ncolour = 1').message,
@@ -276,4 +289,31 @@ test('keys that name Object.prototype members are ordinary unknown keys', () => 
   );
   assert.match(errorOf('name = "x"\n"__proto__" = 1').message, /__proto__: unknown key/);
   assert.match(errorOf('name = "x"', { set: ['__proto__.x=1'] }).message, /__proto__: unknown key/);
+});
+
+test('[kernel] donation and lock_demo: one-line errors naming the field (SCHED-10)', () => {
+  const demo = 'lock_demo = { chain = 2 }';
+  assert.equal(
+    errorOf(`name = "x"\n[kernel]\nscheduler = "fair"\n${demo}`).message,
+    'bad.toml: kernel.lock_demo: needs the MCS locks (allowed: kernel.locks = "mcs")',
+  );
+  assert.equal(
+    errorOf(`name = "x"\n[kernel]\nscheduler = "dwrr"\nlocks = "mcs"\n${demo}`).message,
+    'bad.toml: kernel.lock_demo: its threads are SCHED_FIFO (allowed: scheduler = "fair")',
+  );
+  assert.match(
+    errorOf(`name = "x"\n[machine]\ncpus = 2\n[kernel]\nscheduler = "fair"\nlocks = "mcs"\n${demo}`).message,
+    /^bad\.toml: kernel\.lock_demo\.chain: .*\(allowed: machine\.cpus >= 3\)$/,
+  );
+  assert.match(
+    errorOf('name = "x"\n[kernel]\ndonation = "full"').message,
+    /kernel\.donation: "full" is not a donation mode \(allowed: one-level, chain\)/,
+  );
+  assert.match(errorOf('name = "x"\n[kernel]\ndonation_max_depth = 0').message, /kernel\.donation_max_depth/);
+  const ok = parseScenario(
+    `name = "l"\n[kernel]\nscheduler = "fair"\nlocks = "mcs"\ndonation_max_depth = 2\n${demo}${SPIN}`,
+    'l.toml',
+  );
+  assert.deepEqual(ok.kernel.donation, { mode: 'chain', maxDepth: 2 });
+  assert.deepEqual(ok.kernel.lockDemo, { chain: 2, holdUs: 2000, hogMs: 50, highAfterUs: 200 });
 });

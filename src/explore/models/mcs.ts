@@ -5,10 +5,20 @@
  * word and the successor's spin on it: `k4` does them Relaxed, `k4-fixed` with store-release
  * and load-acquire. x86-TSO keeps stores in order, so the bug hides there; under PSO the
  * handoff store overtakes the counter's and an increment is lost. The tail exchange and the
- * release's compare-exchange are full barriers (locked instructions) in both. A stand-in for
- * the kernel MCS lock of the lock issue (SCHED-10), which would replace it.
+ * release's compare-exchange are full barriers (locked instructions) in both. The lock code is
+ * the kernel's own (kernel/locks/mcs.ts, what `[kernel] locks = "mcs"` runs), given the
+ * explorer's effects through a port; `k4` runs it with its handoff pair relaxed
+ * (MCS_ORDERS_RELAXED), `k4-fixed` with the kernel's orders.
  */
 import { MemOrder } from '../../abi/effects.ts';
+import {
+  MCS_ORDERS_FIXED,
+  MCS_ORDERS_RELAXED,
+  type McsLayout,
+  mcsAcquire,
+  mcsRelease,
+} from '../../kernel/locks/mcs.ts';
+import { xport } from '../kernel-locks.ts';
 import type { Model, XProgram } from '../model.ts';
 import type { XThread } from '../xthread.ts';
 
@@ -18,27 +28,11 @@ const LOCKED = 0x200;
 const NEXT = 0x300;
 const word = (base: number, i: number) => base + 4 * i;
 
-function* mcsLock(t: XThread, fixed: boolean): XProgram<void> {
-  const me = t.index + 1; // node ids: 0 is NULL
-  yield t.store(word(LOCKED, me), 0, MemOrder.Relaxed);
-  yield t.store(word(NEXT, me), 0, MemOrder.Relaxed);
-  const prev = (yield t.xchg(TAIL, me)) as number;
-  if (prev === 0) return;
-  yield t.store(word(NEXT, prev), me, MemOrder.Relaxed); // WRITE_ONCE(prev->next, node)
-  yield t.await([word(LOCKED, me)], (v) => v[0] === 1, fixed ? MemOrder.Acquire : MemOrder.Relaxed);
-}
-
-function* mcsUnlock(t: XThread, fixed: boolean): XProgram<void> {
-  const me = t.index + 1;
-  let next = (yield t.load(word(NEXT, me), MemOrder.Relaxed)) as number;
-  if (next === 0) {
-    if ((yield t.cas(TAIL, me, 0)) === me) return;
-    // A successor swapped itself in but has not linked yet: wait for its link.
-    const [linked] = (yield t.await([word(NEXT, me)], (v) => v[0] !== 0, MemOrder.Relaxed)) as number[];
-    next = linked!;
-  }
-  yield t.store(word(LOCKED, next), 1, fixed ? MemOrder.Release : MemOrder.Relaxed);
-}
+const LAYOUT: McsLayout = {
+  tail: TAIL,
+  locked: (node) => word(LOCKED, node),
+  next: (node) => word(NEXT, node),
+};
 
 function k4(fixed: boolean): Model {
   return {
@@ -52,13 +46,15 @@ function k4(fixed: boolean): Model {
     cpus: 3,
     cpusMin: 2,
     cpusMax: 4,
-    source: 'stand-in for the kernel MCS lock (models-2.md §13.1)',
+    source: 'the kernel MCS lock code, kernel/locks/mcs.ts (models-2.md §13.1)',
     build: (cpus) => {
       function* cpu(t: XThread): XProgram<void> {
-        yield* mcsLock(t, fixed);
+        const port = xport(t);
+        const orders = fixed ? MCS_ORDERS_FIXED : MCS_ORDERS_RELAXED;
+        yield* mcsAcquire(port, LAYOUT, t.index + 1, orders);
         const c = (yield t.load(COUNTER, MemOrder.Relaxed)) as number;
         yield t.store(COUNTER, c + 1, MemOrder.Relaxed);
-        yield* mcsUnlock(t, fixed);
+        yield* mcsRelease(port, LAYOUT, t.index + 1, orders);
       }
       const names = new Map<number, string>([
         [TAIL, 'mcs.tail'],

@@ -1,0 +1,83 @@
+/**
+ * Kernel spinlocks as explored objects: a model's kernel code yields `lock(l)`, `tryLock(l)`
+ * and `unlock(l)` (hw/effects.ts) on real `SpinLock`s, and the explorer runs the kernel's MCS
+ * code (kernel/locks/mcs.ts, what `[kernel] locks = "mcs"` runs) for each on words of its own
+ * memory, so every access of the lock is an explored step with a footprint (DPOR sees two CPUs'
+ * lock operations as dependent through the tail and node words) under SC, TSO or PSO, and a
+ * CPU spinning for a held lock is an `Await` that a deadlock report names. The model declares
+ * its locks (`ModelInstance.spinlocks`), which fixes their words' addresses across executions.
+ * `spend` is dropped (time abstracted, as under `--timing any`).
+ */
+import { MemOrder } from '../abi/effects.ts';
+import { KernelOp, type LockEffect } from '../hw/effects.ts';
+import type { SpinLock } from '../hw/spinlock.ts';
+import {
+  MCS_ORDERS_FIXED,
+  type McsLayout,
+  type McsPort,
+  mcsAcquire,
+  mcsRelease,
+  mcsTryAcquire,
+} from '../kernel/locks/mcs.ts';
+import type { XEffect, XProgram } from './model.ts';
+import type { XThread } from './xthread.ts';
+
+/** Where the explored locks' words start, above every model's own addresses. */
+export const KERNEL_LOCK_BASE = 0x4000_0000;
+/** Bytes per lock: the tail, then one 8-byte node {locked, next} per CPU (node ids from 1). */
+const LOCK_BYTES = 0x200;
+const NODES_MAX = LOCK_BYTES / 8 - 1;
+
+/** The explorer's port for the kernel's MCS code: each access an explored step on `t`. */
+export function xport(t: XThread): McsPort<XEffect> {
+  return {
+    load: (addr, order) => t.load(addr, order),
+    store: (addr, value, order) => t.store(addr, value, order),
+    xchg: (addr, value) => t.xchg(addr, value),
+    cas: (addr, expected, desired) => t.cas(addr, expected, desired),
+    spinUntil: (addr, until, order) => t.await([addr], (v) => until(v[0]!), order),
+  };
+}
+
+export function isLockEffect(e: { op: number }): e is LockEffect {
+  return e.op === KernelOp.Lock || e.op === KernelOp.TryLock || e.op === KernelOp.Unlock;
+}
+
+export class ExploredLocks {
+  readonly #layouts = new Map<SpinLock, McsLayout>();
+  /** Address names for messages and traces: `<lock>.tail`, `<lock>.node<i>.locked` ... */
+  readonly names = new Map<number, string>();
+
+  constructor(locks: readonly SpinLock[], threads: number) {
+    if (threads > NODES_MAX) throw new Error(`explore: kernel locks take at most ${NODES_MAX} CPUs`);
+    locks.forEach((l, n) => {
+      const base = KERNEL_LOCK_BASE + n * LOCK_BYTES;
+      const layout: McsLayout = {
+        tail: base,
+        locked: (node) => base + 8 * node,
+        next: (node) => base + 8 * node + 4,
+      };
+      this.#layouts.set(l, layout);
+      this.names.set(base, `${l.name}.tail`);
+      for (let i = 1; i <= threads; i++) {
+        this.names.set(layout.locked(i), `${l.name}.node${i}.locked`);
+        this.names.set(layout.next(i), `${l.name}.node${i}.next`);
+      }
+    });
+  }
+
+  /** The kernel's lock code for `e`, run by thread `t` (node id = its index + 1). */
+  code(t: XThread, e: LockEffect): XProgram<unknown> {
+    const layout = this.#layouts.get(e.lock);
+    if (layout === undefined)
+      throw new Error(`explore: kernel lock ${e.lock.name} is not in the model's spinlocks`);
+    const port = xport(t);
+    const node = t.index + 1;
+    if (e.op === KernelOp.Lock) return mcsAcquire(port, layout, node, MCS_ORDERS_FIXED);
+    if (e.op === KernelOp.TryLock) return mcsTryAcquire(port, layout, node);
+    return mcsRelease(port, layout, node, MCS_ORDERS_FIXED);
+  }
+}
+
+/** The orderings are the kernel's; `MemOrder` is re-exported for models that name them. */
+export { MemOrder };
