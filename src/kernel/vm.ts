@@ -467,26 +467,49 @@ export class AddressSpace implements MmuSpace {
     return this.#translate(addr, write, cpuId) >= 0;
   }
 
-  /** copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. */
+  /**
+   * copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. One
+   * translation (one TLB lookup) per word, as a CPU's string copy makes one per access.
+   */
   readBytes(addr: number, len: number, cpuId = -1): Uint8Array | null {
     const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) {
+    const memory = this.#memory;
+    let i = 0;
+    while (i < len) {
       const a = addr + i;
-      const word = a & ~3;
-      if (!this.canAccess(word, false, cpuId)) return null;
-      out[i] = (this.load32(word, cpuId) >>> (8 * (a & 3))) & 0xff;
+      const word = a - (a & 3);
+      const frame = this.#translate(word, false, cpuId);
+      if (frame < 0) return null;
+      const value = memory.load(frame, (word & (PAGE_SIZE - 1)) >>> 2);
+      for (let b = a & 3; b < 4 && i < len; b++, i++) out[i] = (value >>> (8 * b)) & 0xff;
     }
     return out;
   }
 
   /** copy_to_user: `bytes` at `addr`; false, with nothing written, when any byte is not writable. */
   writeBytes(addr: number, bytes: Uint8Array, cpuId = -1): boolean {
-    for (let i = 0; i < bytes.length; i++) if (!this.canAccess((addr + i) & ~3, true, cpuId)) return false;
-    for (let i = 0; i < bytes.length; i++) {
-      const a = addr + i;
-      const word = a & ~3;
-      const shift = 8 * (a & 3);
-      this.store32(word, (this.load32(word, cpuId) & ~(0xff << shift)) | (bytes[i]! << shift), cpuId);
+    const len = bytes.length;
+    if (len === 0) return true;
+    const first = addr - (addr & 3);
+    const words = ((addr + len - 1 - first) >>> 2) + 1;
+    const frames = new Float64Array(words);
+    for (let w = 0; w < words; w++) {
+      const frame = this.#translate(first + 4 * w, true, cpuId);
+      if (frame < 0) return false;
+      frames[w] = frame;
+    }
+    const memory = this.#memory;
+    for (let w = 0; w < words; w++) {
+      const word = first + 4 * w;
+      const index = (word & (PAGE_SIZE - 1)) >>> 2;
+      let value = memory.load(frames[w]!, index);
+      for (let b = 0; b < 4; b++) {
+        const i = word + b - addr;
+        if (i < 0 || i >= len) continue;
+        const shift = 8 * b;
+        value = (value & ~(0xff << shift)) | (bytes[i]! << shift);
+      }
+      memory.store(frames[w]!, index, value | 0);
     }
     return true;
   }
