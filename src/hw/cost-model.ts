@@ -82,6 +82,11 @@ const PARAMS = {
   pageCopyNs: { value: 400, source: 'copying a 4 KiB page (read and write) at ~10 GB/s of memcpy bandwidth' },
   pageZeroNs: { value: 250, source: 'zeroing a 4 KiB page at ~16 GB/s' },
   pageMapNs: { value: 100, source: 'page-table update per page' },
+  pageFaultNs: {
+    value: 700,
+    source:
+      'a minor page fault, exception entry to return without the page zeroing or copy: Linux 0.5-1 us (lmbench lat_pagefault; Gorman, Understanding the Linux VM ch. 4); charged only with [kernel] paging = "demand" or fork = "cow"',
+  },
   // TLBs (issue 15), charged only under a shootdown protocol ([kernel] tlb = redox|redbear|linux).
   pageWalkLevelNs: {
     value: 3,

@@ -25,7 +25,7 @@
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
-import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { BUS_ADRALN, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
 
@@ -55,6 +55,11 @@ export class GuestFault extends Error {
 const FAULT_UNMAPPED = -1;
 const FAULT_WRITE = -2;
 const FAULT_READ = -3;
+/** A demand or copy-on-write fault that found no free frame. */
+const FAULT_OOM = -4;
+
+/** A page of a region that has no frame yet (demand paging: taken at its first touch). */
+export const NO_FRAME = -1;
 
 /** The part of a munmap done before its shootdown: regions cut, entries cleared (see unmapEntries). */
 export interface UnmapBatch {
@@ -105,6 +110,10 @@ export class AddressSpace implements MmuSpace {
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
   #mapRegion(r: Region): void {
+    if (this.#mmu.lazyMm) {
+      for (let i = 0; i < r.pages; i++) this.#mapPage(r, i);
+      return;
+    }
     this.#mmu.tables.setPteRun(
       this.root,
       r.start,
@@ -113,6 +122,30 @@ export class AddressSpace implements MmuSpace {
       pteFlags(r.prot),
       (r.prot & PROT_EXEC) === 0,
     );
+  }
+
+  /**
+   * Writes page `i`'s leaf entry: not present while it has no frame (demand paging), read-only
+   * while its private frame is shared with another space (copy-on-write after fork).
+   */
+  #mapPage(r: Region, i: number): void {
+    const frame = r.frames[i]!;
+    let flags = frame === NO_FRAME ? 0 : pteFlags(r.prot);
+    if (!r.shared && flags !== 0 && this.#refs(frame) > 1) flags &= ~PTE_RW;
+    const va = r.start + i * PAGE_SIZE;
+    this.#mmu.tables.setPteRun(
+      this.root,
+      va,
+      1,
+      r.frames.subarray(i, i + 1),
+      flags,
+      (r.prot & PROT_EXEC) === 0,
+    );
+  }
+
+  /** The references to `frame` (a frame with no entry has one). */
+  #refs(frame: number): number {
+    return this.#frameRefs.get(frame) ?? 1;
   }
 
   /** Clears the leaf entries of a region's pages. */
@@ -140,7 +173,7 @@ export class AddressSpace implements MmuSpace {
     const pages = Math.ceil(bytes / PAGE_SIZE);
     const start = at >= 0 ? at : this.findFree(pages);
     if (start < 0) return -1;
-    const frames = this.allocFrames(pages, shared, node);
+    const frames = this.freshFrames(pages, shared, node);
     if (frames === null) return -1;
     if (at < 0) this.#mmapNext = start;
     this.#insert({ start, pages, prot, shared, frames });
@@ -166,6 +199,20 @@ export class AddressSpace implements MmuSpace {
   /** True when no page of [start, end) is mapped. */
   isFree(start: number, end: number): boolean {
     return !this.#regions.overlaps(start, end);
+  }
+
+  /** True when a new mapping (`shared` or private) takes its frames now: always but for demand-paged private memory. */
+  mapsEagerly(shared: boolean): boolean {
+    return shared || !this.#mmu.demandPaging;
+  }
+
+  /**
+   * The frames of `pages` new pages: fresh ones (allocFrames), or NO_FRAME for each when they
+   * are private and demand-paged (each taken at its first touch). Null when memory ran out.
+   */
+  freshFrames(pages: number, shared: boolean, node: number): Int32Array | null {
+    if (this.mapsEagerly(shared)) return this.allocFrames(pages, shared, node);
+    return new Int32Array(pages).fill(NO_FRAME);
   }
 
   /** `pages` fresh frames on `node` (each referenced once when `shared`), or null when memory ran out. */
@@ -251,6 +298,10 @@ export class AddressSpace implements MmuSpace {
       if (region.shared) continue;
       const frames = new Int32Array(region.pages);
       for (let i = 0; i < region.pages; i++) {
+        if (region.frames[i] === NO_FRAME) {
+          frames[i] = NO_FRAME; // never touched: the child's first touch takes its own
+          continue;
+        }
         const frame = this.#memory.allocFrame(node);
         if (frame < 0) {
           for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
@@ -258,12 +309,41 @@ export class AddressSpace implements MmuSpace {
         }
         this.#memory.copyFrame(frame, region.frames[i]!);
         frames[i] = frame;
+        copied++;
       }
-      copied += region.pages;
       child.#insert({ ...region, frames });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
     return copied;
+  }
+
+  /**
+   * Copy-on-write fork (`[kernel] fork = "cow"`; kernel/fork.c dup_mmap, mm/memory.c
+   * copy_present_pte): `child` maps every private region's frames too, each gaining a reference,
+   * and both spaces' entries for them become read-only, so the first write to a page on either
+   * side faults and copies it (or, when the other side has let go, takes it back writable).
+   * Returns the pages now shared and the parent's regions whose entries lost their write bit, as
+   * [vpn, pages] runs (the caller shoots them down: TLBs may hold them writable).
+   */
+  shareCowInto(child: AddressSpace): { pages: number; runs: [number, number][] } {
+    let pages = 0;
+    const runs: [number, number][] = [];
+    for (const region of this.regions) {
+      if (region.shared) continue;
+      const frames = region.frames.slice();
+      let sharedHere = 0;
+      for (const frame of frames) {
+        if (frame === NO_FRAME) continue;
+        this.#frameRefs.set(frame, this.#refs(frame) + 1);
+        sharedHere++;
+      }
+      pages += sharedHere;
+      this.#mapRegion(region); // the write bit goes from every shared page
+      child.#insert({ ...region, frames });
+      child.#mmapNext = Math.min(child.#mmapNext, region.start);
+      if (sharedHere > 0) runs.push([region.start / PAGE_SIZE, region.pages]);
+    }
+    return { pages, runs };
   }
 
   /**
@@ -362,14 +442,15 @@ export class AddressSpace implements MmuSpace {
       const frames = new Int32Array(r.pages);
       for (let i = 0; i < r.pages; i++) {
         const old = r.frames[i]!;
+        if (old === NO_FRAME || this.#mmu.demandPaging) {
+          frames[i] = NO_FRAME; // demand paging: no frame again until the next touch (zap_pte_range)
+          this.#dropUnmapped(r, i, old);
+          continue;
+        }
         const fresh = this.#memory.allocFrame(this.#memory.nodeOf(old));
         frames[i] = fresh < 0 ? old : fresh; // out of memory: keep the old frame, zeroed
         if (fresh < 0) this.#memory.words(old).fill(0);
-        else if (this.#dropFrame(old)) {
-          for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
-            tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
-          }
-        }
+        else this.#dropUnmapped(r, i, old);
       }
       r.frames = frames;
       this.#mapRegion(r);
@@ -377,8 +458,17 @@ export class AddressSpace implements MmuSpace {
     return batch.gap === true ? -ENOMEM : 0;
   }
 
+  /** Drops page `i`'s old frame after its shootdown; a freed frame is marked stale in every TLB still holding it. */
+  #dropUnmapped(r: Region, i: number, old: number): void {
+    if (!this.#dropFrame(old)) return;
+    for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
+      tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
+    }
+  }
+
   /** Drops one reference to `frame`; true when it was the last and the frame is free. */
   #dropFrame(frame: number): boolean {
+    if (frame === NO_FRAME) return false;
     const refs = (this.#frameRefs.get(frame) ?? 1) - 1;
     if (refs === 0) {
       this.#frameRefs.delete(frame);
@@ -427,18 +517,75 @@ export class AddressSpace implements MmuSpace {
       mmu.walkLevels[cpuId]! += tables.lastLevels;
       mmu.pendingWalkNs[cpuId]! += tables.lastLevels * mmu.walkLevelNs;
     }
-    if (frame < 0) return this.#faultKind(addr, write);
+    if (frame < 0) {
+      const verdict = this.#faultKind(addr, write, cpuId);
+      // A fault the handler resolved: the access is made again, and walks again (the retried instruction).
+      return verdict === 0 ? this.#miss(addr, write, cpuId) : verdict;
+    }
     if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);
     return frame;
   }
 
-  /** The page fault handler's verdict on a walk that failed (do_user_addr_fault's VMA checks). */
-  #faultKind(addr: number, write: boolean): number {
+  /**
+   * The page fault handler's verdict on a walk that failed (do_user_addr_fault's VMA checks): a
+   * FAULT_* code, or 0 when it resolved the fault (handle_mm_fault: a demand page's first frame,
+   * a copy-on-write copy or reuse) and the access may be retried.
+   */
+  #faultKind(addr: number, write: boolean, cpuId: number): number {
     const r = this.#regions.find(addr);
     if (r === undefined) return FAULT_UNMAPPED;
     if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) return write ? FAULT_WRITE : FAULT_READ;
+    const i = ((addr >>> 0) - r.start) >>> PAGE_SHIFT;
+    if (r.frames[i] === NO_FRAME) return this.#populate(r, i, cpuId) < 0 ? FAULT_OOM : 0;
+    if (write && !r.shared && this.#mmu.cowFork) return this.#breakCow(r, i, cpuId);
     // Eager paging maps every permitted page at mmap: a permitted page without an entry is a bug.
     throw new Error(`vm: page 0x${addr.toString(16)} permitted but not in the page table`);
+  }
+
+  /**
+   * A demand page's first touch (do_anonymous_page): a zeroed frame on the touching CPU's node
+   * (HW-14's first touch; node 0 for a software walk), mapped. Returns the frame, or -1 when
+   * memory ran out.
+   */
+  #populate(r: Region, i: number, cpuId: number): number {
+    const mmu = this.#mmu;
+    const frame = this.#memory.allocFrame(cpuId >= 0 ? mmu.nodeOfCpu(cpuId) : 0);
+    if (frame < 0) return -1;
+    r.frames[i] = frame;
+    this.#mapPage(r, i);
+    mmu.faults.demand++;
+    const costs = mmu.faultCosts;
+    mmu.chargeFault(cpuId, costs.faultNs + costs.zeroNs + costs.mapNs);
+    return frame;
+  }
+
+  /**
+   * A write to a copy-on-write page (do_wp_page): the last reference takes the frame back
+   * writable (wp_can_reuse_anon_folio); otherwise the page is copied into a fresh frame on the
+   * writer's node and the shared one loses a reference (wp_page_copy). The old entry is flushed
+   * from every CPU of the space at once, as the ideal protocol does (ptep_clear_flush): a guest
+   * store is not an effect, so it cannot wait for a shootdown's IPIs. Returns 0, or FAULT_OOM.
+   */
+  #breakCow(r: Region, i: number, cpuId: number): number {
+    const mmu = this.#mmu;
+    const costs = mmu.faultCosts;
+    const old = r.frames[i]!;
+    if (this.#refs(old) > 1) {
+      const frame = this.#memory.allocFrame(cpuId >= 0 ? mmu.nodeOfCpu(cpuId) : 0);
+      if (frame < 0) return FAULT_OOM;
+      this.#memory.copyFrame(frame, old);
+      this.#dropFrame(old);
+      r.frames[i] = frame;
+      mmu.faults.cowCopies++;
+      mmu.chargeFault(cpuId, costs.faultNs + costs.copyNs + costs.mapNs);
+    } else {
+      this.#frameRefs.delete(old);
+      mmu.faults.cowReuses++;
+      mmu.chargeFault(cpuId, costs.faultNs + costs.mapNs);
+    }
+    this.#mapPage(r, i);
+    mmu.flushRange(this, (r.start >>> PAGE_SHIFT) + i, 1);
+    return 0;
   }
 
   /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
@@ -448,6 +595,8 @@ export class AddressSpace implements MmuSpace {
     if (frame >= 0) return frame;
     if (frame === FAULT_UNMAPPED)
       throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    if (frame === FAULT_OOM)
+      throw new GuestFault(SIGBUS, addr, 'no frame for a page fault (out of memory)', BUS_ADRERR);
     const what = write ? 'write to protected memory' : 'read of protected memory';
     throw new GuestFault(SIGSEGV, addr, what, SEGV_ACCERR);
   }
@@ -532,8 +681,15 @@ export class AddressSpace implements MmuSpace {
   }
 
   /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */
-  physicalAddress(addr: number): number {
-    const frame = this.frameOf(addr);
+  physicalAddress(addr: number, cpuId = -1): number {
+    let frame = this.frameOf(addr);
+    if (frame === NO_FRAME && this.#mmu.demandPaging) {
+      // get_futex_key faults the page in first (get_user_pages_fast): a demand page gets its frame.
+      const r = this.#regions.find(addr);
+      if (r !== undefined && (protToPte(r.prot) & PTE_READ) !== 0) {
+        frame = this.#populate(r, ((addr >>> 0) - r.start) >>> PAGE_SHIFT, cpuId);
+      }
+    }
     return frame < 0 ? -1 : frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
   }
 }

@@ -56,6 +56,7 @@ import type { ParserName } from '../kernel/acpi/types.ts';
 import type { BootOptions } from '../kernel/boot/plan.ts';
 import type { FutexMode } from '../kernel/futex/table.ts';
 import type { TlbOptions } from '../kernel/tlb/state.ts';
+import type { MmOptions } from '../kernel/mm-options.ts';
 import type { TlbSpec } from '../hw/tlb.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
 import type { ParamValue } from '../workloads/program.ts';
@@ -74,6 +75,8 @@ export interface KernelConfig {
   numa: boolean;
   /** TLB shootdown protocol, PCID, timeout and fault injection (kernel/tlb/state.ts). */
   tlb: TlbOptions;
+  /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy when absent. */
+  mm?: MmOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

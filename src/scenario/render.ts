@@ -38,6 +38,9 @@ export function renderScenario(config: RunConfig): string {
       tlb: config.kernel.tlb.protocol,
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+      ...(config.kernel.mm === undefined
+        ? {}
+        : { paging: config.kernel.mm.paging, fork: config.kernel.mm.fork }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

@@ -39,7 +39,7 @@ import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
-import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
+import { KERNEL_MM_KEYS, KERNEL_TLB_KEYS, readKernelMm, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
  * Keys a scenario may have at its top level. `description` and `claims` are documentation only;
@@ -80,7 +80,7 @@ const MACHINE_KEYS = [
   'tlb',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', ...KERNEL_TLB_KEYS, ...KERNEL_MM_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -195,6 +195,7 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
+    ...readKernelMm(ctx, table),
   };
 }
 

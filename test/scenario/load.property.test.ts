@@ -28,6 +28,7 @@ import { COST_NAMES } from '../../src/hw/cost-model.ts';
 import { TSC_CALIBRATIONS } from '../../src/kernel/clock/tsc-calibrate.ts';
 import { GOVERNORS } from '../../src/kernel/cpufreq/governors.ts';
 import { TLB_PROTOCOLS } from '../../src/kernel/tlb/state.ts';
+import { FORK_MODES, PAGING_MODES } from '../../src/kernel/mm-options.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
@@ -110,6 +111,15 @@ function pstatesBelow(
   return { ...rest, pstatesMhz, powerMw: pstatesMhz.map(() => power) };
 }
 /** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
+/** [kernel] paging and fork (kernel/mm-options.ts): absent, or both read back. */
+const mmOptions = fc.record({
+  paging: fc.constantFrom(...PAGING_MODES),
+  fork: fc.constantFrom(...FORK_MODES),
+});
+const KERNEL_REQUIRED = {
+  requiredKeys: ['scheduler', 'futex', 'numa', 'tlb'] as ('scheduler' | 'futex' | 'numa' | 'tlb')[],
+};
+
 const tlbOptions = fc
   .record({
     protocol: fc.constantFrom(...TLB_PROTOCOLS),
@@ -130,21 +140,29 @@ const runConfigWithoutLibc = fc.record({
     cpuMhz: fc.integer({ min: 100, max: 10_000 }),
   }),
   kernel: fc.oneof(
-    fc.record({
-      scheduler: fc.constantFrom(...SCHED_POLICIES),
-      futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
-      numa: fc.boolean(),
-      tlb: tlbOptions,
-    }),
-    fc.record({
-      scheduler: fc.constantFrom(...SCHED_POLICIES),
-      futex: fc.record({
-        mode: fc.constantFrom('redbear' as const, 'linux' as const),
-        shards: fc.integer({ min: 1, max: 4096 }),
-      }),
-      numa: fc.boolean(),
-      tlb: tlbOptions,
-    }),
+    fc.record(
+      {
+        scheduler: fc.constantFrom(...SCHED_POLICIES),
+        futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
+        numa: fc.boolean(),
+        tlb: tlbOptions,
+        mm: mmOptions,
+      },
+      KERNEL_REQUIRED,
+    ),
+    fc.record(
+      {
+        scheduler: fc.constantFrom(...SCHED_POLICIES),
+        futex: fc.record({
+          mode: fc.constantFrom('redbear' as const, 'linux' as const),
+          shards: fc.integer({ min: 1, max: 4096 }),
+        }),
+        numa: fc.boolean(),
+        tlb: tlbOptions,
+        mm: mmOptions,
+      },
+      KERNEL_REQUIRED,
+    ),
   ),
   clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),
   cpufreq: fc.option(cpufreqDraft, { nil: null }),

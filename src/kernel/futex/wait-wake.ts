@@ -36,7 +36,7 @@ export function resolveTarget(
   align = 4,
 ): FutexTarget | number {
   if (addr % align !== 0) return -EINVAL;
-  const phys = t.process.vm.physicalAddress(addr);
+  const phys = t.process.vm.physicalAddress(addr, t.lastCpu);
   if (phys < 0 || !wordOk(t, addr, false)) return -EFAULT;
   const table = k.futex;
   const key = table.key(t.process, addr, phys, isPrivate);
