@@ -77,6 +77,12 @@ export const SYS_PROC_HANDLE_CLOSE = 1033;
 export const SYS_SHM_OPEN = 1040;
 /** shm_unlink(name): removes the name; the object lives until its last mapping goes. */
 export const SYS_SHM_UNLINK = 1041;
+/**
+ * shm_truncate(name, bytes): ftruncate on a shared-memory object by name, as this model has no
+ * file descriptors yet (Linux's ftruncate is 77 on an fd; kernel/shm.ts). Shrinking unmaps the
+ * pages past the new end from every mapping: touching one is SIGBUS (BUS_ADRERR).
+ */
+export const SYS_SHM_TRUNCATE = 1042;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_MMAP]: 'mmap',
@@ -134,6 +140,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_PROC_HANDLE_CLOSE]: 'proc:close',
   [SYS_SHM_OPEN]: 'shm:open',
   [SYS_SHM_UNLINK]: 'shm:unlink',
+  [SYS_SHM_TRUNCATE]: 'shm:truncate',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

@@ -69,6 +69,8 @@ export const TraceKind = {
   TlbShootdown: 0x74,
   /** Idle periodic ticks of a halted CPU folded into one step (cpu id, ticks). */
   IdleTicksFolded: 0x75,
+  /** shm_truncate: object inode, its new size in pages (kernel/shm.ts). */
+  ShmTruncate: 0x76,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

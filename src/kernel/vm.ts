@@ -57,6 +57,8 @@ const FAULT_WRITE = -2;
 const FAULT_READ = -3;
 /** A demand or copy-on-write fault that found no free frame. */
 const FAULT_OOM = -4;
+/** A page of a shared mapping past the end of its object (shm_truncate shrank it): SIGBUS. */
+const FAULT_BUS = -5;
 
 /** A page of a region that has no frame yet (demand paging: taken at its first touch). */
 export const NO_FRAME = -1;
@@ -110,7 +112,7 @@ export class AddressSpace implements MmuSpace {
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
   #mapRegion(r: Region): void {
-    if (this.#mmu.lazyMm) {
+    if (this.#mmu.lazyMm || (r.shared && r.frames.includes(NO_FRAME))) {
       for (let i = 0; i < r.pages; i++) this.#mapPage(r, i);
       return;
     }
@@ -279,8 +281,10 @@ export class AddressSpace implements MmuSpace {
   inheritShared(child: AddressSpace): void {
     for (const region of this.regions) {
       if (!region.shared) continue;
-      for (const frame of region.frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
-      child.#insert({ ...region });
+      for (const frame of region.frames) {
+        if (frame !== NO_FRAME) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
+      }
+      child.#insert({ ...region, frames: region.frames.slice() });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
   }
@@ -412,6 +416,35 @@ export class AddressSpace implements MmuSpace {
     return pages;
   }
 
+  /**
+   * shm_truncate's first half in this space (mm/truncate.c truncate_pagecache ->
+   * unmap_mapping_range): every shared page mapping one of `frames` loses its frame and entry,
+   * so a touch is SIGBUS. Returns the pages cut, as [vpn, frame] pairs, for the caller's
+   * shootdown and `releaseCut`.
+   */
+  cutSharedFrames(frames: ReadonlySet<number>): [number, number][] {
+    const cut: [number, number][] = [];
+    for (const r of this.#regions.all) {
+      if (!r.shared) continue;
+      for (let i = 0; i < r.pages; i++) {
+        const frame = r.frames[i]!;
+        if (!frames.has(frame)) continue;
+        r.frames[i] = NO_FRAME;
+        this.#mapPage(r, i);
+        cut.push([(r.start >>> PAGE_SHIFT) + i, frame]);
+      }
+    }
+    return cut;
+  }
+
+  /** shm_truncate's second half, after the shootdown: the cut pages' references go (stale-marked when freed). */
+  releaseCut(cut: readonly [number, number][]): void {
+    for (const [vpn, frame] of cut) {
+      if (!this.#dropFrame(frame)) continue;
+      for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) tlb.markStale(vpn, this.pcid, frame);
+    }
+  }
+
   /** Drops the frames of a region already cut from the list; returns its pages. */
   #release(region: Region): number {
     for (const frame of region.frames) this.#dropFrame(frame);
@@ -536,6 +569,7 @@ export class AddressSpace implements MmuSpace {
     if (r === undefined) return FAULT_UNMAPPED;
     if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) return write ? FAULT_WRITE : FAULT_READ;
     const i = ((addr >>> 0) - r.start) >>> PAGE_SHIFT;
+    if (r.frames[i] === NO_FRAME && r.shared) return FAULT_BUS; // past the object's end
     if (r.frames[i] === NO_FRAME) return this.#populate(r, i, cpuId) < 0 ? FAULT_OOM : 0;
     if (write && !r.shared && this.#mmu.cowFork) return this.#breakCow(r, i, cpuId);
     // Eager paging maps every permitted page at mmap: a permitted page without an entry is a bug.
@@ -595,6 +629,8 @@ export class AddressSpace implements MmuSpace {
     if (frame >= 0) return frame;
     if (frame === FAULT_UNMAPPED)
       throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    if (frame === FAULT_BUS)
+      throw new GuestFault(SIGBUS, addr, 'access past the end of a shared object', BUS_ADRERR);
     if (frame === FAULT_OOM)
       throw new GuestFault(SIGBUS, addr, 'no frame for a page fault (out of memory)', BUS_ADRERR);
     const what = write ? 'write to protected memory' : 'read of protected memory';
@@ -686,7 +722,7 @@ export class AddressSpace implements MmuSpace {
     if (frame === NO_FRAME && this.#mmu.demandPaging) {
       // get_futex_key faults the page in first (get_user_pages_fast): a demand page gets its frame.
       const r = this.#regions.find(addr);
-      if (r !== undefined && (protToPte(r.prot) & PTE_READ) !== 0) {
+      if (r !== undefined && !r.shared && (protToPte(r.prot) & PTE_READ) !== 0) {
         frame = this.#populate(r, ((addr >>> 0) - r.start) >>> PAGE_SHIFT, cpuId);
       }
     }
