@@ -134,8 +134,10 @@ function* moveRange(
   const node = k.topology.memoryNodeOf(cpu.id);
   const fresh = growPages > 0 ? vm.freshFrames(growPages, model.shared, node) : null;
   if (growPages > 0 && fresh === null) return -ENOMEM;
+  // The new range is mapped before the shootdown of the old one (move_vma under mmap_lock, then
+  // move_ptes' flush): a concurrent mmap on another CPU must not find the destination free
+  // while this call waits for its acks. The frames stay referenced throughout.
   const moved = vm.detach(from, from + oldBytes);
-  yield* flushTlbRange(k, cpu, vm, from >>> PAGE_SHIFT, oldBytes / PAGE_SIZE);
   for (const r of moved) vm.attach({ ...r, start: to + (r.start - from) });
   if (fresh !== null)
     vm.attach({
@@ -145,6 +147,7 @@ function* moveRange(
       shared: model.shared,
       frames: fresh,
     });
+  yield* flushTlbRange(k, cpu, vm, from >>> PAGE_SHIFT, oldBytes / PAGE_SIZE);
   const costs = k.board.costs;
   const zeroed = vm.mapsEagerly(model.shared) ? growPages : 0;
   yield spend((oldBytes / PAGE_SIZE) * costs.pageMapNs + zeroed * (costs.pageZeroNs + costs.pageMapNs));

@@ -190,12 +190,23 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     noun: 'a scheduler',
     fallback,
   });
+  const futex = readFutex(ctx, own(table, 'futex'), scheduler);
+  const mm = readKernelMm(ctx, table);
+  // Redox and Red Bear key futexes by frame, which a copy-on-write copy moves (wait-wake.ts).
+  if (mm.mm?.fork === 'cow' && futex.mode !== 'linux') {
+    fail(
+      ctx,
+      'kernel.fork',
+      `"cow" needs futex mode "linux", not "${futex.mode}"`,
+      'copy, or futex mode linux',
+    );
+  }
   return {
     scheduler,
-    futex: readFutex(ctx, own(table, 'futex'), scheduler),
+    futex,
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
-    ...readKernelMm(ctx, table),
+    ...mm,
   };
 }
 

@@ -110,7 +110,6 @@ function pstatesBelow(
   const { steps: _, power, ...rest } = d;
   return { ...rest, pstatesMhz, powerMw: pstatesMhz.map(() => power) };
 }
-/** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
 /** [kernel] paging and fork (kernel/mm-options.ts): absent, or both read back. */
 const mmOptions = fc.record({
   paging: fc.constantFrom(...PAGING_MODES),
@@ -120,6 +119,7 @@ const KERNEL_REQUIRED = {
   requiredKeys: ['scheduler', 'futex', 'numa', 'tlb'] as ('scheduler' | 'futex' | 'numa' | 'tlb')[],
 };
 
+/** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
 const tlbOptions = fc
   .record({
     protocol: fc.constantFrom(...TLB_PROTOCOLS),
@@ -139,31 +139,36 @@ const runConfigWithoutLibc = fc.record({
     tick: fc.record({ source: fc.constantFrom(...TICK_SOURCES), hz: fc.integer({ min: 10, max: 10_000 }) }),
     cpuMhz: fc.integer({ min: 100, max: 10_000 }),
   }),
-  kernel: fc.oneof(
-    fc.record(
-      {
-        scheduler: fc.constantFrom(...SCHED_POLICIES),
-        futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
-        numa: fc.boolean(),
-        tlb: tlbOptions,
-        mm: mmOptions,
-      },
-      KERNEL_REQUIRED,
+  kernel: fc
+    .oneof(
+      fc.record(
+        {
+          scheduler: fc.constantFrom(...SCHED_POLICIES),
+          futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
+          numa: fc.boolean(),
+          tlb: tlbOptions,
+          mm: mmOptions,
+        },
+        KERNEL_REQUIRED,
+      ),
+      fc.record(
+        {
+          scheduler: fc.constantFrom(...SCHED_POLICIES),
+          futex: fc.record({
+            mode: fc.constantFrom('redbear' as const, 'linux' as const),
+            shards: fc.integer({ min: 1, max: 4096 }),
+          }),
+          numa: fc.boolean(),
+          tlb: tlbOptions,
+          mm: mmOptions,
+        },
+        KERNEL_REQUIRED,
+      ),
+    )
+    .map((k) =>
+      // fork = "cow" needs futex mode linux (frame-keyed futexes would move with a copy: validate.ts).
+      k.mm?.fork === 'cow' && k.futex.mode !== 'linux' ? { ...k, mm: { ...k.mm, fork: 'copy' as const } } : k,
     ),
-    fc.record(
-      {
-        scheduler: fc.constantFrom(...SCHED_POLICIES),
-        futex: fc.record({
-          mode: fc.constantFrom('redbear' as const, 'linux' as const),
-          shards: fc.integer({ min: 1, max: 4096 }),
-        }),
-        numa: fc.boolean(),
-        tlb: tlbOptions,
-        mm: mmOptions,
-      },
-      KERNEL_REQUIRED,
-    ),
-  ),
   clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),
   cpufreq: fc.option(cpufreqDraft, { nil: null }),
   firmware: fc.record({

@@ -22,6 +22,7 @@ import type { SchedPolicyName, TickSourceName } from '../../src/machine/config.t
 import { defaultTopology, policyPreset, presetTick } from '../../src/machine/defaults.ts';
 import type { TopologySpec } from '../../src/hw/topology.ts';
 import type { TlbOptions } from '../../src/kernel/tlb/state.ts';
+import type { MmOptions } from '../../src/kernel/mm-options.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
@@ -52,6 +53,8 @@ export interface GuestMachineOptions {
   hrtimers?: boolean;
   /** The TLB shootdown protocol and its options (kernel/tlb/state.ts); ideal by default. */
   tlb?: TlbOptions;
+  /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy by default. */
+  mm?: MmOptions;
 }
 
 export interface GuestMachine {
@@ -79,6 +82,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
     hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
+    ...(options.mm === undefined ? {} : { mm: options.mm }),
   });
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });
   const source = options.tick ?? presetTick(policyName).source;

@@ -39,7 +39,12 @@ export function resolveTarget(
   const phys = t.process.vm.physicalAddress(addr, t.lastCpu);
   if (phys < 0 || !wordOk(t, addr, false)) return -EFAULT;
   const table = k.futex;
-  const key = table.key(t.process, addr, phys, isPrivate);
+  // Copy-on-write moves a private page to a new frame at a write, so its futexes cannot be keyed
+  // by frame: Linux's get_futex_key keys an anonymous page by (mm, address) even without
+  // FUTEX_PRIVATE_FLAG (kernel/futex/core.c). Only with fork = "cow", which needs futex mode
+  // linux (scenario/validate.ts), so every other configuration keeps its keys.
+  const anonymous = k.mmu.cowFork && t.process.vm.regionAt(addr)?.shared === false;
+  const key = table.key(t.process, addr, phys, isPrivate || anonymous);
   return { key, phys, shard: table.shardOf(key, phys) };
 }
 
