@@ -1,7 +1,8 @@
 /**
  * Address spaces: anonymous mmap regions backed by frames, their page tables, translation of
  * guest addresses through the running CPU's TLB, and the faults a bad access raises. Addresses
- * are 32-bit; the user range is [USER_BASE, USER_TOP).
+ * are 32-bit; the user range is [USER_BASE, USER_TOP). (64-bit user addresses: not yet, see
+ * docs/memory.md for what blocks them.)
  *
  * Each region (Linux's VMA) holds the frame behind each of its pages (regions.ts), and every
  * mapped page also has a leaf entry in the space's 4-level page table (hw/page-table.ts), which
@@ -9,18 +10,25 @@
  * TLB (hw/tlb.ts): what it cached stays until it is flushed, so mprotect and munmap write the
  * entries, then flush (mmu.ts), then free frames, in Linux's order (mm/mmu_gather.c). A walk
  * that finds no entry is a page fault, classified by the regions: no region is SIGSEGV for
- * unmapped memory, a region whose protection refuses is SIGSEGV for protected memory. mmap takes the frames at once, on the mapping CPU's node, since physical
+ * unmapped memory, a region whose protection refuses is SIGSEGV for protected memory. By default
+ * (`[kernel] paging = "eager"`, kernel/mm-options.ts) mmap takes the frames at once, on the mapping CPU's node, since physical
  * addresses are visible (futex keys hash them; taking frames at first touch instead moved nine
  * seed scenarios' figures); what waits for the first write is the frames' host storage
  * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
  * zero page (mm/memory.c, do_anonymous_page). The guard page below a stack is a PROT_NONE region
- * and stays a fault.
+ * and stays a fault. With `paging = "demand"` a private page has NO_FRAME until its first touch,
+ * which the fault handler resolves (#faultKind: a frame on the toucher's node); with
+ * `fork = "cow"` fork shares private frames read-only (shareCowInto) and a write fault copies
+ * or reuses them (#breakCow); a shared page with NO_FRAME lies past the end of its object
+ * (shm_truncate) and is SIGBUS.
  *
  * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
  * invariant (each mapping call must keep the three in step, and the property tests check them
  * together), so they share private state here; the region list (regions.ts), the MMU and its
- * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. Next out: the
- * two-phase munmap and madvise batches, into an mm file of their own.
+ * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. The fault handler
+ * (demand paging, copy-on-write) writes the same three, so it is here too (~750 lines). Next
+ * out: the two-phase munmap and madvise batches, and fork's copy and share, into an mm file of
+ * their own over a small interface to the frame references.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';

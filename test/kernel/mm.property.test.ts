@@ -210,7 +210,10 @@ function sharedValue(w: World, vm: AddressSpace, addr: number): number {
 }
 
 function step(w: World, o: Op): void {
-  if (o.k === 'touch') return touch(w, o);
+  if (o.k === 'touch') {
+    touch(w, o);
+    return;
+  }
   if (o.k === 'switch') {
     const vm = pick(w.spaces, o.space)!;
     w.mmu.switchMm(o.cpu, vm);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScenarioError } from '../../src/scenario/errors.ts';
+import { parseScenario } from '../../src/scenario/load.ts';
 import { readKernelMm } from '../../src/scenario/tlb.ts';
 
 const ctx = { file: 'scenarios/x.toml' };
@@ -31,4 +32,17 @@ test('a bad paging or fork mode is one line naming the field and the allowed val
       message,
     );
   }
+});
+
+test('fork = "cow" needs futex mode linux: frame-keyed futexes would move with a copy', () => {
+  const text = (futex: string) =>
+    `name = "x"\n[kernel]\nscheduler = "fair"\nfutex = { mode = "${futex}", shards = 64 }\nfork = "cow"\n[[workload]]\nkind = "program"\nprogram = "forkcow"\n`;
+  assert.equal(parseScenario(text('linux'), 'x.toml').kernel.mm?.fork, 'cow');
+  assert.throws(
+    () => parseScenario(text('redbear'), 'x.toml'),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      e.message ===
+        'x.toml: kernel.fork: "cow" needs futex mode "linux", not "redbear" (allowed: copy, or futex mode linux)',
+  );
 });
