@@ -145,6 +145,12 @@ export const SYS_IRQ_READ = 1238;
 export const SYS_IRQ_WRITE = 1239;
 export const SYS_IRQ_AFFINITY = 1240;
 export const SYS_IRQ_CLOSE = 1241;
+/**
+ * shm_truncate(name, bytes): ftruncate on a shared-memory object by name, as this model has no
+ * file descriptors yet (Linux's ftruncate is 77 on an fd; kernel/shm.ts). Shrinking unmaps the
+ * pages past the new end from every mapping: touching one is SIGBUS (BUS_ADRERR).
+ */
+export const SYS_SHM_TRUNCATE = 1042;
 
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_READ]: 'read',
@@ -236,6 +242,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_IRQ_WRITE]: 'irq:write',
   [SYS_IRQ_AFFINITY]: 'irq:affinity',
   [SYS_IRQ_CLOSE]: 'irq:close',
+  [SYS_SHM_TRUNCATE]: 'shm:truncate',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

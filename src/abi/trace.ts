@@ -103,6 +103,8 @@ export const TraceKind = {
   LockBoost: 0xa6,
   /** A donation walk met a cycle in the lock graph, EDEADLK (cpu id, cycles so far). */
   LockCycle: 0xa7,
+  /** shm_truncate: object inode, its new size in pages (kernel/shm.ts). */
+  ShmTruncate: 0x76,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

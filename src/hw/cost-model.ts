@@ -155,6 +155,11 @@ const PARAMS = {
     source:
       'capring SQPOLL: one pass of the poller over an empty SQ (io_uring io_sq_thread loop with cond_resched), estimate',
   },
+  pageFaultNs: {
+    value: 700,
+    source:
+      'a minor page fault, exception entry to return without the page zeroing or copy: Linux 0.5-1 us (lmbench lat_pagefault; Gorman, Understanding the Linux VM ch. 4); charged only with [kernel] paging = "demand" or fork = "cow"',
+  },
   // TLBs (issue 15), charged only under a shootdown protocol ([kernel] tlb = redox|redbear|linux).
   pageWalkLevelNs: {
     value: 3,

@@ -38,6 +38,7 @@ import { forkSetupNs } from './proc-create.ts';
 import { type Process, ProcessState } from './process.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
+import { flushTlbRange } from './tlb/flush.ts';
 import { wordOk } from './uaccess.ts';
 import { TraceKind } from '../abi/trace.ts';
 
@@ -57,12 +58,17 @@ export function* sysFork(
   const data = copyDataSegment(parent.data);
   const child = k.createProcess(parent.image, parent); // shares the MAP_SHARED regions
   if (child === null) return -ENOMEM;
-  const pages = parent.vm.copyPrivateInto(child.vm, k.topology.memoryNodeOf(cpu.id));
-  if (pages < 0) {
-    abandon(k, parent, child);
-    return -ENOMEM;
+  if (k.mmu.cowFork) {
+    yield* shareCow(k, cpu, parent, child);
+  } else {
+    const pages = parent.vm.copyPrivateInto(child.vm, k.topology.memoryNodeOf(cpu.id));
+    if (pages < 0) {
+      abandon(k, parent, child);
+      return -ENOMEM;
+    }
+    k.mmu.forkCopiedPages += pages;
+    yield spend(pages * (k.board.costs.pageCopyNs + k.board.costs.pageMapNs));
   }
-  yield spend(pages * (k.board.costs.pageCopyNs + k.board.costs.pageMapNs));
   Object.assign(child.data, data);
   parent.sigActions.forEach((action, sig) => {
     if (action !== undefined) child.sigActions[sig] = { ...action };
@@ -84,6 +90,32 @@ export function* sysFork(
   k.board.trace.mix(TraceKind.Fork, parent.pid, child.pid);
   yield* k.policy.start(cpu, thread);
   return child.pid;
+}
+
+/**
+ * Copy-on-write fork (mm-options.ts; kernel/fork.c dup_mmap): the child maps the parent's private
+ * frames, both read-only, costing a page-table update a page; the parent's entries lost their
+ * write bit, so every CPU that may cache them is shot down through the configured protocol
+ * (dup_mmap ends with flush_tlb_mm(oldmm)) before the child can run.
+ */
+function* shareCow(k: Kernel, cpu: Cpu, parent: Process, child: Process): KernelGen<void> {
+  const shared = parent.vm.shareCowInto(child.vm);
+  k.mmu.forkSharedPages += shared.pages;
+  yield spend(shared.pages * k.board.costs.pageMapNs);
+  if (shared.pages === 0) return;
+  if (k.tlb.options.protocol !== 'linux') {
+    // Redox's flusher takes ranges (up to 32 pages each), so each region is its own flush.
+    for (const [vpn, pages] of shared.runs) yield* flushTlbRange(k, cpu, parent.vm, vpn, pages);
+    return;
+  }
+  // Linux: one flush_tlb_mm over the span of the regions (above the INVLPG ceiling, a full flush).
+  let low = Number.POSITIVE_INFINITY;
+  let high = 0;
+  for (const [vpn, pages] of shared.runs) {
+    low = Math.min(low, vpn);
+    high = Math.max(high, vpn + pages);
+  }
+  yield* flushTlbRange(k, cpu, parent.vm, low, high - low);
 }
 
 /** Undoes a half-made child: its memory goes back and no one will ever wait for it. */

@@ -56,11 +56,11 @@ export class GuestHandle implements Guest {
     return effect;
   }
 
-  /** TLB-miss walks since the last burst, paid now (mmu.ts takeWalkCycles; 0 when walks are free). */
+  /** TLB-miss walks and page faults since the last burst, paid now (mmu.ts takeWalkCycles; 0 when both are free). */
   #walkCycles(): number {
     const t = this.#thread;
     const mmu = t.process.vm.mmu;
-    return mmu.walkLevelNs === 0 ? 0 : mmu.takeWalkCycles(t.lastCpu);
+    return mmu.walkLevelNs === 0 && !mmu.lazyMm ? 0 : mmu.takeWalkCycles(t.lastCpu);
   }
 
   computeMem(cycles: number, addr: number, memPermille: number): ComputeEffect {

@@ -57,6 +57,7 @@ import { IdleContext, isThread, Thread, ThreadState } from './thread.ts';
 import { guestAtomic32 } from './uaccess.ts';
 import { AddressSpace, GuestFault } from './vm.ts';
 import { Mmu } from './mmu.ts';
+import { configureMm, MM_OPTIONS_DEFAULT, type MmOptions } from './mm-options.ts';
 import { TLB_OPTIONS_DEFAULT, type TlbOptions, TlbState } from './tlb/state.ts';
 import { watchStaleEntries } from './tlb/stale.ts';
 import { TraceKind } from '../abi/trace.ts';
@@ -96,6 +97,8 @@ export interface KernelOptions {
   hrtimers: boolean;
   /** TLB shootdown protocol, PCID, timeout and fault injection (tlb/state.ts); ideal by default. */
   tlb?: TlbOptions;
+  /** Demand paging and copy-on-write fork (mm-options.ts); eager and copy by default. */
+  mm?: MmOptions;
   /** The firmware-table parser (HW-14): `redox` (128 CPUs) or `hardened` (256, the default). */
   firmwareParser?: ParserName;
   /** Simulate AP bring-up (kernel/boot/) instead of starting every CPU at once. */
@@ -223,7 +226,14 @@ export class Kernel implements SchedHost {
     } = discoverMachine(board, options.firmwareParser ?? 'hardened'));
     const tlb = options.tlb ?? TLB_OPTIONS_DEFAULT;
     const speeds = board.cpus.map((c) => c.cyclesPerNs);
-    this.mmu = new Mmu(board.pageTables, board.tlbs, tlb.pcid, (id) => this.topology.nodeOf(id), speeds);
+    this.mmu = new Mmu(
+      board.pageTables,
+      board.tlbs,
+      tlb.pcid,
+      (id) => this.topology.memoryNodeOf(id),
+      speeds,
+    );
+    configureMm(this.mmu, options.mm ?? MM_OPTIONS_DEFAULT, board.costs);
     this.tlb = new TlbState(board.cpus.length, tlb);
     if (tlb.protocol !== 'ideal') watchStaleEntries(this);
     const n = this.cpus.length;

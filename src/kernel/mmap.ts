@@ -94,7 +94,8 @@ function* sysMmap(
   if (type === MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN) !== 0) return -ENOTSUP;
   // MAP_FIXED over existing pages: mmap_region unmaps them (with their shootdown) first.
   if (fixed && !vm.isFree(addr, addr + bytes)) yield* unmapRange(k, cpu, vm, addr, bytes);
-  const pages = bytes / PAGE_SIZE;
+  // Demand paging (mm-options.ts): a private page is zeroed and mapped at its first touch instead.
+  const pages = vm.mapsEagerly(type !== MAP_PRIVATE) ? bytes / PAGE_SIZE : 0;
   yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
   const node = k.topology.memoryNodeOf(cpu.id);
   const hinted = fixed || signedAddr !== 0 ? addr : -1;
@@ -131,10 +132,12 @@ function* moveRange(
   const model = vm.regionAt(from)!;
   const growPages = (newBytes - oldBytes) / PAGE_SIZE;
   const node = k.topology.memoryNodeOf(cpu.id);
-  const fresh = growPages > 0 ? vm.allocFrames(growPages, model.shared, node) : null;
+  const fresh = growPages > 0 ? vm.freshFrames(growPages, model.shared, node) : null;
   if (growPages > 0 && fresh === null) return -ENOMEM;
+  // The new range is mapped before the shootdown of the old one (move_vma under mmap_lock, then
+  // move_ptes' flush): a concurrent mmap on another CPU must not find the destination free
+  // while this call waits for its acks. The frames stay referenced throughout.
   const moved = vm.detach(from, from + oldBytes);
-  yield* flushTlbRange(k, cpu, vm, from >>> PAGE_SHIFT, oldBytes / PAGE_SIZE);
   for (const r of moved) vm.attach({ ...r, start: to + (r.start - from) });
   if (fresh !== null)
     vm.attach({
@@ -144,8 +147,10 @@ function* moveRange(
       shared: model.shared,
       frames: fresh,
     });
+  yield* flushTlbRange(k, cpu, vm, from >>> PAGE_SHIFT, oldBytes / PAGE_SIZE);
   const costs = k.board.costs;
-  yield spend((oldBytes / PAGE_SIZE) * costs.pageMapNs + growPages * (costs.pageZeroNs + costs.pageMapNs));
+  const zeroed = vm.mapsEagerly(model.shared) ? growPages : 0;
+  yield spend((oldBytes / PAGE_SIZE) * costs.pageMapNs + zeroed * (costs.pageZeroNs + costs.pageMapNs));
   return to;
 }
 
@@ -208,11 +213,12 @@ function* sysMremap(
   // Grow in place when the old range ends its VMA and the pages above are free and in the space.
   if (oldBytes === end - addr && addr + newBytes <= USER_TOP && vm.isFree(addr + oldBytes, addr + newBytes)) {
     const pages = (newBytes - oldBytes) / PAGE_SIZE;
-    const frames = vm.allocFrames(pages, vma.shared, k.topology.memoryNodeOf(cpu.id));
+    const frames = vm.freshFrames(pages, vma.shared, k.topology.memoryNodeOf(cpu.id));
     if (frames === null) return -ENOMEM;
     const top = vm.regionAt(addr + oldBytes - PAGE_SIZE)!;
     vm.attach({ start: addr + oldBytes, pages, prot: top.prot, shared: top.shared, frames });
-    yield spend(pages * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
+    const zeroed = vm.mapsEagerly(vma.shared) ? pages : 0;
+    yield spend(zeroed * (k.board.costs.pageZeroNs + k.board.costs.pageMapNs));
     return addr;
   }
   if ((flags & MREMAP_MAYMOVE) === 0) return -ENOMEM;

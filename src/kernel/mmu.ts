@@ -27,6 +27,14 @@ export interface MmuSpace {
   readonly cpuGen: Float64Array;
 }
 
+/** What resolving a page fault costs (kernel.ts fills it from the cost model). */
+export interface FaultCosts {
+  faultNs: number;
+  zeroNs: number;
+  copyNs: number;
+  mapNs: number;
+}
+
 export class Mmu {
   readonly tables: PageTableStore;
   readonly tlbs: readonly Tlb[];
@@ -53,6 +61,17 @@ export class Mmu {
   walkLevelNs = 0;
   /** Per CPU: walk time not yet charged (the guest's next compute pays it: guest-handle.ts). */
   readonly pendingWalkNs: Float64Array;
+  /** `[kernel] paging = "demand"`: private anonymous pages get a frame at first touch (mm-options.ts). */
+  demandPaging = false;
+  /** `[kernel] fork = "cow"`: fork shares private frames read-only until a write (mm-options.ts). */
+  cowFork = false;
+  /** The fault path's costs (cost model: pageFaultNs, pageZeroNs, pageCopyNs, pageMapNs), charged as walks are. */
+  faultCosts: FaultCosts = { faultNs: 0, zeroNs: 0, copyNs: 0, mapNs: 0 };
+  /** Faults the handler resolved: first touches, copy-on-write copies, and writes that reused the frame. */
+  readonly faults = { demand: 0, cowCopies: 0, cowReuses: 0 };
+  /** Pages fork copied eagerly, and pages it shared copy-on-write (kernel/clone.ts). */
+  forkCopiedPages = 0;
+  forkSharedPages = 0;
   readonly #cyclesPerNs: readonly number[];
 
   constructor(
@@ -88,6 +107,16 @@ export class Mmu {
     if (ns === 0) return 0;
     this.pendingWalkNs[cpuId] = 0;
     return ns * (this.#cyclesPerNs[cpuId] ?? 1);
+  }
+
+  /** True when an access can fault and be resolved (demand paging or copy-on-write is on). */
+  get lazyMm(): boolean {
+    return this.demandPaging || this.cowFork;
+  }
+
+  /** Charges `ns` of fault handling to CPU `cpuId` (-1: a software walk, charged to no one). */
+  chargeFault(cpuId: number, ns: number): void {
+    if (cpuId >= 0) this.pendingWalkNs[cpuId]! += ns;
   }
 
   get cpuCount(): number {

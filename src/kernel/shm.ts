@@ -5,6 +5,7 @@
  *
  *   shm_open(name, oflag, mode, bytes, inoAddr, init) -> address | -errno
  *   shm_unlink(name) -> 0 | -errno
+ *   shm_truncate(name, bytes) -> 0 | -errno   (1042: ftruncate by name; this model has no fds yet)
  *   munmap(addr, length) -> 0 | -errno          (Linux 11; any mapping, not only these)
  *
  * Semantics follow Linux's shm_open over /dev/shm:
@@ -21,7 +22,14 @@
  *   caller two opens reached the same object;
  * - shm_unlink removes the name (ENOENT when there is none; EPERM for a caller that is neither
  *   its owner nor root, /dev/shm being sticky); the frames live until the last mapping of them
- *   goes (munmap, or its process's exit), as an unlinked file lives while it is mapped.
+ *   goes (munmap, or its process's exit), as an unlinked file lives while it is mapped;
+ * - shm_truncate sets the object's size in whole pages, as ftruncate on the /dev/shm file does
+ *   (ENOENT with no such name, EACCES without write permission, EINVAL for a negative or unsafe
+ *   size): growing adds zeroed frames for later opens; shrinking takes the pages past the new end
+ *   out of every mapping (mm/truncate.c truncate_pagecache -> unmap_mapping_range), shot down from
+ *   the TLBs, so a touch there is SIGBUS with BUS_ADRERR and the address (mm/filemap.c
+ *   filemap_fault past i_size answers VM_FAULT_SIGBUS). Not modelled: a mapping that a shrink cut
+ *   is not refilled by a later grow (its pages stay SIGBUS; a new shm_open maps the grown object).
  */
 import { EACCES, EEXIST, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOMEM, EPERM } from '../abi/errno.ts';
 import {
@@ -33,6 +41,7 @@ import {
   PROT_WRITE,
   SYS_MUNMAP,
   SYS_SHM_OPEN,
+  SYS_SHM_TRUNCATE,
   SYS_SHM_UNLINK,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
@@ -150,7 +159,13 @@ function* sysShmUnlink(k: Kernel, t: Thread, name: unknown): KernelGen<number> {
   if (obj === undefined) return -ENOENT;
   if (t.process.uid !== 0 && t.process.uid !== obj.uid) return -EPERM;
   ns.byName.delete(name as string);
-  for (const frame of obj.frames) {
+  dropNameRefs(k, obj.frames);
+  return 0;
+}
+
+/** The name's reference to each frame goes; a frame no mapping holds any more is freed. */
+function dropNameRefs(k: Kernel, frames: readonly number[]): void {
+  for (const frame of frames) {
     const refs = (k.frameRefs.get(frame) ?? 1) - 1;
     if (refs === 0) {
       k.frameRefs.delete(frame);
@@ -159,7 +174,60 @@ function* sysShmUnlink(k: Kernel, t: Thread, name: unknown): KernelGen<number> {
       k.frameRefs.set(frame, refs);
     }
   }
+}
+
+/** shm_truncate(name, bytes): see the module comment. */
+function* sysShmTruncate(k: Kernel, cpu: Cpu, t: Thread, name: unknown, bytes: number): KernelGen<number> {
+  const costs = k.board.costs;
+  yield spend(costs.schemeCallNs);
+  const bad = checkName(name);
+  if (bad !== 0) return -bad;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) return -EINVAL;
+  const obj = namespaceOf(k).byName.get(name as string);
+  if (obj === undefined) return -ENOENT;
+  const uid = t.process.uid;
+  const bits = uid === obj.uid ? (obj.mode >> 6) & 7 : obj.mode & 7;
+  if (uid !== 0 && (bits & 2) === 0) return -EACCES;
+  const pages = Math.ceil(bytes / PAGE_SIZE);
+  if (pages > obj.frames.length) {
+    const node = k.topology.memoryNodeOf(cpu.id);
+    const grown: number[] = [];
+    for (let i = obj.frames.length; i < pages; i++) {
+      const frame = k.board.memory.allocFrame(node);
+      if (frame < 0) {
+        for (const f of grown) k.board.memory.freeFrame(f);
+        return -ENOMEM;
+      }
+      grown.push(frame);
+    }
+    for (const frame of grown) k.frameRefs.set(frame, 1);
+    obj.frames.push(...grown);
+    yield spend(grown.length * costs.pageZeroNs);
+  } else if (pages < obj.frames.length) {
+    const dropped = obj.frames.splice(pages);
+    yield* unmapPastEnd(k, cpu, new Set(dropped));
+    dropNameRefs(k, dropped);
+  }
+  k.board.trace.mix(TraceKind.ShmTruncate, obj.ino, pages);
   return 0;
+}
+
+/** Takes `frames` out of every space that maps them: entries cleared, shot down, references dropped. */
+function* unmapPastEnd(k: Kernel, cpu: Cpu, frames: ReadonlySet<number>): KernelGen<void> {
+  for (const p of k.processes.values()) {
+    const vm = p.vm;
+    const cut = vm.cutSharedFrames(frames);
+    if (cut.length === 0) continue;
+    // One shootdown per run of consecutive pages.
+    for (let i = 0; i < cut.length; ) {
+      let j = i + 1;
+      while (j < cut.length && cut[j]![0] === cut[j - 1]![0] + 1) j++;
+      yield* flushTlbRange(k, cpu, vm, cut[i]![0], j - i);
+      i = j;
+    }
+    yield spend(cut.length * k.board.costs.pageMapNs);
+    vm.releaseCut(cut);
+  }
 }
 
 /**
@@ -182,5 +250,6 @@ export const SHM_SYSCALLS: SyscallTable = {
   [SYS_SHM_OPEN]: (k, cpu, t, a) =>
     sysShmOpen(k, cpu, t, a[0], num(a[1]), num(a[2]), num(a[3], -1), num(a[4]), a[5] ?? null),
   [SYS_SHM_UNLINK]: (k, _cpu, t, a) => sysShmUnlink(k, t, a[0]),
+  [SYS_SHM_TRUNCATE]: (k, cpu, t, a) => sysShmTruncate(k, cpu, t, a[0], num(a[1], -1)),
   [SYS_MUNMAP]: (k, cpu, t, a) => sysMunmap(k, cpu, t, num(a[0], -1), num(a[1], -1)),
 };

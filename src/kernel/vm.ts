@@ -1,7 +1,8 @@
 /**
  * Address spaces: anonymous mmap regions backed by frames, their page tables, translation of
  * guest addresses through the running CPU's TLB, and the faults a bad access raises. Addresses
- * are 32-bit; the user range is [USER_BASE, USER_TOP).
+ * are 32-bit; the user range is [USER_BASE, USER_TOP). (64-bit user addresses: not yet, see
+ * docs/memory.md for what blocks them.)
  *
  * Each region (Linux's VMA) holds the frame behind each of its pages (regions.ts), and every
  * mapped page also has a leaf entry in the space's 4-level page table (hw/page-table.ts), which
@@ -9,23 +10,30 @@
  * TLB (hw/tlb.ts): what it cached stays until it is flushed, so mprotect and munmap write the
  * entries, then flush (mmu.ts), then free frames, in Linux's order (mm/mmu_gather.c). A walk
  * that finds no entry is a page fault, classified by the regions: no region is SIGSEGV for
- * unmapped memory, a region whose protection refuses is SIGSEGV for protected memory. mmap takes the frames at once, on the mapping CPU's node, since physical
+ * unmapped memory, a region whose protection refuses is SIGSEGV for protected memory. By default
+ * (`[kernel] paging = "eager"`, kernel/mm-options.ts) mmap takes the frames at once, on the mapping CPU's node, since physical
  * addresses are visible (futex keys hash them; taking frames at first touch instead moved nine
  * seed scenarios' figures); what waits for the first write is the frames' host storage
  * (memory.ts), without which a page reads zeros, as Linux's untouched anonymous pages read its
  * zero page (mm/memory.c, do_anonymous_page). The guard page below a stack is a PROT_NONE region
- * and stays a fault.
+ * and stays a fault. With `paging = "demand"` a private page has NO_FRAME until its first touch,
+ * which the fault handler resolves (#faultKind: a frame on the toucher's node); with
+ * `fork = "cow"` fork shares private frames read-only (shareCowInto) and a write fault copies
+ * or reuses them (#breakCow); a shared page with NO_FRAME lies past the end of its object
+ * (shm_truncate) and is SIGBUS.
  *
  * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
  * invariant (each mapping call must keep the three in step, and the property tests check them
  * together), so they share private state here; the region list (regions.ts), the MMU and its
- * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. Next out: the
- * two-phase munmap and madvise batches, into an mm file of their own.
+ * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. The fault handler
+ * (demand paging, copy-on-write) writes the same three, so it is here too (~750 lines). Next
+ * out: the two-phase munmap and madvise batches, and fork's copy and share, into an mm file of
+ * their own over a small interface to the frame references.
  */
 import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
 import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
-import { BUS_ADRALN, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import { BUS_ADRALN, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
 import { FrameLists } from './frame-lists.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
@@ -56,6 +64,13 @@ export class GuestFault extends Error {
 const FAULT_UNMAPPED = -1;
 const FAULT_WRITE = -2;
 const FAULT_READ = -3;
+/** A demand or copy-on-write fault that found no free frame. */
+const FAULT_OOM = -4;
+/** A page of a shared mapping past the end of its object (shm_truncate shrank it): SIGBUS. */
+const FAULT_BUS = -5;
+
+/** A page of a region that has no frame yet (demand paging: taken at its first touch). */
+export const NO_FRAME = -1;
 
 /** The part of a munmap done before its shootdown: regions cut, entries cleared (see unmapEntries). */
 export interface UnmapBatch {
@@ -108,6 +123,10 @@ export class AddressSpace implements MmuSpace {
 
   /** Writes the leaf entries of a region's pages (its frames, its protection). */
   #mapRegion(r: Region): void {
+    if (this.#mmu.lazyMm || (r.shared && r.frames.includes(NO_FRAME))) {
+      for (let i = 0; i < r.pages; i++) this.#mapPage(r, i);
+      return;
+    }
     this.#mmu.tables.setPteRun(
       this.root,
       r.start,
@@ -116,6 +135,30 @@ export class AddressSpace implements MmuSpace {
       pteFlags(r.prot),
       (r.prot & PROT_EXEC) === 0,
     );
+  }
+
+  /**
+   * Writes page `i`'s leaf entry: not present while it has no frame (demand paging), read-only
+   * while its private frame is shared with another space (copy-on-write after fork).
+   */
+  #mapPage(r: Region, i: number): void {
+    const frame = r.frames[i]!;
+    let flags = frame === NO_FRAME ? 0 : pteFlags(r.prot);
+    if (!r.shared && flags !== 0 && this.#refs(frame) > 1) flags &= ~PTE_RW;
+    const va = r.start + i * PAGE_SIZE;
+    this.#mmu.tables.setPteRun(
+      this.root,
+      va,
+      1,
+      r.frames.subarray(i, i + 1),
+      flags,
+      (r.prot & PROT_EXEC) === 0,
+    );
+  }
+
+  /** The references to `frame` (a frame with no entry has one). */
+  #refs(frame: number): number {
+    return this.#frameRefs.get(frame) ?? 1;
   }
 
   /** Clears the leaf entries of a region's pages. */
@@ -143,7 +186,7 @@ export class AddressSpace implements MmuSpace {
     const pages = Math.ceil(bytes / PAGE_SIZE);
     const start = at >= 0 ? at : this.findFree(pages);
     if (start < 0) return -1;
-    const frames = this.allocFrames(pages, shared, node);
+    const frames = this.freshFrames(pages, shared, node);
     if (frames === null) return -1;
     if (at < 0) this.#mmapNext = start;
     this.#insert({ start, pages, prot, shared, frames });
@@ -169,6 +212,20 @@ export class AddressSpace implements MmuSpace {
   /** True when no page of [start, end) is mapped. */
   isFree(start: number, end: number): boolean {
     return !this.#regions.overlaps(start, end);
+  }
+
+  /** True when a new mapping (`shared` or private) takes its frames now: always but for demand-paged private memory. */
+  mapsEagerly(shared: boolean): boolean {
+    return shared || !this.#mmu.demandPaging;
+  }
+
+  /**
+   * The frames of `pages` new pages: fresh ones (allocFrames), or NO_FRAME for each when they
+   * are private and demand-paged (each taken at its first touch). Null when memory ran out.
+   */
+  freshFrames(pages: number, shared: boolean, node: number): Int32Array | null {
+    if (this.mapsEagerly(shared)) return this.allocFrames(pages, shared, node);
+    return new Int32Array(pages).fill(NO_FRAME);
   }
 
   /** `pages` fresh frames on `node` (each referenced once when `shared`), or null when memory ran out. */
@@ -235,8 +292,10 @@ export class AddressSpace implements MmuSpace {
   inheritShared(child: AddressSpace): void {
     for (const region of this.regions) {
       if (!region.shared) continue;
-      for (const frame of region.frames) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
-      child.#insert({ ...region });
+      for (const frame of region.frames) {
+        if (frame !== NO_FRAME) this.#frameRefs.set(frame, (this.#frameRefs.get(frame) ?? 1) + 1);
+      }
+      child.#insert({ ...region, frames: region.frames.slice() });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
   }
@@ -254,6 +313,10 @@ export class AddressSpace implements MmuSpace {
       if (region.shared) continue;
       const frames = new Int32Array(region.pages);
       for (let i = 0; i < region.pages; i++) {
+        if (region.frames[i] === NO_FRAME) {
+          frames[i] = NO_FRAME; // never touched: the child's first touch takes its own
+          continue;
+        }
         const frame = this.#memory.allocFrame(node);
         if (frame < 0) {
           for (let j = 0; j < i; j++) this.#memory.freeFrame(frames[j]!);
@@ -261,12 +324,41 @@ export class AddressSpace implements MmuSpace {
         }
         this.#memory.copyFrame(frame, region.frames[i]!);
         frames[i] = frame;
+        copied++;
       }
-      copied += region.pages;
       child.#insert({ ...region, frames });
       child.#mmapNext = Math.min(child.#mmapNext, region.start);
     }
     return copied;
+  }
+
+  /**
+   * Copy-on-write fork (`[kernel] fork = "cow"`; kernel/fork.c dup_mmap, mm/memory.c
+   * copy_present_pte): `child` maps every private region's frames too, each gaining a reference,
+   * and both spaces' entries for them become read-only, so the first write to a page on either
+   * side faults and copies it (or, when the other side has let go, takes it back writable).
+   * Returns the pages now shared and the parent's regions whose entries lost their write bit, as
+   * [vpn, pages] runs (the caller shoots them down: TLBs may hold them writable).
+   */
+  shareCowInto(child: AddressSpace): { pages: number; runs: [number, number][] } {
+    let pages = 0;
+    const runs: [number, number][] = [];
+    for (const region of this.regions) {
+      if (region.shared) continue;
+      const frames = region.frames.slice();
+      let sharedHere = 0;
+      for (const frame of frames) {
+        if (frame === NO_FRAME) continue;
+        this.#frameRefs.set(frame, this.#refs(frame) + 1);
+        sharedHere++;
+      }
+      pages += sharedHere;
+      this.#mapRegion(region); // the write bit goes from every shared page
+      child.#insert({ ...region, frames });
+      child.#mmapNext = Math.min(child.#mmapNext, region.start);
+      if (sharedHere > 0) runs.push([region.start / PAGE_SIZE, region.pages]);
+    }
+    return { pages, runs };
   }
 
   /**
@@ -335,6 +427,35 @@ export class AddressSpace implements MmuSpace {
     return pages;
   }
 
+  /**
+   * shm_truncate's first half in this space (mm/truncate.c truncate_pagecache ->
+   * unmap_mapping_range): every shared page mapping one of `frames` loses its frame and entry,
+   * so a touch is SIGBUS. Returns the pages cut, as [vpn, frame] pairs, for the caller's
+   * shootdown and `releaseCut`.
+   */
+  cutSharedFrames(frames: ReadonlySet<number>): [number, number][] {
+    const cut: [number, number][] = [];
+    for (const r of this.#regions.all) {
+      if (!r.shared) continue;
+      for (let i = 0; i < r.pages; i++) {
+        const frame = r.frames[i]!;
+        if (!frames.has(frame)) continue;
+        r.frames[i] = NO_FRAME;
+        this.#mapPage(r, i);
+        cut.push([(r.start >>> PAGE_SHIFT) + i, frame]);
+      }
+    }
+    return cut;
+  }
+
+  /** shm_truncate's second half, after the shootdown: the cut pages' references go (stale-marked when freed). */
+  releaseCut(cut: readonly [number, number][]): void {
+    for (const [vpn, frame] of cut) {
+      if (!this.#dropFrame(frame)) continue;
+      for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) tlb.markStale(vpn, this.pcid, frame);
+    }
+  }
+
   /** Drops the frames of a region already cut from the list; returns its pages. */
   #release(region: Region): number {
     for (const frame of region.frames) this.#dropFrame(frame);
@@ -365,14 +486,15 @@ export class AddressSpace implements MmuSpace {
       const frames = new Int32Array(r.pages);
       for (let i = 0; i < r.pages; i++) {
         const old = r.frames[i]!;
+        if (old === NO_FRAME || this.#mmu.demandPaging) {
+          frames[i] = NO_FRAME; // demand paging: no frame again until the next touch (zap_pte_range)
+          this.#dropUnmapped(r, i, old);
+          continue;
+        }
         const fresh = this.#memory.allocFrame(this.#memory.nodeOf(old));
         frames[i] = fresh < 0 ? old : fresh; // out of memory: keep the old frame, zeroed
         if (fresh < 0) this.#memory.words(old).fill(0);
-        else if (this.#dropFrame(old)) {
-          for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
-            tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
-          }
-        }
+        else this.#dropUnmapped(r, i, old);
       }
       r.frames = frames;
       this.#mapRegion(r);
@@ -380,8 +502,17 @@ export class AddressSpace implements MmuSpace {
     return batch.gap === true ? -ENOMEM : 0;
   }
 
+  /** Drops page `i`'s old frame after its shootdown; a freed frame is marked stale in every TLB still holding it. */
+  #dropUnmapped(r: Region, i: number, old: number): void {
+    if (!this.#dropFrame(old)) return;
+    for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
+      tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
+    }
+  }
+
   /** Drops one reference to `frame`; true when it was the last and the frame is free. */
   #dropFrame(frame: number): boolean {
+    if (frame === NO_FRAME) return false;
     const refs = (this.#frameRefs.get(frame) ?? 1) - 1;
     if (refs === 0) {
       this.#frameRefs.delete(frame);
@@ -430,18 +561,76 @@ export class AddressSpace implements MmuSpace {
       mmu.walkLevels[cpuId]! += tables.lastLevels;
       mmu.pendingWalkNs[cpuId]! += tables.lastLevels * mmu.walkLevelNs;
     }
-    if (frame < 0) return this.#faultKind(addr, write);
+    if (frame < 0) {
+      const verdict = this.#faultKind(addr, write, cpuId);
+      // A fault the handler resolved: the access is made again, and walks again (the retried instruction).
+      return verdict === 0 ? this.#miss(addr, write, cpuId) : verdict;
+    }
     if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);
     return frame;
   }
 
-  /** The page fault handler's verdict on a walk that failed (do_user_addr_fault's VMA checks). */
-  #faultKind(addr: number, write: boolean): number {
+  /**
+   * The page fault handler's verdict on a walk that failed (do_user_addr_fault's VMA checks): a
+   * FAULT_* code, or 0 when it resolved the fault (handle_mm_fault: a demand page's first frame,
+   * a copy-on-write copy or reuse) and the access may be retried.
+   */
+  #faultKind(addr: number, write: boolean, cpuId: number): number {
     const r = this.#regions.find(addr);
     if (r === undefined) return FAULT_UNMAPPED;
     if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) return write ? FAULT_WRITE : FAULT_READ;
+    const i = ((addr >>> 0) - r.start) >>> PAGE_SHIFT;
+    if (r.frames[i] === NO_FRAME && r.shared) return FAULT_BUS; // past the object's end
+    if (r.frames[i] === NO_FRAME) return this.#populate(r, i, cpuId) < 0 ? FAULT_OOM : 0;
+    if (write && !r.shared && this.#mmu.cowFork) return this.#breakCow(r, i, cpuId);
     // Eager paging maps every permitted page at mmap: a permitted page without an entry is a bug.
     throw new Error(`vm: page 0x${addr.toString(16)} permitted but not in the page table`);
+  }
+
+  /**
+   * A demand page's first touch (do_anonymous_page): a zeroed frame on the touching CPU's node
+   * (HW-14's first touch; node 0 for a software walk), mapped. Returns the frame, or -1 when
+   * memory ran out.
+   */
+  #populate(r: Region, i: number, cpuId: number): number {
+    const mmu = this.#mmu;
+    const frame = this.#memory.allocFrame(cpuId >= 0 ? mmu.nodeOfCpu(cpuId) : 0);
+    if (frame < 0) return -1;
+    r.frames[i] = frame;
+    this.#mapPage(r, i);
+    mmu.faults.demand++;
+    const costs = mmu.faultCosts;
+    mmu.chargeFault(cpuId, costs.faultNs + costs.zeroNs + costs.mapNs);
+    return frame;
+  }
+
+  /**
+   * A write to a copy-on-write page (do_wp_page): the last reference takes the frame back
+   * writable (wp_can_reuse_anon_folio); otherwise the page is copied into a fresh frame on the
+   * writer's node and the shared one loses a reference (wp_page_copy). The old entry is flushed
+   * from every CPU of the space at once, as the ideal protocol does (ptep_clear_flush): a guest
+   * store is not an effect, so it cannot wait for a shootdown's IPIs. Returns 0, or FAULT_OOM.
+   */
+  #breakCow(r: Region, i: number, cpuId: number): number {
+    const mmu = this.#mmu;
+    const costs = mmu.faultCosts;
+    const old = r.frames[i]!;
+    if (this.#refs(old) > 1) {
+      const frame = this.#memory.allocFrame(cpuId >= 0 ? mmu.nodeOfCpu(cpuId) : 0);
+      if (frame < 0) return FAULT_OOM;
+      this.#memory.copyFrame(frame, old);
+      this.#dropFrame(old);
+      r.frames[i] = frame;
+      mmu.faults.cowCopies++;
+      mmu.chargeFault(cpuId, costs.faultNs + costs.copyNs + costs.mapNs);
+    } else {
+      this.#frameRefs.delete(old);
+      mmu.faults.cowReuses++;
+      mmu.chargeFault(cpuId, costs.faultNs + costs.mapNs);
+    }
+    this.#mapPage(r, i);
+    mmu.flushRange(this, (r.start >>> PAGE_SHIFT) + i, 1);
+    return 0;
   }
 
   /** The frame behind `addr` after the MMU's checks; throws the fault a refused access raises. */
@@ -451,6 +640,10 @@ export class AddressSpace implements MmuSpace {
     if (frame >= 0) return frame;
     if (frame === FAULT_UNMAPPED)
       throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    if (frame === FAULT_BUS)
+      throw new GuestFault(SIGBUS, addr, 'access past the end of a shared object', BUS_ADRERR);
+    if (frame === FAULT_OOM)
+      throw new GuestFault(SIGBUS, addr, 'no frame for a page fault (out of memory)', BUS_ADRERR);
     const what = write ? 'write to protected memory' : 'read of protected memory';
     throw new GuestFault(SIGSEGV, addr, what, SEGV_ACCERR);
   }
@@ -470,26 +663,49 @@ export class AddressSpace implements MmuSpace {
     return this.#translate(addr, write, cpuId) >= 0;
   }
 
-  /** copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. */
+  /**
+   * copy_from_user: `len` bytes from `addr`, or null when any of them is not readable. One
+   * translation (one TLB lookup) per word, as a CPU's string copy makes one per access.
+   */
   readBytes(addr: number, len: number, cpuId = -1): Uint8Array | null {
     const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) {
+    const memory = this.#memory;
+    let i = 0;
+    while (i < len) {
       const a = addr + i;
-      const word = a & ~3;
-      if (!this.canAccess(word, false, cpuId)) return null;
-      out[i] = (this.load32(word, cpuId) >>> (8 * (a & 3))) & 0xff;
+      const word = a - (a & 3);
+      const frame = this.#translate(word, false, cpuId);
+      if (frame < 0) return null;
+      const value = memory.load(frame, (word & (PAGE_SIZE - 1)) >>> 2);
+      for (let b = a & 3; b < 4 && i < len; b++, i++) out[i] = (value >>> (8 * b)) & 0xff;
     }
     return out;
   }
 
   /** copy_to_user: `bytes` at `addr`; false, with nothing written, when any byte is not writable. */
   writeBytes(addr: number, bytes: Uint8Array, cpuId = -1): boolean {
-    for (let i = 0; i < bytes.length; i++) if (!this.canAccess((addr + i) & ~3, true, cpuId)) return false;
-    for (let i = 0; i < bytes.length; i++) {
-      const a = addr + i;
-      const word = a & ~3;
-      const shift = 8 * (a & 3);
-      this.store32(word, (this.load32(word, cpuId) & ~(0xff << shift)) | (bytes[i]! << shift), cpuId);
+    const len = bytes.length;
+    if (len === 0) return true;
+    const first = addr - (addr & 3);
+    const words = ((addr + len - 1 - first) >>> 2) + 1;
+    const frames = new Float64Array(words);
+    for (let w = 0; w < words; w++) {
+      const frame = this.#translate(first + 4 * w, true, cpuId);
+      if (frame < 0) return false;
+      frames[w] = frame;
+    }
+    const memory = this.#memory;
+    for (let w = 0; w < words; w++) {
+      const word = first + 4 * w;
+      const index = (word & (PAGE_SIZE - 1)) >>> 2;
+      let value = memory.load(frames[w]!, index);
+      for (let b = 0; b < 4; b++) {
+        const i = word + b - addr;
+        if (i < 0 || i >= len) continue;
+        const shift = 8 * b;
+        value = (value & ~(0xff << shift)) | (bytes[i]! << shift);
+      }
+      memory.store(frames[w]!, index, value | 0);
     }
     return true;
   }
@@ -512,8 +728,15 @@ export class AddressSpace implements MmuSpace {
   }
 
   /** Frame-level physical address of a mapped word, or -1 (used as a futex key, FUTEX-1). */
-  physicalAddress(addr: number): number {
-    const frame = this.frameOf(addr);
+  physicalAddress(addr: number, cpuId = -1): number {
+    let frame = this.frameOf(addr);
+    if (frame === NO_FRAME && this.#mmu.demandPaging) {
+      // get_futex_key faults the page in first (get_user_pages_fast): a demand page gets its frame.
+      const r = this.#regions.find(addr);
+      if (r !== undefined && !r.shared && (protToPte(r.prot) & PTE_READ) !== 0) {
+        frame = this.#populate(r, ((addr >>> 0) - r.start) >>> PAGE_SHIFT, cpuId);
+      }
+    }
     return frame < 0 ? -1 : frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
   }
 }

@@ -70,6 +70,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     checkInvariants: options.checkInvariants ?? false,
     futex: config.kernel.futex,
     tlb: config.kernel.tlb,
+    ...(config.kernel.mm === undefined ? {} : { mm: config.kernel.mm }),
     env: { ...libcEnv(config.libc.variant), ...capringEnv(config) },
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,

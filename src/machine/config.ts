@@ -60,6 +60,7 @@ import type { FutexMode } from '../kernel/futex/table.ts';
 import type { TlbOptions } from '../kernel/tlb/state.ts';
 import type { KernelLockKind } from '../kernel/locks/mcs-lock.ts';
 import type { DonationOptions, LockDemoOptions } from '../kernel/locks/lock-demo.ts';
+import type { MmOptions } from '../kernel/mm-options.ts';
 import type { TlbSpec } from '../hw/tlb.ts';
 import type { DeviceSetupConfig } from './device-config.ts';
 import type { LibcVariantName } from '../libc/variant.ts';
@@ -97,6 +98,8 @@ export interface KernelConfig {
   donation?: DonationOptions;
   /** Kernel threads holding donating locks across preemption points (kernel/locks/lock-demo.ts). */
   lockDemo?: LockDemoOptions;
+  /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy when absent. */
+  mm?: MmOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

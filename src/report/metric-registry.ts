@@ -151,6 +151,37 @@ export const RUN_METRICS: readonly RunMetricRow[] = [
     'whole-TLB flushes (CR3 writes without PCID, teardowns)',
     (s) => s.kernel.mmu.fullFlushes,
   ),
+  // Demand paging and copy-on-write fork (kernel/mm-options.ts): 0 with the defaults (eager, copy).
+  row(
+    'mm.demand_faults',
+    'count',
+    'first touches that took a frame (paging = "demand")',
+    (s) => s.kernel.mmu.faults.demand,
+  ),
+  row(
+    'mm.cow_copies',
+    'count',
+    'writes to copy-on-write pages that copied the frame',
+    (s) => s.kernel.mmu.faults.cowCopies,
+  ),
+  row(
+    'mm.cow_reuses',
+    'count',
+    'writes to copy-on-write pages that took the last reference back',
+    (s) => s.kernel.mmu.faults.cowReuses,
+  ),
+  row(
+    'mm.fork_copied_pages',
+    'count',
+    'private pages fork copied eagerly',
+    (s) => s.kernel.mmu.forkCopiedPages,
+  ),
+  row(
+    'mm.fork_shared_pages',
+    'count',
+    'private pages fork shared copy-on-write',
+    (s) => s.kernel.mmu.forkSharedPages,
+  ),
   row('wakeup.p50_ns', 'ns', 'median wakeup-to-run latency', (s) => s.report.wakeup_latency.p50_ns),
   row('wakeup.p99_ns', 'ns', '99th percentile wakeup-to-run latency', (s) => s.report.wakeup_latency.p99_ns),
   row('processes.killed', 'count', 'processes killed by a signal', (s) => s.report.processes.killed),

@@ -48,6 +48,9 @@ export function renderScenario(config: RunConfig): string {
       ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
       ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
       ...renderKernelLocks(config.kernel),
+      ...(config.kernel.mm === undefined
+        ? {}
+        : { paging: config.kernel.mm.paging, fork: config.kernel.mm.fork }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],

@@ -5,6 +5,7 @@
  * protocol, no PCID, Skylake's sizes, no faults.
  */
 import { TLB_DEFAULTS, type TlbSpec } from '../hw/tlb.ts';
+import { FORK_MODES, MM_OPTIONS_DEFAULT, type MmOptions, PAGING_MODES } from '../kernel/mm-options.ts';
 import { TLB_OPTIONS_DEFAULT, TLB_PROTOCOLS, type TlbOptions } from '../kernel/tlb/state.ts';
 import {
   checkInt,
@@ -19,6 +20,7 @@ import {
 } from './fields.ts';
 
 export const KERNEL_TLB_KEYS = ['tlb', 'pcid', 'tlb_timeout_us'];
+export const KERNEL_MM_KEYS = ['paging', 'fork'];
 const FAULT_KEYS = ['tlb_drop_ipi', 'tlb_skip_flush'];
 const MACHINE_TLB_KEYS = ['l1', 'l1_ways', 'l2', 'l2_ways'];
 const TLB_ENTRIES_MAX = 65_536;
@@ -51,6 +53,25 @@ export function readKernelTlb(ctx: ReadContext, kernel: Table, faults: unknown):
     dropIpi: ordinals(ctx, table, 'tlb_drop_ipi'),
     skipFlush: ordinals(ctx, table, 'tlb_skip_flush'),
   };
+}
+
+/**
+ * `[kernel] paging = "eager" | "demand"` and `fork = "copy" | "cow"` (kernel/mm-options.ts): absent
+ * from the config when neither is given, so every scenario without them runs as before.
+ */
+export function readKernelMm(ctx: ReadContext, kernel: Table): { mm?: MmOptions } {
+  if (own(kernel, 'paging') === undefined && own(kernel, 'fork') === undefined) return {};
+  const paging = readChoice(ctx, kernel, 'paging', 'kernel', {
+    choices: PAGING_MODES,
+    noun: 'a paging mode',
+    fallback: MM_OPTIONS_DEFAULT.paging,
+  });
+  const fork = readChoice(ctx, kernel, 'fork', 'kernel', {
+    choices: FORK_MODES,
+    noun: 'a fork mode',
+    fallback: MM_OPTIONS_DEFAULT.fork,
+  });
+  return { mm: { paging, fork } };
 }
 
 /** A list of 1-based ordinals (the first shootdown IPI is 1); absent means none. */

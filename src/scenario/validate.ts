@@ -43,7 +43,7 @@ import { readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
 import { readFiles, readKernelFd } from './files.ts';
 import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
-import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
+import { KERNEL_MM_KEYS, KERNEL_TLB_KEYS, readKernelMm, readKernelTlb, readMachineTlb } from './tlb.ts';
 import { checkLockDemoCpus, KERNEL_LOCK_KEYS, readKernelLocks } from './locks.ts';
 
 /**
@@ -100,6 +100,7 @@ const KERNEL_KEYS = [
   ...KERNEL_LOCK_KEYS,
   ...KERNEL_TLB_KEYS,
   ...KERNEL_PROC_KEYS,
+  ...KERNEL_MM_KEYS,
 ];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
@@ -223,9 +224,20 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
   });
   const fd = readKernelFd(ctx, own(table, 'fd'));
   const proc = readKernelProc(ctx, table);
+  const futex = readFutex(ctx, own(table, 'futex'), scheduler);
+  const mm = readKernelMm(ctx, table);
+  // Redox and Red Bear key futexes by frame, which a copy-on-write copy moves (wait-wake.ts).
+  if (mm.mm?.fork === 'cow' && futex.mode !== 'linux') {
+    fail(
+      ctx,
+      'kernel.fork',
+      `"cow" needs futex mode "linux", not "${futex.mode}"`,
+      'copy, or futex mode linux',
+    );
+  }
   return {
     scheduler,
-    futex: readFutex(ctx, own(table, 'futex'), scheduler),
+    futex,
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
     ...(fd === null ? {} : { fd }),
@@ -233,6 +245,7 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     ...readPersonality(ctx, table),
     ...readSchedOwner(ctx, table, scheduler),
     ...readKernelLocks(ctx, table, scheduler),
+    ...mm,
   };
 }
 

@@ -9,6 +9,7 @@ import { AFFINITY } from './affinity.ts';
 import { CPUHOG } from './cpuhog.ts';
 import { CYCLICTEST } from './cyclictest.ts';
 import { FORK_ATFORK } from './fork-atfork.ts';
+import { FORKCOW } from './forkcow.ts';
 import { NUMAMEM } from './numamem.ts';
 import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
@@ -50,6 +51,7 @@ const LIST: GuestProgram[] = [
   CPUHOG, // SCHED-4
   NUMAMEM, // SCHED-6, HW-14
   FORK_ATFORK, // LIBC-9
+  FORKCOW, // issue 15: copy-on-write fork
   PRIO_INVERSION, // LIBC-10
   ROBUST_OWNER, // LIBC-2
   THREADHERD, // issue 14: scale

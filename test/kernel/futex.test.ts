@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
 import type { Guest } from '../../src/abi/guest.ts';
-import { CLOCK_MONOTONIC, FUTEX_WAIT, MAP_SHARED, SYS_FUTEX } from '../../src/abi/syscalls.ts';
+import { CLOCK_MONOTONIC, FUTEX_WAIT, FUTEX_WAIT64, MAP_SHARED, SYS_FUTEX } from '../../src/abi/syscalls.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
 import { futex_wait, futex_wake, mmap_anonymous, syscall } from '../../src/libc/sys.ts';
@@ -150,4 +150,26 @@ test('a waiter in one process is not woken by a wake on the same MAP_SHARED word
   assert.deepEqual(parentSaw, [0, 1, 0]);
   assert.deepEqual(childSaw, [-ETIMEDOUT], 'the child was not woken: its wait timed out');
   assert.equal(run.kernel.futex.counts.timeouts, 1);
+});
+
+test('FUTEX_WAIT64 (Redox op 3) compares the whole 64-bit word: a high half that differs is -EAGAIN', () => {
+  const seen: number[] = [];
+  function* waiter(t: Guest, arg: unknown): Program<number> {
+    seen.push(yield* syscall(t, SYS_FUTEX, arg as number, FUTEX_WAIT64, 5 + 2 ** 32, 0));
+    return 0;
+  }
+  const run = runOk(function* (t) {
+    const word = yield* mmap_anonymous(t, 4096);
+    t.store32(word, 5); // low half
+    t.store32(word + 4, 1); // high half: the word is 2^32 + 5
+    seen.push(yield* syscall(t, SYS_FUTEX, word, FUTEX_WAIT64, 5, 0)); // low halves equal, high differ
+    seen.push(yield* syscall(t, SYS_FUTEX, word + 4, FUTEX_WAIT64, 1, 0)); // not 8-aligned
+    const [, th] = yield* pthread_create(t, null, waiter, word); // the whole word matches: it sleeps
+    yield* sleep_ns(t, 5_000_000);
+    seen.push(yield* futex_wake(t, word, 1));
+    yield* pthread_join(t, th);
+    return 0;
+  });
+  assert.deepEqual(seen, [-EAGAIN, -EINVAL, 1, 0]);
+  assert.equal(run.kernel.futex.counts.eagain, 1);
 });

@@ -107,3 +107,25 @@ test('mmu: an access from a CPU whose CR3 holds another space walks without the 
   assert.equal(x.untaggedAccesses, 1);
   assert.equal(tlbs[0]!.entries().length, 0);
 });
+
+test('mmu: copyin/copyout translate once per word: a 16-byte timespec is 4 lookups, a partial write writes nothing', () => {
+  const { tlbs, mmu, space } = machine(1);
+  const vm = space(1);
+  const a = vm.mmapAnonymous(2 * PAGE_SIZE, PROT_RW, false);
+  mmu.switchMm(0, vm);
+  const tlb = tlbs[0]!;
+  const bytes = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+  assert.equal(vm.writeBytes(a + 8, bytes, 0), true);
+  assert.deepEqual([tlb.misses, tlb.hits], [1, 3], 'four words: one walk, three hits');
+  assert.deepEqual(vm.readBytes(a + 8, 16, 0), bytes);
+  assert.deepEqual([tlb.misses, tlb.hits], [1, 7], 'four more lookups, all hits');
+  // Unaligned: 8 bytes from a + 10 span the words at a + 8, a + 12 and a + 16.
+  assert.deepEqual(vm.readBytes(a + 10, 8, 0), bytes.subarray(2, 10));
+  assert.equal(tlb.hits, 10);
+  // A copy straddling into a read-only page: EFAULT-style false, and the writable part untouched.
+  assert.equal(vm.mprotect(a + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+  const tail = a + PAGE_SIZE - 4;
+  vm.store32(tail, 0x11223344, 0);
+  assert.equal(vm.writeBytes(tail + 1, new Uint8Array([9, 9, 9, 9, 9]), 0), false);
+  assert.equal(vm.load32(tail, 0), 0x11223344, 'nothing written');
+});

@@ -11,10 +11,15 @@ import {
   O_EXCL,
   O_RDONLY,
   O_RDWR,
+  SYS_FORK,
   SYS_MUNMAP,
   SYS_SHM_OPEN,
+  SYS_SHM_TRUNCATE,
   SYS_SHM_UNLINK,
+  WIFSIGNALED,
+  WTERMSIG,
 } from '../../src/abi/syscalls.ts';
+import { BUS_ADRERR, SIGBUS } from '../../src/abi/signal.ts';
 import type { PhysicalMemory } from '../../src/hw/memory.ts';
 import { shmNames } from '../../src/kernel/shm.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
@@ -136,3 +141,46 @@ test('shm_unlink: the name goes at once, the frames when the last mapping goes',
   assert.equal(machine.kernel.finished, true);
   assert.deepEqual(seen, [2, 0, -ENOENT, -ENOENT, 3, 2, 0, 2, 0, 1, 0, 0, -EINVAL, -EINVAL]);
 });
+
+test('shm_truncate: shrinking unmaps the pages past the end from every mapping (SIGBUS there), growing adds zeroed pages', () => {
+  const seen: number[] = [];
+  let memory: PhysicalMemory | null = null;
+  let obj = 0;
+  const truncate = (t: Guest, name: unknown, bytes: number) => syscall(t, SYS_SHM_TRUNCATE, name, bytes);
+  const machine = bootGuest(
+    function* (t) {
+      if (memory === null) throw new Error('no memory');
+      const before = memory.framesInUse;
+      obj = yield* open(t, '/t', O_CREAT | O_RDWR, 0o600, 4 * 4096);
+      for (let p = 0; p < 4; p++) t.store32(obj + p * 4096, 10 + p);
+      seen.push(
+        yield* truncate(t, '/missing', 0),
+        yield* truncate(t, '/t', -1),
+        yield* truncate(t, 'bad', 0),
+      );
+      seen.push(yield* truncate(t, '/t', 4096 + 100), memory.framesInUse - before); // 2 pages remain
+      seen.push(t.load32(obj + 4096 + 8), t.load32(obj + 4096)); // the page holding the end stays
+      const pid = yield* syscall(t, SYS_FORK, (c: Guest) => touch(c, obj + 2 * 4096), null);
+      const [, status] = yield* waitpid(t, pid);
+      seen.push(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      const grown = memory.framesInUse;
+      seen.push(yield* truncate(t, '/t', 3 * 4096), memory.framesInUse - grown);
+      const again = yield* open(t, '/t', O_RDWR, 0, 3 * 4096);
+      seen.push(t.load32(again + 4096), t.load32(again + 2 * 4096)); // the grown page is zeroed
+      return 0;
+    },
+    null,
+    { expectFaults: [{ signal: 'SIGBUS', message: /^access past the end of a shared object at 0x/ }] },
+  );
+  memory = machine.board.memory;
+  machine.board.engine.run({ simNsMax: 1_000_000_000, eventsMax: 100_000 });
+  assert.equal(machine.kernel.finished, true);
+  assert.deepEqual(seen, [-ENOENT, -EINVAL, -EINVAL, 0, 2, 0, 11, SIGBUS, 0, 1, 11, 0]);
+  const fault = machine.kernel.faults[0]!;
+  assert.deepEqual([fault.signal, fault.addr, fault.code], [SIGBUS, obj + 2 * 4096, BUS_ADRERR]);
+});
+
+function* touch(t: Guest, addr: number): Program<number> {
+  t.store32(addr, 1);
+  return 0;
+}

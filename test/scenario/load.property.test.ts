@@ -28,6 +28,7 @@ import { COST_NAMES } from '../../src/hw/cost-model.ts';
 import { TSC_CALIBRATIONS } from '../../src/kernel/clock/tsc-calibrate.ts';
 import { GOVERNORS } from '../../src/kernel/cpufreq/governors.ts';
 import { TLB_PROTOCOLS } from '../../src/kernel/tlb/state.ts';
+import { FORK_MODES, PAGING_MODES } from '../../src/kernel/mm-options.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 import { renderScenario } from '../../src/scenario/render.ts';
@@ -109,6 +110,15 @@ function pstatesBelow(
   const { steps: _, power, ...rest } = d;
   return { ...rest, pstatesMhz, powerMw: pstatesMhz.map(() => power) };
 }
+/** [kernel] paging and fork (kernel/mm-options.ts): absent, or both read back. */
+const mmOptions = fc.record({
+  paging: fc.constantFrom(...PAGING_MODES),
+  fork: fc.constantFrom(...FORK_MODES),
+});
+const KERNEL_REQUIRED = {
+  requiredKeys: ['scheduler', 'futex', 'numa', 'tlb'] as ('scheduler' | 'futex' | 'numa' | 'tlb')[],
+};
+
 /** [kernel] tlb, pcid, tlb_timeout_us (linux only) and [faults] (issue 15). */
 const tlbOptions = fc
   .record({
@@ -129,23 +139,36 @@ const runConfigWithoutLibc = fc.record({
     tick: fc.record({ source: fc.constantFrom(...TICK_SOURCES), hz: fc.integer({ min: 10, max: 10_000 }) }),
     cpuMhz: fc.integer({ min: 100, max: 10_000 }),
   }),
-  kernel: fc.oneof(
-    fc.record({
-      scheduler: fc.constantFrom(...SCHED_POLICIES),
-      futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
-      numa: fc.boolean(),
-      tlb: tlbOptions,
-    }),
-    fc.record({
-      scheduler: fc.constantFrom(...SCHED_POLICIES),
-      futex: fc.record({
-        mode: fc.constantFrom('redbear' as const, 'linux' as const),
-        shards: fc.integer({ min: 1, max: 4096 }),
-      }),
-      numa: fc.boolean(),
-      tlb: tlbOptions,
-    }),
-  ),
+  kernel: fc
+    .oneof(
+      fc.record(
+        {
+          scheduler: fc.constantFrom(...SCHED_POLICIES),
+          futex: fc.record({ mode: fc.constant('redox' as const), shards: fc.constant(1) }),
+          numa: fc.boolean(),
+          tlb: tlbOptions,
+          mm: mmOptions,
+        },
+        KERNEL_REQUIRED,
+      ),
+      fc.record(
+        {
+          scheduler: fc.constantFrom(...SCHED_POLICIES),
+          futex: fc.record({
+            mode: fc.constantFrom('redbear' as const, 'linux' as const),
+            shards: fc.integer({ min: 1, max: 4096 }),
+          }),
+          numa: fc.boolean(),
+          tlb: tlbOptions,
+          mm: mmOptions,
+        },
+        KERNEL_REQUIRED,
+      ),
+    )
+    .map((k) =>
+      // fork = "cow" needs futex mode linux (frame-keyed futexes would move with a copy: validate.ts).
+      k.mm?.fork === 'cow' && k.futex.mode !== 'linux' ? { ...k, mm: { ...k.mm, fork: 'copy' as const } } : k,
+    ),
   clock: fc.option(fc.record({ calibration: fc.constantFrom(...TSC_CALIBRATIONS) }), { nil: null }),
   cpufreq: fc.option(cpufreqDraft, { nil: null }),
   firmware: fc.record({

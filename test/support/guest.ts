@@ -27,6 +27,7 @@ import { defaultTopology, policyPreset, presetTick } from '../../src/machine/def
 import type { TopologySpec } from '../../src/hw/topology.ts';
 import type { TlbOptions } from '../../src/kernel/tlb/state.ts';
 import type { CapringOptions } from '../../src/kernel/capring/state.ts';
+import type { MmOptions } from '../../src/kernel/mm-options.ts';
 import { checkFaults, type ExpectedFaults, watchFaults } from './guest-faults.ts';
 
 export interface GuestMachineOptions {
@@ -67,6 +68,8 @@ export interface GuestMachineOptions {
   executables?: Readonly<Record<string, ProgramImage>>;
   /** The capring personality (issue 20) and its ring options. */
   capring?: Partial<CapringOptions>;
+  /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy by default. */
+  mm?: MmOptions;
 }
 
 export interface GuestMachine {
@@ -97,6 +100,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     ...(options.fd === undefined ? {} : { fd: options.fd }),
     ...(options.proc === undefined ? {} : { proc: options.proc }),
     ...(options.capring === undefined ? {} : { abi: 'capring' as const, capring: options.capring }),
+    ...(options.mm === undefined ? {} : { mm: options.mm }),
   });
   for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
   if (options.devices !== undefined) attachDevices(board, kernel, options.devices, options.seed ?? 1);

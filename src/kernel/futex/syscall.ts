@@ -115,8 +115,9 @@ export function sysFutex(k: Kernel, cpu: Cpu, t: Thread, a: FutexArgs): KernelGe
   if (typeof target === 'number') return returned(target);
   switch (op) {
     case FutexOp.Wait:
-    case FutexOp.Wait64:
       return futexWait(k, cpu, t, wait(a, target, timeout, FUTEX_BITSET_MATCH_ANY));
+    case FutexOp.Wait64:
+      return futexWait(k, cpu, t, { ...wait(a, target, timeout, FUTEX_BITSET_MATCH_ANY), wide: true });
     case FutexOp.WaitBitset:
       if (a.val3 >>> 0 === 0) return returned(-EINVAL);
       return futexWait(k, cpu, t, wait(a, target, timeout, a.val3 >>> 0));

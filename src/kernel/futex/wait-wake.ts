@@ -36,10 +36,15 @@ export function resolveTarget(
   align = 4,
 ): FutexTarget | number {
   if (addr % align !== 0) return -EINVAL;
-  const phys = t.process.vm.physicalAddress(addr);
+  const phys = t.process.vm.physicalAddress(addr, t.lastCpu);
   if (phys < 0 || !wordOk(t, addr, false)) return -EFAULT;
   const table = k.futex;
-  const key = table.key(t.process, addr, phys, isPrivate);
+  // Copy-on-write moves a private page to a new frame at a write, so its futexes cannot be keyed
+  // by frame: Linux's get_futex_key keys an anonymous page by (mm, address) even without
+  // FUTEX_PRIVATE_FLAG (kernel/futex/core.c). Only with fork = "cow", which needs futex mode
+  // linux (scenario/validate.ts), so every other configuration keeps its keys.
+  const anonymous = k.mmu.cowFork && t.process.vm.regionAt(addr)?.shared === false;
+  const key = table.key(t.process, addr, phys, isPrivate || anonymous);
   return { key, phys, shard: table.shardOf(key, phys) };
 }
 
@@ -53,8 +58,14 @@ export interface FutexWaitRequest {
   vaddr: number;
   /** The word's key and shard (resolveTarget). */
   target: FutexTarget;
-  /** The 32-bit value the word must still hold for the caller to sleep (else EAGAIN). */
+  /** The value the word must still hold for the caller to sleep (else EAGAIN): 32 bits, or 64 when `wide`. */
   expectedValue: number;
+  /**
+   * Redox's FUTEX_WAIT64 (models.md §2: op 3, 8-aligned, `val` a usize): the expected value is
+   * compared with the whole 64-bit word, little-endian, both halves (an integer below 2^53, or a
+   * negative one taken in two's complement, as a usize is).
+   */
+  wide?: boolean;
   /** Until when (NO_TIMEOUT: none; one on CLOCK_REALTIME follows clock steps, timeout.ts). */
   timeout: Timeout;
   /** WAIT_BITSET's mask; FUTEX_BITSET_MATCH_ANY for the other waits. */
@@ -101,7 +112,7 @@ export function* futexWait(
 
 /**
  * The first half of every futex wait: under the shard lock, EAGAIN when the word is not the
- * expected value (WAIT64 compares the low word only: guest words are 32-bit in this model),
+ * expected value (WAIT64 compares both 32-bit halves of its 64-bit word: `wordHolds`),
  * EINTR when a signal is already pending; otherwise queue a waiter, block `t` (until the
  * timeout) and unlock. The caller schedules.
  */
@@ -116,7 +127,7 @@ export function* queueWaiter(
   table.counts.wait++;
   yield spend(k.board.costs.futexHashNs);
   yield lock(target.shard.lock);
-  if (getUser32(t, addr) !== expected >>> 0) {
+  if (!wordHolds(t, addr, expected, wait.wide === true)) {
     table.counts.eagain++;
     yield unlock(target.shard.lock);
     return -EAGAIN;
@@ -131,6 +142,12 @@ export function* queueWaiter(
   k.blockCurrent(cpu, t, what, timeout, addr, 'pid', t.process.pid);
   yield unlock(target.shard.lock);
   return waiter;
+}
+
+/** True when the futex word at `addr` holds `expected`: its low 32 bits, and with `wide` the high 32 too. */
+function wordHolds(t: Thread, addr: number, expected: number, wide: boolean): boolean {
+  if (getUser32(t, addr) !== expected >>> 0) return false;
+  return !wide || getUser32(t, addr + 4) === Math.floor(expected / 2 ** 32) >>> 0;
 }
 
 /** A timed-out waiter takes itself out of its bucket (unless a waker got there first). */
