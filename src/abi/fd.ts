@@ -51,6 +51,18 @@ export const PIPE_BUF = 4096;
 /** RLIMIT_NOFILE's usual soft limit: open fails with EMFILE past it. */
 export const FD_LIMIT = 1024;
 
+/** poll(2) events (uapi/asm-generic/poll.h) and `struct pollfd` { int fd; short events; short revents; }. */
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const POLLFD_BYTES = 8;
+export const POLLFD_FD = 0;
+export const POLLFD_EVENTS = 4;
+export const POLLFD_REVENTS = 6;
+
 /** `struct stat` on x86-64: 144 bytes; offsets of the fields the kernel fills. */
 export const STAT_BYTES = 144;
 export const STAT_DEV = 0;

@@ -10,6 +10,7 @@ export const SYS_WRITE = 1;
 export const SYS_OPEN = 2;
 export const SYS_CLOSE = 3;
 export const SYS_FSTAT = 5;
+export const SYS_POLL = 7;
 export const SYS_LSEEK = 8;
 export const SYS_PIPE = 22;
 export const SYS_DUP = 32;
@@ -126,6 +127,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_OPEN]: 'open',
   [SYS_CLOSE]: 'close',
   [SYS_FSTAT]: 'fstat',
+  [SYS_POLL]: 'poll',
   [SYS_LSEEK]: 'lseek',
   [SYS_PIPE]: 'pipe',
   [SYS_DUP]: 'dup',

@@ -73,6 +73,12 @@ export const TraceKind = {
   FdOpen: 0x80,
   /** A thread blocked on a pipe (tid, 0 reading / 1 writing). */
   PipeBlock: 0x81,
+  /** A user-scheme request was queued (tag, opcode). */
+  SchemeRequest: 0x82,
+  /** A user-scheme request was answered (tag, result as u32). */
+  SchemeAnswer: 0x83,
+  /** A user scheme was registered (server pid, 1) or went away (server pid, 0). */
+  SchemeRegister: 0x84,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -82,6 +82,15 @@ const PARAMS = {
     source:
       'pipe read or write without its copy: fd lookup, pipe lock, wakeup check (Linux pipe ping-pong ~2-3 us round trip is mostly the two switches); estimate',
   },
+  schemePacketNs: {
+    value: 300,
+    source:
+      'the kernel side of one user-scheme packet: build or parse a 64-byte Sqe or 16-byte Cqe, tag lookup, queue and wake (redox-os/kernel src/scheme/user.rs); estimate',
+  },
+  pollFdNs: {
+    value: 60,
+    source: "poll: one descriptor looked at (fdget, the file's poll, the mask), per pass; estimate",
+  },
   userCopyNsPerKiB: {
     value: 100,
     source: 'copy_to_user/copy_from_user of cached data at ~10 GB/s (rep movsb), per KiB',

@@ -17,6 +17,7 @@ import {
   SYS_LSEEK,
   SYS_MKDIR,
   SYS_OPENAT,
+  SYS_POLL,
   SYS_PIPE2,
   SYS_READ,
   SYS_RMDIR,
@@ -44,4 +45,6 @@ export const IO_CALLS: LibcIo = {
   rmdir: (t, path) => syscall(t, SYS_RMDIR, path),
   unlink: (t, path) => syscall(t, SYS_UNLINK, path),
   getdents64: (t, fd, buf, len) => syscall(t, SYS_GETDENTS64, fd, buf, len),
+  // relibc builds poll over Redox's event: scheme; here both make the one call (kernel/fd/poll.ts).
+  poll: (t, fdsAddr, nfds, timeoutMs) => syscall(t, SYS_POLL, fdsAddr, nfds, timeoutMs),
 };

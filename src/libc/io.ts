@@ -6,7 +6,16 @@
  * (io-calls.ts, the same in both). Buffers are addresses in this process's memory.
  */
 import type { Program } from '../abi/effects.ts';
-import { AT_FDCWD, DIRENT_INO, DIRENT_NAME, DIRENT_RECLEN, DIRENT_TYPE } from '../abi/fd.ts';
+import {
+  AT_FDCWD,
+  DIRENT_INO,
+  DIRENT_NAME,
+  DIRENT_RECLEN,
+  DIRENT_TYPE,
+  POLLFD_BYTES,
+  POLLFD_EVENTS,
+  POLLFD_FD,
+} from '../abi/fd.ts';
 import type { Guest } from '../abi/guest.ts';
 import { setErrno } from './errno.ts';
 import { getBytes } from './io-bytes.ts';
@@ -70,6 +79,30 @@ export function unlink(t: Guest, path: string): Program<number> {
 }
 export function getdents64(t: Guest, fd: number, buf: number, len: number): Program<number> {
   return checked(t, io(t).getdents64(t, fd, buf, len));
+}
+
+/** poll(fds, nfds, timeoutMs): `struct pollfd` entries at `fdsAddr` (abi/fd.ts POLLFD_*). */
+export function poll(t: Guest, fdsAddr: number, nfds: number, timeoutMs: number): Program<number> {
+  return checked(t, io(t).poll(t, fdsAddr, nfds, timeoutMs));
+}
+
+/**
+ * poll over `entries` through the buffer at `buf` (8 bytes an entry): each entry's revents,
+ * or null with errno set. A timeout gives all zeros.
+ */
+export function* pollEntries(
+  t: Guest,
+  buf: number,
+  entries: readonly { fd: number; events: number }[],
+  timeoutMs: number,
+): Program<number[] | null> {
+  entries.forEach((e, i) => {
+    t.store32(buf + i * POLLFD_BYTES + POLLFD_FD, e.fd >>> 0);
+    t.store32(buf + i * POLLFD_BYTES + POLLFD_EVENTS, e.events & 0xffff);
+  });
+  const n = yield* poll(t, buf, entries.length, timeoutMs);
+  if (n < 0) return null;
+  return entries.map((_, i) => t.load32(buf + i * POLLFD_BYTES + POLLFD_EVENTS) >>> 16);
 }
 
 export interface DirEntry {

@@ -144,6 +144,7 @@ export interface LibcIo {
   rmdir(t: Guest, path: string): Program<number>;
   unlink(t: Guest, path: string): Program<number>;
   getdents64(t: Guest, fd: number, buf: number, len: number): Program<number>;
+  poll(t: Guest, fdsAddr: number, nfds: number, timeoutMs: number): Program<number>;
 }
 
 export interface Libc {
@@ -219,6 +220,7 @@ export const LIBC_MEMBERS: { readonly [G in Groups]: { readonly [M in keyof Libc
     rmdir: true,
     unlink: true,
     getdents64: true,
+    poll: true,
   },
   thread: {
     registersRobustList: true,

@@ -72,6 +72,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     ...(config.boot.simulate ? { bringUp: config.boot } : {}),
+    ...(config.kernel.fd === undefined ? {} : { fd: config.kernel.fd }),
   });
   if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
   const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });

@@ -64,6 +64,8 @@ import type { ParamValue } from '../workloads/program.ts';
 /** Futex table modes (FUTEX-1..8): Redox's code, the Red Bear patches, Linux's semantics. */
 export { FUTEX_MODES, type FutexMode } from '../kernel/futex/table.ts';
 
+import type { FdOptions } from '../kernel/fd/mode.ts';
+
 export interface KernelConfig {
   scheduler: SchedPolicyName;
   /** The futex table: its mode and shard count (redox always has one global lock). */
@@ -75,6 +77,8 @@ export interface KernelConfig {
   numa: boolean;
   /** TLB shootdown protocol, PCID, timeout and fault injection (kernel/tlb/state.ts). */
   tlb: TlbOptions;
+  /** `[kernel] fd`: descriptor semantics and the scheme queue bound (kernel/fd/mode.ts); absent: the futex mode's. */
+  fd?: FdOptions;
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

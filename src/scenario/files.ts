@@ -11,8 +11,19 @@
  * FILES_MAX entries and FILE_TEXT_BYTES_MAX bytes of text in all.
  */
 import { NAME_MAX } from '../abi/syscalls.ts';
+import { FD_MODES, type FdOptions } from '../kernel/fd/mode.ts';
 import type { FileSeed } from '../machine/config.ts';
-import { fail, kindOf, own, type ReadContext, readString, readTable, type Table } from './fields.ts';
+import {
+  fail,
+  kindOf,
+  own,
+  type ReadContext,
+  readChoice,
+  readInt,
+  readString,
+  readTable,
+  type Table,
+} from './fields.ts';
 
 const FILE_KEYS = ['path', 'text'];
 export const FILES_MAX = 1024;
@@ -70,4 +81,33 @@ export function readFiles(ctx: ReadContext, top: Table): FileSeed[] {
     seeds.push({ path, text });
   });
   return seeds;
+}
+
+const KERNEL_FD_KEYS = ['mode', 'scheme_queue_max'];
+/** The largest request-queue bound a scenario may set. */
+export const SCHEME_QUEUE_MAX_MAX = 1_000_000;
+
+/**
+ * `[kernel] fd = { mode = "redox" | "linux", scheme_queue_max = N }`: descriptor semantics
+ * (kernel/fd/mode.ts) and the improved kernel's user-scheme queue bound (SVC-7). Absent: null,
+ * and the kernel follows its futex mode. A bound with mode redox is refused (Redox's is unbounded).
+ */
+export function readKernelFd(ctx: ReadContext, value: unknown): FdOptions | null {
+  if (value === undefined) return null;
+  const table = readTable(ctx, value, 'kernel.fd', KERNEL_FD_KEYS);
+  const mode = readChoice(ctx, table, 'mode', 'kernel.fd', { choices: FD_MODES, noun: 'a descriptor mode' });
+  if (own(table, 'scheme_queue_max') === undefined) return { mode };
+  if (mode === 'redox') {
+    fail(
+      ctx,
+      'kernel.fd.scheme_queue_max',
+      "Redox's scheme queues are unbounded",
+      'no bound with mode "redox"',
+    );
+  }
+  const schemeQueueMax = readInt(ctx, table, 'scheme_queue_max', 'kernel.fd', {
+    min: 1,
+    max: SCHEME_QUEUE_MAX_MAX,
+  });
+  return { mode, schemeQueueMax };
 }

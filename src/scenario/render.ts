@@ -41,6 +41,7 @@ export function renderScenario(config: RunConfig): string {
       pcid: config.kernel.tlb.pcid,
       tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
       ...(config.devices === undefined ? {} : { irq_routing: config.devices.irqRouting }),
+      ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
     },
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
@@ -70,6 +71,13 @@ export function renderScenario(config: RunConfig): string {
       : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
   };
   return stringify(doc);
+}
+
+function renderFd(fd: NonNullable<RunConfig['kernel']['fd']>): Record<string, unknown> {
+  return {
+    mode: fd.mode,
+    ...(fd.schemeQueueMax === undefined ? {} : { scheme_queue_max: fd.schemeQueueMax }),
+  };
 }
 
 /** `[boot]` and `[firmware]`: the bring-up and the firmware the kernel parses (issue 16). */

@@ -40,7 +40,7 @@ import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
-import { readFiles } from './files.ts';
+import { readFiles, readKernelFd } from './files.ts';
 import { KERNEL_TLB_KEYS, readKernelTlb, readMachineTlb } from './tlb.ts';
 
 /**
@@ -85,7 +85,7 @@ const MACHINE_KEYS = [
   'iommu',
 ];
 const TICK_KEYS = ['source', 'hz'];
-const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'irq_routing', ...KERNEL_TLB_KEYS];
+const KERNEL_KEYS = ['scheduler', 'futex', 'numa', 'irq_routing', 'fd', ...KERNEL_TLB_KEYS];
 const FUTEX_KEYS = ['mode', 'shards'];
 const FUTEX_SHARDS_MAX = 4096;
 const LIBC_KEYS = ['variant'];
@@ -205,11 +205,13 @@ function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelCo
     noun: 'a scheduler',
     fallback,
   });
+  const fd = readKernelFd(ctx, own(table, 'fd'));
   return {
     scheduler,
     futex: readFutex(ctx, own(table, 'futex'), scheduler),
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),
+    ...(fd === null ? {} : { fd }),
   };
 }
 

@@ -23,6 +23,7 @@ import { PRIO_INVERSION } from './prio-inversion.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
@@ -51,6 +52,7 @@ const LIST: GuestProgram[] = [
   NVMED, // HW-11, K13, K21, issue 18
   E1000D, // HW-10, K21, issue 18
   NVME_ROGUE, // HW-13, issue 18
+  SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

@@ -75,3 +75,30 @@ test('[[file]] errors name the file, the field and what is allowed', () => {
   );
   assert.match(errorOf(`${BASE}\n[[file]]\npath = "/a"\ntext = 3\n`), /file\.0\.text: expected a string/);
 });
+
+test("[kernel] fd: mode and the improved kernel's scheme queue bound reach the kernel", () => {
+  const config = parseScenario(
+    `${BASE}\n[kernel]\nfd = { mode = "linux", scheme_queue_max = 8 }\n`,
+    'ok.toml',
+  );
+  assert.deepEqual(config.kernel.fd, { mode: 'linux', schemeQueueMax: 8 });
+  const { kernel } = buildMachine(config);
+  assert.deepEqual(kernel.options.fd, { mode: 'linux', schemeQueueMax: 8 });
+  assert.equal(parseScenario(BASE, 'ok.toml').kernel.fd, undefined);
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "bsd" }\n`),
+    /kernel\.fd\.mode: .*not a descriptor mode/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "redox", scheme_queue_max = 8 }\n`),
+    /kernel\.fd\.scheme_queue_max: Redox's scheme queues are unbounded/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "linux", scheme_queue_max = 0 }\n`),
+    /kernel\.fd\.scheme_queue_max/,
+  );
+  assert.match(
+    errorOf(`${BASE}\n[kernel]\nfd = { mode = "linux", depth = 1 }\n`),
+    /kernel\.fd\.depth: unknown key/,
+  );
+});

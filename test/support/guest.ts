@@ -14,6 +14,7 @@ import type { StopReason } from '../../src/engine/engine.ts';
 import { Prng } from '../../src/engine/prng.ts';
 import { Board } from '../../src/hw/board.ts';
 import { resolveCostModel } from '../../src/hw/cost-model.ts';
+import type { FdOptions } from '../../src/kernel/fd/mode.ts';
 import type { FutexOptions } from '../../src/kernel/futex/table.ts';
 import { Kernel } from '../../src/kernel/kernel.ts';
 import { type LibcVariantName, libcEnv } from '../../src/libc/variant.ts';
@@ -46,6 +47,8 @@ export interface GuestMachineOptions {
   costs?: Record<string, number>;
   checkInvariants?: boolean;
   threadsMax?: number;
+  /** Descriptor semantics (kernel/fd/mode.ts); by default the futex mode's. */
+  fd?: FdOptions;
   /** The futex table; the baseline's (redox, one global lock) by default. */
   futex?: FutexOptions;
   /** The libc variant of every process; by default the one that speaks the futex mode's ABI. */
@@ -83,6 +86,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     env: libcEnv(options.libc ?? (futex.mode === 'linux' ? 'improved' : 'relibc')),
     hrtimers: options.hrtimers ?? policyPreset(policyName).hrtimers,
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
+    ...(options.fd === undefined ? {} : { fd: options.fd }),
   });
   if (options.devices !== undefined) attachDevices(board, kernel, options.devices, options.seed ?? 1);
   const policy = makePolicy(policyName, kernel, { numa: options.numa ?? true });

@@ -13,7 +13,17 @@
  * SIGPIPE to the writer and EPIPE (or the bytes already written).
  */
 import { EAGAIN, EBADF, EFAULT, EPIPE } from '../../abi/errno.ts';
-import { O_NONBLOCK, PIPE_BUF, PIPE_CAPACITY_BYTES, S_IFIFO, type StatInfo } from '../../abi/fd.ts';
+import {
+  O_NONBLOCK,
+  PIPE_BUF,
+  PIPE_CAPACITY_BYTES,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  S_IFIFO,
+  type StatInfo,
+} from '../../abi/fd.ts';
 import { SIGPIPE } from '../../abi/signal.ts';
 import { TraceKind } from '../../abi/trace.ts';
 import type { Cpu } from '../../hw/cpu.ts';
@@ -25,7 +35,7 @@ import { copyin, copyout } from '../uaccess.ts';
 import { copyCostNs } from './costs.ts';
 import { fdMode } from './mode.ts';
 import type { OpenFile } from './open-file.ts';
-import type { SchemeFile } from './scheme.ts';
+import type { PollState, SchemeFile } from './scheme.ts';
 import { WaitQueue } from './wait-queue.ts';
 
 /** The pipe scheme's device number in fstat's st_dev. */
@@ -114,6 +124,12 @@ export class PipeReadEnd implements SchemeFile {
     return stat(this.pipe, t);
   }
 
+  /** Readable with data; POLLHUP once every writer has gone (fs/pipe.c pipe_poll). */
+  poll(): PollState {
+    const p = this.pipe;
+    return { ready: (p.length > 0 ? POLLIN : 0) | (p.writers === 0 ? POLLHUP : 0), queues: [p.readWait] };
+  }
+
   *close(k: Kernel, cpu: Cpu): KernelGen<void> {
     this.pipe.readers--;
     if (this.pipe.readers === 0) yield* this.pipe.writeWait.wakeAll(k, cpu);
@@ -141,6 +157,7 @@ export class PipeWriteEnd implements SchemeFile {
     let cpu = cpuAtEntry;
     let written = 0;
     yield spend(k.board.costs.pipeCallNs);
+    if (linux && len === 0) return 0; // pipe_write returns before it looks at the readers; Redox's kwrite does not
     const data = copyin(t, addr, len);
     if (data === null) return -EFAULT;
     for (;;) {
@@ -169,6 +186,15 @@ export class PipeWriteEnd implements SchemeFile {
 
   *fstat(_k: Kernel, t: Thread): KernelGen<StatInfo> {
     return stat(this.pipe, t);
+  }
+
+  /** Writable while not full; POLLERR once every reader has gone (fs/pipe.c pipe_poll). */
+  poll(): PollState {
+    const p = this.pipe;
+    return {
+      ready: (p.spaceBytes > 0 ? POLLOUT : 0) | (p.readers === 0 ? POLLERR : 0),
+      queues: [p.writeWait],
+    };
   }
 
   *close(k: Kernel, cpu: Cpu): KernelGen<void> {

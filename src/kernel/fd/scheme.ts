@@ -17,6 +17,7 @@ import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
 import type { OpenFile } from './open-file.ts';
+import type { WaitQueue } from './wait-queue.ts';
 
 /** What an open of a scheme returns: the scheme's own object for the opened resource. */
 export interface SchemeFile {
@@ -29,8 +30,18 @@ export interface SchemeFile {
   seek?(file: OpenFile, offset: number, whence: number): number;
   /** getdents64 into guest memory; absent: not a directory (ENOTDIR). */
   getdents?(k: Kernel, t: Thread, file: OpenFile, addr: number, len: number): KernelGen<number>;
+  /**
+   * poll: the events ready now (POLLIN, POLLOUT, POLLHUP, POLLERR) and the queues whose wakeups
+   * may change them. Absent: always readable and writable, as Linux's DEFAULT_POLLMASK.
+   */
+  poll?(): PollState;
   /** The last descriptor referring to this open went (close, exit): the scheme's close. */
   close(k: Kernel, cpu: Cpu): KernelGen<void>;
+}
+
+export interface PollState {
+  ready: number;
+  queues: readonly WaitQueue[];
 }
 
 /** A scheme: opens resources by path and, for a filesystem, changes its namespace. */

@@ -4,19 +4,7 @@
  * st_blocks in 512-byte units) and copies it out (EFAULT with nothing written on a bad buffer).
  */
 import { EBADF, EFAULT } from '../../abi/errno.ts';
-import {
-  STAT_BLKSIZE,
-  STAT_BLOCKS,
-  STAT_BYTES,
-  STAT_DEV,
-  STAT_GID,
-  STAT_INO,
-  STAT_MODE,
-  STAT_NLINK,
-  STAT_SIZE,
-  STAT_UID,
-  type StatInfo,
-} from '../../abi/fd.ts';
+import { STAT_BYTES } from '../../abi/fd.ts';
 import { SYS_FSTAT } from '../../abi/syscalls.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
@@ -24,22 +12,7 @@ import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
 import { accessOk, copyout } from '../uaccess.ts';
 import { fdsOf } from './process-fds.ts';
-
-/** `info` as the bytes of a `struct stat`. */
-export function statBytes(info: StatInfo): Uint8Array {
-  const out = new Uint8Array(STAT_BYTES);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(STAT_DEV, BigInt(info.dev), true);
-  view.setBigUint64(STAT_INO, BigInt(info.ino), true);
-  view.setBigUint64(STAT_NLINK, BigInt(info.nlink), true);
-  view.setUint32(STAT_MODE, info.mode, true);
-  view.setUint32(STAT_UID, info.uid, true);
-  view.setUint32(STAT_GID, 0, true);
-  view.setBigInt64(STAT_SIZE, BigInt(info.size), true);
-  view.setBigInt64(STAT_BLKSIZE, 4096n, true);
-  view.setBigInt64(STAT_BLOCKS, BigInt(Math.ceil(info.size / 4096) * 8), true);
-  return out;
-}
+import { statBytes } from '../../abi/stat-bytes.ts';
 
 function* sysFstat(k: Kernel, t: Thread, fd: number, statAddr: number): KernelGen<number> {
   const slot = fdsOf(t.process).get(fd);

@@ -46,9 +46,11 @@ import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import type { Thread } from '../thread.ts';
 import './file-scheme.ts';
+import './scheme-server.ts';
 import { fdMode } from './mode.ts';
 import { OpenFile, releaseFile } from './open-file.ts';
 import { PIPE_SYSCALLS } from './pipe-syscalls.ts';
+import { POLL_SYSCALLS } from './poll.ts';
 import { fdsOf } from './process-fds.ts';
 import { type KernelScheme, type SchemeFile, schemesOf, splitSchemePath } from './scheme.ts';
 import { FSTAT_SYSCALLS } from './stat-syscalls.ts';
@@ -224,4 +226,5 @@ export const FD_SYSCALLS: SyscallTable = {
   [SYS_GETDENTS64]: (k, _cpu, t, a) => sysGetdents64(k, t, num(a[0], -1), num(a[1]), num(a[2], -1)),
   ...PIPE_SYSCALLS,
   ...FSTAT_SYSCALLS,
+  ...POLL_SYSCALLS,
 };

@@ -38,6 +38,15 @@ export class WaitQueue {
     return k.cpuOf(t);
   }
 
+  /** poll: `t` sleeps on several queues at once; it adds itself to each, then blocks. */
+  add(t: Thread): void {
+    this.#sleepers.add(t);
+  }
+
+  remove(t: Thread): void {
+    this.#sleepers.delete(t);
+  }
+
   /** Wakes every sleeper (each re-checks its condition). */
   *wakeAll(k: Kernel, cpu: Cpu): KernelGen<void> {
     for (const t of [...this.#sleepers]) {
