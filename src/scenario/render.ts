@@ -34,24 +34,7 @@ export function renderScenario(config: RunConfig): string {
             },
           }),
     },
-    kernel: {
-      scheduler: config.kernel.scheduler,
-      futex: { ...config.kernel.futex },
-      numa: config.kernel.numa,
-      tlb: config.kernel.tlb.protocol,
-      pcid: config.kernel.tlb.pcid,
-      tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
-      ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
-      ...renderProc(config),
-      ...(config.devices === undefined ? {} : { irq_routing: config.devices.irqRouting }),
-      ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
-      ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
-      ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
-      ...renderKernelLocks(config.kernel),
-      ...(config.kernel.mm === undefined
-        ? {}
-        : { paging: config.kernel.mm.paging, fork: config.kernel.mm.fork }),
-    },
+    kernel: renderKernel(config),
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
       tlb_skip_flush: [...config.kernel.tlb.skipFlush],
@@ -80,6 +63,28 @@ export function renderScenario(config: RunConfig): string {
       : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
   };
   return stringify(doc);
+}
+
+/** `[kernel]`: the scheduler, futexes, TLB protocol and each subsystem's keys, when set. */
+function renderKernel(config: RunConfig): Record<string, unknown> {
+  return {
+    scheduler: config.kernel.scheduler,
+    futex: { ...config.kernel.futex },
+    numa: config.kernel.numa,
+    tlb: config.kernel.tlb.protocol,
+    pcid: config.kernel.tlb.pcid,
+    tlb_timeout_us: config.kernel.tlb.timeoutNs / 1000,
+    ...(config.kernel.fd === undefined ? {} : { fd: renderFd(config.kernel.fd) }),
+    ...renderProc(config),
+    ...(config.devices === undefined ? {} : { irq_routing: config.devices.irqRouting }),
+    ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
+    ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
+    ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
+    ...renderKernelLocks(config.kernel),
+    ...(config.kernel.mm === undefined
+      ? {}
+      : { paging: config.kernel.mm.paging, fork: config.kernel.mm.fork }),
+  };
 }
 
 function renderFd(fd: NonNullable<RunConfig['kernel']['fd']>): Record<string, unknown> {
