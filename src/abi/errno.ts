@@ -24,6 +24,8 @@ export const EPIPE = 32;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
+/** No space left on device: no vectors left for a dying CPU's IRQs (lapic_can_unplug_cpu). */
+export const ENOSPC = 28;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const EOVERFLOW = 75;
@@ -58,6 +60,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENAMETOOLONG]: 'ENAMETOOLONG',
+  [ENOSPC]: 'ENOSPC',
   [ENOSYS]: 'ENOSYS',
   [ENOTEMPTY]: 'ENOTEMPTY',
   [EOVERFLOW]: 'EOVERFLOW',

@@ -79,6 +79,14 @@ export const TraceKind = {
   SchemeAnswer: 0x83,
   /** A user scheme was registered (server pid, 1) or went away (server pid, 0). */
   SchemeRegister: 0x84,
+  /** A CPU was taken offline (cpu id, threads migrated off it) (kernel/hotplug.ts). */
+  CpuOffline: 0xa0,
+  /** A CPU was brought back online (cpu id, 1) (kernel/hotplug.ts). */
+  CpuOnline: 0xa1,
+  /** A thread was moved off a CPU going offline (to cpu id, tid). */
+  HotplugMigrate: 0xa2,
+  /** A thread's affinity named only the dying CPU: broken to every online CPU (tid, dying cpu). */
+  HotplugAffinityBroken: 0xa3,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -25,6 +25,11 @@ export class Process {
   readonly data: Record<string, unknown> = {};
   liveThreads = 0;
   /**
+   * The kernel's online-CPU mask (kernel/hotplug.ts, cpu_active_mask), shared by every process
+   * of a kernel: a thread may run only where its affinity and this both allow. Null: all online.
+   */
+  cpuOnline: Uint8Array | null = null;
+  /**
    * The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid.
    * Root is privileged for scheduling (CAP_SYS_NICE: RT and deadline classes, lowering nice).
    */

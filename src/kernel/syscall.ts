@@ -29,6 +29,7 @@ import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
+import { HOTPLUG_SYSCALLS } from './hotplug.ts';
 import { noteRestart } from './restart.ts';
 import {
   sysExit,
@@ -90,6 +91,8 @@ const TABLE: SyscallTable = {
   ...PRIORITY_SYSCALLS,
   // CPU affinity and getcpu (SCHED-8).
   ...AFFINITY_SYSCALLS,
+  // CPU hotplug (issue 18).
+  ...HOTPLUG_SYSCALLS,
   // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
   ...CLONE_SYSCALLS,
   ...SHM_SYSCALLS,
