@@ -12,6 +12,7 @@ import type { PrimesOutput } from '../workloads/primes.ts';
 import { FUTEX_ENTRIES_LEFT, FUTEX_METRICS, KERNEL_METRICS } from '../kernel/stats.ts';
 import { clockMetrics } from './clock-metrics.ts';
 import { bootMetrics } from './boot-metrics.ts';
+import { hotplugMetrics } from './hotplug-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
 import { summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
@@ -135,6 +136,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   clockMetrics(kernel, m);
   workloadMetrics(config, kernel, m);
   bootMetrics(kernel, m);
+  hotplugMetrics(kernel, m);
   return m;
 }
 

@@ -23,6 +23,7 @@ import { programNames } from '../workloads/registry.ts';
 import { CLOCK_METRICS, CPUFREQ_METRICS } from './clock-metrics.ts';
 import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
+import { HOTPLUG_METRICS, HOTPLUG_ONLINE_FAMILY } from './hotplug-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -194,6 +195,7 @@ function workloadPart(name: string): boolean {
 /** The families, each with the builder the report names its metrics with. */
 export const FAMILIES = {
   firmwareFinding: FIRMWARE_FINDING_FAMILY,
+  hotplugOnline: HOTPLUG_ONLINE_FAMILY,
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',
@@ -297,6 +299,7 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...CPUFREQ_METRICS,
     ...FIRMWARE_METRICS,
     ...BOOT_METRICS,
+    ...HOTPLUG_METRICS,
   ].map((m) => [m.name, m]),
 );
 
