@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import { EBUSY, EINVAL, ENOTSUP, EPERM } from '../../src/abi/errno.ts';
+import { EBUSY, EINVAL, ENOENT, ENOTSUP, EPERM } from '../../src/abi/errno.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import { errno } from '../../src/libc/errno.ts';
-import { cpu_set_online } from '../../src/libc/hotplug.ts';
+import { cpu_set_online, proc_cpu_online, proc_cpu_set_online } from '../../src/libc/hotplug.ts';
 import {
   pthread_attr_init,
   pthread_attr_setaffinity_np,
@@ -186,4 +186,34 @@ test('hotplug: the Redox baseline (dwrr) has no CPU hotplug: EOPNOTSUPP, nothing
   assert.deepEqual(results, [ENOTSUP, ENOTSUP]);
   assert.deepEqual([...r.kernel.hotplug.online], [1, 1]);
   assert.equal(r.kernel.hotplug.offlines.length, 0);
+});
+
+test('hotplug: the /proc/cpu/<n>/online handle reads 1/0 and offlines by a write of 0 (fair); Redox has none', () => {
+  const seen: unknown[] = [];
+  runGuest(
+    function* (t) {
+      seen.push(yield* proc_cpu_online(t, 3));
+      seen.push(yield* proc_cpu_set_online(t, 3, false));
+      seen.push(yield* proc_cpu_online(t, 3));
+      seen.push(yield* proc_cpu_set_online(t, 0, false));
+      seen.push(yield* proc_cpu_set_online(t, 3, true));
+      seen.push(yield* proc_cpu_online(t, 3));
+      seen.push(yield* proc_cpu_online(t, 9));
+      return 0;
+    },
+    null,
+    FAIR,
+  );
+  assert.deepEqual(seen, [[0, true], 0, [0, false], EPERM, 0, [0, true], [ENOENT, false]]);
+  const baseline: unknown[] = [];
+  runGuest(
+    function* (t) {
+      baseline.push(yield* proc_cpu_set_online(t, 1, false));
+      baseline.push(yield* proc_cpu_online(t, 1));
+      return 0;
+    },
+    null,
+    { policy: 'dwrr', cpus: 2 },
+  );
+  assert.deepEqual(baseline, [ENOENT, [ENOENT, false]]);
 });
