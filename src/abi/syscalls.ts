@@ -152,6 +152,12 @@ export const SYS_IRQ_CLOSE = 1241;
  */
 export const SYS_SHM_TRUNCATE = 1042;
 
+/**
+ * CPU hotplug (kernel/hotplug.ts): cpu_set_online(cpu, online) takes CPU `cpu` offline (0) or
+ * brings it online (1), as a write of "0" or "1" to Linux's /sys/devices/system/cpu/cpuN/online.
+ */
+export const SYS_CPU_SET_ONLINE = 1250;
+
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_READ]: 'read',
   [SYS_WRITE]: 'write',
@@ -215,6 +221,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SCHED_SETATTR]: 'sched_setattr',
   [SYS_SCHED_GETATTR]: 'sched_getattr',
   [SYS_GETCPU]: 'getcpu',
+  [SYS_CPU_SET_ONLINE]: 'cpu_set_online',
   [SYS_PROC_NEW_THREAD]: 'proc:new-thread',
   [SYS_PROC_SET_REGS]: 'proc:regs',
   [SYS_PROC_START]: 'proc:start',

@@ -105,6 +105,14 @@ export const TraceKind = {
   LockCycle: 0xa7,
   /** shm_truncate: object inode, its new size in pages (kernel/shm.ts). */
   ShmTruncate: 0x76,
+  /** A CPU was taken offline (cpu id, threads migrated off it) (kernel/hotplug.ts). */
+  CpuOffline: 0xa0,
+  /** A CPU was brought back online (cpu id, 1) (kernel/hotplug.ts). */
+  CpuOnline: 0xa1,
+  /** A thread was moved off a CPU going offline (to cpu id, tid). */
+  HotplugMigrate: 0xa2,
+  /** A thread's affinity named only the dying CPU: broken to every online CPU (tid, dying cpu). */
+  HotplugAffinityBroken: 0xa3,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

@@ -97,6 +97,11 @@ export class Lapic {
   intr = false;
   /** Vectors accepted so far (kernel/idle-fold.ts: an idle tick's only one). */
   accepted = 0;
+  /**
+   * The LVT timer entry's mask bit (SDM §11.5.1, bit 16): the LAPIC timer, periodic or in
+   * TSC-deadline mode, keeps counting but raises no interrupt (an offline CPU, kernel/hotplug.ts).
+   */
+  timerMasked = false;
   readonly #bus: ApicBus;
   readonly #core: LapicCore;
   readonly #irr = new Uint32Array(WORDS);

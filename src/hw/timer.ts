@@ -79,6 +79,10 @@ export function startLapicPeriodic(
     (cpuId) => {
       const cpu = cpus[cpuId]!;
       const nowPeriodNs = periods === null ? periodNs : periods.ns[cpuId]!;
+      if (cpu.lapic.timerMasked) {
+        engine.after(nowPeriodNs, kind, cpuId, 0); // still counting, raising nothing
+        return;
+      }
       if (folder !== null && cpu.halted) {
         const nextNs = folder.foldTicks(cpuId, nowPeriodNs);
         if (nextNs >= 0) {
@@ -127,6 +131,7 @@ export class TscDeadlineTimer {
       (cpuId, generation) => {
         if (generation !== this.#generation[cpuId]) return; // replaced or disarmed
         this.#deadlineNs[cpuId] = Number.POSITIVE_INFINITY;
+        if (vector === VEC_LAPIC_TIMER && cpus[cpuId]!.lapic.timerMasked) return; // LVT masked
         this.fired[cpuId]!++;
         cpus[cpuId]!.lapic.accept(vector, true);
       },

@@ -74,6 +74,21 @@ export class Hrtimers {
     return entry.cpuId;
   }
 
+  /**
+   * hrtimers_cpu_dying / migrate_hrtimer_list (kernel/time/hrtimer.c): every timer of the dying
+   * `fromCpu` moves to `toCpu`'s queue, keeping its expiries; returns how many moved.
+   */
+  moveAll(fromCpu: number, toCpu: number): number {
+    const moving = this.#queues[fromCpu]!.slice();
+    for (const entry of moving) this.arm(toCpu, entry.t, entry.softNs, entry.hardNs - entry.softNs);
+    return moving.length;
+  }
+
+  /** How many timers are armed on `cpuId` (the hotplug invariants: none on an offline CPU). */
+  countOn(cpuId: number): number {
+    return this.#queues[cpuId]!.length;
+  }
+
   /** The earliest hard expiry armed on `cpuId`, or NO_DEADLINE. */
   nextHardNs(cpuId: number): number {
     return this.#queues[cpuId]![0]?.hardNs ?? NO_DEADLINE;

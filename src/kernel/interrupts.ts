@@ -36,7 +36,14 @@ export function registerKernelVectors(table: VectorTable): void {
 
 function* pitInterrupt(k: Kernel, cpu: Cpu): KernelGen<void> {
   yield spend(k.board.costs.timerIrqNs);
-  if (cpu.bus.cpus.length > 1) yield sendIpi(IPI_ALL_BUT_SELF, VEC_IPI_PIT);
+  if (cpu.bus.cpus.length > 1) {
+    if (k.hotplug.allOnline) yield sendIpi(IPI_ALL_BUT_SELF, VEC_IPI_PIT);
+    else {
+      // An offline CPU takes no tick (kernel/hotplug.ts): the relay goes to the online ones.
+      for (let id = 0; id < k.cpus.length; id++)
+        if (id !== cpu.id && k.hotplug.online[id] === 1) yield sendIpi(id, VEC_IPI_PIT);
+    }
+  }
   yield* tick(k, cpu);
 }
 

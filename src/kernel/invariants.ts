@@ -16,7 +16,32 @@ import { type Context, isThread, type Thread, ThreadState } from './thread.ts';
 export function checkKernelInvariants(k: Kernel): void {
   checkContexts(k, null, null, null);
   checkFutexWaiters(k);
+  checkOfflineCpus(k);
   k.policy.checkInvariants?.(k.threads.values());
+}
+
+/**
+ * CPU hotplug (kernel/hotplug.ts): once an offline has finished, nothing is runnable on the
+ * offline CPU (queued there), no hrtimer is queued there, no device vector is allocated there,
+ * and what still runs there is a thread on its way off (the switch its offline forced).
+ */
+function checkOfflineCpus(k: Kernel): void {
+  const hp = k.hotplug;
+  if (hp.allOnline) return;
+  for (let id = 0; id < hp.online.length; id++) {
+    if (hp.online[id] === 1 || hp.dying[id] === 1) continue;
+    const queued = k.policy.queuedOn?.(id) ?? 0;
+    assert(queued === 0, `invariant: ${queued} contexts runnable on offline CPU ${id}`);
+    const timers = k.hrtimers?.countOn(id) ?? 0;
+    assert(timers === 0, `invariant: ${timers} hrtimers queued on offline CPU ${id}`);
+    const vectors = hp.vectorDomain?.matrix.allocated(id) ?? 0;
+    assert(vectors === 0, `invariant: ${vectors} vectors routed to offline CPU ${id}`);
+    const current = k.cpus[id]!.current;
+    assert(
+      !isThread(current) || current.affinityMovePending || current.state === ThreadState.Dead,
+      `invariant: context ${current.id} runs on offline CPU ${id}`,
+    );
+  }
 }
 
 /**

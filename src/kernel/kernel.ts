@@ -72,6 +72,7 @@ import type { FdOptions } from './fd/mode.ts';
 import { ownerLatchMask } from './sched/owner-latch.ts';
 import type { KernelAbi } from '../abi/capring.ts';
 import type { CapringOptions } from './capring/state.ts';
+import { HotplugState } from './hotplug.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -174,6 +175,8 @@ export class Kernel implements SchedHost {
   readonly realtimeWaiters = new Set<Thread>();
   /** Counters, per-CPU switch and migration counts, system calls, wakeup latencies (stats.ts). */
   readonly stats: KernelStats;
+  /** The online-CPU mask and what CPU offline/online did (hotplug.ts). */
+  readonly hotplug: HotplugState;
   /** Per-CPU switch and preemption state (cpu-state.ts). */
   readonly percpu: KernelCpuState;
   /** The clocks as the kernel knows them: the calibrated TSC and LAPIC rates (clock/clock.ts). */
@@ -240,6 +243,7 @@ export class Kernel implements SchedHost {
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
     this.percpu = new KernelCpuState(n);
+    this.hotplug = new HotplugState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
     this.contextPool = new ContextPool(n, options.proc?.contextPool ?? 0);
@@ -360,6 +364,7 @@ export class Kernel implements SchedHost {
     const pid = this.#nextPid++;
     const vm = new AddressSpace(this.board.memory, this.frameRefs, this.mmu, pid);
     const p = new Process(pid, parent, image, vm, parent?.env ?? this.#rootEnv);
+    p.cpuOnline = this.hotplug.online;
     p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
@@ -435,7 +440,11 @@ export class Kernel implements SchedHost {
   }
 
   /** Arms `t`'s timed block for `deadlineNs` (monotonic): an hrtimer, or the policy's timer. */
-  #armTimeout(cpuId: number, t: Thread, deadlineNs: number): void {
+  #armTimeout(blockCpuId: number, t: Thread, deadlineNs: number): void {
+    // A thread blocking on a CPU that just went offline (before its switch moved it): the
+    // timer goes to an online CPU, as hrtimer_start picks a base of an online CPU (hotplug.ts).
+    const online = this.hotplug.online;
+    const cpuId = online[blockCpuId] === 1 ? blockCpuId : online.indexOf(1);
     if (this.hrtimers === null) {
       this.policy.armTimeout(this.cpus[cpuId]!, t, deadlineNs);
       return;

@@ -41,6 +41,7 @@ import { argNum, type SyscallTable } from './syscall-types.ts';
 import { PRIO_DEFAULT, PRIO_LEVELS, type Thread, ThreadState } from './thread.ts';
 import { copyin, copyout } from './uaccess.ts';
 import { TraceKind } from '../abi/trace.ts';
+import { onlineHandleCpu, readOnline, writeOnline } from './hotplug-handle.ts';
 
 export const PROC_HANDLE_NAMES = ['name', 'sched-policy', 'priority', 'sched-affinity'] as const;
 export type ProcHandleName = (typeof PROC_HANDLE_NAMES)[number];
@@ -58,6 +59,8 @@ interface OpenHandle {
 interface HandleTable {
   nextFd: number;
   open: Map<number, OpenHandle>;
+  /** `/proc/cpu/<n>/online` handles (kernel/hotplug.ts): descriptor to CPU id. */
+  cpus: Map<number, number>;
 }
 
 /** Per-process descriptor tables and per-thread names, kept beside the kernel's own objects. */
@@ -66,7 +69,7 @@ const NAMES = new WeakMap<Thread, string>();
 
 function tableOf(p: Process): HandleTable {
   let table = TABLES.get(p);
-  if (table === undefined) TABLES.set(p, (table = { nextFd: FIRST_FD, open: new Map() }));
+  if (table === undefined) TABLES.set(p, (table = { nextFd: FIRST_FD, open: new Map(), cpus: new Map() }));
   return table;
 }
 
@@ -82,6 +85,7 @@ export function forkHandles(parent: Process, child: Process): void {
   TABLES.set(child, {
     nextFd: table.nextFd,
     open: new Map([...table.open].map(([fd, h]) => [fd, { ...h }])),
+    cpus: new Map(table.cpus),
   });
 }
 
@@ -107,7 +111,14 @@ function* sysOpen(k: Kernel, t: Thread, path: unknown): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs);
   if (typeof path !== 'string') return -EFAULT;
   const parsed = parseProcPath(path);
-  if (parsed === null) return -ENOENT;
+  if (parsed === null) {
+    // /proc/cpu/<n>/online (the improved kernel's CPU hotplug; Redox has no such handle).
+    const cpuId = onlineHandleCpu(k, path);
+    if (cpuId < 0) return -ENOENT;
+    const table = tableOf(t.process);
+    table.cpus.set(table.nextFd, cpuId);
+    return table.nextFd++;
+  }
   if (!k.policy.schedHandles && (parsed.handle === 'sched-policy' || parsed.handle === 'priority')) {
     return -ENOENT;
   }
@@ -121,7 +132,8 @@ function* sysOpen(k: Kernel, t: Thread, path: unknown): KernelGen<number> {
 
 function* sysClose(k: Kernel, t: Thread, fd: number): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs);
-  return tableOf(t.process).open.delete(fd) ? 0 : -EBADF;
+  const table = tableOf(t.process);
+  return table.open.delete(fd) || table.cpus.delete(fd) ? 0 : -EBADF;
 }
 
 /** The open handle's live target, or a negated errno. */
@@ -135,6 +147,8 @@ function targetOf(k: Kernel, t: Thread, fd: number): [OpenHandle, Thread] | numb
 
 function* sysRead(k: Kernel, t: Thread, fd: number, addr: number, len: number): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs);
+  const cpuId = tableOf(t.process).cpus.get(fd);
+  if (cpuId !== undefined) return readOnline(k, t, cpuId, addr, len);
   const found = targetOf(k, t, fd);
   if (typeof found === 'number') return found;
   const [open, target] = found;
@@ -170,6 +184,8 @@ function readValue(k: Kernel, target: Thread, handle: ProcHandleName): Uint8Arra
 
 function* sysWrite(k: Kernel, cpu: Cpu, t: Thread, fd: number, addr: number, len: number): KernelGen<number> {
   yield spend(k.board.costs.schemeCallNs);
+  const cpuId = tableOf(t.process).cpus.get(fd);
+  if (cpuId !== undefined) return yield* writeOnline(k, cpu, t, cpuId, addr, len);
   const found = targetOf(k, t, fd);
   if (typeof found === 'number') return found;
   const [open, target] = found;

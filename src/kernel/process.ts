@@ -28,6 +28,11 @@ export class Process {
   /** Process group (setpgid): a process starts in its parent's; the root in its own. */
   pgid = 0;
   /**
+   * The kernel's online-CPU mask (kernel/hotplug.ts, cpu_active_mask), shared by every process
+   * of a kernel: a thread may run only where its affinity and this both allow. Null: all online.
+   */
+  cpuOnline: Uint8Array | null = null;
+  /**
    * The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid.
    * Root is privileged for scheduling (CAP_SYS_NICE: RT and deadline classes, lowering nice).
    */

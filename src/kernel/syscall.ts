@@ -36,6 +36,7 @@ import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
 import { sysProcNewThreadRegs } from './proc-create.ts';
 import { sysProcSpawnVfork } from './spawn-vfork.ts';
 import { EXEC_SYSCALLS } from './exec.ts';
+import { HOTPLUG_SYSCALLS } from './hotplug.ts';
 import { noteRestart } from './restart.ts';
 import {
   sysExit,
@@ -110,6 +111,8 @@ const TABLE: SyscallTable = {
   ...PRIORITY_SYSCALLS,
   // CPU affinity and getcpu (SCHED-8).
   ...AFFINITY_SYSCALLS,
+  // CPU hotplug (issue 18).
+  ...HOTPLUG_SYSCALLS,
   // fork and set_tid_address (LIBC-9, LIBC-1); named shared memory and munmap (LIBC-4).
   ...CLONE_SYSCALLS,
   ...SHM_SYSCALLS,

@@ -166,6 +166,8 @@ export class Thread implements ExecContext {
   }
 
   allowedOn(cpuId: number): boolean {
+    const online = this.process.cpuOnline;
+    if (online !== null && online[cpuId] === 0) return false; // offline (kernel/hotplug.ts)
     return this.affinity === null || this.affinity[cpuId] === 1;
   }
 }

@@ -29,6 +29,7 @@ import { isThread, type Thread } from './thread.ts';
  */
 export function* tick(k: Kernel, cpu: Cpu): KernelGen<void> {
   k.stats.ticks++;
+  if (k.hotplug.online[cpu.id] === 0) k.hotplug.offlineTicks++; // never, if hotplug.ts works
   const current = cpu.current;
   if (!isThread(current)) k.stats.idleTicks++;
   if (k.hrtimers?.hasDue(cpu.id, k.nowNs)) yield* runDueTimers(k, cpu);

@@ -15,6 +15,7 @@ import { clockMetrics } from './clock-metrics.ts';
 import { deviceMetrics } from './device-metrics.ts';
 import { bootMetrics } from './boot-metrics.ts';
 import { contextPoolMetrics } from './proc-metrics.ts';
+import { hotplugMetrics } from './hotplug-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
 import { summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
@@ -159,6 +160,7 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   workloadMetrics(config, kernel, m);
   bootMetrics(kernel, m);
   contextPoolMetrics(kernel, m);
+  hotplugMetrics(kernel, m);
   return m;
 }
 

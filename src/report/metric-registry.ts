@@ -26,6 +26,7 @@ import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 import { CONTEXT_POOL_METRICS } from './proc-metrics.ts';
 import { CAPRING_METRICS } from './capring-metrics.ts';
+import { HOTPLUG_METRICS, HOTPLUG_ONLINE_FAMILY } from './hotplug-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -229,6 +230,7 @@ function workloadPart(name: string): boolean {
 export const FAMILIES = {
   firmwareFinding: FIRMWARE_FINDING_FAMILY,
   ...DEVICE_FAMILIES,
+  hotplugOnline: HOTPLUG_ONLINE_FAMILY,
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',
@@ -335,6 +337,7 @@ const FIXED = new Map<string, MetricInfo | SchedMetricInfo>(
     ...BOOT_METRICS,
     ...CONTEXT_POOL_METRICS,
     ...CAPRING_METRICS,
+    ...HOTPLUG_METRICS,
   ].map((m) => [m.name, m]),
 );
 

@@ -8,6 +8,7 @@ import { DLPERIODIC } from './dlperiodic.ts';
 import { AFFINITY } from './affinity.ts';
 import { CPUHOG } from './cpuhog.ts';
 import { CYCLICTEST } from './cyclictest.ts';
+import { CPU_OFFLINE } from './cpu-offline.ts';
 import { FORK_ATFORK } from './fork-atfork.ts';
 import { FORKCOW } from './forkcow.ts';
 import { NUMAMEM } from './numamem.ts';
@@ -56,6 +57,7 @@ const LIST: GuestProgram[] = [
   ROBUST_OWNER, // LIBC-2
   THREADHERD, // issue 14: scale
   CYCLICTEST, // HW-12, issue 11: timer precision
+  CPU_OFFLINE, // issue 18: CPU hotplug
   BURSTY, // HW-15: cpufreq governors
   TLBSTRESS, // HW-8, HW-9, issue 15
   SCHEME_ECHO, // SVC-7, issue 19: user scheme round trips

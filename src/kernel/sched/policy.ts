@@ -10,6 +10,13 @@ import type { SpinLock } from '../../hw/spinlock.ts';
 import type { Context, IdleContext, Thread } from '../thread.ts';
 import type { KernelTopology } from '../topology.ts';
 
+/** What a policy's cpuOffline moved. */
+export interface HotplugMoves {
+  migrated: number;
+  timersMoved: number;
+  runningKicked: boolean;
+}
+
 /** What policies need from the kernel. */
 export interface SchedHost {
   readonly board: Board;
@@ -22,6 +29,8 @@ export interface SchedHost {
   readonly needResched: Uint8Array;
   /** Makes `t` runnable after a block ended by its deadline (sets `timedOut`). */
   expireTimeout(t: Thread): void;
+  /** CPU hotplug state (kernel/hotplug.ts): which CPUs are being taken offline right now. */
+  readonly hotplug: { readonly dying: Uint8Array };
   /** Trace hook for scheduling decisions. */
   traceDecision(kind: number, a: number, b: number): void;
 }
@@ -115,6 +124,15 @@ export interface SchedPolicy {
   afterSwitch?(cpu: Cpu): KernelGen<void>;
   /** Checks the policy's own structures (tests run it after every event); throws on a violation. */
   checkInvariants?(threads: Iterable<Thread>): void;
+  /**
+   * CPU hotplug (kernel/hotplug.ts): CPU `deadId`, already out of the online mask, is emptied:
+   * its queued contexts move to online CPUs, its running one is told to switch (the switch moves
+   * it), and the policy's own timed blocks move to `toCpu`. Absent: the policy cannot offline a
+   * CPU (the Redox baselines).
+   */
+  cpuOffline?(cpu: Cpu, deadId: number, toCpu: number): KernelGen<HotplugMoves>;
+  /** How many contexts are queued on `cpuId` (runnable there, curr excluded), for invariants. */
+  queuedOn?(cpuId: number): number;
   /** `t` died or was killed: drop it from every queue the policy keeps. */
   remove(t: Thread): void;
   /** Every context the policy holds as runnable-but-not-running (for invariant checks). */

@@ -15,7 +15,8 @@ import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../../hw/effects.ts';
 import type { SpinLock } from '../../../hw/spinlock.ts';
 import { type Context, isThread, type Thread, ThreadState } from '../../thread.ts';
-import type { SchedHost, SchedPolicy } from '../policy.ts';
+import type { HotplugMoves, SchedHost, SchedPolicy } from '../policy.ts';
+import { fairCpuOffline } from './hotplug.ts';
 import { RR_TIMESLICE_NS } from '../rt.ts';
 import { slice, updateCurr } from './cfs.ts';
 import { dequeueQueued, prioChanged, putPrev } from './classes.ts';
@@ -155,6 +156,15 @@ export class FairPolicy implements SchedPolicy {
     const rq = this.#s.rq(e.onRq ? e.rq : Math.max(t.lastCpu, 0));
     if (rq.loadWeight === 0 && !e.onRq) return 0;
     return slice(this.#s, rq, t);
+  }
+
+  cpuOffline(cpu: Cpu, deadId: number, toCpu: number): KernelGen<HotplugMoves> {
+    return fairCpuOffline(this.#s, cpu, deadId, toCpu);
+  }
+
+  queuedOn(cpuId: number): number {
+    const rq = this.#s.rq(cpuId);
+    return rq.allQueued().filter((t) => t !== rq.curr).length;
   }
 
   remove(t: Thread): void {
