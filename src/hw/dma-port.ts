@@ -20,13 +20,30 @@ export class DirectDma implements DmaPort {
     this.#memory = memory;
   }
 
+  /**
+   * Words that reached a frame no one holds (a ring its driver freed when it died, a stray
+   * address): with no IOMMU nothing stops them, as on hardware; a read gives zeros and a write
+   * lands in memory the allocator zeroes before it hands the frame out again.
+   */
+  strayWords = 0;
+
   read32(busAddr: number): number {
     this.words++;
-    return this.#memory.load(Math.floor(busAddr / 2 ** PAGE_SHIFT), (busAddr & 0xfff) >>> 2);
+    const frame = Math.floor(busAddr / 2 ** PAGE_SHIFT);
+    if (!this.#memory.allocated(frame)) {
+      this.strayWords++;
+      return 0;
+    }
+    return this.#memory.load(frame, (busAddr & 0xfff) >>> 2);
   }
 
   write32(busAddr: number, value: number): void {
     this.words++;
-    this.#memory.store(Math.floor(busAddr / 2 ** PAGE_SHIFT), (busAddr & 0xfff) >>> 2, value);
+    const frame = Math.floor(busAddr / 2 ** PAGE_SHIFT);
+    if (!this.#memory.allocated(frame)) {
+      this.strayWords++;
+      return;
+    }
+    this.#memory.store(frame, (busAddr & 0xfff) >>> 2, value);
   }
 }

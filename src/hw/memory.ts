@@ -178,6 +178,11 @@ export class PhysicalMemory {
     this.#chunks[slot >>> CHUNK_SHIFT]![((slot & CHUNK_MASK) << WORD_SHIFT) | index] = value;
   }
 
+  /** True when `frame` is allocated (asserts nothing: for bus masters, which reach any frame). */
+  allocated(frame: number): boolean {
+    return (this.#state[frame >>> STATE_SHIFT]?.[frame & STATE_MASK] ?? FREE) !== FREE;
+  }
+
   /** True when the frame has been written (has storage). */
   backed(frame: number): boolean {
     return this.#stateOf(frame) > 0;

@@ -70,3 +70,17 @@ test('a device in no domain faults every access with domain null', () => {
     { type: 2, device: 7, domain: null, iova: 0x1000, write: true, timeNs: 1234 },
   ]);
 });
+
+test('without an IOMMU a DMA to a frame no one holds is stray: reads zeros, writes go nowhere, counted', () => {
+  // The fuzz test found it: a driver that died left its RX ring's address in the NIC, whose next
+  // packet then reached freed memory; that is a hardware fact, not a simulator fault.
+  const { memory, direct, buffer } = rig();
+  memory.store(buffer, 3, 99);
+  memory.freeFrame(buffer);
+  assert.equal(direct.read32(buffer * 4096 + 12), 0);
+  direct.write32(buffer * 4096 + 12, 5);
+  assert.equal(direct.strayWords, 2);
+  const again = memory.allocFrame();
+  assert.equal(again, buffer, 'the allocator hands the frame out again');
+  assert.equal(memory.load(again, 3), 0, 'zeroed, the stray write not in it');
+});
