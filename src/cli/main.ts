@@ -2,14 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import {
-  PRIMES_MODES,
-  PRIMES_PARTITIONS,
-  type RunConfig,
-  SCHED_POLICIES,
-  type SchedPolicyName,
-} from '../machine/config.ts';
-import { CPUS_MAX, PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
+import type { RunConfig, SchedPolicyName } from '../machine/config.ts';
+import { PRIMES_DEFAULT, WALL_S_MAX } from '../machine/defaults.ts';
 import { registerAcpiCommand } from './acpi.ts';
 import { registerBenchCommands } from './bench-command.ts';
 import { registerBootCommand } from './boot.ts';
@@ -22,19 +16,10 @@ import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
-import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
-import { commandImpls, type ScaleOptions } from './commands.ts';
+import { commandImpls } from './commands.ts';
+import { parseScaleOptions, SEED_MAX } from './scale-options.ts';
 import { UsageError } from './errors.ts';
-import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
-import {
-  checkWritableFile,
-  parseChoiceFlag,
-  parseIntFlag,
-  parseIntListFlag,
-  parseJobs,
-  parseRangeFlag,
-  parseSecondsFlag,
-} from './flags.ts';
+import { checkWritableFile, parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
 import { formatMetrics, listMetrics } from './metrics.ts';
@@ -65,8 +50,6 @@ const COMMAND_NAMES = [
   'boot',
   'explore',
 ];
-const SEED_MAX = Number.MAX_SAFE_INTEGER;
-const RUNS_MAX = 100;
 
 const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
@@ -364,40 +347,4 @@ async function blameFile<T>(file: string, run: () => T | Promise<T>): Promise<T>
     if (error instanceof WallClockLimitError) throw new WallClockLimitError(`${file}: ${error.message}`);
     throw error;
   }
-}
-
-/** Checks every `scale` flag; the defaults above are strings so they go through the same checks. */
-export function parseScaleOptions(opts: Record<string, string | boolean | undefined>): ScaleOptions {
-  const str = (key: string) => String(opts[key]);
-  const policy = parseChoiceFlag('--policy', str('policy'), [...SCHED_POLICIES, 'both'] as const);
-  const cpus = parseIntListFlag('--cpus', str('cpus'), 1, CPUS_MAX);
-  return {
-    // `both`: the baseline and the improved kernel, the comparison the scaling study is about.
-    policies: policy === 'both' ? ['dwrr', 'fair'] : [policy as SchedPolicyName],
-    cpus,
-    workers:
-      opts.workers === undefined ? Math.max(...cpus) : parseIntFlag('--workers', str('workers'), 1, CPUS_MAX),
-    workload: parseChoiceFlag('--workload', str('workload'), ['primes'] as const),
-    mode: parseChoiceFlag('--mode', str('mode'), PRIMES_MODES),
-    partition: parseChoiceFlag('--partition', str('partition'), PRIMES_PARTITIONS),
-    runs: parseIntFlag('--runs', str('runs'), 1, RUNS_MAX),
-    seed: parseIntFlag('--seed', str('seed'), 0, SEED_MAX),
-    range: parseRangeFlag('--range', str('range'), PRIMES_RANGE_MAX),
-    ...parsePersonalityFlags(opts),
-    json: opts.json === true,
-    jobs: parseJobs(opts.jobs as string | undefined),
-  };
-}
-
-/** `--abi` and `--rings` (issue 20): rings only with the capring personality. */
-function parsePersonalityFlags(
-  opts: Record<string, string | boolean | undefined>,
-): Pick<ScaleOptions, 'abi' | 'rings'> {
-  const abi = parseChoiceFlag('--abi', String(opts.abi ?? 'redox'), KERNEL_ABIS);
-  if (abi !== 'capring') {
-    if (opts.rings !== undefined)
-      throw new UsageError('--rings', 'ring modes belong to the capring personality', '--abi capring');
-    return {};
-  }
-  return { abi, rings: parseChoiceFlag('--rings', String(opts.rings ?? 'process'), RING_MODES) };
 }
