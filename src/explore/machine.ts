@@ -7,9 +7,10 @@
  * at once after the step before them: they commute with every other agent's steps, so giving
  * them a scheduling point of their own would only multiply equivalent orders.
  *
- * Why it is near 450 lines, above the house ~400: enabledness, footprints and the step semantics
- * all read the same private state (store buffers, futex queues, race clocks) and must agree on
- * it; the futex queues are the next part to move out.
+ * Why it is about 475 lines, above the house ~400: enabledness, footprints and the step semantics
+ * all read the same private state (store buffers, futex queues, race clocks, and since issue 17's
+ * kernel locks the MCS words' waiters) and must agree on it; the futex queues are the next part
+ * to move out.
  */
 import { AtomicOp, MemOrder, Op } from '../abi/effects.ts';
 import { EAGAIN } from '../abi/errno.ts';

@@ -29,16 +29,11 @@
  * - a context moved to an idle CPU by the balancer gets no IPI: it waits for that CPU's next
  *   interrupt, or for some other CPU to steal it.
  *
- * Why this file is over 400 lines: it is one policy object whose private state (the per-CPU
- * sets, IDLE_CONTEXTS, the one-CPU masks, the counters) every path here reads and writes under
- * the patches' locks, in the order the patches take them; the parts that need none of it are
- * apart: the per-context fields and priority mapping (redbear-entity.ts) and the three
- * selection passes (redbear-passes.ts).
- *
- * Why it is about 450 lines, above the house ~400: the patches' per-CPU queues, assignment,
+ * Why it is about 460 lines, above the house ~400: the patches' per-CPU queues, assignment,
  * vruntime charging, stealing and the 100 ms balancer read and write one PerCpuSched state under
- * one lock order (the selection passes are already out, in redbear-passes.ts), and the quirks above live in how those paths interleave; what is Redox's own
- * is shared with dwrr (dwrr-core.ts). Next out: the balancer and steal paths (#popMovable and
+ * one lock order, and the quirks above live in how those paths interleave. What needs none of it
+ * is apart: the per-context fields and priority mapping (redbear-entity.ts), the three selection
+ * passes (redbear-passes.ts), and what is Redox's own, shared with dwrr (dwrr-core.ts). Next out: the balancer and steal paths (#popMovable and
  * its callers) into redbear-balance.ts.
  */
 import { assert } from '../../engine/assert.ts';
