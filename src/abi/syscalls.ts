@@ -146,8 +146,8 @@ export const SYS_IRQ_WRITE = 1239;
 export const SYS_IRQ_AFFINITY = 1240;
 export const SYS_IRQ_CLOSE = 1241;
 /**
- * shm_truncate(name, bytes): ftruncate on a shared-memory object by name, as this model has no
- * file descriptors yet (Linux's ftruncate is 77 on an fd; kernel/shm.ts). Shrinking unmaps the
+ * shm_truncate(name, bytes): ftruncate on a shared-memory object by name, since shm_open here
+ * maps the object and returns no descriptor (Linux's ftruncate is 77 on an fd; kernel/shm.ts). Shrinking unmaps the
  * pages past the new end from every mapping: touching one is SIGBUS (BUS_ADRERR).
  */
 export const SYS_SHM_TRUNCATE = 1042;

@@ -5,7 +5,7 @@
  *
  *   shm_open(name, oflag, mode, bytes, inoAddr, init) -> address | -errno
  *   shm_unlink(name) -> 0 | -errno
- *   shm_truncate(name, bytes) -> 0 | -errno   (1042: ftruncate by name; this model has no fds yet)
+ *   shm_truncate(name, bytes) -> 0 | -errno   (1042: ftruncate by name; shm_open maps, it returns no fd)
  *   munmap(addr, length) -> 0 | -errno          (Linux 11; any mapping, not only these)
  *
  * Semantics follow Linux's shm_open over /dev/shm:
