@@ -4,7 +4,7 @@
  *
  * 1. bump the mm's flush generation (inc_mm_tlb_gen);
  * 2. up to tlb_single_page_flush_ceiling = 33 pages, INVLPG each, else one full flush;
- * 3. flush locally when this CPU has the mm loaded;
+ * 3. flush locally when this CPU has the mm loaded (the same one-generation test as a target);
  * 4. queue the request for every other CPU in mm_cpumask that is not in lazy-TLB mode and send
  *    them the call-function IPI (one multicast: a send per target here, at ipiSendNs each);
  *    lazy CPUs (running their idle context with the mm still in CR3) are skipped and catch up
@@ -37,9 +37,14 @@ export function* linuxShootdown(
   state.stats.shootdowns++;
   const gen = ++space.tlbGen;
   if (k.mmu.loaded[cpu.id] === space) {
-    if (pages <= TLB_SINGLE_PAGE_FLUSH_CEILING) yield* invlpgRange(k, cpu.id, space, vpn, pages);
+    // flush_tlb_func run locally: the range only when this CPU was exactly one generation behind;
+    // a request another CPU queued here and not yet served (cpuGen older still) needs everything,
+    // or marking this CPU up to date would make that request's flush a no-op when it arrives.
+    const ranged = space.cpuGen[cpu.id] === gen - 1 && pages <= TLB_SINGLE_PAGE_FLUSH_CEILING;
+    const upTo = ranged ? gen : space.tlbGen;
+    if (ranged) yield* invlpgRange(k, cpu.id, space, vpn, pages);
     else yield* fullFlush(k, cpu.id);
-    space.cpuGen[cpu.id] = gen;
+    space.cpuGen[cpu.id] = Math.max(space.cpuGen[cpu.id]!, upTo);
   }
   const req: FlushRequest = { initiator: cpu.id, space, vpn, pages, gen, pending: 0 };
   const targets: number[] = [];
