@@ -9,6 +9,14 @@
  * translation; VT-d "context entry not present"). The operations follow Linux's
  * `iommu_domain_ops`: attach (EBUSY when attached elsewhere), map pages (EEXIST over a mapping),
  * unmap (bytes unmapped), iova_to_phys (null for unmapped). No IOTLB is modelled.
+ *
+ * One fault is recorded per faulting transaction, not per 4-byte access: the devices here move a
+ * page (an NVMe PRP entry, a receive buffer) as one burst at one instant, so consecutive faulting
+ * accesses by the same device, in the same direction, to the same IOVA page at the same time are
+ * one request the IOMMU aborted and logs once (AMD-Vi logs an IO_PAGE_FAULT per faulting
+ * request; VT-d records one fault per faulting request in its fault recording registers).
+ * `blockedAccesses` counts every access stopped. The kernel's report of the log is rate-limited
+ * (kernel/dma/fault-report.ts, wired through `onFault`).
  */
 import type { DmaPort } from './dma-port.ts';
 import { PAGE_SHIFT } from './memory.ts';
@@ -33,6 +41,11 @@ const PAGE = 2 ** PAGE_SHIFT;
 export class Iommu {
   readonly events: IommuFault[] = [];
   overflowed = 0;
+  /** Every 4-byte access stopped, whether it began a new fault record or continued one. */
+  blockedAccesses = 0;
+  /** Hears each new fault record (a faulting transaction): the kernel's fault handler. */
+  onFault: ((fault: IommuFault) => void) | null = null;
+  #last: IommuFault | null = null;
   readonly #domains = new Map<number, Map<number, { frame: number; prot: number }>>();
   readonly #attached = new Map<number, number>();
   readonly #inner: DmaPort;
@@ -105,9 +118,21 @@ export class Iommu {
     const domain = this.#attached.get(device) ?? null;
     const e = domain === null ? undefined : this.#domains.get(domain)!.get(Math.floor(iova / PAGE));
     if (e && (e.prot & (write ? IOMMU_WRITE : IOMMU_READ)) !== 0) return e.frame * PAGE + (iova % PAGE);
-    const fault = { type: EVENT_IO_PAGE_FAULT, device, domain, iova, write, timeNs: this.#now() };
+    this.blockedAccesses++;
+    const timeNs = this.#now();
+    const last = this.#last;
+    const sameTransaction =
+      last !== null &&
+      last.device === device &&
+      last.write === write &&
+      last.timeNs === timeNs &&
+      Math.floor(last.iova / PAGE) === Math.floor(iova / PAGE);
+    if (sameTransaction) return null;
+    const fault = { type: EVENT_IO_PAGE_FAULT, device, domain, iova, write, timeNs };
+    this.#last = fault;
     if (this.events.length < EVENT_LOG_ENTRIES) this.events.push(fault);
     else this.overflowed++;
+    this.onFault?.(fault);
     return null;
   }
 }

@@ -8,7 +8,8 @@
  * affinity broken to every online CPU with a logged message (select_fallback_rq's "process %d
  * (%s) no longer affine to cpu%d"), the policy moves every queued thread off it and makes the
  * running one switch away (`SchedPolicy.cpuOffline`), its hrtimers move to the CPU doing the
- * offline (hrtimers_cpu_dying), its device vectors move (vector-domain.ts `offline`, ENOSPC
+ * offline (hrtimers_cpu_dying), its device vectors move (devio/hotplug-vectors.ts: managed ones
+ * drained as blk-mq does and shut down, the others moved and their sources reprogrammed; ENOSPC
  * refused first as lapic_can_unplug_cpu does), and its tick stops: the LAPIC timer's LVT is
  * masked (periodic and TSC-deadline alike), the TSC deadline and the hrtimer one-shot are
  * disarmed, and the PIT relay IPI skips it (interrupts.ts). The CPU then idles and halts; an
@@ -32,6 +33,12 @@ import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { VEC_IPI_WAKEUP } from '../hw/vectors.ts';
 import { programTimersNow } from './clockevent.ts';
 import type { VectorDomain } from './irqs/vector-domain.ts';
+import {
+  drainManagedVectors,
+  moveDeviceVectors,
+  restartDeviceVectors,
+  type VectorOfflineResult,
+} from './devio/hotplug-vectors.ts';
 import type { Kernel } from './kernel.ts';
 import { SYS_CPU_SET_ONLINE } from '../abi/syscalls.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
@@ -47,6 +54,10 @@ export interface OfflineRecord {
   affinityBroken: number;
   timersMoved: number;
   vectorsMoved: number;
+  /** Managed vectors shut down (no CPU of their mask left), after their drain. */
+  vectorsShutDown: number;
+  /** Time the drain of those vectors' outstanding requests took (blk-mq's msleep(5) polls). */
+  drainNs: number;
 }
 
 /** The kernel's hotplug state: the online mask and what offline/online did. */
@@ -58,7 +69,7 @@ export class HotplugState {
   /** When each CPU last came online, and its accumulated online time before that (ns). */
   readonly onlineSinceNs: Float64Array;
   readonly onlineAccumNs: Float64Array;
-  /** The device vector domain, when the machine has one (irq2 wires it); else vectors are not moved. */
+  /** The device vector domain of the improved routing (machine/attach-devices.ts wires it); else none move. */
   vectorDomain: VectorDomain | null = null;
   readonly offlines: OfflineRecord[] = [];
   /** select_fallback_rq's messages: "process P (tid T) no longer affine to cpuN". */
@@ -108,9 +119,7 @@ export function* cpuOffline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<numbe
   if (refused !== 0) return refused;
   const hp = k.hotplug;
   if (hp.online[cpuId] === 0) return 0;
-  const domain = hp.vectorDomain;
-  const moves = domain === null ? [] : domain.offline(cpuId);
-  if (moves === 'ENOSPC') return -ENOSPC;
+  if (hp.vectorDomain !== null && !hp.vectorDomain.canOffline(cpuId)) return -ENOSPC;
   const startNs = k.nowNs;
   hp.online[cpuId] = 0;
   hp.dying[cpuId] = 1;
@@ -122,13 +131,18 @@ export function* cpuOffline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<numbe
   const toCpu = cpu.id !== cpuId ? cpu.id : hp.online.indexOf(1);
   const moved = yield* k.policy.cpuOffline!(cpu, cpuId, toCpu);
   const timers = k.hrtimers === null ? 0 : k.hrtimers.moveAll(cpuId, toCpu);
-  yield spend(k.board.costs.schedPickNs * (timers + moves.length));
+  yield spend(k.board.costs.schedPickNs * timers);
   stopTick(k, cpuId);
-  hp.dying[cpuId] = 0;
   if (timers > 0) {
     const write = programTimersNow(k, k.cpus[toCpu]!);
     if (write !== null) yield write;
   }
+  // Device vectors (kernel/devio/hotplug-vectors.ts): drain the managed ones, then move or shut
+  // down. The CPU still takes device interrupts while they drain (its tick is already stopped).
+  const vectors: VectorOfflineResult = { moved: 0, shutDown: 0, drainNs: 0 };
+  yield* drainManagedVectors(k, cpu, cpuId, vectors);
+  yield* moveDeviceVectors(k, cpuId, vectors);
+  hp.dying[cpuId] = 0;
   const record: OfflineRecord = {
     cpuId,
     atNs: startNs,
@@ -136,7 +150,9 @@ export function* cpuOffline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<numbe
     threadsMigrated: moved.migrated + (moved.runningKicked ? 1 : 0),
     affinityBroken: broken,
     timersMoved: timers + moved.timersMoved,
-    vectorsMoved: moves.length,
+    vectorsMoved: vectors.moved,
+    vectorsShutDown: vectors.shutDown,
+    drainNs: vectors.drainNs,
   };
   hp.offlines.push(record);
   k.traceDecision(TraceKind.CpuOffline, cpuId, record.threadsMigrated);
@@ -172,7 +188,7 @@ export function* cpuOnline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<number
   if (hp.online[cpuId] === 1) return 0;
   hp.online[cpuId] = 1;
   hp.onlineSinceNs[cpuId] = k.nowNs;
-  hp.vectorDomain?.online(cpuId);
+  yield* restartDeviceVectors(k, cpuId);
   const target = k.cpus[cpuId]!;
   target.lapic.timerMasked = false;
   // Its next switch programs its one-shot; the wakeup gets it out of hlt so its idle loop picks

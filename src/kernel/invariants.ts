@@ -36,6 +36,10 @@ function checkOfflineCpus(k: Kernel): void {
     assert(timers === 0, `invariant: ${timers} hrtimers queued on offline CPU ${id}`);
     const vectors = hp.vectorDomain?.matrix.allocated(id) ?? 0;
     assert(vectors === 0, `invariant: ${vectors} vectors routed to offline CPU ${id}`);
+    // devices (issue 18): no irq handle of the improved routing still targets it.
+    if (hp.vectorDomain !== null)
+      for (const h of k.devio?.handles.values() ?? [])
+        assert(h.cpu !== id, `invariant: irq handle ${h.id} targets offline CPU ${id}`);
     const current = k.cpus[id]!.current;
     assert(
       !isThread(current) || current.affinityMovePending || current.state === ThreadState.Dead,

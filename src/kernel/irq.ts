@@ -17,6 +17,7 @@ import type { KernelGen } from '../hw/effects.ts';
 import { VECTOR_MAX, VECTOR_MIN } from '../hw/lapic.ts';
 import type { Kernel } from './kernel.ts';
 import { deviceInterrupt } from './devio/irq-handler.ts';
+import { forwardMovedInterrupt } from './devio/hotplug-vectors.ts';
 
 /**
  * A vector's handler. It runs right after the EOI; what it returns, if not null, is the kernel
@@ -70,6 +71,8 @@ export function* irqEntry(k: Kernel, cpu: Cpu, vector: number): KernelGen<void> 
       yield* deviceInterrupt(k, cpu, device);
       return;
     }
+    // One a CPU offline moved away: sent on to the handle's new vector (fixup_irqs' retrigger).
+    if (k.devio !== null && forwardMovedInterrupt(k, cpu, vector)) return;
     k.stats.spuriousInterrupts++;
     return;
   }

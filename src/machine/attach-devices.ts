@@ -6,6 +6,7 @@
  */
 import { DEVICE_KIND_E1000, DEVICE_KIND_NVME } from '../abi/devio.ts';
 import type { Board } from '../hw/board.ts';
+import { NvmeDevice } from '../hw/devices/nvme.ts';
 import { Devio, type PciFunction } from '../kernel/devio/devio.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { DeviceSetupConfig } from './device-config.ts';
@@ -24,6 +25,7 @@ export function attachDevices(board: Board, kernel: Kernel, setup: DeviceSetupCo
     quirks: f.config.quirks,
     dmaBits: f.config.dmaBits,
     ioQueues: f.config.kind === 'nvme' ? f.config.ioQueues : 1,
+    inFlight: (source: number) => (f.device instanceof NvmeDevice ? f.device.commandsOnVector(source) : 0),
   }));
   const count = board.devices.devices.length;
   const devio = new Devio(kernel, {
@@ -38,6 +40,9 @@ export function attachDevices(board: Board, kernel: Kernel, setup: DeviceSetupCo
     },
   });
   kernel.devio = devio;
+  // CPU offline moves the improved kernel's device vectors (kernel/devio/hotplug-vectors.ts);
+  // Redox's routing has no offline path (and its kernel no hotplug).
+  if (setup.irqRouting === 'improved') kernel.hotplug.vectorDomain = devio.domain;
   built.fabric.onSend = (apicId, vector) =>
     devio.stats.noteRaise(board.apic.slotOf(apicId), vector, board.engine.nowNs);
 }

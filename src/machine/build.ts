@@ -32,7 +32,7 @@ import { libcEnv } from '../libc/variant.ts';
 import { ABI_ENV, RINGS_ENV } from '../abi/capring.ts';
 import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.ts';
 import { memoryBytesOf, policyPreset } from './defaults.ts';
-import { INIT } from './init.ts';
+import { INIT, initArgs } from './init.ts';
 import { attachDevices } from './attach-devices.ts';
 
 export interface Machine {
@@ -97,7 +97,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   );
   startClocks(board, kernel, config);
   seedFiles(kernel, config.files ?? []);
-  kernel.boot(policy, INIT, config.workloads);
+  kernel.boot(policy, INIT, initArgs(config));
   return { board, kernel, tickPeriodNs };
 }
 

@@ -307,6 +307,19 @@ export interface RunConfig {
   devices?: DeviceSetupConfig;
   /** `[[file]]`: files put in the machine's file: filesystem before boot (scenario/files.ts). */
   files?: FileSeed[];
+  /** `[[step]]`: timed actions beside the workloads (scenario/steps.ts); absent: none. */
+  steps?: ScenarioStep[];
+}
+
+/** What a `[[step]]` does (issue 18): a CPU offline or online, as the sysfs `online` write. */
+export const STEP_ACTIONS = ['cpu_offline', 'cpu_online'] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+
+/** One `[[step]]`: `action` on `cpu` at `atUs` after the workloads start. */
+export interface ScenarioStep {
+  atUs: number;
+  action: StepAction;
+  cpu: number;
 }
 
 /** One `[[file]]` of a scenario. */

@@ -1,6 +1,7 @@
 /**
  * The root process: starts every configured workload as a child process and reaps them all.
- * Its exit ends the run.
+ * Its exit ends the run. A scenario with `[[step]]`s also gets the step runner
+ * (scenario-steps.ts), started after the workloads so their outputs keep their order.
  */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
@@ -10,7 +11,8 @@ import { PINGPONG_MAIN } from '../workloads/pingpong.ts';
 import { PRIMES_MAIN } from '../workloads/primes.ts';
 import { PROGRAMS } from '../workloads/registry.ts';
 import { SPIN_MAIN } from '../workloads/spin.ts';
-import type { WorkloadConfig } from './config.ts';
+import type { RunConfig, ScenarioStep, WorkloadConfig } from './config.ts';
+import { SCENARIO_STEPS } from './scenario-steps.ts';
 
 export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
   switch (w.kind) {
@@ -33,11 +35,19 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
   }
 }
 
+/** What init is booted with: the workloads alone (the common case), or with the steps. */
+export function initArgs(config: RunConfig): unknown {
+  return config.steps === undefined ? config.workloads : { workloads: config.workloads, steps: config.steps };
+}
+
 function* initMain(t: Guest, raw: unknown): Program<number> {
-  const workloads = raw as WorkloadConfig[];
+  const { workloads, steps } = Array.isArray(raw)
+    ? { workloads: raw as WorkloadConfig[], steps: [] as ScenarioStep[] }
+    : (raw as { workloads: WorkloadConfig[]; steps: ScenarioStep[] });
   const pids: number[] = [];
-  for (const w of workloads) {
-    const [image, arg] = workloadImage(w);
+  const started: [ProgramImage, unknown][] = workloads.map(workloadImage);
+  if (steps.length > 0) started.push([SCENARIO_STEPS, steps]);
+  for (const [image, arg] of started) {
     const pid = yield* spawn(t, image, arg);
     if (pid < 0) throw new Error(`init: spawn of ${image.name} failed (${pid})`);
     pids.push(pid);

@@ -66,8 +66,27 @@ export const DEVICE_METRICS: readonly KernelMetricRow[] = [
     'device interrupts sent to an APIC id no CPU has (K11)',
     (d) => d.stats.lostRaises,
   ),
-  row('iommu.faults', 'count', 'DMA accesses the IOMMU stopped and logged (HW-13)', (d) =>
-    d.iommu === null ? 0 : d.iommu.events.length + d.iommu.overflowed,
+  row(
+    'iommu.faults',
+    'count',
+    'faulting DMA transactions the IOMMU stopped and logged, one record each (HW-13)',
+    (d) => (d.iommu === null ? 0 : d.iommu.events.length + d.iommu.overflowed),
+  ),
+  // devices (issue 18): what the fault records stand for, and the kernel's rate-limited report
+  row(
+    'iommu.blocked_accesses',
+    'count',
+    '4-byte DMA accesses the IOMMU stopped (every one of each transaction)',
+    (d) => (d.iommu === null ? 0 : d.iommu.blockedAccesses),
+  ),
+  row(
+    'iommu.faults_reported',
+    'count',
+    'fault records the kernel printed (10 per device per 5 s, __ratelimit)',
+    (d) => (d.iommu === null ? 0 : d.faultReport.lines.filter((l) => l.startsWith('AMD-Vi')).length),
+  ),
+  row('iommu.faults_suppressed', 'count', 'fault records the rate limit kept from the kernel log', (d) =>
+    d.iommu === null ? 0 : d.faultReport.suppressed,
   ),
   row(
     'iommu.first_fault_device',

@@ -6,6 +6,7 @@
 import type { Kernel } from '../kernel/kernel.ts';
 import type { OfflineRecord } from '../kernel/hotplug.ts';
 import type { KernelMetricRow } from './boot-metrics.ts';
+import { SCENARIO_STEPS_NAME, type StepOutcome } from '../machine/scenario-steps.ts';
 
 const sum = (k: Kernel, f: (r: OfflineRecord) => number) => k.hotplug.offlines.reduce((n, r) => n + f(r), 0);
 
@@ -49,8 +50,28 @@ export const HOTPLUG_METRICS: readonly KernelMetricRow[] = [
   {
     name: 'hotplug.vectors_moved',
     unit: 'count',
-    meaning: 'device vectors moved off dying CPUs (vector-domain.ts)',
+    meaning: 'device vectors moved off dying CPUs, their sources reprogrammed (devio/hotplug-vectors.ts)',
     read: (k) => sum(k, (r) => r.vectorsMoved),
+  },
+  // devices (issue 18): managed vectors' drain and shutdown, interrupts sent on from moved vectors
+  {
+    name: 'hotplug.vectors_shut_down',
+    unit: 'count',
+    meaning: 'managed (per-queue) vectors shut down with no CPU of their mask left, after their drain',
+    read: (k) => sum(k, (r) => r.vectorsShutDown),
+  },
+  {
+    name: 'hotplug.drain_ns',
+    unit: 'ns',
+    meaning:
+      "time offlines waited for a dying managed vector's outstanding requests (blk-mq msleep(5) polls)",
+    read: (k) => sum(k, (r) => r.drainNs),
+  },
+  {
+    name: 'hotplug.irqs_forwarded',
+    unit: 'count',
+    meaning: 'interrupts that reached a vector an offline moved away and were sent on (fixup_irqs retrigger)',
+    read: (k) => k.devio?.forwarded ?? 0,
   },
   {
     name: 'hotplug.offline_ticks',
@@ -68,8 +89,29 @@ export const HOTPLUG_ONLINE_FAMILY = {
   of: (cpuId: number) => `hotplug.cpu.${cpuId}.online_ns`,
 };
 
+/** `step.<i>.<errno|at_ns|took_ns>`: each `[[step]]`'s outcome (machine/scenario-steps.ts). */
+export const STEP_FAMILY = {
+  pattern: 'step.<index>.<errno|at_ns|took_ns>',
+  unit: 'count' as const,
+  meaning: "a [[step]]'s errno (0 done), when it was issued and how long its call took (ns)",
+  matches: (n: string) => /^step\.\d+\.(errno|at_ns|took_ns)$/.test(n),
+  of: (index: number, key: 'errno' | 'at_ns' | 'took_ns') => `step.${index}.${key}`,
+};
+
+/** The `[[step]]` runner's outcomes, when the scenario had steps. */
+export function stepMetrics(kernel: Kernel, m: Record<string, number>): void {
+  const runner = [...kernel.processes.values()].find((p) => p.image.name === SCENARIO_STEPS_NAME);
+  const out = (runner?.data.output as Record<string, StepOutcome[]> | undefined)?.[SCENARIO_STEPS_NAME];
+  (out ?? []).forEach((o, i) => {
+    m[STEP_FAMILY.of(i, 'errno')] = o.errno;
+    m[STEP_FAMILY.of(i, 'at_ns')] = o.atNs;
+    m[STEP_FAMILY.of(i, 'took_ns')] = o.tookNs;
+  });
+}
+
 /** Writes the hotplug metrics into `m` when the run took a CPU offline or online. */
 export function hotplugMetrics(kernel: Kernel, m: Record<string, number>): void {
+  stepMetrics(kernel, m);
   const hp = kernel.hotplug;
   if (hp.offlines.length === 0 && hp.onlines === 0) return;
   for (const row of HOTPLUG_METRICS) m[row.name] = row.read(kernel);

@@ -26,7 +26,7 @@ import type { RunReport } from './types.ts';
 import { BOOT_METRICS, FIRMWARE_FINDING_FAMILY, FIRMWARE_METRICS } from './boot-metrics.ts';
 import { CONTEXT_POOL_METRICS } from './proc-metrics.ts';
 import { CAPRING_METRICS } from './capring-metrics.ts';
-import { HOTPLUG_METRICS, HOTPLUG_ONLINE_FAMILY } from './hotplug-metrics.ts';
+import { HOTPLUG_METRICS, HOTPLUG_ONLINE_FAMILY, STEP_FAMILY } from './hotplug-metrics.ts';
 
 /** What a run-level row reads its value from. */
 export interface MetricSource {
@@ -231,6 +231,7 @@ export const FAMILIES = {
   firmwareFinding: FIRMWARE_FINDING_FAMILY,
   ...DEVICE_FAMILIES,
   hotplugOnline: HOTPLUG_ONLINE_FAMILY,
+  step: STEP_FAMILY, // devices (issue 18): [[step]] outcomes
   cpuUtilisation: {
     pattern: 'cpu.<cpu>.utilisation',
     unit: 'ratio',

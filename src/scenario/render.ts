@@ -61,6 +61,10 @@ export function renderScenario(config: RunConfig): string {
     ...(config.files === undefined
       ? {}
       : { file: config.files.map((f) => ({ path: f.path, text: f.text })) }),
+    // devices (issue 18): [[step]] (scenario/steps.ts)
+    ...(config.steps === undefined
+      ? {}
+      : { step: config.steps.map((st) => ({ at_us: st.atUs, action: st.action, cpu: st.cpu })) }),
   };
   return stringify(doc);
 }

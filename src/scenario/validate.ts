@@ -40,6 +40,7 @@ import { readFirmwareTables } from './firmware-tables.ts';
 import { readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
 import { readFiles } from './files.ts';
+import { readSteps } from './steps.ts';
 import { readMachineTlb } from './tlb.ts';
 import { checkLockDemoCpus } from './locks.ts';
 
@@ -70,6 +71,8 @@ export const SCENARIO_KEYS = [
   'faults',
   'device',
   'file',
+  // devices (issue 18): timed actions (scenario/steps.ts)
+  'step',
 ] as const;
 const SWEEP_KEYS = ['cpus', 'runs', 'metric'];
 const SWEEP_RUNS_MAX = 100;
@@ -122,6 +125,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     kernel.scheduler,
   );
   const files = readFiles(ctx, top);
+  const steps = readSteps(ctx, top, cpus);
   const config: RunConfig = {
     name,
     seed,
@@ -145,6 +149,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
     ...(files.length > 0 ? { files } : {}),
     compare: [], // filled in by load.ts, which can re-validate a changed copy of the document
     ...(devices === null ? {} : { devices }),
+    ...(steps.length > 0 ? { steps } : {}),
   };
   // A run with nothing to do would pass every check it has: refused, not reported as done. Checked
   // last, so that a file's other mistakes are named first.

@@ -17,6 +17,7 @@ function* main(t: Guest, arg: unknown): Program<number> {
     write: stringArg(args, 'rw') === 'write',
     spanBlocks: intArg(args, 'span_blocks'),
     streaming: stringArg(args, 'dma') === 'streaming',
+    queueByCpu: stringArg(args, 'queue_map') === 'cpu',
   });
   t.data.output = { ...(t.data.output as object), nvmed: out };
   return 0;
@@ -71,6 +72,13 @@ export const NVMED: GuestProgram = {
       choices: ['coherent', 'streaming'],
       fallback: 'coherent',
       doc: 'buffers: one coherent DMA page per job, or a page mapped per request',
+    },
+    {
+      name: 'queue_map',
+      kind: 'choice',
+      choices: ['job', 'cpu'],
+      fallback: 'job',
+      doc: "a request's queue: the job's first CPU's, or the submitting CPU's (blk-mq; cpu-offline-io)",
     },
     {
       name: 'span_blocks',

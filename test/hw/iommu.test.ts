@@ -84,3 +84,22 @@ test('without an IOMMU a DMA to a frame no one holds is stray: reads zeros, writ
   assert.equal(again, buffer, 'the allocator hands the frame out again');
   assert.equal(memory.load(again, 3), 0, 'zeroed, the stray write not in it');
 });
+
+test('one fault record per faulting transaction: a page burst at one instant, not each access', () => {
+  const memory = new PhysicalMemory(1 << 22);
+  let now = 100;
+  const iommu = new Iommu(new DirectDma(memory), () => now);
+  const seen: number[] = [];
+  iommu.onFault = (f) => seen.push(f.iova);
+  iommu.attach(iommu.createDomain(), DEV);
+  const port = iommu.port(DEV);
+  for (let i = 0; i < 1024; i++) port.write32(0x40_0000 + 4 * i, i); // one 4 KiB burst
+  assert.equal(iommu.events.length, 1);
+  assert.equal(iommu.blockedAccesses, 1024);
+  for (let i = 0; i < 2; i++) port.write32(0x41_0000 + 4 * i, i); // the next page: a new transaction
+  port.read32(0x41_0000); // the other direction: new
+  now = 200;
+  port.write32(0x41_0008, 0); // the same page later: new
+  assert.deepEqual(seen, [0x40_0000, 0x41_0000, 0x41_0000, 0x41_0008]);
+  assert.equal(iommu.blockedAccesses, 1028);
+});

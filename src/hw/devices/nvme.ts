@@ -171,6 +171,18 @@ export class NvmeDevice implements Device {
     return this.#running[0]?.doneNs ?? Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * Commands fetched and not yet posted whose completion queue signals interrupt vector `iv`,
+   * and posted completions held back for want of CQ room (what the kernel's drain before a
+   * managed vector's shutdown waits out: kernel/devio/hotplug-vectors.ts).
+   */
+  commandsOnVector(iv: number): number {
+    const onIv = (job: Job) => this.#cqs.get(this.#sqs.get(job.sqid)?.cqid ?? -1)?.iv === iv;
+    let n = this.#running.filter(onIv).length + this.#waiting.filter(onIv).length;
+    for (const cq of this.#cqs.values()) if (cq.iv === iv) n += cq.backlog.length;
+    return n;
+  }
+
   #setCc(value: number): void {
     const was = (this.#regs.get(R.REG_CC) ?? 0) & 1;
     this.#regs.set(R.REG_CC, value);

@@ -32,6 +32,7 @@ import {
   VEC_PIT,
 } from '../../hw/vectors.ts';
 import { DmaApi, dmaBitMask, type DmaDevice } from '../dma/dma-api.ts';
+import { FaultReport } from '../dma/fault-report.ts';
 import { IovaAllocator } from '../dma/iova.ts';
 import { Swiotlb } from '../dma/swiotlb.ts';
 import { IoApicRouting } from '../irqs/ioapic-routing.ts';
@@ -59,6 +60,13 @@ export interface PciFunction {
   readonly quirks: readonly PciQuirk[];
   readonly dmaBits: number;
   readonly ioQueues: number;
+  /**
+   * Requests the device holds that will complete on interrupt source `source` (NVMe: commands on
+   * the CQs with that vector; a NIC: 0). Stands in for blk-mq's tag walk (blk_mq_hctx_has_requests)
+   * in the drain before a managed vector shuts down: the driver is in userspace here, so the
+   * kernel asks the device model what the driver's queue has outstanding (hotplug-vectors.ts).
+   */
+  readonly inFlight: (source: number) => number;
 }
 
 export type IrqMode = 'intx' | 'msi' | 'msix';
@@ -118,6 +126,8 @@ export class Devio {
   readonly countLocks: SpinLock[];
   readonly stats: DevioStats;
   readonly iommu: Iommu | null;
+  /** The kernel's rate-limited report of the IOMMU's fault records (kernel/dma/fault-report.ts). */
+  readonly faultReport = new FaultReport();
   readonly dma: DmaApi;
   readonly swiotlb: Swiotlb | null;
   readonly dmaDevices: DmaDevice[];
@@ -131,6 +141,14 @@ export class Devio {
   readonly lowFrames: number[] = [];
   readonly handles = new Map<number, IrqHandle>();
   readonly #byVector = new Map<number, IrqHandle>();
+  /**
+   * (CPU, vector) pairs a CPU offline moved handles away from, still naming the handle, so an
+   * interrupt already in flight to (or pending at) the old pair is sent on to the new one
+   * (hotplug-vectors.ts; Linux's fixup_irqs retrigger). Cleared when the CPU comes back.
+   */
+  readonly #moved = new Map<number, IrqHandle>();
+  /** Interrupts that reached a vector moved away by a CPU offline and were sent on. */
+  forwarded = 0;
   readonly #redoxUsed = new Uint8Array(256);
   readonly #k: Kernel;
   readonly #busy: () => boolean;
@@ -141,6 +159,7 @@ export class Devio {
     this.mode = setup.mode;
     this.functions = setup.functions;
     this.iommu = setup.iommu;
+    if (setup.iommu !== null) setup.iommu.onFault = (f) => this.faultReport.note(f);
     this.#busy = setup.busy;
     const cpus = k.cpus.length;
     const matrix = new VectorMatrix({
@@ -187,6 +206,22 @@ export class Devio {
     return this.#byVector.get(cpu * 256 + vector);
   }
 
+  /** A handle moved off (`cpu`, `vector`) by a CPU offline, or undefined. */
+  movedFrom(cpu: number, vector: number): IrqHandle | undefined {
+    return this.#moved.get(cpu * 256 + vector);
+  }
+
+  /** Moves a handle off an offlined CPU, remembering the old pair for interrupts in flight. */
+  moveOff(h: IrqHandle, cpu: number, vector: number): void {
+    if (h.cpu >= 0) this.#moved.set(h.cpu * 256 + h.vector, h);
+    this.moveHandle(h, cpu, vector);
+  }
+
+  /** `cpu` is back online: its old vectors may be handed out again, so they no longer forward. */
+  forgetMoved(cpu: number): void {
+    for (const key of [...this.#moved.keys()]) if (Math.floor(key / 256) === cpu) this.#moved.delete(key);
+  }
+
   /** The count lock the interrupt on `cpu` takes (K13: one for all in redox, its own improved). */
   countLock(cpu: number): SpinLock {
     return this.countLocks[this.mode === 'redox' ? 0 : cpu]!;
@@ -228,12 +263,16 @@ export class Devio {
     this.#byVector.delete(h.cpu * 256 + h.vector);
     h.cpu = cpu;
     h.vector = vector;
-    if (cpu >= 0) this.#byVector.set(cpu * 256 + vector, h);
+    if (cpu >= 0) {
+      this.#byVector.set(cpu * 256 + vector, h);
+      this.#moved.delete(cpu * 256 + vector);
+    }
   }
 
   closeHandle(h: IrqHandle): void {
     h.closed = true;
     this.#byVector.delete(h.cpu * 256 + h.vector);
+    for (const [key, moved] of this.#moved) if (moved === h) this.#moved.delete(key);
     this.handles.delete(h.id);
     if (this.mode === 'redox') this.#redoxUsed[h.vector] = 0;
     else this.domain.release(h.irq);

@@ -43,6 +43,26 @@ export class DevioStats {
     return n;
   }
 
+  /** Raises to (`cpu`, `vector`) whose handler has not started. */
+  pendingAt(cpu: number, vector: number): number {
+    return this.#raised.get(cpu * 256 + vector)?.length ?? 0;
+  }
+
+  /** An interrupt sent on from a moved vector: its raises wait for the new pair's handler. */
+  moveRaises(fromCpu: number, fromVector: number, toCpu: number, toVector: number): void {
+    const from = this.#raised.get(fromCpu * 256 + fromVector);
+    if (!from || from.length === 0) return;
+    const key = toCpu * 256 + toVector;
+    this.#raised.set(key, [...(this.#raised.get(key) ?? []), ...from.splice(0)]);
+  }
+
+  /** Raises that reached a vector shut down with no CPU left: lost, and counted as such. */
+  dropRaises(cpu: number, vector: number): void {
+    const list = this.#raised.get(cpu * 256 + vector);
+    this.lostRaises += Math.max(1, list?.length ?? 0);
+    if (list) list.length = 0;
+  }
+
   noteHandlerStart(cpu: number, vector: number, nowNs: number): void {
     const key = cpu * 256 + vector;
     this.interruptsPerCpu[cpu]!++;

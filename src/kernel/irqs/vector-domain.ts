@@ -97,11 +97,16 @@ export class VectorDomain {
     return p;
   }
 
-  /** Takes `cpu` offline and moves its IRQs, or ENOSPC if the others cannot hold its vectors. */
-  offline(cpu: number): IrqMove[] | 'ENOSPC' {
+  /** lapic_can_unplug_cpu: the other online CPUs have room for every vector `cpu` holds. */
+  canOffline(cpu: number): boolean {
     const others = this.onlineCpus().filter((c) => c !== cpu);
     const free = others.reduce((n, c) => n + this.matrix.available(c), 0);
-    if (this.matrix.allocated(cpu) > free || others.length === 0) return 'ENOSPC';
+    return others.length > 0 && this.matrix.allocated(cpu) <= free;
+  }
+
+  /** Takes `cpu` offline and moves its IRQs, or ENOSPC if the others cannot hold its vectors. */
+  offline(cpu: number): IrqMove[] | 'ENOSPC' {
+    if (!this.canOffline(cpu)) return 'ENOSPC';
     this.matrix.offline(cpu);
     const moves: IrqMove[] = [];
     for (const s of this.#irqs.values()) {

@@ -25,6 +25,7 @@ import {
   pthread_create,
   type pthread_t,
 } from '../../libc/pthread.ts';
+import { sched_getcpu } from '../../libc/sched.ts';
 import { mmap_anonymous, syscall } from '../../libc/sys.ts';
 import { clock_gettime_ns } from '../../libc/time.ts';
 import {
@@ -50,6 +51,14 @@ export interface NvmedArgs {
    * a device whose mask does not reach the page).
    */
   readonly streaming: boolean;
+  /**
+   * Which queue a request goes to: false, the queue of the CPU the job started on (fixed); true,
+   * the queue of the CPU submitting it, looked up per request (blk-mq's blk_mq_map_queue on the
+   * current CPU's software context), so a job moved off an offlined CPU stops using that CPU's
+   * queue and its managed vector can drain (cpu-offline-io). sched_getcpu is a system call here
+   * (Linux's is the vDSO): one more call per request.
+   */
+  readonly queueByCpu: boolean;
 }
 
 export interface NvmedResult {
@@ -105,13 +114,14 @@ function* job(
   const dir = a.write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
   for (let r = 0; r < a.requests; r++) {
     const t0 = yield* clock_gettime_ns(t);
+    const submitQ = a.queueByCpu ? c.queues[(yield* sched_getcpu(t)) % c.queues.length]! : q;
     let bus = coherentBus;
     if (a.streaming) {
       const m = yield* syscall(t, SYS_DMA_MAP, c.dev, buf, dir, scratch);
       if (m < 0) throw new Error(`nvmed: dma_map failed (${m})`);
       bus = t.load32(scratch) >>> 0;
     }
-    const status = yield* nvmeSubmit(t, c, q, a.write, blockFor(j, r, a.spanBlocks), bus);
+    const status = yield* nvmeSubmit(t, c, submitQ, a.write, blockFor(j, r, a.spanBlocks), bus);
     if (a.streaming) yield* syscall(t, SYS_DMA_UNMAP, c.dev, bus, dir);
     lat.push((yield* clock_gettime_ns(t)) - t0);
     if (status !== 0) errs.push(status);
