@@ -18,6 +18,7 @@ import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
 import { NICESHARES } from './niceshares.ts';
 import { NVMED } from './nvmed.ts';
+import { NVME_DISK } from './nvme-disk.ts';
 import { E1000D } from './e1000d.ts';
 import { NVME_ROGUE } from './nvme-rogue.ts';
 import type { GuestProgram } from './program.ts';
@@ -64,6 +65,7 @@ const LIST: GuestProgram[] = [
   THREAD_CREATE, // SCHED-12, issue 24
   SPAWN, // SCHED-12, issue 24
   NVMED, // HW-11, K13, K21, issue 18
+  NVME_DISK, // devices (issue 18): clients through nvmed's disk.nvme: scheme
   E1000D, // HW-10, K21, issue 18
   NVME_ROGUE, // HW-13, issue 18
   SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
