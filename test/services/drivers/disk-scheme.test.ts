@@ -62,7 +62,7 @@ function* client(t: Guest, shared: number): Program<number> {
   const back = getBytes(t, buf + 4096, 4096);
   out.push(back.every((b, i) => b === msg[i]) ? 1 : 0);
   yield* close(t, fd);
-  out.forEach((v, i) => t.store32(shared + 4 * i, v >>> 0));
+  for (const [i, v] of out.entries()) t.store32(shared + 4 * i, v >>> 0);
   return 0;
 }
 
