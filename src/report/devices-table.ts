@@ -64,7 +64,7 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     label: 'iommu-rogue-dma',
     baseline: 'no-iommu',
     improved: '',
-    metrics: ['workload.nvme-rogue.corrupted_words', 'iommu.faults'],
+    metrics: ['workload.nvme-rogue.corrupted_words', 'iommu.faults', 'iommu.blocked_accesses'],
   },
   {
     file: 'swiotlb.toml',
@@ -72,6 +72,28 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     baseline: 'swiotlb',
     improved: '',
     metrics: ['dma.bounce_copies', 'dma.bounce_ns', 'workload.nvmed.p50_ns'],
+  },
+  // devices (issue 18): the disk.nvme: scheme front-end and CPU offline under I/O
+  {
+    file: 'nvme-disk-scheme.toml',
+    label: 'nvme-disk-scheme',
+    baseline: 'redox',
+    improved: '',
+    metrics: ['workload.nvme-disk.iops', 'workload.nvme-disk.p99_ns', 'irq.bsp_handler_share'],
+  },
+  {
+    file: 'cpu-offline-io.toml',
+    label: 'cpu-offline-io (managed vs INTx)',
+    baseline: 'intx',
+    improved: '',
+    metrics: ['step.0.took_ns', 'hotplug.vectors_moved', 'hotplug.vectors_shut_down', 'irq.lost'],
+  },
+  {
+    file: 'cpu-offline-io.toml',
+    label: 'cpu-offline-io (no offline vs offline)',
+    baseline: 'quiet',
+    improved: '',
+    metrics: ['workload.nvmed.p99_ns', 'workload.nvmed.max_ns', 'workload.nvmed.requests'],
   },
 ];
 
