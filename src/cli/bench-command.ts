@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { defaultJobs } from '../report/worker-pool.ts';
 import { type BenchOptions, commandImpls } from './commands.ts';
 import { UsageError } from './errors.ts';
+import { parsePlotFlag } from './scale-options.ts';
 import { parseJobs } from './flags.ts';
 
 /** `bench` and `bench futex`: the simulator's own speed, and the futex table's. */
@@ -22,18 +23,25 @@ export function registerBenchCommands(
     .option('--quick', 'a shorter run, for smoke tests')
     .option('--jobs <n>', `worker threads of the multi-run measure (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object')
-    .action(async (suite: string | undefined, opts: { quick?: boolean; json?: boolean; jobs?: string }) => {
-      if (suite !== undefined && suite !== 'speed') {
-        throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
-      }
-      const options: BenchOptions = {
-        json: opts.json === true,
-        quick: opts.quick === true,
-        suite: 'speed',
-        jobs: parseJobs(opts.jobs),
-      };
-      setStatus(await commandImpls.bench(options, io));
-    });
+    .option('--plot <file>', 'also draw each measure against its goal (.svg or .png)')
+    .action(
+      async (
+        suite: string | undefined,
+        opts: { quick?: boolean; json?: boolean; jobs?: string; plot?: string },
+      ) => {
+        if (suite !== undefined && suite !== 'speed') {
+          throw new UsageError('bench', `unknown suite ${JSON.stringify(suite)}`, 'speed, futex');
+        }
+        const options: BenchOptions = {
+          json: opts.json === true,
+          quick: opts.quick === true,
+          suite: 'speed',
+          jobs: parseJobs(opts.jobs),
+          ...parsePlotFlag(opts.plot),
+        };
+        setStatus(await commandImpls.bench(options, io));
+      },
+    );
   // A subcommand, so that `bench futex --help` prints its own help.
   bench
     .command('futex')

@@ -2,7 +2,8 @@
 import type { KernelAbi, RingMode } from '../abi/capring.ts';
 import { join } from 'node:path';
 import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/config.ts';
-import { benchCommand } from '../report/bench.ts';
+import { type BenchReport, benchCommand } from '../report/bench.ts';
+import { describePlot, plotTo } from './plot.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
@@ -45,6 +46,8 @@ export interface ScaleOptions {
   json: boolean;
   /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
   jobs: number;
+  /** `--plot FILE`: the speedup curves as SVG or PNG (issue 21). */
+  plot?: string;
 }
 
 /** `smpsim bench`: the simulator's own speed. */
@@ -56,6 +59,8 @@ export interface BenchOptions {
   suite?: 'speed' | 'futex';
   /** Worker threads for `bench futex`'s runs and the speed suite's multi-run measure (`--jobs`). */
   jobs?: number;
+  /** `--plot FILE`: each measure against issue 14's goal, as SVG or PNG (issue 21). */
+  plot?: string;
 }
 
 /** `smpsim demo`: the default job, a scaling demo plus a few seed scenarios. */
@@ -69,6 +74,10 @@ export interface DemoOptions {
 export const scaleImpl: CommandImpl<ScaleOptions> = async (options, io) => {
   const report = await withRunner(options.jobs, (runner) => runScaleStudy(options, runner));
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScale(report));
+  if (options.plot !== undefined) {
+    const drawn = await plotTo('speedup', [{ type: 'scale', label: 'scale', report }], options.plot, null);
+    if (!options.json) io.out(describePlot(drawn));
+  }
   return report.complete ? 0 : 1;
 };
 
@@ -80,7 +89,15 @@ export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
       bin: join(PACKAGE_ROOT, 'bin', 'smpsim.js'),
       scenario: join(PACKAGE_ROOT, 'scenarios', 'seeds', 'futex-robust.toml'),
     };
-    return benchCommand({ ...options, startup }, io);
+    const plot = options.plot;
+    const onReport =
+      plot === undefined
+        ? undefined
+        : async (report: BenchReport) => {
+            const drawn = await plotTo('bench', [{ type: 'bench', label: 'bench', report }], plot, null);
+            if (!options.json) io.out(describePlot(drawn));
+          };
+    return benchCommand({ ...options, startup, onReport }, io);
   }
   const report = await withRunner(options.jobs ?? 1, (runner) =>
     runBenchFutex({ quick: options.quick }, runner),

@@ -1,5 +1,8 @@
 /** The readable text summary of one run's report, printed by `smpsim run` without `--json`. */
 import type { ExpectationResult, RunReport } from '../report/types.ts';
+import { formatNs } from '../report/format-ns.ts';
+
+export { formatNs };
 
 /** Renders `report` as lines of text ending in a newline: header, CPUs, locks, futexes, latency, checks. */
 export function formatRunReport(report: RunReport): string {
@@ -94,15 +97,6 @@ export function formatExpectation(e: ExpectationResult): string {
   const actual = e.actual === null ? 'missing' : String(e.actual);
   const note = !e.pass && e.note !== undefined ? ` - ${e.note}` : '';
   return `${e.pass ? 'PASS' : 'FAIL'} ${e.metric} ${e.op} ${e.expected} (actual ${actual})${note}`;
-}
-
-/** Nanoseconds in the largest unit that keeps the figure above 1 (ns, µs, ms, s). */
-export function formatNs(ns: number): string {
-  const abs = Math.abs(ns);
-  if (abs < 1e3) return `${ns} ns`;
-  if (abs < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
-  if (abs < 1e9) return `${(ns / 1e6).toFixed(3)} ms`;
-  return `${(ns / 1e9).toFixed(3)} s`;
 }
 
 function formatCounts(counts: Record<string, number>): string {

@@ -17,7 +17,8 @@ import { defaultJobs, withRunner } from '../report/worker-pool.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { commandImpls } from './commands.ts';
-import { parseScaleOptions, SEED_MAX } from './scale-options.ts';
+import { parsePlotFlag, parseScaleOptions, SEED_MAX } from './scale-options.ts';
+import { describePlot, plotTo, registerPlotCommand } from './plot.ts';
 import { UsageError } from './errors.ts';
 import { checkWritableFile, parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
@@ -49,6 +50,7 @@ const COMMAND_NAMES = [
   'acpi',
   'boot',
   'explore',
+  'plot',
 ];
 
 const processIo: CliIo = {
@@ -147,6 +149,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerAcpiCommand(program, io.out, setStatus);
   registerBootCommand(program, io.out, setStatus);
   registerExploreCommand(program, io, setStatus);
+  registerPlotCommand(program, io, setStatus);
   return program;
 }
 
@@ -203,6 +206,7 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--rings <mode>', 'capring only: process (one ring per process) or thread (one per thread)')
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
+    .option('--plot <file>', 'also draw the speedup curves (.svg or .png)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
     });
@@ -214,7 +218,8 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--markdown', 'print a Markdown table')
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object (schema smpsim.policies/1)')
-    .action(async (files: string[], opts: { markdown?: boolean; json?: boolean; jobs?: string }) => {
+    .option('--plot <file>', 'also draw the table as bars per policy (.svg or .png)')
+    .action(async (files: string[], opts: PoliciesFlags) => {
       setStatus(await policiesCommand(files, opts, io));
     });
 }
@@ -242,12 +247,16 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
 }
 
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
-async function policiesCommand(
-  files: string[],
-  opts: { markdown?: boolean; json?: boolean; jobs?: string },
-  io: CliIo,
-): Promise<number> {
+interface PoliciesFlags {
+  markdown?: boolean;
+  json?: boolean;
+  jobs?: string;
+  plot?: string;
+}
+
+async function policiesCommand(files: string[], opts: PoliciesFlags, io: CliIo): Promise<number> {
   const jobs = parseJobs(opts.jobs);
+  const { plot } = parsePlotFlag(opts.plot);
   const load = (file: string, policy: SchedPolicyName) =>
     loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
@@ -261,6 +270,10 @@ async function policiesCommand(
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
   else io.out(formatPolicies(report));
+  if (plot !== undefined) {
+    const drawn = await plotTo('policies', [{ type: 'policies', label: 'policies', report }], plot, null);
+    if (opts.json !== true) io.out(describePlot(drawn));
+  }
   return EXIT_OK;
 }
 

@@ -5,6 +5,7 @@ import { CPUS_MAX } from '../machine/defaults.ts';
 import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
 import type { ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
+import { checkPlotFile } from './plot.ts';
 import { parseChoiceFlag, parseIntFlag, parseIntListFlag, parseJobs, parseRangeFlag } from './flags.ts';
 
 /** The largest --seed (any safe integer) and --runs. */
@@ -31,7 +32,15 @@ export function parseScaleOptions(opts: Record<string, string | boolean | undefi
     ...parsePersonalityFlags(opts),
     json: opts.json === true,
     jobs: parseJobs(opts.jobs as string | undefined),
+    ...parsePlotFlag(opts.plot),
   };
+}
+
+/** `--plot FILE` (issue 21): checked before any run, so a bad path costs nothing. */
+export function parsePlotFlag(raw: unknown): { plot?: string } {
+  if (raw === undefined) return {};
+  checkPlotFile('--plot', String(raw));
+  return { plot: String(raw) };
 }
 
 /** `--abi` and `--rings` (issue 20): rings only with the capring personality. */

@@ -377,7 +377,14 @@ function table(header: string[], rows: string[][]): string[] {
  * a report instead of running the benchmark again.
  */
 export async function benchCommand(
-  options: { json: boolean; quick: boolean; jobs?: number; startup?: BenchRunOptions['startup'] },
+  options: {
+    json: boolean;
+    quick: boolean;
+    jobs?: number;
+    startup?: BenchRunOptions['startup'];
+    /** Given the report after it is printed (`bench --plot`). */
+    onReport?: (report: BenchReport) => Promise<void>;
+  },
   io: { out(s: string): void },
   deps: { resultsDir?: string; run?: (options: BenchRunOptions) => BenchReport | Promise<BenchReport> } = {},
 ): Promise<number> {
@@ -393,5 +400,6 @@ export async function benchCommand(
   } else {
     io.out(formatBench(report, previous));
   }
+  await options.onReport?.(report);
   return 0;
 }

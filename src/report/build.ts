@@ -17,7 +17,7 @@ import { bootMetrics } from './boot-metrics.ts';
 import { contextPoolMetrics } from './proc-metrics.ts';
 import { hotplugMetrics } from './hotplug-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
-import { summariseLatencies } from './stats.ts';
+import { summariseLatencies, percentileCurve } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
 
 export function buildReport(config: RunConfig, machine: Machine, error: string | undefined): RunReport {
@@ -67,6 +67,7 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
         .map(([nr, n]) => [Kernel.syscallName(nr), n]),
     ),
     wakeup_latency: summariseLatencies(kernel.stats.wakeLatencies()),
+    wakeup_cdf_ns: percentileCurve(kernel.stats.wakeLatencies()),
     processes: {
       spawned: kernel.stats.processesSpawned,
       exited: kernel.stats.processesExited,

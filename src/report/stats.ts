@@ -20,6 +20,13 @@ export function median(values: readonly number[]): number {
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }
 
+/** The nearest-rank percentiles 0, 1, … 100 of `values` (p0 is the minimum); empty when none. */
+export function percentileCurve(values: Float64Array): number[] {
+  if (values.length === 0) return [];
+  const sorted = values.slice().sort();
+  return Array.from({ length: 101 }, (_, p) => (p === 0 ? sorted[0]! : percentile(sorted, p)));
+}
+
 export function summariseLatencies(values: Float64Array): LatencySummary {
   const count = values.length;
   const sorted = values.slice().sort();

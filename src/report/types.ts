@@ -61,6 +61,11 @@ export interface RunReport {
   /** System calls made, by name. */
   syscalls: Record<string, number>;
   wakeup_latency: LatencySummary;
+  /**
+   * The wakeup latencies' nearest-rank percentiles 0, 1, … 100 in ns (101 values; empty with no
+   * wakeups): the distribution `smpsim plot --kind latency-cdf` draws.
+   */
+  wakeup_cdf_ns: number[];
   processes: { spawned: number; exited: number; killed: number };
   /** Flat metric names (`workload.primes.count`, `cpu.0.utilisation`, …) that `[[expect]]` reads. */
   metrics: Record<string, number>;

@@ -29,6 +29,7 @@ const report: RunReport = {
   futex: { wait: 4, wake: 5 },
   syscalls: { futex: 3 },
   wakeup_latency: { count: 4, p50_ns: 900, p90_ns: 12_000, p99_ns: 12_000, max_ns: 1_200_000 },
+  wakeup_cdf_ns: [],
   processes: { spawned: 4, exited: 4, killed: 0 },
   metrics: { 'workload.primes.count': 148933 },
   expectations: [
