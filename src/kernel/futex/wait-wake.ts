@@ -7,6 +7,7 @@
  */
 import { EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT } from '../../abi/errno.ts';
 import type { Cpu } from '../../hw/cpu.ts';
+import { fail } from '../../engine/assert.ts';
 import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { ERESTARTSYS } from '../restart.ts';
@@ -70,8 +71,8 @@ export interface FutexWaitRequest {
   timeout: Timeout;
   /** WAIT_BITSET's mask; FUTEX_BITSET_MATCH_ANY for the other waits. */
   bitset: number;
-  /** WAIT_REQUEUE_PI: the PI word it is to be requeued onto (its key and address), else null. */
-  requeuePi: { key: number; vaddr: number } | null;
+  /** WAIT_REQUEUE_PI: the PI word it is to be requeued onto (its key and address); absent or null for other waits. */
+  requeuePi?: { key: number; vaddr: number } | null;
 }
 
 /**
@@ -81,17 +82,17 @@ export interface FutexWaitRequest {
  * it sleeps ends it in linux mode (EINTR, or a restart under SA_RESTART when there is no
  * timeout), while Redox's code returns 0 and leaves the entry.
  */
-export function* futexWait(
-  k: Kernel,
-  cpu: Cpu,
-  t: Thread,
-  wait: Omit<FutexWaitRequest, 'requeuePi'>,
-): KernelGen<number> {
+export function* futexWait(k: Kernel, cpu: Cpu, t: Thread, wait: FutexWaitRequest | null): KernelGen<number> {
+  if (wait === null) fail('futex: a wait without a request');
   const table = k.futex;
-  const waiter = yield* queueWaiter(k, cpu, t, { ...wait, requeuePi: null });
+  const waiter = yield* queueWaiter(k, cpu, t, wait);
   // Linux's futex_wait answers a signal with ERESTARTSYS when it has no timeout (restarted under
   // SA_RESTART, else EINTR) and with EINTR to a handler when it has one (ERESTART_RESTARTBLOCK).
   const interruptedCode = table.mode === 'linux' && !hasTimeout(wait.timeout) ? -ERESTARTSYS : -EINTR;
+  // Nothing below reads the request: let it go before sleeping. A suspended generator keeps its
+  // parameters alive, and the request (with the target it names) was ~150 bytes of every thread
+  // parked here (issue 14: memory per idle thread); `null` is why the parameter may be null.
+  wait = null;
   if (waiter === -EINTR) return interruptedCode;
   if (typeof waiter === 'number') return waiter;
   yield* schedule(k, cpu);
@@ -138,7 +139,7 @@ export function* queueWaiter(
   }
   const waiter = newWaiter(t, target.key, addr, bitset, requeuePi?.key ?? null, requeuePi?.vaddr ?? addr);
   enqueue(table, target.shard, target.key, waiter);
-  const what = requeuePi === null ? 'futex' : 'futex-requeue-pi';
+  const what = requeuePi === null || requeuePi === undefined ? 'futex' : 'futex-requeue-pi';
   k.blockCurrent(cpu, t, what, timeout, addr, 'pid', t.process.pid);
   yield unlock(target.shard.lock);
   return waiter;
