@@ -58,10 +58,9 @@ export const CAPRING_METRICS: readonly CapringRow[] = [
     'cap_enter calls that woke a sleeping SQ poller (SQ_WAKEUP)',
     'sqpollWakeups',
   ),
-  // --- issue 20, second wave (rings): timeouts, the wait's signal mask, endpoints' end, grants ---
+  // --- issue 20, second wave (rings): timeouts, endpoints' end, grants ---
   row('timeouts_armed', 'count', 'Timeout operations armed on a ring (IORING_OP_TIMEOUT)', 'timeoutsArmed'),
   row('timeouts_fired', 'count', 'Timeout operations whose time passed (CQE -ETIME)', 'timeoutsFired'),
-  row('sigmask_waits', 'count', 'cap_enter calls that held a signal mask for their wait', 'sigmaskWaits'),
   row('endpoints_closed', 'count', 'endpoints closed because their server process exited', 'endpointsClosed'),
   row(
     'calls_epipe',

@@ -15,8 +15,8 @@
  * enters again if it must, the first to block becoming the next waiter.
  * Thread mode (RING-3): every thread blocks on its own ring.
  */
-import { CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
-import { EBADR, EINTR, ENOMEM, ETIME } from '../../abi/errno.ts';
+import { CAP_ENTER_SIGMASK, CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
+import { EBADR, EINTR, EINVAL, ENOMEM, ETIME } from '../../abi/errno.ts';
 import { TraceKind } from '../../abi/trace.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
@@ -39,6 +39,8 @@ export function* sysCapEnter(
   sinceTail = -1,
   flags = 0,
 ): KernelGen<number> {
+  // The wait's signal mask (io_uring_enter's sigset) is not built: refused, not ignored.
+  if ((flags & CAP_ENTER_SIGMASK) !== 0) return -EINVAL;
   const cs = capringOf(k);
   const me = threadOf(k, cs, cpu, t);
   if (me === null) return -ENOMEM;

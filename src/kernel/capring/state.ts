@@ -137,8 +137,6 @@ export interface CapringCounts {
   /** Timeout operations armed, and those that fired (-ETIME). */
   timeoutsArmed: number;
   timeoutsFired: number;
-  /** cap_enter waits that held a signal mask (CAP_ENTER_SIGMASK). */
-  sigmaskWaits: number;
   /** Endpoints whose server exited, and the calls that completed -EPIPE because of it. */
   endpointsClosed: number;
   callsFailedEpipe: number;
@@ -169,7 +167,6 @@ export class CapringKernel {
     sqpollWakeups: 0,
     timeoutsArmed: 0,
     timeoutsFired: 0,
-    sigmaskWaits: 0,
     endpointsClosed: 0,
     callsFailedEpipe: 0,
     grants: 0,
