@@ -127,5 +127,10 @@ splice(crBegin + 1, crEnd, creation, 'creation tables');
 const rBegin = readme.findIndex((l) => l.startsWith('<!-- rings:begin'));
 const rEnd = readme.findIndex((l) => l.startsWith('<!-- rings:end'));
 splice(rBegin + 1, rEnd, await ringScalingMarkdown(), 'capability-ring scaling table');
+// The same study with a ring sleep after every segment (issue 20, RING-2's waits).
+const { RING_TABLE_SLEEP_NS } = await import('../src/report/ring-table.ts');
+const rwBegin = readme.findIndex((l) => l.startsWith('<!-- rings-wait:begin'));
+const rwEnd = readme.findIndex((l) => l.startsWith('<!-- rings-wait:end'));
+splice(rwBegin + 1, rwEnd, await ringScalingMarkdown(RING_TABLE_SLEEP_NS), 'capability-ring waiting table');
 
 writeFileSync(join(root, 'README.md'), readme.join('\n'));

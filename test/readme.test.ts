@@ -19,7 +19,7 @@ import { policiesMarkdown, runPolicies } from '../src/report/policies.ts';
 import { tlbProtocolsMarkdown } from '../src/report/tlb-protocols.ts';
 import { spawnMarkdown, threadCreateMarkdown } from '../src/report/creation-table.ts';
 import { devicesMarkdown } from '../src/report/devices-table.ts';
-import { ringScalingMarkdown } from '../src/report/ring-table.ts';
+import { RING_TABLE_SLEEP_NS, ringScalingMarkdown } from '../src/report/ring-table.ts';
 import { runScaleStudy } from '../src/report/scale.ts';
 import { loadScenarioFile } from '../src/scenario/load.ts';
 import { seedRun, seedScenarioResults } from './support/seed-runs.ts';
@@ -216,4 +216,10 @@ test("the README's capability-ring scaling table is what the model gives (issue 
   const end = lines2.findIndex((l) => l.startsWith('<!-- rings:end'));
   assert.ok(begin >= 0 && end > begin, 'README.md has the rings:begin/end markers');
   assert.deepEqual(lines2.slice(begin + 1, end), lines, 'rerun `node scripts/update-readme.mjs`');
+  // The same study with a ring sleep after every segment (RING-2's waits in the timed section).
+  const waiting = await ringScalingMarkdown(RING_TABLE_SLEEP_NS);
+  const wBegin = lines2.findIndex((l) => l.startsWith('<!-- rings-wait:begin'));
+  const wEnd = lines2.findIndex((l) => l.startsWith('<!-- rings-wait:end'));
+  assert.ok(wBegin >= 0 && wEnd > wBegin, 'README.md has the rings-wait:begin/end markers');
+  assert.deepEqual(lines2.slice(wBegin + 1, wEnd), waiting, 'rerun `node scripts/update-readme.mjs`');
 });

@@ -85,6 +85,11 @@ export const RING_SQ_CQ_OVERFLOW = 1 << 1;
 export const SYS_CAP_ENTER = 1300;
 /** cap_enter flag (4th argument): wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
 export const CAP_ENTER_SQ_WAKEUP = 1 << 1;
+/**
+ * cap_enter flag (4th argument), reserved: a signal mask held for the wait and restored on the way
+ * out (io_uring_enter's sigset, as pselect takes its). Not built yet: cap_enter answers -EINVAL.
+ */
+export const CAP_ENTER_SIGMASK = 1 << 2;
 /** The SQ poller's own body (kernel/capring/sqpoll.ts); refused to any other thread. */
 export const SYS_CAP_SQPOLL = 1301;
 /** cap_enter timeout meaning "no timeout". */
@@ -127,7 +132,24 @@ export const CapOp = {
   Recv: 1325,
   /** Endpoint cap: the server answers call arg0 with result arg1 and value arg2; result 0 or -ESRCH. */
   Return: 1326,
+  // --- issue 20, second wave (rings): 1327-1349 ---
+  /**
+   * Timer cap: a timeout as a ring operation (io_uring's IORING_OP_TIMEOUT, io_uring/timeout.c):
+   * arg0/arg1 = the time in ns (low, high word), relative unless arg3 has CAP_TIMEOUT_ABS (then
+   * CLOCK_MONOTONIC); arg2 = the completion count, which must be 0 (a pure timer; io_uring's
+   * `off`). Completes with -ETIME when the time passes, as io_timeout_fn posts it.
+   */
+  Timeout: 1327,
+  /**
+   * Endpoint cap: transfers a capability to the server in a call (capOS's CALL carries caps in
+   * its message): arg0 = endpoint, arg1 = the word, arg2 = the endpoint id to hand over (the
+   * caller must hold it). The server's RECV gets it in the CQE's value high word (docs/capring.md).
+   */
+  CallGrant: 1328,
 } as const;
+
+/** Timeout SQE flag (arg3): the time is an absolute CLOCK_MONOTONIC instant (IORING_TIMEOUT_ABS). */
+export const CAP_TIMEOUT_ABS = 1 << 0;
 
 /**
  * Capability slots every capring process starts with (its capability table; capOS hands a

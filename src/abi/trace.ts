@@ -95,6 +95,13 @@ export const TraceKind = {
   CapOverflow: 0xb4,
   /** capring: an SQ poller consumed SQEs (tid of the ring's owner, SQEs) or slept (tid, -1). */
   CapSqpoll: 0xb5,
+  // capring, second wave (rings): 0xb6-0xbf
+  /** capring: a ring timeout fired and posted -ETIME (tid of the submitter, deadline ms). */
+  CapTimeout: 0xb6,
+  /** capring: an endpoint's server exited; its calls completed -EPIPE (endpoint id, calls failed). */
+  CapEndpointGone: 0xb7,
+  /** capring: a capability moved in a call (endpoint id granted, receiving pid). */
+  CapGrant: 0xb8,
   /** A CPU queued behind another on a kernel MCS lock (cpu id, predecessor's cpu id). 0xa4-0xab: locks/. */
   McsQueued: 0xa4,
   /** An MCS lock handed over (releasing cpu id, successor's cpu id). */

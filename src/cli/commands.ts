@@ -43,6 +43,8 @@ export interface ScaleOptions {
   abi?: KernelAbi;
   /** capring only: the ring mode (`--rings`). */
   rings?: RingMode;
+  /** capring only: each worker's ring sleep after every segment (`--sleep-ns`, RING-2). */
+  sleepNs?: number;
   json: boolean;
   /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
   jobs: number;

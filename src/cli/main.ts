@@ -204,6 +204,7 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--range <lo,hi>', 'half-open range of integers to test', PRIMES_DEFAULT.range.join(','))
     .option('--abi <abi>', 'kernel personality: redox or capring (issue 20)', 'redox')
     .option('--rings <mode>', 'capring only: process (one ring per process) or thread (one per thread)')
+    .option('--sleep-ns <ns>', 'capring only: each worker sleeps this long on its ring after every segment')
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .option('--plot <file>', 'also draw the speedup curves (.svg or .png)')

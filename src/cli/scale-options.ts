@@ -2,7 +2,7 @@
 import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import { PRIMES_MODES, PRIMES_PARTITIONS, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
 import { CPUS_MAX } from '../machine/defaults.ts';
-import { PRIMES_RANGE_MAX } from '../scenario/workload.ts';
+import { PRIMES_RANGE_MAX, PRIMES_SLEEP_NS_MAX } from '../scenario/workload.ts';
 import type { ScaleOptions } from './commands.ts';
 import { UsageError } from './errors.ts';
 import { checkPlotFile } from './plot.ts';
@@ -46,12 +46,16 @@ export function parsePlotFlag(raw: unknown): { plot?: string } {
 /** `--abi` and `--rings` (issue 20): rings only with the capring personality. */
 function parsePersonalityFlags(
   opts: Record<string, string | boolean | undefined>,
-): Pick<ScaleOptions, 'abi' | 'rings'> {
+): Pick<ScaleOptions, 'abi' | 'rings' | 'sleepNs'> {
   const abi = parseChoiceFlag('--abi', String(opts.abi ?? 'redox'), KERNEL_ABIS);
   if (abi !== 'capring') {
     if (opts.rings !== undefined)
       throw new UsageError('--rings', 'ring modes belong to the capring personality', '--abi capring');
+    if (opts.sleepNs !== undefined)
+      throw new UsageError('--sleep-ns', 'a ring sleep belongs to the capring personality', '--abi capring');
     return {};
   }
-  return { abi, rings: parseChoiceFlag('--rings', String(opts.rings ?? 'process'), RING_MODES) };
+  const rings = parseChoiceFlag('--rings', String(opts.rings ?? 'process'), RING_MODES);
+  if (opts.sleepNs === undefined) return { abi, rings };
+  return { abi, rings, sleepNs: parseIntFlag('--sleep-ns', String(opts.sleepNs), 0, PRIMES_SLEEP_NS_MAX) };
 }

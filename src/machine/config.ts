@@ -119,6 +119,11 @@ export interface PrimesWorkload {
   /** Integers per segment; segments are dealt to workers by `partition`. */
   segment: number;
   partition: PrimesPartition;
+  /**
+   * capring only (issue 20, RING-2): each worker sleeps this long on its ring after every
+   * segment, a Timeout operation, so the timed section waits in cap_enter. Absent: no sleep.
+   */
+  sleepNs?: number;
 }
 
 /** CPU-bound threads that only compute: the simulator's own speed benchmark. */

@@ -19,7 +19,14 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
     case 'primes':
       return [
         PRIMES_MAIN,
-        { mode: w.mode, workers: w.workers, range: w.range, segment: w.segment, partition: w.partition },
+        {
+          mode: w.mode,
+          workers: w.workers,
+          range: w.range,
+          segment: w.segment,
+          partition: w.partition,
+          ...(w.sleepNs === undefined ? {} : { sleepNs: w.sleepNs }),
+        },
       ];
     case 'spin':
       return [SPIN_MAIN, { threads: w.threads, iterations: w.iterations, cycles: w.cycles }];

@@ -2,15 +2,17 @@
  * The capring personality's metrics (issue 20): `capring.*`, reported when the kernel runs
  * `abi = "capring"`. Counts come from the kernel's capring state (kernel/capring/state.ts).
  */
-import { type CapringCounts, capringIfAny } from '../kernel/capring/state.ts';
+import { endpointCensus } from '../kernel/capring/endpoint.ts';
+import { type CapringCounts, type CapringKernel, capringIfAny } from '../kernel/capring/state.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import type { MetricInfo, MetricUnit } from '../kernel/stats.ts';
 
 interface CapringRow extends MetricInfo {
-  source: keyof CapringCounts;
+  /** A count of the kernel's capring state, or what the state holds at the end of the run. */
+  source: keyof CapringCounts | ((cs: CapringKernel) => number);
 }
 
-function row(name: string, unit: MetricUnit, meaning: string, source: keyof CapringCounts): CapringRow {
+function row(name: string, unit: MetricUnit, meaning: string, source: CapringRow['source']): CapringRow {
   return { name: `capring.${name}`, unit, meaning, source };
 }
 
@@ -56,11 +58,42 @@ export const CAPRING_METRICS: readonly CapringRow[] = [
     'cap_enter calls that woke a sleeping SQ poller (SQ_WAKEUP)',
     'sqpollWakeups',
   ),
+  // --- issue 20, second wave (rings): timeouts, endpoints' end, grants ---
+  row('timeouts_armed', 'count', 'Timeout operations armed on a ring (IORING_OP_TIMEOUT)', 'timeoutsArmed'),
+  row('timeouts_fired', 'count', 'Timeout operations whose time passed (CQE -ETIME)', 'timeoutsFired'),
+  row('endpoints_closed', 'count', 'endpoints closed because their server process exited', 'endpointsClosed'),
+  row(
+    'calls_epipe',
+    'count',
+    'calls completed -EPIPE: their endpoint\u2019s server had gone',
+    'callsFailedEpipe',
+  ),
+  row('grants', 'count', 'capabilities handed to a server in a call (CallGrant)', 'grants'),
+  row(
+    'grants_refused',
+    'count',
+    'CallGrant calls refused: the caller did not hold the capability',
+    'grantsRefused',
+  ),
+  row(
+    'endpoints_live',
+    'count',
+    'endpoints still open at the end of the run',
+    (cs) => endpointCensus(cs).live,
+  ),
+  row(
+    'calls_in_flight',
+    'count',
+    'calls a server had taken and not answered at the end of the run',
+    (cs) => endpointCensus(cs).inFlight,
+  ),
 ];
 
 /** The rows of a capring run. */
 export function capringMetrics(k: Kernel, m: Record<string, number>): void {
   if (k.options.abi !== 'capring') return;
-  const counts = capringIfAny(k)?.counts;
-  for (const r of CAPRING_METRICS) m[r.name] = counts?.[r.source] ?? 0;
+  const cs = capringIfAny(k);
+  for (const r of CAPRING_METRICS) {
+    m[r.name] = cs === null ? 0 : typeof r.source === 'function' ? r.source(cs) : cs.counts[r.source];
+  }
 }

@@ -25,6 +25,8 @@ export interface ScaleStudy {
   abi?: KernelAbi;
   /** capring only: one ring per process or per thread. */
   rings?: RingMode;
+  /** capring only: each worker's ring sleep after every segment, ns (issue 20, RING-2). */
+  sleepNs?: number;
 }
 
 export interface ScaleRun {
@@ -67,6 +69,8 @@ export interface ScaleReport {
   /** Present on the capring personality (issue 20): its ring mode. */
   abi?: KernelAbi;
   rings?: RingMode;
+  /** capring: the workers' ring sleep after every segment, when one was asked for. */
+  sleep_ns?: number;
   results: PolicyScale[];
   /** With one policy: its speedup map, for `jq .speedup`. */
   speedup?: Record<string, number | null>;
@@ -108,6 +112,7 @@ export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRu
     range: study.range,
     runs_per_point: study.runs,
     ...(study.abi === 'capring' ? { abi: study.abi, rings: study.rings ?? 'process' } : {}),
+    ...(study.sleepNs === undefined ? {} : { sleep_ns: study.sleepNs }),
     results,
     complete: results.every((r) => r.points.every((p) => p.median_ns !== null)),
   };
@@ -137,6 +142,7 @@ function pointConfig(study: ScaleStudy, policy: SchedPolicyName): RunConfig {
       workers: study.workers,
       range: study.range,
       partition: study.partition,
+      ...(study.sleepNs === undefined ? {} : { sleepNs: study.sleepNs }),
     }),
   ];
   return config;
@@ -222,7 +228,8 @@ export function scalePointOf(
 
 /** The study as a readable table, one block per policy. */
 export function formatScale(report: ScaleReport): string {
-  const personality = report.abi === 'capring' ? `capring ${report.rings} rings, ` : '';
+  const sleep = report.sleep_ns === undefined ? '' : `a ${report.sleep_ns} ns ring sleep per segment, `;
+  const personality = report.abi === 'capring' ? `capring ${report.rings} rings, ${sleep}` : '';
   const lines = [
     `primes ${personality}${report.mode} mode, ${report.workers} workers, range [${report.range[0]}, ${report.range[1]}), ` +
       `${report.partition} segments, ${report.runs_per_point} runs per point (timed section, simulated ms)`,

@@ -37,7 +37,7 @@ import { readLimits, readOutcome } from './limits.ts';
 import { readBoot } from './boot.ts';
 import { readFirmware } from './firmware.ts';
 import { readFirmwareTables } from './firmware-tables.ts';
-import { readWorkload } from './workload.ts';
+import { checkPrimesSleep, readWorkload } from './workload.ts';
 import { readDeviceSetup } from './devices.ts';
 import { readFiles } from './files.ts';
 import { readSteps } from './steps.ts';
@@ -117,6 +117,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   const cpus = machine.topology.cpus;
   checkLockDemoCpus(ctx, kernel, cpus);
   const workloads = readArrayOfTables(ctx, top, 'workload').map((w, i) => readWorkload(ctx, w, i, cpus));
+  checkPrimesSleep(ctx, kernel.abi, workloads); // issue 20: a ring sleep is capring's
   const devices = readDeviceSetup(
     ctx,
     readArrayOfTables(ctx, top, 'device'),

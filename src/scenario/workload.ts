@@ -38,7 +38,7 @@ export const BURST_CYCLES_MAX = 10_000_000_000;
 
 /** Keys each workload kind accepts; `kind` is common to all. */
 const WORKLOAD_KEYS = {
-  primes: ['kind', 'mode', 'workers', 'range', 'segment', 'partition'],
+  primes: ['kind', 'mode', 'workers', 'range', 'segment', 'partition', 'sleep_ns'],
   spin: ['kind', 'threads', 'iterations', 'cycles'],
   pingpong: ['kind', 'pairs', 'rounds'],
   futexhash: ['kind', 'threads', 'futexes', 'ops'],
@@ -160,7 +160,31 @@ function readPrimes(
       noun: 'a partition',
       fallback: PRIMES_DEFAULT.partition,
     }),
+    ...(own(table, 'sleep_ns') === undefined
+      ? {}
+      : { sleepNs: readInt(ctx, table, 'sleep_ns', prefix, { min: 0, max: PRIMES_SLEEP_NS_MAX }) }),
   };
+}
+
+/** The longest ring sleep a primes worker takes after a segment (issue 20): 10 ms. */
+export const PRIMES_SLEEP_NS_MAX = 10_000_000;
+
+/** `sleep_ns` is a ring sleep (a capring Timeout operation): only on that personality (issue 20). */
+export function checkPrimesSleep(
+  ctx: ReadContext,
+  abi: string | undefined,
+  workloads: WorkloadConfig[],
+): void {
+  workloads.forEach((w, i) => {
+    if (w.kind === 'primes' && w.sleepNs !== undefined && abi !== 'capring') {
+      fail(
+        ctx,
+        `workload.${i}.sleep_ns`,
+        'a ring sleep needs the capring personality',
+        'kernel.abi = "capring"',
+      );
+    }
+  });
 }
 
 /** Reads `range = [lo, hi]`, the half-open interval of integers to test. */

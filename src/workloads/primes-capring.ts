@@ -5,6 +5,7 @@
  * worker threads from the thread capability, the clock from the timer capability. Process mode
  * puts each worker in its own process (so its own ring); thread mode puts them in the parent's,
  * where `[kernel] rings` decides whether they share one ring (process) or have one each (thread).
+ * `sleep_ns` makes each worker sleep on its ring after every segment (RING-2's waits).
  */
 import type { Program } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
@@ -14,6 +15,7 @@ import {
   type CapThreadRef,
   capClockNs,
   capMap,
+  capSleepNs,
   capSpawn,
   capThreadCreate,
   capThreadJoin,
@@ -29,10 +31,19 @@ import {
   type WorkerArgs,
 } from './primes.ts';
 
+/**
+ * A worker: its segments, and with `sleepNs` a sleep on its ring after each (a Timeout operation,
+ * issue 20): the wait inside the timed section that RING-2's one-waiter rule is about.
+ */
 function* capWorker(t: Guest, raw: unknown): Program<number> {
   const a = raw as WorkerArgs;
+  const sleepNs = a.sleepNs ?? 0;
+  const nap = function* (): Program<void> {
+    const r = yield* capSleepNs(t, sleepNs);
+    if (r < 0) throw new Error(`primes-worker: ring sleep refused (${r})`);
+  };
   const startNs = yield* capClockNs(t);
-  const tally = yield* countSegments(t, a);
+  const tally = yield* countSegments(t, a, sleepNs > 0 ? nap : null);
   const endNs = yield* capClockNs(t);
   storeResult(t, a, tally, startNs, endNs);
   return 0;

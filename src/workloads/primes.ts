@@ -28,6 +28,8 @@ export interface PrimesArgs {
   range: [number, number];
   segment: number;
   partition: 'interleaved' | 'contiguous';
+  /** capring only: ns each worker sleeps on its ring after every segment (primes-capring.ts). */
+  sleepNs?: number;
 }
 
 /** What the parent publishes in its process data under `output.primes`. */
@@ -68,7 +70,11 @@ function* worker(t: Guest, raw: unknown): Program<number> {
 }
 
 /** The worker's compute: its segments by trial division, charging the cycles it really spent. */
-export function* countSegments(t: Guest, a: WorkerArgs): Program<WorkerTally> {
+export function* countSegments(
+  t: Guest,
+  a: WorkerArgs,
+  afterSegment: (() => Program<void>) | null = null,
+): Program<WorkerTally> {
   const bases = basePrimes(Math.ceil(Math.sqrt(a.range[1])));
   yield t.compute(bases.length * 8 * CYCLES_PER_CANDIDATE);
   let count = 0;
@@ -83,6 +89,7 @@ export function* countSegments(t: Guest, a: WorkerArgs): Program<WorkerTally> {
       divisions += r.divisions;
       yield t.compute(r.divisions * CYCLES_PER_DIVISION + (to - from) * CYCLES_PER_CANDIDATE);
     }
+    if (afterSegment !== null) yield* afterSegment(); // capring's ring sleep (issue 20)
   }
   return { count, sum, divisions };
 }

@@ -48,3 +48,14 @@ test('capring keys: bad values and misplaced ring modes are one-line errors nami
   const dwrr = `${BASE}[kernel]\nscheduler = "dwrr"\nsched_owner = "latch"\n`;
   assert.match(errorOf(dwrr).message, /kernel\.sched_owner.*fair scheduler/);
 });
+
+test('primes sleep_ns (issue 20, RING-2): read on capring, a one-line error on redox and out of range', () => {
+  const primes = (kern: string, sleep: string) =>
+    `name = "x"\n[machine]\ncpus = 2\n[kernel]\nscheduler = "fair"\n${kern}\n[[workload]]\nkind = "primes"\nsleep_ns = ${sleep}\n`;
+  const w = parseScenario(primes('abi = "capring"', '500000'), 'x.toml').workloads[0]!;
+  assert.equal(w.kind === 'primes' ? w.sleepNs : -1, 500_000);
+  const redox = errorOf(primes('', '500000'));
+  assert.match(redox.message, /bad\.toml.*workload\.0\.sleep_ns.*capring/);
+  const big = errorOf(primes('abi = "capring"', '20000000'));
+  assert.match(big.message, /sleep_ns/);
+});

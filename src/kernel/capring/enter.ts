@@ -15,8 +15,8 @@
  * enters again if it must, the first to block becoming the next waiter.
  * Thread mode (RING-3): every thread blocks on its own ring.
  */
-import { CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
-import { EBADR, EINTR, ENOMEM, ETIME } from '../../abi/errno.ts';
+import { CAP_ENTER_SIGMASK, CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
+import { EBADR, EINTR, EINVAL, ENOMEM, ETIME } from '../../abi/errno.ts';
 import { TraceKind } from '../../abi/trace.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
@@ -27,6 +27,7 @@ import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT, type Timeout } from '../timeout.ts';
 import { dispatch, registerThread } from './ops.ts';
 import { sqpollWake } from './sqpoll.ts';
+import { fireDueTimeouts, nextTimeoutNs } from './timeout.ts';
 import { CapProcess, type CapRing, type CapringKernel, type CapThread, capringOf, mapRing } from './state.ts';
 
 export function* sysCapEnter(
@@ -38,6 +39,8 @@ export function* sysCapEnter(
   sinceTail = -1,
   flags = 0,
 ): KernelGen<number> {
+  // The wait's signal mask (io_uring_enter's sigset) is not built: refused, not ignored.
+  if ((flags & CAP_ENTER_SIGMASK) !== 0) return -EINVAL;
   const cs = capringOf(k);
   const me = threadOf(k, cs, cpu, t);
   if (me === null) return -ENOMEM;
@@ -53,6 +56,7 @@ export function* sysCapEnter(
     yield* dispatch(c, sqe);
   }
   k.traceDecision(TraceKind.CapEnter, t.id, consumed);
+  yield* fireDueTimeouts(k, cpu, cs, cp, ring);
   return yield* waitRing(k, cpu, cs, t, ring, minComplete, timeoutNs, sinceTail);
 }
 
@@ -100,7 +104,13 @@ function* waitRing(
   ring.waiter = t;
   ring.waiterMin = minComplete;
   ring.waiterSinceTail = sinceTail;
-  k.blockCurrent(cpu, t, 'cap_enter', timeout);
+  // The waiter's timer: its own timeout or the ring's earliest Timeout operation (timeout.ts).
+  const ringNextNs = nextTimeoutNs(ring);
+  const timerNs = ringNextNs < timeout.monotonicNs ? ringNextNs : timeout.monotonicNs;
+  ring.waiterTimerNs = timerNs;
+  const timer =
+    timerNs === timeout.monotonicNs ? timeout : { monotonicNs: timerNs, realtimeNs: null, slackNs: 0 };
+  k.blockCurrent(cpu, t, 'cap_enter', timer);
   yield* schedule(k, cpu);
   cpu = k.cpuOf(t);
   ring.waiter = null;
@@ -108,10 +118,13 @@ function* waitRing(
   // reaped their completions) and enters again; the first to block is the next waiter.
   for (const behind of ring.queue.splice(0)) yield* k.wakeThread(cpu, behind);
   if (t.interrupted) return -EINTR;
+  const cp = cs.processes.get(t.process.pid);
+  if (cp !== undefined) yield* fireDueTimeouts(k, cpu, cs, cp, ring);
   ring.core.flush();
   // Woken: back to the user, who looks in its demux (in process mode another thread may have
   // reaped what woke this one) and enters again if it still lacks its completion.
-  if (t.timedOut && !satisfied(ring, minComplete, sinceTail)) return -ETIME;
+  const ownTimeout = t.timedOut && deadlineNs >= 0 && k.nowNs >= deadlineNs;
+  if (ownTimeout && !satisfied(ring, minComplete, sinceTail)) return -ETIME;
   return ring.core.cqReady();
 }
 

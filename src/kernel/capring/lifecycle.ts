@@ -11,7 +11,9 @@ import type { Kernel } from '../kernel.ts';
 import { type Process, ProcessState } from '../process.ts';
 import type { Thread } from '../thread.ts';
 import { complete } from './complete.ts';
+import { closeEndpointsOf } from './endpoint.ts';
 import { capringIfAny } from './state.ts';
+import { dropTimeouts } from './timeout.ts';
 
 export function* capringThreadExited(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   const cs = capringIfAny(k);
@@ -21,6 +23,8 @@ export function* capringThreadExited(k: Kernel, cpu: Cpu, t: Thread): KernelGen<
   const code = me.exitCode ?? 0;
   cp.byTid.delete(t.id);
   cp.refs.release(me.ref, code);
+  // Thread rings: the ring goes with its thread, and so do its armed timeouts (rejected as stale).
+  if (cs.options.rings === 'thread') yield* dropTimeouts(k, cpu, cs, cp, me.ring);
   const key = `${me.ref.slot}:${me.ref.generation}`;
   const joins = cp.joins.get(key) ?? [];
   cp.joins.delete(key);
@@ -31,6 +35,7 @@ export function* capringProcessExited(k: Kernel, cpu: Cpu, p: Process): KernelGe
   const cs = capringIfAny(k);
   if (cs === null) return;
   cs.processes.delete(p.pid);
+  yield* closeEndpointsOf(k, cpu, cs, p.pid); // its endpoints' callers get -EPIPE
   const parent = p.parent === null ? undefined : cs.processes.get(p.parent.pid);
   if (parent === undefined) return;
   const at = parent.waits.findIndex((w) => w.pid === -1 || w.pid === p.pid);

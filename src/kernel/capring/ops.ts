@@ -20,6 +20,7 @@ import { complete } from './complete.ts';
 import { endpointCall, endpointCreate, endpointRecv, endpointReturn } from './endpoint.ts';
 import { park, unpark } from './park.ts';
 import { sqpollStart, sqpollStop } from './sqpoll.ts';
+import { ringTimeoutSubmit } from './timeout.ts';
 import type { Sqe } from './ring.ts';
 import {
   type CapKind,
@@ -48,6 +49,8 @@ const NEEDS: Record<number, CapKind> = {
   [CapOp.Call]: 'endpoints',
   [CapOp.Recv]: 'endpoints',
   [CapOp.Return]: 'endpoints',
+  [CapOp.Timeout]: 'timer',
+  [CapOp.CallGrant]: 'endpoints',
 };
 
 export interface OpContext {
@@ -110,13 +113,31 @@ export function* dispatch(c: OpContext, sqe: Sqe): KernelGen<void> {
     case CapOp.SqpollStop:
       return yield* done(yield* sqpollStop(k, cpu, me.ring));
     case CapOp.EndpointCreate:
-      return yield* done(endpointCreate(cs, cp));
+    case CapOp.Call:
+    case CapOp.CallGrant:
+    case CapOp.Recv:
+    case CapOp.Return:
+      return yield* dispatchEndpoint(c, op, sqe);
+    case CapOp.Timeout:
+      return yield* ringTimeoutSubmit(k, cpu, cs, cp, me.ring, { ...op, tid: me.thread.id }, sqe.args);
+  }
+}
+
+/** The endpoint capability's operations (endpoint.ts). */
+function* dispatchEndpoint(c: OpContext, op: PendingOp, sqe: Sqe): KernelGen<void> {
+  const { k, cpu, cs, cp } = c;
+  const [a0, a1, a2] = sqe.args;
+  switch (sqe.opcode) {
+    case CapOp.EndpointCreate:
+      return yield* complete(k, cpu, cs, cp, op, endpointCreate(cs, cp));
     case CapOp.Call:
       return yield* endpointCall(k, cpu, cs, cp, op, a0, a1);
+    case CapOp.CallGrant:
+      return yield* endpointCall(k, cpu, cs, cp, op, a0, a1, a2);
     case CapOp.Recv:
       return yield* endpointRecv(k, cpu, cs, cp, op, a0);
     case CapOp.Return:
-      return yield* endpointReturn(k, cpu, cs, cp, op, { callId: a0, result: a1, value: sqe.args[2] });
+      return yield* endpointReturn(k, cpu, cs, cp, op, { callId: a0, result: a1, value: a2 });
   }
 }
 

@@ -27,6 +27,7 @@ import { NO_TIMEOUT } from '../timeout.ts';
 import { complete } from './complete.ts';
 import { dispatch, type OpContext } from './ops.ts';
 import type { CapRing, CapringKernel, SqPoller } from './state.ts';
+import { fireDueTimeouts } from './timeout.ts';
 
 const POLLER_STACK_BYTES = 16 * 1024;
 
@@ -129,6 +130,7 @@ function* pollOnce(c: OpContext): KernelGen<number> {
     yield* dispatch(c, sqe);
   }
   if (consumed > 0) c.k.traceDecision(TraceKind.CapSqpoll, c.me.thread.id, consumed);
+  yield* fireDueTimeouts(c.k, c.cpu, c.cs, c.cp, ring); // the ring's due Timeout operations
   return consumed;
 }
 

@@ -16,8 +16,10 @@ import type { Kernel } from '../kernel.ts';
 import type { Process } from '../process.ts';
 import type { Thread } from '../thread.ts';
 import { peekProcess32, pokeProcess32 } from '../uaccess.ts';
+import { NO_DEADLINE } from '../../engine/deadline.ts';
 import { RingCore } from './ring.ts';
 import { type ThreadRef, ThreadRefTable } from './thread-ref.ts';
+import type { RingTimeout } from './timeout.ts';
 
 export interface CapringOptions {
   rings: RingMode;
@@ -43,6 +45,10 @@ export class CapRing {
   readonly queue: Thread[] = [];
   /** SQPOLL mode: the ring's kernel poller (sqpoll.ts), or null. */
   sqpoll: SqPoller | null = null;
+  /** Armed Timeout operations, earliest first (timeout.ts). */
+  readonly timeouts: RingTimeout[] = [];
+  /** When the blocked waiter's own timer fires (its timeout or the ring's earliest timeout). */
+  waiterTimerNs = NO_DEADLINE;
 
   constructor(p: Process, addr: number, overflowCapacity: number) {
     this.addr = addr;
@@ -128,6 +134,15 @@ export interface CapringCounts {
   sqpollSqes: number;
   sqpollSleeps: number;
   sqpollWakeups: number;
+  /** Timeout operations armed, and those that fired (-ETIME). */
+  timeoutsArmed: number;
+  timeoutsFired: number;
+  /** Endpoints whose server exited, and the calls that completed -EPIPE because of it. */
+  endpointsClosed: number;
+  callsFailedEpipe: number;
+  /** Capabilities moved in a call (CallGrant), and grants refused (the caller lacked it). */
+  grants: number;
+  grantsRefused: number;
 }
 
 export class CapringKernel {
@@ -150,6 +165,12 @@ export class CapringKernel {
     sqpollSqes: 0,
     sqpollSleeps: 0,
     sqpollWakeups: 0,
+    timeoutsArmed: 0,
+    timeoutsFired: 0,
+    endpointsClosed: 0,
+    callsFailedEpipe: 0,
+    grants: 0,
+    grantsRefused: 0,
   };
   /** SQ pollers by their thread id. */
   readonly pollers = new Map<number, SqPoller>();

@@ -24,8 +24,12 @@ export class ThreadRefTable<T> {
   /** Exit codes of exited references, by `slot:generation` (a join may come after the reuse). */
   readonly #exited = new Map<string, number>();
 
-  constructor(capacity: number) {
+  readonly #keepExitCodes: boolean;
+
+  /** `keepExitCodes` false: a table whose releases leave nothing behind (endpoints, endpoint.ts). */
+  constructor(capacity: number, keepExitCodes = true) {
     this.#capacity = capacity;
+    this.#keepExitCodes = keepExitCodes;
   }
 
   /** Takes the lowest free slot for `value`; null when every slot is live. */
@@ -56,7 +60,7 @@ export class ThreadRefTable<T> {
       throw new Error(`capring: release of a stale thread reference ${ref.slot}:${ref.generation}`);
     }
     entry.live = null;
-    this.#exited.set(`${ref.slot}:${ref.generation}`, code);
+    if (this.#keepExitCodes) this.#exited.set(`${ref.slot}:${ref.generation}`, code);
   }
 
   /** The exit code of an exited reference, or undefined (never existed, or still live). */
@@ -67,6 +71,11 @@ export class ThreadRefTable<T> {
   /** The current generation of `slot` (0: never used). */
   generationOf(slot: number): number {
     return this.#slots[slot]?.generation ?? 0;
+  }
+
+  /** Exit codes kept (a table without them keeps none). */
+  get exitCodesKept(): number {
+    return this.#exited.size;
   }
 
   get liveCount(): number {

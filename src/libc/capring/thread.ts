@@ -8,6 +8,7 @@
 import type { Program } from '../../abi/effects.ts';
 import type { Guest, ThreadEntry } from '../../abi/guest.ts';
 import { type CapImage, CapOp, CapSlot, type CapThreadStart } from '../../abi/capring.ts';
+import { ETIME } from '../../abi/errno.ts';
 import { capAdoptRing, capCall, capCode, capCodeDone, capEnter, capSubmit } from './call.ts';
 
 export interface CapThreadRef {
@@ -88,13 +89,38 @@ export function* capEndpointCall(t: Guest, id: number, word: number): Program<[n
   return [cqe.result, cqe.value];
 }
 
-/** The server takes the next call on endpoint `id`: [call id or -errno, the caller's word]. */
-export function* capEndpointRecv(t: Guest, id: number): Program<[number, number]> {
+/**
+ * The server takes the next call on endpoint `id`: [call id or -errno, the caller's word, the
+ * endpoint the call granted (0: none)].
+ */
+export function* capEndpointRecv(t: Guest, id: number): Program<[number, number, number]> {
   const cqe = yield* capCall(t, CapOp.Recv, CapSlot.Endpoints, [id]);
+  return [cqe.result, cqe.value % 2 ** 32, Math.floor(cqe.value / 2 ** 32)];
+}
+
+/** Calls endpoint `id` with `word`, handing the server endpoint `grant` too: [result, value]. */
+export function* capEndpointCallGrant(
+  t: Guest,
+  id: number,
+  word: number,
+  grant: number,
+): Program<[number, number]> {
+  const cqe = yield* capCall(t, CapOp.CallGrant, CapSlot.Endpoints, [id, word >>> 0, grant >>> 0]);
   return [cqe.result, cqe.value];
 }
 
 /** The server answers call `callId`; 0, or -ESRCH when there is no such call. */
 export function* capEndpointReturn(t: Guest, callId: number, result: number, value: number): Program<number> {
   return (yield* capCall(t, CapOp.Return, CapSlot.Endpoints, [callId, result >>> 0, value >>> 0])).result;
+}
+
+/**
+ * Sleeps `ns` on the ring: a Timeout operation (io_uring_prep_timeout with count 0), whose CQE
+ * comes with -ETIME when the time has passed. 0, or the -errno of a refused timeout.
+ */
+export function* capSleepNs(t: Guest, ns: number): Program<number> {
+  const lo = ns % 2 ** 32;
+  const hi = Math.floor(ns / 2 ** 32);
+  const r = (yield* capCall(t, CapOp.Timeout, CapSlot.Timer, [lo, hi, 0, 0])).result;
+  return r === -ETIME ? 0 : r;
 }
