@@ -24,6 +24,12 @@ export const SEGV_ACCERR = 2;
 /** si_code of SIGBUS: a misaligned address, or one past the end of the object behind it. */
 export const BUS_ADRALN = 1;
 export const BUS_ADRERR = 2;
+/**
+ * si_code of a signal the kernel raised for no address (uapi/asm-generic/siginfo.h SI_KERNEL):
+ * the SIGSEGV of a general-protection fault, as a non-canonical address raises (issue 15;
+ * arch/x86/kernel/traps.c gp_user_force_sig_segv, which sends force_sig(SIGSEGV) with no si_addr).
+ */
+export const SI_KERNEL = 0x80;
 export const SIGUSR2 = 12;
 export const SIGPIPE = 13;
 export const SIGALRM = 14;

@@ -26,13 +26,14 @@ import {
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
-import { PAGE_SHIFT, PAGE_SIZE } from '../hw/memory.ts';
+import { PAGE_SIZE } from '../hw/memory.ts';
 import type { Kernel } from './kernel.ts';
 import { regionEnd } from './regions.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
 import type { Thread } from './thread.ts';
 import { flushTlbRange } from './tlb/flush.ts';
-import { type AddressSpace, USER_BASE, USER_TOP } from './vm.ts';
+import { unsignedAddr, USER_BASE, USER_TOP, vpnOf } from './user-layout.ts';
+import type { AddressSpace } from './vm.ts';
 
 /** MREMAP_DONTUNMAP (uapi/linux/mman.h): a Linux flag this model does not implement. */
 const MREMAP_DONTUNMAP = 4;
@@ -86,7 +87,9 @@ function* sysMmap(
   const vm = t.process.vm;
   const bytes = pageAlign(length);
   const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
-  const addr = placeMapping(vm, signedAddr >>> 0, bytes, fixed);
+  // An address argument is an unsigned long: a negative number is a sign-extended 64-bit value
+  // far past TASK_SIZE (ENOMEM for MAP_FIXED, an ignored hint otherwise), never truncated.
+  const addr = placeMapping(vm, unsignedAddr(signedAddr), bytes, fixed);
   if (addr < 0) return addr;
   if ((flags & MAP_FIXED_NOREPLACE) !== 0 && !vm.isFree(addr, addr + bytes)) return -EEXIST;
   const type = flags & MAP_TYPE;
@@ -147,7 +150,7 @@ function* moveRange(
       shared: model.shared,
       frames: fresh,
     });
-  yield* flushTlbRange(k, cpu, vm, from >>> PAGE_SHIFT, oldBytes / PAGE_SIZE);
+  yield* flushTlbRange(k, cpu, vm, vpnOf(from), oldBytes / PAGE_SIZE);
   const costs = k.board.costs;
   const zeroed = vm.mapsEagerly(model.shared) ? growPages : 0;
   yield spend((oldBytes / PAGE_SIZE) * costs.pageMapNs + zeroed * (costs.pageZeroNs + costs.pageMapNs));
@@ -164,7 +167,7 @@ function* mremapTo(
   newBytes: number,
   to: number,
 ): KernelGen<number> {
-  if ((to & (PAGE_SIZE - 1)) !== 0) return -EINVAL;
+  if (to % PAGE_SIZE !== 0) return -EINVAL;
   if (newBytes > USER_TOP - USER_BASE || to > USER_TOP - newBytes || to < USER_BASE) return -EINVAL;
   if (addr + oldBytes > to && to + newBytes > addr) return -EINVAL; // the ranges overlap
   yield* unmapRange(k, cpu, vm, to, newBytes);
@@ -188,8 +191,8 @@ function* sysMremap(
 ): KernelGen<number> {
   if ((flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) !== 0) return -EINVAL;
   if ((flags & MREMAP_FIXED) !== 0 && (flags & MREMAP_MAYMOVE) === 0) return -EINVAL;
-  const addr = signedAddr >>> 0;
-  if ((addr & (PAGE_SIZE - 1)) !== 0 || !(oldLength >= 0) || !(newLength >= 0)) return -EINVAL;
+  const addr = unsignedAddr(signedAddr);
+  if (signedAddr % PAGE_SIZE !== 0 || !(oldLength >= 0) || !(newLength >= 0)) return -EINVAL;
   const oldBytes = pageAlign(oldLength);
   const newBytes = pageAlign(newLength);
   if (newBytes === 0) return -EINVAL;
@@ -203,7 +206,7 @@ function* sysMremap(
     );
   }
   if ((flags & MREMAP_FIXED) !== 0)
-    return yield* mremapTo(k, cpu, vm, addr, oldBytes, newBytes, newAddr >>> 0);
+    return yield* mremapTo(k, cpu, vm, addr, oldBytes, newBytes, unsignedAddr(newAddr));
   if (oldBytes >= newBytes) {
     yield* unmapRange(k, cpu, vm, addr + newBytes, oldBytes - newBytes);
     return addr;

@@ -4,7 +4,7 @@
  */
 import { ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { exitStatus, FUTEX_WAKE, PROT_NONE, PROT_READ, PROT_WRITE, signalStatus } from '../abi/syscalls.ts';
+import { exitStatus, FUTEX_WAKE, PROT_NONE, signalStatus } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
@@ -108,7 +108,8 @@ export function* startMainThread(
   const node = k.topology.memoryNodeOf(cpu.id);
   // The lowest page is a PROT_NONE guard, so overflowing the stack faults instead of running
   // into the mapping below (LIBC-8; Linux keeps a guard gap below the main stack too).
-  const stack = p.vm.mmapAnonymous(STACK_BYTES_DEFAULT + PAGE_SIZE, PROT_READ | PROT_WRITE, false, node);
+  // The main stack sits at the top of user space (user-layout.ts STACK_TOP), above mmap's area.
+  const stack = p.vm.mapMainStack(STACK_BYTES_DEFAULT + PAGE_SIZE, node);
   if (stack < 0) return null;
   p.vm.mprotect(stack, PAGE_SIZE, PROT_NONE);
   thread.stackTop = stack + PAGE_SIZE + STACK_BYTES_DEFAULT;

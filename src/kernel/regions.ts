@@ -50,9 +50,8 @@ export class RegionList {
     return lo;
   }
 
-  /** The region holding `addr` (taken as an unsigned 32-bit address), or undefined. */
-  find(addr: number): Region | undefined {
-    const a = addr >>> 0; // guest code computes addresses with bit operations: signed
+  /** The region holding `addr` (a 48-bit address, never truncated), or undefined. */
+  find(a: number): Region | undefined {
     const hit = this.#hit;
     if (hit !== undefined && a >= hit.start && a < regionEnd(hit)) return hit;
     const r = this.#list[this.#firstAtOrBelow(a)];

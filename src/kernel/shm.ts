@@ -146,7 +146,7 @@ function* sysShmOpen(
   const addr = vm.mapFrames(mapped, writable ? PROT_READ | PROT_WRITE : PROT_READ);
   if (addr < 0) return -ENOMEM;
   if (inoAddr !== 0) putUser32(t, inoAddr, obj.ino);
-  k.board.trace.mix(TraceKind.ShmMap, obj.ino, addr);
+  k.board.trace.mix(TraceKind.ShmMap, addr, obj.ino); // the address first: the hash takes its 48 bits
   return addr;
 }
 

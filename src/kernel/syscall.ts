@@ -208,6 +208,6 @@ function* sysMprotect(
   const ideal = k.tlb.options.protocol === 'ideal';
   const result = vm.mprotect(addr, length, prot, ideal);
   // change_protection, then flush_tlb_range over what changed (kernel/tlb/).
-  if (result === 0 && !ideal) yield* flushTlbRange(k, cpu, vm, (addr >>> 0) / PAGE_SIZE, pages);
+  if (result === 0 && !ideal) yield* flushTlbRange(k, cpu, vm, addr / PAGE_SIZE, pages);
   return result;
 }

@@ -1,8 +1,9 @@
 /**
  * Address spaces: anonymous mmap regions backed by frames, their page tables, translation of
  * guest addresses through the running CPU's TLB, and the faults a bad access raises. Addresses
- * are 32-bit; the user range is [USER_BASE, USER_TOP). (64-bit user addresses: not yet, see
- * docs/memory.md for what blocks them.)
+ * are 48-bit (x86-64's canonical lower half); the user range is [USER_BASE, TASK_SIZE) and its
+ * layout is user-layout.ts's. No 32-bit operator touches an address here: page numbers are
+ * `vpnOf`, page indexes `pageIndex`; a non-canonical address is a #GP (SIGSEGV, SI_KERNEL).
  *
  * Each region (Linux's VMA) holds the frame behind each of its pages (regions.ts), and every
  * mapped page also has a leaf entry in the space's 4-level page table (hw/page-table.ts), which
@@ -25,37 +26,56 @@
  * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
  * invariant (each mapping call must keep the three in step, and the property tests check them
  * together), so they share private state here; the region list (regions.ts), the MMU and its
- * flushes (mmu.ts) and the shootdown protocols (tlb/) already live apart. The fault handler
- * (demand paging, copy-on-write) writes the same three, so it is here too (~750 lines). Next
+ * flushes (mmu.ts), the shootdown protocols (tlb/) and the layout of the 48-bit space
+ * (user-layout.ts) already live apart. The fault handler
+ * (demand paging, copy-on-write) writes the same three, so it is here too (~800 lines). Next
  * out: the two-phase munmap and madvise batches, and fork's copy and share, into an mm file of
  * their own over a small interface to the frame references.
  */
-import { PAGE_SHIFT, PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
-import { PTE_P, PTE_RW, PTE_US } from '../hw/page-table.ts';
+import { PAGE_SIZE, PTE_READ, PTE_USER, PTE_WRITE, type PhysicalMemory } from '../hw/memory.ts';
+import { PTE_P, PTE_RW, PTE_US, WALK_NONCANONICAL } from '../hw/page-table.ts';
 import { EINVAL, ENOMEM } from '../abi/errno.ts';
-import { BUS_ADRALN, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from '../abi/signal.ts';
+import {
+  BUS_ADRALN,
+  BUS_ADRERR,
+  SEGV_ACCERR,
+  SEGV_MAPERR,
+  SI_KERNEL,
+  SIGBUS,
+  SIGSEGV,
+} from '../abi/signal.ts';
 import { FrameLists } from './frame-lists.ts';
 import { Mmu, type MmuSpace } from './mmu.ts';
 import { type Region, RegionList } from './regions.ts';
+import {
+  isCanonical,
+  MMAP_BASE,
+  pageIndex,
+  STACK_TOP,
+  USER_BASE,
+  unsignedAddr,
+  vpnOf,
+} from './user-layout.ts';
 
 export type { Region } from './regions.ts';
-
-export const USER_BASE = 0x0001_0000;
-export const USER_TOP = 0xc000_0000;
+export { TASK_SIZE, USER_BASE, USER_TOP } from './user-layout.ts';
 
 /** A guest memory access that the hardware refuses: delivered to the process as a signal. */
 export class GuestFault extends Error {
   override name = 'GuestFault';
   readonly signal: number;
-  /** si_addr: the faulting address (unsigned). */
+  /**
+   * si_addr: the faulting address as an unsigned 64-bit value (a negative one sign-extended;
+   * exact below 2^53), or 0 for a general-protection fault, which reports none (SI_KERNEL).
+   */
   readonly addr: number;
-  /** si_code: SEGV_MAPERR / SEGV_ACCERR, or BUS_ADRALN / BUS_ADRERR. */
+  /** si_code: SEGV_MAPERR / SEGV_ACCERR / SI_KERNEL, or BUS_ADRALN / BUS_ADRERR. */
   readonly code: number;
 
   constructor(signal: number, addr: number, what: string, code = 0) {
-    super(`${what} at 0x${(addr >>> 0).toString(16)}`);
+    super(`${what} at 0x${BigInt.asUintN(64, BigInt(addr)).toString(16)}`);
     this.signal = signal;
-    this.addr = addr >>> 0;
+    this.addr = code === SI_KERNEL ? 0 : unsignedAddr(addr);
     this.code = code;
   }
 }
@@ -68,6 +88,8 @@ const FAULT_READ = -3;
 const FAULT_OOM = -4;
 /** A page of a shared mapping past the end of its object (shm_truncate shrank it): SIGBUS. */
 const FAULT_BUS = -5;
+/** A non-canonical address: the CPU raises #GP, not a page fault (no region is consulted). */
+const FAULT_GP = -6;
 
 /** A page of a region that has no frame yet (demand paging: taken at its first touch). */
 export const NO_FRAME = -1;
@@ -96,8 +118,8 @@ export class AddressSpace implements MmuSpace {
    * shared-memory objects), kernel-wide. A private frame has one mapping and no entry.
    */
   readonly #frameRefs: Map<number, number>;
-  /** mmap hands out addresses downward from here. */
-  #mmapNext = USER_TOP;
+  /** mmap hands out addresses downward from here (mm->mmap_base, user-layout.ts). */
+  #mmapNext = MMAP_BASE;
 
   /** Flushes of this space so far (Linux's mm->context.tlb_gen; kernel/tlb/linux.ts). */
   tlbGen = 0;
@@ -105,6 +127,12 @@ export class AddressSpace implements MmuSpace {
   readonly cpuGen: Float64Array;
   /** Accesses by a CPU whose CR3 did not hold this space (walked without its TLB; a bug if > 0). */
   untaggedAccesses = 0;
+  /**
+   * The private futex keys of this mm, by word address (futex/table.ts privateKey): Linux keys a
+   * private futex by (mm, address), and a 48-bit address leaves no room beside an mm id in one
+   * exact number, so each address gets a kernel-wide serial number the first time it is keyed.
+   */
+  readonly futexKeys = new Map<number, number>();
 
   constructor(memory: PhysicalMemory, frameRefs: Map<number, number>, mmu = Mmu.standalone(), asid = 0) {
     this.#memory = memory;
@@ -194,6 +222,17 @@ export class AddressSpace implements MmuSpace {
   }
 
   /**
+   * Maps a main thread's stack of `bytes` (its guard page included) just below STACK_TOP, as
+   * Linux's setup_arg_pages puts the stack at the top of user space, above the mmap area's gap
+   * (user-layout.ts). Returns its lowest address, or -1 when out of memory or already mapped.
+   */
+  mapMainStack(bytes: number, node: number): number {
+    const start = STACK_TOP - Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    if (!this.isFree(start, STACK_TOP)) return -1;
+    return this.mmapAnonymous(bytes, PROT_READ_WRITE, false, node, start);
+  }
+
+  /**
    * Where `pages` new pages go without a hint: just below the last mapping handed out (the
    * downward bump the model has always used), and below any region a MAP_FIXED or a hint put
    * in the way (the top-down search of mm/mmap.c, unmapped_area_topdown). -1 when there is no room.
@@ -271,9 +310,8 @@ export class AddressSpace implements MmuSpace {
    * for an address that is not page-aligned, or -ENOMEM when part of the range is not mapped
    * (mm/mprotect.c's answers). Guard pages (LIBC-8) are pages made PROT_NONE this way.
    */
-  mprotect(signedAddr: number, bytes: number, prot: number, flush = true): number {
-    if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
-    const addr = signedAddr >>> 0;
+  mprotect(addr: number, bytes: number, prot: number, flush = true): number {
+    if (addr % PAGE_SIZE !== 0 || !(bytes >= 0)) return -EINVAL;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
     if (end === addr) return 0;
     if (!this.#regions.covers(addr, end)) return -ENOMEM;
@@ -284,7 +322,7 @@ export class AddressSpace implements MmuSpace {
       this.#mapRegion(r);
     }
     // `flush` false: the caller runs a shootdown protocol over the range itself (kernel/tlb/).
-    if (flush) this.#mmu.flushRange(this, addr >>> PAGE_SHIFT, (end - addr) / PAGE_SIZE);
+    if (flush) this.#mmu.flushRange(this, vpnOf(addr), (end - addr) / PAGE_SIZE);
     return 0;
   }
 
@@ -404,7 +442,7 @@ export class AddressSpace implements MmuSpace {
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
     const regions = this.#regions.cut(addr, end);
     for (const region of regions) this.#unmapRegion(region);
-    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE };
+    return { regions, vpn: vpnOf(addr), pages: (end - addr) / PAGE_SIZE };
   }
 
   /**
@@ -419,7 +457,7 @@ export class AddressSpace implements MmuSpace {
       for (let i = 0; i < region.pages; i++) {
         const frame = region.frames[i]!;
         if (!this.#dropFrame(frame)) continue;
-        const vpn = (region.start >>> PAGE_SHIFT) + i;
+        const vpn = vpnOf(region.start) + i;
         for (const tlb of tlbs) tlb.markStale(vpn, this.pcid, frame);
       }
       pages += region.pages;
@@ -442,7 +480,7 @@ export class AddressSpace implements MmuSpace {
         if (!frames.has(frame)) continue;
         r.frames[i] = NO_FRAME;
         this.#mapPage(r, i);
-        cut.push([(r.start >>> PAGE_SHIFT) + i, frame]);
+        cut.push([vpnOf(r.start) + i, frame]);
       }
     }
     return cut;
@@ -470,14 +508,13 @@ export class AddressSpace implements MmuSpace {
    * lives in the shared object). -EINVAL for an unaligned address or a negative length,
    * -ENOMEM when part of the range is not mapped (the mapped parts are still done).
    */
-  dontneedEntries(signedAddr: number, bytes: number): UnmapBatch | number {
-    if ((signedAddr & (PAGE_SIZE - 1)) !== 0 || !(bytes >= 0)) return -EINVAL;
-    const addr = signedAddr >>> 0;
+  dontneedEntries(addr: number, bytes: number): UnmapBatch | number {
+    if (addr % PAGE_SIZE !== 0 || !(bytes >= 0)) return -EINVAL;
     const end = addr + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
     const regions = end === addr ? [] : this.#regions.carve(addr, end).filter((r) => !r.shared);
     for (const r of regions) this.#unmapRegion(r);
     const gap = end !== addr && !this.#regions.covers(addr, end);
-    return { regions, vpn: addr >>> PAGE_SHIFT, pages: (end - addr) / PAGE_SIZE, gap };
+    return { regions, vpn: vpnOf(addr), pages: (end - addr) / PAGE_SIZE, gap };
   }
 
   /** madvise's second half: fresh zeroed frames, on each old frame's node, mapped again. */
@@ -506,7 +543,7 @@ export class AddressSpace implements MmuSpace {
   #dropUnmapped(r: Region, i: number, old: number): void {
     if (!this.#dropFrame(old)) return;
     for (const tlb of this.#mmu.staleChecks ? this.#mmu.tlbs : []) {
-      tlb.markStale((r.start >>> PAGE_SHIFT) + i, this.pcid, old);
+      tlb.markStale(vpnOf(r.start) + i, this.pcid, old);
     }
   }
 
@@ -542,14 +579,14 @@ export class AddressSpace implements MmuSpace {
   #translate(addr: number, write: boolean, cpuId: number): number {
     if (cpuId >= 0) {
       if (this.#mmu.loaded[cpuId] === this) {
-        const frame = this.#mmu.tlbs[cpuId]!.lookup(addr >>> PAGE_SHIFT, this.pcid, write);
+        const frame = this.#mmu.tlbs[cpuId]!.lookup(vpnOf(addr), this.pcid, write);
         if (frame >= 0) return frame;
       } else {
         this.untaggedAccesses++;
         cpuId = -1;
       }
     }
-    return this.#miss(addr >>> 0, write, cpuId);
+    return this.#miss(addr, write, cpuId);
   }
 
   #miss(addr: number, write: boolean, cpuId: number): number {
@@ -562,11 +599,12 @@ export class AddressSpace implements MmuSpace {
       mmu.pendingWalkNs[cpuId]! += tables.lastLevels * mmu.walkLevelNs;
     }
     if (frame < 0) {
+      if (frame === WALK_NONCANONICAL && !isCanonical(addr)) return FAULT_GP;
       const verdict = this.#faultKind(addr, write, cpuId);
       // A fault the handler resolved: the access is made again, and walks again (the retried instruction).
       return verdict === 0 ? this.#miss(addr, write, cpuId) : verdict;
     }
-    if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(addr >>> PAGE_SHIFT, this.pcid, frame, tables.lastFlags);
+    if (cpuId >= 0) mmu.tlbs[cpuId]!.fill(vpnOf(addr), this.pcid, frame, tables.lastFlags);
     return frame;
   }
 
@@ -579,7 +617,7 @@ export class AddressSpace implements MmuSpace {
     const r = this.#regions.find(addr);
     if (r === undefined) return FAULT_UNMAPPED;
     if ((protToPte(r.prot) & (write ? PTE_WRITE : PTE_READ)) === 0) return write ? FAULT_WRITE : FAULT_READ;
-    const i = ((addr >>> 0) - r.start) >>> PAGE_SHIFT;
+    const i = pageIndex(addr, r.start);
     if (r.frames[i] === NO_FRAME && r.shared) return FAULT_BUS; // past the object's end
     if (r.frames[i] === NO_FRAME) return this.#populate(r, i, cpuId) < 0 ? FAULT_OOM : 0;
     if (write && !r.shared && this.#mmu.cowFork) return this.#breakCow(r, i, cpuId);
@@ -629,7 +667,7 @@ export class AddressSpace implements MmuSpace {
       mmu.chargeFault(cpuId, costs.faultNs + costs.mapNs);
     }
     this.#mapPage(r, i);
-    mmu.flushRange(this, (r.start >>> PAGE_SHIFT) + i, 1);
+    mmu.flushRange(this, vpnOf(r.start) + i, 1);
     return 0;
   }
 
@@ -640,6 +678,8 @@ export class AddressSpace implements MmuSpace {
     if (frame >= 0) return frame;
     if (frame === FAULT_UNMAPPED)
       throw new GuestFault(SIGSEGV, addr, 'access to unmapped memory', SEGV_MAPERR);
+    if (frame === FAULT_GP)
+      throw new GuestFault(SIGSEGV, addr, 'general protection fault: non-canonical address', SI_KERNEL);
     if (frame === FAULT_BUS)
       throw new GuestFault(SIGBUS, addr, 'access past the end of a shared object', BUS_ADRERR);
     if (frame === FAULT_OOM)
@@ -718,7 +758,7 @@ export class AddressSpace implements MmuSpace {
   /** The frame behind the page of `addr`, whatever its protection, or -1 when it is not mapped. */
   frameOf(addr: number): number {
     const r = this.#regions.find(addr);
-    return r === undefined ? -1 : r.frames[((addr >>> 0) - r.start) >>> PAGE_SHIFT]!;
+    return r === undefined ? -1 : r.frames[pageIndex(addr, r.start)]!;
   }
 
   /** The NUMA node holding the page of `addr`, or -1 when it is not mapped. */
@@ -734,7 +774,7 @@ export class AddressSpace implements MmuSpace {
       // get_futex_key faults the page in first (get_user_pages_fast): a demand page gets its frame.
       const r = this.#regions.find(addr);
       if (r !== undefined && !r.shared && (protToPte(r.prot) & PTE_READ) !== 0) {
-        frame = this.#populate(r, ((addr >>> 0) - r.start) >>> PAGE_SHIFT, cpuId);
+        frame = this.#populate(r, pageIndex(addr, r.start), cpuId);
       }
     }
     return frame < 0 ? -1 : frame * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
@@ -742,6 +782,7 @@ export class AddressSpace implements MmuSpace {
 }
 
 const PROT_EXEC = 4;
+const PROT_READ_WRITE = 3;
 
 /** The leaf entry's flags for `prot`: 0 (not present) for PROT_NONE, as Linux's PROT_NONE pages. */
 function pteFlags(prot: number): number {

@@ -45,17 +45,18 @@ export const SEM_VALUE_MAX = 0x7fffffff;
 export const RECURSIVE_COUNT_MAX = 0xffffffff;
 
 /**
- * pthread_mutex_t, 24 bytes: the lock word, the kind, the owner's tid (improved libc; relibc
+ * pthread_mutex_t, 32 bytes: the lock word, the kind, the owner's tid (improved libc; relibc
  * keeps the owner in the lock word itself) and the recursion count, then the robust-list node
- * {prev, next} (glibc's __list; `next` is the entry address the kernel walks, LIBC-2).
+ * {prev, next} (glibc's __list; `next` is the entry address the kernel walks, LIBC-2), two
+ * 8-byte pointers as on x86-64 (issue 15: addresses are 48-bit, a 32-bit word cannot hold one).
  */
-export const MUTEX_BYTES = 24;
+export const MUTEX_BYTES = 32;
 export const MUTEX_LOCK = 0;
 export const MUTEX_KIND = 4;
 export const MUTEX_OWNER = 8;
 export const MUTEX_COUNT = 12;
 export const MUTEX_PREV = 16;
-export const MUTEX_NEXT = 20;
+export const MUTEX_NEXT = 24;
 /**
  * Kind word, with glibc's bit values (pthreadP.h): the type in bits 0-1, robust bit 4,
  * priority inheritance bit 5, priority protection bit 6, process-shared bit 7.
@@ -79,9 +80,12 @@ export const MUTEX_NOTRECOVERABLE = 0x7ffffffe;
 export const PRIO_CEILING_SHIFT = 19;
 export const PRIO_CEILING_MASK = 0xfff80000;
 
-/** pthread_cond_t, 16 bytes; each variant lays out its words (relibc: cur, prev; improved: seq, waiters). */
-export const COND_BYTES = 16;
-export const COND_FLAGS = 12;
+/**
+ * pthread_cond_t, 24 bytes; each variant lays out its words below COND_FLAGS (relibc: cur, prev;
+ * improved: seq, waiters, then the 8-byte mutex pointer, which is why it grew from 16 in issue 15).
+ */
+export const COND_BYTES = 24;
+export const COND_FLAGS = 16;
 /** Cond flags: bit 0 CLOCK_MONOTONIC, bit 7 process-shared. */
 export const COND_MONOTONIC = 1;
 

@@ -29,7 +29,6 @@ import {
   MUTEX_BYTES,
   MUTEX_COUNT,
   MUTEX_KIND,
-  MUTEX_NEXT,
   MUTEX_OWNER,
   MUTEX_PREV,
   PRIO_CEILING_SHIFT,
@@ -143,8 +142,7 @@ export function pthread_mutex_init(t: Guest, m: pthread_mutex_t, attr: pthread_m
   t.store32(m + MUTEX_KIND, kind);
   t.store32(m + MUTEX_OWNER, 0);
   t.store32(m + MUTEX_COUNT, 0);
-  t.store32(m + MUTEX_PREV, 0);
-  t.store32(m + MUTEX_NEXT, 0);
+  for (let w = 0; w < 16; w += 4) t.store32(m + MUTEX_PREV + w, 0); // the 8-byte prev and next
   return 0;
 }
 

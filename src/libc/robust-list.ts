@@ -5,7 +5,9 @@
  * on that list, so that when the thread dies the kernel finds the lock words it still holds,
  * marks them OWNER_DIED and wakes a waiter.
  *
- * Layout, 16 bytes of guest memory per thread: `[prev][next][futex_offset][list_op_pending]`.
+ * Layout, 32 bytes of guest memory per thread, four 8-byte fields as on x86-64 (pointers are
+ * 48-bit addresses, stored as two 32-bit words: `loadPtr`, `storePtr`, never truncated):
+ * `[prev][next][futex_offset][list_op_pending]`.
  * The registered head is the address of `next`, which makes the head a list node like a
  * mutex's `{prev, next}` pair (MUTEX_PREV, MUTEX_NEXT; glibc keeps `robust_prev` just before
  * `robust_head` for the same reason), so linking and unlinking have no special case. An entry is
@@ -21,17 +23,18 @@ import type { Guest } from '../abi/guest.ts';
 import { SYS_SET_ROBUST_LIST } from '../abi/syscalls.ts';
 import { MUTEX_LOCK, MUTEX_NEXT, MUTEX_PREV } from './layout.ts';
 import { malloc } from './malloc.ts';
+import { loadPtr, PTR_BYTES, storePtr } from './ptr.ts';
 import { syscall } from './sys.ts';
 
-/** struct robust_list_head: next, futex_offset, list_op_pending (the kernel's compat layout). */
-export const ROBUST_HEAD_BYTES = 12;
-const AREA_BYTES = 16;
+/** struct robust_list_head: next, long futex_offset, list_op_pending (x86-64's, 24 bytes). */
+export const ROBUST_HEAD_BYTES = 24;
+const AREA_BYTES = 32;
+const PTR = PTR_BYTES;
 /** Where the kernel finds a mutex's lock word from its entry (a signed offset). */
 export const ROBUST_FUTEX_OFFSET = MUTEX_LOCK - MUTEX_NEXT;
-const PI_FLAG = 1;
-/** The node a pointer names, without its PI mark. */
-const node = (p: number) => (p & ~PI_FLAG) >>> 0;
-const marked = (entry: number, pi: boolean) => (entry | (pi ? PI_FLAG : 0)) >>> 0;
+/** The node a pointer names, without its PI mark (bit 0; nodes are 8-byte aligned). */
+const node = (p: number) => p - (p % 2);
+const marked = (entry: number, pi: boolean) => entry + (pi ? 1 : 0);
 
 function heads(t: Guest): Map<number, number> {
   let m = t.data.robustHeads as Map<number, number> | undefined;
@@ -48,11 +51,13 @@ export function* robustHead(t: Guest): Program<number> {
   const known = heads(t).get(t.tid);
   if (known !== undefined) return known;
   const area = yield* malloc(t, AREA_BYTES);
-  const head = area + 4;
-  t.store32(head, head); // an empty list points to itself
-  t.store32(head - 4, head);
-  t.store32(head + 4, ROBUST_FUTEX_OFFSET >>> 0);
-  t.store32(head + 8, 0);
+  const head = area + PTR;
+  storePtr(t, head, head); // an empty list points to itself
+  storePtr(t, head - PTR, head);
+  // futex_offset is a signed long: its two's complement in two words.
+  t.store32(head + PTR, ROBUST_FUTEX_OFFSET);
+  t.store32(head + PTR + 4, ROBUST_FUTEX_OFFSET < 0 ? -1 : 0);
+  storePtr(t, head + 2 * PTR, 0);
   heads(t).set(t.tid, head);
   yield* syscall(t, SYS_SET_ROBUST_LIST, head, ROBUST_HEAD_BYTES);
   return head;
@@ -60,31 +65,31 @@ export function* robustHead(t: Guest): Program<number> {
 
 /** list_op_pending = the mutex's entry (with the PI mark), before the word changes hands. */
 export function setPending(t: Guest, head: number, m: number, pi: boolean): void {
-  t.store32(head + 8, marked(m + MUTEX_NEXT, pi));
+  storePtr(t, head + 2 * PTR, marked(m + MUTEX_NEXT, pi));
 }
 
 export function clearPending(t: Guest, head: number): void {
-  t.store32(head + 8, 0);
+  storePtr(t, head + 2 * PTR, 0);
 }
 
 /** Links the mutex `m` first on the list at `head`. */
 export function enqueue(t: Guest, head: number, m: number, pi: boolean): void {
   const entry = m + MUTEX_NEXT;
-  const first = t.load32(head);
-  t.store32(entry, first);
-  t.store32(m + MUTEX_PREV, head);
-  t.store32(node(first) - 4, entry); // the old first node's prev
-  t.store32(head, marked(entry, pi));
+  const first = loadPtr(t, head);
+  storePtr(t, entry, first);
+  storePtr(t, m + MUTEX_PREV, head);
+  storePtr(t, node(first) - PTR, entry); // the old first node's prev
+  storePtr(t, head, marked(entry, pi));
 }
 
 /** Unlinks the mutex `m` from whichever list it is on (its owner's). */
 export function dequeue(t: Guest, m: number): void {
-  const next = t.load32(m + MUTEX_NEXT); // carries the successor's PI mark
-  const prev = t.load32(m + MUTEX_PREV); // a plain node address (head or a mutex's entry)
-  t.store32(node(next) - 4, prev);
-  t.store32(prev, next);
-  t.store32(m + MUTEX_NEXT, 0);
-  t.store32(m + MUTEX_PREV, 0);
+  const next = loadPtr(t, m + MUTEX_NEXT); // carries the successor's PI mark
+  const prev = loadPtr(t, m + MUTEX_PREV); // a plain node address (head or a mutex's entry)
+  storePtr(t, node(next) - PTR, prev);
+  storePtr(t, prev, next);
+  storePtr(t, m + MUTEX_NEXT, 0);
+  storePtr(t, m + MUTEX_PREV, 0);
 }
 
 /** The entries on the calling thread's list, first to last (for tests and the deadlock report). */
@@ -92,7 +97,7 @@ export function robustEntries(t: Guest): number[] {
   const head = heads(t).get(t.tid);
   if (head === undefined) return [];
   const out: number[] = [];
-  for (let e = t.load32(head); node(e) !== head && out.length < 4096; e = t.load32(node(e))) {
+  for (let e = loadPtr(t, head); node(e) !== head && out.length < 4096; e = loadPtr(t, node(e))) {
     out.push(e);
   }
   return out;

@@ -29,7 +29,8 @@ export function stack_enter(t: Guest, bytes: number): number {
   const old = stack_pointer(t);
   const sp = old - Math.ceil(Math.max(bytes, 16) / 16) * 16;
   // Probe one word per page from the old pointer down to the new one, then the new top word.
-  for (let probe = old - 4; probe > sp; probe -= PAGE_SIZE) t.store32(probe & ~3, 0);
+  // (`probe - probe % 4` aligns a 48-bit address down; `& ~3` would truncate it to 32 bits.)
+  for (let probe = old - 4; probe > sp; probe -= PAGE_SIZE) t.store32(probe - (probe % 4), 0);
   t.store32(sp, 0);
   pointers(t).set(t.tid, sp);
   return sp;

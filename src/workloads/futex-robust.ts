@@ -9,6 +9,7 @@ import { AtomicOp, type Program } from '../abi/effects.ts';
 import type { Guest } from '../abi/guest.ts';
 import { SYS_GETTID, SYS_SET_ROBUST_LIST } from '../abi/syscalls.ts';
 import { malloc } from '../libc/malloc.ts';
+import { storePtr } from '../libc/ptr.ts';
 import { pthread_create, pthread_join } from '../libc/pthread.ts';
 import { futex_wait, syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
@@ -18,7 +19,8 @@ import { publish } from './common.ts';
 const TID_MASK = 0x3fffffff;
 const OWNER_DIED = 0x40000000;
 const WAITERS = 0x80000000;
-const ROBUST_HEAD_BYTES = 12;
+/** x86-64's struct robust_list_head: next, long futex_offset, list_op_pending (8 bytes each). */
+const ROBUST_HEAD_BYTES = 24;
 
 interface Shared {
   head: number;
@@ -31,19 +33,19 @@ interface Shared {
 function* owner(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
   const me = yield* syscall(t, SYS_GETTID);
-  t.store32(s.head, s.head); // empty list: the head points to itself
-  t.store32(s.head + 4, 4); // futex_offset: the lock word follows the entry's link
-  t.store32(s.head + 8, 0);
+  storePtr(t, s.head, s.head); // empty list: the head points to itself
+  storePtr(t, s.head + 8, 8); // futex_offset: the lock word follows the entry's 8-byte link
+  storePtr(t, s.head + 16, 0);
   if (s.robust) {
     const r = yield* syscall(t, SYS_SET_ROBUST_LIST, s.head, ROBUST_HEAD_BYTES);
     if (r !== 0) throw new Error(`futex-robust: set_robust_list failed (${r})`);
   }
-  t.store32(s.head + 8, s.entry); // list_op_pending
-  const old = (yield t.atomic(AtomicOp.CompareExchange, s.entry + 4, 0, me)) as number;
+  storePtr(t, s.head + 16, s.entry); // list_op_pending
+  const old = (yield t.atomic(AtomicOp.CompareExchange, s.entry + 8, 0, me)) as number;
   if (old !== 0) throw new Error('futex-robust: the lock was not free');
-  t.store32(s.entry, s.head); // link: head -> entry -> head
-  t.store32(s.head, s.entry);
-  t.store32(s.head + 8, 0);
+  storePtr(t, s.entry, s.head); // link: head -> entry -> head
+  storePtr(t, s.head, s.entry);
+  storePtr(t, s.head + 16, 0);
   s.taken = true;
   yield* sleep_ns(t, 2_000_000);
   return 0; // exits holding the lock
@@ -51,10 +53,15 @@ function* owner(t: Guest, raw: unknown): Program<number> {
 
 function* robustMain(t: Guest, raw: unknown): Program<number> {
   const robust = stringArg(raw as ProgramArgs, 'robust') === 'on';
-  const s: Shared = { head: yield* malloc(t, 12), entry: yield* malloc(t, 8), robust, taken: false };
+  const s: Shared = {
+    head: yield* malloc(t, ROBUST_HEAD_BYTES),
+    entry: yield* malloc(t, 16), // the 8-byte link, then the lock word
+    robust,
+    taken: false,
+  };
   const [, th] = yield* pthread_create(t, null, owner, s);
   while (!s.taken) yield* sleep_ns(t, 100_000);
-  const word = s.entry + 4;
+  const word = s.entry + 8;
   const t0 = yield* clock_gettime_ns(t);
   let ownerDied = 0;
   const me = yield* syscall(t, SYS_GETTID);

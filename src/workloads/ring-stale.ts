@@ -15,7 +15,7 @@ import { EAGAIN } from '../abi/errno.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { CapOp, CapSlot } from '../abi/capring.ts';
 import { capEnter, capSetup, capSubmit } from '../libc/capring/call.ts';
-import { capPark, capUnpark } from '../libc/capring/mutex.ts';
+import { capPark, capUnpark, parkArgs } from '../libc/capring/mutex.ts';
 import { type CapThreadRef, capMap, capThreadCreate, capThreadJoin } from '../libc/capring/thread.ts';
 import { publish } from './common.ts';
 import { type GuestProgram, intArg, type ProgramArgs } from './program.ts';
@@ -28,7 +28,7 @@ interface Shared {
 /** Parks on the word and leaves at once: its completion will find it gone. */
 function* leaver(t: Guest, raw: unknown): Program<number> {
   const s = raw as Shared;
-  yield* capSubmit(t, CapOp.Park, CapSlot.ParkSpace, [s.word, 0]);
+  yield* capSubmit(t, CapOp.Park, CapSlot.ParkSpace, parkArgs(s.word, 0));
   yield* capEnter(t, 0, 0); // consumed: it is parked, and nobody waits for it
   return 0;
 }

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PAGE_SHIFT, PAGE_SIZE, PhysicalMemory } from '../../src/hw/memory.ts';
+import { PAGE_SIZE, PhysicalMemory } from '../../src/hw/memory.ts';
 import { PageTableStore, PTE_P, PTE_RW, pteFrame } from '../../src/hw/page-table.ts';
 import { Tlb } from '../../src/hw/tlb.ts';
 import { Mmu } from '../../src/kernel/mmu.ts';
@@ -166,7 +166,7 @@ function mremap(w: World, vm: AddressSpace, region: number): void {
   const from = r.start;
   const bytes = r.pages * PAGE_SIZE;
   const moved = vm.detach(from, from + bytes);
-  w.mmu.flushRange(vm, from >>> PAGE_SHIFT, r.pages);
+  w.mmu.flushRange(vm, Math.floor(from / PAGE_SIZE), r.pages);
   for (const m of moved) vm.attach({ ...m, start: to + (m.start - from) });
   const values = w.written.get(vm)!;
   for (const [addr, value] of [...values]) {

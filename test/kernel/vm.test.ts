@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { SIGSEGV } from '../../src/abi/signal.ts';
 import { PAGE_SIZE, PhysicalMemory } from '../../src/hw/memory.ts';
 import { AddressSpace, GuestFault } from '../../src/kernel/vm.ts';
+import { MMAP_BASE } from '../../src/kernel/user-layout.ts';
 
 const PROT_RW = 3;
 const STACK_PAGES = 16;
@@ -65,13 +66,16 @@ test('vm: the guard page below a stack is a SIGSEGV, read or write; mprotect spl
   assert.equal(vm.mprotect(base - PAGE_SIZE, 2 * PAGE_SIZE, PROT_RW), -12, 'ENOMEM: part unmapped');
 });
 
-test('vm: addresses computed with bit operations (negative as int32) translate', () => {
+test('vm: addresses are 48-bit: a mapping lies above 2^32 and a 32-bit truncation of it faults (issue 15)', () => {
   const [vm] = space();
   const base = vm.mmapAnonymous(PAGE_SIZE, PROT_RW, false);
-  assert.ok(base >= 0x8000_0000);
-  vm.store32(base | 0, 3); // the same address as a signed 32-bit number
-  assert.equal(vm.load32(base), 3);
-  assert.equal(vm.canAccess((base + 4) & ~3, true), true);
+  assert.equal(base, MMAP_BASE - PAGE_SIZE, 'top-down from mmap_base');
+  assert.ok(base > 2 ** 32);
+  vm.store32(base + 8, 3);
+  assert.equal(vm.load32(base + 8), 3);
+  // The truncated address (what `| 0` or `>>> 0` made of it) names nothing mapped.
+  assert.throws(() => vm.load32((base + 8) | 0), /access to unmapped memory at 0xf/);
+  assert.equal(vm.canAccess((base + 8) >>> 0, false), false);
 });
 
 test('vm: a fork copy stores only the pages the parent had written', () => {

@@ -43,6 +43,7 @@ import {
   PTHREAD_MUTEX_STALLED,
   PTHREAD_PROCESS_SHARED,
 } from '../../src/libc/layout.ts';
+import { loadPtr } from '../../src/libc/ptr.ts';
 import { malloc } from '../../src/libc/malloc.ts';
 import {
   pthread_mutex_clocklock,
@@ -310,15 +311,16 @@ test('the libc registers a robust list per thread and links held robust mutexes 
       t,
       null,
       function* (t2) {
-        const buf = yield* malloc(t2, 8);
-        out.push(yield* syscall(t2, SYS_GET_ROBUST_LIST, 0, buf, buf + 4));
-        out.push(t2.load32(buf) === (yield* robustHead(t2)) ? 'registered at start' : 'not registered');
-        out.push(t2.load32(buf + 4));
+        // get_robust_list writes a pointer and a size_t: 8 bytes each (issue 15).
+        const buf = yield* malloc(t2, 16);
+        out.push(yield* syscall(t2, SYS_GET_ROBUST_LIST, 0, buf, buf + 8));
+        out.push(loadPtr(t2, buf) === (yield* robustHead(t2)) ? 'registered at start' : 'not registered');
+        out.push(loadPtr(t2, buf + 8));
         const ms: number[] = [];
         for (let i = 0; i < 3; i++) ms.push(yield* pthread_mutex_new(t2, robustAttr()));
         ms.push(yield* pthread_mutex_new(t2)); // not robust: not listed
         for (const m of ms) yield* pthread_mutex_lock(t2, m);
-        const entry = (m: number) => m + MUTEX_BYTES - 4;
+        const entry = (m: number) => m + MUTEX_BYTES - 8; // the 8-byte `next`, last in the mutex
         out.push(robustEntries(t2).join() === [ms[2]!, ms[1]!, ms[0]!].map(entry).join() ? 'c,b,a' : 'wrong');
         yield* pthread_mutex_unlock(t2, ms[1]!);
         out.push(robustEntries(t2).join() === [ms[2]!, ms[0]!].map(entry).join() ? 'c,a' : 'wrong');
@@ -330,7 +332,7 @@ test('the libc registers a robust list per thread and links held robust mutexes 
     );
     yield* pthread_join(t, th);
   });
-  assert.deepEqual(out, [0, 'registered at start', 12, 'c,b,a', 'c,a', 0]);
+  assert.deepEqual(out, [0, 'registered at start', 24, 'c,b,a', 'c,a', 0]);
   assert.equal(run.kernel.futex.counts.robust_walks, 1, 'one walk, at the thread exit; nothing held then');
   assert.equal(run.kernel.futex.counts.robust_owner_died, 0);
 });

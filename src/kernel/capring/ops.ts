@@ -94,10 +94,13 @@ export function* dispatch(c: OpContext, sqe: Sqe): KernelGen<void> {
       return yield* sysExit(k, cpu, me.thread, a0 | 0);
     case CapOp.ThreadJoin:
       return yield* join(c, op, { slot: a0, generation: a1 });
+    // PARK/UNPARK's word address is 48-bit (issue 15): its low 32 bits in arg0, the high in arg2.
     case CapOp.Park:
-      return yield* park(k, cpu, cs, cp, me.thread, op, { addr: a0, expected: a1, shared });
+      return yield* park(k, cpu, cs, cp, me.thread, op, { addr: parkAddr(sqe.args), expected: a1, shared });
     case CapOp.Unpark:
-      return yield* done(yield* unpark(k, cpu, cs, me.thread, { addr: a0, count: a1, shared }));
+      return yield* done(
+        yield* unpark(k, cpu, cs, me.thread, { addr: parkAddr(sqe.args), count: a1, shared }),
+      );
     case CapOp.Map: {
       yield spend(Math.ceil(a0 / PAGE_SIZE) * k.board.costs.pageMapNs);
       const node = k.topology.memoryNodeOf(cpu.id);
@@ -246,4 +249,9 @@ function* wait(c: OpContext, op: PendingOp, pid: number): KernelGen<void> {
 function codeOf(cp: CapProcess, id: number): CapImage | null {
   const image = userCode(cp.process, CAP_CODE_TABLE, id) as CapImage | undefined;
   return image !== undefined && typeof image.entry === 'function' ? image : null;
+}
+
+/** A PARK/UNPARK entry's word address: arg0 (low 32 bits) and arg2 (high bits), as the libc splits it. */
+function parkAddr(args: readonly number[]): number {
+  return (args[2] ?? 0) * 2 ** 32 + args[0]!;
 }

@@ -31,11 +31,11 @@ function parkLock(cs: CapringKernel): SpinLock {
 }
 
 /** The word's key, or a negative errno when it is misaligned or unmapped. */
-export function parkKey(t: Thread, addr: number, shared: boolean): number {
+export function parkKey(k: Kernel, t: Thread, addr: number, shared: boolean): number {
   if (addr % 4 !== 0) return -EINVAL;
   const phys = t.process.vm.physicalAddress(addr);
   if (phys < 0 || !wordOk(t, addr, false)) return -EFAULT;
-  return shared ? phys : -(t.process.pid * 0x1_0000_0000 + addr) - 1;
+  return shared ? phys : k.futex.privateKey(t.process.vm, addr); // never an errno (table.ts)
 }
 
 export function* park(
@@ -48,7 +48,7 @@ export function* park(
   word: { addr: number; expected: number; shared: boolean },
 ): KernelGen<void> {
   yield spend(k.board.costs.futexHashNs);
-  const key = parkKey(t, word.addr, word.shared);
+  const key = parkKey(k, t, word.addr, word.shared);
   if (key === -EINVAL || key === -EFAULT) return yield* complete(k, cpu, cs, cp, op, key);
   const l = parkLock(cs);
   yield lock(l);
@@ -72,7 +72,7 @@ export function* unpark(
   word: { addr: number; count: number; shared: boolean },
 ): KernelGen<number> {
   yield spend(k.board.costs.futexHashNs);
-  const key = parkKey(t, word.addr, word.shared);
+  const key = parkKey(k, t, word.addr, word.shared);
   if (key === -EINVAL || key === -EFAULT) return key;
   const l = parkLock(cs);
   yield lock(l);

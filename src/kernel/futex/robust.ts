@@ -1,9 +1,11 @@
 /**
  * Robust futex lists (FUTEX-7): set_robust_list / get_robust_list, and the walk at thread exit.
- * The head lives in guest memory with the layout of Linux's compat (32-bit) robust_list_head,
- * since guest addresses here are 32-bit: `{ next, futex_offset (signed), list_op_pending }`,
- * 12 bytes (kernel/futex/core.c, compat_exit_robust_list). An empty list points to itself; bit
- * 0 of an entry pointer marks a PI futex.
+ * The head lives in guest memory with the layout of Linux's native x86-64 robust_list_head
+ * (include/uapi/linux/futex.h): `{ next, long futex_offset, list_op_pending }`, three 8-byte
+ * fields, 24 bytes, and each entry's `next` is an 8-byte pointer (kernel/futex/core.c,
+ * exit_robust_list, fetch_robust_entry). Pointers are 48-bit addresses read as two 32-bit words
+ * (uaccess getUser64), never truncated. An empty list points to itself; bit 0 of an entry
+ * pointer marks a PI futex. (Until issue 15's 64-bit spaces this was the compat 12-byte head.)
  *
  * At exit the kernel walks at most ROBUST_LIST_LIMIT entries, then the pending entry unless
  * it was already visited, and stops silently on a fault. For each word that holds the dying
@@ -19,11 +21,12 @@ import { type KernelGen, lock, spend, unlock } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { argNum, type SyscallTable } from '../syscall-types.ts';
 import { type Thread, ThreadState } from '../thread.ts';
-import { getUser32, putUser32, wordOk } from '../uaccess.ts';
+import { getUser32, getUser64, putUser32, putUser64, wordOk } from '../uaccess.ts';
 import { adjustChain, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, giveTo } from './pi.ts';
 import { FUTEX_BITSET_MATCH_ANY, resolveTarget, wakeLocked } from './wait-wake.ts';
 
-export const ROBUST_LIST_HEAD_BYTES = 12;
+/** sizeof(struct robust_list_head) on x86-64: set_robust_list refuses any other length. */
+export const ROBUST_LIST_HEAD_BYTES = 24;
 /** Linux's bound on entries walked at exit (the ABI document still says one million). */
 export const ROBUST_LIST_LIMIT = 2048;
 
@@ -47,39 +50,56 @@ function* sysGetRobustList(
   const target = tid === 0 ? t : k.threads.get(tid);
   if (target === undefined || target.state === ThreadState.Dead) return -ESRCH;
   if (target.process !== t.process) return -EPERM;
-  if (!wordOk(t, headPtr, true) || !wordOk(t, lenPtr, true)) return -EFAULT;
-  putUser32(t, headPtr, target.robustHead);
-  putUser32(t, lenPtr, target.robustLen);
+  if (!ok64(t, headPtr, true) || !ok64(t, lenPtr, true)) return -EFAULT;
+  putUser64(t, headPtr, target.robustHead); // struct robust_list_head __user **
+  putUser64(t, lenPtr, target.robustLen); // size_t
   return 0;
 }
 
-/** Reads a word for the walk, or null on a fault (the walk then stops, as Linux's does). */
+/** True when both words of the 8-byte field at `addr` allow the access. */
+function ok64(t: Thread, addr: number, write: boolean): boolean {
+  return addr % 4 === 0 && wordOk(t, addr, write) && wordOk(t, addr + 4, write);
+}
+
+/** Reads a 32-bit lock word for the walk, or null on a fault (the walk then stops, as Linux's does). */
 function fetch(t: Thread, addr: number): number | null {
-  if (addr % 4 !== 0 || !wordOk(t, addr, false)) return null;
+  if (!(addr % 4 === 0) || !wordOk(t, addr, false)) return null;
   return getUser32(t, addr);
 }
 
-/** An entry pointer without its PI mark bit, as an unsigned address (guest addresses pass 2^31). */
-const unmarked = (entry: number) => (entry & ~1) >>> 0;
+/** Reads an 8-byte pointer (unsigned long) for the walk, or null on a fault. */
+function fetchPtr(t: Thread, addr: number): number | null {
+  if (!ok64(t, addr, false)) return null;
+  return getUser64(t, addr); // Infinity past 2^53: the next fetch at it faults
+}
+
+/** The signed 8-byte futex_offset (a long) at `addr`, or null on a fault. */
+function fetchOffset(t: Thread, addr: number): number | null {
+  if (!ok64(t, addr, false)) return null;
+  return (getUser32(t, addr + 4) | 0) * 2 ** 32 + getUser32(t, addr);
+}
+
+/** An entry pointer without its PI mark bit (bit 0), as a 48-bit address: no 32-bit operator. */
+const unmarked = (entry: number) => entry - (entry % 2);
+const isPi = (entry: number) => entry % 2 === 1;
 
 /** Walks `t`'s robust list as it exits. */
 export function* exitRobustList(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> {
   const head = t.robustHead;
   if (head === 0 || k.futex.mode === 'redox') return;
   k.futex.counts.robust_walks++;
-  let entry = fetch(t, head);
-  const offsetWord = fetch(t, head + 4);
-  const pending = fetch(t, head + 8);
-  if (entry === null || offsetWord === null || pending === null) return;
-  const offset = offsetWord | 0;
+  let entry = fetchPtr(t, head);
+  const offset = fetchOffset(t, head + 8);
+  const pending = fetchPtr(t, head + 16);
+  if (entry === null || offset === null || pending === null) return;
   for (let walked = 0; entry !== head && walked < ROBUST_LIST_LIMIT; walked++) {
-    const next = fetch(t, unmarked(entry));
+    const next = fetchPtr(t, unmarked(entry));
     if (next === null) return;
-    if (entry !== pending) yield* handleDeath(k, cpu, t, unmarked(entry) + offset, (entry & 1) === 1);
+    if (entry !== pending) yield* handleDeath(k, cpu, t, unmarked(entry) + offset, isPi(entry));
     entry = next;
     yield spend(k.board.costs.futexHashNs);
   }
-  if (pending !== 0) yield* handleDeath(k, cpu, t, unmarked(pending) + offset, (pending & 1) === 1);
+  if (pending !== 0) yield* handleDeath(k, cpu, t, unmarked(pending) + offset, isPi(pending));
 }
 
 /** One lock word of a dying owner (handle_futex_death). */

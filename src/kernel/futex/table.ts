@@ -13,6 +13,7 @@ import { assert } from '../../engine/assert.ts';
 import { SpinLock } from '../../hw/spinlock.ts';
 import { LOCK_FUTEX_SHARD } from '../lock-order.ts';
 import type { Process } from '../process.ts';
+import type { AddressSpace } from '../vm.ts';
 import type { PiState } from './pi.ts';
 import { normalPrio, type Thread } from '../thread.ts';
 
@@ -132,6 +133,12 @@ export class FutexTable {
   };
   /** The last arrival stamp given to a waiter (chain.ts). */
   chainSeq = 0;
+  /**
+   * The last private key's serial (privateKey). Serials start past MAX_ERRNO (4095, as Linux's
+   * IS_ERR_VALUE reserves), so a key is never mistaken for a negated errno by a caller that
+   * returns either (capring/park.ts parkKey).
+   */
+  #privateSerial = 4095;
 
   constructor(options: FutexOptions) {
     this.mode = options.mode;
@@ -150,11 +157,26 @@ export class FutexTable {
 
   /**
    * A waiter's key: the physical address for shared futexes (and for every futex in redox and
-   * redbear modes), or -(pid * 2^32 + vaddr) - 1 for private ones, negative so the two never meet.
+   * redbear modes), or `privateKey` for private ones, negative so the two never meet.
    */
   key(process: Process, vaddr: number, phys: number, isPrivate: boolean): number {
     if (this.mode !== 'linux' || !isPrivate) return phys;
-    return -(process.pid * 0x1_0000_0000 + vaddr) - 1;
+    return this.privateKey(process.vm, vaddr);
+  }
+
+  /**
+   * The private key of the word at `vaddr` in `vm` (Linux's (mm, address) key, kernel/futex/
+   * core.c get_futex_key): -serial, a serial (from 4096) this table hands out per (mm, address) at its
+   * first use, so no two live words share a key whatever their 48-bit addresses (the key used to
+   * be -(pid * 2^32 + vaddr) - 1, which an address past 2^32 made collide with the next pid's).
+   * One Map lookup in the mm's own table; serials are never reused, and an mm's go with it.
+   */
+  privateKey(vm: AddressSpace, vaddr: number): number {
+    const known = vm.futexKeys.get(vaddr);
+    if (known !== undefined) return known;
+    const key = -++this.#privateSerial;
+    vm.futexKeys.set(vaddr, key);
+    return key;
   }
 
   shardOf(key: number, phys: number): FutexShard {

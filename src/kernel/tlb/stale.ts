@@ -22,7 +22,8 @@ export function watchStaleEntries(k: Kernel): void {
       const [lo, hi] = space === null || space === undefined ? [0, 0] : k.mmu.tables.pte(space.root, vaddr);
       const currentFrame = (lo & PTE_P) !== 0 ? pteFrame(lo, hi) : -1;
       k.tlb.stats.staleReads.push({ cpuId, timeNs: k.nowNs, vaddr, staleFrame: frame, currentFrame, write });
-      k.board.trace.mix(TraceKind.TlbStaleRead, cpuId, vaddr);
+      // The address is the first operand, which the hash takes whole (all 48 bits; trace-hash.ts).
+      k.board.trace.mix(TraceKind.TlbStaleRead, vaddr, cpuId);
     };
   }
 }

@@ -13,19 +13,27 @@ const FREE = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
 
+/**
+ * PARK/UNPARK's arguments: SQE arguments are 32-bit words, so the 48-bit word address goes as
+ * its low 32 bits (arg0) and high bits (arg2) around the value (arg1) (issue 15).
+ */
+export function parkArgs(addr: number, value: number): number[] {
+  return [addr % 2 ** 32, value, Math.floor(addr / 2 ** 32)];
+}
+
 function space(shared: boolean): number {
   return shared ? CapSlot.SharedParkSpace : CapSlot.ParkSpace;
 }
 
 /** PARK: sleeps while the word at `addr` holds `expected`; 0 when unparked, -EAGAIN if it changed. */
 export function* capPark(t: Guest, addr: number, expected: number, shared = false): Program<number> {
-  const cqe = yield* capCall(t, CapOp.Park, space(shared), [addr, expected >>> 0]);
+  const cqe = yield* capCall(t, CapOp.Park, space(shared), parkArgs(addr, expected >>> 0));
   return cqe.result;
 }
 
 /** UNPARK: wakes up to `count` parked on the word at `addr`; how many it woke. */
 export function* capUnpark(t: Guest, addr: number, count: number, shared = false): Program<number> {
-  const cqe = yield* capCall(t, CapOp.Unpark, space(shared), [addr, count >>> 0]);
+  const cqe = yield* capCall(t, CapOp.Unpark, space(shared), parkArgs(addr, count >>> 0));
   return cqe.result;
 }
 

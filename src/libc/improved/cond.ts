@@ -27,11 +27,13 @@ import {
   INT_MAX,
 } from '../futex.ts';
 import { COND_FLAGS, KIND_PI, KIND_PP, KIND_ROBUST } from '../layout.ts';
+import { loadPtr, storePtr } from '../ptr.ts';
 import { kindOf } from './mutex-common.ts';
 import { isShared, ownedAfterRequeuePi, reacquireAfterWait, releaseForWait } from './mutex.ts';
 
 export const COND_SEQ = 0;
 export const COND_WAITERS = 4;
+/** The mutex waited with: an 8-byte pointer (libc/ptr.ts). */
 export const COND_MUTEX = 8;
 const COND_PSHARED = 0x80;
 
@@ -50,14 +52,14 @@ function handOff(t: Guest, m: number, sharedCond: boolean): 'requeue' | 'requeue
 export function init(t: Guest, c: number, flags: number): void {
   t.store32(c + COND_SEQ, 0);
   t.store32(c + COND_WAITERS, 0);
-  t.store32(c + COND_MUTEX, 0);
+  storePtr(t, c + COND_MUTEX, 0);
   t.store32(c + COND_FLAGS, flags);
 }
 
 export function* wait(t: Guest, c: number, m: number, deadline: Deadline | null): Program<number> {
   yield t.atomic(AtomicOp.FetchAdd, c + COND_WAITERS, 1);
   const seq = (yield t.atomic(AtomicOp.Load, c + COND_SEQ)) as number;
-  t.store32(c + COND_MUTEX, m);
+  storePtr(t, c + COND_MUTEX, m);
   const count = yield* releaseForWait(t, m);
   if (count < 0) {
     yield t.atomic(AtomicOp.FetchAdd, c + COND_WAITERS, -1);
@@ -95,7 +97,7 @@ function* cancelledWait(t: Guest, raw: unknown): Program<void> {
 export function* signal(t: Guest, c: number): Program<number> {
   if (((yield t.atomic(AtomicOp.Load, c + COND_WAITERS)) as number) === 0) return 0;
   const seq = (((yield t.atomic(AtomicOp.FetchAdd, c + COND_SEQ, 1)) as number) + 1) >>> 0;
-  const m = t.load32(c + COND_MUTEX);
+  const m = loadPtr(t, c + COND_MUTEX);
   const sharedCond = shared(t, c);
   if (handOff(t, m, sharedCond) === 'requeue-pi') {
     // The top waiter gets the PI mutex if it is free, or queues on it behind its owner.
@@ -108,7 +110,7 @@ export function* signal(t: Guest, c: number): Program<number> {
 export function* broadcast(t: Guest, c: number): Program<number> {
   if (((yield t.atomic(AtomicOp.Load, c + COND_WAITERS)) as number) === 0) return 0;
   const seq = (((yield t.atomic(AtomicOp.FetchAdd, c + COND_SEQ, 1)) as number) + 1) >>> 0;
-  const m = t.load32(c + COND_MUTEX);
+  const m = loadPtr(t, c + COND_MUTEX);
   const sharedCond = shared(t, c);
   const how = handOff(t, m, sharedCond);
   // -EAGAIN: the sequence moved on (a concurrent signal or broadcast); wake everyone instead.

@@ -19,7 +19,7 @@ import {
 } from '../../../src/abi/capring.ts';
 import { capringIfAny } from '../../../src/kernel/capring/state.ts';
 import { capCall, capEnter, capSetup, capSubmit } from '../../../src/libc/capring/call.ts';
-import { capPark, capUnpark } from '../../../src/libc/capring/mutex.ts';
+import { capPark, capUnpark, parkArgs } from '../../../src/libc/capring/mutex.ts';
 import { cqReady, pushSqe, reapCqe } from '../../../src/libc/capring/ring.ts';
 import {
   capEndpointCall,
@@ -230,7 +230,7 @@ test('process rings admit one blocked waiter: a second thread that must wait que
       );
       assert.ok(typeof sleeper !== 'number');
       yield t.compute(60_000); // the sleeper is now the ring's blocked waiter
-      const ud = yield* capSubmit(t, CapOp.Park, CapSlot.ParkSpace, [page + 4, 0]);
+      const ud = yield* capSubmit(t, CapOp.Park, CapSlot.ParkSpace, parkArgs(page + 4, 0));
       void ud;
       const other = yield* capThreadCreate(
         t,

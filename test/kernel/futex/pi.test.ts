@@ -14,6 +14,7 @@ import { waitForGraph } from '../../../src/kernel/deadlock.ts';
 import type { FutexMode } from '../../../src/kernel/futex/table.ts';
 import type { Kernel } from '../../../src/kernel/kernel.ts';
 import { malloc } from '../../../src/libc/malloc.ts';
+import { storePtr } from '../../../src/libc/ptr.ts';
 import { pthread_create, pthread_join } from '../../../src/libc/pthread.ts';
 import { syscall } from '../../../src/libc/sys.ts';
 import { deadline_after, sleep_ns } from '../../../src/libc/time.ts';
@@ -270,12 +271,13 @@ test('CMP_REQUEUE_PI gives the PI lock to one waiter and queues the rest on it; 
 function* robustOwner(t: Guest, raw: unknown): Program<number> {
   const { head, entry, useRobust } = raw as { head: number; entry: number; useRobust: boolean };
   const me = yield* gettid(t);
-  t.store32(head, entry); // list: head -> entry -> head
-  t.store32(head + 4, 4); // futex_offset: the lock word is 4 bytes after the entry
-  t.store32(head + 8, 0);
-  t.store32(entry, head);
-  if (useRobust) yield* syscall(t, SYS_SET_ROBUST_LIST, head, 12);
-  t.store32(entry + 4, me); // take the lock word (the userspace fast path)
+  // x86-64's robust_list_head: three 8-byte fields (issue 15: pointers are 48-bit).
+  storePtr(t, head, entry); // list: head -> entry -> head
+  storePtr(t, head + 8, 8); // futex_offset: the lock word is 8 bytes after the entry
+  storePtr(t, head + 16, 0);
+  storePtr(t, entry, head);
+  if (useRobust) yield* syscall(t, SYS_SET_ROBUST_LIST, head, 24);
+  t.store32(entry + 8, me); // take the lock word (the userspace fast path)
   // Long enough that the waiter's 0.5 ms sleep ends first whichever CPUs' 1 ms ticks serve the
   // two timers (each CPU's tick has its own phase).
   yield* sleep_ns(t, 5 * MS);
@@ -285,11 +287,11 @@ function* robustOwner(t: Guest, raw: unknown): Program<number> {
 test('a dying owner on a robust list leaves OWNER_DIED and wakes its waiter (FUTEX-7)', () => {
   const log: string[] = [];
   run('linux', 2, function* (t) {
-    const head = yield* malloc(t, 12);
-    const entry = yield* malloc(t, 8);
+    const head = yield* malloc(t, 24);
+    const entry = yield* malloc(t, 16);
     const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: true });
     yield* sleep_ns(t, MS / 2);
-    const lockWord = entry + 4;
+    const lockWord = entry + 8;
     const owner = t.load32(lockWord);
     t.store32(lockWord, owner | FUTEX_WAITERS);
     log.push(`wait=${yield* futex(t, lockWord, WAIT, owner | FUTEX_WAITERS)}`);
@@ -297,7 +299,7 @@ test('a dying owner on a robust list leaves OWNER_DIED and wakes its waiter (FUT
     log.push(
       `owner-died=${(word & FUTEX_OWNER_DIED) !== 0} tid=${word & 0x3fffffff} waiters=${(word & FUTEX_WAITERS) !== 0}`,
     );
-    log.push(`len-check=${yield* syscall(t, SYS_SET_ROBUST_LIST, head, 24)}`);
+    log.push(`len-check=${yield* syscall(t, SYS_SET_ROBUST_LIST, head, 12)}`); // the compat length
     yield* pthread_join(t, th);
     return 0;
   });
@@ -307,11 +309,11 @@ test('a dying owner on a robust list leaves OWNER_DIED and wakes its waiter (FUT
 test('without a robust list the waiter of a dead owner waits forever: a deadlock with its wait-for graph', () => {
   const machine = bootGuest(
     function* (t) {
-      const head = yield* malloc(t, 12);
-      const entry = yield* malloc(t, 8);
+      const head = yield* malloc(t, 24);
+      const entry = yield* malloc(t, 16);
       const [, th] = yield* pthread_create(t, null, robustOwner, { head, entry, useRobust: false });
       yield* sleep_ns(t, MS / 2);
-      const lockWord = entry + 4;
+      const lockWord = entry + 8;
       const owner = t.load32(lockWord);
       yield* futex(t, lockWord, WAIT, owner);
       yield* pthread_join(t, th);
