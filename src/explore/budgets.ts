@@ -9,7 +9,7 @@ import { MODELS } from './registry.ts';
 
 export const FOUND_BUDGETS: Record<string, { dpor: number; pct: number }> = {
   k1: { dpor: 10, pct: 10 },
-  'k1-real': { dpor: 200, pct: 200 },
+  'k1-stand-in': { dpor: 10, pct: 10 },
   k2: { dpor: 10, pct: 20 },
   k8: { dpor: 50, pct: 50 },
   k3: { dpor: 100, pct: 2000 },

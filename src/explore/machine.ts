@@ -16,9 +16,10 @@ import { AtomicOp, MemOrder, Op } from '../abi/effects.ts';
 import { EAGAIN } from '../abi/errno.ts';
 import { FUTEX_CMD_MASK, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, SYS_FUTEX } from '../abi/syscalls.ts';
 import { type Agents, DRAIN_FIFO } from './agents.ts';
-import { type Footprint, LOCAL, reads, writes } from './footprint.ts';
-import type { MemoryModelName, ModelInstance, Violation, XEffect, XProgram } from './model.ts';
+import { type Footprint, LOCAL, reads, readsBits, writes, writesBits } from './footprint.ts';
+import type { AwaitEffect, MemoryModelName, ModelInstance, Violation, XEffect, XProgram } from './model.ts';
 import { XOp } from './model.ts';
+import { Ownership } from './owned.ts';
 import { RaceDetector } from './race-detector.ts';
 import { StoreBuffers } from './store-buffers.ts';
 import { endOfRun } from './verdict.ts';
@@ -45,6 +46,8 @@ export interface Step {
   fp: Footprint;
   causes: readonly number[];
   what: string;
+  /** The Await this step ran, if it was one (DPOR asks who owns its bits: owned.ts). */
+  wait?: AwaitEffect;
 }
 
 export interface MachineOptions {
@@ -69,6 +72,7 @@ export class Machine {
   readonly #races: RaceDetector;
   readonly #futex = new Map<number, number[]>();
   readonly #locks: ExploredLocks;
+  readonly #owned: Ownership;
   /** Per thread: its drains so far, as (epoch, step index). */
   readonly #drains: { epoch: number; step: number }[][];
   #what = '';
@@ -79,6 +83,7 @@ export class Machine {
     this.agents = agents;
     const n = instance.threads.length;
     this.#locks = new ExploredLocks(instance.spinlocks ?? [], n);
+    this.#owned = new Ownership(instance.owned ?? []);
     this.names =
       this.#locks.names.size === 0
         ? (instance.names ?? new Map())
@@ -149,6 +154,7 @@ export class Machine {
         return e.order === MemOrder.SeqCst;
       case Op.Syscall:
       case XOp.Sleep:
+      case XOp.Bits:
         return true;
       default:
         return false;
@@ -161,7 +167,7 @@ export class Machine {
     const e = t.pending;
     if (e === null) return false;
     if (this.#needsEmptyBuffer(e) && !this.buffers.empty(i)) return false;
-    if (e.op === XOp.Await) return e.until(e.addrs.map((a) => this.#see(i, a)));
+    if (e.op === XOp.Await) return e.until(e.addrs.map((a, k) => masked(this.#see(i, a), e.masks, k)));
     return true;
   }
 
@@ -187,7 +193,9 @@ export class Machine {
       case XOp.Sleep:
         return writes(e.addr);
       case XOp.Await:
-        return reads(...e.addrs);
+        return e.masks === undefined ? reads(...e.addrs) : readsBits(e.addrs, e.masks);
+      case XOp.Bits:
+        return writesBits(e.addr, e.bits);
       default:
         return LOCAL;
     }
@@ -226,7 +234,11 @@ export class Machine {
     const causes = this.causes(agent);
     const index = this.steps.length;
     this.#what = '';
-    this.steps.push({ agent, fp, causes, what: '' });
+    const pending = this.agents.isThread(agent) ? this.threads[agent]!.pending : null;
+    const wait = pending?.op === XOp.Await && this.threads[agent]!.blocked === null ? pending : undefined;
+    this.steps.push(
+      wait === undefined ? { agent, fp, causes, what: '' } : { agent, fp, causes, what: '', wait },
+    );
     if (this.agents.isThread(agent)) this.#threadStep(agent, index);
     else this.#drainStep(agent, index);
     this.steps[index]!.what = this.#what;
@@ -243,7 +255,7 @@ export class Machine {
   #drainStep(agent: number, index: number): void {
     const thread = this.agents.info[agent]!.thread;
     const entry = this.buffers.take(thread, this.#drainIndex(agent));
-    this.mem.set(entry.addr, entry.value);
+    this.#write(thread, entry.addr, entry.value);
     this.#drains[thread]!.push({ epoch: entry.epoch, step: index });
     this.#note(() => `drain ${this.nameOf(entry.addr)} = ${entry.value}`);
   }
@@ -336,10 +348,19 @@ export class Machine {
         return this.#atomic(i, e.kind, e.addr, e.a, e.b, index);
       case Op.Syscall:
         return this.#syscall(i, e.nr, e.args, index);
-      case XOp.Await: {
-        const values = e.addrs.map((a) => this.#load(i, a, e.order, index));
-        return values;
-      }
+      case XOp.Await:
+        return e.addrs.map((a, k) => masked(this.#load(i, a, e.order, index), e.masks, k));
+      case XOp.Bits:
+        this.#atomic(
+          i,
+          e.kind === 'or' ? AtomicOp.FetchOr : AtomicOp.FetchAnd,
+          e.addr,
+          e.kind === 'or' ? e.bits : ~e.bits,
+          0,
+          index,
+        );
+        return undefined; // the old value is not handed back: the step reads nothing
+
       case XOp.Sleep:
         this.#block(i, e.addr, e.believed);
         return undefined;
@@ -381,7 +402,7 @@ export class Machine {
       this.buffers.push(i, addr, value, index);
       this.#note(() => `store ${this.nameOf(addr)} = ${value} (${MemOrder[order]}, buffered)`);
     } else {
-      this.mem.set(addr, value);
+      this.#write(i, addr, value);
       this.#note(() => `store ${this.nameOf(addr)} = ${value} (${MemOrder[order]})`);
     }
   }
@@ -397,7 +418,7 @@ export class Machine {
     this.#races.acquire(i, addr);
     this.#races.release(i, addr);
     const next = rmw(kind, old, a, b);
-    this.mem.set(addr, next);
+    this.#write(i, addr, next);
     this.#note(() => `${AtomicOp[kind]} ${this.nameOf(addr)}: ${old} -> ${next}`);
     return old;
   }
@@ -449,11 +470,41 @@ export class Machine {
     this.over = true;
   }
 
+  /** A shared write by thread `i` to memory, checked against the model's owned bits (owned.ts). */
+  #write(i: number, addr: number, value: number): void {
+    const owner = this.#owned.trespass(i, addr, this.read(addr), value);
+    this.mem.set(addr, value);
+    if (owner < 0) return;
+    const name = (n: number) => this.threads[n]!.handle.name;
+    this.#end({
+      kind: 'assertion',
+      message: `${name(i)} changed bits of ${this.nameOf(addr)} the model declares only ${name(owner)} changes`,
+    });
+  }
+
+  /** Whether thread `agent` waits (an Await) on bits only thread `writer` changes (owned.ts). */
+  awaitsOwnedBy(agent: number, writer: number): boolean {
+    if (!this.agents.isThread(agent)) return false;
+    const e = this.threads[agent]!.pending;
+    return e !== null && e.op === XOp.Await && this.#owned.ownsAwait(e, writer);
+  }
+
+  /** Whether step `k` was an Await on bits only thread `writer` changes. */
+  stepAwaitsOwnedBy(k: number, writer: number): boolean {
+    const e = this.steps[k]!.wait;
+    return e !== undefined && this.#owned.ownsAwait(e, writer);
+  }
+
   #checkEnd(): void {
     if (this.over || this.enabled().length > 0) return;
     this.over = true;
     this.violation = endOfRun(this, this.instance);
   }
+}
+
+/** An Await's word as its condition sees it: ANDed with its mask, when it has masks. */
+function masked(value: number, masks: readonly number[] | undefined, k: number): number {
+  return masks === undefined ? value : (value & masks[k]!) >>> 0;
 }
 
 function rmw(kind: AtomicOp, old: number, a: number, b: number): number {

@@ -10,6 +10,7 @@
 import type { GuestEffect, MemOrder } from '../abi/effects.ts';
 import type { LockEffect, SpendEffect } from '../hw/effects.ts';
 import type { SpinLock } from '../hw/spinlock.ts';
+import type { OwnedBits } from './owned.ts';
 import type { XThread } from './xthread.ts';
 
 /** Explorer-only opcodes, after the guest (0..) and kernel (16..) ones. */
@@ -18,6 +19,8 @@ export enum XOp {
   Fail = 33,
   /** Sleep on a futex word without re-checking it (the lost-wakeup bug's wait). */
   Sleep = 34,
+  /** A fetchOr or fetchAnd whose old value is not read (set_bit, clear_bit): footprint.ts. */
+  Bits = 35,
 }
 
 export const VIOLATION_KINDS = [
@@ -37,6 +40,19 @@ export interface AwaitEffect {
   /** Called with the values the thread sees at `addrs` (its own buffered stores forwarded). */
   until: (values: readonly number[]) => boolean;
   order: MemOrder;
+  /**
+   * When present, the bits of each word `until` depends on: it is called with (and the thread
+   * resumes with) each word ANDed with its mask, so the step reads only those bits (footprint.ts).
+   */
+  masks?: readonly number[];
+}
+
+/** Sets (`or`) or clears (`and`, `bits` the ones cleared) bits of a word; resumes with nothing. */
+export interface BitsEffect {
+  op: XOp.Bits;
+  kind: 'or' | 'and';
+  addr: number;
+  bits: number;
 }
 
 export interface FailEffect {
@@ -53,7 +69,14 @@ export interface SleepEffect {
 }
 
 /** Kernel code under the explorer may also take real spinlocks (kernel-locks.ts) and spend time. */
-export type XEffect = GuestEffect | AwaitEffect | FailEffect | SleepEffect | LockEffect | SpendEffect;
+export type XEffect =
+  | GuestEffect
+  | AwaitEffect
+  | BitsEffect
+  | FailEffect
+  | SleepEffect
+  | LockEffect
+  | SpendEffect;
 // biome-ignore lint/suspicious/noExplicitAny: what a yield resumes with depends on the effect.
 export type XProgram<T = void> = Generator<XEffect, T, any>;
 
@@ -86,6 +109,8 @@ export interface ModelInstance {
   outcome?: () => string;
   /** Kernel spinlocks the threads' kernel code takes (kernel-locks.ts), in a fixed order. */
   spinlocks?: readonly SpinLock[];
+  /** Bits only one thread changes (owned.ts: checked on every write; lets DPOR skip reversals). */
+  owned?: readonly OwnedBits[];
   /** Checked when every thread has finished or blocked; `read` sees memory. */
   finalCheck?: (read: (addr: number) => number) => Violation | null;
 }

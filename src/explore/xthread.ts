@@ -20,6 +20,7 @@ import {
 import type { Guest } from '../abi/guest.ts';
 import {
   type AwaitEffect,
+  type BitsEffect,
   type FailEffect,
   type SleepEffect,
   type ViolationKind,
@@ -99,8 +100,16 @@ export class XThread implements Guest {
     addrs: readonly number[],
     until: (v: readonly number[]) => boolean,
     order = MemOrder.Acquire,
+    masks?: readonly number[],
   ): AwaitEffect {
-    return { op: XOp.Await, addrs, until, order };
+    return masks === undefined
+      ? { op: XOp.Await, addrs, until, order }
+      : { op: XOp.Await, addrs, until, order, masks };
+  }
+
+  /** An RMW setting (`or`) or clearing (`and`) `bits` whose old value is not read (set_bit). */
+  bits(kind: 'or' | 'and', addr: number, bits: number): BitsEffect {
+    return { op: XOp.Bits, kind, addr, bits: bits >>> 0 };
   }
 
   fail(kind: ViolationKind, message: string): FailEffect {

@@ -52,7 +52,7 @@ test('bad input exits 2 with one line naming the flag', async () => {
       /^smpsim: --memory: "arm" is not allowed \(allowed: sc, tso, pso\)/,
     ],
     [['explore', 'k1', '--cpus', '99'], /^smpsim: --cpus: 99 is out of range/],
-    [['explore', 'k1', '--replay', 'k1@5:sc:0'], /^smpsim: --replay: step 0/],
+    [['explore', 'k1', '--replay', 'k1@5:sc:1'], /^smpsim: --replay: step 0/],
     [['explore', 'k1', '--timing', 'model'], /^smpsim: --timing: /],
     [['explore', 'prog.ts'], /not implemented yet/],
     [['explore', 'missing.toml'], /missing.toml/],

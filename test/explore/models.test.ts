@@ -31,7 +31,7 @@ function run(
 
 const EXPECTED: Record<string, ViolationKind> = {
   k1: 'duplicate-cpu-id',
-  'k1-real': 'duplicate-cpu-id',
+  'k1-stand-in': 'duplicate-cpu-id',
   k2: 'assertion',
   k8: 'assertion',
   k3: 'stale-tlb',

@@ -39,15 +39,15 @@ for (const m of MODELS.filter((x) => x.buggy)) {
 }
 
 test('different schedules of one model give different trace hashes', () => {
-  const m = findModel('k1')!;
-  const a = replaySchedule(m, 'k1@3:sc:1*3.2*3.0');
-  const b = replaySchedule(m, 'k1@3:sc:2*3.1*3.0');
+  const m = findModel('k1-stand-in')!;
+  const a = replaySchedule(m, 'k1-stand-in@3:sc:1*3.2*3.0');
+  const b = replaySchedule(m, 'k1-stand-in@3:sc:2*3.1*3.0');
   assert.notEqual(a.traceHash, b.traceHash);
 });
 
 test('a schedule that does not fit the model is refused with the step it fails at', () => {
   const m = findModel('k1')!;
-  assert.throws(() => replaySchedule(m, 'k1@3:sc:0'), ScheduleError); // the BSP waits: not enabled
+  assert.throws(() => replaySchedule(m, 'k1@3:sc:1'), ScheduleError); // the AP awaits its SIPI: not enabled
   assert.throws(() => replaySchedule(m, 'k2@3:sc:1'), /for k2, not k1/);
   assert.throws(() => replaySchedule(m, 'k1@3:sc:9'), /not an agent/);
   assert.throws(() => replaySchedule(m, 'k1:3'), ScheduleError);

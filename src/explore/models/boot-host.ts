@@ -7,17 +7,21 @@
  * - `spend` is dropped: time is abstracted (as `--timing any`), every order of the accesses is a
  *   run. A spin-count timeout (Red Bear's 10^8 PAUSEs, Linux's 10 s callin) therefore never
  *   expires: an AP that never answers is a deadlock here, not a "failed to boot" line.
- * - A spin loop (`spinUntil`, `pollUntil`: a load of the word it loaded last, with only time
- *   spent between) becomes one Await step, enabled when the word changes (CHESS and GenMC fold
- *   spin loops the same way); the code then sees the new value and checks it itself.
+ * - A spin loop (`spinUntil`, `pollUntil`: loads annotated `spinLoad(addr, mask)`, looping until
+ *   `word & mask`) becomes one Await step reading only `mask`, enabled when the bits are set
+ *   (CHESS and GenMC fold spin loops the same way: the failed iterations only read); the code
+ *   then sees the masked word and checks it itself. A `setBit` (cpumask_set_cpu) is an RMW of
+ *   its bits only, its old value not handed back. Together they make the APs' callin and online
+ *   bits, and the BSP's waits for them, commute with each other's bits (footprint.ts).
  * - The LAPIC's MMIO page is the BSP's own: ICR_HIGH names the destination, a STARTUP message
- *   in ICR_LOW is a store to that AP's start word (the SIPI, an explored step), INIT and the ESR
- *   are local (the ESR reads 0: delivery never fails here).
+ *   in ICR_LOW is a store to that AP's start word (the SIPI, an explored step; the second SIPI
+ *   Linux sends finds the AP started and is not one), INIT and the ESR are local (the ESR
+ *   reads 0: delivery never fails here).
  * - The kernel and CPUs the code reads are small host objects: the real KernelTopology (CPU i
  *   has APIC id i, node i mod 2), a real PhysicalMemory for the frames the BSP gives, and the
  *   default cost model; the explorer's memory holds the words.
  */
-import { type AtomicEffect, AtomicOp, Op } from '../../abi/effects.ts';
+import { type AtomicEffect, AtomicOp, MemOrder, Op } from '../../abi/effects.ts';
 import {
   ICR_STARTUP,
   LAPIC_ESR,
@@ -32,6 +36,7 @@ import { KernelOp, type KernelGen } from '../../hw/effects.ts';
 import { PhysicalMemory } from '../../hw/memory.ts';
 import { TRAMPOLINE } from '../../kernel/boot/layout.ts';
 import type { BootOptions } from '../../kernel/boot/plan.ts';
+import { isSetBit, isSpinLoad } from '../../kernel/boot/words.ts';
 import { BootRun } from '../../kernel/boot/run-state.ts';
 import type { Kernel } from '../../kernel/kernel.ts';
 import { KernelTopology } from '../../kernel/topology.ts';
@@ -94,8 +99,8 @@ export type HostCheck = () => string | null;
 /** Runs kernel bring-up code as an explorer thread (the translation in the header). */
 export function* explored<T>(t: XThread, code: KernelGen<T>, check: HostCheck = () => null): XProgram<T> {
   let resume: unknown;
-  let last: { addr: number; value: number } | null = null;
   let destination = -1;
+  const started = new Set<number>();
   for (;;) {
     const r = code.next(resume);
     if (r.done) return r.value;
@@ -104,34 +109,38 @@ export function* explored<T>(t: XThread, code: KernelGen<T>, check: HostCheck = 
     if (e.op === KernelOp.Spend || e.op === Op.Compute) continue;
     if (e.op !== Op.Atomic) throw new Error(`explore: bring-up effect op ${e.op} is not modelled`);
     if (e.addr >= LAPIC_MMIO_BASE && e.addr < LAPIC_MMIO_END) {
-      last = null;
       if (e.addr === LAPIC_ICR_HIGH && e.kind === AtomicOp.Store) destination = e.a >>> 24;
       else if (e.addr === LAPIC_ICR_LOW && e.kind === AtomicOp.Store) {
-        if ((e.a & ICR_MODE_MASK) === ICR_STARTUP)
+        // Only the first SIPI is a step: delivery never fails here, so a second one finds the AP
+        // out of wait-for-SIPI, which ignores it (Intel SDM vol. 3 §9.4.4); as a step it would
+        // only double the orders of the AP's start against it.
+        if ((e.a & ICR_MODE_MASK) === ICR_STARTUP && !started.has(destination)) {
+          started.add(destination);
           yield t.atomic(AtomicOp.Store, START_WORDS + 4 * destination, 1);
+        }
       } else if (e.addr === LAPIC_ESR) resume = 0;
       else throw new Error(`explore: LAPIC register 0x${e.addr.toString(16)} is not modelled`);
       continue;
     }
-    resume = yield* access(t, e, last);
-    last = e.kind === AtomicOp.Load ? { addr: e.addr, value: resume as number } : null;
+    resume = yield* access(t, e);
     const broken = check();
     if (broken !== null) yield t.fail('assertion', broken);
   }
 }
 
-/** One shared access; a reload of the word last loaded waits (one step) until it changes. */
-function* access(
-  t: XThread,
-  e: AtomicEffect,
-  last: { addr: number; value: number } | null,
-): XProgram<number> {
-  if (e.kind === AtomicOp.Load && last !== null && last.addr === e.addr) {
-    const seen = last.value;
-    const [value] = (yield t.await([e.addr], (w) => w[0] !== seen)) as number[];
+/**
+ * One shared access. A spin loop's load (words.ts `spinLoad`) waits, as one step reading only
+ * its mask, until `word & mask` is non-zero, and resumes with the masked word; a `setBit` is an
+ * RMW whose old value is not handed back (footprint.ts: both commute with other bits' steps).
+ */
+function* access(t: XThread, e: AtomicEffect): XProgram<unknown> {
+  if (isSpinLoad(e)) {
+    const mask = e.spinMask;
+    const [value] = (yield t.await([e.addr], (w) => w[0] !== 0, MemOrder.SeqCst, [mask])) as number[];
     return value!;
   }
-  return (yield e) as number;
+  if (isSetBit(e)) return yield t.bits('or', e.addr, e.a);
+  return yield e;
 }
 
 /** An AP's thread: it waits for its SIPI, then runs the trampoline and `apMain` (ap.ts). */

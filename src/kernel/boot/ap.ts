@@ -32,7 +32,7 @@ import {
 } from './layout.ts';
 import type { BootRun } from './run-state.ts';
 import { spinUntil } from './wait.ts';
-import { fetchAdd, fetchOr, load, store } from './words.ts';
+import { fetchAdd, load, setBit, store } from './words.ts';
 
 /** Time between the two accesses of the split counter update (a few instructions). */
 const COUNTER_GAP_NS = 5;
@@ -76,9 +76,9 @@ export function* apMain(run: BootRun, cpu: Cpu): KernelGen<void> {
   yield spend(costs.apEarlyInitNs);
   if (run.options.protocol !== 'redox') {
     const callin = maskWord(CALLIN_MASK, cpu.id);
-    yield fetchOr(callin.addr, callin.bit);
+    yield setBit(callin.addr, callin.bit); // cpumask_set_cpu: the old value is not read
     const callout = maskWord(CALLOUT_MASK, cpu.id);
-    yield* spinUntil(cpu, callout.addr, (v) => (v & callout.bit) !== 0, 0);
+    yield* spinUntil(cpu, callout.addr, callout.bit, 0);
   }
   if (races.nodeLate) yield* markOnline(cpu, pcr);
   yield spend(costs.apOnlineNs);
@@ -90,5 +90,5 @@ export function* apMain(run: BootRun, cpu: Cpu): KernelGen<void> {
 function* markOnline(cpu: Cpu, pcr: number): KernelGen<void> {
   yield store(pcr + PCR_ONLINE, 1);
   const online = maskWord(ONLINE_MASK, cpu.id);
-  yield fetchOr(online.addr, online.bit);
+  yield setBit(online.addr, online.bit); // set_cpu_online: the old value is not read
 }

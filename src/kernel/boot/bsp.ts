@@ -44,8 +44,8 @@ import {
   TRAMP_READY,
 } from './layout.ts';
 import type { BootRun } from './run-state.ts';
-import { pollUntil, spinUntil, udelay } from './wait.ts';
-import { fetchOr, load, store } from './words.ts';
+import { ANY_BIT, pollUntil, spinUntil, udelay } from './wait.ts';
+import { load, setBit, store } from './words.ts';
 
 /** Red Bear's spin timeout (absorbed/P0-amd-acpi-x2apic.patch): 10^8 iterations. */
 export const REDBEAR_SPIN_ITERATIONS = 100_000_000;
@@ -113,13 +113,13 @@ function* redoxOne(run: BootRun, bsp: Cpu, cpu: number): KernelGen<void> {
   yield* sendIcr(bsp, rec.apicId, ICR_INIT | ICR_ASSERT);
   rec.sipiNs.push(run.sinceNs);
   yield* sendIcr(bsp, rec.apicId, ICR_STARTUP | SIPI_VECTOR);
-  if (!(yield* spinUntil(bsp, TRAMP_READY, (v) => v !== 0, REDBEAR_SPIN_ITERATIONS))) {
+  if (!(yield* spinUntil(bsp, TRAMP_READY, ANY_BIT, REDBEAR_SPIN_ITERATIONS))) {
     run.fail(cpu, 'trampoline ready word never set (10^8 spins)');
     return;
   }
   rec.callinNs = run.sinceNs;
   const flag = run.options.races.dualReady ? AP_READY : pcr + PCR_ONLINE;
-  if (!(yield* spinUntil(bsp, flag, (v) => v !== 0, REDBEAR_SPIN_ITERATIONS))) {
+  if (!(yield* spinUntil(bsp, flag, ANY_BIT, REDBEAR_SPIN_ITERATIONS))) {
     run.fail(cpu, 'never became ready (10^8 spins)');
     return;
   }
@@ -159,24 +159,15 @@ function* linuxKick(run: BootRun, bsp: Cpu, cpu: number): KernelGen<boolean> {
 function* linuxHandshake(run: BootRun, bsp: Cpu, cpu: number, pcr: number): KernelGen<void> {
   const rec = run.records[cpu]!;
   const callin = maskWord(CALLIN_MASK, cpu);
-  if (
-    !(yield* pollUntil(
-      run.kernel,
-      bsp,
-      callin.addr,
-      (v) => (v & callin.bit) !== 0,
-      CALLIN_TIMEOUT_US,
-      POLL_STEP_US,
-    ))
-  ) {
+  if (!(yield* pollUntil(run.kernel, bsp, callin.addr, callin.bit, CALLIN_TIMEOUT_US, POLL_STEP_US))) {
     run.fail(cpu, 'no callin within 10 s');
     return;
   }
   rec.callinNs = run.sinceNs;
   const callout = maskWord(CALLOUT_MASK, cpu);
-  yield fetchOr(callout.addr, callout.bit);
+  yield setBit(callout.addr, callout.bit); // cpumask_set_cpu: the old value is not read
   const online = maskWord(ONLINE_MASK, cpu);
-  if (!(yield* spinUntil(bsp, online.addr, (v) => (v & online.bit) !== 0, 0))) return;
+  if (!(yield* spinUntil(bsp, online.addr, online.bit, 0))) return;
   yield* checkVisible(run, cpu, pcr);
 }
 

@@ -7,24 +7,23 @@ import type { Cpu } from '../../hw/cpu.ts';
 import { type KernelGen, spend } from '../../hw/effects.ts';
 import { udelayTicks } from '../clock/delay.ts';
 import type { Kernel } from '../kernel.ts';
-import { load } from './words.ts';
+import { spinLoad } from './words.ts';
 
 /** Iterations between two loads of the spun-on word: keeps a 10^8-iteration wait to 4·10^5 loads. */
 const SPIN_CHUNK = 256;
 
+/** Every bit of a word: a wait for the word to be non-zero. */
+export const ANY_BIT = 0xffff_ffff;
+
 /**
- * `while !done(word) { pause }`, at most `maxIterations` (0: forever, as upstream Redox spins).
- * Returns whether the word came good.
+ * `while !(word & mask) { pause }`, at most `maxIterations` (0: forever, as upstream Redox
+ * spins). Returns whether the word came good. Each load is a `spinLoad` (words.ts): the loop
+ * reads nothing but `mask`'s bits, which lets the explorer fold it into one wait.
  */
-export function* spinUntil(
-  cpu: Cpu,
-  addr: number,
-  done: (value: number) => boolean,
-  maxIterations: number,
-): KernelGen<boolean> {
+export function* spinUntil(cpu: Cpu, addr: number, mask: number, maxIterations: number): KernelGen<boolean> {
   const chunkNs = Math.max(1, Math.round((SPIN_CHUNK * cpu.bus.costs.spinPauseCycles) / cpu.cyclesPerNs));
   for (let spun = 0; maxIterations === 0 || spun < maxIterations; spun += SPIN_CHUNK) {
-    if (done((yield load(addr)) as number)) return true;
+    if ((((yield spinLoad(addr, mask)) as number) & mask) !== 0) return true;
     yield spend(chunkNs);
   }
   return false;
@@ -59,17 +58,17 @@ export function udelay(k: Kernel, cpu: Cpu, us: number): KernelGen<void> {
   })();
 }
 
-/** Polls `addr` every `stepUs` (udelay) until `done` or `timeoutUs` passed: Linux's waits. */
+/** Polls `addr` every `stepUs` (udelay) until `word & mask` or `timeoutUs` passed: Linux's waits. */
 export function* pollUntil(
   k: Kernel,
   cpu: Cpu,
   addr: number,
-  done: (value: number) => boolean,
+  mask: number,
   timeoutUs: number,
   stepUs: number,
 ): KernelGen<boolean> {
   for (let waited = 0; waited <= timeoutUs; waited += stepUs) {
-    if (done((yield load(addr)) as number)) return true;
+    if ((((yield spinLoad(addr, mask)) as number) & mask) !== 0) return true;
     yield* udelay(k, cpu, stepUs);
   }
   return false;

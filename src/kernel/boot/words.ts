@@ -18,6 +18,39 @@ export const store = (addr: number, value: number) => effect(AtomicOp.Store, add
 export const fetchAdd = (addr: number, value: number) => effect(AtomicOp.FetchAdd, addr, value);
 export const fetchOr = (addr: number, value: number) => effect(AtomicOp.FetchOr, addr, value);
 
+/**
+ * Call-site annotations for the explorer (issue 17; src/explore/footprint.ts says why they are
+ * sound). On the machine both are the plain effect: the extra field is not read there.
+ *
+ * - `setBit`: a fetchOr whose caller never reads the old value (Linux's cpumask_set_cpu, a
+ *   `lock or`): it writes only `bits` and hands nothing back, so it commutes with another
+ *   CPU's setBit of other bits of the word and with a wait on other bits.
+ * - `spinLoad`: one load of a spin loop that runs until `(word & mask) !== 0` and uses the word
+ *   only for that test: the explorer folds the whole loop into one wait reading only `mask`.
+ */
+export interface SetBitEffect extends AtomicEffect {
+  readonly resultUnused: true;
+}
+export interface SpinLoadEffect extends AtomicEffect {
+  readonly spinMask: number;
+}
+
+export const setBit = (addr: number, bits: number): SetBitEffect => ({
+  ...effect(AtomicOp.FetchOr, addr, bits),
+  resultUnused: true,
+});
+export const spinLoad = (addr: number, mask: number): SpinLoadEffect => ({
+  ...effect(AtomicOp.Load, addr),
+  spinMask: mask >>> 0,
+});
+
+export function isSetBit(e: AtomicEffect): e is SetBitEffect {
+  return (e as Partial<SetBitEffect>).resultUnused === true;
+}
+export function isSpinLoad(e: AtomicEffect): e is SpinLoadEffect {
+  return (e as Partial<SpinLoadEffect>).spinMask !== undefined;
+}
+
 /** Applies a bring-up access on `cpu`; returns the word's old value (a load's value). */
 export function bootAtomic(
   memory: PhysicalMemory,
