@@ -27,6 +27,7 @@ import { type InitCommand, InitCore } from './init-core.ts';
 import { closeFd, cloexecPipe, inheritable, listDir, readByte, readFileText, writeByte } from './io.ts';
 import { publishInit } from './init-report.ts';
 import { CensusTracker, census } from './census.ts';
+import { schemeAnswers } from './scheme-unit.ts';
 import { newWorkerPool, submit, type WorkerPool } from './worker-pool.ts';
 import { serviceImage } from './programs.ts';
 import type { ServiceArg } from './service-program.ts';
@@ -132,14 +133,21 @@ interface WatchArg {
   attempt: number;
   pid: number;
   notifyRead: number;
+  /** A scheme-type unit's scheme: ready only once it answers (scheme-unit.ts). */
+  scheme: string | undefined;
 }
 
 /** One start's watcher: the readiness byte or EOF, then the child's exit status. */
 function* watch(t: Guest, raw: unknown): Program<number> {
   const w = raw as WatchArg;
   if (w.notifyRead >= 0) {
-    const n = yield* readByte(t, w.notifyRead);
+    let n = yield* readByte(t, w.notifyRead);
     yield* closeFd(t, w.notifyRead);
+    const err = n === 1 && w.scheme !== undefined ? yield* schemeAnswers(t, w.scheme) : 0;
+    if (err < 0) {
+      w.s.core.log.push(`${w.unit}: notified, but scheme ${w.scheme} does not answer (errno ${-err})`);
+      n = 0;
+    }
     yield* post(t, w.s, { kind: n === 1 ? 'ready' : 'eof', unit: w.unit, attempt: w.attempt });
   }
   const [pid, status] = yield* waitpid(t, w.pid);
@@ -155,6 +163,7 @@ function* startUnit(t: Guest, s: InitState, name: string, attempt: number): Prog
   if (notifies && pipe === null) throw new Error(`init: pipe for ${name} failed`);
   if (pipe !== null) yield* inheritable(t, pipe[1], true);
   const arg: ServiceArg = { unit: name, args: svc.args, notifyFd: pipe?.[1] ?? -1 };
+  if (svc.type.kind === 'scheme') arg.scheme = svc.type.scheme;
   const health = svc.healthCheck && s.cfg.variant === 'improved' ? yield* healthPipes(t, s, name) : null;
   if (health !== null) [arg.healthReqFd, arg.healthAnsFd] = health;
   const pid = image === null ? -1 : yield* spawn(t, image, arg);
@@ -168,7 +177,7 @@ function* startUnit(t: Guest, s: InitState, name: string, attempt: number): Prog
     return;
   }
   s.pids.set(name, pid);
-  const wa: WatchArg = { s, unit: name, attempt, pid, notifyRead: pipe?.[0] ?? -1 };
+  const wa: WatchArg = { s, unit: name, attempt, pid, notifyRead: pipe?.[0] ?? -1, scheme: arg.scheme };
   yield* submit(t, s.pool, watch, wa);
 }
 

@@ -9,6 +9,7 @@
  *   notify=no       never notify (a hung daemon, SVC-3)
  *   wait_file=PATH  before notifying, poll every 10 ms until PATH exists (a scheme it needs, U1)
  *   touch=PATH      create PATH when ready (a scheme it provides)
+ *   wait_scheme=S   before notifying, poll every 10 ms until scheme S answers an open
  *   exit_ms=N       exit N ms after start with `status` (default 0)
  *   crash_ms=N      die by SIGSEGV N ms after start (a daemon crash, SVC-5)
  *   crash_starts=K  crash only on the first K starts (counted in /run/svc.<unit>.starts)
@@ -26,6 +27,7 @@ import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { mkdir } from '../libc/io.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { pthread_create } from '../libc/pthread.ts';
+import { provideScheme, schemeAnswers } from './scheme-unit.ts';
 import { closeFd, exists, readByte, readFileText, writeByte, writeFileText } from './io.ts';
 
 /** What init hands a service: its unit, arguments and the INIT_NOTIFY write end (-1: none). */
@@ -36,6 +38,8 @@ export interface ServiceArg {
   /** Health channel (improved init, SVC-7): requests to read, answers to write; -1: none. */
   healthReqFd?: number;
   healthAnsFd?: number;
+  /** A scheme-type unit's scheme: registered and served before readiness (scheme-unit.ts). */
+  scheme?: string;
 }
 
 const MS = 1_000_000;
@@ -113,6 +117,11 @@ function* serviceMain(t: Guest, raw: unknown): Program<number> {
   if (opts.wait_file !== undefined)
     while (!(yield* exists(t, opts.wait_file)))
       if (!(yield* until(elapsed + WAIT_POLL_NS))) return finish(t, elapsed, exitAt, opts);
+  if (opts.wait_scheme !== undefined)
+    while ((yield* schemeAnswers(t, opts.wait_scheme)) < 0)
+      if (!(yield* until(elapsed + WAIT_POLL_NS))) return finish(t, elapsed, exitAt, opts);
+  // A scheme-type unit registers its scheme before readiness; a taken name is a failed start.
+  if (arg.scheme !== undefined && (yield* provideScheme(t, arg.scheme)) < 0) return 1;
   if (opts.notify !== 'no') {
     if (opts.touch !== undefined) yield* writeFileText(t, opts.touch, arg.unit);
     if (arg.notifyFd >= 0) {
