@@ -25,7 +25,8 @@ import { clock_gettime_ns, timespec_ns } from '../libc/time.ts';
 import { initConfig, type InitConfig, type InitVariant } from './init-config.ts';
 import { type InitCommand, InitCore } from './init-core.ts';
 import { closeFd, cloexecPipe, inheritable, listDir, readByte, readFileText, writeByte } from './io.ts';
-import { publishInit } from './init-report.ts';
+import { INIT_OUTPUT, publishInit } from './init-report.ts';
+import { deviceStatusLines, unitStatusLines } from './unit-status.ts';
 import { CensusTracker, census } from './census.ts';
 import { schemeAnswers } from './scheme-unit.ts';
 import { newWorkerPool, submit, type WorkerPool } from './worker-pool.ts';
@@ -245,6 +246,17 @@ function* waitEvents(t: Guest, s: InitState, untilNs: number): Program<InitEvent
   return got;
 }
 
+/** The driver manager's status file (driver-manager-program.ts writes it after every poll). */
+const DRVMGR_STATUS = '/run/drvmgr.status';
+
+/** At the window's end: `systemctl status`-style lines per unit, and the devices' if a manager ran. */
+function* publishStatus(t: Guest, s: InitState): Program<void> {
+  const out = (t.data.output as Record<string, { text: Record<string, string[]> }>)[INIT_OUTPUT]!;
+  out.text.status = unitStatusLines(s.core.records.values(), s.pids);
+  const devices = yield* readFileText(t, DRVMGR_STATUS);
+  if (devices !== null) out.text.devices = deviceStatusLines(devices);
+}
+
 function* initMain(t: Guest, raw: unknown): Program<number> {
   const args = raw as InitArgs;
   const cfg = {
@@ -280,7 +292,10 @@ function* initMain(t: Guest, raw: unknown): Program<number> {
     if (s.census !== null && now - startNs >= s.census.nextNs) s.census.record(yield* census(t));
     yield* carryOut(t, s, core.poll(now - startNs));
     publishInit(t, core, now - startNs, s.census);
-    if (now >= stopNs) break;
+    if (now >= stopNs) {
+      yield* publishStatus(t, s);
+      break;
+    }
     if (core.livelock !== null) {
       // Redox's step() would spin here for ever (U3): burn the CPU to the window's end.
       yield t.compute(LIVELOCK_SPIN_CYCLES);

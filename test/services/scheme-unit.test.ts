@@ -36,7 +36,10 @@ test('a scheme unit is ready once its scheme answers; a second claim of the name
   assert.equal(m['workload.svc-init.ready_ms_11_other_service'], undefined, 'never ready');
   assert.equal(m['workload.svc-init.units_failed'], 1);
   const log = report.guest_text?.['svc-init']?.log ?? [];
-  assert.ok(log.some((l) => l.startsWith('11_other.service: exited without notifying readiness')), log.join('\n'));
+  assert.ok(
+    log.some((l) => l.startsWith('11_other.service: exited without notifying readiness')),
+    log.join('\n'),
+  );
   // The user looks at 1 ms, then every 10 ms: 11, 21, 31 — the first look after gpiod's 30 ms.
   const user = m['workload.svc-init.ready_ms_20_user_service']!;
   assert.ok(user >= 31 && user < 32, `user ready at ${user}`);
