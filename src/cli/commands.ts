@@ -80,7 +80,7 @@ export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
       bin: join(PACKAGE_ROOT, 'bin', 'smpsim.js'),
       scenario: join(PACKAGE_ROOT, 'scenarios', 'seeds', 'futex-robust.toml'),
     };
-    return benchCommand({ ...options, startup }, io);
+    return benchCommand({ ...options, startup, servicesRoot: PACKAGE_ROOT }, io);
   }
   const report = await withRunner(options.jobs ?? 1, (runner) =>
     runBenchFutex({ quick: options.quick }, runner),
