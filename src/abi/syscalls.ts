@@ -38,6 +38,11 @@ export const SYS_FORK = 57;
 export const SYS_EXECVE = 59;
 export const SYS_EXIT = 60;
 export const SYS_WAIT4 = 61;
+/** wait4 options (include/uapi/linux/wait.h): return 0 at once when no child has changed state. */
+export const WNOHANG = 1;
+/** Stopped and continued children: accepted by Linux; smpsim has no job-control stops, so none ever reports. */
+export const WUNTRACED = 2;
+export const WCONTINUED = 8;
 export const SYS_KILL = 62;
 export const SYS_GETUID = 102;
 export const SYS_SETUID = 105;
@@ -158,6 +163,16 @@ export const SYS_SHM_TRUNCATE = 1042;
  */
 export const SYS_CPU_SET_ONLINE = 1250;
 
+// services (issue 19), numbers 1060-1069:
+/**
+ * sys_census(bufAddr): the kernel's object counts as Redox's `sys:` scheme files report them
+ * (`sys:context`, `sys:memory`), written as CENSUS_FIELDS u32s at bufAddr; returns how many.
+ * The stress run (SVC-9) compares two censuses to find leaked frames, threads and descriptors.
+ */
+export const SYS_CENSUS = 1060;
+/** The census's fields, in the order sys_census writes them. */
+export const CENSUS_FIELDS = ['frames', 'threads', 'processes', 'zombies', 'fds'] as const;
+
 export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_READ]: 'read',
   [SYS_WRITE]: 'write',
@@ -250,6 +265,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_IRQ_AFFINITY]: 'irq:affinity',
   [SYS_IRQ_CLOSE]: 'irq:close',
   [SYS_SHM_TRUNCATE]: 'shm:truncate',
+  // services (issue 19)
+  [SYS_CENSUS]: 'sys:census',
 };
 
 /** futex(2) operations (include/uapi/linux/futex.h). */

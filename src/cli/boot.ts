@@ -2,7 +2,8 @@
  * `smpsim boot --cpus N [--protocol redox|linux|parallel] [--inject CPU:FAULT,...] [--bugs ...]
  * [--nodes K] [--parser redox|hardened] [--legacy] [--no-x2apic] [--tables DIR] [--json]`: brings a machine up as
  * issue 16 models it and prints the timeline per CPU (INIT, SIPIs, callin, online), the total
- * bring-up time, the firmware findings and the possible and online sets.
+ * bring-up time, the firmware findings and the possible and online sets. `--login [--units
+ * FILE]` continues into userspace under both inits up to the login prompt (boot-login.ts).
  */
 import type { Command } from 'commander';
 import { AP_FAULTS, type ApFault } from '../hw/ap-startup.ts';
@@ -13,6 +14,7 @@ import { FirmwareBootStop } from '../kernel/topology.ts';
 import { type BootRunResult, bootRunConfig, runBoot } from '../report/boot-run.ts';
 import { machineFromTables } from '../scenario/firmware-tables.ts';
 import { loadTableFiles } from './acpi-files.ts';
+import { DEFAULT_UNITS, formatLogins, runLogins } from './boot-login.ts';
 import { UsageError } from './errors.ts';
 import { parseChoiceFlag, parseIntFlag } from './flags.ts';
 
@@ -27,6 +29,8 @@ export interface BootCliOptions {
   x2apic?: boolean;
   tables?: string;
   json?: boolean;
+  login?: boolean;
+  units?: string;
 }
 
 function parseFaults(raw: string | undefined, cpus: number): { cpu: number; fault: ApFault }[] {
@@ -123,14 +127,17 @@ export function bootCommand(opts: BootCliOptions, out: (s: string) => void): num
   }
   const { machine, report } = result;
   const findings = machine.kernel.firmware.findings;
+  const logins =
+    opts.login === true || opts.units !== undefined ? runLogins(opts.units, report.online.length) : null;
   if (opts.json === true) {
+    const login = logins === null ? {} : { login: logins };
     out(
-      `${JSON.stringify({ schema: 'smpsim.boot/1', boot: report, findings, trace_hash: machine.board.trace.hex() })}\n`,
+      `${JSON.stringify({ schema: 'smpsim.boot/1', boot: report, findings, trace_hash: machine.board.trace.hex(), ...login })}\n`,
     );
   } else {
-    out(formatBoot(report, findings));
+    out(formatBoot(report, findings) + (logins === null ? '' : formatLogins(logins, report.totalNs)));
   }
-  return 0;
+  return logins === null || logins.every((r) => r.booted) ? 0 : 1;
 }
 
 export function registerBootCommand(
@@ -150,6 +157,14 @@ export function registerBootCommand(
     .option('--legacy', "Linux's legacy delays (10 ms after INIT)")
     .option('--tables <dir>', "boot from a real machine's table files (its CPUs and nodes come from them)")
     .option('--no-x2apic', 'CPUID without x2APIC (xAPIC fallback)')
+    .option(
+      '--login',
+      'continue into userspace: init (redox and improved) up to the login prompt, with the critical chain',
+    )
+    .option(
+      '--units <file>',
+      `the scenario whose unit files init starts (implies --login; default ${DEFAULT_UNITS})`,
+    )
     .option('--json', 'print one JSON object (schema smpsim.boot/1)')
     .action((opts: BootCliOptions) => {
       setStatus(bootCommand(opts, out));

@@ -99,7 +99,7 @@ export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
             const drawn = await plotTo('bench', [{ type: 'bench', label: 'bench', report }], plot, null);
             if (!options.json) io.out(describePlot(drawn));
           };
-    return benchCommand({ ...options, startup, onReport }, io);
+    return benchCommand({ ...options, startup, onReport, servicesRoot: PACKAGE_ROOT }, io);
   }
   const report = await withRunner(options.jobs ?? 1, (runner) =>
     runBenchFutex({ quick: options.quick }, runner),

@@ -4,7 +4,15 @@
  */
 import { ECHILD, EINTR, EINVAL, ENOMEM, ESRCH } from '../abi/errno.ts';
 import type { ProgramImage, ThreadEntry, ThreadReturnHook } from '../abi/guest.ts';
-import { exitStatus, FUTEX_WAKE, PROT_NONE, signalStatus } from '../abi/syscalls.ts';
+import {
+  exitStatus,
+  FUTEX_WAKE,
+  PROT_NONE,
+  signalStatus,
+  WCONTINUED,
+  WNOHANG,
+  WUNTRACED,
+} from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
@@ -204,13 +212,23 @@ function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
 }
 
 /** wait4(pid, statusAddr, options): reap a zombie child, blocking until one exits. */
+/**
+ * wait4(pid, status, options), as Linux's kernel_wait4 / do_wait (kernel/exit.c): an unknown
+ * option bit is -EINVAL; no child that `pid` names is -ECHILD; a zombie among them is reaped
+ * (its pid returned, its status stored); else WNOHANG returns 0 at once (do_wait's
+ * `notask_error` is 0 once an eligible child exists), and without it the caller sleeps until a
+ * child exits or a signal comes (-EINTR). WUNTRACED and WCONTINUED are accepted: with no
+ * job-control stops in smpsim, no child ever reports through them.
+ */
 export function* sysWait4(
   k: Kernel,
   cpuAtEntry: Cpu,
   t: Thread,
   pid: number,
   statusAddr: number,
+  options = 0,
 ): KernelGen<number> {
+  if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED)) !== 0) return -EINVAL;
   const p = t.process;
   let cpu = cpuAtEntry;
   for (;;) {
@@ -224,6 +242,7 @@ export function* sysWait4(
       if (statusAddr !== 0) putUser32(t, statusAddr, zombie.status);
       return zombie.pid;
     }
+    if ((options & WNOHANG) !== 0) return 0;
     if (signalPending(t)) return -EINTR;
     k.blockCurrent(cpu, t, 'wait4', NO_TIMEOUT);
     yield* schedule(k, cpu);

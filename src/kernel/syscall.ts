@@ -27,6 +27,7 @@ import { DEVIO_SYSCALLS } from './devio/syscalls.ts';
 import { type KernelEffect, type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
 import { CAPRING_SYSCALLS } from './capring/syscall.ts';
+import { CENSUS_SYSCALLS } from './census.ts';
 import { CLONE_SYSCALLS } from './clone.ts';
 import { FD_SYSCALLS } from './fd/syscalls.ts';
 import { FUTEX_SYSCALLS } from './futex/syscall.ts';
@@ -69,7 +70,7 @@ const CORE: SyscallTable = {
   [SYS_MPROTECT]: (k, cpu, t, a) => sysMprotect(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2])),
   [SYS_EXIT]: (k, cpu, t, a) => sysExit(k, cpu, t, num(a[0])),
   [SYS_EXIT_GROUP]: (k, cpu, t, a) => sysExitGroup(k, cpu, t, num(a[0])),
-  [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1])),
+  [SYS_WAIT4]: (k, cpu, t, a) => sysWait4(k, cpu, t, num(a[0], -1), num(a[1]), num(a[2])),
   [SYS_PROC_NEW_THREAD]: (k, cpu, t) => sysProcNewThread(k, cpu, t),
   [SYS_PROC_NEW_THREAD_REGS]: (k, cpu, t, a) =>
     sysProcNewThreadRegs(
@@ -128,6 +129,8 @@ const TABLE: SyscallTable = {
   ...FD_SYSCALLS,
   // The capring personality's one trap, cap_enter (issue 20, RING-1).
   ...CAPRING_SYSCALLS,
+  // sys_census, the kernel's object counts (issue 19, services: SVC-9's leak check).
+  ...CENSUS_SYSCALLS,
 };
 
 /**

@@ -10,11 +10,14 @@ export function spawn(t: Guest, image: ProgramImage, arg: unknown): Program<numb
   return syscall(t, SYS_SPAWN, image, arg);
 }
 
-/** Waits for a child (-1: any); returns [pid, status] or [-errno, 0]. */
-export function* waitpid(t: Guest, pid: number): Program<[number, number]> {
+/**
+ * Waits for a child (-1: any); returns [pid, status] or [-errno, 0]. With `options` WNOHANG:
+ * [0, 0] when children exist but none has exited (POSIX waitpid).
+ */
+export function* waitpid(t: Guest, pid: number, options = 0): Program<[number, number]> {
   const statusAddr = yield* threadScratch(t);
-  const result = yield* syscall(t, SYS_WAIT4, pid, statusAddr, 0);
-  if (result < 0) return [result, 0];
+  const result = yield* syscall(t, SYS_WAIT4, pid, statusAddr, options);
+  if (result <= 0) return [result, 0];
   return [result, t.load32(statusAddr)];
 }
 

@@ -11,6 +11,7 @@
  * from outside, never code inside a simulation (DESIGN.md, "Determinism").
  * @module
  */
+import { type BenchServices, formatBenchServices, runBenchServices } from './bench-services.ts';
 import { cpus as osCpus } from 'node:os';
 import { buildMachine } from '../machine/build.ts';
 import type { RunConfig, SchedPolicyName, WorkloadConfig } from '../machine/config.ts';
@@ -94,6 +95,8 @@ export interface BenchReport {
   startup?: BenchStartup;
   /** Scaling with CPUs and threads, memory per thread, idle time per tick source (bench-scale.ts). */
   scale?: BenchScale;
+  /** Time compression of a booted system, idle and busy (bench-services.ts, issue 19). */
+  services?: BenchServices;
 }
 
 /** A new report against the newest recorded one: new ÷ old effects per second, per workload. */
@@ -292,6 +295,8 @@ export interface BenchRunOptions {
   startup?: { bin: string; scenario: string };
   /** Worker threads of the multi-run measure (default: every core). */
   jobs?: number;
+  /** The package root whose seeds the services measure runs; without it, not measured. */
+  servicesRoot?: string;
 }
 
 export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
@@ -311,6 +316,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   if (options.startup !== undefined) {
     report.startup = runBenchStartup(options.startup.bin, options.startup.scenario);
   }
+  // Services (issue 19): a booted system's simulated seconds per host second, idle and busy.
+  if (options.servicesRoot !== undefined)
+    report.services = runBenchServices(options.servicesRoot, options.quick);
   return report;
 }
 
@@ -344,6 +352,7 @@ export function formatBench(report: BenchReport, previous: BenchComparison | nul
     );
   }
   if (report.scale !== undefined) lines.push('', ...formatBenchScale(report.scale));
+  if (report.services !== undefined) lines.push('', ...formatBenchServices(report.services));
   const multi = formatBenchMultiRun(report.multi_run, report.startup);
   if (multi.length > 0) lines.push('', ...multi);
   if (previous !== null) {
@@ -377,14 +386,10 @@ function table(header: string[], rows: string[][]): string[] {
  * a report instead of running the benchmark again.
  */
 export async function benchCommand(
-  options: {
-    json: boolean;
-    quick: boolean;
-    jobs?: number;
-    startup?: BenchRunOptions['startup'];
-    /** Given the report after it is printed (`bench --plot`). */
-    onReport?: (report: BenchReport) => Promise<void>;
-  },
+  options: { json: boolean } & Pick<BenchRunOptions, 'quick' | 'jobs' | 'startup' | 'servicesRoot'> & {
+      /** Given the report after it is printed (`bench --plot`). */
+      onReport?: (report: BenchReport) => Promise<void>;
+    },
   io: { out(s: string): void },
   deps: { resultsDir?: string; run?: (options: BenchRunOptions) => BenchReport | Promise<BenchReport> } = {},
 ): Promise<number> {
@@ -392,6 +397,7 @@ export async function benchCommand(
     quick: options.quick,
     jobs: options.jobs,
     startup: options.startup,
+    servicesRoot: options.servicesRoot,
   });
   const previous = compareWithPrevious(report, deps.resultsDir ?? BENCH_RESULTS_DIR);
   if (options.json) {

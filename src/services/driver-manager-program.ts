@@ -4,24 +4,20 @@
  * Redox's `Daemon::spawn` does (models-2.md §10.2): spawn the driver with an INIT_NOTIFY-style
  * pipe, then wait for its readiness byte (bound) or EOF, after which the exit status names the
  * failed outcome (driver-program.ts PROBE_EXIT). The improved manager reaps bound drivers that
- * die (a thread per driver in waitpid; smpsim's wait4 has no WNOHANG yet, so the reap loop's
- * non-blocking poll is a blocking waiter per child) and cleans up; a removed device's driver
- * gets SIGTERM. The redox one never waits for a bound driver: a crash leaves a zombie and the
- * device claimed. After each poll `/run/drvmgr.status` holds the `--status` lines.
+ * die with the seed's reap loop, `waitpid(-1, WNOHANG)` until it returns 0, at each poll (Linux
+ * do_wait's WNOHANG: kernel/proc.ts sysWait4), and cleans up; a removed device's driver gets
+ * SIGTERM. Before WNOHANG it kept a thread per bound driver blocked in waitpid: the exits were
+ * applied at the next poll all the same, and each thread left its libc scratch and I/O buffers
+ * in the bump heap for good, a leak the stress run's census found (SVC-9). The redox one never
+ * waits for a bound driver: a crash leaves a zombie and the device claimed. After each poll `/run/drvmgr.status` holds the `--status` lines.
  */
 import { parse } from 'smol-toml';
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { SA_RESTART, SIGTERM, type SignalHandler } from '../abi/signal.ts';
+import { WNOHANG } from '../abi/syscalls.ts';
 import { mkdir } from '../libc/io.ts';
 import { spawn, waitpid } from '../libc/process.ts';
-import {
-  pthread_attr_init,
-  pthread_attr_setdetachstate,
-  pthread_attr_t,
-  pthread_create,
-} from '../libc/pthread.ts';
-import { PTHREAD_CREATE_DETACHED } from '../libc/layout.ts';
 import { kill, sigaction } from '../libc/signal.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import {
@@ -82,7 +78,7 @@ interface Mgr {
   pids: Map<string, number>;
   /** What the last poll found on the bus. */
   devices: DeviceDesc[];
-  /** Exits the reaper threads saw, applied at the next poll. */
+  /** Exits the reap loop collected, applied at the next poll. */
   exits: { deviceId: string; pid: number; status: number }[];
 }
 
@@ -94,11 +90,14 @@ function outcomeOf(status: number): [ProbeOutcome, string] {
   return ['fatal', code === 1 ? 'EIO' : `status ${code}`];
 }
 
-function* reaper(t: Guest, raw: unknown): Program<number> {
-  const { m, deviceId, pid } = raw as { m: Mgr; deviceId: string; pid: number };
-  const [got, status] = yield* waitpid(t, pid);
-  if (got > 0) m.exits.push({ deviceId, pid, status });
-  return 0;
+/** The reap loop (improved): every bound driver that has exited, without blocking. */
+function* reapExited(t: Guest, m: Mgr): Program<void> {
+  if (m.variant !== 'improved') return;
+  for (;;) {
+    const [pid, status] = yield* waitpid(t, -1, WNOHANG);
+    if (pid <= 0) return; // 0: none has exited yet; -ECHILD: no children
+    for (const [deviceId, bound] of m.pids) if (bound === pid) m.exits.push({ deviceId, pid, status });
+  }
 }
 
 function* probe(t: Guest, m: Mgr, req: ProbeRequest): Program<void> {
@@ -114,13 +113,6 @@ function* probe(t: Guest, m: Mgr, req: ProbeRequest): Program<void> {
   if (got === 1) {
     m.state.probed(now, req.deviceId, req.driver, 'bound');
     m.pids.set(req.deviceId, pid);
-    if (m.variant === 'improved') {
-      const attr = new pthread_attr_t();
-      pthread_attr_init(attr);
-      pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
-      const [err] = yield* pthread_create(t, attr, reaper, { m, deviceId: req.deviceId, pid });
-      if (err !== 0) throw new Error(`drvmgr: reaper thread failed (${err})`);
-    }
     return;
   }
   const [, status] = pid < 0 ? [0, 1 << 8] : yield* waitpid(t, pid);
@@ -138,7 +130,7 @@ function* present(t: Guest): Program<DeviceDesc[]> {
   return out;
 }
 
-/** What the reapers saw since the last look: the drivers that exited. Returns how many. */
+/** What the reap loop collected since the last look: the drivers that exited. Returns how many. */
 function applyExits(m: Mgr, nowNs: number): number {
   const exits = m.exits.splice(0);
   for (const e of exits) {
@@ -150,12 +142,13 @@ function applyExits(m: Mgr, nowNs: number): number {
 
 function* poll(t: Guest, m: Mgr): Program<void> {
   const now = yield* clock_gettime_ns(t);
+  yield* reapExited(t, m);
   applyExits(m, now);
   const devices = yield* present(t);
   m.devices = devices;
   const cleanupsBefore = m.state.cleanups.length;
   for (const req of m.state.scan(now, devices)) yield* probe(t, m, req);
-  // A removed device's driver is told to stop (improved); its reaper then collects it.
+  // A removed device's driver is told to stop (improved); the next poll's reap loop collects it.
   for (const c of m.state.cleanups.slice(cleanupsBefore)) {
     const pid = m.pids.get(c.deviceId);
     if (pid !== undefined && !devices.some((d) => d.id === c.deviceId)) yield* kill(t, pid, SIGTERM);
@@ -238,15 +231,19 @@ function onTerm(m: Mgr): SignalHandler {
 const SHUTDOWN_WAIT_NS = 1_000_000_000;
 const SHUTDOWN_POLL_NS = 10_000_000;
 
-/** SIGTERM every bound driver, wait (bounded) for their reapers, record it, publish. */
+/** SIGTERM every bound driver, reap them (a bounded wait), record it, publish. */
 function* shutdown(t: Guest, m: Mgr): Program<void> {
   const now = yield* clock_gettime_ns(t);
+  yield* reapExited(t, m);
   applyExits(m, now);
   const pids = [...m.pids.entries()];
   m.state.timeline.add(now, 'drvmgr', `SIGTERM: stopping ${pids.length} drivers`, false);
   for (const [, pid] of pids) yield* kill(t, pid, SIGTERM);
-  for (let waited = 0; waited < SHUTDOWN_WAIT_NS && m.exits.length < pids.length; waited += SHUTDOWN_POLL_NS)
+  for (let waited = 0; waited < SHUTDOWN_WAIT_NS; waited += SHUTDOWN_POLL_NS) {
+    yield* reapExited(t, m);
+    if (m.exits.length >= pids.length) break;
     yield* sleep_ns(t, SHUTDOWN_POLL_NS);
+  }
   const end = yield* clock_gettime_ns(t);
   const stopped = m.exits.length;
   m.state.timeline.add(end, 'drvmgr', `stopped ${stopped} of ${pids.length} drivers`, false);

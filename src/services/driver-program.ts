@@ -111,38 +111,69 @@ export const DRIVER: ProgramImage = { name: 'driver', main: driverMain };
 /**
  * Hotplug stand-in: `/etc/hotplug/schedule` (or the `schedule` file it is given) holds lines
  * `add ID MS` (copy `/etc/hotplug/ID` to `/scheme/pci/ID` MS after the start), `remove ID MS`
- * (unlink it) and `term drvmgr MS` (SIGTERM to the driver manager); run in time order.
+ * (unlink it) and `term drvmgr MS` (SIGTERM to the driver manager); run in time order. A line
+ * `every MS` repeats the whole schedule with that period, for ever (SVC-9's stress run): event
+ * times are then offsets within each period and must be below it.
  */
+const EVERY = /^every\s+(\d+)$/;
+
 export function parseSchedule(text: string): { kind: 'add' | 'remove' | 'term'; id: string; atNs: number }[] {
   const events = text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
+    .filter((l) => l !== '' && !l.startsWith('#') && !EVERY.test(l))
     .map((l) => {
       const m = /^(add|remove|term)\s+(\S+)\s+(\d+)$/.exec(l);
       if (m === null || (m[1] === 'term' && m[2] !== 'drvmgr'))
-        throw new Error(`${SCHEDULE_FILE}: line "${l}": allowed: add ID MS, remove ID MS, term drvmgr MS`);
+        throw new Error(
+          `${SCHEDULE_FILE}: line "${l}": allowed: add ID MS, remove ID MS, term drvmgr MS, every MS`,
+        );
       return { kind: m[1] as 'add' | 'remove' | 'term', id: m[2]!, atNs: Number(m[3]) * MS };
     });
   return events.sort((x, y) => x.atNs - y.atNs);
 }
 
+/** The `every MS` line's period in ns, or null when the schedule runs once. */
+export function schedulePeriodNs(text: string): number | null {
+  const periods = text
+    .split('\n')
+    .map((l) => EVERY.exec(l.trim()))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]) * MS);
+  if (periods.length > 1 || periods[0] === 0)
+    throw new Error(`${SCHEDULE_FILE}: every: allowed: one line "every MS" with MS > 0`);
+  return periods[0] ?? null;
+}
+
 function* hotplugMain(t: Guest, raw: unknown): Program<number> {
   const file = (raw as { schedule?: string } | undefined)?.schedule ?? SCHEDULE_FILE;
-  const events = parseSchedule((yield* readFileText(t, file)) ?? '');
+  const text = (yield* readFileText(t, file)) ?? '';
+  const once = parseSchedule(text);
+  const periodNs = schedulePeriodNs(text);
+  if (periodNs !== null && once.some((e) => e.atNs >= periodNs))
+    throw new Error(`${file}: an event at or after the period (every ${periodNs / MS}); allowed: below it`);
   let now = 0;
-  for (const e of events) {
-    if (e.atNs > now) yield* sleep_ns(t, e.atNs - now);
-    now = Math.max(now, e.atNs);
-    if (e.kind === 'term') {
-      // SIGTERM to the driver manager, as a shutdown would send it (pid from its pid file).
-      const pid = Number((yield* readFileText(t, '/run/drvmgr.pid')) ?? '0');
-      if (pid > 0) yield* kill(t, pid, SIGTERM);
-    } else if (e.kind === 'remove') yield* unlink(t, `${BUS_DIR}/${e.id}`);
-    else
-      yield* writeFileText(t, `${BUS_DIR}/${e.id}`, (yield* readFileText(t, `/etc/hotplug/${e.id}`)) ?? '');
-  }
+  for (let round = 0; round === 0 || periodNs !== null; round++)
+    for (const e of once) now = yield* hotplugEvent(t, e.kind, e.id, e.atNs + round * (periodNs ?? 0), now);
   return 0;
+}
+
+/** Sleeps to `atNs` (after the start) and carries the event out; returns the new time. */
+function* hotplugEvent(
+  t: Guest,
+  kind: 'add' | 'remove' | 'term',
+  id: string,
+  atNs: number,
+  nowNs: number,
+): Program<number> {
+  if (atNs > nowNs) yield* sleep_ns(t, atNs - nowNs);
+  if (kind === 'term') {
+    // SIGTERM to the driver manager, as a shutdown would send it (pid from its pid file).
+    const pid = Number((yield* readFileText(t, '/run/drvmgr.pid')) ?? '0');
+    if (pid > 0) yield* kill(t, pid, SIGTERM);
+  } else if (kind === 'remove') yield* unlink(t, `${BUS_DIR}/${id}`);
+  else yield* writeFileText(t, `${BUS_DIR}/${id}`, (yield* readFileText(t, `/etc/hotplug/${id}`)) ?? '');
+  return Math.max(nowNs, atNs);
 }
 
 export const HOTPLUG: ProgramImage = { name: 'hotplug', main: hotplugMain };

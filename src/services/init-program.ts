@@ -3,9 +3,10 @@
  * (seeded by the scenario's `[[file]]` tables) through the `file:` scheme, loads them all as
  * Redox schedules every rootfs unit (models-2.md §10.1), and runs InitCore's decisions: each
  * spawn gets an INIT_NOTIFY pipe whose write end only the child keeps (the `eeee52f2` fix; the
- * `keepNotifyWriteEnd` switch keeps init's copy as before it). A watcher thread per start reads
- * the readiness byte or EOF, then reaps the child with waitpid, and posts what it saw to the
- * main thread, which waits on a condition variable until the next event or timer.
+ * `keepNotifyWriteEnd` switch keeps init's copy as before it). A watcher per start (a job on
+ * a pool thread, worker-pool.ts) reads the readiness byte or EOF, then reaps the child with
+ * waitpid, and posts what it saw to the main thread, which waits on a condition variable until
+ * the next event or timer.
  */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
@@ -19,19 +20,16 @@ import {
 } from '../libc/cond.ts';
 import { pthread_mutex_lock, pthread_mutex_new, pthread_mutex_unlock } from '../libc/mutex.ts';
 import { spawn, waitpid } from '../libc/process.ts';
-import {
-  pthread_attr_init,
-  pthread_attr_setdetachstate,
-  pthread_attr_t,
-  pthread_create,
-} from '../libc/pthread.ts';
-import { PTHREAD_CREATE_DETACHED } from '../libc/layout.ts';
 import { kill, sigaction } from '../libc/signal.ts';
 import { clock_gettime_ns, timespec_ns } from '../libc/time.ts';
 import { initConfig, type InitConfig, type InitVariant } from './init-config.ts';
 import { type InitCommand, InitCore } from './init-core.ts';
 import { closeFd, cloexecPipe, inheritable, listDir, readByte, readFileText, writeByte } from './io.ts';
-import { publishInit } from './init-report.ts';
+import { INIT_OUTPUT, publishInit } from './init-report.ts';
+import { deviceStatusLines, unitStatusLines } from './unit-status.ts';
+import { CensusTracker, census } from './census.ts';
+import { schemeAnswers } from './scheme-unit.ts';
+import { newWorkerPool, submit, type WorkerPool } from './worker-pool.ts';
 import { serviceImage } from './programs.ts';
 import type { ServiceArg } from './service-program.ts';
 import { parseUnitFile } from './unit-file.ts';
@@ -50,6 +48,8 @@ export interface InitArgs {
   stopAfterNs: number;
   /** Where the unit files are (default UNIT_DIR). */
   unitDir?: string;
+  /** A leak census (sys_census) at every multiple of this after the start; 0 or absent: none (SVC-9). */
+  censusEveryNs?: number;
 }
 
 type InitEvent =
@@ -66,6 +66,9 @@ interface InitState {
   pids: Map<string, number>;
   /** Per unit, init's ends of the current attempt's health channel: [request write, answer read]. */
   health: Map<string, [number, number]>;
+  census: CensusTracker | null;
+  /** The threads that run watchers and health checks (worker-pool.ts). */
+  pool: WorkerPool;
 }
 
 /** Reads and parses every unit file; a bad one is logged and skipped (init carries on). */
@@ -131,14 +134,21 @@ interface WatchArg {
   attempt: number;
   pid: number;
   notifyRead: number;
+  /** A scheme-type unit's scheme: ready only once it answers (scheme-unit.ts). */
+  scheme: string | undefined;
 }
 
 /** One start's watcher: the readiness byte or EOF, then the child's exit status. */
 function* watch(t: Guest, raw: unknown): Program<number> {
   const w = raw as WatchArg;
   if (w.notifyRead >= 0) {
-    const n = yield* readByte(t, w.notifyRead);
+    let n = yield* readByte(t, w.notifyRead);
     yield* closeFd(t, w.notifyRead);
+    const err = n === 1 && w.scheme !== undefined ? yield* schemeAnswers(t, w.scheme) : 0;
+    if (err < 0) {
+      w.s.core.log.push(`${w.unit}: notified, but scheme ${w.scheme} does not answer (errno ${-err})`);
+      n = 0;
+    }
     yield* post(t, w.s, { kind: n === 1 ? 'ready' : 'eof', unit: w.unit, attempt: w.attempt });
   }
   const [pid, status] = yield* waitpid(t, w.pid);
@@ -154,6 +164,7 @@ function* startUnit(t: Guest, s: InitState, name: string, attempt: number): Prog
   if (notifies && pipe === null) throw new Error(`init: pipe for ${name} failed`);
   if (pipe !== null) yield* inheritable(t, pipe[1], true);
   const arg: ServiceArg = { unit: name, args: svc.args, notifyFd: pipe?.[1] ?? -1 };
+  if (svc.type.kind === 'scheme') arg.scheme = svc.type.scheme;
   const health = svc.healthCheck && s.cfg.variant === 'improved' ? yield* healthPipes(t, s, name) : null;
   if (health !== null) [arg.healthReqFd, arg.healthAnsFd] = health;
   const pid = image === null ? -1 : yield* spawn(t, image, arg);
@@ -167,8 +178,8 @@ function* startUnit(t: Guest, s: InitState, name: string, attempt: number): Prog
     return;
   }
   s.pids.set(name, pid);
-  const wa: WatchArg = { s, unit: name, attempt, pid, notifyRead: pipe?.[0] ?? -1 };
-  yield* detached(t, watch, wa);
+  const wa: WatchArg = { s, unit: name, attempt, pid, notifyRead: pipe?.[0] ?? -1, scheme: arg.scheme };
+  yield* submit(t, s.pool, watch, wa);
 }
 
 /** A fresh health channel for `name`; returns the child's ends [request read, answer write]. */
@@ -200,18 +211,6 @@ function* checkHealth(t: Guest, raw: unknown): Program<number> {
   return 0;
 }
 
-function* detached(
-  t: Guest,
-  entry: (t: Guest, arg: unknown) => Program<number>,
-  arg: unknown,
-): Program<void> {
-  const attr = new pthread_attr_t();
-  pthread_attr_init(attr);
-  pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
-  const [err] = yield* pthread_create(t, attr, entry, arg);
-  if (err !== 0) throw new Error(`init: thread creation failed (${err})`);
-}
-
 function* carryOut(t: Guest, s: InitState, cmds: readonly InitCommand[]): Program<void> {
   for (const c of cmds) {
     if (c.kind === 'spawn') yield* startUnit(t, s, c.unit, c.attempt);
@@ -221,7 +220,7 @@ function* carryOut(t: Guest, s: InitState, cmds: readonly InitCommand[]): Progra
     } else {
       const fds = s.health.get(c.unit);
       if (fds === undefined) throw new Error(`init: no health channel for ${c.unit}`);
-      yield* detached(t, checkHealth, { s, unit: c.unit, attempt: c.attempt, fds } satisfies HealthArg);
+      yield* submit(t, s.pool, checkHealth, { s, unit: c.unit, attempt: c.attempt, fds } satisfies HealthArg);
     }
   }
 }
@@ -245,6 +244,17 @@ function* waitEvents(t: Guest, s: InitState, untilNs: number): Program<InitEvent
   const got = s.events.splice(0);
   yield* pthread_mutex_unlock(t, s.mutex);
   return got;
+}
+
+/** The driver manager's status file (driver-manager-program.ts writes it after every poll). */
+const DRVMGR_STATUS = '/run/drvmgr.status';
+
+/** At the window's end: `systemctl status`-style lines per unit, and the devices' if a manager ran. */
+function* publishStatus(t: Guest, s: InitState): Program<void> {
+  const out = (t.data.output as Record<string, { text: Record<string, string[]> }>)[INIT_OUTPUT]!;
+  out.text.status = unitStatusLines(s.core.records.values(), s.pids);
+  const devices = yield* readFileText(t, DRVMGR_STATUS);
+  if (devices !== null) out.text.devices = deviceStatusLines(devices);
 }
 
 function* initMain(t: Guest, raw: unknown): Program<number> {
@@ -273,20 +283,30 @@ function* initMain(t: Guest, raw: unknown): Program<number> {
     events: [],
     pids: new Map(),
     health: new Map(),
+    pool: yield* newWorkerPool(t),
+    census: (args.censusEveryNs ?? 0) > 0 ? new CensusTracker(args.censusEveryNs!) : null,
   };
   const stopNs = startNs + args.stopAfterNs;
   for (;;) {
     const now = yield* clock_gettime_ns(t);
+    if (s.census !== null && now - startNs >= s.census.nextNs) s.census.record(yield* census(t));
     yield* carryOut(t, s, core.poll(now - startNs));
-    publishInit(t, core, now - startNs);
-    if (now >= stopNs) break;
+    publishInit(t, core, now - startNs, s.census);
+    if (now >= stopNs) {
+      yield* publishStatus(t, s);
+      break;
+    }
     if (core.livelock !== null) {
       // Redox's step() would spin here for ever (U3): burn the CPU to the window's end.
       yield t.compute(LIVELOCK_SPIN_CYCLES);
       continue;
     }
     const next = core.nextDeadlineNs();
-    const until = Math.min(stopNs, next === null ? Infinity : startNs + next);
+    const until = Math.min(
+      stopNs,
+      next === null ? Infinity : startNs + next,
+      s.census === null ? Infinity : startNs + s.census.nextNs,
+    );
     const got = yield* waitEvents(t, s, until);
     const at = (yield* clock_gettime_ns(t)) - startNs;
     for (const ev of got) apply(s, at, ev);

@@ -6,6 +6,7 @@
  */
 import type { Guest } from '../abi/guest.ts';
 import { criticalChain, showChain, waitForCycle, waitForEdges } from './boot-analysis.ts';
+import type { CensusTracker } from './census.ts';
 import type { InitCore } from './init-core.ts';
 import { parseServiceArgs } from './service-program.ts';
 
@@ -89,9 +90,25 @@ export function summarise(core: InitCore): InitSummary {
   };
 }
 
-/** Publishes the summary where the report reads workload output. */
-export function publishInit(t: Guest, core: InitCore, nowNs: number): void {
+/** Per unit, restarts per hour of the window so far: the stress run's fault rate (SVC-9). */
+function perHour(core: InitCore, nowNs: number): Record<string, number> {
+  const hours = nowNs / 3.6e12;
+  const n: Record<string, number> = {};
+  if (hours <= 0) return n;
+  for (const r of core.records.values())
+    if (r.unit.service !== undefined) n[`restarts_per_hour_${unitKey(r.unit.name)}`] = r.restarts / hours;
+  return n;
+}
+
+/** Publishes the summary where the report reads workload output; with a census, its numbers too. */
+export function publishInit(
+  t: Guest,
+  core: InitCore,
+  nowNs: number,
+  census: CensusTracker | null = null,
+): void {
   const s = summarise(core);
+  if (census !== null) Object.assign(s.numbers, census.numbers(), perHour(core, nowNs));
   const output = (t.data.output ??= {}) as Record<string, unknown>;
   const text = {
     log: s.log,

@@ -22,6 +22,7 @@ function* main(t: Guest, raw: unknown): Program<number> {
     keepNotifyWriteEnd: intArg(a, 'keep_notify_write_end') === 1,
     stopAfterNs: intArg(a, 'stop_after_ms') * 1_000_000,
     unitDir: stringArg(a, 'dir'),
+    censusEveryNs: intArg(a, 'census_every_ms') * 1_000_000,
   };
   return (yield t.call(SVC_INIT.main(t, args))) as number;
 }
@@ -67,6 +68,14 @@ export const SVC_INIT_PROGRAM: GuestProgram = {
       max: 259_200_000,
       doc: 'init publishes its state and exits this long after it started (the observation window)',
       fallback: 10_000,
+    },
+    {
+      name: 'census_every_ms',
+      kind: 'int',
+      min: 0,
+      max: 259_200_000,
+      doc: 'SVC-9: a leak census (sys_census: frames, threads, processes, zombies, fds) at every multiple of this; 0: none',
+      fallback: 0,
     },
   ],
 };
