@@ -45,6 +45,8 @@ class TlbLevel {
   readonly frame: Float64Array;
   readonly flags: Int32Array;
   readonly used: Float64Array;
+  /** sets - 1 when sets is a power of two, else -1 (see #base). */
+  readonly #setMask: number;
 
   constructor(entries: number, ways: number) {
     assert(entries >= ways && ways >= 1 && entries % ways === 0, 'tlb: entries must be a multiple of ways');
@@ -55,11 +57,21 @@ class TlbLevel {
     this.frame = new Float64Array(entries);
     this.flags = new Int32Array(entries);
     this.used = new Float64Array(entries);
+    this.#setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
+  }
+
+  /**
+   * The first slot of vpn's set. User page numbers reach 2^35 (48-bit addresses), where `%` is a
+   * floating-point remainder; for a power-of-two set count the low bits give the same set, and
+   * `&` keeps the low 32 bits of any integer below 2^53.
+   */
+  #base(vpn: number): number {
+    return (this.#setMask >= 0 ? vpn & this.#setMask : vpn % this.sets) * this.ways;
   }
 
   /** The slot holding (vpn, pcid) — or a global entry for vpn — or -1. */
   find(vpn: number, pcid: number): number {
-    const base = (vpn % this.sets) * this.ways;
+    const base = this.#base(vpn);
     for (let s = base; s < base + this.ways; s++) {
       if (this.vpn[s] === vpn && (this.pcid[s] === pcid || (this.flags[s]! & PTE_G) !== 0)) return s;
     }
@@ -68,7 +80,7 @@ class TlbLevel {
 
   /** Puts the entry in its set: over the same (vpn, pcid), else an empty slot, else the LRU one. */
   fill(vpn: number, pcid: number, frame: number, flags: number, stamp: number): void {
-    const base = (vpn % this.sets) * this.ways;
+    const base = this.#base(vpn);
     let victim = -1;
     for (let s = base; s < base + this.ways; s++) {
       if (this.vpn[s] === vpn && this.pcid[s] === pcid) {
@@ -99,7 +111,7 @@ class TlbLevel {
 
   /** Drops the entry for (vpn, pcid) and a global one for vpn (INVLPG); returns how many. */
   dropPage(vpn: number, pcid: number): number {
-    const base = (vpn % this.sets) * this.ways;
+    const base = this.#base(vpn);
     let n = 0;
     for (let s = base; s < base + this.ways; s++) {
       if (this.vpn[s] === vpn && (this.pcid[s] === pcid || (this.flags[s]! & PTE_G) !== 0)) {
