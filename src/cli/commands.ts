@@ -9,6 +9,7 @@ import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, runScaleStudy } from '../report/scale.ts';
 import { packageRoot } from './package-root.ts';
 import { withRunner } from '../report/worker-pool.ts';
+import { loadScenarioFile } from '../scenario/load.ts';
 
 /** Where a command writes its output. */
 export interface CommandIo {
@@ -99,7 +100,15 @@ export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
             const drawn = await plotTo('bench', [{ type: 'bench', label: 'bench', report }], plot, null);
             if (!options.json) io.out(describePlot(drawn));
           };
-    return benchCommand({ ...options, startup, onReport, servicesRoot: PACKAGE_ROOT }, io);
+    return benchCommand(
+      {
+        ...options,
+        startup,
+        onReport,
+        services: { root: PACKAGE_ROOT, load: (file, set) => loadScenarioFile(file, { set }) },
+      },
+      io,
+    );
   }
   const report = await withRunner(options.jobs ?? 1, (runner) =>
     runBenchFutex({ quick: options.quick }, runner),

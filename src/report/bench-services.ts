@@ -10,7 +10,16 @@
  */
 import { join } from 'node:path';
 import { runConfig } from './run.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import type { RunConfig } from '../machine/config.ts';
+
+/** The seeds' reader, given by the caller (report/ sits above scenario/ in DESIGN.md's layers). */
+export type SeedLoader = (file: string, set: string[]) => RunConfig;
+
+/** Where the services measure finds its seeds, and how it reads them. */
+export interface ServicesSeeds {
+  root: string;
+  load: SeedLoader;
+}
 
 export interface ServicesPoint {
   machine: 'idle' | 'busy';
@@ -30,10 +39,10 @@ export interface BenchServices {
 
 const HOURS_72_S = 72 * 3600;
 
-function point(root: string, machine: 'idle' | 'busy', seed: string, simS: number): ServicesPoint {
-  const file = join(root, 'scenarios', 'seeds', seed);
+function point(seeds: ServicesSeeds, machine: 'idle' | 'busy', seed: string, simS: number): ServicesPoint {
+  const file = join(seeds.root, 'scenarios', 'seeds', seed);
   const set = [`workload.0.stop_after_ms=${simS * 1000}`, `limits.sim_ns_max=${(simS + 60) * 1e9}`];
-  const loaded = loadScenarioFile(file, { set });
+  const loaded = seeds.load(file, set);
   // Only the run's speed is measured: no variant, no expectation (their counts are per window).
   const config = { ...loaded, compare: [], expect: [] };
   const cpu0 = process.cpuUsage();
@@ -56,11 +65,11 @@ function point(root: string, machine: 'idle' | 'busy', seed: string, simS: numbe
 }
 
 /** Both points; quick: 2 simulated minutes each, else 20 (a warm-up of the same shape first). */
-export function runBenchServices(root: string, quick: boolean): BenchServices {
+export function runBenchServices(seeds: ServicesSeeds, quick: boolean): BenchServices {
   const simS = quick ? 120 : 1200;
-  point(root, 'idle', 'boot-to-login.toml', 30);
+  point(seeds, 'idle', 'boot-to-login.toml', 30);
   return {
-    points: [point(root, 'idle', 'boot-to-login.toml', simS), point(root, 'busy', 'stress-72h.toml', simS)],
+    points: [point(seeds, 'idle', 'boot-to-login.toml', simS), point(seeds, 'busy', 'stress-72h.toml', simS)],
   };
 }
 

@@ -11,7 +11,12 @@
  * from outside, never code inside a simulation (DESIGN.md, "Determinism").
  * @module
  */
-import { type BenchServices, formatBenchServices, runBenchServices } from './bench-services.ts';
+import {
+  type BenchServices,
+  formatBenchServices,
+  runBenchServices,
+  type ServicesSeeds,
+} from './bench-services.ts';
 import { cpus as osCpus } from 'node:os';
 import { buildMachine } from '../machine/build.ts';
 import type { RunConfig, SchedPolicyName, WorkloadConfig } from '../machine/config.ts';
@@ -295,8 +300,8 @@ export interface BenchRunOptions {
   startup?: { bin: string; scenario: string };
   /** Worker threads of the multi-run measure (default: every core). */
   jobs?: number;
-  /** The package root whose seeds the services measure runs; without it, not measured. */
-  servicesRoot?: string;
+  /** The seeds the services measure runs, and their reader; without them, not measured. */
+  services?: ServicesSeeds;
 }
 
 export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
@@ -317,8 +322,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     report.startup = runBenchStartup(options.startup.bin, options.startup.scenario);
   }
   // Services (issue 19): a booted system's simulated seconds per host second, idle and busy.
-  if (options.servicesRoot !== undefined)
-    report.services = runBenchServices(options.servicesRoot, options.quick);
+  if (options.services !== undefined) report.services = runBenchServices(options.services, options.quick);
   return report;
 }
 
@@ -386,7 +390,7 @@ function table(header: string[], rows: string[][]): string[] {
  * a report instead of running the benchmark again.
  */
 export async function benchCommand(
-  options: { json: boolean } & Pick<BenchRunOptions, 'quick' | 'jobs' | 'startup' | 'servicesRoot'> & {
+  options: { json: boolean } & Pick<BenchRunOptions, 'quick' | 'jobs' | 'startup' | 'services'> & {
       /** Given the report after it is printed (`bench --plot`). */
       onReport?: (report: BenchReport) => Promise<void>;
     },
@@ -397,7 +401,7 @@ export async function benchCommand(
     quick: options.quick,
     jobs: options.jobs,
     startup: options.startup,
-    servicesRoot: options.servicesRoot,
+    services: options.services,
   });
   const previous = compareWithPrevious(report, deps.resultsDir ?? BENCH_RESULTS_DIR);
   if (options.json) {

@@ -2,9 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatBenchServices, runBenchServices } from '../../src/report/bench-services.ts';
+import { loadScenarioFile } from '../../src/scenario/load.ts';
 
 test('bench services --quick: idle and busy booted machines, 120 simulated s each, rates consistent', () => {
-  const s = runBenchServices(process.cwd(), true);
+  const s = runBenchServices(
+    { root: process.cwd(), load: (file, set) => loadScenarioFile(file, { set }) },
+    true,
+  );
   assert.deepEqual(
     s.points.map((p) => [p.machine, p.scenario, p.sim_s]),
     [
