@@ -5,7 +5,7 @@ import type { PrimesMode, PrimesPartition, SchedPolicyName } from '../machine/co
 import { benchCommand } from '../report/bench.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
-import { formatScale, runScaleStudy } from '../report/scale.ts';
+import { formatScale, type ModulePolicyColumn, runScaleStudy } from '../report/scale.ts';
 import { packageRoot } from './package-root.ts';
 import { withRunner } from '../report/worker-pool.ts';
 
@@ -42,6 +42,8 @@ export interface ScaleOptions {
   abi?: KernelAbi;
   /** capring only: the ring mode (`--rings`). */
   rings?: RingMode;
+  /** `--policy-module` (issue 22): your own policy, one more row of the study. */
+  module?: ModulePolicyColumn;
   json: boolean;
   /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
   jobs: number;

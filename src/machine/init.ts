@@ -10,6 +10,7 @@ import { PINGPONG_MAIN } from '../workloads/pingpong.ts';
 import { PRIMES_MAIN } from '../workloads/primes.ts';
 import { PROGRAMS } from '../workloads/registry.ts';
 import { SPIN_MAIN } from '../workloads/spin.ts';
+import { programFromModule } from './program-module.ts';
 import type { WorkloadConfig } from './config.ts';
 
 export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
@@ -26,7 +27,7 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
     case 'futexhash':
       return [FUTEXHASH_MAIN, { threads: w.threads, futexes: w.futexes, ops: w.ops }];
     case 'program': {
-      const program = PROGRAMS.get(w.program);
+      const program = w.module === undefined ? PROGRAMS.get(w.program) : programFromModule(w.module);
       if (program === undefined) throw new Error(`init: no guest program named ${w.program}`);
       return [program.image, w.params];
     }
