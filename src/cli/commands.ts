@@ -6,7 +6,7 @@ import { type BenchReport, benchCommand } from '../report/bench.ts';
 import { describePlot, plotTo } from './plot.ts';
 import { formatBenchFutex, runBenchFutex } from '../report/bench-futex.ts';
 import { formatDemo, runDemo } from './demo.ts';
-import { formatScale, runScaleStudy } from '../report/scale.ts';
+import { formatScale, type ModulePolicyColumn, runScaleStudy } from '../report/scale.ts';
 import { packageRoot } from './package-root.ts';
 import { withRunner } from '../report/worker-pool.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
@@ -46,6 +46,8 @@ export interface ScaleOptions {
   rings?: RingMode;
   /** capring only: each worker's ring sleep after every segment (`--sleep-ns`, RING-2). */
   sleepNs?: number;
+  /** `--policy-module` (issue 22): your own policy, one more row of the study. */
+  module?: ModulePolicyColumn;
   json: boolean;
   /** Worker threads running the study's runs (`--jobs`; 1: all in this thread). */
   jobs: number;

@@ -14,8 +14,11 @@ import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfigOn } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { defaultJobs, withRunner } from '../report/worker-pool.ts';
+import { ModuleError } from '../machine/load-module.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/load-modules.ts';
+import { POLICY_MODULE_HELP, policyModuleColumn } from './policy-module-flag.ts';
 import { commandImpls } from './commands.ts';
 import { parsePlotFlag, parseScaleOptions, SEED_MAX } from './scale-options.ts';
 import { describePlot, plotTo, registerPlotCommand } from './plot.ts';
@@ -86,7 +89,12 @@ function reportError(error: unknown, io: CliIo): number {
     io.err(`smpsim: ${commanderMessage(error)}\n`);
     return EXIT_BAD_INPUT;
   }
-  if (error instanceof ScenarioError || error instanceof UsageError || error instanceof MetricNameError) {
+  if (
+    error instanceof ScenarioError ||
+    error instanceof UsageError ||
+    error instanceof MetricNameError ||
+    error instanceof ModuleError
+  ) {
     io.err(`smpsim: ${clipLine(error.message)}\n`);
     return EXIT_BAD_INPUT;
   }
@@ -171,6 +179,7 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
       `worker threads for a sweep's runs and the variants (default: every core, ${defaultJobs()})`,
     )
     .option('--json', 'print the JSON report (schema smpsim.run/1)')
+    .option('--policy-module <file>', POLICY_MODULE_HELP)
     .action(async (file: string, opts: RunFlags) => {
       setStatus(await runCommand(file, opts, io));
     });
@@ -183,6 +192,7 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--set <path=value>', 'override a scenario field (repeatable)', collect)
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--json', 'print one JSON object (schema smpsim.metrics/1)')
+    .option('--policy-module <file>', POLICY_MODULE_HELP)
     .action(async (file: string, opts: RunFlags) => {
       setStatus(await metricsCommand(file, opts, io));
     });
@@ -208,8 +218,11 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print the JSON report (schema smpsim.scale/1)')
     .option('--plot <file>', 'also draw the speedup curves (.svg or .png)')
+    .option('--policy-module <file>', `${POLICY_MODULE_HELP}; studied after --policy's`)
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      setStatus(await commandImpls.scale(parseScaleOptions(opts), io));
+      const options = parseScaleOptions(opts);
+      if (typeof opts.policyModule === 'string') options.module = await policyModuleColumn(opts.policyModule);
+      setStatus(await commandImpls.scale(options, io));
     });
 
   program
@@ -220,6 +233,7 @@ function addStudyCommands(program: Command, io: CliIo, setStatus: SetStatus): vo
     .option('--jobs <n>', `worker threads for the runs (default: every core, ${defaultJobs()})`)
     .option('--json', 'print one JSON object (schema smpsim.policies/1)')
     .option('--plot <file>', 'also draw the table as bars per policy (.svg or .png)')
+    .option('--policy-module <file>', `${POLICY_MODULE_HELP}; one more column`)
     .action(async (files: string[], opts: PoliciesFlags) => {
       setStatus(await policiesCommand(files, opts, io));
     });
@@ -248,16 +262,10 @@ function addInfoCommands(program: Command, io: CliIo, setStatus: SetStatus): voi
 }
 
 /** `smpsim policies`: the seed scenarios that name a headline, unless files are given. */
-interface PoliciesFlags {
-  markdown?: boolean;
-  json?: boolean;
-  jobs?: string;
-  plot?: string;
-}
-
 async function policiesCommand(files: string[], opts: PoliciesFlags, io: CliIo): Promise<number> {
   const jobs = parseJobs(opts.jobs);
   const { plot } = parsePlotFlag(opts.plot);
+  const module = opts.policyModule === undefined ? undefined : await policyModuleColumn(opts.policyModule);
   const load = (file: string, policy: SchedPolicyName) =>
     loadScenarioFile(file, { set: [`kernel.scheduler="${policy}"`] });
   const scenarios =
@@ -267,7 +275,7 @@ async function policiesCommand(files: string[], opts: PoliciesFlags, io: CliIo):
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
           .filter((path) => loadScenarioFile(path).headline.length > 0);
   for (const file of scenarios) loadScenarioFile(file); // bad files fail first
-  const report = await withRunner(jobs, (runner) => runPolicies(scenarios, load, runner));
+  const report = await withRunner(jobs, (runner) => runPolicies(scenarios, load, runner, module));
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
   else io.out(formatPolicies(report));
@@ -283,7 +291,16 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+interface PoliciesFlags {
+  markdown?: boolean;
+  json?: boolean;
+  jobs?: string;
+  plot?: string;
+  policyModule?: string;
+}
+
 interface RunFlags {
+  policyModule?: string;
   seed?: string;
   set?: string[];
   trace?: string;
@@ -305,7 +322,7 @@ async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<numb
     throw new UsageError('--trace-max-mb', 'needs --trace');
   // Checked before the run, so a bad path costs nothing instead of the whole simulation.
   if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
-  const { config, wall } = loadForRun(file, opts);
+  const { config, wall } = await loadForRun(file, opts);
   const trace =
     opts.trace === undefined
       ? {}
@@ -329,7 +346,7 @@ async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<numb
 
 /** `smpsim metrics`: exit 1, with the reason, when the run did not do its work (its list is partial). */
 async function metricsCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const { config, wall } = loadForRun(file, opts);
+  const { config, wall } = await loadForRun(file, opts);
   const listing = await blameFile(file, () => listMetrics(config, wall));
   io.out(opts.json === true ? `${JSON.stringify(listing, null, 2)}\n` : formatMetrics(listing));
   if (listing.failure === null) return EXIT_OK;
@@ -338,11 +355,12 @@ async function metricsCommand(file: string, opts: RunFlags, io: CliIo): Promise<
 }
 
 /** The flags `run` and `metrics` share, checked, and the scenario loaded with them. */
-function loadForRun(file: string, opts: RunFlags): { config: RunConfig; wall: WallBudget } {
+async function loadForRun(file: string, opts: RunFlags): Promise<{ config: RunConfig; wall: WallBudget }> {
   const seed = opts.seed === undefined ? undefined : parseIntFlag('--seed', opts.seed, 0, SEED_MAX);
   const timeoutS =
     opts.timeout === undefined ? undefined : parseSecondsFlag('--timeout', opts.timeout, WALL_S_MAX);
-  const config = loadScenarioFile(file, { seed, set: opts.set ?? [] });
+  // loadScenario: the scenario's own modules and --policy-module load first (issue 22).
+  const config = await loadScenario(file, { seed, set: opts.set ?? [] }, opts.policyModule);
   const wall =
     timeoutS === undefined
       ? new WallBudget(config.limits.wallSMax, 'limits.wall_s_max')

@@ -34,6 +34,7 @@ import type { FileSeed, RunConfig, SchedPolicyName, TickConfig } from './config.
 import { memoryBytesOf, policyPreset } from './defaults.ts';
 import { INIT, initArgs } from './init.ts';
 import { attachDevices } from './attach-devices.ts';
+import { policyFromModule } from './policy-module.ts';
 
 export interface Machine {
   board: Board;
@@ -87,7 +88,10 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
   });
   for (const [path, image] of executables()) kernel.executables.set(path, image);
   if (config.devices !== undefined) attachDevices(board, kernel, config.devices, config.seed);
-  const policy = makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa });
+  const policy =
+    config.kernel.policyModule === undefined
+      ? makePolicy(config.kernel.scheduler, kernel, { numa: config.kernel.numa })
+      : policyFromModule(config.kernel.policyModule, kernel);
   const tickPeriodNs = startTick(
     board,
     kernel,

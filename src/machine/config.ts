@@ -72,7 +72,13 @@ export { FUTEX_MODES, type FutexMode } from '../kernel/futex/table.ts';
 import type { FdOptions } from '../kernel/fd/mode.ts';
 
 export interface KernelConfig {
+  /** The built-in policy, or with `policyModule` the preset the machine around that policy takes. */
   scheduler: SchedPolicyName;
+  /**
+   * Your own policy (issue 22): the absolute path of a module exporting createPolicy
+   * (kernel/sched/module-policy.ts), which replaces the built-in policy; absent: `scheduler`'s.
+   */
+  policyModule?: string;
   /** The futex table: its mode and shard count (redox always has one global lock). */
   futex: { mode: FutexMode; shards: number };
   /**
@@ -155,6 +161,8 @@ export interface FutexHashWorkload {
 export interface ProgramWorkload {
   kind: 'program';
   program: string;
+  /** Your own program (issue 22): the absolute path of its module (workloads/program-module.ts). */
+  module?: string;
   params: Record<string, ParamValue>;
 }
 

@@ -13,6 +13,7 @@ import { PROGRAMS } from '../workloads/registry.ts';
 import { SPIN_MAIN } from '../workloads/spin.ts';
 import type { RunConfig, ScenarioStep, WorkloadConfig } from './config.ts';
 import { SCENARIO_STEPS } from './scenario-steps.ts';
+import { programFromModule } from './program-module.ts';
 
 export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
   switch (w.kind) {
@@ -35,7 +36,7 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
     case 'futexhash':
       return [FUTEXHASH_MAIN, { threads: w.threads, futexes: w.futexes, ops: w.ops }];
     case 'program': {
-      const program = PROGRAMS.get(w.program);
+      const program = w.module === undefined ? PROGRAMS.get(w.program) : programFromModule(w.module);
       if (program === undefined) throw new Error(`init: no guest program named ${w.program}`);
       return [program.image, w.params];
     }

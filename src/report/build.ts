@@ -152,7 +152,10 @@ function metricsOf(config: RunConfig, kernel: Kernel, report: RunReport): Record
   m[FUTEX_ENTRIES_LEFT.name] = kernel.futex.entryCount();
   for (const [name, value] of Object.entries(report.syscalls)) m[FAMILIES.syscall.of(name)] = value;
   const policy = kernel.policy;
-  for (const [key, value] of Object.entries(policy.stats())) m[schedMetricName(policy.name, key)] = value;
+  // issue 22: a policy module's figures have no rows of their own: sched.module.<key>.
+  const own = config.kernel.policyModule !== undefined;
+  for (const [key, value] of Object.entries(policy.stats()))
+    m[own ? FAMILIES.policyModule.of(key) : schedMetricName(policy.name, key)] = value;
   for (const row of KERNEL_METRICS) m[row.name] = kernel.stats[row.source];
   for (const l of report.locks) m[FAMILIES.lockSpin.of(l.name)] = l.spin_ns;
   clockMetrics(kernel, m);

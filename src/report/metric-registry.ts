@@ -270,6 +270,14 @@ export const FAMILIES = {
     matches: (n: string) => LOCK_NAME.test(between(n, 'lock.', '.spin_ns') ?? ''),
     of: (lock: string) => `lock.${lock}.spin_ns`,
   },
+  // issue 22 (package): your own policy's figures, as its module's stats() names them.
+  policyModule: {
+    pattern: 'sched.module.<key>',
+    unit: 'value',
+    meaning: "a policy module's own figure (its stats()), when [kernel] scheduler names a module",
+    matches: (n: string) => OUTPUT_KEY.test(between(n, 'sched.module.', '') ?? ''),
+    of: (key: string) => `sched.module.${key}`,
+  },
   workload: {
     pattern: 'workload.<index|name>.<key>',
     unit: 'value',

@@ -8,6 +8,7 @@
  */
 import { SCHED_POLICIES, type RunConfig, type SchedPolicyName } from '../machine/config.ts';
 import { type Runner, serialRunner } from './runner.ts';
+import type { ModulePolicyColumn } from './scale.ts';
 
 export const POLICIES_SCHEMA = 'smpsim.policies/1';
 
@@ -23,12 +24,13 @@ export interface PolicyCell {
 export interface PolicyRow {
   scenario: string;
   metric: string;
-  cells: Record<SchedPolicyName, PolicyCell>;
+  /** By policy: the built-in ones' names, and a policy module's label. */
+  cells: Record<string, PolicyCell>;
 }
 
 export interface PoliciesReport {
   schema: typeof POLICIES_SCHEMA;
-  policies: SchedPolicyName[];
+  policies: string[];
   rows: PolicyRow[];
 }
 
@@ -42,11 +44,14 @@ export async function runPolicies(
   scenarios: readonly string[],
   load: (scenario: string, policy: SchedPolicyName) => RunConfig,
   runner: Runner = serialRunner,
+  module?: ModulePolicyColumn,
 ): Promise<PoliciesReport> {
-  const policies = [...SCHED_POLICIES];
+  const policies: string[] = [...SCHED_POLICIES, ...(module === undefined ? [] : [module.label])];
   const plan = scenarios.map((scenario) => {
     const configs = policies.map((policy) => {
-      const config = load(scenario, policy);
+      // issue 22: a policy module's column runs on its preset's machine, with its own policy.
+      const config = load(scenario, policy === module?.label ? module.preset : (policy as SchedPolicyName));
+      if (policy === module?.label) config.kernel.policyModule = module.path;
       config.compare = [];
       config.expect = [];
       return config;
@@ -62,7 +67,7 @@ export async function runPolicies(
   plan.forEach((p, s) => {
     const mine = reports.slice(s * policies.length, (s + 1) * policies.length);
     for (const metric of p.headline) {
-      const cells = {} as Record<SchedPolicyName, PolicyCell>;
+      const cells: Record<string, PolicyCell> = {};
       policies.forEach((policy, i) => {
         const run = mine[i]!;
         cells[policy] = {
@@ -90,7 +95,7 @@ export function formatPolicies(report: PoliciesReport): string {
   const body = report.rows.map((r) => [
     r.scenario,
     r.metric,
-    ...report.policies.map((p) => cellText(r.cells[p])),
+    ...report.policies.map((p) => cellText(r.cells[p]!)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
@@ -101,7 +106,7 @@ export function formatPolicies(report: PoliciesReport): string {
   const failures = new Set<string>();
   for (const r of report.rows) {
     for (const p of report.policies) {
-      const e = r.cells[p].error;
+      const e = r.cells[p]!.error;
       if (e !== null) failures.add(`${r.scenario} under ${p}: ${e.split('\n')[0]}`);
     }
   }
@@ -117,7 +122,7 @@ export function policiesMarkdown(report: PoliciesReport): string[] {
     `|---|---|${report.policies.map(() => '---:').join('|')}|`,
     ...report.rows.map(
       (r) =>
-        `| ${r.scenario} | \`${r.metric}\` | ${report.policies.map((p) => cellText(r.cells[p])).join(' | ')} |`,
+        `| ${r.scenario} | \`${r.metric}\` | ${report.policies.map((p) => cellText(r.cells[p]!)).join(' | ')} |`,
     ),
   ];
 }

@@ -27,6 +27,15 @@ export interface ScaleStudy {
   rings?: RingMode;
   /** capring only: each worker's ring sleep after every segment, ns (issue 20, RING-2). */
   sleepNs?: number;
+  /** `--policy-module` (issue 22): your own policy, studied after the built-in ones, on its preset. */
+  module?: ModulePolicyColumn;
+}
+
+/** A policy module as one more policy of a table: its label, its module's path, the preset it runs on. */
+export interface ModulePolicyColumn {
+  label: string;
+  path: string;
+  preset: SchedPolicyName;
 }
 
 export interface ScaleRun {
@@ -52,7 +61,8 @@ export interface ScalePoint {
 }
 
 export interface PolicyScale {
-  policy: SchedPolicyName;
+  /** A built-in policy's name, or a policy module's label. */
+  policy: string;
   points: ScalePoint[];
   /** Keyed by CPU count: median at the first count ÷ median at this count. */
   speedup: Record<string, number | null>;
@@ -84,7 +94,8 @@ export interface ScaleReport {
  * the reports in the batch's order, whoever ran them.
  */
 export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRunner): Promise<ScaleReport> {
-  const plan = study.policies.flatMap((policy) =>
+  const policies: string[] = [...study.policies, ...(study.module === undefined ? [] : [study.module.label])];
+  const plan = policies.flatMap((policy) =>
     study.cpus.map((cpus) => {
       const configs = scaleRunConfigs(pointConfig(study, policy), cpus, study.runs);
       return { policy, cpus, configs, seeds: configs.map((c) => c.seed) };
@@ -94,7 +105,7 @@ export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRu
     plan.flatMap((p) => p.configs.map((config) => ({ config, skipNameChecks: true }))),
   );
   let taken = 0;
-  const results = study.policies.map((policy) => {
+  const results = policies.map((policy) => {
     const points = plan
       .filter((p) => p.policy === policy)
       .map((p) => {
@@ -120,7 +131,7 @@ export async function runScaleStudy(study: ScaleStudy, runner: Runner = serialRu
   return report;
 }
 
-function policyScale(policy: SchedPolicyName, points: ScalePoint[]): PolicyScale {
+function policyScale(policy: string, points: ScalePoint[]): PolicyScale {
   const base = points[0]?.median_ns ?? null;
   const speedup: Record<string, number | null> = {};
   for (const p of points) {
@@ -130,8 +141,10 @@ function policyScale(policy: SchedPolicyName, points: ScalePoint[]): PolicyScale
 }
 
 /** The study's run for `policy`, before the CPU count and seed of each point's runs are set. */
-function pointConfig(study: ScaleStudy, policy: SchedPolicyName): RunConfig {
-  const config = defaultRunConfig(policy, 1);
+function pointConfig(study: ScaleStudy, policy: string): RunConfig {
+  const module = study.module?.label === policy ? study.module : undefined;
+  const config = defaultRunConfig(module?.preset ?? (policy as SchedPolicyName), 1);
+  if (module !== undefined) config.kernel.policyModule = module.path;
   config.name = `scale-${policy}`;
   config.seed = study.seed;
   if (study.abi === 'capring')

@@ -5,6 +5,7 @@
  * and exit status as the same error thrown in a serial run.
  * @module
  */
+import { ModuleError } from '../machine/load-module.ts';
 import { MetricNameError } from './metric-names.ts';
 import type { RunJob } from './runner.ts';
 import type { RunReport } from './types.ts';
@@ -47,6 +48,7 @@ export type ReplyMessage =
 /** The error classes a run can throw that the CLI treats apart from an internal error. */
 const KNOWN: Record<string, { prototype: Error }> = {
   MetricNameError,
+  ModuleError, // issue 22: a user module's one-line error, from a worker's load or build
   WallClockLimitError,
 };
 

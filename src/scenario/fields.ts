@@ -8,6 +8,8 @@ export type Table = Record<string, unknown>;
 /** Where the value being read came from, so errors can name the file. */
 export interface ReadContext {
   file: string;
+  /** The scenario file's directory, which module paths in it are relative to; the working directory when absent. */
+  dir?: string;
 }
 
 /** Lists longer than this are cut to the nearest names, so that one-line errors stay readable. */

@@ -1,6 +1,7 @@
 /** `[kernel]`: the scheduler, futexes and each subsystem's keys (validate.ts reads the rest). */
 import { KERNEL_PROC_KEYS, readKernelProc } from './proc.ts';
-import { FUTEX_MODES, type KernelConfig, SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
+import { FUTEX_MODES, type KernelConfig, type SchedPolicyName } from '../machine/config.ts';
+import { readSchedulerKey } from './module-keys.ts';
 import { defaultRunConfig, presetFutex } from '../machine/defaults.ts';
 import {
   fail,
@@ -38,11 +39,8 @@ const FUTEX_SHARDS_MAX = 4096;
 export function readKernel(ctx: ReadContext, value: unknown, faults: unknown): KernelConfig {
   const table = readTable(ctx, value ?? {}, 'kernel', KERNEL_KEYS);
   const fallback = defaultRunConfig().kernel.scheduler;
-  const scheduler = readChoice(ctx, table, 'scheduler', 'kernel', {
-    choices: SCHED_POLICIES,
-    noun: 'a scheduler',
-    fallback,
-  });
+  // issue 22: a built-in's name, or your own policy's module (module-keys.ts).
+  const { scheduler, policyModule } = readSchedulerKey(ctx, table, fallback);
   const fd = readKernelFd(ctx, own(table, 'fd'));
   const proc = readKernelProc(ctx, table);
   const futex = readFutex(ctx, own(table, 'futex'), scheduler);
@@ -58,6 +56,7 @@ export function readKernel(ctx: ReadContext, value: unknown, faults: unknown): K
   }
   return {
     scheduler,
+    ...(policyModule === undefined ? {} : { policyModule }),
     futex,
     numa: readBool(ctx, table, 'numa', 'kernel', true),
     tlb: readKernelTlb(ctx, table, faults),

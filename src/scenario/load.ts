@@ -1,9 +1,19 @@
 /** Loads a scenario file (TOML) into a validated RunConfig, applying `--set` and `--seed` overrides. */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { CompareConfig, RunConfig } from '../machine/config.ts';
 import { ScenarioError } from './errors.ts';
-import { checkInt, fail, kindOf, own, readString, readTable, type Table } from './fields.ts';
+import {
+  checkInt,
+  fail,
+  kindOf,
+  own,
+  type ReadContext,
+  readString,
+  readTable,
+  type Table,
+} from './fields.ts';
 import { checkRunCount } from './limits.ts';
 import { applySetOverrides } from './set.ts';
 import { validateScenario } from './validate.ts';
@@ -91,7 +101,7 @@ function unreadable(path: string, error: unknown): ScenarioError {
 
 /** Parses and validates scenario `text`; `fileName` only labels error messages. */
 export function parseScenario(text: string, fileName: string, overrides: ScenarioOverrides = {}): RunConfig {
-  const ctx = { file: fileName };
+  const ctx = { file: fileName, dir: dirname(fileName) };
   const doc = parseToml(text, fileName);
   applySetOverrides(doc, overrides.set ?? [], fileName);
   const config = withSetBlame(overrides.set ?? [], () => validateScenario(ctx, doc));
@@ -111,7 +121,7 @@ const COMPARE_KEYS = ['name', 'set', 'metrics'];
  * applied (and no sweep, expectations or compare of its own), validated like the scenario
  * itself, so a bad field in it is named as such.
  */
-function readCompare(ctx: { file: string }, doc: Table): CompareConfig[] {
+function readCompare(ctx: ReadContext, doc: Table): CompareConfig[] {
   const raw = own(doc, 'compare');
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) return [readVariant(ctx, doc, raw, 'compare', false)];
@@ -129,7 +139,7 @@ function readCompare(ctx: { file: string }, doc: Table): CompareConfig[] {
 const VARIANT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 function readVariant(
-  ctx: { file: string },
+  ctx: ReadContext,
   doc: Table,
   raw: unknown,
   field: string,
@@ -146,7 +156,7 @@ function readVariant(
   for (const key of ['compare', 'sweep', 'expect']) delete variant[key];
   const where = named ? `[[compare]] ${name}` : '[compare]';
   applySetOverrides(variant, set, `${ctx.file} ${where}`);
-  const config = validateScenario({ file: `${ctx.file} ${where}` }, variant);
+  const config = validateScenario({ file: `${ctx.file} ${where}`, dir: ctx.dir }, variant);
   return { name, set, metrics, prefix: named ? `${name}.` : '', config };
 }
 

@@ -11,7 +11,8 @@ import {
   type ProgramWorkload,
 } from '../machine/config.ts';
 import { PRIMES_DEFAULT, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
-import type { ParamSpec, ParamValue } from '../workloads/program.ts';
+import type { GuestProgram, ParamSpec, ParamValue } from '../workloads/program.ts';
+import { readWorkloadModule } from './module-keys.ts';
 import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
   checkInt,
@@ -76,22 +77,36 @@ function readProgram(
   prefix: string,
   cpus: number,
 ): ProgramWorkload {
+  // issue 22: your own program, from its module (module-keys.ts).
+  const fromModule = readWorkloadModule(ctx, value, prefix);
+  if (fromModule !== null)
+    return readProgramParams(ctx, value, prefix, cpus, fromModule.program, fromModule.path);
   const names = programNames();
   const loose = readTable(ctx, value, prefix, [
     ...WORKLOAD_KEYS.program,
     ...new Set([...PROGRAMS.values()].flatMap((p) => p.params.map((s) => s.name))),
   ]);
   const name = readChoice(ctx, loose, 'program', prefix, { choices: names, noun: 'a guest program' });
-  const program = PROGRAMS.get(name)!;
-  const table = readTable(ctx, loose, prefix, [
-    ...WORKLOAD_KEYS.program,
-    ...program.params.map((s) => s.name),
-  ]);
+  return readProgramParams(ctx, loose, prefix, cpus, PROGRAMS.get(name)!, undefined);
+}
+
+/** The parameters `program` declares, read from its table; `module`: the program's module path. */
+function readProgramParams(
+  ctx: ReadContext,
+  value: Record<string, unknown>,
+  prefix: string,
+  cpus: number,
+  program: GuestProgram,
+  module: string | undefined,
+): ProgramWorkload {
+  const keys = module === undefined ? WORKLOAD_KEYS.program : ['kind', 'module'];
+  const table = readTable(ctx, value, prefix, [...keys, ...program.params.map((s) => s.name)]);
   const params: Record<string, ParamValue> = {};
   for (const spec of program.params) params[spec.name] = readParam(ctx, table, prefix, spec);
   const problem = program.check?.(params, { cpus }) ?? null;
   if (problem !== null) fail(ctx, fieldPath(prefix, problem.param), problem.problem, problem.allowed);
-  return { kind: 'program', program: name, params };
+  const name = program.image.name;
+  return { kind: 'program', program: name, params, ...(module === undefined ? {} : { module }) };
 }
 
 function readParam(

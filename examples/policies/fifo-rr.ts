@@ -1,0 +1,155 @@
+/**
+ * A global FIFO round robin (issue 22's first worked example): one queue for the whole machine
+ * under one lock, each CPU takes the head when its quantum of QUANTUM_TICKS ticks ends or its
+ * thread blocks, and a preempted thread goes to the tail. A woken thread is queued at the tail
+ * and an idle CPU it may run on is told to reschedule; if none is idle it waits its turn.
+ *
+ * Run it:   smpsim run scenarios/seeds/<any>.toml --policy-module examples/policies/fifo-rr.ts
+ * Check it: smpsim check-policy examples/policies/fifo-rr.ts
+ */
+import {
+  type Context,
+  type Cpu,
+  isThread,
+  type KernelGen,
+  LOCK_SWITCH,
+  lock,
+  NO_DEADLINE,
+  type SchedHost,
+  type SchedPolicy,
+  SpinLock,
+  sendIpi,
+  spend,
+  type Thread,
+  ThreadState,
+  unlock,
+  VEC_IPI_SWITCH,
+} from 'smpsim/policy';
+
+/** Ticks per turn: 4 ms at the fair preset's 1000 Hz tick. */
+export const QUANTUM_TICKS = 4;
+
+export function createPolicy(host: SchedHost): SchedPolicy {
+  return new FifoRoundRobin(host);
+}
+
+class FifoRoundRobin implements SchedPolicy {
+  readonly name = 'fifo-rr';
+  readonly keepsBlockedQueued = false;
+  readonly schedHandles = false;
+  readonly #host: SchedHost;
+  /** The one lock: held across every switch, and by every queue change. */
+  readonly #lock = new SpinLock('fifo-rr', LOCK_SWITCH);
+  readonly #queue: Thread[] = [];
+  /** Timed blocks this policy expires itself (only on a preset without hrtimers: dwrr, redbear). */
+  readonly #sleepers = new Set<Thread>();
+  readonly #ticks: Int32Array;
+  #picks = 0;
+
+  constructor(host: SchedHost) {
+    this.#host = host;
+    this.#ticks = new Int32Array(host.cpus.length);
+  }
+
+  switchLock(): SpinLock {
+    return this.#lock;
+  }
+
+  *tick(cpu: Cpu, periods: number): KernelGen<boolean> {
+    this.#ticks[cpu.id]! += periods;
+    return this.#ticks[cpu.id]! >= QUANTUM_TICKS || this.#dueNs() <= this.#host.board.engine.nowNs;
+  }
+
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const turnEndNs = isThread(cpu.current)
+      ? this.#host.board.engine.nowNs + Math.max(1, QUANTUM_TICKS - this.#ticks[cpu.id]!) * periodNs
+      : NO_DEADLINE;
+    return Math.min(turnEndNs, this.#dueNs());
+  }
+
+  *start(cpu: Cpu, t: Thread): KernelGen<void> {
+    t.state = ThreadState.Runnable;
+    yield* this.wake(cpu, t);
+  }
+
+  *wake(cpu: Cpu, t: Thread): KernelGen<void> {
+    this.#sleepers.delete(t);
+    yield lock(this.#lock);
+    if (!this.#queue.includes(t)) this.#queue.push(t);
+    yield unlock(this.#lock);
+    // An idle CPU the thread may run on takes it now (the one it last ran on first).
+    const cpus = this.#host.cpus;
+    const idle = [t.lastCpu, ...cpus.map((c) => c.id)].find(
+      (id) => id >= 0 && t.allowedOn(id) && !isThread(cpus[id]!.current),
+    );
+    if (idle !== undefined) yield* this.#resched(cpu, idle);
+  }
+
+  *#resched(cpu: Cpu, target: number): KernelGen<void> {
+    const flags = this.#host.needResched;
+    if (target === cpu.id) flags[target] = 1;
+    else if (flags[target] === 0) {
+      flags[target] = 1;
+      yield sendIpi(target, VEC_IPI_SWITCH);
+    }
+  }
+
+  armTimeout(_cpu: Cpu, t: Thread, deadlineNs: number): void {
+    t.wakeNs = deadlineNs;
+    this.#sleepers.add(t);
+  }
+
+  *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
+    this.#ticks[cpu.id] = 0;
+    this.#expireSleepers();
+    if (isThread(prev) && prev.state === ThreadState.Runnable && !this.#queue.includes(prev))
+      this.#queue.push(prev);
+    yield spend(this.#host.board.costs.schedPickNs);
+    const at = this.#queue.findIndex((t) => (!t.running || t === prev) && t.allowedOn(cpu.id));
+    if (at >= 0) {
+      this.#picks++;
+      return this.#queue.splice(at, 1)[0]!;
+    }
+    const idle = this.#host.idle[cpu.id]!;
+    return prev === idle ? null : idle;
+  }
+
+  /** Timed blocks due now become runnable and join the queue (the switch lock is held). */
+  #expireSleepers(): void {
+    const nowNs = this.#host.board.engine.nowNs;
+    for (const t of this.#sleepers) {
+      if (t.state !== ThreadState.Blocked) this.#sleepers.delete(t);
+      else if (t.wakeNs <= nowNs) {
+        this.#sleepers.delete(t);
+        this.#host.expireTimeout(t);
+        this.#queue.push(t);
+      }
+    }
+  }
+
+  #dueNs(): number {
+    let due = NO_DEADLINE;
+    for (const t of this.#sleepers) if (t.state === ThreadState.Blocked) due = Math.min(due, t.wakeNs);
+    return due;
+  }
+
+  *prioChanged(): KernelGen<void> {}
+
+  remove(t: Thread): void {
+    this.#sleepers.delete(t);
+    const at = this.#queue.indexOf(t);
+    if (at >= 0) this.#queue.splice(at, 1);
+  }
+
+  queued(): Thread[] {
+    return this.#queue.filter((t) => !t.running);
+  }
+
+  locks(): SpinLock[] {
+    return [this.#lock];
+  }
+
+  stats(): Record<string, number> {
+    return { picks: this.#picks, queued: this.#queue.length };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The one loader of user modules: a scheduler policy (`[kernel] scheduler = { module }`,
+ * `--policy-module`), a guest program (`kind = "program", module`) and an explore target are all
+ * files the user wrote, imported here. `.ts` files load through tsx (a dependency), `.js` and
+ * `.mjs` directly. Every way a module can fail to load (no such file, a syntax error, an error
+ * thrown while it runs, a missing export) is a {@link ModuleError}: one line naming the file,
+ * which the CLI prints and exits 2 on (DESIGN.md, bad input).
+ *
+ * A loaded module is kept by its absolute path, so a machine built later (synchronously, in
+ * this thread or a worker thread that loaded it again) finds it: see loadedModule.
+ * @module
+ */
+import { existsSync, statSync } from 'node:fs';
+import { register } from 'node:module';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** What is wrong with a user module: the file, the member (or empty), the problem, what is allowed. */
+export interface ModuleProblem {
+  file: string;
+  field: string;
+  problem: string;
+  allowed?: string;
+}
+
+/**
+ * A user module that cannot be used. Bad input, as a ScenarioError is (the CLI prints the one
+ * line and exits 2); its own class because the machine layer, which loads modules for worker
+ * threads too, sits above the scenario reader (DESIGN.md layers).
+ */
+export class ModuleError extends Error {
+  override readonly name = 'ModuleError';
+  readonly file: string;
+  readonly field: string;
+  readonly problem: string;
+  readonly allowed: string | undefined;
+
+  constructor(p: ModuleProblem) {
+    const where = [p.file, p.field].filter((s) => s !== '').join(': ');
+    const allowed = p.allowed === undefined ? '' : ` (allowed: ${p.allowed})`;
+    super(`${where}: ${oneLine(p.problem)}${allowed}`);
+    this.file = p.file;
+    this.field = p.field;
+    this.problem = oneLine(p.problem);
+    this.allowed = p.allowed;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/** The extensions a user module may have. */
+export const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+
+/** What kind of module a caller loads, for messages: `a policy module`, `a guest program module`. */
+export type ModuleRole = 'policy' | 'program';
+
+const loaded = new Map<string, Record<string, unknown>>();
+let hooksReady = false;
+
+/** The absolute path of module `file` named relative to `baseDir` (a scenario's directory, or the working directory). */
+export function modulePath(file: string, baseDir = '.'): string {
+  return resolve(baseDir, file);
+}
+
+/** `file`'s exports once loadModule has loaded it in this thread, else undefined. */
+export function loadedModule(path: string): Record<string, unknown> | undefined {
+  return loaded.get(path);
+}
+
+/** Imports the module at absolute `path` (once per thread) and returns its namespace. */
+export async function loadModule(path: string, role: ModuleRole): Promise<Record<string, unknown>> {
+  const known = loaded.get(path);
+  if (known !== undefined) return known;
+  checkFile(path, role);
+  await prepareLoader(path);
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModuleError({
+      file: path,
+      field: '',
+      problem: `cannot load ${roleNoun(role)}: ${firstLine(error)}`,
+    });
+  }
+  loaded.set(path, namespace);
+  return namespace;
+}
+
+function roleNoun(role: ModuleRole): string {
+  return role === 'policy' ? 'the policy module' : 'the guest program module';
+}
+
+function checkFile(path: string, role: ModuleRole): void {
+  const ext = extname(path);
+  if (!(MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
+    const problem = `${roleNoun(role)} must be a TypeScript or JavaScript file, not "${ext || 'no extension'}"`;
+    throw new ModuleError({ file: path, field: '', problem, allowed: MODULE_EXTENSIONS.join(', ') });
+  }
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new ModuleError({ file: path, field: '', problem: `${roleNoun(role)} does not exist` });
+  }
+}
+
+/**
+ * Before the first import: from the compiled build, tsx's loader for a `.ts` module; from the
+ * sources (already under tsx), the hooks that hand a user module the source entry points
+ * (source-hooks.mjs), so user code and the kernel share one copy of every module.
+ */
+async function prepareLoader(path: string): Promise<void> {
+  if (hooksReady) return;
+  if (import.meta.url.endsWith('.ts')) {
+    const srcUrl = new URL('../', import.meta.url).href;
+    register(new URL('./source-hooks.mjs', import.meta.url).href, { data: { srcUrl } });
+    hooksReady = true;
+  } else if (/\.m?ts$/.test(path)) {
+    const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
+    tsx.register();
+    hooksReady = true;
+  }
+}
+
+/** The first line of what a failed import threw: a syntax error names its position there. */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+}
