@@ -8,6 +8,7 @@ import { registerAcpiCommand } from './acpi.ts';
 import { registerBenchCommands } from './bench-command.ts';
 import { registerBootCommand } from './boot.ts';
 import { registerExploreCommand } from './explore.ts';
+import { registerCheckPolicyCommand } from './check-policy.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
@@ -54,6 +55,7 @@ const COMMAND_NAMES = [
   'boot',
   'explore',
   'plot',
+  'check-policy', // issue 22
 ];
 
 const processIo: CliIo = {
@@ -158,6 +160,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerBootCommand(program, io.out, setStatus);
   registerExploreCommand(program, io, setStatus);
   registerPlotCommand(program, io, setStatus);
+  registerCheckPolicyCommand(program, io, setStatus); // issue 22
   return program;
 }
 

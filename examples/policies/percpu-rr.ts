@@ -1,0 +1,216 @@
+/**
+ * A per-CPU round robin with stealing (issue 22's second worked example): each CPU has its own
+ * FIFO under its own lock (which is also its switch lock, as fair's run queues are), a woken
+ * thread goes back to the CPU it last ran on (or an idle CPU it may run on), and a CPU whose
+ * queue is empty steals the newest thread from the first other queue it can lock without
+ * waiting (a try-lock, so two stealers never deadlock on each other's queues).
+ *
+ * Check it: smpsim check-policy examples/policies/percpu-rr.ts
+ */
+import {
+  type Context,
+  type Cpu,
+  isThread,
+  type KernelGen,
+  LOCK_RUN_QUEUE,
+  lock,
+  NO_DEADLINE,
+  type SchedHost,
+  type SchedPolicy,
+  SpinLock,
+  sendIpi,
+  spend,
+  type Thread,
+  ThreadState,
+  tryLock,
+  unlock,
+  VEC_IPI_SWITCH,
+} from 'smpsim/policy';
+
+/** Ticks per turn: 4 ms at the fair preset's 1000 Hz tick. */
+export const QUANTUM_TICKS = 4;
+
+/**
+ * Where this policy departs from the conformance suite, and the bound it keeps instead
+ * (`smpsim check-policy` checks it): a round robin does not preempt on wakeup, so a thread woken
+ * while the CPU is busy waits for the rest of the running thread's turn, at most QUANTUM_TICKS
+ * ticks of 1 ms on the fair preset, plus the switch.
+ */
+export const conformanceExceptions = {
+  wake: {
+    reason: "no wakeup preemption: the woken thread waits for the running one's 4-tick turn to end",
+    max: QUANTUM_TICKS * 1_000_000 + 100_000,
+  },
+};
+
+export function createPolicy(host: SchedHost): SchedPolicy {
+  return new PerCpuRoundRobin(host);
+}
+
+class PerCpuRoundRobin implements SchedPolicy {
+  readonly name = 'percpu-rr';
+  readonly keepsBlockedQueued = false;
+  readonly schedHandles = false;
+  readonly #host: SchedHost;
+  readonly #locks: SpinLock[];
+  readonly #queues: Thread[][];
+  /** Which queue holds a thread (absent: none). */
+  readonly #where = new Map<Thread, number>();
+  /** Timed blocks this policy expires itself (only on a preset without hrtimers). */
+  readonly #sleepers = new Set<Thread>();
+  readonly #ticks: Int32Array;
+  #steals = 0;
+
+  constructor(host: SchedHost) {
+    this.#host = host;
+    const n = host.cpus.length;
+    this.#locks = Array.from({ length: n }, (_, id) => new SpinLock(`rr${id}`, LOCK_RUN_QUEUE, id));
+    this.#queues = Array.from({ length: n }, () => []);
+    this.#ticks = new Int32Array(n);
+  }
+
+  switchLock(cpuId: number): SpinLock {
+    return this.#locks[cpuId]!;
+  }
+
+  *tick(cpu: Cpu, periods: number): KernelGen<boolean> {
+    this.#ticks[cpu.id]! += periods;
+    if (this.#ticks[cpu.id]! >= QUANTUM_TICKS) return true;
+    // An idle CPU looks for work to steal, and for a sleeper due on it.
+    return (!isThread(cpu.current) && this.#where.size > 0) || this.#dueNs() <= this.#host.board.engine.nowNs;
+  }
+
+  nextTickNs(cpu: Cpu, periodNs: number): number {
+    const turnEndNs = isThread(cpu.current)
+      ? this.#host.board.engine.nowNs + Math.max(1, QUANTUM_TICKS - this.#ticks[cpu.id]!) * periodNs
+      : NO_DEADLINE;
+    return Math.min(turnEndNs, this.#dueNs());
+  }
+
+  *start(cpu: Cpu, t: Thread): KernelGen<void> {
+    t.state = ThreadState.Runnable;
+    yield* this.wake(cpu, t);
+  }
+
+  *wake(cpu: Cpu, t: Thread): KernelGen<void> {
+    this.#sleepers.delete(t);
+    if (this.#where.has(t)) return;
+    const target = this.#placeFor(cpu, t);
+    yield lock(this.#locks[target]!);
+    if (!this.#where.has(t)) this.#enqueue(target, t);
+    yield unlock(this.#locks[target]!);
+    if (!isThread(this.#host.cpus[target]!.current)) yield* this.#resched(cpu, target);
+  }
+
+  /** An idle CPU the thread may run on (the one it last ran on first), else its last one, else the first it may. */
+  #placeFor(cpu: Cpu, t: Thread): number {
+    const cpus = this.#host.cpus;
+    const order = [t.lastCpu, cpu.id, ...cpus.map((c) => c.id)].filter((id) => id >= 0 && t.allowedOn(id));
+    const idle = order.find((id) => !isThread(cpus[id]!.current) && this.#queues[id]!.length === 0);
+    return idle ?? order[0] ?? cpu.id;
+  }
+
+  #enqueue(id: number, t: Thread): void {
+    this.#queues[id]!.push(t);
+    this.#where.set(t, id);
+  }
+
+  *#resched(cpu: Cpu, target: number): KernelGen<void> {
+    const flags = this.#host.needResched;
+    if (target === cpu.id) flags[target] = 1;
+    else if (flags[target] === 0) {
+      flags[target] = 1;
+      yield sendIpi(target, VEC_IPI_SWITCH);
+    }
+  }
+
+  armTimeout(_cpu: Cpu, t: Thread, deadlineNs: number): void {
+    t.wakeNs = deadlineNs;
+    this.#sleepers.add(t);
+  }
+
+  *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
+    this.#ticks[cpu.id] = 0;
+    this.#expireSleepers(cpu);
+    if (isThread(prev) && prev.state === ThreadState.Runnable && !this.#where.has(prev))
+      this.#enqueue(cpu.id, prev);
+    yield spend(this.#host.board.costs.schedPickNs);
+    const next = this.#take(cpu.id, cpu.id, prev) ?? (yield* this.#steal(cpu));
+    if (next !== null) return next;
+    const idle = this.#host.idle[cpu.id]!;
+    return prev === idle ? null : idle;
+  }
+
+  /** The oldest (own queue) or newest (a victim's) thread of queue `from` that may run on `cpuId`. */
+  #take(from: number, cpuId: number, prev: Context | null): Thread | null {
+    const queue = this.#queues[from]!;
+    const fits = (t: Thread) => (!t.running || t === prev) && t.allowedOn(cpuId);
+    const at = from === cpuId ? queue.findIndex(fits) : queue.findLastIndex(fits);
+    if (at < 0) return null;
+    const t = queue.splice(at, 1)[0]!;
+    this.#where.delete(t);
+    return t;
+  }
+
+  *#steal(cpu: Cpu): KernelGen<Thread | null> {
+    const n = this.#queues.length;
+    for (let k = 1; k < n; k++) {
+      const victim = (cpu.id + k) % n;
+      if (this.#queues[victim]!.length === 0) continue;
+      if (!((yield tryLock(this.#locks[victim]!)) as boolean)) continue;
+      const t = this.#take(victim, cpu.id, null);
+      yield unlock(this.#locks[victim]!);
+      if (t !== null) {
+        this.#steals++;
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Timed blocks due now become runnable on this CPU's queue (its lock is held). */
+  #expireSleepers(cpu: Cpu): void {
+    const nowNs = this.#host.board.engine.nowNs;
+    for (const t of this.#sleepers) {
+      if (t.state !== ThreadState.Blocked) this.#sleepers.delete(t);
+      else if (t.wakeNs <= nowNs && t.allowedOn(cpu.id)) {
+        this.#sleepers.delete(t);
+        this.#host.expireTimeout(t);
+        this.#enqueue(cpu.id, t);
+      }
+    }
+  }
+
+  #dueNs(): number {
+    let due = NO_DEADLINE;
+    for (const t of this.#sleepers) if (t.state === ThreadState.Blocked) due = Math.min(due, t.wakeNs);
+    return due;
+  }
+
+  *prioChanged(): KernelGen<void> {}
+
+  remove(t: Thread): void {
+    this.#sleepers.delete(t);
+    const id = this.#where.get(t);
+    if (id === undefined) return;
+    const queue = this.#queues[id]!;
+    queue.splice(queue.indexOf(t), 1);
+    this.#where.delete(t);
+  }
+
+  queued(): Thread[] {
+    return this.#queues.flat().filter((t) => !t.running);
+  }
+
+  queuedOn(cpuId: number): number {
+    return this.#queues[cpuId]!.filter((t) => !t.running).length;
+  }
+
+  locks(): SpinLock[] {
+    return this.#locks;
+  }
+
+  stats(): Record<string, number> {
+    return { steals: this.#steals };
+  }
+}
