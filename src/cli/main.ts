@@ -10,7 +10,6 @@ import { registerBootCommand } from './boot.ts';
 import { registerExploreCommand } from './explore.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
-import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfigOn } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { defaultJobs, withRunner } from '../report/worker-pool.ts';
@@ -19,11 +18,13 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import { commandImpls } from './commands.ts';
 import { parseScaleOptions, SEED_MAX } from './scale-options.ts';
 import { UsageError } from './errors.ts';
-import { checkWritableFile, parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
+import { parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
 import { formatMetrics, listMetrics } from './metrics.ts';
 import { packageRoot } from './package-root.ts';
+import { registerTraceCheckCommand } from './trace-check.ts';
+import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -49,6 +50,8 @@ const COMMAND_NAMES = [
   'acpi',
   'boot',
   'explore',
+  // trace (issue 21)
+  'trace-check',
 ];
 
 const processIo: CliIo = {
@@ -147,6 +150,8 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerAcpiCommand(program, io.out, setStatus);
   registerBootCommand(program, io.out, setStatus);
   registerExploreCommand(program, io, setStatus);
+  // trace (issue 21): the trace validator.
+  registerTraceCheckCommand(program, io, setStatus);
   return program;
 }
 
@@ -160,9 +165,10 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .argument('<file>', 'scenario file (TOML)')
     .option('--seed <n>', "seed, replacing the scenario file's")
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
-    .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
+    .option('--trace <out.json>', 'write a Perfetto-loadable trace (Chrome trace-event JSON; docs/trace.md)')
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
+    .option('--trace-window <start,end>', 'trace only this stretch of simulated time, e.g. 10ms,20ms')
     .option(
       '--jobs <n>',
       `worker threads for a sweep's runs and the variants (default: every core, ${defaultJobs()})`,
@@ -269,40 +275,17 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-interface RunFlags {
+interface RunFlags extends TraceFlags {
   seed?: string;
   set?: string[];
-  trace?: string;
   timeout?: string;
-  traceMaxMb?: string;
   json?: boolean;
   jobs?: string;
 }
 
-/** The largest `--trace-max-mb`: 64 GiB. */
-const TRACE_MAX_MB_MAX = 65_536;
-
 async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const traceMb =
-    opts.traceMaxMb === undefined
-      ? undefined
-      : parseIntFlag('--trace-max-mb', opts.traceMaxMb, 1, TRACE_MAX_MB_MAX);
-  if (traceMb !== undefined && opts.trace === undefined)
-    throw new UsageError('--trace-max-mb', 'needs --trace');
-  // Checked before the run, so a bad path costs nothing instead of the whole simulation.
-  if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
+  const trace = traceRunOptions(opts, io.err);
   const { config, wall } = loadForRun(file, opts);
-  const trace =
-    opts.trace === undefined
-      ? {}
-      : {
-          traceFile: opts.trace,
-          traceBytesMax: traceMb === undefined ? undefined : traceMb * 1024 * 1024,
-          // The bound stops the trace, not the run: say so where the user sees it.
-          onTrace: (s: ChromeTraceSummary) => {
-            if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
-          },
-        };
   // A sweep's runs and the variants go to worker threads; the run itself stays here (its trace).
   const jobs = parseJobs(opts.jobs);
   const report = await blameFile(file, () =>
