@@ -11,7 +11,6 @@ import { registerExploreCommand } from './explore.ts';
 import { registerCheckPolicyCommand } from './check-policy.ts';
 import { formatPolicies, policiesMarkdown, runPolicies } from '../report/policies.ts';
 import { MetricNameError } from '../report/metric-names.ts';
-import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import { runConfigOn } from '../report/run.ts';
 import { WallBudget, WallClockLimitError } from '../report/wall-budget.ts';
 import { defaultJobs, withRunner } from '../report/worker-pool.ts';
@@ -24,11 +23,13 @@ import { commandImpls } from './commands.ts';
 import { parsePlotFlag, parseScaleOptions, SEED_MAX } from './scale-options.ts';
 import { describePlot, plotTo, registerPlotCommand } from './plot.ts';
 import { UsageError } from './errors.ts';
-import { checkWritableFile, parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
+import { parseIntFlag, parseJobs, parseSecondsFlag } from './flags.ts';
 import { formatRunReport } from './format.ts';
 import { formatList, listEverything } from './list.ts';
 import { formatMetrics, listMetrics } from './metrics.ts';
 import { packageRoot } from './package-root.ts';
+import { registerTraceCheckCommand } from './trace-check.ts';
+import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -56,6 +57,8 @@ const COMMAND_NAMES = [
   'explore',
   'plot',
   'check-policy', // issue 22
+  // trace (issue 21)
+  'trace-check',
 ];
 
 const processIo: CliIo = {
@@ -161,6 +164,8 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerExploreCommand(program, io, setStatus);
   registerPlotCommand(program, io, setStatus);
   registerCheckPolicyCommand(program, io, setStatus); // issue 22
+  // trace (issue 21): the trace validator.
+  registerTraceCheckCommand(program, io, setStatus);
   return program;
 }
 
@@ -174,9 +179,10 @@ function addScenarioCommands(program: Command, io: CliIo, setStatus: SetStatus):
     .argument('<file>', 'scenario file (TOML)')
     .option('--seed <n>', "seed, replacing the scenario file's")
     .option('--set <path=value>', 'override a scenario field, e.g. machine.cpus=8 (repeatable)', collect)
-    .option('--trace <out.json>', 'write a Chrome trace-event file (one track per CPU)')
+    .option('--trace <out.json>', 'write a Perfetto-loadable trace (Chrome trace-event JSON; docs/trace.md)')
     .option('--timeout <seconds>', 'wall-clock limit of the whole invocation, replacing limits.wall_s_max')
     .option('--trace-max-mb <n>', 'stop the trace file at this size in MiB (default 256)')
+    .option('--trace-window <start,end>', 'trace only this stretch of simulated time, e.g. 10ms,20ms')
     .option(
       '--jobs <n>',
       `worker threads for a sweep's runs and the variants (default: every core, ${defaultJobs()})`,
@@ -302,41 +308,18 @@ interface PoliciesFlags {
   policyModule?: string;
 }
 
-interface RunFlags {
+interface RunFlags extends TraceFlags {
   policyModule?: string;
   seed?: string;
   set?: string[];
-  trace?: string;
   timeout?: string;
-  traceMaxMb?: string;
   json?: boolean;
   jobs?: string;
 }
 
-/** The largest `--trace-max-mb`: 64 GiB. */
-const TRACE_MAX_MB_MAX = 65_536;
-
 async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<number> {
-  const traceMb =
-    opts.traceMaxMb === undefined
-      ? undefined
-      : parseIntFlag('--trace-max-mb', opts.traceMaxMb, 1, TRACE_MAX_MB_MAX);
-  if (traceMb !== undefined && opts.trace === undefined)
-    throw new UsageError('--trace-max-mb', 'needs --trace');
-  // Checked before the run, so a bad path costs nothing instead of the whole simulation.
-  if (opts.trace !== undefined) checkWritableFile('--trace', opts.trace);
+  const trace = traceRunOptions(opts, io.err);
   const { config, wall } = await loadForRun(file, opts);
-  const trace =
-    opts.trace === undefined
-      ? {}
-      : {
-          traceFile: opts.trace,
-          traceBytesMax: traceMb === undefined ? undefined : traceMb * 1024 * 1024,
-          // The bound stops the trace, not the run: say so where the user sees it.
-          onTrace: (s: ChromeTraceSummary) => {
-            if (s.message !== null) io.err(`smpsim: ${s.message}\n`);
-          },
-        };
   // A sweep's runs and the variants go to worker threads; the run itself stays here (its trace).
   const jobs = parseJobs(opts.jobs);
   const report = await blameFile(file, () =>

@@ -51,6 +51,11 @@ export class ApicBus {
   readonly #kind: number = 0;
   /** LAPIC index by APIC id: how an ICR destination finds its LAPIC. */
   readonly #byApicId = new Map<number, number>();
+  /**
+   * Told of every fixed IPI as it is sent (from, to, vector), or null: the timeline exporter's
+   * (report/trace/); an observer only, it changes nothing the machine does.
+   */
+  ipiObserver: ((from: number, to: number, vector: number) => void) | null = null;
 
   constructor(engine: Engine, topology: Topology, costs: CostModel, trace: TraceHash) {
     this.engine = engine;
@@ -176,6 +181,7 @@ export class Lapic {
   // in a defineProperty call, which cost ping-pong 3% (bench).
   #sendTo(to: number, vector: number): void {
     const bus = this.#bus;
+    if (bus.ipiObserver !== null) bus.ipiObserver(this.id, to, vector);
     bus.deliver(to, vector, bus.ipiLatencyNs(this.id, to));
   }
 

@@ -63,6 +63,7 @@ export class VectorTable {
 export function* irqEntry(k: Kernel, cpu: Cpu, vector: number): KernelGen<void> {
   k.stats.interrupts++;
   cpu.lapic.eoi();
+  k.traceSink?.interrupted(cpu, vector);
   const handler = k.irq.handler(vector);
   if (handler === null) {
     // A device vector: per-CPU vectors mean the (CPU, vector) pair names the irq handle.

@@ -64,6 +64,7 @@ import { configureMm, MM_OPTIONS_DEFAULT, type MmOptions } from './mm-options.ts
 import { TLB_OPTIONS_DEFAULT, type TlbOptions, TlbState } from './tlb/state.ts';
 import { watchStaleEntries } from './tlb/stale.ts';
 import { TraceKind } from '../abi/trace.ts';
+import { type KernelTraceSink, tracedSyscall } from './trace-sink.ts';
 import type { FirmwareTopology, ParserName } from './acpi/types.ts';
 import { bspBoot, onlineMask, prepareBringUp } from './boot/bringup.ts';
 import type { BootOptions } from './boot/plan.ts';
@@ -204,6 +205,8 @@ export class Kernel implements SchedHost {
   readonly switchFaultPlan: SwitchFaultPlan;
   /** Called at every context switch, in the order added. */
   readonly switchListeners: SwitchListener[] = [];
+  /** The timeline exporter's observer (trace-sink.ts), or null: no trace, one null check a site. */
+  traceSink: KernelTraceSink | null = null;
   /** Programs execve and posix_spawn find by path (exec.ts); the machine registers /bin. */
   readonly executables = new Map<string, ProgramImage>();
   /** Pre-created contexts per CPU (context-pool.ts); its target is 0 without `proc.contextPool`. */
@@ -497,6 +500,7 @@ export class Kernel implements SchedHost {
     // reprograms only the local base; a remote CPU's device fires and finds nothing due).
     const timerCpu = this.#endTimedBlock(t);
     yield* this.policy.wake(cpu, t);
+    this.traceSink?.woke(cpu, t);
     if (timerCpu === cpu.id && !this.hrtimers!.sharedWithTick) yield* programTimers(this, cpu);
     return true;
   }
@@ -509,6 +513,7 @@ export class Kernel implements SchedHost {
     t.wokenAtNs = this.nowNs;
     this.#endTimedBlock(t);
     this.board.trace.mix(TraceKind.TimeoutExpired, t.id, 0);
+    this.traceSink?.timedOut(t);
   }
 
   markDead(t: Thread): void {
@@ -548,8 +553,11 @@ export class Kernel implements SchedHost {
 
   #hooks(): CpuHooks {
     return {
-      syscall: (cpu, ctx, effect: SyscallEffect) =>
-        dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
+      syscall: (cpu, ctx, effect: SyscallEffect) => {
+        const body = dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args);
+        const sink = this.traceSink;
+        return sink === null ? body : tracedSyscall(sink, ctx as Thread, effect.nr, body);
+      },
       interrupt: (cpu, vector) => irqEntry(this, cpu, vector),
       guestFault: (cpu, ctx, error) => this.#onGuestFault(cpu, ctx as Thread, error),
       atomic: (cpu, ctx, effect) =>
@@ -566,6 +574,7 @@ export class Kernel implements SchedHost {
       returnToUser: (cpu, ctx) => this.#returnToUser(cpu, ctx),
       onSwitch: (cpu, prev, next) => {
         for (const listener of this.switchListeners) listener(cpu.id, prev, next);
+        this.traceSink?.switched(cpu, prev, next);
       },
     };
   }

@@ -14,6 +14,7 @@ import { ratio3 } from './stats.ts';
 import type { Runner } from './runner.ts';
 import { combineHashes, runSweep, type SweepResult, sweepFromReports, sweepRunConfigs } from './sweep.ts';
 import { WallBudget } from './wall-budget.ts';
+import type { TraceWindow } from './trace/window.ts';
 import { waitForGraph } from '../kernel/deadlock.ts';
 import { type BuildOptions, buildMachine, type Machine } from '../machine/build.ts';
 import type { LimitsConfig, RunConfig } from '../machine/config.ts';
@@ -34,6 +35,8 @@ export interface RunOptions extends BuildOptions {
   skipNameChecks?: boolean;
   /** The trace file's bound in bytes (chrome-trace.ts's default when absent). */
   traceBytesMax?: number;
+  /** The stretch of simulated time the trace file holds (`--trace-window`); the whole run when absent. */
+  traceWindow?: TraceWindow;
   /** Told how the trace went: slices written, and a message when the bound stopped it. */
   onTrace?: (summary: ChromeTraceSummary) => void;
 }
@@ -77,12 +80,15 @@ function runMain(config: RunConfig, options: RunOptions, wall: WallBudget, onSli
   const recorder =
     options.traceFile === undefined
       ? null
-      : new ChromeTraceRecorder(machine.kernel, options.traceFile, { bytesMax: options.traceBytesMax });
-  let reason: string;
+      : new ChromeTraceRecorder(machine.kernel, options.traceFile, {
+          bytesMax: options.traceBytesMax,
+          window: options.traceWindow,
+        });
+  let reason = 'the run stopped by an error';
   try {
     reason = runEngine(machine, config.limits, wall, onSlice);
   } finally {
-    const summary = recorder?.finish();
+    const summary = recorder?.finish(reason);
     if (summary !== undefined) options.onTrace?.(summary);
   }
   const error = stopError(machine, config, reason);
