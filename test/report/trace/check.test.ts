@@ -20,7 +20,10 @@ interface Built {
 /** Per track: gaps and durations in ns; flows: (from track, slice, to track, slice) picks. */
 const shape = fc.record({
   tracks: fc.array(
-    fc.array(fc.record({ gap: fc.nat(50), dur: fc.nat(40) }), { minLength: 1, maxLength: 8 }),
+    fc.array(fc.record({ gap: fc.nat(50), dur: fc.integer({ min: 1, max: 40 }) }), {
+      minLength: 1,
+      maxLength: 8,
+    }),
     {
       minLength: 1,
       maxLength: 4,
