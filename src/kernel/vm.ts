@@ -23,7 +23,7 @@
  * or reuses them (#breakCow); a shared page with NO_FRAME lies past the end of its object
  * (shm_truncate) and is SIGBUS.
  *
- * Why it is over the house ~400 lines: regions, page-table entries and frame references are one
+ * Why it is about 800 lines, over the house ~400: regions, page-table entries and frame references are one
  * invariant (each mapping call must keep the three in step, and the property tests check them
  * together), so they share private state here; the region list (regions.ts), the MMU and its
  * flushes (mmu.ts), the shootdown protocols (tlb/) and the layout of the 48-bit space
