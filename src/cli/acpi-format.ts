@@ -14,6 +14,23 @@ export function idRanges(ids: readonly number[]): string {
   return parts.join(',') || 'none';
 }
 
+/** FADT flag 20, HW_REDUCED_ACPI (ACPI 6.5 Table 5.10): no PM timer, no fixed hardware registers. */
+const FADT_HW_REDUCED = 1 << 20;
+
+function platformLines(t: FirmwareTopology): string[] {
+  const p = t.platform;
+  const reduced =
+    p.fadtFlags !== null && (p.fadtFlags & FADT_HW_REDUCED) !== 0 ? ', hardware-reduced ACPI' : '';
+  const lines = [
+    `  platform: LAPIC ${hex(t.lapicAddress)}, SCI ${p.sciInterrupt ?? '-'}, PM timer ${hex(p.pmTimerPort)}, HPET ${hex(p.hpetAddress)} (${p.hpetTimers ?? '-'} timers)${reduced}`,
+  ];
+  if (t.ecam.length > 0)
+    lines.push(
+      `  PCI ECAM: ${t.ecam.map((e) => `segment ${e.segment} buses ${e.startBus}-${e.endBus} at ${hex(e.baseAddress)}`).join('; ')}`,
+    );
+  return lines;
+}
+
 const hex = (n: number | null) => (n === null ? '-' : `0x${n.toString(16).toUpperCase()}`);
 
 function gib(bytes: number): string {
@@ -47,7 +64,7 @@ function numaLines(t: FirmwareTopology): string[] {
   return [
     `  NUMA: ${n.domains.length} nodes (domains ${n.domains.join(',')}), CPUs per node ${perNode}; distances [${rows}] (${n.distanceSource})`,
     `  memory: ${memory.join(', ') || 'no SRAT ranges'}`,
-    `  platform: LAPIC ${hex(t.lapicAddress)}, SCI ${t.platform.sciInterrupt ?? '-'}, PM timer ${hex(t.platform.pmTimerPort)}, HPET ${hex(t.platform.hpetAddress)} (${t.platform.hpetTimers ?? '-'} timers)`,
+    ...platformLines(t),
   ];
 }
 

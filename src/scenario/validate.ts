@@ -110,8 +110,10 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   const headline = readStrings(ctx, own(top, 'headline'), 'headline');
   const kernel = readKernel(ctx, own(top, 'kernel'), own(top, 'faults'));
   const libc = readLibc(ctx, own(top, 'libc'), kernel);
-  const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler);
-  const tables = readFirmwareTables(ctx, own(top, 'firmware'), own(top, 'machine'), machine.topology, (dir) =>
+  const firmware = own(top, 'firmware');
+  const tablesGiven = isTable(firmware) && own(firmware, 'tables') !== undefined;
+  const machine = readMachine(ctx, own(top, 'machine'), kernel.scheduler, tablesGiven);
+  const tables = readFirmwareTables(ctx, firmware, own(top, 'machine'), machine.topology, (dir) =>
     resolve(dirname(ctx.file.split(' ')[0]!), dir),
   );
   const cpus = machine.topology.cpus;
@@ -221,12 +223,21 @@ function readLibc(ctx: ReadContext, value: unknown, kernel: KernelConfig): LibcC
   return { variant };
 }
 
-/** `[machine]`: when the table is present `cpus` is required, so a machine is never half-specified by accident. */
-function readMachine(ctx: ReadContext, value: unknown, scheduler: SchedPolicyName): RunConfig['machine'] {
+/**
+ * `[machine]`: when the table is present `cpus` is required, so a machine is never half-specified by
+ * accident, unless `[firmware] tables` gives the topology (the tables' CPU count then replaces it).
+ */
+function readMachine(
+  ctx: ReadContext,
+  value: unknown,
+  scheduler: SchedPolicyName,
+  topologyFromTables: boolean,
+): RunConfig['machine'] {
   const defaults = defaultRunConfig(scheduler).machine;
   const table = readTable(ctx, value ?? { cpus: defaults.topology.cpus }, 'machine', MACHINE_KEYS);
   const p = 'machine';
-  const cpus = readInt(ctx, table, 'cpus', p, { min: 1, max: CPUS_MAX });
+  const cpusFallback = topologyFromTables ? { fallback: defaults.topology.cpus } : {};
+  const cpus = readInt(ctx, table, 'cpus', p, { min: 1, max: CPUS_MAX, ...cpusFallback });
   const smt = readInt(ctx, table, 'smt', p, { min: 1, max: 2, fallback: defaults.topology.smt });
   const packages = readInt(ctx, table, 'packages', p, { min: 1, max: cpus, fallback: 1 });
   if (cpus % (smt * packages) !== 0) {

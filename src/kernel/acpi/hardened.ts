@@ -3,7 +3,7 @@
  * (the first, as ACPICA's `acpi_get_table` returns the first instance), then the MADT, SRAT and
  * SLIT decoded and cross-checked. Anything wrong becomes a finding; nothing throws.
  */
-import { decodeFadt, decodeHpet } from './platform.ts';
+import { decodeFadt, decodeHpet, decodeMcfg } from './platform.ts';
 import { HARDENED_MAX_CPUS } from './cpus.ts';
 import { hardenedMadt } from './hardened-madt.ts';
 import { applyNuma } from './hardened-numa.ts';
@@ -21,7 +21,7 @@ export interface ParseOptions {
 }
 
 /** Signatures whose duplicates matter (SSDTs, for one, come many to a machine). */
-const SINGLE_TABLES = new Set(['APIC', 'SRAT', 'SLIT', 'FACP', 'HPET']);
+const SINGLE_TABLES = new Set(['APIC', 'SRAT', 'SLIT', 'FACP', 'HPET', 'MCFG']);
 
 interface Checked {
   raw: RawTable;
@@ -122,6 +122,8 @@ export function parseHardenedTables(
   if (fadt !== undefined) decodeFadt(fadt.raw, t);
   const hpet = pick(tables, 'HPET', t);
   if (hpet !== undefined) decodeHpet(hpet.raw, t);
+  const mcfg = pick(tables, 'MCFG', t);
+  if (mcfg !== undefined) decodeMcfg(mcfg.raw, t);
   return t;
 }
 

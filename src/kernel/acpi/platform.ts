@@ -40,3 +40,43 @@ export function decodeHpet(table: RawTable, t: FirmwareTopology): void {
     });
   }
 }
+
+/** MCFG: a 36-byte header, 8 reserved bytes, then 16-byte allocations (PCI Firmware Spec 3.0 §4.1.2). */
+const MCFG_FIRST_ENTRY = 44;
+const MCFG_ENTRY_BYTES = 16;
+
+/**
+ * The PCI Express ECAM windows, as Linux's pci_parse_mcfg (arch/x86/pci/mmconfig-shared.c) reads
+ * them: the entry count is (length - 44) / 16, a table with none is refused, and an allocation
+ * whose end bus precedes its start bus is dropped with a message.
+ */
+export function decodeMcfg(table: RawTable, t: FirmwareTopology): void {
+  const b = new Bytes(table.bytes);
+  const payloadBytes = Math.max(0, b.length - MCFG_FIRST_ENTRY);
+  const entries = Math.floor(payloadBytes / MCFG_ENTRY_BYTES);
+  const mcfgFinding = (code: string, message: string) =>
+    report(t, { claim: 'HW-7', code, severity: 'warning', table: 'MCFG', message });
+  if (entries === 0) mcfgFinding('mcfg-empty', 'MCFG has no entries: no PCI Express configuration space');
+  if (payloadBytes % MCFG_ENTRY_BYTES !== 0)
+    mcfgFinding(
+      'mcfg-partial-entry',
+      `MCFG length ${b.length} leaves ${payloadBytes % MCFG_ENTRY_BYTES} bytes of a partial entry`,
+    );
+  for (let i = 0; i < entries; i++) {
+    const at = MCFG_FIRST_ENTRY + i * MCFG_ENTRY_BYTES;
+    const region = {
+      baseAddress: b.u64(at)!,
+      segment: b.u16(at + 8)!,
+      startBus: b.u8(at + 10)!,
+      endBus: b.u8(at + 11)!,
+    };
+    if (region.endBus < region.startBus) {
+      mcfgFinding(
+        'mcfg-bus-range',
+        `MCFG entry ${i}: end bus ${region.endBus} before start bus ${region.startBus}, dropped`,
+      );
+      continue;
+    }
+    t.ecam.push(region);
+  }
+}

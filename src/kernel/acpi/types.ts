@@ -107,6 +107,14 @@ export interface PlatformInfo {
   hpetTimers: number | null;
 }
 
+/** One MCFG allocation: a PCI segment's ECAM window (PCI Firmware Spec 3.0 §4.1.2, Table 4-3). */
+export interface EcamRegion {
+  baseAddress: number;
+  segment: number;
+  startBus: number;
+  endBus: number;
+}
+
 export interface FirmwareTopology {
   parser: ParserName;
   /** `panic` or `hang`: where the modelled kernel would stop booting (its finding says why). */
@@ -121,6 +129,8 @@ export interface FirmwareTopology {
   wakeupMailbox: number | null;
   numa: NumaLayout;
   platform: PlatformInfo;
+  /** PCI Express configuration windows from the MCFG (hardened parser only: Redox leaves it to pcid). */
+  ecam: EcamRegion[];
   findings: Finding[];
 }
 
@@ -139,6 +149,7 @@ export function emptyTopology(parser: ParserName): FirmwareTopology {
     wakeupMailbox: null,
     numa: { domains: [], memory: [], distances: [[10]], distanceSource: 'default' },
     platform: { sciInterrupt: null, pmTimerPort: null, fadtFlags: null, hpetAddress: null, hpetTimers: null },
+    ecam: [],
     findings: [],
   };
 }
