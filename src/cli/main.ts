@@ -29,6 +29,7 @@ import { formatList, listEverything } from './list.ts';
 import { formatMetrics, listMetrics } from './metrics.ts';
 import { packageRoot } from './package-root.ts';
 import { registerTraceCheckCommand } from './trace-check.ts';
+import { registerSweepCommand } from './sweep.ts';
 import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
@@ -59,6 +60,9 @@ const COMMAND_NAMES = [
   'check-policy', // issue 22
   // trace (issue 21)
   'trace-check',
+  // sweeps (issue 23)
+  'sweep',
+  'worker',
 ];
 
 const processIo: CliIo = {
@@ -166,6 +170,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerCheckPolicyCommand(program, io, setStatus); // issue 22
   // trace (issue 21): the trace validator.
   registerTraceCheckCommand(program, io, setStatus);
+  registerSweepCommand(program, io, setStatus); // issue 23: sweep and worker
   return program;
 }
 

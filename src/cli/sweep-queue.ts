@@ -1,0 +1,150 @@
+/**
+ * A sweep beyond one machine (issue 23): `smpsim sweep FILE --queue redis://HOST:PORT` puts each
+ * run on a BullMQ queue in Redis and writes each record as its job completes; `smpsim worker
+ * --queue redis://HOST:PORT` takes runs off the queue, one at a time, until it is stopped
+ * (SIGINT or SIGTERM: it finishes the run in hand first). A job carries the scenario's text and
+ * path, the run's `--set` list and seed, so the record a worker returns is the one the local
+ * runner writes (sweep-record.ts); paths inside the scenario (modules, tables) must exist on the
+ * worker's machine at the same place, as in a shared checkout.
+ *
+ * bullmq and ioredis are imported only here and only when called (a static import would be hoisted
+ * into the bundle's start-up, scripts/build.mjs), so they cost nothing to other commands.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { runConfig } from '../report/run.ts';
+import { recordOf, type SweepRecord, type SweepRunSpec } from '../report/sweep-record.ts';
+import type { SweepPlan } from '../scenario/sweep-file.ts';
+import { UsageError } from './errors.ts';
+import { sweepRunConfig } from './sweep.ts';
+
+export const QUEUE_NAME = 'smpsim-sweep';
+/** A run blocks the worker's event loop, so its lock cannot be renewed while it runs: give it long. */
+const RUN_LOCK_MS = 30 * 60 * 1000;
+
+interface SweepJob {
+  scenarioPath: string;
+  scenarioText: string;
+  metrics: string[];
+  spec: SweepRunSpec;
+}
+
+async function connect(url: string): Promise<Redis> {
+  if (!/^rediss?:\/\/[^/]+/.test(url))
+    throw new UsageError('--queue', `${url} is not a Redis URL`, 'redis://HOST:PORT');
+  const { Redis } = await import('ioredis');
+  // BullMQ's blocking commands need ioredis to retry forever rather than fail a request.
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/** The job id: the same run of the same scenario text is one job, whoever enqueues it. */
+function jobId(job: SweepJob): string {
+  const h = createHash('sha256');
+  h.update(job.scenarioText).update('\0').update(job.metrics.join(',')).update('\0').update(job.spec.key);
+  return `run-${h.digest('hex').slice(0, 32)}`;
+}
+
+export async function runOnQueue(
+  url: string,
+  plan: SweepPlan,
+  todo: readonly SweepRunSpec[],
+  write: (r: SweepRecord) => void,
+): Promise<void> {
+  for (const spec of todo) sweepRunConfig(plan, spec); // a bad --set is found here, not on a worker
+  const { Queue, QueueEvents } = await import('bullmq');
+  const connection = await connect(url);
+  const eventsConnection = connection.duplicate();
+  const queue = new Queue<SweepJob>(QUEUE_NAME, { connection });
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection });
+  try {
+    await events.waitUntilReady();
+    const data = todo.map((spec) => ({
+      scenarioPath: plan.scenarioPath,
+      scenarioText: plan.scenarioText,
+      metrics: plan.metrics,
+      spec,
+    }));
+    const finished = awaitJobs(events, data.map(jobId), write);
+    await queue.addBulk(
+      data.map((d) => ({
+        name: d.spec.key,
+        data: d,
+        opts: { jobId: jobId(d), removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } },
+      })),
+    );
+    // A job this scenario text already ran (an earlier sweep's, kept a day) is not added again and
+    // sends no event: its result is read back, and a failed one is retried.
+    for (const id of data.map(jobId)) {
+      const job = await queue.getJob(id);
+      const state = job === undefined ? 'unknown' : await job.getState();
+      if (state === 'completed') finished.settle(id, job!.returnvalue);
+      else if (state === 'failed') await job!.retry();
+    }
+    await finished.all;
+  } finally {
+    await events.close();
+    await queue.close();
+    eventsConnection.disconnect();
+    connection.disconnect();
+  }
+}
+
+/**
+ * One listener for every job's end, so a thousand runs do not add a thousand listeners; each
+ * record is written as its job ends, so an interrupted queued sweep resumes as a local one does.
+ */
+function awaitJobs(
+  events: import('bullmq').QueueEvents,
+  ids: readonly string[],
+  write: (r: SweepRecord) => void,
+) {
+  const waiting = new Map<string, () => void>();
+  let failed: (e: Error) => void = () => {};
+  const all = Promise.all(ids.map((id) => new Promise<void>((resolveJob) => waiting.set(id, resolveJob))));
+  const failure = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  const settle = (id: string, value: unknown) => {
+    const done = waiting.get(id);
+    if (done === undefined) return; // another sweep's job, or one already written
+    waiting.delete(id);
+    write((typeof value === 'string' ? JSON.parse(value) : value) as SweepRecord);
+    done();
+  };
+  events.on('completed', ({ jobId: id, returnvalue }) => settle(id, returnvalue));
+  events.on('failed', ({ jobId: id, failedReason }) => {
+    if (waiting.has(id)) failed(new Error(`sweep run ${id} failed on a worker: ${failedReason}`));
+  });
+  return { settle, all: Promise.race([all, failure]) };
+}
+
+/** One queued run, as the local runner would run it. */
+export function runQueuedJob(data: SweepJob): SweepRecord {
+  const report = runConfig(sweepRunConfig(data, data.spec), { skipNameChecks: true });
+  return recordOf(data.spec, report, data.metrics);
+}
+
+/** `smpsim worker --queue URL`: runs queued sweep runs until SIGINT or SIGTERM. */
+export async function runWorker(url: string, log: (line: string) => void): Promise<void> {
+  const { Worker } = await import('bullmq');
+  const connection = await connect(url);
+  const worker = new Worker<SweepJob, SweepRecord>(QUEUE_NAME, async (job) => runQueuedJob(job.data), {
+    connection,
+    concurrency: 1,
+    lockDuration: RUN_LOCK_MS,
+    stalledInterval: RUN_LOCK_MS,
+  });
+  worker.on('completed', (job) => log(`done ${job.name}`));
+  worker.on('failed', (job, e) => log(`failed ${job?.name ?? '?'}: ${e.message}`));
+  await worker.waitUntilReady();
+  log(`smpsim worker: taking runs from ${url} (queue ${QUEUE_NAME})`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      void worker.close().then(() => resolveStop());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  connection.disconnect();
+}
