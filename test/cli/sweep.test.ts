@@ -35,8 +35,9 @@ test('the fixture matrix expands to 2 policies x 2 CPU counts x 2 cycle counts x
 });
 
 test('a sweep writes one record per run, each what its run alone gives, and medians over the seeds', async () => {
-  const out = join(tmp(), 'r.jsonl');
-  const got = await smpsim('sweep', SWEEP, '--out', out, '--jobs', '2', '--json');
+  const dir = tmp();
+  const out = join(dir, 'r.jsonl');
+  const got = await smpsim('sweep', SWEEP, '--out', out, '--jobs', '2', '--json', '--plot', join(dir, 'p.svg'));
   assert.equal(got.status, 0, got.err);
   const recs = records(out);
   assert.equal(recs.size, 24);
@@ -57,6 +58,10 @@ test('a sweep writes one record per run, each what its run alone gives, and medi
     assert.equal(sims.length, 3);
     assert.equal(row.medians.sim_ns, sims[1], `the median of ${row.group}`);
   }
+  // The plot: one line per policy x cycles combination over the 2 CPU counts, 8 points.
+  const svg = readFileSync(join(dir, 'p.svg'), 'utf8');
+  assert.match(svg, /^<svg/);
+  assert.equal((svg.match(/policy=fair workload\.0\.cycles=60000/g) ?? []).length >= 1, true);
 });
 
 test('an interrupted sweep resumes: runs in the file are skipped, a cut-off last line is rerun', async () => {
