@@ -30,6 +30,7 @@ import { formatMetrics, listMetrics } from './metrics.ts';
 import { packageRoot } from './package-root.ts';
 import { registerTraceCheckCommand } from './trace-check.ts';
 import { registerSweepCommand } from './sweep.ts';
+import { registerFidelityCommands } from './fidelity.ts';
 import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
@@ -63,6 +64,8 @@ const COMMAND_NAMES = [
   // sweeps (issue 23)
   'sweep',
   'worker',
+  'fidelity',
+  'calibrate',
 ];
 
 const processIo: CliIo = {
@@ -171,6 +174,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   // trace (issue 21): the trace validator.
   registerTraceCheckCommand(program, io, setStatus);
   registerSweepCommand(program, io, setStatus); // issue 23: sweep and worker
+  registerFidelityCommands(program, io, setStatus); // issue 23: fidelity and calibrate
   return program;
 }
 

@@ -243,6 +243,18 @@ const PARAMS = {
     source: 'SWIOTLB bounce memcpy, ~8 GB/s for a cold 4 KiB copy (one core, DDR4)',
     max: 100_000,
   },
+  divisionCycles: {
+    value: 26,
+    source:
+      "the primes workload's charge per trial division: a 32-bit DIV, ~26 cycles latency (Agner Fog's tables); smpsim calibrate measures the host's",
+    max: 100_000,
+  },
+  candidateCycles: {
+    value: 6,
+    source:
+      "the primes workload's loop overhead per candidate integer (load, compare, branch); smpsim calibrate measures the host's",
+    max: 100_000,
+  },
   computeJitterPpm: {
     value: 20000,
     source: 'run-to-run variation of a compute burst, +-2%',

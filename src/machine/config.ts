@@ -130,6 +130,13 @@ export interface PrimesWorkload {
    * segment, a Timeout operation, so the timed section waits in cap_enter. Absent: no sleep.
    */
   sleepNs?: number;
+  /**
+   * The cycles charged per trial division and per candidate (issue 23): the cost model's
+   * `divisionCycles` and `candidateCycles`, which init hands the workload only when `[costs]`
+   * gives them (a calibrated host profile, machine/init.ts), so runs without them are unchanged.
+   */
+  divisionCycles?: number;
+  candidateCycles?: number;
 }
 
 /** CPU-bound threads that only compute: the simulator's own speed benchmark. */

@@ -27,6 +27,8 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
           segment: w.segment,
           partition: w.partition,
           ...(w.sleepNs === undefined ? {} : { sleepNs: w.sleepNs }),
+          ...(w.divisionCycles === undefined ? {} : { divisionCycles: w.divisionCycles }),
+          ...(w.candidateCycles === undefined ? {} : { candidateCycles: w.candidateCycles }),
         },
       ];
     case 'spin':
@@ -45,7 +47,27 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
 
 /** What init is booted with: the workloads alone (the common case), or with the steps. */
 export function initArgs(config: RunConfig): unknown {
-  return config.steps === undefined ? config.workloads : { workloads: config.workloads, steps: config.steps };
+  const workloads = withPrimesCharges(config.workloads, config.costs);
+  return config.steps === undefined ? workloads : { workloads, steps: config.steps };
+}
+
+/**
+ * The primes workloads take the cost model's per-division and per-candidate charges when
+ * `[costs]` sets them (a calibrated profile, issue 23); otherwise they keep their arguments as
+ * they were, so every run without them is unchanged.
+ */
+function withPrimesCharges(workloads: WorkloadConfig[], costs: Record<string, number>): WorkloadConfig[] {
+  const { divisionCycles, candidateCycles } = costs;
+  if (divisionCycles === undefined && candidateCycles === undefined) return workloads;
+  return workloads.map((w) =>
+    w.kind !== 'primes'
+      ? w
+      : {
+          ...w,
+          ...(divisionCycles === undefined ? {} : { divisionCycles }),
+          ...(candidateCycles === undefined ? {} : { candidateCycles }),
+        },
+  );
 }
 
 function* initMain(t: Guest, raw: unknown): Program<number> {

@@ -1,6 +1,8 @@
 /** Turns a parsed scenario document (an untyped TOML table) into a checked RunConfig. */
 import { readKernel } from './kernel-table.ts';
 import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import {
   type Expectation,
   type KernelConfig,
@@ -129,6 +131,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
   );
   const files = readFiles(ctx, top);
   const steps = readSteps(ctx, top, cpus);
+  const costs = readCostsWithProfile(ctx, own(top, 'costs'));
   const config: RunConfig = {
     name,
     seed,
@@ -143,7 +146,7 @@ export function validateScenario(ctx: ReadContext, doc: unknown): RunConfig {
       ...(tables === null ? {} : { tables }),
     },
     boot: readBoot(ctx, own(top, 'boot'), kernel.scheduler, cpus),
-    costs: readCosts(ctx, own(top, 'costs')),
+    costs,
     workloads,
     limits: readLimits(ctx, own(top, 'limits')),
     outcome: readOutcome(ctx, own(top, 'outcome')),
@@ -295,6 +298,40 @@ function usualTickHz(source: TickSourceName): number {
 }
 
 /**
+ * `[costs]` with an optional `profile = "host.toml"` (issue 23, `smpsim calibrate` writes one): the
+ * profile's own `[costs]` first, checked as a scenario's are (errors name the profile's file),
+ * then the scenario's keys over it.
+ */
+function readCostsWithProfile(ctx: ReadContext, value: unknown): Record<string, number> {
+  if (!isTable(value) || own(value, 'profile') === undefined) return readCosts(ctx, value);
+  const { profile, ...rest } = value;
+  if (typeof profile !== 'string' || profile === '')
+    fail(
+      ctx,
+      'costs.profile',
+      `expected a file path, got ${kindOf(profile)}`,
+      'a costs profile such as host.toml',
+    );
+  const file = resolve(ctx.dir ?? '.', profile);
+  const doc = readCostProfile(ctx, file);
+  return { ...readCosts({ file, dir: dirname(file) }, own(doc, 'costs') ?? {}), ...readCosts(ctx, rest) };
+}
+
+function readCostProfile(ctx: ReadContext, file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(ctx, 'costs.profile', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    fail({ file }, '', `not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
  * `[costs]`: each key a cost-model parameter within its range (hw/cost-model.ts). Unknown keys
  * are found in one pass and only the first is named, with a count of the rest, so a file with
  * thousands of them is refused as fast as one with one.
@@ -317,6 +354,10 @@ function readCosts(ctx: ReadContext, value: unknown): Record<string, number> {
   for (const key of keys as CostName[]) {
     const [min, max] = costRange(key);
     const cost = readNumber(ctx, value[key], fieldPath('costs', key), min, max);
+    // Times, rates and ppm are whole numbers in the machine (a fractional ns has no tick to land
+    // on); a cycle charge may be a fraction, rounded where a burst is charged.
+    if (!key.endsWith('Cycles') && !Number.isInteger(cost))
+      fail(ctx, fieldPath('costs', key), `${cost} is not a whole number`, `an integer ${min}..${max}`);
     // defineProperty, not assignment, so that no key can reach a prototype.
     Object.defineProperty(costs, key, { value: cost, enumerable: true, writable: true, configurable: true });
   }

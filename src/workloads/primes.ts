@@ -30,6 +30,9 @@ export interface PrimesArgs {
   partition: 'interleaved' | 'contiguous';
   /** capring only: ns each worker sleeps on its ring after every segment (primes-capring.ts). */
   sleepNs?: number;
+  /** The cost model's divisionCycles / candidateCycles when a scenario's [costs] set them. */
+  divisionCycles?: number;
+  candidateCycles?: number;
 }
 
 /** What the parent publishes in its process data under `output.primes`. */
@@ -76,7 +79,9 @@ export function* countSegments(
   afterSegment: (() => Program<void>) | null = null,
 ): Program<WorkerTally> {
   const bases = basePrimes(Math.ceil(Math.sqrt(a.range[1])));
-  yield t.compute(bases.length * 8 * CYCLES_PER_CANDIDATE);
+  const perDivision = a.divisionCycles ?? CYCLES_PER_DIVISION;
+  const perCandidate = a.candidateCycles ?? CYCLES_PER_CANDIDATE;
+  yield t.compute(Math.round(bases.length * 8 * perCandidate));
   let count = 0;
   let sum = 0;
   let divisions = 0;
@@ -87,7 +92,8 @@ export function* countSegments(
       count += r.count;
       sum = (sum + r.sum) >>> 0;
       divisions += r.divisions;
-      yield t.compute(r.divisions * CYCLES_PER_DIVISION + (to - from) * CYCLES_PER_CANDIDATE);
+      // A calibrated charge may be a fraction of a cycle; a compute burst is whole cycles.
+      yield t.compute(Math.round(r.divisions * perDivision + (to - from) * perCandidate));
     }
     if (afterSegment !== null) yield* afterSegment(); // capring's ring sleep (issue 20)
   }

@@ -37,7 +37,17 @@ test('the fixture matrix expands to 2 policies x 2 CPU counts x 2 cycle counts x
 test('a sweep writes one record per run, each what its run alone gives, and medians over the seeds', async () => {
   const dir = tmp();
   const out = join(dir, 'r.jsonl');
-  const got = await smpsim('sweep', SWEEP, '--out', out, '--jobs', '2', '--json', '--plot', join(dir, 'p.svg'));
+  const got = await smpsim(
+    'sweep',
+    SWEEP,
+    '--out',
+    out,
+    '--jobs',
+    '2',
+    '--json',
+    '--plot',
+    join(dir, 'p.svg'),
+  );
   assert.equal(got.status, 0, got.err);
   const recs = records(out);
   assert.equal(recs.size, 24);

@@ -187,7 +187,14 @@ const runConfigWithoutLibc = fc.record({
     legacyDelays: fc.boolean(),
     faults: fc.constant<{ cpu: number; fault: ApFault }[]>([]),
   }),
-  costs: fc.dictionary(fc.constantFrom(...COST_NAMES), cost),
+  // Cycle charges may be fractions; every other cost is a whole number (validate.ts readCosts).
+  costs: fc
+    .dictionary(fc.constantFrom(...COST_NAMES), cost)
+    .map((costs) =>
+      Object.fromEntries(
+        Object.entries(costs).map(([k, v]) => [k, k.endsWith('Cycles') ? v : Math.round(v)]),
+      ),
+    ),
   workloads: fc.array(workload, { minLength: 1, maxLength: 4 }),
   limits: fc.record({
     simNsMax: count(2 ** 50),

@@ -1,0 +1,188 @@
+/**
+ * `smpsim fidelity [--profile host.toml] [--quick] [--cpus N] [--runs R] [--json]` and
+ * `smpsim calibrate [--out host.toml] [--cpu-mhz MHZ]` (issue 23): how far smpsim's figures are
+ * from the machine it runs on, and a cost profile measured on that machine
+ * (report/fidelity/). Both build the C programs under fidelity/ with the host's compiler.
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import type { Command } from 'commander';
+import { parse } from 'smol-toml';
+import { costRange, isCostName } from '../hw/cost-model.ts';
+import { measureHost, profileText } from '../report/fidelity/calibrate.ts';
+import { describeHost, HostToolError, hostCpus } from '../report/fidelity/host.ts';
+import { type FidelityPoint, runPrimesFidelity } from '../report/fidelity/primes-fidelity.ts';
+import { UsageError } from './errors.ts';
+import { parseIntFlag } from './flags.ts';
+import { table } from './format.ts';
+import { packageRoot } from './package-root.ts';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface FidelityFlags {
+  profile?: string;
+  quick?: boolean;
+  cpus?: string;
+  runs?: string;
+  range?: string;
+  json?: boolean;
+}
+
+/** The goals the issue sets for this machine: speedups within 5%, absolute times within 10%. */
+export const SPEEDUP_ERROR_GOAL = 0.05;
+export const TIME_ERROR_GOAL = 0.1;
+
+export function registerFidelityCommands(program: Command, io: Io, setStatus: (s: number) => void): void {
+  program
+    .command('fidelity')
+    .description(
+      'run the primes workload on this host (C, pinned) and in smpsim (fair); compare times and speedups',
+    )
+    .option('--profile <file>', 'run smpsim with this [costs] profile (from smpsim calibrate)')
+    .option('--quick', 'primes below 2,000,000 instead of 20,000,000')
+    .option('--cpus <n>', `most workers and CPUs (default: this host's, ${hostCpus()})`)
+    .option('--runs <n>', 'host runs per point, the median kept (default 3)')
+    .option('--range <lo,hi>', 'count the primes in [lo, hi) (default 2,20000000; --quick 2,2000000)')
+    .option('--json', 'print one JSON object (schema smpsim.fidelity/1)')
+    .action((opts: FidelityFlags) => {
+      setStatus(hostTool(() => fidelityCommand(opts, io)));
+    });
+  program
+    .command('calibrate')
+    .description(
+      'measure this host (division, syscall, context switch, cache line) and write a [costs] profile',
+    )
+    .option('--out <file>', 'write the profile here (default: print it)')
+    .option('--cpu-mhz <mhz>', 'the simulated clock the cycle charges are for (default 3000)')
+    .action((opts: { out?: string; cpuMhz?: string }) => {
+      setStatus(
+        hostTool(() => {
+          const mhz = opts.cpuMhz === undefined ? 3000 : parseIntFlag('--cpu-mhz', opts.cpuMhz, 100, 10_000);
+          warnIfBusy(io);
+          const h = describeHost();
+          const text = profileText(
+            measureHost(packageRoot()),
+            mhz,
+            `${h.model}, ${h.cpus} CPUs, Linux ${h.kernel}`,
+          );
+          if (opts.out === undefined) io.out(text);
+          else writeFileSync(opts.out, text);
+          return 0;
+        }),
+      );
+    });
+}
+
+function parseRange(raw: string | undefined, fallback: [number, number]): [number, number] {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+),(\d+)$/.exec(raw.trim());
+  const lo = m === null ? Number.NaN : Number(m[1]);
+  const hi = m === null ? Number.NaN : Number(m[2]);
+  if (!(lo >= 2 && hi > lo && hi <= 2 ** 32))
+    throw new UsageError('--range', `${raw}`, 'LO,HI with 2 <= LO < HI <= 4294967296');
+  return [lo, hi];
+}
+
+/** The host is shared when its load is near its CPU count: the figures are then noise. */
+function warnIfBusy(io: Io): void {
+  const load = loadavg()[0]!;
+  if (load > hostCpus() / 2)
+    io.err(
+      `smpsim: warning: the host is busy (load ${load.toFixed(1)} on ${hostCpus()} CPUs); host figures will be noisy\n`,
+    );
+}
+
+/** A missing compiler or taskset is bad input of the environment: one line, exit 2. */
+function hostTool(body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof HostToolError) throw new UsageError('host', e.message);
+    throw e;
+  }
+}
+
+/** The `[costs]` of a profile file, checked as a scenario's are. */
+export function readProfileCosts(file: string): Record<string, number> {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(file, `cannot read the profile (${(e as Error).message.split('\n')[0]})`);
+  }
+  const costs = (doc.costs ?? {}) as Record<string, unknown>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(costs)) {
+    if (!isCostName(k)) throw new UsageError(file, `costs.${k}: unknown cost parameter`);
+    const [min, max] = costRange(k);
+    if (typeof v !== 'number' || v < min || v > max)
+      throw new UsageError(file, `costs.${k}: ${String(v)}`, `${min}..${max}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function fidelityCommand(opts: FidelityFlags, io: Io): number {
+  const costs = opts.profile === undefined ? {} : readProfileCosts(opts.profile);
+  const options = {
+    range: parseRange(opts.range, opts.quick === true ? [2, 2_000_000] : [2, 20_000_000]),
+    segment: 10_000,
+    maxWorkers: opts.cpus === undefined ? hostCpus() : parseIntFlag('--cpus', opts.cpus, 1, hostCpus()),
+    runs: opts.runs === undefined ? 3 : parseIntFlag('--runs', opts.runs, 1, 50),
+    costs,
+  };
+  warnIfBusy(io);
+  const points = runPrimesFidelity(packageRoot(), options);
+  const host = describeHost();
+  if (opts.json === true) {
+    const json = { schema: 'smpsim.fidelity/1', host, profile: opts.profile ?? null, options, points };
+    io.out(`${JSON.stringify(json, null, 2)}\n`);
+  } else io.out(formatFidelity(points, opts.profile ?? null, host.model));
+  return points.every((p) => p.same_work) ? 0 : 1;
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const ms = (ns: number) => (ns / 1e6).toFixed(1);
+
+export function formatFidelity(
+  points: readonly FidelityPoint[],
+  profile: string | null,
+  model: string,
+): string {
+  const rows = points.map((p) => [
+    p.shape,
+    String(p.workers),
+    `${ms(p.host_ns)} ±${(p.host_spread * 50).toFixed(0)}%`,
+    ms(p.sim_ns),
+    pct(p.time_error),
+    p.host_speedup.toFixed(2),
+    p.sim_speedup.toFixed(2),
+    pct(p.speedup_error),
+  ]);
+  const headers = [
+    'shape',
+    'workers',
+    'host ms',
+    'smpsim ms',
+    'time err',
+    'host speedup',
+    'smpsim speedup',
+    'speedup err',
+  ];
+  const speedupOk = points.every((p) => Math.abs(p.speedup_error) <= SPEEDUP_ERROR_GOAL);
+  const timeOk = points.every((p) => Math.abs(p.time_error) <= TIME_ERROR_GOAL);
+  return `${[
+    `fidelity: primes on ${model} vs smpsim fair (${profile === null ? 'default costs' : `costs from ${profile}`})`,
+    '',
+    ...table(headers, rows, 1),
+    '',
+    `goal: every speedup within ${SPEEDUP_ERROR_GOAL * 100}% ${speedupOk ? 'met' : 'NOT met'}; every time within ${TIME_ERROR_GOAL * 100}% ${timeOk ? 'met' : 'NOT met'}`,
+    points.every((p) => p.same_work)
+      ? 'work: the same primes and divisions on both sides'
+      : 'work: the two sides DIFFER',
+  ].join('\n')}\n`;
+}

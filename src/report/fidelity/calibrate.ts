@@ -1,0 +1,108 @@
+/**
+ * `smpsim calibrate` (issue 23): host microbenchmarks (fidelity/calibrate.c) turned into a `[costs]`
+ * profile a scenario includes with `costs = { profile = "host.toml" }`.
+ *
+ * What maps to which parameter:
+ * - `divisionCycles`, `candidateCycles`: the primes workload's charges, fitted by least squares
+ *   to the time of trial division over three ranges whose divisions per candidate differ
+ *   (time = d·divisions + c·candidates), in cycles of the simulated clock (`cpu_mhz`, 3000 by default);
+ * - `syscallNs`: a getppid round trip;
+ * - `contextSwitchNs`: half a pipe ping-pong round trip between two processes on one CPU, less
+ *   its two system calls (lmbench lat_ctx's method);
+ * - `cacheLineNs`: half a round trip of one atomic word bounced between two CPUs.
+ * The futex ping-pong round trip, thread creation and fork are measured and written as comments:
+ * each is a sum of several parameters in smpsim (the futex path, the scheduler, the proc scheme),
+ * so they are figures to compare a run with, not parameters.
+ * @module
+ */
+import { buildHostProgram, runHostProgram } from './host.ts';
+
+/** Ranges whose divisions per candidate differ (about 10 near 2^18, 48 near 2·10^7). */
+export const DIVIDE_RANGES: readonly [number, number][] = [
+  [2, 300_000],
+  [1_000_000, 1_200_000],
+  [20_000_000, 20_100_000],
+];
+
+export interface DivideSample {
+  ns: number;
+  divisions: number;
+  candidates: number;
+}
+
+/** Least squares for t = d·D + c·C over the samples (the 2×2 normal equations). */
+export function fitDivision(samples: readonly DivideSample[]): { divisionNs: number; candidateNs: number } {
+  let dd = 0;
+  let dc = 0;
+  let cc = 0;
+  let td = 0;
+  let tc = 0;
+  for (const s of samples) {
+    dd += s.divisions * s.divisions;
+    dc += s.divisions * s.candidates;
+    cc += s.candidates * s.candidates;
+    td += s.ns * s.divisions;
+    tc += s.ns * s.candidates;
+  }
+  const det = dd * cc - dc * dc;
+  if (det === 0) throw new Error('calibrate: the division samples cannot be told apart');
+  return { divisionNs: (td * cc - tc * dc) / det, candidateNs: (tc * dd - td * dc) / det };
+}
+
+export interface Calibration {
+  divisionNs: number;
+  candidateNs: number;
+  syscallNs: number;
+  pipeRoundTripNs: number;
+  futexRoundTripNs: number;
+  cacheLineRoundTripNs: number;
+  threadCreateNs: number;
+  forkNs: number;
+}
+
+export function measureHost(packageRoot: string): Calibration {
+  const bin = buildHostProgram(packageRoot, 'calibrate');
+  const one = (args: string[], cpus: number) => Number(runHostProgram(bin, args, cpus).ns);
+  const samples = DIVIDE_RANGES.map(([lo, hi]) => {
+    const r = runHostProgram(bin, ['divide', String(lo), String(hi)], 1);
+    return { ns: Number(r.ns), divisions: Number(r.divisions), candidates: Number(r.candidates) };
+  });
+  return {
+    ...fitDivision(samples),
+    syscallNs: one(['syscall'], 1),
+    pipeRoundTripNs: one(['pipe'], 1),
+    futexRoundTripNs: one(['futex'], 2),
+    cacheLineRoundTripNs: one(['cacheline'], 2),
+    threadCreateNs: one(['thread'], 1),
+    forkNs: one(['fork'], 1),
+  };
+}
+
+const round1 = (x: number) => Math.round(Math.max(0, x) * 10) / 10;
+/** Times are whole nanoseconds in the cost model. */
+const roundNs = (x: number) => Math.round(Math.max(0, x));
+
+/** The `[costs]` values a calibration gives, at `cpuMhz` for the cycle charges. */
+export function profileCosts(c: Calibration, cpuMhz: number): Record<string, number> {
+  return {
+    divisionCycles: round1((c.divisionNs * cpuMhz) / 1000),
+    candidateCycles: round1((c.candidateNs * cpuMhz) / 1000),
+    syscallNs: roundNs(c.syscallNs),
+    contextSwitchNs: roundNs(c.pipeRoundTripNs / 2 - 2 * c.syscallNs),
+    cacheLineNs: roundNs(c.cacheLineRoundTripNs / 2),
+  };
+}
+
+/** The profile file's text: the costs, then the measured figures that are not parameters. */
+export function profileText(c: Calibration, cpuMhz: number, host: string): string {
+  const costs = profileCosts(c, cpuMhz);
+  return [
+    `# smpsim calibrate: ${host}`,
+    `# cycle charges at cpu_mhz = ${cpuMhz}; include with  costs = { profile = "<this file>" }`,
+    `# measured, not parameters: futex ping-pong round trip ${round1(c.futexRoundTripNs)} ns,`,
+    `#   pthread_create+join ${round1(c.threadCreateNs)} ns, fork+exit+wait ${round1(c.forkNs)} ns`,
+    '[costs]',
+    ...Object.entries(costs).map(([k, v]) => `${k} = ${v}`),
+    '',
+  ].join('\n');
+}
