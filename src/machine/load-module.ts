@@ -74,7 +74,7 @@ export async function loadModule(path: string, role: ModuleRole): Promise<Record
   const known = loaded.get(path);
   if (known !== undefined) return known;
   checkFile(path, role);
-  await prepareLoader(path);
+  await prepareLoader();
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -105,21 +105,32 @@ function checkFile(path: string, role: ModuleRole): void {
 }
 
 /**
- * Before the first import: from the compiled build, tsx's loader for a `.ts` module; from the
- * sources (already under tsx), the hooks that hand a user module the source entry points
- * (source-hooks.mjs), so user code and the kernel share one copy of every module.
+ * Before the first import: from the compiled build, tsx's loader (for a `.ts` module); then the
+ * hooks that hand a user module the running simulator's own entry points (entry-hooks.mjs),
+ * registered last so they run first: tsx would map `smpsim/policy` through a tsconfig's `paths`
+ * (this repository's maps it to src/) and so load a second copy of the kernel.
  */
-async function prepareLoader(path: string): Promise<void> {
+async function prepareLoader(): Promise<void> {
   if (hooksReady) return;
-  if (import.meta.url.endsWith('.ts')) {
-    const srcUrl = new URL('../', import.meta.url).href;
-    register(new URL('./source-hooks.mjs', import.meta.url).href, { data: { srcUrl } });
-    hooksReady = true;
-  } else if (/\.m?ts$/.test(path)) {
+  const fromSource = import.meta.url.endsWith('.ts');
+  if (!fromSource) {
     const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
     tsx.register();
-    hooksReady = true;
   }
+  const ext = fromSource ? 'ts' : 'mjs';
+  const entries = Object.fromEntries(
+    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(`${name}.${ext}`, fromSource)]),
+  );
+  register(new URL('./entry-hooks.mjs', import.meta.url).href, { data: { entries } });
+  hooksReady = true;
+}
+
+/** The package's entry points (package.json `exports`) by the file names of their sources. */
+const ENTRY_FILES = { smpsim: 'index', 'smpsim/guest': 'guest', 'smpsim/policy': 'policy' };
+
+/** An entry's URL: src/NAME.ts above this file's directory, or dist/NAME.mjs beside the chunk this is in. */
+function entryUrl(file: string, fromSource: boolean): string {
+  return new URL(fromSource ? `../${file}` : `./${file}`, import.meta.url).href;
 }
 
 /** The first line of what a failed import threw: a syntax error names its position there. */
