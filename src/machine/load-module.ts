@@ -30,6 +30,8 @@ export interface ModuleProblem {
  */
 export class ModuleError extends Error {
   override readonly name = 'ModuleError';
+  /** Whose fault it is: hw/cpu.ts passes an error with a `blame` through, not as a kernel bug. */
+  readonly blame = 'user-module';
   readonly file: string;
   readonly field: string;
   readonly problem: string;
@@ -82,7 +84,7 @@ export async function loadModule(path: string, role: ModuleRole): Promise<Record
     throw new ModuleError({
       file: path,
       field: '',
-      problem: `cannot load ${roleNoun(role)}: ${firstLine(error)}`,
+      problem: `cannot load ${roleNoun(role)}: ${loadFailure(error, path)}`,
     });
   }
   loaded.set(path, namespace);
@@ -133,8 +135,15 @@ function entryUrl(file: string, fromSource: boolean): string {
   return new URL(fromSource ? `../${file}` : `./${file}`, import.meta.url).href;
 }
 
-/** The first line of what a failed import threw: a syntax error names its position there. */
-function firstLine(error: unknown): string {
+/**
+ * What a failed import threw, as one line: its first line, or for tsx's "Transform failed with
+ * 1 error:" the error under it (`FILE:LINE:COL: ERROR: text`) as `line L, column C: text`.
+ */
+function loadFailure(error: unknown, path: string): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const first = lines[0] ?? 'unknown error';
+  if (!first.endsWith(':') || lines[1] === undefined) return first;
+  const m = /^(.*):(\d+):(\d+): (?:ERROR: )?(.*)$/.exec(lines[1]);
+  return m !== null && m[1] === path ? `line ${m[2]}, column ${m[3]}: ${m[4]}` : `${first} ${lines[1]}`;
 }
