@@ -30,6 +30,7 @@ export {
   unlock,
 } from './hw/effects.ts';
 export { SpinLock } from './hw/spinlock.ts';
+export { reschedule, TimedSleepers, TurnCounter } from './kernel/sched/policy-kit.ts';
 export { VEC_IPI_SWITCH, VEC_IPI_WAKEUP } from './hw/vectors.ts';
 export { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_RUN_QUEUE, LOCK_SWITCH } from './kernel/lock-order.ts';
 export {
