@@ -11,7 +11,7 @@
  * ```
  *
  * Writing your own guest program: `smpsim/guest`; your own scheduler policy: `smpsim/policy`.
- * @module
+ * @module smpsim
  */
 import type { RunConfig } from './machine/config.ts';
 import { type RunOptions, runConfig, runConfigOn } from './report/run.ts';

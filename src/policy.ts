@@ -8,7 +8,7 @@
  * A policy is kernel code: its methods are generators of effects on the CPU that runs them
  * (`yield lock(l)`, `yield spend(ns)`, `yield sendIpi(cpu, vector)`), which is how taking a lock
  * or sending an IPI costs simulated time and can contend.
- * @module
+ * @module smpsim/policy
  */
 export type { HotplugMoves, SchedHost, SchedPolicy } from './kernel/sched/policy.ts';
 export {
