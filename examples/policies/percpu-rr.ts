@@ -17,7 +17,7 @@ export const QUANTUM_TICKS = 4;
 /** As fifo-rr's: no wakeup preemption, so a woken thread waits up to a 4-tick turn (check-policy checks it). */
 export const conformanceExceptions = {
   wake: {
-    reason: "no wakeup preemption: the woken thread waits for the running one's 4-tick turn to end",
+    reason: `no wakeup preemption: the woken thread waits for the running one's ${QUANTUM_TICKS}-tick turn to end`,
     max: QUANTUM_TICKS * 1_000_000 + 100_000,
   },
 };

@@ -89,6 +89,7 @@ test('npm pack: the entry points, their declarations, the CLI and the seeds; no 
     'examples/policies/percpu-rr.ts',
     'examples/programs/counter.ts',
     'examples/programs/counter.toml',
+    'docs/tutorial.md',
   ]) {
     assert.ok(paths.has(file), `${file} is packed`);
   }
@@ -195,4 +196,55 @@ test('the declarations type-check a consumer and the packed examples under stric
   const files = ['consumer.mts', 'percpu-rr.ts', 'counter.ts'];
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
   run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], project);
+});
+
+/** docs/tutorial.md's code blocks in order: `sh` ones to run, `js NAME` ones to write as NAME. */
+function tutorialBlocks(): { kind: 'sh' | 'file'; name: string; text: string }[] {
+  const text = readFileSync(join(ROOT, 'docs', 'tutorial.md'), 'utf8');
+  return [...text.matchAll(/^```(sh|js ([\w.-]+))\n([\s\S]*?)^```$/gm)].map((m) => ({
+    kind: m[1] === 'sh' ? 'sh' : 'file',
+    name: m[2] ?? '',
+    text: m[3]!,
+  }));
+}
+
+test('docs/tutorial.md: every command in it works, in order, in the fresh project', () => {
+  const [install, ...blocks] = tutorialBlocks();
+  // The install block is what before() did (with the tarball for `smpsim`); the rest runs here.
+  assert.match(install!.text, /^npm install smpsim$/m);
+  const outputs: string[] = [];
+  for (const block of blocks) {
+    if (block.kind === 'file') {
+      writeFileSync(join(project, block.name), block.text);
+      continue;
+    }
+    const script = `set -e -o pipefail\n{\n${block.text}} 2>&1`;
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      npm_config_yes: 'true',
+      npm_config_prefer_offline: 'true',
+    };
+    const done = spawnSync('bash', ['-c', script], { cwd: project, encoding: 'utf8', env });
+    assert.equal(done.status, 0, `tutorial block:\n${block.text}\n${done.stdout}${done.stderr}`);
+    outputs.push(done.stdout);
+  }
+  const [list, , , checkCases, compare, compareJs, broken, counter] = outputs;
+  assert.equal(outputs.length, 8, 'the blocks this test reads');
+  assert.match(list!, /\bfair\b/);
+  assert.match(checkCases!, /my-policy conforms\n/);
+  assert.match(compare!, /sched-wakeup-latency +workload\.schbench\.p99_ns/);
+  assert.deepEqual(
+    compareJs!
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/\s+/)[0]),
+    ['dwrr', 'redbear', 'fair', 'my-policy'],
+  );
+  assert.match(
+    broken!,
+    /broken\.ts: select: the policy threw Error: oops \(at broken\.ts:\d+:\d+, simulated time \d+ ns\)\n/,
+  );
+  assert.match(broken!, /exit status 2\n$/);
+  assert.match(counter!, /result: PASSED/);
 });
