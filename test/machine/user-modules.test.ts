@@ -107,12 +107,13 @@ function throwingSelect(name: string): { path: string; line: number } {
   return { path: file(name, text), line };
 }
 
-test('a policy that throws in a hook is its module’s fault on run, scale, policies and check-policy', async () => {
+test('a policy that throws in a hook is its module’s fault on run, metrics, scale, policies and check-policy', async () => {
   const { path, line } = throwingSelect('throws-select.ts');
   const site = new RegExp(
     `: select: the policy threw TypeError: boom \\(at throws-select\\.ts:${line}:\\d+, simulated time \\d+ ns\\)\\n$`,
   );
   assertModuleError(await policyRun(path), path, site);
+  assertModuleError(await smpsim('metrics', SEED, '--policy-module', path), path, site);
   // From worker threads too: the error comes back as a ModuleError (report/worker-messages.ts).
   const scale = ['scale', '--cpus', '1,2', '--runs', '1', '--range', '2,20000', '--jobs', '2'];
   assertModuleError(await smpsim(...scale, '--policy-module', path), path, site);
