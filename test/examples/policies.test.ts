@@ -54,6 +54,7 @@ const WORK_NS = 8 * 200_000_000;
 test('fifo-rr: one global queue keeps all four CPUs busy, so the work ends at a quarter of its sum', async () => {
   const report = await runScenario(imbalance(), { policyModule: EXAMPLES[0]! });
   assert.equal(report.passed, true, report.failure ?? '');
+  assert.equal(report.policy, 'fifo-rr', "the report names the module's policy");
   const m = report.metrics;
   for (const cpu of [0, 1, 2, 3]) assert.ok(m[`cpu.${cpu}.utilisation`]! > 0.99, `cpu ${cpu} busy`);
   const elapsed = m['workload.cpuhog.elapsed_ns']!;
