@@ -55,8 +55,8 @@ test('TimedSleepers: a pick expires exactly the blocked, due, accepted sleepers,
     fc.property(fc.array(sleeper, { maxLength: 12 }), fc.integer({ min: 0, max: 100 }), (specs, nowNs) => {
       const sleepers = new TimedSleepers();
       const threads: FakeThread[] = specs.map((_, id) => ({ id, state: ThreadState.Blocked, wakeNs: 0 }));
-      specs.forEach((s, i) => sleepers.arm(threads[i] as unknown as Thread, s.deadlineNs));
       specs.forEach((s, i) => {
+        sleepers.arm(threads[i] as unknown as Thread, s.deadlineNs);
         if (!s.blocked) threads[i]!.state = ThreadState.Runnable; // woken some other way
       });
       const blocked = specs.map((s, i) => [s, i] as const).filter(([s]) => s.blocked);
