@@ -1,5 +1,5 @@
-// Builds the compiled CLI: one ES module, dist/smpsim.mjs, bundled from src/ by esbuild (the
-// transformer tsx itself uses), so `smpsim` starts without transpiling ~150 files through the
+// Builds the compiled package: the CLI, dist/smpsim.mjs, bundled from src/ by esbuild (the
+// transformer tsx itself uses), so `smpsim` starts without transpiling ~450 files through the
 // loader on every run (issue 14: start-up 1-1.5 s through tsx). bin/smpsim.js runs it when it is
 // there and no source file is newer; otherwise it runs the sources through tsx. `npm install`
 // runs this (the `prepare` script); `npm run build` runs it by hand. An argument names another
@@ -7,22 +7,44 @@
 // worker threads that multi-run commands (scale, policies, demo, bench futex) spread their runs
 // over (src/report/worker-pool.ts finds it next to the bundle).
 //
+// Issue 22: the package's entry points (package.json `exports`) are built with it, dist/index.mjs
+// (`smpsim`), guest.mjs (`smpsim/guest`) and policy.mjs (`smpsim/policy`), split (esbuild
+// `splitting`) so that what they share with the CLI is one chunk beside them: a user's policy
+// module imports the very SpinLock and ThreadState the kernel running it uses (the entry hooks,
+// src/machine/entry-hooks.mjs, copied here, send `smpsim/*` to these files). `--types` also
+// writes the declaration files, dist/types/ (tsc, tsconfig.build.json; about 10 s, so the build
+// test leaves it out); `npm pack` and `npm install` (the `prepare` script) pass it.
+//
 // keepNames is off: tsx keeps function names by wrapping every function it creates in a
 // defineProperty call, which cost the hot path 7% (issue 14); nothing here reads `.name` of a
 // function for behaviour.
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = process.argv[2] ?? join(root, 'dist');
+const args = process.argv.slice(2);
+const types = args.includes('--types');
+const outdir = args.find((a) => !a.startsWith('--')) ?? join(root, 'dist');
+
+// Chunks are named by content hash: a stale one from an earlier build must not stay behind.
+if (existsSync(outdir)) {
+  for (const name of readdirSync(outdir))
+    if (/^chunk-\w+\.mjs(\.map)?$/.test(name)) rmSync(join(outdir, name));
+}
 
 await build({
   entryPoints: {
     smpsim: join(root, 'src', 'cli', 'main.ts'),
     'run-worker': join(root, 'src', 'report', 'run-worker.ts'),
+    index: join(root, 'src', 'index.ts'),
+    guest: join(root, 'src', 'guest.ts'),
+    policy: join(root, 'src', 'policy.ts'),
   },
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -34,5 +56,17 @@ await build({
   keepNames: false,
   logLevel: 'warning',
 });
+copyFileSync(join(root, 'src', 'machine', 'entry-hooks.mjs'), join(outdir, 'entry-hooks.mjs'));
+if (types) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const emitted = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(outdir, 'types')],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (emitted.status !== 0) process.exit(emitted.status ?? 1);
+}
 // Written after the bundle, so its time says when the build finished (bin/smpsim.js compares).
 writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);

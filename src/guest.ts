@@ -9,7 +9,7 @@
  *
  * Guest code is a generator: each `yield` is one effect on the simulated CPU (compute cycles, a
  * system call, an atomic), and `yield*` calls a libc function.
- * @module
+ * @module smpsim/guest
  */
 export { AtomicOp, type Program } from './abi/effects.ts';
 export type { Guest, ProgramImage, ThreadEntry } from './abi/guest.ts';

@@ -8,7 +8,7 @@
  * A policy is kernel code: its methods are generators of effects on the CPU that runs them
  * (`yield lock(l)`, `yield spend(ns)`, `yield sendIpi(cpu, vector)`), which is how taking a lock
  * or sending an IPI costs simulated time and can contend.
- * @module
+ * @module smpsim/policy
  */
 export type { HotplugMoves, SchedHost, SchedPolicy } from './kernel/sched/policy.ts';
 export {
@@ -30,6 +30,7 @@ export {
   unlock,
 } from './hw/effects.ts';
 export { SpinLock } from './hw/spinlock.ts';
+export { reschedule, TimedSleepers, TurnCounter } from './kernel/sched/policy-kit.ts';
 export { VEC_IPI_SWITCH, VEC_IPI_WAKEUP } from './hw/vectors.ts';
 export { LOCK_IDLE_CONTEXTS, LOCK_RUN_CONTEXTS, LOCK_RUN_QUEUE, LOCK_SWITCH } from './kernel/lock-order.ts';
 export {

@@ -7,24 +7,9 @@
  * Run it:   smpsim run scenarios/seeds/<any>.toml --policy-module examples/policies/fifo-rr.ts
  * Check it: smpsim check-policy examples/policies/fifo-rr.ts
  */
-import {
-  type Context,
-  type Cpu,
-  isThread,
-  type KernelGen,
-  LOCK_SWITCH,
-  lock,
-  NO_DEADLINE,
-  type SchedHost,
-  type SchedPolicy,
-  SpinLock,
-  sendIpi,
-  spend,
-  type Thread,
-  ThreadState,
-  unlock,
-  VEC_IPI_SWITCH,
-} from 'smpsim/policy';
+import type { Context, Cpu, KernelGen, SchedHost, SchedPolicy, Thread } from 'smpsim/policy';
+import { isThread, LOCK_SWITCH, lock, reschedule, SpinLock, spend, ThreadState } from 'smpsim/policy';
+import { TimedSleepers, TurnCounter, unlock } from 'smpsim/policy';
 
 /** Ticks per turn: 4 ms at the fair preset's 1000 Hz tick. */
 export const QUANTUM_TICKS = 4;
@@ -37,7 +22,7 @@ export const QUANTUM_TICKS = 4;
  */
 export const conformanceExceptions = {
   wake: {
-    reason: "no wakeup preemption: the woken thread waits for the running one's 4-tick turn to end",
+    reason: `no wakeup preemption: the woken thread waits for the running one's ${QUANTUM_TICKS}-tick turn to end`,
     max: QUANTUM_TICKS * 1_000_000 + 100_000,
   },
 };
@@ -55,13 +40,13 @@ class FifoRoundRobin implements SchedPolicy {
   readonly #lock = new SpinLock('fifo-rr', LOCK_SWITCH);
   readonly #queue: Thread[] = [];
   /** Timed blocks this policy expires itself (only on a preset without hrtimers: dwrr, redbear). */
-  readonly #sleepers = new Set<Thread>();
-  readonly #ticks: Int32Array;
+  readonly #sleepers = new TimedSleepers();
+  readonly #turns: TurnCounter;
   #picks = 0;
 
   constructor(host: SchedHost) {
     this.#host = host;
-    this.#ticks = new Int32Array(host.cpus.length);
+    this.#turns = new TurnCounter(host.cpus.length, QUANTUM_TICKS);
   }
 
   switchLock(): SpinLock {
@@ -69,15 +54,12 @@ class FifoRoundRobin implements SchedPolicy {
   }
 
   *tick(cpu: Cpu, periods: number): KernelGen<boolean> {
-    this.#ticks[cpu.id]! += periods;
-    return this.#ticks[cpu.id]! >= QUANTUM_TICKS || this.#dueNs() <= this.#host.board.engine.nowNs;
+    return this.#turns.tick(cpu.id, periods) || this.#sleepers.dueNs() <= this.#host.board.engine.nowNs;
   }
 
   nextTickNs(cpu: Cpu, periodNs: number): number {
-    const turnEndNs = isThread(cpu.current)
-      ? this.#host.board.engine.nowNs + Math.max(1, QUANTUM_TICKS - this.#ticks[cpu.id]!) * periodNs
-      : NO_DEADLINE;
-    return Math.min(turnEndNs, this.#dueNs());
+    const turnEndNs = this.#turns.turnEndNs(cpu, periodNs, this.#host.board.engine.nowNs);
+    return Math.min(turnEndNs, this.#sleepers.dueNs());
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
@@ -95,26 +77,17 @@ class FifoRoundRobin implements SchedPolicy {
     const idle = [t.lastCpu, ...cpus.map((c) => c.id)].find(
       (id) => id >= 0 && t.allowedOn(id) && !isThread(cpus[id]!.current),
     );
-    if (idle !== undefined) yield* this.#resched(cpu, idle);
-  }
-
-  *#resched(cpu: Cpu, target: number): KernelGen<void> {
-    const flags = this.#host.needResched;
-    if (target === cpu.id) flags[target] = 1;
-    else if (flags[target] === 0) {
-      flags[target] = 1;
-      yield sendIpi(target, VEC_IPI_SWITCH);
-    }
+    if (idle !== undefined) yield* reschedule(this.#host, cpu, idle);
   }
 
   armTimeout(_cpu: Cpu, t: Thread, deadlineNs: number): void {
-    t.wakeNs = deadlineNs;
-    this.#sleepers.add(t);
+    this.#sleepers.arm(t, deadlineNs);
   }
 
   *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
-    this.#ticks[cpu.id] = 0;
-    this.#expireSleepers();
+    this.#turns.reset(cpu.id);
+    // Timed blocks due now become runnable and join the queue (the switch lock is held).
+    this.#sleepers.expire(this.#host, (t) => this.#queue.push(t));
     if (isThread(prev) && prev.state === ThreadState.Runnable && !this.#queue.includes(prev))
       this.#queue.push(prev);
     yield spend(this.#host.board.costs.schedPickNs);
@@ -125,25 +98,6 @@ class FifoRoundRobin implements SchedPolicy {
     }
     const idle = this.#host.idle[cpu.id]!;
     return prev === idle ? null : idle;
-  }
-
-  /** Timed blocks due now become runnable and join the queue (the switch lock is held). */
-  #expireSleepers(): void {
-    const nowNs = this.#host.board.engine.nowNs;
-    for (const t of this.#sleepers) {
-      if (t.state !== ThreadState.Blocked) this.#sleepers.delete(t);
-      else if (t.wakeNs <= nowNs) {
-        this.#sleepers.delete(t);
-        this.#host.expireTimeout(t);
-        this.#queue.push(t);
-      }
-    }
-  }
-
-  #dueNs(): number {
-    let due = NO_DEADLINE;
-    for (const t of this.#sleepers) if (t.state === ThreadState.Blocked) due = Math.min(due, t.wakeNs);
-    return due;
   }
 
   *prioChanged(): KernelGen<void> {}

@@ -7,38 +7,17 @@
  *
  * Check it: smpsim check-policy examples/policies/percpu-rr.ts
  */
-import {
-  type Context,
-  type Cpu,
-  isThread,
-  type KernelGen,
-  LOCK_RUN_QUEUE,
-  lock,
-  NO_DEADLINE,
-  type SchedHost,
-  type SchedPolicy,
-  SpinLock,
-  sendIpi,
-  spend,
-  type Thread,
-  ThreadState,
-  tryLock,
-  unlock,
-  VEC_IPI_SWITCH,
-} from 'smpsim/policy';
+import type { Context, Cpu, KernelGen, SchedHost, SchedPolicy, Thread } from 'smpsim/policy';
+import { isThread, LOCK_RUN_QUEUE, lock, reschedule, SpinLock, spend, ThreadState } from 'smpsim/policy';
+import { TimedSleepers, TurnCounter, tryLock, unlock } from 'smpsim/policy';
 
 /** Ticks per turn: 4 ms at the fair preset's 1000 Hz tick. */
 export const QUANTUM_TICKS = 4;
 
-/**
- * Where this policy departs from the conformance suite, and the bound it keeps instead
- * (`smpsim check-policy` checks it): a round robin does not preempt on wakeup, so a thread woken
- * while the CPU is busy waits for the rest of the running thread's turn, at most QUANTUM_TICKS
- * ticks of 1 ms on the fair preset, plus the switch.
- */
+/** As fifo-rr's: no wakeup preemption, so a woken thread waits up to a 4-tick turn (check-policy checks it). */
 export const conformanceExceptions = {
   wake: {
-    reason: "no wakeup preemption: the woken thread waits for the running one's 4-tick turn to end",
+    reason: `no wakeup preemption: the woken thread waits for the running one's ${QUANTUM_TICKS}-tick turn to end`,
     max: QUANTUM_TICKS * 1_000_000 + 100_000,
   },
 };
@@ -57,8 +36,8 @@ class PerCpuRoundRobin implements SchedPolicy {
   /** Which queue holds a thread (absent: none). */
   readonly #where = new Map<Thread, number>();
   /** Timed blocks this policy expires itself (only on a preset without hrtimers). */
-  readonly #sleepers = new Set<Thread>();
-  readonly #ticks: Int32Array;
+  readonly #sleepers = new TimedSleepers();
+  readonly #turns: TurnCounter;
   #steals = 0;
 
   constructor(host: SchedHost) {
@@ -66,7 +45,7 @@ class PerCpuRoundRobin implements SchedPolicy {
     const n = host.cpus.length;
     this.#locks = Array.from({ length: n }, (_, id) => new SpinLock(`rr${id}`, LOCK_RUN_QUEUE, id));
     this.#queues = Array.from({ length: n }, () => []);
-    this.#ticks = new Int32Array(n);
+    this.#turns = new TurnCounter(n, QUANTUM_TICKS);
   }
 
   switchLock(cpuId: number): SpinLock {
@@ -74,17 +53,15 @@ class PerCpuRoundRobin implements SchedPolicy {
   }
 
   *tick(cpu: Cpu, periods: number): KernelGen<boolean> {
-    this.#ticks[cpu.id]! += periods;
-    if (this.#ticks[cpu.id]! >= QUANTUM_TICKS) return true;
+    if (this.#turns.tick(cpu.id, periods)) return true;
     // An idle CPU looks for work to steal, and for a sleeper due on it.
-    return (!isThread(cpu.current) && this.#where.size > 0) || this.#dueNs() <= this.#host.board.engine.nowNs;
+    const idleWithWork = !isThread(cpu.current) && this.#where.size > 0;
+    return idleWithWork || this.#sleepers.dueNs() <= this.#host.board.engine.nowNs;
   }
 
   nextTickNs(cpu: Cpu, periodNs: number): number {
-    const turnEndNs = isThread(cpu.current)
-      ? this.#host.board.engine.nowNs + Math.max(1, QUANTUM_TICKS - this.#ticks[cpu.id]!) * periodNs
-      : NO_DEADLINE;
-    return Math.min(turnEndNs, this.#dueNs());
+    const turnEndNs = this.#turns.turnEndNs(cpu, periodNs, this.#host.board.engine.nowNs);
+    return Math.min(turnEndNs, this.#sleepers.dueNs());
   }
 
   *start(cpu: Cpu, t: Thread): KernelGen<void> {
@@ -95,19 +72,15 @@ class PerCpuRoundRobin implements SchedPolicy {
   *wake(cpu: Cpu, t: Thread): KernelGen<void> {
     this.#sleepers.delete(t);
     if (this.#where.has(t)) return;
-    const target = this.#placeFor(cpu, t);
-    yield lock(this.#locks[target]!);
-    if (!this.#where.has(t)) this.#enqueue(target, t);
-    yield unlock(this.#locks[target]!);
-    if (!isThread(this.#host.cpus[target]!.current)) yield* this.#resched(cpu, target);
-  }
-
-  /** An idle CPU the thread may run on (the one it last ran on first), else its last one, else the first it may. */
-  #placeFor(cpu: Cpu, t: Thread): number {
+    // An idle CPU with an empty queue it may run on (the one it last ran on first), else its last one.
     const cpus = this.#host.cpus;
     const order = [t.lastCpu, cpu.id, ...cpus.map((c) => c.id)].filter((id) => id >= 0 && t.allowedOn(id));
     const idle = order.find((id) => !isThread(cpus[id]!.current) && this.#queues[id]!.length === 0);
-    return idle ?? order[0] ?? cpu.id;
+    const target = idle ?? order[0] ?? cpu.id;
+    yield lock(this.#locks[target]!);
+    if (!this.#where.has(t)) this.#enqueue(target, t);
+    yield unlock(this.#locks[target]!);
+    if (!isThread(cpus[target]!.current)) yield* reschedule(this.#host, cpu, target);
   }
 
   #enqueue(id: number, t: Thread): void {
@@ -115,23 +88,18 @@ class PerCpuRoundRobin implements SchedPolicy {
     this.#where.set(t, id);
   }
 
-  *#resched(cpu: Cpu, target: number): KernelGen<void> {
-    const flags = this.#host.needResched;
-    if (target === cpu.id) flags[target] = 1;
-    else if (flags[target] === 0) {
-      flags[target] = 1;
-      yield sendIpi(target, VEC_IPI_SWITCH);
-    }
-  }
-
   armTimeout(_cpu: Cpu, t: Thread, deadlineNs: number): void {
-    t.wakeNs = deadlineNs;
-    this.#sleepers.add(t);
+    this.#sleepers.arm(t, deadlineNs);
   }
 
   *select(cpu: Cpu, prev: Context): KernelGen<Context | null> {
-    this.#ticks[cpu.id] = 0;
-    this.#expireSleepers(cpu);
+    this.#turns.reset(cpu.id);
+    // Timed blocks due now that may run here join this CPU's queue (its lock is held).
+    this.#sleepers.expire(
+      this.#host,
+      (t) => this.#enqueue(cpu.id, t),
+      (t) => t.allowedOn(cpu.id),
+    );
     if (isThread(prev) && prev.state === ThreadState.Runnable && !this.#where.has(prev))
       this.#enqueue(cpu.id, prev);
     yield spend(this.#host.board.costs.schedPickNs);
@@ -168,48 +136,25 @@ class PerCpuRoundRobin implements SchedPolicy {
     return null;
   }
 
-  /** Timed blocks due now become runnable on this CPU's queue (its lock is held). */
-  #expireSleepers(cpu: Cpu): void {
-    const nowNs = this.#host.board.engine.nowNs;
-    for (const t of this.#sleepers) {
-      if (t.state !== ThreadState.Blocked) this.#sleepers.delete(t);
-      else if (t.wakeNs <= nowNs && t.allowedOn(cpu.id)) {
-        this.#sleepers.delete(t);
-        this.#host.expireTimeout(t);
-        this.#enqueue(cpu.id, t);
-      }
-    }
-  }
-
-  #dueNs(): number {
-    let due = NO_DEADLINE;
-    for (const t of this.#sleepers) if (t.state === ThreadState.Blocked) due = Math.min(due, t.wakeNs);
-    return due;
-  }
-
-  *prioChanged(): KernelGen<void> {}
-
   remove(t: Thread): void {
     this.#sleepers.delete(t);
     const id = this.#where.get(t);
     if (id === undefined) return;
-    const queue = this.#queues[id]!;
-    queue.splice(queue.indexOf(t), 1);
+    this.#queues[id]!.splice(this.#queues[id]!.indexOf(t), 1);
     this.#where.delete(t);
   }
 
+  // No priorities; what is queued, on which CPU; the locks; the counters `smpsim run` reports.
+  *prioChanged(): KernelGen<void> {}
   queued(): Thread[] {
     return this.#queues.flat().filter((t) => !t.running);
   }
-
   queuedOn(cpuId: number): number {
     return this.#queues[cpuId]!.filter((t) => !t.running).length;
   }
-
   locks(): SpinLock[] {
     return this.#locks;
   }
-
   stats(): Record<string, number> {
     return { steals: this.#steals };
   }

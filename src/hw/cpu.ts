@@ -673,6 +673,8 @@ export class Cpu implements LapicCore, WordWatcher {
   }
 
   #kernelBug(error: unknown): Error {
+    // A fault a user's module is to blame for (issue 22: machine/policy-guard.ts) is not wrapped.
+    if (error instanceof Error && typeof (error as { blame?: unknown }).blame === 'string') return error;
     const now = this.bus.engine.nowNs;
     const message = error instanceof Error ? error.message : String(error);
     const wrapped = new Error(`kernel: ${message} (cpu=${this.id} ctx=${this.current.id} t=${now}ns)`);

@@ -30,6 +30,8 @@ export interface ModuleProblem {
  */
 export class ModuleError extends Error {
   override readonly name = 'ModuleError';
+  /** Whose fault it is: hw/cpu.ts passes an error with a `blame` through, not as a kernel bug. */
+  readonly blame = 'user-module';
   readonly file: string;
   readonly field: string;
   readonly problem: string;
@@ -74,7 +76,7 @@ export async function loadModule(path: string, role: ModuleRole): Promise<Record
   const known = loaded.get(path);
   if (known !== undefined) return known;
   checkFile(path, role);
-  await prepareLoader(path);
+  await prepareLoader();
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -82,7 +84,7 @@ export async function loadModule(path: string, role: ModuleRole): Promise<Record
     throw new ModuleError({
       file: path,
       field: '',
-      problem: `cannot load ${roleNoun(role)}: ${firstLine(error)}`,
+      problem: `cannot load ${roleNoun(role)}: ${loadFailure(error, path)}`,
     });
   }
   loaded.set(path, namespace);
@@ -105,25 +107,43 @@ function checkFile(path: string, role: ModuleRole): void {
 }
 
 /**
- * Before the first import: from the compiled build, tsx's loader for a `.ts` module; from the
- * sources (already under tsx), the hooks that hand a user module the source entry points
- * (source-hooks.mjs), so user code and the kernel share one copy of every module.
+ * Before the first import: from the compiled build, tsx's loader (for a `.ts` module); then the
+ * hooks that hand a user module the running simulator's own entry points (entry-hooks.mjs),
+ * registered last so they run first: tsx would map `smpsim/policy` through a tsconfig's `paths`
+ * (this repository's maps it to src/) and so load a second copy of the kernel.
  */
-async function prepareLoader(path: string): Promise<void> {
+async function prepareLoader(): Promise<void> {
   if (hooksReady) return;
-  if (import.meta.url.endsWith('.ts')) {
-    const srcUrl = new URL('../', import.meta.url).href;
-    register(new URL('./source-hooks.mjs', import.meta.url).href, { data: { srcUrl } });
-    hooksReady = true;
-  } else if (/\.m?ts$/.test(path)) {
+  const fromSource = import.meta.url.endsWith('.ts');
+  if (!fromSource) {
     const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
     tsx.register();
-    hooksReady = true;
   }
+  const ext = fromSource ? 'ts' : 'mjs';
+  const entries = Object.fromEntries(
+    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(`${name}.${ext}`, fromSource)]),
+  );
+  register(new URL('./entry-hooks.mjs', import.meta.url).href, { data: { entries } });
+  hooksReady = true;
 }
 
-/** The first line of what a failed import threw: a syntax error names its position there. */
-function firstLine(error: unknown): string {
+/** The package's entry points (package.json `exports`) by the file names of their sources. */
+const ENTRY_FILES = { smpsim: 'index', 'smpsim/guest': 'guest', 'smpsim/policy': 'policy' };
+
+/** An entry's URL: src/NAME.ts above this file's directory, or dist/NAME.mjs beside the chunk this is in. */
+function entryUrl(file: string, fromSource: boolean): string {
+  return new URL(fromSource ? `../${file}` : `./${file}`, import.meta.url).href;
+}
+
+/**
+ * What a failed import threw, as one line: its first line, or for tsx's "Transform failed with
+ * 1 error:" the error under it (`FILE:LINE:COL: ERROR: text`) as `line L, column C: text`.
+ */
+function loadFailure(error: unknown, path: string): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const first = lines[0] ?? 'unknown error';
+  if (!first.endsWith(':') || lines[1] === undefined) return first;
+  const m = /^(.*):(\d+):(\d+): (?:ERROR: )?(.*)$/.exec(lines[1]);
+  return m !== null && m[1] === path ? `line ${m[2]}, column ${m[3]}: ${m[4]}` : `${first} ${lines[1]}`;
 }

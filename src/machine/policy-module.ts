@@ -9,6 +9,7 @@
 import { POLICY_EXPORT_SIGNATURE, type PolicyModule, policyProblem } from '../kernel/sched/module-policy.ts';
 import type { SchedHost, SchedPolicy } from '../kernel/sched/policy.ts';
 import { loadedModule, loadModule, ModuleError } from './load-module.ts';
+import { guardPolicy, policyFault } from './policy-guard.ts';
 
 /** Loads the policy module at absolute `path` in this thread and checks its export. */
 export async function loadPolicyModule(path: string): Promise<void> {
@@ -33,13 +34,13 @@ export function policyFromModule(path: string, host: SchedHost): SchedPolicy {
     policy = policyModuleOf(path, namespace).createPolicy(host);
   } catch (error) {
     if (error instanceof ModuleError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ModuleError({ file: path, field: 'createPolicy', problem: `threw: ${message}` });
+    throw policyFault(path, 'createPolicy', error, host.board.engine.nowNs);
   }
   const problem = policyProblem(policy);
   if (problem !== null) {
     const field = problem.member === '' ? 'createPolicy()' : `createPolicy().${problem.member}`;
     throw new ModuleError({ file: path, field, problem: problem.problem, allowed: problem.allowed });
   }
-  return policy as SchedPolicy;
+  // What its methods throw is the module's fault, reported as such (policy-guard.ts).
+  return guardPolicy(policy as SchedPolicy, path, host);
 }

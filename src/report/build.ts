@@ -53,7 +53,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
     sim_ns: simNs,
     events: board.engine.events,
     trace_hash: board.trace.hex(),
-    policy: config.kernel.scheduler,
+    // issue 22: a policy module's run names its policy (on the machine of the preset it keeps).
+    policy: config.kernel.policyModule === undefined ? config.kernel.scheduler : kernel.policy.name,
     tick:
       config.machine.tick.source === 'pit'
         ? 'pit'

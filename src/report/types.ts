@@ -53,6 +53,7 @@ export interface RunReport {
   sim_ns: number;
   events: number;
   trace_hash: string;
+  /** The scheduler: a built-in policy's name, or a policy module's own name (issue 22). */
   policy: string;
   tick: string;
   cpus: CpuReport[];

@@ -18,6 +18,7 @@ import { libcEnv } from '../../libc/variant.ts';
 import { makePolicy, startTick } from '../../machine/build.ts';
 import type { SchedPolicyName } from '../../machine/config.ts';
 import { defaultTopology, policyPreset, presetTick } from '../../machine/defaults.ts';
+import { ModuleError } from '../../machine/load-module.ts';
 import { policyFromModule } from '../../machine/policy-module.ts';
 
 /** A policy under test: a built-in one, or a module (loaded already) on a preset's machine. */
@@ -80,6 +81,8 @@ export function runCase(
     board.engine.run({ simNsMax: SIM_NS_MAX, eventsMax: EVENTS_MAX });
     stopped = kernel.stopReason ?? (kernel.finished ? null : 'the root process did not exit');
   } catch (error) {
+    // A policy module that threw is its fault, reported as the CLI's one line (issue 22).
+    if (error instanceof ModuleError) throw error;
     stopped = `fault: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
   }
   return { kernel, board, stopped, killed: kernel.stats.processesKilled };
