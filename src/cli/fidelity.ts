@@ -12,6 +12,7 @@ import { parse } from 'smol-toml';
 import { costRange, isCostName } from '../hw/cost-model.ts';
 import { measureHost, profileText } from '../report/fidelity/calibrate.ts';
 import { describeHost, HostToolError, hostCpus } from '../report/fidelity/host.ts';
+import { type HandoffPoint, runPingpongFidelity } from '../report/fidelity/pingpong-fidelity.ts';
 import { type FidelityPoint, runPrimesFidelity } from '../report/fidelity/primes-fidelity.ts';
 import { UsageError } from './errors.ts';
 import { parseIntFlag } from './flags.ts';
@@ -137,12 +138,37 @@ function fidelityCommand(opts: FidelityFlags, io: Io): number {
   };
   warnIfBusy(io);
   const points = runPrimesFidelity(packageRoot(), options);
+  const pingpong = runPingpongFidelity(packageRoot(), {
+    maxCpus: options.maxWorkers,
+    rounds: opts.quick === true || opts.range !== undefined ? 2000 : 20_000,
+    runs: options.runs,
+    costs,
+  });
   const host = describeHost();
   if (opts.json === true) {
-    const json = { schema: 'smpsim.fidelity/1', host, profile: opts.profile ?? null, options, points };
+    const json = {
+      schema: 'smpsim.fidelity/1',
+      host,
+      profile: opts.profile ?? null,
+      options,
+      points,
+      pingpong,
+    };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
-  } else io.out(formatFidelity(points, opts.profile ?? null, host.model));
+  } else io.out(formatFidelity(points, opts.profile ?? null, host.model) + formatHandoffs(pingpong));
   return points.every((p) => p.same_work) ? 0 : 1;
+}
+
+export function formatHandoffs(points: readonly HandoffPoint[]): string {
+  const rows = points.map((p) => [
+    `${p.pairs} pair`,
+    String(p.cpus),
+    `${(p.host_ns_per_handoff / 1000).toFixed(2)} ±${(p.host_spread * 50).toFixed(0)}%`,
+    (p.sim_ns_per_handoff / 1000).toFixed(2),
+    pct(p.time_error),
+  ]);
+  const headers = ['futex ping-pong', 'CPUs', 'host us/handoff', 'smpsim us/handoff', 'time err'];
+  return `\n${table(headers, rows, 1).join('\n')}\n`;
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;

@@ -146,6 +146,13 @@ test('smpsim fidelity --json: a point per shape and worker count, the same work 
     ['thread/contiguous', 'process/contiguous', 'thread/interleaved'],
   );
   assert.ok(r.points.every((p) => p.same_work && p.speedup_error === 0));
+  const pp = (JSON.parse(got.out) as { pingpong: { cpus: number; sim_ns_per_handoff: number }[] }).pingpong;
+  assert.deepEqual(
+    pp.map((p) => p.cpus),
+    [1],
+  );
+  // A hand-off on one CPU is at least the turn's 200 cycles, a futex wake and a context switch.
+  assert.ok(pp[0]!.sim_ns_per_handoff > 200 / 3 + 1000, `${pp[0]!.sim_ns_per_handoff} ns`);
 });
 
 test('bad profiles and flags are one-line errors', async () => {
