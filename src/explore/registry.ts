@@ -13,9 +13,11 @@ import { LITMUS_MODELS } from './models/litmus.ts';
 import { MCS_MODELS } from './models/mcs.ts';
 import { LOCK_PAIR_MODELS } from './models/lock-pair.ts';
 import { TLB_MODELS } from './models/tlb.ts';
+import { TLB_REAL_MODELS } from './models/tlb-real.ts';
 
 export const MODELS: readonly Model[] = [
   ...BOOT_MODELS,
+  ...TLB_REAL_MODELS,
   ...TLB_MODELS,
   ...MCS_MODELS,
   ...LOCK_PAIR_MODELS,

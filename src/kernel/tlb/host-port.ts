@@ -14,11 +14,12 @@ function read(k: Kernel, addr: number): number {
   return k.tlb.words.get(addr) ?? 0;
 }
 
-function* step(k: Kernel, addr: number, kind: AtomicOp, value: number): KernelGen<number> {
+function* step(k: Kernel, addr: number, kind: AtomicOp, value: number, desired = 0): KernelGen<number> {
   yield sharedStep(k);
   const old = read(k, addr);
   if (kind === AtomicOp.Exchange || kind === AtomicOp.Store) k.tlb.words.set(addr, value);
   else if (kind === AtomicOp.FetchAdd) k.tlb.words.set(addr, old + value);
+  else if (kind === AtomicOp.CompareExchange && old === value) k.tlb.words.set(addr, desired);
   return old;
 }
 
@@ -29,6 +30,7 @@ export const HOST_TLB_PORT: TlbPort = {
   },
   xchg: (k, addr, value) => step(k, addr, AtomicOp.Exchange, value),
   fetchAdd: (k, addr, value) => step(k, addr, AtomicOp.FetchAdd, value),
+  cas: (k, addr, expected, desired) => step(k, addr, AtomicOp.CompareExchange, expected, desired),
   *readThenStore(k, readAddr, addr, value) {
     yield sharedStep(k);
     const old = read(k, readAddr);

@@ -17,8 +17,11 @@ import { type CsdInfo, TlbLayout, type TlbPort, TlbRequests } from './words.ts';
 /**
  * `ideal`: every CPU drops the pages at once, free (the MMU as every scenario measured it before
  * TLBs existed: the default). `redox`, `redbear`, `linux`: the protocols of models.md §6.3.
+ * `redbear-fixed`: Red Bear's packed word with the full K3 fix (issue 17; redbear.ts): the
+ * initiator takes a target's mailbox only when it is free, and waits until its own request has
+ * been taken and flushed.
  */
-export const TLB_PROTOCOLS = ['ideal', 'redox', 'redbear', 'linux'] as const;
+export const TLB_PROTOCOLS = ['ideal', 'redox', 'redbear', 'linux', 'redbear-fixed'] as const;
 export type TlbProtocol = (typeof TLB_PROTOCOLS)[number];
 
 export interface TlbOptions {

@@ -43,6 +43,8 @@ export interface TlbPort {
   store(k: Kernel, addr: number, value: number, order: MemOrder): KernelGen<void>;
   xchg(k: Kernel, addr: number, value: number): KernelGen<number>;
   fetchAdd(k: Kernel, addr: number, value: number): KernelGen<number>;
+  /** cmpxchg: `desired` when the word is `expected`; returns the old word. */
+  cas(k: Kernel, addr: number, expected: number, desired: number): KernelGen<number>;
   /**
    * Reads `readAddr`, then stores `value` at `addr`: one step on the machine (both land when it
    * ends, as one line's accesses back to back did), two under the explorer, the read first.
