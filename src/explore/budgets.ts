@@ -17,6 +17,7 @@ export const FOUND_BUDGETS: Record<string, { dpor: number; pct: number }> = {
   'k3-stand-in': { dpor: 100, pct: 2000 },
   'k3-one-word-stand-in': { dpor: 50, pct: 50 },
   k4: { dpor: 10, pct: 500 },
+  'k4-ticket': { dpor: 10, pct: 50 },
   'lock-pair-abba': { dpor: 10, pct: 50 },
   'condvar-lost-wakeup': { dpor: 50, pct: 100 },
   dekker: { dpor: 10, pct: 50 },
