@@ -6,6 +6,16 @@
  * `[[expect]]` figures mean nothing once time is abstracted, so they are not the check. A found
  * run's choices are its schedule (`scn:...`); `--replay` runs them back and gives the same
  * trace hash. DPOR needs each step's footprint, which whole-machine events do not declare yet.
+ *
+ * Every run checks the kernel's invariants after every event and at every switch
+ * (kernel/invariants.ts: each context runnable or running in one place, run-queue membership,
+ * futex waiter accounting, offline CPUs, the policy's own; the lock order, lockdep): a violated
+ * one is the run's failure (`kernel invariant: ...`), as a test's `checkInvariants` makes it.
+ *
+ * A program module (TARGET `prog.ts`) runs as a scenario of its own: one `kind = "program"`
+ * workload with the module's parameter defaults on `--cpus` CPUs (default 2) under the fair
+ * preset; the program's own checks (a throw is a guest fault, the process killed) and the
+ * kernel's invariants are the checks.
  */
 import {
   ChoiceReplayDecider,
@@ -15,9 +25,61 @@ import {
   ExploreDecider,
   ReplayMismatch,
 } from '../explore/engine-decider.ts';
+import { basename } from 'node:path';
+import { AssertionError } from '../engine/assert.ts';
+import type { RunConfig } from '../machine/config.ts';
+import { modulePath } from '../machine/load-module.ts';
+import { loadProgramModule } from '../machine/program-module.ts';
+import type { RunOptions } from '../report/run.ts';
 import { runConfig } from '../report/run.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { parseScenario } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/load-modules.ts';
 import { UsageError } from './errors.ts';
+
+/** The CPUs a program module target runs on unless --cpus says otherwise. */
+export const PROGRAM_CPUS_DEFAULT = 2;
+
+/** The configuration `smpsim explore TARGET` runs: a scenario file's, or a program module's. */
+export async function exploreTargetConfig(
+  target: string,
+  cpus: number | undefined,
+  set: readonly string[],
+): Promise<RunConfig> {
+  if (target.endsWith('.toml')) {
+    if (cpus !== undefined)
+      throw new UsageError('--cpus', 'a scenario file gives its own machine', '--set machine.cpus=N');
+    return loadScenario(target, { set });
+  }
+  const path = modulePath(target);
+  await loadProgramModule(path);
+  const name = basename(path).replace(/\.[^.]+$/, '');
+  const text = [
+    `name = ${JSON.stringify(`explore-${name}`)}`,
+    'seed = 1',
+    `[machine]\ncpus = ${cpus ?? PROGRAM_CPUS_DEFAULT}`,
+    '[kernel]\nscheduler = "fair"',
+    `[[workload]]\nkind = "program"\nmodule = ${JSON.stringify(path)}`,
+  ].join('\n');
+  return parseScenario(text, `${target} (as a scenario)`, { set });
+}
+
+/**
+ * One run with the kernel's invariants checked; a violated invariant (an AssertionError, or
+ * the kernel-bug error the CPU wraps one in) is its failure.
+ */
+function checkedRun(
+  config: RunConfig,
+  options: RunOptions,
+): { failure: string | null; trace_hash: string; sim_ns: number } {
+  try {
+    const r = runConfig(config, { ...options, checkInvariants: true });
+    return { failure: r.failure, trace_hash: r.trace_hash, sim_ns: r.sim_ns };
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof AssertionError ? error.cause : error;
+    if (!(cause instanceof AssertionError)) throw error;
+    return { failure: `kernel invariant: ${(error as Error).message}`, trace_hash: 'none', sim_ns: 0 };
+  }
+}
 
 export interface ScenarioExploreOptions {
   strategy: string;
@@ -41,7 +103,11 @@ export interface ScenarioExploreReport {
   replay_trace_hash: string | null;
 }
 
-export function exploreScenario(file: string, o: ScenarioExploreOptions): ScenarioExploreReport {
+export function exploreScenario(
+  file: string,
+  config: RunConfig,
+  o: ScenarioExploreOptions,
+): ScenarioExploreReport {
   if (o.strategy !== 'random' && o.strategy !== 'pct') {
     throw new UsageError(
       '--strategy',
@@ -50,7 +116,6 @@ export function exploreScenario(file: string, o: ScenarioExploreOptions): Scenar
     );
   }
   const strategy: EngineStrategy = o.strategy;
-  const config = loadScenarioFile(file);
   let k = 0;
   let executions = 0;
   const out: ScenarioExploreReport = {
@@ -68,11 +133,11 @@ export function exploreScenario(file: string, o: ScenarioExploreOptions): Scenar
   };
   while (executions < o.budget) {
     const decider = new ExploreDecider(strategy, o.seed + executions, o.depth, k);
-    const report = runConfig(config, { decider });
+    const report = checkedRun(config, { decider });
     executions++;
     k = Math.max(k, decider.steps);
     if (report.failure !== null) {
-      const replay = runConfig(config, { decider: new ChoiceReplayDecider(decider.choices) });
+      const replay = checkedRun(config, { decider: new ChoiceReplayDecider(decider.choices) });
       Object.assign(out, {
         found: true,
         failure: report.failure,
@@ -97,10 +162,14 @@ export interface ScenarioReplay {
   sim_ns: number;
 }
 
-export function replayScenario(file: string, schedule: string, traceFile?: string): ScenarioReplay {
-  const config = loadScenarioFile(file);
+export function replayScenario(
+  file: string,
+  config: RunConfig,
+  schedule: string,
+  traceFile?: string,
+): ScenarioReplay {
   try {
-    const report = runConfig(config, {
+    const report = checkedRun(config, {
       decider: new ChoiceReplayDecider(decodeChoices(schedule)),
       traceFile,
     });

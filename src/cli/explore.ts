@@ -20,7 +20,12 @@ import { ScheduleError } from '../explore/schedule.ts';
 import { UsageError } from './errors.ts';
 import { formatExploreList, formatExploreReport, formatReplay } from './explore-format.ts';
 import { exploreInJobs } from './explore-jobs.ts';
-import { exploreScenario, formatScenarioExplore, replayScenario } from './explore-scenario.ts';
+import {
+  exploreScenario,
+  exploreTargetConfig,
+  formatScenarioExplore,
+  replayScenario,
+} from './explore-scenario.ts';
 import { checkWritableFile, parseChoiceFlag, parseIntFlag, parseSecondsFlag } from './flags.ts';
 
 export interface ExploreOptions {
@@ -39,6 +44,7 @@ export interface ExploreOptions {
   timing?: string;
   preemptionBound?: string;
   shrink?: boolean;
+  set?: string[];
 }
 
 export interface ExploreIo {
@@ -61,13 +67,6 @@ function resolveModel(target: string | undefined): Model {
   if (target === undefined) throw new UsageError('explore', 'missing TARGET', 'a model name from --list');
   const model = findModel(target);
   if (model !== undefined) return model;
-  if (/\.(ts|js|mjs)$/.test(target)) {
-    throw new UsageError(
-      'TARGET',
-      `${target}: exploring program modules is not implemented yet`,
-      'a model name from smpsim explore --list, or a scenario file',
-    );
-  }
   throw new UsageError(
     'TARGET',
     `${JSON.stringify(target)} is not a built-in model`,
@@ -158,8 +157,14 @@ export async function exploreCommand(
     return 0;
   }
   if (o.trace !== undefined) checkWritableFile('--trace', o.trace);
-  if (target?.endsWith('.toml') === true) return scenarioCommand(target, o, io);
+  if (target !== undefined && isMachineTarget(target)) return scenarioCommand(target, o, io);
   if (o.replay !== undefined) return replayCommand(target, o, io);
+  if (o.set !== undefined)
+    throw new UsageError(
+      '--set',
+      'a built-in model has no scenario fields',
+      'a scenario file or program module TARGET',
+    );
   const req = parseExploreRequest(target, o);
   const report = req.jobs > 1 ? await exploreInJobs(req, io.err) : runExploreRequest(req, io.err);
   if (o.trace !== undefined && report.violation !== null) {
@@ -172,8 +177,13 @@ export async function exploreCommand(
   return report.found ? 1 : 0;
 }
 
+/** A scenario file or a guest program module: run on the whole machine (explore-scenario.ts). */
+function isMachineTarget(target: string): boolean {
+  return /\.(toml|ts|mts|js|mjs)$/.test(target) && findModel(target) === undefined;
+}
+
 /** A scenario file: the whole machine with the explorer as its Decider (explore-scenario.ts). */
-function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number {
+async function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): Promise<number> {
   if (o.timing !== undefined && o.timing !== 'any') {
     throw new UsageError(
       '--timing',
@@ -181,8 +191,10 @@ function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number
       'any',
     );
   }
+  const cpus = o.cpus === undefined ? undefined : parseIntFlag('--cpus', o.cpus, 1, 64);
+  const config = await exploreTargetConfig(file, cpus, o.set ?? []);
   if (o.replay !== undefined) {
-    const r = replayScenario(file, o.replay, o.trace);
+    const r = replayScenario(file, config, o.replay, o.trace);
     io.out(
       o.json === true
         ? `${JSON.stringify(r, null, 2)}\n`
@@ -194,7 +206,7 @@ function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number
   const timeS = o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX);
   const startMs = performance.now();
   let lastMs = startMs;
-  const r = exploreScenario(file, {
+  const r = exploreScenario(file, config, {
     strategy: parseChoiceFlag('--strategy', o.strategy ?? 'pct', STRATEGIES),
     depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),
     budget,
@@ -230,7 +242,7 @@ export function registerExploreCommand(
     )
     .argument(
       '[target]',
-      'a built-in model (see --list) or a scenario file (random or PCT over the whole machine)',
+      'a built-in model (see --list), a scenario file or a guest program module (random or PCT over the whole machine)',
     )
     .option('--list', 'list the built-in models')
     .option('--strategy <name>', `${STRATEGIES.join(', ')} (default dpor)`)
@@ -247,6 +259,11 @@ export function registerExploreCommand(
     .option('--replay <schedule>', 'replay a schedule string bit for bit')
     .option('--trace <file>', 'write the (replayed) counterexample as a Perfetto/Chrome trace')
     .option('--json', 'print one JSON object (schema smpsim.explore/1)')
+    .option(
+      '--set <path=value>',
+      'a scenario or program target: override a field, e.g. workload.0.atomic=1 (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (target: string | undefined, opts: ExploreOptions) => {
       setStatus(await exploreCommand(target, opts, io));
     });
