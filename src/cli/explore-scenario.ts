@@ -23,7 +23,9 @@ import {
   encodeChoices,
   type EngineStrategy,
   ExploreDecider,
+  type ExploreTiming,
   ReplayMismatch,
+  timingOf,
 } from '../explore/engine-decider.ts';
 import { basename } from 'node:path';
 import { AssertionError } from '../engine/assert.ts';
@@ -86,6 +88,7 @@ export interface ScenarioExploreOptions {
   depth: number;
   budget: number;
   seed: number;
+  timing: ExploreTiming;
   stop: (executions: number) => boolean;
 }
 
@@ -93,7 +96,7 @@ export interface ScenarioExploreReport {
   schema: 'smpsim.explore-scenario/1';
   scenario: string;
   strategy: EngineStrategy;
-  timing: 'any';
+  timing: ExploreTiming;
   found: boolean;
   executions: number;
   failure: string | null;
@@ -122,7 +125,7 @@ export function exploreScenario(
     schema: 'smpsim.explore-scenario/1',
     scenario: file,
     strategy,
-    timing: 'any',
+    timing: o.timing,
     found: false,
     executions: 0,
     failure: null,
@@ -132,16 +135,16 @@ export function exploreScenario(
     replay_trace_hash: null,
   };
   while (executions < o.budget) {
-    const decider = new ExploreDecider(strategy, o.seed + executions, o.depth, k);
+    const decider = new ExploreDecider(strategy, o.seed + executions, o.depth, k, o.timing);
     const report = checkedRun(config, { decider });
     executions++;
     k = Math.max(k, decider.steps);
     if (report.failure !== null) {
-      const replay = checkedRun(config, { decider: new ChoiceReplayDecider(decider.choices) });
+      const replay = checkedRun(config, { decider: new ChoiceReplayDecider(decider.choices, o.timing) });
       Object.assign(out, {
         found: true,
         failure: report.failure,
-        schedule: encodeChoices(decider.choices),
+        schedule: encodeChoices(decider.choices, o.timing),
         choices: decider.choices.length,
         trace_hash: report.trace_hash,
         replay_trace_hash: replay.trace_hash,
@@ -170,7 +173,7 @@ export function replayScenario(
 ): ScenarioReplay {
   try {
     const report = checkedRun(config, {
-      decider: new ChoiceReplayDecider(decodeChoices(schedule)),
+      decider: new ChoiceReplayDecider(decodeChoices(schedule), timingOf(schedule)),
       traceFile,
     });
     return {
@@ -192,7 +195,7 @@ export function replayScenario(
 }
 
 export function formatScenarioExplore(r: ScenarioExploreReport): string {
-  const head = `${r.scenario} (${r.strategy}, --timing any)`;
+  const head = `${r.scenario} (${r.strategy}, --timing ${r.timing})`;
   if (!r.found)
     return `${head}: no failing run in ${r.executions} runs; not exhaustive (random and PCT sample)\n`;
   const same = r.trace_hash === r.replay_trace_hash ? 'replays to the same trace hash' : 'REPLAY DIVERGED';

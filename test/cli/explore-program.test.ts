@@ -67,3 +67,30 @@ test("a broken invariant is the run's failure: kernel invariant, replayed to the
   assert.equal(replay.status, 1);
   assert.equal(JSON.parse(replay.out).failure, report.failure, 'the replay stops at the same event');
 });
+
+test('--timing model: only the orders the cost model allows; 2 increments never overlap, 500 do', async () => {
+  const quiet = await smpsim(
+    'explore',
+    PROGRAM,
+    '--timing',
+    'model',
+    '--strategy',
+    'random',
+    '--budget',
+    '30',
+  );
+  assert.equal(quiet.status, 0, quiet.out);
+  assert.match(quiet.out, /\(random, --timing model\): no failing run in 30 runs/);
+  const busy = await smpsim(
+    ...['explore', PROGRAM, '--timing', 'model', '--set', 'workload.0.increments=500', '--json'],
+  );
+  assert.equal(busy.status, 1, busy.out);
+  const report = JSON.parse(busy.out);
+  assert.equal(report.timing, 'model');
+  assert.match(report.schedule, /^scm:/);
+  assert.equal(report.trace_hash, report.replay_trace_hash);
+  const replay = await smpsim(
+    ...['explore', PROGRAM, '--set', 'workload.0.increments=500', '--replay', report.schedule, '--json'],
+  );
+  assert.equal(JSON.parse(replay.out).trace_hash, report.trace_hash);
+});
