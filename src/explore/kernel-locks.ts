@@ -79,8 +79,17 @@ export class ExploredLocks {
     });
   }
 
-  /** The kernel's lock code for `e`, run by thread `t` (node id = its index + 1). */
+  /**
+   * The kernel's lock code for `e`, run by thread `t` (node id = its index + 1), with the
+   * SpinLock's own invariants checked at the step they break (the ones hw/cpu.ts and
+   * spinlock.ts queuedUnlock assert on the machine): no CPU takes a lock another holds (mutual
+   * exclusion), nor one it holds itself, and only the holder unlocks.
+   */
   code(t: XThread, e: LockEffect): XProgram<unknown> {
+    return checkedLock(t, e, this.#code(t, e));
+  }
+
+  #code(t: XThread, e: LockEffect): XProgram<unknown> {
     const ticket = this.#tickets.get(e.lock);
     if (ticket !== undefined) {
       const port = xport(t);
@@ -97,6 +106,29 @@ export class ExploredLocks {
     if (e.op === KernelOp.TryLock) return mcsTryAcquire(port, layout, node);
     return mcsRelease(port, layout, node, MCS_ORDERS_FIXED);
   }
+}
+
+function* checkedLock(t: XThread, e: LockEffect, code: XProgram<unknown>): XProgram<unknown> {
+  const l = e.lock;
+  const me = t.index;
+  const who = (cpu: number) => (cpu < 0 ? 'nobody' : `CPU${cpu}`);
+  if (e.op === KernelOp.Unlock) {
+    if (l.holder !== me)
+      yield t.fail('assertion', `kernel invariant: ${t.name} unlocks ${l.name}, held by ${who(l.holder)}`);
+    l.holder = -1; // as queuedUnlock: the holder lets go first
+    return yield* code;
+  }
+  if (l.holder === me) yield t.fail('assertion', `kernel invariant: ${t.name} relocks ${l.name}`);
+  const result = yield* code;
+  if (e.op === KernelOp.Lock || result === true) {
+    if (l.holder >= 0)
+      yield t.fail(
+        'assertion',
+        `kernel invariant: ${t.name} took ${l.name}, which ${who(l.holder)} holds (mutual exclusion)`,
+      );
+    l.take(me);
+  }
+  return result;
 }
 
 /** The orderings are the kernel's; `MemOrder` is re-exported for models that name them. */
