@@ -11,7 +11,7 @@
  * system call, an atomic), and `yield*` calls a libc function.
  * @module smpsim/guest
  */
-export { AtomicOp, type Program } from './abi/effects.ts';
+export { AtomicOp, MemOrder, type Program } from './abi/effects.ts';
 export type { Guest, ProgramImage, ThreadEntry } from './abi/guest.ts';
 export * from './abi/errno.ts';
 export * from './libc/pthread.ts';

@@ -6,6 +6,16 @@
  * `[[expect]]` figures mean nothing once time is abstracted, so they are not the check. A found
  * run's choices are its schedule (`scn:...`); `--replay` runs them back and gives the same
  * trace hash. DPOR needs each step's footprint, which whole-machine events do not declare yet.
+ *
+ * Every run checks the kernel's invariants after every event and at every switch
+ * (kernel/invariants.ts: each context runnable or running in one place, run-queue membership,
+ * futex waiter accounting, offline CPUs, the policy's own; the lock order, lockdep): a violated
+ * one is the run's failure (`kernel invariant: ...`), as a test's `checkInvariants` makes it.
+ *
+ * A program module (TARGET `prog.ts`) runs as a scenario of its own: one `kind = "program"`
+ * workload with the module's parameter defaults on `--cpus` CPUs (default 2) under the fair
+ * preset; the program's own checks (a throw is a guest fault, the process killed) and the
+ * kernel's invariants are the checks.
  */
 import {
   ChoiceReplayDecider,
@@ -13,17 +23,72 @@ import {
   encodeChoices,
   type EngineStrategy,
   ExploreDecider,
+  type ExploreTiming,
   ReplayMismatch,
+  timingOf,
 } from '../explore/engine-decider.ts';
+import { basename } from 'node:path';
+import { AssertionError } from '../engine/assert.ts';
+import type { RunConfig } from '../machine/config.ts';
+import { modulePath } from '../machine/load-module.ts';
+import { loadProgramModule } from '../machine/program-module.ts';
+import type { RunOptions } from '../report/run.ts';
 import { runConfig } from '../report/run.ts';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { parseScenario } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/load-modules.ts';
 import { UsageError } from './errors.ts';
+
+/** The CPUs a program module target runs on unless --cpus says otherwise. */
+export const PROGRAM_CPUS_DEFAULT = 2;
+
+/** The configuration `smpsim explore TARGET` runs: a scenario file's, or a program module's. */
+export async function exploreTargetConfig(
+  target: string,
+  cpus: number | undefined,
+  set: readonly string[],
+): Promise<RunConfig> {
+  if (target.endsWith('.toml')) {
+    if (cpus !== undefined)
+      throw new UsageError('--cpus', 'a scenario file gives its own machine', '--set machine.cpus=N');
+    return loadScenario(target, { set });
+  }
+  const path = modulePath(target);
+  await loadProgramModule(path);
+  const name = basename(path).replace(/\.[^.]+$/, '');
+  const text = [
+    `name = ${JSON.stringify(`explore-${name}`)}`,
+    'seed = 1',
+    `[machine]\ncpus = ${cpus ?? PROGRAM_CPUS_DEFAULT}`,
+    '[kernel]\nscheduler = "fair"',
+    `[[workload]]\nkind = "program"\nmodule = ${JSON.stringify(path)}`,
+  ].join('\n');
+  return parseScenario(text, `${target} (as a scenario)`, { set });
+}
+
+/**
+ * One run with the kernel's invariants checked; a violated invariant (an AssertionError, or
+ * the kernel-bug error the CPU wraps one in) is its failure.
+ */
+function checkedRun(
+  config: RunConfig,
+  options: RunOptions,
+): { failure: string | null; trace_hash: string; sim_ns: number } {
+  try {
+    const r = runConfig(config, { ...options, checkInvariants: true });
+    return { failure: r.failure, trace_hash: r.trace_hash, sim_ns: r.sim_ns };
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof AssertionError ? error.cause : error;
+    if (!(cause instanceof AssertionError)) throw error;
+    return { failure: `kernel invariant: ${(error as Error).message}`, trace_hash: 'none', sim_ns: 0 };
+  }
+}
 
 export interface ScenarioExploreOptions {
   strategy: string;
   depth: number;
   budget: number;
   seed: number;
+  timing: ExploreTiming;
   stop: (executions: number) => boolean;
 }
 
@@ -31,7 +96,7 @@ export interface ScenarioExploreReport {
   schema: 'smpsim.explore-scenario/1';
   scenario: string;
   strategy: EngineStrategy;
-  timing: 'any';
+  timing: ExploreTiming;
   found: boolean;
   executions: number;
   failure: string | null;
@@ -41,7 +106,11 @@ export interface ScenarioExploreReport {
   replay_trace_hash: string | null;
 }
 
-export function exploreScenario(file: string, o: ScenarioExploreOptions): ScenarioExploreReport {
+export function exploreScenario(
+  file: string,
+  config: RunConfig,
+  o: ScenarioExploreOptions,
+): ScenarioExploreReport {
   if (o.strategy !== 'random' && o.strategy !== 'pct') {
     throw new UsageError(
       '--strategy',
@@ -50,14 +119,13 @@ export function exploreScenario(file: string, o: ScenarioExploreOptions): Scenar
     );
   }
   const strategy: EngineStrategy = o.strategy;
-  const config = loadScenarioFile(file);
   let k = 0;
   let executions = 0;
   const out: ScenarioExploreReport = {
     schema: 'smpsim.explore-scenario/1',
     scenario: file,
     strategy,
-    timing: 'any',
+    timing: o.timing,
     found: false,
     executions: 0,
     failure: null,
@@ -67,16 +135,16 @@ export function exploreScenario(file: string, o: ScenarioExploreOptions): Scenar
     replay_trace_hash: null,
   };
   while (executions < o.budget) {
-    const decider = new ExploreDecider(strategy, o.seed + executions, o.depth, k);
-    const report = runConfig(config, { decider });
+    const decider = new ExploreDecider(strategy, o.seed + executions, o.depth, k, o.timing);
+    const report = checkedRun(config, { decider });
     executions++;
     k = Math.max(k, decider.steps);
     if (report.failure !== null) {
-      const replay = runConfig(config, { decider: new ChoiceReplayDecider(decider.choices) });
+      const replay = checkedRun(config, { decider: new ChoiceReplayDecider(decider.choices, o.timing) });
       Object.assign(out, {
         found: true,
         failure: report.failure,
-        schedule: encodeChoices(decider.choices),
+        schedule: encodeChoices(decider.choices, o.timing),
         choices: decider.choices.length,
         trace_hash: report.trace_hash,
         replay_trace_hash: replay.trace_hash,
@@ -97,11 +165,15 @@ export interface ScenarioReplay {
   sim_ns: number;
 }
 
-export function replayScenario(file: string, schedule: string, traceFile?: string): ScenarioReplay {
-  const config = loadScenarioFile(file);
+export function replayScenario(
+  file: string,
+  config: RunConfig,
+  schedule: string,
+  traceFile?: string,
+): ScenarioReplay {
   try {
-    const report = runConfig(config, {
-      decider: new ChoiceReplayDecider(decodeChoices(schedule)),
+    const report = checkedRun(config, {
+      decider: new ChoiceReplayDecider(decodeChoices(schedule), timingOf(schedule)),
       traceFile,
     });
     return {
@@ -123,7 +195,7 @@ export function replayScenario(file: string, schedule: string, traceFile?: strin
 }
 
 export function formatScenarioExplore(r: ScenarioExploreReport): string {
-  const head = `${r.scenario} (${r.strategy}, --timing any)`;
+  const head = `${r.scenario} (${r.strategy}, --timing ${r.timing})`;
   if (!r.found)
     return `${head}: no failing run in ${r.executions} runs; not exhaustive (random and PCT sample)\n`;
   const same = r.trace_hash === r.replay_trace_hash ? 'replays to the same trace hash' : 'REPLAY DIVERGED';

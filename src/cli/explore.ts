@@ -13,6 +13,7 @@ import {
   explore,
   STRATEGIES,
 } from '../explore/explore.ts';
+import { EXPLORE_TIMINGS } from '../explore/engine-decider.ts';
 import { MEMORY_MODELS, type Model } from '../explore/model.ts';
 import { findModel, MODELS } from '../explore/registry.ts';
 import { replayChromeTrace, replaySchedule } from '../explore/replay.ts';
@@ -20,7 +21,12 @@ import { ScheduleError } from '../explore/schedule.ts';
 import { UsageError } from './errors.ts';
 import { formatExploreList, formatExploreReport, formatReplay } from './explore-format.ts';
 import { exploreInJobs } from './explore-jobs.ts';
-import { exploreScenario, formatScenarioExplore, replayScenario } from './explore-scenario.ts';
+import {
+  exploreScenario,
+  exploreTargetConfig,
+  formatScenarioExplore,
+  replayScenario,
+} from './explore-scenario.ts';
 import { checkWritableFile, parseChoiceFlag, parseIntFlag, parseSecondsFlag } from './flags.ts';
 
 export interface ExploreOptions {
@@ -39,6 +45,7 @@ export interface ExploreOptions {
   timing?: string;
   preemptionBound?: string;
   shrink?: boolean;
+  set?: string[];
 }
 
 export interface ExploreIo {
@@ -61,13 +68,6 @@ function resolveModel(target: string | undefined): Model {
   if (target === undefined) throw new UsageError('explore', 'missing TARGET', 'a model name from --list');
   const model = findModel(target);
   if (model !== undefined) return model;
-  if (/\.(ts|js|mjs)$/.test(target)) {
-    throw new UsageError(
-      'TARGET',
-      `${target}: exploring program modules is not implemented yet`,
-      'a model name from smpsim explore --list, or a scenario file',
-    );
-  }
   throw new UsageError(
     'TARGET',
     `${JSON.stringify(target)} is not a built-in model`,
@@ -78,11 +78,11 @@ function resolveModel(target: string | undefined): Model {
 export function parseExploreRequest(target: string | undefined, o: ExploreOptions): ExploreRequest {
   const model = resolveModel(target);
   if (o.timing !== undefined && o.timing !== 'any') {
-    throw new UsageError(
-      '--timing',
-      `${JSON.stringify(o.timing)} is not implemented (the explorer abstracts time)`,
-      'any',
-    );
+    const why =
+      o.timing === 'model'
+        ? "a built-in model's steps have no costs (its spends are dropped): the cost model's timing needs a whole machine"
+        : `${JSON.stringify(o.timing)} is not a timing`;
+    throw new UsageError('--timing', why, 'any (model: for a scenario file or program module TARGET)');
   }
   const strategy = parseChoiceFlag('--strategy', o.strategy ?? 'dpor', STRATEGIES);
   const memory = parseChoiceFlag('--memory', o.memory ?? model.memory, MEMORY_MODELS);
@@ -158,8 +158,14 @@ export async function exploreCommand(
     return 0;
   }
   if (o.trace !== undefined) checkWritableFile('--trace', o.trace);
-  if (target?.endsWith('.toml') === true) return scenarioCommand(target, o, io);
+  if (target !== undefined && isMachineTarget(target)) return scenarioCommand(target, o, io);
   if (o.replay !== undefined) return replayCommand(target, o, io);
+  if (o.set !== undefined)
+    throw new UsageError(
+      '--set',
+      'a built-in model has no scenario fields',
+      'a scenario file or program module TARGET',
+    );
   const req = parseExploreRequest(target, o);
   const report = req.jobs > 1 ? await exploreInJobs(req, io.err) : runExploreRequest(req, io.err);
   if (o.trace !== undefined && report.violation !== null) {
@@ -172,17 +178,18 @@ export async function exploreCommand(
   return report.found ? 1 : 0;
 }
 
+/** A scenario file or a guest program module: run on the whole machine (explore-scenario.ts). */
+function isMachineTarget(target: string): boolean {
+  return /\.(toml|ts|mts|js|mjs)$/.test(target) && findModel(target) === undefined;
+}
+
 /** A scenario file: the whole machine with the explorer as its Decider (explore-scenario.ts). */
-function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number {
-  if (o.timing !== undefined && o.timing !== 'any') {
-    throw new UsageError(
-      '--timing',
-      `${JSON.stringify(o.timing)} is not implemented (the explorer abstracts time)`,
-      'any',
-    );
-  }
+async function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): Promise<number> {
+  const timing = parseChoiceFlag('--timing', o.timing ?? 'any', EXPLORE_TIMINGS);
+  const cpus = o.cpus === undefined ? undefined : parseIntFlag('--cpus', o.cpus, 1, 64);
+  const config = await exploreTargetConfig(file, cpus, o.set ?? []);
   if (o.replay !== undefined) {
-    const r = replayScenario(file, o.replay, o.trace);
+    const r = replayScenario(file, config, o.replay, o.trace);
     io.out(
       o.json === true
         ? `${JSON.stringify(r, null, 2)}\n`
@@ -194,7 +201,8 @@ function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): number
   const timeS = o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX);
   const startMs = performance.now();
   let lastMs = startMs;
-  const r = exploreScenario(file, {
+  const r = exploreScenario(file, config, {
+    timing,
     strategy: parseChoiceFlag('--strategy', o.strategy ?? 'pct', STRATEGIES),
     depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),
     budget,
@@ -230,7 +238,7 @@ export function registerExploreCommand(
     )
     .argument(
       '[target]',
-      'a built-in model (see --list) or a scenario file (random or PCT over the whole machine)',
+      'a built-in model (see --list), a scenario file or a guest program module (random or PCT over the whole machine)',
     )
     .option('--list', 'list the built-in models')
     .option('--strategy <name>', `${STRATEGIES.join(', ')} (default dpor)`)
@@ -242,11 +250,19 @@ export function registerExploreCommand(
     .option('--seed <n>', 'seed of random and PCT (default 1)')
     .option('--jobs <n>', `worker threads (1..${JOBS_MAX}, default 1)`)
     .option('--preemption-bound <n>', 'DPOR: only schedules with at most n preemptions (CHESS)')
-    .option('--timing <mode>', 'any: enabled steps run in any order (the only mode)')
+    .option(
+      '--timing <mode>',
+      "any: enabled steps run in any order (default); model: the cost model's order plus jitter (scenario and program targets)",
+    )
     .option('--no-shrink', 'keep the counterexample as found')
     .option('--replay <schedule>', 'replay a schedule string bit for bit')
     .option('--trace <file>', 'write the (replayed) counterexample as a Perfetto/Chrome trace')
     .option('--json', 'print one JSON object (schema smpsim.explore/1)')
+    .option(
+      '--set <path=value>',
+      'a scenario or program target: override a field, e.g. workload.0.atomic=1 (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (target: string | undefined, opts: ExploreOptions) => {
       setStatus(await exploreCommand(target, opts, io));
     });

@@ -6,11 +6,21 @@
  * (each CPU, and the CPU-less devices, an agent with a priority). Jitter and boot draws come
  * from the run's PRNG. Every choice is recorded, so a run replays bit for bit (a replay decider
  * takes the recorded indices back); the schedule of a machine run is that list of indices.
+ *
+ * `--timing model` keeps the cost model's time instead: events run in clock order, and the
+ * choices left are the ties, the lock races and every jitter draw of the cost model (compute
+ * jitter, the run's phases), so only the orders the timing allows are explored, each under
+ * jitter the strategy picks (random: uniform; PCT: ties and races by CPU priority). Its
+ * schedules start `scm:` (`scn:` is time abstracted), so a replay knows which it is.
  */
 import { type Candidates, ChoiceKind, type Decider } from '../engine/decider.ts';
 import { Prng } from '../engine/prng.ts';
 
 export type EngineStrategy = 'random' | 'pct';
+
+/** `any`: time abstracted (every CPU's next event may run); `model`: the cost model's order. */
+export const EXPLORE_TIMINGS = ['any', 'model'] as const;
+export type ExploreTiming = (typeof EXPLORE_TIMINGS)[number];
 
 /**
  * PCT over a machine considers only the step candidates due within this window of the earliest:
@@ -21,7 +31,7 @@ export const PCT_STEP_WINDOW_NS = 100_000;
 
 export class ExploreDecider implements Decider {
   readonly controlsTies = true;
-  readonly abstractsTime = true;
+  readonly abstractsTime: boolean;
   /** Each choice's index, in order: the run's schedule. */
   readonly choices: number[] = [];
   /** Step choices offered (PCT's k for the next run). */
@@ -32,7 +42,14 @@ export class ExploreDecider implements Decider {
   readonly #changeAt = new Map<number, number>();
 
   /** `depth` and `stepsK` are PCT's d and k (k measured on an earlier run). */
-  constructor(strategy: EngineStrategy, seed: number, depth: number, stepsK: number) {
+  constructor(
+    strategy: EngineStrategy,
+    seed: number,
+    depth: number,
+    stepsK: number,
+    timing: ExploreTiming = 'any',
+  ) {
+    this.abstractsTime = timing === 'any';
     this.#strategy = strategy;
     this.#prng = new Prng(seed);
     if (strategy === 'pct') {
@@ -45,7 +62,8 @@ export class ExploreDecider implements Decider {
     const c =
       candidates === null || kind === ChoiceKind.Jitter || kind === ChoiceKind.Boot ? null : candidates;
     const choice = c === null || this.#strategy === 'random' ? this.#prng.below(n) : this.#pct(kind, c);
-    if (kind === ChoiceKind.Step) this.steps++;
+    const raced = kind === ChoiceKind.Tie || kind === ChoiceKind.LockRace;
+    if (kind === ChoiceKind.Step || (!this.abstractsTime && raced)) this.steps++;
     this.choices.push(choice);
     return choice;
   }
@@ -71,7 +89,7 @@ export class ExploreDecider implements Decider {
       return best;
     };
     const best = pick();
-    const low = kind === ChoiceKind.Step ? this.#changeAt.get(this.steps) : undefined;
+    const low = kind === ChoiceKind.Step || !this.abstractsTime ? this.#changeAt.get(this.steps) : undefined;
     if (low === undefined) return best;
     this.#priority.set(c.cpu[best]!, low);
     return pick();
@@ -85,12 +103,13 @@ export class ReplayMismatch extends Error {
 /** Takes a recorded run's choices back, in order; refuses one that is out of range or missing. */
 export class ChoiceReplayDecider implements Decider {
   readonly controlsTies = true;
-  readonly abstractsTime = true;
+  readonly abstractsTime: boolean;
   #index = 0;
   readonly #choices: readonly number[];
 
-  constructor(choices: readonly number[]) {
+  constructor(choices: readonly number[], timing: ExploreTiming = 'any') {
     this.#choices = choices;
+    this.abstractsTime = timing === 'any';
   }
 
   choose(_kind: ChoiceKind, n: number, _candidates: Candidates | null): number {
@@ -104,8 +123,11 @@ export class ChoiceReplayDecider implements Decider {
   }
 }
 
-/** `scn:` then the choices, run-length coded (`3*12` is twelve 3s), `.`-separated. */
-export function encodeChoices(choices: readonly number[]): string {
+/**
+ * `scn:` (time abstracted; `scm:` under the cost model's timing) then the choices, run-length
+ * coded (`3*12` is twelve 3s), `.`-separated.
+ */
+export function encodeChoices(choices: readonly number[], timing: ExploreTiming = 'any'): string {
   const parts: string[] = [];
   for (let i = 0; i < choices.length; ) {
     let j = i;
@@ -113,11 +135,17 @@ export function encodeChoices(choices: readonly number[]): string {
     parts.push(j - i > 1 ? `${choices[i]}*${j - i}` : String(choices[i]));
     i = j;
   }
-  return `scn:${parts.join('.')}`;
+  return `${timing === 'any' ? 'scn' : 'scm'}:${parts.join('.')}`;
+}
+
+/** The timing a schedule string was made under. */
+export function timingOf(text: string): ExploreTiming {
+  return text.startsWith('scm:') ? 'model' : 'any';
 }
 
 export function decodeChoices(text: string): number[] {
-  if (!text.startsWith('scn:')) throw new ReplayMismatch('a scenario schedule starts with scn:');
+  if (!text.startsWith('scn:') && !text.startsWith('scm:'))
+    throw new ReplayMismatch('a scenario schedule starts with scn: or scm:');
   const out: number[] = [];
   const body = text.slice(4);
   for (const part of body === '' ? [] : body.split('.')) {

@@ -83,7 +83,7 @@ export class Machine {
     this.#opts = opts;
     this.agents = agents;
     const n = instance.threads.length;
-    this.#locks = new ExploredLocks(instance.spinlocks ?? [], n);
+    this.#locks = new ExploredLocks(instance.spinlocks ?? [], n, instance.lockKind);
     this.#owned = new Ownership(instance.owned ?? []);
     this.names =
       this.#locks.names.size === 0

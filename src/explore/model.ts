@@ -109,6 +109,8 @@ export interface ModelInstance {
   outcome?: () => string;
   /** Kernel spinlocks the threads' kernel code takes (kernel-locks.ts), in a fixed order. */
   spinlocks?: readonly SpinLock[];
+  /** The kernel lock code they run: MCS (the default here) or the ticket lock. */
+  lockKind?: 'mcs' | 'ticket';
   /** Bits only one thread changes (owned.ts: checked on every write; lets DPOR skip reversals). */
   owned?: readonly OwnedBits[];
   /** Checked when every thread has finished or blocked; `read` sees memory. */

@@ -4,10 +4,15 @@
  * ... single steps) and keep a candidate when it still ends in the same kind of violation with
  * no more steps and no more preemptions, one of them fewer. A candidate is run leniently: a step
  * whose agent is not enabled is skipped, and past its end the run goes on without preemption,
- * so the kept schedule is the one actually run. It never grows.
+ * so the kept schedule is the one actually run. It never grows. A candidate is stopped as soon
+ * as it has more steps or more preemptions than the best so far: it could not replace it (k1's
+ * shrink, 162 candidates of 99 steps none of which is better, took 0.3 s before this).
  */
 import type { ViolationKind } from './model.ts';
-import { nonPreemptive, type RunResult, runOnce, type Setup } from './run.ts';
+import { isPreemption, nonPreemptive, type RunResult, runOnce, type Setup } from './run.ts';
+
+/** Thrown by a candidate's chooser once it cannot be better (caught in `runLenient`). */
+class Worse extends Error {}
 
 export interface Shrunk {
   schedule: number[];
@@ -15,19 +20,36 @@ export interface Shrunk {
   runs: number;
 }
 
-/** Runs `wanted` as far as it fits, then non-preemptively. */
-export function runLenient(setup: Setup, wanted: readonly number[]): RunResult {
+/**
+ * Runs `wanted` as far as it fits, then non-preemptively; null once it has more than
+ * `stepsMax` steps or `preemptionsMax` preemptions.
+ */
+export function runLenient(
+  setup: Setup,
+  wanted: readonly number[],
+  stepsMax = Number.MAX_SAFE_INTEGER,
+  preemptionsMax = Number.MAX_SAFE_INTEGER,
+): RunResult | null {
   let k = 0;
   let prev = -1;
-  return runOnce(setup, (_m, enabled) => {
-    while (k < wanted.length && !enabled.includes(wanted[k]!)) k++;
-    prev = k < wanted.length ? wanted[k++]! : nonPreemptive(prev, enabled);
-    return prev;
-  });
+  let preemptions = 0;
+  try {
+    return runOnce(setup, (_m, enabled, index) => {
+      while (k < wanted.length && !enabled.includes(wanted[k]!)) k++;
+      const next = k < wanted.length ? wanted[k++]! : nonPreemptive(prev, enabled);
+      if (isPreemption(setup.agents, prev, next, enabled)) preemptions++;
+      if (index >= stepsMax || preemptions > preemptionsMax) throw new Worse();
+      prev = next;
+      return next;
+    });
+  } catch (error) {
+    if (error instanceof Worse) return null;
+    throw error;
+  }
 }
 
-function better(r: RunResult, kind: ViolationKind, len: number, preemptions: number): boolean {
-  if (r.violation?.kind !== kind) return false;
+function better(r: RunResult | null, kind: ViolationKind, len: number, preemptions: number): r is RunResult {
+  if (r === null || r.violation?.kind !== kind) return false;
   const n = r.schedule.length;
   if (n > len || r.preemptions > preemptions) return false;
   return n < len || r.preemptions < preemptions;
@@ -39,7 +61,7 @@ export function shrink(
   kind: ViolationKind,
   runsMax = 3000,
 ): Shrunk {
-  const first = runLenient(setup, schedule);
+  const first = runLenient(setup, schedule)!;
   let best = first.violation?.kind === kind ? first.schedule : [...schedule];
   let bestPre = first.violation?.kind === kind ? first.preemptions : Number.MAX_SAFE_INTEGER;
   if (best.length > schedule.length) {
@@ -51,7 +73,7 @@ export function shrink(
     let improved = false;
     for (let at = 0; at + chunk <= best.length && runs < runsMax; at += chunk) {
       const candidate = [...best.slice(0, at), ...best.slice(at + chunk)];
-      const r = runLenient(setup, candidate);
+      const r = runLenient(setup, candidate, best.length, bestPre);
       runs++;
       if (better(r, kind, best.length, bestPre)) {
         best = r.schedule;

@@ -633,7 +633,7 @@ export class Cpu implements LapicCore, WordWatcher {
     if (e === null || e.mem !== mem || e.addr !== addr || !e.until(mem.read(addr))) return;
     assert(this.#wait === Wait.Spin, 'cpu: a word spin ended on a CPU that is not spinning');
     this.#wordSpin = null;
-    mem.unwatch(addr);
+    mem.unwatch(addr, this);
     this.#top().resume = mem.read(addr);
     const delayNs = visibleAfterNs + mem.touchNs(this.id, addr, this.bus.topology, this.bus.costs);
     this.spinNs += this.bus.engine.nowNs + delayNs - this.#waitSinceNs;

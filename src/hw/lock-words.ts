@@ -29,7 +29,7 @@ export class LockWords {
   readonly #words = new Map<number, number>();
   /** Line index (addr / 64) to the CPU that touched it last; absent: nobody yet. */
   readonly #lastCpu = new Map<number, number>();
-  readonly #watchers = new Map<number, WordWatcher>();
+  readonly #watchers = new Map<number, WordWatcher[]>();
   #nextLine = 0;
   /** Accesses made, and how many paid a line transfer (a test can check the figures). */
   accesses = 0;
@@ -69,8 +69,10 @@ export class LockWords {
   /** Writes a word and tells its watcher, if it has one (after the write: it re-reads). */
   write(addr: number, value: number, visibleAfterNs = 0): void {
     this.#words.set(addr, value);
-    const watcher = this.#watchers.get(addr);
-    if (watcher !== undefined) watcher.wordWritten(this, addr, visibleAfterNs);
+    const watchers = this.#watchers.get(addr);
+    if (watchers === undefined) return;
+    // In the order they began to spin; a copy, as a satisfied watcher unwatches itself.
+    for (const w of [...watchers]) w.wordWritten(this, addr, visibleAfterNs);
   }
 
   /**
@@ -97,18 +99,24 @@ export class LockWords {
     }
   }
 
-  /** `w` spins on `addr` until it is written. A node's word has one spinner: its owner. */
+  /**
+   * `w` spins on `addr` until it is written. An MCS node's word has one spinner, its owner; a
+   * ticket lock's `owner` word has every waiter, each told of each write (only the one whose
+   * ticket comes up goes on: the others' re-reads of the line are not charged).
+   */
   watch(addr: number, w: WordWatcher): void {
-    const other = this.#watchers.get(addr);
-    if (other !== undefined && other !== w) {
-      throw new Error(
-        `lock words: cpu ${w.id} spins on 0x${addr.toString(16)}, which cpu ${other.id} spins on`,
-      );
-    }
-    this.#watchers.set(addr, w);
+    const list = this.#watchers.get(addr);
+    if (list === undefined) this.#watchers.set(addr, [w]);
+    else if (list.includes(w))
+      throw new Error(`lock words: cpu ${w.id} already spins on 0x${addr.toString(16)}`);
+    else list.push(w);
   }
 
-  unwatch(addr: number): void {
-    this.#watchers.delete(addr);
+  unwatch(addr: number, w: WordWatcher): void {
+    const list = this.#watchers.get(addr);
+    if (list === undefined) return;
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.#watchers.delete(addr);
   }
 }

@@ -103,10 +103,7 @@ export class PhysicalMemory {
         return -1;
       }
     }
-    let page = this.#state[frame >>> STATE_SHIFT];
-    if (page === undefined)
-      this.#state[frame >>> STATE_SHIFT] = page = new Int32Array(STATE_PAGE_FRAMES).fill(FREE);
-    page[frame & STATE_MASK] = 0;
+    this.#statePage(frame)[frame & STATE_MASK] = 0;
     this.framesInUse++;
     return frame;
   }
@@ -121,13 +118,27 @@ export class PhysicalMemory {
     const frames: number[] = [];
     for (let i = 0; i < count; i++) {
       const frame = this.frameCount + this.#reservedAbove++;
-      let page = this.#state[frame >>> STATE_SHIFT];
-      if (page === undefined)
-        this.#state[frame >>> STATE_SHIFT] = page = new Int32Array(STATE_PAGE_FRAMES).fill(FREE);
-      page[frame & STATE_MASK] = 0;
+      this.#statePage(frame)[frame & STATE_MASK] = 0;
       frames.push(frame);
     }
     return frames;
+  }
+
+  /**
+   * The state page holding `frame`, made or grown to reach it: a page grows by doubling up to
+   * `STATE_PAGE_FRAMES`, so a small memory (the explorer builds one per execution) pays for the
+   * frames it uses, not for 64 Ki of them. A read past a page's end is FREE, as for no page.
+   */
+  #statePage(frame: number): Int32Array {
+    const index = frame & STATE_MASK;
+    const page = this.#state[frame >>> STATE_SHIFT];
+    if (page !== undefined && index < page.length) return page;
+    let length = Math.max(page?.length ?? 0, 1024);
+    while (length <= index) length *= 2;
+    const grown = new Int32Array(Math.min(length, STATE_PAGE_FRAMES)).fill(FREE);
+    if (page !== undefined) grown.set(page);
+    this.#state[frame >>> STATE_SHIFT] = grown;
+    return grown;
   }
 
   /** The state of a frame (see `#state`), asserting that it is allocated (unless tolerated). */

@@ -5,8 +5,8 @@
  * a choice of the run's decider (LockRace), offered the spinning CPUs.
  *
  * That is a test-and-set lock (`[kernel] locks = "tas"`, the default): not FIFO, and not a
- * ticket lock (a ticket lock hands over in arrival order). `locks = "mcs"` installs a queued
- * lock (`queued`, below) whose code the CPU runs instead.
+ * ticket lock (a ticket lock hands over in arrival order). `locks = "mcs"` and `locks = "ticket"`
+ * install a queued lock (`queued`, below: kernel/locks/) whose code the CPU runs instead.
  *
  * Each lock also carries its place in the kernel's lock order (kernel/lock-order.ts): a rank,
  * and a subclass that orders locks of one rank (a CPU id, a shard index). The CPU asks

@@ -69,6 +69,7 @@ import type { FirmwareTopology, ParserName } from './acpi/types.ts';
 import { bspBoot, onlineMask, prepareBringUp } from './boot/bringup.ts';
 import type { BootOptions } from './boot/plan.ts';
 import type { BootRun } from './boot/run-state.ts';
+import { installTicket } from './locks/ticket-lock.ts';
 import { bootAtomic } from './boot/words.ts';
 import { discoverMachine } from './discover.ts';
 import type { KernelTopology } from './topology.ts';
@@ -309,6 +310,7 @@ export class Kernel implements SchedHost {
     // Lockdep in tests: every blocking acquisition checked against the lock order.
     if (this.options.checkInvariants) new LockOrder(locks).install();
     if (this.options.locks === 'mcs') this.lockWords = installMcs(locks, this.cpus.length, this.board.trace);
+    if (this.options.locks === 'ticket') this.lockWords = installTicket(locks);
     const demo = this.options.lockDemo;
     if (demo !== undefined)
       this.bootWork.push(startLockDemo(demo, this.options.donation ?? { mode: 'chain', maxDepth: 4 }));

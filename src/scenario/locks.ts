@@ -14,16 +14,11 @@ const DEMO_KEYS = ['chain', 'hold_us', 'hog_ms', 'high_after_us'];
 type LockConfig = Pick<KernelConfig, 'locks' | 'donation' | 'lockDemo'>;
 
 /**
- * `locks`: `tas`, today's lock (hw/spinlock.ts: one CAS word, the winner among spinners drawn, so
- * not a ticket lock, which would hand over in arrival order), or `mcs`.
+ * `locks`: `tas`, today's lock (hw/spinlock.ts: one CAS word, the winner among spinners drawn),
+ * `mcs` (kernel/locks/mcs-lock.ts) or `ticket` (kernel/locks/ticket-lock.ts: FIFO by ticket).
  */
 export function readKernelLocks(ctx: ReadContext, table: Table, scheduler: string): LockConfig {
   const out: LockConfig = {};
-  if (own(table, 'locks') === 'ticket') {
-    const why =
-      'the default lock is a test-and-set lock (its winner among spinners is drawn), not a ticket lock';
-    fail(ctx, 'kernel.locks', why, 'tas, mcs');
-  }
   if (own(table, 'locks') !== undefined)
     out.locks = readChoice(ctx, table, 'locks', 'kernel', {
       choices: KERNEL_LOCK_KINDS,

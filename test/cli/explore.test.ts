@@ -54,7 +54,8 @@ test('bad input exits 2 with one line naming the flag', async () => {
     [['explore', 'k1', '--cpus', '99'], /^smpsim: --cpus: 99 is out of range/],
     [['explore', 'k1', '--replay', 'k1@5:sc:1'], /^smpsim: --replay: step 0/],
     [['explore', 'k1', '--timing', 'model'], /^smpsim: --timing: /],
-    [['explore', 'prog.ts'], /not implemented yet/],
+    [['explore', 'prog.ts'], /prog\.ts: the guest program module does not exist/],
+    [['explore', 'k1', '--set', 'machine.cpus=2'], /^smpsim: --set: a built-in model has no scenario fields/],
     [['explore', 'missing.toml'], /missing.toml/],
   ] as const) {
     const r = await smpsim(...argv);

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { explore } from '../../src/explore/explore.ts';
 import { ExploredLocks, KERNEL_LOCK_BASE } from '../../src/explore/kernel-locks.ts';
 import { findModel } from '../../src/explore/registry.ts';
+import type { XProgram } from '../../src/explore/model.ts';
 import { XThread } from '../../src/explore/xthread.ts';
-import { lock } from '../../src/hw/effects.ts';
+import { lock, unlock } from '../../src/hw/effects.ts';
 import { SpinLock } from '../../src/hw/spinlock.ts';
 
 const run = (name: string) =>
@@ -50,3 +51,36 @@ test('a lock the model did not declare is refused by name; declared ones get fix
     /kernel lock stray is not in the model's spinlocks/,
   );
 });
+
+test('the SpinLock invariants are checked at the step: an unlock by a CPU that does not hold the lock fails there', () => {
+  const l = new SpinLock('L');
+  const m = {
+    ...findModel('lock-pair')!,
+    name: 'unlock-by-other',
+    build: () => ({
+      threads: [
+        { name: 'CPU0', run: (t: XThread) => locksOnly(t, l, true) },
+        { name: 'CPU1', run: (t: XThread) => locksOnly(t, l, false) },
+      ],
+      spinlocks: [l],
+    }),
+  };
+  const r = explore({
+    model: m,
+    cpus: 2,
+    memory: 'sc',
+    strategy: 'dpor',
+    depth: 3,
+    budget: 100,
+    seed: 1,
+    preemptionBound: -1,
+    shrink: false,
+  });
+  assert.equal(r.found, true);
+  assert.match(r.violation!.message, /kernel invariant: CPU1 unlocks L, held by (nobody|CPU0)/);
+});
+
+/** CPU0 takes the lock and keeps it; CPU1 unlocks it (a kernel bug). */
+function* locksOnly(_t: XThread, l: SpinLock, take: boolean): XProgram<void> {
+  yield take ? lock(l) : unlock(l);
+}

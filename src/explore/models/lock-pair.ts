@@ -8,8 +8,10 @@
  *   (Linux double_lock_hb): no interleaving deadlocks.
  * - `lock-pair-abba`: the same two shards taken in argument order, as a requeue would without
  *   that rule: the explorer finds the ABBA deadlock, both CPUs spinning on their MCS nodes.
- * The first uses real kernel code throughout; the second's locking order is the bug, written
- * here (the kernel has no such path).
+ * - `lock-pair-ticket`: `lock-pair` with the kernel's ticket-lock code (kernel/locks/ticket.ts,
+ *   `[kernel] locks = "ticket"`) in place of the MCS code.
+ * The first and last use real kernel code throughout; the second's locking order is the bug,
+ * written here (the kernel has no such path).
  */
 import { MemOrder } from '../../abi/effects.ts';
 import { type KernelGen, lock } from '../../hw/effects.ts';
@@ -31,11 +33,12 @@ function* naivePair(a: FutexShard, b: FutexShard): KernelGen<FutexShard[]> {
   return [b, a];
 }
 
-function lockPairModel(ordered: boolean): Model {
+function lockPairModel(ordered: boolean, kind: 'mcs' | 'ticket' = 'mcs'): Model {
+  const what = kind === 'mcs' ? 'MCS' : 'ticket';
   return {
-    name: ordered ? 'lock-pair' : 'lock-pair-abba',
+    name: ordered ? (kind === 'mcs' ? 'lock-pair' : 'lock-pair-ticket') : 'lock-pair-abba',
     description: ordered
-      ? "two requeues take two futex shards' MCS locks lower shard first (the kernel's lockPair)"
+      ? `two requeues take two futex shards' ${what} locks lower shard first (the kernel's lockPair)`
       : "two requeues take two futex shards' MCS locks in argument order: an ABBA deadlock",
     claims: 'SCHED-10, FUTEX-3',
     buggy: !ordered,
@@ -44,7 +47,7 @@ function lockPairModel(ordered: boolean): Model {
     cpusMin: 2,
     cpusMax: 2,
     source: ordered
-      ? 'the kernel: futex/requeue.ts lockPair and unlockAll over kernel/locks/mcs.ts'
+      ? `the kernel: futex/requeue.ts lockPair and unlockAll over kernel/locks/${kind}.ts`
       : 'kernel/locks/mcs.ts, locked in a stand-in order',
     build: () => {
       const shards = [new FutexShard('futex-shard0', 0), new FutexShard('futex-shard1', 1)];
@@ -61,6 +64,7 @@ function lockPairModel(ordered: boolean): Model {
       return {
         threads: [0, 1].map((i) => ({ name: `CPU${i}`, run: cpu })),
         spinlocks: shards.map((s) => s.lock),
+        lockKind: kind,
         names: new Map([
           [COUNTER, 'counter'],
           [DONE, 'done'],
@@ -75,4 +79,8 @@ function lockPairModel(ordered: boolean): Model {
   };
 }
 
-export const LOCK_PAIR_MODELS: Model[] = [lockPairModel(false), lockPairModel(true)];
+export const LOCK_PAIR_MODELS: Model[] = [
+  lockPairModel(false),
+  lockPairModel(true),
+  lockPairModel(true, 'ticket'),
+];

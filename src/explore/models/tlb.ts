@@ -4,8 +4,8 @@
  * free the page; the target takes the IPI (a pending bit: a second IPI while one is pending
  * coalesces, as a LAPIC's IRR bit does), reads its mailbox, flushes that page and acknowledges.
  * After the initiators are done the target touches its pages: a translation it still holds for
- * a freed page is a stale TLB read (the check hook a real TLB model will call). Stand-ins until
- * the TLB issue's shootdown code lands.
+ * a freed page is a stale TLB read. Kept as `k3-stand-in`, `k3-one-word-stand-in` and
+ * `k3-fixed-stand-in`: `k3`, `k3-one-word`, `k3-fixed` run the kernel's code (tlb-real.ts).
  *
  * - `k3`: flag and range in two words (set flag, then range, then IPI): a second initiator
  *   overwrites the range between them.
@@ -81,7 +81,8 @@ function* target(t: XThread, v: Variant, initiators: number[]): XProgram<void> {
 }
 
 function k3(v: Variant): Model {
-  const name = v === 'two-words' ? 'k3' : v === 'one-word' ? 'k3-one-word' : 'k3-fixed';
+  const name =
+    v === 'two-words' ? 'k3-stand-in' : v === 'one-word' ? 'k3-one-word-stand-in' : 'k3-fixed-stand-in';
   const description = {
     'two-words': 'shootdown flag and range in two words: a second initiator overwrites the range',
     'one-word':
@@ -97,7 +98,8 @@ function k3(v: Variant): Model {
     cpus: 3,
     cpusMin: 2,
     cpusMax: 5,
-    source: 'stand-in for the TLB shootdown mailbox (TLB issue not landed)',
+    source:
+      'stand-in for the TLB shootdown mailbox, the program the explorer was built with (k3 runs the real code)',
     build: (cpus) => {
       const initiators = range(1, cpus);
       const names = new Map<number, string>([

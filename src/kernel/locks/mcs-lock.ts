@@ -29,8 +29,11 @@ import {
   mcsTryAcquire,
 } from './mcs.ts';
 
-/** `[kernel] locks`: hw/spinlock.ts's test-and-set word (the default), or this file's MCS queue. */
-export const KERNEL_LOCK_KINDS = ['tas', 'mcs'] as const;
+/**
+ * `[kernel] locks`: hw/spinlock.ts's test-and-set word (the default), this file's MCS queue, or
+ * the ticket lock (ticket-lock.ts).
+ */
+export const KERNEL_LOCK_KINDS = ['tas', 'mcs', 'ticket'] as const;
 export type KernelLockKind = (typeof KERNEL_LOCK_KINDS)[number];
 
 /** The lock-words port: each access a Word effect, each spin a SpinWord effect. */
@@ -48,6 +51,7 @@ export function wordPort(mem: LockWords): McsPort<KernelEffect> {
     load: (addr, order) => word(AtomicOp.Load, addr, 0, 0, order),
     store: (addr, value, order) => word(AtomicOp.Store, addr, value, 0, order),
     xchg: (addr, value) => word(AtomicOp.Exchange, addr, value, 0, MemOrder.SeqCst),
+    xadd: (addr, value) => word(AtomicOp.FetchAdd, addr, value, 0, MemOrder.SeqCst),
     cas: (addr, expected, desired) =>
       word(AtomicOp.CompareExchange, addr, expected, desired, MemOrder.SeqCst),
     spinUntil: (addr, until, order) => ({ op: KernelOp.SpinWord, mem, addr, until, order }),

@@ -22,6 +22,8 @@ export interface McsPort<E> {
   store(addr: number, value: number, order: MemOrder): E;
   /** Resumes with the old value; seq_cst (xchg is a locked instruction). */
   xchg(addr: number, value: number): E;
+  /** Resumes with the old value; seq_cst (lock xadd: the ticket lock's ticket, ticket.ts). */
+  xadd(addr: number, value: number): E;
   /** Resumes with the old value; seq_cst (lock cmpxchg). */
   cas(addr: number, expected: number, desired: number): E;
   /** Spins until `until` holds of the word; resumes with the value that satisfied it. */

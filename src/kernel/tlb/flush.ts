@@ -28,6 +28,7 @@ export function* flushTlbRange(
       yield* redoxShootdown(k, cpu, space, vpn, pages);
       return;
     case 'redbear':
+    case 'redbear-fixed':
       yield* redbearShootdown(k, cpu, space, vpn, pages);
       return;
     case 'linux':
@@ -44,6 +45,7 @@ export function tlbIpi(k: Kernel, cpu: Cpu): KernelGen<void> | null {
     case 'redox':
       return redoxService(k, cpu);
     case 'redbear':
+    case 'redbear-fixed':
       return redbearIpi(k, cpu);
     case 'linux':
       return linuxService(k, cpu);

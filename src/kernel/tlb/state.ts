@@ -6,15 +6,22 @@
  * The mailboxes are the protocols' shared memory: Redox's per-CPU `wants_tlb_shootdown` flag
  * (with its initiator's ack counter), Red Bear's packed range-and-flag word (P15-3) with a
  * per-target served count, and Linux's per-CPU call-function queue (csd). Every access to one
- * is its own step (shared.ts), so the explorer (issue 17) can order them.
+ * is its own step (shootdown.ts). Red Bear's and Linux's are memory words (words.ts) reached
+ * through `port`, so the explorer (issue 17) runs the same code on its own memory; Redox's flag
+ * is still a host object (no explorer model drives it).
  */
 import type { AddressSpace } from '../vm.ts';
+import { HOST_TLB_PORT } from './host-port.ts';
+import { type CsdInfo, TlbLayout, type TlbPort, TlbRequests } from './words.ts';
 
 /**
  * `ideal`: every CPU drops the pages at once, free (the MMU as every scenario measured it before
  * TLBs existed: the default). `redox`, `redbear`, `linux`: the protocols of models.md §6.3.
+ * `redbear-fixed`: Red Bear's packed word with the full K3 fix (issue 17; redbear.ts): the
+ * initiator takes a target's mailbox only when it is free, and waits until its own request has
+ * been taken and flushed.
  */
-export const TLB_PROTOCOLS = ['ideal', 'redox', 'redbear', 'linux'] as const;
+export const TLB_PROTOCOLS = ['ideal', 'redox', 'redbear', 'linux', 'redbear-fixed'] as const;
 export type TlbProtocol = (typeof TLB_PROTOCOLS)[number];
 
 export interface TlbOptions {
@@ -87,22 +94,32 @@ export class TlbState {
   readonly stats = new TlbStats();
   /** redox: per CPU, the request whose flag is set for it (wants_tlb_shootdown), or null. */
   readonly redoxFlag: (FlushRequest | null)[];
-  /** redbear: per CPU, the packed range-and-flag word (P15-3): a request, or null when clear. */
-  readonly redbearWord: (FlushRequest | null)[];
-  /** redbear: per CPU, the TLB IPIs it has served (what initiators wait on). */
-  readonly redbearServed: Float64Array;
-  /** linux: per CPU, queued flush requests (the call-function queue). */
-  readonly linuxQueue: FlushRequest[][];
+  /** redbear and linux: their shared words (words.ts), where `layout` puts them, through `port`. */
+  readonly port: TlbPort;
+  readonly layout: TlbLayout;
+  /** The machine's words (HOST_TLB_PORT); unused under the explorer, whose memory holds them. */
+  readonly words = new Map<number, number>();
+  /** redbear: the requests its mailbox handles name. */
+  readonly requests: TlbRequests;
+  /** linux: each csd's info (the initiator's request), by csd handle. */
+  readonly csdInfo: CsdInfo = new Map();
+  #spareCsd: number;
   /** Shootdown IPIs sent and target flushes done so far: the fault plan's ordinals. */
   ipiOrdinal = 0;
   flushOrdinal = 0;
 
-  constructor(cpus: number, options: TlbOptions) {
+  constructor(cpus: number, options: TlbOptions, port: TlbPort = HOST_TLB_PORT, layoutBase = 0) {
     this.options = options;
     this.redoxFlag = new Array<FlushRequest | null>(cpus).fill(null);
-    this.redbearWord = new Array<FlushRequest | null>(cpus).fill(null);
-    this.redbearServed = new Float64Array(cpus);
-    this.linuxQueue = Array.from({ length: cpus }, () => []);
+    this.port = port;
+    this.layout = new TlbLayout(cpus, layoutBase);
+    this.requests = new TlbRequests(port !== HOST_TLB_PORT);
+    this.#spareCsd = cpus * cpus + 1;
+  }
+
+  /** linux: a csd handle no CPU uses (after a timeout left an initiator's own one queued). */
+  spareCsd(): number {
+    return this.#spareCsd++;
   }
 
   /** The next shootdown IPI is lost (fault injection); counts it either way. */
