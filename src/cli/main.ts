@@ -30,6 +30,7 @@ import { formatMetrics, listMetrics } from './metrics.ts';
 import { packageRoot } from './package-root.ts';
 import { registerTraceCheckCommand } from './trace-check.ts';
 import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
+import { registerViewCommand } from './view.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -59,6 +60,7 @@ const COMMAND_NAMES = [
   'check-policy', // issue 22
   // trace (issue 21)
   'trace-check',
+  'view', // issue 21: the web viewer
 ];
 
 const processIo: CliIo = {
@@ -166,6 +168,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerCheckPolicyCommand(program, io, setStatus); // issue 22
   // trace (issue 21): the trace validator.
   registerTraceCheckCommand(program, io, setStatus);
+  registerViewCommand(program, io, setStatus); // issue 21: the web viewer
   return program;
 }
 
