@@ -9,7 +9,7 @@
  */
 import { threadColour } from './dom.ts';
 import { type CpuSlice, firstEndingAfter, sliceAt, type TraceModel } from './trace-model.ts';
-import { formatNs, nsAt, pan, type Range, xOf, zoomAt } from './view-range.ts';
+import { formatTick, nsAt, pan, type Range, xOf, zoomAt } from './view-range.ts';
 
 export const LABEL_PX = 56;
 export const AXIS_PX = 22;
@@ -84,12 +84,13 @@ export class Timeline {
     g.fillStyle = '#333';
     g.font = '11px sans-serif';
     const ticks = 6;
+    const stepNs = (this.range.endNs - this.range.startNs) / ticks;
     for (let i = 0; i <= ticks; i++) {
-      const ns = this.range.startNs + ((this.range.endNs - this.range.startNs) * i) / ticks;
+      const ns = this.range.startNs + stepNs * i;
       const x = this.#x(ns);
       g.fillRect(x, AXIS_PX - 5, 1, 5);
       g.textAlign = i === 0 ? 'left' : i === ticks ? 'right' : 'center';
-      g.fillText(formatNs(ns), x, AXIS_PX - 8);
+      g.fillText(formatTick(ns, stepNs), x, AXIS_PX - 8);
     }
   }
 
@@ -143,7 +144,12 @@ export class Timeline {
   #wakeArrows(g: CanvasRenderingContext2D): void {
     const t = this.#model.threads.get(this.selectedTid);
     if (t === undefined) return;
+    g.save();
+    g.beginPath();
+    g.rect(LABEL_PX, AXIS_PX, this.plotWidth, this.canvas.clientHeight - AXIS_PX);
+    g.clip(); // an arrow from a wake before the view starts at the plot's edge, not on the labels
     g.strokeStyle = '#000';
+    g.fillStyle = '#000';
     g.lineWidth = 1.5;
     for (const w of t.wakeups) {
       if (w.runNs < this.range.startNs || w.wakeNs > this.range.endNs || w.wakerCpu < 0) continue;
@@ -157,6 +163,7 @@ export class Timeline {
       g.arc(x1, y1, 3, 0, 2 * Math.PI);
       g.fill();
     }
+    g.restore();
   }
 
   /** The slice under canvas point (x, y), or null. */

@@ -54,3 +54,11 @@ export function formatNs(ns: number): string {
   if (a < 1e9) return `${(ns / 1e6).toFixed(3)} ms`;
   return `${(ns / 1e9).toFixed(3)} s`;
 }
+
+/** A tick label: the unit of `ns`, with enough decimals that ticks `stepNs` apart differ. */
+export function formatTick(ns: number, stepNs: number): string {
+  const a = Math.abs(ns);
+  const [unit, name] = a < 1e3 ? [1, 'ns'] : a < 1e6 ? [1e3, 'µs'] : a < 1e9 ? [1e6, 'ms'] : [1e9, 's'];
+  const decimals = Math.min(9, Math.max(0, Math.ceil(-Math.log10(Math.max(stepNs, 1e-9) / unit))));
+  return `${(ns / unit).toFixed(decimals)} ${name}`;
+}

@@ -4,11 +4,14 @@
  * mouse wheel, clicks it, and checks the page shows that thread's details and wakeups; the
  * screenshot is kept under the test's temp dir (the path is printed as a diagnostic).
  *
+ * A second test serves two runs and checks they are shown side by side, with their metrics in
+ * one table and the zoom of one timeline followed by the other.
+ *
  * Without /usr/bin/chromium the test is skipped, saying so, except under CI=true, where a
  * missing browser fails it (.ci/run installs chromium).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -26,16 +29,28 @@ function target(slices: readonly CpuSlice[][]): CpuSlice {
   return woken.reduce((a, b) => (b.endNs - b.startNs > a.endNs - a.startNs ? b : a));
 }
 
+/** False (the test skipped, saying why) when there is no browser outside CI; under CI, a failure. */
+function haveChromium(t: { skip: (message: string) => void }): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') assert.fail(`${CHROMIUM} is missing under CI (.ci/run installs chromium)`);
+  t.skip(`${CHROMIUM} not installed: apt-get install -y chromium to run the browser test`);
+  return false;
+}
+
+/** The seed's report and trace, copied out of the first server's temporary directory. */
+const keptRun: { report?: string; trace?: string } = {};
+
 test('viewer: open a seed run, zoom, click a slice, see the thread and its wakeups', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === 'true') assert.fail(`${CHROMIUM} is missing under CI (.ci/run installs chromium)`);
-    t.skip(`${CHROMIUM} not installed: apt-get install -y chromium to run the browser test`);
-    return;
-  }
+  if (!haveChromium(t)) return;
   const { chromium } = await import('playwright-core');
   const { server, runs, cleanup } = await startView([SEED]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
+    const dir = mkdtempSync(join(tmpdir(), 'smpsim-viewer-test-'));
+    keptRun.report = join(dir, 'seed.json');
+    keptRun.trace = join(dir, 'seed.trace.json');
+    copyFileSync(runs[0]!.files[0]!, keptRun.report);
+    copyFileSync(runs[0]!.files[1]!, keptRun.trace);
     const events = (JSON.parse(readFileSync(runs[0]!.files[1]!, 'utf8')) as { traceEvents: RawEvent[] })
       .traceEvents;
     const model = buildModel(events);
@@ -91,7 +106,6 @@ test('viewer: open a seed run, zoom, click a slice, see the thread and its wakeu
       await page.locator('.details table.history tbody tr').count(),
       Math.min(200, thread.states.length),
     );
-    const dir = mkdtempSync(join(tmpdir(), 'smpsim-viewer-test-'));
     const shot = join(dir, 'viewer.png');
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(statSync(shot).size > 10_000, 'a screenshot with something in it');
@@ -101,5 +115,52 @@ test('viewer: open a seed run, zoom, click a slice, see the thread and its wakeu
     await browser.close();
     await server.close();
     cleanup();
+  }
+});
+
+test('viewer: two runs side by side, metrics in one table, zoom linked', async (t) => {
+  if (!haveChromium(t)) return;
+  assert.ok(keptRun.report !== undefined && keptRun.trace !== undefined, 'the first test ran');
+  const dir = mkdtempSync(join(tmpdir(), 'smpsim-viewer-pair-'));
+  const files = ['a.json', 'a.trace.json', 'b.json', 'b.trace.json'].map((f) => join(dir, f));
+  [keptRun.report, keptRun.trace, keptRun.report, keptRun.trace].forEach((from, i) => {
+    copyFileSync(from, files[i]!);
+  });
+  const { chromium } = await import('playwright-core');
+  const { server } = await startView(files);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
+    assert.equal(await page.getAttribute('#panes', 'class'), 'two');
+    assert.deepEqual(await page.locator('.pane h2').allTextContents(), ['a', 'b']);
+    const report = JSON.parse(readFileSync(keptRun.report, 'utf8')) as { metrics: Record<string, number> };
+    const rows = page.locator('#compare table.metrics tbody tr');
+    assert.equal(await rows.count(), Object.keys(report.metrics).length);
+    // The same run twice: every ratio B / A is 1 (or — where A is 0).
+    const ratios = await page.locator('#compare table.metrics tbody tr td:last-child').allTextContents();
+    assert.ok(
+      ratios.every((r) => r === '1.000' || r === '—'),
+      ratios.join(','),
+    );
+    const canvases = page.locator('canvas.timeline');
+    assert.equal(await canvases.count(), 2);
+    const box = (await canvases.nth(0).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + AXIS_PX + 10);
+    const range = (i: number) =>
+      canvases.nth(i).evaluate((c: HTMLCanvasElement) => [c.dataset.startNs, c.dataset.endNs]);
+    const before = await range(0);
+    await page.mouse.wheel(0, -600);
+    await page.waitForFunction(
+      (end) => document.querySelectorAll('canvas')[0]!.dataset.endNs !== end,
+      before[1],
+    );
+    const [a, b] = [await range(0), await range(1)];
+    assert.deepEqual(b, a);
+    assert.ok(Number(a[1]) - Number(a[0]) < Number(JSON.parse(readFileSync(keptRun.report, 'utf8')).sim_ns));
+  } finally {
+    await browser.close();
+    await server.close();
   }
 });
