@@ -32,7 +32,8 @@ export function formatWallS(s: number): string {
 
 export interface ProgressState {
   runs: [done: number, total: number] | null;
-  sim: [ns: number, maxNs: number] | null;
+  /** The simulated time a run here reached, its limit, and the wall seconds it took to get there. */
+  sim: [ns: number, maxNs: number, atS: number] | null;
   /** A stage's name (bench): shown after the counts. */
   stage: string | null;
   /** A wall-clock limit (explore --time), when it ends the work before the count does. */
@@ -66,13 +67,14 @@ export function progressLine(label: string, s: ProgressState, elapsedS: number, 
     parts.push(`${s.runs[0]}${bounded ? `/${s.runs[1]}` : ''} ${s.stage === null ? 'runs' : 'stages'}`);
   }
   if (s.stage !== null) parts.push(s.stage);
-  if (s.sim !== null) {
-    const rate = elapsedS > 0 ? s.sim[0] / 1e9 / elapsedS : 0;
-    parts.push(`sim ${formatNs(s.sim[0])} (${rate.toPrecision(3)} sim-s per s)`);
-  }
   let time = `${formatWallS(elapsedS)} elapsed`;
   if (f !== null && f > 0 && f < 1) time += `, ~${formatWallS((elapsedS * (1 - f)) / f)} left`;
   parts.push(time);
+  if (s.sim !== null) {
+    // The rate up to the last sample: it does not fall while the variants run after the run.
+    const rate = s.sim[2] > 0 ? s.sim[0] / 1e9 / s.sim[2] : 0;
+    parts.push(`sim ${formatNs(s.sim[0])} (${rate.toPrecision(3)} sim-s per s)`);
+  }
   const line = parts.join('  ');
   return line.length <= columns - 1 ? line : line.slice(0, Math.max(0, columns - 1));
 }
@@ -105,7 +107,7 @@ export class Progress {
   }
 
   sim(ns: number, maxNs: number): void {
-    this.state.sim = [ns, maxNs];
+    this.state.sim = [ns, maxNs, (this.#clock() - this.#startMs) / 1000];
     this.#draw(false);
   }
 
@@ -136,7 +138,7 @@ export class Progress {
       this.#label,
       this.state,
       (now - this.#startMs) / 1000,
-      this.#stream.columns ?? 80,
+      this.#stream.columns || 80,
     );
     this.#stream.write(`\r\x1b[2K${line}`);
     this.#drawn = true;

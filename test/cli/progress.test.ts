@@ -38,13 +38,13 @@ test('progress line: bar, counts, rate, elapsed and the time left from the fract
   );
   // A run: 1.5 s simulated of a 2 s limit after 3 wall seconds: 0.5 sim-s per s, 1 s left.
   assert.equal(
-    progressLine('seed', state({ sim: [1.5e9, 2e9] }), 3, 200),
-    `seed  [${'#'.repeat(18)}${'.'.repeat(6)}] 75%  sim 1.500 s (0.500 sim-s per s)  3.0 s elapsed, ~1.0 s left`,
+    progressLine('seed', state({ sim: [1.5e9, 2e9, 3] }), 3, 200),
+    `seed  [${'#'.repeat(18)}${'.'.repeat(6)}] 75%  3.0 s elapsed, ~1.0 s left  sim 1.500 s (0.500 sim-s per s)`,
   );
   // No limit worth a bar: the rate alone.
   assert.equal(
-    progressLine('seed', state({ sim: [2e9, Number.MAX_SAFE_INTEGER] }), 4, 200),
-    'seed  sim 2.000 s (0.500 sim-s per s)  4.0 s elapsed',
+    progressLine('seed', state({ sim: [2e9, Number.MAX_SAFE_INTEGER, 4] }), 9, 200),
+    'seed  9.0 s elapsed  sim 2.000 s (0.500 sim-s per s)',
   );
   // explore --time: the fraction is of the time; an unbounded count shows no total.
   assert.equal(
