@@ -5,7 +5,9 @@
 // runs this (the `prepare` script); `npm run build` runs it by hand. An argument names another
 // output directory (the build test uses one). Beside it, dist/run-worker.mjs: the entry of the
 // worker threads that multi-run commands (scale, policies, demo, bench futex) spread their runs
-// over (src/report/worker-pool.ts finds it next to the bundle).
+// over (src/report/worker-pool.ts finds it next to the bundle). And dist/web/viewer.js: the web
+// viewer's page script (src/web/, issue 21), for the browser, which `smpsim view` serves
+// (src/cli/view-assets.ts bundles it the same way in memory when this one is missing or stale).
 //
 // Issue 22: the package's entry points (package.json `exports`) are built with it, dist/index.mjs
 // (`smpsim`), guest.mjs (`smpsim/guest`) and policy.mjs (`smpsim/policy`), split (esbuild
@@ -54,6 +56,15 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   keepNames: false,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: [join(root, 'src', 'web', 'main.ts')],
+  outfile: join(outdir, 'web', 'viewer.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'src', 'machine', 'entry-hooks.mjs'), join(outdir, 'entry-hooks.mjs'));

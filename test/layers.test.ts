@@ -224,6 +224,16 @@ test('the abi imports nothing outside src/abi', () => {
   assert.deepEqual(violations, []);
 });
 
+test('the web viewer (src/web, browser code) imports nothing outside src/web, and no Node module', () => {
+  const violations = importViolations(
+    ['src/web'],
+    (to) => under(to, 'src/web'),
+    'the viewer runs in the browser and reads the files the server hands it (issue 21)',
+  );
+  assert.deepEqual(violations, []);
+  assert.ok(sourceFiles('src/web').length > 0, 'src/web has .ts files');
+});
+
 /** DESIGN.md's layer table, top to bottom: a layer imports only from itself and the ones above. */
 const LAYER_ORDER = [
   'engine',

@@ -9,6 +9,7 @@ import { formatDemo, runDemo } from './demo.ts';
 import { formatScale, type ModulePolicyColumn, runScaleStudy } from '../report/scale.ts';
 import { packageRoot } from './package-root.ts';
 import { withRunner } from '../report/worker-pool.ts';
+import { progressRunner, withProgress } from './progress.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 
 /** Where a command writes its output. */
@@ -77,7 +78,9 @@ export interface DemoOptions {
 
 /** `smpsim scale`: exit 1 when some point has no accepted run. */
 export const scaleImpl: CommandImpl<ScaleOptions> = async (options, io) => {
-  const report = await withRunner(options.jobs, (runner) => runScaleStudy(options, runner));
+  const report = await withProgress('scale', (p) =>
+    withRunner(options.jobs, (runner) => runScaleStudy(options, progressRunner(runner, p, options.jobs > 1))),
+  );
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScale(report));
   if (options.plot !== undefined) {
     const drawn = await plotTo('speedup', [{ type: 'scale', label: 'scale', report }], options.plot, null);
@@ -102,18 +105,24 @@ export const benchImpl: CommandImpl<BenchOptions> = async (options, io) => {
             const drawn = await plotTo('bench', [{ type: 'bench', label: 'bench', report }], plot, null);
             if (!options.json) io.out(describePlot(drawn));
           };
-    return benchCommand(
-      {
-        ...options,
-        startup,
-        onReport,
-        services: { root: PACKAGE_ROOT, load: (file, set) => loadScenarioFile(file, { set }) },
-      },
-      io,
+    return withProgress('bench', (p) =>
+      benchCommand(
+        {
+          ...options,
+          startup,
+          onReport,
+          services: { root: PACKAGE_ROOT, load: (file, set) => loadScenarioFile(file, { set }) },
+          onStage: p === null ? undefined : (done, total, name) => p.stage(done, total, name),
+        },
+        io,
+      ),
     );
   }
-  const report = await withRunner(options.jobs ?? 1, (runner) =>
-    runBenchFutex({ quick: options.quick }, runner),
+  const jobs = options.jobs ?? 1;
+  const report = await withProgress('bench futex', (p) =>
+    withRunner(jobs, (runner) =>
+      runBenchFutex({ quick: options.quick }, progressRunner(runner, p, jobs > 1)),
+    ),
   );
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchFutex(report));
   return 0;
@@ -123,7 +132,11 @@ const PACKAGE_ROOT = packageRoot();
 
 /** `smpsim demo`: exit 1 when a seed scenario or a scaling point failed. */
 export const demoImpl: CommandImpl<DemoOptions> = async (options, io) => {
-  const report = await withRunner(options.jobs, (runner) => runDemo(PACKAGE_ROOT, undefined, runner));
+  const report = await withProgress('demo', (p) =>
+    withRunner(options.jobs, (runner) =>
+      runDemo(PACKAGE_ROOT, undefined, progressRunner(runner, p, options.jobs > 1)),
+    ),
+  );
   io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatDemo(report));
   return report.passed ? 0 : 1;
 };

@@ -28,6 +28,7 @@ import {
   replayScenario,
 } from './explore-scenario.ts';
 import { checkWritableFile, parseChoiceFlag, parseIntFlag, parseSecondsFlag } from './flags.ts';
+import { Progress } from './progress.ts';
 
 export interface ExploreOptions {
   strategy?: string;
@@ -55,7 +56,6 @@ export interface ExploreIo {
 
 const BUDGET_DEFAULT = 100_000;
 const TIME_S_MAX = 3600;
-const PROGRESS_EVERY_MS = 1000;
 const JOBS_MAX = 16;
 
 /** A search the command asked for: the explorer's options as the flags gave them, a time and jobs. */
@@ -109,24 +109,25 @@ export function parseExploreRequest(target: string | undefined, o: ExploreOption
   };
 }
 
-/** The stop test of a search: the --time budget, and a progress line on stderr each second. */
-function stopper(req: ExploreRequest, err: (s: string) => void): (executions: number) => boolean {
+/**
+ * The stop test of a search: the --time budget; and on a terminal a progress line on stderr
+ * (executions of the budget, or of the time), nothing otherwise (progress.ts).
+ */
+function stopper(req: ExploreRequest, progress: Progress | null): (executions: number) => boolean {
   const startMs = performance.now();
-  let lastMs = startMs;
+  progress?.limit(req.timeS);
   return (executions) => {
-    const nowMs = performance.now();
-    if (nowMs - lastMs >= PROGRESS_EVERY_MS) {
-      lastMs = nowMs;
-      err(
-        `explore: ${req.model.name} ${executions} executions, ${((nowMs - startMs) / 1000).toFixed(1)} s\n`,
-      );
-    }
-    return req.timeS > 0 && nowMs - startMs >= req.timeS * 1000;
+    progress?.runs(executions, req.budget);
+    return req.timeS > 0 && performance.now() - startMs >= req.timeS * 1000;
   };
 }
 
-export function runExploreRequest(req: ExploreRequest, err: (s: string) => void): ExploreReport {
-  return explore({ ...req, stop: stopper(req, err), estimate: req.strategy === 'dpor' });
+export function runExploreRequest(req: ExploreRequest, progress: Progress | null = null): ExploreReport {
+  try {
+    return explore({ ...req, stop: stopper(req, progress), estimate: req.strategy === 'dpor' });
+  } finally {
+    progress?.end();
+  }
 }
 
 function replayCommand(target: string | undefined, o: ExploreOptions, io: ExploreIo): number {
@@ -167,7 +168,10 @@ export async function exploreCommand(
       'a scenario file or program module TARGET',
     );
   const req = parseExploreRequest(target, o);
-  const report = req.jobs > 1 ? await exploreInJobs(req, io.err) : runExploreRequest(req, io.err);
+  const report =
+    req.jobs > 1
+      ? await exploreInJobs(req, io.err)
+      : runExploreRequest(req, Progress.on(`explore ${req.model.name}`));
   if (o.trace !== undefined && report.violation !== null) {
     writeFileSync(
       o.trace,
@@ -200,7 +204,7 @@ async function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): 
   const budget = o.budget === undefined ? 100 : parseIntFlag('--budget', o.budget, 1, 1e6);
   const timeS = o.time === undefined ? 0 : parseSecondsFlag('--time', o.time, TIME_S_MAX);
   const startMs = performance.now();
-  let lastMs = startMs;
+  const progress = Progress.on(`explore ${file}`)?.limit(timeS) ?? null;
   const r = exploreScenario(file, config, {
     timing,
     strategy: parseChoiceFlag('--strategy', o.strategy ?? 'pct', STRATEGIES),
@@ -208,14 +212,11 @@ async function scenarioCommand(file: string, o: ExploreOptions, io: ExploreIo): 
     budget,
     seed: parseIntFlag('--seed', o.seed ?? '1', 0, 2 ** 32 - 1),
     stop: (n) => {
-      const nowMs = performance.now();
-      if (nowMs - lastMs >= PROGRESS_EVERY_MS) {
-        lastMs = nowMs;
-        io.err(`explore: ${file} ${n} runs, ${((nowMs - startMs) / 1000).toFixed(1)} s\n`);
-      }
+      progress?.runs(n, budget);
       return timeS > 0 && performance.now() - startMs >= timeS * 1000;
     },
   });
+  progress?.end();
   io.out(o.json === true ? `${JSON.stringify(r, null, 2)}\n` : formatScenarioExplore(r));
   return r.found ? 1 : 0;
 }

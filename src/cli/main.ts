@@ -32,6 +32,8 @@ import { registerTraceCheckCommand } from './trace-check.ts';
 import { registerSweepCommand } from './sweep.ts';
 import { registerFidelityCommands } from './fidelity.ts';
 import { type TraceFlags, traceRunOptions } from './trace-flags.ts';
+import { registerViewCommand } from './view.ts';
+import { progressRunner, withProgress } from './progress.ts';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -61,6 +63,7 @@ const COMMAND_NAMES = [
   'check-policy', // issue 22
   // trace (issue 21)
   'trace-check',
+  'view', // issue 21: the web viewer
   // sweeps (issue 23)
   'sweep',
   'worker',
@@ -173,6 +176,7 @@ function buildProgram(io: CliIo, setStatus: SetStatus): Command {
   registerCheckPolicyCommand(program, io, setStatus); // issue 22
   // trace (issue 21): the trace validator.
   registerTraceCheckCommand(program, io, setStatus);
+  registerViewCommand(program, io, setStatus); // issue 21: the web viewer
   registerSweepCommand(program, io, setStatus); // issue 23: sweep and worker
   registerFidelityCommands(program, io, setStatus); // issue 23: fidelity and calibrate
   return program;
@@ -293,7 +297,9 @@ async function policiesCommand(files: string[], opts: PoliciesFlags, io: CliIo):
           .scenarios.map((s) => join(PACKAGE_ROOT, s.file))
           .filter((path) => loadScenarioFile(path).headline.length > 0);
   for (const file of scenarios) loadScenarioFile(file); // bad files fail first
-  const report = await withRunner(jobs, (runner) => runPolicies(scenarios, load, runner, module));
+  const report = await withProgress('policies', (p) =>
+    withRunner(jobs, (runner) => runPolicies(scenarios, load, progressRunner(runner, p, jobs > 1), module)),
+  );
   if (opts.json === true) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (opts.markdown === true) io.out(`${policiesMarkdown(report).join('\n')}\n`);
   else io.out(formatPolicies(report));
@@ -331,9 +337,15 @@ async function runCommand(file: string, opts: RunFlags, io: CliIo): Promise<numb
   const { config, wall } = await loadForRun(file, opts);
   // A sweep's runs and the variants go to worker threads; the run itself stays here (its trace).
   const jobs = parseJobs(opts.jobs);
-  const report = await blameFile(file, () =>
-    withRunner(jobs, (runner) => runConfigOn(config, { wall, ...trace }, runner)),
-  );
+  // On a terminal, a progress line: simulated time reached here, and the variants' runs.
+  const report = await withProgress(config.name, (p) => {
+    const onProgress = p === null ? undefined : (ns: number) => p.sim(ns, config.limits.simNsMax);
+    return blameFile(file, () =>
+      withRunner(jobs, (runner) =>
+        runConfigOn(config, { wall, ...trace, onProgress }, progressRunner(runner, p, jobs > 1)),
+      ),
+    );
+  });
   io.out(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatRunReport(report));
   if (report.failure !== null) io.err(`smpsim: ${file}: run failed: ${report.failure}\n`);
   return report.passed ? EXIT_OK : EXIT_EXPECTATION_FAILED;

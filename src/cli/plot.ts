@@ -13,40 +13,17 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import type { CommandIo } from './commands.ts';
 import { UsageError } from './errors.ts';
 import { checkWritableFile, parseChoiceFlag } from './flags.ts';
+import { parseWindowFlag } from './trace-flags.ts';
 
 /** Must match src/report/plot/plot.ts PLOT_KINDS (kept here so --help needs no chart modules). */
 const KINDS = ['speedup', 'latency-cdf', 'utilisation', 'timeline', 'bench', 'policies'] as const;
 const EXTENSIONS = ['.svg', '.png'];
-const UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
 /** `--out`: a writable .svg or .png path. */
 export function checkPlotFile(flag: string, file: string): void {
   if (!EXTENSIONS.includes(extname(file).toLowerCase()))
     throw new UsageError(flag, `${file} is neither .svg nor .png`, EXTENSIONS.join(', '));
   checkWritableFile(flag, file);
-}
-
-/** One time with its unit (`250us`, `1.5ms`, `2s`, `1000ns`) in ns. */
-function parseTimeNs(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s)$/.exec(text.trim());
-  if (m === null)
-    throw new UsageError(
-      flag,
-      `${JSON.stringify(text)} is not a time`,
-      'a number with ns, us, ms or s, e.g. 2ms',
-    );
-  return Math.round(Number(m[1]) * UNITS_NS[m[2]!]!);
-}
-
-/** `--window START,END` in simulated time, START < END. */
-export function parseWindowFlag(flag: string, raw: string): [number, number] {
-  const parts = raw.split(',');
-  if (parts.length !== 2)
-    throw new UsageError(flag, `${JSON.stringify(raw)} is not START,END`, 'two times, e.g. 10ms,20ms');
-  const [lo, hi] = [parseTimeNs(flag, parts[0]!), parseTimeNs(flag, parts[1]!)];
-  if (lo >= hi)
-    throw new UsageError(flag, `the window ends (${parts[1]}) at or before it starts (${parts[0]})`);
-  return [lo, hi];
 }
 
 /** Draws `inputs` as `kind` into `file`; input problems become one-line usage errors. */
@@ -109,7 +86,8 @@ export function registerPlotCommand(program: Command, io: CommandIo, setStatus: 
     .action(async (files: string[], opts: { kind?: string; out: string; window?: string }) => {
       const kind = opts.kind === undefined ? undefined : parseChoiceFlag('--kind', opts.kind, KINDS);
       checkPlotFile('--out', opts.out);
-      const window = opts.window === undefined ? null : parseWindowFlag('--window', opts.window);
+      const parsed = opts.window === undefined ? null : parseWindowFlag('--window', opts.window);
+      const window: [number, number] | null = parsed === null ? null : [parsed.startNs, parsed.endNs];
       if (window !== null && kind !== undefined && kind !== 'timeline')
         throw new UsageError('--window', 'only applies to --kind timeline');
       const inputs = await loadInputs(files, kind);

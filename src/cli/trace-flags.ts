@@ -4,7 +4,7 @@
  */
 import type { ChromeTraceSummary } from '../report/chrome-trace.ts';
 import type { RunOptions } from '../report/run.ts';
-import { parseTraceWindow, WINDOW_ALLOWED } from '../report/trace/window.ts';
+import { parseTraceWindow, type TraceWindow, WINDOW_ALLOWED } from '../report/trace/window.ts';
 import { UsageError } from './errors.ts';
 import { checkWritableFile, parseIntFlag } from './flags.ts';
 
@@ -15,6 +15,16 @@ export interface TraceFlags {
   trace?: string;
   traceMaxMb?: string;
   traceWindow?: string;
+}
+
+/**
+ * A `START,END` window flag (`run --trace-window`, `plot --window`): the one parser of simulated
+ * time windows (report/trace/window.ts), its problem a usage error naming `flag`.
+ */
+export function parseWindowFlag(flag: string, raw: string): TraceWindow {
+  const parsed = parseTraceWindow(raw);
+  if (typeof parsed === 'string') throw new UsageError(flag, parsed, WINDOW_ALLOWED);
+  return parsed;
 }
 
 /** The run options the flags ask for; `err` is told when the size bound stopped the trace. */
@@ -28,9 +38,7 @@ export function traceRunOptions(opts: TraceFlags, err: (text: string) => void): 
   let window: RunOptions['traceWindow'];
   if (opts.traceWindow !== undefined) {
     if (opts.trace === undefined) throw new UsageError('--trace-window', 'needs --trace');
-    const parsed = parseTraceWindow(opts.traceWindow);
-    if (typeof parsed === 'string') throw new UsageError('--trace-window', parsed, WINDOW_ALLOWED);
-    window = parsed;
+    window = parseWindowFlag('--trace-window', opts.traceWindow);
   }
   if (opts.trace === undefined) return {};
   // Checked before the run, so a bad path costs nothing instead of the whole simulation.

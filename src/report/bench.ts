@@ -7,7 +7,7 @@
  * 0.25). Then the scale measures (bench-scale.ts), a multi-run command serial against the worker
  * pool, and the CLI's start-up (bench-multirun.ts): every row of issue 14's table.
  *
- * Why it is about 415 lines, above the house ~400: the report type every measure adds a field to,
+ * Why it is about 430 lines, above the house ~400: the report type every measure adds a field to,
  * the workloads, their timing and the table are one contract (bench/results files are read back
  * by the README test); the scale, multi-run, services and reference measures already live in
  * their own bench-*.ts files, and `formatBench` is the next part to move out.
@@ -307,10 +307,20 @@ export interface BenchRunOptions {
   jobs?: number;
   /** The seeds the services measure runs, and their reader; without them, not measured. */
   services?: ServicesSeeds;
+  /** Told as each measure starts: how many came before, of how many, its name (issue 21's progress). */
+  onStage?: (done: number, total: number, name: string) => void;
 }
 
 export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
-  const workloads = benchWorkloads(options.quick).map(runWorkload);
+  const defs = benchWorkloads(options.quick);
+  const total =
+    defs.length + 2 + (options.startup === undefined ? 0 : 1) + (options.services === undefined ? 0 : 1);
+  let done = 0;
+  const stage = <T>(name: string, measure: () => T): T => {
+    options.onStage?.(done++, total, name);
+    return measure();
+  };
+  const workloads = defs.map((w) => stage(w.name, () => runWorkload(w)));
   const ratioOf = (name: string) => workloads.find((w) => w.name === name)?.ratio ?? 0;
   const report: BenchReport = {
     schema: BENCH_SCHEMA,
@@ -320,14 +330,17 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     workloads,
     ratio_compute: ratioOf('compute'),
     ratio_pingpong: ratioOf('futex-pingpong'),
-    scale: runBenchScale(options.quick),
-    multi_run: await runBenchMultiRun(options.quick, options.jobs),
+    scale: stage('scale', () => runBenchScale(options.quick)),
+    multi_run: await stage('multi-run', () => runBenchMultiRun(options.quick, options.jobs)),
   };
-  if (options.startup !== undefined) {
-    report.startup = runBenchStartup(options.startup.bin, options.startup.scenario);
-  }
+  const startup = options.startup;
+  if (startup !== undefined)
+    report.startup = stage('start-up', () => runBenchStartup(startup.bin, startup.scenario));
   // Services (issue 19): a booted system's simulated seconds per host second, idle and busy.
-  if (options.services !== undefined) report.services = runBenchServices(options.services, options.quick);
+  const services = options.services;
+  if (services !== undefined)
+    report.services = stage('services', () => runBenchServices(services, options.quick));
+  options.onStage?.(total, total, 'done');
   return report;
 }
 
@@ -395,7 +408,10 @@ function table(header: string[], rows: string[][]): string[] {
  * a report instead of running the benchmark again.
  */
 export async function benchCommand(
-  options: { json: boolean } & Pick<BenchRunOptions, 'quick' | 'jobs' | 'startup' | 'services'> & {
+  options: { json: boolean } & Pick<
+    BenchRunOptions,
+    'quick' | 'jobs' | 'startup' | 'services' | 'onStage'
+  > & {
       /** Given the report after it is printed (`bench --plot`). */
       onReport?: (report: BenchReport) => Promise<void>;
     },
@@ -407,6 +423,7 @@ export async function benchCommand(
     jobs: options.jobs,
     startup: options.startup,
     services: options.services,
+    onStage: options.onStage,
   });
   const previous = compareWithPrevious(report, deps.resultsDir ?? BENCH_RESULTS_DIR);
   if (options.json) {

@@ -17,7 +17,7 @@ import { bootMetrics } from './boot-metrics.ts';
 import { contextPoolMetrics } from './proc-metrics.ts';
 import { hotplugMetrics } from './hotplug-metrics.ts';
 import { FAMILIES, RUN_METRICS, schedMetricName } from './metric-registry.ts';
-import { summariseLatencies, percentileCurve } from './stats.ts';
+import { percentileCurve, sortedCopy, summariseLatencies } from './stats.ts';
 import type { CpuReport, RunReport } from './types.ts';
 
 export function buildReport(config: RunConfig, machine: Machine, error: string | undefined): RunReport {
@@ -46,6 +46,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
       spin_ns: l.spinNs,
     }));
   const futex = futexCounts(kernel);
+  // One sorted copy of the wake latencies for both the summary and the CDF (they were sorted twice).
+  const wakeSorted = sortedCopy(kernel.stats.wakeLatencies());
   const report: RunReport = {
     schema: 'smpsim.run/1',
     scenario: config.name,
@@ -67,8 +69,8 @@ export function buildReport(config: RunConfig, machine: Machine, error: string |
         .sort((a, b) => a[0] - b[0])
         .map(([nr, n]) => [Kernel.syscallName(nr), n]),
     ),
-    wakeup_latency: summariseLatencies(kernel.stats.wakeLatencies()),
-    wakeup_cdf_ns: percentileCurve(kernel.stats.wakeLatencies()),
+    wakeup_latency: summariseLatencies(wakeSorted, true),
+    wakeup_cdf_ns: percentileCurve(wakeSorted, true),
     processes: {
       spawned: kernel.stats.processesSpawned,
       exited: kernel.stats.processesExited,

@@ -39,6 +39,8 @@ export interface RunOptions extends BuildOptions {
   traceWindow?: TraceWindow;
   /** Told how the trace went: slices written, and a message when the bound stopped it. */
   onTrace?: (summary: ChromeTraceSummary) => void;
+  /** Told the simulated time reached between slices of the run (a progress line, issue 21). */
+  onProgress?: (simNs: number) => void;
 }
 
 export function runConfig(config: RunConfig, options: RunOptions = {}): RunReport {
@@ -86,7 +88,15 @@ function runMain(config: RunConfig, options: RunOptions, wall: WallBudget, onSli
         });
   let reason = 'the run stopped by an error';
   try {
-    reason = runEngine(machine, config.limits, wall, onSlice);
+    const progress = options.onProgress;
+    const slice =
+      progress === undefined
+        ? onSlice
+        : () => {
+            onSlice?.();
+            progress(machine.board.engine.nowNs);
+          };
+    reason = runEngine(machine, config.limits, wall, slice);
   } finally {
     const summary = recorder?.finish(reason);
     if (summary !== undefined) options.onTrace?.(summary);

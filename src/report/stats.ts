@@ -20,16 +20,25 @@ export function median(values: readonly number[]): number {
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }
 
-/** The nearest-rank percentiles 0, 1, … 100 of `values` (p0 is the minimum); empty when none. */
-export function percentileCurve(values: Float64Array): number[] {
-  if (values.length === 0) return [];
-  const sorted = values.slice().sort();
-  return Array.from({ length: 101 }, (_, p) => (p === 0 ? sorted[0]! : percentile(sorted, p)));
+/** An ascending copy of `values` (typed-array sort is numeric), to share between the two below. */
+export function sortedCopy(values: Float64Array): Float64Array {
+  return values.slice().sort();
 }
 
-export function summariseLatencies(values: Float64Array): LatencySummary {
+/**
+ * The nearest-rank percentiles 0, 1, … 100 of `values` (p0 is the minimum); empty when none.
+ * `sorted`: the values are already ascending (sortedCopy), so no second sort is made.
+ */
+export function percentileCurve(values: Float64Array, sorted = false): number[] {
+  if (values.length === 0) return [];
+  const asc = sorted ? values : sortedCopy(values);
+  return Array.from({ length: 101 }, (_, p) => (p === 0 ? asc[0]! : percentile(asc, p)));
+}
+
+/** Count, p50/p90/p99 and max of `values`; `sorted` as percentileCurve's. */
+export function summariseLatencies(values: Float64Array, isSorted = false): LatencySummary {
   const count = values.length;
-  const sorted = values.slice().sort();
+  const sorted = isSorted ? values : sortedCopy(values);
   return {
     count,
     p50_ns: percentile(sorted, 50),

@@ -2,7 +2,7 @@
 // behaves as the source's: the same listing, and the same run to the same trace hash.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +37,8 @@ test('build: the bundled CLI lists, runs and runs on worker threads as the sourc
       encoding: 'utf8',
     });
     assert.equal(built.status, 0, built.stderr);
+    // The viewer's page script (issue 21), which `smpsim view` serves from dist/web/.
+    assert.match(readFileSync(join(outdir, 'web', 'viewer.js'), 'utf8'), /smpsim view/);
     const bundle = (await import(
       pathToFileURL(join(outdir, 'smpsim.mjs')).href
     )) as typeof import('../../src/cli/main.ts');

@@ -32,7 +32,7 @@ test('an unknown flag is bad input', async () => {
 test('an unknown or missing command is bad input', async () => {
   assertOneLineError(
     await smpsim('frobnicate'),
-    /unknown command 'frobnicate' \(allowed: run, metrics, scale, bench, demo, policies, list, acpi, boot, explore, plot, check-policy, trace-check, sweep, worker, fidelity, calibrate\)/,
+    /unknown command 'frobnicate' \(allowed: run, metrics, scale, bench, demo, policies, list, acpi, boot, explore, plot, check-policy, trace-check, view, sweep, worker, fidelity, calibrate\)/,
   );
   assertOneLineError(await smpsim('rn'), /unknown command 'rn' \(Did you mean run\?\)/);
   assertOneLineError(await smpsim(), /^smpsim: missing command \(allowed: run,/);

@@ -110,12 +110,13 @@ const trace = {
     { ph: 'M', name: 'thread_name', pid: 2, tid: 9, args: { name: 'worker tid 9' } },
     { ph: 'X', name: 'a tid 2', pid: 1, tid: 1, ts: 5, dur: 5 },
     { ph: 'X', name: 'b tid 3', pid: 1, tid: 0, ts: 1, dur: 2 },
+    { ph: 'X', name: 'idle', cat: 'idle', pid: 1, tid: 0, ts: 3, dur: 2 },
     { ph: 'X', name: 'not a CPU', pid: 2, tid: 9, ts: 0, dur: 100 },
     { ph: 'i', name: 'instant', pid: 1, tid: 0, ts: 3 },
   ],
 };
 
-test('timeline: X slices on CPU tracks only, by start; a window clips them', () => {
+test('timeline: X slices on CPU tracks only, not idle ones, by start; a window clips them', () => {
   const slices = timelineSlices(trace.traceEvents);
   assert.deepEqual(slices, [
     { cpu: 'CPU 0', thread: 'b tid 3', startNs: 1000, endNs: 3000 },
@@ -177,7 +178,14 @@ test('smpsim plot: bad inputs are one line and exit 2; a report is drawn', async
     [[scaleFile, '--out', join(dir, 'a.gif')], /--out: .*a\.gif is neither \.svg nor \.png/],
     [[scaleFile, '--kind', 'pie'], /--kind/],
     [[scaleFile, '--window', '1ms,2ms'], /--window: only applies to --kind timeline/],
-    [[scaleFile, '--kind', 'timeline', '--window', '2ms,1ms'], /ends \(1ms\) at or before it starts/],
+    [
+      [scaleFile, '--kind', 'timeline', '--window', '2ms,1ms'],
+      /--window: the window starts at 2000000 ns, not before its end at 1000000 ns/,
+    ],
+    [
+      [scaleFile, '--kind', 'timeline', '--window', '2ms'],
+      /--window: "2ms" is not two times \(allowed: START,END/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await cli(['plot', ...args]);

@@ -1,8 +1,9 @@
 /**
  * A small timeline (`smpsim plot --kind timeline`): one row per CPU, one bar per stretch a thread
  * ran there, coloured by thread, from a Chrome trace (`smpsim run --trace`). The slices are the
- * trace's complete ("X") events on tracks named `CPU n` by its thread_name metadata. A window
- * (`--window START,END`, simulated time) picks a stretch of at most SLICES_MAX slices; without
+ * trace's complete ("X") events on tracks named `CPU n` by its thread_name metadata, except the
+ * idle context's (cat `idle`: no thread ran). A window (`--window START,END`, simulated time)
+ * picks a stretch of at most SLICES_MAX slices; without
  * one the plot starts at the first slice and stops after SLICES_DEFAULT, few enough that each
  * bar can be seen, and its subtitle says where it stopped.
  */
@@ -17,6 +18,7 @@ export const SLICES_DEFAULT = 300;
 
 export interface TraceEvent {
   ph?: string;
+  cat?: string;
   name?: string;
   pid?: number;
   tid?: number;
@@ -50,6 +52,7 @@ export function timelineSlices(events: readonly TraceEvent[]): TimelineSlice[] {
   for (const e of events) {
     const cpu = tracks.get(`${e.pid}/${e.tid}`);
     if (e.ph !== 'X' || cpu === undefined || typeof e.ts !== 'number' || typeof e.dur !== 'number') continue;
+    if (e.cat === 'idle') continue; // a CPU's idle context is no thread's run: no bar
     const startNs = Math.round(e.ts * 1000);
     slices.push({ cpu, thread: e.name ?? '?', startNs, endNs: startNs + Math.round(e.dur * 1000) });
   }
