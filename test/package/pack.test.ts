@@ -99,10 +99,15 @@ test('npm pack: the entry points, their declarations, the CLI and the seeds; no 
     (p) => /^(src|test|bench|scripts|node_modules|\.ci)\//.test(p) || p.endsWith('.test.ts'),
   );
   assert.deepEqual(stray, []);
-  // Every file under dist/ but the types is the build's: entries, chunks, their maps, the stamp.
+  // Every file under dist/ but the types is the build's: entries, chunks, their maps, the stamp,
+  // and the web viewer's page script (issue 21), which `npx smpsim view` serves without a build.
+  assert.ok(paths.has('dist/web/viewer.js'), 'the viewer page is packed');
   const odd = [...paths].filter(
     (p) =>
-      p.startsWith('dist/') && !p.startsWith('dist/types/') && !/^dist\/([\w-]+\.mjs(\.map)?|BUILT)$/.test(p),
+      p.startsWith('dist/') &&
+      !p.startsWith('dist/types/') &&
+      p !== 'dist/web/viewer.js' &&
+      !/^dist\/([\w-]+\.mjs(\.map)?|BUILT)$/.test(p),
   );
   assert.deepEqual(odd, []);
   const bytes = packed.reduce((sum, f) => sum + f.size, 0);
