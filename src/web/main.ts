@@ -13,7 +13,7 @@ import { isRunReport, metricsTable, type RunReport, reportPanel } from './report
 import { STYLE } from './style.ts';
 import { Timeline } from './timeline.ts';
 import { buildModel, isTrace, type TraceModel } from './trace-model.ts';
-import { formatNs } from './view-range.ts';
+import { formatTick } from './view-range.ts';
 
 interface Run {
   readonly name: string;
@@ -107,7 +107,8 @@ function tracePart(model: TraceModel, side: number): HTMLElement {
     details.replaceChildren(threadPanel(model, slice));
   };
   tl.onRange = (r) => {
-    rangeText.textContent = `${formatNs(r.startNs)} – ${formatNs(r.endNs)}`;
+    const stepNs = (r.endNs - r.startNs) / 6; // as precise as the axis ticks
+    rangeText.textContent = `${formatTick(r.startNs, stepNs)} – ${formatTick(r.endNs, stepNs)}`;
     const other = timelines[1 - side];
     if (link.checked && other !== null && other !== undefined) other.setRange(r, false);
   };
@@ -164,7 +165,10 @@ async function start(): Promise<void> {
   try {
     const listed = ((await (await fetch('/api/runs')).json()) as { runs: Listed[] }).runs;
     for (const entry of listed) runs.push(await loadListed(entry));
-    status.textContent = listed.length === 0 ? 'no files given: open one' : `${listed.length} runs`;
+    status.textContent =
+      listed.length === 0
+        ? 'no files given: open one'
+        : `${listed.length} run${listed.length === 1 ? '' : 's'}`;
   } catch (e) {
     status.className = 'error';
     status.textContent = `could not load the runs: ${(e as Error).message}`;
