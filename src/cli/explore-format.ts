@@ -17,7 +17,8 @@ function short(x: number): string {
 }
 
 export function formatExploreReport(r: ExploreReport, tracePath?: string): string {
-  const head = `${r.model} (${r.cpus} CPUs, ${r.memory}, ${r.strategy}${r.strategy === 'pct' ? ` depth ${r.pct?.depth}` : ''})`;
+  const timed = r.timing === 'model' ? ', --timing model' : '';
+  const head = `${r.model} (${r.cpus} CPUs, ${r.memory}, ${r.strategy}${r.strategy === 'pct' ? ` depth ${r.pct?.depth}` : ''}${timed})`;
   const lines: string[] = [];
   if (r.estimate !== null) {
     lines.push(

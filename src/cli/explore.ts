@@ -77,20 +77,25 @@ function resolveModel(target: string | undefined): Model {
 
 export function parseExploreRequest(target: string | undefined, o: ExploreOptions): ExploreRequest {
   const model = resolveModel(target);
-  if (o.timing !== undefined && o.timing !== 'any') {
-    const why =
-      o.timing === 'model'
-        ? "a built-in model's steps have no costs (its spends are dropped): the cost model's timing needs a whole machine"
-        : `${JSON.stringify(o.timing)} is not a timing`;
-    throw new UsageError('--timing', why, 'any (model: for a scenario file or program module TARGET)');
-  }
-  const strategy = parseChoiceFlag('--strategy', o.strategy ?? 'dpor', STRATEGIES);
+  const timing = parseChoiceFlag('--timing', o.timing ?? 'any', EXPLORE_TIMINGS);
+  const strategy = parseChoiceFlag(
+    '--strategy',
+    o.strategy ?? (timing === 'model' ? 'pct' : 'dpor'),
+    STRATEGIES,
+  );
+  if (timing === 'model' && strategy === 'dpor')
+    throw new UsageError(
+      '--timing',
+      "model: DPOR's footprints say nothing of time",
+      'any, or model with --strategy random or pct',
+    );
   const memory = parseChoiceFlag('--memory', o.memory ?? model.memory, MEMORY_MODELS);
   if (o.budget !== undefined && o.time !== undefined)
     throw new UsageError('--budget', 'give --budget or --time, not both');
   return {
     model,
     strategy,
+    timing,
     memory,
     cpus: parseIntFlag('--cpus', o.cpus ?? String(model.cpus), model.cpusMin, model.cpusMax),
     depth: parseIntFlag('--depth', o.depth ?? '3', 1, 10),

@@ -19,6 +19,13 @@ interface Node {
   fps: Map<number, Footprint>;
   backtrack: Set<number>;
   done: Set<number>;
+  /**
+   * --jobs: the first branching state's agents other workers start from. Never explored here,
+   * and, unlike `done`, never put to sleep in this worker's subtrees: two workers each sleeping
+   * the other's agents would both skip the traces where those agents commute (k1-fixed over 2
+   * workers found 7 of its 24 orders before this).
+   */
+  foreign: Set<number>;
   sleep: Map<number, Footprint>;
   chosen: number;
   /** Preemptions in the schedule before this node's step. */
@@ -79,7 +86,7 @@ function backtrack(stack: Node[], setup: Setup, bound: number): { found: boolean
     const top = stack[stack.length - 1]!;
     const prev = stack.length >= 2 ? stack[stack.length - 2]!.chosen : -1;
     for (const a of [...top.backtrack].sort((x, y) => x - y)) {
-      if (top.done.has(a) || top.sleep.has(a) || !top.enabled.includes(a)) continue;
+      if (top.done.has(a) || top.foreign.has(a) || top.sleep.has(a) || !top.enabled.includes(a)) continue;
       if (bound >= 0 && top.preemptions + pre(setup, prev, a, top.enabled) > bound) {
         pruned = true;
         continue;
@@ -159,6 +166,7 @@ function newNode(m: Machine, stack: Node[], depth: number, setup: Setup, _bound:
     fps,
     backtrack: new Set(),
     done: new Set(),
+    foreign: new Set(),
     sleep,
     chosen: -1,
     preemptions: prevPre + extra,
@@ -170,7 +178,7 @@ function share(node: Node, stack: Node[], s: { index: number; of: number }): voi
   if (node.enabled.length < 2 || stack.some((n) => n.enabled.length > 1)) return;
   node.enabled.forEach((a, i) => {
     if (i % s.of === s.index) node.backtrack.add(a);
-    else node.done.add(a);
+    else node.foreign.add(a);
   });
 }
 
@@ -189,7 +197,7 @@ function pick(
       : node.enabled;
   let pruned = false;
   for (const a of order) {
-    if (node.sleep.has(a) || node.done.has(a)) continue;
+    if (node.sleep.has(a) || node.done.has(a) || node.foreign.has(a)) continue;
     if (bound >= 0 && node.preemptions + pre(setup, prev, a, node.enabled) > bound) {
       pruned = true;
       continue;

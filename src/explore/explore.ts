@@ -11,6 +11,7 @@ import { newPrng, pctChooser, pctRunProbability, randomChooser } from './random-
 import { makeSetup, runOnce, type Setup } from './run.ts';
 import { encodeSchedule } from './schedule.ts';
 import { shrink } from './shrink.ts';
+import { timedChooser } from './timing.ts';
 
 export const STRATEGIES = ['random', 'pct', 'dpor'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -23,6 +24,8 @@ export interface ExploreOptions {
   cpus: number;
   memory: MemoryModelName;
   strategy: StrategyName;
+  /** `model`: random and PCT offered only the orders the timing allows (timing.ts). */
+  timing?: 'any' | 'model';
   /** PCT's bug depth d. */
   depth: number;
   /** Executions at most. */
@@ -61,6 +64,7 @@ export interface ExploreReport {
   cpus: number;
   memory: MemoryModelName;
   strategy: StrategyName;
+  timing: 'any' | 'model';
   seed: number;
   found: boolean;
   exhaustive: boolean;
@@ -132,6 +136,7 @@ export function explore(o: ExploreOptions): ExploreReport {
     cpus: o.cpus,
     memory: o.memory,
     strategy: o.strategy,
+    timing: o.timing ?? 'any',
     seed: o.seed,
     found: violation !== null,
     exhaustive: out.exhaustive,
@@ -146,6 +151,8 @@ export function explore(o: ExploreOptions): ExploreReport {
 }
 
 function searchDpor(setup: Setup, o: ExploreOptions): SearchOutcome {
+  if (o.timing === 'model')
+    throw new Error("explore: DPOR's footprints say nothing of time (--timing model)");
   const r = dporSearch(setup, {
     executionsMax: o.budget,
     preemptionBound: o.preemptionBound,
@@ -163,8 +170,9 @@ function sample(setup: Setup, o: ExploreOptions, prng: ReturnType<typeof newPrng
   let agents = setup.agents.threads;
   const stop = o.stop ?? (() => false);
   while (executions < o.budget) {
-    const chooser =
+    const strategic =
       o.strategy === 'pct' && executions > 0 ? pctChooser(prng, o.depth, k) : randomChooser(prng);
+    const chooser = o.timing === 'model' ? timedChooser(strategic) : strategic;
     const r = runOnce(setup, chooser, false);
     executions++;
     steps += r.schedule.length;

@@ -66,6 +66,8 @@ export class Machine {
   readonly mem = new Map<number, number>();
   readonly names: ReadonlyMap<number, string>;
   violation: Violation | null = null;
+  /** Per thread, its time under `--timing model` (timing.ts): spends here, steps there. */
+  readonly clockNs: Float64Array;
   /** True once no agent can step (or a violation ended the run). */
   over = false;
   readonly instance: ModelInstance;
@@ -83,6 +85,7 @@ export class Machine {
     this.#opts = opts;
     this.agents = agents;
     const n = instance.threads.length;
+    this.clockNs = new Float64Array(n);
     this.#locks = new ExploredLocks(instance.spinlocks ?? [], n, instance.lockKind);
     this.#owned = new Ownership(instance.owned ?? []);
     this.names =
@@ -307,7 +310,8 @@ export class Machine {
         continue;
       }
       if (e.op === KernelOp.Spend) {
-        value = undefined; // time abstracted
+        this.clockNs[i] = this.clockNs[i]! + e.ns; // abstracted, but kept for --timing model (timing.ts)
+        value = undefined;
         continue;
       }
       if (this.#isLocal(i, e)) {

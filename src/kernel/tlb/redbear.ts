@@ -131,6 +131,13 @@ export function* redbearService(k: Kernel, cpu: Cpu): KernelGen<void> {
   const state = k.tlb;
   const { port, layout } = state;
   if ((yield* port.peek(k, layout.mailbox(cpu.id), MemOrder.Relaxed)) === 0) return;
+  yield* serveWord(k, cpu);
+}
+
+/** A word seen non-empty: take it and flush (the full fix's way under redbear-fixed). */
+function* serveWord(k: Kernel, cpu: Cpu): KernelGen<void> {
+  const state = k.tlb;
+  const { port, layout } = state;
   if (state.options.protocol === 'redbear-fixed') {
     yield* fixedService(k, cpu);
     return;
@@ -144,8 +151,9 @@ export function* redbearService(k: Kernel, cpu: Cpu): KernelGen<void> {
 /** The IPI handler: serves the word, and counts the IPI served even when the word was empty. */
 export function* redbearIpi(k: Kernel, cpu: Cpu): KernelGen<void> {
   const { port, layout } = k.tlb;
+  // The word seen non-empty is served at once (no second look: on the machine a look is free).
   if ((yield* port.peek(k, layout.mailbox(cpu.id), MemOrder.Relaxed)) !== 0) {
-    yield* redbearService(k, cpu);
+    yield* serveWord(k, cpu);
     return;
   }
   if (k.tlb.options.protocol !== 'redbear-fixed') yield* port.fetchAdd(k, layout.served(cpu.id), 1);
