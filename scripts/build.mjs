@@ -70,13 +70,8 @@ await build({
 copyFileSync(join(root, 'src', 'machine', 'entry-hooks.mjs'), join(outdir, 'entry-hooks.mjs'));
 if (types) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const emitted = spawnSync(
-    process.execPath,
-    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(outdir, 'types')],
-    {
-      stdio: 'inherit',
-    },
-  );
+  const project = ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(outdir, 'types')];
+  const emitted = spawnSync(process.execPath, [tsc, ...project], { stdio: 'inherit' });
   if (emitted.status !== 0) process.exit(emitted.status ?? 1);
 }
 // Written after the bundle, so its time says when the build finished (bin/smpsim.js compares).

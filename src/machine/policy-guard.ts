@@ -13,7 +13,9 @@
  * @module
  */
 import { AssertionError } from '../engine/assert.ts';
+import type { Cpu } from '../hw/cpu.ts';
 import type { SchedHost, SchedPolicy } from '../kernel/sched/policy.ts';
+import { type Context, isThread, ThreadState } from '../kernel/thread.ts';
 import { ModuleError } from './load-module.ts';
 
 /** `policy`, guarded: what its methods throw becomes a ModuleError of module `path`. */
@@ -32,7 +34,7 @@ export function guardPolicy(policy: SchedPolicy, path: string, host: SchedHost):
       if (typeof value !== 'function' || typeof key !== 'string') return value;
       let guard = wrapped.get(key);
       if (guard === undefined) {
-        guard = guardMethod(target, value as (...args: unknown[]) => unknown, key, fault);
+        guard = guardMethod(target, value as (...args: unknown[]) => unknown, key, fault, host);
         wrapped.set(key, guard);
       }
       return guard;
@@ -47,6 +49,7 @@ function guardMethod(
   method: (...args: unknown[]) => unknown,
   hook: string,
   fault: Fault,
+  host: SchedHost,
 ): (...args: unknown[]) => unknown {
   return (...args: unknown[]) => {
     let result: unknown;
@@ -55,7 +58,9 @@ function guardMethod(
     } catch (error) {
       throw fault(hook, error);
     }
-    return isGenerator(result) ? guardGenerator(result, hook, fault) : result;
+    if (!isGenerator(result)) return result;
+    const check = hook === 'select' ? (next: unknown) => selectProblem(next, args, host) : undefined;
+    return guardGenerator(result, hook, fault, check);
   };
 }
 
@@ -69,16 +74,56 @@ function* guardGenerator(
   gen: Generator<unknown, unknown, unknown>,
   hook: string,
   fault: Fault,
+  check?: (result: unknown) => string | null,
 ): Generator<unknown, unknown, unknown> {
+  let result: unknown;
   try {
-    return yield* gen;
+    result = yield* gen;
   } catch (error) {
     throw fault(hook, error);
   }
+  const problem = check?.(result) ?? null;
+  if (problem !== null) throw fault(hook, new PolicyContractError(problem, SELECT_ALLOWED));
+  return result;
+}
+
+/** What the policy returned that breaks its contract with the kernel (not a throw of its own). */
+class PolicyContractError extends Error {
+  override readonly name = 'PolicyContractError';
+  constructor(
+    problem: string,
+    readonly allowed: string,
+  ) {
+    super(problem);
+  }
+}
+
+const SELECT_ALLOWED = "null, prev, this CPU's idle context, or a runnable thread not running elsewhere";
+
+/**
+ * Why `select(cpu, prev)`'s result is one the kernel cannot switch to (kernel/sched/switch.ts
+ * would stop as on a kernel bug), or null when it can.
+ */
+function selectProblem(next: unknown, args: unknown[], host: SchedHost): string | null {
+  const [cpu, prev] = args as [Cpu, Context];
+  if (next === null || next === prev) return null;
+  if (typeof next !== 'object') return `returned ${String(next)}`;
+  const ctx = next as Context;
+  if (!isThread(ctx)) {
+    if (ctx === host.idle[cpu.id]) return null;
+    return `returned another CPU's idle context, on CPU ${cpu.id}`;
+  }
+  if (ctx.running) return `returned thread ${ctx.id}, running on CPU ${ctx.lastCpu}`;
+  if (ctx.state !== ThreadState.Runnable) return `returned thread ${ctx.id}, which is not runnable`;
+  return null;
 }
 
 /** The one line: `FILE: HOOK: the policy threw TypeError: … (at FILE:LINE:COL, simulated time N ns)`. */
 export function policyFault(path: string, hook: string, error: unknown, nowNs: number): ModuleError {
+  if (error instanceof PolicyContractError) {
+    const problem = `${error.message}, at simulated time ${nowNs} ns`;
+    return new ModuleError({ file: path, field: hook, problem, allowed: error.allowed });
+  }
   const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const at = throwSite(error, path);
   const where = at === null ? '' : `at ${at}, `;

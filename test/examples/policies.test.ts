@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { policyModuleColumn } from '../../src/cli/policy-module-flag.ts';
 import { runScenario } from '../../src/index.ts';
-import { runConformance } from '../../src/report/conformance/suite.ts';
+import type { ConformanceReport } from '../../src/report/conformance/suite.ts';
+import { smpsim } from '../support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = ['fifo-rr', 'percpu-rr'].map((name) => join(ROOT, 'examples', 'policies', `${name}.ts`));
@@ -19,10 +19,13 @@ const TURN_NS = 4 * 1_000_000;
 for (const path of EXAMPLES) {
   test(`${path.split('/').at(-1)}: conforms, with round robin's turns and its one documented exception`, async () => {
     assert.ok(readFileSync(path, 'utf8').split('\n').length <= 165, 'a worked example stays small');
-    const column = await policyModuleColumn(path);
-    const [result] = runConformance([
-      { label: column.label, preset: column.preset, module: column.path },
-    ]).columns;
+    // As a user runs it: `smpsim check-policy FILE --cases-only`, exit 0, the verdict last.
+    const name = path.split('/').at(-1)!.replace('.ts', '');
+    const text = await smpsim('check-policy', path, '--cases-only');
+    assert.equal(text.status, 0, text.err);
+    assert.match(text.out, new RegExp(`; ${name} conforms\n$`));
+    const json = await smpsim('check-policy', path, '--cases-only', '--json');
+    const result = (JSON.parse(json.out) as ConformanceReport).columns.at(-1);
     assert.equal(result!.conforms, true);
     const by = Object.fromEntries(result!.results.map((r) => [r.case, r]));
     assert.deepEqual(by.start!.values.slice(0, 1), [3], 'three threads finish');

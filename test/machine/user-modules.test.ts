@@ -136,6 +136,36 @@ test('a throw in a plain (non-generator) hook names that hook', async () => {
   );
 });
 
+test('select returning what the kernel cannot switch to is the module’s fault, not a kernel bug', async () => {
+  const counter = join(ROOT, 'examples', 'programs', 'counter.toml');
+  const allowed =
+    "\\(allowed: null, prev, this CPU's idle context, or a runnable thread not running elsewhere\\)";
+  // Leaves the picked thread queued: another CPU picks it while it runs.
+  const twice = file(
+    'runs-twice.ts',
+    FIFO.replace('return this.#queue.splice(at, 1)[0]!;', 'return this.#queue[at]!;').replace(
+      '(t) => (!t.running || t === prev) && t.allowedOn(cpu.id)',
+      '(t) => t.allowedOn(cpu.id)',
+    ),
+  );
+  assertModuleError(
+    await smpsim('run', counter, '--policy-module', twice),
+    twice,
+    new RegExp(
+      `: select: returned thread \\d+, running on CPU \\d, at simulated time \\d+ ns ${allowed}\\n$`,
+    ),
+  );
+  const undef = file(
+    'undefined.ts',
+    FIFO.replace('return prev === idle ? null : idle;', 'return undefined as unknown as null;'),
+  );
+  assertModuleError(
+    await smpsim('run', counter, '--policy-module', undef),
+    undef,
+    new RegExp(`: select: returned undefined, at simulated time \\d+ ns ${allowed}\\n$`),
+  );
+});
+
 test('a guest program module: missing, no export, wrong shape, each named', async () => {
   const scenario = (module: string) =>
     file(
