@@ -83,7 +83,7 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
   },
   {
     file: 'cpu-offline-io.toml',
-    label: 'cpu-offline-io (managed vs INTx)',
+    label: 'cpu-offline-io (INTx vs managed)',
     baseline: 'intx',
     improved: '',
     metrics: ['step.0.took_ns', 'hotplug.vectors_moved', 'hotplug.vectors_shut_down', 'irq.lost'],

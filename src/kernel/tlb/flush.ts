@@ -49,3 +49,36 @@ export function tlbIpi(k: Kernel, cpu: Cpu): KernelGen<void> | null {
       return linuxService(k, cpu);
   }
 }
+
+/**
+ * A CPU going offline answers every flush request queued for it without waiting for the IPIs
+ * (kernel/smp.c smpcfd_dying_cpu: "flush out any pending callbacks explicitly (without waiting
+ * for the IPIs to arrive), to ensure that the outgoing CPU doesn't go offline with work still
+ * pending"). Its TLB is already empty (kernel/hotplug-park.ts flushed it), so each request is
+ * acknowledged with no flush. Returns the requests answered.
+ */
+export function answerPendingForOffline(k: Kernel, cpuId: number): number {
+  const state = k.tlb;
+  switch (state.options.protocol) {
+    case 'ideal':
+      return 0;
+    case 'redox': {
+      const req = state.redoxFlag[cpuId] ?? null;
+      if (req === null) return 0;
+      state.redoxFlag[cpuId] = null;
+      req.pending--;
+      return 1;
+    }
+    case 'redbear': {
+      if (state.redbearWord[cpuId] === null) return 0;
+      state.redbearWord[cpuId] = null;
+      state.redbearServed[cpuId]!++;
+      return 1;
+    }
+    case 'linux': {
+      const queue = state.linuxQueue[cpuId]!;
+      for (const req of queue) req.pending--;
+      return queue.splice(0).length;
+    }
+  }
+}

@@ -51,6 +51,7 @@ export function* linuxShootdown(
   for (let c = 0; c < k.board.cpus.length; c++) {
     if (c === cpu.id || space.usedBy[c] === 0 || k.mmu.lazy[c] === 1) continue;
     yield sharedStep(k); // llist_add of the csd to the target's call-function queue
+    if (k.hotplug.park.parked[c] === 1) continue; // went offline meanwhile: out of the set, TLB empty
     state.linuxQueue[c]!.push(req);
     req.pending++;
     targets.push(c);

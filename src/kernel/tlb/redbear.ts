@@ -41,6 +41,7 @@ export function* redbearShootdown(
   for (let c = 0; c < k.board.cpus.length; c++) {
     if (c === cpu.id || space.usedBy[c] === 0) continue;
     yield sharedStep(k); // the packed word's Release store: no wait for the previous one (K3)
+    if (k.hotplug.park.parked[c] === 1) continue; // went offline meanwhile: out of the set, TLB empty
     servedBefore[c] = state.redbearServed[c]!;
     state.redbearWord[c] = req;
     targets.push(c);
