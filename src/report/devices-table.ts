@@ -95,6 +95,19 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     improved: '',
     metrics: ['workload.nvmed.p99_ns', 'workload.nvmed.max_ns', 'workload.nvmed.requests'],
   },
+  {
+    file: 'e1000-network-scheme.toml',
+    label: 'e1000-network-scheme',
+    baseline: 'redox',
+    improved: '',
+    metrics: [
+      'workload.e1000-net.fps',
+      'workload.e1000-net.missed',
+      'workload.e1000-net.p99_ns',
+      'workload.e1000-net.interrupts_per_s',
+      'workload.e1000-net.mmio',
+    ],
+  },
 ];
 
 function side(main: RunConfig, variant: string): RunConfig {

@@ -203,6 +203,7 @@ export function* sysIrqClose(k: Kernel, cpu: Cpu, t: Thread, id: number): Kernel
   yield spend(k.board.costs.schemeCallNs);
   k.devio!.closeHandle(h);
   for (const w of h.waiters.splice(0)) yield* k.wakeThread(cpu, w);
+  if (h.pollers !== undefined && h.pollers.size > 0) yield* h.pollers.wakeAll(k, cpu);
   return 0;
 }
 
