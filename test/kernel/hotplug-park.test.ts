@@ -21,6 +21,7 @@ import { sched_getcpu } from '../../src/libc/sched.ts';
 import { mmap_anonymous, mprotect } from '../../src/libc/sys.ts';
 import { sleep_ns } from '../../src/libc/time.ts';
 import { attrOnCpus } from '../../src/workloads/program.ts';
+import { answerPendingForOffline } from '../../src/kernel/tlb/flush.ts';
 import { atTime, bootGuest, type GuestMachine } from '../support/guest.ts';
 
 const US = 1000;
@@ -143,4 +144,30 @@ test('hotplug park: a redbear shorthand shootdown reaches the parked CPU, is dro
   // IPI_ALL_BUT_SELF from CPU 0 after the park: two shootdowns, each dropped at CPU 2's LAPIC.
   assert.equal(machine.board.apic.lapics[2]!.refused, 2);
   assert.equal(kernel.tlb.stats.timeouts.length, 0);
+});
+
+test('hotplug park: flush requests queued for the parking CPU are answered without their IPIs (smpcfd_dying_cpu)', () => {
+  for (const protocol of ['linux', 'redox', 'redbear'] as const) {
+    const machine = bootGuest(
+      function* () {
+        return 0;
+      },
+      null,
+      { policy: 'fair', cpus: 2, tlb: { ...TLB_OPTIONS_DEFAULT, protocol } },
+    );
+    const k = machine.kernel;
+    const space = k.processes.get(1)!.vm;
+    const req = { initiator: 0, space, vpn: 16, pages: 1, gen: 1, pending: 1 };
+    if (protocol === 'linux') k.tlb.linuxQueue[1]!.push(req);
+    if (protocol === 'redox') k.tlb.redoxFlag[1] = req;
+    if (protocol === 'redbear') k.tlb.redbearWord[1] = req;
+    const servedBefore = k.tlb.redbearServed[1]!;
+    assert.equal(answerPendingForOffline(k, 1), 1, protocol);
+    assert.equal(answerPendingForOffline(k, 1), 0, `${protocol}: nothing left`);
+    if (protocol === 'redbear') assert.equal(k.tlb.redbearServed[1], servedBefore + 1);
+    else assert.equal(req.pending, 0, protocol);
+    assert.equal(k.tlb.linuxQueue[1]!.length, 0);
+    assert.equal(k.tlb.redoxFlag[1], null);
+    assert.equal(k.tlb.redbearWord[1], null);
+  }
 });
