@@ -32,6 +32,7 @@ import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT } from '../timeout.ts';
 import { DMA_SYSCALLS } from './dma.ts';
 import './irq-scheme.ts'; // registers the irq: kernel scheme
+import './pci-scheme.ts'; // registers the pci: kernel scheme (pcid's namespace)
 import type { Devio, IrqHandle } from './devio.ts';
 import { Accesses, enableMode, modeFor, programSource, setLineMasked, sourcesIn } from './irq-program.ts';
 
