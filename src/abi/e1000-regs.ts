@@ -2,7 +2,7 @@
  * The e1000 receive-path registers the NIC model (hw/devices/e1000.ts) and its userspace driver
  * (services/drivers/e1000d.ts) share (8254x manual; Linux drivers/net/ethernet/intel/e1000/
  * e1000_hw.h): ICR 0xC0 (read clears), ITR 0xC4 (256 ns units), ICS 0xC8, IMS 0xD0, IMC 0xD8,
- * the receive ring RDBAL/RDBAH/RDLEN/RDH/RDT, MPC; a legacy receive descriptor is 16 bytes.
+ * the receive ring RDBAL/RDBAH/RDLEN/RDH/RDT, MPC, RAL0/RAH0 (the MAC address); a legacy receive descriptor is 16 bytes.
  * Constants only.
  */
 export const E1000_ICR = 0xc0;
@@ -16,6 +16,10 @@ export const E1000_RDLEN = 0x2808;
 export const E1000_RDH = 0x2810;
 export const E1000_RDT = 0x2818;
 export const E1000_MPC = 0x4010;
+/** Receive address 0, low and high: the MAC address the EEPROM loaded (bytes 0-3, 4-5; AV bit 31). */
+export const E1000_RAL0 = 0x5400;
+export const E1000_RAH0 = 0x5404;
+export const RAH_AV = 1 << 31;
 export const ICR_RXO = 1 << 6;
 export const ICR_RXT0 = 1 << 7;
 export const RX_DESC_BYTES = 16;

@@ -25,6 +25,8 @@ export const EPIPE = 32;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
+/** No record locks available (pcid: a function's channel already open). */
+export const ENOLCK = 37;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 /** io_uring_enter: a CQE was dropped (the CQ and its overflow list were full); reported once. */
@@ -64,6 +66,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ERANGE]: 'ERANGE',
   [EDEADLK]: 'EDEADLK',
   [ENAMETOOLONG]: 'ENAMETOOLONG',
+  [ENOLCK]: 'ENOLCK',
   [ENOSYS]: 'ENOSYS',
   [ENOTEMPTY]: 'ENOTEMPTY',
   [EBADR]: 'EBADR',

@@ -120,6 +120,10 @@ export const TraceKind = {
   HotplugMigrate: 0xa2,
   /** A thread's affinity named only the dying CPU: broken to every online CPU (tid, dying cpu). */
   HotplugAffinityBroken: 0xa3,
+  /** An offline CPU parked: out of every address space's CPU set, LAPIC software-disabled (cpu id, spaces left). 0xd4-0xdb: devices. */
+  CpuParked: 0xd4,
+  /** A fixed interrupt reached a software-disabled LAPIC (an offline CPU's) and was dropped (cpu id, vector). */
+  InterruptRefused: 0xd5,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

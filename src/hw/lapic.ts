@@ -107,6 +107,16 @@ export class Lapic {
    * TSC-deadline mode, keeps counting but raises no interrupt (an offline CPU, kernel/hotplug.ts).
    */
   timerMasked = false;
+  /**
+   * The spurious-vector register's APIC Software Enable bit (SDM §11.4.7.2). Cleared, as
+   * Linux's native_cpu_disable does for a CPU going offline (apic_soft_disable,
+   * arch/x86/kernel/smpboot.c: "Otherwise IPI broadcasts will reach it"), a fixed interrupt
+   * that arrives sets no IRR bit and is lost (counted in `refused`); bits already in IRR stay.
+   * Set again when the CPU is brought up (kernel/hotplug-park.ts).
+   */
+  softwareEnabled = true;
+  /** Fixed interrupts that arrived while software-disabled and were dropped. */
+  refused = 0;
   readonly #bus: ApicBus;
   readonly #core: LapicCore;
   readonly #irr = new Uint32Array(WORDS);
@@ -127,6 +137,11 @@ export class Lapic {
    */
   accept(vector: number, tail = false): void {
     if (!(vector >= VECTOR_MIN && vector <= VECTOR_MAX)) this.#fail(`illegal vector ${vector}`);
+    if (!this.softwareEnabled) {
+      this.refused++;
+      this.#bus.trace.mix(TraceKind.InterruptRefused, this.id, vector);
+      return;
+    }
     this.accepted++;
     this.#irr[vector >>> 5]! |= 1 << (vector & 31);
     this.#bus.trace.mix(TraceKind.InterruptRaised, this.id, vector);

@@ -12,8 +12,9 @@
  * drained as blk-mq does and shut down, the others moved and their sources reprogrammed; ENOSPC
  * refused first as lapic_can_unplug_cpu does), and its tick stops: the LAPIC timer's LVT is
  * masked (periodic and TSC-deadline alike), the TSC deadline and the hrtimer one-shot are
- * disarmed, and the PIT relay IPI skips it (interrupts.ts). The CPU then idles and halts; an
- * IPI that still reaches it (a TLB shootdown it must answer) is serviced and it halts again.
+ * disarmed, and the PIT relay IPI skips it (interrupts.ts). The CPU then idles and, in its idle
+ * loop, parks (hotplug-park.ts): out of every address space's CPU set first, then its LAPIC
+ * software-disabled, so no shootdown waits for it and no IPI reaches it until it comes back.
  * Refusals, in _cpu_down's order: a CPU that is not present: EINVAL; the last online CPU:
  * EBUSY; the BSP: EPERM (since Linux 6.5 x86 marks CPU0 not hotpluggable, arch_register_cpu,
  * so device_offline in drivers/base/core.c refuses with EPERM; before, without
@@ -32,6 +33,7 @@ import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, sendIpi, spend } from '../hw/effects.ts';
 import { VEC_IPI_WAKEUP } from '../hw/vectors.ts';
 import { programTimersNow } from './clockevent.ts';
+import { FIXUP_IRQS_DELAY_NS, ParkState, unpark } from './hotplug-park.ts';
 import type { VectorDomain } from './irqs/vector-domain.ts';
 import {
   drainManagedVectors,
@@ -72,6 +74,8 @@ export class HotplugState {
   /** The device vector domain of the improved routing (machine/attach-devices.ts wires it); else none move. */
   vectorDomain: VectorDomain | null = null;
   readonly offlines: OfflineRecord[] = [];
+  /** The dying CPUs' last steps: out of the address spaces, LAPIC off (hotplug-park.ts). */
+  readonly park: ParkState;
   /** select_fallback_rq's messages: "process P (tid T) no longer affine to cpuN". */
   readonly log: string[] = [];
   onlines = 0;
@@ -83,6 +87,7 @@ export class HotplugState {
     this.dying = new Uint8Array(cpus);
     this.onlineSinceNs = new Float64Array(cpus);
     this.onlineAccumNs = new Float64Array(cpus);
+    this.park = new ParkState(cpus);
   }
 
   /** How many CPUs are online. */
@@ -140,9 +145,12 @@ export function* cpuOffline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<numbe
   // Device vectors (kernel/devio/hotplug-vectors.ts): drain the managed ones, then move or shut
   // down. The CPU still takes device interrupts while they drain (its tick is already stopped).
   const vectors: VectorOfflineResult = { moved: 0, shutDown: 0, drainNs: 0 };
-  yield* drainManagedVectors(k, cpu, cpuId, vectors);
+  const here = yield* drainManagedVectors(k, cpu, cpuId, vectors);
   yield* moveDeviceVectors(k, cpuId, vectors);
+  if (vectors.moved + vectors.shutDown > 0) hp.park.fixupUntilNs[cpuId] = k.nowNs + FIXUP_IRQS_DELAY_NS;
   hp.dying[cpuId] = 0;
+  // The dying CPU parks in its idle loop (hotplug-park.ts): a halted one is woken to get there.
+  if (cpuId !== here.id && k.cpus[cpuId]!.halted) yield sendIpi(cpuId, VEC_IPI_WAKEUP);
   const record: OfflineRecord = {
     cpuId,
     atNs: startNs,
@@ -186,6 +194,7 @@ export function* cpuOnline(k: Kernel, cpu: Cpu, cpuId: number): KernelGen<number
   if (refused !== 0) return refused;
   const hp = k.hotplug;
   if (hp.online[cpuId] === 1) return 0;
+  unpark(k, cpuId); // its LAPIC takes interrupts again before anything is sent to it
   hp.online[cpuId] = 1;
   hp.onlineSinceNs[cpuId] = k.nowNs;
   yield* restartDeviceVectors(k, cpuId);

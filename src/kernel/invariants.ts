@@ -23,7 +23,8 @@ export function checkKernelInvariants(k: Kernel): void {
 /**
  * CPU hotplug (kernel/hotplug.ts): once an offline has finished, nothing is runnable on the
  * offline CPU (queued there), no hrtimer is queued there, no device vector is allocated there,
- * and what still runs there is a thread on its way off (the switch its offline forced).
+ * and what still runs there is a thread on its way off (the switch its offline forced); once
+ * it parked, it is in no address space's CPU set and its LAPIC takes no interrupt.
  */
 function checkOfflineCpus(k: Kernel): void {
   const hp = k.hotplug;
@@ -45,7 +46,16 @@ function checkOfflineCpus(k: Kernel): void {
       !isThread(current) || current.affinityMovePending || current.state === ThreadState.Dead,
       `invariant: context ${current.id} runs on offline CPU ${id}`,
     );
+    if (hp.park.parked[id] === 1) checkParkedCpu(k, id);
   }
+}
+
+/** A parked CPU (hotplug-park.ts) is in no address space's set, runs idle, takes no interrupt. */
+function checkParkedCpu(k: Kernel, id: number): void {
+  for (const p of k.processes.values())
+    assert(p.vm.usedBy[id] === 0, `invariant: parked CPU ${id} in the CPU set of process ${p.pid}`);
+  assert(!isThread(k.cpus[id]!.current), `invariant: a thread runs on parked CPU ${id}`);
+  assert(!k.cpus[id]!.lapic.softwareEnabled, `invariant: parked CPU ${id}'s LAPIC is enabled`);
 }
 
 /**

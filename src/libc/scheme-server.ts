@@ -87,17 +87,54 @@ export function* scheme_serve_one(
   bufBytes: number,
   h: SchemeHandler,
 ): Program<number> {
+  const req = yield* scheme_next_request(t, fd, buf, bufBytes);
+  if (req === null) return -1;
+  const result = yield* dispatch(t, h, req.sqe, req.data);
+  if (result === null) return req.sqe.opcode;
+  const w = yield* scheme_answer(t, fd, buf, req.sqe.tag, result);
+  return w < 0 ? -1 : req.sqe.opcode;
+}
+
+/** A request as read: its Sqe and the data that came with it (an open's path, written bytes). */
+export interface SchemeRequestIn {
+  readonly sqe: Sqe;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Reads one request into the `bufBytes`-byte buffer at `buf` (Redox's `Socket::next_request`);
+ * null with errno set when the read failed (EAGAIN on a non-blocking descriptor with none
+ * waiting). A Read's answer data goes at `sqe.args[1]`, inside this buffer: a server that
+ * answers later (a request it parks) keeps the buffer for it until then.
+ */
+export function* scheme_next_request(
+  t: Guest,
+  fd: number,
+  buf: number,
+  bufBytes: number,
+): Program<SchemeRequestIn | null> {
   const n = yield* read(t, fd, buf, bufBytes);
-  if (n < 0) return -1;
+  if (n < 0) return null;
   const sqe = decodeSqe(getBytes(t, buf, SQE_BYTES));
   const hasData = sqe.opcode === SCHEME_OP_OPENAT || sqe.opcode === SCHEME_OP_WRITE;
   const data = hasData ? getBytes(t, buf + SQE_BYTES, n - SQE_BYTES) : new Uint8Array(0);
-  const result = yield* dispatch(t, h, sqe, data);
-  if (result === null) return sqe.opcode;
-  // The Cqe goes where the Sqe was (already decoded; a Read's data after it stays put).
-  putBytes(t, buf, encodeCqe({ flags: CQE_RESPOND_REGULAR, tag: sqe.tag, result }));
-  const w = yield* write(t, fd, buf, CQE_BYTES);
-  return w < 0 ? -1 : sqe.opcode;
+  return { sqe, data };
+}
+
+/**
+ * Answers request `tag` with `result` (Redox's `write_response`): a Cqe written from `buf`, the
+ * request's own buffer (its Sqe is decoded already; a Read's data after it stays put). The
+ * write's result: CQE_BYTES, or -1 with errno set.
+ */
+export function* scheme_answer(
+  t: Guest,
+  fd: number,
+  buf: number,
+  tag: number,
+  result: number,
+): Program<number> {
+  putBytes(t, buf, encodeCqe({ flags: CQE_RESPOND_REGULAR, tag, result }));
+  return yield* write(t, fd, buf, CQE_BYTES);
 }
 
 /**

@@ -14,7 +14,7 @@ import { Prng } from '../engine/prng.ts';
 import { IOAPIC_PINS, specFromTopology } from '../hw/acpi/spec.ts';
 import type { Board } from '../hw/board.ts';
 import type { Device } from '../hw/device.ts';
-import { E1000_DEFAULTS, E1000Device } from '../hw/devices/e1000.ts';
+import { E1000_DEFAULT_MAC, E1000_DEFAULTS, E1000Device } from '../hw/devices/e1000.ts';
 import { NvmeDevice } from '../hw/devices/nvme.ts';
 import { DirectDma, type DmaPort } from '../hw/dma-port.ts';
 import { InterruptFabric } from '../hw/interrupt-fabric.ts';
@@ -97,6 +97,8 @@ function makeDevice(config: DeviceConfig, at: Placement): NvmeDevice | E1000Devi
       intxLine: at.intxGsi,
       packetsPerSec: config.packetsPerSec ?? E1000_DEFAULTS.packetsPerSec,
       packetBytes: config.packetBytes,
+      // QEMU's default address, its last byte counting up with the device's place on the bus.
+      mac: [...E1000_DEFAULT_MAC.slice(0, 5), (E1000_DEFAULT_MAC[5]! + at.index) & 0xff],
     },
     at.port,
     prng,

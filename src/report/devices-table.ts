@@ -83,7 +83,7 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
   },
   {
     file: 'cpu-offline-io.toml',
-    label: 'cpu-offline-io (managed vs INTx)',
+    label: 'cpu-offline-io (INTx vs managed)',
     baseline: 'intx',
     improved: '',
     metrics: ['step.0.took_ns', 'hotplug.vectors_moved', 'hotplug.vectors_shut_down', 'irq.lost'],
@@ -94,6 +94,19 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
     baseline: 'quiet',
     improved: '',
     metrics: ['workload.nvmed.p99_ns', 'workload.nvmed.max_ns', 'workload.nvmed.requests'],
+  },
+  {
+    file: 'e1000-network-scheme.toml',
+    label: 'e1000-network-scheme',
+    baseline: 'redox',
+    improved: '',
+    metrics: [
+      'workload.e1000-net.fps',
+      'workload.e1000-net.missed',
+      'workload.e1000-net.p99_ns',
+      'workload.e1000-net.interrupts_per_s',
+      'workload.e1000-net.mmio',
+    ],
   },
 ];
 

@@ -73,6 +73,31 @@ export const HOTPLUG_METRICS: readonly KernelMetricRow[] = [
     meaning: 'interrupts that reached a vector an offline moved away and were sent on (fixup_irqs retrigger)',
     read: (k) => k.devio?.forwarded ?? 0,
   },
+  // devices (issue 18): the dying CPU's park (kernel/hotplug-park.ts)
+  {
+    name: 'hotplug.parks',
+    unit: 'count',
+    meaning: 'offline CPUs parked: out of every address space CPU set, LAPIC software-disabled',
+    read: (k) => k.hotplug.park.parks,
+  },
+  {
+    name: 'hotplug.spaces_left',
+    unit: 'count',
+    meaning: 'address-space CPU sets (mm_cpumask, used_by) parking CPUs left (idle_task_exit)',
+    read: (k) => k.hotplug.park.spacesLeft,
+  },
+  {
+    name: 'hotplug.flushes_answered',
+    unit: 'count',
+    meaning: 'TLB flush requests a parking CPU answered without their IPI (smpcfd_dying_cpu)',
+    read: (k) => k.hotplug.park.flushesAnswered,
+  },
+  {
+    name: 'hotplug.ipis_refused',
+    unit: 'count',
+    meaning: 'interrupts that reached a parked CPU and were dropped (its LAPIC software-disabled)',
+    read: (k) => k.cpus.reduce((n, c) => n + c.lapic.refused, 0),
+  },
   {
     name: 'hotplug.offline_ticks',
     unit: 'count',

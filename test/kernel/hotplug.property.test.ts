@@ -3,7 +3,9 @@
  * while random threads compute and sleep (some allowed only on a few CPUs). The kernel's
  * invariants run after every event (bootGuest turns them on), the offline-CPU ones included (no
  * context queued, no hrtimer, no vector on an offline CPU); after every step the online mask is
- * what the calls said, and every thread finishes all its rounds.
+ * what the calls said, and every thread finishes all its rounds. A thread mprotects a mapping
+ * all along under a random TLB protocol, so shootdowns meet CPUs going offline and parking
+ * (kernel/hotplug-park.ts): none hangs, and a parked CPU is in no address space's set.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,6 +17,9 @@ import { errno } from '../../src/libc/errno.ts';
 import { cpu_set_online } from '../../src/libc/hotplug.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
 import { sleep_ns } from '../../src/libc/time.ts';
+import { mmap_anonymous, mprotect } from '../../src/libc/sys.ts';
+import { PROT_READ, PROT_WRITE } from '../../src/abi/syscalls.ts';
+import { TLB_OPTIONS_DEFAULT, TLB_PROTOCOLS, type TlbProtocol } from '../../src/kernel/tlb/state.ts';
 import { attrOnCpus } from '../../src/workloads/program.ts';
 import { runGuest } from '../support/guest.ts';
 
@@ -23,12 +28,14 @@ const US = 1000;
 
 interface Plan {
   seed: number;
+  tlb: TlbProtocol;
   threads: { mask: number; computeUs: number; sleepUs: number; rounds: number }[];
   steps: { cpu: number; online: boolean; gapUs: number }[];
 }
 
 const plan: fc.Arbitrary<Plan> = fc.record({
   seed: fc.nat(1000),
+  tlb: fc.constantFrom(...TLB_PROTOCOLS),
   threads: fc.array(
     fc.record({
       // Narrow masks on the low CPUs, which the steps take down, so queues build there.
@@ -64,9 +71,21 @@ function runPlan(p: Plan): void {
     }
     return 0;
   }
+  let shot = 0;
+  function* shooter(t: Guest, raw: unknown): Program<number> {
+    const addr = raw as number;
+    for (let i = 0; i < 20; i++) {
+      yield* mprotect(t, addr, 2 * 4096, i % 2 === 0 ? PROT_READ : PROT_READ | PROT_WRITE);
+      yield* sleep_ns(t, 100 * US);
+      shot++;
+    }
+    return 0;
+  }
   const r = runGuest(
     function* (t) {
       const tids: pthread_t[] = [];
+      const addr = yield* mmap_anonymous(t, 2 * 4096);
+      tids.push((yield* pthread_create(t, null, shooter, addr))[1]);
       for (const th of p.threads)
         tids.push((yield* pthread_create(t, attrOnCpus(cpusOf(th.mask)), worker, th))[1]);
       const online = new Array<number>(CPUS).fill(1);
@@ -83,12 +102,19 @@ function runPlan(p: Plan): void {
       return 0;
     },
     null,
-    { policy: 'fair', cpus: CPUS, seed: p.seed, futex: { mode: 'linux', shards: 64 } },
+    {
+      policy: 'fair',
+      cpus: CPUS,
+      seed: p.seed,
+      futex: { mode: 'linux', shards: 64 },
+      tlb: { ...TLB_OPTIONS_DEFAULT, protocol: p.tlb },
+    },
   );
   assert.equal(r.kernel.stopReason, null);
   assert.ok(r.kernel.finished, 'the root exited');
   assert.deepEqual(problems, []);
   assert.equal(done, expected, 'every round of every thread ran');
+  assert.equal(shot, 20, 'every mprotect returned');
   assert.equal(r.kernel.hotplug.offlineTicks, 0);
 }
 

@@ -3,7 +3,7 @@
  * models-2.md §8.7). Registers at BAR0 as the 8254x manual and Linux
  * drivers/net/ethernet/intel/e1000/e1000_hw.h: ICR 0xC0 (read clears), ITR 0xC4, ICS 0xC8, IMS
  * 0xD0 (write sets), IMC 0xD8 (write clears), RDBAL/RDBAH 0x2800/0x2804, RDLEN 0x2808, RDH
- * 0x2810, RDT 0x2818, MPC 0x4010 (missed packets). A legacy receive descriptor is 16 bytes:
+ * 0x2810, RDT 0x2818, MPC 0x4010 (missed packets), RAL0/RAH0 0x5400/0x5404 (the MAC address). A legacy receive descriptor is 16 bytes:
  * buffer address (8), length (2), checksum (2), status (1: DD bit 0, EOP bit 1), errors, special.
  *
  * Packets arrive as a Poisson process (`packetsPerSec`, exponential gaps drawn from the engine
@@ -30,6 +30,8 @@ import {
   E1000_IMS,
   E1000_ITR,
   E1000_MPC,
+  E1000_RAH0,
+  E1000_RAL0,
   E1000_RDBAH,
   E1000_RDBAL,
   E1000_RDH,
@@ -38,6 +40,7 @@ import {
   ICR_RXO,
   ICR_RXT0,
   ITR_UNIT_NS,
+  RAH_AV,
   RX_DESC_BYTES,
 } from '../../abi/e1000-regs.ts';
 
@@ -51,7 +54,12 @@ export interface E1000Params {
   readonly packetsPerSec: number;
   /** Frame length written into each descriptor (64..1518). */
   readonly packetBytes: number;
+  /** The MAC address in RAL0/RAH0 (as the EEPROM loads it); default QEMU's 52:54:00:12:34:56. */
+  readonly mac?: readonly number[];
 }
+
+/** QEMU's default NIC address (qemu net/net.c qemu_macaddr_default_if_unset: 52:54:00:12:34:56). */
+export const E1000_DEFAULT_MAC: readonly number[] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 
 /** Defaults: 100 000 packets/s (a busy 1 GbE link of mid-size frames), 1514-byte frames. */
 export const E1000_DEFAULTS = { packetsPerSec: 100_000, packetBytes: 1514 } as const;
@@ -96,6 +104,9 @@ export class E1000Device implements Device {
       intPin: 1,
     });
     this.cfg.setBar(0, params.bar0, BAR_BYTES);
+    const mac = params.mac ?? E1000_DEFAULT_MAC;
+    this.#regs.set(E1000_RAL0, (mac[0]! | (mac[1]! << 8) | (mac[2]! << 16) | (mac[3]! << 24)) >>> 0);
+    this.#regs.set(E1000_RAH0, (mac[4]! | (mac[5]! << 8) | RAH_AV) >>> 0);
     const msi = addMsiCapability(this.cfg, { vectorsLog2: 0, is64: true, perVectorMask: false });
     const setLine = (high: boolean) => this.#host.setLine(0, high);
     this.irq = new PciInterrupts({ cfg: this.cfg, msi, msix: null, send: msiWrite, setLine });

@@ -42,6 +42,7 @@ import { VectorDomain } from '../irqs/vector-domain.ts';
 import { VectorMatrix } from '../irqs/vector-matrix.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
+import type { WaitQueue } from '../fd/wait-queue.ts';
 import { DevioStats } from './stats.ts';
 
 /** A PCI function as the kernel's `pci:` scheme sees it. */
@@ -89,6 +90,8 @@ export interface IrqHandle {
   closed: boolean;
   readonly waiters: Thread[];
   readonly pid: number;
+  /** Threads in poll() on the handle's irq: file (made at the first poll; irq-scheme.ts). */
+  pollers?: WaitQueue;
 }
 
 export interface DevioSetup {

@@ -3,7 +3,8 @@
  * EOI when the (CPU, vector) pair belongs to an irq handle. As Redox's `irq_trigger`
  * (src/arch/x86_shared/interrupt/irq.rs, models-2.md §7.3): a level line is masked at its
  * IOAPIC entry (and its remote IRR cleared with the IOAPIC's EOI) until the driver acknowledges,
- * the IRQ is counted, and every thread waiting on the handle is woken. The count goes through
+ * the IRQ is counted, and every thread waiting on the handle is woken (readers, and pollers
+ * of its irq: file). The count goes through
  * the count lock of the mode (K13): Redox's one global `COUNTS` lock every CPU takes on every
  * interrupt, or the CPU's own counter (Linux's kstat_irqs, kernel/irq/irqdesc.c).
  */
@@ -34,5 +35,6 @@ export function* deviceInterrupt(k: Kernel, cpu: Cpu, h: IrqHandle): KernelGen<v
   h.count++;
   const waiters = h.waiters.splice(0);
   for (const t of waiters) yield* k.wakeThread(cpu, t);
+  if (h.pollers !== undefined && h.pollers.size > 0) yield* h.pollers.wakeAll(k, cpu);
   d.stats.noteHandlerEnd(cpu.id, k.nowNs - startNs);
 }

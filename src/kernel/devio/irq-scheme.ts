@@ -8,10 +8,12 @@
  * handlers are the device calls' (syscalls.ts); a machine without devices answers ENODEV.
  */
 import { EFAULT, EINVAL, ENODEV, ENOENT } from '../../abi/errno.ts';
-import { S_IFCHR, type StatInfo } from '../../abi/fd.ts';
+import { POLLHUP, POLLIN, POLLOUT, S_IFCHR, type StatInfo } from '../../abi/fd.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
-import { addBuiltinScheme, type KernelScheme, type SchemeFile } from '../fd/scheme.ts';
+import { addBuiltinScheme, type KernelScheme, type PollState, type SchemeFile } from '../fd/scheme.ts';
+import { WaitQueue } from '../fd/wait-queue.ts';
+import type { IrqHandle } from './devio.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
 import { getUser32, putUser32, wordOk } from '../uaccess.ts';
@@ -24,10 +26,24 @@ const COUNT_BYTES = 8;
 class IrqFile implements SchemeFile {
   readonly #handle: number;
   readonly #owner: Thread;
+  readonly #h: IrqHandle;
 
-  constructor(handle: number, owner: Thread) {
+  constructor(handle: number, owner: Thread, h: IrqHandle) {
     this.#handle = handle;
     this.#owner = owner;
+    this.#h = h;
+  }
+
+  /**
+   * Readable while an interrupt came after the last acknowledgement (a read returns at once),
+   * hung up once closed; how a Redox driver's event loop learns of its IRQ (it subscribes the irq
+   * handle to its `event:` queue; poll here, fd/poll.ts). Writable always.
+   */
+  poll(): PollState {
+    const h = this.#h;
+    h.pollers ??= new WaitQueue('irq');
+    const ready = h.closed ? POLLHUP : h.count !== h.acked ? POLLIN : 0;
+    return { ready: ready | POLLOUT, queues: [h.pollers] };
   }
 
   *read(k: Kernel, cpu: Cpu, t: Thread, _file: unknown, addr: number, len: number): KernelGen<number> {
@@ -72,7 +88,7 @@ const irqScheme: KernelScheme = {
     const parsed = parse(k, path);
     if (typeof parsed === 'number') return parsed;
     const handle = yield* sysIrqOpen(k, t, ...parsed);
-    return handle < 0 ? handle : new IrqFile(handle, t);
+    return handle < 0 ? handle : new IrqFile(handle, t, k.devio.handles.get(handle)!);
   },
 };
 

@@ -32,6 +32,7 @@ import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT } from '../timeout.ts';
 import { DMA_SYSCALLS } from './dma.ts';
 import './irq-scheme.ts'; // registers the irq: kernel scheme
+import './pci-scheme.ts'; // registers the pci: kernel scheme (pcid's namespace)
 import type { Devio, IrqHandle } from './devio.ts';
 import { Accesses, enableMode, modeFor, programSource, setLineMasked, sourcesIn } from './irq-program.ts';
 
@@ -203,6 +204,7 @@ export function* sysIrqClose(k: Kernel, cpu: Cpu, t: Thread, id: number): Kernel
   yield spend(k.board.costs.schemeCallNs);
   k.devio!.closeHandle(h);
   for (const w of h.waiters.splice(0)) yield* k.wakeThread(cpu, w);
+  if (h.pollers !== undefined && h.pollers.size > 0) yield* h.pollers.wakeAll(k, cpu);
   return 0;
 }
 

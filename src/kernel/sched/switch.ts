@@ -12,6 +12,7 @@ import { HALT, IRQ_WINDOW, type KernelGen, lock, spend, switchTo, unlock } from 
 import { migrationWarmNs } from '../../hw/migration.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
+import { mustPark, playDead } from '../hotplug-park.ts';
 import { checkSwitchInvariants } from '../invariants.ts';
 import type { Kernel } from '../kernel.ts';
 import { programTimersNow } from '../clockevent.ts';
@@ -156,6 +157,10 @@ export function* idleLoop(k: Kernel, cpu: Cpu): KernelGen<void> {
       continue;
     }
     if (result === ALL_IDLE) {
+      if (mustPark(k, cpu.id)) {
+        yield* playDead(k, cpu); // an offline CPU leaves the address spaces and its IPIs (hotplug-park.ts)
+        continue;
+      }
       k.noteHalt(cpu);
       yield HALT;
     } else {

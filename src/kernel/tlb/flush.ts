@@ -51,3 +51,47 @@ export function tlbIpi(k: Kernel, cpu: Cpu): KernelGen<void> | null {
       return linuxService(k, cpu);
   }
 }
+
+/**
+ * A CPU going offline answers every flush request queued for it without waiting for the IPIs
+ * (kernel/smp.c smpcfd_dying_cpu: "flush out any pending callbacks explicitly (without waiting
+ * for the IPIs to arrive), to ensure that the outgoing CPU doesn't go offline with work still
+ * pending"). Its TLB is already empty (kernel/hotplug-park.ts flushed it), so each request is
+ * acknowledged with no flush. Returns the requests answered.
+ */
+export function* answerPendingForOffline(k: Kernel, cpu: Cpu): KernelGen<number> {
+  const state = k.tlb;
+  switch (state.options.protocol) {
+    case 'ideal':
+      return 0;
+    case 'redox': {
+      const req = state.redoxFlag[cpu.id] ?? null;
+      if (req === null) return 0;
+      state.redoxFlag[cpu.id] = null;
+      req.pending--;
+      return 1;
+    }
+    case 'redbear':
+    case 'redbear-fixed': {
+      // Red Bear's word holds at most one request: served as its IPI would serve it.
+      if ((state.words.get(state.layout.mailbox(cpu.id)) ?? 0) === 0) return 0;
+      yield* redbearIpi(k, cpu);
+      return 1;
+    }
+    case 'linux': {
+      // flush_smp_call_function_queue on the dying CPU: every queued csd run and unlocked.
+      const queued = linuxQueued(k, cpu.id);
+      if (queued > 0) yield* linuxService(k, cpu);
+      return queued;
+    }
+  }
+}
+
+/** The csds on `cpuId`'s call-function list, read off the machine's words. */
+export function linuxQueued(k: Kernel, cpuId: number): number {
+  const { words, layout } = k.tlb;
+  let n = 0;
+  for (let csd = words.get(layout.queue(cpuId)) ?? 0; csd !== 0; csd = words.get(layout.csdNext(csd)) ?? 0)
+    n++;
+  return n;
+}

@@ -61,6 +61,9 @@ export function* linuxShootdown(
     state.csdInfo.set(csd, req);
     yield* port.poke(k, layout.csdFlags(csd), 1, MemOrder.Relaxed);
     yield* port.llistAdd(k, layout.queue(c), csd, layout.csdNext(csd));
+    // Went offline meanwhile (kernel/hotplug-park.ts): out of the set, its TLB empty, so not
+    // waited for; the csd stays queued and is served when the CPU comes back.
+    if (k.hotplug?.park.parked[c] === 1) continue;
     targets.push(c);
     csds.push(csd);
   }

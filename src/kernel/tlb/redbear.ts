@@ -55,9 +55,16 @@ export function* redbearShootdown(
   for (let c = 0; c < k.board.cpus.length; c++) {
     if (c === cpu.id || space.usedBy[c] === 0) continue;
     // The packed word's Release store, with no wait for the previous one to be taken (K3).
-    servedBefore.push(
-      yield* port.readThenStore(k, layout.served(c), layout.mailbox(c), handle, MemOrder.Release),
+    const before = yield* port.readThenStore(
+      k,
+      layout.served(c),
+      layout.mailbox(c),
+      handle,
+      MemOrder.Release,
     );
+    // Went offline meanwhile (kernel/hotplug-park.ts): out of the set, its TLB empty, not waited for.
+    if (k.hotplug?.park.parked[c] === 1) continue;
+    servedBefore.push(before);
     targets.push(c);
   }
   if (targets.length > 0) {

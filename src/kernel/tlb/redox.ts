@@ -48,6 +48,7 @@ function* redoxRemote(k: Kernel, cpu: Cpu, req: FlushRequest): KernelGen<void> {
       yield sharedStep(k); // the swap
       if (isClear()) break;
     }
+    if (k.hotplug.park.parked[c] === 1) continue; // went offline meanwhile: out of used_by, TLB empty
     state.redoxFlag[c] = req;
     req.pending++;
     targets.push(c);

@@ -40,11 +40,13 @@ export interface E1000dArgs {
   readonly durationUs: number;
 }
 
-interface Nic {
+export interface Nic {
   readonly dev: number;
   readonly ring: number;
   readonly buffers: number[];
   readonly handle: IrqFd;
+  /** Descriptors in the ring (an even number: two 2 KiB buffers a page). */
+  readonly count: number;
   next: number;
 }
 
@@ -56,21 +58,28 @@ interface Totals {
   readonly latenciesNs: number[];
 }
 
-function* ok(what: string, r: number): Program<number> {
+export function* ok(what: string, r: number): Program<number> {
   if (r < 0) throw new Error(`e1000d: ${what} failed (${r})`);
   return r;
 }
 
-function* reg(t: Guest, dev: number, offset: number, value: number): Program<void> {
+export function* reg(t: Guest, dev: number, offset: number, value: number): Program<void> {
   yield* ok(`mmio_write 0x${offset.toString(16)}`, yield* syscall(t, SYS_MMIO_WRITE, dev, offset, value));
 }
 
-function* openNic(t: Guest, name: string, itr: number, scratch: number): Program<Nic> {
+/** Brings NIC `name` up with a `count`-descriptor ring, ITR `itr`; RXT0 and RXO unmasked. */
+export function* openNic(
+  t: Guest,
+  name: string,
+  itr: number,
+  scratch: number,
+  count = RX_DESCRIPTORS,
+): Program<Nic> {
   const dev = yield* ok(`pci_open ${name}`, yield* syscall(t, SYS_PCI_OPEN, name));
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   yield* reg(t, dev, E.E1000_RDBAL, t.load32(scratch));
   const buffers: number[] = [];
-  for (let i = 0; i < RX_DESCRIPTORS; i += 2) {
+  for (let i = 0; i < count; i += 2) {
     const page = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
     const bus = t.load32(scratch) >>> 0;
     for (let b = 0; b < 2; b++) {
@@ -80,13 +89,13 @@ function* openNic(t: Guest, name: string, itr: number, scratch: number): Program
     }
   }
   yield* reg(t, dev, E.E1000_RDBAH, 0);
-  yield* reg(t, dev, E.E1000_RDLEN, RX_DESCRIPTORS * E.RX_DESC_BYTES);
+  yield* reg(t, dev, E.E1000_RDLEN, count * E.RX_DESC_BYTES);
   yield* reg(t, dev, E.E1000_RDH, 0);
-  yield* reg(t, dev, E.E1000_RDT, RX_DESCRIPTORS - 1);
+  yield* reg(t, dev, E.E1000_RDT, count - 1);
   yield* reg(t, dev, E.E1000_ITR, itr);
   const handle = yield* irqOpen(t, name, 0);
   yield* reg(t, dev, E.E1000_IMS, E.ICR_RXT0 | E.ICR_RXO);
-  return { dev, ring, buffers, handle, next: 0 };
+  return { dev, ring, buffers, handle, count, next: 0 };
 }
 
 /** Takes every filled descriptor; returns how many. */
@@ -100,7 +109,7 @@ function* cleanRx(t: Guest, nic: Nic, a: E1000dArgs, totals: Totals): Program<nu
     const nowNs = yield* clock_gettime_ns(t);
     if (arrivedLow >= totals.startNs) totals.latenciesNs.push(((nowNs >>> 0) - arrivedLow) >>> 0);
     t.store32(desc + 12, 0);
-    nic.next = (nic.next + 1) % RX_DESCRIPTORS;
+    nic.next = (nic.next + 1) % nic.count;
     taken++;
   }
   return taken;
@@ -114,7 +123,7 @@ function* rxThread(t: Guest, nic: Nic, a: E1000dArgs, totals: Totals): Program<n
     yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_ICR);
     const taken = yield* cleanRx(t, nic, a, totals);
     totals.packets += taken;
-    if (taken > 0) yield* reg(t, nic.dev, E.E1000_RDT, (nic.next + RX_DESCRIPTORS - 1) % RX_DESCRIPTORS);
+    if (taken > 0) yield* reg(t, nic.dev, E.E1000_RDT, (nic.next + nic.count - 1) % nic.count);
     yield* irqAck(t, nic.handle, count);
   }
 }
