@@ -28,6 +28,7 @@ import { RING_STALE } from './ring-stale.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { SCHED_PIPE } from './sched-pipe.ts';
 import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
@@ -73,6 +74,7 @@ const LIST: GuestProgram[] = [
   HOTPLUG_PROGRAM, // SVC-6
   RING_STALE, // RING-3, RING-4, issue 20
   RING_SQPOLL, // RING-3, issue 20
+  SCHED_PIPE, // SCHED-1, SCHED-2, issue 22: perf bench sched pipe
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));
