@@ -19,7 +19,7 @@
 import { type StatInfo, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../../abi/fd.ts';
 import { S_IFSOCK, UNIX_STREAM_BUFFER_BYTES } from '../../abi/socket.ts';
 import type { Cpu } from '../../hw/cpu.ts';
-import type { KernelGen } from '../../hw/effects.ts';
+import { type KernelGen, spend } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
 import type { OpenFile } from './open-file.ts';
@@ -46,8 +46,10 @@ export class UnixStreamEnd implements SchemeFile {
     return this.#in.read(k, cpu, t, file, addr, len);
   }
 
-  write(k: Kernel, cpu: Cpu, t: Thread, file: OpenFile, addr: number, len: number): KernelGen<number> {
-    return this.#out.write(k, cpu, t, file, addr, len);
+  /** A pipe write after the socket's own send cost (the skb, cost-model unixStreamSendNs). */
+  *write(k: Kernel, cpu: Cpu, t: Thread, file: OpenFile, addr: number, len: number): KernelGen<number> {
+    yield spend(k.board.costs.unixStreamSendNs);
+    return yield* this.#out.write(k, cpu, t, file, addr, len);
   }
 
   *fstat(_k: Kernel, t: Thread): KernelGen<StatInfo> {
