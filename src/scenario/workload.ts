@@ -13,6 +13,7 @@ import {
 import { PRIMES_DEFAULT, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
 import type { GuestProgram, ParamSpec, ParamValue } from '../workloads/program.ts';
 import { readWorkloadModule } from './module-keys.ts';
+import { readRtapp } from './rtapp.ts';
 import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
   checkInt,
@@ -45,6 +46,7 @@ const WORKLOAD_KEYS = {
   futexhash: ['kind', 'threads', 'futexes', 'ops'],
   // A program's own parameters are checked against its declaration in readProgram.
   program: ['kind', 'program'],
+  rtapp: ['kind', 'file'],
 } as const satisfies Record<WorkloadConfig['kind'], readonly string[]>;
 
 /**
@@ -57,6 +59,7 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
   if (!isTable(value)) fail(ctx, prefix, `expected a table, got ${kindOf(value)}`);
   const kind = readChoice(ctx, value, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
   if (kind === 'program') return readProgram(ctx, value, prefix, cpus);
+  if (kind === 'rtapp') return readRtapp(ctx, value, prefix, cpus);
   const table = readTable(ctx, value, prefix, WORKLOAD_KEYS[kind]);
   switch (kind) {
     case 'primes':
