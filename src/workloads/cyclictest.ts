@@ -107,7 +107,15 @@ export const CYCLICTEST: GuestProgram = {
   claims: ['HW-12'],
   params: [
     { name: 'threads', kind: 'int', min: 1, max: 64, fallback: 1, doc: 'measuring threads' },
-    { name: 'interval_us', kind: 'int', min: 10, max: 1_000_000, fallback: 1000, doc: 'period (µs)' },
+    {
+      name: 'interval_us',
+      aliases: ['interval'],
+      kind: 'int',
+      min: 10,
+      max: 1_000_000,
+      fallback: 1000,
+      doc: 'period (µs; cyclictest -i/--interval)',
+    },
     {
       name: 'loops',
       kind: 'int',

@@ -113,11 +113,12 @@ export const SCHED_PIPE: GuestProgram = {
   params: [
     {
       name: 'loops',
+      aliases: ['loop'],
       kind: 'int',
       min: 1,
       max: 10_000_000,
       fallback: 1_000_000,
-      doc: 'round trips (perf -l)',
+      doc: 'round trips (perf -l/--loop)',
     },
     {
       name: 'threaded',
