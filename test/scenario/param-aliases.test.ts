@@ -8,7 +8,10 @@ import { ScenarioError } from '../../src/scenario/errors.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
 
 const params = (body: string) =>
-  (parseScenario(`name = "x"\n[[workload]]\nkind = "program"\n${body}\n`, 'x.toml').workloads[0] as ProgramWorkload).params;
+  (
+    parseScenario(`name = "x"\n[[workload]]\nkind = "program"\n${body}\n`, 'x.toml')
+      .workloads[0] as ProgramWorkload
+  ).params;
 
 test('aliases read as the parameter', () => {
   const s = params('program = "schbench"\nmessage-threads = 3\nthreads = 4\nsleeptime = 500');
@@ -23,7 +26,8 @@ test('one parameter under two names is refused naming the second', () => {
     () => params('program = "schbench"\nworkers = 2\nthreads = 4'),
     (e: unknown) =>
       e instanceof ScenarioError &&
-      e.message === 'x.toml: workload.0.threads: is workers again under another name (allowed: one of workers, threads)',
+      e.message ===
+        'x.toml: workload.0.threads: is workers again under another name (allowed: one of workers, threads)',
   );
 });
 
