@@ -34,8 +34,11 @@ export const EBADR = 53;
 /** io_uring_enter's wait timed out (a timer expired). */
 export const ETIME = 62;
 export const EOVERFLOW = 75;
+export const EPROTONOSUPPORT = 93;
+export const ESOCKTNOSUPPORT = 94;
 /** ENOTSUP (= EOPNOTSUPP on Linux). */
 export const ENOTSUP = 95;
+export const EAFNOSUPPORT = 97;
 export const ETIMEDOUT = 110;
 export const EOWNERDEAD = 130;
 export const ENOTRECOVERABLE = 131;
@@ -72,7 +75,10 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EBADR]: 'EBADR',
   [ETIME]: 'ETIME',
   [EOVERFLOW]: 'EOVERFLOW',
+  [EPROTONOSUPPORT]: 'EPROTONOSUPPORT',
+  [ESOCKTNOSUPPORT]: 'ESOCKTNOSUPPORT',
   [ENOTSUP]: 'ENOTSUP',
+  [EAFNOSUPPORT]: 'EAFNOSUPPORT',
   [ETIMEDOUT]: 'ETIMEDOUT',
   [EOWNERDEAD]: 'EOWNERDEAD',
   [ENOTRECOVERABLE]: 'ENOTRECOVERABLE',

@@ -22,6 +22,8 @@ export const SYS_UNLINK = 87;
 export const SYS_GETDENTS64 = 217;
 export const SYS_OPENAT = 257;
 export const SYS_PIPE2 = 293;
+/** socketpair(domain, type, protocol, sv): AF_UNIX SOCK_STREAM only (kernel/fd/unix-stream.ts). */
+export const SYS_SOCKETPAIR = 53;
 export const SYS_MMAP = 9;
 export const SYS_MPROTECT = 10;
 export const SYS_RT_SIGACTION = 13;
@@ -191,6 +193,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_GETDENTS64]: 'getdents64',
   [SYS_OPENAT]: 'openat',
   [SYS_PIPE2]: 'pipe2',
+  [SYS_SOCKETPAIR]: 'socketpair',
   [SYS_MMAP]: 'mmap',
   [SYS_MPROTECT]: 'mprotect',
   [SYS_RT_SIGACTION]: 'rt_sigaction',

@@ -24,6 +24,8 @@ const WORKLOAD_DESCRIPTIONS: Record<WorkloadKind, string> = {
   futexhash:
     'threads calling FUTEX_WAIT with a value that never matches: futex table lock throughput (perf bench futex hash)',
   program: 'a named guest program with its own parameters (`program = "<name>"`; see guest programs below)',
+  rtapp:
+    'an rt-app JSON task description (`file = "tasks.json"`): run, sleep, timer, lock/unlock, wait/signal, barrier; per-task period, run, slack, wake-up latency',
 };
 
 const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {

@@ -82,6 +82,11 @@ const PARAMS = {
     source:
       'pipe read or write without its copy: fd lookup, pipe lock, wakeup check (Linux pipe ping-pong ~2-3 us round trip is mostly the two switches); estimate',
   },
+  unixStreamSendNs: {
+    value: 400,
+    source:
+      'AF_UNIX stream send beyond a pipe write: sock_alloc_send_pskb skb allocation and charge, skb_queue_tail on the peer, the peer socket lock (net/unix/af_unix.c unix_stream_sendmsg); hackbench runs ~10-30% slower over sockets than pipes; estimate',
+  },
   schemePacketNs: {
     value: 300,
     source:

@@ -3,6 +3,7 @@
  * Scenario files (TOML) and the CLI both produce this shape; `machine/build.ts` consumes it.
  * @module
  */
+import type { RtappSpec } from '../workloads/rtapp/parse.ts';
 import type { KernelAbi, RingMode } from '../abi/capring.ts';
 
 /**
@@ -20,7 +21,7 @@ export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
 export const TICK_SOURCES = ['pit', 'lapic', 'tsc-deadline'] as const;
 export type TickSourceName = (typeof TICK_SOURCES)[number];
 
-export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash', 'program'] as const;
+export const WORKLOAD_KINDS = ['primes', 'spin', 'pingpong', 'futexhash', 'program', 'rtapp'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const PRIMES_MODES = ['process', 'thread'] as const;
@@ -173,12 +174,21 @@ export interface ProgramWorkload {
   params: Record<string, ParamValue>;
 }
 
+/** An rt-app JSON task description (issue 22; workloads/rtapp/), parsed when the scenario is read. */
+export interface RtappWorkload {
+  kind: 'rtapp';
+  /** The description's absolute path. */
+  file: string;
+  spec: RtappSpec;
+}
+
 export type WorkloadConfig =
   | PrimesWorkload
   | SpinWorkload
   | PingPongWorkload
   | FutexHashWorkload
-  | ProgramWorkload;
+  | ProgramWorkload
+  | RtappWorkload;
 
 /** The name a workload's process runs under and publishes its output by. */
 export function workloadName(w: WorkloadConfig): string {

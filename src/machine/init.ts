@@ -3,6 +3,7 @@
  * Its exit ends the run. A scenario with `[[step]]`s also gets the step runner
  * (scenario-steps.ts), started after the workloads so their outputs keep their order.
  */
+import { RTAPP_MAIN } from '../workloads/rtapp/image.ts';
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { spawn, waitpid } from '../libc/process.ts';
@@ -37,6 +38,8 @@ export function workloadImage(w: WorkloadConfig): [ProgramImage, unknown] {
       return [PINGPONG_MAIN, { pairs: w.pairs, rounds: w.rounds }];
     case 'futexhash':
       return [FUTEXHASH_MAIN, { threads: w.threads, futexes: w.futexes, ops: w.ops }];
+    case 'rtapp':
+      return [RTAPP_MAIN, w.spec];
     case 'program': {
       const program = w.module === undefined ? PROGRAMS.get(w.program) : programFromModule(w.module);
       if (program === undefined) throw new Error(`init: no guest program named ${w.program}`);

@@ -133,6 +133,7 @@ function renderWorkload(w: WorkloadConfig): Record<string, unknown> {
     const params = Object.entries(w.params).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]);
     return { kind: w.kind, program: w.program, ...Object.fromEntries(params) };
   }
+  if (w.kind === 'rtapp') return { kind: w.kind, file: w.file };
   // Spread keeps the TOML key order equal to the config's; only primes has a non-scalar field.
   return w.kind === 'primes' ? { ...w, range: [...w.range] } : { ...w };
 }

@@ -13,6 +13,8 @@ import {
 import { PRIMES_DEFAULT, THREADS_LIMIT_MAX } from '../machine/defaults.ts';
 import type { GuestProgram, ParamSpec, ParamValue } from '../workloads/program.ts';
 import { readWorkloadModule } from './module-keys.ts';
+import { readRtapp } from './rtapp.ts';
+import { withAliasesResolved } from './param-aliases.ts';
 import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
   checkInt,
@@ -45,6 +47,7 @@ const WORKLOAD_KEYS = {
   futexhash: ['kind', 'threads', 'futexes', 'ops'],
   // A program's own parameters are checked against its declaration in readProgram.
   program: ['kind', 'program'],
+  rtapp: ['kind', 'file'],
 } as const satisfies Record<WorkloadConfig['kind'], readonly string[]>;
 
 /**
@@ -57,6 +60,7 @@ export function readWorkload(ctx: ReadContext, value: unknown, index: number, cp
   if (!isTable(value)) fail(ctx, prefix, `expected a table, got ${kindOf(value)}`);
   const kind = readChoice(ctx, value, 'kind', prefix, { choices: WORKLOAD_KINDS, noun: 'a workload kind' });
   if (kind === 'program') return readProgram(ctx, value, prefix, cpus);
+  if (kind === 'rtapp') return readRtapp(ctx, value, prefix, cpus);
   const table = readTable(ctx, value, prefix, WORKLOAD_KEYS[kind]);
   switch (kind) {
     case 'primes':
@@ -84,7 +88,9 @@ function readProgram(
   const names = programNames();
   const loose = readTable(ctx, value, prefix, [
     ...WORKLOAD_KEYS.program,
-    ...new Set([...PROGRAMS.values()].flatMap((p) => p.params.map((s) => s.name))),
+    ...new Set(
+      [...PROGRAMS.values()].flatMap((p) => p.params.flatMap((s) => [s.name, ...(s.aliases ?? [])])),
+    ),
   ]);
   const name = readChoice(ctx, loose, 'program', prefix, { choices: names, noun: 'a guest program' });
   return readProgramParams(ctx, loose, prefix, cpus, PROGRAMS.get(name)!, undefined);
@@ -100,7 +106,11 @@ function readProgramParams(
   module: string | undefined,
 ): ProgramWorkload {
   const keys = module === undefined ? WORKLOAD_KEYS.program : ['kind', 'module'];
-  const table = readTable(ctx, value, prefix, [...keys, ...program.params.map((s) => s.name)]);
+  const given = readTable(ctx, value, prefix, [
+    ...keys,
+    ...program.params.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
+  ]);
+  const table = withAliasesResolved(ctx, given, prefix, program.params);
   const params: Record<string, ParamValue> = {};
   for (const spec of program.params) params[spec.name] = readParam(ctx, table, prefix, spec);
   const problem = program.check?.(params, { cpus }) ?? null;

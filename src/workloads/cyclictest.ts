@@ -28,20 +28,26 @@ import {
   timespec_store,
   timespecOfNs,
 } from '../libc/time.ts';
-import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
+import { cyclictestReport } from './cyclictest-report.ts';
+import { attrOnCpus, type GuestProgram, intArg, intsArg, type ProgramArgs, stringArg } from './program.ts';
 import { latencySummary, NS_PER_US, publish } from './common.ts';
 
 interface Shared {
   loops: number;
   intervalNs: number;
-  fifo: boolean;
+  /** SCHED_FIFO priority of every measuring thread, or 0 for SCHED_OTHER. */
+  fifoPriority: number;
   latenciesNs: number[];
+  /** Each thread's samples, in order. */
+  perThreadNs: number[][];
 }
 
 /** One measuring thread: `loops` absolute sleeps one interval apart, each wake-up measured. */
 function* measurer(t: Guest, raw: unknown): Program<number> {
   const { s, index } = raw as { s: Shared; index: number };
-  if (s.fifo && (yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: 80 })) !== 0) {
+  const mine = s.perThreadNs[index]!;
+  const prio = s.fifoPriority;
+  if (prio > 0 && (yield* sched_setscheduler(t, 0, SCHED_FIFO, { sched_priority: prio })) !== 0) {
     // cyclictest -p on a kernel without sched_setscheduler cannot measure what it was asked to.
     const why = errno(t) === ENOSYS ? 'the kernel has no sched_setscheduler' : `errno ${errno(t)}`;
     throw new Error(`cyclictest: SCHED_FIFO refused (${why})`);
@@ -54,26 +60,44 @@ function* measurer(t: Guest, raw: unknown): Program<number> {
     timespec_store(t, req, at.tv_sec, at.tv_nsec);
     const r = yield* clock_nanosleep(t, CLOCK_MONOTONIC, TIMER_ABSTIME, req, 0);
     if (r !== 0) throw new Error(`cyclictest: clock_nanosleep failed (${r})`);
-    s.latenciesNs.push((yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - nextNs);
+    const lateNs = (yield* clock_gettime_ns(t, CLOCK_MONOTONIC)) - nextNs;
+    s.latenciesNs.push(lateNs);
+    mine.push(lateNs);
     nextNs += s.intervalNs;
   }
   return 0;
 }
 
+/** The SCHED_FIFO priority `-p` and `policy` ask for (0: SCHED_OTHER). */
+function fifoPriorityOf(a: ProgramArgs): number {
+  const p = intArg(a, 'priority');
+  if (p > 0) return p;
+  return stringArg(a, 'policy') === 'fifo' ? 80 : 0;
+}
+
 function* cyclictestMain(t: Guest, raw: unknown): Program<number> {
   const a = raw as ProgramArgs;
+  const count = intArg(a, 'threads');
+  const affinity = intsArg(a, 'affinity');
   const s: Shared = {
     loops: intArg(a, 'loops'),
     intervalNs: intArg(a, 'interval_us') * NS_PER_US,
-    fifo: stringArg(a, 'policy') === 'fifo',
+    fifoPriority: fifoPriorityOf(a),
     latenciesNs: [],
+    perThreadNs: Array.from({ length: count }, () => []),
   };
   const threads: pthread_t[] = [];
-  for (let index = 0; index < intArg(a, 'threads'); index++) {
-    threads.push((yield* pthread_create(t, null, measurer, { s, index }))[1]);
+  for (let index = 0; index < count; index++) {
+    const attr = affinity.length === 0 ? null : attrOnCpus([affinity[index % affinity.length]!]);
+    threads.push((yield* pthread_create(t, attr, measurer, { s, index }))[1]);
   }
   for (const th of threads) yield* pthread_join(t, th);
-  publish(t, 'cyclictest', latencySummary(s.latenciesNs, [50, 99], true));
+  const report = cyclictestReport(s.perThreadNs, {
+    priority: s.fifoPriority,
+    intervalUs: intArg(a, 'interval_us'),
+    histogramUs: intArg(a, 'histogram'),
+  });
+  publish(t, 'cyclictest', { ...latencySummary(s.latenciesNs, [50, 99], true), ...report });
   return 0;
 }
 
@@ -83,7 +107,15 @@ export const CYCLICTEST: GuestProgram = {
   claims: ['HW-12'],
   params: [
     { name: 'threads', kind: 'int', min: 1, max: 64, fallback: 1, doc: 'measuring threads' },
-    { name: 'interval_us', kind: 'int', min: 10, max: 1_000_000, fallback: 1000, doc: 'period (µs)' },
+    {
+      name: 'interval_us',
+      aliases: ['interval'],
+      kind: 'int',
+      min: 10,
+      max: 1_000_000,
+      fallback: 1000,
+      doc: 'period (µs; cyclictest -i/--interval)',
+    },
     {
       name: 'loops',
       kind: 'int',
@@ -99,5 +131,39 @@ export const CYCLICTEST: GuestProgram = {
       fallback: 'other',
       doc: 'SCHED_OTHER (50 µs timer slack) or SCHED_FIFO 80 (none), as cyclictest -p',
     },
+    {
+      name: 'priority',
+      kind: 'int',
+      min: 0,
+      max: 99,
+      fallback: 0,
+      doc: 'SCHED_FIFO priority (cyclictest -p); 0: as policy',
+    },
+    {
+      name: 'affinity',
+      kind: 'ints',
+      min: 0,
+      max: 1023,
+      maxLength: 64,
+      fallback: [],
+      doc: 'CPUs the threads are pinned to, round robin (cyclictest -a); empty: not pinned',
+    },
+    {
+      name: 'histogram',
+      kind: 'int',
+      min: 0,
+      max: 100_000,
+      fallback: 0,
+      doc: 'latency histogram up to this many µs, 1 µs buckets (cyclictest -h); 0: none',
+    },
   ],
+  check: (args, machine) => {
+    const bad = intsArg(args, 'affinity').find((cpu) => cpu >= machine.cpus);
+    if (bad === undefined) return null;
+    return {
+      param: 'affinity',
+      problem: `CPU ${bad} does not exist`,
+      allowed: `CPUs 0..${machine.cpus - 1}`,
+    };
+  },
 };

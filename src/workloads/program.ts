@@ -14,6 +14,11 @@ interface ParamBase {
   name: string;
   /** One line for `smpsim list` and error messages. */
   doc: string;
+  /**
+   * Other keys the parameter may be given under: the real tool's option names (issue 22:
+   * schbench's `message-threads`, perf's `loop`), read as the parameter itself.
+   */
+  aliases?: readonly string[];
 }
 
 export type ParamSpec =

@@ -29,6 +29,8 @@ import { RING_STALE } from './ring-stale.ts';
 import { ROBUST_OWNER } from './robust-owner.ts';
 import { RTCLASSES } from './rtclasses.ts';
 import { SCHBENCH } from './schbench.ts';
+import { SCHED_PIPE } from './sched-pipe.ts';
+import { HACKBENCH } from './hackbench.ts';
 import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
@@ -75,6 +77,8 @@ const LIST: GuestProgram[] = [
   HOTPLUG_PROGRAM, // SVC-6
   RING_STALE, // RING-3, RING-4, issue 20
   RING_SQPOLL, // RING-3, issue 20
+  SCHED_PIPE, // SCHED-1, SCHED-2, issue 22: perf bench sched pipe
+  HACKBENCH, // SCHED-1, SCHED-2, SCHED-4, issue 22: hackbench / perf bench sched messaging
 ];
 
 export const PROGRAMS: ReadonlyMap<string, GuestProgram> = new Map(LIST.map((p) => [p.image.name, p]));

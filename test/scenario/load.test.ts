@@ -168,7 +168,7 @@ test('workload ranges must be two ordered integers within bounds', () => {
   assert.equal(errorOf('name = "x"\n[workload]\nkind = "primes"').field, 'workload');
   assert.equal(
     errorOf('name = "x"\n[[workload]]\nkind = "fork"').message.includes(
-      '(allowed: primes, spin, pingpong, futexhash, program)',
+      '(allowed: primes, spin, pingpong, futexhash, program, rtapp)',
     ),
     true,
   );

@@ -50,6 +50,7 @@ import './scheme-server.ts';
 import { fdMode } from './mode.ts';
 import { OpenFile, releaseFile } from './open-file.ts';
 import { PIPE_SYSCALLS } from './pipe-syscalls.ts';
+import { SOCKET_SYSCALLS } from './socket-syscalls.ts';
 import { POLL_SYSCALLS } from './poll.ts';
 import { fdsOf } from './process-fds.ts';
 import { type KernelScheme, type SchemeFile, schemesOf, splitSchemePath } from './scheme.ts';
@@ -225,6 +226,7 @@ export const FD_SYSCALLS: SyscallTable = {
   [SYS_UNLINK]: (k, _cpu, t, a) => sysNameOp(k, t, 'unlink', a[0], 0),
   [SYS_GETDENTS64]: (k, _cpu, t, a) => sysGetdents64(k, t, num(a[0], -1), num(a[1]), num(a[2], -1)),
   ...PIPE_SYSCALLS,
+  ...SOCKET_SYSCALLS,
   ...FSTAT_SYSCALLS,
   ...POLL_SYSCALLS,
 };
