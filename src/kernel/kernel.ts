@@ -46,7 +46,7 @@ import { KernelCpuState } from './cpu-state.ts';
 import { SwitchFaultPlan } from './fault.ts';
 import { settleRestart } from './restart.ts';
 import { KernelStats } from './stats.ts';
-import { deliverable, takeSignal } from './signal.ts';
+import { deliverable, restoreSavedSigmask, takeSignal } from './signal.ts';
 import { Process } from './process.ts';
 import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
@@ -605,6 +605,7 @@ export class Kernel implements SchedHost {
       const work = takeSignal(this, cpu, ctx);
       if (work !== null || this.needResched[cpu.id] === 0) return work;
     } else {
+      restoreSavedSigmask(ctx); // a masked wait's signal was taken elsewhere (signal.ts)
       settleRestart(ctx, null); // no handler runs: a call that asked to be restarted is
     }
     if (this.needResched[cpu.id] === 1) return reschedule(this, cpu);
