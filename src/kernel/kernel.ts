@@ -163,6 +163,8 @@ export class Kernel implements SchedHost {
   bringUp: BootRun | null = null;
   readonly needResched: Uint8Array;
   readonly processes = new Map<number, Process>();
+  /** Killed processes that have left the table (releaseProcess), for the run's outcome. */
+  readonly killedReleased: { pid: number; name: string; killedBy: number }[] = [];
   readonly futex: FutexTable;
   /** The MCS locks' words (`locks = "mcs"`), else null. */
   lockWords: LockWords | null = null;
@@ -377,6 +379,20 @@ export class Kernel implements SchedHost {
     this.processes.set(p.pid, p);
     this.stats.processesSpawned++;
     return p;
+  }
+
+  /**
+   * A reaped process leaves the process and thread tables and its parent's children, as Linux's
+   * release_task (kernel/exit.c); pids and tids only grow, so none is reused, before or after.
+   * The root's children stay: they are the harness's workload table, read after the run.
+   */
+  releaseProcess(p: Process): void {
+    if (p.parent === null || p.parent === this.#root) return;
+    if (p.killedBy !== 0) this.killedReleased.push({ pid: p.pid, name: p.image.name, killedBy: p.killedBy });
+    this.processes.delete(p.pid);
+    const at = p.parent.children.indexOf(p);
+    if (at >= 0) p.parent.children.splice(at, 1);
+    for (const t of p.threads) this.#threads.delete(t.id);
   }
 
   createThread(p: Process): Thread | null {
