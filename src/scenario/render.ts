@@ -134,7 +134,10 @@ function renderWorkload(w: WorkloadConfig): Record<string, unknown> {
     return { kind: w.kind, program: w.program, ...Object.fromEntries(params) };
   }
   // Spread keeps the TOML key order equal to the config's; only primes has a non-scalar field.
-  return w.kind === 'primes' ? { ...w, range: [...w.range] } : { ...w };
+  if (w.kind !== 'primes') return { ...w };
+  // The one camel-case field: the file's key is `sleep_ns` (scenario/workload.ts).
+  const { sleepNs, ...rest } = w;
+  return { ...rest, range: [...w.range], ...(sleepNs === undefined ? {} : { sleep_ns: sleepNs }) };
 }
 
 /** A copy whose keys cannot collide with Object.prototype (a cost called `__proto__` stays a key). */
