@@ -86,8 +86,9 @@ export const SYS_CAP_ENTER = 1300;
 /** cap_enter flag (4th argument): wake the ring's SQ poller (IORING_ENTER_SQ_WAKEUP). */
 export const CAP_ENTER_SQ_WAKEUP = 1 << 1;
 /**
- * cap_enter flag (4th argument), reserved: a signal mask held for the wait and restored on the way
- * out (io_uring_enter's sigset, as pselect takes its). Not built yet: cap_enter answers -EINVAL.
+ * cap_enter flag (4th argument): the 5th argument is the address of a 32-bit signal mask (the
+ * rt_sigprocmask set) held for the wait and restored on the way out, io_uring_enter's sigset as
+ * pselect takes its (kernel/capring/enter.ts). Other flag bits are -EINVAL.
  */
 export const CAP_ENTER_SIGMASK = 1 << 2;
 /** The SQ poller's own body (kernel/capring/sqpoll.ts); refused to any other thread. */

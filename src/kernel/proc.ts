@@ -197,8 +197,10 @@ function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
   p.state = ProcessState.Zombie;
   k.stats.processesExited++;
   if (p.killedBy !== 0) k.stats.processesKilled++;
-  for (const child of p.children) {
-    if (child.state === ProcessState.Zombie) child.state = ProcessState.Reaped; // no one left to wait
+  for (const child of [...p.children]) {
+    if (child.state !== ProcessState.Zombie) continue;
+    child.state = ProcessState.Reaped; // no one left to wait
+    k.releaseProcess(child);
   }
   yield* capringProcessExited(k, cpu, p); // a parent's capring Wait (issue 20)
   if (p.parent === null) {
@@ -240,6 +242,7 @@ export function* sysWait4(
     if (zombie !== undefined) {
       zombie.state = ProcessState.Reaped;
       if (statusAddr !== 0) putUser32(t, statusAddr, zombie.status);
+      k.releaseProcess(zombie);
       return zombie.pid;
     }
     if ((options & WNOHANG) !== 0) return 0;

@@ -143,6 +143,7 @@ export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | nu
   const handler = action?.handler ?? SIG_DFL;
   if (handler === SIG_IGN || (handler === SIG_DFL && (DEFAULT_IGNORED & bit) !== 0)) {
     settleRestart(t, null);
+    restoreSavedSigmask(t);
     return null;
   }
   k.stats.signalsDelivered++;
@@ -151,7 +152,10 @@ export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | nu
     return killProcess(k, cpu, t, sig);
   }
   settleRestart(t, action!.flags);
-  const savedMask = t.sigMask;
+  // After a masked wait the handler's frame keeps the caller's own mask (setup_rt_frame saves
+  // sigmask_to_save(): saved_sigmask when TIF_RESTORE_SIGMASK is set; kernel/signal.c).
+  const savedMask = t.savedSigMask ?? t.sigMask;
+  t.savedSigMask = null;
   t.sigMask = (t.sigMask | action!.mask | ((action!.flags & SA_NODEFER) !== 0 ? 0 : bit)) & ~UNBLOCKABLE;
   if ((action!.flags & SA_RESETHAND) !== 0) t.process.sigActions[sig] = undefined;
   const interrupted = t.frames[t.frames.length - 1]!;
@@ -160,6 +164,16 @@ export function takeSignal(k: Kernel, cpu: Cpu, t: Thread): KernelGen<void> | nu
   const guest = new GuestHandle(t);
   t.frames.push(makeFrame(runHandler(guest, handler, sig, savedMask, resume), FrameKind.User));
   return null;
+}
+
+/**
+ * Puts back a mask a masked wait left in place when no handler takes it over (Linux's
+ * restore_saved_sigmask at the end of arch_do_signal_or_restart). A no-op without one.
+ */
+export function restoreSavedSigmask(t: Thread): void {
+  if (t.savedSigMask === null) return;
+  t.sigMask = t.savedSigMask;
+  t.savedSigMask = null;
 }
 
 /** The handler's frame: the handler, then rt_sigreturn, then the interrupted frame's value. */

@@ -147,6 +147,11 @@ export class Thread implements ExecContext {
   sigPending = 0;
   /** Blocked signals (rt_sigprocmask). */
   sigMask = 0;
+  /**
+   * The mask to put back once a signal that ended a masked wait is delivered (Linux's
+   * current->saved_sigmask under TIF_RESTORE_SIGMASK: cap_enter's CAP_ENTER_SIGMASK); null: none.
+   */
+  savedSigMask: number | null = null;
   /** The set a sigtimedwait waits for, so such a signal wakes it though blocked; 0 otherwise. */
   sigWaitSet = 0;
   /** Guest address the kernel clears and futex-wakes at exit (CLONE_CHILD_CLEARTID). */

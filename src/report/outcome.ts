@@ -6,7 +6,6 @@
  */
 import { SIGABRT, SIGKILL, SIGSEGV } from '../abi/signal.ts';
 import type { Kernel } from '../kernel/kernel.ts';
-import type { Process } from '../kernel/process.ts';
 import { type RunConfig, type RunEnd, workloadName } from '../machine/config.ts';
 
 /** A guest's own error message can be long; the reason keeps its start. */
@@ -30,7 +29,9 @@ export function runEnd(error: string | undefined): RunEnd | 'quiet' {
 export function outcomeFailure(config: RunConfig, kernel: Kernel, error: string | undefined): string | null {
   const declared = config.outcome;
   const ended = runEnd(error);
-  const killed = [...kernel.processes.values()].filter((p) => p.killedBy !== 0);
+  const killed = [...[...kernel.processes.values()].filter((p) => p.killedBy !== 0), ...kernel.killedReleased]
+    .map((p) => ({ pid: p.pid, name: 'image' in p ? p.image.name : p.name, killedBy: p.killedBy }))
+    .sort((a, b) => a.pid - b.pid);
   if (killed.length !== declared.killed) return killedReason(kernel, killed, declared.killed);
   if (ended === 'exit' && declared.ends === 'exit') return workloadReason(config, kernel);
   if (ended === declared.ends) return null;
@@ -40,7 +41,11 @@ export function outcomeFailure(config: RunConfig, kernel: Kernel, error: string 
     : `the scenario declares outcome.ends = "${declared.ends}", but ${what}`;
 }
 
-function killedReason(kernel: Kernel, killed: readonly Process[], declared: number): string {
+function killedReason(
+  kernel: Kernel,
+  killed: readonly { pid: number; name: string; killedBy: number }[],
+  declared: number,
+): string {
   const n = killed.length;
   const head = `${n} guest process${n === 1 ? ' was' : 'es were'} killed (outcome.killed = ${declared})`;
   const first = killed[0];
@@ -48,7 +53,7 @@ function killedReason(kernel: Kernel, killed: readonly Process[], declared: numb
   const fault = kernel.faults.find((f) => f.pid === first.pid);
   const message = fault === undefined ? '' : `: ${clip(firstLine(fault.message))}`;
   const more = n > 1 ? ` (and ${n - 1} more)` : '';
-  return `${head}: pid ${first.pid} (${first.image.name}) by ${signalName(first.killedBy)}${message}${more}`;
+  return `${head}: pid ${first.pid} (${first.name}) by ${signalName(first.killedBy)}${message}${more}`;
 }
 
 /** Every workload's process started, exited by itself, and with status 0. */

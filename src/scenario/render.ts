@@ -135,7 +135,10 @@ function renderWorkload(w: WorkloadConfig): Record<string, unknown> {
   }
   if (w.kind === 'rtapp') return { kind: w.kind, file: w.file };
   // Spread keeps the TOML key order equal to the config's; only primes has a non-scalar field.
-  return w.kind === 'primes' ? { ...w, range: [...w.range] } : { ...w };
+  if (w.kind !== 'primes') return { ...w };
+  // The one camel-case field: the file's key is `sleep_ns` (scenario/workload.ts).
+  const { sleepNs, ...rest } = w;
+  return { ...rest, range: [...w.range], ...(sleepNs === undefined ? {} : { sleep_ns: sleepNs }) };
 }
 
 /** A copy whose keys cannot collide with Object.prototype (a cost called `__proto__` stays a key). */

@@ -24,20 +24,26 @@ export function loginUnit(core: InitCore): string | null {
 }
 
 /**
- * What running services wait on, from their declared arguments: a unit with `wait_file=P`
- * waits for the unit whose `touch=P` creates it (the scheme it needs, U1).
+ * What running services wait on, from their declared arguments: a unit with `wait_scheme=S`
+ * waits for the unit whose `type = { scheme = "S" }` registers it (the scheme it needs, U1), and
+ * one with `wait_file=P` for the unit whose `touch=P` creates it.
  */
 export function declaredWaits(core: InitCore): [string, string][] {
   const touches = new Map<string, string>();
+  const schemes = new Map<string, string>();
   const waits: [string, string][] = [];
   for (const r of core.records.values()) {
     const opts = parseServiceArgs(r.unit.service?.args ?? []);
     if (opts.touch !== undefined) touches.set(opts.touch, r.unit.name);
+    const type = r.unit.service?.type;
+    if (type?.kind === 'scheme') schemes.set(type.scheme, r.unit.name);
   }
   for (const r of core.records.values()) {
-    const w = parseServiceArgs(r.unit.service?.args ?? []).wait_file;
-    const owner = w === undefined ? undefined : touches.get(w);
-    if (owner !== undefined && r.state === 'starting') waits.push([r.unit.name, owner]);
+    if (r.state !== 'starting') continue;
+    const opts = parseServiceArgs(r.unit.service?.args ?? []);
+    const byFile = opts.wait_file === undefined ? undefined : touches.get(opts.wait_file);
+    const byScheme = opts.wait_scheme === undefined ? undefined : schemes.get(opts.wait_scheme);
+    for (const owner of [byScheme, byFile]) if (owner !== undefined) waits.push([r.unit.name, owner]);
   }
   return waits;
 }

@@ -16,15 +16,17 @@
  * Thread mode (RING-3): every thread blocks on its own ring.
  */
 import { CAP_ENTER_SIGMASK, CAP_ENTER_SQ_WAKEUP, RING_VADDR } from '../../abi/capring.ts';
-import { EBADR, EINTR, EINVAL, ENOMEM, ETIME } from '../../abi/errno.ts';
+import { EBADR, EFAULT, EINTR, EINVAL, ENOMEM, ETIME } from '../../abi/errno.ts';
+import { UNBLOCKABLE } from '../../abi/signal.ts';
 import { TraceKind } from '../../abi/trace.ts';
 import type { Cpu } from '../../hw/cpu.ts';
 import type { KernelGen } from '../../hw/effects.ts';
 import type { Kernel } from '../kernel.ts';
 import { schedule } from '../sched/switch.ts';
-import { signalPending } from '../signal.ts';
+import { restoreSavedSigmask, signalPending } from '../signal.ts';
 import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT, type Timeout } from '../timeout.ts';
+import { getUser32, wordOk } from '../uaccess.ts';
 import { dispatch, registerThread } from './ops.ts';
 import { sqpollWake } from './sqpoll.ts';
 import { fireDueTimeouts, nextTimeoutNs } from './timeout.ts';
@@ -38,9 +40,11 @@ export function* sysCapEnter(
   timeoutNs: number,
   sinceTail = -1,
   flags = 0,
+  maskAddr = 0,
 ): KernelGen<number> {
-  // The wait's signal mask (io_uring_enter's sigset) is not built: refused, not ignored.
-  if ((flags & CAP_ENTER_SIGMASK) !== 0) return -EINVAL;
+  if ((flags & ~(CAP_ENTER_SQ_WAKEUP | CAP_ENTER_SIGMASK)) !== 0) return -EINVAL;
+  const mask = (flags & CAP_ENTER_SIGMASK) === 0 ? null : readWaitMask(t, maskAddr);
+  if (mask === -EFAULT) return -EFAULT;
   const cs = capringOf(k);
   const me = threadOf(k, cs, cpu, t);
   if (me === null) return -ENOMEM;
@@ -57,7 +61,16 @@ export function* sysCapEnter(
   }
   k.traceDecision(TraceKind.CapEnter, t.id, consumed);
   yield* fireDueTimeouts(k, cpu, cs, cp, ring);
-  return yield* waitRing(k, cpu, cs, t, ring, minComplete, timeoutNs, sinceTail);
+  const wait = { minComplete, timeoutNs, sinceTail, mask };
+  return yield* waitRing(k, cpu, cs, t, ring, wait);
+}
+
+/** What the caller waits for: `mask` is the wait's signal mask (CAP_ENTER_SIGMASK), else null. */
+interface WaitArgs {
+  minComplete: number;
+  timeoutNs: number;
+  sinceTail: number;
+  mask: number | null;
 }
 
 /** The caller's capring thread: made (with its process's ring) on the process's first entry. */
@@ -77,25 +90,54 @@ function threadOf(k: Kernel, cs: CapringKernel, cpu: Cpu, t: Thread): CapThread 
   return cp.byTid.get(t.id) ?? registerThread(cs, cp, t, node);
 }
 
-/** The wait half: see the header for the two modes' rules. */
+/**
+ * The wait half: see the header for the two modes' rules. With a signal mask, io_cqring_wait's
+ * order (io_uring/io_uring.c): CQEs already there return at once and the mask is never set;
+ * otherwise it is set for the wait (set_user_sigmask), and put back on the way out unless the
+ * wait ends with -EINTR (restore_saved_sigmask_unless(ret == -EINTR)): then it stays until the
+ * signal that ended the wait is delivered, and the handler's frame restores the caller's own.
+ */
 function* waitRing(
+  k: Kernel,
+  cpu: Cpu,
+  cs: CapringKernel,
+  t: Thread,
+  ring: CapRing,
+  wait: WaitArgs,
+): KernelGen<number> {
+  const deadlineNs = wait.timeoutNs >= 0 ? k.nowNs + wait.timeoutNs : -1;
+  ring.core.flush();
+  if (wait.minComplete <= 0 || satisfied(ring, wait.minComplete, wait.sinceTail)) return ring.core.cqReady();
+  if (ring.core.droppedPending) {
+    ring.core.droppedPending = false;
+    return -EBADR;
+  }
+  if (wait.mask !== null) {
+    t.savedSigMask = t.sigMask;
+    t.sigMask = (wait.mask & ~UNBLOCKABLE) >>> 0;
+  }
+  const r = yield* blockOnRing(k, cpu, cs, t, ring, wait, deadlineNs);
+  if (wait.mask !== null && r !== -EINTR) restoreSavedSigmask(t);
+  return r;
+}
+
+/** The wait's signal mask, a 32-bit word at `addr` (rt_sigprocmask's set), or -EFAULT. */
+function readWaitMask(t: Thread, addr: number): number {
+  if (addr === 0 || !wordOk(t, addr, false)) return -EFAULT;
+  return getUser32(t, addr) >>> 0;
+}
+
+function* blockOnRing(
   k: Kernel,
   cpuAtEntry: Cpu,
   cs: CapringKernel,
   t: Thread,
   ring: CapRing,
-  minComplete: number,
-  timeoutNs: number,
-  sinceTail: number,
+  wait: WaitArgs,
+  deadlineNs: number,
 ): KernelGen<number> {
   let cpu = cpuAtEntry;
-  const deadlineNs = timeoutNs >= 0 ? k.nowNs + timeoutNs : -1;
-  ring.core.flush();
-  if (minComplete <= 0 || satisfied(ring, minComplete, sinceTail)) return ring.core.cqReady();
-  if (ring.core.droppedPending) {
-    ring.core.droppedPending = false;
-    return -EBADR;
-  }
+  const { minComplete, timeoutNs, sinceTail } = wait;
   if (timeoutNs === 0) return -ETIME;
   if (signalPending(t) || t.killPending) return -EINTR;
   const timeout: Timeout =

@@ -42,5 +42,6 @@ export function* capringProcessExited(k: Kernel, cpu: Cpu, p: Process): KernelGe
   if (at < 0) return;
   const [w] = parent.waits.splice(at, 1);
   p.state = ProcessState.Reaped;
+  k.releaseProcess(p);
   yield* complete(k, cpu, cs, parent, w!.op, p.pid, p.status >>> 0);
 }

@@ -240,6 +240,7 @@ function* wait(c: OpContext, op: PendingOp, pid: number): KernelGen<void> {
   const zombie = children.find((ch) => ch.state === ProcessState.Zombie);
   if (zombie !== undefined) {
     zombie.state = ProcessState.Reaped;
+    k.releaseProcess(zombie);
     return yield* complete(k, cpu, cs, cp, op, zombie.pid, zombie.status >>> 0);
   }
   cp.waits.push({ pid, op });

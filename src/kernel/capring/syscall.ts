@@ -12,7 +12,16 @@ import { capringOf } from './state.ts';
 export const CAPRING_SYSCALLS: SyscallTable = {
   [SYS_CAP_ENTER]: function* (k, cpu, t, a) {
     if (k.options.abi !== 'capring') return -ENOSYS;
-    return yield* sysCapEnter(k, cpu, t, argNum(a[0]), argNum(a[1], -1), argNum(a[2], -1), argNum(a[3]));
+    return yield* sysCapEnter(
+      k,
+      cpu,
+      t,
+      argNum(a[0]),
+      argNum(a[1], -1),
+      argNum(a[2], -1),
+      argNum(a[3]),
+      argNum(a[4]),
+    );
   },
   // The body of a ring's SQ poller (sqpoll.ts); any other thread gets EINVAL.
   [SYS_CAP_SQPOLL]: function* (k, cpu, t) {

@@ -13,6 +13,7 @@ import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import {
   CAP_CODE_TABLE,
+  CAP_ENTER_SIGMASK,
   CAP_NO_TIMEOUT,
   type CapImage,
   RING_CQ_TAIL,
@@ -57,7 +58,8 @@ export function capCodeDone(t: Guest, id: number): void {
 
 /**
  * cap_enter(min_complete, timeout_ns, since_tail, flags): the raw trap (since_tail -1: io_uring's
- * count rule; flags: CAP_ENTER_SQ_WAKEUP).
+ * count rule; flags: CAP_ENTER_SQ_WAKEUP, CAP_ENTER_SIGMASK with `maskAddr` the address of the
+ * wait's 32-bit signal mask).
  */
 export function* capEnter(
   t: Guest,
@@ -65,8 +67,11 @@ export function* capEnter(
   timeoutNs: number,
   sinceTail = -1,
   flags = 0,
+  maskAddr = 0,
 ): Program<number> {
-  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail, flags)) as number;
+  if ((flags & CAP_ENTER_SIGMASK) === 0)
+    return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail, flags)) as number;
+  return (yield t.syscall(SYS_CAP_ENTER, minComplete, timeoutNs, sinceTail, flags, maskAddr)) as number;
 }
 
 /**

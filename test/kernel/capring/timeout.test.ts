@@ -6,14 +6,7 @@ import { test } from 'node:test';
 import type { Program } from '../../../src/abi/effects.ts';
 import { EINVAL, ETIME } from '../../../src/abi/errno.ts';
 import type { Guest } from '../../../src/abi/guest.ts';
-import {
-  CAP_ENTER_SIGMASK,
-  CAP_NO_TIMEOUT,
-  CAP_TIMEOUT_ABS,
-  CapOp,
-  CapSlot,
-  RING_VADDR,
-} from '../../../src/abi/capring.ts';
+import { CAP_NO_TIMEOUT, CAP_TIMEOUT_ABS, CapOp, CapSlot, RING_VADDR } from '../../../src/abi/capring.ts';
 import { capringIfAny } from '../../../src/kernel/capring/state.ts';
 import { capCall, capEnter, capSetup, capSubmit } from '../../../src/libc/capring/call.ts';
 import { pushSqe, reapCqe } from '../../../src/libc/capring/ring.ts';
@@ -153,18 +146,4 @@ test('a thread ring’s armed timeouts go with its thread: rejected as stale, ne
   stale = counts.staleRejected;
   assert.equal(stale, 1);
   assert.equal(counts.timeoutsFired, 0);
-});
-
-test('cap_enter’s signal-mask flag is not built: refused with -EINVAL, never silently ignored', () => {
-  let r = 0;
-  runGuest(
-    function* (t) {
-      yield* capSetup(t);
-      r = yield* capEnter(t, 0, 0, -1, CAP_ENTER_SIGMASK);
-      return 0;
-    },
-    null,
-    THREAD,
-  );
-  assert.equal(r, -EINVAL);
 });
