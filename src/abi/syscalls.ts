@@ -48,6 +48,9 @@ export const WCONTINUED = 8;
 export const SYS_KILL = 62;
 export const SYS_GETUID = 102;
 export const SYS_SETUID = 105;
+/** geteuid and setresuid (Linux x86_64 107, 117): glibc's seteuid is setresuid(-1, euid, -1). */
+export const SYS_GETEUID = 107;
+export const SYS_SETRESUID = 117;
 export const SYS_RT_SIGPENDING = 127;
 export const SYS_RT_SIGTIMEDWAIT = 128;
 export const SYS_GETPRIORITY = 140;
@@ -220,6 +223,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_KILL]: 'kill',
   [SYS_GETUID]: 'getuid',
   [SYS_SETUID]: 'setuid',
+  [SYS_GETEUID]: 'geteuid',
+  [SYS_SETRESUID]: 'setresuid',
   [SYS_GETPRIORITY]: 'getpriority',
   [SYS_SETPRIORITY]: 'setpriority',
   [SYS_SCHED_SETPARAM]: 'sched_setparam',

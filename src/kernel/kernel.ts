@@ -377,6 +377,8 @@ export class Kernel implements SchedHost {
     const p = new Process(pid, parent, image, vm, parent?.env ?? this.#rootEnv);
     p.cpuOnline = this.hotplug.online;
     p.uid = parent?.uid ?? 0; // a child runs as its parent's user (SCHED-11 permission checks)
+    p.ruid = parent?.ruid ?? 0;
+    p.suid = parent?.suid ?? 0;
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
     this.processes.set(p.pid, p);

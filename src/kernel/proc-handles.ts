@@ -23,12 +23,10 @@
 import { EBADF, EFAULT, EINVAL, ENOENT, EPERM, ESRCH } from '../abi/errno.ts';
 import { isRtPolicy, SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../abi/sched.ts';
 import {
-  SYS_GETUID,
   SYS_PROC_HANDLE_CLOSE,
   SYS_PROC_HANDLE_OPEN,
   SYS_PROC_HANDLE_READ,
   SYS_PROC_HANDLE_WRITE,
-  SYS_SETUID,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
@@ -246,15 +244,6 @@ function linuxPolicy(redbear: number): number {
   return -1;
 }
 
-/** setuid: root may become any user; any other user only itself (Linux without capabilities). */
-function* sysSetuid(k: Kernel, t: Thread, uid: number): KernelGen<number> {
-  yield spend(k.board.costs.schemeCallNs);
-  if (!Number.isInteger(uid) || uid < 0) return -EINVAL;
-  if (t.process.uid !== 0 && uid !== t.process.uid) return -EPERM;
-  t.process.uid = uid;
-  return 0;
-}
-
 const num = argNum;
 
 export const PROC_HANDLE_SYSCALLS: SyscallTable = {
@@ -262,8 +251,4 @@ export const PROC_HANDLE_SYSCALLS: SyscallTable = {
   [SYS_PROC_HANDLE_READ]: (k, _cpu, t, a) => sysRead(k, t, num(a[0], -1), num(a[1]), num(a[2])),
   [SYS_PROC_HANDLE_WRITE]: (k, cpu, t, a) => sysWrite(k, cpu, t, num(a[0], -1), num(a[1]), num(a[2], -1)),
   [SYS_PROC_HANDLE_CLOSE]: (k, _cpu, t, a) => sysClose(k, t, num(a[0], -1)),
-  [SYS_GETUID]: function* (_k, _cpu, t) {
-    return t.process.uid;
-  },
-  [SYS_SETUID]: (k, _cpu, t, a) => sysSetuid(k, t, num(a[0], -1)),
 };

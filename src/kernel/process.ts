@@ -33,10 +33,14 @@ export class Process {
    */
   cpuOnline: Uint8Array | null = null;
   /**
-   * The user it runs as (real = effective here): 0 is root. Inherited on spawn; see setuid.
-   * Root is privileged for scheduling (CAP_SYS_NICE: RT and deadline classes, lowering nice).
+   * The effective user, the one every permission check uses: 0 is root. Inherited on spawn;
+   * see setuid. Root is privileged for scheduling (CAP_SYS_NICE: RT and deadline classes,
+   * lowering nice).
    */
   uid = 0;
+  /** The real and saved user ids (getuid; setresuid, kernel/uids.ts): equal to `uid` unless changed. */
+  ruid = 0;
+  suid = 0;
   /** Exit code given by exit_group, or by the last thread's exit. */
   exitCode = 0;
   /** Process-directed signals not yet taken by a thread. */

@@ -5,15 +5,15 @@
  * memory, the parent sleeps until the child has exec'ed or failed, and the child's errno comes
  * back through the shared memory as posix_spawn's return value (no child exits 127 for it).
  * __spawni_child applies, in this order: SETSIGDEF (the set back to SIG_DFL), SETSCHEDULER or
- * else SETSCHEDPARAM, SETPGROUP (setpgid(0, pgrp)), RESETIDS (setuid(getuid()), setgid(getgid())),
+ * else SETSCHEDPARAM, SETPGROUP (setpgid(0, pgrp)), RESETIDS (seteuid(getuid()), setegid(getgid())),
  * the file actions, SETSIGMASK, then the exec.
  *
  * Here the kernel does the child's part in the parent's call, since nothing else can run in
  * the child before its exec: a process with a copy of the descriptor table and no mappings,
  * the attributes, the file actions (spawn-actions.ts, run as the child's thread), then the
  * program (its FD_CLOEXEC descriptors closed). A failure at any step undoes the child and returns its
- * errno, so the parent never has a child to reap for it. RESETIDS changes nothing in this model,
- * which keeps one uid per process (real = effective).
+ * errno, so the parent never has a child to reap for it. RESETIDS sets the child's effective uid
+ * to its real one (kernel/uids.ts), which cannot fail; the model has no group ids.
  *
  * Cost: `vforkSpawnNs` for the task, `execveNs` for the exec; no page is copied, whatever the
  * parent has mapped (the baseline's fork copies every private page, clone.ts).
@@ -22,6 +22,7 @@ import { EAGAIN, EINVAL, ENOMEM, ENOSYS, EPERM } from '../abi/errno.ts';
 import { isRtPolicy, RT_PRIO_MAX } from '../abi/sched.ts';
 import {
   POSIX_SPAWN_FLAGS_ALL,
+  POSIX_SPAWN_RESETIDS,
   POSIX_SPAWN_SETPGROUP,
   POSIX_SPAWN_SETSCHEDPARAM,
   POSIX_SPAWN_SETSCHEDULER,
@@ -117,6 +118,7 @@ export function* sysProcSpawnVfork(
     return typeof failure === 'number' ? failure : -EINVAL;
   }
   child.pgid = group;
+  if ((attrs.flags & POSIX_SPAWN_RESETIDS) !== 0) child.uid = child.ruid;
   yield spend(k.board.costs.execveNs);
   yield* closeOnExec(k, cpu, child);
   loadImage(child, image);

@@ -34,6 +34,7 @@ import { FUTEX_SYSCALLS } from './futex/syscall.ts';
 import { NANOSLEEP_SYSCALLS } from './nanosleep.ts';
 import type { Kernel } from './kernel.ts';
 import { PROC_HANDLE_SYSCALLS } from './proc-handles.ts';
+import { UID_SYSCALLS } from './uids.ts';
 import { sysProcNewThreadRegs } from './proc-create.ts';
 import { sysProcSpawnVfork } from './spawn-vfork.ts';
 import { EXEC_SYSCALLS } from './exec.ts';
@@ -107,6 +108,7 @@ const TABLE: SyscallTable = {
   ...TIME_SYSCALLS,
   ...NANOSLEEP_SYSCALLS,
   ...PROC_HANDLE_SYSCALLS,
+  ...UID_SYSCALLS,
   // Scheduling classes and nice (SCHED-7, LIBC-5).
   ...SCHED_SYSCALLS,
   ...PRIORITY_SYSCALLS,

@@ -9,7 +9,9 @@ import { EINVAL, ERANGE } from '../abi/errno.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
 import { SCHED_FIFO, SCHED_OTHER, SCHED_RR } from '../abi/sched.ts';
 import {
+  SYS_GETEUID,
   SYS_GETUID,
+  SYS_SETRESUID,
   SYS_PROC_HANDLE_CLOSE,
   SYS_PROC_HANDLE_OPEN,
   SYS_PROC_HANDLE_READ,
@@ -134,6 +136,16 @@ export function* proc_get_affinity(t: Guest, tid: number): Program<[number, numb
 
 export function getuid(t: Guest): Program<number> {
   return syscall(t, SYS_GETUID);
+}
+
+export function geteuid(t: Guest): Program<number> {
+  return syscall(t, SYS_GETEUID);
+}
+
+/** seteuid, as glibc's: setresuid(-1, uid, -1) (sysdeps/unix/sysv/linux/seteuid.c); 0 or an errno. */
+export function* seteuid(t: Guest, uid: number): Program<number> {
+  const r = yield* syscall(t, SYS_SETRESUID, -1, uid, -1);
+  return r < 0 ? -r : 0;
 }
 
 /** setuid: 0 or an errno (EPERM when a non-root process asks for another uid). */

@@ -11,8 +11,11 @@
  * copy of the parent, applies the attributes through system calls in glibc's order and execs;
  * when a step fails it exits with status 127, and posix_spawn has already returned 0 with its
  * pid (as glibc's before 2.24, whose fork-based spawn could not report an exec error; POSIX
- * allows either). Whether relibc ships posix_spawn at all was not checked against its source:
- * this models what a relibc program gets by writing it with fork and exec.
+ * allows either). relibc does ship posix_spawn and posix_spawnp (src/header/spawn/mod.rs:
+ * posix_spawnp searches PATH itself and returns ENOENT before creating anything; the rest is
+ * its platform's Sys::spawn, whose Redox side was not read): here relibc gets the fork path.
+ * relibc's spawn_attr.rs numbers the flags 1..6 rather than as bits (SETSIGDEF = 3 =
+ * RESETIDS | SETPGROUP); the model uses glibc's bit values for both libcs.
  *
  * posix_spawnp searches `PATH` (abi/spawn.ts PATH_DEFAULT when unset) for a name without a
  * slash, as execvp: each directory in order, the first program found runs.
@@ -46,7 +49,7 @@ import { close, dup2, fcntl, open } from './io.ts';
 import { errno } from './errno.ts';
 import { fork } from './fork.ts';
 import { procFeature } from './proc-features.ts';
-import { getuid, setuid } from './proc-handles.ts';
+import { getuid, seteuid } from './proc-handles.ts';
 import { sched_setparam, sched_setscheduler } from './sched.ts';
 import { libcOf } from './select.ts';
 import { pthread_sigmask, sigaction } from './signal.ts';
@@ -240,7 +243,8 @@ function* spawnChild(
   if ((f & POSIX_SPAWN_SETPGROUP) !== 0 && (yield* syscall(c, SYS_SETPGID, 0, attrs.pgroup)) < 0) {
     return SPAWN_ERROR_STATUS;
   }
-  if ((f & POSIX_SPAWN_RESETIDS) !== 0 && (yield* setuid(c, yield* getuid(c))) !== 0)
+  // glibc's local_seteuid(__getuid()) (sysdeps/unix/sysv/linux/spawni.c): the effective id back to the real one.
+  if ((f & POSIX_SPAWN_RESETIDS) !== 0 && (yield* seteuid(c, yield* getuid(c))) !== 0)
     return SPAWN_ERROR_STATUS;
   for (const action of actions) if (!(yield* applyAction(c, action))) return SPAWN_ERROR_STATUS;
   if ((f & POSIX_SPAWN_SETSIGMASK) !== 0) yield* pthread_sigmask(c, SIG_SETMASK, attrs.sigmask);

@@ -15,6 +15,7 @@ import {
   SYS_PROC_START,
 } from '../../src/abi/syscalls.ts';
 import { resolveCostModel } from '../../src/hw/cost-model.ts';
+import { CONTEXT_POOL_ENTRY_BYTES } from '../../src/kernel/context-pool.ts';
 import type { ProcOptions } from '../../src/kernel/proc-options.ts';
 import { PTHREAD_CREATE_DETACHED } from '../../src/libc/layout.ts';
 import {
@@ -184,4 +185,38 @@ test('each step saves what the cost model says: a round trip, the register copy,
   // A pooled context pays the pop instead of the allocation, once the idle CPU has refilled.
   assert.equal(shmIdle - pooled, c.contextAllocNs - c.contextPoolTakeNs);
   assert.ok(pooledNoIdle <= shm, 'with no idle time before it, the pool may be empty: full cost at most');
+});
+
+test('an empty pool falls back to the full setup: one pooled context, then two creations that miss', () => {
+  const c = resolveCostModel({});
+  const times: number[] = [];
+  const run = runLibc(
+    'improved',
+    function* (t) {
+      const body = function* () {
+        return 0;
+      };
+      const warm: number[] = []; // three stacks mapped, which the three creations reuse
+      for (let i = 0; i < 3; i++) warm.push((yield* pthread_create(t, null, body, null))[1]);
+      for (const th of warm) yield* pthread_join(t, th);
+      yield* sleep_ns(t, 1_000_000); // the CPU idles: its pool of one refills
+      const handles: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = yield* clock_gettime_ns(t);
+        const [err, th] = yield* pthread_create(t, null, body, null);
+        times.push((yield* clock_gettime_ns(t)) - before);
+        assert.equal(err, 0);
+        handles.push(th);
+      }
+      for (const th of handles) yield* pthread_join(t, th);
+    },
+    { cpus: 1, costs: { computeJitterPpm: 0 }, proc: { threadCreate: 'batched', shm: true, contextPool: 1 } },
+  );
+  const pool = run.kernel.contextPool;
+  // The pooled creation pays the pop, the next two the allocation: nothing refilled between them.
+  assert.equal(times[1]! - times[0]!, c.contextAllocNs - c.contextPoolTakeNs);
+  assert.equal(times[2], times[1]);
+  // Misses: the three warm-up creations (no idle yet) and the two after the pool's one context.
+  assert.deepEqual([pool.hits, pool.misses, pool.refills], [1, 5, 1]);
+  assert.equal(pool.peakBytesHeld, CONTEXT_POOL_ENTRY_BYTES, 'the memory reported: one context held');
 });
