@@ -9,7 +9,7 @@
  *
  * Why it is about 430 lines, above the house ~400: the report type every measure adds a field to,
  * the workloads, their timing and the table are one contract (bench/results files are read back
- * by the README test); the scale, multi-run, services and reference measures already live in
+ * by the README test); the scale, multi-run, services, trace-off and reference measures live in
  * their own bench-*.ts files, and `formatBench` is the next part to move out.
  *
  * Wall-clock reads are allowed here and only here: this is the report layer timing whole runs
@@ -36,6 +36,7 @@ import {
   runBenchStartup,
 } from './bench-multirun.ts';
 import { type BenchScale, formatBenchScale, runBenchScale } from './bench-scale.ts';
+import { type BenchTraceOff, formatBenchTraceOff, runBenchTraceOff } from './bench-trace-off.ts';
 
 // The recorded results (bench/results/) live in bench-results.ts; re-exported for callers.
 export {
@@ -107,6 +108,8 @@ export interface BenchReport {
   scale?: BenchScale;
   /** Time compression of a booted system, idle and busy (bench-services.ts, issue 19). */
   services?: BenchServices;
+  /** What the trace recorder's sites cost with no trace asked for (bench-trace-off.ts). */
+  trace_off?: BenchTraceOff;
 }
 
 /** A new report against the newest recorded one: new ÷ old effects per second, per workload. */
@@ -314,7 +317,7 @@ export interface BenchRunOptions {
 export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   const defs = benchWorkloads(options.quick);
   const total =
-    defs.length + 2 + (options.startup === undefined ? 0 : 1) + (options.services === undefined ? 0 : 1);
+    defs.length + 3 + (options.startup === undefined ? 0 : 1) + (options.services === undefined ? 0 : 1);
   let done = 0;
   const stage = <T>(name: string, measure: () => T): T => {
     options.onStage?.(done++, total, name);
@@ -332,6 +335,12 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     ratio_pingpong: ratioOf('futex-pingpong'),
     scale: stage('scale', () => runBenchScale(options.quick)),
     multi_run: await stage('multi-run', () => runBenchMultiRun(options.quick, options.jobs)),
+    trace_off: stage('trace-off', () =>
+      runBenchTraceOff(
+        benchConfig('trace-off', 'fair', pingpong(options.quick ? 2_000 : 15_000)),
+        benchConfig('trace-off', 'fair', pingpong(options.quick ? 500 : 2_000)),
+      ),
+    ),
   };
   const startup = options.startup;
   if (startup !== undefined)
@@ -374,6 +383,7 @@ export function formatBench(report: BenchReport, previous: BenchComparison | nul
     );
   }
   if (report.scale !== undefined) lines.push('', ...formatBenchScale(report.scale));
+  if (report.trace_off !== undefined) lines.push(...formatBenchTraceOff(report.trace_off));
   if (report.services !== undefined) lines.push('', ...formatBenchServices(report.services));
   const multi = formatBenchMultiRun(report.multi_run, report.startup);
   if (multi.length > 0) lines.push('', ...multi);
