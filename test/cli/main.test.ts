@@ -169,7 +169,7 @@ test('list --json prints one JSON object with the policies, workloads and tick s
   const list = JSON.parse(outcome.out);
   assert.equal(list.schema, 'smpsim.list/1');
   assert.ok(list.policies.includes('dwrr') && list.policies.includes('fair'));
-  assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash', 'program']);
+  assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash', 'program', 'rtapp']);
   assert.ok(Array.isArray(list.programs));
   assert.deepEqual(list.policies, ['dwrr', 'redbear', 'fair']);
   assert.deepEqual(list.tick_sources, ['pit', 'lapic', 'tsc-deadline']);
