@@ -179,11 +179,17 @@ function futexCounts(kernel: Kernel): Record<string, number> {
   return out;
 }
 
-/** Reads each workload's published output from its process (guest → harness, like its stdout). */
+/**
+ * Reads each workload's published output from its process (guest → harness, like its stdout).
+ * Init starts the workloads first, in order, so the root's n-th child is the n-th workload
+ * (reaped children of the root stay in the table for this); one that died before publishing has
+ * no output and counts as not completed, and the others keep their own outputs.
+ */
 function workloadMetrics(config: RunConfig, kernel: Kernel, m: Record<string, number>): void {
-  const outputs = [...kernel.processes.values()].filter((p) => p.parent === kernel.root && p.data.output);
+  const children = [...kernel.processes.values()].filter((p) => p.parent === kernel.root);
   config.workloads.forEach((w, index) => {
-    const process = outputs[index];
+    const child = children[index];
+    const process = child?.data.output ? child : undefined;
     const name = workloadName(w);
     assert(process === undefined || process.image.name === name, 'report: workload outputs out of order');
     const output = (process?.data.output ?? {}) as Record<string, Record<string, unknown>>;
