@@ -7,7 +7,7 @@
  * at once after the step before them: they commute with every other agent's steps, so giving
  * them a scheduling point of their own would only multiply equivalent orders.
  *
- * Why it is about 525 lines, above the house ~400: enabledness, footprints (bit-level since the
+ * Why it is about 530 lines, above the house ~400: enabledness, footprints (bit-level since the
  * real K1 code) and the step semantics
  * all read the same private state (store buffers, futex queues, race clocks, and since issue 17's
  * kernel locks the MCS words' waiters) and must agree on it; the futex queues are the next part

@@ -8,7 +8,7 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 680 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 685 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in

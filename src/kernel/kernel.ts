@@ -2,7 +2,7 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is about 640 lines, above the house ~400: it is the one object that implements both the
+ * Why it is about 645 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,

@@ -6,6 +6,14 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import type { BenchComparison, BenchReport } from './bench.ts';
 
+/** Timed repetitions per measurement; the fastest is reported (the least disturbed by the host). */
+export const BENCH_REPETITIONS = 3;
+/** Where recorded results live, one `YYYY-MM-DD-<what>.json` per recording. */
+/** Issue 14's goal for the compute workload: simulator rate ÷ reference rate. */
+export const BENCH_RATIO_TARGET = 0.5;
+/** Issue 14's goal for futex ping-pong against the same reference loop. */
+export const BENCH_PINGPONG_RATIO_TARGET = 0.25;
+
 export const BENCH_SCHEMA = 'smpsim.bench/1';
 /** Where recorded results live, relative to the package root. */
 export const BENCH_RESULTS_DIR = 'bench/results';
