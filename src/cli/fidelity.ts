@@ -5,15 +5,14 @@
  * (report/fidelity/). Both build the C programs under fidelity/ with the host's compiler.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Command } from 'commander';
-import { parse } from 'smol-toml';
-import { costRange, isCostName } from '../hw/cost-model.ts';
 import { measureHost, profileText } from '../report/fidelity/calibrate.ts';
 import { describeHost, HostToolError, hostCpus } from '../report/fidelity/host.ts';
 import { type HandoffPoint, runPingpongFidelity } from '../report/fidelity/pingpong-fidelity.ts';
 import { type FidelityPoint, runPrimesFidelity } from '../report/fidelity/primes-fidelity.ts';
+import { loadCostProfile } from '../scenario/validate.ts';
 import { UsageError } from './errors.ts';
 import { parseIntFlag } from './flags.ts';
 import { table } from './format.ts';
@@ -107,28 +106,8 @@ function hostTool(body: () => number): number {
   }
 }
 
-/** The `[costs]` of a profile file, checked as a scenario's are. */
-export function readProfileCosts(file: string): Record<string, number> {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new UsageError(file, `cannot read the profile (${(e as Error).message.split('\n')[0]})`);
-  }
-  const costs = (doc.costs ?? {}) as Record<string, unknown>;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(costs)) {
-    if (!isCostName(k)) throw new UsageError(file, `costs.${k}: unknown cost parameter`);
-    const [min, max] = costRange(k);
-    if (typeof v !== 'number' || v < min || v > max)
-      throw new UsageError(file, `costs.${k}: ${String(v)}`, `${min}..${max}`);
-    out[k] = v;
-  }
-  return out;
-}
-
 function fidelityCommand(opts: FidelityFlags, io: Io): number {
-  const costs = opts.profile === undefined ? {} : readProfileCosts(opts.profile);
+  const costs = opts.profile === undefined ? {} : loadCostProfile(opts.profile);
   const options = {
     range: parseRange(opts.range, opts.quick === true ? [2, 2_000_000] : [2, 20_000_000]),
     segment: 10_000,

@@ -317,6 +317,15 @@ function readCostsWithProfile(ctx: ReadContext, value: unknown): Record<string, 
   return { ...readCosts({ file, dir: dirname(file) }, own(doc, 'costs') ?? {}), ...readCosts(ctx, rest) };
 }
 
+/**
+ * A costs profile file on its own (`smpsim fidelity --profile`): its `[costs]`, checked as a
+ * scenario's are, every problem a ScenarioError naming the profile's file and field.
+ */
+export function loadCostProfile(file: string): Record<string, number> {
+  const doc = readCostProfile({ file }, file);
+  return readCosts({ file, dir: dirname(file) }, own(doc, 'costs') ?? {});
+}
+
 function readCostProfile(ctx: ReadContext, file: string): Record<string, unknown> {
   let text: string;
   try {

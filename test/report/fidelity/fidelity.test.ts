@@ -160,7 +160,10 @@ test('bad profiles and flags are one-line errors', async () => {
   writeFileSync(join(dir, 'bad.toml'), '[costs]\nsyscallNz = 3\n');
   const got = await smpsim('fidelity', '--profile', join(dir, 'bad.toml'));
   assert.equal(got.status, 2);
-  assert.match(got.err, /^smpsim: .*bad\.toml: costs\.syscallNz: unknown cost parameter\n$/);
+  assert.match(
+    got.err,
+    /^smpsim: .*bad\.toml: costs\.syscallNz: unknown cost parameter \(allowed: [^\n]*syscallNs[^\n]*\)\n$/,
+  );
   const range = await smpsim('fidelity', '--range', '5,3');
   assert.equal(range.status, 2);
   assert.match(range.err, /--range: 5,3 \(allowed: LO,HI/);
