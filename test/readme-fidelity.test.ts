@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fidelityMarkdown } from '../src/report/fidelity/table.ts';
+import { sieveCount } from '../src/workloads/primes-math.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const recorded = (f: string) => JSON.parse(readFileSync(join(ROOT, 'bench/results/fidelity', f), 'utf8'));
@@ -28,4 +29,25 @@ test("the README's fidelity prose: its bounds hold for the recorded results", ()
   const profile = readFileSync(join(ROOT, 'bench/results/fidelity/2026-12-02-host.toml'), 'utf8');
   assert.match(profile, /divisionCycles = 5\.1\nc/);
   assert.match(profile, /syscallNs = 153\ncontextSwitchNs = 2005\n/);
+});
+
+test("the README's fidelity prose: the figures it quotes are the recorded ones", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  const says = (text: string) => assert.ok(readme.includes(text), `README should say ${text}`);
+  const profile = readFileSync(join(ROOT, 'bench/results/fidelity/2026-12-02-host.toml'), 'utf8');
+  const cost = (k: string) => Number(new RegExp(`${k} = ([\\d.]+)`).exec(profile)![1]);
+  says(`${(cost('divisionCycles') / 3).toFixed(1)} ns per trial division (${cost('divisionCycles')} cycles`);
+  says(
+    `${cost('syscallNs')} ns per system call, ${(cost('contextSwitchNs') / 1000).toFixed(1)} µs per context switch`,
+  );
+  says(`same ${sieveCount(2, 20_000_000).count.toLocaleString('en-US')} primes`);
+  const slow = DEFAULTS.points.map((p: { sim_ns: number; host_ns: number }) => p.sim_ns / p.host_ns);
+  assert.ok(Math.min(...slow) >= 4 && Math.max(...slow) <= 5, `default costs 4-5x slow: ${slow}`);
+  const [one, two] = PROFILED.pingpong as {
+    time_error: number;
+    host_ns_per_handoff: number;
+    sim_ns_per_handoff: number;
+  }[];
+  says(`one CPU is close (+${Math.round(one!.time_error * 100)}%)`);
+  says(`the host is ${(two!.host_ns_per_handoff / two!.sim_ns_per_handoff).toFixed(1)}× slower`);
 });

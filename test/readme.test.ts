@@ -103,6 +103,22 @@ test("the README's speed table is the newest recorded bench result", () => {
     assert.ok(readmeLines.has(row), `README should have the row ${row}`);
   const reference = result.workloads.find((w) => w.name === 'compute')?.reference?.effects_per_s ?? 0;
   assert.ok(README.includes(`runs about ${Math.round(reference / 1e6)} M effects/s`));
+  // The prose's other figures, read off the same result rather than typed in.
+  const extra = result as unknown as {
+    ratio_pingpong: number;
+    multi_run: { speedup: number };
+    startup: { wall_ms: number };
+    trace_off: { checks_per_effect: number; null_check_ns: number; off_share: number };
+    services: { points: { machine: string; sim_s_per_cpu_s: number }[] };
+  };
+  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  says(`futex ping-pong is at ${extra.ratio_pingpong.toFixed(2)} of it`);
+  says(`The multi-run measure gives ${extra.multi_run.speedup.toFixed(2)}×`);
+  says(`simulated event ${Math.round(extra.startup.wall_ms)} ms`);
+  says(`${extra.trace_off.checks_per_effect.toFixed(2)} null checks per effect`);
+  assert.ok(extra.trace_off.null_check_ns < 2.2 && extra.trace_off.off_share <= 0.002, 'README: under 2.2 ns, at most 0.2%');
+  const per = (m: string) => extra.services.points.find((p) => p.machine === m)!.sim_s_per_cpu_s.toLocaleString('en-US');
+  says(`compresses time by ${per('idle')} simulated seconds\nper CPU second idle and ${per('busy')} busy`);
 });
 
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
