@@ -116,8 +116,12 @@ test("the README's speed table is the newest recorded bench result", () => {
   says(`The multi-run measure gives ${extra.multi_run.speedup.toFixed(2)}×`);
   says(`simulated event ${Math.round(extra.startup.wall_ms)} ms`);
   says(`${extra.trace_off.checks_per_effect.toFixed(2)} null checks per effect`);
-  assert.ok(extra.trace_off.null_check_ns < 2.2 && extra.trace_off.off_share <= 0.002, 'README: under 2.2 ns, at most 0.2%');
-  const per = (m: string) => extra.services.points.find((p) => p.machine === m)!.sim_s_per_cpu_s.toLocaleString('en-US');
+  assert.ok(
+    extra.trace_off.null_check_ns < 2.2 && extra.trace_off.off_share <= 0.002,
+    'README: under 2.2 ns, at most 0.2%',
+  );
+  const per = (m: string) =>
+    extra.services.points.find((p) => p.machine === m)!.sim_s_per_cpu_s.toLocaleString('en-US');
   says(`compresses time by ${per('idle')} simulated seconds\nper CPU second idle and ${per('busy')} busy`);
 });
 
