@@ -33,6 +33,7 @@ import { SCHED_PIPE } from './sched-pipe.ts';
 import { HACKBENCH } from './hackbench.ts';
 import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
+import { FUTEX_OPS } from './futex-ops.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
 import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
@@ -45,6 +46,7 @@ const LIST: GuestProgram[] = [
   FUTEX_BENCH,
   FUTEX_HERD,
   FUTEX_ROBUST,
+  FUTEX_OPS, // FUTEX-1, FUTEX-4, FUTEX-5, FUTEX-8
   FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
   STACKGUARD,

@@ -13,23 +13,23 @@ import { getUser32, putUser32, wordOk } from '../uaccess.ts';
 import { lockPair, unlockAll } from './requeue.ts';
 import { FUTEX_BITSET_MATCH_ANY, type FutexTarget, wakeLimit, wakeLocked } from './wait-wake.ts';
 
-export const FUTEX_OP_SET = 0;
-export const FUTEX_OP_ADD = 1;
-export const FUTEX_OP_OR = 2;
-export const FUTEX_OP_ANDN = 3;
-export const FUTEX_OP_XOR = 4;
-export const FUTEX_OP_OPARG_SHIFT = 8;
-export const FUTEX_OP_CMP_EQ = 0;
-export const FUTEX_OP_CMP_NE = 1;
-export const FUTEX_OP_CMP_LT = 2;
-export const FUTEX_OP_CMP_LE = 3;
-export const FUTEX_OP_CMP_GT = 4;
-export const FUTEX_OP_CMP_GE = 5;
+import {
+  FUTEX_OP_ADD,
+  FUTEX_OP_ANDN,
+  FUTEX_OP_CMP_EQ,
+  FUTEX_OP_CMP_GE,
+  FUTEX_OP_CMP_GT,
+  FUTEX_OP_CMP_LE,
+  FUTEX_OP_CMP_LT,
+  FUTEX_OP_CMP_NE,
+  FUTEX_OP_OPARG_SHIFT,
+  FUTEX_OP_OR,
+  FUTEX_OP_SET,
+  FUTEX_OP_XOR,
+} from '../../abi/futex-op.ts';
 
-/** FUTEX_OP(op, oparg, cmp, cmparg), as the C macro builds val3. */
-export function encodeWakeOp(op: number, oparg: number, cmp: number, cmparg: number): number {
-  return (((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff)) >>> 0;
-}
+// The encoding is ABI (abi/futex-op.ts, for guest programs); tests reach it from here too.
+export * from '../../abi/futex-op.ts';
 
 export interface WakeOp {
   op: number;
