@@ -34,6 +34,7 @@ import { HACKBENCH } from './hackbench.ts';
 import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { FUTEX_OPS } from './futex-ops.ts';
+import { SYNC_PRIMS } from './sync-prims.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
 import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
@@ -49,6 +50,7 @@ const LIST: GuestProgram[] = [
   FUTEX_OPS, // FUTEX-1, FUTEX-4, FUTEX-5, FUTEX-8
   FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
+  SYNC_PRIMS, // LIBC-4
   STACKGUARD,
   SCHBENCH,
   NICESHARES, // SCHED-3, SCHED-7
