@@ -35,6 +35,7 @@ import { SCHEME_ECHO } from './scheme-echo.ts';
 import { STACKGUARD } from './stackguard.ts';
 import { FUTEX_OPS } from './futex-ops.ts';
 import { SYNC_PRIMS } from './sync-prims.ts';
+import { LIBC_THREADS } from './libc-threads.ts';
 import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
 import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
@@ -51,6 +52,7 @@ const LIST: GuestProgram[] = [
   FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
   SYNC_PRIMS, // LIBC-4
+  LIBC_THREADS, // LIBC-1, LIBC-6, LIBC-7
   STACKGUARD,
   SCHBENCH,
   NICESHARES, // SCHED-3, SCHED-7
