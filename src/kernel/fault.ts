@@ -25,13 +25,17 @@ export class SwitchFaultPlan {
     return this.#faultAt.size > 0;
   }
 
-  /** Counts one schedule() call. */
-  countCall(): void {
-    this.#calls++;
+  /** Counts one schedule() call and returns its ordinal. */
+  countCall(): number {
+    return ++this.#calls;
   }
 
-  /** Whether the latest call counted (over all CPUs) is one chosen for an injected fault. */
-  due(): boolean {
-    return this.#faultAt.size > 0 && this.#faultAt.has(this.#calls);
+  /**
+   * Whether the call with this ordinal is one chosen for an injected fault. The ordinal is the
+   * call's own: under a global switch lock other CPUs count their calls while this one waits
+   * for the lock, so the count at the check is not this call's.
+   */
+  due(ordinal: number): boolean {
+    return this.#faultAt.size > 0 && this.#faultAt.has(ordinal);
   }
 }

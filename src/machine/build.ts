@@ -72,6 +72,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     futex: config.kernel.futex,
     tlb: config.kernel.tlb,
     ...(config.kernel.mm === undefined ? {} : { mm: config.kernel.mm }),
+    ...(config.kernel.switchFaults === undefined ? {} : { injectSwitchFaults: config.kernel.switchFaults }),
     env: { ...libcEnv(config.libc.variant), ...capringEnv(config) },
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,

@@ -107,6 +107,8 @@ export interface KernelConfig {
   lockDemo?: LockDemoOptions;
   /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy when absent. */
   mm?: MmOptions;
+  /** `[faults] switch` (SCHED-9): the schedule() calls that fault under the switch lock; absent: none. */
+  switchFaults?: readonly number[];
 }
 
 /** Libc variants (LIBC-1..4): relibc's code as it behaves, or the POSIX/glibc-like improved one. */

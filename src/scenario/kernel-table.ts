@@ -16,7 +16,7 @@ import {
 } from './fields.ts';
 import { readKernelFd } from './files.ts';
 import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
-import { KERNEL_MM_KEYS, KERNEL_TLB_KEYS, readKernelMm, readKernelTlb } from './tlb.ts';
+import { KERNEL_MM_KEYS, KERNEL_TLB_KEYS, ordinals, readKernelMm, readKernelTlb } from './tlb.ts';
 import { KERNEL_LOCK_KEYS, readKernelLocks } from './locks.ts';
 
 const KERNEL_KEYS = [
@@ -45,6 +45,9 @@ export function readKernel(ctx: ReadContext, value: unknown, faults: unknown): K
   const proc = readKernelProc(ctx, table);
   const futex = readFutex(ctx, own(table, 'futex'), scheduler);
   const mm = readKernelMm(ctx, table);
+  // `[faults] switch`: the schedule() calls (1-based, over all CPUs) that fault under the switch
+  // lock (SCHED-9); readKernelTlb has checked the table's keys.
+  const switchFaults = ordinals(ctx, (faults ?? {}) as Table, 'switch');
   // Redox and Red Bear key futexes by frame, which a copy-on-write copy moves (wait-wake.ts).
   if (mm.mm?.fork === 'cow' && futex.mode !== 'linux') {
     fail(
@@ -66,6 +69,7 @@ export function readKernel(ctx: ReadContext, value: unknown, faults: unknown): K
     ...readSchedOwner(ctx, table, scheduler),
     ...readKernelLocks(ctx, table, scheduler),
     ...mm,
+    ...(switchFaults.length === 0 ? {} : { switchFaults }),
   };
 }
 

@@ -38,6 +38,7 @@ export function renderScenario(config: RunConfig): string {
     faults: {
       tlb_drop_ipi: [...config.kernel.tlb.dropIpi],
       tlb_skip_flush: [...config.kernel.tlb.skipFlush],
+      ...(config.kernel.switchFaults === undefined ? {} : { switch: [...config.kernel.switchFaults] }),
     },
     libc: { variant: config.libc.variant },
     ...(config.clock === null ? {} : { clock: { calibration: config.clock.calibration } }),

@@ -21,7 +21,8 @@ import {
 
 export const KERNEL_TLB_KEYS = ['tlb', 'pcid', 'tlb_timeout_us'];
 export const KERNEL_MM_KEYS = ['paging', 'fork'];
-const FAULT_KEYS = ['tlb_drop_ipi', 'tlb_skip_flush'];
+/** `switch` is the scheduler's (SCHED-9), read by kernel-table.ts; the rest are the TLB's. */
+const FAULT_KEYS = ['tlb_drop_ipi', 'tlb_skip_flush', 'switch'];
 const MACHINE_TLB_KEYS = ['l1', 'l1_ways', 'l2', 'l2_ways'];
 const TLB_ENTRIES_MAX = 65_536;
 const TIMEOUT_US_MAX = 1_000_000;
@@ -74,8 +75,8 @@ export function readKernelMm(ctx: ReadContext, kernel: Table): { mm?: MmOptions 
   return { mm: { paging, fork } };
 }
 
-/** A list of 1-based ordinals (the first shootdown IPI is 1); absent means none. */
-function ordinals(ctx: ReadContext, table: Table, key: string): number[] {
+/** A `[faults]` list of 1-based ordinals (the first shootdown IPI is 1); absent means none. */
+export function ordinals(ctx: ReadContext, table: Table, key: string): number[] {
   const value = own(table, key);
   if (value === undefined) return [];
   if (!Array.isArray(value))

@@ -26,7 +26,7 @@ export const ALL_IDLE = 2;
 export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   const prev = cpu.current as Context;
   k.needResched[cpu.id] = 0;
-  k.switchFaultPlan.countCall();
+  const call = k.switchFaultPlan.countCall();
   const switchLock = k.policy.switchLock(cpu.id);
   yield lock(switchLock);
   if (isThread(prev) && prev.preemptLocks > 0 && prev.state === ThreadState.Runnable) {
@@ -37,12 +37,11 @@ export function* schedule(k: Kernel, cpu: Cpu): KernelGen<number> {
   }
   let next: Context | null;
   try {
-    if (k.switchFaultPlan.due())
-      throw new InjectedKernelFault(`fault injected in switch ${k.switchFaultPlan.calls}`);
+    if (k.switchFaultPlan.due(call)) throw new InjectedKernelFault(`fault injected in switch ${call}`);
     next = yield* k.policy.select(cpu, prev);
   } catch (error) {
     if (!(error instanceof InjectedKernelFault)) throw error;
-    yield* unwindSwitchFault(k, cpu);
+    yield* unwindSwitchFault(k, cpu, call);
     return yield* schedule(k, cpu);
   }
   if (next === null) {
@@ -120,9 +119,9 @@ function migrated(k: Kernel, fromCpu: number, toCpu: number, footprintNs: number
  * flag (Redox's CONTEXT_SWITCH_LOCK). Without this the CPU, and every CPU that later switches,
  * would spin on it forever. The caller then retries the switch, so the CPU keeps scheduling.
  */
-function* unwindSwitchFault(k: Kernel, cpu: Cpu): KernelGen<void> {
+function* unwindSwitchFault(k: Kernel, cpu: Cpu, call: number): KernelGen<void> {
   k.stats.switchFaults++;
-  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, k.switchFaultPlan.calls);
+  k.traceDecision(TraceKind.SwitchFaultUnwound, cpu.id, call);
   for (const l of [...k.policy.locks(), ...k.futex.locks()]) {
     if (l.holder === cpu.id) yield unlock(l);
   }
