@@ -56,6 +56,22 @@ class SyscallStep implements Program<number> {
 }
 
 /**
+ * The raw futex(2) call, every argument as Linux's SYSCALL_DEFINE6(futex) takes it: the
+ * timeout slot is a struct timespec pointer (0: none) or val2; 0 or a count, or -errno.
+ */
+export function futex(
+  t: Guest,
+  addr: number,
+  op: number,
+  val = 0,
+  val2 = 0,
+  addr2 = 0,
+  val3 = 0,
+): Program<number> {
+  return syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
+}
+
+/**
  * Raw futex(FUTEX_WAIT): sleeps while the word equals `expected`; 0, -EAGAIN, -ETIMEDOUT, -EINTR.
  * `timeout` is the address of a struct timespec (0: none), passed as is: an absolute monotonic
  * deadline to Redox, a relative timeout to Linux (src/kernel/futex/syscall.ts). libc's

@@ -24,7 +24,6 @@ import {
   CLOCK_REALTIME,
   FUTEX_PRIVATE_FLAG,
   MAP_SHARED,
-  SYS_FUTEX,
   SYS_GETTID,
 } from '../abi/syscalls.ts';
 import { futexWaitUntil } from '../libc/futex.ts';
@@ -32,7 +31,7 @@ import { malloc } from '../libc/malloc.ts';
 import { spawn, waitpid } from '../libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts';
 import { pthread_kill, sigaction } from '../libc/signal.ts';
-import { mmap_anonymous, syscall } from '../libc/sys.ts';
+import { futex, mmap_anonymous, syscall } from '../libc/sys.ts';
 import { clock_gettime_ns, clockNow, sleep_ns, timespec_store, timespecAddNs } from '../libc/time.ts';
 import { publish } from './common.ts';
 import type { GuestProgram } from './program.ts';
@@ -48,18 +47,6 @@ const SETTLE_NS = 2_000_000;
 /** The cross-process waiter's own deadline: it gives up after this if nobody wakes it. */
 const CHILD_WAIT_NS = 20_000_000;
 const TIMEOUT_NS = 1_000_000;
-
-function futex(
-  t: Guest,
-  addr: number,
-  op: number,
-  val: number,
-  val2 = 0,
-  addr2 = 0,
-  val3 = 0,
-): Program<number> {
-  return syscall(t, SYS_FUTEX, addr, op, val, val2, addr2, val3);
-}
 
 /** An absolute deadline `ns` ahead on `clock`, in a timespec of its own. */
 function* deadlineIn(t: Guest, clock: typeof CLOCK_MONOTONIC | typeof CLOCK_REALTIME, ns: number) {
