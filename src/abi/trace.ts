@@ -124,6 +124,14 @@ export const TraceKind = {
   CpuParked: 0xd4,
   /** A fixed interrupt reached a software-disabled LAPIC (an offline CPU's) and was dropped (cpu id, vector). */
   InterruptRefused: 0xd5,
+  /** gedf linked a deadline job to a CPU at its decision (cpu id, tid; -1: no job) (kernel/sched/gedf). */
+  GedfLink: 0xf0,
+  /** gedf released a parked job at its period's start (tid, the job's absolute deadline low 32 bits). */
+  GedfRelease: 0xf1,
+  /** gedf: a job ended with sched_yield (tid, 1 when it was late). */
+  GedfJobEnd: 0xf2,
+  /** gedf picked for a CPU at a switch (cpu id, tid or -1). */
+  GedfPick: 0xf3,
 } as const;
 
 export type TraceKindName = keyof typeof TraceKind;

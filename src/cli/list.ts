@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'smol-toml';
 import {
-  SCHED_POLICIES,
+  SCHEDULERS,
   type SchedPolicyName,
   TICK_SOURCES,
   type TickSourceName,
@@ -33,6 +33,7 @@ const POLICY_DESCRIPTIONS: Record<SchedPolicyName, string> = {
   redbear:
     'Red Bear patches as written: RT pass, min-vruntime pass, per-CPU queues, stealing, 100 ms balancing that overwrites affinity (models.md §1.7)',
   fair: 'improved: per-CPU run queues, CFS-style vruntime, placement, stealing, balancing (SCHED-2..4)',
+  gedf: 'exact global EDF for SCHED_DEADLINE task sets: one deadline-ordered ready set, jobs linked to CPUs (issue 23)',
 };
 
 const TICK_DESCRIPTIONS: Record<TickSourceName, string> = {
@@ -83,7 +84,7 @@ export function listEverything(packageRoot: string): ListResult {
   return {
     schema: 'smpsim.list/1',
     workloads: [...WORKLOAD_KINDS],
-    policies: [...SCHED_POLICIES],
+    policies: [...SCHEDULERS],
     tick_sources: [...TICK_SOURCES],
     descriptions: {
       workloads: WORKLOAD_DESCRIPTIONS,

@@ -211,7 +211,7 @@ export const KERNEL_METRICS: readonly MetricRow<keyof KernelCounters>[] = rows(K
 export const FUTEX_METRICS: readonly MetricRow<keyof FutexCounters>[] = rows(FUTEX_COUNTER_METRICS);
 
 /** A scheduling policy's name (sched/*: `SchedPolicy.name`). */
-export type PolicyName = 'fair' | 'dwrr' | 'redbear';
+export type PolicyName = 'fair' | 'dwrr' | 'redbear' | 'gedf';
 
 /** A `sched.*` metric and the policies whose `stats()` report it. */
 export interface SchedMetricInfo extends MetricInfo {
@@ -270,6 +270,12 @@ export const SCHED_METRICS: readonly SchedMetricInfo[] = [
     'redbear',
   ),
   sched('user_masks_lost', 'count', 'user-set masks lost to such a replacement', 'redbear'),
+  sched('jobs_ended', 'count', 'deadline jobs ended by sched_yield or by leaving the class', 'gedf'),
+  sched('deadline_misses', 'count', 'deadline jobs that ended after their absolute deadline', 'gedf'),
+  sched('preemptions', 'count', 'jobs resumed after being taken off their CPU while ready (SimSo)', 'gedf'),
+  sched('migrations', 'count', 'jobs resumed on another CPU than they last ran on (SimSo)', 'gedf'),
+  sched('releases', 'count', 'parked jobs released at the start of their period', 'gedf'),
+  sched('slices_dropped', 'count', 'job slices past the kept 20,000, counted only', 'gedf'),
 ];
 
 /** Initial room for wakeup latencies; the buffer doubles when full. */

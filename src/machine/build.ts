@@ -26,6 +26,7 @@ import { assert } from '../engine/assert.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { DwrrPolicy } from '../kernel/sched/dwrr.ts';
 import { FairPolicy } from '../kernel/sched/fair/index.ts';
+import { GedfPolicy } from '../kernel/sched/gedf/index.ts';
 import type { SchedPolicy } from '../kernel/sched/policy.ts';
 import { RedbearPolicy } from '../kernel/sched/redbear.ts';
 import { libcEnv } from '../libc/variant.ts';
@@ -133,6 +134,8 @@ export function makePolicy(
       return new RedbearPolicy(kernel);
     case 'fair':
       return new FairPolicy(kernel, options);
+    case 'gedf':
+      return new GedfPolicy(kernel);
   }
 }
 

@@ -8,10 +8,19 @@ import type { KernelAbi, RingMode } from '../abi/capring.ts';
 
 /**
  * Scheduler policies the kernel implements: SCHED-1 baseline `dwrr`, the Red Bear patches as
- * written `redbear` (models.md §1.7), SCHED-2..4 improved `fair`.
+ * written `redbear` (models.md §1.7), SCHED-2..4 improved `fair`: the policies `smpsim policies`
+ * and the conformance suite compare on every seed.
  */
 export const SCHED_POLICIES = ['dwrr', 'redbear', 'fair'] as const;
-export type SchedPolicyName = (typeof SCHED_POLICIES)[number];
+/**
+ * Every scheduler a scenario may name: the compared three and `gedf`, exact global EDF for
+ * SCHED_DEADLINE task sets (issue 23), a reference for deadline scheduling rather than a
+ * general-purpose policy (its SCHED_OTHER threads only share the CPUs no job is on).
+ */
+export const SCHEDULERS = [...SCHED_POLICIES, 'gedf'] as const;
+export type SchedPolicyName = (typeof SCHEDULERS)[number];
+/** One of the compared three. */
+export type ComparedPolicyName = (typeof SCHED_POLICIES)[number];
 
 /**
  * Tick sources (HW-12): the PIT on the BSP relayed by IPI, a per-CPU LAPIC periodic timer, or

@@ -81,7 +81,9 @@ export function defaultTopology(cpus: number): TopologyConfig {
  *   expired at ticks and switches (no hrtimers);
  * - redbear, the Red Bear patches: the same PIT, 64 page-keyed futex shards, relibc, no hrtimers;
  * - fair, the improved kernel: a per-CPU LAPIC timer at 1000 Hz, Linux futex semantics over 64
- *   shards, the improved libc, and high-resolution timers (kernel/hrtimer.ts).
+ *   shards, the improved libc, and high-resolution timers (kernel/hrtimer.ts);
+ * - gedf, exact global EDF (issue 23): the improved kernel, tickless (TSC-deadline), so that no
+ *   periodic tick stands between a release and the switch it causes.
  * The README shows the table (scripts/update-readme.mjs writes it; test/machine/presets.test.ts checks).
  */
 export interface PolicyPreset {
@@ -113,6 +115,13 @@ export const POLICY_PRESETS: { readonly [P in SchedPolicyName]: PolicyPreset } =
   fair: {
     kernel: 'improved',
     tick: { source: 'lapic', hz: 1000 },
+    futex: { mode: 'linux', shards: 64 },
+    libc: 'improved',
+    hrtimers: true,
+  },
+  gedf: {
+    kernel: 'improved',
+    tick: { source: 'tsc-deadline', hz: 1000 },
     futex: { mode: 'linux', shards: 64 },
     libc: 'improved',
     hrtimers: true,

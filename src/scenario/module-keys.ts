@@ -4,7 +4,7 @@
  * must have been loaded already (scenario/load-modules.ts does it before validation: importing
  * is asynchronous, validation is not); the CLI and `loadScenario` always do.
  */
-import { SCHED_POLICIES, type SchedPolicyName } from '../machine/config.ts';
+import { SCHEDULERS, type SchedPolicyName } from '../machine/config.ts';
 import { modulePath } from '../machine/load-module.ts';
 import { programFromModule } from '../machine/program-module.ts';
 import { loadedModule } from '../machine/load-module.ts';
@@ -33,7 +33,7 @@ export function readSchedulerKey(
   const value = own(table, 'scheduler');
   if (!isTable(value)) {
     const scheduler = readChoice(ctx, table, 'scheduler', 'kernel', {
-      choices: SCHED_POLICIES,
+      choices: SCHEDULERS,
       noun: 'a scheduler',
       fallback,
     });
@@ -41,7 +41,7 @@ export function readSchedulerKey(
   }
   const sub = readTable(ctx, value, 'kernel.scheduler', ['module', 'preset']);
   const scheduler = readChoice(ctx, sub, 'preset', 'kernel.scheduler', {
-    choices: SCHED_POLICIES,
+    choices: SCHEDULERS,
     noun: 'a preset',
     fallback: MODULE_POLICY_PRESET,
   });

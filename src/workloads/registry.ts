@@ -5,6 +5,7 @@
 import { BURSTY } from './bursty.ts';
 import { CONDHERD } from './condherd.ts';
 import { DLPERIODIC } from './dlperiodic.ts';
+import { TASKSET } from './taskset.ts';
 import { AFFINITY } from './affinity.ts';
 import { CPUHOG } from './cpuhog.ts';
 import { CYCLICTEST } from './cyclictest.ts';
@@ -58,6 +59,7 @@ const LIST: GuestProgram[] = [
   NICESHARES, // SCHED-3, SCHED-7
   RTCLASSES, // SCHED-7
   DLPERIODIC, // SCHED-7
+  TASKSET, // issue 23: periodic task sets for gedf
   AFFINITY, // SCHED-8
   CPUHOG, // SCHED-4
   NUMAMEM, // SCHED-6, HW-14

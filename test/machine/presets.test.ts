@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SCHED_POLICIES, type SchedPolicyName } from '../../src/machine/config.ts';
+import { SCHED_POLICIES, SCHEDULERS, type SchedPolicyName } from '../../src/machine/config.ts';
 import {
   defaultRunConfig,
   POLICY_PRESETS,
@@ -24,8 +24,8 @@ import { parseScenario } from '../../src/scenario/load.ts';
 const FIELDS = ['kernel', 'tick', 'futex', 'libc', 'hrtimers'];
 
 test('every registered policy has a row with every field, and the table has no other row', () => {
-  assert.deepEqual(Object.keys(POLICY_PRESETS).sort(), [...SCHED_POLICIES].sort());
-  for (const policy of SCHED_POLICIES) {
+  assert.deepEqual(Object.keys(POLICY_PRESETS).sort(), [...SCHEDULERS].sort());
+  for (const policy of SCHEDULERS) {
     const row = policyPreset(policy);
     assert.deepEqual(Object.keys(row).sort(), [...FIELDS].sort(), policy);
     for (const field of FIELDS)
@@ -38,7 +38,7 @@ test('every registered policy has a row with every field, and the table has no o
 test('a policy without a row is refused with its name and the rows there are', () => {
   assert.throws(
     () => policyPreset('cfs' as SchedPolicyName),
-    /scheduler policy 'cfs' has no row in POLICY_PRESETS \(rows: dwrr, redbear, fair\)/,
+    /scheduler policy 'cfs' has no row in POLICY_PRESETS \(rows: dwrr, redbear, fair, gedf\)/,
   );
   assert.throws(() => presetTick('toString' as SchedPolicyName), /no row/); // not an inherited key
 });
@@ -47,6 +47,8 @@ test('the rows are the kernels the policies belong to (models.md §1.2, FUTEX-1/
   assert.deepEqual(presetTick('dwrr'), { source: 'pit', hz: 246 });
   assert.deepEqual(presetTick('redbear'), { source: 'pit', hz: 246 });
   assert.deepEqual(presetTick('fair'), { source: 'lapic', hz: 1000 });
+  // gedf is tickless: no periodic tick between a release and the switch it causes.
+  assert.deepEqual(presetTick('gedf'), { source: 'tsc-deadline', hz: 1000 });
   assert.deepEqual(presetFutex('dwrr'), { mode: 'redox', shards: 1 });
   assert.deepEqual(presetFutex('redbear'), { mode: 'redbear', shards: 64 });
   assert.deepEqual(presetFutex('fair'), { mode: 'linux', shards: 64 });

@@ -13,6 +13,10 @@
  * job ran on its CPU while it was ready; a migration is a job resumed on another CPU than the
  * one it last ran on. A miss: finished after its deadline, aborted at it (`abortAtDeadline`),
  * or unfinished at the horizon with its deadline at or before it.
+ *
+ * `sequential`: a job is ready only once the task's previous job has finished or was aborted,
+ * as when each task is one thread that runs its jobs in turn (the `taskset` workload on the
+ * `gedf` policy). It changes nothing unless a job is still unfinished at its task's next release.
  */
 
 /** One task, with SimSo's fields (times in ns): wcet, period, deadline (relative), offset. */
@@ -151,12 +155,26 @@ function nextEvent(live: LiveJob[], now: number, horizon_ns: number, abort: bool
   return next;
 }
 
+/** Released, unfinished jobs; with `sequential`, only each task's earliest unfinished one. */
+function readyJobs(live: LiveJob[], now: number, sequential: boolean): LiveJob[] {
+  const blocked = new Set<number>();
+  const ready: LiveJob[] = [];
+  for (const j of live) {
+    if (j.release_ns > now || j.finish_ns !== null || j.aborted) continue;
+    if (sequential && blocked.has(j.task)) continue;
+    blocked.add(j.task);
+    ready.push(j);
+  }
+  return ready;
+}
+
 /** The G-EDF schedule of `tasks` on `cpus` CPUs from 0 to `horizon_ns`. */
 export function gedfSchedule(
   tasks: readonly PeriodicTask[],
   cpus: number,
   horizon_ns: number,
   abortAtDeadline = false,
+  sequential = false,
 ): GedfResult {
   const live = releases(tasks, horizon_ns);
   const running: (LiveJob | null)[] = new Array(cpus).fill(null);
@@ -165,7 +183,7 @@ export function gedfSchedule(
   for (;;) {
     settle(live, running, now, abortAtDeadline, slices);
     if (now >= horizon_ns) break;
-    const ready = live.filter((j) => j.release_ns <= now && j.finish_ns === null && !j.aborted);
+    const ready = readyJobs(live, now, sequential);
     decide(ready, running, now, slices);
     const next = nextEvent(live, now, horizon_ns, abortAtDeadline);
     for (const j of running) if (j !== null) j.remaining_ns -= next - now;

@@ -106,6 +106,11 @@ export interface SchedPolicy {
    * (the baseline: Redox has no sched_* system calls; they answer ENOSYS).
    */
   readonly classes?: readonly number[];
+  /**
+   * SCHED_DEADLINE admission may reserve every CPU in full (gedf, as SimSo admits any set).
+   * Absent: Linux's cap, sched_rt_runtime_us / sched_rt_period_us = 95% of each CPU.
+   */
+  readonly dlFullCapacity?: boolean;
   /** sched_yield by the running `t` on `cpu`, before the switch (Linux's yield_task). */
   yieldCurrent?(cpu: Cpu, t: Thread): void;
   /** What sched_rr_get_interval reports for `t` (ns), when the policy has the call. */

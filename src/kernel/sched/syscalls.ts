@@ -166,7 +166,8 @@ function* setScheduler(
     const newBw = toRatio(periodNs, attr.runtimeNs);
     const oldBw = t.policy === SCHED_DEADLINE ? dlBandwidth(t) : 0;
     const cpus = k.cpus.length;
-    if (dlOverflow(totalDlBandwidth(k), oldBw, newBw, cpus, RT_RUNTIME_NS, RT_PERIOD_NS)) return -EBUSY;
+    const capNs = k.policy.dlFullCapacity === true ? RT_PERIOD_NS : RT_RUNTIME_NS;
+    if (dlOverflow(totalDlBandwidth(k), oldBw, newBw, cpus, capNs, RT_PERIOD_NS)) return -EBUSY;
   }
   const dl =
     policy === SCHED_DEADLINE ? { runtimeNs: attr.runtimeNs, deadlineNs: attr.deadlineNs, periodNs } : null;

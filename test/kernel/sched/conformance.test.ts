@@ -9,7 +9,11 @@ import { test } from 'node:test';
 import { ENOENT } from '../../../src/abi/errno.ts';
 import { pitPeriodNs, PIT_DIVISOR_REDOX } from '../../../src/hw/timer.ts';
 import { DWRR_QUANTUM_TICKS } from '../../../src/kernel/sched/dwrr.ts';
-import { SCHED_POLICIES, type SchedPolicyName } from '../../../src/machine/config.ts';
+import {
+  SCHED_POLICIES,
+  type ComparedPolicyName,
+  type SchedPolicyName,
+} from '../../../src/machine/config.ts';
 import { CONFORMANCE_CASES, type Measured } from '../../../src/report/conformance/cases.ts';
 import { verdictOf } from '../../../src/report/conformance/verdict.ts';
 
@@ -26,7 +30,7 @@ function measure(name: string, policy: SchedPolicyName): Measured & { verdict: s
 }
 
 /** The verdict each built-in gets: a pass, or its documented exception (verdict.ts). */
-const EXPECTED_VERDICTS: Record<string, Record<SchedPolicyName, string>> = {
+const EXPECTED_VERDICTS: Record<string, Record<ComparedPolicyName, string>> = {
   start: { dwrr: 'pass', redbear: 'pass', fair: 'pass' },
   'pick and tick': { dwrr: 'pass', redbear: 'pass', fair: 'pass' },
   wake: { dwrr: 'exception', redbear: 'exception', fair: 'pass' },
