@@ -6,7 +6,9 @@
  * for every job computes its WCET, reads the clock and calls sched_yield, which ends the job
  * (Linux's dl_yield; on `gedf` the next job is released one period after this one's release,
  * at once when that has passed). Jobs released before `horizon_ms` run; after its last one a
- * task leaves the class (sched_setscheduler SCHED_OTHER), which frees its bandwidth.
+ * task leaves the class (sched_setscheduler SCHED_OTHER), which frees its bandwidth. The runtime
+ * is the WCET (`runtime_pct` = 100), exact on a zero-cost machine; with costs a job is also
+ * charged its system calls and switches, so a reservation needs room for them (`runtime_pct`).
  *
  * `abort = "yes"` ends a job at its deadline, approximately: the job computes in chunks of
  * `chunk_us` (by default the greatest common divisor of every task time, so that on a zero-cost
@@ -40,6 +42,7 @@ interface TaskRun {
   jobs: number;
   chunkUs: number;
   abort: boolean;
+  runtimePct: number;
   shared: { r0Ns: number; refused: number; finishes: number[][]; lateNsMax: number; aborted: number };
 }
 
@@ -62,7 +65,8 @@ function* task(t: Guest, raw: unknown): Program<number> {
   const a = raw as TaskRun;
   const us = 1000;
   const attr = { policy: SCHED_DEADLINE, flags: 0, nice: 0, priority: 0 };
-  const reservation = { runtimeNs: a.wcetUs * us, deadlineNs: a.deadlineUs * us, periodNs: a.periodUs * us };
+  const runtimeNs = Math.min(Math.round((a.wcetUs * us * a.runtimePct) / 100), a.deadlineUs * us);
+  const reservation = { runtimeNs, deadlineNs: a.deadlineUs * us, periodNs: a.periodUs * us };
   if ((yield* sched_setattr(t, 0, { ...attr, ...reservation })) !== 0) {
     a.shared.refused++;
     return errno(t);
@@ -83,7 +87,7 @@ function* task(t: Guest, raw: unknown): Program<number> {
   return 0;
 }
 
-function tasksOf(args: ProgramArgs): Omit<TaskRun, 'jobs' | 'chunkUs' | 'abort' | 'shared'>[] {
+function tasksOf(args: ProgramArgs): Omit<TaskRun, 'jobs' | 'chunkUs' | 'abort' | 'runtimePct' | 'shared'>[] {
   const wcets = intsArg(args, 'wcet_us');
   const periods = intsArg(args, 'period_us');
   const deadlines = intsArg(args, 'deadline_us');
@@ -108,7 +112,8 @@ function* tasksetMain(t: Guest, raw: unknown): Program<number> {
   const threads: pthread_t[] = [];
   for (const s of specs) {
     const jobs = Math.max(0, Math.ceil((horizonUs - s.offsetUs) / s.periodUs));
-    const run: TaskRun = { ...s, jobs, chunkUs, abort: stringArg(args, 'abort') === 'yes', shared };
+    const abort = stringArg(args, 'abort') === 'yes';
+    const run: TaskRun = { ...s, jobs, chunkUs, abort, runtimePct: intArg(args, 'runtime_pct'), shared };
     const [err, th] = yield* pthread_create(t, null, task, run);
     if (err !== 0) throw new Error(`taskset: pthread_create failed (${err})`);
     threads.push(th);
@@ -170,6 +175,14 @@ export const TASKSET: GuestProgram = {
       max: 1_000_000,
       doc: 'abort check interval; 0: the gcd',
       fallback: 0,
+    },
+    {
+      name: 'runtime_pct',
+      kind: 'int',
+      min: 100,
+      max: 1000,
+      doc: 'runtime reserved, % of the WCET (at most the deadline): room for the kernel costs a job is charged',
+      fallback: 100,
     },
     { name: 'lead_us', kind: 'int', min: 1, max: 1_000_000, doc: 'from the start to r0', fallback: 2000 },
   ],

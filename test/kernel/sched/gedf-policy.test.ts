@@ -7,8 +7,11 @@
  * so the reference runs with `sequential`.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { parse as parseToml } from 'smol-toml';
 import { COST_NAMES } from '../../../src/hw/cost-model.ts';
 import type { GedfRunSlice } from '../../../src/kernel/sched/gedf/account.ts';
 import type { GedfPolicy } from '../../../src/kernel/sched/gedf/index.ts';
@@ -167,4 +170,33 @@ test('gedf follows the reference on random task sets with every cost zero', () =
     { numRuns: 120, seed: 23 },
   );
   assert.ok(compared >= 60, `only ${compared} sets passed admission`);
+});
+
+test('the gedf-vs-deadline seed expects what the reference schedule of its task set gives', () => {
+  const file = join(import.meta.dirname, '../../../scenarios/seeds/gedf-vs-deadline.toml');
+  const seed = parseToml(readFileSync(file, 'utf8')) as {
+    workload: { wcet_us: number[]; period_us: number[]; horizon_ms: number }[];
+    machine: { cpus: number };
+    expect: { metric: string; equals?: number }[];
+  };
+  const w = seed.workload[0]!;
+  const set: TaskSet = {
+    wcet_us: w.wcet_us,
+    period_us: w.period_us,
+    deadline_us: w.period_us,
+    offset_us: w.period_us.map(() => 0),
+  };
+  const ref = gedfSchedule(tasksOf(set), seed.machine.cpus, w.horizon_ms * MS, false, true);
+  const expected = (metric: string) => seed.expect.find((e) => e.metric === metric)?.equals;
+  assert.equal(expected('compare.exact.workload.taskset.jobs'), ref.jobs.length);
+  assert.equal(expected('compare.exact.workload.taskset.misses'), ref.misses);
+  assert.equal(expected('compare.exact.sched.deadline_misses'), ref.misses);
+  assert.equal(expected('compare.exact.sched.preemptions'), ref.preemptions);
+  assert.equal(expected('compare.exact.sched.migrations'), ref.migrations);
+});
+
+test('the zero-costs profile the seed includes sets every cost but the rates to 0', () => {
+  const file = join(import.meta.dirname, '../../../scenarios/profiles/zero-costs.toml');
+  const profile = parseToml(readFileSync(file, 'utf8')) as { costs: Record<string, number> };
+  assert.deepEqual({ ...profile.costs }, ZERO_COSTS);
 });
