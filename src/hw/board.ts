@@ -80,7 +80,7 @@ export class Board implements CpuBus {
       topology.nodeDistance(a, b),
     );
     const cpus = this.cpus;
-    this.kindResume = this.engine.register('cpu-resume', (cpuId, gen) => cpus[cpuId]!.onResume(gen), true);
+    this.kindResume = this.engine.registerTargets('cpu-resume', cpus, true);
     this.apic = new ApicBus(this.engine, topology, this.costs, this.trace);
     this.devices = new DeviceBus(this.engine);
     const skewPpm = spec.costs.cpuSkewPpm;

@@ -28,7 +28,7 @@ import type {
 import { AtomicOp, GUEST_OP_LAST, Op } from '../abi/effects.ts';
 import { assert, fail } from '../engine/assert.ts';
 import { ChoiceKind, type Decider } from '../engine/decider.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, EventSink } from '../engine/engine.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
 import { type ExecContext, type Frame, FrameKind, GENERATOR_NEXT, makeFrame } from './context.ts';
@@ -88,7 +88,7 @@ enum Wait {
 /** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
 const ZERO_TIME_EFFECTS_MAX = 100_000;
 
-export class Cpu implements LapicCore, WordWatcher {
+export class Cpu implements LapicCore, WordWatcher, EventSink {
   // Numeric fields start as numbers, not undefined until the constructor assigns them: a field
   // V8 first saw hold undefined stays tagged, boxing every double stored in it (issue 14).
   readonly id: number = 0;
@@ -129,9 +129,9 @@ export class Cpu implements LapicCore, WordWatcher {
   #waitSinceNs = 0;
   /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
   #haltWoke = false;
-  /** In this CPU's onResume: a resume it schedules is held back (see onResume). */
+  /** In this CPU's onEvent: a resume it schedules is held back (see onEvent). */
   #inResume = false;
-  /** A resume scheduled in onResume, not yet pushed: its time is `#effectEndNs`. */
+  /** A resume scheduled in onEvent, not yet pushed: its time is `#effectEndNs`. */
   #resumeHeld = false;
 
   // Hot-path references, cached so each effect does not walk bus.engine.queue.
@@ -215,11 +215,12 @@ export class Cpu implements LapicCore, WordWatcher {
   }
 
   /**
-   * The engine's resume event for this CPU. The resume this step schedules is held back
-   * (`#resumeHeld`) and, when the engine says it is the next event anyway (`runAhead`), run here
-   * in the same dispatch; otherwise it is pushed as the event it would have been.
+   * The engine's resume event for this CPU (an EventSink: the engine's loop calls it directly).
+   * The resume this step schedules is held back (`#resumeHeld`) and, when the engine says it is
+   * the next event anyway (`runAhead`), run here in the same dispatch; otherwise it is pushed as
+   * the event it would have been.
    */
-  onResume(gen: number): void {
+  onEvent(gen: number): void {
     this.resumeEvents++;
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
     this.#inResume = true;
@@ -259,7 +260,7 @@ export class Cpu implements LapicCore, WordWatcher {
    */
   interruptPending(tail = false): void {
     // `tail`: the event handler delivering it does nothing after, so what the CPU schedules here
-    // may run ahead as if it were in its own resume (onResume).
+    // may run ahead as if it were in its own resume (onEvent).
     if (this.#wait === Wait.Halt) {
       const now = this.bus.engine.nowNs;
       const wakeNs = this.bus.costs.idleWakeNs;
@@ -300,7 +301,7 @@ export class Cpu implements LapicCore, WordWatcher {
     this.#effectUserCompute = userCompute;
     const gen = ++this.#resumeGen;
     // In this CPU's own resume, nothing runs after this before the handler returns: hold the
-    // event back for onResume to run ahead or push.
+    // event back for onEvent to run ahead or push.
     if (this.#inResume) this.#resumeHeld = true;
     else this.#queue.push(now + delayNs, this.#kindResume, this.id, gen);
   }

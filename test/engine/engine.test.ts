@@ -185,3 +185,22 @@ test('ReplayDecider throws when the run diverges from the recorded choices', () 
     /replay: run made more choices than recorded/,
   );
 });
+
+test('a target kind reaches its sinks in (time, sequence) order, interleaved with closure kinds, and also under a tie-controlling decider', () => {
+  for (const decider of [new PrngDecider(new Prng(1)), new LastTieDecider()]) {
+    const engine = new Engine(decider);
+    const log: string[] = [];
+    const sinks = [0, 1].map((id) => ({
+      onEvent: (tag: number) => log.push(`s${id}:${tag}@${engine.nowNs}`),
+    }));
+    const kind = engine.registerTargets('sink', sinks, true);
+    const other = engine.register('other', (arg) => log.push(`o:${arg}@${engine.nowNs}`));
+    engine.at(20, kind, 1, 7);
+    engine.at(10, other, 3, 0);
+    engine.at(5, kind, 0, 9);
+    assert.equal(engine.run(NO_LIMITS), 'idle');
+    assert.deepEqual(log, ['s0:9@5', 'o:3@10', 's1:7@20']);
+    assert.equal(engine.events, 3);
+    assert.throws(() => engine.registerTargets('again', sinks), /a second target kind/);
+  }
+});
