@@ -79,6 +79,7 @@ import { ownerLatchMask } from './sched/owner-latch.ts';
 import type { KernelAbi } from '../abi/capring.ts';
 import type { CapringOptions } from './capring/state.ts';
 import { HotplugState } from './hotplug.ts';
+import { type ReleasedThread, releaseIfExited } from './thread-release.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -167,6 +168,8 @@ export class Kernel implements SchedHost {
   readonly processes = new Map<number, Process>();
   /** Killed processes that have left the table (releaseProcess), for the run's outcome. */
   readonly killedReleased: { pid: number; name: string; killedBy: number }[] = [];
+  /** Dead non-leader threads that have left the thread table (thread-release.ts), by tid. */
+  readonly releasedThreads = new Map<number, ReleasedThread>();
   readonly futex: FutexTable;
   /** The MCS locks' words (`locks = "mcs"`), else null. */
   lockWords: LockWords | null = null;
@@ -272,7 +275,10 @@ export class Kernel implements SchedHost {
     return this.#idle;
   }
 
-  /** Every thread created, by tid (dead ones too). */
+  /**
+   * The thread table by tid: live threads, and dead ones not yet released (a group leader until
+   * its process is released, a thread not yet switched out; thread-release.ts).
+   */
   get threads(): ReadonlyMap<number, Thread> {
     return this.#threads;
   }
@@ -400,13 +406,19 @@ export class Kernel implements SchedHost {
     for (const t of p.threads) this.#threads.delete(t.id);
   }
 
+  /** A released thread leaves the thread table (thread-release.ts decides when). */
+  forgetThread(t: Thread): void {
+    this.#threads.delete(t.id);
+  }
+
   createThread(p: Process): Thread | null {
     if (this.#liveThreads >= this.options.threadsMax) {
       this.stats.threadLimitHits++;
       return null;
     }
     const t = new Thread(this.#nextTid++, p);
-    p.threads.push(t);
+    p.threads.add(t);
+    p.leader ??= t; // startMainThread names it again (execve's new main)
     p.liveThreads++;
     this.#liveThreads++;
     this.#threads.set(t.id, t);
@@ -596,6 +608,7 @@ export class Kernel implements SchedHost {
       onSwitch: (cpu, prev, next) => {
         for (const listener of this.switchListeners) listener(cpu.id, prev, next);
         this.traceSink?.switched(cpu, prev, next);
+        if (isThread(prev)) releaseIfExited(this, prev); // its stack is no longer in use
       },
     };
   }

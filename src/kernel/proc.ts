@@ -112,6 +112,7 @@ export function* startMainThread(
 ): KernelGen<Thread | null> {
   const thread = existing ?? k.createThread(p);
   if (thread === null) return null;
+  p.leader = thread; // the group leader: kept until the process is released (thread-release.ts)
   thread.affinity = affinity; // fork copies the parent thread's CPU mask (SCHED-8)
   const node = k.topology.memoryNodeOf(cpu.id);
   // The lowest page is a PROT_NONE guard, so overflowing the stack faults instead of running

@@ -17,7 +17,20 @@ export class Process {
   /** Its program: replaced by execve (exec.ts). */
   image: ProgramImage;
   readonly vm: AddressSpace;
-  readonly threads: Thread[] = [];
+  /**
+   * Its threads in creation order, the group leader and the live ones; a dead non-leader leaves
+   * at its last switch (thread-release.ts). A Set, so a kernel path iterating it across a yield
+   * (doomThreads) skips a thread released meanwhile and sees one created meanwhile.
+   */
+  readonly threads = new Set<Thread>();
+  /**
+   * The group leader (Linux's group_leader): the thread started as its main (startMainThread;
+   * execve's new main replaces it). It stays in the tables while the process lives, as
+   * delay_group_leader keeps it a zombie until the group is gone.
+   */
+  leader: Thread | null = null;
+  /** CPU time of its released threads (Linux's signal->sum_sched_runtime), for its CPU clock. */
+  releasedCpuNs = 0;
   readonly children: Process[] = [];
   state = ProcessState.Alive;
   /** wait4 status, Linux encoding (abi/syscalls.ts). */

@@ -111,7 +111,7 @@ export function* signalProcess(k: Kernel, cpu: Cpu, p: Process, sig: number): Ke
   k.stats.signalsSent++;
   if (sig === SIGKILL) return yield* killFromOutside(k, cpu, p, sig);
   const bit = sigBit(sig);
-  const live = p.threads.filter((th) => th.state !== ThreadState.Dead);
+  const live = [...p.threads].filter((th) => th.state !== ThreadState.Dead);
   if (ignoredBy(p, sig) && live.every((th) => (th.sigMask & bit) === 0 && (th.sigWaitSet & bit) === 0)) {
     k.stats.signalsDiscarded++;
     return;

@@ -100,9 +100,11 @@ export function threadCpuNs(k: Kernel, t: Thread): number {
   return cpu !== undefined && cpu.current === t ? t.cpuTimeNs - cpu.computeAheadNs : t.cpuTimeNs;
 }
 
-/** The CPU time of all a process's threads, the exited ones included. */
+/** The CPU time of all a process's threads, the exited ones included (released ones in a sum). */
 function processCpuNs(k: Kernel, p: Process): number {
-  return p.threads.reduce((sum, th) => sum + threadCpuNs(k, th), 0);
+  let sum = p.releasedCpuNs;
+  for (const th of p.threads) sum += threadCpuNs(k, th);
+  return sum;
 }
 
 /**

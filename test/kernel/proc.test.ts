@@ -90,10 +90,14 @@ test('a fault in one thread kills every thread of its process', () => {
   assert.equal(parentSaw[1]! & 0x7f, SIGSEGV);
   assert.ok(steps > 0 && steps < 100, `the sibling ran and was cut short after ${steps} steps`);
   const victim = run.kernel.processes.get(2)!;
+  // The leader stays until the process is released; the sibling left at its last switch.
   assert.deepEqual(
-    victim.threads.map((th) => th.state),
-    [ThreadState.Dead, ThreadState.Dead],
+    [...victim.threads].map((th) => th.state),
+    [ThreadState.Dead],
   );
+  const released = [...run.kernel.releasedThreads.values()].filter((r) => r.pid === victim.pid);
+  assert.equal(released.length, 1);
+  assert.ok(released[0]!.cpuTimeNs > 0, 'the sibling ran before it was killed');
 });
 
 test("a process's exit code reaches waitpid in bits 8..15 of the status", () => {

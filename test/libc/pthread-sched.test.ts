@@ -275,9 +275,11 @@ test('improved: an unprivileged creator gets EPERM from pthread_create and from 
   );
   assert.deepEqual(seen, [[EPERM, 0], EPERM, 0, EINVAL, 0, [0, 7], 0]);
   assert.equal(failedThreads, 0);
-  // root, the user's main, the stillborn thread and the normal one: all gone.
-  assert.equal(run.kernel.threads.size, 4);
+  // root and the user's main stay dead in the table (group leaders of processes the run keeps);
+  // the stillborn thread and the normal one left it at their last switch (thread-release.ts).
+  assert.equal(run.kernel.threads.size, 2);
   for (const th of run.kernel.threads.values()) assert.equal(th.state, 3 /* Dead */);
+  assert.equal(run.kernel.releasedThreads.size, 2);
 });
 
 test('improved: setschedparam, getschedparam and setschedprio on another thread; EINVAL paths', () => {
@@ -605,8 +607,9 @@ test('improved: CLOCK_PROCESS_CPUTIME_ID is the sum of the threads, the exited o
     },
     { policy: 'fair' },
   );
-  const worker = run.kernel.threads.get(2)!;
-  assert.equal(worker.state, 3); // Dead: its time stays in the sum
+  assert.equal(run.kernel.threads.has(2), false, 'the joined worker was released');
+  const worker = run.kernel.releasedThreads.get(2)!;
+  assert.ok(worker.cpuTimeNs > 2 * MS, `${worker.cpuTimeNs}`); // released: its 3 ms burst stays in the sum
   assert.deepEqual(seen, [worker.cpuTimeNs]);
 });
 
