@@ -13,7 +13,8 @@
  * - `linux` (drivers/net/ethernet/intel/e1000/e1000_main.c): 256 descriptors (E1000_DEFAULT_TXD),
  *   TXDW unmasked and moderated by the ITR; `e1000_xmit_frame` fills a descriptor and writes the
  *   tail once (no read-back); `e1000_clean_tx_irq`, run from the interrupt thread, reclaims every
- *   descriptor with DD; with fewer free descriptors than a frame needs the queue stops
+ *   descriptor with DD; one descriptor always stays unused (E1000_DESC_UNUSED's -1, so TDT never
+ *   catches up with TDH, which the NIC reads as an empty ring); with none left the queue stops
  *   (`netif_stop_queue`): the write is parked, or EAGAIN under O_NONBLOCK, until a clean leaves at
  *   least TX_WAKE_THRESHOLD (32) free (`netif_wake_queue`), when parked writes go out in order.
  */
@@ -91,6 +92,14 @@ export function* openTx(
   return { ...tx, queued: 0, eagain: 0, spins: 0, firstNs: -1 };
 }
 
+/** Whether every queued frame is done: the head reached the tail and the last one has DD. */
+export function* txDrained(t: Guest, tx: TxRing): Program<boolean> {
+  const head = yield* syscall(t, SYS_MMIO_READ, tx.dev, E.E1000_TDH);
+  const last = (tx.tail + tx.count - 1) % tx.count;
+  // Every descriptor reclaimed (linux clears DD as it cleans), or the last one done.
+  return head === tx.tail && (tx.free === tx.count || (statusAt(t, tx, last) & E.TXD_STAT_DD) !== 0);
+}
+
 function statusAt(t: Guest, tx: TxRing, i: number): number {
   return t.load32(tx.ring + i * E.TX_DESC_BYTES + 12) & 0xff;
 }
@@ -137,7 +146,7 @@ export function redoxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
 /** e1000_xmit_frame: a descriptor and one tail write, or the stopped queue (parked or EAGAIN). */
 export function linuxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
   return function* (req) {
-    if (tx.free === 0 || tx.parked.length > 0) {
+    if (tx.free <= 1 || tx.parked.length > 0) {
       if ((req.sqe.args[4] & O_NONBLOCK) !== 0) {
         tx.eagain++;
         return -EAGAIN;
@@ -161,8 +170,8 @@ export function* linuxCleanTx(t: Guest, s: NetScheme, tx: TxRing, st: NetDriverS
     tx.free++;
     cleaned++;
   }
-  if (tx.free < TX_WAKE_THRESHOLD) return cleaned;
-  while (tx.parked.length > 0 && tx.free > 0) {
+  if (tx.free - 1 < TX_WAKE_THRESHOLD) return cleaned;
+  while (tx.parked.length > 0 && tx.free > 1) {
     const req = tx.parked.shift()!;
     const len = yield* fill(t, tx, req);
     st.mmio++;
