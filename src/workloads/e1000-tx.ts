@@ -48,7 +48,6 @@ import {
 } from '../services/drivers/e1000d-tx.ts';
 import { irqClose } from '../services/drivers/irq-handle.ts';
 import { netSchemeCreate } from '../services/drivers/net-scheme.ts';
-import { wireTimeNs } from '../hw/devices/e1000-tx.ts';
 import { latencySummary, publish } from './common.ts';
 import { type GuestProgram, intArg, type ProgramArgs, stringArg } from './program.ts';
 
@@ -65,7 +64,7 @@ const EAGAIN_RETRY_NS = 20_000;
 
 interface TxArgs {
   clients: number;
-  frames: number;
+  framesEach: number;
   frameBytes: number;
   driver: NetDriverMode;
   clientCycles: number;
@@ -77,7 +76,7 @@ function* client(t: Guest, a: TxArgs, c: number, cpu: number, shared: number): P
   const buf = yield* mmap_anonymous(t, 4096);
   const fd = yield* open(t, `${NET_SCHEME}:`, O_RDWR | (a.nonblock ? O_NONBLOCK : 0));
   if (fd < 0) throw new Error(`${NAME}: open ${NET_SCHEME}: failed`);
-  for (let i = 0; i < a.frames; i++) {
+  for (let i = 0; i < a.framesEach; i++) {
     t.store32(buf, ((c << 20) | i) >>> 0);
     const startNs = yield* clock_gettime_ns(t);
     let n = yield* write(t, fd, buf, a.frameBytes);
@@ -87,7 +86,7 @@ function* client(t: Guest, a: TxArgs, c: number, cpu: number, shared: number): P
     }
     const endNs = yield* clock_gettime_ns(t);
     if (n !== a.frameBytes) t.store32(shared + ERRORS, t.load32(shared + ERRORS) + 1);
-    t.store32(shared + LATENCIES + 4 * (c * a.frames + i), endNs - startNs);
+    t.store32(shared + LATENCIES + 4 * (c * a.framesEach + i), endNs - startNs);
     if (a.clientCycles > 0) yield t.compute(a.clientCycles);
   }
   yield* close(t, fd);
@@ -98,14 +97,14 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   const args = raw as ProgramArgs;
   const a: TxArgs = {
     clients: intArg(args, 'clients'),
-    frames: intArg(args, 'frames'),
+    framesEach: intArg(args, 'frames'),
     frameBytes: intArg(args, 'frame_bytes'),
     driver: stringArg(args, 'driver') as NetDriverMode,
     clientCycles: intArg(args, 'client_cycles'),
     nonblock: intArg(args, 'nonblock') === 1,
   };
   const redox = a.driver === 'redox';
-  const shared = yield* mmap_anonymous(t, LATENCIES + 4 * a.clients * a.frames, MAP_SHARED);
+  const shared = yield* mmap_anonymous(t, LATENCIES + 4 * a.clients * a.framesEach, MAP_SHARED);
   const scratch = yield* mmap_anonymous(t, 4096);
   const nic = yield* openNic(
     t,
@@ -138,12 +137,12 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   if (join !== null) yield* join();
   for (const pid of pids) yield* waitpid(t, pid);
   const all = Array.from(
-    { length: a.clients * a.frames },
+    { length: a.clients * a.framesEach },
     (_, i) => t.load32(shared + LATENCIES + 4 * i) >>> 0,
   );
   const { samples: _samples, ...latency } = latencySummary(all, [50, 99], false);
   const elapsedNs = Math.max(1, lastNs - tx.firstNs);
-  const wireNs = txFrames * wireTimeNs(a.frameBytes, WIRE_MBPS);
+  const wireNs = txFrames * Math.ceil(((a.frameBytes + E.WIRE_OVERHEAD_BYTES) * 8 * 1000) / WIRE_MBPS);
   const irqMode = yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.InterruptMode);
   publish(t, NAME, {
     txFrames,
