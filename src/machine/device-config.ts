@@ -30,6 +30,8 @@ export interface E1000DeviceConfig extends DeviceCommon {
   readonly kind: 'e1000';
   readonly packetsPerSec: number;
   readonly packetBytes: number;
+  /** The link's rate for transmitted frames, Mb/s. */
+  readonly wireMbps: number;
 }
 
 export type DeviceConfig = NvmeDeviceConfig | E1000DeviceConfig;

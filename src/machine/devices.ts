@@ -97,6 +97,7 @@ function makeDevice(config: DeviceConfig, at: Placement): NvmeDevice | E1000Devi
       intxLine: at.intxGsi,
       packetsPerSec: config.packetsPerSec ?? E1000_DEFAULTS.packetsPerSec,
       packetBytes: config.packetBytes,
+      wireMbps: config.wireMbps,
       // QEMU's default address, its last byte counting up with the device's place on the bus.
       mac: [...E1000_DEFAULT_MAC.slice(0, 5), (E1000_DEFAULT_MAC[5]! + at.index) & 0xff],
     },

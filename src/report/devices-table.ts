@@ -108,6 +108,19 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
       'workload.e1000-net.mmio',
     ],
   },
+  {
+    file: 'nic-transmit.toml',
+    label: 'nic-transmit',
+    baseline: 'redox',
+    improved: '',
+    metrics: [
+      'workload.e1000-tx.tx_bytes_per_s',
+      'workload.e1000-tx.tx_interrupts',
+      'workload.e1000-tx.p99_ns',
+      'workload.e1000-tx.mmio',
+      'workload.e1000-tx.spin_polls',
+    ],
+  },
 ];
 
 function side(main: RunConfig, variant: string): RunConfig {

@@ -43,7 +43,7 @@ const NVME_KEYS = [
   'parallelism',
   'blocks',
 ];
-const E1000_KEYS = [...COMMON, 'packets_per_sec', 'packet_bytes'];
+const E1000_KEYS = [...COMMON, 'packets_per_sec', 'packet_bytes', 'wire_mbps'];
 
 export function readDevices(ctx: ReadContext, values: readonly unknown[]): DeviceConfig[] {
   const names = new Set<string>();
@@ -128,6 +128,7 @@ function readE1000(ctx: ReadContext, value: unknown, prefix: string, i: number):
       fallback: d.packetsPerSec,
     }),
     packetBytes: readInt(ctx, t, 'packet_bytes', prefix, { min: 64, max: 1518, fallback: d.packetBytes }),
+    wireMbps: readInt(ctx, t, 'wire_mbps', prefix, { min: 10, max: 100_000, fallback: d.wireMbps }),
     quirks: readQuirks(ctx, t, prefix),
     dmaBits: readDmaBits(ctx, t, prefix),
   };
@@ -173,7 +174,12 @@ export function renderDevices(devices: readonly DeviceConfig[]): Record<string, 
   return devices.map((d) => {
     const common = { kind: d.kind, name: d.name, quirks: [...d.quirks], dma_bits: d.dmaBits };
     if (d.kind === 'e1000')
-      return { ...common, packets_per_sec: d.packetsPerSec, packet_bytes: d.packetBytes };
+      return {
+        ...common,
+        packets_per_sec: d.packetsPerSec,
+        packet_bytes: d.packetBytes,
+        wire_mbps: d.wireMbps,
+      };
     return {
       ...common,
       queues: d.ioQueues,

@@ -22,6 +22,7 @@ import { NVMED } from './nvmed.ts';
 import { NVME_DISK } from './nvme-disk.ts';
 import { E1000D } from './e1000d.ts';
 import { E1000_NET } from './e1000-net.ts';
+import { E1000_TX } from './e1000-tx.ts';
 import { NVME_ROGUE } from './nvme-rogue.ts';
 import type { GuestProgram } from './program.ts';
 import { PRIO_INVERSION } from './prio-inversion.ts';
@@ -79,6 +80,7 @@ const LIST: GuestProgram[] = [
   NVME_DISK, // devices (issue 18): clients through nvmed's disk.nvme: scheme
   E1000D, // HW-10, K21, issue 18
   E1000_NET, // devices (issue 18): clients through e1000d's network: scheme
+  E1000_TX, // devices (issue 18): frames sent through e1000d's network: scheme
   NVME_ROGUE, // HW-13, issue 18
   SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
   DRVMGR_PROGRAM, // SVC-6

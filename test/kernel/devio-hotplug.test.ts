@@ -39,7 +39,15 @@ function setup(readNs: number): DeviceSetupConfig {
     irqRouting: 'improved',
     iommu: false,
     devices: [
-      { kind: 'e1000', name: 'eth0', packetsPerSec: 0, packetBytes: 64, quirks: [], dmaBits: 64 },
+      {
+        kind: 'e1000',
+        name: 'eth0',
+        packetsPerSec: 0,
+        packetBytes: 64,
+        wireMbps: 1000,
+        quirks: [],
+        dmaBits: 64,
+      },
       {
         kind: 'nvme',
         name: 'nvme0',

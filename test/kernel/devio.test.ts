@@ -29,7 +29,15 @@ function setup(irqRouting: 'redox' | 'improved'): DeviceSetupConfig {
     irqRouting,
     iommu: false,
     devices: [
-      { kind: 'e1000', name: 'eth0', packetsPerSec: 0, packetBytes: 64, quirks: [], dmaBits: 64 },
+      {
+        kind: 'e1000',
+        name: 'eth0',
+        packetsPerSec: 0,
+        packetBytes: 64,
+        wireMbps: 1000,
+        quirks: [],
+        dmaBits: 64,
+      },
       {
         kind: 'nvme',
         name: 'nvme0',

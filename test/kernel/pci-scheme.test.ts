@@ -22,6 +22,7 @@ const nic = (name: string) => ({
   name,
   packetsPerSec: 0,
   packetBytes: 64,
+  wireMbps: 1000,
   quirks: [],
   dmaBits: 64,
 });

@@ -25,6 +25,7 @@ test('defaults and explicit settings', () => {
     name: 'eth0',
     packetsPerSec: 20_000,
     packetBytes: 1514,
+    wireMbps: 1000,
     quirks: [],
     dmaBits: 32,
   });

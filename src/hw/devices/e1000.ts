@@ -14,7 +14,8 @@
  * counted in MPC, and ICR.RXO (bit 6) is set. ITR holds the minimum gap between interrupts in
  * 256 ns units (0 = none): a cause that finds the gap not yet over waits for its end. The
  * interrupt is the INTx level (high while ICR & IMS, until ICR is read) or, with MSI enabled,
- * one message per moderated interrupt.
+ * one message per moderated interrupt. Transmit: e1000-tx.ts (TDBAL..TDT, the wire, ICR.TXDW
+ * under the same ITR moderation).
  */
 import type { Prng } from '../../engine/prng.ts';
 import type { AccessSize, Device, DeviceHost, IoRange } from '../device.ts';
@@ -23,6 +24,7 @@ import { PciConfigSpace } from '../pci/config-space.ts';
 import { addMsiCapability } from '../pci/msi-caps.ts';
 import type { MsiMessage } from '../pci/msi-message.ts';
 import { PciInterrupts } from '../pci/pci-interrupts.ts';
+import { E1000Transmit } from './e1000-tx.ts';
 import {
   E1000_ICR,
   E1000_ICS,
@@ -56,13 +58,15 @@ export interface E1000Params {
   readonly packetBytes: number;
   /** The MAC address in RAL0/RAH0 (as the EEPROM loads it); default QEMU's 52:54:00:12:34:56. */
   readonly mac?: readonly number[];
+  /** The link's rate for transmitted frames (e1000-tx.ts); default 1000 (1 Gb/s). */
+  readonly wireMbps?: number;
 }
 
 /** QEMU's default NIC address (qemu net/net.c qemu_macaddr_default_if_unset: 52:54:00:12:34:56). */
 export const E1000_DEFAULT_MAC: readonly number[] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 
 /** Defaults: 100 000 packets/s (a busy 1 GbE link of mid-size frames), 1514-byte frames. */
-export const E1000_DEFAULTS = { packetsPerSec: 100_000, packetBytes: 1514 } as const;
+export const E1000_DEFAULTS = { packetsPerSec: 100_000, packetBytes: 1514, wireMbps: 1000 } as const;
 
 const BAR_BYTES = 0x2_0000;
 
@@ -74,6 +78,8 @@ export class E1000Device implements Device {
   readonly cfg: PciConfigSpace;
   readonly irq: PciInterrupts;
   readonly params: E1000Params;
+  /** The transmit unit (TDBAL..TDT, GPTC/GOTC/TPT). */
+  readonly tx: E1000Transmit;
   /** Packets delivered into descriptors, interrupts signalled. */
   received = 0;
   interrupts = 0;
@@ -97,6 +103,7 @@ export class E1000Device implements Device {
     this.lines = [params.intxLine];
     this.#dma = dma;
     this.#prng = prng;
+    this.tx = new E1000Transmit(dma, params.wireMbps ?? E1000_DEFAULTS.wireMbps, (bits) => this.#cause(bits));
     this.cfg = new PciConfigSpace({
       vendorId: 0x8086,
       deviceId: 0x100e,
@@ -132,6 +139,7 @@ export class E1000Device implements Device {
       return icr;
     }
     if (off === E1000_IMC) return 0;
+    if (this.tx.owns(off)) return this.tx.read(off);
     return this.#regs.get(off) ?? 0;
   }
 
@@ -142,6 +150,7 @@ export class E1000Device implements Device {
     else if (off === E1000_IMC) this.#regs.set(E1000_IMS, ((this.#regs.get(E1000_IMS) ?? 0) & ~v) >>> 0);
     else if (off === E1000_ICS) this.#cause(v);
     else if (off === E1000_ITR) this.#regs.set(off, v & 0xffff);
+    else if (this.tx.owns(off)) this.tx.write(off, v, this.#host.nowNs);
     else this.#regs.set(off, v);
     this.#signal();
   }
@@ -151,8 +160,9 @@ export class E1000Device implements Device {
       this.#arrive(this.#nextArrivalNs);
       this.#nextArrivalNs += this.#gapNs();
     }
+    const txDoneNs = this.tx.timer(nowNs);
     this.#signal();
-    return Math.min(this.#nextArrivalNs, this.#interruptAtNs);
+    return Math.min(this.#nextArrivalNs, this.#interruptAtNs, txDoneNs);
   }
 
   #arrive(atNs: number): void {

@@ -38,7 +38,15 @@ import { clock_gettime_ns } from '../../libc/time.ts';
 import type { Nic } from './e1000d.ts';
 import { reg } from './e1000d.ts';
 import { irqAck, irqWait } from './irq-handle.ts';
-import { type NetScheme, netHandle, netNextRequest, netServeBlocked, type TakeFrame } from './net-scheme.ts';
+import { linuxCleanTx, linuxSend, redoxSend, type TxRing } from './e1000d-tx.ts';
+import {
+  type NetScheme,
+  netHandle,
+  netNextRequest,
+  netServeBlocked,
+  type SendFrame,
+  type TakeFrame,
+} from './net-scheme.ts';
 
 export type NetDriverMode = 'redox' | 'linux';
 
@@ -122,12 +130,19 @@ function redoxTake(t: Guest, nic: Nic, st: NetDriverStats): TakeFrame {
 }
 
 /** driver-network's tick: the parked reads first, then every request waiting (EAGAIN ends it). */
-function* redoxTick(t: Guest, s: NetScheme, nic: Nic, g: RingGate, take: TakeFrame): Program<void> {
+function* redoxTick(
+  t: Guest,
+  s: NetScheme,
+  nic: Nic,
+  g: RingGate,
+  take: TakeFrame,
+  send?: SendFrame,
+): Program<void> {
   yield* netServeBlocked(t, s, take);
   for (;;) {
     const req = yield* netNextRequest(t, s);
     if (req === null) return;
-    yield* netHandle(t, s, req, take);
+    yield* netHandle(t, s, req, take, send);
     yield* gate(t, s, nic, g);
   }
 }
@@ -139,10 +154,12 @@ export function* redoxServe(
   nic: Nic,
   st: NetDriverStats,
   g: RingGate,
+  tx?: TxRing,
 ): Program<void> {
   const fds = yield* mmap_anonymous(t, 4096);
   const take = redoxTake(t, nic, st);
-  yield* redoxTick(t, s, nic, g, take);
+  const send = tx === undefined ? undefined : redoxSend(t, tx, st);
+  yield* redoxTick(t, s, nic, g, take, send);
   while (s.closed < g.clients) {
     const entries = [
       { fd: nic.handle.fd, events: POLLIN },
@@ -156,10 +173,10 @@ export function* redoxServe(
       st.interrupts++;
       if ((yield* mmioRead(t, nic, st, E.E1000_ICR)) !== 0) {
         yield* irqAck(t, nic.handle, count);
-        yield* redoxTick(t, s, nic, g, take);
+        yield* redoxTick(t, s, nic, g, take, send);
       }
     }
-    if ((ev[1]! & POLLIN) !== 0) yield* redoxTick(t, s, nic, g, take);
+    if ((ev[1]! & POLLIN) !== 0) yield* redoxTick(t, s, nic, g, take, send);
   }
 }
 
@@ -191,12 +208,20 @@ function* napiPoll(t: Guest, nic: Nic, st: NetDriverStats, q: RxQueue, budget: n
   return cleaned;
 }
 
-function* linuxRx(t: Guest, s: NetScheme, nic: Nic, st: NetDriverStats, q: RxQueue): Program<number> {
+function* linuxRx(
+  t: Guest,
+  s: NetScheme,
+  nic: Nic,
+  st: NetDriverStats,
+  q: RxQueue,
+  tx?: TxRing,
+): Program<number> {
   for (;;) {
     const count = yield* irqWait(t, nic.handle);
     if (count < 0) return 0;
     st.interrupts++;
     yield* mmioRead(t, nic, st, E.E1000_ICR);
+    if (tx !== undefined) yield* linuxCleanTx(t, s, tx, st); // e1000_clean: transmit first
     for (;;) {
       const cleaned = yield* napiPoll(t, nic, st, q, NAPI_BUDGET);
       yield* netServeBlocked(t, s, queueTake(q));
@@ -214,15 +239,17 @@ export function* linuxServe(
   st: NetDriverStats,
   g: RingGate,
   queueMax: number,
+  tx?: TxRing,
 ): Program<{ join: () => Program<void> }> {
   const q: RxQueue = { queued: [], max: queueMax };
-  const [err, rx] = yield* pthread_create(t, null, (g) => linuxRx(g, s, nic, st, q), null);
+  const [err, rx] = yield* pthread_create(t, null, (g) => linuxRx(g, s, nic, st, q, tx), null);
   if (err !== 0) throw new Error(`e1000d: pthread_create failed (${err})`);
   const take = queueTake(q);
+  const send = tx === undefined ? undefined : linuxSend(t, tx, st);
   while (s.closed < g.clients) {
     const req = yield* netNextRequest(t, s);
     if (req === null) throw new Error('e1000d: reading a scheme request failed');
-    yield* netHandle(t, s, req, take);
+    yield* netHandle(t, s, req, take, send);
     yield* gate(t, s, nic, g);
   }
   return {

@@ -11,8 +11,9 @@
  * - a read of the MAC handle gives the 6 address bytes from the offset on; a write to it EINVAL;
  * - fstat: data `MODE_FILE | 0o700`, MAC `MODE_FILE | 0o400` and size 6; an unknown id EBADF;
  * - close forgets the handle.
- * Not modelled: transmit. The NIC model has no transmit ring, so a write of a frame to a data
- * handle is answered EOPNOTSUPP (Redox's would queue it on the transmit ring).
+ * - a write of a data handle is one frame to transmit (driver-network's `write` → the adapter's
+ *   `write_packet`): the driver's `send` (e1000d-tx.ts) answers it with the bytes taken, or parks
+ *   it while the ring is full; a driver that gives no `send` answers EOPNOTSUPP.
  *
  * Each request is read into a slot of its own (its Sqe and 2 KiB after it), held until it is
  * answered, since a Read's answer data goes into the buffer its request was read into
@@ -50,6 +51,9 @@ export interface NetRequest {
 
 /** Where a data read's frame comes from: the next frame, or null when none is waiting. */
 export type TakeFrame = () => Program<Uint8Array | null>;
+
+/** Transmits data write `req` (its frame is `req.data`): the answer (bytes or -errno), or null when parked. */
+export type SendFrame = (req: NetRequest) => Program<number | null>;
 
 export class NetScheme {
   readonly name: string;
@@ -115,7 +119,8 @@ export function* netNextRequest(t: Guest, s: NetScheme): Program<NetRequest | nu
   return { slot, sqe: got.sqe, data: got.data };
 }
 
-function* answer(t: Guest, s: NetScheme, req: NetRequest, result: number): Program<void> {
+/** Answers `req` with `result` and frees its slot. */
+export function* netAnswer(t: Guest, s: NetScheme, req: NetRequest, result: number): Program<void> {
   const w = yield* scheme_answer(t, s.fd, req.slot, req.sqe.tag, result);
   s.freeSlot(req.slot);
   if (w < 0) throw new Error(`net: ${s.name}: writing an answer failed`);
@@ -126,7 +131,7 @@ export function* netAnswerFrame(t: Guest, s: NetScheme, req: NetRequest, frame: 
   const bytes = frame.subarray(0, Math.min(frame.length, req.sqe.args[2]));
   putBytes(t, req.sqe.args[1], bytes);
   s.framesAnswered++;
-  yield* answer(t, s, req, bytes.length);
+  yield* netAnswer(t, s, req, bytes.length);
 }
 
 function* openHandle(s: NetScheme, req: NetRequest): Program<number> {
@@ -171,7 +176,13 @@ function fstatHandle(t: Guest, s: NetScheme, req: NetRequest): number {
  * `s.blocked`. `take` must not yield between finding no frame and returning null when frames
  * arrive from another thread, so a read is never parked after its frame was queued.
  */
-export function* netHandle(t: Guest, s: NetScheme, req: NetRequest, take: TakeFrame): Program<void> {
+export function* netHandle(
+  t: Guest,
+  s: NetScheme,
+  req: NetRequest,
+  take: TakeFrame,
+  send?: SendFrame,
+): Program<void> {
   const op = req.sqe.opcode;
   let result: number | null;
   if (op === SCHEME_OP_OPENAT) result = yield* openHandle(s, req);
@@ -179,14 +190,16 @@ export function* netHandle(t: Guest, s: NetScheme, req: NetRequest, take: TakeFr
   else if (op === SCHEME_OP_FSTAT) result = fstatHandle(t, s, req);
   else if (op === SCHEME_OP_WRITE) {
     const kind = s.handles.get(req.sqe.args[0]);
-    result = kind === undefined ? -EBADF : kind === 'mac' ? -EINVAL : -ENOTSUP;
+    if (kind === undefined) result = -EBADF;
+    else if (kind === 'mac') result = -EINVAL;
+    else result = send === undefined ? -ENOTSUP : yield* send(req);
   } else if (op === SCHEME_OP_CLOSE_MSG) {
     if (s.handles.get(req.sqe.args[0]) === 'data') s.closed++;
     s.handles.delete(req.sqe.args[0]);
     s.freeSlot(req.slot); // a close is never answered
     return;
   } else result = -ENOSYS;
-  if (result !== null) yield* answer(t, s, req, result);
+  if (result !== null) yield* netAnswer(t, s, req, result);
 }
 
 /** Answers parked reads, oldest first, while `take` has frames; returns how many. */

@@ -51,7 +51,7 @@ function* client(t: Guest, shared: number): Program<number> {
   out.push(res(yield* read(t, fd, buf, 2048))); // parked until the driver's frame
   out.push(t.load32(buf));
   out.push(res(yield* read(t, fd, buf, 100))); // cut to the reader's length
-  out.push(res(yield* write(t, fd, buf, 64))); // transmit: not modelled
+  out.push(res(yield* write(t, fd, buf, 64))); // this driver gives no transmit ring
   for (const f of [mac, nb, fd]) yield* close(t, f);
   for (const [i, v] of out.entries()) t.store32(shared + 4 * i, v);
   yield* setuid(t, 1000);
@@ -117,7 +117,7 @@ test('network scheme: open, mac, fstat, EAGAIN, a parked read answered by a late
     1514, // a blocking read parked until the frame came
     7, // ... that frame
     100, // the next frame, cut to the reader's 100 bytes
-    -ENOTSUP, // transmit is not modelled
+    -ENOTSUP, // a driver without a transmit ring (no send)
     -EACCES, // a caller other than root
   ]);
 });
