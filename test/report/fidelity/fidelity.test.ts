@@ -134,7 +134,18 @@ test('a profile reaches the primes workload: doubling divisionCycles adds divisi
 test('smpsim fidelity --json: a point per shape and worker count, the same work on both sides', {
   skip,
 }, async () => {
-  const got = await smpsim('fidelity', '--range', '2,200000', '--runs', '1', '--cpus', '1', '--json');
+  const got = await smpsim(
+    'fidelity',
+    '--only',
+    'primes,pingpong',
+    '--range',
+    '2,200000',
+    '--runs',
+    '1',
+    '--cpus',
+    '1',
+    '--json',
+  );
   assert.equal(got.status, 0, got.err);
   const r = JSON.parse(got.out) as {
     schema: string;
