@@ -73,17 +73,19 @@ const CAL: Calibration = {
   pipeRoundTripNs: 4745,
   futexRoundTripNs: 9000,
   cacheLineRoundTripNs: 200,
+  atomicNs: 7.4,
   threadCreateNs: 20000,
   forkNs: 130000,
 };
 
-test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip', () => {
+test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS', () => {
   assert.deepEqual(profileCosts(CAL, 3000), {
     divisionCycles: 6.6,
     candidateCycles: 1.5,
     syscallNs: 161,
     contextSwitchNs: Math.round(4745 / 2 - 2 * 161.4),
     cacheLineNs: 100,
+    atomicNs: 7,
   });
 });
 
