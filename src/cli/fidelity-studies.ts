@@ -34,8 +34,15 @@ export const MUTEX_SHAPES = [
 export const MUTEX_ITERATIONS = 50_000;
 export const CONDHERD_WAITERS = 16;
 export const CONDHERD_ROUNDS = 100;
-/** schbench's defaults as the guest's (2 message threads × 2 workers, 2 ms sleep, 10 µs think). */
-export const SCHBENCH = { messages: 2, workers: 2, rounds: 250, sleepUs: 2000, thinkCycles: 30_000 };
+/**
+ * schbench: the guest's defaults (2 message threads × 2 workers, 2 ms sleep, 10 µs think), and
+ * one message thread with one worker, whose latency is one wakeup's with no queue behind others.
+ */
+export const SCHBENCH_SHAPES = [
+  { messages: 2, workers: 2 },
+  { messages: 1, workers: 1 },
+] as const;
+export const SCHBENCH = { rounds: 250, sleepUs: 2000, thinkCycles: 30_000 };
 export const PINGPONG_ROUNDS = 20_000;
 
 export function parseStudies(raw: string | undefined): ReadonlySet<FidelityStudy> {
@@ -82,7 +89,9 @@ export function runStudies(
     ? runCondherdFidelity(root, { ...base, waiters: CONDHERD_WAITERS, rounds: scale(CONDHERD_ROUNDS) })
     : [];
   const schbench = studies.has('schbench')
-    ? runSchbenchFidelity(root, { ...base, ...SCHBENCH, rounds: scale(SCHBENCH.rounds) })
+    ? SCHBENCH_SHAPES.flatMap((shape) =>
+        runSchbenchFidelity(root, { ...base, ...SCHBENCH, ...shape, rounds: scale(SCHBENCH.rounds) }),
+      )
     : [];
   const json = { points, pingpong, mutex, condherd, schbench };
   const text = (profile: string | null, model: string) =>

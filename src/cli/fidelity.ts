@@ -116,12 +116,16 @@ function fidelityCommand(opts: FidelityFlags, io: Io): number {
     costs,
   };
   warnIfBusy(io);
+  const loadBefore = loadavg()[0]!;
   const result = runStudies(packageRoot(), studies, options, quick);
+  // The 1-minute load average before and after: the host side is only as good as the host was idle.
+  const load = { before: loadBefore, after: loadavg()[0]! };
   const host = describeHost();
   if (opts.json === true) {
     const json = {
       schema: 'smpsim.fidelity/1',
       host,
+      load,
       profile: opts.profile ?? null,
       options,
       ...result.json,
