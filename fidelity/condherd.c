@@ -21,11 +21,13 @@
 #define WORK_CYCLES 3000
 #define SETTLE_NS 200000
 
-static _Atomic uint32_t m;
+/* The words the threads share (the guest's mutex, condvar and three malloc'd words), on lines
+   apart from the read-only `rounds` and the work calibration. */
+static _Alignas(64) _Atomic uint32_t m;
 static struct cond c;
 static _Atomic uint32_t round_no, tokens, sleeping;
-static int rounds;
 static uint64_t wakeups, resleeps; /* under the mutex */
+static _Alignas(64) int rounds;
 
 /* The guest's t.load32/t.store32: plain moves (relaxed), not read-modify-writes. */
 static uint32_t ld(_Atomic uint32_t *w) { return atomic_load_explicit(w, memory_order_relaxed); }

@@ -14,8 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Atomic uint32_t lock_word;
-static uint64_t counter;
+/* The two words the threads share, on one line as the guest's neighbouring allocations are,
+   apart from the read-only parameters (below). */
+static struct {
+  _Alignas(64) _Atomic uint32_t lock_word;
+  uint64_t counter;
+  char pad[48];
+} shared;
+#define lock_word shared.lock_word
+#define counter shared.counter
 static int iterations;
 static uint64_t cs_cycles, outside_cycles;
 

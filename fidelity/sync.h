@@ -30,11 +30,18 @@ static inline uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* TSC ticks per smpsim cycle: work of C cycles at the simulated clock lasts C / mhz us. */
-static double tsc_per_cycle;
-/* The TSC ticks a spin overshoots by on average (the last RDTSC read, about 18 ns in a VM): taken
-   off each spin, so that work(100) lasts 33 ns as the guest's t.compute(100) does. */
-static uint64_t spin_overshoot_tsc;
+/* The work calibration: TSC ticks per smpsim cycle (work of C cycles at the simulated clock lasts
+   C / mhz us) and the ticks a spin overshoots by on average (the last RDTSC read, about 20 ns in
+   a VM), taken off each spin so that work(100) lasts 33 ns as the guest's t.compute(100) does.
+   Read-only after calibration and a cache line of its own, so that no thread's work shares a line
+   with the words the threads write (the guest's parameters are not in guest memory at all). */
+static struct {
+  _Alignas(64) double tsc_per_cycle;
+  uint64_t spin_overshoot_tsc;
+  char pad[48];
+} work_cal;
+#define tsc_per_cycle work_cal.tsc_per_cycle
+#define spin_overshoot_tsc work_cal.spin_overshoot_tsc
 
 static inline void spin_tsc(uint64_t ticks) {
   uint64_t end = __rdtsc() + ticks;
@@ -70,8 +77,13 @@ static inline long futex(_Atomic uint32_t *word, int op, uint32_t val, uintptr_t
   return syscall(SYS_futex, word, op, val, val2, word2, val3);
 }
 
-/* Counted: how many times a thread slept on the mutex (a contended lock's FUTEX_WAIT). */
-static _Atomic uint64_t mutex_waits;
+/* Counted: how many times a thread slept on the mutex (a contended lock's FUTEX_WAIT); only on
+   the slow path, on a line of its own. */
+static struct {
+  _Alignas(64) _Atomic uint64_t n;
+  char pad[56];
+} mutex_waits_line;
+#define mutex_waits mutex_waits_line.n
 
 static inline void mutex_lock_word(_Atomic uint32_t *m, int contended) {
   uint32_t c;
