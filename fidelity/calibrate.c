@@ -3,6 +3,7 @@
  * the median over ROUNDS of the per-operation time in ns (and what it divided by):
  *   divide LO HI    trial division of [LO, HI) as fidelity/primes.c: ns, divisions, candidates
  *   syscall         syscall(SYS_getppid) round trip
+ *   atomic          an uncontended compare-and-swap on a word only this thread touches
  *   pipe            two processes on one CPU ping-pong a byte over two pipes (lat_ctx style):
  *                   ns per round trip (2 switches, 2 writes, 2 reads)
  *   futex           two threads on two CPUs ping-pong through FUTEX_WAIT/FUTEX_WAKE: round trip
@@ -104,6 +105,25 @@ static void bench_syscall(void) {
     t[r] = (double)(now_ns() - t0);
   }
   report("syscall", t, ops);
+}
+
+static _Atomic uint32_t own_word;
+
+/* lock cmpxchg, L1-local: each succeeds (the expected value is the word's), as an uncontended
+   mutex lock does; the dependency through `expected` keeps them from overlapping. */
+static void bench_atomic(void) {
+  double t[ROUNDS];
+  const int ops = 2000000;
+  for (int r = 0; r < ROUNDS; r++) {
+    uint32_t expected = atomic_load(&own_word);
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < ops; i++) {
+      atomic_compare_exchange_strong(&own_word, &expected, expected + 1);
+      expected++;
+    }
+    t[r] = (double)(now_ns() - t0);
+  }
+  report("atomic", t, ops);
 }
 
 static void bench_pipe(void) {
@@ -239,13 +259,14 @@ int main(int argc, char **argv) {
   const char *m = argc > 1 ? argv[1] : "";
   if (strcmp(m, "divide") == 0 && argc == 4) divide(strtoull(argv[2], 0, 10), strtoull(argv[3], 0, 10));
   else if (strcmp(m, "syscall") == 0) bench_syscall();
+  else if (strcmp(m, "atomic") == 0) bench_atomic();
   else if (strcmp(m, "pipe") == 0) bench_pipe();
   else if (strcmp(m, "futex") == 0) bench_futex();
   else if (strcmp(m, "cacheline") == 0) bench_cacheline();
   else if (strcmp(m, "thread") == 0) bench_thread();
   else if (strcmp(m, "fork") == 0) bench_fork();
   else {
-    fprintf(stderr, "usage: calibrate divide LO HI | syscall | pipe | futex | cacheline | thread | fork\n");
+    fprintf(stderr, "usage: calibrate divide LO HI | syscall | atomic | pipe | futex | cacheline | thread | fork\n");
     return 2;
   }
   return 0;

@@ -10,21 +10,20 @@ import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { measureHost, profileText } from '../report/fidelity/calibrate.ts';
 import { describeHost, HostToolError, hostCpus } from '../report/fidelity/host.ts';
-import { type HandoffPoint, runPingpongFidelity } from '../report/fidelity/pingpong-fidelity.ts';
-import { type FidelityPoint, runPrimesFidelity } from '../report/fidelity/primes-fidelity.ts';
 import { loadCostProfile } from '../scenario/validate.ts';
 import { UsageError } from './errors.ts';
 import { parseIntFlag } from './flags.ts';
-import { table } from './format.ts';
 import { packageRoot } from './package-root.ts';
+import { FIDELITY_STUDIES, parseStudies, runStudies } from './fidelity-studies.ts';
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-interface FidelityFlags {
+export interface FidelityFlags {
   profile?: string;
+  only?: string;
   quick?: boolean;
   cpus?: string;
   runs?: string;
@@ -32,18 +31,17 @@ interface FidelityFlags {
   json?: boolean;
 }
 
-/** The goals the issue sets for this machine: speedups within 5%, absolute times within 10%. */
-export const SPEEDUP_ERROR_GOAL = 0.05;
-export const TIME_ERROR_GOAL = 0.1;
+export { SPEEDUP_ERROR_GOAL, TIME_ERROR_GOAL } from './fidelity-format.ts';
 
 export function registerFidelityCommands(program: Command, io: Io, setStatus: (s: number) => void): void {
   program
     .command('fidelity')
     .description(
-      'run the primes workload on this host (C, pinned) and in smpsim (fair); compare times and speedups',
+      'run primes, futex ping-pong, a mutex loop, a condvar herd and schbench on this host (C, pinned) and in smpsim (fair); compare',
     )
+    .option('--only <list>', `run only these studies, comma-separated (${FIDELITY_STUDIES.join(', ')})`)
     .option('--profile <file>', 'run smpsim with this [costs] profile (from smpsim calibrate)')
-    .option('--quick', 'primes below 2,000,000 instead of 20,000,000')
+    .option('--quick', 'a tenth of the work: primes below 2,000,000 instead of 20,000,000, fewer rounds')
     .option('--cpus <n>', `most workers and CPUs (default: this host's, ${hostCpus()})`)
     .option('--runs <n>', 'host runs per point, the median kept (default 3)')
     .option('--range <lo,hi>', 'count the primes in [lo, hi) (default 2,20000000; --quick 2,2000000)')
@@ -108,6 +106,8 @@ function hostTool(body: () => number): number {
 
 function fidelityCommand(opts: FidelityFlags, io: Io): number {
   const costs = opts.profile === undefined ? {} : loadCostProfile(opts.profile);
+  const studies = parseStudies(opts.only);
+  const quick = opts.quick === true || opts.range !== undefined;
   const options = {
     range: parseRange(opts.range, opts.quick === true ? [2, 2_000_000] : [2, 20_000_000]),
     segment: 10_000,
@@ -116,78 +116,21 @@ function fidelityCommand(opts: FidelityFlags, io: Io): number {
     costs,
   };
   warnIfBusy(io);
-  const points = runPrimesFidelity(packageRoot(), options);
-  const pingpong = runPingpongFidelity(packageRoot(), {
-    maxCpus: options.maxWorkers,
-    rounds: opts.quick === true || opts.range !== undefined ? 2000 : 20_000,
-    runs: options.runs,
-    costs,
-  });
+  const loadBefore = loadavg()[0]!;
+  const result = runStudies(packageRoot(), studies, options, quick);
+  // The 1-minute load average before and after: the host side is only as good as the host was idle.
+  const load = { before: loadBefore, after: loadavg()[0]! };
   const host = describeHost();
   if (opts.json === true) {
     const json = {
       schema: 'smpsim.fidelity/1',
       host,
+      load,
       profile: opts.profile ?? null,
       options,
-      points,
-      pingpong,
+      ...result.json,
     };
     io.out(`${JSON.stringify(json, null, 2)}\n`);
-  } else io.out(formatFidelity(points, opts.profile ?? null, host.model) + formatHandoffs(pingpong));
-  return points.every((p) => p.same_work) ? 0 : 1;
-}
-
-export function formatHandoffs(points: readonly HandoffPoint[]): string {
-  const rows = points.map((p) => [
-    `${p.pairs} pair`,
-    String(p.cpus),
-    `${(p.host_ns_per_handoff / 1000).toFixed(2)} ±${(p.host_spread * 50).toFixed(0)}%`,
-    (p.sim_ns_per_handoff / 1000).toFixed(2),
-    pct(p.time_error),
-  ]);
-  const headers = ['futex ping-pong', 'CPUs', 'host us/handoff', 'smpsim us/handoff', 'time err'];
-  return `\n${table(headers, rows, 1).join('\n')}\n`;
-}
-
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (ns: number) => (ns / 1e6).toFixed(1);
-
-export function formatFidelity(
-  points: readonly FidelityPoint[],
-  profile: string | null,
-  model: string,
-): string {
-  const rows = points.map((p) => [
-    p.shape,
-    String(p.workers),
-    `${ms(p.host_ns)} ±${(p.host_spread * 50).toFixed(0)}%`,
-    ms(p.sim_ns),
-    pct(p.time_error),
-    p.host_speedup.toFixed(2),
-    p.sim_speedup.toFixed(2),
-    pct(p.speedup_error),
-  ]);
-  const headers = [
-    'shape',
-    'workers',
-    'host ms',
-    'smpsim ms',
-    'time err',
-    'host speedup',
-    'smpsim speedup',
-    'speedup err',
-  ];
-  const speedupOk = points.every((p) => Math.abs(p.speedup_error) <= SPEEDUP_ERROR_GOAL);
-  const timeOk = points.every((p) => Math.abs(p.time_error) <= TIME_ERROR_GOAL);
-  return `${[
-    `fidelity: primes on ${model} vs smpsim fair (${profile === null ? 'default costs' : `costs from ${profile}`})`,
-    '',
-    ...table(headers, rows, 1),
-    '',
-    `goal: every speedup within ${SPEEDUP_ERROR_GOAL * 100}% ${speedupOk ? 'met' : 'NOT met'}; every time within ${TIME_ERROR_GOAL * 100}% ${timeOk ? 'met' : 'NOT met'}`,
-    points.every((p) => p.same_work)
-      ? 'work: the same primes and divisions on both sides'
-      : 'work: the two sides DIFFER',
-  ].join('\n')}\n`;
+  } else io.out(result.text(opts.profile ?? null, host.model));
+  return result.sameWork ? 0 : 1;
 }

@@ -17,6 +17,7 @@ import { FUTEX_BENCH } from './futex-bench.ts';
 import { FUTEX_HERD } from './futex-herd.ts';
 import { FUTEX_PI_CHAIN } from './futex-pi-chain.ts';
 import { FUTEX_ROBUST } from './futex-robust.ts';
+import { MUTEXLOOP } from './mutexloop.ts';
 import { NICESHARES } from './niceshares.ts';
 import { NVMED } from './nvmed.ts';
 import { NVME_DISK } from './nvme-disk.ts';
@@ -54,6 +55,7 @@ const LIST: GuestProgram[] = [
   FUTEX_PI_CHAIN, // FUTEX-6
   CONDHERD,
   SYNC_PRIMS, // LIBC-4
+  MUTEXLOOP, // LIBC-2, issue 23: the fidelity harness's mutex-contention loop
   LIBC_THREADS, // LIBC-1, LIBC-6, LIBC-7
   STACKGUARD,
   SCHBENCH,

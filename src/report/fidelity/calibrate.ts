@@ -9,7 +9,9 @@
  * - `syscallNs`: a getppid round trip;
  * - `contextSwitchNs`: half a pipe ping-pong round trip between two processes on one CPU, less
  *   its two system calls (lmbench lat_ctx's method);
- * - `cacheLineNs`: half a round trip of one atomic word bounced between two CPUs.
+ * - `cacheLineNs`: half a round trip of one atomic word bounced between two CPUs;
+ * - `atomicNs`: an uncontended compare-and-swap on a line this CPU holds (what every guest
+ *   atomic pays before any line transfer: an uncontended mutex lock and unlock pay it twice).
  * The futex ping-pong round trip, thread creation and fork are measured and written as comments:
  * each is a sum of several parameters in smpsim (the futex path, the scheduler, the proc scheme),
  * so they are figures to compare a run with, not parameters.
@@ -56,6 +58,7 @@ export interface Calibration {
   pipeRoundTripNs: number;
   futexRoundTripNs: number;
   cacheLineRoundTripNs: number;
+  atomicNs: number;
   threadCreateNs: number;
   forkNs: number;
 }
@@ -73,6 +76,7 @@ export function measureHost(packageRoot: string): Calibration {
     pipeRoundTripNs: one(['pipe'], 1),
     futexRoundTripNs: one(['futex'], 2),
     cacheLineRoundTripNs: one(['cacheline'], 2),
+    atomicNs: one(['atomic'], 1),
     threadCreateNs: one(['thread'], 1),
     forkNs: one(['fork'], 1),
   };
@@ -90,6 +94,7 @@ export function profileCosts(c: Calibration, cpuMhz: number): Record<string, num
     syscallNs: roundNs(c.syscallNs),
     contextSwitchNs: roundNs(c.pipeRoundTripNs / 2 - 2 * c.syscallNs),
     cacheLineNs: roundNs(c.cacheLineRoundTripNs / 2),
+    atomicNs: roundNs(c.atomicNs),
   };
 }
 

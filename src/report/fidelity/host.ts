@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,20 +31,33 @@ function compiler(): string {
   throw new HostToolError('no C compiler found (set CC, or apt-get install gcc)');
 }
 
-/** Builds `fidelity/NAME.c` once per source version; returns the binary's path. */
+/** The headers under fidelity/ (sync.h), in name order: a program's build depends on them too. */
+function headers(packageRoot: string): Buffer[] {
+  const dir = fidelityDir(packageRoot);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.h'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f)));
+}
+
+/** Builds `fidelity/NAME.c` once per version of it and the headers; returns the binary's path. */
 export function buildHostProgram(packageRoot: string, name: string): string {
   const source = join(fidelityDir(packageRoot), `${name}.c`);
-  const text = readFileSync(source);
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const hasher = createHash('sha256').update(readFileSync(source));
+  for (const h of headers(packageRoot)) hasher.update(h);
+  const hash = hasher.digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'smpsim-fidelity');
   const binary = join(dir, `${name}-${hash}`);
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   const cc = compiler();
   try {
-    execFileSync(cc, ['-O2', '-pthread', '-o', binary, source, '-lm'], {
+    // Built beside its name and renamed into place: two commands building at once both succeed.
+    const partial = `${binary}.${process.pid}.tmp`;
+    execFileSync(cc, ['-O2', '-pthread', '-o', partial, source, '-lm'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    renameSync(partial, binary);
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').split('\n')[0];
     throw new HostToolError(`${cc} could not build ${source}: ${stderr}`);

@@ -41,3 +41,68 @@ export function fidelityMarkdown(defaults: Recorded, profiled: Recorded): string
     ...pp,
   ].join('\n');
 }
+
+interface RecordedSync {
+  mutex: {
+    cpus: number;
+    threads: number;
+    iterations: number;
+    cs_cycles: number;
+    outside_cycles: number;
+    host_ns: number;
+    sim_ns: number;
+    time_error: number;
+    host_speedup: number;
+    sim_speedup: number;
+    speedup_error: number;
+    host_futex_waits: number;
+    sim_futex_waits: number;
+  }[];
+  condherd: {
+    cpus: number;
+    waiters: number;
+    host_ns_per_round: number;
+    sim_ns_per_round: number;
+    time_error: number;
+  }[];
+  schbench: {
+    cpus: number;
+    messages: number;
+    workers: number;
+    host_p50_ns: number;
+    sim_p50_ns: number;
+    p50_error: number;
+    host_p99_ns: number;
+    sim_p99_ns: number;
+    p99_error: number;
+  }[];
+}
+
+const us = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
+const cpusOf = (n: number) => `${n} CPU${n === 1 ? '' : 's'}`;
+
+/** The README's second fidelity table: the mutex loop, the condvar herd and schbench, one recorded run. */
+export function syncFidelityMarkdown(r: RecordedSync): string {
+  const mutex = r.mutex.map(
+    (p) =>
+      `| mutex loop, ${p.threads} threads × ${p.iterations}, ${p.cs_cycles} cycles in, ${p.outside_cycles} out | ${cpusOf(p.cpus)} | ${ms(p.host_ns)} ms | ${ms(p.sim_ns)} ms (${pct(p.time_error)}) | ${p.host_speedup.toFixed(2)} → ${p.sim_speedup.toFixed(2)} (${pct(p.speedup_error)}) | ${p.host_futex_waits} / ${p.sim_futex_waits} |`,
+  );
+  const herd = r.condherd.map(
+    (p) =>
+      `| condvar herd, ${p.waiters} waiters, per round | ${cpusOf(p.cpus)} | ${us(p.host_ns_per_round)} | ${us(p.sim_ns_per_round)} (${pct(p.time_error)}) | | |`,
+  );
+  const sb = r.schbench.flatMap((p) =>
+    (['p50', 'p99'] as const).map((q) => {
+      const [host, sim, err] =
+        q === 'p50' ? [p.host_p50_ns, p.sim_p50_ns, p.p50_error] : [p.host_p99_ns, p.sim_p99_ns, p.p99_error];
+      return `| schbench ${p.messages}×${p.workers}, wakeup ${q} | ${cpusOf(p.cpus)} | ${us(host)} | ${us(sim)} (${pct(err)}) | | |`;
+    }),
+  );
+  return [
+    '| workload | CPUs | host | smpsim (profile) | speedup host → smpsim | futex waits host / smpsim |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...mutex,
+    ...herd,
+    ...sb,
+  ].join('\n');
+}

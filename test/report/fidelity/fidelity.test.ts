@@ -73,17 +73,19 @@ const CAL: Calibration = {
   pipeRoundTripNs: 4745,
   futexRoundTripNs: 9000,
   cacheLineRoundTripNs: 200,
+  atomicNs: 7.4,
   threadCreateNs: 20000,
   forkNs: 130000,
 };
 
-test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip', () => {
+test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS', () => {
   assert.deepEqual(profileCosts(CAL, 3000), {
     divisionCycles: 6.6,
     candidateCycles: 1.5,
     syscallNs: 161,
     contextSwitchNs: Math.round(4745 / 2 - 2 * 161.4),
     cacheLineNs: 100,
+    atomicNs: 7,
   });
 });
 
@@ -134,7 +136,18 @@ test('a profile reaches the primes workload: doubling divisionCycles adds divisi
 test('smpsim fidelity --json: a point per shape and worker count, the same work on both sides', {
   skip,
 }, async () => {
-  const got = await smpsim('fidelity', '--range', '2,200000', '--runs', '1', '--cpus', '1', '--json');
+  const got = await smpsim(
+    'fidelity',
+    '--only',
+    'primes,pingpong',
+    '--range',
+    '2,200000',
+    '--runs',
+    '1',
+    '--cpus',
+    '1',
+    '--json',
+  );
   assert.equal(got.status, 0, got.err);
   const r = JSON.parse(got.out) as {
     schema: string;
