@@ -207,7 +207,8 @@ export interface MetricFamily {
 const SYSCALLS = new Set(Object.values(SYSCALL_NAMES));
 const WORKLOADS = new Set<string>(WORKLOAD_KINDS);
 /** The kernel's lock names (sched/*, gedf's one global lock, futex/table.ts): fixed names and numbered per-CPU or per-shard ones. */
-const LOCK_NAME = /^(CONTEXT_SWITCH_LOCK|RUN_CONTEXTS|IDLE_CONTEXTS|FUTEXES|gedf|futex-shard\d+|rq\d+|sched\d+)$/;
+const LOCK_NAME =
+  /^(CONTEXT_SWITCH_LOCK|RUN_CONTEXTS|IDLE_CONTEXTS|FUTEXES|gedf|futex-shard\d+|rq\d+|sched\d+)$/;
 /** A workload's published output key, after the report's snake_case conversion (build.ts). */
 const OUTPUT_KEY = /^[a-z][a-z0-9_]*$/;
 
