@@ -57,7 +57,7 @@ test('run on a bad field is bad input naming the field and allowed values', asyn
   const outcome = await smpsim('run', path);
   assertOneLineError(
     outcome,
-    /field\.toml: kernel\.scheduler: "cfs" is not a scheduler \(allowed: dwrr, redbear, fair\)/,
+    /field\.toml: kernel\.scheduler: "cfs" is not a scheduler \(allowed: dwrr, redbear, fair, gedf\)/,
   );
   const set = await smpsim('run', path, '--set', 'kernel.scheduler=dwrr', '--set', 'machine.cpus=999');
   assertOneLineError(set, /machine\.cpus \(from --set\): 999 is out of range/);
@@ -171,7 +171,7 @@ test('list --json prints one JSON object with the policies, workloads and tick s
   assert.ok(list.policies.includes('dwrr') && list.policies.includes('fair'));
   assert.deepEqual(list.workloads, ['primes', 'spin', 'pingpong', 'futexhash', 'program', 'rtapp']);
   assert.ok(Array.isArray(list.programs));
-  assert.deepEqual(list.policies, ['dwrr', 'redbear', 'fair']);
+  assert.deepEqual(list.policies, ['dwrr', 'redbear', 'fair', 'gedf']);
   assert.deepEqual(list.tick_sources, ['pit', 'lapic', 'tsc-deadline']);
   assert.equal(typeof list.descriptions.policies.dwrr, 'string');
   assert.ok(Array.isArray(list.scenarios));

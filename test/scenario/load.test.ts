@@ -93,7 +93,7 @@ test('an unknown scheduler names the field and the allowed policies', () => {
   const error = errorOf('name = "x"\n[kernel]\nscheduler = "cfs"');
   assert.equal(
     error.message,
-    'bad.toml: kernel.scheduler: "cfs" is not a scheduler (allowed: dwrr, redbear, fair)',
+    'bad.toml: kernel.scheduler: "cfs" is not a scheduler (allowed: dwrr, redbear, fair, gedf)',
   );
   assert.equal(error.file, 'bad.toml');
   assert.equal(error.field, 'kernel.scheduler');
