@@ -27,7 +27,7 @@ import { SYS_DMA_ALLOC, SYS_MMIO_READ } from '../../abi/syscalls.ts';
 import { putBytes } from '../../libc/io-bytes.ts';
 import { syscall } from '../../libc/sys.ts';
 import { clock_gettime_ns } from '../../libc/time.ts';
-import { ok, reg } from './e1000d.ts';
+import { BUFFER_BYTES, ok, reg, ringBuffers } from './e1000d.ts';
 import type { NetDriverStats } from './e1000d-net.ts';
 import { type NetRequest, type NetScheme, netAnswer, type SendFrame } from './net-scheme.ts';
 
@@ -36,7 +36,6 @@ export const REDOX_TX_DESCRIPTORS = 16;
 export const LINUX_TX_DESCRIPTORS = 256;
 /** e1000_main.c: the queue wakes once this many descriptors are free (MAX_SKB_FRAGS + 2 rounded). */
 export const TX_WAKE_THRESHOLD = 32;
-const BUFFER_BYTES = 2048;
 /** One look at a descriptor's status in Redox's spin (a load and a compare-and-branch). */
 export const SPIN_POLL_CYCLES = 20;
 /** The driver's copy of a frame into its transmit buffer (memcpy at 8 bytes a cycle). */
@@ -71,16 +70,7 @@ export function* openTx(
 ): Program<TxRing> {
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   const ringBus = t.load32(scratch) >>> 0;
-  const buffers: number[] = [];
-  for (let i = 0; i < count; i += 2) {
-    const page = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
-    const bus = t.load32(scratch) >>> 0;
-    for (let b = 0; b < 2; b++) {
-      buffers.push(page + b * BUFFER_BYTES);
-      t.store32(ring + (i + b) * E.TX_DESC_BYTES, bus + b * BUFFER_BYTES);
-      t.store32(ring + (i + b) * E.TX_DESC_BYTES + 4, 0);
-    }
-  }
+  const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.TX_DESC_BYTES);
   yield* reg(t, dev, E.E1000_TDBAH, 0);
   yield* reg(t, dev, E.E1000_TDBAL, ringBus);
   yield* reg(t, dev, E.E1000_TDLEN, count * E.TX_DESC_BYTES);

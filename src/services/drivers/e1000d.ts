@@ -31,7 +31,33 @@ import { mmap_anonymous, syscall } from '../../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../../libc/time.ts';
 
 export const RX_DESCRIPTORS = 64;
-const BUFFER_BYTES = 2048;
+export const BUFFER_BYTES = 2048;
+
+/**
+ * A descriptor ring's packet buffers, two to a DMA page: each descriptor of `ring` (`descBytes`
+ * apart) gets its buffer's bus address, high word 0. Returns the buffers' virtual addresses.
+ * Receive and transmit rings are set up alike (the legacy descriptors start with the address).
+ */
+export function* ringBuffers(
+  t: Guest,
+  dev: number,
+  scratch: number,
+  ring: number,
+  count: number,
+  descBytes: number,
+): Program<number[]> {
+  const buffers: number[] = [];
+  for (let i = 0; i < count; i += 2) {
+    const page = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
+    const bus = t.load32(scratch) >>> 0;
+    for (let b = 0; b < 2; b++) {
+      buffers.push(page + b * BUFFER_BYTES);
+      t.store32(ring + (i + b) * descBytes, bus + b * BUFFER_BYTES);
+      t.store32(ring + (i + b) * descBytes + 4, 0);
+    }
+  }
+  return buffers;
+}
 
 export interface E1000dArgs {
   readonly nics: number;
@@ -78,16 +104,7 @@ export function* openNic(
   const dev = yield* ok(`pci_open ${name}`, yield* syscall(t, SYS_PCI_OPEN, name));
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   yield* reg(t, dev, E.E1000_RDBAL, t.load32(scratch));
-  const buffers: number[] = [];
-  for (let i = 0; i < count; i += 2) {
-    const page = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
-    const bus = t.load32(scratch) >>> 0;
-    for (let b = 0; b < 2; b++) {
-      buffers.push(page + b * BUFFER_BYTES);
-      t.store32(ring + (i + b) * E.RX_DESC_BYTES, bus + b * BUFFER_BYTES);
-      t.store32(ring + (i + b) * E.RX_DESC_BYTES + 4, 0);
-    }
-  }
+  const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.RX_DESC_BYTES);
   yield* reg(t, dev, E.E1000_RDBAH, 0);
   yield* reg(t, dev, E.E1000_RDLEN, count * E.RX_DESC_BYTES);
   yield* reg(t, dev, E.E1000_RDH, 0);
