@@ -49,7 +49,7 @@ function runSchedule(s: TaskSet, cpus: number, horizonNs: number) {
   const policy = run.kernel.policy as GedfPolicy;
   const all = policy.slices();
   const tids = [...new Set(all.map((sl) => sl.tid))].sort((a, b) => a - b); // created in task order
-  const r0 = (run.output as { finishes: number[][] }).finishes.length === 0 ? 0 : releaseBase(all, s);
+  const r0 = all.length === 0 ? 0 : releaseBase(all, tids, s);
   const slices = all
     .filter((sl) => sl.start_ns - r0 < horizonNs)
     .map((sl) => [
@@ -77,8 +77,7 @@ function runSchedule(s: TaskSet, cpus: number, horizonNs: number) {
 }
 
 /** r0: the earliest slice start less the offset of the task it belongs to (its first job's release). */
-function releaseBase(all: readonly GedfRunSlice[], s: TaskSet): number {
-  const tids = [...new Set(all.map((sl) => sl.tid))].sort((a, b) => a - b);
+function releaseBase(all: readonly GedfRunSlice[], tids: readonly number[], s: TaskSet): number {
   const first = all.reduce((a, b) => (b.start_ns < a.start_ns ? b : a));
   return first.start_ns - s.offset_us[tids.indexOf(first.tid)]! * 1000;
 }

@@ -21,7 +21,7 @@
  * QUANTUM_TICKS ticks. Deadline threads ignore affinity masks: sched_setattr refuses SCHED_DEADLINE
  * to a thread whose mask is not every CPU (EPERM), as Linux does for the root domain.
  *
- * About 440 lines: every hook of the policy interface reads and writes the one instant's state
+ * About 445 lines: every hook of the policy interface reads and writes the one instant's state
  * (the links, the instant's start, the ready and parked sets); the pure decision is in link.ts
  * and the counting in account.ts.
  */
