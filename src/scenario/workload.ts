@@ -15,6 +15,7 @@ import type { GuestProgram, ParamSpec, ParamValue } from '../workloads/program.t
 import { readWorkloadModule } from './module-keys.ts';
 import { readRtapp } from './rtapp.ts';
 import { withAliasesResolved } from './param-aliases.ts';
+import { TASK_TABLE_KEYS, withTaskTables } from './taskset-keys.ts';
 import { PROGRAMS, programNames } from '../workloads/registry.ts';
 import {
   checkInt,
@@ -88,6 +89,7 @@ function readProgram(
   const names = programNames();
   const loose = readTable(ctx, value, prefix, [
     ...WORKLOAD_KEYS.program,
+    ...TASK_TABLE_KEYS,
     ...new Set(
       [...PROGRAMS.values()].flatMap((p) => p.params.flatMap((s) => [s.name, ...(s.aliases ?? [])])),
     ),
@@ -106,11 +108,15 @@ function readProgramParams(
   module: string | undefined,
 ): ProgramWorkload {
   const keys = module === undefined ? WORKLOAD_KEYS.program : ['kind', 'module'];
+  // The taskset's tasks may also be tables (SimSo's rows), read into its parallel lists.
+  const tables = program === PROGRAMS.get('taskset') ? TASK_TABLE_KEYS : [];
   const given = readTable(ctx, value, prefix, [
     ...keys,
+    ...tables,
     ...program.params.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
   ]);
-  const table = withAliasesResolved(ctx, given, prefix, program.params);
+  const rows = tables.length === 0 ? given : withTaskTables(ctx, given, prefix);
+  const table = withAliasesResolved(ctx, rows, prefix, program.params);
   const params: Record<string, ParamValue> = {};
   for (const spec of program.params) params[spec.name] = readParam(ctx, table, prefix, spec);
   const problem = program.check?.(params, { cpus }) ?? null;

@@ -10,6 +10,8 @@
  * is the WCET (`runtime_pct` = 100), exact on a zero-cost machine; with costs a job is also
  * charged its system calls and switches, so a reservation needs room for them (`runtime_pct`).
  *
+ * The tasks may also be given as SimSo's rows, inline or in a file (scenario/taskset-keys.ts).
+ *
  * `abort = "yes"` ends a job at its deadline, approximately: the job computes in chunks of
  * `chunk_us` (by default the greatest common divisor of every task time, so that on a zero-cost
  * machine every scheduling event falls on a chunk boundary) and stops at the first boundary at
