@@ -3,66 +3,23 @@
 // the cost model's line figures give them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PrngDecider } from '../../../src/engine/decider.ts';
-import { Prng } from '../../../src/engine/prng.ts';
-import { Board } from '../../../src/hw/board.ts';
-import { FrameKind, makeFrame } from '../../../src/hw/context.ts';
-import { type CostModel, resolveCostModel } from '../../../src/hw/cost-model.ts';
-import type { CpuHooks } from '../../../src/hw/cpu.ts';
-import { HALT, type KernelGen, lock, spend, tryLock, unlock } from '../../../src/hw/effects.ts';
-import { SpinLock } from '../../../src/hw/spinlock.ts';
-import { LOCK_RUN_QUEUE } from '../../../src/kernel/lock-order.ts';
 import { installMcs } from '../../../src/kernel/locks/mcs-lock.ts';
-import { IdleContext } from '../../../src/kernel/thread.ts';
-import { defaultRunConfig, defaultTopology } from '../../../src/machine/defaults.ts';
+import { defaultRunConfig } from '../../../src/machine/defaults.ts';
 import { runConfig } from '../../../src/report/run.ts';
-
-interface Rig {
-  board: Board;
-  l: SpinLock;
-  costs: CostModel;
-}
-
-function* thenHalt(body: KernelGen<void>): KernelGen<void> {
-  yield* body;
-  for (;;) yield HALT;
-}
+import {
+  firstHolder,
+  type LockBody,
+  locker,
+  type Rig,
+  runLockRig,
+  tryLockPair,
+} from '../../support/lock-rig.ts';
 
 /** `bodies[i]` runs as kernel code on CPU i; the lock is MCS when `mcs`. */
-function run(bodies: ((r: Rig) => KernelGen<void>)[], seed: number, mcs = true): Rig {
-  const costs = resolveCostModel({});
-  const board = new Board({
-    topology: defaultTopology(bodies.length),
-    cpuMhz: 3000,
-    memoryBytes: 1 << 20,
-    costs,
-    decider: new PrngDecider(new Prng(seed)),
+function run(bodies: LockBody[], seed: number, mcs = true): Rig {
+  return runLockRig(bodies, seed, (l, board) => {
+    if (mcs) installMcs([l], bodies.length, board.trace);
   });
-  const l = new SpinLock('L', LOCK_RUN_QUEUE, 0);
-  if (mcs) installMcs([l], bodies.length, board.trace);
-  const rig = { board, l, costs };
-  for (const cpu of board.cpus) {
-    cpu.hooks = { returnToUser: () => null } as unknown as CpuHooks;
-    const idle = new IdleContext(cpu.id);
-    idle.frames.push(makeFrame(thenHalt(bodies[cpu.id]!(rig)), FrameKind.Kernel));
-    cpu.current = idle;
-  }
-  for (const cpu of board.cpus) cpu.start();
-  board.engine.run({ simNsMax: 10_000_000, eventsMax: 100_000 });
-  return rig;
-}
-
-/** Arrives after `delayNs`, holds for `holdNs`, records the order and time it got the lock. */
-function locker(delayNs: number, holdNs: number, order: number[], atNs: number[]) {
-  return (cpuId: number) =>
-    function* ({ board, l }: Rig): KernelGen<void> {
-      if (delayNs > 0) yield spend(delayNs);
-      yield lock(l);
-      order.push(cpuId);
-      atNs[cpuId] = board.engine.nowNs;
-      yield spend(holdNs);
-      yield unlock(l);
-    };
 }
 
 test('MCS hands the lock over in arrival order, whatever the seed', () => {
@@ -101,45 +58,23 @@ test('costs: uncontended acquire is 3 atomics, release 2; a handoff moves lines 
   const order: number[] = [];
   const at: number[] = [];
   const holdNs = 1_000;
-  let releasedNs = -1;
-  const first = ({ board, l }: Rig): KernelGen<void> =>
-    (function* () {
-      yield lock(l);
-      at[0] = board.engine.nowNs;
-      yield spend(holdNs);
-      yield unlock(l);
-      releasedNs = board.engine.nowNs;
-    })();
+  const timing = { atNs: -1, releasedNs: -1 };
+  const first = firstHolder(holdNs, timing);
   const rig = run([first, locker(100, 0, order, at)(1)], 1);
   const a = rig.costs.atomicNs;
   const x = rig.board.topology.samePackage(0, 1) ? rig.costs.cacheLineNs : rig.costs.cacheLineRemoteNs;
   // Fresh lines: clear locked, clear next, xchg the tail, each a local atomic.
-  assert.equal(at[0], 3 * a);
+  assert.equal(timing.atNs, 3 * a);
   // Release: load own next (CPU 1 wrote it: a transfer), store-release its locked (a transfer);
   // CPU 1 then reads its locked line back from CPU 0 (a transfer).
-  assert.equal(releasedNs, 3 * a + holdNs + 2 * (a + x));
+  assert.equal(timing.releasedNs, 3 * a + holdNs + 2 * (a + x));
   assert.equal(at[1], 3 * a + holdNs + 3 * (a + x));
   assert.equal(rig.l.contended, 1);
 });
 
 test('a try-lock takes a free MCS lock and fails on a held one without waiting', () => {
   const results: boolean[] = [];
-  const holder = ({ l }: Rig): KernelGen<void> =>
-    (function* () {
-      yield lock(l);
-      yield spend(1_000);
-      yield unlock(l);
-    })();
-  const trier = ({ l }: Rig): KernelGen<void> =>
-    (function* () {
-      yield spend(100);
-      results.push((yield tryLock(l)) as boolean);
-      yield spend(2_000);
-      const taken = (yield tryLock(l)) as boolean;
-      results.push(taken);
-      if (taken) yield unlock(l);
-    })();
-  const rig = run([holder, trier], 1);
+  const rig = run(tryLockPair(results), 1);
   assert.deepEqual(results, [false, true]);
   assert.equal(rig.l.acquisitions, 2);
   assert.equal(rig.l.holder, -1);
