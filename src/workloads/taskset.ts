@@ -148,7 +148,7 @@ const timeList = (name: string, doc: string, min: number, fallback: number[]) =>
 
 export const TASKSET: GuestProgram = {
   image: { name: 'taskset', main: tasksetMain } satisfies ProgramImage,
-  doc: 'a periodic SCHED_DEADLINE task set (SimSo fields): jobs, deadline misses, aborts, lateness',
+  doc: 'a periodic SCHED_DEADLINE task set (SimSo fields, as the lists below or as rows: tasks = [{ wcet_us, period_us, … }] or tasks_file = "set.toml"): jobs, deadline misses, aborts, lateness',
   claims: [],
   params: [
     timeList('wcet_us', 'worst-case execution time of each task (its runtime)', 2, [3000, 5000, 2000]),
