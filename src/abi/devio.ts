@@ -16,6 +16,10 @@ export const PciInfo = {
   Vectors: 3,
   /** Online CPUs (what a driver spreads its queues over). */
   OnlineCpus: 4,
+  /** BAR0's physical address (what the driver maps through memory:physical). */
+  Bar0: 5,
+  /** BAR0's size in bytes. */
+  Bar0Bytes: 6,
 } as const;
 
 export const DEVICE_KIND_NVME = 1;

@@ -22,7 +22,8 @@ import { EAGAIN } from '../abi/errno.ts';
 import { O_NONBLOCK, O_RDWR } from '../abi/fd.ts';
 import { errno } from '../libc/errno.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { MAP_SHARED, SYS_MMIO_READ, SYS_PCI_INFO } from '../abi/syscalls.ts';
+import { MAP_SHARED, SYS_PCI_INFO } from '../abi/syscalls.ts';
+import { mmioRead } from '../services/drivers/bar.ts';
 import { PciInfo } from '../abi/devio.ts';
 import { fork } from '../libc/fork.ts';
 import { close, open, write } from '../libc/io.ts';
@@ -113,9 +114,9 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     scratch,
     redox ? REDOX_RX_DESCRIPTORS : LINUX_RX_DESCRIPTORS,
   );
-  yield* reg(t, nic.dev, E.E1000_RDLEN, 0);
+  yield* reg(t, nic.bar, E.E1000_RDLEN, 0);
   const txCount = redox ? REDOX_TX_DESCRIPTORS : LINUX_TX_DESCRIPTORS;
-  const tx = yield* openTx(t, nic.dev, txCount, scratch, !redox);
+  const tx = yield* openTx(t, nic.dev, nic.bar, txCount, scratch, !redox);
   const mac = new Uint8Array(6);
   const s = yield* netSchemeCreate(t, NET_SCHEME, mac, a.clients + 4, redox ? O_NONBLOCK : 0);
   const cpus = (yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.OnlineCpus)) || 1;
@@ -128,11 +129,11 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   else join = (yield* linuxServe(t, s, nic, st, g, 1024, tx)).join;
   while (!(yield* txDrained(t, tx))) yield* sleep_ns(t, DRAIN_POLL_NS);
   const lastNs = yield* clock_gettime_ns(t);
-  const txFrames = yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GPTC);
-  const low = (yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GOTCL)) >>> 0;
-  const txBytes = low + (yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GOTCH)) * 2 ** 32;
-  yield* reg(t, nic.dev, E.E1000_IMC, 0xffff_ffff);
-  yield* reg(t, nic.dev, E.E1000_TCTL, 0);
+  const txFrames = yield* mmioRead(t, nic.bar, E.E1000_GPTC);
+  const low = (yield* mmioRead(t, nic.bar, E.E1000_GOTCL)) >>> 0;
+  const txBytes = low + (yield* mmioRead(t, nic.bar, E.E1000_GOTCH)) * 2 ** 32;
+  yield* reg(t, nic.bar, E.E1000_IMC, 0xffff_ffff);
+  yield* reg(t, nic.bar, E.E1000_TCTL, 0);
   yield* irqClose(t, nic.handle);
   if (join !== null) yield* join();
   for (const pid of pids) yield* waitpid(t, pid);

@@ -14,7 +14,6 @@ import {
   SYS_DMA_ALLOC,
   SYS_IRQ_OPEN,
   SYS_IRQ_READ,
-  SYS_MMIO_WRITE,
   SYS_PCI_INFO,
   SYS_PCI_OPEN,
 } from '../../src/abi/syscalls.ts';
@@ -29,6 +28,8 @@ import { clock_gettime_ns, sleep_ns } from '../../src/libc/time.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { completionThread, nvmeInit, nvmeSubmit } from '../../src/services/drivers/nvme-queues.ts';
 import { irqClose } from '../../src/services/drivers/irq-handle.ts';
+import { mmioWrite } from '../../src/services/drivers/bar.ts';
+import { barOf } from '../support/bar.ts';
 import { atTime, bootGuest } from '../support/guest.ts';
 import { checkFaults } from '../support/guest-faults.ts';
 
@@ -80,8 +81,9 @@ test('a non-managed MSI vector moves off an offlined CPU, its message reprogramm
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       handle = yield* sys(t, SYS_IRQ_OPEN, nic, 0, 2); // MSI (one message), not managed, on CPU 2
       out.push(yield* cpu_set_online(t, 2, false));
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      const bar = yield* barOf(t, nic);
+      yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
+      yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       out.push(yield* sys(t, SYS_IRQ_READ, handle));
       return 0;
     },

@@ -23,7 +23,8 @@ import * as E from '../../abi/e1000-regs.ts';
 import { EAGAIN } from '../../abi/errno.ts';
 import { O_NONBLOCK } from '../../abi/fd.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { SYS_DMA_ALLOC, SYS_MMIO_READ } from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC } from '../../abi/syscalls.ts';
+import { mmioRead } from './bar.ts';
 import { putBytes } from '../../libc/io-bytes.ts';
 import { syscall } from '../../libc/sys.ts';
 import { clock_gettime_ns } from '../../libc/time.ts';
@@ -44,6 +45,8 @@ const TX_CMD = E.TXD_CMD_EOP | E.TXD_CMD_IFCS | E.TXD_CMD_RS;
 
 export interface TxRing {
   readonly dev: number;
+  /** BAR0's register window (bar.ts). */
+  readonly bar: number;
   readonly ring: number;
   readonly buffers: number[];
   readonly count: number;
@@ -64,6 +67,7 @@ export interface TxRing {
 export function* openTx(
   t: Guest,
   dev: number,
+  bar: number,
   count: number,
   scratch: number,
   txdw: boolean,
@@ -71,20 +75,20 @@ export function* openTx(
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   const ringBus = t.load32(scratch) >>> 0;
   const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.TX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_TDBAH, 0);
-  yield* reg(t, dev, E.E1000_TDBAL, ringBus);
-  yield* reg(t, dev, E.E1000_TDLEN, count * E.TX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_TDH, 0);
-  yield* reg(t, dev, E.E1000_TDT, 0);
-  if (txdw) yield* reg(t, dev, E.E1000_IMS, E.ICR_TXDW);
-  yield* reg(t, dev, E.E1000_TCTL, E.TCTL_EN | E.TCTL_PSP);
-  const tx = { dev, ring, buffers, count, tail: 0, clean: 0, free: count, parked: [] };
+  yield* reg(t, bar, E.E1000_TDBAH, 0);
+  yield* reg(t, bar, E.E1000_TDBAL, ringBus);
+  yield* reg(t, bar, E.E1000_TDLEN, count * E.TX_DESC_BYTES);
+  yield* reg(t, bar, E.E1000_TDH, 0);
+  yield* reg(t, bar, E.E1000_TDT, 0);
+  if (txdw) yield* reg(t, bar, E.E1000_IMS, E.ICR_TXDW);
+  yield* reg(t, bar, E.E1000_TCTL, E.TCTL_EN | E.TCTL_PSP);
+  const tx = { dev, bar, ring, buffers, count, tail: 0, clean: 0, free: count, parked: [] };
   return { ...tx, queued: 0, eagain: 0, spins: 0, firstNs: -1 };
 }
 
 /** Whether every queued frame is done: the head reached the tail and the last one has DD. */
 export function* txDrained(t: Guest, tx: TxRing): Program<boolean> {
-  const head = yield* syscall(t, SYS_MMIO_READ, tx.dev, E.E1000_TDH);
+  const head = yield* mmioRead(t, tx.bar, E.E1000_TDH);
   const last = (tx.tail + tx.count - 1) % tx.count;
   // Every descriptor reclaimed (linux clears DD as it cleans), or the last one done.
   return head === tx.tail && (tx.free === tx.count || (statusAt(t, tx, last) & E.TXD_STAT_DD) !== 0);
@@ -127,8 +131,8 @@ export function redoxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
     }
     const len = yield* fill(t, tx, req);
     st.mmio += 2;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
-    yield* syscall(t, SYS_MMIO_READ, tx.dev, E.E1000_TDT);
+    yield* reg(t, tx.bar, E.E1000_TDT, tx.tail);
+    yield* mmioRead(t, tx.bar, E.E1000_TDT);
     return len;
   };
 }
@@ -146,7 +150,7 @@ export function linuxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
     }
     const len = yield* fill(t, tx, req);
     st.mmio++;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
+    yield* reg(t, tx.bar, E.E1000_TDT, tx.tail);
     return len;
   };
 }
@@ -165,7 +169,7 @@ export function* linuxCleanTx(t: Guest, s: NetScheme, tx: TxRing, st: NetDriverS
     const req = tx.parked.shift()!;
     const len = yield* fill(t, tx, req);
     st.mmio++;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
+    yield* reg(t, tx.bar, E.E1000_TDT, tx.tail);
     yield* netAnswer(t, s, req, len);
   }
   return cleaned;

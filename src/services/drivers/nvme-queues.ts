@@ -18,7 +18,9 @@
 import { AtomicOp, type Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import * as R from '../../abi/nvme-regs.ts';
-import { SYS_DMA_ALLOC, SYS_MMIO_READ, SYS_MMIO_WRITE } from '../../abi/syscalls.ts';
+import { PciInfo } from '../../abi/devio.ts';
+import { SYS_DMA_ALLOC, SYS_PCI_INFO } from '../../abi/syscalls.ts';
+import { mmioRead as barRead, mmioWrite as barWrite, mapBar } from './bar.ts';
 import { type IrqFd, irqAck, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_mutex_init, pthread_mutex_lock, pthread_mutex_unlock } from '../../libc/mutex.ts';
 import { futex_wait, futex_wake, mmap_anonymous, syscall } from '../../libc/sys.ts';
@@ -49,6 +51,8 @@ export interface NvmeQueue {
 
 export interface NvmeController {
   readonly dev: number;
+  /** BAR0's register window (bar.ts). */
+  readonly bar: number;
   readonly admin: NvmeQueue;
   readonly queues: NvmeQueue[];
   /** One irq handle per interrupt source used, with the queues it serves. */
@@ -60,8 +64,8 @@ function* check(what: string, r: number): Program<number> {
   return r;
 }
 
-function* mmioWrite(t: Guest, dev: number, offset: number, value: number): Program<void> {
-  yield* check(`mmio_write 0x${offset.toString(16)}`, yield* syscall(t, SYS_MMIO_WRITE, dev, offset, value));
+function* mmioWrite(t: Guest, bar: number, offset: number, value: number): Program<void> {
+  yield* check(`mmio_write 0x${offset.toString(16)}`, yield* barWrite(t, bar, offset, value));
 }
 
 /** One page of DMA memory: its address here and its bus address. */
@@ -116,14 +120,14 @@ function takeCqe(t: Guest, q: NvmeQueue): [number, number] | null {
   return [dw3 & 0xffff, dw3 >>> 17];
 }
 
-function* adminCommand(t: Guest, c: { dev: number; admin: NvmeQueue }, sqe: R.Sqe): Program<number> {
+function* adminCommand(t: Guest, c: { bar: number; admin: NvmeQueue }, sqe: R.Sqe): Program<number> {
   const q = c.admin;
   writeSqe(t, q, sqe);
-  yield* mmioWrite(t, c.dev, R.DOORBELL_BASE, q.sqTail);
+  yield* mmioWrite(t, c.bar, R.DOORBELL_BASE, q.sqTail);
   for (;;) {
     const cqe = takeCqe(t, q);
     if (cqe !== null) {
-      yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 4, q.cqHead);
+      yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 4, q.cqHead);
       return cqe[1];
     }
     yield t.compute(POLL_CYCLES);
@@ -142,15 +146,17 @@ export function* nvmeInit(
   sources: number,
 ): Program<NvmeController> {
   const scratch = yield* mmap_anonymous(t, PAGE);
+  const bar0 = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Bar0);
+  const bar = yield* mapBar(t, 'nvmed', bar0, yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Bar0Bytes));
   const admin = yield* newQueue(t, dev, 0, -1, 0, scratch);
-  yield* mmioWrite(t, dev, R.REG_AQA, (SQ_ENTRIES - 1) | ((CQ_ENTRIES - 1) << 16));
-  yield* mmioWrite(t, dev, R.REG_ASQ, admin.sqBus);
-  yield* mmioWrite(t, dev, R.REG_ASQ + 4, 0);
-  yield* mmioWrite(t, dev, R.REG_ACQ, admin.cqBus);
-  yield* mmioWrite(t, dev, R.REG_ACQ + 4, 0);
-  yield* mmioWrite(t, dev, R.REG_CC, 1);
-  while (((yield* syscall(t, SYS_MMIO_READ, dev, R.REG_CSTS)) & 1) === 0) yield t.compute(POLL_CYCLES);
-  const c = { dev, admin, queues: [] as NvmeQueue[], handles: [] as NvmeController['handles'] };
+  yield* mmioWrite(t, bar, R.REG_AQA, (SQ_ENTRIES - 1) | ((CQ_ENTRIES - 1) << 16));
+  yield* mmioWrite(t, bar, R.REG_ASQ, admin.sqBus);
+  yield* mmioWrite(t, bar, R.REG_ASQ + 4, 0);
+  yield* mmioWrite(t, bar, R.REG_ACQ, admin.cqBus);
+  yield* mmioWrite(t, bar, R.REG_ACQ + 4, 0);
+  yield* mmioWrite(t, bar, R.REG_CC, 1);
+  while (((yield* barRead(t, bar, R.REG_CSTS)) & 1) === 0) yield t.compute(POLL_CYCLES);
+  const c = { dev, bar, admin, queues: [] as NvmeQueue[], handles: [] as NvmeController['handles'] };
   for (let i = 0; i < cpus.length; i++) {
     const qid = i + 1;
     const iv = sources > 1 ? Math.min(qid, sources - 1) : 0;
@@ -213,7 +219,7 @@ export function* nvmeSubmit(
     cdw11: 0,
     cdw12: 7,
   });
-  yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 8 * q.qid, q.sqTail);
+  yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 8 * q.qid, q.sqTail);
   yield* pthread_mutex_unlock(t, q.lock);
   while ((yield t.atomic(AtomicOp.Load, done)) === 0) yield* futex_wait(t, done, 0);
   const status = t.load32(done + 4);
@@ -241,7 +247,7 @@ export function* completionThread(
         reaped++;
       }
       q.completions += reaped;
-      if (reaped > 0) yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 8 * q.qid + 4, q.cqHead);
+      if (reaped > 0) yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 8 * q.qid + 4, q.cqHead);
     }
     yield* irqAck(t, served.handle, count);
   }
