@@ -22,14 +22,14 @@ import { EAGAIN } from '../abi/errno.ts';
 import { O_NONBLOCK, O_RDWR } from '../abi/fd.ts';
 import { errno } from '../libc/errno.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { MAP_SHARED, SYS_PCI_INFO } from '../abi/syscalls.ts';
+import { MAP_SHARED } from '../abi/syscalls.ts';
+import { onlineCpus } from '../services/drivers/function.ts';
 import { mmioRead } from '../services/drivers/bar.ts';
-import { PciInfo } from '../abi/devio.ts';
 import { fork } from '../libc/fork.ts';
 import { close, open, write } from '../libc/io.ts';
 import { waitpid } from '../libc/process.ts';
 import { sched_setaffinity_cpus } from '../libc/sched.ts';
-import { mmap_anonymous, syscall } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { openNic, reg } from '../services/drivers/e1000d.ts';
 import {
@@ -119,7 +119,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   const tx = yield* openTx(t, nic.dev, nic.bar, txCount, scratch, !redox);
   const mac = new Uint8Array(6);
   const s = yield* netSchemeCreate(t, NET_SCHEME, mac, a.clients + 4, redox ? O_NONBLOCK : 0);
-  const cpus = (yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.OnlineCpus)) || 1;
+  const cpus = yield* onlineCpus(t);
   const g: RingGate = { clients: a.clients, enabled: false, missedBefore: 0, atNs: 0 };
   const pids: number[] = [];
   for (let c = 0; c < a.clients; c++) pids.push(yield* fork(t, (x) => client(x, a, c, c % cpus, shared)));
@@ -144,7 +144,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   const { samples: _samples, ...latency } = latencySummary(all, [50, 99], false);
   const elapsedNs = Math.max(1, lastNs - tx.firstNs);
   const wireNs = txFrames * Math.ceil(((a.frameBytes + E.WIRE_OVERHEAD_BYTES) * 8 * 1000) / WIRE_MBPS);
-  const irqMode = yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.InterruptMode);
+  const irqMode = nic.irqMode;
   publish(t, NAME, {
     txFrames,
     txBytes,

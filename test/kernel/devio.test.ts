@@ -109,7 +109,7 @@ function affinityRun(mode: 'redox' | 'improved', target: number) {
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       const h = yield* sys(t, SYS_IRQ_OPEN, nic, 0, -1);
       results.push(yield* sys(t, SYS_IRQ_AFFINITY, h, target));
-      const bar = yield* barOf(t, nic);
+      const bar = yield* barOf(t, 'eth0');
       yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
       yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       if (results[0]! >= 0) {
@@ -168,7 +168,7 @@ test('a stale acknowledgement leaves the count unacknowledged', () => {
     function* (t: Guest): Program<number> {
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       const h = yield* sys(t, SYS_IRQ_OPEN, nic, 0, -1);
-      const bar = yield* barOf(t, nic);
+      const bar = yield* barOf(t, 'eth0');
       yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
       yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       const count = yield* sys(t, SYS_IRQ_READ, h);
@@ -198,8 +198,7 @@ test('the irq: scheme: open a source, read its count, write it back, errors for 
       out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth1/0', O_RDWR, 0));
       out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0', O_RDWR, 0));
       const fd = yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0/0@1', O_RDWR, 0);
-      const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
-      const bar = yield* barOf(t, nic);
+      const bar = yield* barOf(t, 'eth0');
       yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
       yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       out.push(yield* sys(t, SYS_READ, fd, buf, 8), t.load32(buf));

@@ -10,7 +10,6 @@
  * `mmioWriteNs`. Drivers keep register accesses few per request (a doorbell write per batch).
  */
 import { EBADF, EEXIST, EFAULT, EINTR, EINVAL, EIO, ENODEV, ENOENT, ENOSPC } from '../../abi/errno.ts';
-import { PciInfo } from '../../abi/devio.ts';
 import {
   SYS_IRQ_AFFINITY,
   SYS_IRQ_CLOSE,
@@ -19,7 +18,6 @@ import {
   SYS_IRQ_WRITE,
   SYS_MMIO_READ,
   SYS_MMIO_WRITE,
-  SYS_PCI_INFO,
   SYS_PCI_OPEN,
 } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
@@ -37,7 +35,6 @@ import './pci-scheme.ts'; // registers the pci: kernel scheme (pcid's namespace)
 import type { Devio, IrqHandle } from './devio.ts';
 import { Accesses, enableMode, modeFor, programSource, setLineMasked, sourcesIn } from './irq-program.ts';
 
-const MODE_CODES = { intx: 0, msi: 1, msix: 2 } as const;
 const ERRNO: Record<string, number> = { EINVAL, ENOSPC, ENOENT, EIO, EEXIST };
 
 function* sysPciOpen(k: Kernel, name: unknown): KernelGen<number> {
@@ -50,22 +47,6 @@ function* sysPciOpen(k: Kernel, name: unknown): KernelGen<number> {
 
 function fnOf(d: Devio | null, dev: number) {
   return d === null ? null : (d.functions[dev] ?? null);
-}
-
-function* sysPciInfo(k: Kernel, dev: number, key: number): KernelGen<number> {
-  const d = k.devio;
-  const fn = fnOf(d, dev);
-  if (d === null || fn === null) return d === null ? -ENODEV : -EBADF;
-  yield spend(k.board.costs.schemeCallNs);
-  const mode = d.modes[dev] ?? modeFor(fn);
-  if (key === PciInfo.Kind) return fn.kindCode;
-  if (key === PciInfo.IoQueues) return fn.ioQueues;
-  if (key === PciInfo.InterruptMode) return MODE_CODES[mode];
-  if (key === PciInfo.Vectors) return sourcesIn(fn, mode);
-  if (key === PciInfo.OnlineCpus) return k.cpus.length;
-  if (key === PciInfo.Bar0) return fn.bar0;
-  if (key === PciInfo.Bar0Bytes) return fn.barBytes;
-  return -EINVAL;
 }
 
 /**
@@ -220,7 +201,6 @@ const num = argNum;
 
 export const DEVIO_SYSCALLS: SyscallTable = {
   [SYS_PCI_OPEN]: (k, _cpu, _t, a) => sysPciOpen(k, a[0]),
-  [SYS_PCI_INFO]: (k, _cpu, _t, a) => sysPciInfo(k, num(a[0], -1), num(a[1], -1)),
   [SYS_MMIO_READ]: (k, _cpu, t, a) => sysMmio(k, t, num(a[0], -1), null),
   [SYS_MMIO_WRITE]: (k, _cpu, t, a) => sysMmio(k, t, num(a[0], -1), num(a[1])),
   [SYS_IRQ_OPEN]: (k, _cpu, t, a) => sysIrqOpen(k, t, num(a[0], -1), num(a[1], -1), num(a[2], -1)),

@@ -16,9 +16,9 @@
 import type { Program } from '../../abi/effects.ts';
 import * as E from '../../abi/e1000-regs.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { PciInfo } from '../../abi/devio.ts';
-import { SYS_DMA_ALLOC, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
-import { mapBar, mmioRead, mmioWrite } from './bar.ts';
+import { SYS_DMA_ALLOC } from '../../abi/syscalls.ts';
+import { openFunction } from './function.ts';
+import { mmioRead, mmioWrite } from './bar.ts';
 import { type IrqFd, irqAck, irqClose, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create, type pthread_t } from '../../libc/pthread.ts';
@@ -65,6 +65,8 @@ export interface Nic {
   readonly dev: number;
   /** BAR0's register window (bar.ts). */
   readonly bar: number;
+  /** The interrupt mode pcid gave (abi/devio.ts IRQ_MODE_*). */
+  readonly irqMode: number;
   readonly ring: number;
   readonly buffers: number[];
   readonly handle: IrqFd;
@@ -98,9 +100,7 @@ export function* openNic(
   scratch: number,
   count = RX_DESCRIPTORS,
 ): Program<Nic> {
-  const dev = yield* ok(`pci_open ${name}`, yield* syscall(t, SYS_PCI_OPEN, name));
-  const bar0 = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Bar0);
-  const bar = yield* mapBar(t, 'e1000d', bar0, yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Bar0Bytes));
+  const { dev, bar, irqMode } = yield* openFunction(t, 'e1000d', name);
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   yield* reg(t, bar, E.E1000_RDBAL, t.load32(scratch));
   const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.RX_DESC_BYTES);
@@ -111,7 +111,7 @@ export function* openNic(
   yield* reg(t, bar, E.E1000_ITR, itr);
   const handle = yield* irqOpen(t, name, 0);
   yield* reg(t, bar, E.E1000_IMS, E.ICR_RXT0 | E.ICR_RXO);
-  return { dev, bar, ring, buffers, handle, count, next: 0 };
+  return { dev, bar, irqMode, ring, buffers, handle, count, next: 0 };
 }
 
 /** Takes every filled descriptor; returns how many. */
@@ -153,7 +153,7 @@ export function* e1000dMain(t: Guest, a: E1000dArgs): Program<Record<string, num
   const scratch = yield* mmap_anonymous(t, 4096);
   const nics: Nic[] = [];
   for (let i = 0; i < a.nics; i++) nics.push(yield* openNic(t, `eth${i}`, a.itr, scratch));
-  const irqMode = yield* syscall(t, SYS_PCI_INFO, nics[0]!.dev, PciInfo.InterruptMode);
+  const irqMode = nics[0]!.irqMode;
   const totals: Totals = {
     startNs: (yield* clock_gettime_ns(t)) >>> 0,
     packets: 0,
