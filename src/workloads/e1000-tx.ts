@@ -7,14 +7,14 @@
  * handle, then waits until the NIC's head reaches the tail (every frame on the wire) and reads
  * the statistics registers. Each client opens the data handle and writes `frames` frames of
  * `frame_bytes` (the first word: client << 20 | frame number), timing each write() call (with
- * `nonblock = 1` the handle is O_NONBLOCK and an EAGAIN write is retried 20 us later).
- *
+ * `nonblock = 1` the handle is O_NONBLOCK and an EAGAIN write is retried 20 us later; `bql = 0`
+ * turns the linux driver's byte queue limits off).
  * Publishes `tx_frames` (GPTC: frames the NIC sent), `tx_bytes` (GOTC), `queued` (frames the driver
  * put in descriptors), `tx_bytes_per_s` and `tx_frames_per_s` (from the first frame queued to the
  * last one's end on the wire), `wire_share_x1000` (the wire's busy share then), `tx_interrupts`,
  * `p50_ns`/`p99_ns`/`max_ns` (a write() call's time in the client), `mmio` (driver register
  * accesses while serving), `spin_polls` (redox: status looks while the ring was full), `eagain`,
- * `errors` and `irq_mode`.
+ * `errors`, `irq_mode`, and with BQL `bql_limit` (the limit at the end, bytes) and `bql_stops`.
  */
 import type { Program } from '../abi/effects.ts';
 import * as E from '../abi/e1000-regs.ts';
@@ -70,6 +70,7 @@ interface TxArgs {
   driver: NetDriverMode;
   clientCycles: number;
   nonblock: boolean;
+  bql: boolean;
 }
 
 function* client(t: Guest, a: TxArgs, c: number, cpu: number, shared: number): Program<number> {
@@ -103,6 +104,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     driver: stringArg(args, 'driver') as NetDriverMode,
     clientCycles: intArg(args, 'client_cycles'),
     nonblock: intArg(args, 'nonblock') === 1,
+    bql: intArg(args, 'bql') === 1,
   };
   const redox = a.driver === 'redox';
   const shared = yield* mmap_anonymous(t, LATENCIES + 4 * a.clients * a.framesEach, MAP_SHARED);
@@ -116,7 +118,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   );
   yield* reg(t, nic.bar, E.E1000_RDLEN, 0);
   const txCount = redox ? REDOX_TX_DESCRIPTORS : LINUX_TX_DESCRIPTORS;
-  const tx = yield* openTx(t, nic.dev, nic.bar, txCount, scratch, !redox);
+  const tx = yield* openTx(t, nic.dev, nic.bar, txCount, scratch, !redox, !redox && a.bql);
   const mac = new Uint8Array(6);
   const s = yield* netSchemeCreate(t, NET_SCHEME, mac, a.clients + 4, redox ? O_NONBLOCK : 0);
   const cpus = yield* onlineCpus(t);
@@ -159,6 +161,8 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     eagain: tx.eagain,
     errors: t.load32(shared + ERRORS),
     irqMode,
+    bqlLimit: tx.dql?.limit ?? 0,
+    bqlStops: tx.dql?.stops ?? 0,
   });
   return 0;
 }
@@ -192,6 +196,14 @@ export const E1000_TX: GuestProgram = {
       max: 1,
       fallback: 0,
       doc: '1: clients open the handle O_NONBLOCK and retry an EAGAIN write after 20 us',
+    },
+    {
+      name: 'bql',
+      kind: 'int',
+      min: 0,
+      max: 1,
+      fallback: 1,
+      doc: "1: the linux driver's byte queue limits (dql.ts); 0: the ring's descriptors only. Redox has none",
     },
     {
       name: 'client_cycles',
