@@ -27,6 +27,9 @@ export const BLOCK_BYTES = 512;
 /** Admin opcodes [nvme_admin_create_sq, nvme_admin_create_cq]. */
 export const ADMIN_CREATE_SQ = 0x01;
 export const ADMIN_CREATE_CQ = 0x05;
+/** Set Features [nvme_admin_set_features] and its Number of Queues feature [NVME_FEAT_NUM_QUEUES]. */
+export const ADMIN_SET_FEATURES = 0x09;
+export const FEAT_NUM_QUEUES = 0x07;
 /** NVM opcodes [nvme_cmd_write, nvme_cmd_read]. */
 export const IO_WRITE = 0x01;
 export const IO_READ = 0x02;

@@ -132,10 +132,14 @@ export const SYS_GETPGID = 121;
 export const PROC_FEATURES_ENV = 'SMPSIM_PROC';
 
 /**
- * Device access for userspace drivers (issue 18), Redox's `pci:`, `memory:` and `irq:` scheme
- * round trips as one call each (kernel/devio/syscalls.ts), numbers 1230-1249:
- * pci_open(name) -> device handle; pci_info(dev, key) -> value (abi/devio.ts PciInfo);
- * mmio_read(dev, offset) / mmio_write(dev, offset, value): BAR0 through the `memory:` physmap;
+ * Device access for userspace drivers (issue 18) beside the `pci:`, `memory:` and `irq:`
+ * schemes (kernel/devio/syscalls.ts), numbers 1230-1249:
+ * pci_open(name) -> device handle: which function has the scenario's name (the stand-in for
+ * pcid-spawner handing a driver its channel; the driver then opens that function's
+ * `pci:<function>/channel`, services/drivers/pcid-client.ts); 1231 (pci_info) is retired: its
+ * answers come from pcid's channel protocol (abi/pcid.ts);
+ * mmio_read(addr) / mmio_write(addr, value): a register at `addr` in a BAR window mapped through
+ * `memory:physical` (kernel/devio/memory-scheme.ts);
  * dma_alloc(dev, busAddrOut) -> address of one zeroed page the device reaches at *busAddrOut;
  * dma_map(dev, addr, dir, busAddrOut) / dma_unmap(dev, busAddr, dir): a streaming mapping of
  * one page of the caller's memory (IOMMU IOVA, the physical address, or a SWIOTLB bounce);
@@ -144,7 +148,6 @@ export const PROC_FEATURES_ENV = 'SMPSIM_PROC';
  * irq_affinity(h, target) -> the CPU it now reaches; irq_close(h).
  */
 export const SYS_PCI_OPEN = 1230;
-export const SYS_PCI_INFO = 1231;
 export const SYS_MMIO_READ = 1232;
 export const SYS_MMIO_WRITE = 1233;
 export const SYS_DMA_ALLOC = 1234;
@@ -261,7 +264,6 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_SETPGID]: 'setpgid',
   [SYS_GETPGID]: 'getpgid',
   [SYS_PCI_OPEN]: 'pci:open',
-  [SYS_PCI_INFO]: 'pci:info',
   [SYS_MMIO_READ]: 'memory:mmio_read',
   [SYS_MMIO_WRITE]: 'memory:mmio_write',
   [SYS_DMA_ALLOC]: 'memory:dma_alloc',

@@ -10,7 +10,8 @@
  * The model's regions are not merged as Linux merges VMAs, so "the VMA at addr" here is the run
  * of adjacent regions from addr with the same protection and sharing (`vmaEnd`).
  */
-import { EBADF, EEXIST, EFAULT, EINVAL, ENOMEM, ENOTSUP, EPERM } from '../abi/errno.ts';
+import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, ENOTSUP, EPERM } from '../abi/errno.ts';
+import { O_ACCMODE, O_RDONLY } from '../abi/fd.ts';
 import {
   MAP_ANONYMOUS,
   MAP_FIXED,
@@ -21,12 +22,14 @@ import {
   MAP_TYPE,
   MREMAP_FIXED,
   MREMAP_MAYMOVE,
+  PROT_WRITE,
   SYS_MMAP,
   SYS_MREMAP,
 } from '../abi/syscalls.ts';
 import type { Cpu } from '../hw/cpu.ts';
 import { type KernelGen, spend } from '../hw/effects.ts';
 import { PAGE_SIZE } from '../hw/memory.ts';
+import { fdsOf } from './fd/process-fds.ts';
 import type { Kernel } from './kernel.ts';
 import { regionEnd } from './regions.ts';
 import { argNum, type SyscallTable } from './syscall-types.ts';
@@ -71,6 +74,35 @@ function* unmapRange(k: Kernel, cpu: Cpu, vm: AddressSpace, addr: number, bytes:
   yield spend(vm.finishUnmap(batch) * k.board.costs.pageMapNs);
 }
 
+/**
+ * mmap of a descriptor (ksys_mmap_pgoff then do_mmap's file checks, in Linux's order): EBADF
+ * for no such descriptor, EINVAL for a length that is not positive or a bad mapping type,
+ * EACCES for a shared writable mapping of a file not opened for writing, ENODEV for a file its
+ * scheme cannot map; otherwise the scheme maps it (Redox's fmap: memory: is the one that can).
+ * The address argument is not honoured: Redox's physmap maps anywhere (mmap_anywhere).
+ */
+function* mmapFile(
+  k: Kernel,
+  cpu: Cpu,
+  t: Thread,
+  fd: number,
+  length: number,
+  prot: number,
+  flags: number,
+  offset: number,
+): KernelGen<number> {
+  const slot = fdsOf(t.process).get(fd);
+  if (slot === undefined) return -EBADF;
+  if (!(length > 0)) return -EINVAL;
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
+  const writable = (slot.file.flags & O_ACCMODE) !== O_RDONLY;
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE) !== 0 && !writable) return -EACCES;
+  const map = slot.file.file.mmap;
+  if (map === undefined) return -ENODEV;
+  return yield* map.call(slot.file.file, k, cpu, t, offset, pageAlign(length), prot, flags);
+}
+
 function* sysMmap(
   k: Kernel,
   cpu: Cpu,
@@ -79,10 +111,11 @@ function* sysMmap(
   length: number,
   prot: number,
   flags: number,
+  fd: number,
   offset: number,
 ): KernelGen<number> {
   if ((offset & (PAGE_SIZE - 1)) !== 0) return -EINVAL; // sys_mmap: offset_in_page(off)
-  if ((flags & MAP_ANONYMOUS) === 0) return -EBADF; // no files in this model: fget(fd) fails
+  if ((flags & MAP_ANONYMOUS) === 0) return yield* mmapFile(k, cpu, t, fd, length, prot, flags, offset);
   if (!(length > 0)) return -EINVAL;
   const vm = t.process.vm;
   const bytes = pageAlign(length);
@@ -233,7 +266,8 @@ function* sysMremap(
 const num = argNum;
 
 export const MMAP_SYSCALLS: SyscallTable = {
-  [SYS_MMAP]: (k, cpu, t, a) => sysMmap(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2]), num(a[3]), num(a[5])),
+  [SYS_MMAP]: (k, cpu, t, a) =>
+    sysMmap(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2]), num(a[3]), num(a[4], -1), num(a[5])),
   [SYS_MREMAP]: (k, cpu, t, a) =>
     sysMremap(k, cpu, t, num(a[0]), num(a[1], -1), num(a[2], -1), num(a[3]), num(a[4])),
 };

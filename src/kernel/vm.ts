@@ -400,6 +400,27 @@ export class AddressSpace implements MmuSpace {
   }
 
   /**
+   * Reserves `pages` of address space as one private PROT_NONE region with no frames behind it
+   * (a device window mapped by the `memory:` scheme, devio/memory-scheme.ts: no plain access
+   * reaches it; the driver's register calls name addresses in it). Returns the region, or null
+   * when the address space is full.
+   */
+  reserveWindow(pages: number): Region | null {
+    const start = this.findFree(pages);
+    if (start < 0) return null;
+    this.#mmapNext = start;
+    const region: Region = {
+      start,
+      pages,
+      prot: 0,
+      shared: false,
+      frames: new Int32Array(pages).fill(NO_FRAME),
+    };
+    this.#insert(region);
+    return region;
+  }
+
+  /**
    * Maps existing frames (a shared-memory object's) as one MAP_SHARED region with `prot`; each
    * frame gains a reference. Returns the address, or -1 when the address space is full.
    */

@@ -121,6 +121,13 @@ export const DEVICES_TABLE_ROWS: readonly Row[] = [
       'workload.e1000-tx.spin_polls',
     ],
   },
+  {
+    file: 'nic-transmit.toml',
+    label: 'nic-transmit (no BQL vs BQL)',
+    baseline: 'nobql',
+    improved: '',
+    metrics: ['workload.e1000-tx.tx_bytes_per_s', 'workload.e1000-tx.p99_ns', 'workload.e1000-tx.max_ns'],
+  },
 ];
 
 function side(main: RunConfig, variant: string): RunConfig {

@@ -16,17 +16,18 @@
  * twice: always 0), `blocked_max` (reads parked at once), `mac_ok`, `errors` and `irq_mode`.
  */
 import type { Program } from '../abi/effects.ts';
-import { PciInfo } from '../abi/devio.ts';
 import * as E from '../abi/e1000-regs.ts';
 import { O_NONBLOCK, O_RDONLY, O_RDWR } from '../abi/fd.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { MAP_SHARED, SYS_MMIO_READ, SYS_PCI_INFO } from '../abi/syscalls.ts';
+import { MAP_SHARED } from '../abi/syscalls.ts';
+import { onlineCpus } from '../services/drivers/function.ts';
+import { mmioRead } from '../services/drivers/bar.ts';
 import { fork } from '../libc/fork.ts';
 import { close, open, read } from '../libc/io.ts';
 import { getBytes, putBytes } from '../libc/io-bytes.ts';
 import { waitpid } from '../libc/process.ts';
 import { sched_setaffinity_cpus } from '../libc/sched.ts';
-import { mmap_anonymous, syscall } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
 import { openNic, reg } from '../services/drivers/e1000d.ts';
 import {
@@ -86,9 +87,9 @@ function* client(t: Guest, a: NetArgs, c: number, cpu: number, shared: number): 
   return 0;
 }
 
-function* macOf(t: Guest, dev: number): Program<Uint8Array> {
-  const low = (yield* syscall(t, SYS_MMIO_READ, dev, E.E1000_RAL0)) >>> 0;
-  const high = (yield* syscall(t, SYS_MMIO_READ, dev, E.E1000_RAH0)) >>> 0;
+function* macOf(t: Guest, bar: number): Program<Uint8Array> {
+  const low = (yield* mmioRead(t, bar, E.E1000_RAL0)) >>> 0;
+  const high = (yield* mmioRead(t, bar, E.E1000_RAH0)) >>> 0;
   return Uint8Array.of(
     low & 0xff,
     (low >>> 8) & 0xff,
@@ -113,10 +114,10 @@ function* netMain(t: Guest, raw: unknown): Program<number> {
   const scratch = yield* mmap_anonymous(t, 4096);
   const descs = redox ? REDOX_RX_DESCRIPTORS : LINUX_RX_DESCRIPTORS;
   const nic = yield* openNic(t, NIC, redox ? 0 : LINUX_ITR, scratch, descs);
-  yield* reg(t, nic.dev, E.E1000_RDLEN, 0); // given back once the clients have their handles
-  const mac = yield* macOf(t, nic.dev);
+  yield* reg(t, nic.bar, E.E1000_RDLEN, 0); // given back once the clients have their handles
+  const mac = yield* macOf(t, nic.bar);
   const s = yield* netSchemeCreate(t, NET_SCHEME, mac, a.clients + 4, redox ? O_NONBLOCK : 0);
-  const cpus = (yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.OnlineCpus)) || 1;
+  const cpus = yield* onlineCpus(t);
   const g: RingGate = { clients: a.clients, enabled: false, missedBefore: 0, atNs: 0 };
   const pids: number[] = [];
   for (let c = 0; c < a.clients; c++) pids.push(yield* fork(t, (x) => client(x, a, c, c % cpus, shared)));
@@ -125,10 +126,10 @@ function* netMain(t: Guest, raw: unknown): Program<number> {
   if (redox) yield* redoxServe(t, s, nic, st, g);
   else join = (yield* linuxServe(t, s, nic, st, g, a.queueMax)).join;
   const elapsedNs = (yield* clock_gettime_ns(t)) - g.atNs;
-  const missed = (yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_MPC)) - g.missedBefore;
-  yield* reg(t, nic.dev, E.E1000_IMC, 0xffff_ffff);
-  yield* reg(t, nic.dev, E.E1000_RDLEN, 0); // no ring: later frames are missed, not written
-  const irqMode = yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.InterruptMode);
+  const missed = (yield* mmioRead(t, nic.bar, E.E1000_MPC)) - g.missedBefore;
+  yield* reg(t, nic.bar, E.E1000_IMC, 0xffff_ffff);
+  yield* reg(t, nic.bar, E.E1000_RDLEN, 0); // no ring: later frames are missed, not written
+  const irqMode = nic.irqMode;
   yield* irqClose(t, nic.handle);
   if (join !== null) yield* join();
   for (const pid of pids) yield* waitpid(t, pid);

@@ -7,14 +7,14 @@
  * handle, then waits until the NIC's head reaches the tail (every frame on the wire) and reads
  * the statistics registers. Each client opens the data handle and writes `frames` frames of
  * `frame_bytes` (the first word: client << 20 | frame number), timing each write() call (with
- * `nonblock = 1` the handle is O_NONBLOCK and an EAGAIN write is retried 20 us later).
- *
+ * `nonblock = 1` the handle is O_NONBLOCK and an EAGAIN write is retried 20 us later; `bql = 0`
+ * turns the linux driver's byte queue limits off).
  * Publishes `tx_frames` (GPTC: frames the NIC sent), `tx_bytes` (GOTC), `queued` (frames the driver
  * put in descriptors), `tx_bytes_per_s` and `tx_frames_per_s` (from the first frame queued to the
  * last one's end on the wire), `wire_share_x1000` (the wire's busy share then), `tx_interrupts`,
  * `p50_ns`/`p99_ns`/`max_ns` (a write() call's time in the client), `mmio` (driver register
  * accesses while serving), `spin_polls` (redox: status looks while the ring was full), `eagain`,
- * `errors` and `irq_mode`.
+ * `errors`, `irq_mode`, and with BQL `bql_limit` (the limit at the end, bytes) and `bql_stops`.
  */
 import type { Program } from '../abi/effects.ts';
 import * as E from '../abi/e1000-regs.ts';
@@ -22,13 +22,14 @@ import { EAGAIN } from '../abi/errno.ts';
 import { O_NONBLOCK, O_RDWR } from '../abi/fd.ts';
 import { errno } from '../libc/errno.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { MAP_SHARED, SYS_MMIO_READ, SYS_PCI_INFO } from '../abi/syscalls.ts';
-import { PciInfo } from '../abi/devio.ts';
+import { MAP_SHARED } from '../abi/syscalls.ts';
+import { onlineCpus } from '../services/drivers/function.ts';
+import { mmioRead } from '../services/drivers/bar.ts';
 import { fork } from '../libc/fork.ts';
 import { close, open, write } from '../libc/io.ts';
 import { waitpid } from '../libc/process.ts';
 import { sched_setaffinity_cpus } from '../libc/sched.ts';
-import { mmap_anonymous, syscall } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns, sleep_ns } from '../libc/time.ts';
 import { openNic, reg } from '../services/drivers/e1000d.ts';
 import {
@@ -69,6 +70,7 @@ interface TxArgs {
   driver: NetDriverMode;
   clientCycles: number;
   nonblock: boolean;
+  bql: boolean;
 }
 
 function* client(t: Guest, a: TxArgs, c: number, cpu: number, shared: number): Program<number> {
@@ -102,6 +104,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     driver: stringArg(args, 'driver') as NetDriverMode,
     clientCycles: intArg(args, 'client_cycles'),
     nonblock: intArg(args, 'nonblock') === 1,
+    bql: intArg(args, 'bql') === 1,
   };
   const redox = a.driver === 'redox';
   const shared = yield* mmap_anonymous(t, LATENCIES + 4 * a.clients * a.framesEach, MAP_SHARED);
@@ -113,12 +116,12 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     scratch,
     redox ? REDOX_RX_DESCRIPTORS : LINUX_RX_DESCRIPTORS,
   );
-  yield* reg(t, nic.dev, E.E1000_RDLEN, 0);
+  yield* reg(t, nic.bar, E.E1000_RDLEN, 0);
   const txCount = redox ? REDOX_TX_DESCRIPTORS : LINUX_TX_DESCRIPTORS;
-  const tx = yield* openTx(t, nic.dev, txCount, scratch, !redox);
+  const tx = yield* openTx(t, nic.dev, nic.bar, txCount, scratch, !redox, !redox && a.bql);
   const mac = new Uint8Array(6);
   const s = yield* netSchemeCreate(t, NET_SCHEME, mac, a.clients + 4, redox ? O_NONBLOCK : 0);
-  const cpus = (yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.OnlineCpus)) || 1;
+  const cpus = yield* onlineCpus(t);
   const g: RingGate = { clients: a.clients, enabled: false, missedBefore: 0, atNs: 0 };
   const pids: number[] = [];
   for (let c = 0; c < a.clients; c++) pids.push(yield* fork(t, (x) => client(x, a, c, c % cpus, shared)));
@@ -128,11 +131,11 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   else join = (yield* linuxServe(t, s, nic, st, g, 1024, tx)).join;
   while (!(yield* txDrained(t, tx))) yield* sleep_ns(t, DRAIN_POLL_NS);
   const lastNs = yield* clock_gettime_ns(t);
-  const txFrames = yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GPTC);
-  const low = (yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GOTCL)) >>> 0;
-  const txBytes = low + (yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_GOTCH)) * 2 ** 32;
-  yield* reg(t, nic.dev, E.E1000_IMC, 0xffff_ffff);
-  yield* reg(t, nic.dev, E.E1000_TCTL, 0);
+  const txFrames = yield* mmioRead(t, nic.bar, E.E1000_GPTC);
+  const low = (yield* mmioRead(t, nic.bar, E.E1000_GOTCL)) >>> 0;
+  const txBytes = low + (yield* mmioRead(t, nic.bar, E.E1000_GOTCH)) * 2 ** 32;
+  yield* reg(t, nic.bar, E.E1000_IMC, 0xffff_ffff);
+  yield* reg(t, nic.bar, E.E1000_TCTL, 0);
   yield* irqClose(t, nic.handle);
   if (join !== null) yield* join();
   for (const pid of pids) yield* waitpid(t, pid);
@@ -143,7 +146,7 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
   const { samples: _samples, ...latency } = latencySummary(all, [50, 99], false);
   const elapsedNs = Math.max(1, lastNs - tx.firstNs);
   const wireNs = txFrames * Math.ceil(((a.frameBytes + E.WIRE_OVERHEAD_BYTES) * 8 * 1000) / WIRE_MBPS);
-  const irqMode = yield* syscall(t, SYS_PCI_INFO, nic.dev, PciInfo.InterruptMode);
+  const irqMode = nic.irqMode;
   publish(t, NAME, {
     txFrames,
     txBytes,
@@ -158,6 +161,8 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     eagain: tx.eagain,
     errors: t.load32(shared + ERRORS),
     irqMode,
+    bqlLimit: tx.dql?.limit ?? 0,
+    bqlStops: tx.dql?.stops ?? 0,
   });
   return 0;
 }
@@ -191,6 +196,14 @@ export const E1000_TX: GuestProgram = {
       max: 1,
       fallback: 0,
       doc: '1: clients open the handle O_NONBLOCK and retry an EAGAIN write after 20 us',
+    },
+    {
+      name: 'bql',
+      kind: 'int',
+      min: 0,
+      max: 1,
+      fallback: 1,
+      doc: "1: the linux driver's byte queue limits (dql.ts); 0: the ring's descriptors only. Redox has none",
     },
     {
       name: 'client_cycles',

@@ -15,10 +15,10 @@
  * latency p50/p99/max of one call. Latencies come back through a MAP_SHARED page.
  */
 import type { Program } from '../abi/effects.ts';
-import { PciInfo } from '../abi/devio.ts';
 import { O_RDWR, SEEK_SET } from '../abi/fd.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { MAP_SHARED, SYS_PCI_INFO, SYS_PCI_OPEN } from '../abi/syscalls.ts';
+import { MAP_SHARED } from '../abi/syscalls.ts';
+import { onlineCpus, openFunction } from '../services/drivers/function.ts';
 import { errno } from '../libc/errno.ts';
 import { fork } from '../libc/fork.ts';
 import { close, lseek, open, read, write } from '../libc/io.ts';
@@ -27,7 +27,7 @@ import { pthread_create, pthread_join, type pthread_t } from '../libc/pthread.ts
 import { waitpid } from '../libc/process.ts';
 import { sched_setaffinity_cpus } from '../libc/sched.ts';
 import { scheme_register } from '../libc/scheme-server.ts';
-import { mmap_anonymous, syscall } from '../libc/sys.ts';
+import { mmap_anonymous } from '../libc/sys.ts';
 import { clock_gettime_ns } from '../libc/time.ts';
 import {
   DISK_BLOCK_BYTES,
@@ -90,17 +90,15 @@ function* client(t: Guest, a: DiskArgs, c: number, cpu: number, shared: number):
 
 /** The controller, its completion threads and the server threads; returns what to stop them. */
 function* bringUp(t: Guest, a: DiskArgs, fd: number) {
-  const dev = yield* syscall(t, SYS_PCI_OPEN, 'nvme0');
-  if (dev < 0) throw new Error(`${NAME}: no PCI function nvme0 (${dev})`);
-  const sources = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Vectors);
-  const cpus = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.OnlineCpus);
-  const n = a.queues > 0 ? a.queues : Math.min(cpus, yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.IoQueues));
+  const f = yield* openFunction(t, NAME, 'nvme0');
+  const sources = f.sources;
+  const cpus = yield* onlineCpus(t);
+  const wanted = a.queues > 0 ? a.queues : cpus;
   const c = yield* nvmeInit(
     t,
-    dev,
+    f,
     'nvme0',
-    Array.from({ length: n }, (_, i) => i % cpus),
-    sources,
+    Array.from({ length: wanted }, (_, i) => i % cpus),
   );
   const pinned = sources > 1 && a.queues === 0;
   const reapers: pthread_t[] = [];
@@ -130,8 +128,7 @@ function* diskMain(t: Guest, raw: unknown): Program<number> {
   const shared = yield* mmap_anonymous(t, LATENCIES + 8 * a.clients * a.rounds, MAP_SHARED);
   const fd = yield* scheme_register(t, DISK_SCHEME);
   if (fd < 0) throw new Error(`${NAME}: registering ${DISK_SCHEME}: failed (errno ${errno(t)})`);
-  const cpus =
-    (yield* syscall(t, SYS_PCI_INFO, yield* syscall(t, SYS_PCI_OPEN, 'nvme0'), PciInfo.OnlineCpus)) || 1;
+  const cpus = yield* onlineCpus(t);
   const t0 = yield* clock_gettime_ns(t);
   const pids: number[] = [];
   for (let c = 0; c < a.clients; c++) pids.push(yield* fork(t, (g) => client(g, a, c, c % cpus, shared)));

@@ -184,3 +184,26 @@ test('INTx: every queue on one line, high until the host has consumed every comp
     [81_000, false],
   ]);
 });
+
+test('Set Features, Number of Queues: DW0 grants at most the queue pairs the controller has (0s based)', () => {
+  const r = rig();
+  const ask = (slot: number, cid: number, fid: number, count: number) =>
+    submit(r, r.asq, slot, {
+      opcode: R.ADMIN_SET_FEATURES,
+      cid,
+      nsid: 0,
+      prp1: 0,
+      cdw10: fid,
+      cdw11: ((count - 1) | ((count - 1) << 16)) >>> 0,
+      cdw12: 0,
+    });
+  ask(0, 1, R.FEAT_NUM_QUEUES, 16);
+  ask(1, 2, R.FEAT_NUM_QUEUES, 2);
+  ask(2, 3, 0x08, 2); // interrupt coalescing: not modelled
+  r.reg(R.DOORBELL_BASE, 3);
+  r.run();
+  const cqe = (i: number) => [r.r32(r.acq + 16 * i), r.r32(r.acq + 16 * i + 12) >>> 17];
+  assert.deepEqual(cqe(0), [3 | (3 << 16), R.SC_SUCCESS]); // 4 pairs: NSQA = NCQA = 3
+  assert.deepEqual(cqe(1), [1 | (1 << 16), R.SC_SUCCESS]);
+  assert.deepEqual(cqe(2), [0, R.SC_INVALID_FIELD]);
+});

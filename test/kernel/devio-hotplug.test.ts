@@ -8,16 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as E from '../../src/abi/e1000-regs.ts';
 import type { Program } from '../../src/abi/effects.ts';
-import { PciInfo } from '../../src/abi/devio.ts';
 import { type Guest, sys } from '../../src/abi/guest.ts';
-import {
-  SYS_DMA_ALLOC,
-  SYS_IRQ_OPEN,
-  SYS_IRQ_READ,
-  SYS_MMIO_WRITE,
-  SYS_PCI_INFO,
-  SYS_PCI_OPEN,
-} from '../../src/abi/syscalls.ts';
+import { SYS_DMA_ALLOC, SYS_IRQ_OPEN, SYS_IRQ_READ, SYS_PCI_OPEN } from '../../src/abi/syscalls.ts';
 import { CAP_ID_MSI, findCapability } from '../../src/hw/pci/config-space.ts';
 import { MSIX_ENTRY_BYTES, MSIX_VECTOR_CTRL } from '../../src/hw/pci/msix-table.ts';
 import { DRAIN_POLL_NS } from '../../src/kernel/devio/hotplug-vectors.ts';
@@ -29,6 +21,9 @@ import { clock_gettime_ns, sleep_ns } from '../../src/libc/time.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { completionThread, nvmeInit, nvmeSubmit } from '../../src/services/drivers/nvme-queues.ts';
 import { irqClose } from '../../src/services/drivers/irq-handle.ts';
+import { mmioWrite } from '../../src/services/drivers/bar.ts';
+import { barOf } from '../support/bar.ts';
+import { openFunction } from '../../src/services/drivers/function.ts';
 import { atTime, bootGuest } from '../support/guest.ts';
 import { checkFaults } from '../support/guest-faults.ts';
 
@@ -80,8 +75,9 @@ test('a non-managed MSI vector moves off an offlined CPU, its message reprogramm
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       handle = yield* sys(t, SYS_IRQ_OPEN, nic, 0, 2); // MSI (one message), not managed, on CPU 2
       out.push(yield* cpu_set_online(t, 2, false));
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      const bar = yield* barOf(t, 'eth0');
+      yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
+      yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       out.push(yield* sys(t, SYS_IRQ_READ, handle));
       return 0;
     },
@@ -155,9 +151,9 @@ interface ManagedOut {
 /** A read on queue 2 in flight at the offline, then one submitted to queue 2 while it is down. */
 function* managedMain(t: Guest, raw: unknown): Program<number> {
   const o = raw as ManagedOut;
-  const dev = yield* syscall(t, SYS_PCI_OPEN, 'nvme0');
-  const sources = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Vectors);
-  const c = yield* nvmeInit(t, dev, 'nvme0', [0, 1, 2, 3], sources);
+  const fn = yield* openFunction(t, 'test', 'nvme0');
+  const dev = fn.dev;
+  const c = yield* nvmeInit(t, fn, 'nvme0', [0, 1, 2, 3]);
   const reapers: pthread_t[] = [];
   for (const h of c.handles)
     reapers.push(

@@ -15,13 +15,14 @@ import {
   SYS_IRQ_WRITE,
   SYS_CLOSE,
   SYS_MMAP,
-  SYS_MMIO_WRITE,
   SYS_OPENAT,
   SYS_PCI_OPEN,
   SYS_READ,
   SYS_WRITE,
 } from '../../src/abi/syscalls.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
+import { mmioWrite } from '../../src/services/drivers/bar.ts';
+import { barOf } from '../support/bar.ts';
 import { runGuest } from '../support/guest.ts';
 
 function setup(irqRouting: 'redox' | 'improved'): DeviceSetupConfig {
@@ -108,8 +109,9 @@ function affinityRun(mode: 'redox' | 'improved', target: number) {
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       const h = yield* sys(t, SYS_IRQ_OPEN, nic, 0, -1);
       results.push(yield* sys(t, SYS_IRQ_AFFINITY, h, target));
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      const bar = yield* barOf(t, 'eth0');
+      yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
+      yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       if (results[0]! >= 0) {
         const count = yield* sys(t, SYS_IRQ_READ, h);
         results.push(count, yield* sys(t, SYS_IRQ_WRITE, h, count));
@@ -166,8 +168,9 @@ test('a stale acknowledgement leaves the count unacknowledged', () => {
     function* (t: Guest): Program<number> {
       const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
       const h = yield* sys(t, SYS_IRQ_OPEN, nic, 0, -1);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      const bar = yield* barOf(t, 'eth0');
+      yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
+      yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       const count = yield* sys(t, SYS_IRQ_READ, h);
       out.push(count, yield* sys(t, SYS_IRQ_WRITE, h, count + 5), yield* sys(t, SYS_IRQ_READ, h));
       return 0;
@@ -195,9 +198,9 @@ test('the irq: scheme: open a source, read its count, write it back, errors for 
       out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth1/0', O_RDWR, 0));
       out.push(yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0', O_RDWR, 0));
       const fd = yield* sys(t, SYS_OPENAT, AT_FDCWD, 'irq:eth0/0@1', O_RDWR, 0);
-      const nic = yield* sys(t, SYS_PCI_OPEN, 'eth0');
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_IMS, E.ICR_RXT0);
-      yield* sys(t, SYS_MMIO_WRITE, nic, E.E1000_ICS, E.ICR_RXT0);
+      const bar = yield* barOf(t, 'eth0');
+      yield* mmioWrite(t, bar, E.E1000_IMS, E.ICR_RXT0);
+      yield* mmioWrite(t, bar, E.E1000_ICS, E.ICR_RXT0);
       out.push(yield* sys(t, SYS_READ, fd, buf, 8), t.load32(buf));
       out.push(yield* sys(t, SYS_WRITE, fd, buf, 8), yield* sys(t, SYS_READ, fd, buf, 4));
       out.push(yield* sys(t, SYS_CLOSE, fd));

@@ -3,7 +3,7 @@
 // the root-only channel held one at a time (ENOLCK), access's EBADF, fstat modes and sizes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EACCES, EBADF, EISDIR, ENOENT, ENOLCK, ENOTDIR, ENOTSUP } from '../../src/abi/errno.ts';
+import { EACCES, EBADF, EINVAL, EISDIR, ENOENT, ENOLCK, ENOTDIR } from '../../src/abi/errno.ts';
 import { O_DIRECTORY, O_RDONLY, O_RDWR, S_IFCHR, S_IFDIR, STAT_MODE, STAT_SIZE } from '../../src/abi/fd.ts';
 import type { Guest } from '../../src/abi/guest.ts';
 import type { Program } from '../../src/abi/effects.ts';
@@ -92,7 +92,7 @@ test("pci scheme: pcid's directories, the exclusive root-only channel, and its e
     -ENOENT,
     -ENOTDIR,
     -ENOLCK,
-    -ENOTSUP, // the channel's request protocol is not modelled
+    -EINVAL, // a channel read before any request (pcid's AwaitingData)
     S_IFCHR | 0o600,
     true, // given back on close
     -EBADF, // access: pcid serves it through call only

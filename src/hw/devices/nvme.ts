@@ -247,12 +247,12 @@ export class NvmeDevice implements Device {
   #finish(job: Job): void {
     const sq = this.#sqs.get(job.sqid);
     if (!sq) return; // deleted by a reset
-    const status = job.sqid === 0 ? this.#admin(job.sqe) : this.#io(job.sqe);
+    const [status, dw0] = job.sqid === 0 ? this.#admin(job.sqe) : [this.#io(job.sqe), 0];
     const cq = this.#cqs.get(sq.cqid)!;
     const dw2 = (sq.head | (job.sqid << 16)) >>> 0;
     this.latenciesNs.push(this.#host.nowNs - job.submitNs);
-    if ((cq.tail + 1) % cq.size === cq.head) cq.backlog.push([0, dw2, job.sqe.cid, status]);
-    else this.#post(cq, 0, dw2, job.sqe.cid, status);
+    if ((cq.tail + 1) % cq.size === cq.head) cq.backlog.push([dw0, dw2, job.sqe.cid, status]);
+    else this.#post(cq, dw0, dw2, job.sqe.cid, status);
   }
 
   #post(cq: Cq, dw0: number, dw2: number, cid: number, status: number): void {
@@ -275,7 +275,26 @@ export class NvmeDevice implements Device {
     this.irq.setIntx(level);
   }
 
-  #admin(sqe: R.Sqe): number {
+  /** An admin command's status and completion DW0. */
+  #admin(sqe: R.Sqe): [number, number] {
+    if (sqe.opcode === R.ADMIN_SET_FEATURES) return this.#setFeatures(sqe);
+    return [this.#createQueue(sqe), 0];
+  }
+
+  /**
+   * Set Features, Number of Queues (NVMe base spec 5.27.1.5): CDW11 asks for NSQR | NCQR << 16
+   * (0's based); DW0 answers what is allocated, at most the controller's queue pairs. Other
+   * features are not modelled (invalid field).
+   */
+  #setFeatures(sqe: R.Sqe): [number, number] {
+    if ((sqe.cdw10 & 0xff) !== R.FEAT_NUM_QUEUES) return [R.SC_INVALID_FIELD, 0];
+    const max = this.params.ioQueues - 1;
+    const sq = Math.min(sqe.cdw11 & 0xffff, max);
+    const cq = Math.min(sqe.cdw11 >>> 16, max);
+    return [R.SC_SUCCESS, (sq | (cq << 16)) >>> 0];
+  }
+
+  #createQueue(sqe: R.Sqe): number {
     const qid = sqe.cdw10 & 0xffff;
     const size = (sqe.cdw10 >>> 16) + 1;
     if (sqe.opcode !== R.ADMIN_CREATE_CQ && sqe.opcode !== R.ADMIN_CREATE_SQ) return R.SC_INVALID_OPCODE;

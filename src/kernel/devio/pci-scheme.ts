@@ -17,22 +17,14 @@
  * ENOTDIR on a file. A read or write of `access` is EBADF, as in pcid, which serves that handle
  * only through its `call` (a descriptor operation this layer does not have).
  *
- * Not modelled: the channel's request protocol (pcid's bincode PcidClientRequest/Response); a
- * read or write of a channel is EOPNOTSUPP. Drivers here get the same answers through pci_open
- * and pci_info (abi/syscalls.ts 1230-1241).
+ * A channel carries pcid's request protocol (abi/pcid.ts, answered by pcid-channel.ts): a write
+ * is one bincode request (at most 4 KiB), answered at once into the channel; reads take the
+ * length-prefixed response (8-byte length, then the body), in as many reads as the caller likes.
+ * Each call costs `schemeCallNs` (pcid is a user daemon on Redox: this stands for the round trip)
+ * plus its copy at `userCopyNsPerKiB`, and any configuration or register access at `mmioWriteNs`.
  */
-import {
-  EACCES,
-  EBADF,
-  EFAULT,
-  EINVAL,
-  EISDIR,
-  ENODEV,
-  ENOENT,
-  ENOLCK,
-  ENOTDIR,
-  ENOTSUP,
-} from '../../abi/errno.ts';
+import { EACCES, EBADF, EFAULT, EINVAL, EISDIR, ENODEV, ENOENT, ENOLCK, ENOTDIR } from '../../abi/errno.ts';
+import { decodeRequest, encodeResponse } from '../../abi/pcid.ts';
 import {
   DIRENT_INO,
   DIRENT_NAME,
@@ -51,7 +43,10 @@ import type { OpenFile } from '../fd/open-file.ts';
 import { addBuiltinScheme, type KernelScheme, type SchemeFile } from '../fd/scheme.ts';
 import type { Kernel } from '../kernel.ts';
 import type { Thread } from '../thread.ts';
-import { copyout } from '../uaccess.ts';
+import { copyCostNs } from '../fd/costs.ts';
+import { copyin, copyout } from '../uaccess.ts';
+import { Accesses } from './irq-program.ts';
+import { respond } from './pcid-channel.ts';
 import type { Devio } from './devio.ts';
 
 /** The pci scheme's device number in fstat's st_dev. */
@@ -70,10 +65,15 @@ type Node =
   | { kind: 'access' }
   | { kind: 'channel'; fn: number };
 
+/** The largest request a channel write takes (pcid reads whatever was written; its are tens of bytes). */
+const REQUEST_MAX_BYTES = 4096;
+
 class PciFile implements SchemeFile {
   readonly #node: Node;
   readonly #enabled: Set<number>;
   readonly #ino: number;
+  /** A channel's response not yet read (scheme.rs ChannelState::AwaitingResponseRead), or null. */
+  #response: Uint8Array | null = null;
 
   constructor(node: Node, enabled: Set<number>, ino: number) {
     this.#node = node;
@@ -81,15 +81,35 @@ class PciFile implements SchemeFile {
     this.#ino = ino;
   }
 
-  *read(k: Kernel, _cpu: Cpu, _t: Thread, _file: OpenFile, _addr: number, _len: number): KernelGen<number> {
+  *read(k: Kernel, _cpu: Cpu, t: Thread, _file: OpenFile, addr: number, len: number): KernelGen<number> {
     yield spend(k.board.costs.schemeCallNs);
     const kind = this.#node.kind;
-    return kind === 'top' || kind === 'device' ? -EISDIR : kind === 'access' ? -EBADF : -ENOTSUP;
+    if (kind !== 'channel') return kind === 'top' || kind === 'device' ? -EISDIR : -EBADF;
+    const pending = this.#response;
+    if (pending === null) return -EINVAL; // AwaitingData
+    const n = Math.max(0, Math.min(len, pending.length));
+    yield spend(copyCostNs(k, n));
+    if (n > 0 && !copyout(t, addr, pending.subarray(0, n))) return -EFAULT;
+    this.#response = n === pending.length ? null : pending.subarray(n);
+    return n;
   }
 
-  *write(k: Kernel, _cpu: Cpu, _t: Thread, _file: OpenFile, _addr: number, _len: number): KernelGen<number> {
+  *write(k: Kernel, _cpu: Cpu, t: Thread, _file: OpenFile, addr: number, len: number): KernelGen<number> {
     yield spend(k.board.costs.schemeCallNs);
-    return this.#node.kind === 'channel' ? -ENOTSUP : -EBADF;
+    const node = this.#node;
+    if (node.kind !== 'channel') return -EBADF;
+    if (this.#response !== null) return -EINVAL; // AwaitingResponseRead
+    if (!(len > 0 && len <= REQUEST_MAX_BYTES)) return -EINVAL;
+    const bytes = copyin(t, addr, len);
+    if (bytes === null) return -EFAULT;
+    yield spend(copyCostNs(k, len));
+    const request = decodeRequest(bytes);
+    if (request === null) return -EINVAL;
+    const n = new Accesses();
+    const response = respond(k, k.devio!, node.fn, request, n);
+    if (n.count > 0) yield spend(n.count * k.board.costs.mmioWriteNs);
+    this.#response = encodeResponse(response);
+    return len;
   }
 
   *fstat(k: Kernel, t: Thread): KernelGen<StatInfo> {

@@ -9,8 +9,7 @@
  * here each register access is a call, so it pays a system-call entry besides `mmioReadNs` or
  * `mmioWriteNs`. Drivers keep register accesses few per request (a doorbell write per batch).
  */
-import { EBADF, EEXIST, EINTR, EINVAL, EIO, ENODEV, ENOENT, ENOSPC } from '../../abi/errno.ts';
-import { PciInfo } from '../../abi/devio.ts';
+import { EBADF, EEXIST, EFAULT, EINTR, EINVAL, EIO, ENODEV, ENOENT, ENOSPC } from '../../abi/errno.ts';
 import {
   SYS_IRQ_AFFINITY,
   SYS_IRQ_CLOSE,
@@ -19,7 +18,6 @@ import {
   SYS_IRQ_WRITE,
   SYS_MMIO_READ,
   SYS_MMIO_WRITE,
-  SYS_PCI_INFO,
   SYS_PCI_OPEN,
 } from '../../abi/syscalls.ts';
 import type { Cpu } from '../../hw/cpu.ts';
@@ -32,11 +30,11 @@ import type { Thread } from '../thread.ts';
 import { NO_TIMEOUT } from '../timeout.ts';
 import { DMA_SYSCALLS } from './dma.ts';
 import './irq-scheme.ts'; // registers the irq: kernel scheme
+import { windowPhysical } from './memory-scheme.ts'; // and registers the memory: kernel scheme
 import './pci-scheme.ts'; // registers the pci: kernel scheme (pcid's namespace)
 import type { Devio, IrqHandle } from './devio.ts';
 import { Accesses, enableMode, modeFor, programSource, setLineMasked, sourcesIn } from './irq-program.ts';
 
-const MODE_CODES = { intx: 0, msi: 1, msix: 2 } as const;
 const ERRNO: Record<string, number> = { EINVAL, ENOSPC, ENOENT, EIO, EEXIST };
 
 function* sysPciOpen(k: Kernel, name: unknown): KernelGen<number> {
@@ -51,32 +49,23 @@ function fnOf(d: Devio | null, dev: number) {
   return d === null ? null : (d.functions[dev] ?? null);
 }
 
-function* sysPciInfo(k: Kernel, dev: number, key: number): KernelGen<number> {
-  const d = k.devio;
-  const fn = fnOf(d, dev);
-  if (d === null || fn === null) return d === null ? -ENODEV : -EBADF;
-  yield spend(k.board.costs.schemeCallNs);
-  const mode = d.modes[dev] ?? modeFor(fn);
-  if (key === PciInfo.Kind) return fn.kindCode;
-  if (key === PciInfo.IoQueues) return fn.ioQueues;
-  if (key === PciInfo.InterruptMode) return MODE_CODES[mode];
-  if (key === PciInfo.Vectors) return sourcesIn(fn, mode);
-  if (key === PciInfo.OnlineCpus) return k.cpus.length;
-  return -EINVAL;
-}
-
-function* sysMmio(k: Kernel, dev: number, offset: number, value: number | null): KernelGen<number> {
-  const fn = fnOf(k.devio, dev);
-  if (fn === null) return k.devio === null ? -ENODEV : -EBADF;
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + 4 <= fn.barBytes && offset % 4 === 0))
-    return -EINVAL;
+/**
+ * mmio_read(addr) / mmio_write(addr, value): a 32-bit load or store at `addr` in one of the
+ * caller's BAR windows (mapped through memory:physical, memory-scheme.ts), reaching the device
+ * register behind it. EFAULT outside a window, EINVAL for an unaligned address.
+ */
+function* sysMmio(k: Kernel, t: Thread, addr: number, value: number | null): KernelGen<number> {
+  if (k.devio === null) return -ENODEV;
+  if (!(Number.isInteger(addr) && addr % 4 === 0)) return -EINVAL;
+  const phys = windowPhysical(t, addr);
+  if (phys < 0) return -EFAULT;
   const bus = k.board.devices;
   if (value === null) {
     yield spend(k.board.costs.mmioReadNs);
-    return bus.mmioRead(fn.bar0 + offset, 4) >>> 0;
+    return bus.mmioRead(phys, 4) >>> 0;
   }
   yield spend(k.board.costs.mmioWriteNs);
-  bus.mmioWrite(fn.bar0 + offset, 4, value >>> 0);
+  bus.mmioWrite(phys, 4, value >>> 0);
   return 0;
 }
 
@@ -212,9 +201,8 @@ const num = argNum;
 
 export const DEVIO_SYSCALLS: SyscallTable = {
   [SYS_PCI_OPEN]: (k, _cpu, _t, a) => sysPciOpen(k, a[0]),
-  [SYS_PCI_INFO]: (k, _cpu, _t, a) => sysPciInfo(k, num(a[0], -1), num(a[1], -1)),
-  [SYS_MMIO_READ]: (k, _cpu, _t, a) => sysMmio(k, num(a[0], -1), num(a[1], -1), null),
-  [SYS_MMIO_WRITE]: (k, _cpu, _t, a) => sysMmio(k, num(a[0], -1), num(a[1], -1), num(a[2])),
+  [SYS_MMIO_READ]: (k, _cpu, t, a) => sysMmio(k, t, num(a[0], -1), null),
+  [SYS_MMIO_WRITE]: (k, _cpu, t, a) => sysMmio(k, t, num(a[0], -1), num(a[1])),
   [SYS_IRQ_OPEN]: (k, _cpu, t, a) => sysIrqOpen(k, t, num(a[0], -1), num(a[1], -1), num(a[2], -1)),
   [SYS_IRQ_READ]: (k, cpu, t, a) => sysIrqRead(k, cpu, t, num(a[0], -1)),
   [SYS_IRQ_WRITE]: (k, _cpu, t, a) => sysIrqWrite(k, t, num(a[0], -1), num(a[1], -1)),

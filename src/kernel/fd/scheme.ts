@@ -35,6 +35,20 @@ export interface SchemeFile {
    * may change them. Absent: always readable and writable, as Linux's DEFAULT_POLLMASK.
    */
   poll?(): PollState;
+  /**
+   * mmap of this file (Redox's fmap): `bytes` (page-aligned) at file offset `offset` with `prot`
+   * and mmap `flags`; the address, or -errno. Absent: the file cannot be mapped (ENODEV, as
+   * Linux's do_mmap for a file without ->mmap).
+   */
+  mmap?(
+    k: Kernel,
+    cpu: Cpu,
+    t: Thread,
+    offset: number,
+    bytes: number,
+    prot: number,
+    flags: number,
+  ): KernelGen<number>;
   /** The last descriptor referring to this open went (close, exit): the scheme's close. */
   close(k: Kernel, cpu: Cpu): KernelGen<void>;
 }

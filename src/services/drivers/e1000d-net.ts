@@ -28,12 +28,12 @@ import type { Program } from '../../abi/effects.ts';
 import * as E from '../../abi/e1000-regs.ts';
 import { POLLHUP, POLLIN } from '../../abi/fd.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { SYS_MMIO_READ } from '../../abi/syscalls.ts';
+import { mmioRead as barRead } from './bar.ts';
 import { pollEntries } from '../../libc/io.ts';
 import { getBytes } from '../../libc/io-bytes.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create } from '../../libc/pthread.ts';
-import { mmap_anonymous, syscall } from '../../libc/sys.ts';
+import { mmap_anonymous } from '../../libc/sys.ts';
 import { clock_gettime_ns } from '../../libc/time.ts';
 import type { Nic } from './e1000d.ts';
 import { reg } from './e1000d.ts';
@@ -88,12 +88,12 @@ function takeDescriptor(t: Guest, nic: Nic, st: NetDriverStats): Uint8Array | nu
 
 function* mmioRead(t: Guest, nic: Nic, st: NetDriverStats, offset: number): Program<number> {
   st.mmio++;
-  return yield* syscall(t, SYS_MMIO_READ, nic.dev, offset);
+  return yield* barRead(t, nic.bar, offset);
 }
 
 function* mmioWrite(t: Guest, nic: Nic, st: NetDriverStats, offset: number, value: number): Program<void> {
   st.mmio++;
-  yield* reg(t, nic.dev, offset, value);
+  yield* reg(t, nic.bar, offset, value);
 }
 
 /**
@@ -113,8 +113,8 @@ function* gate(t: Guest, s: NetScheme, nic: Nic, g: RingGate): Program<void> {
   if (g.enabled || s.opened < g.clients) return;
   g.enabled = true;
   g.atNs = yield* clock_gettime_ns(t);
-  yield* reg(t, nic.dev, E.E1000_RDLEN, nic.count * E.RX_DESC_BYTES);
-  g.missedBefore = yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_MPC);
+  yield* reg(t, nic.bar, E.E1000_RDLEN, nic.count * E.RX_DESC_BYTES);
+  g.missedBefore = yield* barRead(t, nic.bar, E.E1000_MPC);
 }
 
 /** Redox's read_packet: one descriptor, handed back at once (write_reg writes RDT, reads it back). */

@@ -17,13 +17,18 @@
  *   catches up with TDH, which the NIC reads as an empty ring); with none left the queue stops
  *   (`netif_stop_queue`): the write is parked, or EAGAIN under O_NONBLOCK, until a clean leaves at
  *   least TX_WAKE_THRESHOLD (32) free (`netif_wake_queue`), when parked writes go out in order.
+ *   With `bql` (the default for linux; dql.ts) the queue also stops when the bytes in flight
+ *   pass the byte queue limit (netdev_sent_queue after the tail write) and wakes when a clean's
+ *   completed bytes make room (netdev_completed_queue): writes then wait parked, not in the ring.
  */
 import type { Program } from '../../abi/effects.ts';
 import * as E from '../../abi/e1000-regs.ts';
 import { EAGAIN } from '../../abi/errno.ts';
 import { O_NONBLOCK } from '../../abi/fd.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { SYS_DMA_ALLOC, SYS_MMIO_READ } from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC } from '../../abi/syscalls.ts';
+import { mmioRead } from './bar.ts';
+import { type Dql, dqlInit, netdevCompletedQueue, netdevSentQueue } from './dql.ts';
 import { putBytes } from '../../libc/io-bytes.ts';
 import { syscall } from '../../libc/sys.ts';
 import { clock_gettime_ns } from '../../libc/time.ts';
@@ -44,6 +49,8 @@ const TX_CMD = E.TXD_CMD_EOP | E.TXD_CMD_IFCS | E.TXD_CMD_RS;
 
 export interface TxRing {
   readonly dev: number;
+  /** BAR0's register window (bar.ts). */
+  readonly bar: number;
   readonly ring: number;
   readonly buffers: number[];
   readonly count: number;
@@ -53,6 +60,10 @@ export interface TxRing {
   free: number;
   /** Writes parked while the queue is stopped (linux), oldest first. */
   readonly parked: NetRequest[];
+  /** netif_stop_queue: stopped for want of descriptors, until TX_WAKE_THRESHOLD are free. */
+  drvStopped: boolean;
+  /** The byte queue limit (linux with bql), or null. */
+  readonly dql: Dql | null;
   /** Frames queued, writes answered EAGAIN, spin polls (redox), when the first frame was queued. */
   queued: number;
   eagain: number;
@@ -64,27 +75,41 @@ export interface TxRing {
 export function* openTx(
   t: Guest,
   dev: number,
+  bar: number,
   count: number,
   scratch: number,
   txdw: boolean,
+  bql = false,
 ): Program<TxRing> {
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
   const ringBus = t.load32(scratch) >>> 0;
   const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.TX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_TDBAH, 0);
-  yield* reg(t, dev, E.E1000_TDBAL, ringBus);
-  yield* reg(t, dev, E.E1000_TDLEN, count * E.TX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_TDH, 0);
-  yield* reg(t, dev, E.E1000_TDT, 0);
-  if (txdw) yield* reg(t, dev, E.E1000_IMS, E.ICR_TXDW);
-  yield* reg(t, dev, E.E1000_TCTL, E.TCTL_EN | E.TCTL_PSP);
-  const tx = { dev, ring, buffers, count, tail: 0, clean: 0, free: count, parked: [] };
-  return { ...tx, queued: 0, eagain: 0, spins: 0, firstNs: -1 };
+  yield* reg(t, bar, E.E1000_TDBAH, 0);
+  yield* reg(t, bar, E.E1000_TDBAL, ringBus);
+  yield* reg(t, bar, E.E1000_TDLEN, count * E.TX_DESC_BYTES);
+  yield* reg(t, bar, E.E1000_TDH, 0);
+  yield* reg(t, bar, E.E1000_TDT, 0);
+  if (txdw) yield* reg(t, bar, E.E1000_IMS, E.ICR_TXDW);
+  yield* reg(t, bar, E.E1000_TCTL, E.TCTL_EN | E.TCTL_PSP);
+  const tx = {
+    dev,
+    bar,
+    ring,
+    buffers,
+    count,
+    tail: 0,
+    clean: 0,
+    free: count,
+    parked: [],
+    drvStopped: false,
+  };
+  const dql = bql ? dqlInit(yield* clock_gettime_ns(t)) : null;
+  return { ...tx, dql, queued: 0, eagain: 0, spins: 0, firstNs: -1 };
 }
 
 /** Whether every queued frame is done: the head reached the tail and the last one has DD. */
 export function* txDrained(t: Guest, tx: TxRing): Program<boolean> {
-  const head = yield* syscall(t, SYS_MMIO_READ, tx.dev, E.E1000_TDH);
+  const head = yield* mmioRead(t, tx.bar, E.E1000_TDH);
   const last = (tx.tail + tx.count - 1) % tx.count;
   // Every descriptor reclaimed (linux clears DD as it cleans), or the last one done.
   return head === tx.tail && (tx.free === tx.count || (statusAt(t, tx, last) & E.TXD_STAT_DD) !== 0);
@@ -127,8 +152,8 @@ export function redoxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
     }
     const len = yield* fill(t, tx, req);
     st.mmio += 2;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
-    yield* syscall(t, SYS_MMIO_READ, tx.dev, E.E1000_TDT);
+    yield* reg(t, tx.bar, E.E1000_TDT, tx.tail);
+    yield* mmioRead(t, tx.bar, E.E1000_TDT);
     return len;
   };
 }
@@ -136,7 +161,8 @@ export function redoxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
 /** e1000_xmit_frame: a descriptor and one tail write, or the stopped queue (parked or EAGAIN). */
 export function linuxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
   return function* (req) {
-    if (tx.free <= 1 || tx.parked.length > 0) {
+    if (tx.free <= 1) tx.drvStopped = true;
+    if (stopped(tx) || tx.parked.length > 0) {
       if ((req.sqe.args[4] & O_NONBLOCK) !== 0) {
         tx.eagain++;
         return -EAGAIN;
@@ -144,29 +170,48 @@ export function linuxSend(t: Guest, tx: TxRing, st: NetDriverStats): SendFrame {
       tx.parked.push(req);
       return null;
     }
-    const len = yield* fill(t, tx, req);
-    st.mmio++;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
-    return len;
+    return yield* xmit(t, tx, st, req);
   };
 }
 
-/** e1000_clean_tx_irq: reclaims every done descriptor, then sends parked writes once 32 are free. */
+/** The queue is stopped: for descriptors (netif_stop_queue) or by BQL (STACK_XOFF). */
+function stopped(tx: TxRing): boolean {
+  return tx.drvStopped || (tx.dql?.stackXoff ?? false);
+}
+
+/** e1000_xmit_frame's tail: fill, TDT written once, the bytes accounted to BQL. */
+function* xmit(t: Guest, tx: TxRing, st: NetDriverStats, req: NetRequest): Program<number> {
+  const len = yield* fill(t, tx, req);
+  st.mmio++;
+  yield* reg(t, tx.bar, E.E1000_TDT, tx.tail);
+  if (tx.dql !== null) netdevSentQueue(tx.dql, len);
+  return len;
+}
+
+/**
+ * e1000_clean_tx_irq: reclaims every done descriptor (BQL told the bytes), wakes a queue stopped
+ * for descriptors once 32 are free, then sends parked writes, in order, while it is not stopped.
+ */
 export function* linuxCleanTx(t: Guest, s: NetScheme, tx: TxRing, st: NetDriverStats): Program<number> {
   let cleaned = 0;
+  let bytes = 0;
   while (tx.free < tx.count && (statusAt(t, tx, tx.clean) & E.TXD_STAT_DD) !== 0) {
-    t.store32(tx.ring + tx.clean * E.TX_DESC_BYTES + 12, 0);
+    const d = tx.ring + tx.clean * E.TX_DESC_BYTES;
+    bytes += t.load32(d + 8) & 0xffff;
+    t.store32(d + 12, 0);
     tx.clean = (tx.clean + 1) % tx.count;
     tx.free++;
     cleaned++;
   }
-  if (tx.free - 1 < TX_WAKE_THRESHOLD) return cleaned;
-  while (tx.parked.length > 0 && tx.free > 1) {
+  if (tx.dql !== null && cleaned > 0) netdevCompletedQueue(tx.dql, bytes, yield* clock_gettime_ns(t));
+  if (tx.drvStopped && tx.free - 1 >= TX_WAKE_THRESHOLD) tx.drvStopped = false;
+  while (tx.parked.length > 0 && !stopped(tx)) {
+    if (tx.free <= 1) {
+      tx.drvStopped = true;
+      break;
+    }
     const req = tx.parked.shift()!;
-    const len = yield* fill(t, tx, req);
-    st.mmio++;
-    yield* reg(t, tx.dev, E.E1000_TDT, tx.tail);
-    yield* netAnswer(t, s, req, len);
+    yield* netAnswer(t, s, req, yield* xmit(t, tx, st, req));
   }
   return cleaned;
 }

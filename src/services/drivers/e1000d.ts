@@ -16,14 +16,9 @@
 import type { Program } from '../../abi/effects.ts';
 import * as E from '../../abi/e1000-regs.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { PciInfo } from '../../abi/devio.ts';
-import {
-  SYS_DMA_ALLOC,
-  SYS_MMIO_READ,
-  SYS_MMIO_WRITE,
-  SYS_PCI_INFO,
-  SYS_PCI_OPEN,
-} from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC } from '../../abi/syscalls.ts';
+import { openFunction } from './function.ts';
+import { mmioRead, mmioWrite } from './bar.ts';
 import { type IrqFd, irqAck, irqClose, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create, type pthread_t } from '../../libc/pthread.ts';
@@ -68,6 +63,10 @@ export interface E1000dArgs {
 
 export interface Nic {
   readonly dev: number;
+  /** BAR0's register window (bar.ts). */
+  readonly bar: number;
+  /** The interrupt mode pcid gave (abi/devio.ts IRQ_MODE_*). */
+  readonly irqMode: number;
   readonly ring: number;
   readonly buffers: number[];
   readonly handle: IrqFd;
@@ -89,8 +88,8 @@ export function* ok(what: string, r: number): Program<number> {
   return r;
 }
 
-export function* reg(t: Guest, dev: number, offset: number, value: number): Program<void> {
-  yield* ok(`mmio_write 0x${offset.toString(16)}`, yield* syscall(t, SYS_MMIO_WRITE, dev, offset, value));
+export function* reg(t: Guest, bar: number, offset: number, value: number): Program<void> {
+  yield* ok(`mmio_write 0x${offset.toString(16)}`, yield* mmioWrite(t, bar, offset, value));
 }
 
 /** Brings NIC `name` up with a `count`-descriptor ring, ITR `itr`; RXT0 and RXO unmasked. */
@@ -101,18 +100,18 @@ export function* openNic(
   scratch: number,
   count = RX_DESCRIPTORS,
 ): Program<Nic> {
-  const dev = yield* ok(`pci_open ${name}`, yield* syscall(t, SYS_PCI_OPEN, name));
+  const { dev, bar, irqMode } = yield* openFunction(t, 'e1000d', name);
   const ring = yield* ok('dma_alloc', yield* syscall(t, SYS_DMA_ALLOC, dev, scratch));
-  yield* reg(t, dev, E.E1000_RDBAL, t.load32(scratch));
+  yield* reg(t, bar, E.E1000_RDBAL, t.load32(scratch));
   const buffers = yield* ringBuffers(t, dev, scratch, ring, count, E.RX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_RDBAH, 0);
-  yield* reg(t, dev, E.E1000_RDLEN, count * E.RX_DESC_BYTES);
-  yield* reg(t, dev, E.E1000_RDH, 0);
-  yield* reg(t, dev, E.E1000_RDT, count - 1);
-  yield* reg(t, dev, E.E1000_ITR, itr);
+  yield* reg(t, bar, E.E1000_RDBAH, 0);
+  yield* reg(t, bar, E.E1000_RDLEN, count * E.RX_DESC_BYTES);
+  yield* reg(t, bar, E.E1000_RDH, 0);
+  yield* reg(t, bar, E.E1000_RDT, count - 1);
+  yield* reg(t, bar, E.E1000_ITR, itr);
   const handle = yield* irqOpen(t, name, 0);
-  yield* reg(t, dev, E.E1000_IMS, E.ICR_RXT0 | E.ICR_RXO);
-  return { dev, ring, buffers, handle, count, next: 0 };
+  yield* reg(t, bar, E.E1000_IMS, E.ICR_RXT0 | E.ICR_RXO);
+  return { dev, bar, irqMode, ring, buffers, handle, count, next: 0 };
 }
 
 /** Takes every filled descriptor; returns how many. */
@@ -137,10 +136,10 @@ function* rxThread(t: Guest, nic: Nic, a: E1000dArgs, totals: Totals): Program<n
     const count = yield* irqWait(t, nic.handle);
     if (count < 0) return 0;
     totals.interrupts++;
-    yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_ICR);
+    yield* mmioRead(t, nic.bar, E.E1000_ICR);
     const taken = yield* cleanRx(t, nic, a, totals);
     totals.packets += taken;
-    if (taken > 0) yield* reg(t, nic.dev, E.E1000_RDT, (nic.next + nic.count - 1) % nic.count);
+    if (taken > 0) yield* reg(t, nic.bar, E.E1000_RDT, (nic.next + nic.count - 1) % nic.count);
     yield* irqAck(t, nic.handle, count);
   }
 }
@@ -154,7 +153,7 @@ export function* e1000dMain(t: Guest, a: E1000dArgs): Program<Record<string, num
   const scratch = yield* mmap_anonymous(t, 4096);
   const nics: Nic[] = [];
   for (let i = 0; i < a.nics; i++) nics.push(yield* openNic(t, `eth${i}`, a.itr, scratch));
-  const irqMode = yield* syscall(t, SYS_PCI_INFO, nics[0]!.dev, PciInfo.InterruptMode);
+  const irqMode = nics[0]!.irqMode;
   const totals: Totals = {
     startNs: (yield* clock_gettime_ns(t)) >>> 0,
     packets: 0,
@@ -170,11 +169,11 @@ export function* e1000dMain(t: Guest, a: E1000dArgs): Program<Record<string, num
   yield* sleep_ns(t, a.durationUs * 1000);
   let missed = 0;
   for (const nic of nics) {
-    yield* reg(t, nic.dev, E.E1000_IMC, 0xffff_ffff);
+    yield* reg(t, nic.bar, E.E1000_IMC, 0xffff_ffff);
     // No ring any more (the model has no RCTL.EN): later packets are missed, not written into
     // pages this process is about to free.
-    yield* reg(t, nic.dev, E.E1000_RDLEN, 0);
-    missed += yield* syscall(t, SYS_MMIO_READ, nic.dev, E.E1000_MPC);
+    yield* reg(t, nic.bar, E.E1000_RDLEN, 0);
+    missed += yield* mmioRead(t, nic.bar, E.E1000_MPC);
     yield* irqClose(t, nic.handle);
   }
   for (const th of threads) yield* pthread_join(t, th);

@@ -3,8 +3,9 @@
  * once user schemes land) or the in-process fio-style clients (nvmed.ts) call. Guest code over
  * the device calls (abi/syscalls.ts 1230-1241), after Redox's drivers/storage/nvmed and Linux's
  * drivers/nvme/host/pci.c:
- * - `nvmeInit`: the admin queue (AQA/ASQ/ACQ, CC.EN, wait CSTS.RDY), then `queues` I/O queue
- *   pairs, each CQ with its interrupt vector: one per queue under MSI-X (Linux: vector 0 for the
+ * - `nvmeInit`: the admin queue (AQA/ASQ/ACQ, CC.EN, wait CSTS.RDY), Set Features (Number of
+ *   Queues) for as many I/O queues as CPUs were given (Linux nvme_set_queue_count: the answer
+ *   caps them), then the I/O queue pairs, each CQ with its interrupt vector: one per queue under MSI-X (Linux: vector 0 for the
  *   admin queue, one managed vector per I/O queue on its CPU, nvme_setup_irqs), or every CQ on
  *   vector 0 when the function has one source (MSI, INTx; Redox's nvmed has one I/O queue on
  *   vector 0 whatever the mode, models-2.md §8.3). Admin commands are polled.
@@ -18,7 +19,9 @@
 import { AtomicOp, type Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
 import * as R from '../../abi/nvme-regs.ts';
-import { SYS_DMA_ALLOC, SYS_MMIO_READ, SYS_MMIO_WRITE } from '../../abi/syscalls.ts';
+import { SYS_DMA_ALLOC } from '../../abi/syscalls.ts';
+import { mmioRead as barRead, mmioWrite as barWrite } from './bar.ts';
+import type { DriverFunction } from './function.ts';
 import { type IrqFd, irqAck, irqOpen, irqWait } from './irq-handle.ts';
 import { pthread_mutex_init, pthread_mutex_lock, pthread_mutex_unlock } from '../../libc/mutex.ts';
 import { futex_wait, futex_wake, mmap_anonymous, syscall } from '../../libc/sys.ts';
@@ -49,6 +52,8 @@ export interface NvmeQueue {
 
 export interface NvmeController {
   readonly dev: number;
+  /** BAR0's register window (bar.ts). */
+  readonly bar: number;
   readonly admin: NvmeQueue;
   readonly queues: NvmeQueue[];
   /** One irq handle per interrupt source used, with the queues it serves. */
@@ -60,8 +65,8 @@ function* check(what: string, r: number): Program<number> {
   return r;
 }
 
-function* mmioWrite(t: Guest, dev: number, offset: number, value: number): Program<void> {
-  yield* check(`mmio_write 0x${offset.toString(16)}`, yield* syscall(t, SYS_MMIO_WRITE, dev, offset, value));
+function* mmioWrite(t: Guest, bar: number, offset: number, value: number): Program<void> {
+  yield* check(`mmio_write 0x${offset.toString(16)}`, yield* barWrite(t, bar, offset, value));
 }
 
 /** One page of DMA memory: its address here and its bus address. */
@@ -116,41 +121,66 @@ function takeCqe(t: Guest, q: NvmeQueue): [number, number] | null {
   return [dw3 & 0xffff, dw3 >>> 17];
 }
 
-function* adminCommand(t: Guest, c: { dev: number; admin: NvmeQueue }, sqe: R.Sqe): Program<number> {
+/** An admin command, polled to its completion: [status, DW0]. */
+function* adminCommand(
+  t: Guest,
+  c: { bar: number; admin: NvmeQueue },
+  sqe: R.Sqe,
+): Program<[number, number]> {
   const q = c.admin;
   writeSqe(t, q, sqe);
-  yield* mmioWrite(t, c.dev, R.DOORBELL_BASE, q.sqTail);
+  yield* mmioWrite(t, c.bar, R.DOORBELL_BASE, q.sqTail);
   for (;;) {
+    const dw0 = t.load32(q.cq + q.cqHead * R.CQE_BYTES) >>> 0;
     const cqe = takeCqe(t, q);
     if (cqe !== null) {
-      yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 4, q.cqHead);
-      return cqe[1];
+      yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 4, q.cqHead);
+      return [cqe[1], dw0];
     }
     yield t.compute(POLL_CYCLES);
   }
 }
 
+/** Linux's nvme_set_queue_count: asks for `count` queue pairs; how many the controller gives. */
+function* setQueueCount(t: Guest, c: { bar: number; admin: NvmeQueue }, count: number): Program<number> {
+  const asked = ((count - 1) | ((count - 1) << 16)) >>> 0;
+  const sqe = {
+    opcode: R.ADMIN_SET_FEATURES,
+    cid: 0,
+    nsid: 0,
+    prp1: 0,
+    cdw10: R.FEAT_NUM_QUEUES,
+    cdw11: asked,
+    cdw12: 0,
+  };
+  const [status, dw0] = yield* adminCommand(t, c, sqe);
+  yield* check('set features (number of queues)', -status);
+  return Math.min(count, Math.min(dw0 & 0xffff, dw0 >>> 16) + 1);
+}
+
 /**
- * Brings the controller up with `queues` I/O queue pairs, queue i on CPU `cpus[i]`; `sources`
- * is how many interrupt sources the function has (1: every CQ on vector 0).
+ * Brings the controller of function `f` (function.ts: channel, BAR window, interrupt sources)
+ * up with an I/O queue pair for each of `wanted`, queue i on CPU `wanted[i]`, as many as the
+ * controller grants; `f.sources` is how many interrupt sources it has (1: every CQ on vector 0).
  */
 export function* nvmeInit(
   t: Guest,
-  dev: number,
+  f: DriverFunction,
   name: string,
-  cpus: readonly number[],
-  sources: number,
+  wanted: readonly number[],
 ): Program<NvmeController> {
+  const { dev, bar, sources } = f;
   const scratch = yield* mmap_anonymous(t, PAGE);
   const admin = yield* newQueue(t, dev, 0, -1, 0, scratch);
-  yield* mmioWrite(t, dev, R.REG_AQA, (SQ_ENTRIES - 1) | ((CQ_ENTRIES - 1) << 16));
-  yield* mmioWrite(t, dev, R.REG_ASQ, admin.sqBus);
-  yield* mmioWrite(t, dev, R.REG_ASQ + 4, 0);
-  yield* mmioWrite(t, dev, R.REG_ACQ, admin.cqBus);
-  yield* mmioWrite(t, dev, R.REG_ACQ + 4, 0);
-  yield* mmioWrite(t, dev, R.REG_CC, 1);
-  while (((yield* syscall(t, SYS_MMIO_READ, dev, R.REG_CSTS)) & 1) === 0) yield t.compute(POLL_CYCLES);
-  const c = { dev, admin, queues: [] as NvmeQueue[], handles: [] as NvmeController['handles'] };
+  yield* mmioWrite(t, bar, R.REG_AQA, (SQ_ENTRIES - 1) | ((CQ_ENTRIES - 1) << 16));
+  yield* mmioWrite(t, bar, R.REG_ASQ, admin.sqBus);
+  yield* mmioWrite(t, bar, R.REG_ASQ + 4, 0);
+  yield* mmioWrite(t, bar, R.REG_ACQ, admin.cqBus);
+  yield* mmioWrite(t, bar, R.REG_ACQ + 4, 0);
+  yield* mmioWrite(t, bar, R.REG_CC, 1);
+  while (((yield* barRead(t, bar, R.REG_CSTS)) & 1) === 0) yield t.compute(POLL_CYCLES);
+  const c = { dev, bar, admin, queues: [] as NvmeQueue[], handles: [] as NvmeController['handles'] };
+  const cpus = wanted.slice(0, yield* setQueueCount(t, c, wanted.length));
   for (let i = 0; i < cpus.length; i++) {
     const qid = i + 1;
     const iv = sources > 1 ? Math.min(qid, sources - 1) : 0;
@@ -164,7 +194,7 @@ export function* nvmeInit(
       cdw11: 1 | 2 | (iv << 16),
       cdw12: 0,
     };
-    yield* check(`create CQ ${qid}`, -(yield* adminCommand(t, c, cqCmd)));
+    yield* check(`create CQ ${qid}`, -(yield* adminCommand(t, c, cqCmd))[0]);
     const sqCmd = {
       opcode: R.ADMIN_CREATE_SQ,
       cid: 0,
@@ -174,7 +204,7 @@ export function* nvmeInit(
       cdw11: 1 | (qid << 16),
       cdw12: 0,
     };
-    yield* check(`create SQ ${qid}`, -(yield* adminCommand(t, c, sqCmd)));
+    yield* check(`create SQ ${qid}`, -(yield* adminCommand(t, c, sqCmd))[0]);
     c.queues.push(q);
   }
   for (const q of c.queues) {
@@ -213,7 +243,7 @@ export function* nvmeSubmit(
     cdw11: 0,
     cdw12: 7,
   });
-  yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 8 * q.qid, q.sqTail);
+  yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 8 * q.qid, q.sqTail);
   yield* pthread_mutex_unlock(t, q.lock);
   while ((yield t.atomic(AtomicOp.Load, done)) === 0) yield* futex_wait(t, done, 0);
   const status = t.load32(done + 4);
@@ -241,7 +271,7 @@ export function* completionThread(
         reaped++;
       }
       q.completions += reaped;
-      if (reaped > 0) yield* mmioWrite(t, c.dev, R.DOORBELL_BASE + 8 * q.qid + 4, q.cqHead);
+      if (reaped > 0) yield* mmioWrite(t, c.bar, R.DOORBELL_BASE + 8 * q.qid + 4, q.cqHead);
     }
     yield* irqAck(t, served.handle, count);
   }

@@ -13,8 +13,9 @@
  */
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
-import { SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_MUNMAP, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
+import { DMA_FROM_DEVICE, DMA_TO_DEVICE } from '../../abi/devio.ts';
+import { SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_MUNMAP } from '../../abi/syscalls.ts';
+import { openFunction } from './function.ts';
 import { pthread_join } from '../../libc/join.ts';
 import { pthread_create } from '../../libc/pthread.ts';
 import { mmap_anonymous, syscall } from '../../libc/sys.ts';
@@ -38,9 +39,9 @@ function* mapBuffer(t: Guest, dev: number, buf: number, dir: number, scratch: nu
 }
 
 export function* nvmeRogueMain(t: Guest): Program<Record<string, number>> {
-  const dev = yield* ok('pci_open', yield* syscall(t, SYS_PCI_OPEN, 'nvme0'));
-  const sources = yield* syscall(t, SYS_PCI_INFO, dev, PciInfo.Vectors);
-  const c = yield* nvmeInit(t, dev, 'nvme0', [0], sources);
+  const f = yield* openFunction(t, 'nvme-rogue', 'nvme0');
+  const dev = f.dev;
+  const c = yield* nvmeInit(t, f, 'nvme0', [0]);
   const served = c.handles[0]!;
   const [err, reaper] = yield* pthread_create(t, null, (g) => completionThread(g, c, served), null);
   if (err !== 0) throw new Error(`nvme-rogue: pthread_create failed (${err})`);

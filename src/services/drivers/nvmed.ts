@@ -15,8 +15,9 @@
  */
 import type { Program } from '../../abi/effects.ts';
 import type { Guest } from '../../abi/guest.ts';
-import { DMA_FROM_DEVICE, DMA_TO_DEVICE, PciInfo } from '../../abi/devio.ts';
-import { SYS_DMA_ALLOC, SYS_DMA_MAP, SYS_DMA_UNMAP, SYS_PCI_INFO, SYS_PCI_OPEN } from '../../abi/syscalls.ts';
+import { DMA_FROM_DEVICE, DMA_TO_DEVICE } from '../../abi/devio.ts';
+import { SYS_DMA_ALLOC, SYS_DMA_MAP, SYS_DMA_UNMAP } from '../../abi/syscalls.ts';
+import { onlineCpus, openFunction } from './function.ts';
 import { pthread_join } from '../../libc/join.ts';
 import {
   pthread_attr_init,
@@ -130,20 +131,17 @@ function* job(
 }
 
 export function* nvmedMain(t: Guest, a: NvmedArgs): Program<NvmedResult> {
-  const dev = yield* syscall(t, SYS_PCI_OPEN, a.device);
-  if (dev < 0) throw new Error(`nvmed: no PCI function ${a.device} (${dev})`);
-  const info = (key: number) => syscall(t, SYS_PCI_INFO, dev, key);
-  const sources = yield* info(PciInfo.Vectors);
-  const cpus = yield* info(PciInfo.OnlineCpus);
-  const irqMode = yield* info(PciInfo.InterruptMode);
-  const n = a.queues > 0 ? a.queues : Math.min(cpus, yield* info(PciInfo.IoQueues));
+  const f = yield* openFunction(t, 'nvmed', a.device);
+  const { sources, irqMode } = f;
+  const cpus = yield* onlineCpus(t);
+  const wanted = a.queues > 0 ? a.queues : cpus;
   const c = yield* nvmeInit(
     t,
-    dev,
+    f,
     a.device,
-    Array.from({ length: n }, (_, i) => i % cpus),
-    sources,
+    Array.from({ length: wanted }, (_, i) => i % cpus),
   );
+  const n = c.queues.length;
   const reapers: pthread_t[] = [];
   for (const h of c.handles) {
     const cpu = sources > 1 && a.queues === 0 ? h.queues[0]!.cpu : -1;
