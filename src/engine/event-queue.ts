@@ -1,20 +1,13 @@
 /**
  * The engine's event queue: a 4-ary min-heap over typed arrays, ordered by (time, sequence).
  * Four children a node halve the levels a pop sifts through against a binary heap (a 256-CPU
- * machine keeps ~512 events queued; issue 14), for a few more comparisons per level within one
+ * machine keeps ~256 events queued; issue 14), for a few more comparisons per level within one
  * cache line of each array. (time, sequence) is a total order, so the events pop in the same
  * order whatever the heap's shape: runs are unchanged event for event.
  *
  * This is the hot path of every simulation, so it stores no objects: an event is a time, an
- * insertion sequence number, a handler kind and two integer arguments. The heap itself holds
- * only each event's time and the id of its slot in the payload arrays (sequence, kind, arg,
- * tag), so a sift moves two numbers a level instead of five; the payload is written at push and
- * read at pop. Equal times pop in insertion order, which is what makes runs deterministic.
- *
- * A pop leaves the root empty (a hole) instead of sifting the last event into it at once: the
- * handler that runs next usually pushes its own next event, which then goes into the hole with
- * one sift down (a heap's replace-top) instead of a sift down for the pop and a sift up for the
- * push. Whatever reads the heap by slot, or pops again, fills the hole first (#settle).
+ * insertion sequence number, a handler kind and two integer arguments, each in its own typed
+ * array. Equal times pop in insertion order, which is what makes runs deterministic.
  */
 import { assert } from './assert.ts';
 
@@ -24,21 +17,12 @@ const ARITY = 4;
 const ARITY_SHIFT = 2;
 
 export class EventQueue {
-  // The heap, by position: each event's time and payload id.
   #timeNs = new Float64Array(CAPACITY_INITIAL);
-  #id = new Int32Array(CAPACITY_INITIAL);
-  // The payload, by id.
   #seq = new Float64Array(CAPACITY_INITIAL);
   #kind = new Int32Array(CAPACITY_INITIAL);
   #arg = new Int32Array(CAPACITY_INITIAL);
   #tag = new Int32Array(CAPACITY_INITIAL);
-  /** Payload ids not in use, a stack: `#free[0 .. #freeCount)`. */
-  #free = freeIds(0, CAPACITY_INITIAL);
-  #freeCount = CAPACITY_INITIAL;
-  /** Events queued (the hole, when there is one, is not an event). */
   #size = 0;
-  /** The root is empty after a pop: the events are at positions 1 .. #size. */
-  #hole = false;
   #seqNext = 0;
 
   /** Fields of the event that `pop` removed last (read them before the next `pop`). */
@@ -54,17 +38,11 @@ export class EventQueue {
 
   /** Time of the earliest event; Infinity when empty. */
   peekTimeNs(): number {
-    if (!this.#hole) return this.#size === 0 ? Number.POSITIVE_INFINITY : this.#timeNs[0]!;
-    // The earliest event is one of the empty root's children.
-    const last = Math.min(this.#size, ARITY);
-    let timeNs = Number.POSITIVE_INFINITY;
-    for (let i = 1; i <= last; i++) if (this.#timeNs[i]! < timeNs) timeNs = this.#timeNs[i]!;
-    return timeNs;
+    return this.#size === 0 ? Number.POSITIVE_INFINITY : this.#timeNs[0]!;
   }
 
   /** Time of the second-earliest event (a child of the root); Infinity if fewer than two. */
   peekSecondTimeNs(): number {
-    if (this.#hole) this.#settle();
     const last = Math.min(this.#size - 1, ARITY);
     let timeNs = Number.POSITIVE_INFINITY;
     for (let i = 1; i <= last; i++) if (this.#timeNs[i]! < timeNs) timeNs = this.#timeNs[i]!;
@@ -78,115 +56,108 @@ export class EventQueue {
   /** Re-inserts an event with its original sequence number (used when a tie is re-ordered). */
   pushWithSeq(timeNs: number, seq: number, kind: number, arg: number, tag: number): void {
     assert(timeNs >= 0, 'event-queue: negative time');
-    if (this.#freeCount === 0) this.#grow();
-    const id = this.#free[--this.#freeCount]!;
-    this.#seq[id] = seq;
-    this.#kind[id] = kind;
-    this.#arg[id] = arg;
-    this.#tag[id] = tag;
-    if (this.#hole) {
-      // Replace-top: the new event takes the empty root and sinks to its place.
-      this.#hole = false;
-      this.#size++;
-      this.#siftDown(0, timeNs, id);
-      return;
+    if (this.#size === this.#timeNs.length) this.#grow();
+    let i = this.#size++;
+    const timeArr = this.#timeNs;
+    const seqArr = this.#seq;
+    // Sift up: move parents down until the new event's slot is found.
+    while (i > 0) {
+      const parent = (i - 1) >> ARITY_SHIFT;
+      const pt = timeArr[parent]!;
+      if (pt < timeNs || (pt === timeNs && seqArr[parent]! < seq)) break;
+      this.#move(parent, i);
+      i = parent;
     }
-    this.#siftUp(this.#size++, timeNs, id);
+    timeArr[i] = timeNs;
+    seqArr[i] = seq;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
   }
 
   /** Removes the earliest event into the `popped*` fields; false when empty. */
   pop(): boolean {
-    if (this.#hole) this.#settle();
-    if (this.#size === 0) return false;
-    this.#take(0);
-    this.#size--;
-    this.#hole = true;
+    const size = this.#size;
+    if (size === 0) return false;
+    this.poppedTimeNs = this.#timeNs[0]!;
+    this.poppedSeq = this.#seq[0]!;
+    this.poppedKind = this.#kind[0]!;
+    this.poppedArg = this.#arg[0]!;
+    this.poppedTag = this.#tag[0]!;
+    const last = size - 1;
+    this.#size = last;
+    if (last > 0) this.#siftDown(0, last);
     return true;
   }
 
-  // Heap slots, for a time-abstracted step that looks at every pending event (engine #popStep)
-  // and the idle fold's horizon: positions 0 .. size - 1, the hole filled first.
+  // Heap slots, for a time-abstracted step that looks at every pending event (engine #popStep).
   timeAt(i: number): number {
-    if (this.#hole) this.#settle();
     return this.#timeNs[i]!;
   }
   seqAt(i: number): number {
-    if (this.#hole) this.#settle();
-    return this.#seq[this.#id[i]!]!;
+    return this.#seq[i]!;
   }
   kindAt(i: number): number {
-    if (this.#hole) this.#settle();
-    return this.#kind[this.#id[i]!]!;
+    return this.#kind[i]!;
   }
   argAt(i: number): number {
-    if (this.#hole) this.#settle();
-    return this.#arg[this.#id[i]!]!;
+    return this.#arg[i]!;
   }
   tagAt(i: number): number {
-    if (this.#hole) this.#settle();
-    return this.#tag[this.#id[i]!]!;
+    return this.#tag[i]!;
   }
 
   /** Removes the event in heap slot `i` (0 ≤ i < size) into the `popped*` fields. */
   removeAt(i: number): void {
-    if (this.#hole) this.#settle();
     assert(i >= 0 && i < this.#size, 'event-queue: no such slot');
-    this.#take(i);
+    this.poppedTimeNs = this.#timeNs[i]!;
+    this.poppedSeq = this.#seq[i]!;
+    this.poppedKind = this.#kind[i]!;
+    this.poppedArg = this.#arg[i]!;
+    this.poppedTag = this.#tag[i]!;
     const last = --this.#size;
     if (i === last) return;
     // The last event fills the hole: it moves up if it sorts before the hole's parent, else down.
     const t = this.#timeNs[last]!;
-    const id = this.#id[last]!;
-    if (i > 0 && this.#before(t, id, (i - 1) >> ARITY_SHIFT)) this.#siftUp(i, t, id);
-    else this.#siftDown(i, t, id);
+    const s = this.#seq[last]!;
+    const parent = i > 0 ? (i - 1) >> ARITY_SHIFT : 0;
+    const pt = this.#timeNs[parent]!;
+    if (i > 0 && (t < pt || (t === pt && s < this.#seq[parent]!))) {
+      const kind = this.#kind[last]!;
+      const arg = this.#arg[last]!;
+      const tag = this.#tag[last]!;
+      this.#siftUpInto(i, t, s, kind, arg, tag);
+    } else {
+      this.#siftDown(i, last);
+    }
   }
 
-  /** Copies the event at position `i` into the `popped*` fields and frees its payload id. */
-  #take(i: number): void {
-    const id = this.#id[i]!;
-    this.poppedTimeNs = this.#timeNs[i]!;
-    this.poppedSeq = this.#seq[id]!;
-    this.poppedKind = this.#kind[id]!;
-    this.poppedArg = this.#arg[id]!;
-    this.poppedTag = this.#tag[id]!;
-    this.#free[this.#freeCount++] = id;
-  }
-
-  /** Fills the empty root with the last event (the second half of a pop). */
-  #settle(): void {
-    this.#hole = false;
-    const last = this.#size;
-    if (last === 0) return;
-    this.#siftDown(0, this.#timeNs[last]!, this.#id[last]!);
-  }
-
-  /** Whether the event (t, id) sorts before the one at position `i`. */
-  #before(t: number, id: number, i: number): boolean {
-    const ti = this.#timeNs[i]!;
-    return t < ti || (t === ti && this.#seq[id]! < this.#seq[this.#id[i]!]!);
-  }
-
-  /** Places the event (t, id) at the free position `start` or above it. */
-  #siftUp(start: number, t: number, id: number): void {
-    const timeArr = this.#timeNs;
-    const idArr = this.#id;
+  /** Places the event (t, s, kind, arg, tag) at the hole `start` or above it. */
+  #siftUpInto(start: number, t: number, s: number, kind: number, arg: number, tag: number): void {
     let i = start;
     while (i > 0) {
       const parent = (i - 1) >> ARITY_SHIFT;
-      if (!this.#before(t, id, parent)) break;
-      timeArr[i] = timeArr[parent]!;
-      idArr[i] = idArr[parent]!;
+      const pt = this.#timeNs[parent]!;
+      if (pt < t || (pt === t && this.#seq[parent]! < s)) break;
+      this.#move(parent, i);
       i = parent;
     }
-    timeArr[i] = t;
-    idArr[i] = id;
+    this.#timeNs[i] = t;
+    this.#seq[i] = s;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
   }
 
-  /** Places the event (t, id) at the free position `start` or below it, within `#size`. */
-  #siftDown(start: number, t: number, id: number): void {
+  /** Places the event in slot `last` (no longer part of the heap) into the hole at `start`. */
+  #siftDown(start: number, last: number): void {
     const timeArr = this.#timeNs;
-    const idArr = this.#id;
     const seqArr = this.#seq;
+    const t = timeArr[last]!;
+    const s = seqArr[last]!;
+    const kind = this.#kind[last]!;
+    const arg = this.#arg[last]!;
+    const tag = this.#tag[last]!;
     const size = this.#size;
     let i = start;
     for (;;) {
@@ -198,42 +169,41 @@ export class EventQueue {
       const end = Math.min(first + ARITY, size);
       for (let c = first + 1; c < end; c++) {
         const tc = timeArr[c]!;
-        if (tc < ct || (tc === ct && seqArr[idArr[c]!]! < seqArr[idArr[child]!]!)) {
+        if (tc < ct || (tc === ct && seqArr[c]! < seqArr[child]!)) {
           child = c;
           ct = tc;
         }
       }
-      if (t < ct || (t === ct && seqArr[id]! < seqArr[idArr[child]!]!)) break;
-      timeArr[i] = ct;
-      idArr[i] = idArr[child]!;
+      if (t < ct || (t === ct && s < seqArr[child]!)) break;
+      this.#move(child, i);
       i = child;
     }
     timeArr[i] = t;
-    idArr[i] = id;
+    seqArr[i] = s;
+    this.#kind[i] = kind;
+    this.#arg[i] = arg;
+    this.#tag[i] = tag;
+  }
+
+  #move(from: number, to: number): void {
+    this.#timeNs[to] = this.#timeNs[from]!;
+    this.#seq[to] = this.#seq[from]!;
+    this.#kind[to] = this.#kind[from]!;
+    this.#arg[to] = this.#arg[from]!;
+    this.#tag[to] = this.#tag[from]!;
   }
 
   #grow(): void {
-    const old = this.#timeNs.length;
-    const capacity = old * 2;
-    const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+    const capacity = this.#timeNs.length * 2;
+    const grow = <T extends Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
       const next = make(capacity);
-      next.set(a);
+      next.set(old);
       return next;
     };
     this.#timeNs = grow(this.#timeNs, (n) => new Float64Array(n));
-    this.#id = grow(this.#id, (n) => new Int32Array(n));
     this.#seq = grow(this.#seq, (n) => new Float64Array(n));
     this.#kind = grow(this.#kind, (n) => new Int32Array(n));
     this.#arg = grow(this.#arg, (n) => new Int32Array(n));
     this.#tag = grow(this.#tag, (n) => new Int32Array(n));
-    this.#free = freeIds(old, capacity);
-    this.#freeCount = capacity - old;
   }
-}
-
-/** A free-id stack holding `from .. to - 1`, the lowest on top. */
-function freeIds(from: number, to: number): Int32Array {
-  const ids = new Int32Array(to);
-  for (let i = 0; i < to - from; i++) ids[i] = to - 1 - i;
-  return ids;
 }

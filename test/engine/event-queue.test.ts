@@ -50,9 +50,7 @@ type Cmd =
   | { op: 'push'; timeNs: number; kind: number; arg: number; tag: number }
   | { op: 'pop' }
   /** Pop `n` events and put them back with pushWithSeq in reverse order: nothing may change. */
-  | { op: 'reinsert'; n: number }
-  /** Pop, then push at once with no peek between (the handler's replace-top of the root hole). */
-  | { op: 'popPush'; timeNs: number; kind: number };
+  | { op: 'reinsert'; n: number };
 
 const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
@@ -72,14 +70,6 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ op: fc.constant('reinsert' as const), n: fc.integer({ min: 1, max: 6 }) }),
   },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      op: fc.constant('popPush' as const),
-      timeNs: fc.integer({ min: 0, max: 12 }),
-      kind: fc.integer({ min: 0, max: 1000 }),
-    }),
-  },
 );
 
 function apply(q: EventQueue, m: Model, cmd: Cmd): void {
@@ -90,14 +80,6 @@ function apply(q: EventQueue, m: Model, cmd: Cmd): void {
     const expected = m.pop();
     assert.equal(q.pop(), expected !== undefined);
     if (expected !== undefined) assert.deepEqual(popped(q), expected);
-  } else if (cmd.op === 'popPush') {
-    const expected = m.pop();
-    assert.equal(q.pop(), expected !== undefined);
-    if (expected !== undefined) assert.deepEqual(popped(q), expected);
-    // With the root empty, the earliest time is still known (runAhead asks before the push).
-    assert.equal(q.peekTimeNs(), m.events[0]?.timeNs ?? Number.POSITIVE_INFINITY);
-    q.push(cmd.timeNs, cmd.kind, 7, 9);
-    m.push(cmd.timeNs, cmd.kind, 7, 9);
   } else {
     const taken: Ev[] = [];
     while (taken.length < cmd.n && q.pop()) taken.push(popped(q));
