@@ -8,13 +8,13 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 685 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 735 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
  * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
  * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
- * spin is a wait state). Next out: the per-CPU time
+ * spin is a wait state); issue 14's one-call compute path ~50 (#computeEnded). Next out: the per-CPU time
  * accounting (busy/idle/kernel ns and their getters) into a struct of its own.
  */
 import type {
