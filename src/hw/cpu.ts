@@ -8,13 +8,13 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 685 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 735 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
  * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
  * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
- * spin is a wait state). Next out: the per-CPU time
+ * spin is a wait state); issue 14's one-call compute path ~50 (#computeEnded). Next out: the per-CPU time
  * accounting (busy/idle/kernel ns and their getters) into a struct of its own.
  */
 import type {
@@ -138,6 +138,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   readonly #engine: Engine;
   readonly #queue: EventQueue;
   readonly #decider: Decider;
+  readonly #trace: TraceHash;
   readonly #kindResume: number = 0;
   /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
   readonly #jitterRange: number = 0;
@@ -153,6 +154,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#engine = bus.engine;
     this.#queue = bus.engine.queue;
     this.#decider = bus.engine.decider;
+    this.#trace = bus.trace;
     this.#kindResume = bus.kindResume;
     this.#jitterPpm = bus.costs.computeJitterPpm;
     this.#jitterRange = this.#jitterPpm > 0 ? 2 * this.#jitterPpm + 1 : 0;
@@ -224,8 +226,56 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.resumeEvents++;
     if (gen !== this.#resumeGen) return; // cancelled: an interrupt split the effect
     this.#inResume = true;
-    this.#resumeStep();
+    if (this.#effectUserCompute && !this.#haltWoke) this.#computeEnded();
+    else this.#resumeStep();
     this.#continueHeld();
+  }
+
+  /**
+   * A user compute burst ended: its frame resumes, and a next burst it yields starts here, the
+   * path a CPU-bound thread takes at every effect with no interrupt, halt or frame change (issue
+   * 14: one function instead of the rest of resumeStep, #run's loop and #interpret). It does what those do
+   * for it, in the same order (the trace record, then the jitter draw); anything else goes on
+   * through #interpret and #run as before.
+   */
+  #computeEnded(): void {
+    assert(this.#wait === Wait.Effect, 'cpu: resume while not waiting on an effect');
+    this.#wait = Wait.Running;
+    const frame = this.#top();
+    frame.computeLeftCycles = 0;
+    if (this.lapic.intr) {
+      this.#run(); // it delivers the interrupt first
+      return;
+    }
+    const resume = frame.resume;
+    frame.resume = undefined;
+    let result: IteratorResult<KernelEffect, unknown>;
+    try {
+      result = frame.native ? GENERATOR_NEXT.call(frame.gen, resume) : frame.gen.next(resume);
+    } catch (error) {
+      if (frame.kind !== FrameKind.User) throw this.#kernelBug(error);
+      this.current.frames.push(makeFrame(this.hooks.guestFault(this, this.current, error), FrameKind.Kernel));
+      this.#run();
+      return;
+    }
+    if (result.done === true) {
+      this.#popFrame(frame, result.value);
+      this.#run();
+      return;
+    }
+    const effect = result.value;
+    if (effect?.op === Op.Compute && effect.cycles >= 0 && !(effect.memPermille! > 0)) {
+      this.effects++;
+      this.#trace.mix(Op.Compute, this.current.id, effect.cycles);
+      frame.computeLeftCycles = effect.cycles;
+      if (frame.computeMemPermille !== 0) frame.computeMemPermille = 0;
+      this.#startCompute(frame);
+      return;
+    }
+    this.effects++;
+    if (frame.kind === FrameKind.User && !(effect?.op <= GUEST_OP_LAST)) this.#refuse(effect);
+    else if (this.#interpret(frame, effect)) return;
+    this.#run();
   }
 
   /** Runs a held resume ahead while the engine allows it, else pushes it; ends the hold. */
@@ -237,7 +287,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
         break;
       }
       this.resumeEvents++;
-      this.#resumeStep();
+      if (this.#effectUserCompute && !this.#haltWoke) this.#computeEnded();
+      else this.#resumeStep();
     }
     this.#inResume = false;
   }
@@ -443,7 +494,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     switch (effect.op) {
       case Op.Compute:
         if (!(effect.cycles >= 0)) return this.#illegal(frame, effect); // NaN or negative cycles
-        this.bus.trace.mix(Op.Compute, this.current.id, effect.cycles);
+        this.#trace.mix(Op.Compute, this.current.id, effect.cycles);
         frame.computeLeftCycles = effect.cycles;
         if (effect.memPermille !== undefined && effect.memPermille > 0) {
           frame.computeMemPermille = effect.memPermille;
@@ -463,7 +514,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
         return true;
       case Op.Syscall:
         if (!Array.isArray(effect.args)) return this.#illegal(frame, effect);
-        this.bus.trace.mix(Op.Syscall, this.current.id, effect.nr);
+        this.#trace.mix(Op.Syscall, this.current.id, effect.nr);
         this.current.frames.push(
           makeFrame(this.hooks.syscall(this, this.current, effect), FrameKind.Syscall),
         );
@@ -574,7 +625,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     l.spinners.push(this.id);
     this.#wait = Wait.Spin;
     this.#waitSinceNs = this.bus.engine.nowNs;
-    this.bus.trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
+    this.#trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
   }
 
@@ -650,7 +701,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     const winner = this.bus.cpus[winnerId]!;
     const handoffNs = l.lineCostNs(winnerId, this.bus.topology, this.bus.costs); // from our cache
     l.take(winnerId);
-    this.bus.trace.mix(TraceKind.SpinWinner, winnerId, l.acquisitions);
+    this.#trace.mix(TraceKind.SpinWinner, winnerId, l.acquisitions);
     winner.grantLock(l, handoffNs);
   }
 
@@ -669,7 +720,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#top().resume = 1; // the switch call returns 1 in prev when prev next runs
     this.current = next;
     if (effect.finish !== null) next.frames.push(makeFrame(effect.finish, FrameKind.Kernel));
-    this.bus.trace.mix(KernelOp.Switch, prev.id, next.id);
+    this.#trace.mix(KernelOp.Switch, prev.id, next.id);
     this.hooks.onSwitch(this, prev, next);
   }
 
