@@ -31,6 +31,7 @@ import { putUser32 } from './uaccess.ts';
 import { NO_TIMEOUT } from './timeout.ts';
 import { closeAllFds, spawnFds } from './fd/process-fds.ts';
 import { notifyParent, reparentChildren } from './orphans.ts';
+import { releaseIfExited } from './thread-release.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
 export const STACK_BYTES_DEFAULT = 64 * 1024;
@@ -159,6 +160,7 @@ export function* doomThreads(k: Kernel, cpu: Cpu, p: Process, except: Thread | n
     other.killPending = true;
     if (other.state === ThreadState.NotYetStarted) {
       k.markDead(other);
+      releaseIfExited(k, other); // it never ran, so no switch will release it (thread-release.ts)
     } else if (other.state === ThreadState.Blocked) {
       other.interrupted = true;
       yield* k.wakeThread(cpu, other);
