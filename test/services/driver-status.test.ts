@@ -53,3 +53,19 @@ test('the status file format: fields after the state; init keeps its short devic
   ]);
   assert.throws(() => parseStatusLine('just'), /drvmgr\.status: line "just": allowed: ID STATE \[DRIVER\]/);
 });
+
+test('as a oneshot unit after boot: it reads the full status file, exits 0 and init marks it done', () => {
+  const seed = join(import.meta.dirname, '..', '..', 'scenarios', 'seeds', 'boot-to-login.toml');
+  const text = readFileSync(seed, 'utf8')
+    .replace('args = ["variant=improved"]', 'args = ["variant=improved", "status=full"]')
+    .concat(
+      '\n[[file]]\npath = "/etc/init.d/95_drvmgr-status.service"\ntext = """\n[unit]\n' +
+        'requires_weak = ["90_login.service"]\n[service]\ncmd = "drvmgr-status"\nargs = ["after_ms=100"]\n' +
+        'type = "oneshot"\n"""\n',
+    );
+  const r = runConfig(parseScenario(text, 'boot-to-login+status.toml'));
+  const status = r.guest_text?.['svc-init']?.status ?? [];
+  const line = status.find((l) => l.includes('95_drvmgr-status.service'));
+  assert.match(line ?? '', /^● 95_drvmgr-status\.service, active \(exited\)/);
+  assert.equal(r.metrics['workload.svc-init.units_failed'], 0);
+});
