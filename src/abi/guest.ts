@@ -66,6 +66,12 @@ export interface Guest {
 export interface ProgramImage {
   name: string;
   main: ThreadEntry;
+  /**
+   * The process running this image is the system's init for orphans (Linux's pid namespace
+   * child_reaper, kernel/orphans.ts). smpsim's pid 1 is the harness's root, so the service init
+   * is named by its image, as Linux's kernel_init names pid 1's program by `init=`.
+   */
+  childReaper?: boolean;
 }
 
 /** Helper for raw system calls inside generator code: yields the call and returns its result. */

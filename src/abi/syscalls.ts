@@ -46,6 +46,16 @@ export const WNOHANG = 1;
 export const WUNTRACED = 2;
 export const WCONTINUED = 8;
 export const SYS_KILL = 62;
+/** getppid: the parent's pid, which changes when an exiting parent's children are reparented (kernel/orphans.ts). */
+export const SYS_GETPPID = 110;
+/**
+ * prctl(option, arg2): only the child-subreaper options (include/uapi/linux/prctl.h): a process
+ * that sets PR_SET_CHILD_SUBREAPER adopts its descendants' orphans (kernel/orphans.ts).
+ * ENOSYS from the Redox kernel, which has no prctl (`[kernel] orphans = "redox"`).
+ */
+export const SYS_PRCTL = 157;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const PR_GET_CHILD_SUBREAPER = 37;
 export const SYS_GETUID = 102;
 export const SYS_SETUID = 105;
 /** geteuid and setresuid (Linux x86_64 107, 117): glibc's seteuid is setresuid(-1, euid, -1). */
@@ -224,6 +234,8 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   [SYS_EXIT]: 'exit',
   [SYS_WAIT4]: 'wait4',
   [SYS_KILL]: 'kill',
+  [SYS_GETPPID]: 'getppid',
+  [SYS_PRCTL]: 'prctl',
   [SYS_GETUID]: 'getuid',
   [SYS_SETUID]: 'setuid',
   [SYS_GETEUID]: 'geteuid',

@@ -81,6 +81,7 @@ import type { KernelAbi } from '../abi/capring.ts';
 import type { CapringOptions } from './capring/state.ts';
 import { HotplugState } from './hotplug.ts';
 import { type ReleasedThread, releaseIfExited } from './thread-release.ts';
+import type { OrphanMode } from './orphans.ts';
 
 export interface KernelOptions {
   threadsMax: number;
@@ -135,6 +136,8 @@ export interface KernelOptions {
   donation?: DonationOptions;
   /** Kernel threads holding donating MCS locks across preemption points (`[kernel] lock_demo`). */
   lockDemo?: LockDemoOptions;
+  /** Where an exiting parent's children go (orphans.ts): `redox`, the default, or `linux`. */
+  orphans?: OrphanMode;
 }
 
 export interface GuestFaultRecord {
@@ -219,6 +222,8 @@ export class Kernel implements SchedHost {
   readonly executables = new Map<string, ProgramImage>();
   /** Pre-created contexts per CPU (context-pool.ts); its target is 0 without `proc.contextPool`. */
   readonly contextPool: ContextPool;
+  /** The service init, the reaper of orphans no subreaper takes (orphans.ts); null: the root. */
+  childReaper: Process | null = null;
   /** The root process's environment: `options.env` and what the kernel offers (proc-options.ts). */
   readonly #rootEnv: Readonly<Record<string, string>>;
   #policy!: SchedPolicy;
@@ -388,6 +393,7 @@ export class Kernel implements SchedHost {
     p.suid = parent?.suid ?? 0;
     parent?.vm.inheritShared(vm);
     parent?.children.push(p);
+    if (image.childReaper === true) this.childReaper ??= p;
     this.processes.set(p.pid, p);
     this.stats.processesSpawned++;
     return p;
@@ -396,10 +402,11 @@ export class Kernel implements SchedHost {
   /**
    * A reaped process leaves the process and thread tables and its parent's children, as Linux's
    * release_task (kernel/exit.c); pids and tids only grow, so none is reused, before or after.
-   * The root's children stay: they are the harness's workload table, read after the run.
+   * The root's children stay: they are the harness's workload table, read after the run (an
+   * orphan it adopted is no workload: it goes, orphans.ts).
    */
   releaseProcess(p: Process): void {
-    if (p.parent === null || p.parent === this.#root) return;
+    if (p.parent === null || (p.parent === this.#root && !p.adopted)) return;
     if (p.killedBy !== 0) this.killedReleased.push({ pid: p.pid, name: p.image.name, killedBy: p.killedBy });
     this.processes.delete(p.pid);
     const at = p.parent.children.indexOf(p);

@@ -30,6 +30,8 @@ import { type Thread, ThreadState } from './thread.ts';
 import { putUser32 } from './uaccess.ts';
 import { NO_TIMEOUT } from './timeout.ts';
 import { closeAllFds, spawnFds } from './fd/process-fds.ts';
+import { notifyParent, reparentChildren } from './orphans.ts';
+import { releaseIfExited } from './thread-release.ts';
 
 /** Stack of a thread created without an explicit one (relibc maps its stacks itself). */
 export const STACK_BYTES_DEFAULT = 64 * 1024;
@@ -158,6 +160,7 @@ export function* doomThreads(k: Kernel, cpu: Cpu, p: Process, except: Thread | n
     other.killPending = true;
     if (other.state === ThreadState.NotYetStarted) {
       k.markDead(other);
+      releaseIfExited(k, other); // it never ran, so no switch will release it (thread-release.ts)
     } else if (other.state === ThreadState.Blocked) {
       other.interrupted = true;
       yield* k.wakeThread(cpu, other);
@@ -198,20 +201,13 @@ function* processExit(k: Kernel, cpu: Cpu, p: Process): KernelGen<void> {
   p.state = ProcessState.Zombie;
   k.stats.processesExited++;
   if (p.killedBy !== 0) k.stats.processesKilled++;
-  for (const child of [...p.children]) {
-    if (child.state !== ProcessState.Zombie) continue;
-    child.state = ProcessState.Reaped; // no one left to wait
-    k.releaseProcess(child);
-  }
+  yield* reparentChildren(k, cpu, p); // to the grandparent (redox) or a reaper (linux)
   yield* capringProcessExited(k, cpu, p); // a parent's capring Wait (issue 20)
   if (p.parent === null) {
     k.finish(p);
     return;
   }
-  for (const waiter of p.parent.threads) {
-    if (waiter.state === ThreadState.Blocked && waiter.blockedOn === 'wait4')
-      yield* k.wakeThread(cpu, waiter);
-  }
+  yield* notifyParent(k, cpu, p); // SIGCHLD, wait4's sleepers woken (orphans.ts)
 }
 
 /** wait4(pid, statusAddr, options): reap a zombie child, blocking until one exits. */

@@ -13,7 +13,8 @@ export enum ProcessState {
 
 export class Process {
   readonly pid: number = 0;
-  readonly parent: Process | null;
+  /** Its parent: the one that spawned it, or the reaper that adopted it (orphans.ts). */
+  parent: Process | null;
   /** Its program: replaced by execve (exec.ts). */
   image: ProgramImage;
   readonly vm: AddressSpace;
@@ -32,6 +33,10 @@ export class Process {
   /** CPU time of its released threads (Linux's signal->sum_sched_runtime), for its CPU clock. */
   releasedCpuNs = 0;
   readonly children: Process[] = [];
+  /** PR_SET_CHILD_SUBREAPER (prctl): orphans below it are reparented to it (orphans.ts). */
+  childSubreaper = false;
+  /** Reparented after its parent died (orphans.ts); the root does not keep an adoptee as a workload. */
+  adopted = false;
   state = ProcessState.Alive;
   /** wait4 status, Linux encoding (abi/syscalls.ts). */
   status = 0;

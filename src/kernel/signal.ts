@@ -73,6 +73,20 @@ function ignoredBy(p: Process, sig: number): boolean {
   return handler === SIG_IGN || (handler === SIG_DFL && (DEFAULT_IGNORED & sigBit(sig)) !== 0);
 }
 
+/**
+ * True when `sig` sent to `p` now would be thrown away on arrival: ignored by its disposition
+ * and neither blocked nor awaited by any live thread (what signalProcess discards).
+ */
+export function discards(p: Process, sig: number): boolean {
+  const bit = sigBit(sig);
+  return (
+    ignoredBy(p, sig) &&
+    [...p.threads].every(
+      (th) => th.state === ThreadState.Dead || ((th.sigMask & bit) === 0 && (th.sigWaitSet & bit) === 0),
+    )
+  );
+}
+
 /** Signals pending for `t` that it does not block. */
 export function deliverable(t: Thread): number {
   return ((t.sigPending | t.process.sigPending) & ~t.sigMask) >>> 0;

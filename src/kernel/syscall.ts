@@ -40,6 +40,7 @@ import { sysProcSpawnVfork } from './spawn-vfork.ts';
 import { EXEC_SYSCALLS } from './exec.ts';
 import { HOTPLUG_SYSCALLS } from './hotplug.ts';
 import { noteRestart } from './restart.ts';
+import { ORPHAN_SYSCALLS } from './orphans.ts';
 import {
   sysExit,
   sysExitGroup,
@@ -133,6 +134,8 @@ const TABLE: SyscallTable = {
   ...CAPRING_SYSCALLS,
   // sys_census, the kernel's object counts (issue 19, services: SVC-9's leak check).
   ...CENSUS_SYSCALLS,
+  // getppid and prctl's child subreaper (issue 19, orphans).
+  ...ORPHAN_SYSCALLS,
 };
 
 /**

@@ -23,7 +23,10 @@ export interface ReleasedThread {
   readonly cpuTimeNs: number;
 }
 
-/** Called when `t` has just been switched out: releases it if it is a dead non-leader. */
+/**
+ * Called when `t` has just been switched out, or has been killed before it was ever started
+ * (doomThreads: no switch will ever come for it): releases it if it is a dead non-leader.
+ */
 export function releaseIfExited(k: Kernel, t: Thread): void {
   if (t.state !== ThreadState.Dead || t.running) return;
   const p = t.process;

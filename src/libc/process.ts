@@ -1,7 +1,16 @@
 /** Process creation and reaping: spawn (fork-then-exec of a guest program) and waitpid. */
 import type { Program } from '../abi/effects.ts';
 import type { Guest, ProgramImage } from '../abi/guest.ts';
-import { SYS_EXECVE, SYS_GETPGID, SYS_SETPGID, SYS_SPAWN, SYS_WAIT4 } from '../abi/syscalls.ts';
+import {
+  PR_GET_CHILD_SUBREAPER,
+  SYS_EXECVE,
+  SYS_GETPGID,
+  SYS_GETPPID,
+  SYS_PRCTL,
+  SYS_SETPGID,
+  SYS_SPAWN,
+  SYS_WAIT4,
+} from '../abi/syscalls.ts';
 import { threadScratch } from './scratch.ts';
 import { syscall } from './sys.ts';
 
@@ -34,4 +43,24 @@ export function getpgid(t: Guest, pid: number): Program<number> {
 /** execve(path, arg): replaces this process's program (kernel/exec.ts); returns only on failure, -errno. */
 export function execve(t: Guest, path: string, arg: unknown): Program<number> {
   return syscall(t, SYS_EXECVE, path, arg);
+}
+
+/** getppid(): the parent's pid; after the parent's exit, the pid of the process that adopted this one. */
+export function getppid(t: Guest): Program<number> {
+  return syscall(t, SYS_GETPPID);
+}
+
+/**
+ * prctl(option, arg2): 0 or -errno (EINVAL for an option other than the child-subreaper ones,
+ * ENOSYS on the Redox kernel). PR_GET_CHILD_SUBREAPER goes through `prctl_get_child_subreaper`.
+ */
+export function prctl(t: Guest, option: number, arg2: number): Program<number> {
+  return syscall(t, SYS_PRCTL, option, arg2);
+}
+
+/** prctl(PR_GET_CHILD_SUBREAPER): [0, 0 or 1], or [-errno, 0]. */
+export function* prctl_get_child_subreaper(t: Guest): Program<[number, number]> {
+  const word = yield* threadScratch(t);
+  const r = yield* syscall(t, SYS_PRCTL, PR_GET_CHILD_SUBREAPER, word);
+  return r < 0 ? [r, 0] : [0, t.load32(word)];
 }

@@ -78,6 +78,7 @@ export function buildMachine(config: RunConfig, options: BuildOptions = {}): Mac
     hrtimers: policyPreset(config.kernel.scheduler).hrtimers,
     firmwareParser: config.firmware.parser,
     ...(config.kernel.proc === undefined ? {} : { proc: config.kernel.proc }),
+    ...(config.kernel.orphans === undefined ? {} : { orphans: config.kernel.orphans }),
     locks: config.kernel.locks ?? 'tas',
     ...(config.kernel.donation === undefined ? {} : { donation: config.kernel.donation }),
     ...(config.kernel.lockDemo === undefined ? {} : { lockDemo: config.kernel.lockDemo }),

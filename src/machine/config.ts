@@ -61,6 +61,7 @@ export interface TickConfig {
 }
 
 import type { ProcOptions } from '../kernel/proc-options.ts';
+import type { OrphanMode } from '../kernel/orphans.ts';
 import type { TscCalibration } from '../kernel/clock/tsc-calibrate.ts';
 import type { GovernorName } from '../kernel/cpufreq/governors.ts';
 import type { FirmwareBug } from '../hw/acpi/bugs.ts';
@@ -116,6 +117,8 @@ export interface KernelConfig {
   lockDemo?: LockDemoOptions;
   /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy when absent. */
   mm?: MmOptions;
+  /** `[kernel] orphans`: where an exiting process's children go (kernel/orphans.ts); absent: redox. */
+  orphans?: OrphanMode;
   /** `[faults] switch` (SCHED-9): the schedule() calls that fault under the switch lock; absent: none. */
   switchFaults?: readonly number[];
 }

@@ -18,6 +18,7 @@ import { readKernelFd } from './files.ts';
 import { KERNEL_ABIS, RING_MODES } from '../abi/capring.ts';
 import { KERNEL_MM_KEYS, KERNEL_TLB_KEYS, ordinals, readKernelMm, readKernelTlb } from './tlb.ts';
 import { KERNEL_LOCK_KEYS, readKernelLocks } from './locks.ts';
+import { ORPHAN_MODES } from '../kernel/orphans.ts';
 
 const KERNEL_KEYS = [
   'scheduler',
@@ -28,6 +29,7 @@ const KERNEL_KEYS = [
   'abi',
   'rings',
   'sched_owner',
+  'orphans',
   ...KERNEL_LOCK_KEYS,
   ...KERNEL_TLB_KEYS,
   ...KERNEL_PROC_KEYS,
@@ -67,10 +69,26 @@ export function readKernel(ctx: ReadContext, value: unknown, faults: unknown): K
     ...(proc === undefined ? {} : { proc }),
     ...readPersonality(ctx, table),
     ...readSchedOwner(ctx, table, scheduler),
+    ...readOrphans(ctx, table),
     ...readKernelLocks(ctx, table, scheduler),
     ...mm,
     ...(switchFaults.length === 0 ? {} : { switchFaults }),
   };
+}
+
+/**
+ * `[kernel] orphans` (issue 19, kernel/orphans.ts): `redox` (an exiting process's children go to
+ * its parent) or `linux` (to the nearest subreaper, else init). Absent when not given, so
+ * configurations that never name it stay as they were (the kernel's default is redox).
+ */
+function readOrphans(ctx: ReadContext, table: Table): Pick<KernelConfig, 'orphans'> {
+  if (own(table, 'orphans') === undefined) return {};
+  const orphans = readChoice(ctx, table, 'orphans', 'kernel', {
+    choices: ORPHAN_MODES,
+    noun: 'an orphan rule',
+    fallback: 'redox',
+  });
+  return { orphans };
 }
 
 /** `[kernel] sched_owner` (RING-5): latch | percpu; absent for percpu, so configurations stay as they were. */

@@ -85,6 +85,7 @@ function renderKernel(config: RunConfig): Record<string, unknown> {
     ...(config.kernel.abi === undefined ? {} : { abi: config.kernel.abi }),
     ...(config.kernel.rings === undefined ? {} : { rings: config.kernel.rings }),
     ...(config.kernel.schedOwner === undefined ? {} : { sched_owner: config.kernel.schedOwner }),
+    ...(config.kernel.orphans === undefined ? {} : { orphans: config.kernel.orphans }),
     ...renderKernelLocks(config.kernel),
     ...(config.kernel.mm === undefined
       ? {}

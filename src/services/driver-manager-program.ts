@@ -45,11 +45,19 @@ import { parseServiceArgs, type ServiceArg } from './service-program.ts';
 export const DRIVERS_FILE = '/etc/pcid.d/drivers.toml';
 /** Where the manager writes its pid, for whoever sends it SIGTERM. */
 export const PID_FILE = '/run/drvmgr.pid';
+/** The `--status` lines, rewritten after every poll (DriverManagerState.statusFile). */
+export const STATUS_FILE = '/run/drvmgr.status';
 
 export interface DriverManagerArgs {
   variant: DriverManagerVariant;
   /** Polls before it exits (the observation window, in polls of 2 s). */
   polls: number;
+  /**
+   * The status file's fields: `short` (state and driver, as before) or `full` (also pid, restarts
+   * and last exit, for `drvmgr-status`). Opt-in: the longer file costs its writes time, which
+   * would move the boot figures of the seeds written before it. Absent: short.
+   */
+  status?: 'short' | 'full';
 }
 
 /** `[[drivers]] name, bus, class, ids = [[vendor, device], …]` (pcid-spawner's config.toml shape). */
@@ -73,6 +81,7 @@ interface Mgr {
   /** Set by the SIGTERM handler (improved): finish the poll, stop the drivers, exit. */
   stopping: boolean;
   state: DriverManagerState;
+  fullStatus: boolean;
   variant: DriverManagerVariant;
   /** Bound drivers' pids by device. */
   pids: Map<string, number>;
@@ -106,6 +115,7 @@ function* probe(t: Guest, m: Mgr, req: ProbeRequest): Program<void> {
   yield* inheritable(t, pipe[1], true);
   const arg: DriverArg = { driver: req.driver, deviceId: req.deviceId, notifyFd: pipe[1] };
   const pid = yield* spawn(t, DRIVER, arg);
+  if (pid > 0) m.state.started(req.deviceId, req.driver, pid);
   yield* closeFd(t, pipe[1]);
   const got = pid < 0 ? 0 : yield* readByte(t, pipe[0]);
   yield* closeFd(t, pipe[0]);
@@ -116,6 +126,7 @@ function* probe(t: Guest, m: Mgr, req: ProbeRequest): Program<void> {
     return;
   }
   const [, status] = pid < 0 ? [0, 1 << 8] : yield* waitpid(t, pid);
+  if (pid > 0) m.state.exited(req.deviceId, pid, status);
   const [outcome, error] = outcomeOf(status);
   m.state.probed(now, req.deviceId, req.driver, outcome === 'crashed' ? 'fatal' : outcome, error);
 }
@@ -135,6 +146,7 @@ function applyExits(m: Mgr, nowNs: number): number {
   const exits = m.exits.splice(0);
   for (const e of exits) {
     if (m.pids.get(e.deviceId) === e.pid) m.pids.delete(e.deviceId);
+    m.state.exited(e.deviceId, e.pid, e.status);
     m.state.driverExited(nowNs, e.deviceId, e.status);
   }
   return exits.length;
@@ -154,8 +166,13 @@ function* poll(t: Guest, m: Mgr): Program<void> {
     if (pid !== undefined && !devices.some((d) => d.id === c.deviceId)) yield* kill(t, pid, SIGTERM);
   }
   yield* mkdir(t, '/run', 0o755);
-  yield* writeFileText(t, '/run/drvmgr.status', `${m.state.status().join('\n')}\n`);
+  yield* writeFileText(t, STATUS_FILE, statusText(m));
   publish(t, m, devices);
+}
+
+/** The status file's text: the full lines (statusFile) or the short ones (status). */
+function statusText(m: Mgr): string {
+  return `${(m.fullStatus ? m.state.statusFile() : m.state.status()).join('\n')}\n`;
 }
 
 function publish(t: Guest, m: Mgr, devices: readonly DeviceDesc[]): void {
@@ -182,7 +199,7 @@ function argsOf(raw: unknown): [DriverManagerArgs, number] {
   const polls = Number(opts.polls ?? '1000000');
   if (!Number.isInteger(polls) || polls < 1)
     throw new Error(`drvmgr: argument polls=${opts.polls} is not a whole number`);
-  return [{ variant, polls }, s.notifyFd];
+  return [{ variant, polls, status: opts.status === 'full' ? 'full' : 'short' }, s.notifyFd];
 }
 
 function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
@@ -195,6 +212,7 @@ function* driverManagerMain(t: Guest, raw: unknown): Program<number> {
   const m: Mgr = {
     stopping: false,
     state: new DriverManagerState(drivers, cfg),
+    fullStatus: args.status === 'full',
     variant: args.variant,
     pids: new Map(),
     devices: [],
@@ -248,8 +266,8 @@ function* shutdown(t: Guest, m: Mgr): Program<void> {
   const stopped = m.exits.length;
   m.state.timeline.add(end, 'drvmgr', `stopped ${stopped} of ${pids.length} drivers`, false);
   // Their exits are the shutdown's, not crashes: the bindings go without re-probe bookkeeping.
-  m.exits.length = 0;
-  yield* writeFileText(t, '/run/drvmgr.status', `${m.state.status().join('\n')}\n`);
+  for (const e of m.exits.splice(0)) m.state.exited(e.deviceId, e.pid, e.status);
+  yield* writeFileText(t, STATUS_FILE, statusText(m));
   publish(t, m, m.devices);
   const out = (t.data.output as Record<string, Record<string, unknown>>).drvmgr!;
   out.shutdown_stopped = stopped;

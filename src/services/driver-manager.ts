@@ -75,6 +75,15 @@ export interface Cleanup {
   released: readonly ('scheme' | 'binding' | 'irq')[];
 }
 
+/** The driver processes a device has had: the latest's pid (null once it exited), starts, last exit. */
+interface DriverRun {
+  driver: string;
+  pid: number | null;
+  starts: number;
+  /** The last exited driver's wait status; null: none has exited (or none was reaped). */
+  lastExit: number | null;
+}
+
 export function matches(drv: DriverEntry, dev: DeviceDesc): boolean {
   if (drv.bus !== dev.bus) return false;
   if (drv.classCode !== null && drv.classCode !== dev.classCode) return false;
@@ -90,6 +99,7 @@ export class DriverManagerState {
   readonly #cfg: DriverManagerConfig;
   readonly #drivers: readonly DriverEntry[];
   readonly #devices = new Map<string, { desc: DeviceDesc; state: DeviceState }>();
+  readonly #runs = new Map<string, DriverRun>();
   #deferredAny = false;
 
   constructor(drivers: readonly DriverEntry[], cfg: DriverManagerConfig) {
@@ -199,6 +209,38 @@ export class DriverManagerState {
       .map(([id, { state }]) => `${id} ${state.kind}${'driver' in state ? ` ${state.driver}` : ''}`);
   }
 
+  /** A driver process `pid` was spawned for `deviceId` (a probe or a retry). */
+  started(deviceId: string, driver: string, pid: number): void {
+    const r = this.#runs.get(deviceId);
+    if (r === undefined) this.#runs.set(deviceId, { driver, pid, starts: 1, lastExit: null });
+    else Object.assign(r, { driver, pid, starts: r.starts + 1 });
+  }
+
+  /** The manager reaped `deviceId`'s driver `pid` with wait status `status`. */
+  exited(deviceId: string, pid: number, status: number): void {
+    const r = this.#runs.get(deviceId);
+    if (r === undefined || r.pid !== pid) return;
+    r.pid = null;
+    r.lastExit = status;
+  }
+
+  /**
+   * The status file's lines (`pcid-spawner --status`, driver-status.ts prints them): the
+   * `status()` line, then `pid=` (the driver process, `-` once reaped), `restarts=` (driver
+   * processes after the first), `exit=` (`status:N`, `signal:N` or `-`) and, when the state
+   * names no driver, `driver=` (the last one).
+   */
+  statusFile(): string[] {
+    return this.status().map((line) => {
+      const words = line.split(' ');
+      const r = this.#runs.get(words[0]!);
+      if (r === undefined) return `${line} pid=- restarts=0 exit=-`;
+      const exit = r.lastExit === null ? '-' : waitStatusWord(r.lastExit);
+      const named = words.length > 2 ? '' : ` driver=${r.driver}`;
+      return `${line} pid=${r.pid ?? '-'} restarts=${r.starts - 1} exit=${exit}${named}`;
+    });
+  }
+
   /** The device's state kind, or null if it is not known (never seen, or removed). */
   stateOf(deviceId: string): DeviceState['kind'] | null {
     return this.#devices.get(deviceId)?.state.kind ?? null;
@@ -212,6 +254,11 @@ export class DriverManagerState {
       .map(([id]) => id)
       .sort();
   }
+}
+
+/** A wait status as the status file writes it: `signal:N` or `status:N` (Linux's encoding). */
+export function waitStatusWord(status: number): string {
+  return (status & 0x7f) !== 0 ? `signal:${status & 0x7f}` : `status:${(status >> 8) & 0xff}`;
 }
 
 function pair(deviceId: string, driver: string): string {

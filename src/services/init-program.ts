@@ -30,6 +30,7 @@ import { deviceStatusLines, unitStatusLines } from './unit-status.ts';
 import { CensusTracker, census } from './census.ts';
 import { schemeAnswers } from './scheme-unit.ts';
 import { newWorkerPool, submit, type WorkerPool } from './worker-pool.ts';
+import { blockSigchld, type OrphanReaper, startOrphanReaper, takeExit } from './orphan-reaper.ts';
 import { serviceImage } from './programs.ts';
 import type { ServiceArg } from './service-program.ts';
 import { parseUnitFile } from './unit-file.ts';
@@ -50,6 +51,8 @@ export interface InitArgs {
   unitDir?: string;
   /** A leak census (sys_census) at every multiple of this after the start; 0 or absent: none (SVC-9). */
   censusEveryNs?: number;
+  /** Reap adopted orphans on SIGCHLD (orphan-reaper.ts); absent: off, as before it. */
+  reapOrphans?: boolean;
 }
 
 type InitEvent =
@@ -69,6 +72,8 @@ interface InitState {
   census: CensusTracker | null;
   /** The threads that run watchers and health checks (worker-pool.ts). */
   pool: WorkerPool;
+  /** The reap loop for adopted orphans, when on (orphan-reaper.ts). */
+  reaper: OrphanReaper | null;
 }
 
 /** Reads and parses every unit file; a bad one is logged and skipped (init carries on). */
@@ -152,7 +157,11 @@ function* watch(t: Guest, raw: unknown): Program<number> {
     yield* post(t, w.s, { kind: n === 1 ? 'ready' : 'eof', unit: w.unit, attempt: w.attempt });
   }
   const [pid, status] = yield* waitpid(t, w.pid);
-  if (pid > 0) yield* post(t, w.s, { kind: 'exit', unit: w.unit, attempt: w.attempt, status });
+  const reaper = w.s.reaper;
+  reaper?.own.delete(w.pid);
+  // No child: the orphan reap loop collected this one's exit (waitpid -1) first.
+  const exit = pid > 0 ? status : reaper === null ? null : yield* takeExit(t, reaper, w.pid);
+  if (exit !== null) yield* post(t, w.s, { kind: 'exit', unit: w.unit, attempt: w.attempt, status: exit });
   return 0;
 }
 
@@ -178,6 +187,7 @@ function* startUnit(t: Guest, s: InitState, name: string, attempt: number): Prog
     return;
   }
   s.pids.set(name, pid);
+  s.reaper?.own.add(pid);
   const wa: WatchArg = { s, unit: name, attempt, pid, notifyRead: pipe?.[0] ?? -1, scheme: arg.scheme };
   yield* submit(t, s.pool, watch, wa);
 }
@@ -275,6 +285,7 @@ function* initMain(t: Guest, raw: unknown): Program<number> {
   const roots = [...units.keys()].filter((n) => !n.includes('@.'));
   const core = new InitCore(loadClosure(roots, lookup, cfg.loadMode), cfg);
   core.log.unshift(...errors);
+  if (args.reapOrphans === true) yield* blockSigchld(t); // before init's other threads exist
   const s: InitState = {
     core,
     cfg,
@@ -285,13 +296,21 @@ function* initMain(t: Guest, raw: unknown): Program<number> {
     health: new Map(),
     pool: yield* newWorkerPool(t),
     census: (args.censusEveryNs ?? 0) > 0 ? new CensusTracker(args.censusEveryNs!) : null,
+    reaper: null,
   };
+  if (args.reapOrphans === true) s.reaper = yield* startOrphanReaper(t, s.mutex, core.log);
   const stopNs = startNs + args.stopAfterNs;
   for (;;) {
     const now = yield* clock_gettime_ns(t);
     if (s.census !== null && now - startNs >= s.census.nextNs) s.census.record(yield* census(t));
     yield* carryOut(t, s, core.poll(now - startNs));
-    publishInit(t, core, now - startNs, s.census);
+    publishInit(
+      t,
+      core,
+      now - startNs,
+      s.census,
+      s.reaper === null ? {} : { orphans_reaped: s.reaper.reaped },
+    );
     if (now >= stopNs) {
       yield* publishStatus(t, s);
       break;

@@ -112,9 +112,11 @@ export function publishInit(
   core: InitCore,
   nowNs: number,
   census: CensusTracker | null = null,
+  extra: Record<string, number> = {},
 ): void {
   const s = summarise(core);
   if (census !== null) Object.assign(s.numbers, census.numbers(), perHour(core, nowNs));
+  Object.assign(s.numbers, extra);
   const output = (t.data.output ??= {}) as Record<string, unknown>;
   const text = {
     log: s.log,

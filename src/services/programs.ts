@@ -6,9 +6,11 @@ import type { ProgramImage } from '../abi/guest.ts';
 import { DRIVER_MANAGER } from './driver-manager-program.ts';
 import { HOTPLUG } from './driver-program.ts';
 import { LOGIN, SERVICE } from './service-program.ts';
+import { SESSION } from './session-program.ts';
+import { DRVMGR_STATUS } from './driver-status.ts';
 
 const IMAGES: ReadonlyMap<string, ProgramImage> = new Map(
-  [SERVICE, LOGIN, DRIVER_MANAGER, HOTPLUG].map((p) => [p.name, p]),
+  [SERVICE, LOGIN, DRIVER_MANAGER, HOTPLUG, SESSION, DRVMGR_STATUS].map((p) => [p.name, p]),
 );
 
 /** The image for `cmd`, or null when there is no such program. */

@@ -51,7 +51,11 @@ export function deviceStatusLines(statusFile: string): string[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
-      const [id, state, driver] = l.trim().split(/\s+/);
+      // The words before the `key=value` fields (pid, restarts, exit: driver-status.ts).
+      const [id, state, driver] = l
+        .trim()
+        .split(/\s+/)
+        .filter((w) => !w.includes('='));
       const mark = state === 'bound' ? '●' : state === 'zombie' || state === 'failed' ? '×' : '○';
       return `${mark} ${id} ${state}${driver === undefined ? '' : ` (${driver})`}`;
     });

@@ -39,7 +39,7 @@ import { STACKGUARD } from './stackguard.ts';
 import { FUTEX_OPS } from './futex-ops.ts';
 import { SYNC_PRIMS } from './sync-prims.ts';
 import { LIBC_THREADS } from './libc-threads.ts';
-import { DRVMGR_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
+import { DRVMGR_PROGRAM, DRVMGR_STATUS_PROGRAM, HOTPLUG_PROGRAM } from './svc-drivers.ts';
 import { SVC_INIT_PROGRAM } from './svc-init.ts';
 import { THREADHERD } from './threadherd.ts';
 import { TLBSTRESS } from './tlbstress.ts';
@@ -87,6 +87,7 @@ const LIST: GuestProgram[] = [
   SVC_INIT_PROGRAM, // SVC-1..SVC-5, SVC-8, issue 19
   DRVMGR_PROGRAM, // SVC-6
   HOTPLUG_PROGRAM, // SVC-6
+  DRVMGR_STATUS_PROGRAM, // SVC-6: pcid-spawner --status
   RING_STALE, // RING-3, RING-4, issue 20
   RING_SQPOLL, // RING-3, issue 20
   SCHED_PIPE, // SCHED-1, SCHED-2, issue 22: perf bench sched pipe

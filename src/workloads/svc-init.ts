@@ -23,12 +23,14 @@ function* main(t: Guest, raw: unknown): Program<number> {
     stopAfterNs: intArg(a, 'stop_after_ms') * 1_000_000,
     unitDir: stringArg(a, 'dir'),
     censusEveryNs: intArg(a, 'census_every_ms') * 1_000_000,
+    reapOrphans: intArg(a, 'reap_orphans') === 1,
   };
   return (yield t.call(SVC_INIT.main(t, args))) as number;
 }
 
 export const SVC_INIT_PROGRAM: GuestProgram = {
-  image: { name: 'svc-init', main },
+  // The kernel's child reaper (kernel/orphans.ts): orphans no subreaper takes come to init.
+  image: { name: 'svc-init', main, childReaper: true },
   doc: 'init over the unit files in /etc/init.d: redox (synchronous, no timeout or restart) or improved',
   claims: ['SVC-1', 'SVC-2', 'SVC-3', 'SVC-4', 'SVC-5', 'SVC-8'],
   params: [
@@ -75,6 +77,14 @@ export const SVC_INIT_PROGRAM: GuestProgram = {
       min: 0,
       max: 259_200_000,
       doc: 'SVC-9: a leak census (sys_census: frames, threads, processes, zombies, fds) at every multiple of this; 0: none',
+      fallback: 0,
+    },
+    {
+      name: 'reap_orphans',
+      kind: 'int',
+      min: 0,
+      max: 1,
+      doc: 'reap the orphans the kernel hands init: a thread in sigtimedwait(SIGCHLD) calling waitpid(-1, WNOHANG); 0: off (the seeds before it)',
       fallback: 0,
     },
   ],

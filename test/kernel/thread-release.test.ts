@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Program } from '../../src/abi/effects.ts';
-import type { Guest } from '../../src/abi/guest.ts';
-import { CLOCK_PROCESS_CPUTIME_ID } from '../../src/abi/syscalls.ts';
+import { type Guest, sys } from '../../src/abi/guest.ts';
+import { CLOCK_PROCESS_CPUTIME_ID, SYS_EXIT_GROUP, SYS_PROC_NEW_THREAD } from '../../src/abi/syscalls.ts';
 import type { Kernel } from '../../src/kernel/kernel.ts';
 import { cpuTimeOfTid } from '../../src/kernel/thread-release.ts';
 import { ThreadState } from '../../src/kernel/thread.ts';
 import { spawn, waitpid } from '../../src/libc/process.ts';
 import { pthread_create, pthread_join, type pthread_t } from '../../src/libc/pthread.ts';
-import { clock_gettime_ns } from '../../src/libc/time.ts';
+import { clock_gettime_ns, sleep_ns } from '../../src/libc/time.ts';
 import { bootGuest } from '../support/guest.ts';
 
 const THREADS = 1000;
@@ -118,4 +118,47 @@ test("a released thread keeps its record: tid, pid, name and CPU time, in the pr
   assert.ok(seen.processCpuNs > sumNs, 'the released time is in the clock');
   assert.ok(seen.processCpuNs <= sumNs + p.leader!.cpuTimeNs, 'and nothing more than the leader');
   assert.equal(cpuTimeOfTid(k, 999_999), undefined);
+});
+
+test('a thread killed before it was started leaves the table at once, not with its process', () => {
+  const UNSTARTED = 10;
+  let childPid = 0;
+  let tableWhileZombie = -1;
+  const created: number[] = [];
+  const machine = bootGuest(
+    function* (t) {
+      childPid = yield* spawn(
+        t,
+        {
+          name: 'unstarted',
+          main: function* (g: Guest): Program<number> {
+            // proc:new-thread without proc:start: contexts that never run, then exit_group.
+            for (let i = 0; i < UNSTARTED; i++) created.push(yield* sys(g, SYS_PROC_NEW_THREAD));
+            yield* sys(g, SYS_EXIT_GROUP, 0);
+            return 0;
+          },
+        },
+        null,
+      );
+      yield* sleep_ns(t, 5_000_000); // the child has exited: a zombie until the wait
+      tableWhileZombie = machine.kernel.threads.size;
+      yield* waitpid(t, childPid);
+      return 0;
+    },
+    null,
+    { cpus: CPUS },
+  );
+  machine.board.engine.run({ simNsMax: 1_000_000_000, eventsMax: 1_000_000 });
+  const k = machine.kernel;
+  assert.equal(k.finished, true);
+  assert.equal(created.length, UNSTARTED);
+  assert.ok(created.every((tid) => tid > 0));
+  // The root's thread and the child's leader (the child stays: the root's workload table);
+  // before, the ten unstarted contexts stayed too (12).
+  assert.equal(tableWhileZombie, 2);
+  assert.equal(k.processes.get(childPid)!.threads.size, 1);
+  for (const tid of created) {
+    assert.equal(k.threads.has(tid), false);
+    assert.equal(k.releasedThreads.get(tid)?.cpuTimeNs, 0);
+  }
 });

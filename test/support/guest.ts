@@ -8,6 +8,7 @@
  * when its run ends, and a hook after each test checks the machines a test booted and ran
  * itself. A test that means to fault a guest declares it with `expectFaults`.
  */
+import type { OrphanMode } from '../../src/kernel/orphans.ts';
 import type { ProcOptions } from '../../src/kernel/proc-options.ts';
 import type { ProgramImage, ThreadEntry } from '../../src/abi/guest.ts';
 import { PrngDecider } from '../../src/engine/decider.ts';
@@ -70,6 +71,8 @@ export interface GuestMachineOptions {
   capring?: Partial<CapringOptions>;
   /** Demand paging and copy-on-write fork (kernel/mm-options.ts); eager and copy by default. */
   mm?: MmOptions;
+  /** Where an exiting process's children go (kernel/orphans.ts); redox by default. */
+  orphans?: OrphanMode;
 }
 
 export interface GuestMachine {
@@ -101,6 +104,7 @@ export function bootGuest(main: ThreadEntry, arg: unknown, options: GuestMachine
     ...(options.proc === undefined ? {} : { proc: options.proc }),
     ...(options.capring === undefined ? {} : { abi: 'capring' as const, capring: options.capring }),
     ...(options.mm === undefined ? {} : { mm: options.mm }),
+    ...(options.orphans === undefined ? {} : { orphans: options.orphans }),
   });
   for (const [path, image] of Object.entries(options.executables ?? {})) kernel.executables.set(path, image);
   if (options.devices !== undefined) attachDevices(board, kernel, options.devices, options.seed ?? 1);
