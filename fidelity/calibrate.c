@@ -1,7 +1,9 @@
 /*
  * Host microbenchmarks for `smpsim calibrate` (issue 23). Each mode prints one JSON object with
  * the median over ROUNDS of the per-operation time in ns (and what it divided by):
- *   divide LO HI    trial division of [LO, HI) as fidelity/primes.c: ns, divisions, candidates
+ *   divide LO HI    trial division of [LO, HI) as fidelity/primes.c: ns, divisions, candidates;
+ *                   timed in this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so that another
+ *                   process sharing the CPU does not count as division cost
  *   syscall         syscall(SYS_getppid) round trip
  *   atomic          an uncontended compare-and-swap on a word only this thread touches
  *   pipe            two processes on one CPU ping-pong a byte over two pipes (lat_ctx style):
@@ -55,6 +57,12 @@ static double median(double *v) {
 
 static volatile uint64_t sink;
 
+static uint64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void divide(uint64_t lo, uint64_t hi) {
   uint32_t limit = (uint32_t)ceil(sqrt((double)hi));
   unsigned char *composite = calloc(limit + 1, 1);
@@ -70,7 +78,7 @@ static void divide(uint64_t lo, uint64_t hi) {
   for (int r = 0; r < ROUNDS; r++) {
     divisions = 0;
     count = 0;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = thread_cpu_ns();
     for (uint64_t n = lo; n < hi; n++) {
       int prime = 1;
       for (size_t i = 0; i < nb; i++) {
@@ -84,7 +92,7 @@ static void divide(uint64_t lo, uint64_t hi) {
       }
       count += prime;
     }
-    t[r] = (double)(now_ns() - t0);
+    t[r] = (double)(thread_cpu_ns() - t0);
   }
   sink = count;
   printf("{\"mode\":\"divide\",\"ns\":%.0f,\"divisions\":%llu,\"candidates\":%llu}\n", median(t),

@@ -4,8 +4,9 @@
  *
  * What maps to which parameter:
  * - `divisionCycles`, `candidateCycles`: the primes workload's charges, fitted by least squares
- *   to the time of trial division over three ranges whose divisions per candidate differ
- *   (time = d·divisions + c·candidates), in cycles of the simulated clock (`cpu_mhz`, 3000 by default);
+ *   to the CPU time of trial division over five ranges whose divisions per candidate differ
+ *   (time = d·divisions + c·candidates), in cycles of the simulated clock (`cpu_mhz`, 3000 by
+ *   default), to a hundredth of a cycle;
  * - `syscallNs`: a getppid round trip;
  * - `contextSwitchNs`: half a pipe ping-pong round trip between two processes on one CPU, less
  *   its two system calls (lmbench lat_ctx's method);
@@ -19,11 +20,18 @@
  */
 import { buildHostProgram, runHostProgram } from './host.ts';
 
-/** Ranges whose divisions per candidate differ (about 10 near 2^18, 48 near 2·10^7). */
+/**
+ * Ranges whose divisions per candidate differ (about 14, 28, 48, 86 and 203), each 25-50 ms of
+ * division on a 3 GHz core. The primes study's [2, 2·10^7) averages 36 a candidate, inside them;
+ * five ranges this long fit the two charges to about 1.5% of each range's time, where three
+ * ranges of 10-15 ms moved the per-candidate charge by half from one calibration to the next.
+ */
 export const DIVIDE_RANGES: readonly [number, number][] = [
-  [2, 300_000],
-  [1_000_000, 1_200_000],
-  [20_000_000, 20_100_000],
+  [2, 1_000_000],
+  [4_000_000, 4_400_000],
+  [20_000_000, 20_200_000],
+  [100_000_000, 100_100_000],
+  [1_000_000_000, 1_000_050_000],
 ];
 
 export interface DivideSample {
@@ -83,14 +91,16 @@ export function measureHost(packageRoot: string): Calibration {
 }
 
 const round1 = (x: number) => Math.round(Math.max(0, x) * 10) / 10;
+/** A cycle charge to a hundredth: a tenth of 8 cycles is 1.2% of every primes time. */
+const round2 = (x: number) => Math.round(Math.max(0, x) * 100) / 100;
 /** Times are whole nanoseconds in the cost model. */
 const roundNs = (x: number) => Math.round(Math.max(0, x));
 
 /** The `[costs]` values a calibration gives, at `cpuMhz` for the cycle charges. */
 export function profileCosts(c: Calibration, cpuMhz: number): Record<string, number> {
   return {
-    divisionCycles: round1((c.divisionNs * cpuMhz) / 1000),
-    candidateCycles: round1((c.candidateNs * cpuMhz) / 1000),
+    divisionCycles: round2((c.divisionNs * cpuMhz) / 1000),
+    candidateCycles: round2((c.candidateNs * cpuMhz) / 1000),
     syscallNs: roundNs(c.syscallNs),
     contextSwitchNs: roundNs(c.pipeRoundTripNs / 2 - 2 * c.syscallNs),
     cacheLineNs: roundNs(c.cacheLineRoundTripNs / 2),

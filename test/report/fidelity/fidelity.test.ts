@@ -14,6 +14,7 @@ import {
   profileCosts,
   profileText,
 } from '../../../src/report/fidelity/calibrate.ts';
+import { CHECK_RANGE, type DivisionCheck } from '../../../src/report/fidelity/division-check.ts';
 import { buildHostProgram, runHostProgram } from '../../../src/report/fidelity/host.ts';
 import { runConfig } from '../../../src/report/run.ts';
 import { parseScenario } from '../../../src/scenario/load.ts';
@@ -159,6 +160,13 @@ test('smpsim fidelity --json: a point per shape and worker count, the same work 
     ['thread/contiguous', 'process/contiguous', 'thread/interleaved'],
   );
   assert.ok(r.points.every((p) => p.same_work && p.speedup_error === 0));
+  // The speed check divides CHECK_RANGE as the guest would and prices it at the default charges.
+  const check = (JSON.parse(got.out) as { division_check: DivisionCheck }).division_check;
+  const [lo, hi] = CHECK_RANGE;
+  const divisions = trialDivide(lo, hi, basePrimes(Math.ceil(Math.sqrt(hi)))).divisions;
+  assert.deepEqual([check.divisions, check.candidates], [divisions, hi - lo]);
+  assert.equal(check.charged_ns, Math.round(((divisions * 26 + (hi - lo) * 6) * 1000) / 3000));
+  assert.ok(check.host_before_ns > 0 && check.host_after_ns > 0);
   const pp = (JSON.parse(got.out) as { pingpong: { cpus: number; sim_ns_per_handoff: number }[] }).pingpong;
   assert.deepEqual(
     pp.map((p) => p.cpus),
