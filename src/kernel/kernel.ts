@@ -54,6 +54,7 @@ import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { ExitStub } from './exit-stub.ts';
 import { dispatchSyscall } from './syscall.ts';
+import { coldSyscall, IdleExitState } from './idle-exit.ts';
 import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
 import { NO_TIMEOUT, type Timeout } from './timeout.ts';
@@ -191,6 +192,8 @@ export class Kernel implements SchedHost {
   readonly hotplug: HotplugState;
   /** Per-CPU switch and preemption state (cpu-state.ts). */
   readonly percpu: KernelCpuState;
+  /** Per-CPU idle periods and the cold start owed after a deep one (idle-exit.ts). */
+  readonly idleExit: IdleExitState;
   /** The clocks as the kernel knows them: the calibrated TSC and LAPIC rates (clock/clock.ts). */
   readonly clock = new ClockState();
   /** CPU frequency policies and their governor (cpufreq/cpufreq.ts), or null: fixed clocks. */
@@ -257,6 +260,7 @@ export class Kernel implements SchedHost {
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
     this.percpu = new KernelCpuState(n);
+    this.idleExit = new IdleExitState(n);
     this.hotplug = new HotplugState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
@@ -588,7 +592,12 @@ export class Kernel implements SchedHost {
   #hooks(): CpuHooks {
     return {
       syscall: (cpu, ctx, effect: SyscallEffect) => {
-        const body = dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args);
+        const body = coldSyscall(
+          this,
+          cpu,
+          effect.nr,
+          dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
+        );
         const sink = this.traceSink;
         return sink === null ? body : tracedSyscall(sink, ctx as Thread, effect.nr, body);
       },
