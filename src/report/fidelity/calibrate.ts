@@ -13,6 +13,13 @@
  * - `cacheLineNs`: half a round trip of one atomic word bounced between two CPUs;
  * - `atomicNs`: an uncontended compare-and-swap on a line this CPU holds (what every guest
  *   atomic pays before any line transfer: an uncontended mutex lock and unlock pay it twice).
+ * - `coldAfterIdleNs`, `wakeFromIdleNs` (kernel/idle-exit.ts): a thread on CPU 0 sleeps, stamps the
+ *   time and wakes a thread waiting on CPU 1, after a shallow (20 µs) and a deep (2 ms) sleep, the
+ *   medians of three runs of 400 wake-ups each. The deep sleep's FUTEX_WAKE call, beyond the
+ *   shallow one's, is the cold start of the waker's first call (`coldAfterIdleNs`); the rest of
+ *   the deep wake-up's growth is the idle wakee CPU's (`wakeFromIdleNs`). In smpsim the same two
+ *   runs differ by exactly their sum (test/kernel/idle-exit.test.ts), so the profile reproduces
+ *   the host's growth; what a shallow wake-up costs stays the model's (idleWakeNs, ipiLatencyNs).
  * The futex ping-pong round trip, thread creation and fork are measured and written as comments:
  * each is a sum of several parameters in smpsim (the futex path, the scheduler, the proc scheme),
  * so they are figures to compare a run with, not parameters.
@@ -59,6 +66,15 @@ export function fitDivision(samples: readonly DivideSample[]): { divisionNs: num
   return { divisionNs: (td * cc - tc * dc) / det, candidateNs: (tc * dd - td * dc) / det };
 }
 
+/** The sleeps before a wake-up: inside KVM's 200 µs halt-polling window, and 10x past it. */
+export const WAKE_SLEEPS_NS = { shallow: 20_000, deep: 2_000_000 } as const;
+
+/** One thread waking another on the other CPU after a sleep: medians of the wake-up and of the call. */
+export interface WakeSample {
+  ns: number;
+  callNs: number;
+}
+
 export interface Calibration {
   divisionNs: number;
   candidateNs: number;
@@ -69,6 +85,15 @@ export interface Calibration {
   atomicNs: number;
   threadCreateNs: number;
   forkNs: number;
+  wakeShallow: WakeSample;
+  wakeDeep: WakeSample;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+function measureWake(bin: string, sleepNs: number): WakeSample {
+  const runs = Array.from({ length: 3 }, () => runHostProgram(bin, ['wake', String(sleepNs)], 2));
+  return { ns: median(runs.map((r) => Number(r.ns))), callNs: median(runs.map((r) => Number(r.call_ns))) };
 }
 
 export function measureHost(packageRoot: string): Calibration {
@@ -87,6 +112,8 @@ export function measureHost(packageRoot: string): Calibration {
     atomicNs: one(['atomic'], 1),
     threadCreateNs: one(['thread'], 1),
     forkNs: one(['fork'], 1),
+    wakeShallow: measureWake(bin, WAKE_SLEEPS_NS.shallow),
+    wakeDeep: measureWake(bin, WAKE_SLEEPS_NS.deep),
   };
 }
 
@@ -105,7 +132,15 @@ export function profileCosts(c: Calibration, cpuMhz: number): Record<string, num
     contextSwitchNs: roundNs(c.pipeRoundTripNs / 2 - 2 * c.syscallNs),
     cacheLineNs: roundNs(c.cacheLineRoundTripNs / 2),
     atomicNs: roundNs(c.atomicNs),
+    ...idleExitCosts(c),
   };
+}
+
+/** The deep wake-up's growth over the shallow one, split into the waker's cold call and the rest. */
+export function idleExitCosts(c: Calibration): { coldAfterIdleNs: number; wakeFromIdleNs: number } {
+  const cold = Math.max(0, c.wakeDeep.callNs - c.wakeShallow.callNs);
+  const growth = Math.max(0, c.wakeDeep.ns - c.wakeShallow.ns);
+  return { coldAfterIdleNs: roundNs(cold), wakeFromIdleNs: roundNs(Math.max(0, growth - cold)) };
 }
 
 /** The profile file's text: the costs, then the measured figures that are not parameters. */
@@ -115,7 +150,9 @@ export function profileText(c: Calibration, cpuMhz: number, host: string): strin
     `# smpsim calibrate: ${host}`,
     `# cycle charges at cpu_mhz = ${cpuMhz}; include with  costs = { profile = "<this file>" }`,
     `# measured, not parameters: futex ping-pong round trip ${round1(c.futexRoundTripNs)} ns,`,
-    `#   pthread_create+join ${round1(c.threadCreateNs)} ns, fork+exit+wait ${round1(c.forkNs)} ns`,
+    `#   pthread_create+join ${round1(c.threadCreateNs)} ns, fork+exit+wait ${round1(c.forkNs)} ns,`,
+    `#   a wake-up on the other CPU ${roundNs(c.wakeShallow.ns)} ns after ${WAKE_SLEEPS_NS.shallow / 1000} us asleep, ${roundNs(c.wakeDeep.ns)} ns after ${WAKE_SLEEPS_NS.deep / 1000} us`,
+    `#   (its FUTEX_WAKE call ${roundNs(c.wakeShallow.callNs)} and ${roundNs(c.wakeDeep.callNs)} ns)`,
     '[costs]',
     ...Object.entries(costs).map(([k, v]) => `${k} = ${v}`),
     '',

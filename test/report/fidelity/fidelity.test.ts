@@ -77,9 +77,11 @@ const CAL: Calibration = {
   atomicNs: 7.4,
   threadCreateNs: 20000,
   forkNs: 130000,
+  wakeShallow: { ns: 8000, callNs: 3400 },
+  wakeDeep: { ns: 30000, callNs: 6400 },
 };
 
-test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS', () => {
+test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS, the deep wake-up split', () => {
   assert.deepEqual(profileCosts(CAL, 3000), {
     divisionCycles: 6.6,
     candidateCycles: 1.5,
@@ -87,7 +89,16 @@ test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch
     contextSwitchNs: Math.round(4745 / 2 - 2 * 161.4),
     cacheLineNs: 100,
     atomicNs: 7,
+    // The deep wake-up's 22 us of growth: 3 us in the waker's FUTEX_WAKE, 19 us the rest.
+    coldAfterIdleNs: 3000,
+    wakeFromIdleNs: 19000,
   });
+  // A deep wake-up no slower than a shallow one charges nothing (not a negative time).
+  const flat = { ...CAL, wakeDeep: { ns: 7000, callNs: 3000 } };
+  assert.deepEqual(
+    [profileCosts(flat, 3000).coldAfterIdleNs, profileCosts(flat, 3000).wakeFromIdleNs],
+    [0, 0],
+  );
 });
 
 const scenario = (profile: string) => `
