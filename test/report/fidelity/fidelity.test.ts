@@ -15,7 +15,7 @@ import {
   profileText,
 } from '../../../src/report/fidelity/calibrate.ts';
 import { CHECK_RANGE, type DivisionCheck } from '../../../src/report/fidelity/division-check.ts';
-import { buildHostProgram, runHostProgram } from '../../../src/report/fidelity/host.ts';
+import { buildHostProgram, hostCpus, runHostProgram } from '../../../src/report/fidelity/host.ts';
 import { runConfig } from '../../../src/report/run.ts';
 import { parseScenario } from '../../../src/scenario/load.ts';
 import { basePrimes, sieveCount, trialDivide, workerSegments } from '../../../src/workloads/primes-math.ts';
@@ -65,6 +65,18 @@ test('the division fit recovers the per-division and per-candidate times it was 
     ),
     { numRuns: 200, seed: 23 },
   );
+});
+
+test('calibrate wake: a median wake-up and FUTEX_WAKE call after a shallow sleep', {
+  skip: skip || (hostCpus() < 2 ? 'one CPU: the wake mode pins to CPUs 0 and 1' : false),
+}, () => {
+  const bin = buildHostProgram(ROOT, 'calibrate');
+  const r = runHostProgram(bin, ['wake', '20000'], 2);
+  assert.equal(r.mode, 'wake');
+  assert.equal(r.sleep_ns, 20000);
+  // A wake-up and a system call each take more than nothing and far less than the 20 us sleep's
+  // 400 rounds together (8 ms); a figure of 0 or in the milliseconds would be a broken stamp.
+  for (const k of ['ns', 'call_ns']) assert.ok(Number(r[k]) > 50 && Number(r[k]) < 8_000_000, `${k} ${r[k]}`);
 });
 
 const CAL: Calibration = {
