@@ -1,13 +1,19 @@
 /*
  * Host microbenchmarks for `smpsim calibrate` (issue 23). Each mode prints one JSON object with
  * the median over ROUNDS of the per-operation time in ns (and what it divided by):
- *   divide LO HI    trial division of [LO, HI) as fidelity/primes.c: ns, divisions, candidates
+ *   divide LO HI    trial division of [LO, HI) as fidelity/primes.c: ns, divisions, candidates;
+ *                   timed in this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so that another
+ *                   process sharing the CPU does not count as division cost
  *   syscall         syscall(SYS_getppid) round trip
  *   atomic          an uncontended compare-and-swap on a word only this thread touches
  *   pipe            two processes on one CPU ping-pong a byte over two pipes (lat_ctx style):
  *                   ns per round trip (2 switches, 2 writes, 2 reads)
  *   futex           two threads on two CPUs ping-pong through FUTEX_WAIT/FUTEX_WAKE: round trip
  *   cacheline       two threads on two CPUs bounce one atomic word: ns per round trip (2 transfers)
+ *   wake SLEEP [busy]  a thread on CPU 0 sleeps SLEEP ns, stamps the time and FUTEX_WAKEs a thread
+ *                   waiting on CPU 1, which stamps when it runs: the median of WAKE_ROUNDS of the
+ *                   wake-up (ns) and of the FUTEX_WAKE call (call_ns). With `busy` a SCHED_IDLE
+ *                   spinner keeps CPU 1 from halting (the woken thread preempts it at once)
  *   thread          pthread_create + pthread_join of an empty thread
  *   fork            fork + _exit + waitpid of a small process
  * Pinning to CPUs 0 and 1 is done here with sched_setaffinity (the pipe mode pins both
@@ -55,6 +61,12 @@ static double median(double *v) {
 
 static volatile uint64_t sink;
 
+static uint64_t thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void divide(uint64_t lo, uint64_t hi) {
   uint32_t limit = (uint32_t)ceil(sqrt((double)hi));
   unsigned char *composite = calloc(limit + 1, 1);
@@ -70,7 +82,7 @@ static void divide(uint64_t lo, uint64_t hi) {
   for (int r = 0; r < ROUNDS; r++) {
     divisions = 0;
     count = 0;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = thread_cpu_ns();
     for (uint64_t n = lo; n < hi; n++) {
       int prime = 1;
       for (size_t i = 0; i < nb; i++) {
@@ -84,7 +96,7 @@ static void divide(uint64_t lo, uint64_t hi) {
       }
       count += prime;
     }
-    t[r] = (double)(now_ns() - t0);
+    t[r] = (double)(thread_cpu_ns() - t0);
   }
   sink = count;
   printf("{\"mode\":\"divide\",\"ns\":%.0f,\"divisions\":%llu,\"candidates\":%llu}\n", median(t),
@@ -223,6 +235,66 @@ static void bench_cacheline(void) {
   report("cacheline", t, LINE_OPS);
 }
 
+/* The wake mode: the waker's stamps, the wakee's, and the spinner's stop flag. */
+#define WAKE_ROUNDS 400
+static _Atomic uint32_t wake_word;
+static _Atomic int wake_stop;
+static uint64_t wake_posted[WAKE_ROUNDS + 1], wake_called[WAKE_ROUNDS + 1], wake_ran[WAKE_ROUNDS + 1];
+
+static void *wakee(void *arg) {
+  (void)arg;
+  pin(1);
+  for (int r = 1; r <= WAKE_ROUNDS; r++) {
+    for (;;) {
+      uint32_t v = atomic_load(&wake_word);
+      if ((int)v >= r) break;
+      futex(&wake_word, FUTEX_WAIT_PRIVATE, v);
+    }
+    wake_ran[r] = now_ns();
+  }
+  return 0;
+}
+
+static void *idle_spinner(void *arg) {
+  (void)arg;
+  pin(1);
+  struct sched_param p = {0};
+  sched_setscheduler(0, SCHED_IDLE, &p);
+  while (!atomic_load(&wake_stop)) {
+  }
+  return 0;
+}
+
+static double median_of(double *v, int n) {
+  qsort(v, n, sizeof *v, cmp);
+  return v[n / 2];
+}
+
+static void bench_wake(uint64_t sleep, int busy) {
+  pthread_t w, s;
+  pin(0);
+  if (busy) pthread_create(&s, 0, idle_spinner, 0);
+  pthread_create(&w, 0, wakee, 0);
+  struct timespec ts = {(time_t)(sleep / 1000000000u), (long)(sleep % 1000000000u)};
+  for (int r = 1; r <= WAKE_ROUNDS; r++) {
+    nanosleep(&ts, 0);
+    wake_posted[r] = now_ns();
+    atomic_store(&wake_word, (uint32_t)r);
+    futex(&wake_word, FUTEX_WAKE_PRIVATE, 1);
+    wake_called[r] = now_ns();
+  }
+  pthread_join(w, 0);
+  atomic_store(&wake_stop, 1);
+  if (busy) pthread_join(s, 0);
+  static double ran[WAKE_ROUNDS], called[WAKE_ROUNDS];
+  for (int r = 1; r <= WAKE_ROUNDS; r++) {
+    ran[r - 1] = (double)(wake_ran[r] - wake_posted[r]);
+    called[r - 1] = (double)(wake_called[r] - wake_posted[r]);
+  }
+  printf("{\"mode\":\"wake\",\"sleep_ns\":%llu,\"busy\":%d,\"ns\":%.0f,\"call_ns\":%.0f}\n",
+         (unsigned long long)sleep, busy, median_of(ran, WAKE_ROUNDS), median_of(called, WAKE_ROUNDS));
+}
+
 static void *empty(void *arg) { return arg; }
 
 static void bench_thread(void) {
@@ -263,10 +335,11 @@ int main(int argc, char **argv) {
   else if (strcmp(m, "pipe") == 0) bench_pipe();
   else if (strcmp(m, "futex") == 0) bench_futex();
   else if (strcmp(m, "cacheline") == 0) bench_cacheline();
+  else if (strcmp(m, "wake") == 0 && argc >= 3) bench_wake(strtoull(argv[2], 0, 10), argc > 3);
   else if (strcmp(m, "thread") == 0) bench_thread();
   else if (strcmp(m, "fork") == 0) bench_fork();
   else {
-    fprintf(stderr, "usage: calibrate divide LO HI | syscall | atomic | pipe | futex | cacheline | thread | fork\n");
+    fprintf(stderr, "usage: calibrate divide LO HI | syscall | atomic | pipe | futex | cacheline | wake SLEEP_NS [busy] | thread | fork\n");
     return 2;
   }
   return 0;

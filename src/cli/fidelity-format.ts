@@ -8,6 +8,7 @@
 import type { CondherdPoint } from '../report/fidelity/condherd-fidelity.ts';
 import type { MutexPoint } from '../report/fidelity/mutex-fidelity.ts';
 import type { HandoffPoint } from '../report/fidelity/pingpong-fidelity.ts';
+import type { DivisionCheck } from '../report/fidelity/division-check.ts';
 import type { FidelityPoint } from '../report/fidelity/primes-fidelity.ts';
 import type { SchbenchPoint } from '../report/fidelity/schbench-fidelity.ts';
 import { table } from './format.ts';
@@ -93,6 +94,12 @@ export function formatSchbench(points: readonly SchbenchPoint[]): string {
     'p99 err',
   ];
   return `\n${table(headers, rows, 1).join('\n')}\n`;
+}
+
+/** The host's division probe against smpsim's charge for it, before and after the primes runs. */
+export function formatDivisionCheck(c: DivisionCheck): string {
+  const [lo, hi] = c.range;
+  return `speed check: dividing [${lo}, ${hi}) took the host ${ms(c.host_before_ns)} ms before and ${ms(c.host_after_ns)} ms after (${pct(c.drift)}); smpsim charges ${ms(c.charged_ns)} ms (the host ${pct(c.host_vs_charge)} against it)\n`;
 }
 
 export function formatFidelity(

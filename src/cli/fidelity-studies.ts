@@ -5,6 +5,7 @@
  * `--range`) runs a tenth of the rounds and iterations.
  * @module
  */
+import { type DivisionCheck, startDivisionCheck } from '../report/fidelity/division-check.ts';
 import { type CondherdPoint, runCondherdFidelity } from '../report/fidelity/condherd-fidelity.ts';
 import { type MutexPoint, runMutexFidelity } from '../report/fidelity/mutex-fidelity.ts';
 import { type HandoffPoint, runPingpongFidelity } from '../report/fidelity/pingpong-fidelity.ts';
@@ -13,10 +14,12 @@ import {
   type FidelityPoint,
   runPrimesFidelity,
 } from '../report/fidelity/primes-fidelity.ts';
+import { simCpuMhz } from '../report/fidelity/program-sim.ts';
 import { runSchbenchFidelity, type SchbenchPoint } from '../report/fidelity/schbench-fidelity.ts';
 import { UsageError } from './errors.ts';
 import {
   formatCondherd,
+  formatDivisionCheck,
   formatFidelity,
   formatHandoffs,
   formatMutex,
@@ -58,6 +61,8 @@ export function parseStudies(raw: string | undefined): ReadonlySet<FidelityStudy
 export interface StudyResults {
   json: {
     points: FidelityPoint[];
+    /** The host's division probe before and after the primes runs (null without primes). */
+    division_check: DivisionCheck | null;
     pingpong: HandoffPoint[];
     mutex: MutexPoint[];
     condherd: CondherdPoint[];
@@ -76,7 +81,9 @@ export function runStudies(
 ): StudyResults {
   const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 10)) : n);
   const base = { maxCpus: o.maxWorkers, runs: o.runs, costs: o.costs };
+  const probe = studies.has('primes') ? startDivisionCheck(root, o.costs, simCpuMhz(1)) : null;
   const points = studies.has('primes') ? runPrimesFidelity(root, o) : [];
+  const check = probe === null ? null : probe.after();
   const pingpong = studies.has('pingpong')
     ? runPingpongFidelity(root, { ...base, rounds: scale(PINGPONG_ROUNDS) })
     : [];
@@ -93,9 +100,10 @@ export function runStudies(
         runSchbenchFidelity(root, { ...base, ...SCHBENCH, ...shape, rounds: scale(SCHBENCH.rounds) }),
       )
     : [];
-  const json = { points, pingpong, mutex, condherd, schbench };
+  const json = { points, division_check: check, pingpong, mutex, condherd, schbench };
   const text = (profile: string | null, model: string) =>
     formatFidelity(points, profile, model) +
+    (check !== null ? formatDivisionCheck(check) : '') +
     (pingpong.length > 0 ? formatHandoffs(pingpong) : '') +
     (mutex.length > 0 ? formatMutex(mutex) : '') +
     (condherd.length > 0 ? formatCondherd(condherd) : '') +

@@ -52,7 +52,7 @@ export function registerFidelityCommands(program: Command, io: Io, setStatus: (s
   program
     .command('calibrate')
     .description(
-      'measure this host (division, syscall, context switch, cache line) and write a [costs] profile',
+      'measure this host (division, syscall, context switch, cache line, waking after idle) and write a [costs] profile',
     )
     .option('--out <file>', 'write the profile here (default: print it)')
     .option('--cpu-mhz <mhz>', 'the simulated clock the cycle charges are for (default 3000)')

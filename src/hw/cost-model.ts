@@ -35,6 +35,23 @@ const PARAMS = {
   ipiLatencyRemoteNs: { value: 1750, source: 'IPI cross-socket, about 1.5-2 us' },
   irqEntryNs: { value: 250, source: 'interrupt entry, EOI and iret, estimate' },
   idleWakeNs: { value: 1500, source: 'C1 exit latency 1-2 us' },
+  // Leaving a long idle on a VM (issue 23, kernel/idle-exit.ts): 0 on bare metal, where idleWakeNs
+  // is the whole exit; `smpsim calibrate` measures both on the host it runs on.
+  wakeFromIdleNs: {
+    value: 0,
+    source:
+      'a halted vCPU descheduled by its host after the halt-polling window: the extra before a thread woken onto it runs, beyond idleWakeNs (smpsim calibrate, fidelity/calibrate.c wake; 0 on bare metal)',
+  },
+  coldAfterIdleNs: {
+    value: 0,
+    source:
+      'the first system call a thread makes on a CPU back from a long idle, beyond a warm one: caches and TLB refilled after the host ran something else (smpsim calibrate; 0 on bare metal)',
+  },
+  idleDeepAfterNs: {
+    value: 200_000,
+    source:
+      "the idle period after which wakeFromIdleNs and coldAfterIdleNs apply: KVM's halt polling window, KVM_HALT_POLL_NS_DEFAULT 200000 on x86 (Linux arch/x86/include/asm/kvm_host.h, virt/kvm/kvm_main.c halt_poll_ns)",
+  },
   timerIrqNs: { value: 400, source: 'timer handler body: time update, timeout scan, estimate' },
   tscDeadlineWriteNs: {
     value: 40,

@@ -2,15 +2,16 @@
  * The kernel: contexts and processes, the active scheduling policy, futexes, and the hooks it
  * installs on every CPU (system calls, interrupts, guest faults, return to user mode).
  *
- * Why it is about 660 lines, above the house ~400: it is the one object that implements both the
+ * Why it is about 670 lines, above the house ~400: it is the one object that implements both the
  * CPU's hooks and the scheduler's host (SchedHost), and the blocking, timeout and wakeup paths
  * here share its private tables (threads, faults, the run's end) with those hooks. What needs
  * none of that has left: stats.ts, invariants.ts, deadlock.ts, cpu-state.ts, irq.ts,
  * sched/switch.ts (the switch accounting), hrtimer.ts, uaccess.ts (guest memory, atomics
  * included), mmu.ts and tlb/ (translation and shootdowns; the kernel keeps only their state),
- * discover.ts (the firmware), boot/ (bring-up). Issues 18-20 and 24 added ~60 lines of state
+ * discover.ts (the firmware), boot/ (bring-up). Issues 18-20, 23 and 24 added ~70 lines of state
  * handles and their construction (descriptor tables, devio, hotplug, the capring personality,
- * the context pool); their code lives in fd/, devio/, hotplug.ts, capring/ and context-pool.ts;
+ * the context pool, the idle exits); their code lives in fd/, devio/, hotplug.ts, capring/,
+ * context-pool.ts and idle-exit.ts;
  * releaseProcess (issue 19, ~15 lines) and forgetThread with its switch hook (a dead thread's
  * release, whose rule is in thread-release.ts) stay because they edit the private thread table.
  * Next out: those handles' construction into one subsystems record built from the options, and
@@ -54,6 +55,7 @@ import type { SchedHost, SchedPolicy } from './sched/policy.ts';
 import { idleLoop, schedule } from './sched/switch.ts';
 import { ExitStub } from './exit-stub.ts';
 import { dispatchSyscall } from './syscall.ts';
+import { coldSyscall, IdleExitState } from './idle-exit.ts';
 import { Hrtimers } from './hrtimer.ts';
 import { REALTIME_BOOT_NS } from './time.ts';
 import { NO_TIMEOUT, type Timeout } from './timeout.ts';
@@ -194,6 +196,8 @@ export class Kernel implements SchedHost {
   readonly hotplug: HotplugState;
   /** Per-CPU switch and preemption state (cpu-state.ts). */
   readonly percpu: KernelCpuState;
+  /** Per-CPU idle periods and the cold start owed after a deep one (idle-exit.ts). */
+  readonly idleExit: IdleExitState;
   /** The clocks as the kernel knows them: the calibrated TSC and LAPIC rates (clock/clock.ts). */
   readonly clock = new ClockState();
   /** CPU frequency policies and their governor (cpufreq/cpufreq.ts), or null: fixed clocks. */
@@ -262,6 +266,7 @@ export class Kernel implements SchedHost {
     this.needResched = new Uint8Array(n);
     this.stats = new KernelStats(n);
     this.percpu = new KernelCpuState(n);
+    this.idleExit = new IdleExitState(n);
     this.hotplug = new HotplugState(n);
     this.deadlineProgrammedNs = new Float64Array(n);
     this.switchFaultPlan = new SwitchFaultPlan(options.injectSwitchFaults ?? []);
@@ -595,7 +600,12 @@ export class Kernel implements SchedHost {
   #hooks(): CpuHooks {
     return {
       syscall: (cpu, ctx, effect: SyscallEffect) => {
-        const body = dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args);
+        const body = coldSyscall(
+          this,
+          cpu,
+          effect.nr,
+          dispatchSyscall(this, cpu, ctx as Thread, effect.nr, effect.args),
+        );
         const sink = this.traceSink;
         return sink === null ? body : tracedSyscall(sink, ctx as Thread, effect.nr, body);
       },

@@ -13,6 +13,7 @@ import { migrationWarmNs } from '../../hw/migration.ts';
 import type { SpinLock } from '../../hw/spinlock.ts';
 import { InjectedKernelFault } from '../fault.ts';
 import { mustPark, playDead } from '../hotplug-park.ts';
+import { idleExitNs, noteIdleHalt } from '../idle-exit.ts';
 import { checkSwitchInvariants } from '../invariants.ts';
 import type { Kernel } from '../kernel.ts';
 import { programTimersNow } from '../clockevent.ts';
@@ -74,6 +75,7 @@ export function beginSwitch(k: Kernel, cpu: Cpu, prev: Context, next: Context): 
   k.mmu.lazy[cpu.id] = isThread(next) ? 0 : 1; // idle keeps CR3: lazy TLB (kernel/tlb/linux.ts)
   let costNs = k.board.costs.contextSwitchNs;
   if (isThread(next)) costNs += switchIn(k, cpu, next);
+  if (isThread(next) && !isThread(prev)) costNs += idleExitNs(k, cpu); // leaving idle (idle-exit.ts)
   if (k.options.checkInvariants) checkSwitchInvariants(k, cpu, prev, next);
   return costNs;
 }
@@ -161,6 +163,7 @@ export function* idleLoop(k: Kernel, cpu: Cpu): KernelGen<void> {
         continue;
       }
       k.noteHalt(cpu);
+      noteIdleHalt(k, cpu);
       yield HALT;
     } else {
       yield IRQ_WINDOW;

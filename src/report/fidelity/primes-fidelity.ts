@@ -4,7 +4,8 @@
  * and in smpsim under the fair policy, at 1..N workers on as many CPUs, in the three shapes the
  * issue measured (contiguous threads, contiguous processes, interleaved threads). Each point
  * gives the absolute times and the 1→N speedups side by side, with signed relative errors
- * (smpsim − host) / host. The host figure is the median of `runs` runs pinned with taskset.
+ * (smpsim − host) / host. The host figure is the median of `runs` runs pinned with taskset,
+ * taken round by round over the points.
  * @module
  */
 import type { PrimesMode, PrimesPartition, RunConfig } from '../../machine/config.ts';
@@ -64,8 +65,8 @@ interface Side {
   divisions: number;
 }
 
-function hostSide(binary: string, shape: PrimesShape, workers: number, o: FidelityOptions): Side {
-  const args = [
+function hostArgs(shape: PrimesShape, workers: number, o: FidelityOptions): string[] {
+  return [
     shape.mode,
     String(workers),
     String(o.range[0]),
@@ -73,9 +74,25 @@ function hostSide(binary: string, shape: PrimesShape, workers: number, o: Fideli
     String(o.segment),
     shape.partition,
   ];
-  const runs = Array.from({ length: o.runs }, () => runHostProgram(binary, args, workers));
-  const { median, spread } = medianSpread(runs.map((r) => Number(r.elapsed_ns)));
-  return { ns: median, spread, count: Number(runs[0]!.count), divisions: Number(runs[0]!.divisions) };
+}
+
+/**
+ * Every point's host runs, taken round by round (the first run of every point, then the second):
+ * the host's speed drifts over a study's minute, and interleaving gives each point's median the
+ * same share of it, which the speedups (ratios of two points) then cancel.
+ */
+function hostSides(binary: string, o: FidelityOptions): Side[] {
+  const keys = PRIMES_SHAPES.flatMap((shape) =>
+    Array.from({ length: o.maxWorkers }, (_, i) => ({ shape, workers: i + 1 })),
+  );
+  const runs = keys.map(() => [] as Record<string, unknown>[]);
+  for (let r = 0; r < o.runs; r++)
+    for (const [i, k] of keys.entries())
+      runs[i]!.push(runHostProgram(binary, hostArgs(k.shape, k.workers, o), k.workers));
+  return runs.map((rs) => {
+    const { median, spread } = medianSpread(rs.map((x) => Number(x.elapsed_ns)));
+    return { ns: median, spread, count: Number(rs[0]!.count), divisions: Number(rs[0]!.divisions) };
+  });
 }
 
 function simSide(shape: PrimesShape, workers: number, o: FidelityOptions): Side {
@@ -91,13 +108,13 @@ function simSide(shape: PrimesShape, workers: number, o: FidelityOptions): Side 
 const rel = (sim: number, host: number) => (sim - host) / host;
 
 export function runPrimesFidelity(packageRoot: string, o: FidelityOptions): FidelityPoint[] {
-  const binary = buildHostProgram(packageRoot, 'primes');
+  const hosts = hostSides(buildHostProgram(packageRoot, 'primes'), o);
   const points: FidelityPoint[] = [];
-  for (const shape of PRIMES_SHAPES) {
+  for (const [s, shape] of PRIMES_SHAPES.entries()) {
     let host1 = 0;
     let sim1 = 0;
     for (let workers = 1; workers <= o.maxWorkers; workers++) {
-      const host = hostSide(binary, shape, workers, o);
+      const host = hosts[s * o.maxWorkers + workers - 1]!;
       const sim = simSide(shape, workers, o);
       if (workers === 1) [host1, sim1] = [host.ns, sim.ns];
       const hostSpeedup = host1 / host.ns;

@@ -14,7 +14,8 @@ import {
   profileCosts,
   profileText,
 } from '../../../src/report/fidelity/calibrate.ts';
-import { buildHostProgram, runHostProgram } from '../../../src/report/fidelity/host.ts';
+import { CHECK_RANGE, type DivisionCheck } from '../../../src/report/fidelity/division-check.ts';
+import { buildHostProgram, hostCpus, runHostProgram } from '../../../src/report/fidelity/host.ts';
 import { runConfig } from '../../../src/report/run.ts';
 import { parseScenario } from '../../../src/scenario/load.ts';
 import { basePrimes, sieveCount, trialDivide, workerSegments } from '../../../src/workloads/primes-math.ts';
@@ -66,6 +67,18 @@ test('the division fit recovers the per-division and per-candidate times it was 
   );
 });
 
+test('calibrate wake: a median wake-up and FUTEX_WAKE call after a shallow sleep', {
+  skip: skip || (hostCpus() < 2 ? 'one CPU: the wake mode pins to CPUs 0 and 1' : false),
+}, () => {
+  const bin = buildHostProgram(ROOT, 'calibrate');
+  const r = runHostProgram(bin, ['wake', '20000'], 2);
+  assert.equal(r.mode, 'wake');
+  assert.equal(r.sleep_ns, 20000);
+  // A wake-up and a system call each take more than nothing and far less than the 20 us sleep's
+  // 400 rounds together (8 ms); a figure of 0 or in the milliseconds would be a broken stamp.
+  for (const k of ['ns', 'call_ns']) assert.ok(Number(r[k]) > 50 && Number(r[k]) < 8_000_000, `${k} ${r[k]}`);
+});
+
 const CAL: Calibration = {
   divisionNs: 2.2,
   candidateNs: 0.5,
@@ -76,9 +89,11 @@ const CAL: Calibration = {
   atomicNs: 7.4,
   threadCreateNs: 20000,
   forkNs: 130000,
+  wakeShallow: { ns: 8000, callNs: 3400 },
+  wakeDeep: { ns: 30000, callNs: 6400 },
 };
 
-test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS', () => {
+test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch, half a line round trip, a local CAS, the deep wake-up split', () => {
   assert.deepEqual(profileCosts(CAL, 3000), {
     divisionCycles: 6.6,
     candidateCycles: 1.5,
@@ -86,7 +101,16 @@ test('a calibration maps to costs: cycles at the simulated clock, lat_ctx switch
     contextSwitchNs: Math.round(4745 / 2 - 2 * 161.4),
     cacheLineNs: 100,
     atomicNs: 7,
+    // The deep wake-up's 22 us of growth: 3 us in the waker's FUTEX_WAKE, 19 us the rest.
+    coldAfterIdleNs: 3000,
+    wakeFromIdleNs: 19000,
   });
+  // A deep wake-up no slower than a shallow one charges nothing (not a negative time).
+  const flat = { ...CAL, wakeDeep: { ns: 7000, callNs: 3000 } };
+  assert.deepEqual(
+    [profileCosts(flat, 3000).coldAfterIdleNs, profileCosts(flat, 3000).wakeFromIdleNs],
+    [0, 0],
+  );
 });
 
 const scenario = (profile: string) => `
@@ -159,6 +183,13 @@ test('smpsim fidelity --json: a point per shape and worker count, the same work 
     ['thread/contiguous', 'process/contiguous', 'thread/interleaved'],
   );
   assert.ok(r.points.every((p) => p.same_work && p.speedup_error === 0));
+  // The speed check divides CHECK_RANGE as the guest would and prices it at the default charges.
+  const check = (JSON.parse(got.out) as { division_check: DivisionCheck }).division_check;
+  const [lo, hi] = CHECK_RANGE;
+  const divisions = trialDivide(lo, hi, basePrimes(Math.ceil(Math.sqrt(hi)))).divisions;
+  assert.deepEqual([check.divisions, check.candidates], [divisions, hi - lo]);
+  assert.equal(check.charged_ns, Math.round(((divisions * 26 + (hi - lo) * 6) * 1000) / 3000));
+  assert.ok(check.host_before_ns > 0 && check.host_after_ns > 0);
   const pp = (JSON.parse(got.out) as { pingpong: { cpus: number; sim_ns_per_handoff: number }[] }).pingpong;
   assert.deepEqual(
     pp.map((p) => p.cpus),
