@@ -95,9 +95,9 @@ function* client(t: Guest, a: TxArgs, c: number, cpu: number, shared: number): P
   return 0;
 }
 
-function* txMain(t: Guest, raw: unknown): Program<number> {
+function txArgsOf(raw: unknown): TxArgs {
   const args = raw as ProgramArgs;
-  const a: TxArgs = {
+  return {
     clients: intArg(args, 'clients'),
     framesEach: intArg(args, 'frames'),
     frameBytes: intArg(args, 'frame_bytes'),
@@ -106,6 +106,10 @@ function* txMain(t: Guest, raw: unknown): Program<number> {
     nonblock: intArg(args, 'nonblock') === 1,
     bql: intArg(args, 'bql') === 1,
   };
+}
+
+function* txMain(t: Guest, raw: unknown): Program<number> {
+  const a = txArgsOf(raw);
   const redox = a.driver === 'redox';
   const shared = yield* mmap_anonymous(t, LATENCIES + 4 * a.clients * a.framesEach, MAP_SHARED);
   const scratch = yield* mmap_anonymous(t, 4096);
