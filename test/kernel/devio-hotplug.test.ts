@@ -22,7 +22,7 @@ import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { completionThread, nvmeInit, nvmeSubmit } from '../../src/services/drivers/nvme-queues.ts';
 import { irqClose } from '../../src/services/drivers/irq-handle.ts';
 import { mmioWrite } from '../../src/services/drivers/bar.ts';
-import { barOf } from '../support/bar.ts';
+import { barOf, quietNic } from '../support/bar.ts';
 import { openFunction } from '../../src/services/drivers/function.ts';
 import { atTime, bootGuest } from '../support/guest.ts';
 import { checkFaults } from '../support/guest-faults.ts';
@@ -34,15 +34,7 @@ function setup(readNs: number): DeviceSetupConfig {
     irqRouting: 'improved',
     iommu: false,
     devices: [
-      {
-        kind: 'e1000',
-        name: 'eth0',
-        packetsPerSec: 0,
-        packetBytes: 64,
-        wireMbps: 1000,
-        quirks: [],
-        dmaBits: 64,
-      },
+      quietNic('eth0'),
       {
         kind: 'nvme',
         name: 'nvme0',

@@ -22,7 +22,7 @@ import {
 } from '../../src/abi/syscalls.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { mmioWrite } from '../../src/services/drivers/bar.ts';
-import { barOf } from '../support/bar.ts';
+import { barOf, quietNic } from '../support/bar.ts';
 import { runGuest } from '../support/guest.ts';
 
 function setup(irqRouting: 'redox' | 'improved'): DeviceSetupConfig {
@@ -30,15 +30,7 @@ function setup(irqRouting: 'redox' | 'improved'): DeviceSetupConfig {
     irqRouting,
     iommu: false,
     devices: [
-      {
-        kind: 'e1000',
-        name: 'eth0',
-        packetsPerSec: 0,
-        packetBytes: 64,
-        wireMbps: 1000,
-        quirks: [],
-        dmaBits: 64,
-      },
+      quietNic('eth0'),
       {
         kind: 'nvme',
         name: 'nvme0',

@@ -26,22 +26,13 @@ import { setuid } from '../../src/libc/proc-handles.ts';
 import { waitpid } from '../../src/libc/process.ts';
 import { mmap_anonymous, syscall } from '../../src/libc/sys.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
+import { quietNic } from '../support/bar.ts';
 import { runGuest } from '../support/guest.ts';
 
 const DEVICES: DeviceSetupConfig = {
   irqRouting: 'improved',
   iommu: false,
-  devices: [
-    {
-      kind: 'e1000',
-      name: 'eth0',
-      packetsPerSec: 0,
-      packetBytes: 64,
-      wireMbps: 1000,
-      quirks: [],
-      dmaBits: 64,
-    },
-  ],
+  devices: [quietNic('eth0')],
 };
 /** Function 0's BAR0 (machine/devices.ts: 0xC000_0000 + i * 128 KiB). */
 const BAR0 = 0xc000_0000;

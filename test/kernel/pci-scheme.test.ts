@@ -15,21 +15,13 @@ import { waitpid } from '../../src/libc/process.ts';
 import { mmap_anonymous } from '../../src/libc/sys.ts';
 import type { DeviceSetupConfig } from '../../src/machine/device-config.ts';
 import { pciName } from '../../src/kernel/devio/pci-scheme.ts';
+import { quietNic } from '../support/bar.ts';
 import { runGuest } from '../support/guest.ts';
 
-const nic = (name: string) => ({
-  kind: 'e1000' as const,
-  name,
-  packetsPerSec: 0,
-  packetBytes: 64,
-  wireMbps: 1000,
-  quirks: [],
-  dmaBits: 64,
-});
 const DEVICES: DeviceSetupConfig = {
   irqRouting: 'improved',
   iommu: false,
-  devices: [nic('eth0'), nic('eth1')],
+  devices: [quietNic('eth0'), quietNic('eth1')],
 };
 const F0 = '0000--00--03.0';
 

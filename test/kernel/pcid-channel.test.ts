@@ -30,6 +30,7 @@ import {
   readConfig,
   writeConfig,
 } from '../../src/services/drivers/pcid-client.ts';
+import { quietNic } from '../support/bar.ts';
 import { runGuest } from '../support/guest.ts';
 
 test('pcid codec: requests as bincode 1 writes them (u32 variant, then the fields)', () => {
@@ -98,19 +99,10 @@ const nvme = (name: string, quirks: ('FORCE_LEGACY' | 'NO_MSI' | 'NO_MSIX')[] = 
   quirks,
   dmaBits: 64,
 });
-const nic = (name: string, quirks: ('FORCE_LEGACY' | 'NO_MSI' | 'NO_MSIX')[] = []) => ({
-  kind: 'e1000' as const,
-  name,
-  packetsPerSec: 0,
-  packetBytes: 64,
-  wireMbps: 1000,
-  quirks,
-  dmaBits: 64,
-});
 const DEVICES: DeviceSetupConfig = {
   irqRouting: 'improved',
   iommu: false,
-  devices: [nvme('nvme0'), nic('eth0'), nvme('nvme1', ['NO_MSIX']), nic('eth1', ['FORCE_LEGACY'])],
+  devices: [nvme('nvme0'), quietNic('eth0'), nvme('nvme1', ['NO_MSIX']), quietNic('eth1', ['FORCE_LEGACY'])],
 };
 
 test("pcid channel: each request's answer, and EINVAL out of turn", () => {
