@@ -126,6 +126,35 @@ test("the README's speed table is the newest recorded bench result", () => {
   says(`compresses time by ${per('idle')} simulated seconds\nper CPU second idle and ${per('busy')} busy`);
 });
 
+test("the README's run-to-run spread is the recorded runs' (bench/results/spread/)", () => {
+  const spread = join(ROOT, 'bench', 'results', 'spread', '2026-12-03-n');
+  interface Run {
+    ratio_compute: number;
+    ratio_pingpong: number;
+    scale: BenchScale;
+    multi_run: { speedup: number; serial_wall_ms: number };
+    startup: { wall_ms: number };
+  }
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Run;
+  const recorded = read(join(ROOT, 'bench', 'results', '2026-12-03-n-session.json'));
+  const runs = [recorded, ...['run-1', 'run-2', 'run-3'].map((n) => read(join(spread, `${n}.json`)))];
+  const previous = read(join(spread, 'previous-code.json'));
+  const range = (f: (r: Run) => number, digits: number) => {
+    const xs = runs.map(f);
+    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+  };
+  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  says(`gave\n${range((r) => r.ratio_compute, 2)}, so one run`);
+  says(`gave ${range((r) => r.scale.cpu_scaling.ratio, 2)} for 256 ÷ 4`);
+  says(`and ${range((r) => r.scale.thread_scaling.ratio, 2)} for 4096 ÷ 4 threads`);
+  says(`gave ${range((r) => r.multi_run.speedup, 2)}×`);
+  says(`serial half, ${range((r) => r.multi_run.serial_wall_ms / 1000, 1)} s`);
+  const run3 = runs[3]!;
+  says(`went ${previous.ratio_compute.toFixed(2)} → ${run3.ratio_compute.toFixed(2)}`);
+  says(`ping-pong\n${previous.ratio_pingpong.toFixed(2)} → ${run3.ratio_pingpong.toFixed(2)}`);
+  says(`build took ${Math.round(previous.startup.wall_ms)} ms`);
+});
+
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
   const dir = join(ROOT, 'bench', 'results', 'futex');
   const newest = readdirSync(dir)
