@@ -23,12 +23,13 @@
  * or reuses them (#breakCow); a shared page with NO_FRAME lies past the end of its object
  * (shm_truncate) and is SIGBUS.
  *
- * Why it is about 800 lines, over the house ~400: regions, page-table entries and frame references are one
+ * Why it is about 820 lines, over the house ~400: regions, page-table entries and frame references are one
  * invariant (each mapping call must keep the three in step, and the property tests check them
  * together), so they share private state here; the region list (regions.ts), the MMU and its
  * flushes (mmu.ts), the shootdown protocols (tlb/) and the layout of the 48-bit space
  * (user-layout.ts) already live apart. The fault handler
- * (demand paging, copy-on-write) writes the same three, so it is here too (~800 lines). Next
+ * (demand paging, copy-on-write) writes the same three, so it is here too, and so does a device
+window (reserveWindow, issue 18: a region with no frames, ~20 lines). Next
  * out: the two-phase munmap and madvise batches, and fork's copy and share, into an mm file of
  * their own over a small interface to the frame references.
  */
