@@ -116,9 +116,25 @@ function runShard(index, count, files, timesPath) {
       } catch {
         // The shard died before its reporter wrote: its status says so.
       }
-      done({ status: code ?? (signal === null ? 1 : 128), ...result });
+      done({ status: code ?? (signal === null ? 1 : 128), failures: failingPart(output), ...result });
     });
   });
+}
+
+/** Lines of the spec reporter's closing "failing tests" section kept for the summary. */
+const FAILURE_LINES_MAX = 80;
+
+/**
+ * The spec reporter's "✖ failing tests:" section of a shard's output, cut to FAILURE_LINES_MAX
+ * lines: printed again after every shard, since a log read from its end (CI's is) shows only
+ * the last shard's output, and a failure in an earlier one was a name without its error.
+ */
+function failingPart(output) {
+  const at = output.lastIndexOf('\u2716 failing tests:');
+  if (at < 0) return '';
+  const lines = output.slice(at).split('\n');
+  const cut = lines.length > FAILURE_LINES_MAX ? [...lines.slice(0, FAILURE_LINES_MAX), '…'] : lines;
+  return cut.join('\n').trimEnd();
 }
 
 async function runSharded(files, jobs) {
@@ -136,6 +152,8 @@ async function runSharded(files, jobs) {
     mkdirSync(join('node_modules', '.cache', 'smpsim'), { recursive: true });
     writeFileSync(TIMES_FILE, JSON.stringify(Object.assign(times, ...results.map((r) => r.files)), null, 1));
     const seconds = ((Date.now() - start) / 1000).toFixed(1);
+    for (const [i, r] of results.entries())
+      if (r.failures !== '') console.log(`\n── shard ${i + 1}'s failures, again ──\n${r.failures}`);
     console.log(
       `\nrun-tests: ${files.length} files in ${shards.length} shards, ${pass} passed, ${fail} failed, ${seconds} s`,
     );
