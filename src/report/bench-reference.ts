@@ -11,7 +11,7 @@
  * inside a simulation (DESIGN.md, "Determinism").
  * @module
  */
-import { EventQueue } from '../engine/event-queue.ts';
+import { EventHeap } from '../engine/event-heap.ts';
 
 /** The reference CPU's clock: 3 GHz, as the benchmark's simulated machine. */
 const CYCLES_PER_NS = 3;
@@ -51,7 +51,7 @@ export function referenceLoop(effects: number, generators: number, cycles = 30_0
   const extra = effects % generators;
   for (let g = 0; g < generators; g++) gens.push(referenceGenerator(effect, base + (g < extra ? 1 : 0)));
 
-  const queue = new EventQueue();
+  const queue = new EventHeap();
   const start = performance.now();
   for (let g = 0; g < generators; g++) queue.push(0, KIND_RESUME, g, 0);
   let done = 0;
