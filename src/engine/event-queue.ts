@@ -1,39 +1,29 @@
 /**
- * The engine's event queue, ordered by (time, insertion sequence): sorted lanes for the events
- * that extend a monotone stream (event-lanes.ts) and a 4-ary heap for the rest (event-heap.ts).
- * A pop takes the earliest of the lanes' heads and the heap's top. (time, sequence) is a total
- * order, so events pop in the same order whichever structure holds them: runs are unchanged
- * event for event against the heap alone (test/engine/event-queue.test.ts checks against a
- * sorted array). Issue 14: at 256 CPUs a pop sifted through four heap levels, about 130 ns of
- * each event's cost; from a lane it is a look at five heads.
+ * The engine's event queue, ordered by (time, insertion sequence): a 4-ary heap while it holds
+ * few events (event-heap.ts: one or two levels, the cheapest), a calendar queue once it holds
+ * many (event-calendar.ts), which a machine of many CPUs does (issue 14: at 256 CPUs a heap
+ * operation cost about twice a 4-CPU one, four sift levels each way per event). It moves its
+ * events to the calendar at CALENDAR_FROM and back to the heap at HEAP_BELOW, far enough apart
+ * that a size near one bound does not move them to and fro. (time, sequence) is a total order,
+ * so events pop in the same order whichever structure holds them: runs are unchanged event for
+ * event (test/engine/event-queue.test.ts checks both against a sorted array).
  *
  * This is the hot path of every simulation, so it stores no objects: an event is a time, a
- * sequence number, a handler kind and two integer arguments, each in typed arrays. Equal times
- * pop in insertion order, which is what makes runs deterministic.
+ * sequence number, a handler kind and two integer arguments, in typed arrays. Equal times pop
+ * in insertion order, which is what makes runs deterministic.
  */
 import { assert } from './assert.ts';
+import { EventCalendar } from './event-calendar.ts';
 import { EventHeap } from './event-heap.ts';
-import { EventLanes, LANES } from './event-lanes.ts';
 
-/** The source index of the heap beside the lanes 0 … LANES − 1; −1: the queue is empty. */
-const HEAP = LANES;
-const NONE = -1;
-/**
- * Below this many events the heap alone holds them and the lanes stay empty: a small heap is
- * one or two levels deep, cheaper than the lanes' scans (4 CPUs: 15% fewer events a second with
- * lanes, 256 CPUs: 12% more), and with no event in a lane a pop is the heap's pop.
- */
-const LANES_FROM = 32;
+/** Events at which the heap's events move to the calendar, and below which they move back. */
+export const CALENDAR_FROM = 64;
+export const HEAP_BELOW = 16;
 
 export class EventQueue {
-  readonly #heap = new EventHeap();
-  readonly #lanes = new EventLanes();
-  #size = 0;
+  #heap = new EventHeap();
+  #calendar: EventCalendar | null = null;
   #seqNext = 0;
-  /** Events in the lanes: while 0 the heap is the whole queue. */
-  #inLanes = 0;
-  /** The source (a lane or HEAP) holding the earliest event, NONE when empty. */
-  #min = NONE;
 
   /** Fields of the event that `pop` removed last (read them before the next `pop`). */
   poppedTimeNs = 0;
@@ -43,26 +33,25 @@ export class EventQueue {
   poppedSeq = 0;
 
   get size(): number {
-    return this.#size;
+    return this.#calendar === null ? this.#heap.size : this.#calendar.size;
   }
 
   /** Time of the earliest event; Infinity when empty. */
   peekTimeNs(): number {
-    const m = this.#min;
-    if (m === NONE) return Number.POSITIVE_INFINITY;
-    return m === HEAP ? this.#heap.peekTimeNs() : this.#lanes.headTime[m]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.peekTimeNs() : c.time(c.minSlot);
   }
 
   /** Time of the second-earliest event; Infinity if fewer than two. */
   peekSecondTimeNs(): number {
-    const m = this.#min;
-    if (m === NONE) return Number.POSITIVE_INFINITY;
-    const lanes = this.#lanes;
-    let second = Number.POSITIVE_INFINITY;
-    if (m === HEAP) second = this.#heap.peekSecondTimeNs();
-    else if (lanes.count[m]! > 1) second = lanes.time[lanes.at(m, 1)]!;
-    for (let j = 0; j < LANES; j++) if (j !== m && lanes.headTime[j]! < second) second = lanes.headTime[j]!;
-    if (m !== HEAP && this.#heap.peekTimeNs() < second) second = this.#heap.peekTimeNs();
+    const c = this.#calendar;
+    if (c === null) return this.#heap.peekSecondTimeNs();
+    // Only with a decider that orders ties (the explorer): take the earliest out, look, put it back.
+    const m = c.minSlot;
+    const [t, s, kind, arg, tag] = [c.time(m), c.seq(m), c.kind(m), c.arg(m), c.tag(m)];
+    c.remove(m);
+    const second = c.size === 0 ? Number.POSITIVE_INFINITY : c.time(c.minSlot);
+    c.push(t, s, kind, arg, tag);
     return second;
   }
 
@@ -73,136 +62,97 @@ export class EventQueue {
   /** Re-inserts an event with its original sequence number (used when a tie is re-ordered). */
   pushWithSeq(timeNs: number, seq: number, kind: number, arg: number, tag: number): void {
     assert(timeNs >= 0, 'event-queue: negative time');
-    this.#size++;
-    if (this.#inLanes === 0 && this.#size <= LANES_FROM) {
-      this.#heap.pushWithSeq(timeNs, seq, kind, arg, tag);
-      this.#min = HEAP;
+    const c = this.#calendar;
+    if (c !== null) {
+      c.push(timeNs, seq, kind, arg, tag);
       return;
     }
-    const lane = this.#lanes.bestFit(timeNs, seq);
-    const source = lane < 0 ? HEAP : lane;
-    if (lane < 0) this.#heap.pushWithSeq(timeNs, seq, kind, arg, tag);
-    else {
-      this.#lanes.append(lane, timeNs, seq, kind, arg, tag);
-      this.#inLanes++;
-    }
-    // Earlier than the earliest: then it is its source's first event too.
-    if (this.#min === NONE || this.#before(timeNs, seq, this.#min)) this.#min = source;
+    this.#heap.pushWithSeq(timeNs, seq, kind, arg, tag);
+    if (this.#heap.size >= CALENDAR_FROM) this.#toCalendar();
   }
 
   /** Removes the earliest event into the `popped*` fields; false when empty. */
   pop(): boolean {
-    const m = this.#min;
-    if (m === NONE) return false;
-    if (m === HEAP) this.#popHeap(-1);
-    else this.#popLane(m, 0);
+    const c = this.#calendar;
+    if (c === null) {
+      const heap = this.#heap;
+      if (!heap.pop()) return false;
+      this.poppedTimeNs = heap.poppedTimeNs;
+      this.poppedSeq = heap.poppedSeq;
+      this.poppedKind = heap.poppedKind;
+      this.poppedArg = heap.poppedArg;
+      this.poppedTag = heap.poppedTag;
+      return true;
+    }
+    this.#takeSlot(c, c.minSlot);
     return true;
   }
 
-  // Slots 0 … size − 1 name every pending event (the heap's first, then each lane's in order),
-  // for a step that looks at all of them (engine #popStep, kernel/idle-fold.ts). A slot is valid
-  // until the next push or removal.
+  // Slots 0 … size − 1 name every pending event, in no particular order, for a step that looks
+  // at all of them (engine #popStep, kernel/idle-fold.ts); valid until the next push or removal.
   timeAt(i: number): number {
-    return i < this.#heap.size ? this.#heap.timeAt(i) : this.#lanes.time[this.#laneIndex(i)]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.timeAt(i) : c.time(c.liveSlot(i));
   }
   seqAt(i: number): number {
-    return i < this.#heap.size ? this.#heap.seqAt(i) : this.#lanes.seq[this.#laneIndex(i)]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.seqAt(i) : c.seq(c.liveSlot(i));
   }
   kindAt(i: number): number {
-    return i < this.#heap.size ? this.#heap.kindAt(i) : this.#lanes.kind[this.#laneIndex(i)]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.kindAt(i) : c.kind(c.liveSlot(i));
   }
   argAt(i: number): number {
-    return i < this.#heap.size ? this.#heap.argAt(i) : this.#lanes.arg[this.#laneIndex(i)]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.argAt(i) : c.arg(c.liveSlot(i));
   }
   tagAt(i: number): number {
-    return i < this.#heap.size ? this.#heap.tagAt(i) : this.#lanes.tag[this.#laneIndex(i)]!;
+    const c = this.#calendar;
+    return c === null ? this.#heap.tagAt(i) : c.tag(c.liveSlot(i));
   }
 
   /** Removes the event in slot `i` (0 ≤ i < size) into the `popped*` fields. */
   removeAt(i: number): void {
-    assert(i >= 0 && i < this.#size, 'event-queue: no such slot');
-    if (i < this.#heap.size) {
-      this.#popHeap(i);
+    assert(i >= 0 && i < this.size, 'event-queue: no such slot');
+    const c = this.#calendar;
+    if (c !== null) {
+      this.#takeSlot(c, c.liveSlot(i));
       return;
     }
-    let k = i - this.#heap.size;
-    let j = 0;
-    while (k >= this.#lanes.count[j]!) k -= this.#lanes.count[j++]!;
-    this.#popLane(j, k);
-  }
-
-  /** The flat lane index of slot `i` (at or after the heap's slots). */
-  #laneIndex(i: number): number {
-    let k = i - this.#heap.size;
-    const count = this.#lanes.count;
-    for (let j = 0; j < LANES; j++) {
-      if (k < count[j]!) return this.#lanes.at(j, k);
-      k -= count[j]!;
-    }
-    throw new Error(`event-queue: no slot ${i} of ${this.#size}`);
-  }
-
-  /** Removes the heap's top (slot −1) or its slot `slot` into the popped fields. */
-  #popHeap(slot: number): void {
     const heap = this.#heap;
-    if (slot < 0) heap.pop();
-    else heap.removeAt(slot);
+    heap.removeAt(i);
     this.poppedTimeNs = heap.poppedTimeNs;
     this.poppedSeq = heap.poppedSeq;
     this.poppedKind = heap.poppedKind;
     this.poppedArg = heap.poppedArg;
     this.poppedTag = heap.poppedTag;
-    this.#removed();
   }
 
-  /** Removes lane `j`'s `k`-th event into the popped fields. */
-  #popLane(j: number, k: number): void {
-    const lanes = this.#lanes;
-    const i = lanes.at(j, k);
-    this.poppedTimeNs = lanes.time[i]!;
-    this.poppedSeq = lanes.seq[i]!;
-    this.poppedKind = lanes.kind[i]!;
-    this.poppedArg = lanes.arg[i]!;
-    this.poppedTag = lanes.tag[i]!;
-    if (k === 0) lanes.shift(j);
-    else lanes.removeAt(j, k);
-    this.#inLanes--;
-    this.#removed();
+  #takeSlot(c: EventCalendar, slot: number): void {
+    this.poppedTimeNs = c.time(slot);
+    this.poppedSeq = c.seq(slot);
+    this.poppedKind = c.kind(slot);
+    this.poppedArg = c.arg(slot);
+    this.poppedTag = c.tag(slot);
+    c.remove(slot);
+    if (c.size < HEAP_BELOW) this.#toHeap(c);
   }
 
-  /** After a removal: one event fewer, and the earliest is found again among the heads. */
-  #removed(): void {
-    this.#size--;
-    if (this.#inLanes === 0) {
-      this.#min = this.#size === 0 ? NONE : HEAP;
-      return;
-    }
-    const lanes = this.#lanes;
-    const headTime = lanes.headTime;
-    const headSeq = lanes.headSeq;
-    let m = NONE;
-    let t = Number.POSITIVE_INFINITY;
-    let s = Number.POSITIVE_INFINITY;
-    if (this.#heap.size > 0) {
-      m = HEAP;
-      t = this.#heap.peekTimeNs();
-      s = this.#heap.seqAt(0);
-    }
-    for (let j = 0; j < LANES; j++) {
-      const tj = headTime[j]!;
-      if (tj < t || (tj === t && headSeq[j]! < s)) {
-        m = j;
-        t = tj;
-        s = headSeq[j]!;
-      }
-    }
-    this.#min = m;
+  #toCalendar(): void {
+    const heap = this.#heap;
+    const c = new EventCalendar();
+    for (let i = 0; i < heap.size; i++)
+      c.push(heap.timeAt(i), heap.seqAt(i), heap.kindAt(i), heap.argAt(i), heap.tagAt(i));
+    this.#heap = new EventHeap();
+    this.#calendar = c;
   }
 
-  /** Whether (t, s) sorts before the first event of source `m`. */
-  #before(t: number, s: number, m: number): boolean {
-    const mt = m === HEAP ? this.#heap.peekTimeNs() : this.#lanes.headTime[m]!;
-    const ms = m === HEAP ? this.#heap.seqAt(0) : this.#lanes.headSeq[m]!;
-    return t < mt || (t === mt && s < ms);
+  #toHeap(c: EventCalendar): void {
+    const heap = this.#heap;
+    for (let i = 0; i < c.size; i++) {
+      const slot = c.liveSlot(i);
+      heap.pushWithSeq(c.time(slot), c.seq(slot), c.kind(slot), c.arg(slot), c.tag(slot));
+    }
+    this.#calendar = null;
   }
 }

@@ -115,7 +115,7 @@ for (const [name, make] of [
  * and then an event of no stream (a timer, an IPI) at a random time after now: the lanes' case.
  */
 const streamCase = fc.record({
-  streams: fc.integer({ min: 1, max: 40 }),
+  streams: fc.integer({ min: 1, max: 120 }),
   steps: fc.array(fc.record({ stepNs: fc.integer({ min: 0, max: 30 }), stray: fc.nat(9) }), {
     minLength: 100,
     maxLength: 600,
@@ -132,7 +132,7 @@ test('streams of events, as CPUs push them, and strays among them pop as the sor
         q.push(t, kind, arg, t);
         m.push(t, kind, arg, t);
       };
-      for (let i = 0; i < 40; i++) both(i % 5, 0, i % streams);
+      for (let i = 0; i < 100; i++) both(i % 5, 0, i % streams);
       for (const [n, step] of steps.entries()) {
         apply(q, m, { op: 'pop' });
         const now = q.poppedTimeNs;
@@ -251,4 +251,27 @@ test('removeAt takes out exactly the event in that slot and leaves a valid heap 
     ),
     { numRuns: 300, seed: 7 },
   );
+});
+
+test('the calendar follows a change of spacing (1 ns apart, then 1 ms) and a drain back to the heap', () => {
+  const q = new EventQueue();
+  const m = new Model();
+  const both = (t: number, arg: number) => {
+    q.push(t, 0, arg, 0);
+    m.push(t, 0, arg, 0);
+  };
+  // 200 events 1 ns apart: the calendar's buckets are a few ns wide.
+  for (let i = 0; i < 200; i++) both(i, i);
+  // Each pop pushes its successor 1 ms (± a little, by a fixed pattern) later: with the old
+  // width a pop would scan a million buckets' worth of years; the work count rebuilds it.
+  for (let n = 0; n < 20_000; n++) {
+    apply(q, m, { op: 'pop' });
+    both(q.poppedTimeNs + 1_000_000 + ((n * 7919) % 1000), n);
+  }
+  checkPeeks(q, m);
+  while (m.events.length > 0) apply(q, m, { op: 'pop' });
+  assert.equal(q.pop(), false);
+  // And back: a few events again, through the heap.
+  for (let i = 0; i < 5; i++) both(10 - i, i);
+  while (m.events.length > 0) apply(q, m, { op: 'pop' });
 });
