@@ -75,13 +75,8 @@ export class EventQueue {
   pop(): boolean {
     const c = this.#calendar;
     if (c === null) {
-      const heap = this.#heap;
-      if (!heap.pop()) return false;
-      this.poppedTimeNs = heap.poppedTimeNs;
-      this.poppedSeq = heap.poppedSeq;
-      this.poppedKind = heap.poppedKind;
-      this.poppedArg = heap.poppedArg;
-      this.poppedTag = heap.poppedTag;
+      if (!this.#heap.pop()) return false;
+      this.#copyHeapPopped();
       return true;
     }
     this.#takeSlot(c, c.minSlot);
@@ -119,8 +114,13 @@ export class EventQueue {
       this.#takeSlot(c, c.liveSlot(i));
       return;
     }
+    this.#heap.removeAt(i);
+    this.#copyHeapPopped();
+  }
+
+  /** The heap's popped fields, as this queue's. */
+  #copyHeapPopped(): void {
     const heap = this.#heap;
-    heap.removeAt(i);
     this.poppedTimeNs = heap.poppedTimeNs;
     this.poppedSeq = heap.poppedSeq;
     this.poppedKind = heap.poppedKind;

@@ -253,7 +253,7 @@ test('removeAt takes out exactly the event in that slot and leaves a valid heap 
   );
 });
 
-test('the calendar follows a change of spacing (1 ns apart, then 1 ms) and a drain back to the heap', () => {
+test('the order holds across a change of spacing (1 ns apart, then 1 ms) and a drain back to the heap', () => {
   const q = new EventQueue();
   const m = new Model();
   const both = (t: number, arg: number) => {
