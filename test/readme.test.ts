@@ -156,6 +156,18 @@ test("the README's run-to-run spread is the recorded runs' (bench/results/spread
   says(`three runs gave\n${range(runs, (r) => r.multi_run.speedup, 2)}×`);
   says(`serial half, ${range(runs, (r) => r.multi_run.serial_wall_ms / 1000, 1)} s`);
   says(`code gave ${range(previous, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
+  // Why the ratios are measured in turn: the six runs measured one after the other.
+  const sequential = join(spread, 'one-after-the-other');
+  const refRates = readdirSync(sequential).map((f) => {
+    const r = JSON.parse(readFileSync(join(sequential, f), 'utf8')) as {
+      workloads: { name: string; reference?: { effects_per_s: number } }[];
+    };
+    return r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6;
+  });
+  assert.equal(refRates.length, 6);
+  says(
+    `gave ${Math.min(...refRates).toFixed(1)}–${Math.max(...refRates).toFixed(1)} M effects/s over six bench runs`,
+  );
 });
 
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {

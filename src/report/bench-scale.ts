@@ -105,7 +105,8 @@ function pointOf(spec: PointSpec, wallMs: number, events: number): ScalePoint {
  * The two points of a ratio: a warm-up run of each at a tenth of the size, then PAIR_REPETITIONS
  * rounds of one run of each, in turn, and the best of each. In turn, so the host's speed, which
  * moves by a factor of two within minutes on a shared VM, moves both alike: measured one after
- * the other, the 256 ÷ 4 ratio of one build ranged 0.42–0.70 over three runs.
+ * the other, the 256 ÷ 4 ratio of one build ranged 0.42–0.70 over three runs
+ * (bench/results/spread/2026-12-03-o/one-after-the-other/previous-*.json).
  */
 function scalePair(a: PointSpec, b: PointSpec): ScalePoint[] {
   const specs = [a, b];

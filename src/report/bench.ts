@@ -243,7 +243,8 @@ function perSecond(count: number, wallMs: number): number {
  * The workload's repetitions, and with a reference loop the loop's, in turn (workload, loop,
  * workload, loop …, after a warm-up of each): the host's speed, which moves by a factor of two
  * within minutes on a shared VM, then moves both alike, and their ratio holds. Measured one
- * after the other, the reference loop alone ranged 7.9–17.8 M effects/s over six bench runs.
+ * after the other, the reference loop alone ranged 7.9–17.8 M effects/s over six bench runs
+ * (bench/results/spread/2026-12-03-o/one-after-the-other/).
  */
 function measureWorkload(w: BenchWorkload): { runs: Measurement[]; ref: ReferenceResult | null } {
   const runs: Measurement[] = [];
