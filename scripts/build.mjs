@@ -1,7 +1,11 @@
-// Builds the compiled package: the CLI, dist/smpsim.mjs, bundled from src/ by esbuild (the
+// Builds the compiled package: the CLI, dist/smpsim.cjs, bundled from src/ by esbuild (the
 // transformer tsx itself uses), so `smpsim` starts without transpiling ~450 files through the
 // loader on every run (issue 14: start-up 1-1.5 s through tsx). bin/smpsim.js runs it when it is
-// there and no source file is newer; otherwise it runs the sources through tsx. `npm install`
+// there and no source file is newer; otherwise it runs the sources through tsx. The CLI is one
+// CommonJS file, not ES modules, because Node 20 keeps a V8 code cache only for scripts:
+// bin/code-cache.js compiles it through one (a cached start took 0.77 of the ES-module one's
+// wall time, paired runs), and src/cli/cli-bundle.ts and the bridges written below keep user
+// modules on its own kernel modules. `npm install`
 // runs this (the `prepare` script); `npm run build` runs it by hand. An argument names another
 // output directory (the build test uses one). Beside it, dist/run-worker.mjs: the entry of the
 // worker threads that multi-run commands (scale, policies, demo, bench futex) spread their runs
@@ -21,7 +25,7 @@
 // defineProperty call, which cost the hot path 7% (issue 14); nothing here reads `.name` of a
 // function for behaviour.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -37,9 +41,8 @@ if (existsSync(outdir)) {
     if (/^chunk-\w+\.mjs(\.map)?$/.test(name)) rmSync(join(outdir, name));
 }
 
-await build({
+const shared = await build({
   entryPoints: {
-    smpsim: join(root, 'src', 'cli', 'main.ts'),
     'run-worker': join(root, 'src', 'report', 'run-worker.ts'),
     index: join(root, 'src', 'index.ts'),
     guest: join(root, 'src', 'guest.ts'),
@@ -56,8 +59,26 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   keepNames: false,
+  metafile: true,
   logLevel: 'warning',
 });
+await build({
+  entryPoints: [join(root, 'src', 'cli', 'cli-bundle.ts')],
+  outfile: join(outdir, 'smpsim.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  keepNames: false,
+  inject: [join(root, 'scripts', 'cjs-import-meta.mjs')],
+  define: { 'import.meta.url': 'import_meta_url', 'import.meta.resolve': 'import_meta_resolve' },
+  logLevel: 'warning',
+});
+writeBridges(shared.metafile);
+// A code cache is made from one bundle's text: none may outlive it (bin/code-cache.js).
+rmSync(join(outdir, 'code-cache'), { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'src', 'web', 'main.ts')],
   outfile: join(outdir, 'web', 'viewer.js'),
@@ -76,3 +97,30 @@ if (types) {
 }
 // Written after the bundle, so its time says when the build finished (bin/smpsim.js compares).
 writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);
+
+/**
+ * dist/bridge/NAME.mjs for each entry point: what a user module importing `smpsim/NAME` gets when
+ * the compiled CLI (dist/smpsim.cjs, src/cli/cli-bundle.ts) loads it: that bundle's own modules,
+ * which it publishes on globalThis, under the export names of the ES-module entry
+ * (machine/load-module.ts).
+ */
+function writeBridges(metafile) {
+  mkdirSync(join(outdir, 'bridge'), { recursive: true });
+  for (const [spec, name] of [
+    ['smpsim', 'index'],
+    ['smpsim/guest', 'guest'],
+    ['smpsim/policy', 'policy'],
+  ]) {
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`/${name}.mjs`));
+    if (output === undefined) throw new Error(`build: no output for the ${name} entry`);
+    const names = output[1].exports.filter((e) => e !== 'default');
+    const lines = [
+      `// Written by scripts/build.mjs: \`${spec}\` for a user module the compiled CLI (dist/smpsim.cjs) loads.`,
+      `const m = globalThis[Symbol.for('smpsim.compiled-cli.entries')]?.[${JSON.stringify(spec)}];`,
+      `if (m === undefined) throw new Error('smpsim: the ${spec} bridge loaded outside the compiled CLI');`,
+      `export const { ${names.join(', ')} } = m;`,
+      '',
+    ];
+    writeFileSync(join(outdir, 'bridge', `${name}.mjs`), lines.join('\n'));
+  }
+}

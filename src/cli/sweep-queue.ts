@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { runConfig } from '../report/run.ts';
+import { importModule } from '../machine/import-module.ts';
 import { recordOf, type SweepRecord, type SweepRunSpec } from '../report/sweep-record.ts';
 import type { SweepPlan } from '../scenario/sweep-file.ts';
 import { UsageError } from './errors.ts';
@@ -33,7 +34,7 @@ interface SweepJob {
 async function connect(url: string): Promise<Redis> {
   if (!/^rediss?:\/\/[^/]+/.test(url))
     throw new UsageError('--queue', `${url} is not a Redis URL`, 'redis://HOST:PORT');
-  const { Redis } = await import('ioredis');
+  const { Redis } = await importModule<typeof import('ioredis')>('ioredis');
   // BullMQ's blocking commands need ioredis to retry forever rather than fail a request.
   return new Redis(url, { maxRetriesPerRequest: null });
 }
@@ -52,7 +53,7 @@ export async function runOnQueue(
   write: (r: SweepRecord) => void,
 ): Promise<void> {
   for (const spec of todo) sweepRunConfig(plan, spec); // a bad --set is found here, not on a worker
-  const { Queue, QueueEvents } = await import('bullmq');
+  const { Queue, QueueEvents } = await importModule<typeof import('bullmq')>('bullmq');
   const connection = await connect(url);
   const eventsConnection = connection.duplicate();
   const queue = new Queue<SweepJob>(QUEUE_NAME, { connection });
@@ -127,7 +128,7 @@ export function runQueuedJob(data: SweepJob): SweepRecord {
 
 /** `smpsim worker --queue URL`: runs queued sweep runs until SIGINT or SIGTERM. */
 export async function runWorker(url: string, log: (line: string) => void): Promise<void> {
-  const { Worker } = await import('bullmq');
+  const { Worker } = await importModule<typeof import('bullmq')>('bullmq');
   const connection = await connect(url);
   const worker = new Worker<SweepJob, SweepRecord>(QUEUE_NAME, async (job) => runQueuedJob(job.data), {
     connection,

@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { importModule } from '../machine/import-module.ts';
 
 export const WEB_BUNDLE = join('dist', 'web', 'viewer.js');
 
@@ -29,7 +30,7 @@ export async function viewerScript(root: string): Promise<string> {
   if (!existsSync(sources)) throw new Error(`the viewer's script is missing: ${built} (reinstall smpsim)`);
   let esbuild: typeof import('esbuild');
   try {
-    esbuild = await import('esbuild');
+    esbuild = await importModule<typeof import('esbuild')>('esbuild');
   } catch {
     throw new Error(
       `the viewer's script is not built (${built}) and esbuild is not installed: run npm run build`,

@@ -14,6 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importModule } from './import-module.ts';
 
 /** What is wrong with a user module: the file, the member (or empty), the problem, what is allowed. */
 export interface ModuleProblem {
@@ -79,7 +80,7 @@ export async function loadModule(path: string, role: ModuleRole): Promise<Record
   await prepareLoader();
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    namespace = await importModule<Record<string, unknown>>(pathToFileURL(path).href);
   } catch (error) {
     throw new ModuleError({
       file: path,
@@ -116,12 +117,11 @@ async function prepareLoader(): Promise<void> {
   if (hooksReady) return;
   const fromSource = import.meta.url.endsWith('.ts');
   if (!fromSource) {
-    const tsx = (await import('tsx/esm/api')) as { register: () => unknown };
+    const tsx = await importModule<{ register: () => unknown }>('tsx/esm/api');
     tsx.register();
   }
-  const ext = fromSource ? 'ts' : 'mjs';
   const entries = Object.fromEntries(
-    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(`${name}.${ext}`, fromSource)]),
+    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(name, fromSource)]),
   );
   register(new URL('./entry-hooks.mjs', import.meta.url).href, { data: { entries } });
   hooksReady = true;
@@ -130,9 +130,22 @@ async function prepareLoader(): Promise<void> {
 /** The package's entry points (package.json `exports`) by the file names of their sources. */
 const ENTRY_FILES = { smpsim: 'index', 'smpsim/guest': 'guest', 'smpsim/policy': 'policy' };
 
-/** An entry's URL: src/NAME.ts above this file's directory, or dist/NAME.mjs beside the chunk this is in. */
-function entryUrl(file: string, fromSource: boolean): string {
-  return new URL(fromSource ? `../${file}` : `./${file}`, import.meta.url).href;
+/**
+ * Set on globalThis by the compiled CLI (src/cli/cli-bundle.ts, dist/smpsim.cjs) to the
+ * namespaces of the package's entry points it is built with, by specifier.
+ */
+export const COMPILED_CLI_ENTRIES = Symbol.for('smpsim.compiled-cli.entries');
+
+/**
+ * An entry's URL: src/NAME.ts above this file's directory from source; from the build,
+ * dist/NAME.mjs beside the chunk this is in, or in the compiled CLI, which is one CommonJS
+ * bundle of its own, dist/bridge/NAME.mjs, which hands out that bundle's own modules
+ * (scripts/build.mjs writes the bridges).
+ */
+function entryUrl(name: string, fromSource: boolean): string {
+  if (fromSource) return new URL(`../${name}.ts`, import.meta.url).href;
+  const bridged = COMPILED_CLI_ENTRIES in globalThis;
+  return new URL(bridged ? `./bridge/${name}.mjs` : `./${name}.mjs`, import.meta.url).href;
 }
 
 /**

@@ -75,7 +75,9 @@ test('npm pack: the entry points, their declarations, the CLI and the seeds; no 
     'README.md',
     'LICENSE',
     'bin/smpsim.js',
-    'dist/smpsim.mjs',
+    'dist/smpsim.cjs',
+    'dist/bridge/policy.mjs',
+    'bin/code-cache.js',
     'dist/run-worker.mjs',
     'dist/index.mjs',
     'dist/guest.mjs',
@@ -96,7 +98,8 @@ test('npm pack: the entry points, their declarations, the CLI and the seeds; no 
     assert.ok(paths.has(file), `${file} is packed`);
   }
   const stray = [...paths].filter(
-    (p) => /^(src|test|bench|scripts|node_modules|\.ci)\//.test(p) || p.endsWith('.test.ts'),
+    // dist/code-cache/: the V8 code caches this host's runs wrote (bin/code-cache.js), not the package's.
+    (p) => /^(src|test|bench|scripts|node_modules|\.ci|dist\/code-cache)\//.test(p) || p.endsWith('.test.ts'),
   );
   assert.deepEqual(stray, []);
   // Every file under dist/ but the types is the build's: entries, chunks, their maps, the stamp,
@@ -107,7 +110,7 @@ test('npm pack: the entry points, their declarations, the CLI and the seeds; no 
       p.startsWith('dist/') &&
       !p.startsWith('dist/types/') &&
       p !== 'dist/web/viewer.js' &&
-      !/^dist\/([\w-]+\.mjs(\.map)?|BUILT)$/.test(p),
+      !/^dist\/((bridge\/)?[\w-]+\.[cm]js(\.map)?|BUILT)$/.test(p),
   );
   assert.deepEqual(odd, []);
   const bytes = packed.reduce((sum, f) => sum + f.size, 0);

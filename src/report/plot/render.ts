@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { importModule } from '../../machine/import-module.ts';
 
 export const PLOT_FONT = 'DejaVu Sans';
 /** PNGs are drawn at twice the SVG's size, for screens with dense pixels. */
@@ -46,7 +47,10 @@ function styled(spec: TopLevelSpec): TopLevelSpec {
 
 /** The chart as an SVG document. */
 export async function svgOf(spec: TopLevelSpec): Promise<string> {
-  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+  const [vl, vega] = await Promise.all([
+    importModule<typeof import('vega-lite')>('vega-lite'),
+    importModule<typeof import('vega')>('vega'),
+  ]);
   const compiled = vl.compile(styled(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -69,7 +73,7 @@ export async function renderPlot(spec: TopLevelSpec, file: string): Promise<Rend
   const svg = await svgOf(spec);
   const size = svgSize(svg);
   if (extname(file).toLowerCase() === '.png') {
-    const { Resvg } = await import('@resvg/resvg-js');
+    const { Resvg } = await importModule<typeof import('@resvg/resvg-js')>('@resvg/resvg-js');
     const png = new Resvg(svg, {
       fitTo: { mode: 'zoom', value: PNG_SCALE },
       font: { loadSystemFonts: true, defaultFontFamily: PLOT_FONT },
