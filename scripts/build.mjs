@@ -89,6 +89,7 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'src', 'machine', 'entry-hooks.mjs'), join(outdir, 'entry-hooks.mjs'));
+copyFileSync(join(root, 'src', 'report', 'cached-worker.mjs'), join(outdir, 'cached-worker.mjs'));
 if (types) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const project = ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(outdir, 'types')];

@@ -19,4 +19,5 @@ import * as policy from '../policy.ts';
   'smpsim/policy': policy,
 };
 
+export { serveJobs } from '../report/serve-jobs.ts';
 export { main } from './main.ts';

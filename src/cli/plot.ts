@@ -7,8 +7,11 @@
  */
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { PlotInputError } from '../report/plot/errors.ts';
+import * as plotInputs from '../report/plot/inputs.ts';
 import type { PlotInput } from '../report/plot/inputs.ts';
-import type { PlotKind } from '../report/plot/plot.ts';
+import { defaultKind, type PlotKind, plotSpec } from '../report/plot/plot.ts';
+import { renderPlot } from '../report/plot/render.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { CommandIo } from './commands.ts';
 import { UsageError } from './errors.ts';
@@ -33,11 +36,6 @@ export async function plotTo(
   file: string,
   window: [number, number] | null,
 ) {
-  const [{ plotSpec }, { renderPlot }, { PlotInputError }] = await Promise.all([
-    import('../report/plot/plot.ts'),
-    import('../report/plot/render.ts'),
-    import('../report/plot/errors.ts'),
-  ]);
   try {
     return await renderPlot(plotSpec(kind, inputs, window), file);
   } catch (e) {
@@ -47,20 +45,19 @@ export async function plotTo(
 }
 
 async function loadInputs(files: string[], kind: PlotKind | undefined): Promise<PlotInput[]> {
-  const inputs = await import('../report/plot/inputs.ts');
   const all: PlotInput[] = [];
   for (const file of files) {
     if (extname(file).toLowerCase() !== '.toml') {
       try {
-        all.push(inputs.readPlotJson(file));
+        all.push(plotInputs.readPlotJson(file));
       } catch (e) {
         throw e instanceof Error && e.name === 'PlotInputError' ? new UsageError('', e.message) : e;
       }
       continue;
     }
     const config = loadScenarioFile(file);
-    if (kind === 'timeline') all.push(inputs.traceScenarioForPlot(config, config.name));
-    else all.push(...inputs.runScenarioForPlot(config));
+    if (kind === 'timeline') all.push(plotInputs.traceScenarioForPlot(config, config.name));
+    else all.push(...plotInputs.runScenarioForPlot(config));
   }
   return all;
 }
@@ -91,7 +88,6 @@ export function registerPlotCommand(program: Command, io: CommandIo, setStatus: 
       if (window !== null && kind !== undefined && kind !== 'timeline')
         throw new UsageError('--window', 'only applies to --kind timeline');
       const inputs = await loadInputs(files, kind);
-      const { defaultKind } = await import('../report/plot/plot.ts');
       const chosen = kind ?? defaultKind(inputs[0]!);
       if (window !== null && chosen !== 'timeline')
         throw new UsageError('--window', 'only applies to --kind timeline');

@@ -29,6 +29,7 @@ import { parseScenario } from '../scenario/load.ts';
 import { readSweepFile, type SweepPlan } from '../scenario/sweep-file.ts';
 import { UsageError } from './errors.ts';
 import { parseJobs } from './flags.ts';
+import { runOnQueue, runWorker } from './sweep-queue.ts';
 import { table } from './format.ts';
 
 interface Io {
@@ -65,7 +66,6 @@ export function registerSweepCommand(program: Command, io: Io, setStatus: (s: nu
     .description('take sweep runs from a queue (smpsim sweep --queue) until SIGINT or SIGTERM')
     .requiredOption('--queue <redis-url>', 'the Redis the sweep was sent to, e.g. redis://127.0.0.1:6379')
     .action(async (opts: { queue: string }) => {
-      const { runWorker } = await import('./sweep-queue.ts');
       await runWorker(opts.queue, (line) => io.err(`${line}\n`));
       setStatus(0);
     });
@@ -96,7 +96,6 @@ async function sweepCommand(file: string, opts: SweepFlags, io: Io): Promise<num
   };
   if (todo.length > 0) {
     if (opts.queue !== undefined) {
-      const { runOnQueue } = await import('./sweep-queue.ts');
       await runOnQueue(opts.queue, plan, todo, write);
     } else await runLocally(plan, todo, jobs, write);
   }

@@ -18,12 +18,14 @@
  * for a worker thread to load the bundle (the CLI's start-up, issue 14), and the last jobs of a
  * batch are not left queued behind a busy worker while this thread waits.
  *
- * The worker entry is `run-worker.mjs` beside the compiled CLI (dist/, scripts/build.mjs), or
- * `run-worker.ts` beside this file when running from source (tsx).
+ * The worker entry is `cached-worker.mjs` beside the compiled CLI (dist/, scripts/build.mjs),
+ * `run-worker.mjs` beside the ES-module build, or `run-worker.ts` beside this file when running
+ * from source (tsx).
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { COMPILED_CLI_ENTRIES } from '../machine/load-module.ts';
 import { type RunJob, type Runner, runJob, serialRunner } from './runner.ts';
 import type { RunReport } from './types.ts';
 import { CLAIMED_HERE, type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
@@ -42,6 +44,8 @@ const DEATHS_PER_THREAD_MAX = 2;
  * Node 20 a loader given as `--import` in a worker's execArgv does not reach its imports).
  */
 function startWorker(): Worker {
+  // The compiled CLI: its own bundle, through its code cache (cached-worker.mjs).
+  if (COMPILED_CLI_ENTRIES in globalThis) return new Worker(new URL('./cached-worker.mjs', import.meta.url));
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./run-worker.mjs', import.meta.url));
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./run-worker.ts', import.meta.url).href);
