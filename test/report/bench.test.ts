@@ -228,6 +228,7 @@ test('the multi-run and start-up measures: the quick study is 2 policies x 3 CPU
   const m = report.multi_run!;
   assert.equal(m.runs, 6);
   assert.equal(m.jobs, 2);
+  assert.equal(m.rounds, 3);
   assert.ok(m.serial_wall_ms > 0 && m.parallel_wall_ms > 0);
   assert.ok(
     Math.abs(m.speedup - m.serial_wall_ms / m.parallel_wall_ms) < 0.01,
@@ -236,6 +237,8 @@ test('the multi-run and start-up measures: the quick study is 2 policies x 3 CPU
   const s = report.startup!;
   assert.equal(s.repetitions, 3);
   assert.ok(s.wall_ms > 0);
+  // The CLI cannot start before Node has.
+  assert.ok(s.node_wall_ms! > 0 && s.node_wall_ms! < s.wall_ms, `node ${s.node_wall_ms} ms, CLI ${s.wall_ms} ms`);
   assert.equal(s.command, 'bin/smpsim.js run scenarios/seeds/futex-robust.toml --set limits.events_max=1');
 });
 
