@@ -238,7 +238,10 @@ test('the multi-run and start-up measures: the quick study is 2 policies x 3 CPU
   assert.equal(s.repetitions, 3);
   assert.ok(s.wall_ms > 0);
   // The CLI cannot start before Node has.
-  assert.ok(s.node_wall_ms! > 0 && s.node_wall_ms! < s.wall_ms, `node ${s.node_wall_ms} ms, CLI ${s.wall_ms} ms`);
+  assert.ok(
+    s.node_wall_ms! > 0 && s.node_wall_ms! < s.wall_ms,
+    `node ${s.node_wall_ms} ms, CLI ${s.wall_ms} ms`,
+  );
   assert.equal(s.command, 'bin/smpsim.js run scenarios/seeds/futex-robust.toml --set limits.events_max=1');
 });
 
