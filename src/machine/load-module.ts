@@ -144,7 +144,8 @@ export const COMPILED_CLI_ENTRIES = Symbol.for('smpsim.compiled-cli.entries');
  */
 function entryUrl(name: string, fromSource: boolean): string {
   if (fromSource) return new URL(`../${name}.ts`, import.meta.url).href;
-  const bridged = COMPILED_CLI_ENTRIES in globalThis;
+  // This code is in the compiled CLI's bundle (not in a chunk of the ES-module build).
+  const bridged = import.meta.url.endsWith('.cjs');
   return new URL(bridged ? `./bridge/${name}.mjs` : `./${name}.mjs`, import.meta.url).href;
 }
 

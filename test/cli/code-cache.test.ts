@@ -37,6 +37,8 @@ test('code cache: written after the first load, used by the next, made anew when
     third.save();
     assert.equal(readdirSync(join(dir, 'code-cache')).length, 2);
   } finally {
+    // The loader's importer (src/machine/import-module.ts) is for the bundle it loads, not this process.
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for('smpsim.importer')];
     rmSync(dir, { recursive: true, force: true });
   }
 });
