@@ -170,6 +170,35 @@ test("the README's run-to-run spread is the recorded runs' (bench/results/spread
   );
 });
 
+test("the README's figures for this stop's slow host are the recorded runs' (bench/results/spread/2026-12-03-p/)", () => {
+  interface Run {
+    workloads: { name: string; reference?: { effects_per_s: number } }[];
+    multi_run: { speedup: number };
+    startup: { wall_ms: number; node_wall_ms: number };
+    scale: { idle: { tick: string; wall_min_for_72h: number }[] };
+  }
+  const read = (file: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
+  const recorded = read('2026-12-03-p-session.json');
+  const beside = ['run-1', 'run-2'].map((n) => read(`spread/2026-12-03-p/${n}.json`));
+  const previous = read('2026-12-03-o-session.json');
+  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  const refM = (r: Run) =>
+    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
+  says(`the reference loop ran ${refM(recorded)} M effects/s in it`);
+  for (const r of beside) says(`and ${refM(r)} M in the two`);
+  says(`against ${refM(previous)} M in the previous result`);
+  const [one, two] = beside.map((r) => r.multi_run.speedup.toFixed(2));
+  says(`the runs beside it gave ${one}× and\n${two}×`);
+  const node = recorded.startup.node_wall_ms;
+  says(`\`node -e 0\` taking ${Math.round(node)} ms`);
+  says(`own part is ${Math.round(recorded.startup.wall_ms) - Math.round(node)} ms`);
+  const idle = (r: Run, tick: string) =>
+    r.scale.idle.find((i) => i.tick === tick)!.wall_min_for_72h.toFixed(1);
+  says(`gave PIT ${idle(beside[1]!, 'pit')} and LAPIC ${idle(beside[1]!, 'lapic@1000Hz')} minutes`);
+  says(`and ${idle(previous, 'pit')} and ${idle(previous, 'lapic@1000Hz')} in the previous result`);
+});
+
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
   const dir = join(ROOT, 'bench', 'results', 'futex');
   const newest = readdirSync(dir)
