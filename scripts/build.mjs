@@ -3,10 +3,10 @@
 // loader on every run (issue 14: start-up 1-1.5 s through tsx). bin/smpsim.js runs it when it is
 // there and no source file is newer; otherwise it runs the sources through tsx. The CLI is one
 // CommonJS file, not ES modules, because Node 20 keeps a V8 code cache only for scripts:
-// bin/code-cache.js compiles it through one (a cached start took 0.77 of the ES-module one's
-// wall time, paired runs), and src/cli/cli-bundle.ts and the bridges written below keep user
-// modules on its own kernel modules. `npm install`
-// runs this (the `prepare` script); `npm run build` runs it by hand. An argument names another
+// bin/code-cache.js compiles it through one (in development, a cached start took 0.74-0.77 of
+// the ES-module one's wall time, paired runs), and src/cli/cli-bundle.ts and the bridges written
+// below keep user modules on its own kernel modules. `npm install` runs this (the `prepare`
+// script); `npm run build` runs it by hand. An argument names another
 // output directory (the build test uses one). Beside it, dist/run-worker.mjs: the entry of the
 // worker threads that multi-run commands (scale, policies, demo, bench futex) spread their runs
 // over (src/report/worker-pool.ts finds it next to the bundle). And dist/web/viewer.js: the web
@@ -105,6 +105,7 @@ writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);
  * which it publishes on globalThis, under the export names of the ES-module entry
  * (machine/load-module.ts).
  */
+// The registry's key is machine/load-module.ts's COMPILED_CLI_ENTRIES (a Symbol.for, so plain JS reads it).
 function writeBridges(metafile) {
   mkdirSync(join(outdir, 'bridge'), { recursive: true });
   for (const [spec, name] of [

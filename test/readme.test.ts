@@ -186,7 +186,8 @@ test("the README's figures for this stop's slow host are the recorded runs' (ben
   const refM = (r: Run) =>
     (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
   says(`the reference loop ran ${refM(recorded)} M effects/s in it`);
-  for (const r of beside) says(`and ${refM(r)} M in the two`);
+  const besideM = [...new Set(beside.map(refM))].join('–');
+  says(`and ${besideM} M in the two`);
   says(`against ${refM(previous)} M in the previous result`);
   const [one, two] = beside.map((r) => r.multi_run.speedup.toFixed(2));
   says(`the runs beside it gave ${one}× and\n${two}×`);

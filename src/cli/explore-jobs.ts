@@ -10,6 +10,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { type ExploreReport, explore } from '../explore/explore.ts';
 import { findModel } from '../explore/registry.ts';
+import { CODE_FORM } from '../machine/code-form.ts';
 import type { ExploreRequest } from './explore.ts';
 
 interface JobData {
@@ -46,12 +47,13 @@ if (!isMainThread && (workerData as JobData | null)?.smpsimExploreJob === true) 
 function spawn(data: JobData): Promise<ExploreReport> {
   const url = new URL(import.meta.url);
   // From source, the worker registers the TypeScript loader first, as bin/smpsim.js does.
-  const w = url.pathname.endsWith('.ts')
-    ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-        { eval: true, workerData: data },
-      )
-    : new Worker(url, { workerData: data });
+  const w =
+    CODE_FORM === 'source'
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+          { eval: true, workerData: data },
+        )
+      : new Worker(url, { workerData: data });
   return new Promise((resolve, reject) => {
     w.once('message', (r: ExploreReport) => resolve(r));
     w.once('error', reject);

@@ -14,6 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CODE_FORM } from './code-form.ts';
 import { importModule } from './import-module.ts';
 
 /** What is wrong with a user module: the file, the member (or empty), the problem, what is allowed. */
@@ -115,13 +116,12 @@ function checkFile(path: string, role: ModuleRole): void {
  */
 async function prepareLoader(): Promise<void> {
   if (hooksReady) return;
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) {
+  if (CODE_FORM !== 'source') {
     const tsx = await importModule<{ register: () => unknown }>('tsx/esm/api');
     tsx.register();
   }
   const entries = Object.fromEntries(
-    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(name, fromSource)]),
+    Object.entries(ENTRY_FILES).map(([spec, name]) => [spec, entryUrl(name)]),
   );
   register(new URL('./entry-hooks.mjs', import.meta.url).href, { data: { entries } });
   hooksReady = true;
@@ -142,11 +142,10 @@ export const COMPILED_CLI_ENTRIES = Symbol.for('smpsim.compiled-cli.entries');
  * bundle of its own, dist/bridge/NAME.mjs, which hands out that bundle's own modules
  * (scripts/build.mjs writes the bridges).
  */
-function entryUrl(name: string, fromSource: boolean): string {
-  if (fromSource) return new URL(`../${name}.ts`, import.meta.url).href;
-  // This code is in the compiled CLI's bundle (not in a chunk of the ES-module build).
-  const bridged = import.meta.url.endsWith('.cjs');
-  return new URL(bridged ? `./bridge/${name}.mjs` : `./${name}.mjs`, import.meta.url).href;
+function entryUrl(name: string): string {
+  if (CODE_FORM === 'source') return new URL(`../${name}.ts`, import.meta.url).href;
+  const file = CODE_FORM === 'cli-bundle' ? `./bridge/${name}.mjs` : `./${name}.mjs`;
+  return new URL(file, import.meta.url).href;
 }
 
 /**

@@ -13,7 +13,7 @@
  * bench.ts; nothing inside a simulation reads a clock.
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { dirname, relative } from 'node:path';
 import { serialRunner } from './runner.ts';
 import { runScaleStudy, type ScaleStudy } from './scale.ts';
@@ -95,7 +95,7 @@ export async function runBenchMultiRun(quick: boolean, jobs: number = defaultJob
 }
 
 /** Wall ms of one child process of `node args`, and the child. */
-function timedChild(args: string[]): [number, ReturnType<typeof spawnSync>] {
+function timedChild(args: string[]): [number, SpawnSyncReturns<string>] {
   const start = performance.now();
   const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
   return [performance.now() - start, child];
@@ -108,10 +108,8 @@ export function runBenchStartup(binPath: string, scenario: string, repetitions =
   let bestNode = Number.POSITIVE_INFINITY;
   for (let i = 0; i < repetitions; i++) {
     const [wallMs, child] = timedChild(args);
-    if (child.status !== 1 || !String(child.stderr).includes('event limit hit')) {
-      throw new Error(
-        `bench: start-up run ended otherwise than at its first event: ${String(child.stderr).trim()}`,
-      );
+    if (child.status !== 1 || !child.stderr.includes('event limit hit')) {
+      throw new Error(`bench: start-up run ended otherwise than at its first event: ${child.stderr.trim()}`);
     }
     best = Math.min(best, wallMs);
     bestNode = Math.min(bestNode, timedChild(['-e', '0'])[0]);

@@ -25,6 +25,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { CODE_FORM } from '../machine/code-form.ts';
 import { type RunJob, type Runner, runJob, serialRunner } from './runner.ts';
 import type { RunReport } from './types.ts';
 import { CLAIMED_HERE, type ReplyMessage, rebuiltError, sendableError } from './worker-messages.ts';
@@ -43,9 +44,9 @@ const DEATHS_PER_THREAD_MAX = 2;
  * Node 20 a loader given as `--import` in a worker's execArgv does not reach its imports).
  */
 function startWorker(): Worker {
-  // The compiled CLI (this code is in dist/smpsim.cjs): its own bundle, through its code cache.
-  if (import.meta.url.endsWith('.cjs')) return new Worker(new URL('./cached-worker.mjs', import.meta.url));
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./run-worker.mjs', import.meta.url));
+  // The compiled CLI: its own bundle, through its code cache.
+  if (CODE_FORM === 'cli-bundle') return new Worker(new URL('./cached-worker.mjs', import.meta.url));
+  if (CODE_FORM === 'es-build') return new Worker(new URL('./run-worker.mjs', import.meta.url));
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./run-worker.ts', import.meta.url).href);
   const boot = `import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`;

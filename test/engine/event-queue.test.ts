@@ -1,6 +1,7 @@
-// The event queue (lanes and heap, event-queue.ts) and the heap alone (event-heap.ts, the bench's
-// reference loop runs on it) against a reference model: a plain array kept in (time, insertion
-// order). Below 32 events the queue uses its heap only, so the larger cases are the lanes' tests.
+// The event queue (heap and calendar, event-queue.ts) and the heap alone (event-heap.ts, the
+// bench's reference loop runs on it) against a reference model: a plain array kept in (time,
+// insertion order). The queue moves to its calendar at CALENDAR_FROM events and back below
+// HEAP_BELOW, so the cases that hold more than that test the calendar.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -112,7 +113,7 @@ for (const [name, make] of [
 /**
  * Events as a simulation pushes them: `streams` monotone streams (each a CPU's compute ends or
  * ticks: the next a random step after the last), each pop's stream pushing its next, and now
- * and then an event of no stream (a timer, an IPI) at a random time after now: the lanes' case.
+ * and then an event of no stream (a timer, an IPI) at a random time after now: what a many-CPU machine pushes.
  */
 const streamCase = fc.record({
   streams: fc.integer({ min: 1, max: 120 }),
