@@ -142,15 +142,20 @@ export interface Decider {
 export class PrngDecider implements Decider {
   readonly controlsTies = false;
   readonly abstractsTime = false;
-  readonly #prng: Prng;
+  /**
+   * The run's PRNG, which every value draw of this decider comes from: a CPU may draw its
+   * compute jitter from it directly (hw/cpu.ts), the same draw `choose(Jitter, n)` makes, in the
+   * same order, without the call through the Decider interface on every burst (issue 14).
+   */
+  readonly prng: Prng;
 
   constructor(prng: Prng) {
-    this.#prng = prng;
+    this.prng = prng;
   }
 
   choose(kind: ChoiceKind, n: number, _candidates: Candidates | null): number {
     if (kind === ChoiceKind.Tie || kind === ChoiceKind.Step) return 0;
-    return this.#prng.below(n);
+    return this.prng.below(n);
   }
 }
 

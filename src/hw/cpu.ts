@@ -27,7 +27,8 @@ import type {
 } from '../abi/effects.ts';
 import { AtomicOp, GUEST_OP_LAST, Op } from '../abi/effects.ts';
 import { assert, fail } from '../engine/assert.ts';
-import { ChoiceKind, type Decider } from '../engine/decider.ts';
+import { ChoiceKind, type Decider, PrngDecider } from '../engine/decider.ts';
+import type { Prng } from '../engine/prng.ts';
 import type { Engine, EventSink } from '../engine/engine.ts';
 import type { EventQueue } from '../engine/event-queue.ts';
 import type { TraceHash } from '../engine/trace-hash.ts';
@@ -143,6 +144,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
   readonly #jitterRange: number = 0;
   readonly #jitterPpm: number = 0;
+  /** The decider's PRNG when it is the plain PrngDecider: the jitter draw goes to it directly. */
+  readonly #jitterPrng: Prng | null = null;
   /** Reused: the atomic an ordered Load or Store runs as (consumed before the next effect). */
   readonly #shared: AtomicEffect = { op: Op.Atomic, kind: AtomicOp.Load, addr: 0, a: 0, b: 0 };
 
@@ -158,6 +161,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#kindResume = bus.kindResume;
     this.#jitterPpm = bus.costs.computeJitterPpm;
     this.#jitterRange = this.#jitterPpm > 0 ? 2 * this.#jitterPpm + 1 : 0;
+    const decider = bus.engine.decider;
+    this.#jitterPrng = decider instanceof PrngDecider ? decider.prng : null;
     this.lapic = new Lapic(id, cpuid.apicId, bus.apic, this);
   }
 
@@ -385,7 +390,11 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #startCompute(frame: Frame): void {
     let ns = frame.computeLeftCycles / this.cyclesPerNs;
     if (this.#jitterRange > 0) {
-      const draw = this.#decider.choose(ChoiceKind.Jitter, this.#jitterRange, null) - this.#jitterPpm;
+      // The draw `choose(Jitter, range)` makes, from the PrngDecider's PRNG without the call.
+      const prng = this.#jitterPrng;
+      const range = this.#jitterRange;
+      const pick = prng !== null ? prng.below(range) : this.#decider.choose(ChoiceKind.Jitter, range, null);
+      const draw = pick - this.#jitterPpm;
       ns += (ns * draw) / 1_000_000;
     }
     this.#effectRemoteNs = 0;
