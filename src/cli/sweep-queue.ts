@@ -11,7 +11,7 @@
  * into the bundle's start-up, scripts/build.mjs), so they cost nothing to other commands.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../machine/builtin.ts';
 import type { Redis } from 'ioredis';
 import { runConfig } from '../report/run.ts';
 import { importModule } from '../machine/import-module.ts';
@@ -41,7 +41,7 @@ async function connect(url: string): Promise<Redis> {
 
 /** The job id: the same run of the same scenario text is one job, whoever enqueues it. */
 function jobId(job: SweepJob): string {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   h.update(job.scenarioText).update('\0').update(job.metrics.join(',')).update('\0').update(job.spec.key);
   return `run-${h.digest('hex').slice(0, 32)}`;
 }

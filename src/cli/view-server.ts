@@ -7,7 +7,8 @@
  * host 403 (a page elsewhere cannot reach the server by a DNS name that resolves here).
  */
 import { createReadStream, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../machine/builtin.ts';
 import { basename } from 'node:path';
 
 /** One run the page lists: a name and its files (a report, a trace, or both). */
@@ -80,7 +81,7 @@ function handler(runs: readonly ServedRun[], script: string, hosts: () => string
 export function startViewServer(runs: readonly ServedRun[], script: string, port = 0): Promise<ViewServer> {
   let bound = 0;
   const hosts = () => [`127.0.0.1:${bound}`, `localhost:${bound}`];
-  const server: Server = createServer(handler(runs, script, hosts));
+  const server: Server = nodeHttp().createServer(handler(runs, script, hosts));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

@@ -6,7 +6,7 @@
  * @module
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../machine/builtin.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ function headers(packageRoot: string): Buffer[] {
 /** Builds `fidelity/NAME.c` once per version of it and the headers; returns the binary's path. */
 export function buildHostProgram(packageRoot: string, name: string): string {
   const source = join(fidelityDir(packageRoot), `${name}.c`);
-  const hasher = createHash('sha256').update(readFileSync(source));
+  const hasher = nodeCrypto().createHash('sha256').update(readFileSync(source));
   for (const h of headers(packageRoot)) hasher.update(h);
   const hash = hasher.digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'smpsim-fidelity');
