@@ -15,6 +15,8 @@ import { type Context, isThread, type Thread, ThreadState } from './thread.ts';
 /** The invariants as they stand between any two events, the policy's and the futex table's too. */
 export function checkKernelInvariants(k: Kernel): void {
   checkContexts(k, null, null, null);
+  for (const cpu of k.board.cpus)
+    assert(cpu.computeFrameOnTop, `invariant: cpu ${cpu.id}'s compute burst lost its frame from the top`);
   checkFutexWaiters(k);
   checkOfflineCpus(k);
   k.policy.checkInvariants?.(k.threads.values());
