@@ -200,6 +200,43 @@ test("the README's figures for this stop's slow host are the recorded runs' (ben
   says(`and ${idle(previous, 'pit')} and ${idle(previous, 'lapic@1000Hz')} in the previous result`);
 });
 
+test("the README's before and after figures for this stop are the recorded runs' (bench/results/spread/2026-12-04-q/)", () => {
+  interface Run {
+    ratio_compute: number;
+    ratio_pingpong: number;
+    workloads: { name: string; reference?: { effects_per_s: number } }[];
+    scale: BenchScale;
+    multi_run: { speedup: number };
+    startup: { wall_ms: number };
+  }
+  const read = (file: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
+  const spread = 'spread/2026-12-04-q';
+  const after = [read('2026-12-04-q-session.json'), ...[1, 2].map((i) => read(`${spread}/run-${i}.json`))];
+  const before = [1, 2, 3].map((i) => read(`${spread}/before-frame-cache-${i}.json`));
+  const range = (rs: Run[], f: (r: Run) => number, digits: number) => {
+    const xs = rs.map(f);
+    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+  };
+  const both = (f: (r: Run) => number) => [range(before, f, 3), range(after, f, 3)];
+  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  const [computeWas, computeIs] = both((r) => r.ratio_compute);
+  says(`compute ratio went ${computeWas} → ${computeIs}`);
+  const [cpuWas, cpuIs] = both((r) => r.scale.cpu_scaling.ratio);
+  says(`256 ÷ 4 CPUs ${cpuWas} → ${cpuIs}`);
+  const [ppWas, ppIs] = both((r) => r.ratio_pingpong);
+  says(`ping-pong gave ${ppWas} against ${ppIs}`);
+  const [thrWas, thrIs] = both((r) => r.scale.thread_scaling.ratio);
+  says(`4096 ÷ 4 threads ${thrWas} against\n${thrIs}`);
+  says(`multi-run runs gave ${range(after, (r) => r.multi_run.speedup, 3)}×`);
+  says(`start-up\n${range(after, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
+  // The column against the previous result is the host's: the reference loop's rate says so.
+  const refM = (r: Run) =>
+    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
+  says(`the reference loop ran ${refM(after[0]!)} M effects/s in this result`);
+  says(`against ${refM(read('2026-12-03-p-session.json'))} M in that one`);
+});
+
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
   const dir = join(ROOT, 'bench', 'results', 'futex');
   const newest = readdirSync(dir)
