@@ -74,20 +74,45 @@ export async function runOnQueue(
         opts: { jobId: jobId(d), removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } },
       })),
     );
-    // A job this scenario text already ran (an earlier sweep's, kept a day) is not added again and
-    // sends no event: its result is read back, and a failed one is retried.
-    for (const id of data.map(jobId)) {
-      const job = await queue.getJob(id);
-      const state = job === undefined ? 'unknown' : await job.getState();
-      if (state === 'completed') finished.settle(id, job!.returnvalue);
-      else if (state === 'failed') await job!.retry();
-    }
+    await readBack(queue, data.map(jobId), finished.settle);
     await finished.all;
   } finally {
     await events.close();
     await queue.close();
     eventsConnection.disconnect();
     connection.disconnect();
+  }
+}
+
+/** What readBack needs of a BullMQ Queue (a test gives its own). */
+export interface ReadBackQueue {
+  getJobState(id: string): Promise<string>;
+  getJob(id: string): Promise<{ returnvalue: unknown; retry(): Promise<void> } | undefined>;
+}
+
+/**
+ * A job this scenario text already ran (an earlier sweep's, kept a day) is not added again and
+ * sends no event: its result is read back, and a failed one is retried. The state is read before
+ * the job: a job read first and then found completed may have completed in between, and the copy
+ * read before has no return value (a worker finishing a fresh job during this loop made the
+ * sweep write a null record: "Cannot read properties of null"); one completing after its state
+ * was read is settled by its event.
+ */
+export async function readBack(
+  queue: ReadBackQueue,
+  ids: readonly string[],
+  settle: (id: string, value: unknown) => void,
+): Promise<void> {
+  for (const id of ids) {
+    const state = await queue.getJobState(id);
+    if (state !== 'completed' && state !== 'failed') continue;
+    const job = await queue.getJob(id);
+    if (job === undefined)
+      throw new Error(
+        `sweep run ${id} left the queue while this sweep read it back (its day ran out): run the sweep again`,
+      );
+    if (state === 'completed') settle(id, job.returnvalue);
+    else await job.retry();
   }
 }
 
@@ -109,8 +134,13 @@ function awaitJobs(
   const settle = (id: string, value: unknown) => {
     const done = waiting.get(id);
     if (done === undefined) return; // another sweep's job, or one already written
+    const record = (typeof value === 'string' ? JSON.parse(value) : value) as SweepRecord | null;
+    if (record === null || typeof record !== 'object') {
+      failed(new Error(`sweep run ${id} completed without a record (${String(value)})`));
+      return;
+    }
     waiting.delete(id);
-    write((typeof value === 'string' ? JSON.parse(value) : value) as SweepRecord);
+    write(record);
     done();
   };
   events.on('completed', ({ jobId: id, returnvalue }) => settle(id, returnvalue));
