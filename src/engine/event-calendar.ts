@@ -10,7 +10,8 @@
  * years' events after. `#pos` is an absolute bucket no event is before; the earliest event is
  * the head of list (pos & mask) if that head's absolute bucket is pos, else pos moves on; after
  * a whole year of empty buckets it jumps to the earliest head. The earliest event is found
- * eagerly after each removal, so peeking is O(1).
+ * eagerly after each removal, so peeking is O(1), and `#pos` is then its bucket: the earliest
+ * event is the head of list (pos & mask) whenever there is one (removeMin relies on it).
  *
  * Bucket count and width adapt: the count doubles when events outnumber twice the buckets and
  * halves below half, and whenever pops scan or pushes walk more than WORK_PER_OP_MAX steps on
@@ -95,7 +96,12 @@ export class EventCalendar {
     this.#liveAt[slot] = this.#size;
     this.#size++;
     this.#link(slot);
-    if (this.#min === NONE || this.#before(slot, this.#min)) this.#min = slot;
+    if (this.#min === NONE || this.#before(slot, this.#min)) {
+      // `#pos` becomes the new earliest event's bucket (it may have been lower, a queue that
+      // emptied keeps its last one): removeMin finds the earliest at the head of that list.
+      this.#min = slot;
+      this.#pos = this.#bucketOf(t);
+    }
     if (this.#size > 2 * (this.#mask + 1)) this.#rebuild((this.#mask + 1) * 2);
     else this.#tally();
   }
@@ -103,6 +109,24 @@ export class EventCalendar {
   /** Removes the event in `slot` (its fields stay readable until the next push). */
   remove(slot: number): void {
     this.#unlink(slot);
+    this.#release(slot);
+  }
+
+  /**
+   * Removes the earliest event (its fields stay readable until the next push): the head of
+   * bucket list (pos & mask), as #findMin and push keep it, so no bucket number is computed and
+   * no list walked (issue 14: the pop every event of a 256-CPU machine takes).
+   */
+  removeMin(): void {
+    const slot = this.#min;
+    const b = this.#pos & this.#mask;
+    assert(this.#heads[b] === slot, 'event-calendar: the earliest event is not its bucket head');
+    this.#heads[b] = this.#next[slot]!;
+    this.#release(slot);
+  }
+
+  /** Frees an unlinked `slot`, finds the earliest event again if it was that, and adapts. */
+  #release(slot: number): void {
     const at = this.#liveAt[slot]!;
     const last = this.#live[--this.#size]!;
     this.#live[at] = last;

@@ -79,7 +79,9 @@ export class EventQueue {
       this.#copyHeapPopped();
       return true;
     }
-    this.#takeSlot(c, c.minSlot);
+    this.#copySlot(c, c.minSlot);
+    c.removeMin();
+    if (c.size < HEAP_BELOW) this.#toHeap(c);
     return true;
   }
 
@@ -129,13 +131,18 @@ export class EventQueue {
   }
 
   #takeSlot(c: EventCalendar, slot: number): void {
+    this.#copySlot(c, slot);
+    c.remove(slot);
+    if (c.size < HEAP_BELOW) this.#toHeap(c);
+  }
+
+  /** A calendar slot's fields, as this queue's popped ones. */
+  #copySlot(c: EventCalendar, slot: number): void {
     this.poppedTimeNs = c.time(slot);
     this.poppedSeq = c.seq(slot);
     this.poppedKind = c.kind(slot);
     this.poppedArg = c.arg(slot);
     this.poppedTag = c.tag(slot);
-    c.remove(slot);
-    if (c.size < HEAP_BELOW) this.#toHeap(c);
   }
 
   #toCalendar(): void {
