@@ -56,7 +56,8 @@ export interface BenchScale {
   many_threads?: { threads: number; parked: number; events: number; wall_ms: number };
 }
 
-function spinConfig(cpus: number, threads: number, iterations: number): RunConfig {
+/** The scale points' spin run: a thread per `threads`, `iterations` bursts each (also scripts/instructions.mjs). */
+export function spinConfig(cpus: number, threads: number, iterations: number): RunConfig {
   const config = defaultRunConfig('fair', cpus);
   config.name = `bench-scale-${cpus}x${threads}`;
   config.seed = 1;
