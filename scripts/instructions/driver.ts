@@ -3,10 +3,11 @@
 // the package; bundled by that script so that tsx's transpiling is not in the count.
 //
 //   driver WORKLOAD RUNS, WORKLOAD one of smpsim bench's workloads (compute, compute-dwrr,
-//   futex-pingpong, primes), optionally /N for a run N times shorter, or spin:CPUS:THREADS:ITERATIONS.
-import { buildMachine } from '../../src/machine/build.ts';
+//   futex-pingpong, primes), optionally /N for a run N times shorter, spin:CPUS:THREADS:ITERATIONS,
+//   or reference:EFFECTS (the bench's reference loop over that many effects, 4 generators).
 import type { RunConfig } from '../../src/machine/config.ts';
-import { benchWorkloads } from '../../src/report/bench.ts';
+import { benchWorkloads, measureOnce } from '../../src/report/bench.ts';
+import { referenceLoop } from '../../src/report/bench-reference.ts';
 import { spinConfig } from '../../src/report/bench-scale.ts';
 
 function configOf(spec: string): RunConfig {
@@ -26,14 +27,15 @@ function configOf(spec: string): RunConfig {
   return config;
 }
 
-const [spec = '', runs = '1'] = process.argv.slice(2);
-for (let i = 0; i < Number(runs); i++) {
-  const config = configOf(spec);
-  const machine = buildMachine(config);
-  machine.board.engine.run(config.limits);
-  let effects = 0;
-  for (const cpu of machine.board.cpus) effects += cpu.effects;
-  console.log(
-    `run ${i} effects=${effects} events=${machine.board.engine.events} sim_ns=${machine.board.engine.nowNs}`,
-  );
+/** One run's work, as the line scripts/instructions.mjs compares between its two processes. */
+function runOnce(spec: string): string {
+  if (spec.startsWith('reference:')) {
+    const r = referenceLoop(Number(spec.slice(10)), 4);
+    return `effects=${r.effects} events=${r.events} sim_ns=0`;
+  }
+  const m = measureOnce(configOf(spec));
+  return `effects=${m.effects} events=${m.events} sim_ns=${m.simNs}`;
 }
+
+const [spec = '', runs = '1'] = process.argv.slice(2);
+for (let i = 0; i < Number(runs); i++) console.log(`run ${i} ${runOnce(spec)}`);

@@ -95,12 +95,12 @@ export class EventCalendar {
     this.#live[this.#size] = slot;
     this.#liveAt[slot] = this.#size;
     this.#size++;
-    this.#link(slot);
+    const abs = this.#link(slot);
     if (this.#min === NONE || this.#before(slot, this.#min)) {
-      // `#pos` becomes the new earliest event's bucket (it may have been lower, a queue that
-      // emptied keeps its last one): removeMin finds the earliest at the head of that list.
+      // `#pos` becomes the new earliest event's bucket (it may have been lower: a new calendar
+      // starts at 0, and an emptied one keeps its last), so removeMin finds it at that list's head.
       this.#min = slot;
-      this.#pos = this.#bucketOf(t);
+      this.#pos = abs;
     }
     if (this.#size > 2 * (this.#mask + 1)) this.#rebuild((this.#mask + 1) * 2);
     else this.#tally();
@@ -149,8 +149,8 @@ export class EventCalendar {
     return ta < tb || (ta === tb && this.#seq[a]! < this.#seq[b]!);
   }
 
-  /** Inserts `slot` into its bucket's list in order. */
-  #link(slot: number): void {
+  /** Inserts `slot` into its bucket's list in order; returns its absolute bucket. */
+  #link(slot: number): number {
     const abs = this.#bucketOf(this.#time[slot]!);
     if (abs < this.#pos) this.#pos = abs;
     const b = abs & this.#mask;
@@ -164,6 +164,7 @@ export class EventCalendar {
     this.#next[slot] = cur;
     if (prev === NONE) this.#heads[b] = slot;
     else this.#next[prev] = slot;
+    return abs;
   }
 
   #unlink(slot: number): void {

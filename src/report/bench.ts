@@ -213,15 +213,15 @@ export function benchWorkloads(quick: boolean): BenchWorkload[] {
   ];
 }
 
-interface Measurement {
+export interface Measurement {
   wallMs: number;
   effects: number;
   events: number;
   simNs: number;
 }
 
-/** Builds the machine (untimed), then times `engine.run` to completion. */
-function measureOnce(config: RunConfig): Measurement {
+/** Builds the machine (untimed), then times `engine.run` to completion (also scripts/instructions/driver.ts). */
+export function measureOnce(config: RunConfig): Measurement {
   const machine = buildMachine(config);
   const engine = machine.board.engine;
   const start = performance.now();
