@@ -111,8 +111,11 @@ export function bestCpu(env: PlacementEnv, rqs: readonly RqView[], t: Thread, fr
     const id = rq.cpuId;
     if (!t.allowedOn(id)) continue;
     const s = share(env, t, rq, false);
+    // The warm-up only breaks a tie: not computed for a CPU that loses on share (issue 14: at
+    // 256 CPUs every placement asked it of each of them).
+    if (best >= 0 && s < bestShare) continue;
     const warm = warmNs(env, t, fromCpu, id);
-    if (best < 0 || s > bestShare || (s === bestShare && warm < bestWarm)) {
+    if (best < 0 || s > bestShare || warm < bestWarm) {
       best = id;
       bestShare = s;
       bestWarm = warm;
@@ -133,8 +136,9 @@ export function placeNew(env: PlacementEnv, rqs: readonly RqView[], t: Thread, c
   for (const rq of rqs) {
     const id = rq.cpuId;
     if (!t.allowedOn(id)) continue;
+    if (rq.nrRunning > bestNr) continue; // the warm-up only breaks a tie (as in bestCpu)
     const warm = warmNs(env, t, creatorCpu, id);
-    if (rq.nrRunning < bestNr || (rq.nrRunning === bestNr && warm < bestWarm)) {
+    if (rq.nrRunning < bestNr || warm < bestWarm) {
       best = id;
       bestNr = rq.nrRunning;
       bestWarm = warm;
