@@ -19,9 +19,13 @@
  * events' spacing (three times the mean gap, as Brown). Only speed depends on this: the order
  * is (time, seq) whatever the shape, so runs are the same event for event.
  *
- * Storage is typed arrays by slot (time, seq, kind, arg, tag, the list's next), slots reused
- * through a free stack; `#live` lists the slots in use for the slot-wise access (engine
- * #popStep, kernel/idle-fold.ts).
+ * Storage is one 32-byte record a slot in one buffer: time and seq as doubles, then kind, arg,
+ * tag and the list's next as int32s, so an event's fields and its list link share a cache line
+ * (two records a line). At 256 CPUs the rest of a run's state evicts the calendar between
+ * events, and six arrays by field cost six misses where a record costs one (issue 14). Free
+ * slots are a stack linked through `next` (the slot freed last is reused first, its line still
+ * warm) and marked by a negative time; the slot-wise access (engine #popStep,
+ * kernel/idle-fold.ts) lists the live slots when first asked after a change.
  * @module
  */
 
@@ -31,20 +35,25 @@ const BUCKETS_MIN = 64;
 const ADAPT_EVERY = 4096;
 const WORK_PER_OP_MAX = 6;
 const NONE = -1;
+/** Doubles a record (time, seq, then four int32s: kind, arg, tag, next), and int32s. */
+const F64_PER = 4;
+const I32_PER = 8;
+const KIND = 4;
+const ARG = 5;
+const TAG = 6;
+const NEXT = 7;
+/** The time a free slot holds. */
+const FREE = -1;
 
 export class EventCalendar {
-  #cap = 256;
-  #time = new Float64Array(this.#cap);
-  #seq = new Float64Array(this.#cap);
-  #kind = new Int32Array(this.#cap);
-  #arg = new Int32Array(this.#cap);
-  #tag = new Int32Array(this.#cap);
-  #next = new Int32Array(this.#cap);
-  #free = Int32Array.from({ length: this.#cap }, (_, i) => this.#cap - 1 - i);
-  #freeTop = this.#cap;
-  /** Slots in use, densely, and each slot's index there. */
-  #live = new Int32Array(this.#cap);
-  #liveAt = new Int32Array(this.#cap);
+  #cap = 0;
+  #f64 = new Float64Array(0);
+  #i32 = new Int32Array(0);
+  /** The free slot to use next (a stack through `next`), NONE when full. */
+  #freeHead = NONE;
+  /** The live slots, densely, for liveSlot; rebuilt when asked after a push or removal. */
+  #live = new Int32Array(0);
+  #liveValid = false;
   #size = 0;
 
   #heads = new Int32Array(BUCKETS_MIN).fill(NONE);
@@ -54,6 +63,10 @@ export class EventCalendar {
   #min = NONE;
   #ops = 0;
   #work = 0;
+
+  constructor() {
+    this.#grow();
+  }
 
   get size(): number {
     return this.#size;
@@ -65,36 +78,56 @@ export class EventCalendar {
   }
 
   time(slot: number): number {
-    return this.#time[slot]!;
+    return this.#f64[slot * F64_PER]!;
   }
   seq(slot: number): number {
-    return this.#seq[slot]!;
+    return this.#f64[slot * F64_PER + 1]!;
   }
   kind(slot: number): number {
-    return this.#kind[slot]!;
+    return this.#i32[slot * I32_PER + KIND]!;
   }
   arg(slot: number): number {
-    return this.#arg[slot]!;
+    return this.#i32[slot * I32_PER + ARG]!;
   }
   tag(slot: number): number {
-    return this.#tag[slot]!;
+    return this.#i32[slot * I32_PER + TAG]!;
   }
-  /** The slot of the `i`-th pending event, in no particular order (0 ≤ i < size). */
+  #nextOf(slot: number): number {
+    return this.#i32[slot * I32_PER + NEXT]!;
+  }
+  #setNext(slot: number, next: number): void {
+    this.#i32[slot * I32_PER + NEXT] = next;
+  }
+
+  /**
+   * The slot of the `i`-th pending event, in no particular order (0 ≤ i < size), valid until the
+   * next push or removal.
+   */
   liveSlot(i: number): number {
+    if (!this.#liveValid) this.#listLive();
     return this.#live[i]!;
   }
 
+  #listLive(): void {
+    let n = 0;
+    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) this.#live[n++] = slot;
+    assert(n === this.#size, 'event-calendar: live slots and size disagree');
+    this.#liveValid = true;
+  }
+
   push(t: number, s: number, kind: number, arg: number, tag: number): void {
-    if (this.#freeTop === 0) this.#grow();
-    const slot = this.#free[--this.#freeTop]!;
-    this.#time[slot] = t;
-    this.#seq[slot] = s;
-    this.#kind[slot] = kind;
-    this.#arg[slot] = arg;
-    this.#tag[slot] = tag;
-    this.#live[this.#size] = slot;
-    this.#liveAt[slot] = this.#size;
+    if (this.#freeHead === NONE) this.#grow();
+    const slot = this.#freeHead;
+    this.#freeHead = this.#nextOf(slot);
+    const f = slot * F64_PER;
+    this.#f64[f] = t;
+    this.#f64[f + 1] = s;
+    const i = slot * I32_PER;
+    this.#i32[i + KIND] = kind;
+    this.#i32[i + ARG] = arg;
+    this.#i32[i + TAG] = tag;
     this.#size++;
+    this.#liveValid = false;
     const abs = this.#link(slot);
     if (this.#min === NONE || this.#before(slot, this.#min)) {
       // `#pos` becomes the new earliest event's bucket (it may have been lower: a new calendar
@@ -121,17 +154,17 @@ export class EventCalendar {
     const slot = this.#min;
     const b = this.#pos & this.#mask;
     assert(this.#heads[b] === slot, 'event-calendar: the earliest event is not its bucket head');
-    this.#heads[b] = this.#next[slot]!;
+    this.#heads[b] = this.#nextOf(slot);
     this.#release(slot);
   }
 
   /** Frees an unlinked `slot`, finds the earliest event again if it was that, and adapts. */
   #release(slot: number): void {
-    const at = this.#liveAt[slot]!;
-    const last = this.#live[--this.#size]!;
-    this.#live[at] = last;
-    this.#liveAt[last] = at;
-    this.#free[this.#freeTop++] = slot;
+    this.#size--;
+    this.#liveValid = false;
+    this.#f64[slot * F64_PER] = FREE;
+    this.#setNext(slot, this.#freeHead);
+    this.#freeHead = slot;
     if (slot === this.#min) this.#findMin();
     const buckets = this.#mask + 1;
     if (buckets > BUCKETS_MIN && this.#size < buckets / 2) this.#rebuild(buckets / 2);
@@ -144,40 +177,41 @@ export class EventCalendar {
 
   /** Whether slot a's event sorts before slot b's. */
   #before(a: number, b: number): boolean {
-    const ta = this.#time[a]!;
-    const tb = this.#time[b]!;
-    return ta < tb || (ta === tb && this.#seq[a]! < this.#seq[b]!);
+    const f = this.#f64;
+    const ta = f[a * F64_PER]!;
+    const tb = f[b * F64_PER]!;
+    return ta < tb || (ta === tb && f[a * F64_PER + 1]! < f[b * F64_PER + 1]!);
   }
 
   /** Inserts `slot` into its bucket's list in order; returns its absolute bucket. */
   #link(slot: number): number {
-    const abs = this.#bucketOf(this.#time[slot]!);
+    const abs = this.#bucketOf(this.time(slot));
     if (abs < this.#pos) this.#pos = abs;
     const b = abs & this.#mask;
     let prev = NONE;
     let cur = this.#heads[b]!;
     while (cur !== NONE && this.#before(cur, slot)) {
       prev = cur;
-      cur = this.#next[cur]!;
+      cur = this.#nextOf(cur);
       this.#work++;
     }
-    this.#next[slot] = cur;
+    this.#setNext(slot, cur);
     if (prev === NONE) this.#heads[b] = slot;
-    else this.#next[prev] = slot;
+    else this.#setNext(prev, slot);
     return abs;
   }
 
   #unlink(slot: number): void {
-    const b = this.#bucketOf(this.#time[slot]!) & this.#mask;
+    const b = this.#bucketOf(this.time(slot)) & this.#mask;
     let prev = NONE;
     let cur = this.#heads[b]!;
     while (cur !== slot) {
       assert(cur !== NONE, 'event-calendar: an event is missing from its bucket');
       prev = cur;
-      cur = this.#next[cur]!;
+      cur = this.#nextOf(cur);
     }
-    if (prev === NONE) this.#heads[b] = this.#next[slot]!;
-    else this.#next[prev] = this.#next[slot]!;
+    if (prev === NONE) this.#heads[b] = this.#nextOf(slot);
+    else this.#setNext(prev, this.#nextOf(slot));
   }
 
   /** Moves `#pos` to the earliest event's bucket and records its slot. */
@@ -190,7 +224,7 @@ export class EventCalendar {
     const mask = this.#mask;
     for (let n = 0; n <= mask; n++) {
       const h = heads[this.#pos & mask]!;
-      if (h !== NONE && this.#bucketOf(this.#time[h]!) === this.#pos) {
+      if (h !== NONE && this.#bucketOf(this.time(h)) === this.#pos) {
         this.#min = h;
         return;
       }
@@ -204,7 +238,7 @@ export class EventCalendar {
       if (h !== NONE && (best === NONE || this.#before(h, best))) best = h;
     }
     this.#min = best;
-    this.#pos = this.#bucketOf(this.#time[best]!);
+    this.#pos = this.#bucketOf(this.time(best));
   }
 
   /** Counts an operation; every ADAPT_EVERY, rebuilds if they took too many steps. */
@@ -224,7 +258,7 @@ export class EventCalendar {
     this.#heads = new Int32Array(buckets).fill(NONE);
     this.#mask = buckets - 1;
     this.#pos = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.#size; i++) this.#link(this.#live[i]!);
+    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) this.#link(slot);
     this.#findMin();
   }
 
@@ -233,8 +267,10 @@ export class EventCalendar {
    * those are all at one time, the mean gap over all; 1 ns if every event is at one time.
    */
   #widthNs(): number {
-    const times = Float64Array.from({ length: this.#size }, (_, i) => this.#time[this.#live[i]!]!).sort();
-    const n = times.length;
+    const times = new Float64Array(this.#size);
+    let n = 0;
+    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) times[n++] = this.time(slot);
+    times.sort();
     const k = Math.min(64, n >> 1);
     if (k === 0) return 1;
     let gapNs = (times[k]! - times[0]!) / k;
@@ -242,31 +278,21 @@ export class EventCalendar {
     return gapNs > 0 ? 3 * gapNs : 1;
   }
 
-  /** Doubles the slot arrays; the new slots go on the free stack. */
+  /** Doubles the slots (from none to 256 at the first); the new ones go on the free stack. */
   #grow(): void {
     const old = this.#cap;
-    const cap = old * 2;
-    const f64 = (prev: Float64Array) => {
-      const next = new Float64Array(cap);
-      next.set(prev);
-      return next;
-    };
-    const i32 = (prev: Int32Array) => {
-      const next = new Int32Array(cap);
-      next.set(prev);
-      return next;
-    };
-    this.#time = f64(this.#time);
-    this.#seq = f64(this.#seq);
-    this.#kind = i32(this.#kind);
-    this.#arg = i32(this.#arg);
-    this.#tag = i32(this.#tag);
-    this.#next = i32(this.#next);
-    this.#live = i32(this.#live);
-    this.#liveAt = i32(this.#liveAt);
-    this.#free = new Int32Array(cap);
-    for (let i = 0; i < old; i++) this.#free[i] = cap - 1 - i;
-    this.#freeTop = old;
+    const cap = old === 0 ? 256 : old * 2;
+    const f64 = new Float64Array(cap * F64_PER);
+    f64.set(this.#f64);
+    this.#f64 = f64;
+    this.#i32 = new Int32Array(f64.buffer);
+    this.#live = new Int32Array(cap);
+    // The new slots pushed from the last down, so the lowest comes off the stack first.
+    for (let slot = cap - 1; slot >= old; slot--) {
+      f64[slot * F64_PER] = FREE;
+      this.#setNext(slot, this.#freeHead);
+      this.#freeHead = slot;
+    }
     this.#cap = cap;
   }
 }
