@@ -31,36 +31,54 @@
 
 import { assert } from './assert.ts';
 
-const BUCKETS_MIN = 64;
-const ADAPT_EVERY = 4096;
-const WORK_PER_OP_MAX = 6;
-const NONE = -1;
-/** Doubles a record (time, seq, then four int32s: kind, arg, tag, next), and int32s. */
-const F64_PER = 4;
-const I32_PER = 8;
-const KIND = 4;
-const ARG = 5;
-const TAG = 6;
-const NEXT = 7;
+/**
+ * The calendar's constants are enum members: a bundle (scripts/build.mjs, esbuild) writes an
+ * enum member's value where it is used, where a module-level `const` of a file with imports
+ * becomes a `var` that every use loads from the module's context and checks (issue 14: the list
+ * walk's four of those a step took a quarter of a pop and push's instructions, 1,066 -> 812).
+ */
+enum C {
+  BUCKETS_MIN = 64,
+  ADAPT_EVERY = 4096,
+  WORK_PER_OP_MAX = 6,
+  NONE = -1,
+}
+
+/** A record's length in doubles and in int32s (time, seq, then kind, arg, tag, next). */
+enum Stride {
+  F64 = 4,
+  I32 = 8,
+}
+
+/** The int32 fields of a record, by their index among its eight int32s. */
+enum Field {
+  KIND = 4,
+  ARG = 5,
+  TAG = 6,
+  NEXT = 7,
+}
+
 /** The time a free slot holds. */
-const FREE = -1;
+enum Mark {
+  FREE = -1,
+}
 
 export class EventCalendar {
   #cap = 0;
   #f64 = new Float64Array(0);
   #i32 = new Int32Array(0);
   /** The free slot to use next (a stack through `next`), NONE when full. */
-  #freeHead = NONE;
+  #freeHead = C.NONE;
   /** The live slots, densely, for liveSlot; rebuilt when asked after a push or removal. */
   #live = new Int32Array(0);
   #liveValid = false;
   #size = 0;
 
-  #heads = new Int32Array(BUCKETS_MIN).fill(NONE);
-  #mask = BUCKETS_MIN - 1;
+  #heads = new Int32Array(C.BUCKETS_MIN).fill(C.NONE);
+  #mask = C.BUCKETS_MIN - 1;
   #perNs = 1;
   #pos = 0;
-  #min = NONE;
+  #min = C.NONE;
   #ops = 0;
   #work = 0;
 
@@ -78,25 +96,25 @@ export class EventCalendar {
   }
 
   time(slot: number): number {
-    return this.#f64[slot * F64_PER]!;
+    return this.#f64[slot * Stride.F64]!;
   }
   seq(slot: number): number {
-    return this.#f64[slot * F64_PER + 1]!;
+    return this.#f64[slot * Stride.F64 + 1]!;
   }
   kind(slot: number): number {
-    return this.#i32[slot * I32_PER + KIND]!;
+    return this.#i32[slot * Stride.I32 + Field.KIND]!;
   }
   arg(slot: number): number {
-    return this.#i32[slot * I32_PER + ARG]!;
+    return this.#i32[slot * Stride.I32 + Field.ARG]!;
   }
   tag(slot: number): number {
-    return this.#i32[slot * I32_PER + TAG]!;
+    return this.#i32[slot * Stride.I32 + Field.TAG]!;
   }
   #nextOf(slot: number): number {
-    return this.#i32[slot * I32_PER + NEXT]!;
+    return this.#i32[slot * Stride.I32 + Field.NEXT]!;
   }
   #setNext(slot: number, next: number): void {
-    this.#i32[slot * I32_PER + NEXT] = next;
+    this.#i32[slot * Stride.I32 + Field.NEXT] = next;
   }
 
   /**
@@ -110,26 +128,26 @@ export class EventCalendar {
 
   #listLive(): void {
     let n = 0;
-    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) this.#live[n++] = slot;
+    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== Mark.FREE) this.#live[n++] = slot;
     assert(n === this.#size, 'event-calendar: live slots and size disagree');
     this.#liveValid = true;
   }
 
   push(t: number, s: number, kind: number, arg: number, tag: number): void {
-    if (this.#freeHead === NONE) this.#grow();
+    if (this.#freeHead === C.NONE) this.#grow();
     const slot = this.#freeHead;
     this.#freeHead = this.#nextOf(slot);
-    const f = slot * F64_PER;
+    const f = slot * Stride.F64;
     this.#f64[f] = t;
     this.#f64[f + 1] = s;
-    const i = slot * I32_PER;
-    this.#i32[i + KIND] = kind;
-    this.#i32[i + ARG] = arg;
-    this.#i32[i + TAG] = tag;
+    const i = slot * Stride.I32;
+    this.#i32[i + Field.KIND] = kind;
+    this.#i32[i + Field.ARG] = arg;
+    this.#i32[i + Field.TAG] = tag;
     this.#size++;
     this.#liveValid = false;
     const abs = this.#link(slot);
-    if (this.#min === NONE || this.#before(slot, this.#min)) {
+    if (this.#min === C.NONE || this.#before(slot, this.#min)) {
       // `#pos` becomes the new earliest event's bucket (it may have been lower: a new calendar
       // starts at 0, and an emptied one keeps its last), so removeMin finds it at that list's head.
       this.#min = slot;
@@ -162,12 +180,12 @@ export class EventCalendar {
   #release(slot: number): void {
     this.#size--;
     this.#liveValid = false;
-    this.#f64[slot * F64_PER] = FREE;
+    this.#f64[slot * Stride.F64] = Mark.FREE;
     this.#setNext(slot, this.#freeHead);
     this.#freeHead = slot;
     if (slot === this.#min) this.#findMin();
     const buckets = this.#mask + 1;
-    if (buckets > BUCKETS_MIN && this.#size < buckets / 2) this.#rebuild(buckets / 2);
+    if (buckets > C.BUCKETS_MIN && this.#size < buckets / 2) this.#rebuild(buckets / 2);
     else this.#tally();
   }
 
@@ -178,9 +196,9 @@ export class EventCalendar {
   /** Whether slot a's event sorts before slot b's. */
   #before(a: number, b: number): boolean {
     const f = this.#f64;
-    const ta = f[a * F64_PER]!;
-    const tb = f[b * F64_PER]!;
-    return ta < tb || (ta === tb && f[a * F64_PER + 1]! < f[b * F64_PER + 1]!);
+    const ta = f[a * Stride.F64]!;
+    const tb = f[b * Stride.F64]!;
+    return ta < tb || (ta === tb && f[a * Stride.F64 + 1]! < f[b * Stride.F64 + 1]!);
   }
 
   /** Inserts `slot` into its bucket's list in order; returns its absolute bucket. */
@@ -188,43 +206,43 @@ export class EventCalendar {
     const abs = this.#bucketOf(this.time(slot));
     if (abs < this.#pos) this.#pos = abs;
     const b = abs & this.#mask;
-    let prev = NONE;
+    let prev = C.NONE;
     let cur = this.#heads[b]!;
-    while (cur !== NONE && this.#before(cur, slot)) {
+    while (cur !== C.NONE && this.#before(cur, slot)) {
       prev = cur;
       cur = this.#nextOf(cur);
       this.#work++;
     }
     this.#setNext(slot, cur);
-    if (prev === NONE) this.#heads[b] = slot;
+    if (prev === C.NONE) this.#heads[b] = slot;
     else this.#setNext(prev, slot);
     return abs;
   }
 
   #unlink(slot: number): void {
     const b = this.#bucketOf(this.time(slot)) & this.#mask;
-    let prev = NONE;
+    let prev = C.NONE;
     let cur = this.#heads[b]!;
     while (cur !== slot) {
-      assert(cur !== NONE, 'event-calendar: an event is missing from its bucket');
+      assert(cur !== C.NONE, 'event-calendar: an event is missing from its bucket');
       prev = cur;
       cur = this.#nextOf(cur);
     }
-    if (prev === NONE) this.#heads[b] = this.#nextOf(slot);
+    if (prev === C.NONE) this.#heads[b] = this.#nextOf(slot);
     else this.#setNext(prev, this.#nextOf(slot));
   }
 
   /** Moves `#pos` to the earliest event's bucket and records its slot. */
   #findMin(): void {
     if (this.#size === 0) {
-      this.#min = NONE;
+      this.#min = C.NONE;
       return;
     }
     const heads = this.#heads;
     const mask = this.#mask;
     for (let n = 0; n <= mask; n++) {
       const h = heads[this.#pos & mask]!;
-      if (h !== NONE && this.#bucketOf(this.time(h)) === this.#pos) {
+      if (h !== C.NONE && this.#bucketOf(this.time(h)) === this.#pos) {
         this.#min = h;
         return;
       }
@@ -232,10 +250,10 @@ export class EventCalendar {
       this.#work++;
     }
     // A year of empty buckets: the earliest head, wherever it is.
-    let best = NONE;
+    let best = C.NONE;
     for (let b = 0; b <= mask; b++) {
       const h = heads[b]!;
-      if (h !== NONE && (best === NONE || this.#before(h, best))) best = h;
+      if (h !== C.NONE && (best === C.NONE || this.#before(h, best))) best = h;
     }
     this.#min = best;
     this.#pos = this.#bucketOf(this.time(best));
@@ -243,11 +261,11 @@ export class EventCalendar {
 
   /** Counts an operation; every ADAPT_EVERY, rebuilds if they took too many steps. */
   #tally(): void {
-    if (++this.#ops < ADAPT_EVERY) return;
+    if (++this.#ops < C.ADAPT_EVERY) return;
     const work = this.#work;
     this.#ops = 0;
     this.#work = 0;
-    if (work > WORK_PER_OP_MAX * ADAPT_EVERY) this.#rebuild(this.#mask + 1);
+    if (work > C.WORK_PER_OP_MAX * C.ADAPT_EVERY) this.#rebuild(this.#mask + 1);
   }
 
   /** Relinks every event into `buckets` buckets of a width from the earliest events' spacing. */
@@ -255,10 +273,10 @@ export class EventCalendar {
     this.#ops = 0;
     this.#work = 0;
     this.#perNs = 1 / this.#widthNs();
-    this.#heads = new Int32Array(buckets).fill(NONE);
+    this.#heads = new Int32Array(buckets).fill(C.NONE);
     this.#mask = buckets - 1;
     this.#pos = Number.POSITIVE_INFINITY;
-    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) this.#link(slot);
+    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== Mark.FREE) this.#link(slot);
     this.#findMin();
   }
 
@@ -269,7 +287,8 @@ export class EventCalendar {
   #widthNs(): number {
     const times = new Float64Array(this.#size);
     let n = 0;
-    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== FREE) times[n++] = this.time(slot);
+    for (let slot = 0; slot < this.#cap; slot++)
+      if (this.time(slot) !== Mark.FREE) times[n++] = this.time(slot);
     times.sort();
     const k = Math.min(64, n >> 1);
     if (k === 0) return 1;
@@ -282,14 +301,14 @@ export class EventCalendar {
   #grow(): void {
     const old = this.#cap;
     const cap = old === 0 ? 256 : old * 2;
-    const f64 = new Float64Array(cap * F64_PER);
+    const f64 = new Float64Array(cap * Stride.F64);
     f64.set(this.#f64);
     this.#f64 = f64;
     this.#i32 = new Int32Array(f64.buffer);
     this.#live = new Int32Array(cap);
     // The new slots pushed from the last down, so the lowest comes off the stack first.
     for (let slot = cap - 1; slot >= old; slot--) {
-      f64[slot * F64_PER] = FREE;
+      f64[slot * Stride.F64] = Mark.FREE;
       this.#setNext(slot, this.#freeHead);
       this.#freeHead = slot;
     }

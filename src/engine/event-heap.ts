@@ -16,17 +16,24 @@
  */
 import { assert } from './assert.ts';
 
-const CAPACITY_INITIAL = 1024;
-/** Children per node, and its log2 (a child of i is (i << ARITY_SHIFT) + 1 .. + ARITY). */
-const ARITY = 4;
-const ARITY_SHIFT = 2;
+/**
+ * Children per node, and its log2 (a child of i is (i << ARITY_SHIFT) + 1 .. + ARITY); the
+ * first capacity. Enum members, whose values a bundle writes where they are used, where a
+ * module-level `const` would be a load from the module's context at every use (as in
+ * event-calendar.ts; issue 14).
+ */
+enum Heap {
+  ARITY = 4,
+  ARITY_SHIFT = 2,
+  CAPACITY_INITIAL = 1024,
+}
 
 export class EventHeap {
-  #timeNs = new Float64Array(CAPACITY_INITIAL);
-  #seq = new Float64Array(CAPACITY_INITIAL);
-  #kind = new Int32Array(CAPACITY_INITIAL);
-  #arg = new Int32Array(CAPACITY_INITIAL);
-  #tag = new Int32Array(CAPACITY_INITIAL);
+  #timeNs = new Float64Array(Heap.CAPACITY_INITIAL);
+  #seq = new Float64Array(Heap.CAPACITY_INITIAL);
+  #kind = new Int32Array(Heap.CAPACITY_INITIAL);
+  #arg = new Int32Array(Heap.CAPACITY_INITIAL);
+  #tag = new Int32Array(Heap.CAPACITY_INITIAL);
   #size = 0;
   #seqNext = 0;
 
@@ -48,7 +55,7 @@ export class EventHeap {
 
   /** Time of the second-earliest event (a child of the root); Infinity if fewer than two. */
   peekSecondTimeNs(): number {
-    const last = Math.min(this.#size - 1, ARITY);
+    const last = Math.min(this.#size - 1, Heap.ARITY);
     let timeNs = Number.POSITIVE_INFINITY;
     for (let i = 1; i <= last; i++) if (this.#timeNs[i]! < timeNs) timeNs = this.#timeNs[i]!;
     return timeNs;
@@ -67,7 +74,7 @@ export class EventHeap {
     const seqArr = this.#seq;
     // Sift up: move parents down until the new event's slot is found.
     while (i > 0) {
-      const parent = (i - 1) >> ARITY_SHIFT;
+      const parent = (i - 1) >> Heap.ARITY_SHIFT;
       const pt = timeArr[parent]!;
       if (pt < timeNs || (pt === timeNs && seqArr[parent]! < seq)) break;
       this.#move(parent, i);
@@ -125,7 +132,7 @@ export class EventHeap {
     // The last event fills the hole: it moves up if it sorts before the hole's parent, else down.
     const t = this.#timeNs[last]!;
     const s = this.#seq[last]!;
-    const parent = i > 0 ? (i - 1) >> ARITY_SHIFT : 0;
+    const parent = i > 0 ? (i - 1) >> Heap.ARITY_SHIFT : 0;
     const pt = this.#timeNs[parent]!;
     if (i > 0 && (t < pt || (t === pt && s < this.#seq[parent]!))) {
       const kind = this.#kind[last]!;
@@ -141,7 +148,7 @@ export class EventHeap {
   #siftUpInto(start: number, t: number, s: number, kind: number, arg: number, tag: number): void {
     let i = start;
     while (i > 0) {
-      const parent = (i - 1) >> ARITY_SHIFT;
+      const parent = (i - 1) >> Heap.ARITY_SHIFT;
       const pt = this.#timeNs[parent]!;
       if (pt < t || (pt === t && this.#seq[parent]! < s)) break;
       this.#move(parent, i);
@@ -166,12 +173,12 @@ export class EventHeap {
     const size = this.#size;
     let i = start;
     for (;;) {
-      const first = (i << ARITY_SHIFT) + 1;
+      const first = (i << Heap.ARITY_SHIFT) + 1;
       if (first >= size) break;
       // The earliest of the (up to four) children.
       let child = first;
       let ct = timeArr[first]!;
-      const end = Math.min(first + ARITY, size);
+      const end = Math.min(first + Heap.ARITY, size);
       for (let c = first + 1; c < end; c++) {
         const tc = timeArr[c]!;
         if (tc < ct || (tc === ct && seqArr[c]! < seqArr[child]!)) {
