@@ -98,7 +98,8 @@ export class FairPolicy implements SchedPolicy {
     const costs = s.host.board.costs;
     let costNs = costs.schedPickNs;
     if (next === null) {
-      const candidate = bestPull(s.env, s.rqs, cpu.id);
+      // bestPull finds nothing when no queue holds a context; it reads every queue to see that.
+      const candidate = s.queuedAll.n === 0 ? null : bestPull(s.env, s.rqs, cpu.id);
       if (candidate !== null) next = yield* steal(s, rq, candidate);
       costNs += costs.schedPickNs;
     }

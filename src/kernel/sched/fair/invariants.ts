@@ -14,9 +14,11 @@ import type { FairState } from './state.ts';
 export function checkFairInvariants(s: FairState, threads: Iterable<Thread>): void {
   let allFree = true;
   let classQueued = 0;
+  let fairQueued = 0;
   const where = new Map<Thread, number>();
   for (const rq of s.rqs) {
     classQueued += rq.rt.count + rq.dl.count;
+    fairQueued += rq.queue.length;
     if (rq.lock.held) {
       allFree = false;
       continue;
@@ -27,6 +29,10 @@ export function checkFairInvariants(s: FairState, threads: Iterable<Thread>): vo
   assert(
     classQueued === s.classQueued,
     `invariant: ${s.classQueued} RT and deadline contexts counted queued, ${classQueued} queued`,
+  );
+  assert(
+    fairQueued === s.queuedAll.n,
+    `invariant: ${s.queuedAll.n} fair contexts counted queued, ${fairQueued} queued`,
   );
   if (!allFree) return;
   for (const t of threads) {

@@ -9,7 +9,7 @@ import { assert } from '../../../engine/assert.ts';
 import type { SchedHost } from '../policy.ts';
 import { BALANCE_INTERVAL_NS, type PlacementEnv } from './balance.ts';
 import { entity } from './entity.ts';
-import { RunQueue } from './runqueue.ts';
+import { QueuedCount, RunQueue } from './runqueue.ts';
 
 export interface FairOptions {
   /** NUMA awareness (SCHED-6): prefer the own node when stealing, count SLIT costs. */
@@ -50,6 +50,8 @@ export interface LowerSearch {
 export class FairState {
   readonly host: SchedHost;
   readonly rqs: RunQueue[];
+  /** Fair contexts queued on any of `rqs` (RunQueue's inserts and removals keep it). */
+  readonly queuedAll = new QueuedCount();
   /** 1 + ilog2(min(ncpus, 8)): Linux's SCHED_TUNABLESCALING_LOG factor. */
   readonly scale: number;
   readonly env: PlacementEnv;
@@ -76,7 +78,7 @@ export class FairState {
     this.host = host;
     const cpus = host.cpus.length;
     assert(cpus >= 1 && host.needResched.length === cpus, 'fair: a host without CPUs or flags for each');
-    this.rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id));
+    this.rqs = Array.from({ length: cpus }, (_, id) => new RunQueue(id, this.queuedAll));
     this.scale = 1 + Math.floor(Math.log2(Math.min(cpus, 8)));
     this.nextBalanceNs = new Float64Array(cpus).fill(BALANCE_INTERVAL_NS);
     const board = host.board;
