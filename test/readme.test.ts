@@ -200,7 +200,7 @@ test("the README's figures for this stop's slow host are the recorded runs' (ben
   says(`and ${idle(previous, 'pit')} and ${idle(previous, 'lapic@1000Hz')} in the previous result`);
 });
 
-test("the README's before and after figures for this stop are the recorded runs' (bench/results/spread/2026-12-04-q/)", () => {
+test("the README's before and after figures for the stop of 2026-12-04-q are the recorded runs' (bench/results/spread/2026-12-04-q/)", () => {
   interface Run {
     ratio_compute: number;
     ratio_pingpong: number;
@@ -233,8 +233,38 @@ test("the README's before and after figures for this stop are the recorded runs'
   // The column against the previous result is the host's: the reference loop's rate says so.
   const refM = (r: Run) =>
     (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
-  says(`the reference loop ran ${refM(after[0]!)} M effects/s in this result`);
+  says(`the reference loop ran ${refM(after[0]!)} M effects/s in that result`);
   says(`against ${refM(read('2026-12-03-p-session.json'))} M in that one`);
+});
+
+test("the README's before and after figures for this stop are the recorded runs' (bench/results/spread/2026-12-05-s/)", () => {
+  interface Run {
+    ratio_compute: number;
+    ratio_pingpong: number;
+    workloads: { name: string; reference?: { effects_per_s: number } }[];
+    scale: BenchScale;
+    multi_run: { speedup: number };
+  }
+  const read = (file: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
+  const spread = 'spread/2026-12-05-s';
+  const before = [1, 2].map((i) => read(`${spread}/before-${i}.json`));
+  const mid = [0, 1, 2].map((i) => read(`${spread}/mid-${i}.json`));
+  const recorded = read('2026-12-05-s-session.json');
+  const range = (rs: Run[], f: (r: Run) => number, digits: number) => {
+    const xs = rs.map(f);
+    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+  };
+  const three = (f: (r: Run) => number, digits: number) =>
+    `${range(before, f, digits)} → ${range(mid, f, digits)} → ${f(recorded).toFixed(2)}`;
+  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  says(`256 ÷ 4 CPUs ${three((r) => r.scale.cpu_scaling.ratio, 3)}`);
+  says(`compute\nratio ${three((r) => r.ratio_compute, 3)}`);
+  says(`ping-pong ${three((r) => r.ratio_pingpong, 3)}`);
+  says(`multi-run ${three((r) => r.multi_run.speedup, 2)}×`);
+  const refM = (r: Run) =>
+    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
+  says(`the reference loop ran ${refM(recorded)} M effects/s in\nthis result`);
 });
 
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
