@@ -22,7 +22,6 @@ import { slice, updateCurr } from './cfs.ts';
 import { dequeueQueued, prioChanged, putPrev } from './classes.ts';
 import { CLASS_DL, CLASS_RT, classOf, entity } from './entity.ts';
 import { checkFairInvariants } from './invariants.ts';
-import { bestPull } from './balance.ts';
 import { afterSwitch, setAffinity, steal } from './migrate.ts';
 import { pickClass, push } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
@@ -98,8 +97,7 @@ export class FairPolicy implements SchedPolicy {
     const costs = s.host.board.costs;
     let costNs = costs.schedPickNs;
     if (next === null) {
-      // bestPull finds nothing when no queue holds a context; it reads every queue to see that.
-      const candidate = s.queuedAll.n === 0 ? null : bestPull(s.env, s.rqs, cpu.id);
+      const candidate = s.pullCandidate(cpu.id);
       if (candidate !== null) next = yield* steal(s, rq, candidate);
       costNs += costs.schedPickNs;
     }

@@ -11,7 +11,7 @@ import type { Cpu } from '../../../hw/cpu.ts';
 import { type KernelGen, lock, sendIpi, spend, tryLock, unlock } from '../../../hw/effects.ts';
 import { VEC_IPI_SWITCH } from '../../../hw/vectors.ts';
 import { type Thread, ThreadState } from '../../thread.ts';
-import { bestCpu, bestPull, type Candidate, MIGRATE_MAX, nextToMove } from './balance.ts';
+import { bestCpu, type Candidate, MIGRATE_MAX, nextToMove } from './balance.ts';
 import { pulledPreempts } from './cfs.ts';
 import { dequeueQueued, enqueue } from './classes.ts';
 import { entity } from './entity.ts';
@@ -86,7 +86,7 @@ export function* periodicBalance(s: FairState, cpu: Cpu): KernelGen<void> {
   const costs = s.host.board.costs;
   s.counts.balanceRuns++;
   yield spend(s.rqs.length * costs.schedScanPerContextNs);
-  const candidate = bestPull(s.env, s.rqs, cpu.id);
+  const candidate = s.pullCandidate(cpu.id);
   if (candidate === null) return;
   const dst = s.rq(cpu.id);
   const src = s.rq(candidate.src);

@@ -7,7 +7,7 @@
  */
 import { assert } from '../../../engine/assert.ts';
 import type { SchedHost } from '../policy.ts';
-import { BALANCE_INTERVAL_NS, type PlacementEnv } from './balance.ts';
+import { BALANCE_INTERVAL_NS, bestPull, type Candidate, type PlacementEnv } from './balance.ts';
 import { entity } from './entity.ts';
 import { QueuedCount, RunQueue } from './runqueue.ts';
 
@@ -100,5 +100,13 @@ export class FairState {
   /** The run queue of `cpuId`. */
   rq(cpuId: number): RunQueue {
     return this.rqs[cpuId]!;
+  }
+
+  /**
+   * What `cpuId` would pull (balance.ts bestPull), or null; null at once when no run queue holds
+   * a queued context, which bestPull would read every queue to find out.
+   */
+  pullCandidate(cpuId: number): Candidate | null {
+    return this.queuedAll.n === 0 ? null : bestPull(this.env, this.rqs, cpuId);
   }
 }

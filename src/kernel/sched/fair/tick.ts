@@ -17,7 +17,6 @@ import { classInsert } from './classes.ts';
 import { CLASS_DL, CLASS_FAIR, CLASS_RT, dlReplenishAt, entity } from './entity.ts';
 import { periodicBalance } from './migrate.ts';
 import { kick } from './preempt.ts';
-import { bestPull } from './balance.ts';
 import { classTarget, pullable } from './push-pull.ts';
 import type { RunQueue } from './runqueue.ts';
 import type { FairState } from './state.ts';
@@ -55,7 +54,7 @@ export function idleFoldUntilNs(s: FairState, cpu: Cpu, otherCpu: boolean): numb
   const rq = s.rq(cpu.id);
   if (rq.curr !== null || rq.queue.length > 0 || rq.pushPending !== null || s.classQueued > 0) return -1;
   if (rq.rt.count > 0 || rq.rt.periodActive || rq.dl.count > 0 || rq.dl.throttled.length > 0) return -1;
-  if (s.queuedAll.n > 0 && bestPull(s.env, s.rqs, cpu.id) !== null) return -1;
+  if (s.pullCandidate(cpu.id) !== null) return -1;
   const timerNs = rq.timers.length > 0 ? rq.timers[0]!.at : NO_DEADLINE;
   // Another CPU's balance, with nothing to pull (bestPull said so, and no queue changes while it
   // is folded), counts and spends only its own: it does not bound the folding CPU.
