@@ -276,7 +276,8 @@ export class EventCalendar {
     this.#heads = new Int32Array(buckets).fill(C.NONE);
     this.#mask = buckets - 1;
     this.#pos = Number.POSITIVE_INFINITY;
-    for (let slot = 0; slot < this.#cap; slot++) if (this.time(slot) !== Mark.FREE) this.#link(slot);
+    // Linking moves no slot, so the live list stays valid through the loop.
+    for (let i = 0; i < this.#size; i++) this.#link(this.liveSlot(i));
     this.#findMin();
   }
 
@@ -285,10 +286,9 @@ export class EventCalendar {
    * those are all at one time, the mean gap over all; 1 ns if every event is at one time.
    */
   #widthNs(): number {
-    const times = new Float64Array(this.#size);
-    let n = 0;
-    for (let slot = 0; slot < this.#cap; slot++)
-      if (this.time(slot) !== Mark.FREE) times[n++] = this.time(slot);
+    const n = this.#size;
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) times[i] = this.time(this.liveSlot(i));
     times.sort();
     const k = Math.min(64, n >> 1);
     if (k === 0) return 1;
