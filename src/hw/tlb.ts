@@ -36,8 +36,15 @@ export const TLB_STALE = 1 << 9;
 /** A read or write through a stale entry: the CPU's TLB reports it here (see TLB_STALE). */
 export type StaleHit = (vpn: number, pcid: number, frame: number, write: boolean) => void;
 
-/** Classes of page numbers a TLB keeps live counts of: vpn & (CLASSES - 1). */
-const CLASSES = 32;
+/**
+ * Classes of page numbers a TLB keeps live counts of: vpn & MASK. An enum member, which the
+ * bundle writes as its value at each use (a module-level const would be a context load on the
+ * fill path; event-calendar.ts says why).
+ */
+enum Classes {
+  COUNT = 32,
+  MASK = 31,
+}
 
 /**
  * How many live entries of each page class (vpn mod 32) a TLB holds, both levels together, and
@@ -47,21 +54,21 @@ const CLASSES = 32;
  * reading cold TLB sets to find nothing).
  */
 class TlbClasses {
-  readonly counts = new Uint16Array(CLASSES);
+  readonly counts = new Uint16Array(Classes.COUNT);
   mask = 0;
 
   add(vpn: number): void {
-    const c = vpn & (CLASSES - 1);
+    const c = vpn & Classes.MASK;
     if (this.counts[c]!++ === 0) this.mask |= 1 << c;
   }
 
   remove(vpn: number): void {
-    const c = vpn & (CLASSES - 1);
+    const c = vpn & Classes.MASK;
     if (--this.counts[c]! === 0) this.mask &= ~(1 << c);
   }
 
   has(vpn: number): boolean {
-    return (this.mask & (1 << (vpn & (CLASSES - 1)))) !== 0;
+    return (this.mask & (1 << (vpn & Classes.MASK))) !== 0;
   }
 }
 
