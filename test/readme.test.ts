@@ -31,6 +31,41 @@ const ROOT = join(import.meta.dirname, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const readmeLines = new Set(README.split('\n').map((line) => line.trim()));
 
+/** What the speed tests read of a recorded `smpsim bench --json` result. */
+interface RecordedRun {
+  ratio_compute: number;
+  ratio_pingpong: number;
+  workloads: { name: string; reference?: { effects_per_s: number } }[];
+  scale: BenchScale;
+  multi_run: { speedup: number; serial_wall_ms: number };
+  startup: { wall_ms: number; node_wall_ms: number };
+}
+
+/** A recorded bench result, by its path under bench/results/. */
+function readRun(file: string): RecordedRun {
+  return JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as RecordedRun;
+}
+
+/** The lowest and highest of `f` over `runs`, as the README writes a range ("0.43–0.44"). */
+function spreadOf(runs: RecordedRun[], f: (r: RecordedRun) => number, digits: number): string {
+  const xs = runs.map(f);
+  return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+}
+
+/** The compute workload's reference loop, M effects/s. */
+function referenceRate(r: RecordedRun): number {
+  return r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6;
+}
+
+/** The reference rate as the README writes it. */
+function referenceM(r: RecordedRun): string {
+  return referenceRate(r).toFixed(1);
+}
+
+function says(text: string): void {
+  assert.ok(README.includes(text), `README should say ${text}`);
+}
+
 test("the README's demo output is what smpsim demo prints", async () => {
   const text = formatDemo(await runDemo(ROOT, seedScenarioResults));
   const figures = text
@@ -111,7 +146,6 @@ test("the README's speed table is the newest recorded bench result", () => {
     trace_off: { checks_per_effect: number; null_check_ns: number; off_share: number };
     services: { points: { machine: string; sim_s_per_cpu_s: number }[] };
   };
-  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
   says(`futex ping-pong is at ${extra.ratio_pingpong.toFixed(2)} of it`);
   says(`The multi-run measure gives ${extra.multi_run.speedup.toFixed(2)}×`);
   says(`simulated event ${Math.round(extra.startup.wall_ms)} ms`);
@@ -127,24 +161,13 @@ test("the README's speed table is the newest recorded bench result", () => {
 });
 
 test("the README's run-to-run spread is the recorded runs' (bench/results/spread/)", () => {
-  const spread = join(ROOT, 'bench', 'results', 'spread', '2026-12-03-o');
-  interface Run {
-    ratio_compute: number;
-    ratio_pingpong: number;
-    scale: BenchScale;
-    multi_run: { speedup: number; serial_wall_ms: number };
-    startup: { wall_ms: number };
-  }
-  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Run;
-  const recorded = read(join(ROOT, 'bench', 'results', '2026-12-03-o-session.json'));
-  const runs = [recorded, ...['run-1', 'run-2'].map((n) => read(join(spread, `${n}.json`)))];
-  const previous = [1, 2, 3].map((i) => read(join(spread, `previous-${i}.json`)));
-  const range = (rs: Run[], f: (r: Run) => number, digits: number) => {
-    const xs = rs.map(f);
-    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-  };
-  const both = (f: (r: Run) => number) => [range(previous, f, 2), range(runs, f, 2)];
-  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  const spread = 'spread/2026-12-03-o';
+  const runs = [
+    readRun('2026-12-03-o-session.json'),
+    ...['run-1', 'run-2'].map((n) => readRun(`${spread}/${n}.json`)),
+  ];
+  const previous = [1, 2, 3].map((i) => readRun(`${spread}/previous-${i}.json`));
+  const both = (f: (r: RecordedRun) => number) => [spreadOf(previous, f, 2), spreadOf(runs, f, 2)];
   const [cpuWas, cpuIs] = both((r) => r.scale.cpu_scaling.ratio);
   says(`went ${cpuWas} → ${cpuIs} (the calendar queue)`);
   const [computeWas, computeIs] = both((r) => r.ratio_compute);
@@ -153,73 +176,45 @@ test("the README's run-to-run spread is the recorded runs' (bench/results/spread
   says(`ping-pong ${ppWas} against ${ppIs}`);
   const [thrWas, thrIs] = both((r) => r.scale.thread_scaling.ratio);
   says(`4096 ÷ 4 threads ${thrWas} against ${thrIs}`);
-  says(`three runs gave\n${range(runs, (r) => r.multi_run.speedup, 2)}×`);
-  says(`serial half, ${range(runs, (r) => r.multi_run.serial_wall_ms / 1000, 1)} s`);
-  says(`code gave ${range(previous, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
+  says(`three runs gave\n${spreadOf(runs, (r) => r.multi_run.speedup, 2)}×`);
+  says(`serial half, ${spreadOf(runs, (r) => r.multi_run.serial_wall_ms / 1000, 1)} s`);
+  says(`code gave ${spreadOf(previous, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
   // Why the ratios are measured in turn: the six runs measured one after the other.
-  const sequential = join(spread, 'one-after-the-other');
-  const refRates = readdirSync(sequential).map((f) => {
-    const r = JSON.parse(readFileSync(join(sequential, f), 'utf8')) as {
-      workloads: { name: string; reference?: { effects_per_s: number } }[];
-    };
-    return r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6;
-  });
-  assert.equal(refRates.length, 6);
-  says(
-    `gave ${Math.min(...refRates).toFixed(1)}–${Math.max(...refRates).toFixed(1)} M effects/s over six bench runs`,
+  const sequential = `${spread}/one-after-the-other`;
+  const inTurn = readdirSync(join(ROOT, 'bench', 'results', sequential)).map((f) =>
+    readRun(`${sequential}/${f}`),
   );
+  assert.equal(inTurn.length, 6);
+  says(`gave ${spreadOf(inTurn, referenceRate, 1)} M effects/s over six bench runs`);
 });
 
 test("the README's figures for this stop's slow host are the recorded runs' (bench/results/spread/2026-12-03-p/)", () => {
-  interface Run {
-    workloads: { name: string; reference?: { effects_per_s: number } }[];
-    multi_run: { speedup: number };
-    startup: { wall_ms: number; node_wall_ms: number };
-    scale: { idle: { tick: string; wall_min_for_72h: number }[] };
-  }
-  const read = (file: string) =>
-    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
-  const recorded = read('2026-12-03-p-session.json');
-  const beside = ['run-1', 'run-2'].map((n) => read(`spread/2026-12-03-p/${n}.json`));
-  const previous = read('2026-12-03-o-session.json');
-  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
-  const refM = (r: Run) =>
-    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
-  says(`the reference loop ran ${refM(recorded)} M effects/s in it`);
-  const besideM = [...new Set(beside.map(refM))].join('–');
+  const recorded = readRun('2026-12-03-p-session.json');
+  const beside = ['run-1', 'run-2'].map((n) => readRun(`spread/2026-12-03-p/${n}.json`));
+  const previous = readRun('2026-12-03-o-session.json');
+  says(`the reference loop ran ${referenceM(recorded)} M effects/s in it`);
+  const besideM = [...new Set(beside.map(referenceM))].join('–');
   says(`and ${besideM} M in the two`);
-  says(`against ${refM(previous)} M in the previous result`);
+  says(`against ${referenceM(previous)} M in the previous result`);
   const [one, two] = beside.map((r) => r.multi_run.speedup.toFixed(2));
   says(`the runs beside it gave ${one}× and\n${two}×`);
   const node = recorded.startup.node_wall_ms;
   says(`\`node -e 0\` taking ${Math.round(node)} ms`);
   says(`own part is ${Math.round(recorded.startup.wall_ms) - Math.round(node)} ms`);
-  const idle = (r: Run, tick: string) =>
+  const idle = (r: RecordedRun, tick: string) =>
     r.scale.idle.find((i) => i.tick === tick)!.wall_min_for_72h.toFixed(1);
   says(`gave PIT ${idle(beside[1]!, 'pit')} and LAPIC ${idle(beside[1]!, 'lapic@1000Hz')} minutes`);
   says(`and ${idle(previous, 'pit')} and ${idle(previous, 'lapic@1000Hz')} in the previous result`);
 });
 
 test("the README's before and after figures for the stop of 2026-12-04-q are the recorded runs' (bench/results/spread/2026-12-04-q/)", () => {
-  interface Run {
-    ratio_compute: number;
-    ratio_pingpong: number;
-    workloads: { name: string; reference?: { effects_per_s: number } }[];
-    scale: BenchScale;
-    multi_run: { speedup: number };
-    startup: { wall_ms: number };
-  }
-  const read = (file: string) =>
-    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
   const spread = 'spread/2026-12-04-q';
-  const after = [read('2026-12-04-q-session.json'), ...[1, 2].map((i) => read(`${spread}/run-${i}.json`))];
-  const before = [1, 2, 3].map((i) => read(`${spread}/before-frame-cache-${i}.json`));
-  const range = (rs: Run[], f: (r: Run) => number, digits: number) => {
-    const xs = rs.map(f);
-    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-  };
-  const both = (f: (r: Run) => number) => [range(before, f, 3), range(after, f, 3)];
-  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  const after = [
+    readRun('2026-12-04-q-session.json'),
+    ...[1, 2].map((i) => readRun(`${spread}/run-${i}.json`)),
+  ];
+  const before = [1, 2, 3].map((i) => readRun(`${spread}/before-frame-cache-${i}.json`));
+  const both = (f: (r: RecordedRun) => number) => [spreadOf(before, f, 3), spreadOf(after, f, 3)];
   const [computeWas, computeIs] = both((r) => r.ratio_compute);
   says(`compute ratio went ${computeWas} → ${computeIs}`);
   const [cpuWas, cpuIs] = both((r) => r.scale.cpu_scaling.ratio);
@@ -228,43 +223,31 @@ test("the README's before and after figures for the stop of 2026-12-04-q are the
   says(`ping-pong gave ${ppWas} against ${ppIs}`);
   const [thrWas, thrIs] = both((r) => r.scale.thread_scaling.ratio);
   says(`4096 ÷ 4 threads ${thrWas} against\n${thrIs}`);
-  says(`multi-run runs gave ${range(after, (r) => r.multi_run.speedup, 3)}×`);
-  says(`start-up\n${range(after, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
+  says(`multi-run runs gave ${spreadOf(after, (r) => r.multi_run.speedup, 3)}×`);
+  says(`start-up\n${spreadOf(after, (r) => Math.round(r.startup.wall_ms), 0)} ms`);
   // The column against the previous result is the host's: the reference loop's rate says so.
-  const refM = (r: Run) =>
-    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
-  says(`the reference loop ran ${refM(after[0]!)} M effects/s in that result`);
-  says(`against ${refM(read('2026-12-03-p-session.json'))} M in that one`);
+  says(`the reference loop ran ${referenceM(after[0]!)} M effects/s in that result`);
+  says(`against ${referenceM(readRun('2026-12-03-p-session.json'))} M in that one`);
 });
 
 test("the README's before and after figures for this stop are the recorded runs' (bench/results/spread/2026-12-05-s/)", () => {
-  interface Run {
-    ratio_compute: number;
-    ratio_pingpong: number;
-    workloads: { name: string; reference?: { effects_per_s: number } }[];
-    scale: BenchScale;
-    multi_run: { speedup: number };
-  }
-  const read = (file: string) =>
-    JSON.parse(readFileSync(join(ROOT, 'bench', 'results', file), 'utf8')) as Run;
   const spread = 'spread/2026-12-05-s';
-  const before = [1, 2].map((i) => read(`${spread}/before-${i}.json`));
-  const mid = [0, 1, 2].map((i) => read(`${spread}/mid-${i}.json`));
-  const recorded = read('2026-12-05-s-session.json');
-  const range = (rs: Run[], f: (r: Run) => number, digits: number) => {
-    const xs = rs.map(f);
-    return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-  };
-  const three = (f: (r: Run) => number, digits: number) =>
-    `${range(before, f, digits)} → ${range(mid, f, digits)} → ${f(recorded).toFixed(2)}`;
-  const says = (text: string) => assert.ok(README.includes(text), `README should say ${text}`);
+  const before = [1, 2].map((i) => readRun(`${spread}/before-${i}.json`));
+  const mid = [0, 1, 2].map((i) => readRun(`${spread}/mid-${i}.json`));
+  const recorded = readRun('2026-12-05-s-session.json');
+  const three = (f: (r: RecordedRun) => number, digits: number) =>
+    `${spreadOf(before, f, digits)} → ${spreadOf(mid, f, digits)} → ${f(recorded).toFixed(2)}`;
   says(`256 ÷ 4 CPUs ${three((r) => r.scale.cpu_scaling.ratio, 3)}`);
   says(`compute\nratio ${three((r) => r.ratio_compute, 3)}`);
   says(`ping-pong ${three((r) => r.ratio_pingpong, 3)}`);
   says(`multi-run ${three((r) => r.multi_run.speedup, 2)}×`);
-  const refM = (r: Run) =>
-    (r.workloads.find((w) => w.name === 'compute')!.reference!.effects_per_s / 1e6).toFixed(1);
-  says(`the reference loop ran ${refM(recorded)} M effects/s in\nthis result`);
+  // The ping-pong ratio's spread over all of this stop's runs, and the two hosts' reference rates.
+  says(`${spreadOf([...before, ...mid, recorded], (r) => r.ratio_pingpong, 2)}\nover this stop's runs`);
+  says(`the reference loop ran ${referenceM(recorded)} M effects/s in\nthis result`);
+  says(`against ${referenceM(readRun('2026-12-04-q-session.json'))} M in that one (the previous`);
+  const bytes = recorded.scale.memory.bytes_per_idle_thread;
+  says(`(4.0 KiB is ${bytes.toLocaleString('en-US')} bytes a thread, under the 4 KiB goal.)`);
+  assert.ok(bytes <= 4096, `${bytes} bytes a thread is over 4 KiB`);
 });
 
 test("the README's futex benchmark table is the recorded result, and the recorded result is what the model gives", async () => {
