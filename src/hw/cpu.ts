@@ -8,14 +8,14 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 770 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 820 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
  * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
  * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
- * spin is a wait state); issue 14's one-call compute path ~50 (#computeEnded) and its frame kept on the CPU ~20. Next out: the per-CPU time
- * accounting (busy/idle/kernel ns and their getters) into a struct of its own.
+ * spin is a wait state); issue 14's one-call compute path ~50 (#computeEnded) and its frame kept on the CPU ~20; its time table row ~60 (Time).
+ * Next out: the accounting getters, with the table, into a module of their own.
  */
 import type {
   AtomicEffect,
@@ -77,6 +77,8 @@ export interface CpuBus {
   readonly apic: ApicBus;
   /** Engine event kind of the CPUs' resume handler (registered once by the board). */
   readonly kindResume: number;
+  /** Every CPU's row of accounting and wait times, CPU_TIME_FIELDS doubles a CPU, zeroed. */
+  readonly cpuTimes: Float64Array;
 }
 
 enum Wait {
@@ -85,6 +87,31 @@ enum Wait {
   Spin = 2,
   Halt = 3,
 }
+
+/**
+ * The fields of a CPU's row in the board's time table (`CpuBus.cpuTimes`, CPU_TIME_FIELDS a
+ * row): its accounting and its effect and wait times, in one cache line per CPU instead of a
+ * heap box each. Times pass 2^30 ns within about a second, past V8's small integers, so as object
+ * fields each was a HeapNumber of its own: at 256 CPUs a compute burst's resume read and wrote
+ * four of them, each a line of its own to miss (issue 14). A 256-CPU spin run
+ * (`node scripts/instructions.mjs spin:256:256:7812/4 1 2`): 2,189 M -> 2,140 M instructions a
+ * warm run, D1 misses -3.5%. The row is indexed in place: private accessor pairs over it
+ * (`get #userNs()`) read better but cost 2,354 M, 10% more than the fields they replaced.
+ */
+enum Time {
+  UserNs = 0,
+  KernelNs = 1,
+  EffectStartNs = 2,
+  EffectEndNs = 3,
+  WaitSinceNs = 4,
+  SpinNs = 5,
+  IdleNs = 6,
+  /** Of the compute effect in progress, the ns that remote memory added. */
+  EffectRemoteNs = 7,
+}
+
+/** Doubles in a CPU's row of the board's time table: 64 bytes, one cache line. */
+export const CPU_TIME_FIELDS = 8;
 
 /** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
 const ZERO_TIME_EFFECTS_MAX = 100_000;
@@ -103,11 +130,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   cyclesPerNs: number = 0;
   current!: ExecContext;
 
-  // Accounting (ns).
-  userNs = 0;
-  kernelNs = 0;
-  spinNs = 0;
-  idleNs = 0;
+  // Accounting (ns): user, kernel, spin and idle time live in this CPU's row of the board's
+  // time table (#t, #r), as the getters below show.
   effects = 0;
   /** Resume events of this CPU dispatched, run ahead or not (kernel/idle-fold.ts counts its own). */
   resumeEvents = 0;
@@ -122,8 +146,6 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #wordSpin: SpinWordEffect | null = null;
   /** Generation of the pending resume event; bumping it cancels that event. */
   #resumeGen = 0;
-  #effectStartNs = 0;
-  #effectEndNs = 0;
   #effectUserCompute = false;
   /**
    * The frame of the user compute burst in flight (#startCompute), the top of the current
@@ -133,9 +155,6 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
    * frame array and its storage, three dependent loads that at 256 CPUs miss the cache.
    */
   #computeFrame: Frame | null = null;
-  /** Of the compute effect in progress, the ns that remote memory added. */
-  #effectRemoteNs = 0;
-  #waitSinceNs = 0;
   /** Woken from `hlt` by an interrupt: take it before the code after `hlt` runs. */
   #haltWoke = false;
   /** In this CPU's onEvent: a resume it schedules is held back (see onEvent). */
@@ -149,6 +168,9 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   readonly #decider: Decider;
   readonly #trace: TraceHash;
   readonly #kindResume: number = 0;
+  /** The board's time table and this CPU's row in it (Time). */
+  readonly #t: Float64Array;
+  readonly #r: number = 0;
   /** Width of the compute jitter draw (2·ppm+1), or 0 for none. */
   readonly #jitterRange: number = 0;
   readonly #jitterPpm: number = 0;
@@ -167,11 +189,42 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#decider = bus.engine.decider;
     this.#trace = bus.trace;
     this.#kindResume = bus.kindResume;
+    this.#t = bus.cpuTimes;
+    this.#r = id * CPU_TIME_FIELDS;
+    assert(this.#r + CPU_TIME_FIELDS <= this.#t.length, `cpu ${id}: no row in the board's time table`);
     this.#jitterPpm = bus.costs.computeJitterPpm;
     this.#jitterRange = this.#jitterPpm > 0 ? 2 * this.#jitterPpm + 1 : 0;
     const decider = bus.engine.decider;
     this.#jitterPrng = decider instanceof PrngDecider ? decider.prng : null;
     this.lapic = new Lapic(id, cpuid.apicId, bus.apic, this);
+  }
+
+  /** User time (ns), compute bursts charged when they start. */
+  get userNs(): number {
+    return this.#t[this.#r + Time.UserNs]!;
+  }
+
+  get kernelNs(): number {
+    return this.#t[this.#r + Time.KernelNs]!;
+  }
+
+  /** Time spun waiting for locks and words (ns). */
+  get spinNs(): number {
+    return this.#t[this.#r + Time.SpinNs]!;
+  }
+
+  /** Halted time (ns), each halt counted when it ends (idleSoFarNs counts the one in progress). */
+  get idleNs(): number {
+    return this.#t[this.#r + Time.IdleNs]!;
+  }
+
+  /** Adds folded time (kernel/idle-fold.ts: the ticks an idle fold stood for). */
+  addTimes(userNs: number, kernelNs: number, spinNs: number): void {
+    const t = this.#t;
+    const r = this.#r;
+    t[r + Time.UserNs]! += userNs;
+    t[r + Time.KernelNs]! += kernelNs;
+    t[r + Time.SpinNs]! += spinNs;
   }
 
   get halted(): boolean {
@@ -189,17 +242,20 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
    */
   get computeAheadNs(): number {
     if (this.#wait !== Wait.Effect || !this.#effectUserCompute) return 0;
-    return Math.max(0, this.#effectEndNs - this.#engine.nowNs);
+    return Math.max(0, this.#t[this.#r + Time.EffectEndNs]! - this.#engine.nowNs);
   }
 
   /** Idle time up to now, the halt in progress included (idleNs counts a halt when it ends). */
   get idleSoFarNs(): number {
-    return this.idleNs + (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#waitSinceNs : 0);
+    return (
+      this.#t[this.#r + Time.IdleNs]! +
+      (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#t[this.#r + Time.WaitSinceNs]! : 0)
+    );
   }
 
   /** When the halt in progress began (meaningful only while halted). */
   get haltSinceNs(): number {
-    return this.#waitSinceNs;
+    return this.#t[this.#r + Time.WaitSinceNs]!;
   }
 
   /**
@@ -208,8 +264,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
    */
   refoldHalt(sinceNs: number, idleNs: number): void {
     assert(this.#wait === Wait.Halt, 'cpu: an idle fold on a CPU that is not halted');
-    this.#waitSinceNs = sinceNs;
-    this.idleNs = idleNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = sinceNs;
+    this.#t[this.#r + Time.IdleNs]! = idleNs;
   }
 
   /**
@@ -304,8 +360,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #continueHeld(): void {
     while (this.#resumeHeld) {
       this.#resumeHeld = false;
-      if (!this.#engine.runAhead(this.#effectEndNs)) {
-        this.#queue.push(this.#effectEndNs, this.#kindResume, this.id, this.#resumeGen);
+      if (!this.#engine.runAhead(this.#t[this.#r + Time.EffectEndNs]!)) {
+        this.#queue.push(this.#t[this.#r + Time.EffectEndNs]!, this.#kindResume, this.id, this.#resumeGen);
         break;
       }
       this.resumeEvents++;
@@ -337,7 +393,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     if (this.#wait === Wait.Halt) {
       const now = this.bus.engine.nowNs;
       const wakeNs = this.bus.costs.idleWakeNs;
-      this.idleNs += now - this.#waitSinceNs + wakeNs;
+      this.#t[this.#r + Time.IdleNs]! += now - this.#t[this.#r + Time.WaitSinceNs]! + wakeNs;
       this.#haltWoke = true;
       this.#inResume = tail;
       this.#scheduleResume(wakeNs, false);
@@ -355,8 +411,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   grantLock(lockObj: SpinLock, delayNs: number): void {
     assert(this.#wait === Wait.Spin, 'cpu: lock granted to a CPU that is not spinning');
     const now = this.bus.engine.nowNs;
-    const spun = now + delayNs - this.#waitSinceNs;
-    this.spinNs += spun;
+    const spun = now + delayNs - this.#t[this.#r + Time.WaitSinceNs]!;
+    this.#t[this.#r + Time.SpinNs]! += spun;
     lockObj.spinNs += spun;
     this.#scheduleResume(delayNs, false);
   }
@@ -369,8 +425,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #scheduleResume(delayNs: number, userCompute: boolean): void {
     const now = this.#engine.nowNs;
     this.#wait = Wait.Effect;
-    this.#effectStartNs = now;
-    this.#effectEndNs = now + delayNs;
+    this.#t[this.#r + Time.EffectStartNs]! = now;
+    this.#t[this.#r + Time.EffectEndNs]! = now + delayNs;
     this.#effectUserCompute = userCompute;
     const gen = ++this.#resumeGen;
     // In this CPU's own resume, nothing runs after this before the handler returns: hold the
@@ -383,13 +439,14 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #splitCompute(): void {
     const now = this.bus.engine.nowNs;
     const frame = this.#top();
-    const total = this.#effectEndNs - this.#effectStartNs;
-    const leftNs = this.#effectEndNs - now;
+    const total = this.#t[this.#r + Time.EffectEndNs]! - this.#t[this.#r + Time.EffectStartNs]!;
+    const leftNs = this.#t[this.#r + Time.EffectEndNs]! - now;
     if (leftNs > 0 && total > 0) {
       frame.computeLeftCycles = Math.ceil(frame.computeLeftCycles * (leftNs / total));
-      this.userNs -= leftNs;
+      this.#t[this.#r + Time.UserNs]! -= leftNs;
       this.current.cpuTimeNs -= leftNs;
-      if (this.#effectRemoteNs > 0) this.remoteMemNs -= Math.round((this.#effectRemoteNs * leftNs) / total);
+      if (this.#t[this.#r + Time.EffectRemoteNs]! > 0)
+        this.remoteMemNs -= Math.round((this.#t[this.#r + Time.EffectRemoteNs]! * leftNs) / total);
     } else {
       frame.computeLeftCycles = 0;
     }
@@ -399,7 +456,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
 
   /** Charges `ns` of kernel time and waits for it. */
   #spendKernel(ns: number): void {
-    this.kernelNs += ns;
+    this.#t[this.#r + Time.KernelNs]! += ns;
     this.current.cpuTimeNs += ns;
     this.#scheduleResume(ns, false);
   }
@@ -414,12 +471,12 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
       const draw = pick - this.#jitterPpm;
       ns += (ns * draw) / 1_000_000;
     }
-    this.#effectRemoteNs = 0;
+    this.#t[this.#r + Time.EffectRemoteNs]! = 0;
     this.#computeFrame = frame;
     if (frame.computeMemPermille > 0 && frame.computeMemNode >= 0) ns += this.#remoteStretchNs(frame, ns);
     // Integer ns, at least 1: floor(x + 0.5) rounds as Math.round does for positive x.
     const whole = ns < 1 ? 1 : Math.floor(ns + 0.5);
-    this.userNs += whole;
+    this.#t[this.#r + Time.UserNs]! += whole;
     this.current.cpuTimeNs += whole;
     this.#scheduleResume(whole, true);
   }
@@ -434,8 +491,8 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     const distance = topology.nodeDistance(topology.nodeOf(this.id), frame.computeMemNode);
     if (distance === 10) return 0;
     const extra = (ns * frame.computeMemPermille * (distance - 10)) / 10_000;
-    this.#effectRemoteNs = Math.round(extra);
-    this.remoteMemNs += this.#effectRemoteNs;
+    this.#t[this.#r + Time.EffectRemoteNs]! = Math.round(extra);
+    this.remoteMemNs += this.#t[this.#r + Time.EffectRemoteNs]!;
     return extra;
   }
 
@@ -585,7 +642,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #halt(): boolean {
     if (this.lapic.intr) return this.#deliverIrq();
     this.#wait = Wait.Halt;
-    this.#waitSinceNs = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
     if (this.onHalt !== null) this.onHalt(this.id);
     return true;
   }
@@ -615,7 +672,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     }
     const ns = this.bus.costs.atomicNs;
     if (frame.kind === FrameKind.User) {
-      this.userNs += ns;
+      this.#t[this.#r + Time.UserNs]! += ns;
       this.current.cpuTimeNs += ns;
       this.#scheduleResume(ns, false);
     } else {
@@ -651,7 +708,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     l.contended++;
     l.spinners.push(this.id);
     this.#wait = Wait.Spin;
-    this.#waitSinceNs = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
     this.#trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
   }
@@ -702,7 +759,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#wordSpin = e;
     e.mem.watch(e.addr, this);
     this.#wait = Wait.Spin;
-    this.#waitSinceNs = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
     return true;
   }
 
@@ -715,7 +772,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     mem.unwatch(addr, this);
     this.#top().resume = mem.read(addr);
     const delayNs = visibleAfterNs + mem.touchNs(this.id, addr, this.bus.topology, this.bus.costs);
-    this.spinNs += this.bus.engine.nowNs + delayNs - this.#waitSinceNs;
+    this.#t[this.#r + Time.SpinNs]! += this.bus.engine.nowNs + delayNs - this.#t[this.#r + Time.WaitSinceNs]!;
     this.#scheduleResume(delayNs, false);
   }
 

@@ -36,8 +36,13 @@ import type { Kernel } from './kernel.ts';
 import { ThreadState } from './thread.ts';
 import { NO_DEADLINE } from '../engine/deadline.ts';
 
-/** The CPU's own counters a tick may change, read in one fixed order (see `#read`). */
-const CPU_FIELDS = ['userNs', 'kernelNs', 'spinNs', 'effects', 'remoteMemNs', 'resumeEvents'] as const;
+/**
+ * The CPU's own counters a tick may change, read in one fixed order (see `#read`): the times a
+ * tick adds to (Cpu.addTimes, in this order), then its plain counters.
+ */
+const TIME_FIELDS = ['userNs', 'kernelNs', 'spinNs'] as const;
+const COUNTER_FIELDS = ['effects', 'remoteMemNs', 'resumeEvents'] as const;
+const CPU_FIELDS = [...TIME_FIELDS, ...COUNTER_FIELDS] as const;
 /** Slots: cpu fields, idle time so far, the idle context's CPU time, the switch lock. */
 const IDLE_SLOT = CPU_FIELDS.length;
 const RESUMES_SLOT = CPU_FIELDS.length - 1;
@@ -261,8 +266,9 @@ export class IdleFold implements IdleTickFolder {
     k.stats.ticks += ticks;
     k.stats.idleTicks += ticks;
     cpu.lapic.accepted += ticks;
-    let i = 0;
-    for (const f of CPU_FIELDS) cpu[f] += ticks * delta[i++]!;
+    cpu.addTimes(ticks * delta[0]!, ticks * delta[1]!, ticks * delta[2]!);
+    let i = TIME_FIELDS.length;
+    for (const f of COUNTER_FIELDS) cpu[f] += ticks * delta[i++]!;
     i++; // idle time so far
     k.idle[cpu.id]!.cpuTimeNs += ticks * delta[i++]!;
     const lock = k.policy.switchLock(cpu.id);
