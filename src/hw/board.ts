@@ -11,7 +11,8 @@ import { ChoiceKind, type Decider } from '../engine/decider.ts';
 import { Engine } from '../engine/engine.ts';
 import { TraceHash } from '../engine/trace-hash.ts';
 import type { CostModel } from './cost-model.ts';
-import { CPU_TIME_FIELDS, Cpu, type CpuBus } from './cpu.ts';
+import { Cpu, type CpuBus } from './cpu.ts';
+import { cpuTimeTable } from './cpu-times.ts';
 import { DeviceBus } from './device-bus.ts';
 import { ApicBus } from './lapic.ts';
 import { PhysicalMemory } from './memory.ts';
@@ -61,7 +62,7 @@ export class Board implements CpuBus {
   readonly apic: ApicBus;
   readonly devices: DeviceBus;
   readonly kindResume: number = 0;
-  /** The CPUs' time rows (cpu.ts, Time): one table, a 64-byte row a CPU. */
+  /** The CPUs' time rows (cpu-times.ts): one table, a 64-byte row a CPU. */
   readonly cpuTimes: Float64Array;
   /** Every CPU's TSC at its true rate (tsc.ts); the core clocks may change, the TSCs do not. */
   readonly tsc: TscBank;
@@ -86,7 +87,7 @@ export class Board implements CpuBus {
     this.apic = new ApicBus(this.engine, topology, this.costs, this.trace);
     this.devices = new DeviceBus(this.engine);
     const skewPpm = spec.costs.cpuSkewPpm;
-    this.cpuTimes = new Float64Array(this.topology.count * CPU_TIME_FIELDS);
+    this.cpuTimes = cpuTimeTable(this.topology.count);
     for (let id = 0; id < this.topology.count; id++) {
       // Each CPU's effective speed differs slightly run to run (turbo, thermal, cache state).
       const skew = skewPpm > 0 ? spec.decider.choose(ChoiceKind.Boot, 2 * skewPpm + 1, null) - skewPpm : 0;

@@ -8,14 +8,16 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 820 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 800 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
- * ap-startup.ts). Issue 14's run-ahead, issue 16's core-clock changes and issue 17's ordered
- * accesses added ~140 lines here, each on that shared state; issue 17's queued locks ~60 (the word
- * spin is a wait state); issue 14's one-call compute path ~50 (#computeEnded) and its frame kept on the CPU ~20; its time table row ~60 (Time).
- * Next out: the accounting getters, with the table, into a module of their own.
+ * ap-startup.ts, the time table's layout in cpu-times.ts). About 270 lines came with issue 14's
+ * run-ahead, one-call compute path (#computeEnded) and frame kept on the CPU, issue 16's core-clock
+ * changes and issue 17's ordered accesses and queued locks (the word spin is a wait state). The
+ * largest piece left that could go is the lock and word effects (#lock to #unlock, ~120 lines),
+ * once they can enter and leave the spin wait through a narrow interface that the futex
+ * ping-pong's lock path does not pay for (measure with scripts/instructions.mjs).
  */
 import type {
   AtomicEffect,
@@ -49,6 +51,7 @@ import { type ApicBus, Lapic, type LapicCore } from './lapic.ts';
 import type { LockWords, WordWatcher } from './lock-words.ts';
 import { type SpinLock, queuedLock, queuedTryLock, queuedUnlock } from './spinlock.ts';
 import type { Topology } from './topology.ts';
+import { CPU_TIME_FIELDS, Time } from './cpu-times.ts';
 import { TraceKind } from '../abi/trace.ts';
 
 /** Handlers the kernel installs; the CPU calls them and runs the kernel code they return. */
@@ -77,7 +80,7 @@ export interface CpuBus {
   readonly apic: ApicBus;
   /** Engine event kind of the CPUs' resume handler (registered once by the board). */
   readonly kindResume: number;
-  /** Every CPU's row of accounting and wait times, CPU_TIME_FIELDS doubles a CPU, zeroed. */
+  /** Every CPU's row of accounting and wait times (cpu-times.ts), zeroed. */
   readonly cpuTimes: Float64Array;
 }
 
@@ -87,31 +90,6 @@ enum Wait {
   Spin = 2,
   Halt = 3,
 }
-
-/**
- * The fields of a CPU's row in the board's time table (`CpuBus.cpuTimes`, CPU_TIME_FIELDS a
- * row): its accounting and its effect and wait times, in one cache line per CPU instead of a
- * heap box each. Times pass 2^30 ns within about a second, past V8's small integers, so as object
- * fields each was a HeapNumber of its own: at 256 CPUs a compute burst's resume read and wrote
- * four of them, each a line of its own to miss (issue 14). A 256-CPU spin run
- * (`node scripts/instructions.mjs spin:256:256:7812/4 1 2`): 2,189 M -> 2,140 M instructions a
- * warm run, D1 misses -3.5%. The row is indexed in place: private accessor pairs over it
- * (`get #userNs()`) read better but cost 2,354 M, 10% more than the fields they replaced.
- */
-enum Time {
-  UserNs = 0,
-  KernelNs = 1,
-  EffectStartNs = 2,
-  EffectEndNs = 3,
-  WaitSinceNs = 4,
-  SpinNs = 5,
-  IdleNs = 6,
-  /** Of the compute effect in progress, the ns that remote memory added. */
-  EffectRemoteNs = 7,
-}
-
-/** Doubles in a CPU's row of the board's time table: 64 bytes, one cache line. */
-export const CPU_TIME_FIELDS = 8;
 
 /** Zero-time effects in a row before the CPU assumes kernel code is looping forever. */
 const ZERO_TIME_EFFECTS_MAX = 100_000;
@@ -247,10 +225,10 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
 
   /** Idle time up to now, the halt in progress included (idleNs counts a halt when it ends). */
   get idleSoFarNs(): number {
-    return (
-      this.#t[this.#r + Time.IdleNs]! +
-      (this.#wait === Wait.Halt ? this.#engine.nowNs - this.#t[this.#r + Time.WaitSinceNs]! : 0)
-    );
+    const t = this.#t;
+    const r = this.#r;
+    const haltedNs = this.#wait === Wait.Halt ? this.#engine.nowNs - t[r + Time.WaitSinceNs]! : 0;
+    return t[r + Time.IdleNs]! + haltedNs;
   }
 
   /** When the halt in progress began (meaningful only while halted). */
@@ -264,8 +242,10 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
    */
   refoldHalt(sinceNs: number, idleNs: number): void {
     assert(this.#wait === Wait.Halt, 'cpu: an idle fold on a CPU that is not halted');
-    this.#t[this.#r + Time.WaitSinceNs]! = sinceNs;
-    this.#t[this.#r + Time.IdleNs]! = idleNs;
+    const t = this.#t;
+    const r = this.#r;
+    t[r + Time.WaitSinceNs]! = sinceNs;
+    t[r + Time.IdleNs]! = idleNs;
   }
 
   /**
@@ -360,8 +340,9 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #continueHeld(): void {
     while (this.#resumeHeld) {
       this.#resumeHeld = false;
-      if (!this.#engine.runAhead(this.#t[this.#r + Time.EffectEndNs]!)) {
-        this.#queue.push(this.#t[this.#r + Time.EffectEndNs]!, this.#kindResume, this.id, this.#resumeGen);
+      const endNs = this.#t[this.#r + Time.EffectEndNs]!;
+      if (!this.#engine.runAhead(endNs)) {
+        this.#queue.push(endNs, this.#kindResume, this.id, this.#resumeGen);
         break;
       }
       this.resumeEvents++;
@@ -391,9 +372,10 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     // `tail`: the event handler delivering it does nothing after, so what the CPU schedules here
     // may run ahead as if it were in its own resume (onEvent).
     if (this.#wait === Wait.Halt) {
-      const now = this.bus.engine.nowNs;
+      const t = this.#t;
+      const r = this.#r;
       const wakeNs = this.bus.costs.idleWakeNs;
-      this.#t[this.#r + Time.IdleNs]! += now - this.#t[this.#r + Time.WaitSinceNs]! + wakeNs;
+      t[r + Time.IdleNs]! += this.#engine.nowNs - t[r + Time.WaitSinceNs]! + wakeNs;
       this.#haltWoke = true;
       this.#inResume = tail;
       this.#scheduleResume(wakeNs, false);
@@ -410,9 +392,10 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   /** Granted a lock it was spinning on, effective after `delayNs` (the cache-line hand-off). */
   grantLock(lockObj: SpinLock, delayNs: number): void {
     assert(this.#wait === Wait.Spin, 'cpu: lock granted to a CPU that is not spinning');
-    const now = this.bus.engine.nowNs;
-    const spun = now + delayNs - this.#t[this.#r + Time.WaitSinceNs]!;
-    this.#t[this.#r + Time.SpinNs]! += spun;
+    const t = this.#t;
+    const r = this.#r;
+    const spun = this.#engine.nowNs + delayNs - t[r + Time.WaitSinceNs]!;
+    t[r + Time.SpinNs]! += spun;
     lockObj.spinNs += spun;
     this.#scheduleResume(delayNs, false);
   }
@@ -424,9 +407,11 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
 
   #scheduleResume(delayNs: number, userCompute: boolean): void {
     const now = this.#engine.nowNs;
+    const t = this.#t;
+    const r = this.#r;
     this.#wait = Wait.Effect;
-    this.#t[this.#r + Time.EffectStartNs]! = now;
-    this.#t[this.#r + Time.EffectEndNs]! = now + delayNs;
+    t[r + Time.EffectStartNs]! = now;
+    t[r + Time.EffectEndNs]! = now + delayNs;
     this.#effectUserCompute = userCompute;
     const gen = ++this.#resumeGen;
     // In this CPU's own resume, nothing runs after this before the handler returns: hold the
@@ -437,16 +422,18 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
 
   /** An interrupt arrived mid-compute: keep the unfinished cycles on the frame, cancel the event. */
   #splitCompute(): void {
-    const now = this.bus.engine.nowNs;
+    const t = this.#t;
+    const r = this.#r;
     const frame = this.#top();
-    const total = this.#t[this.#r + Time.EffectEndNs]! - this.#t[this.#r + Time.EffectStartNs]!;
-    const leftNs = this.#t[this.#r + Time.EffectEndNs]! - now;
+    const endNs = t[r + Time.EffectEndNs]!;
+    const total = endNs - t[r + Time.EffectStartNs]!;
+    const leftNs = endNs - this.#engine.nowNs;
     if (leftNs > 0 && total > 0) {
       frame.computeLeftCycles = Math.ceil(frame.computeLeftCycles * (leftNs / total));
-      this.#t[this.#r + Time.UserNs]! -= leftNs;
+      t[r + Time.UserNs]! -= leftNs;
       this.current.cpuTimeNs -= leftNs;
-      if (this.#t[this.#r + Time.EffectRemoteNs]! > 0)
-        this.remoteMemNs -= Math.round((this.#t[this.#r + Time.EffectRemoteNs]! * leftNs) / total);
+      const remoteNs = t[r + Time.EffectRemoteNs]!;
+      if (remoteNs > 0) this.remoteMemNs -= Math.round((remoteNs * leftNs) / total);
     } else {
       frame.computeLeftCycles = 0;
     }
@@ -491,8 +478,9 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     const distance = topology.nodeDistance(topology.nodeOf(this.id), frame.computeMemNode);
     if (distance === 10) return 0;
     const extra = (ns * frame.computeMemPermille * (distance - 10)) / 10_000;
-    this.#t[this.#r + Time.EffectRemoteNs]! = Math.round(extra);
-    this.remoteMemNs += this.#t[this.#r + Time.EffectRemoteNs]!;
+    const remoteNs = Math.round(extra);
+    this.#t[this.#r + Time.EffectRemoteNs]! = remoteNs;
+    this.remoteMemNs += remoteNs;
     return extra;
   }
 
@@ -642,7 +630,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
   #halt(): boolean {
     if (this.lapic.intr) return this.#deliverIrq();
     this.#wait = Wait.Halt;
-    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.#engine.nowNs;
     if (this.onHalt !== null) this.onHalt(this.id);
     return true;
   }
@@ -708,7 +696,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     l.contended++;
     l.spinners.push(this.id);
     this.#wait = Wait.Spin;
-    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.#engine.nowNs;
     this.#trace.mix(TraceKind.SpinStart, this.id, l.acquisitions);
     return true;
   }
@@ -759,7 +747,7 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     this.#wordSpin = e;
     e.mem.watch(e.addr, this);
     this.#wait = Wait.Spin;
-    this.#t[this.#r + Time.WaitSinceNs]! = this.bus.engine.nowNs;
+    this.#t[this.#r + Time.WaitSinceNs]! = this.#engine.nowNs;
     return true;
   }
 
@@ -772,7 +760,9 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
     mem.unwatch(addr, this);
     this.#top().resume = mem.read(addr);
     const delayNs = visibleAfterNs + mem.touchNs(this.id, addr, this.bus.topology, this.bus.costs);
-    this.#t[this.#r + Time.SpinNs]! += this.bus.engine.nowNs + delayNs - this.#t[this.#r + Time.WaitSinceNs]!;
+    const t = this.#t;
+    const r = this.#r;
+    t[r + Time.SpinNs]! += this.#engine.nowNs + delayNs - t[r + Time.WaitSinceNs]!;
     this.#scheduleResume(delayNs, false);
   }
 
