@@ -8,7 +8,7 @@
  * CpuHooks. It keeps the frames, the wait states and the time accounting; the interrupt
  * controller is the LAPIC's, the lock's line costs and races are the SpinLock's.
  *
- * Why it is about 800 lines, above the house ~400: the run loop, the wait states and the time
+ * Why it is about 820 lines, above the house ~400: the run loop, the wait states and the time
  * accounting share private per-CPU state on the hottest path of every simulation, kept in one
  * class so V8 sees one shape and inlines across it (bench); what does not share that state has
  * moved out (lapic.ts, spinlock.ts, IllegalEffect in effects.ts, the AP start states in
@@ -219,7 +219,15 @@ export class Cpu implements LapicCore, WordWatcher, EventSink {
    * (LIBC-6) takes this off to see the time it has run so far. 0 when no burst is running.
    */
   get computeAheadNs(): number {
-    if (this.#wait !== Wait.Effect || !this.#effectUserCompute) return 0;
+    return this.#effectUserCompute ? this.effectLeftNs : 0;
+  }
+
+  /**
+   * Of the effect in progress (a compute burst, a kernel spend, a lock hand-off), the ns not yet
+   * elapsed: every effect is charged to its account when it starts. 0 when none is in progress.
+   */
+  get effectLeftNs(): number {
+    if (this.#wait !== Wait.Effect) return 0;
     return Math.max(0, this.#t[this.#r + Time.EffectEndNs]! - this.#engine.nowNs);
   }
 

@@ -2,19 +2,13 @@
 // alone: a CPU is always in exactly one of user code, kernel code, spinning or halted, and each
 // is charged in full when it starts (a halt when it ends; idleSoFarNs counts the one in
 // progress). So at the end of a run a halted CPU's four times sum to the simulated time exactly,
-// and a CPU still in an effect is ahead by that effect at most. Rows that overlapped, or a
-// charge written to another CPU's row, break the sum (issue 14).
+// and a CPU still in an effect is ahead by exactly what is left of it (effectLeftNs). Rows that
+// overlapped, or a charge written to another CPU's row, break the sum (issue 14).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildMachine } from '../../src/machine/build.ts';
 import { defaultRunConfig } from '../../src/machine/defaults.ts';
 import type { WorkloadConfig } from '../../src/machine/config.ts';
-
-/**
- * A bound on the effect a CPU can be in at the end of these runs: a kernel spend, tens of ns in
- * the default cost model.
- */
-const EFFECT_IN_FLIGHT_MAX_NS = 10_000;
 
 function accounted(workload: WorkloadConfig) {
   const config = defaultRunConfig('fair', 4);
@@ -30,16 +24,14 @@ function accounted(workload: WorkloadConfig) {
     userNs: c.userNs,
     spinNs: c.spinNs,
     aheadNs: c.userNs + c.kernelNs + c.spinNs + c.idleSoFarNs - nowNs,
+    effectLeftNs: c.effectLeftNs,
   }));
 }
 
 function checkRows(rows: ReturnType<typeof accounted>): void {
   for (const [id, row] of rows.entries()) {
     if (row.halted) assert.equal(row.aheadNs, 0, `cpu ${id}: a halted CPU's times sum to the run's time`);
-    assert.ok(
-      row.aheadNs >= 0 && row.aheadNs <= EFFECT_IN_FLIGHT_MAX_NS,
-      `cpu ${id}: ahead ${row.aheadNs} ns`,
-    );
+    else assert.equal(row.aheadNs, row.effectLeftNs, `cpu ${id}: ahead by the effect in progress, no more`);
   }
   assert.ok(rows.filter((r) => r.halted).length >= rows.length - 1, 'all but the last CPU to run are halted');
 }
