@@ -14,6 +14,7 @@
  * the check costs one null test per blocking acquisition.
  */
 import { type Candidates, ChoiceKind, type Decider } from '../engine/decider.ts';
+import { removeAt } from '../engine/sorted-array.ts';
 import type { CostModel } from './cost-model.ts';
 import type { KernelGen } from './effects.ts';
 import type { Topology } from './topology.ts';
@@ -114,7 +115,7 @@ export class SpinLock {
       index = decider.choose(ChoiceKind.LockRace, spinners.length, candidates);
     }
     const winnerId = spinners[index]!;
-    spinners.splice(index, 1);
+    removeAt(spinners, index);
     return winnerId;
   }
 }

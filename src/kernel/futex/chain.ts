@@ -14,6 +14,7 @@
  * Redox and Red Bear keep a Vec and push (models.md §2): arrival order, woken by swap-remove.
  */
 import type { FutexShard, FutexTable, FutexWaiter } from './table.ts';
+import { insertAt } from '../../engine/sorted-array.ts';
 
 /** Stamps `w` as the newest arrival in the chain it joins. */
 export function stamp(table: FutexTable, w: FutexWaiter): void {
@@ -35,7 +36,7 @@ export function enqueue(table: FutexTable, shard: FutexShard, key: number, w: Fu
   }
   let i = list.length;
   while (i > 0 && list[i - 1]!.prio > w.prio) i--;
-  list.splice(i, 0, w);
+  insertAt(list, i, w);
 }
 
 /** The PI waiter of `key` that comes first in the chain, if the key has PI waiters. */

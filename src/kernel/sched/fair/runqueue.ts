@@ -7,6 +7,7 @@
  */
 import { MAX_RT_PRIO } from '../../../abi/sched.ts';
 import { assert } from '../../../engine/assert.ts';
+import { insertAt, removeAt } from '../../../engine/sorted-array.ts';
 import { SpinLock } from '../../../hw/spinlock.ts';
 import { LOCK_RUN_QUEUE } from '../../lock-order.ts';
 import type { Thread } from '../../thread.ts';
@@ -80,7 +81,7 @@ export class RunQueue {
       if (m.vruntime < e.vruntime || (m.vruntime === e.vruntime && q[mid]!.id < t.id)) lo = mid + 1;
       else hi = mid;
     }
-    q.splice(lo, 0, t);
+    insertAt(q, lo, t);
     this.queuedAll.n++;
   }
 
@@ -88,7 +89,7 @@ export class RunQueue {
   removeFair(t: Thread): void {
     const index = this.queue.indexOf(t);
     assert(index >= 0, 'fair: context not in its run queue');
-    this.queue.splice(index, 1);
+    removeAt(this.queue, index);
     this.queuedAll.n--;
   }
 
@@ -108,7 +109,7 @@ export class RunQueue {
     for (let i = 0; i < q.length; i++) {
       const t = q[i]!;
       if (t.allowedOn(this.cpuId)) {
-        q.splice(i, 1);
+        removeAt(q, i);
         this.queuedAll.n--;
         return t;
       }
