@@ -101,6 +101,13 @@ export class FutexShard {
   readonly buckets = new Map<number, FutexWaiter[]>();
   /** PI locks with waiters, by key (pi.ts). */
   readonly pi = new Map<number, PiState>();
+  /**
+   * The key of the one empty bucket `tidy` leaves in place, or null. A word that is waited on and
+   * woken in turn (a ping-pong, a mutex handed back and forth) empties and refills its bucket at
+   * every round; deleting it each time cost a Map delete, a set and a new array per round, and
+   * the deletions' rehashing (issue 14). One kept per shard bounds what the table holds.
+   */
+  keptEmpty: number | null = null;
 
   /** `index` orders two shards' locks (requeue takes them lowest first, kernel/lock-order.ts). */
   constructor(name: string, index: number) {
@@ -193,9 +200,17 @@ export class FutexTable {
     return list;
   }
 
-  /** Drops an empty bucket so the table does not grow with every address ever waited on. */
+  /**
+   * Drops an empty bucket so the table does not grow with every address ever waited on; the one
+   * emptied last stays (FutexShard.keptEmpty), and the one kept before it goes if still empty.
+   */
   tidy(shard: FutexShard, key: number): void {
-    if (shard.buckets.get(key)?.length === 0) shard.buckets.delete(key);
+    const buckets = shard.buckets;
+    if (buckets.get(key)?.length !== 0) return;
+    const kept = shard.keptEmpty;
+    if (kept === key) return;
+    if (kept !== null && buckets.get(kept)?.length === 0) buckets.delete(kept);
+    shard.keptEmpty = key;
   }
 
   /** Waiter entries in the table (stale ones included). */
