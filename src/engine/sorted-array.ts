@@ -2,9 +2,8 @@
  * Insert into and remove from an array kept in order, with the ends done by push, pop and shift
  * instead of `splice` (issue 14). A run queue or a futex chain usually gains its entry at the end
  * (equal keys keep FIFO order) and loses it at the front, and `Array.prototype.splice` is a
- * builtin call that allocates the array of removed elements even for one: in a futex ping-pong
- * it was 1.2% of the time and 4% of the bytes allocated (perf and the sampling heap profiler,
- * docs/design.md). The result is the same array as splice's.
+ * builtin call that allocates the array of removed elements even for one (its share of a futex
+ * ping-pong: docs/design.md). The result is the same array as splice's.
  */
 
 /** `list.splice(index, 0, item)`. */
